@@ -1,0 +1,98 @@
+package io.coffer.cli;
+
+import io.coffer.engine.BackupDescriptor;
+import io.coffer.engine.BackupStore;
+import io.coffer.engine.ExitCode;
+import io.coffer.engine.archive.Json;
+import io.coffer.engine.archive.Manifest;
+import io.coffer.engine.crypto.Age;
+import io.coffer.engine.storage.Storage;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "inspect", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Show what a backup holds (modules, collections, document counts, sizes, files): the preview before a restore.",
+        "Encrypted backups need --identity-file (or --passphrase-file) to show their contents; the summary is shown without."})
+final class InspectCommand implements Callable<Integer> {
+  @Mixin CommonOptions common;
+
+  @Option(names = "--backup", required = true, paramLabel = "ID", description = "The backup to inspect.")
+  String backup;
+
+  @Option(names = "--identity-file", paramLabel = "FILE", description = "age identity file, for encrypted backups.")
+  Path identityFile;
+
+  @Option(names = "--passphrase-file", paramLabel = "FILE", description = "Passphrase, for passphrase-encrypted backups.")
+  Path passphraseFile;
+
+  @Override
+  public Integer call() throws Exception {
+    boolean json = common.json();
+    try (Storage storage = common.openStorage()) {
+      BackupStore store = new BackupStore(storage);
+      BackupDescriptor d = store.descriptor(backup);
+      Age.DecryptionKeys keys = Secrets.decryptionKeys(identityFile, passphraseFile);
+      Manifest m = d.encrypted() && keys == null ? null : store.manifest(d, keys);
+      if (json) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("backup", d);
+        if (m != null) out.put("manifest", m);
+        System.out.println(Json.pretty(out));
+        return ExitCode.OK.code();
+      }
+      System.out.printf("Backup %s (%s), created %s, %s%n", d.id(), d.type(), d.createdAt(), d.encrypted() ? "encrypted (" + d.encryption() + ")" : "not encrypted");
+      System.out.printf("  stored %s (%s raw), sha256 %s%n", ProgressReporter.human(d.storedSize()), ProgressReporter.human(d.rawSize()), d.sha256());
+      System.out.printf("  %d collections, %d documents, %d files%s%n", d.collections(), d.documents(), d.files(),
+          d.skipped() > 0 ? ", " + d.skipped() + " skipped at backup time" : "");
+      if (d.recipients() != null) System.out.println("  recipients: " + String.join(", ", d.recipients()));
+      if (m == null) {
+        System.out.println("  (contents are encrypted: give --identity-file or --passphrase-file to list them)");
+        return ExitCode.OK.code();
+      }
+      if (m.source() != null && m.source().mongodb() != null) System.out.println("  source: " + m.source().mongodb());
+      Map<String, long[]> modules = new TreeMap<>();
+      System.out.println("  collections:");
+      for (Manifest.Entry e : m.entries()) {
+        if (e.kind() == Manifest.Kind.bson) {
+          System.out.printf("    %-40s %10d docs %12s%s%n", e.database() + "." + e.collection(), e.documents(),
+              ProgressReporter.human(e.size()), e.module() != null ? "  [" + e.module() + "]" : "");
+          if (e.module() != null) {
+            long[] t = modules.computeIfAbsent(e.module(), k -> new long[2]);
+            t[0] += e.documents();
+            t[1] += e.size();
+          }
+        } else if (e.kind() == Manifest.Kind.view) {
+          System.out.printf("    %-40s (view)%n", e.database() + "." + e.collection());
+        }
+      }
+      if (!modules.isEmpty()) {
+        System.out.println("  modules:");
+        modules.forEach((k, v) -> System.out.printf("    %-20s %10d docs %12s%n", k, v[0], ProgressReporter.human(v[1])));
+      }
+      Map<String, long[]> trees = new TreeMap<>();
+      for (Manifest.Entry e : m.entries()) {
+        if (e.tree() == null) continue;
+        long[] t = trees.computeIfAbsent(e.tree(), k -> new long[3]);
+        if (e.kind() == Manifest.Kind.directory) t[2]++;
+        else t[0]++;
+        t[1] += e.size();
+      }
+      if (!trees.isEmpty()) {
+        System.out.println("  file trees:");
+        trees.forEach((k, v) -> System.out.printf("    %-20s %8d files %8d dirs %12s  from %s%n", k, v[0], v[2], ProgressReporter.human(v[1]),
+            m.source().files() == null ? "?" : m.source().files().get(k)));
+      }
+      if (m.skipped() != null && !m.skipped().isEmpty()) {
+        System.out.println("  skipped at backup time:");
+        for (Manifest.Skipped s : m.skipped()) System.out.println("    " + s.path() + ": " + s.reason());
+      }
+    }
+    return ExitCode.OK.code();
+  }
+}

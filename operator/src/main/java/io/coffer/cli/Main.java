@@ -1,0 +1,83 @@
+package io.coffer.cli;
+
+import io.coffer.engine.CofferException;
+import io.coffer.engine.ExitCode;
+import io.coffer.engine.Version;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code coffer}: one jar, one subcommand per mode. */
+@Command(name = "coffer", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
+    description = {"Backups of MongoDB databases and file trees: zip archives, age encryption, S3 or a volume.", ""},
+    subcommands = {BackupCommand.class, RestoreCommand.class, VerifyCommand.class, InspectCommand.class,
+        ListCommand.class, DownloadCommand.class, LogsCommand.class, KeygenCommand.class,
+        CommandLine.HelpCommand.class},
+    footerHeading = "%nExit codes:%n",
+    footer = {"  0  success", "  1  unexpected internal error", "  2  bad command line or input",
+        "  3  MongoDB or the file system unreachable, refusing access, or failing",
+        "  4  storage unreachable, refusing access, or failing", "  5  archive damaged, truncated or not matching its checksums",
+        "  6  missing or wrong key or passphrase", "  7  no such backup, or the backup is incomplete"})
+public final class Main implements Runnable {
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  public static int run(String... args) {
+    CommandLine cl = commandLine();
+    return cl.execute(args);
+  }
+
+  static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
+      PrintWriter err = cmd.getErr();
+      ExitCode code = ExitCode.INTERNAL;
+      String message;
+      if (ex instanceof CofferException ce) {
+        code = ce.code();
+        message = ce.getMessage();
+      } else {
+        message = "unexpected error: " + ex.getClass().getSimpleName() + (ex.getMessage() == null ? "" : ": " + firstLine(ex.getMessage()))
+            + " (please report this with the command and its log)";
+        if (System.getenv("COFFER_DEBUG") != null) ex.printStackTrace(err);
+      }
+      err.println("coffer: error: " + message);
+      err.flush();
+      Object user = cmd.getCommand();
+      if (user instanceof ResultWriting rw) rw.writeFailure(code, message);
+      return code.code();
+    });
+    cl.setParameterExceptionHandler((ex, args) -> {
+      PrintWriter err = ex.getCommandLine().getErr();
+      err.println("coffer: error: " + ex.getMessage());
+      err.println("Run '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
+      err.flush();
+      return ExitCode.USAGE.code();
+    });
+    return cl;
+  }
+
+  static String firstLine(String s) {
+    int i = s.indexOf('\n');
+    return i < 0 ? s : s.substring(0, i);
+  }
+
+  @Override
+  public void run() {
+    CommandLine.usage(this, System.out);
+  }
+
+  static final class VersionProvider implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"coffer " + Version.get()};
+    }
+  }
+
+  /** Commands that write a result file, also on failure, for the operator to read. */
+  interface ResultWriting {
+    void writeFailure(ExitCode code, String message);
+  }
+}

@@ -1,0 +1,135 @@
+package io.coffer.cli;
+
+import io.coffer.engine.BackupType;
+import io.coffer.engine.CofferException;
+import io.coffer.engine.EngineLog;
+import io.coffer.engine.ExitCode;
+import io.coffer.engine.Progress;
+import io.coffer.engine.RestoreEngine;
+import io.coffer.engine.RestoreOptions;
+import io.coffer.engine.RestoreResult;
+import io.coffer.engine.archive.Json;
+import io.coffer.engine.mongo.MongoRestorer;
+import io.coffer.engine.storage.Storage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "restore", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Restore all or part of a backup, into the same or another database and directory.", "",
+        "Nothing is touched until the whole archive has been read and checked: collections are loaded into staging "
+            + "collections and swapped in with renameCollection; files are written aside and moved into place.",
+        "replace (default) drops and recreates each selected collection; merge upserts by _id and leaves other documents alone.", "",
+        "Examples:",
+        "  coffer restore --storage s3://backups/rayerp --backup 20261126-020000-ab12 --identity-file key.txt --mongodb-uri mongodb://db:27017",
+        "  coffer restore ... --modules hr --rename-db erp=erp_restored --mode merge",
+        "  coffer restore ... --dry-run     (print the plan, change nothing)"})
+final class RestoreCommand implements Callable<Integer>, Main.ResultWriting {
+  @Mixin CommonOptions common;
+
+  @Option(names = "--backup", required = true, paramLabel = "ID", description = "The backup to restore (see `coffer list`).")
+  String backup;
+
+  @Option(names = "--mongodb-uri", paramLabel = "URI", description = "Target MongoDB (default: env COFFER_MONGODB_URI).")
+  String mongoUri;
+
+  @Option(names = "--mongodb-uri-file", paramLabel = "FILE", description = "Read the target MongoDB connection string from FILE.")
+  Path mongoUriFile;
+
+  @Option(names = "--identity-file", paramLabel = "FILE", description = "age identity file (as age-keygen writes) for encrypted backups (env COFFER_AGE_IDENTITY also works).")
+  Path identityFile;
+
+  @Option(names = "--passphrase-file", paramLabel = "FILE", description = "Passphrase for backups encrypted with one (env COFFER_PASSPHRASE also works).")
+  Path passphraseFile;
+
+  @Option(names = "--include", paramLabel = "PATTERN", description = "Only these collections (repeatable; db.collection with * and ?).")
+  List<String> include = new ArrayList<>();
+
+  @Option(names = "--exclude", paramLabel = "PATTERN", description = "Leave out these collections (repeatable).")
+  List<String> exclude = new ArrayList<>();
+
+  @Option(names = "--modules", split = ",", paramLabel = "NAMES", description = "Only the collections of these modules, as recorded in the backup.")
+  List<String> modules = new ArrayList<>();
+
+  @Option(names = "--tree", paramLabel = "NAME", description = "Only this file tree (repeatable).")
+  List<String> trees = new ArrayList<>();
+
+  @Option(names = "--type", paramLabel = "TYPE", description = "database, files or full: which part of the backup to restore (default: what the selection implies, else all).")
+  String type;
+
+  @Option(names = "--rename-db", paramLabel = "FROM=TO", description = "Restore database FROM into TO (repeatable).")
+  List<String> renameDb = new ArrayList<>();
+
+  @Option(names = "--mode", paramLabel = "MODE", defaultValue = "replace", description = "replace (default) or merge.")
+  String mode;
+
+  @Option(names = "--files-target", paramLabel = "NAME=DIR", description = "Restore file tree NAME into DIR (default: where it was backed up from).")
+  List<String> filesTarget = new ArrayList<>();
+
+  @Option(names = "--dry-run", description = "Print what would be restored and what would be replaced or merged; change nothing.")
+  boolean dryRun;
+
+  @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "15", description = "How long to wait for MongoDB to answer.")
+  int timeout;
+
+  @Override
+  public Integer call() throws Exception {
+    boolean json = common.json();
+    MongoRestorer.Mode m;
+    try {
+      m = MongoRestorer.Mode.valueOf(mode.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw CofferException.usage("--mode must be replace or merge, not " + mode);
+    }
+    RestoreOptions o = new RestoreOptions(backup, Secrets.mongoUri(mongoUri, mongoUriFile),
+        Secrets.decryptionKeys(identityFile, passphraseFile), include, exclude, modules, trees,
+        type == null ? null : BackupType.parse(type), pairs(renameDb, "--rename-db", "FROM=TO"), m, paths(filesTarget), dryRun, timeout);
+    Progress progress = new Progress();
+    EngineLog log = common.log();
+    RestoreResult r;
+    try (Storage storage = common.openStorage(); ProgressReporter rep = common.reporter(progress)) {
+      r = new RestoreEngine(storage, log, progress).run(o);
+    }
+    common.writeResult(r);
+    if (json) {
+      System.out.println(Json.pretty(r));
+    } else {
+      System.out.println(r.dryRun() ? "Restore plan for backup " + r.backupId() + " (dry run: nothing was changed)"
+          : String.format("Restore of backup %s succeeded in %.1f s", r.backupId(), r.durationSeconds()));
+      for (RestoreResult.Item i : r.items()) {
+        String count = i.documents() != null ? i.documents() + " documents" : i.files() + " files";
+        System.out.printf("  %-8s %-10s %s -> %s (%s, %s)%n", i.action(), i.kind(), i.source(), i.target(), count, ProgressReporter.human(i.bytes()));
+      }
+      System.out.printf("  total: %d collections, %d documents, %d files%n", r.collections(), r.documents(), r.files());
+    }
+    return ExitCode.OK.code();
+  }
+
+  static Map<String, String> pairs(List<String> values, String option, String form) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String v : values) {
+      int eq = v.indexOf('=');
+      if (eq <= 0 || eq == v.length() - 1) throw CofferException.usage(option + " takes " + form + ", not '" + v + "'");
+      out.put(v.substring(0, eq), v.substring(eq + 1));
+    }
+    return out;
+  }
+
+  static Map<String, Path> paths(List<String> values) {
+    Map<String, Path> out = new LinkedHashMap<>();
+    pairs(values, "--files-target", "NAME=DIR").forEach((k, v) -> out.put(k, Path.of(v).toAbsolutePath().normalize()));
+    return out;
+  }
+
+  @Override
+  public void writeFailure(ExitCode code, String message) {
+    common.writeFailure(code, message);
+  }
+}

@@ -1,0 +1,54 @@
+package io.coffer.cli;
+
+import io.coffer.engine.ExitCode;
+import io.coffer.engine.Progress;
+import io.coffer.engine.VerifyEngine;
+import io.coffer.engine.VerifyResult;
+import io.coffer.engine.archive.Json;
+import io.coffer.engine.crypto.Age;
+import io.coffer.engine.storage.Storage;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "verify", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Check a stored backup.", "",
+        "Without --deep: the stored archive's size and SHA-256 against backup.json (no key needed).",
+        "With --deep: also decrypt, check every entry against the manifest and every document's BSON."})
+final class VerifyCommand implements Callable<Integer>, Main.ResultWriting {
+  @Mixin CommonOptions common;
+
+  @Option(names = "--backup", required = true, paramLabel = "ID", description = "The backup to check.")
+  String backup;
+
+  @Option(names = "--deep", description = "Decrypt and check every entry and document.")
+  boolean deep;
+
+  @Option(names = "--identity-file", paramLabel = "FILE", description = "age identity file, for --deep on encrypted backups.")
+  Path identityFile;
+
+  @Option(names = "--passphrase-file", paramLabel = "FILE", description = "Passphrase, for --deep on passphrase-encrypted backups.")
+  Path passphraseFile;
+
+  @Override
+  public Integer call() throws Exception {
+    boolean json = common.json();
+    Age.DecryptionKeys keys = deep ? Secrets.decryptionKeys(identityFile, passphraseFile) : null;
+    Progress progress = new Progress();
+    VerifyResult r;
+    try (Storage storage = common.openStorage(); ProgressReporter rep = common.reporter(progress)) {
+      r = new VerifyEngine(storage, common.log(), progress).run(backup, deep, keys);
+    }
+    common.writeResult(r);
+    if (json) System.out.println(Json.pretty(r));
+    else System.out.println("Backup " + r.backupId() + " verified: " + r.message());
+    return ExitCode.OK.code();
+  }
+
+  @Override
+  public void writeFailure(ExitCode code, String message) {
+    common.writeFailure(code, message);
+  }
+}

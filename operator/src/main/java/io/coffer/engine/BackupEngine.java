@@ -1,0 +1,165 @@
+package io.coffer.engine;
+
+import io.coffer.engine.archive.ArchiveWriter;
+import io.coffer.engine.archive.HashingOutputStream;
+import io.coffer.engine.archive.Json;
+import io.coffer.engine.archive.Manifest;
+import io.coffer.engine.crypto.AgeKeys;
+import io.coffer.engine.files.FileTreeDumper;
+import io.coffer.engine.mongo.MongoConnection;
+import io.coffer.engine.mongo.MongoDumper;
+import io.coffer.engine.storage.Storage;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One backup: MongoDB and file trees -> zip -> (age) -> storage, as one chain of streams. The archive is
+ * published only when complete; the manifest copy and the log follow; {@code backup.json} comes last, so
+ * an interrupted backup never looks complete.
+ */
+public final class BackupEngine {
+  public static final String VERSION = "coffer " + Version.get();
+  private final BackupStore store;
+  private final EngineLog log;
+  private final Progress progress;
+
+  public BackupEngine(Storage storage, EngineLog log, Progress progress) {
+    this.store = new BackupStore(storage);
+    this.log = log;
+    this.progress = progress;
+  }
+
+  public BackupResult run(BackupOptions o) throws IOException {
+    Storage storage = store.storage();
+    String id = BackupStore.checkId(o.id());
+    Instant created = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    if (storage.exists(BackupStore.key(id, BackupDescriptor.FILE))) {
+      throw CofferException.usage("backup " + id + " already exists in " + storage.describe() + "; choose another --id or delete it first");
+    }
+    int leftovers = storage.removeLeftovers(id);
+    if (leftovers > 0) log.info("removed " + leftovers + " leftovers of an interrupted earlier attempt");
+    log.info("backup " + id + " (" + o.type().label() + ") to " + storage.describe()
+        + (o.encryption().enabled() ? ", encrypted with " + o.encryption().scheme() : ", not encrypted"));
+
+    MongoDumper mongo = null;
+    List<MongoDumper.Target> targets = List.of();
+    FileTreeDumper files = new FileTreeDumper(o.filesInclude(), o.filesExclude(), log, progress);
+    String archiveName = o.encryption().enabled() ? "archive.zip.age" : "archive.zip";
+    Storage.AtomicOutput stored = null;
+    try {
+      progress.phase("scanning");
+      if (o.type().hasDatabase()) {
+        mongo = new MongoDumper(o.mongoUri(), o.timeoutSeconds(), log, progress);
+        targets = mongo.resolve(o.selection());
+        if (targets.isEmpty()) {
+          throw CofferException.usage("the selection matches no collection in " + MongoConnection.redact(o.mongoUri())
+              + "; check --include / --exclude / --modules (`coffer backup --help` explains the patterns)");
+        }
+        for (MongoDumper.Target t : targets) progress.addTotal(t.estimatedBytes());
+        log.info("selected " + targets.size() + " collections from " + MongoConnection.redact(o.mongoUri()));
+      }
+      if (o.type().hasFiles()) {
+        for (FileTreeDumper.Tree t : o.trees()) {
+          if (!java.nio.file.Files.isDirectory(t.root())) {
+            throw new CofferException(ExitCode.SOURCE, "file tree " + t.name() + ": " + t.root() + " is not a readable directory; check --files");
+          }
+          progress.addTotal(files.estimate(t));
+        }
+      }
+
+      stored = storage.create(BackupStore.key(id, archiveName));
+      HashingOutputStream hashed = new HashingOutputStream(stored);
+      OutputStream chain = new BufferedOutputStream(o.encryption().wrap(hashed), 256 * 1024);
+      ArchiveWriter archive = new ArchiveWriter(chain, o.compression(), o.level());
+      progress.phase("dumping");
+      for (MongoDumper.Target t : targets) mongo.dump(t, archive);
+      if (o.type().hasFiles()) {
+        for (FileTreeDumper.Tree t : o.trees()) {
+          files.dump(t, archive);
+          log.info("file tree " + t.name() + ": done");
+        }
+      }
+      progress.phase("finishing");
+      Map<String, String> treeSources = new LinkedHashMap<>();
+      for (FileTreeDumper.Tree t : o.trees()) treeSources.put(t.name(), t.root().toString());
+      Manifest manifest = new Manifest(Manifest.FORMAT, Manifest.FORMAT_VERSION, id, created.toString(), o.type().label(),
+          new Manifest.Source(o.type().hasDatabase() ? MongoConnection.redact(o.mongoUri()) : null,
+              o.type().hasFiles() ? treeSources : null),
+          new Manifest.Selection(o.selection().include(), o.selection().exclude(), o.selection().modules(),
+              o.filesInclude(), o.filesExclude()),
+          o.compression().label(), o.compression() == io.coffer.engine.archive.Compression.DEFLATE ? o.level() : null,
+          List.copyOf(archive.entries()), List.copyOf(files.skipped()));
+      byte[] manifestJson = archive.finish(manifest); // closes the chain and publishes the archive
+      stored = null;
+      long storedSize = hashed.count();
+      String sha256 = hashed.sha256Hex();
+
+      String manifestName = o.encryption().enabled() ? "manifest.json.age" : "manifest.json";
+      ByteArrayOutputStream encManifest = new ByteArrayOutputStream();
+      try (OutputStream m = o.encryption().wrap(encManifest)) {
+        m.write(manifestJson);
+      }
+      byte[] manifestBytes = encManifest.toByteArray();
+      put(storage, BackupStore.key(id, manifestName), manifestBytes);
+
+      long rawSize = 0;
+      long documents = 0;
+      long fileCount = 0;
+      int collections = 0;
+      Map<String, Long> modules = new LinkedHashMap<>();
+      Map<String, Long> perCollection = new LinkedHashMap<>();
+      for (Manifest.Entry e : manifest.entries()) {
+        rawSize += e.size();
+        if (e.kind() == Manifest.Kind.bson) {
+          collections++;
+          documents += e.documents();
+          perCollection.put(e.database() + "." + e.collection(), e.documents());
+          if (e.module() != null) modules.merge(e.module(), e.documents(), Long::sum);
+        } else if (e.kind() == Manifest.Kind.file || e.kind() == Manifest.Kind.symlink) {
+          fileCount++;
+        }
+      }
+      double duration = Math.round(progress.elapsedSeconds() * 100) / 100.0;
+      log.info("archive " + archiveName + ": " + storedSize + " bytes stored (" + rawSize + " raw), sha256 " + sha256);
+      log.info("backup " + id + " completed in " + duration + " s: " + collections + " collections, " + documents
+          + " documents, " + fileCount + " files" + (files.skipped().isEmpty() ? "" : ", " + files.skipped().size() + " skipped"));
+      put(storage, BackupStore.key(id, BackupDescriptor.LOG), log.bytes());
+      List<String> recipients = o.encryption().recipients().stream().map(AgeKeys.Recipient::encoded).toList();
+      BackupDescriptor d = new BackupDescriptor(BackupDescriptor.FORMAT, 1, id, created.toString(),
+          Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), o.type().label(), archiveName, storedSize, sha256,
+          rawSize, o.encryption().enabled(), o.encryption().scheme(), recipients.isEmpty() ? null : recipients,
+          manifestName, java.util.HexFormat.of().formatHex(HashingOutputStream.sha256().digest(manifestBytes)),
+          collections, documents, fileCount, files.skipped().size(), VERSION);
+      put(storage, BackupStore.key(id, BackupDescriptor.FILE), Json.pretty(d).getBytes(StandardCharsets.UTF_8));
+      progress.phase("done");
+      List<String> skipped = new ArrayList<>();
+      for (Manifest.Skipped s : files.skipped()) skipped.add(s.path() + ": " + s.reason());
+      return Results.backup(d, storage.describe(), duration, modules, perCollection, log.warnings(), skipped);
+    } catch (IOException | RuntimeException e) {
+      if (stored != null) stored.abort();
+      throw e;
+    } finally {
+      if (mongo != null) mongo.close();
+    }
+  }
+
+  private static void put(Storage storage, String key, byte[] bytes) throws IOException {
+    Storage.AtomicOutput out = storage.create(key);
+    try {
+      out.write(bytes);
+      out.close();
+    } catch (IOException | RuntimeException e) {
+      out.abort();
+      throw e;
+    }
+  }
+}

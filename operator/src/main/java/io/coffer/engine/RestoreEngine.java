@@ -1,0 +1,313 @@
+package io.coffer.engine;
+
+import io.coffer.engine.archive.HashingInputStream;
+import io.coffer.engine.archive.Manifest;
+import io.coffer.engine.crypto.AgeException;
+import io.coffer.engine.files.FileRestorer;
+import io.coffer.engine.files.FileTreeDumper;
+import io.coffer.engine.mongo.MongoRestorer;
+import io.coffer.engine.mongo.Selection;
+import io.coffer.engine.storage.Storage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import net.lingala.zip4j.io.inputstream.ZipInputStream;
+import net.lingala.zip4j.model.LocalFileHeader;
+import org.bson.BsonDocument;
+
+/**
+ * Restores all or part of a backup. The archive is read once, as a stream: every entry is checked against
+ * the manifest (size, SHA-256) and the stored archive against {@code backup.json}, and everything selected is
+ * staged aside. Only when all of that held are the targets swapped in; any failure before drops the staging
+ * and leaves every target untouched.
+ */
+public final class RestoreEngine {
+  private final BackupStore store;
+  private final EngineLog log;
+  private final Progress progress;
+
+  public RestoreEngine(Storage storage, EngineLog log, Progress progress) {
+    this.store = new BackupStore(storage);
+    this.log = log;
+    this.progress = progress;
+  }
+
+  private record Plan(Map<String, Manifest.Entry> byPath, Set<String> selectedPaths, List<RestoreResult.Item> items,
+      Map<String, Path> treeTargets, boolean needsMongo) {}
+
+  public RestoreResult run(RestoreOptions o) throws IOException {
+    BackupDescriptor d = store.descriptor(o.backupId());
+    Manifest manifest = store.manifest(d, o.keys());
+    log.info("restore of backup " + d.id() + " (" + d.type() + ", created " + d.createdAt() + ")"
+        + (o.dryRun() ? ", dry run" : ", mode " + o.mode().name().toLowerCase()));
+    String runId = UUID.randomUUID().toString().substring(0, 8);
+    MongoRestorer mongo = null;
+    try {
+      Plan plan = plan(o, manifest);
+      if (plan.needsMongo()) {
+        mongo = new MongoRestorer(o.mongoUri(), o.timeoutSeconds(), o.mode(), runId, log, progress);
+        mongo.ping();
+      }
+      List<RestoreResult.Item> items = describeTargets(plan, mongo, o);
+      if (o.dryRun()) {
+        progress.phase("done");
+        return summary("Planned", o, items);
+      }
+      FileRestorer files = new FileRestorer(plan.treeTargets(), o.mode() == MongoRestorer.Mode.REPLACE, runId, log, progress);
+      try {
+        stream(d, o, plan, mongo, files);
+        progress.phase("swapping");
+        if (mongo != null) mongo.commit();
+        files.commit();
+      } catch (IOException | RuntimeException e) {
+        if (mongo != null) mongo.rollback();
+        files.rollback();
+        throw e;
+      }
+      progress.phase("done");
+      log.info("restore of backup " + d.id() + " completed in " + Math.round(progress.elapsedSeconds() * 100) / 100.0 + " s");
+      return summary("Succeeded", o, items);
+    } finally {
+      if (mongo != null) mongo.close();
+    }
+  }
+
+  private RestoreResult summary(String status, RestoreOptions o, List<RestoreResult.Item> items) {
+    int collections = 0;
+    long docs = 0;
+    long files = 0;
+    long bytes = 0;
+    for (RestoreResult.Item i : items) {
+      if (i.documents() != null) {
+        collections++;
+        docs += i.documents();
+      }
+      if (i.files() != null) files += i.files();
+      bytes += i.bytes();
+    }
+    return new RestoreResult(status, o.backupId(), o.mode().name().toLowerCase(), o.dryRun(),
+        Math.round(progress.elapsedSeconds() * 100) / 100.0, collections, docs, files, bytes, items);
+  }
+
+  private Plan plan(RestoreOptions o, Manifest m) {
+    Selection sel = new Selection(o.include(), o.exclude(), List.of(), null);
+    boolean patterns = !o.include().isEmpty() || !o.exclude().isEmpty();
+    Set<String> knownModules = new HashSet<>();
+    Set<String> knownTrees = new HashSet<>();
+    for (Manifest.Entry e : m.entries()) {
+      if (e.module() != null) knownModules.add(e.module());
+      if (e.tree() != null) knownTrees.add(e.tree());
+    }
+    for (String mod : o.modules()) {
+      if (!knownModules.contains(mod)) {
+        throw CofferException.usage("backup " + m.id() + " has no module '" + mod + "'; it holds: "
+            + (knownModules.isEmpty() ? "no modules (it was made without --modules)" : String.join(", ", new java.util.TreeSet<>(knownModules))));
+      }
+    }
+    for (String t : o.trees()) {
+      if (!knownTrees.contains(t)) {
+        throw CofferException.usage("backup " + m.id() + " has no file tree '" + t + "'; it holds: "
+            + (knownTrees.isEmpty() ? "none" : String.join(", ", new java.util.TreeSet<>(knownTrees))));
+      }
+    }
+    boolean wantDb = o.what() == null || o.what().hasDatabase();
+    boolean wantFiles = o.what() == null || o.what().hasFiles();
+    boolean collectionFilter = !o.include().isEmpty() || !o.modules().isEmpty();
+    if (o.what() == null && collectionFilter && o.trees().isEmpty()) wantFiles = false;
+    if (o.what() == null && !collectionFilter && !o.trees().isEmpty()) wantDb = false;
+    Map<String, Manifest.Entry> byPath = new LinkedHashMap<>();
+    Set<String> selected = new HashSet<>();
+    Map<String, Path> treeTargets = new LinkedHashMap<>();
+    boolean needsMongo = false;
+    for (Manifest.Entry e : m.entries()) {
+      byPath.put(e.path(), e);
+      if (e.database() != null) {
+        if (!wantDb) continue;
+        if (patterns && !sel.includes(e.database(), e.collection())) continue;
+        if (!o.modules().isEmpty() && (e.module() == null || !o.modules().contains(e.module()))) continue;
+        selected.add(e.path());
+        needsMongo = true;
+      } else if (e.tree() != null) {
+        if (!wantFiles) continue;
+        if (!o.trees().isEmpty() && !o.trees().contains(e.tree())) continue;
+        selected.add(e.path());
+        if (!treeTargets.containsKey(e.tree())) {
+          Path target = o.filesTargets().get(e.tree());
+          if (target == null) {
+            String original = m.source() == null || m.source().files() == null ? null : m.source().files().get(e.tree());
+            if (original == null) throw CofferException.usage("give --files-target " + e.tree() + "=DIR: the backup does not record where tree " + e.tree() + " came from");
+            target = Path.of(original);
+          }
+          treeTargets.put(e.tree(), target.toAbsolutePath().normalize());
+        }
+      }
+    }
+    for (String k : o.filesTargets().keySet()) {
+      if (!knownTrees.contains(k)) throw CofferException.usage("--files-target names tree '" + k + "', which backup " + m.id() + " does not hold");
+    }
+    if (selected.isEmpty()) {
+      throw CofferException.usage("nothing to restore: the selection matches nothing in backup " + m.id() + "; `coffer inspect` shows what it holds");
+    }
+    if (needsMongo && (o.mongoUri() == null || o.mongoUri().isBlank())) {
+      throw CofferException.usage("restoring collections needs a target: give --mongodb-uri or set COFFER_MONGODB_URI");
+    }
+    return new Plan(byPath, selected, new ArrayList<>(), treeTargets, needsMongo);
+  }
+
+  private String targetDb(RestoreOptions o, String db) {
+    return o.renameDb().getOrDefault(db, db);
+  }
+
+  private List<RestoreResult.Item> describeTargets(Plan plan, MongoRestorer mongo, RestoreOptions o) throws IOException {
+    List<RestoreResult.Item> items = new ArrayList<>();
+    Map<String, Set<String>> existing = new HashMap<>();
+    Map<String, long[]> trees = new LinkedHashMap<>();
+    for (String path : plan.byPath().keySet()) {
+      if (!plan.selectedPaths().contains(path)) continue;
+      Manifest.Entry e = plan.byPath().get(path);
+      if (e.kind() == Manifest.Kind.bson || e.kind() == Manifest.Kind.view) {
+        String db = targetDb(o, e.database());
+        boolean exists = existing.computeIfAbsent(db, mongo::existingCollections).contains(e.collection());
+        String action = !exists ? "create" : o.mode() == MongoRestorer.Mode.REPLACE ? "replace" : "merge";
+        items.add(new RestoreResult.Item(e.kind() == Manifest.Kind.view ? "view" : "collection",
+            e.database() + "." + e.collection(), db + "." + e.collection(),
+            e.kind() == Manifest.Kind.bson ? e.documents() : 0L, null, e.size(), action));
+        progress.addTotal(e.size());
+      } else if (e.tree() != null) {
+        long[] t = trees.computeIfAbsent(e.tree(), k -> new long[2]);
+        if (e.kind() == Manifest.Kind.file || e.kind() == Manifest.Kind.symlink) t[0]++;
+        t[1] += e.size();
+        progress.addTotal(e.size());
+      }
+    }
+    for (Map.Entry<String, long[]> t : trees.entrySet()) {
+      Path target = plan.treeTargets().get(t.getKey());
+      boolean nonEmpty = Files.isDirectory(target) && hasContent(target);
+      String action = !nonEmpty ? "create" : o.mode() == MongoRestorer.Mode.REPLACE ? "replace" : "merge";
+      items.add(new RestoreResult.Item("files", t.getKey(), target.toString(), null, t.getValue()[0], t.getValue()[1], action));
+    }
+    for (RestoreResult.Item i : items) {
+      log.info("plan: " + i.kind() + " " + i.source() + " -> " + i.target() + ": " + i.action()
+          + (i.documents() != null ? " (" + i.documents() + " documents)" : "") + (i.files() != null ? " (" + i.files() + " files)" : ""));
+    }
+    return items;
+  }
+
+  private static boolean hasContent(Path dir) throws IOException {
+    try (var s = Files.list(dir)) {
+      return s.anyMatch(p -> !p.getFileName().toString().startsWith(".coffer-"));
+    }
+  }
+
+  private void stream(BackupDescriptor d, RestoreOptions o, Plan plan, MongoRestorer mongo, FileRestorer files) throws IOException {
+    progress.phase("restoring");
+    Set<String> seen = new HashSet<>();
+    Map<String, BsonDocument> metadata = new HashMap<>();
+    HashingInputStream stored = store.openArchive(d);
+    try (stored) {
+      InputStream plain = BackupStore.decrypting(stored, d, o.keys());
+      ZipInputStream zip = new ZipInputStream(plain, StandardCharsets.UTF_8);
+      LocalFileHeader h;
+      while ((h = nextEntry(zip, d)) != null) {
+        String name = h.getFileName();
+        if (name.equals(Manifest.ENTRY_NAME)) {
+          drain(zip);
+          continue;
+        }
+        Manifest.Entry e = plan.byPath().get(name);
+        if (e == null) throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " holds an entry its manifest does not list: " + name);
+        if (!seen.add(name)) throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " holds entry " + name + " twice");
+        HashingInputStream entry = new HashingInputStream(zip);
+        if (plan.selectedPaths().contains(name)) {
+          restoreEntry(e, entry, o, mongo, files, metadata);
+        }
+        String sha = entry.drainAndHash();
+        check(d, e, entry.count(), sha);
+      }
+      if (seen.size() != plan.byPath().size()) {
+        throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " is truncated: " + (plan.byPath().size() - seen.size())
+            + " entries of the manifest are missing from the archive");
+      }
+      String sha = stored.drainAndHash();
+      if (!sha.equals(d.sha256()) || stored.count() != d.storedSize()) {
+        throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " does not match its checksum (stored archive altered or truncated); nothing was restored");
+      }
+    } catch (AgeException e) {
+      throw BackupStore.fromAge(d.id(), e);
+    } catch (net.lingala.zip4j.exception.ZipException e) {
+      throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " is damaged: " + e.getMessage() + "; nothing was restored", e);
+    } catch (IOException e) {
+      if (e.getCause() instanceof AgeException ae) throw BackupStore.fromAge(d.id(), ae);
+      throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " cannot be read to the end (" + e.getMessage()
+          + "): it is damaged or truncated, or the storage failed mid-way" + "; nothing was restored", e);
+    }
+  }
+
+  private static LocalFileHeader nextEntry(ZipInputStream zip, BackupDescriptor d) throws IOException {
+    try {
+      return zip.getNextEntry();
+    } catch (AgeException e) {
+      throw e;
+    } catch (IOException e) {
+      if (e.getCause() instanceof AgeException ae) throw ae;
+      throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " is damaged or truncated (" + e.getMessage() + "); nothing was restored", e);
+    }
+  }
+
+  private void restoreEntry(Manifest.Entry e, InputStream in, RestoreOptions o, MongoRestorer mongo, FileRestorer files,
+      Map<String, BsonDocument> metadata) throws IOException {
+    switch (e.kind()) {
+      case metadata, view -> {
+        BsonDocument meta = BsonDocument.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        if (e.kind() == Manifest.Kind.view) mongo.defineView(targetDb(o, e.database()), e.collection(), meta);
+        else metadata.put(e.database() + "." + e.collection(), meta);
+      }
+      case bson -> {
+        progress.item(e.database() + "." + e.collection());
+        BsonDocument meta = metadata.getOrDefault(e.database() + "." + e.collection(), new BsonDocument());
+        long n = mongo.stage(targetDb(o, e.database()), e.collection(), meta, in, e.path());
+        if (e.documents() != null && n != e.documents()) {
+          throw new CofferException(ExitCode.INTEGRITY, e.path() + " holds " + n + " documents, the manifest says " + e.documents());
+        }
+      }
+      case directory -> files.directory(e.tree(), relative(e), mode(e), e.mtime() == null ? 0 : e.mtime());
+      case file -> {
+        progress.item(e.tree() + ":" + relative(e));
+        files.file(e.tree(), relative(e), in, mode(e), e.mtime() == null ? 0 : e.mtime());
+      }
+      case symlink -> files.symlink(e.tree(), relative(e), e.target(), e.mtime() == null ? 0 : e.mtime());
+      default -> throw new IllegalStateException("unknown entry kind " + e.kind());
+    }
+  }
+
+  private static int mode(Manifest.Entry e) {
+    return e.mode() == null ? 0644 : e.mode();
+  }
+
+  private static String relative(Manifest.Entry e) {
+    String prefix = FileTreeDumper.ROOT + e.tree() + "/";
+    String rel = e.path().substring(prefix.length());
+    return rel.endsWith("/") ? rel.substring(0, rel.length() - 1) : rel;
+  }
+
+  static void check(BackupDescriptor d, Manifest.Entry e, long size, String sha) {
+    if (size != e.size() || (e.sha256() != null && !e.sha256().equals(sha))) {
+      throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + ": entry " + e.path()
+          + " does not match the manifest (size or SHA-256 differ): the archive is damaged; nothing was restored");
+    }
+  }
+
+  private static void drain(InputStream in) throws IOException {
+    in.transferTo(java.io.OutputStream.nullOutputStream());
+  }
+}

@@ -1,0 +1,23 @@
+package io.coffer.engine;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+
+/** What a restore did, or (dry run) would do. Also the {@code --result-file} content. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record RestoreResult(
+    String status,
+    String backupId,
+    String mode,
+    boolean dryRun,
+    double durationSeconds,
+    int collections,
+    long documents,
+    long files,
+    long bytes,
+    List<Item> items) {
+
+  /** One collection or file tree: source, target, what happens to the target. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Item(String kind, String source, String target, Long documents, Long files, long bytes, String action) {}
+}

@@ -1,0 +1,125 @@
+package io.coffer.engine;
+
+import io.coffer.engine.archive.HashingInputStream;
+import io.coffer.engine.archive.Manifest;
+import io.coffer.engine.crypto.Age;
+import io.coffer.engine.crypto.AgeException;
+import io.coffer.engine.mongo.BsonStream;
+import io.coffer.engine.storage.Storage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import net.lingala.zip4j.io.inputstream.ZipInputStream;
+import net.lingala.zip4j.model.LocalFileHeader;
+
+/**
+ * Checks a stored backup. Shallow: the stored archive's size and SHA-256 against {@code backup.json} (no key
+ * needed). Deep: also decrypts, checks every entry against the manifest and every document's BSON.
+ */
+public final class VerifyEngine {
+  private final BackupStore store;
+  private final EngineLog log;
+  private final Progress progress;
+
+  public VerifyEngine(Storage storage, EngineLog log, Progress progress) {
+    this.store = new BackupStore(storage);
+    this.log = log;
+    this.progress = progress;
+  }
+
+  public VerifyResult run(String id, boolean deep, Age.DecryptionKeys keys) throws IOException {
+    BackupDescriptor d = store.descriptor(id);
+    progress.addTotal(d.storedSize());
+    progress.phase("verifying");
+    Manifest manifest = deep ? store.manifest(d, keys) : null;
+    HashingInputStream stored = store.openArchive(d);
+    int entries = 0;
+    long documents = 0;
+    try (stored) {
+      if (deep) {
+        Map<String, Manifest.Entry> byPath = new HashMap<>();
+        for (Manifest.Entry e : manifest.entries()) byPath.put(e.path(), e);
+        InputStream plain = BackupStore.decrypting(new ProgressInput(stored, progress), d, keys);
+        ZipInputStream zip = new ZipInputStream(plain, StandardCharsets.UTF_8);
+        LocalFileHeader h;
+        while ((h = next(zip, d)) != null) {
+          String name = h.getFileName();
+          if (name.equals(Manifest.ENTRY_NAME)) {
+            zip.transferTo(java.io.OutputStream.nullOutputStream());
+            continue;
+          }
+          Manifest.Entry e = byPath.remove(name);
+          if (e == null) throw new CofferException(ExitCode.INTEGRITY, "backup " + id + " holds an entry its manifest does not list (or holds it twice): " + name);
+          progress.item(name);
+          HashingInputStream entry = new HashingInputStream(zip);
+          if (e.kind() == Manifest.Kind.bson) {
+            BsonStream bson = new BsonStream(entry, name);
+            byte[] doc;
+            while ((doc = bson.next()) != null) bson.validate(doc);
+            if (e.documents() != null && bson.count() != e.documents()) {
+              throw new CofferException(ExitCode.INTEGRITY, name + " holds " + bson.count() + " documents, the manifest says " + e.documents());
+            }
+            documents += bson.count();
+          }
+          String sha = entry.drainAndHash();
+          RestoreEngine.check(d, e, entry.count(), sha);
+          entries++;
+        }
+        if (!byPath.isEmpty()) {
+          throw new CofferException(ExitCode.INTEGRITY, "backup " + id + " is truncated: " + byPath.size() + " entries of the manifest are missing, e.g. " + byPath.keySet().iterator().next());
+        }
+      } else {
+        new ProgressInput(stored, progress).transferTo(java.io.OutputStream.nullOutputStream());
+      }
+      String sha = stored.drainAndHash();
+      if (stored.count() != d.storedSize() || !sha.equals(d.sha256())) {
+        throw new CofferException(ExitCode.INTEGRITY, "backup " + id + " does not match its checksum: stored " + stored.count()
+            + " bytes with SHA-256 " + sha + ", expected " + d.storedSize() + " bytes with " + d.sha256() + "; do not restore from it");
+      }
+    } catch (AgeException e) {
+      throw BackupStore.fromAge(id, e);
+    } catch (net.lingala.zip4j.exception.ZipException e) {
+      throw new CofferException(ExitCode.INTEGRITY, "backup " + id + " is damaged: " + e.getMessage(), e);
+    } catch (IOException e) {
+      if (e.getCause() instanceof AgeException ae) throw BackupStore.fromAge(d.id(), ae);
+      throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " cannot be read to the end (" + e.getMessage()
+          + "): it is damaged or truncated, or the storage failed mid-way", e);
+    }
+    progress.phase("done");
+    String msg = deep ? "archive checksum, " + entries + " entries and " + documents + " documents verified"
+        : "archive checksum verified (" + d.storedSize() + " bytes)";
+    log.info("verify " + id + ": " + msg);
+    return new VerifyResult("Verified", id, deep, d.sha256(), d.storedSize(), deep ? entries : null, deep ? documents : null,
+        msg, Math.round(progress.elapsedSeconds() * 100) / 100.0);
+  }
+
+  private static LocalFileHeader next(ZipInputStream zip, BackupDescriptor d) throws IOException {
+    try {
+      return zip.getNextEntry();
+    } catch (AgeException e) {
+      throw e;
+    } catch (IOException e) {
+      if (e.getCause() instanceof AgeException ae) throw ae;
+      throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " is damaged or truncated (" + e.getMessage() + ")", e);
+    }
+  }
+
+  /** Counts stored bytes read into the progress. */
+  static final class ProgressInput extends java.io.FilterInputStream {
+    private final Progress progress;
+
+    ProgressInput(InputStream in, Progress progress) {
+      super(in);
+      this.progress = progress;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = in.read(b, off, len);
+      if (n > 0) progress.addBytes(n);
+      return n;
+    }
+  }
+}

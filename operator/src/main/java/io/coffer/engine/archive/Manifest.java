@@ -1,0 +1,67 @@
+package io.coffer.engine.archive;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code coffer-manifest.json}: the last entry of every archive, and a copy beside it in storage. It lists
+ * every entry with its size and SHA-256 (collections with their document count), so restore and deep
+ * verification can check each byte, and inspect can preview a backup without reading the archive.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record Manifest(
+    String format,
+    int formatVersion,
+    String id,
+    String createdAt,
+    String type,
+    Source source,
+    Selection selection,
+    String compression,
+    Integer compressionLevel,
+    List<Entry> entries,
+    List<Skipped> skipped) {
+
+  public static final String FORMAT = "coffer-archive";
+  public static final int FORMAT_VERSION = 1;
+  public static final String ENTRY_NAME = "coffer-manifest.json";
+
+  public enum Kind { bson, metadata, view, file, directory, symlink }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Source(String mongodb, Map<String, String> files) {}
+
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Selection(List<String> include, List<String> exclude, List<String> modules,
+      List<String> filesInclude, List<String> filesExclude) {}
+
+  /** One archive entry. Collection entries name their database, collection and module; files their tree. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Entry(
+      String path,
+      Kind kind,
+      long size,
+      String sha256,
+      Long documents,
+      String database,
+      String collection,
+      String module,
+      String tree,
+      Integer mode,
+      Long mtime,
+      String target) {
+
+    public boolean isCollectionData() {
+      return kind == Kind.bson;
+    }
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Skipped(String path, String reason) {}
+}

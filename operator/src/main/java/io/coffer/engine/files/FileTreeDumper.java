@@ -1,0 +1,169 @@
+package io.coffer.engine.files;
+
+import io.coffer.engine.EngineLog;
+import io.coffer.engine.Progress;
+import io.coffer.engine.archive.ArchiveWriter;
+import io.coffer.engine.archive.Manifest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Archives named directory trees under {@code files/<name>/}: regular files, directories (empty ones too),
+ * symlinks as links, permission bits and modification times. What cannot be read, and special files
+ * (sockets, FIFOs, devices), are reported in the manifest's {@code skipped} list and in the log.
+ */
+public final class FileTreeDumper {
+  public static final String ROOT = "files/";
+  private static final int BUF = 256 * 1024;
+
+  public record Tree(String name, Path root) {}
+
+  private final List<PathMatcher> includes = new ArrayList<>();
+  private final List<PathMatcher> excludes = new ArrayList<>();
+  private final EngineLog log;
+  private final Progress progress;
+  private final List<Manifest.Skipped> skipped = new ArrayList<>();
+  private final byte[] buf = new byte[BUF];
+
+  public FileTreeDumper(List<String> includeGlobs, List<String> excludeGlobs, EngineLog log, Progress progress) {
+    for (String g : includeGlobs) includes.add(FileSystems.getDefault().getPathMatcher("glob:" + g));
+    for (String g : excludeGlobs) excludes.add(FileSystems.getDefault().getPathMatcher("glob:" + g));
+    this.log = log;
+    this.progress = progress;
+  }
+
+  public List<Manifest.Skipped> skipped() {
+    return skipped;
+  }
+
+  /** Adds up the bytes of the regular files a tree holds (for progress). */
+  public long estimate(Tree tree) {
+    long[] total = {0};
+    try {
+      Files.walkFileTree(tree.root(), new java.nio.file.SimpleFileVisitor<>() {
+        @Override
+        public java.nio.file.FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+          if (attrs.isRegularFile()) total[0] += attrs.size();
+          return java.nio.file.FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException exc) {
+          return java.nio.file.FileVisitResult.CONTINUE;
+        }
+      });
+    } catch (IOException e) {
+      return total[0];
+    }
+    return total[0];
+  }
+
+  public void dump(Tree tree, ArchiveWriter archive) throws IOException {
+    progress.item(tree.name());
+    visit(tree, tree.root(), "", archive);
+  }
+
+  private void visit(Tree tree, Path path, String rel, ArchiveWriter archive) throws IOException {
+    String entryBase = ROOT + tree.name() + "/" + rel;
+    PosixFileAttributes attrs;
+    try {
+      attrs = Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException e) {
+      skip(entryBase, "cannot read attributes: " + reason(e));
+      return;
+    }
+    int mode = mode(path, attrs);
+    long mtime = attrs.lastModifiedTime().toMillis();
+    if (attrs.isSymbolicLink()) {
+      String target = Files.readSymbolicLink(path).toString();
+      ArchiveWriter.EntryStream s = archive.symlink(entryBase, target, mtime);
+      archive.record(new Manifest.Entry(entryBase, Manifest.Kind.symlink, s.size(), s.sha256(), null, null, null, null,
+          tree.name(), mode, mtime, target));
+      progress.addFiles(1);
+    } else if (attrs.isDirectory()) {
+      List<Path> children = new ArrayList<>();
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(path)) {
+        for (Path c : ds) children.add(c);
+      } catch (IOException e) {
+        skip(entryBase, "cannot list directory: " + reason(e));
+        return;
+      }
+      String dirName = rel.isEmpty() ? ROOT + tree.name() + "/" : entryBase + "/";
+      archive.directory(dirName, mtime, mode);
+      archive.record(new Manifest.Entry(dirName, Manifest.Kind.directory, 0, null, null, null, null, null, tree.name(),
+          mode, mtime, null));
+      children.sort(null);
+      for (Path c : children) {
+        String childRel = rel.isEmpty() ? c.getFileName().toString() : rel + "/" + c.getFileName();
+        if (matches(excludes, childRel)) continue;
+        visit(tree, c, childRel, archive);
+      }
+    } else if (attrs.isRegularFile()) {
+      if (!includes.isEmpty() && !matches(includes, rel)) return;
+      progress.item(tree.name() + ":" + rel);
+      InputStream in;
+      try {
+        in = Files.newInputStream(path);
+      } catch (IOException e) {
+        skip(entryBase, "cannot read: " + reason(e));
+        return;
+      }
+      try (in) {
+        ArchiveWriter.EntryStream out = archive.begin(entryBase, mtime, mode);
+        int n;
+        while ((n = in.read(buf)) > 0) {
+          out.write(buf, 0, n);
+          progress.addBytes(n);
+        }
+        out.close();
+        archive.record(new Manifest.Entry(entryBase, Manifest.Kind.file, out.size(), out.sha256(), null, null, null, null,
+            tree.name(), mode, mtime, null));
+        progress.addFiles(1);
+      }
+    } else {
+      skip(entryBase, "special file (socket, FIFO or device) is not backed up");
+    }
+  }
+
+  private static boolean matches(List<PathMatcher> matchers, String rel) {
+    Path p = Path.of(rel);
+    for (PathMatcher m : matchers) {
+      if (m.matches(p) || m.matches(p.getFileName())) return true;
+    }
+    return false;
+  }
+
+  private void skip(String path, String reason) {
+    skipped.add(new Manifest.Skipped(path, reason));
+    log.warn("skipped " + path + ": " + reason);
+  }
+
+  static int mode(Path path, PosixFileAttributes attrs) {
+    try {
+      Object m = Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+      if (m instanceof Integer i) return i & 07777;
+    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+      // fall back to the POSIX permission bits
+    }
+    int mode = 0;
+    for (PosixFilePermission p : attrs.permissions()) mode |= 1 << (8 - p.ordinal());
+    return mode;
+  }
+
+  static String reason(IOException e) {
+    if (e instanceof AccessDeniedException) return "permission denied";
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + " " + e.getMessage();
+  }
+}

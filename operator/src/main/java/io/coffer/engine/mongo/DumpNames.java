@@ -1,0 +1,55 @@
+package io.coffer.engine.mongo;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * File names in mongodump's layout: {@code mongodb/<db>/<collection>.bson} and {@code .metadata.json}.
+ * Characters a file name cannot hold ({@code /}, {@code \}, NUL) and {@code %} itself are percent-encoded,
+ * as mongodump does, so names round-trip through mongorestore.
+ */
+public final class DumpNames {
+  public static final String ROOT = "mongodb/";
+
+  private DumpNames() {}
+
+  private static final String SPECIAL = "/\\%\u0000*\":<>?|";
+
+  public static String escape(String name) {
+    StringBuilder sb = new StringBuilder();
+    name.codePoints().forEach(cp -> {
+      if (cp < 128 && SPECIAL.indexOf(cp) >= 0) {
+        sb.append('%').append(String.format("%02X", cp));
+      } else {
+        sb.appendCodePoint(cp);
+      }
+    });
+    return sb.toString();
+  }
+
+  public static String unescape(String name) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+    for (int i = 0; i < bytes.length; i++) {
+      if (bytes[i] == '%' && i + 2 < bytes.length) {
+        try {
+          out.write(Integer.parseInt(new String(bytes, i + 1, 2, StandardCharsets.US_ASCII), 16));
+          i += 2;
+          continue;
+        } catch (NumberFormatException e) {
+          // a literal '%'
+        }
+      }
+      out.write(bytes[i]);
+    }
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  public static String bson(String db, String collection) {
+    return ROOT + escape(db) + "/" + escape(collection) + ".bson";
+  }
+
+  public static String metadata(String db, String collection) {
+    return ROOT + escape(db) + "/" + escape(collection) + ".metadata.json";
+  }
+}

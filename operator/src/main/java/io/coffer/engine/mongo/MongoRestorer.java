@@ -1,0 +1,226 @@
+package io.coffer.engine.mongo;
+
+import com.mongodb.MongoException;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoCursor;
+import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.InsertManyOptions;
+import com.mongodb.client.model.ReplaceOneModel;
+import com.mongodb.client.model.ReplaceOptions;
+import com.mongodb.client.model.WriteModel;
+import io.coffer.engine.EngineLog;
+import io.coffer.engine.Progress;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.bson.BsonArray;
+import org.bson.BsonBoolean;
+import org.bson.BsonDocument;
+import org.bson.BsonString;
+import org.bson.BsonValue;
+import org.bson.RawBsonDocument;
+
+/**
+ * Restores collections without ever leaving one half-written: documents go into a staging collection
+ * ({@code coffer_restore_<run>_<name>}) and only {@link #commit()}, called once the whole archive has been
+ * read and checked, swaps them in ({@code renameCollection} with {@code dropTarget}, atomic per collection)
+ * or merges them (upsert by {@code _id}). {@link #rollback()} drops the staging collections.
+ */
+public final class MongoRestorer implements AutoCloseable {
+  public static final String STAGING_PREFIX = "coffer_restore_";
+  private static final int INSERT_BATCH_DOCS = 1000;
+  private static final int INSERT_BATCH_BYTES = 8 * 1024 * 1024;
+
+  public enum Mode { REPLACE, MERGE }
+
+  private final MongoClient client;
+  private final String uri;
+  private final Mode mode;
+  private final String runId;
+  private final EngineLog log;
+  private final Progress progress;
+  private final List<Staged> staged = new ArrayList<>();
+  private final List<View> views = new ArrayList<>();
+
+  private record Staged(String database, String target, String staging, List<BsonDocument> indexes, long documents) {}
+
+  private record View(String database, String name, BsonDocument options) {}
+
+  public MongoRestorer(String uri, int timeoutSeconds, Mode mode, String runId, EngineLog log, Progress progress) {
+    this.uri = uri;
+    this.client = MongoConnection.open(uri, timeoutSeconds);
+    this.mode = mode;
+    this.runId = runId;
+    this.log = log;
+    this.progress = progress;
+  }
+
+  /** Fails early, before reading the archive, when the target cannot be reached. */
+  public void ping() {
+    try {
+      client.getDatabase("admin").runCommand(new BsonDocument("ping", new org.bson.BsonInt32(1)));
+    } catch (MongoException e) {
+      throw MongoConnection.translate("cannot restore", uri, e);
+    }
+  }
+
+  public Set<String> existingCollections(String db) {
+    try {
+      return client.getDatabase(db).listCollectionNames().into(new HashSet<>());
+    } catch (MongoException e) {
+      throw MongoConnection.translate("cannot list collections of " + db, uri, e);
+    }
+  }
+
+  /** Loads one collection's documents into its staging collection. Returns the number of documents. */
+  public long stage(String db, String name, BsonDocument metadata, InputStream bson, String entryName) throws IOException {
+    String staging = STAGING_PREFIX + runId + "_" + name;
+    MongoDatabase database = client.getDatabase(db);
+    BsonDocument options = metadata.getDocument("options", new BsonDocument());
+    List<BsonDocument> indexes = new ArrayList<>();
+    for (BsonValue v : metadata.getArray("indexes", new BsonArray())) indexes.add(v.asDocument());
+    long docs = 0;
+    try {
+      database.getCollection(staging).drop();
+      BsonDocument create = new BsonDocument("create", new BsonString(staging));
+      for (var e : options.entrySet()) {
+        if (!e.getKey().equals("uuid")) create.put(e.getKey(), e.getValue());
+      }
+      database.runCommand(create);
+      staged.add(new Staged(db, name, staging, indexes, 0));
+      MongoCollection<RawBsonDocument> coll = database.getCollection(staging, RawBsonDocument.class);
+      BsonStream in = new BsonStream(bson, entryName);
+      List<RawBsonDocument> batch = new ArrayList<>(INSERT_BATCH_DOCS);
+      long batchBytes = 0;
+      byte[] doc;
+      while ((doc = in.next()) != null) {
+        batch.add(new RawBsonDocument(doc));
+        batchBytes += doc.length;
+        if (batch.size() >= INSERT_BATCH_DOCS || batchBytes >= INSERT_BATCH_BYTES) {
+          coll.insertMany(batch, new InsertManyOptions().ordered(true));
+          docs += batch.size();
+          progress.addDocuments(batch.size());
+          progress.addBytes(batchBytes);
+          batch.clear();
+          batchBytes = 0;
+        }
+      }
+      if (!batch.isEmpty()) {
+        coll.insertMany(batch, new InsertManyOptions().ordered(true));
+        docs += batch.size();
+        progress.addDocuments(batch.size());
+        progress.addBytes(batchBytes);
+      }
+    } catch (MongoException e) {
+      throw MongoConnection.translate("cannot stage " + db + "." + name, uri, e);
+    }
+    staged.set(staged.size() - 1, new Staged(db, name, staging, indexes, docs));
+    return docs;
+  }
+
+  public void defineView(String db, String name, BsonDocument metadata) {
+    views.add(new View(db, name, metadata.getDocument("options", new BsonDocument())));
+  }
+
+  /** Swaps or merges every staged collection into place, then creates the views. */
+  public void commit() {
+    for (Staged s : staged) {
+      String ns = s.database() + "." + s.target();
+      progress.item(ns);
+      try {
+        MongoDatabase db = client.getDatabase(s.database());
+        if (mode == Mode.REPLACE) {
+          createIndexes(db, s.staging(), s.indexes());
+          client.getDatabase("admin").runCommand(new BsonDocument("renameCollection", new BsonString(s.database() + "." + s.staging()))
+              .append("to", new BsonString(ns)).append("dropTarget", BsonBoolean.TRUE));
+          log.info("restored " + ns + ": " + s.documents() + " documents (replaced)");
+        } else {
+          long n = merge(db, s);
+          createIndexes(db, s.target(), s.indexes());
+          db.getCollection(s.staging()).drop();
+          log.info("restored " + ns + ": " + n + " documents merged by _id");
+        }
+      } catch (MongoException e) {
+        throw MongoConnection.translate("cannot put " + ns + " in place", uri, e);
+      }
+    }
+    staged.clear();
+    for (View v : views) {
+      String ns = v.database() + "." + v.name();
+      try {
+        MongoDatabase db = client.getDatabase(v.database());
+        if (existingCollections(v.database()).contains(v.name())) {
+          if (mode == Mode.MERGE) {
+            log.warn("view " + ns + " exists; kept as it is (merge mode)");
+            continue;
+          }
+          db.getCollection(v.name()).drop();
+        }
+        BsonDocument create = new BsonDocument("create", new BsonString(v.name()));
+        for (var e : v.options().entrySet()) create.put(e.getKey(), e.getValue());
+        db.runCommand(create);
+        log.info("restored view " + ns);
+      } catch (MongoException e) {
+        throw MongoConnection.translate("cannot create view " + ns, uri, e);
+      }
+    }
+  }
+
+  private long merge(MongoDatabase db, Staged s) {
+    MongoCollection<RawBsonDocument> target = db.getCollection(s.target(), RawBsonDocument.class);
+    long n = 0;
+    List<WriteModel<RawBsonDocument>> batch = new ArrayList<>();
+    try (MongoCursor<RawBsonDocument> c = db.getCollection(s.staging(), RawBsonDocument.class).find().batchSize(INSERT_BATCH_DOCS).cursor()) {
+      while (c.hasNext()) {
+        RawBsonDocument d = c.next();
+        batch.add(new ReplaceOneModel<>(new BsonDocument("_id", d.get("_id")), d, new ReplaceOptions().upsert(true)));
+        if (batch.size() >= INSERT_BATCH_DOCS) {
+          target.bulkWrite(batch);
+          n += batch.size();
+          batch.clear();
+        }
+      }
+    }
+    if (!batch.isEmpty()) {
+      target.bulkWrite(batch);
+      n += batch.size();
+    }
+    return n;
+  }
+
+  private void createIndexes(MongoDatabase db, String collection, List<BsonDocument> indexes) {
+    BsonArray specs = new BsonArray();
+    for (BsonDocument ix : indexes) {
+      if ("_id_".equals(ix.getString("name", new BsonString("")).getValue())) continue;
+      BsonDocument spec = new BsonDocument();
+      for (var e : ix.entrySet()) {
+        if (!e.getKey().equals("v") && !e.getKey().equals("ns")) spec.put(e.getKey(), e.getValue());
+      }
+      specs.add(spec);
+    }
+    if (specs.isEmpty()) return;
+    db.runCommand(new BsonDocument("createIndexes", new BsonString(collection)).append("indexes", specs));
+  }
+
+  /** Drops every staging collection; the targets were never touched. Never throws. */
+  public void rollback() {
+    for (Staged s : staged) {
+      try {
+        client.getDatabase(s.database()).getCollection(s.staging()).drop();
+      } catch (MongoException e) {
+        log.warn("could not drop staging collection " + s.database() + "." + s.staging() + "; drop it by hand");
+      }
+    }
+    staged.clear();
+    views.clear();
+  }
+
+  @Override
+  public void close() {
+    client.close();
+  }
+}

@@ -1,0 +1,198 @@
+package io.coffer.engine.storage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/** Backups in a directory, typically a mounted volume. Writes go to a hidden temporary name, then rename. */
+public final class FileStorage implements Storage {
+  static final String PARTIAL_PREFIX = ".partial-";
+  private final Path root;
+
+  public FileStorage(Path root) {
+    this.root = root.toAbsolutePath().normalize();
+  }
+
+  @Override
+  public String describe() {
+    return "file://" + root;
+  }
+
+  private Path resolve(String key) {
+    Path p = root.resolve(key).normalize();
+    if (!p.startsWith(root)) throw new IllegalArgumentException("storage key escapes the storage root: " + key);
+    return p;
+  }
+
+  @Override
+  public AtomicOutput create(String key) throws IOException {
+    Path target = resolve(key);
+    try {
+      Files.createDirectories(target.getParent());
+    } catch (IOException e) {
+      throw fail("cannot create directory " + target.getParent(), e);
+    }
+    Path tmp = target.resolveSibling(PARTIAL_PREFIX + target.getFileName() + "-" + UUID.randomUUID());
+    FileChannel channel;
+    try {
+      channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    } catch (IOException e) {
+      throw fail("cannot write to " + target.getParent(), e);
+    }
+    OutputStream out = Channels.newOutputStream(channel);
+    return new AtomicOutput() {
+      private boolean done;
+
+      @Override
+      public void write(int b) throws IOException {
+        write(new byte[] {(byte) b}, 0, 1);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        try {
+          out.write(b, off, len);
+        } catch (IOException e) {
+          throw fail("cannot write " + target, e);
+        }
+      }
+
+      @Override
+      public void close() throws IOException {
+        if (done) return;
+        done = true;
+        try {
+          channel.force(true);
+          out.close();
+          Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+          Files.deleteIfExists(tmp);
+          throw fail("cannot finish writing " + target, e);
+        }
+      }
+
+      @Override
+      public void abort() {
+        if (done) return;
+        done = true;
+        try {
+          out.close();
+        } catch (IOException ignored) {
+          // the file is deleted below
+        }
+        try {
+          Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+          // a leftover .partial- file is ignored by every command and removed by the next write
+        }
+      }
+    };
+  }
+
+  @Override
+  public InputStream open(String key) throws IOException {
+    Path p = resolve(key);
+    try {
+      return Files.newInputStream(p);
+    } catch (NoSuchFileException e) {
+      throw StorageException.notFound("no such object: " + p);
+    } catch (IOException e) {
+      throw fail("cannot read " + p, e);
+    }
+  }
+
+  @Override
+  public OptionalLong size(String key) throws IOException {
+    Path p = resolve(key);
+    return Files.isRegularFile(p) ? OptionalLong.of(Files.size(p)) : OptionalLong.empty();
+  }
+
+  @Override
+  public List<String> listFolders() throws IOException {
+    List<String> out = new ArrayList<>();
+    if (!Files.isDirectory(root)) {
+      throw StorageException.notFound("the storage directory " + root + " does not exist; check --storage");
+    }
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
+      for (Path p : ds) {
+        if (Files.isDirectory(p) && !p.getFileName().toString().startsWith(".")) out.add(p.getFileName().toString());
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public List<String> list(String folder) throws IOException {
+    Path dir = resolve(folder);
+    if (!Files.isDirectory(dir)) return List.of();
+    List<String> out = new ArrayList<>();
+    try (Stream<Path> s = Files.walk(dir)) {
+      s.filter(Files::isRegularFile)
+          .filter(p -> !p.getFileName().toString().startsWith(PARTIAL_PREFIX))
+          .forEach(p -> out.add(root.relativize(p).toString().replace('\\', '/')));
+    }
+    return out;
+  }
+
+  @Override
+  public int removeLeftovers(String folder) throws IOException {
+    Path dir = resolve(folder);
+    if (!Files.isDirectory(dir)) return 0;
+    int n = 0;
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        if (p.getFileName().toString().startsWith(PARTIAL_PREFIX) && Files.deleteIfExists(p)) n++;
+      }
+    }
+    return n;
+  }
+
+  @Override
+  public void delete(String key) throws IOException {
+    Path p = resolve(key);
+    try {
+      Files.deleteIfExists(p);
+      Path parent = p.getParent();
+      while (parent != null && !parent.equals(root) && isEmptyDir(parent)) {
+        Files.delete(parent);
+        parent = parent.getParent();
+      }
+    } catch (IOException e) {
+      throw fail("cannot delete " + p, e);
+    }
+  }
+
+  private static boolean isEmptyDir(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.findAny().isEmpty();
+    }
+  }
+
+  private static StorageException fail(String what, IOException e) {
+    String reason;
+    if (e instanceof AccessDeniedException) {
+      reason = "permission denied";
+    } else if (e instanceof FileSystemException fse && fse.getReason() != null) {
+      reason = fse.getReason();
+    } else {
+      reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+    if (reason != null && reason.contains("No space left")) reason = "no space left on the device";
+    return new StorageException(what + ": " + reason, e);
+  }
+}

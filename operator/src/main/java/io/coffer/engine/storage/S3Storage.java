@@ -1,0 +1,248 @@
+package io.coffer.engine.storage;
+
+import io.minio.GetObjectArgs;
+import io.minio.ListObjectsArgs;
+import io.minio.MinioAsyncClient;
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
+import io.minio.RemoveObjectArgs;
+import io.minio.Result;
+import io.minio.StatObjectArgs;
+import io.minio.errors.ErrorResponseException;
+import io.minio.messages.Item;
+import io.minio.messages.Upload;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Backups in an S3-compatible bucket (AWS S3, MinIO, Ceph, ...). Archives of unknown length go up as
+ * multipart uploads fed through a bounded pipe: memory is one part (16 MiB) plus the pipe, whatever the size.
+ */
+public final class S3Storage implements Storage {
+  /** Part size for uploads of unknown length; S3 allows 10,000 parts, so up to ~160 GiB. */
+  static final long PART_SIZE = 16L * 1024 * 1024;
+  private final MinioClient client;
+  private final MinioAsyncClient asyncClient;
+  private final String endpoint;
+  private final String bucket;
+  private final String prefix;
+
+  public S3Storage(String endpoint, String region, String accessKey, String secretKey, String bucket, String prefix) {
+    this.endpoint = endpoint;
+    this.bucket = bucket;
+    this.prefix = prefix == null || prefix.isEmpty() ? "" : (prefix.endsWith("/") ? prefix : prefix + "/");
+    try {
+      MinioClient.Builder b = MinioClient.builder().endpoint(endpoint).credentials(accessKey, secretKey);
+      MinioAsyncClient.Builder ab = MinioAsyncClient.builder().endpoint(endpoint).credentials(accessKey, secretKey);
+      if (region != null && !region.isBlank()) {
+        b.region(region);
+        ab.region(region);
+      }
+      this.client = b.build();
+      this.asyncClient = ab.build();
+    } catch (IllegalArgumentException e) {
+      throw new StorageException("bad S3 endpoint " + endpoint + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public String describe() {
+    return "s3://" + bucket + "/" + prefix + " at " + endpoint;
+  }
+
+  private String object(String key) {
+    return prefix + key;
+  }
+
+  @Override
+  public AtomicOutput create(String key) {
+    BlockingPipe pipe = new BlockingPipe(4, 256 * 1024);
+    Throwable[] failure = new Throwable[1];
+    Thread uploader = new Thread(() -> {
+      try (InputStream in = pipe.inputStream()) {
+        client.putObject(PutObjectArgs.builder().bucket(bucket).object(object(key))
+            .stream(in, -1, PART_SIZE).contentType("application/octet-stream").build());
+      } catch (Throwable t) {
+        failure[0] = t;
+        pipe.failReader(t);
+      }
+    }, "coffer-s3-upload");
+    uploader.setDaemon(true);
+    uploader.start();
+    return new AtomicOutput() {
+      private boolean done;
+
+      @Override
+      public void write(int b) throws IOException {
+        write(new byte[] {(byte) b}, 0, 1);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        try {
+          pipe.write(b, off, len);
+        } catch (IOException e) {
+          throw translate("cannot upload " + key, failure[0] != null ? failure[0] : e);
+        }
+      }
+
+      @Override
+      public void close() throws IOException {
+        if (done) return;
+        done = true;
+        try {
+          pipe.finish();
+        } catch (IOException e) {
+          // the uploader failed; reported below
+        }
+        join(uploader);
+        if (failure[0] != null) throw translate("cannot upload " + key, failure[0]);
+      }
+
+      @Override
+      public void abort() {
+        if (done) return;
+        done = true;
+        pipe.failWriter(new IOException("aborted"));
+        try {
+          join(uploader);
+        } catch (IOException ignored) {
+          // nothing was published
+        }
+      }
+    };
+  }
+
+  private static void join(Thread t) throws IOException {
+    try {
+      t.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while waiting for the upload");
+    }
+  }
+
+  @Override
+  public InputStream open(String key) {
+    try {
+      return client.getObject(GetObjectArgs.builder().bucket(bucket).object(object(key)).build());
+    } catch (Exception e) {
+      throw translate("cannot read " + key, e);
+    }
+  }
+
+  @Override
+  public OptionalLong size(String key) {
+    try {
+      return OptionalLong.of(client.statObject(StatObjectArgs.builder().bucket(bucket).object(object(key)).build()).size());
+    } catch (Exception e) {
+      StorageException se = translate("cannot read " + key, e);
+      if (se.isNotFound() && !isBucketMissing(e)) return OptionalLong.empty();
+      throw se;
+    }
+  }
+
+  @Override
+  public List<String> listFolders() {
+    List<String> out = new ArrayList<>();
+    for (Result<Item> r : client.listObjects(ListObjectsArgs.builder().bucket(bucket).prefix(prefix).delimiter("/").build())) {
+      Item item = get(r);
+      if (item.isDir()) {
+        String name = item.objectName().substring(prefix.length());
+        if (name.endsWith("/")) name = name.substring(0, name.length() - 1);
+        if (!name.isEmpty()) out.add(name);
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public List<String> list(String folder) {
+    String p = object(folder.endsWith("/") ? folder : folder + "/");
+    List<String> out = new ArrayList<>();
+    for (Result<Item> r : client.listObjects(ListObjectsArgs.builder().bucket(bucket).prefix(p).recursive(true).build())) {
+      Item item = get(r);
+      if (!item.isDir()) out.add(item.objectName().substring(prefix.length()));
+    }
+    return out;
+  }
+
+  @Override
+  public void delete(String key) {
+    try {
+      client.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(object(key)).build());
+    } catch (Exception e) {
+      throw translate("cannot delete " + key, e);
+    }
+  }
+
+  @Override
+  public int removeLeftovers(String folder) {
+    String p = object(folder.endsWith("/") ? folder : folder + "/");
+    int n = 0;
+    try {
+      var response = asyncClient.listMultipartUploadsAsync(bucket, null, null, null, null, 1000, p, null, null, null).get();
+      for (Upload u : response.result().uploads()) {
+        asyncClient.abortMultipartUploadAsync(bucket, null, u.objectName(), u.uploadId(), null, null).get();
+        n++;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      // Some S3-compatible stores do not list multipart uploads; a bucket lifecycle rule
+      // (AbortIncompleteMultipartUpload) is the backstop, as the README explains.
+      return n;
+    }
+    return n;
+  }
+
+  private Item get(Result<Item> r) {
+    try {
+      return r.get();
+    } catch (Exception e) {
+      throw translate("cannot list s3://" + bucket + "/" + prefix, e);
+    }
+  }
+
+  private boolean isBucketMissing(Throwable e) {
+    return e instanceof ErrorResponseException ere && "NoSuchBucket".equals(ere.errorResponse().code());
+  }
+
+  /** Turns client exceptions into one line that names the cause and what to check; never includes credentials. */
+  StorageException translate(String what, Throwable e) {
+    Throwable t = e;
+    while ((t instanceof ExecutionException || (t instanceof IOException && !(t instanceof ConnectException)
+        && !(t instanceof UnknownHostException))) && t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    if (t instanceof StorageException se) return se;
+    if (t instanceof ErrorResponseException ere) {
+      String code = ere.errorResponse().code();
+      switch (code) {
+        case "NoSuchKey":
+          return StorageException.notFound(what + ": no such object in s3://" + bucket + "/" + prefix);
+        case "NoSuchBucket":
+          return new StorageException(what + ": bucket " + bucket + " does not exist at " + endpoint + "; create it or fix --storage", e);
+        case "SignatureDoesNotMatch":
+        case "InvalidAccessKeyId":
+        case "AccessDenied":
+          return new StorageException(what + ": S3 refused the credentials (" + code
+              + "); check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY", e);
+        default:
+          return new StorageException(what + ": S3 error " + code + ": " + ere.errorResponse().message(), e);
+      }
+    }
+    if (t instanceof ConnectException || t instanceof UnknownHostException) {
+      return new StorageException(what + ": cannot reach S3 endpoint " + endpoint + " (" + t.getClass().getSimpleName()
+          + "); check --s3-endpoint / COFFER_S3_ENDPOINT and the network", e);
+    }
+    String msg = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    return new StorageException(what + " at " + endpoint + ": " + msg, e);
+  }
+}

@@ -1,0 +1,52 @@
+package io.coffer.engine.storage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * Where backups live: a directory tree or an S3 bucket prefix. Keys are relative, '/'-separated. Objects
+ * written through {@link #create} become visible only when the stream closes cleanly, so an interrupted
+ * write never leaves a partial object under its final name.
+ */
+public interface Storage extends AutoCloseable {
+
+  /** An output whose content is published on {@link #close()} and thrown away on {@link #abort()}. */
+  abstract class AtomicOutput extends OutputStream {
+    /** Discards what was written; never throws. */
+    public abstract void abort();
+  }
+
+  /** A printable location, without credentials. */
+  String describe();
+
+  AtomicOutput create(String key) throws IOException;
+
+  /** Opens an object; throws {@link StorageException} with NOT_FOUND when it does not exist. */
+  InputStream open(String key) throws IOException;
+
+  OptionalLong size(String key) throws IOException;
+
+  default boolean exists(String key) throws IOException {
+    return size(key).isPresent();
+  }
+
+  /** The names of the immediate "folders" under the storage root (backup ids). */
+  List<String> listFolders() throws IOException;
+
+  /** Every key under a folder, relative to the storage root. */
+  List<String> list(String folder) throws IOException;
+
+  void delete(String key) throws IOException;
+
+  /**
+   * Removes what interrupted writes left under a folder (partial files, abandoned multipart uploads).
+   * Returns how many leftovers were removed.
+   */
+  int removeLeftovers(String folder) throws IOException;
+
+  @Override
+  default void close() {}
+}

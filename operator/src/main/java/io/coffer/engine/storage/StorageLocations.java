@@ -1,0 +1,44 @@
+package io.coffer.engine.storage;
+
+import io.coffer.engine.CofferException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** Parses {@code --storage} ({@code s3://bucket/prefix}, {@code file:///path} or a plain path) into a {@link Storage}. */
+public final class StorageLocations {
+  public static final String DEFAULT_S3_ENDPOINT = "https://s3.amazonaws.com";
+
+  private StorageLocations() {}
+
+  public static Storage open(String location, String s3Endpoint, String region, Map<String, String> env) {
+    if (location == null || location.isBlank()) {
+      throw CofferException.usage("no storage location: give --storage s3://bucket/prefix or --storage file:///path");
+    }
+    if (location.startsWith("s3://")) {
+      String rest = location.substring(5);
+      int slash = rest.indexOf('/');
+      String bucket = slash < 0 ? rest : rest.substring(0, slash);
+      String prefix = slash < 0 ? "" : rest.substring(slash + 1);
+      if (bucket.length() < 3 || !bucket.matches("[a-z0-9][a-z0-9.-]*[a-z0-9]")) {
+        throw CofferException.usage("bad bucket name '" + bucket + "' in --storage: 3-63 lower-case letters, digits, '.' or '-'");
+      }
+      String endpoint = s3Endpoint != null && !s3Endpoint.isBlank() ? s3Endpoint : env.getOrDefault("COFFER_S3_ENDPOINT", DEFAULT_S3_ENDPOINT);
+      String reg = region != null ? region : env.get("AWS_REGION");
+      String ak = env.get("AWS_ACCESS_KEY_ID");
+      String sk = env.get("AWS_SECRET_ACCESS_KEY");
+      if (ak == null || ak.isBlank() || sk == null || sk.isBlank()) {
+        throw CofferException.usage("S3 storage needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+      }
+      return new S3Storage(endpoint, reg, ak, sk, bucket, prefix.replaceAll("/+$", ""));
+    }
+    if (location.startsWith("file://")) {
+      String path = location.substring("file://".length());
+      if (!path.startsWith("/")) throw CofferException.usage("a file storage URI needs an absolute path: file:///path/to/dir");
+      return new FileStorage(Path.of(path));
+    }
+    if (location.contains("://")) {
+      throw CofferException.usage("unsupported storage '" + location.substring(0, location.indexOf("://") + 3) + "...': use s3://bucket/prefix or file:///path");
+    }
+    return new FileStorage(Path.of(location));
+  }
+}
