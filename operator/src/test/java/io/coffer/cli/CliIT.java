@@ -1,0 +1,209 @@
+package io.coffer.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import de.bwaldvogel.mongo.MongoServer;
+import io.coffer.engine.archive.Json;
+import io.coffer.testing.Cli;
+import io.coffer.testing.EmbeddedServers;
+import io.coffer.testing.Tools;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.bson.Document;
+import org.gaul.s3proxy.S3Proxy;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The command line as a separate process, against embedded MongoDB and S3: the paths a Job pod takes,
+ * exit codes, one-line errors, result files, progress lines, and no secret in any output.
+ */
+class CliIT {
+  static MongoServer mongo;
+  static S3Proxy s3;
+  static MongoClient client;
+  static final String PASSWORD = "Mongo-Pa55word-XYZ";
+  @TempDir static Path dir;
+
+  @BeforeAll
+  static void start() throws Exception {
+    mongo = EmbeddedServers.mongo();
+    client = MongoClients.create(EmbeddedServers.uri(mongo));
+    List<Document> docs = new ArrayList<>();
+    for (int i = 0; i < 5000; i++) docs.add(new Document("_id", i).append("name", "Employee " + i).append("salary", 1000 + i));
+    client.getDatabase("erp").getCollection("employees").insertMany(docs);
+    client.getDatabase("erp").getCollection("invoices").insertOne(new Document("_id", 1).append("total", 5));
+    s3 = EmbeddedServers.s3();
+    EmbeddedServers.makeBucket(s3, "backups");
+    Files.writeString(dir.resolve("modules.yaml"), "modules:\n  hr: [erp.employees]\n  finance: [erp.invoices]\n");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    client.close();
+    mongo.shutdownNow();
+    s3.stop();
+  }
+
+  /** A URI with a password: mongo-java-server knows no users, so it refuses it; the password must not leak. */
+  static String secretUri() {
+    var a = mongo.getLocalAddress();
+    return "mongodb://backup:" + PASSWORD + "@127.0.0.1:" + a.getPort() + "/?authSource=admin";
+  }
+
+  static Map<String, String> s3Env() {
+    Map<String, String> env = new HashMap<>();
+    env.put("AWS_ACCESS_KEY_ID", EmbeddedServers.ACCESS_KEY);
+    env.put("AWS_SECRET_ACCESS_KEY", EmbeddedServers.SECRET_KEY);
+    env.put("COFFER_S3_ENDPOINT", EmbeddedServers.endpoint(s3));
+    env.put("COFFER_MONGODB_URI", EmbeddedServers.uri(mongo));
+    return env;
+  }
+
+  static void assertNoSecret(Cli.Result r) {
+    assertThat(r.out() + r.err()).doesNotContain(PASSWORD).doesNotContain(EmbeddedServers.SECRET_KEY).doesNotContain("AGE-SECRET-KEY");
+  }
+
+  @Test
+  void givenS3AndARecipient_whenBackupVerifyInspectRestoreRun_thenEachSucceedsAndPrintsNoSecret() throws Exception {
+    Cli.Result key = Cli.run(dir, Map.of(), "keygen", "-o", dir.resolve("key.txt").toString());
+    assertThat(key.exit()).as(key.err()).isZero();
+    String recipient = key.out().strip();
+    Map<String, String> env = s3Env();
+    Cli.Result b = Cli.run(dir, env, "backup", "--storage", "s3://backups/rayerp", "--id", "nightly-1", "--modules", "hr,finance",
+        "--module-map", "modules.yaml", "--recipient", recipient, "--output", "json", "--progress", "json", "--result-file", "result.json");
+    assertThat(b.exit()).as(b.err()).isZero();
+    assertNoSecret(b);
+    JsonNode result = Json.MAPPER.readTree(dir.resolve("result.json").toFile());
+    assertThat(result.get("status").asText()).isEqualTo("Succeeded");
+    assertThat(result.get("documents").asLong()).isEqualTo(5001);
+    assertThat(result.get("modules").get("hr").asLong()).isEqualTo(5000);
+    assertThat(result.get("encrypted").asBoolean()).isTrue();
+    assertThat(Files.size(dir.resolve("result.json"))).isLessThan(4096);
+    List<String> progressLines = b.err().lines().filter(l -> l.startsWith("{")).toList();
+    assertThat(progressLines).isNotEmpty();
+    JsonNode last = Json.MAPPER.readTree(progressLines.get(progressLines.size() - 1));
+    assertThat(last.get("phase").asText()).isEqualTo("done");
+    assertThat(last.get("percent").asDouble()).isEqualTo(100.0);
+    assertThat(last.get("documents").asLong()).isEqualTo(5001);
+
+    Cli.Result list = Cli.run(dir, env, "list", "--storage", "s3://backups/rayerp");
+    assertThat(list.out()).contains("nightly-1").contains("yes");
+    Cli.Result v = Cli.run(dir, env, "verify", "--storage", "s3://backups/rayerp", "--backup", "nightly-1");
+    assertThat(v.exit()).as(v.err()).isZero();
+    Cli.Result deep = Cli.run(dir, env, "verify", "--storage", "s3://backups/rayerp", "--backup", "nightly-1", "--deep", "--identity-file", "key.txt");
+    assertThat(deep.exit()).as(deep.err()).isZero();
+    assertThat(deep.out()).contains("5001 documents verified");
+    Cli.Result inspect = Cli.run(dir, env, "inspect", "--storage", "s3://backups/rayerp", "--backup", "nightly-1", "--identity-file", "key.txt");
+    assertThat(inspect.out()).contains("erp.employees").contains("[hr]").contains("finance");
+    Cli.Result noKey = Cli.run(dir, env, "inspect", "--storage", "s3://backups/rayerp", "--backup", "nightly-1");
+    assertThat(noKey.out()).contains("contents are encrypted");
+
+    Cli.Result r = Cli.run(dir, env, "restore", "--storage", "s3://backups/rayerp", "--backup", "nightly-1", "--identity-file", "key.txt",
+        "--modules", "hr", "--rename-db", "erp=erp_restored", "--result-file", "restore.json");
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertNoSecret(r);
+    assertThat(client.getDatabase("erp_restored").getCollection("employees").countDocuments()).isEqualTo(5000);
+    assertThat(client.getDatabase("erp_restored").listCollectionNames().into(new ArrayList<>())).containsExactly("employees");
+
+    Cli.Result logs = Cli.run(dir, env, "logs", "--storage", "s3://backups/rayerp", "--backup", "nightly-1");
+    assertThat(logs.out()).contains("collection erp.employees: 5000 documents");
+    assertThat(logs.out()).doesNotContain(PASSWORD);
+
+    Cli.Result dl = Cli.run(dir, env, "download", "--storage", "s3://backups/rayerp", "--backup", "nightly-1", "--to", "plain.zip",
+        "--decrypt", "--identity-file", "key.txt");
+    assertThat(dl.exit()).as(dl.err()).isZero();
+    Tools.require("unzip");
+    assertThat(Tools.run(dir, List.of("unzip", "-t", "plain.zip")).exit()).isZero();
+  }
+
+  @Test
+  void givenBadS3Credentials_whenBackingUp_thenStorageExitCodeAndAOneLineErrorWithoutTheSecret() throws Exception {
+    Map<String, String> env = s3Env();
+    env.put("AWS_SECRET_ACCESS_KEY", "wrong-secret-value-123");
+    Cli.Result r = Cli.run(dir, env, "backup", "--storage", "s3://backups/x", "--id", "bad-creds", "--result-file", "fail.json");
+    assertThat(r.exit()).isEqualTo(4);
+    assertThat(r.err().strip().lines().filter(l -> l.startsWith("coffer: error:")).toList()).singleElement().asString()
+        .contains("refused the credentials");
+    assertThat(r.err()).doesNotContain("wrong-secret-value-123");
+    JsonNode fail = Json.MAPPER.readTree(dir.resolve("fail.json").toFile());
+    assertThat(fail.get("status").asText()).isEqualTo("Failed");
+    assertThat(fail.get("exitCode").asInt()).isEqualTo(4);
+  }
+
+  @Test
+  void givenTypicalMistakes_whenRunning_thenEachGetsItsExitCodeAndAClearLine() throws Exception {
+    Path store = dir.resolve("fs-store");
+    Map<String, String> env = Map.of("COFFER_MONGODB_URI", EmbeddedServers.uri(mongo));
+    // credentials refused (mongo-java-server has no users): exit 3, the password never printed
+    Cli.Result refused = Cli.run(dir, Map.of("COFFER_MONGODB_URI", secretUri()), "backup", "--storage", store.toString());
+    assertThat(refused.exit()).isEqualTo(3);
+    assertThat(refused.err()).contains("refused the credentials");
+    assertNoSecret(refused);
+    // usage: unknown type, missing --files, bad module
+    assertThat(Cli.run(dir, env, "backup", "--storage", store.toString(), "--type", "everything").exit()).isEqualTo(2);
+    Cli.Result noFiles = Cli.run(dir, env, "backup", "--storage", store.toString(), "--type", "files");
+    assertThat(noFiles.exit()).isEqualTo(2);
+    assertThat(noFiles.err()).contains("--files NAME=DIR");
+    Cli.Result badModule = Cli.run(dir, env, "backup", "--storage", store.toString(), "--modules", "payroll", "--module-map", "modules.yaml");
+    assertThat(badModule.exit()).isEqualTo(2);
+    assertThat(badModule.err()).contains("unknown module 'payroll'").contains("hr, finance");
+    // source unreachable, with the password kept out of the message
+    Cli.Result down = Cli.run(dir, Map.of("COFFER_MONGODB_URI", "mongodb://u:" + PASSWORD + "@127.0.0.1:1/"), "backup",
+        "--storage", store.toString(), "--timeout", "1");
+    assertThat(down.exit()).isEqualTo(3);
+    assertThat(down.err()).contains("cannot reach MongoDB at mongodb://127.0.0.1:1");
+    assertNoSecret(down);
+    // not found
+    Cli.Result missing = Cli.run(dir, env, "restore", "--storage", store.toString(), "--backup", "nope");
+    assertThat(missing.exit()).isEqualTo(7);
+    // a good backup, then damage it: verify 5, restore 5 and the target untouched
+    client.getDatabase("erp").getCollection("payments").insertOne(new Document("_id", 1).append("total", 5));
+    Cli.Result ok = Cli.run(dir, env, "backup", "--storage", store.toString(), "--id", "fs-1", "--include", "erp.payments");
+    assertThat(ok.exit()).as(ok.err()).isZero();
+    client.getDatabase("erp").getCollection("payments").insertOne(new Document("_id", 2).append("total", 7));
+    try (RandomAccessFile f = new RandomAccessFile(store.resolve("fs-1/archive.zip").toFile(), "rw")) {
+      f.seek(40);
+      int b = f.read();
+      f.seek(40);
+      f.write(b ^ 1);
+    }
+    assertThat(Cli.run(dir, env, "verify", "--storage", store.toString(), "--backup", "fs-1").exit()).isEqualTo(5);
+    Cli.Result bad = Cli.run(dir, env, "restore", "--storage", store.toString(), "--backup", "fs-1");
+    assertThat(bad.exit()).as(bad.err()).isEqualTo(5);
+    assertThat(client.getDatabase("erp").getCollection("payments").countDocuments()).isEqualTo(2);
+    // an incomplete backup (no backup.json) is reported as such
+    Files.createDirectories(store.resolve("half"));
+    Files.writeString(store.resolve("half/archive.zip"), "partial");
+    Cli.Result half = Cli.run(dir, env, "restore", "--storage", store.toString(), "--backup", "half");
+    assertThat(half.exit()).isEqualTo(7);
+    assertThat(half.err()).contains("incomplete");
+    assertThat(Cli.run(dir, env, "list", "--storage", store.toString()).out()).contains("no (interrupted)");
+    // wrong key: exit 6
+    Cli.Result key = Cli.run(dir, Map.of(), "keygen", "-o", dir.resolve("k6.txt").toString());
+    Cli.Result other = Cli.run(dir, Map.of(), "keygen", "-o", dir.resolve("k7.txt").toString());
+    Cli.Result enc = Cli.run(dir, env, "backup", "--storage", store.toString(), "--id", "enc-1", "--include", "erp.payments",
+        "--recipient", key.out().strip());
+    assertThat(enc.exit()).as(enc.err()).isZero();
+    Cli.Result wrong = Cli.run(dir, env, "restore", "--storage", store.toString(), "--backup", "enc-1", "--identity-file", "k7.txt");
+    assertThat(wrong.exit()).isEqualTo(6);
+    assertThat(wrong.err()).contains("no identity matches");
+    assertThat(other.exit()).isZero();
+    // every command has --help
+    for (String c : List.of("backup", "restore", "verify", "inspect", "list", "download", "logs", "keygen")) {
+      Cli.Result h = Cli.run(dir, Map.of(), c, "--help");
+      assertThat(h.exit()).as(c).isZero();
+      assertThat(h.out()).as(c).contains("Usage: coffer " + c);
+    }
+  }
+}
