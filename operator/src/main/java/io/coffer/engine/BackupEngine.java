@@ -9,7 +9,7 @@ import io.coffer.engine.files.FileTreeDumper;
 import io.coffer.engine.mongo.MongoConnection;
 import io.coffer.engine.mongo.MongoDumper;
 import io.coffer.engine.storage.Storage;
-import java.io.BufferedOutputStream;
+import io.coffer.engine.io.AsyncOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -52,9 +52,11 @@ public final class BackupEngine {
 
     MongoDumper mongo = null;
     List<MongoDumper.Target> targets = List.of();
-    FileTreeDumper files = new FileTreeDumper(o.filesInclude(), o.filesExclude(), log, progress);
+    FileTreeDumper files = new FileTreeDumper(o.filesInclude(), o.filesExclude(),
+        o.compression() == io.coffer.engine.archive.Compression.STORE, log, progress);
     String archiveName = o.encryption().enabled() ? "archive.zip.age" : "archive.zip";
     Storage.AtomicOutput stored = null;
+    AsyncOutputStream async = null;
     try {
       progress.phase("scanning");
       if (o.type().hasDatabase()) {
@@ -78,8 +80,9 @@ public final class BackupEngine {
 
       stored = storage.create(BackupStore.key(id, archiveName));
       HashingOutputStream hashed = new HashingOutputStream(stored);
-      OutputStream chain = new BufferedOutputStream(o.encryption().wrap(hashed), 256 * 1024);
-      ArchiveWriter archive = new ArchiveWriter(chain, o.compression(), o.level());
+      // compression on this thread; encryption, hashing and the write on another
+      async = new AsyncOutputStream(o.encryption().wrap(hashed), "coffer-archive-writer");
+      ArchiveWriter archive = new ArchiveWriter(async, o.compression(), o.level());
       progress.phase("dumping");
       for (MongoDumper.Target t : targets) mongo.dump(t, archive);
       if (o.type().hasFiles()) {
@@ -145,6 +148,7 @@ public final class BackupEngine {
       for (Manifest.Skipped s : files.skipped()) skipped.add(s.path() + ": " + s.reason());
       return Results.backup(d, storage.describe(), duration, modules, perCollection, log.warnings(), skipped);
     } catch (IOException | RuntimeException e) {
+      if (async != null) async.abort();
       if (stored != null) stored.abort();
       throw e;
     } finally {

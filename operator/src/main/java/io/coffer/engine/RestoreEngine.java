@@ -42,7 +42,7 @@ public final class RestoreEngine {
     this.progress = progress;
   }
 
-  private record Plan(Map<String, Manifest.Entry> byPath, Set<String> selectedPaths, List<RestoreResult.Item> items,
+  private record Plan(Map<String, Manifest.Entry> byPath, Set<String> selectedPaths, Set<String> skippedPaths,
       Map<String, Path> treeTargets, boolean needsMongo) {}
 
   public RestoreResult run(RestoreOptions o) throws IOException {
@@ -161,7 +161,9 @@ public final class RestoreEngine {
     if (needsMongo && (o.mongoUri() == null || o.mongoUri().isBlank())) {
       throw CofferException.usage("restoring collections needs a target: give --mongodb-uri or set COFFER_MONGODB_URI");
     }
-    return new Plan(byPath, selected, new ArrayList<>(), treeTargets, needsMongo);
+    Set<String> skipped = new HashSet<>();
+    if (m.skipped() != null) m.skipped().forEach(sk -> skipped.add(sk.path()));
+    return new Plan(byPath, selected, skipped, treeTargets, needsMongo);
   }
 
   private String targetDb(RestoreOptions o, String db) {
@@ -222,6 +224,10 @@ public final class RestoreEngine {
         String name = h.getFileName();
         if (name.equals(Manifest.ENTRY_NAME)) {
           drain(zip);
+          continue;
+        }
+        if (plan.skippedPaths().contains(name)) {
+          drain(zip); // archived, then found changed while being read: not part of the backup
           continue;
         }
         Manifest.Entry e = plan.byPath().get(name);

@@ -41,12 +41,14 @@ public final class VerifyEngine {
       if (deep) {
         Map<String, Manifest.Entry> byPath = new HashMap<>();
         for (Manifest.Entry e : manifest.entries()) byPath.put(e.path(), e);
+        java.util.Set<String> skipped = new java.util.HashSet<>();
+        if (manifest.skipped() != null) manifest.skipped().forEach(sk -> skipped.add(sk.path()));
         InputStream plain = BackupStore.decrypting(new ProgressInput(stored, progress), d, keys);
         ZipInputStream zip = new ZipInputStream(plain, StandardCharsets.UTF_8);
         LocalFileHeader h;
         while ((h = next(zip, d)) != null) {
           String name = h.getFileName();
-          if (name.equals(Manifest.ENTRY_NAME)) {
+          if (name.equals(Manifest.ENTRY_NAME) || skipped.contains(name)) {
             zip.transferTo(java.io.OutputStream.nullOutputStream());
             continue;
           }

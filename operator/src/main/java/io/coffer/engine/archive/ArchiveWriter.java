@@ -96,8 +96,20 @@ public final class ArchiveWriter implements Closeable {
 
   /** Starts an entry; the caller writes the content, closes the stream, then {@link #record}s the entry. */
   public EntryStream begin(String name, long mtimeMillis, int unixMode) throws IOException {
+    return begin(name, mtimeMillis, unixMode, -1);
+  }
+
+  /**
+   * Starts an entry; with {@code storedSize >= 0} it is written uncompressed (STORE) and the caller must
+   * write exactly that many bytes. Used for files whose content does not compress.
+   */
+  public EntryStream begin(String name, long mtimeMillis, int unixMode, long storedSize) throws IOException {
     if (entryOpen) throw new IllegalStateException("an entry is already open");
     ZipParameters p = params(name, mtimeMillis);
+    if (storedSize >= 0) {
+      p.setCompressionMethod(CompressionMethod.STORE);
+      p.setEntrySize(storedSize);
+    }
     zip.putNextEntry(p);
     entryOpen = true;
     return new EntryStream(name, S_IFREG | (unixMode & 07777));

@@ -35,9 +35,14 @@ public final class FileTreeDumper {
   private final EngineLog log;
   private final Progress progress;
   private final List<Manifest.Skipped> skipped = new ArrayList<>();
+  private static final int MIN_SAMPLE = 16 * 1024;
   private final byte[] buf = new byte[BUF];
+  private final byte[] scratch = new byte[128 * 1024];
+  private final java.util.zip.Deflater sampler = new java.util.zip.Deflater(1, true);
+  private final boolean storeAll;
 
-  public FileTreeDumper(List<String> includeGlobs, List<String> excludeGlobs, EngineLog log, Progress progress) {
+  public FileTreeDumper(List<String> includeGlobs, List<String> excludeGlobs, boolean storeAll, EngineLog log, Progress progress) {
+    this.storeAll = storeAll;
     for (String g : includeGlobs) includes.add(FileSystems.getDefault().getPathMatcher("glob:" + g));
     for (String g : excludeGlobs) excludes.add(FileSystems.getDefault().getPathMatcher("glob:" + g));
     this.log = log;
@@ -121,20 +126,68 @@ public final class FileTreeDumper {
         return;
       }
       try (in) {
-        ArchiveWriter.EntryStream out = archive.begin(entryBase, mtime, mode);
-        int n;
-        while ((n = in.read(buf)) > 0) {
-          out.write(buf, 0, n);
-          progress.addBytes(n);
-        }
-        out.close();
-        archive.record(new Manifest.Entry(entryBase, Manifest.Kind.file, out.size(), out.sha256(), null, null, null, null,
-            tree.name(), mode, mtime, null));
-        progress.addFiles(1);
+        copyFile(tree, entryBase, in, attrs.size(), mode, mtime, archive);
       }
     } else {
       skip(entryBase, "special file (socket, FIFO or device) is not backed up");
     }
+  }
+
+  /**
+   * Copies one file into the archive. Content that does not compress (judged on its first block) is stored
+   * as is: deflating it would only cost time. A stored entry must have the size seen at the start; a file
+   * that changed size while being read is therefore reported as skipped, never archived half-changed.
+   */
+  private void copyFile(Tree tree, String entryBase, InputStream in, long size, int mode, long mtime, ArchiveWriter archive)
+      throws IOException {
+    int first = in.readNBytes(buf, 0, buf.length);
+    boolean store = storeAll || (size >= MIN_SAMPLE && first >= MIN_SAMPLE && !compresses(buf, first));
+    ArchiveWriter.EntryStream out = archive.begin(entryBase, mtime, mode, store ? size : -1);
+    long written = 0;
+    boolean changed = false;
+    int n = first;
+    while (n > 0) {
+      int take = store ? (int) Math.min(n, size - written) : n;
+      out.write(buf, 0, take);
+      written += take;
+      progress.addBytes(take);
+      if (take < n) {
+        changed = true;
+        break;
+      }
+      n = in.read(buf);
+    }
+    if (store && written < size) {
+      changed = true;
+      byte[] zeros = new byte[8192];
+      while (written < size) {
+        int k = (int) Math.min(zeros.length, size - written);
+        out.write(zeros, 0, k);
+        written += k;
+      }
+    }
+    out.close();
+    if (store && changed) {
+      skip(entryBase, "changed size while being read; not backed up (run the backup again, or back up a snapshot)");
+      return;
+    }
+    if (!store && written != size) {
+      log.warn("file " + entryBase + " changed size while being read (" + size + " -> " + written + " bytes); the copy is what was read");
+    }
+    archive.record(new Manifest.Entry(entryBase, Manifest.Kind.file, out.size(), out.sha256(), null, null, null, null,
+        tree.name(), mode, mtime, null));
+    progress.addFiles(1);
+  }
+
+  /** Whether a deflate pass over a sample of the data saves at least 5 %. */
+  private boolean compresses(byte[] data, int len) {
+    int sample = Math.min(len, 64 * 1024);
+    sampler.reset();
+    sampler.setInput(data, 0, sample);
+    sampler.finish();
+    long out = 0;
+    while (!sampler.finished()) out += sampler.deflate(scratch);
+    return out < sample * 0.95;
   }
 
   private static boolean matches(List<PathMatcher> matchers, String rel) {

@@ -93,33 +93,81 @@ public final class MongoRestorer implements AutoCloseable {
       database.runCommand(create);
       staged.add(new Staged(db, name, staging, indexes, 0));
       MongoCollection<RawBsonDocument> coll = database.getCollection(staging, RawBsonDocument.class);
-      BsonStream in = new BsonStream(bson, entryName);
+      docs = insertAll(coll, new BsonStream(bson, entryName));
+    } catch (MongoException e) {
+      throw MongoConnection.translate("cannot stage " + db + "." + name, uri, e);
+    }
+    staged.set(staged.size() - 1, new Staged(db, name, staging, indexes, docs));
+    return docs;
+  }
+
+  private static final List<RawBsonDocument> END = new ArrayList<>();
+
+  /**
+   * Parses documents on this thread (which also decrypts and inflates the archive) and inserts them in
+   * batches on another, so both cores work; at most two batches wait in between.
+   */
+  private long insertAll(MongoCollection<RawBsonDocument> coll, BsonStream in) throws IOException {
+    java.util.concurrent.BlockingQueue<List<RawBsonDocument>> queue = new java.util.concurrent.ArrayBlockingQueue<>(2);
+    Throwable[] failure = new Throwable[1];
+    long[] inserted = {0};
+    Thread inserter = new Thread(() -> {
+      try {
+        while (true) {
+          List<RawBsonDocument> batch = queue.take();
+          if (batch == END) return;
+          coll.insertMany(batch, new InsertManyOptions().ordered(true));
+          inserted[0] += batch.size();
+          progress.addDocuments(batch.size());
+        }
+      } catch (Throwable t) {
+        failure[0] = t;
+        queue.clear();
+      }
+    }, "coffer-mongo-inserter");
+    inserter.setDaemon(true);
+    inserter.start();
+    try {
       List<RawBsonDocument> batch = new ArrayList<>(INSERT_BATCH_DOCS);
       long batchBytes = 0;
       byte[] doc;
       while ((doc = in.next()) != null) {
         batch.add(new RawBsonDocument(doc));
         batchBytes += doc.length;
+        progress.addBytes(doc.length);
         if (batch.size() >= INSERT_BATCH_DOCS || batchBytes >= INSERT_BATCH_BYTES) {
-          coll.insertMany(batch, new InsertManyOptions().ordered(true));
-          docs += batch.size();
-          progress.addDocuments(batch.size());
-          progress.addBytes(batchBytes);
-          batch.clear();
+          hand(queue, batch, inserter, failure);
+          batch = new ArrayList<>(INSERT_BATCH_DOCS);
           batchBytes = 0;
         }
       }
-      if (!batch.isEmpty()) {
-        coll.insertMany(batch, new InsertManyOptions().ordered(true));
-        docs += batch.size();
-        progress.addDocuments(batch.size());
-        progress.addBytes(batchBytes);
+      if (!batch.isEmpty()) hand(queue, batch, inserter, failure);
+      hand(queue, END, inserter, failure);
+      inserter.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted");
+    } finally {
+      if (inserter.isAlive()) {
+        inserter.interrupt();
+        try {
+          inserter.join(10_000);
+        } catch (InterruptedException ignored) {
+          Thread.currentThread().interrupt();
+        }
       }
-    } catch (MongoException e) {
-      throw MongoConnection.translate("cannot stage " + db + "." + name, uri, e);
     }
-    staged.set(staged.size() - 1, new Staged(db, name, staging, indexes, docs));
-    return docs;
+    if (failure[0] instanceof MongoException me) throw me;
+    if (failure[0] != null) throw new IOException("insert failed: " + failure[0].getMessage(), failure[0]);
+    return inserted[0];
+  }
+
+  private static void hand(java.util.concurrent.BlockingQueue<List<RawBsonDocument>> queue, List<RawBsonDocument> batch,
+      Thread inserter, Throwable[] failure) throws InterruptedException {
+    while (!queue.offer(batch, 100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+      if (!inserter.isAlive()) break;
+    }
+    if (failure[0] instanceof MongoException me) throw me;
   }
 
   public void defineView(String db, String name, BsonDocument metadata) {

@@ -1,5 +1,6 @@
 package io.coffer.engine.storage;
 
+import io.coffer.engine.io.BlockingPipe;
 import io.minio.GetObjectArgs;
 import io.minio.ListObjectsArgs;
 import io.minio.MinioAsyncClient;

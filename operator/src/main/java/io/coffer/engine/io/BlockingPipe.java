@@ -1,4 +1,4 @@
-package io.coffer.engine.storage;
+package io.coffer.engine.io;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
  * {@code chunkSize} bytes in flight). Either side can fail the pipe; the other side then sees an exception
  * instead of a clean end of stream, so a consumer such as an S3 upload never completes on partial data.
  */
-final class BlockingPipe {
+public final class BlockingPipe {
   private static final byte[] EOF = new byte[0];
   private final BlockingQueue<byte[]> queue;
   private final int chunkSize;
@@ -21,12 +21,12 @@ final class BlockingPipe {
   private byte[] pending;
   private int pendingLen;
 
-  BlockingPipe(int capacity, int chunkSize) {
+  public BlockingPipe(int capacity, int chunkSize) {
     this.queue = new ArrayBlockingQueue<>(capacity);
     this.chunkSize = chunkSize;
   }
 
-  void write(byte[] b, int off, int len) throws IOException {
+  public void write(byte[] b, int off, int len) throws IOException {
     while (len > 0) {
       if (pending == null) {
         pending = new byte[chunkSize];
@@ -44,7 +44,7 @@ final class BlockingPipe {
     }
   }
 
-  void finish() throws IOException {
+  public void finish() throws IOException {
     if (pending != null && pendingLen > 0) {
       byte[] last = new byte[pendingLen];
       System.arraycopy(pending, 0, last, 0, pendingLen);
@@ -54,13 +54,13 @@ final class BlockingPipe {
     put(EOF);
   }
 
-  void failWriter(Throwable t) {
+  public void failWriter(Throwable t) {
     writerFailure = t;
     queue.clear();
     queue.offer(EOF);
   }
 
-  void failReader(Throwable t) {
+  public void failReader(Throwable t) {
     readerFailure = t;
     queue.clear();
   }
@@ -82,7 +82,7 @@ final class BlockingPipe {
     if (t != null) throw new IOException("the upload failed: " + t.getMessage(), t);
   }
 
-  InputStream inputStream() {
+  public InputStream inputStream() {
     return new InputStream() {
       private byte[] current;
       private int pos;
