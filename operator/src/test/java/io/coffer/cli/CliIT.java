@@ -128,6 +128,51 @@ class CliIT {
   }
 
   @Test
+  void givenABackupKilledMidway_thenItNeverLooksComplete_andARetryWithTheSameIdSucceedsAndCleansUp() throws Exception {
+    var big = client.getDatabase("big").getCollection("events");
+    List<Document> docs = new ArrayList<>();
+    java.util.Random r = new java.util.Random(9);
+    for (int i = 0; i < 150_000; i++) {
+      docs.add(new Document("_id", i).append("payload", Long.toHexString(r.nextLong()) + Long.toHexString(r.nextLong()) + " event " + i));
+      if (docs.size() == 10_000) {
+        big.insertMany(docs);
+        docs.clear();
+      }
+    }
+    Path store = dir.resolve("kill-store");
+    String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", cp,
+        "io.coffer.cli.Main", "backup", "--storage", store.toString(), "--id", "killed", "--include", "big", "--level", "9",
+        "--progress", "json");
+    pb.environment().put("COFFER_MONGODB_URI", EmbeddedServers.uri(mongo));
+    Path err = dir.resolve("kill-err.txt");
+    pb.redirectError(err.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    Process p = pb.start();
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (p.isAlive() && System.currentTimeMillis() < deadline
+        && !(Files.exists(err) && Files.readString(err).contains("\"phase\":\"dumping\""))) {
+      Thread.sleep(20);
+    }
+    assertThat(p.isAlive()).as("the backup must still run when it is killed; raise the data size if this fails").isTrue();
+    p.destroyForcibly().waitFor();
+
+    Cli.Result restore = Cli.run(dir, Map.of("COFFER_MONGODB_URI", EmbeddedServers.uri(mongo)), "restore", "--storage", store.toString(),
+        "--backup", "killed");
+    assertThat(restore.exit()).isEqualTo(7);
+    assertThat(Cli.run(dir, Map.of(), "list", "--storage", store.toString()).out()).doesNotContain("killed  ").doesNotContainPattern("killed\\s+20");
+    Cli.Result again = Cli.run(dir, Map.of("COFFER_MONGODB_URI", EmbeddedServers.uri(mongo)), "backup", "--storage", store.toString(),
+        "--id", "killed", "--include", "big");
+    assertThat(again.exit()).as(again.err()).isZero();
+    try (var files = Files.walk(store)) {
+      assertThat(files.map(f -> f.getFileName().toString())).noneMatch(n -> n.startsWith(".partial-"));
+    }
+    Cli.Result verify = Cli.run(dir, Map.of(), "verify", "--storage", store.toString(), "--backup", "killed", "--deep");
+    assertThat(verify.exit()).as(verify.err()).isZero();
+    assertThat(verify.out()).contains("150000 documents verified");
+    client.getDatabase("big").drop();
+  }
+
+  @Test
   void givenBadS3Credentials_whenBackingUp_thenStorageExitCodeAndAOneLineErrorWithoutTheSecret() throws Exception {
     Map<String, String> env = s3Env();
     env.put("AWS_SECRET_ACCESS_KEY", "wrong-secret-value-123");

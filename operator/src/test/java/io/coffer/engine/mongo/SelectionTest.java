@@ -1,0 +1,79 @@
+package io.coffer.engine.mongo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.coffer.engine.CofferException;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SelectionTest {
+  static final ModuleMap RAYERP = ModuleMap.parse("""
+      modules:
+        hr: [erp.employees, erp.departments]
+        finance: [erp.invoices, "erp.ledger_*"]
+        system: [erp.settings, "erp.audit_*"]
+      """, "test");
+
+  @Test
+  void givenNoSelection_thenEverythingButSystemDatabasesAndCollectionsIsTaken() {
+    Selection s = Selection.all();
+    assertThat(s.includes("erp", "employees")).isTrue();
+    assertThat(s.includes("admin", "users")).isFalse();
+    assertThat(s.includes("local", "oplog.rs")).isFalse();
+    assertThat(s.includes("config", "chunks")).isFalse();
+    assertThat(s.includes("erp", "system.views")).isFalse();
+    assertThat(s.includes("erp", MongoRestorer.STAGING_PREFIX + "ab12_employees")).isFalse();
+  }
+
+  @Test
+  void givenPatterns_thenIncludesAndExclusionsApplyWithWildcardsAndBareDatabaseNames() {
+    Selection s = new Selection(List.of("erp.*", "!erp.audit_*", "crm"), List.of("erp.tmp?"), List.of(), null);
+    assertThat(s.includes("erp", "employees")).isTrue();
+    assertThat(s.includes("erp", "audit_log")).isFalse();
+    assertThat(s.includes("erp", "tmp1")).isFalse();
+    assertThat(s.includes("erp", "tmp12")).isTrue();
+    assertThat(s.includes("crm", "contacts")).isTrue();
+    assertThat(s.includes("other", "x")).isFalse();
+    assertThat(s.includes("erp", "dotted.name")).isTrue();
+    assertThat(s.exclude()).containsExactly("erp.tmp?", "erp.audit_*");
+  }
+
+  @Test
+  void givenModules_thenTheirCollectionsAreTakenAndTaggedInMapOrder() {
+    Selection s = new Selection(List.of(), List.of(), List.of("hr", "finance"), RAYERP);
+    assertThat(s.includes("erp", "employees")).isTrue();
+    assertThat(s.includes("erp", "ledger_2026")).isTrue();
+    assertThat(s.includes("erp", "settings")).isFalse();
+    assertThat(s.moduleOf("erp", "ledger_2026")).contains("finance");
+    assertThat(s.moduleOf("erp", "settings")).isEmpty();
+    Selection all = new Selection(List.of("erp"), List.of(), List.of(), RAYERP);
+    assertThat(all.moduleOf("erp", "audit_log")).contains("system");
+  }
+
+  @Test
+  void givenBadModuleInput_thenClearUsageErrors() {
+    assertThatThrownBy(() -> new Selection(List.of(), List.of(), List.of("hr"), null))
+        .isInstanceOf(CofferException.class).hasMessageContaining("--module-map");
+    assertThatThrownBy(() -> ModuleMap.parse("hr: [a]", "m.yaml")).hasMessageContaining("top-level 'modules:'");
+    assertThatThrownBy(() -> ModuleMap.parse("modules:\n  HR!: [a.b]", "m.yaml")).hasMessageContaining("module name 'HR!'");
+    assertThatThrownBy(() -> ModuleMap.parse("modules:\n  hr: []", "m.yaml")).hasMessageContaining("at least one collection pattern");
+    assertThatThrownBy(() -> ModuleMap.parse("modules: [", "m.yaml")).hasMessageContaining("not valid YAML");
+  }
+
+  @Test
+  void givenTheShippedRayErpMap_thenItParsesWithTheSixModules() {
+    ModuleMap m = ModuleMap.read(java.nio.file.Path.of("../samples/rayerp-modules.yaml"));
+    assertThat(m.modules()).containsOnlyKeys("hr", "projects", "finance", "contacts", "users", "system");
+  }
+
+  @Test
+  void givenAwkwardCollectionNames_thenDumpFileNamesRoundTrip() {
+    for (String name : List.of("plain", "dotted.name", "a/b", "100%", "名前", "x:y*z?\"<>|", "back\\slash")) {
+      String escaped = DumpNames.escape(name);
+      assertThat(escaped).doesNotContain("/").doesNotContain("\\");
+      assertThat(DumpNames.unescape(escaped)).isEqualTo(name);
+    }
+    assertThat(DumpNames.bson("erp", "a/b")).isEqualTo("mongodb/erp/a%2Fb.bson");
+  }
+}

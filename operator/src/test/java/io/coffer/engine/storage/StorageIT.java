@@ -1,0 +1,101 @@
+package io.coffer.engine.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.coffer.engine.CofferException;
+import io.coffer.engine.ExitCode;
+import io.coffer.testing.EmbeddedServers;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.gaul.s3proxy.S3Proxy;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Both storages: atomic publication, aborts that leave nothing, listing, deletion, clear errors. */
+class StorageIT {
+  static S3Proxy s3;
+  @TempDir Path tmp;
+
+  @BeforeAll
+  static void start() throws Exception {
+    s3 = EmbeddedServers.s3();
+    EmbeddedServers.makeBucket(s3, "store");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    s3.stop();
+  }
+
+  List<Storage> storages(String prefix) {
+    return List.of(new FileStorage(tmp.resolve(prefix)), EmbeddedServers.s3Storage(s3, "store", prefix));
+  }
+
+  @Test
+  void givenALargeObject_whenWrittenInPieces_thenItReadsBackWhole_andListsUnderItsFolder() throws Exception {
+    byte[] data = new byte[40 * 1024 * 1024 + 12345]; // more than two S3 parts
+    new Random(5).nextBytes(data);
+    for (Storage s : storages("big")) {
+      Storage.AtomicOutput out = s.create("b1/archive.zip");
+      for (int off = 0; off < data.length; off += 100_000) out.write(data, off, Math.min(100_000, data.length - off));
+      out.close();
+      try (InputStream in = s.open("b1/archive.zip")) {
+        assertThat(in.readAllBytes()).as(s.describe()).isEqualTo(data);
+      }
+      assertThat(s.size("b1/archive.zip")).hasValue(data.length);
+      assertThat(s.listFolders()).as(s.describe()).containsExactly("b1");
+      assertThat(s.list("b1")).containsExactly("b1/archive.zip");
+      s.delete("b1/archive.zip");
+      assertThat(s.exists("b1/archive.zip")).isFalse();
+    }
+  }
+
+  @Test
+  void givenAnAbortedWrite_thenNothingIsVisible_evenAfterManyBytes() throws Exception {
+    byte[] chunk = new byte[1 << 20];
+    for (Storage s : storages("abort")) {
+      Storage.AtomicOutput out = s.create("b2/archive.zip");
+      for (int i = 0; i < 20; i++) out.write(chunk);
+      out.abort();
+      assertThat(s.exists("b2/archive.zip")).as(s.describe()).isFalse();
+      assertThat(s.list("b2")).as(s.describe()).isEmpty();
+      s.removeLeftovers("b2");
+    }
+  }
+
+  @Test
+  void givenAPartialFileFromACrash_thenItIsIgnoredAndRemovedAsALeftover() throws Exception {
+    FileStorage fs = new FileStorage(tmp.resolve("crash"));
+    Files.createDirectories(tmp.resolve("crash/b3"));
+    Files.writeString(tmp.resolve("crash/b3/" + FileStorage.PARTIAL_PREFIX + "archive.zip-123"), "half");
+    assertThat(fs.list("b3")).isEmpty();
+    assertThat(fs.removeLeftovers("b3")).isEqualTo(1);
+    assertThat(tmp.resolve("crash/b3/" + FileStorage.PARTIAL_PREFIX + "archive.zip-123")).doesNotExist();
+  }
+
+  @Test
+  void givenMissingThings_thenErrorsSayWhatIsWrong() throws Exception {
+    S3Storage noBucket = EmbeddedServers.s3Storage(s3, "no-such-bucket", "");
+    assertThatThrownBy(noBucket::listFolders).isInstanceOf(StorageException.class).hasMessageContaining("bucket no-such-bucket does not exist");
+    S3Storage s = EmbeddedServers.s3Storage(s3, "store", "p");
+    assertThatThrownBy(() -> s.open("nope/backup.json")).isInstanceOf(StorageException.class)
+        .satisfies(e -> assertThat(((StorageException) e).isNotFound()).isTrue());
+    S3Storage bad = new S3Storage(EmbeddedServers.endpoint(s3), null, EmbeddedServers.ACCESS_KEY, "not-the-secret", "store", "");
+    assertThatThrownBy(bad::listFolders).isInstanceOf(StorageException.class).hasMessageContaining("refused the credentials")
+        .hasMessageNotContaining("not-the-secret");
+    S3Storage down = new S3Storage("http://127.0.0.1:1", null, "a", "b", "store", "");
+    assertThatThrownBy(() -> down.size("x")).isInstanceOf(StorageException.class).hasMessageContaining("cannot reach S3 endpoint");
+    assertThatThrownBy(() -> new FileStorage(tmp).open("../etc/passwd")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> StorageLocations.open("ftp://x/y", null, null, java.util.Map.of())).isInstanceOf(CofferException.class)
+        .satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.USAGE));
+    assertThatThrownBy(() -> StorageLocations.open("s3://bucket/p", null, null, java.util.Map.of())).hasMessageContaining("AWS_ACCESS_KEY_ID");
+    assertThat(new String(new FileStorage(tmp).describe().getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8)).startsWith("file://");
+  }
+}
