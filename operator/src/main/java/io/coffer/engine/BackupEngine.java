@@ -9,7 +9,6 @@ import io.coffer.engine.files.FileTreeDumper;
 import io.coffer.engine.mongo.MongoConnection;
 import io.coffer.engine.mongo.MongoDumper;
 import io.coffer.engine.storage.Storage;
-import io.coffer.engine.io.AsyncOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -56,7 +55,7 @@ public final class BackupEngine {
         o.compression() == io.coffer.engine.archive.Compression.STORE, log, progress);
     String archiveName = o.encryption().enabled() ? "archive.zip.age" : "archive.zip";
     Storage.AtomicOutput stored = null;
-    AsyncOutputStream async = null;
+    ArchiveWriter archive = null;
     try {
       progress.phase("scanning");
       if (o.type().hasDatabase()) {
@@ -80,9 +79,8 @@ public final class BackupEngine {
 
       stored = storage.create(BackupStore.key(id, archiveName));
       HashingOutputStream hashed = new HashingOutputStream(stored);
-      // compression on this thread; encryption, hashing and the write on another
-      async = new AsyncOutputStream(o.encryption().wrap(hashed), "coffer-archive-writer");
-      ArchiveWriter archive = new ArchiveWriter(async, o.compression(), o.level());
+      // reading on this thread, deflate on a pool, encryption, hashing and the write on the zip writer's thread
+      archive = new ArchiveWriter(o.encryption().wrap(hashed), o.compression(), o.level());
       progress.phase("dumping");
       for (MongoDumper.Target t : targets) mongo.dump(t, archive);
       if (o.type().hasFiles()) {
@@ -148,7 +146,7 @@ public final class BackupEngine {
       for (Manifest.Skipped s : files.skipped()) skipped.add(s.path() + ": " + s.reason());
       return Results.backup(d, storage.describe(), duration, modules, perCollection, log.warnings(), skipped);
     } catch (IOException | RuntimeException e) {
-      if (async != null) async.abort();
+      if (archive != null) archive.abort();
       if (stored != null) stored.abort();
       throw e;
     } finally {

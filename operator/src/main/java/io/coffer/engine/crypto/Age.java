@@ -122,13 +122,19 @@ public final class Age {
     return new Stanza("X25519", List.of(B64.encodeToString(share)), chachaSeal(wrapKey, new byte[12], fileKey));
   }
 
-  /** STREAM encryption: a full chunk is only sealed once more data proves it is not the last one. */
+  /**
+   * STREAM encryption. Chunks are independent (each has its own nonce), so runs of 16 chunks are sealed on
+   * worker threads and written in order, at most a few runs in flight. A full chunk is only sealed once more
+   * data proves it is not the last one.
+   */
   private static final class EncryptingStream extends OutputStream {
+    private static final int RUN = 16;
     private final OutputStream out;
     private final SecretKeySpec key;
-    private final Cipher cipher;
-    private final byte[] buf = new byte[CHUNK];
-    private final byte[] sealed = new byte[CHUNK + TAG];
+    private final java.util.concurrent.ExecutorService pool;
+    private final java.util.ArrayDeque<java.util.concurrent.Future<byte[]>> inFlight = new java.util.ArrayDeque<>();
+    private final int window;
+    private byte[] buf = new byte[RUN * CHUNK + 1];
     private int len;
     private long counter;
     private boolean closed;
@@ -136,7 +142,13 @@ public final class Age {
     EncryptingStream(OutputStream out, byte[] key) {
       this.out = out;
       this.key = new SecretKeySpec(key, "ChaCha20");
-      this.cipher = newChaCha();
+      int threads = Runtime.getRuntime().availableProcessors();
+      this.window = threads + 1;
+      this.pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+        Thread t = new Thread(r, "coffer-age");
+        t.setDaemon(true);
+        return t;
+      });
     }
 
     @Override
@@ -148,10 +160,8 @@ public final class Age {
     public void write(byte[] b, int off, int n) throws IOException {
       if (closed) throw new IOException("stream closed");
       while (n > 0) {
-        if (len == CHUNK) {
-          seal(false);
-        }
-        int take = Math.min(n, CHUNK - len);
+        if (len == buf.length) submitRun();
+        int take = Math.min(n, buf.length - len);
         System.arraycopy(b, off, buf, len, take);
         len += take;
         off += take;
@@ -159,16 +169,47 @@ public final class Age {
       }
     }
 
-    private void seal(boolean last) throws IOException {
-      try {
-        cipher.init(Cipher.ENCRYPT_MODE, key, new IvParameterSpec(chunkNonce(counter, last)));
-        int n = cipher.doFinal(buf, 0, len, sealed, 0);
-        out.write(sealed, 0, n);
-      } catch (GeneralSecurityException e) {
-        throw new IOException("encryption failed: " + e.getMessage(), e);
+    /** Seals the first RUN chunks (more data follows them, so none is the last) and keeps the extra byte. */
+    private void submitRun() throws IOException {
+      byte[] run = buf;
+      long first = counter;
+      counter += RUN;
+      buf = new byte[RUN * CHUNK + 1];
+      buf[0] = run[RUN * CHUNK];
+      len = 1;
+      submit(run, RUN * CHUNK, first, false);
+    }
+
+    private void submit(byte[] data, int n, long first, boolean lastRun) throws IOException {
+      inFlight.add(pool.submit(() -> seal(data, n, first, lastRun)));
+      while (inFlight.size() >= window) writeOldest();
+    }
+
+    private byte[] seal(byte[] data, int n, long first, boolean lastRun) throws GeneralSecurityException {
+      Cipher cipher = newChaCha();
+      int chunks = lastRun ? Math.max(1, (n + CHUNK - 1) / CHUNK) : n / CHUNK;
+      byte[] sealed = new byte[n + chunks * TAG];
+      int in = 0;
+      int o = 0;
+      for (int i = 0; i < chunks; i++) {
+        int clen = Math.min(CHUNK, n - in);
+        boolean last = lastRun && i == chunks - 1;
+        cipher.init(Cipher.ENCRYPT_MODE, key, new IvParameterSpec(chunkNonce(first + i, last)));
+        o += cipher.doFinal(data, in, clen, sealed, o);
+        in += clen;
       }
-      counter++;
-      len = 0;
+      return sealed;
+    }
+
+    private void writeOldest() throws IOException {
+      try {
+        out.write(inFlight.removeFirst().get());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted");
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw new IOException("encryption failed: " + e.getCause().getMessage(), e.getCause());
+      }
     }
 
     @Override
@@ -180,7 +221,12 @@ public final class Age {
     public void close() throws IOException {
       if (closed) return;
       closed = true;
-      seal(true);
+      try {
+        submit(buf, len, counter, true);
+        while (!inFlight.isEmpty()) writeOldest();
+      } finally {
+        pool.shutdownNow();
+      }
       out.close();
     }
   }

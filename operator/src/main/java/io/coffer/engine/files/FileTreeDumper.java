@@ -134,44 +134,25 @@ public final class FileTreeDumper {
   }
 
   /**
-   * Copies one file into the archive. Content that does not compress (judged on its first block) is stored
-   * as is: deflating it would only cost time. A stored entry must have the size seen at the start; a file
-   * that changed size while being read is therefore reported as skipped, never archived half-changed.
+   * Copies one file into the archive. Content that does not compress (judged on a sample of its first block)
+   * is written without compression work. A file that changes size while being read is kept as read, with a
+   * warning.
    */
   private void copyFile(Tree tree, String entryBase, InputStream in, long size, int mode, long mtime, ArchiveWriter archive)
       throws IOException {
     int first = in.readNBytes(buf, 0, buf.length);
-    boolean store = storeAll || (size >= MIN_SAMPLE && first >= MIN_SAMPLE && !compresses(buf, first));
-    ArchiveWriter.EntryStream out = archive.begin(entryBase, mtime, mode, store ? size : -1);
+    boolean store = !storeAll && size >= MIN_SAMPLE && first >= MIN_SAMPLE && !compresses(buf, first);
+    ArchiveWriter.EntryStream out = archive.begin(entryBase, mtime, mode, store || storeAll);
     long written = 0;
-    boolean changed = false;
     int n = first;
     while (n > 0) {
-      int take = store ? (int) Math.min(n, size - written) : n;
-      out.write(buf, 0, take);
-      written += take;
-      progress.addBytes(take);
-      if (take < n) {
-        changed = true;
-        break;
-      }
+      out.write(buf, 0, n);
+      written += n;
+      progress.addBytes(n);
       n = in.read(buf);
     }
-    if (store && written < size) {
-      changed = true;
-      byte[] zeros = new byte[8192];
-      while (written < size) {
-        int k = (int) Math.min(zeros.length, size - written);
-        out.write(zeros, 0, k);
-        written += k;
-      }
-    }
     out.close();
-    if (store && changed) {
-      skip(entryBase, "changed size while being read; not backed up (run the backup again, or back up a snapshot)");
-      return;
-    }
-    if (!store && written != size) {
+    if (written != size) {
       log.warn("file " + entryBase + " changed size while being read (" + size + " -> " + written + " bytes); the copy is what was read");
     }
     archive.record(new Manifest.Entry(entryBase, Manifest.Kind.file, out.size(), out.sha256(), null, null, null, null,

@@ -50,7 +50,7 @@ class AgeTest {
   }
 
   @ParameterizedTest
-  @ValueSource(ints = {0, 1, 65535, 65536, 65537, 131072, 200_000})
+  @ValueSource(ints = {0, 1, 65535, 65536, 65537, 131072, 200_000, 1_048_576, 1_048_577, 2_162_688, 3_000_001})
   void givenAnySize_whenEncryptedToRecipients_thenDecryptsToTheSameBytes(int size) throws IOException {
     AgeKeys.Identity a = AgeKeys.generate();
     AgeKeys.Identity b = AgeKeys.generate();
@@ -133,7 +133,7 @@ class AgeTest {
     assertThat(gen.exit()).isZero();
     List<AgeKeys.Identity> ids = AgeKeys.readIdentities(dir.resolve("key.txt"));
     assertThat(gen.out()).contains(ids.get(0).recipient().encoded());
-    byte[] plain = data(300_000);
+    byte[] plain = data(3 * 1024 * 1024 + 65536); // several parallel runs, ending on a chunk boundary
     Files.write(dir.resolve("x.age"), encrypt(plain, List.of(ids.get(0).recipient())));
     Tools.Run dec = Tools.run(dir, List.of("age", "-d", "-i", "key.txt", "-o", "x.out", "x.age"));
     assertThat(dec.exit()).as(dec.out()).isZero();
