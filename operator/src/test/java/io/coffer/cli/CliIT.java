@@ -149,9 +149,9 @@ class CliIT {
     pb.redirectError(err.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD);
     Process p = pb.start();
     long deadline = System.currentTimeMillis() + 60_000;
-    while (p.isAlive() && System.currentTimeMillis() < deadline
-        && !(Files.exists(err) && Files.readString(err).contains("\"phase\":\"dumping\""))) {
-      Thread.sleep(20);
+    // kill it as soon as the archive is being written (a hidden .partial- file appears)
+    while (p.isAlive() && System.currentTimeMillis() < deadline && !hasPartial(store.resolve("killed"))) {
+      Thread.sleep(5);
     }
     assertThat(p.isAlive()).as("the backup must still run when it is killed; raise the data size if this fails").isTrue();
     p.destroyForcibly().waitFor();
@@ -170,6 +170,15 @@ class CliIT {
     assertThat(verify.exit()).as(verify.err()).isZero();
     assertThat(verify.out()).contains("150000 documents verified");
     client.getDatabase("big").drop();
+  }
+
+  static boolean hasPartial(Path folder) throws java.io.IOException {
+    if (!Files.isDirectory(folder)) return false;
+    try (var s = Files.list(folder)) {
+      return s.anyMatch(f -> f.getFileName().toString().startsWith(".partial-archive"));
+    } catch (java.nio.file.NoSuchFileException e) {
+      return false;
+    }
   }
 
   @Test
