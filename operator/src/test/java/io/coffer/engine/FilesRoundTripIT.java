@@ -145,6 +145,40 @@ class FilesRoundTripIT {
   }
 
   @Test
+  void givenATruncatedArchive_whenVerifyingOrRestoring_thenRefusedAndTheTargetIsUntouched() throws IOException {
+    backup("t1", Compression.DEFLATE);
+    Path archive = tmp.resolve("store/t1/archive.zip");
+    try (RandomAccessFile f = new RandomAccessFile(archive.toFile(), "rw")) {
+      f.setLength(f.length() * 2 / 3);
+    }
+    Path target = tmp.resolve("live");
+    Files.createDirectories(target);
+    Files.writeString(target.resolve("keep.txt"), "precious");
+    assertThatThrownBy(() -> new VerifyEngine(storage, new EngineLog(null), new Progress()).run("t1", true, null))
+        .isInstanceOf(CofferException.class).satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.INTEGRITY));
+    assertThatThrownBy(() -> restore("t1", target, MongoRestorer.Mode.REPLACE)).isInstanceOf(CofferException.class)
+        .satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.INTEGRITY));
+    try (Stream<Path> s = Files.list(target)) {
+      assertThat(s.map(p -> p.getFileName().toString()).toList()).containsExactly("keep.txt");
+    }
+  }
+
+  @Test
+  void givenIncludeAndExcludeGlobs_whenBackingUp_thenOnlyMatchingFilesAreTaken() throws IOException {
+    BackupResult r = new BackupEngine(storage, new EngineLog(null), new Progress()).run(new BackupOptions("g1", BackupType.FILES, null,
+        Selection.all(), List.of(new FileTreeDumper.Tree("uploads", src)), List.of("**.txt", "*.txt"), List.of("empty"),
+        Encryption.NONE, Compression.DEFLATE, 1, 5));
+    Path target = tmp.resolve("globbed");
+    restore("g1", target, MongoRestorer.Mode.REPLACE);
+    try (Stream<Path> s = Files.walk(target)) {
+      assertThat(s.filter(Files::isRegularFile).map(p -> target.relativize(p).toString()).sorted().toList())
+          .containsExactly("projects/2026/q4/Angebot für Müller – 見積書.txt", "readme.txt");
+    }
+    assertThat(target.resolve("empty")).doesNotExist();
+    assertThat(r.files()).isEqualTo(4); // two text files and the two symlinks
+  }
+
+  @Test
   void givenAFifo_whenBackingUp_thenItIsReportedAsSkippedNotSilentlyDropped() throws Exception {
     Tools.require("mkfifo");
     assertThat(Tools.run(src, List.of("mkfifo", "pipe")).exit()).isZero();

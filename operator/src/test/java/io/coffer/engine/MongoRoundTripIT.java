@@ -118,6 +118,9 @@ class MongoRoundTripIT {
     employees.createIndex(Indexes.ascending("email"), new IndexOptions().unique(true).name("email_unique"));
     employees.createIndex(Indexes.compoundIndex(Indexes.ascending("dept"), Indexes.descending("name")));
     employees.createIndex(Indexes.ascending("expires"), new IndexOptions().expireAfter(3600L, TimeUnit.SECONDS).sparse(true));
+    employees.createIndex(Indexes.text("name"), new IndexOptions().name("name_text"));
+    employees.createIndex(Indexes.ascending("dept"), new IndexOptions().name("dept_partial")
+        .partialFilterExpression(new Document("dept", new Document("$exists", true))));
     erp.getCollection("departments").insertOne(new Document("_id", new Document("org", 1).append("code", "HR")).append("name", "Human resources"));
     erp.getCollection("invoices").insertOne(new Document("_id", 1).append("total", new Decimal128(new BigDecimal("99.95"))));
     erp.getCollection("ledger_2026").insertOne(new Document("_id", 1).append("amount", 5));
@@ -180,7 +183,7 @@ class MongoRoundTripIT {
     }
     assertThat(client.getDatabase("erp_copy").listCollectionNames().into(new ArrayList<>())).contains("empty_one", "dotted.name.coll", "ünïcødé_名前");
     assertThat(rawDocs("crm_copy", "contacts")).hasSize(1);
-    assertThat(indexSpecs("erp_copy", "employees")).extracting(d -> d.getString("name")).contains("email_unique", "dept_1_name_-1", "expires_1");
+    assertThat(indexSpecs("erp_copy", "employees")).extracting(d -> d.getString("name")).contains("email_unique", "dept_1_name_-1", "expires_1", "name_text", "dept_partial");
   }
 
   @Test
