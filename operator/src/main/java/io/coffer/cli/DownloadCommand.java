@@ -33,11 +33,7 @@ final class DownloadCommand implements Callable<Integer> {
   @Option(names = "--decrypt", description = "Write the decrypted zip instead of the stored (encrypted) archive.")
   boolean decrypt;
 
-  @Option(names = "--identity-file", paramLabel = "FILE", description = "age identity file, for --decrypt.")
-  Path identityFile;
-
-  @Option(names = "--passphrase-file", paramLabel = "FILE", description = "Passphrase, for --decrypt.")
-  Path passphraseFile;
+  @Mixin KeyOptions key;
 
   @Override
   public Integer call() throws Exception {
@@ -45,7 +41,7 @@ final class DownloadCommand implements Callable<Integer> {
     try (Storage storage = common.openStorage()) {
       BackupStore store = new BackupStore(storage);
       BackupDescriptor d = store.descriptor(backup);
-      Age.DecryptionKeys keys = decrypt ? Secrets.decryptionKeys(identityFile, passphraseFile) : null;
+      Age.DecryptionKeys keys = decrypt ? key.keys() : null;
       if (decrypt && d.encrypted() && keys == null) {
         throw new CofferException(ExitCode.KEY, "--decrypt needs --identity-file or --passphrase-file");
       }

@@ -7,7 +7,6 @@ import io.coffer.engine.archive.Json;
 import io.coffer.engine.archive.Manifest;
 import io.coffer.engine.crypto.Age;
 import io.coffer.engine.storage.Storage;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -25,11 +24,7 @@ final class InspectCommand implements Callable<Integer> {
   @Option(names = "--backup", required = true, paramLabel = "ID", description = "The backup to inspect.")
   String backup;
 
-  @Option(names = "--identity-file", paramLabel = "FILE", description = "age identity file, for encrypted backups.")
-  Path identityFile;
-
-  @Option(names = "--passphrase-file", paramLabel = "FILE", description = "Passphrase, for passphrase-encrypted backups.")
-  Path passphraseFile;
+  @Mixin KeyOptions key;
 
   @Override
   public Integer call() throws Exception {
@@ -37,7 +32,7 @@ final class InspectCommand implements Callable<Integer> {
     try (Storage storage = common.openStorage()) {
       BackupStore store = new BackupStore(storage);
       BackupDescriptor d = store.descriptor(backup);
-      Age.DecryptionKeys keys = Secrets.decryptionKeys(identityFile, passphraseFile);
+      Age.DecryptionKeys keys = key.keys();
       Manifest m = d.encrypted() && keys == null ? null : store.manifest(d, keys);
       if (json) {
         Map<String, Object> out = new LinkedHashMap<>();

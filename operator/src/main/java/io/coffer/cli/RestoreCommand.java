@@ -43,11 +43,7 @@ final class RestoreCommand implements Callable<Integer>, Main.ResultWriting {
   @Option(names = "--mongodb-uri-file", paramLabel = "FILE", description = "Read the target MongoDB connection string from FILE.")
   Path mongoUriFile;
 
-  @Option(names = "--identity-file", paramLabel = "FILE", description = "age identity file (as age-keygen writes) for encrypted backups (env COFFER_AGE_IDENTITY also works).")
-  Path identityFile;
-
-  @Option(names = "--passphrase-file", paramLabel = "FILE", description = "Passphrase for backups encrypted with one (env COFFER_PASSPHRASE also works).")
-  Path passphraseFile;
+  @Mixin KeyOptions key;
 
   @Option(names = "--include", paramLabel = "PATTERN", description = "Only these collections (repeatable; db.collection with * and ?).")
   List<String> include = new ArrayList<>();
@@ -89,7 +85,7 @@ final class RestoreCommand implements Callable<Integer>, Main.ResultWriting {
       throw CofferException.usage("--mode must be replace or merge, not " + mode);
     }
     RestoreOptions o = new RestoreOptions(backup, Secrets.mongoUri(mongoUri, mongoUriFile),
-        Secrets.decryptionKeys(identityFile, passphraseFile), include, exclude, modules, trees,
+        key.keys(), include, exclude, modules, trees,
         type == null ? null : BackupType.parse(type), pairs(renameDb, "--rename-db", "FROM=TO"), m, paths(filesTarget), dryRun, timeout);
     Progress progress = new Progress();
     EngineLog log = common.log();

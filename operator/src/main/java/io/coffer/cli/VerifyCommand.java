@@ -7,7 +7,6 @@ import io.coffer.engine.VerifyResult;
 import io.coffer.engine.archive.Json;
 import io.coffer.engine.crypto.Age;
 import io.coffer.engine.storage.Storage;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,16 +25,12 @@ final class VerifyCommand implements Callable<Integer>, Main.ResultWriting {
   @Option(names = "--deep", description = "Decrypt and check every entry and document.")
   boolean deep;
 
-  @Option(names = "--identity-file", paramLabel = "FILE", description = "age identity file, for --deep on encrypted backups.")
-  Path identityFile;
-
-  @Option(names = "--passphrase-file", paramLabel = "FILE", description = "Passphrase, for --deep on passphrase-encrypted backups.")
-  Path passphraseFile;
+  @Mixin KeyOptions key;
 
   @Override
   public Integer call() throws Exception {
     boolean json = common.json();
-    Age.DecryptionKeys keys = deep ? Secrets.decryptionKeys(identityFile, passphraseFile) : null;
+    Age.DecryptionKeys keys = deep ? key.keys() : null;
     Progress progress = new Progress();
     VerifyResult r;
     try (Storage storage = common.openStorage(); ProgressReporter rep = common.reporter(progress)) {

@@ -113,6 +113,19 @@ public final class BackupStore {
     return new CofferException(ExitCode.INTEGRITY, "backup " + id + ": " + e.getMessage(), e);
   }
 
+  /** The next zip entry; damage becomes exit code 5, a key problem surfacing here stays an age error. */
+  static net.lingala.zip4j.model.LocalFileHeader nextEntry(net.lingala.zip4j.io.inputstream.ZipInputStream zip, BackupDescriptor d)
+      throws IOException {
+    try {
+      return zip.getNextEntry();
+    } catch (AgeException e) {
+      throw e;
+    } catch (IOException e) {
+      if (e.getCause() instanceof AgeException ae) throw ae;
+      throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " is damaged or truncated (" + e.getMessage() + ")", e);
+    }
+  }
+
   public Manifest manifest(BackupDescriptor d, Age.DecryptionKeys keys) throws IOException {
     byte[] stored;
     try (InputStream in = storage.open(key(d.id(), d.manifest()))) {

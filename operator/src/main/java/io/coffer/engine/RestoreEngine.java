@@ -220,7 +220,7 @@ public final class RestoreEngine {
       InputStream plain = BackupStore.decrypting(stored, d, o.keys());
       ZipInputStream zip = new ZipInputStream(plain, StandardCharsets.UTF_8);
       LocalFileHeader h;
-      while ((h = nextEntry(zip, d)) != null) {
+      while ((h = BackupStore.nextEntry(zip, d)) != null) {
         String name = h.getFileName();
         if (name.equals(Manifest.ENTRY_NAME)) {
           drain(zip);
@@ -256,17 +256,6 @@ public final class RestoreEngine {
       if (e.getCause() instanceof AgeException ae) throw BackupStore.fromAge(d.id(), ae);
       throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " cannot be read to the end (" + e.getMessage()
           + "): it is damaged or truncated, or the storage failed mid-way" + "; nothing was restored", e);
-    }
-  }
-
-  private static LocalFileHeader nextEntry(ZipInputStream zip, BackupDescriptor d) throws IOException {
-    try {
-      return zip.getNextEntry();
-    } catch (AgeException e) {
-      throw e;
-    } catch (IOException e) {
-      if (e.getCause() instanceof AgeException ae) throw ae;
-      throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " is damaged or truncated (" + e.getMessage() + "); nothing was restored", e);
     }
   }
 

@@ -46,7 +46,7 @@ public final class VerifyEngine {
         InputStream plain = BackupStore.decrypting(new ProgressInput(stored, progress), d, keys);
         ZipInputStream zip = new ZipInputStream(plain, StandardCharsets.UTF_8);
         LocalFileHeader h;
-        while ((h = next(zip, d)) != null) {
+        while ((h = BackupStore.nextEntry(zip, d)) != null) {
           String name = h.getFileName();
           if (name.equals(Manifest.ENTRY_NAME) || skipped.contains(name)) {
             zip.transferTo(java.io.OutputStream.nullOutputStream());
@@ -95,17 +95,6 @@ public final class VerifyEngine {
     log.info("verify " + id + ": " + msg);
     return new VerifyResult("Verified", id, deep, d.sha256(), d.storedSize(), deep ? entries : null, deep ? documents : null,
         msg, Math.round(progress.elapsedSeconds() * 100) / 100.0);
-  }
-
-  private static LocalFileHeader next(ZipInputStream zip, BackupDescriptor d) throws IOException {
-    try {
-      return zip.getNextEntry();
-    } catch (AgeException e) {
-      throw e;
-    } catch (IOException e) {
-      if (e.getCause() instanceof AgeException ae) throw ae;
-      throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " is damaged or truncated (" + e.getMessage() + ")", e);
-    }
   }
 
   /** Counts stored bytes read into the progress. */
