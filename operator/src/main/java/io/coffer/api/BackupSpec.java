@@ -1,0 +1,176 @@
+package io.coffer.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.ArrayList;
+import java.util.List;
+
+/** What to back up, where to, and how. A Backup is a request: its spec cannot change once created. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "self.type == 'Files' || has(self.source.mongodb)",
+    message = "type Database and Full need source.mongodb")
+@ValidationRule(value = "self.type == 'Database' || (has(self.source.files) && size(self.source.files) > 0)",
+    message = "type Files and Full need at least one entry in source.files")
+public class BackupSpec {
+  public enum Type { Database, Files, Full }
+
+  @Required
+  @JsonPropertyDescription("Database (MongoDB only), Files (volumes only) or Full (both).")
+  public Type type;
+
+  @Required
+  @JsonPropertyDescription("What to back up.")
+  public Source source = new Source();
+
+  @Required
+  @JsonPropertyDescription("Where the backup is stored: an S3-compatible bucket or a volume.")
+  public StorageSpec storage = new StorageSpec();
+
+  @JsonPropertyDescription("Encryption with age: to public keys (recipients) or with a passphrase. Without it the archive is not encrypted.")
+  public EncryptionSpec encryption;
+
+  @JsonPropertyDescription("Compression of the zip archive.")
+  public CompressionSpec compression;
+
+  @Min(0)
+  @Max(10)
+  @Default("2")
+  @JsonPropertyDescription("How many times a failed attempt is retried, with exponential back-off (10 s, 20 s, 40 s, ...).")
+  public Integer backoffLimit = 2;
+
+  @Min(60)
+  @JsonPropertyDescription("Seconds an attempt may run before it is stopped and counted as failed.")
+  public Long activeDeadlineSeconds;
+
+  @Pattern("^[0-9]+(m|h|d)$")
+  @JsonPropertyDescription("Delete this Backup (and its stored objects) this long after it completed, e.g. 30d, 12h, 90m.")
+  public String ttl;
+
+  @JsonPropertyDescription("Resources and placement of the backup Job's pod.")
+  public PodTemplate podTemplate;
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Source {
+    @JsonPropertyDescription("MongoDB to back up.")
+    public MongoSource mongodb;
+
+    @JsonPropertyDescription("File volumes to back up, each under a name.")
+    public List<FileVolume> files = new ArrayList<>();
+
+    @JsonPropertyDescription("Only files whose relative path or name matches one of these globs, e.g. '**.pdf'.")
+    public List<String> filesInclude = new ArrayList<>();
+
+    @JsonPropertyDescription("Leave out files and directories that match one of these globs, e.g. 'tmp'.")
+    public List<String> filesExclude = new ArrayList<>();
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(value = "!has(self.modules) || size(self.modules) == 0 || has(self.moduleMap)",
+      message = "modules need a moduleMap (a ConfigMap key holding the module map YAML)")
+  public static class MongoSource {
+    @Required
+    @JsonPropertyDescription("Secret key holding the MongoDB connection string (it may contain a password).")
+    public KeyRef uriSecret;
+
+    @JsonPropertyDescription("Collections to take: patterns over db.collection with * and ?; a bare name is a whole database.")
+    public List<@Pattern("^!?[^\\s$]+$") String> include = new ArrayList<>();
+
+    @JsonPropertyDescription("Collections to leave out, same patterns.")
+    public List<String> exclude = new ArrayList<>();
+
+    @JsonPropertyDescription("Modules of the module map to take, e.g. [hr, finance].")
+    public List<@Pattern("^[a-z0-9][a-z0-9_-]*$") String> modules = new ArrayList<>();
+
+    @JsonPropertyDescription("ConfigMap key holding the module map (modules: {hr: [erp.employees, ...]}).")
+    public KeyRef moduleMap;
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class FileVolume {
+    @Required
+    @Pattern("^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    @JsonPropertyDescription("Name of the tree in the archive (files/<name>/...).")
+    public String name;
+
+    @Required
+    @JsonPropertyDescription("PersistentVolumeClaim holding the files; mounted read-only.")
+    public String claimName;
+
+    @JsonPropertyDescription("Folder inside the volume (default: its root).")
+    public String subPath;
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(value = "has(self.s3) != has(self.volume)", message = "set exactly one of storage.s3 and storage.volume")
+  public static class StorageSpec {
+    @JsonPropertyDescription("An S3-compatible bucket (AWS S3, MinIO, Ceph, ...).")
+    public S3 s3;
+
+    @JsonPropertyDescription("A PersistentVolumeClaim.")
+    public VolumeStorage volume;
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class S3 {
+    @JsonPropertyDescription("Endpoint URL, e.g. http://minio.storage:9000 (default: AWS).")
+    @Pattern("^https?://.+")
+    public String endpoint;
+
+    @Required
+    @Pattern("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+    @JsonPropertyDescription("Bucket name.")
+    public String bucket;
+
+    @JsonPropertyDescription("Prefix inside the bucket, e.g. rayerp/production.")
+    public String prefix;
+
+    @JsonPropertyDescription("Region, if the store needs one.")
+    public String region;
+
+    @Required
+    @JsonPropertyDescription("Secret with keys AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.")
+    public String credentialsSecret;
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class VolumeStorage {
+    @Required
+    @JsonPropertyDescription("PersistentVolumeClaim to write backups to.")
+    public String claimName;
+
+    @JsonPropertyDescription("Folder inside the volume (default: its root).")
+    public String path;
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(value = "has(self.recipients) != has(self.passphraseSecret)",
+      message = "set exactly one of encryption.recipients and encryption.passphraseSecret")
+  public static class EncryptionSpec {
+    @JsonPropertyDescription("Secret key with age public keys (age1..., one per line). The backup Job needs no private key.")
+    public KeyRef recipients;
+
+    @JsonPropertyDescription("Secret key with a passphrase (scrypt).")
+    public KeyRef passphraseSecret;
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class CompressionSpec {
+    public enum Method { deflate, store }
+
+    @Default("deflate")
+    @JsonPropertyDescription("deflate (default) or store (for data that does not compress).")
+    public Method method = Method.deflate;
+
+    @Min(1)
+    @Max(9)
+    @Default("1")
+    @JsonPropertyDescription("Deflate level, 1 (fastest) to 9 (smallest).")
+    public Integer level = 1;
+  }
+}

@@ -1,0 +1,78 @@
+package io.coffer.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** What happened: written only by the operator. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class BackupStatus {
+  @JsonPropertyDescription("Pending, Running, Succeeded or Failed.")
+  public Phase phase;
+
+  @JsonPropertyDescription("Standard conditions: Ready, Failed.")
+  public List<Condition> conditions = new ArrayList<>();
+
+  public Long observedGeneration;
+
+  @JsonPropertyDescription("The id of the backup in storage.")
+  public String backupId;
+
+  public String startedAt;
+  public String completedAt;
+
+  @JsonPropertyDescription("How long the successful attempt took, e.g. 1m32s.")
+  public String duration;
+
+  @JsonPropertyDescription("Live progress while running.")
+  public Progress progress;
+
+  @JsonPropertyDescription("Size of the stored archive, human readable.")
+  public String size;
+
+  public Long storedBytes;
+  public Long rawBytes;
+  public String sha256;
+
+  @JsonPropertyDescription("Where the archive lies.")
+  public String location;
+
+  public Contents contents;
+
+  @JsonPropertyDescription("Public keys the archive is encrypted to (never a secret).")
+  public List<String> recipients;
+
+  @JsonPropertyDescription("Attempts started so far.")
+  public Integer attempts;
+
+  public String jobName;
+  public String lastError;
+
+  @JsonPropertyDescription("The last lines of the engine's log.")
+  public List<String> logTail;
+
+  @JsonPropertyDescription("When the next attempt is due, after a failed one.")
+  public String nextAttemptAt;
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Progress {
+    public Double percent;
+    public Long bytes;
+    public Long documents;
+    public Long files;
+    public String item;
+    public String updatedAt;
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Contents {
+    public Integer collections;
+    public Long documents;
+    public Long files;
+    public Map<String, Long> modules;
+    public Map<String, Long> collectionCounts;
+  }
+}

@@ -1,0 +1,50 @@
+package io.coffer.cli;
+
+import io.coffer.controller.CofferOperator;
+import io.coffer.job.JobFactory;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.javaoperatorsdk.operator.Operator;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "operator", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Run the controllers: Backup resources in group coffer.io become Jobs that run this image's engine.",
+        "Uses the in-cluster service account, or KUBECONFIG outside a cluster."})
+final class OperatorCommand implements Callable<Integer> {
+  @Option(names = "--namespace", paramLabel = "NS", description = "Watch only this namespace (repeatable; default: all).")
+  List<String> namespaces = List.of();
+
+  @Option(names = "--image", paramLabel = "IMAGE", defaultValue = "${env:COFFER_IMAGE:-ghcr.io/coffer-io/coffer:latest}",
+      description = "Image of the Job pods (default: env COFFER_IMAGE, set by the chart to the operator's own image).")
+  String image;
+
+  @Option(names = "--image-pull-policy", paramLabel = "POLICY", defaultValue = "IfNotPresent", description = "Pull policy of the Job pods.")
+  String pullPolicy;
+
+  @Option(names = "--retry-base-seconds", paramLabel = "S", defaultValue = "10",
+      description = "First back-off before retrying a failed attempt; doubles per attempt (default 10).")
+  long retryBase;
+
+  @Override
+  public Integer call() throws Exception {
+    KubernetesClient client = new KubernetesClientBuilder().build();
+    Operator op = CofferOperator.create(client, new CofferOperator.Config(new JobFactory.Settings(image, pullPolicy),
+        new HashSet<>(namespaces), Duration.ofSeconds(retryBase), Clock.systemUTC()));
+    CountDownLatch stop = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      op.stop();
+      stop.countDown();
+    }));
+    op.start();
+    System.err.println("coffer operator started" + (namespaces.isEmpty() ? " (all namespaces)" : " (namespaces " + namespaces + ")"));
+    stop.await();
+    return 0;
+  }
+}

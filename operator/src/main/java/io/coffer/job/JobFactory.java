@@ -1,0 +1,185 @@
+package io.coffer.job;
+
+import io.coffer.api.Backup;
+import io.coffer.api.BackupSpec;
+import io.coffer.api.KeyRef;
+import io.coffer.api.PodTemplate;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one place that turns a resource into a Job: names, labels, the engine's command line, secrets as env
+ * or mounted files (the operator never reads them), volumes, and a pod that meets the "restricted" Pod
+ * Security profile with no service-account token. Pure: same input, same Job.
+ */
+public final class JobFactory {
+  public static final String LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
+  public static final String MANAGER = "coffer";
+  public static final String LABEL_BACKUP = "coffer.io/backup";
+  public static final String LABEL_ATTEMPT = "coffer.io/attempt";
+  public static final String LABEL_PURPOSE = "coffer.io/purpose";
+  static final String FILES_ROOT = "/data/files/";
+  static final String STORAGE_ROOT = "/data/storage";
+  static final String SECRETS_ROOT = "/etc/coffer/";
+  public static final String TERMINATION_LOG = "/dev/termination-log";
+
+  /** Operator settings that shape Jobs. */
+  public record Settings(String image, String imagePullPolicy) {}
+
+  private JobFactory() {}
+
+  /** The id of a Backup's archive in storage: its name and the start of its uid, unique even if the name is reused. */
+  public static String backupId(Backup b) {
+    String uid = b.getMetadata().getUid() == null ? "0000000" : b.getMetadata().getUid().replace("-", "");
+    return b.getMetadata().getName() + "-" + uid.substring(0, Math.min(8, uid.length()));
+  }
+
+  /** {@code <name>-backup-<attempt>}, shortened with a hash to fit the 63 characters of a label value. */
+  public static String jobName(HasMetadata owner, String purpose, int attempt) {
+    String base = owner.getMetadata().getName() + "-" + purpose + "-" + attempt;
+    if (base.length() <= 63) return base;
+    String hash = sha(base).substring(0, 8);
+    return owner.getMetadata().getName().substring(0, 63 - purpose.length() - 12 - String.valueOf(attempt).length())
+        + "-" + hash + "-" + purpose + "-" + attempt;
+  }
+
+  public static Job backupJob(Backup b, int attempt, Settings s) {
+    BackupSpec spec = b.getSpec();
+    List<String> args = new ArrayList<>(List.of("backup", "--id", backupId(b), "--type", spec.type.name().toLowerCase(),
+        "--output", "json", "--progress", "json", "--result-file", TERMINATION_LOG));
+    List<EnvVar> env = new ArrayList<>();
+    List<Volume> volumes = new ArrayList<>();
+    List<VolumeMount> mounts = new ArrayList<>();
+    volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
+    mounts.add(mount("tmp", "/tmp", false));
+    storage(spec.storage, args, env, volumes, mounts);
+    BackupSpec.MongoSource m = spec.source.mongodb;
+    if (m != null && spec.type != BackupSpec.Type.Files) {
+      env.add(secretEnv("COFFER_MONGODB_URI", m.uriSecret));
+      m.include.forEach(p -> args.addAll(List.of("--include", p)));
+      m.exclude.forEach(p -> args.addAll(List.of("--exclude", p)));
+      if (!m.modules.isEmpty()) args.addAll(List.of("--modules", String.join(",", m.modules)));
+      if (m.moduleMap != null) {
+        volumes.add(new VolumeBuilder().withName("module-map").withNewConfigMap().withName(m.moduleMap.name)
+            .addNewItem().withKey(m.moduleMap.key).withPath("modules.yaml").endItem().endConfigMap().build());
+        mounts.add(mount("module-map", SECRETS_ROOT + "module-map", true));
+        args.addAll(List.of("--module-map", SECRETS_ROOT + "module-map/modules.yaml"));
+      }
+    }
+    if (spec.type != BackupSpec.Type.Database) {
+      for (BackupSpec.FileVolume f : spec.source.files) {
+        String vol = "files-" + f.name.toLowerCase().replaceAll("[^a-z0-9-]", "-");
+        volumes.add(new VolumeBuilder().withName(vol).withNewPersistentVolumeClaim(f.claimName, true).build());
+        VolumeMount vm = mount(vol, FILES_ROOT + f.name, true);
+        if (f.subPath != null && !f.subPath.isBlank()) vm.setSubPath(f.subPath);
+        mounts.add(vm);
+        args.addAll(List.of("--files", f.name + "=" + FILES_ROOT + f.name));
+      }
+      spec.source.filesInclude.forEach(g -> args.addAll(List.of("--files-include", g)));
+      spec.source.filesExclude.forEach(g -> args.addAll(List.of("--files-exclude", g)));
+    }
+    if (spec.encryption != null) {
+      if (spec.encryption.recipients != null) {
+        secretFile("recipients", spec.encryption.recipients, volumes, mounts);
+        args.addAll(List.of("--recipients-file", SECRETS_ROOT + "recipients/value"));
+      } else if (spec.encryption.passphraseSecret != null) {
+        secretFile("passphrase", spec.encryption.passphraseSecret, volumes, mounts);
+        args.addAll(List.of("--passphrase-file", SECRETS_ROOT + "passphrase/value"));
+      }
+    }
+    if (spec.compression != null) {
+      args.addAll(List.of("--compression", spec.compression.method.name(), "--level", String.valueOf(spec.compression.level)));
+    }
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(LABEL_MANAGED_BY, MANAGER);
+    labels.put(LABEL_BACKUP, b.getMetadata().getName());
+    labels.put(LABEL_PURPOSE, "backup");
+    labels.put(LABEL_ATTEMPT, String.valueOf(attempt));
+    return job(b, jobName(b, "backup", attempt), labels, args, env, volumes, mounts, spec.podTemplate, spec.activeDeadlineSeconds, s);
+  }
+
+  private static void storage(BackupSpec.StorageSpec st, List<String> args, List<EnvVar> env, List<Volume> volumes,
+      List<VolumeMount> mounts) {
+    if (st.s3 != null) {
+      String prefix = st.s3.prefix == null ? "" : "/" + st.s3.prefix.replaceAll("^/+|/+$", "");
+      args.addAll(List.of("--storage", "s3://" + st.s3.bucket + prefix));
+      if (st.s3.endpoint != null) args.addAll(List.of("--s3-endpoint", st.s3.endpoint));
+      if (st.s3.region != null) args.addAll(List.of("--s3-region", st.s3.region));
+      env.add(secretEnv("AWS_ACCESS_KEY_ID", new KeyRef(st.s3.credentialsSecret, "AWS_ACCESS_KEY_ID")));
+      env.add(secretEnv("AWS_SECRET_ACCESS_KEY", new KeyRef(st.s3.credentialsSecret, "AWS_SECRET_ACCESS_KEY")));
+    } else {
+      volumes.add(new VolumeBuilder().withName("storage").withNewPersistentVolumeClaim(st.volume.claimName, false).build());
+      mounts.add(mount("storage", STORAGE_ROOT, false));
+      String path = st.volume.path == null ? "" : "/" + st.volume.path.replaceAll("^/+|/+$", "");
+      args.addAll(List.of("--storage", "file://" + STORAGE_ROOT + path));
+    }
+  }
+
+  private static Job job(HasMetadata owner, String name, Map<String, String> labels, List<String> args, List<EnvVar> env,
+      List<Volume> volumes, List<VolumeMount> mounts, PodTemplate t, Long deadline, Settings s) {
+    Container c = new ContainerBuilder().withName("engine").withImage(s.image()).withImagePullPolicy(s.imagePullPolicy())
+        .withArgs(args).withEnv(env).withVolumeMounts(mounts)
+        .withTerminationMessagePath(TERMINATION_LOG).withTerminationMessagePolicy("FallbackToLogsOnError")
+        .withNewSecurityContext().withAllowPrivilegeEscalation(false).withReadOnlyRootFilesystem(true).withRunAsNonRoot(true)
+        .withNewCapabilities().withDrop("ALL").endCapabilities().withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+        .endSecurityContext()
+        .withResources(t != null ? t.resources : null)
+        .build();
+    PodSpecBuilder pod = new PodSpecBuilder().withRestartPolicy("Never").withAutomountServiceAccountToken(false)
+        .withNewSecurityContext().withRunAsNonRoot(true).withRunAsUser(65532L).withRunAsGroup(65532L).withFsGroup(65532L)
+        .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile().endSecurityContext()
+        .withContainers(c).withVolumes(volumes);
+    if (t != null) {
+      pod.withNodeSelector(t.nodeSelector).withTolerations(t.tolerations).withAffinity(t.affinity).withPriorityClassName(t.priorityClassName);
+    }
+    return new JobBuilder()
+        .withNewMetadata().withName(name).withNamespace(owner.getMetadata().getNamespace()).withLabels(labels)
+        .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion(owner.getApiVersion()).withKind(owner.getKind())
+            .withName(owner.getMetadata().getName()).withUid(owner.getMetadata().getUid()).withController(true)
+            .withBlockOwnerDeletion(true).build())
+        .endMetadata()
+        .withNewSpec().withBackoffLimit(0).withActiveDeadlineSeconds(deadline).withTtlSecondsAfterFinished(7 * 24 * 3600)
+        .withNewTemplate().withNewMetadata().withLabels(labels).endMetadata().withSpec(pod.build()).endTemplate()
+        .endSpec().build();
+  }
+
+  private static VolumeMount mount(String name, String path, boolean readOnly) {
+    return new VolumeMountBuilder().withName(name).withMountPath(path).withReadOnly(readOnly).build();
+  }
+
+  private static EnvVar secretEnv(String name, KeyRef ref) {
+    return new EnvVarBuilder().withName(name).withNewValueFrom().withNewSecretKeyRef(ref.key, ref.name, false).endValueFrom().build();
+  }
+
+  private static void secretFile(String name, KeyRef ref, List<Volume> volumes, List<VolumeMount> mounts) {
+    volumes.add(new VolumeBuilder().withName(name).withNewSecret().withSecretName(ref.name).withDefaultMode(0400)
+        .addNewItem().withKey(ref.key).withPath("value").endItem().endSecret().build());
+    mounts.add(mount(name, SECRETS_ROOT + name, true));
+  }
+
+  private static String sha(String s) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

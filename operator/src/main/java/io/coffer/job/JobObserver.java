@@ -1,0 +1,63 @@
+package io.coffer.job;
+
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.ContainerStateWaiting;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Reads what a Job and its pod say, as Kubernetes writes it: the Job's conditions, the container's state and
+ * its termination message (the engine's result file). Pure.
+ */
+public final class JobObserver {
+  /** Waiting reasons that will not fix themselves: a missing Secret or ConfigMap, a bad image. */
+  static final Set<String> STUCK = Set.of("CreateContainerConfigError", "InvalidImageName", "ErrImagePull", "ImagePullBackOff",
+      "CreateContainerError");
+
+  public enum State { PENDING, RUNNING, SUCCEEDED, FAILED }
+
+  /** {@code message} is the termination message (engine result JSON) when there is one, else a reason. */
+  public record Outcome(State state, String message, String startedAt) {}
+
+  private JobObserver() {}
+
+  public static Outcome observe(Job job, Collection<Pod> pods) {
+    Pod pod = pods.stream().filter(p -> job.getMetadata().getName().equals(label(p, "job-name")))
+        .max(Comparator.comparing(p -> p.getMetadata().getCreationTimestamp() == null ? "" : p.getMetadata().getCreationTimestamp()))
+        .orElse(null);
+    ContainerStatus cs = pod == null || pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null
+        || pod.getStatus().getContainerStatuses().isEmpty() ? null : pod.getStatus().getContainerStatuses().get(0);
+    ContainerStateTerminated term = cs == null || cs.getState() == null ? null : cs.getState().getTerminated();
+    String startedAt = pod == null || pod.getStatus() == null ? null : pod.getStatus().getStartTime();
+    List<JobCondition> conds = job.getStatus() == null || job.getStatus().getConditions() == null ? List.of() : job.getStatus().getConditions();
+    boolean complete = conds.stream().anyMatch(c -> "Complete".equals(c.getType()) && "True".equals(c.getStatus()));
+    JobCondition failed = conds.stream().filter(c -> "Failed".equals(c.getType()) && "True".equals(c.getStatus())).findFirst().orElse(null);
+    if (complete) return new Outcome(State.SUCCEEDED, term == null ? null : term.getMessage(), startedAt);
+    if (failed != null) {
+      String msg = term != null && term.getMessage() != null && !term.getMessage().isBlank() ? term.getMessage()
+          : "the Job failed: " + failed.getReason() + (failed.getMessage() == null ? "" : " (" + failed.getMessage() + ")");
+      return new Outcome(State.FAILED, msg, startedAt);
+    }
+    if (term != null && term.getExitCode() != null && term.getExitCode() != 0) {
+      return new Outcome(State.FAILED, term.getMessage() == null || term.getMessage().isBlank()
+          ? "the engine exited with code " + term.getExitCode() : term.getMessage(), startedAt);
+    }
+    ContainerStateWaiting waiting = cs == null || cs.getState() == null ? null : cs.getState().getWaiting();
+    if (waiting != null && STUCK.contains(waiting.getReason())) {
+      return new Outcome(State.FAILED, "the pod cannot start: " + waiting.getReason()
+          + (waiting.getMessage() == null ? "" : ": " + waiting.getMessage()), startedAt);
+    }
+    if (cs != null && cs.getState() != null && cs.getState().getRunning() != null) return new Outcome(State.RUNNING, null, startedAt);
+    return new Outcome(State.PENDING, null, startedAt);
+  }
+
+  private static String label(Pod p, String key) {
+    return p.getMetadata().getLabels() == null ? null : p.getMetadata().getLabels().get(key);
+  }
+}

@@ -1,0 +1,84 @@
+package io.coffer.status;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.coffer.api.BackupStatus;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Turns the engine's result (the pod's termination message, JSON) into Backup status fields. Pure. */
+public final class BackupStatusMapper {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private BackupStatusMapper() {}
+
+  /** The engine's one-line error from a failure result, or the text itself when it is not JSON. */
+  public static String errorOf(String message) {
+    if (message == null) return "the attempt failed without a message";
+    try {
+      JsonNode n = JSON.readTree(message);
+      if (n != null && n.hasNonNull("message")) return n.get("message").asText();
+    } catch (Exception e) {
+      // not JSON: a reason from Kubernetes
+    }
+    return message.length() > 1000 ? message.substring(0, 1000) + "..." : message;
+  }
+
+  /** Fills the result fields from a success result; false when the message is not a success result. */
+  public static boolean applySuccess(BackupStatus s, String message) {
+    if (message == null) return false;
+    JsonNode n;
+    try {
+      n = JSON.readTree(message);
+    } catch (Exception e) {
+      return false;
+    }
+    if (n == null || !"Succeeded".equals(n.path("status").asText())) return false;
+    s.storedBytes = n.path("storedSize").asLong();
+    s.rawBytes = n.path("rawSize").asLong();
+    s.size = human(s.storedBytes);
+    s.sha256 = n.path("sha256").asText(null);
+    s.location = n.path("location").asText("") + "/" + n.path("id").asText("") + "/" + n.path("archive").asText("");
+    if (n.has("durationSeconds")) s.duration = duration(n.get("durationSeconds").asDouble());
+    BackupStatus.Contents c = new BackupStatus.Contents();
+    c.collections = n.path("collections").asInt();
+    c.documents = n.path("documents").asLong();
+    c.files = n.path("files").asLong();
+    c.modules = longs(n.get("modules"));
+    c.collectionCounts = longs(n.get("collectionCounts"));
+    s.contents = c;
+    if (n.has("recipients")) {
+      s.recipients = new java.util.ArrayList<>();
+      n.get("recipients").forEach(r -> s.recipients.add(r.asText()));
+    }
+    return true;
+  }
+
+  private static Map<String, Long> longs(JsonNode n) {
+    if (n == null || !n.isObject()) return null;
+    Map<String, Long> out = new LinkedHashMap<>();
+    n.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asLong()));
+    return out;
+  }
+
+  public static String duration(double seconds) {
+    Duration d = Duration.ofMillis(Math.round(seconds * 1000));
+    if (d.toHours() > 0) return d.toHours() + "h" + d.toMinutesPart() + "m" + d.toSecondsPart() + "s";
+    if (d.toMinutes() > 0) return d.toMinutes() + "m" + d.toSecondsPart() + "s";
+    return String.format("%.1fs", seconds);
+  }
+
+  public static String human(long bytes) {
+    if (bytes < 1024) return bytes + " B";
+    List<String> units = List.of("KiB", "MiB", "GiB", "TiB");
+    double v = bytes;
+    int i = -1;
+    while (v >= 1024 && i < units.size() - 1) {
+      v /= 1024;
+      i++;
+    }
+    return String.format("%.1f %s", v, units.get(i));
+  }
+}

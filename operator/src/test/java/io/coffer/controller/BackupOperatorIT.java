@@ -1,0 +1,186 @@
+package io.coffer.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import de.bwaldvogel.mongo.MongoServer;
+import io.coffer.api.Backup;
+import io.coffer.api.BackupSpec;
+import io.coffer.api.KeyRef;
+import io.coffer.api.Phase;
+import io.coffer.engine.crypto.AgeKeys;
+import io.coffer.job.JobFactory;
+import io.coffer.testing.EmbeddedServers;
+import io.coffer.testing.LocalKubelet;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.javaoperatorsdk.operator.Operator;
+import java.io.FileInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.bson.Document;
+import org.gaul.s3proxy.S3Proxy;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Backup controller against the fabric8 mock API in CRUD mode. Simulated: the Job controller and the
+ * kubelet ({@link LocalKubelet} runs each Job's command as a local coffer process and writes pod and Job
+ * status). Real: the operator, the engine, MongoDB's wire protocol (mongo-java-server), S3 (S3Proxy).
+ */
+@EnableKubernetesMockClient(crud = true)
+class BackupOperatorIT {
+  static KubernetesClient client;
+  static MongoServer mongo;
+  static S3Proxy s3;
+  static Operator operator;
+  static LocalKubelet kubelet;
+  static AgeKeys.Identity identity = AgeKeys.generate();
+  static final String NS = "rayerp";
+
+  @BeforeAll
+  static void start() throws Exception {
+    try (var in = new FileInputStream("target/crds/backups.coffer.io-v1.yml")) {
+      client.resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
+    }
+    mongo = EmbeddedServers.mongo();
+    try (MongoClient c = MongoClients.create(EmbeddedServers.uri(mongo))) {
+      List<Document> docs = new ArrayList<>();
+      for (int i = 0; i < 2000; i++) docs.add(new Document("_id", i).append("name", "Employee " + i));
+      c.getDatabase("erp").getCollection("employees").insertMany(docs);
+      c.getDatabase("erp").getCollection("invoices").insertOne(new Document("_id", 1).append("total", 10));
+    }
+    s3 = EmbeddedServers.s3();
+    EmbeddedServers.makeBucket(s3, "backups");
+    secret("mongo", Map.of("uri", EmbeddedServers.uri(mongo)));
+    secret("s3", Map.of("AWS_ACCESS_KEY_ID", EmbeddedServers.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", EmbeddedServers.SECRET_KEY));
+    secret("s3-wrong", Map.of("AWS_ACCESS_KEY_ID", EmbeddedServers.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", "wrong-secret"));
+    secret("age", Map.of("recipients", identity.recipient().encoded() + "\n"));
+    Path work = Files.createTempDirectory("coffer-operator-it");
+    kubelet = new LocalKubelet(client, work).claim("uploads", Files.createDirectories(work.resolve("uploads")));
+    Files.writeString(work.resolve("uploads/contract.txt"), "signed");
+    operator = CofferOperator.create(client, new CofferOperator.Config(new JobFactory.Settings("coffer:test", "IfNotPresent"),
+        Set.of(), Duration.ofMillis(200), Clock.systemUTC()));
+    operator.start();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    operator.stop();
+    kubelet.close();
+    mongo.shutdownNow();
+    s3.stop();
+  }
+
+  static void secret(String name, Map<String, String> data) {
+    client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName(name).endMetadata()
+        .withStringData(data).build()).create();
+  }
+
+  static Backup backup(String name, String credentials) {
+    Backup b = new Backup();
+    b.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
+    BackupSpec s = new BackupSpec();
+    s.type = BackupSpec.Type.Full;
+    s.source.mongodb = new BackupSpec.MongoSource();
+    s.source.mongodb.uriSecret = new KeyRef("mongo", "uri");
+    s.source.mongodb.include = List.of("erp");
+    BackupSpec.FileVolume f = new BackupSpec.FileVolume();
+    f.name = "uploads";
+    f.claimName = "uploads";
+    s.source.files = List.of(f);
+    s.storage.s3 = new BackupSpec.S3();
+    s.storage.s3.bucket = "backups";
+    s.storage.s3.prefix = "rayerp";
+    s.storage.s3.endpoint = EmbeddedServers.endpoint(s3);
+    s.storage.s3.credentialsSecret = credentials;
+    s.encryption = new BackupSpec.EncryptionSpec();
+    s.encryption.recipients = new KeyRef("age", "recipients");
+    s.backoffLimit = 1;
+    b.setSpec(s);
+    return b;
+  }
+
+  static Backup await(String name, Predicate<Backup> done) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 90_000;
+    Backup b = null;
+    while (System.currentTimeMillis() < deadline) {
+      b = client.resources(Backup.class).inNamespace(NS).withName(name).get();
+      if (b != null && done.test(b)) return b;
+      Thread.sleep(100);
+    }
+    throw new AssertionError("timed out; last status: " + (b == null ? null : client.getKubernetesSerialization().asJson(b.getStatus())));
+  }
+
+  @Test
+  void givenAFullEncryptedBackup_whenApplied_thenAJobRunsTheEngineAndTheStatusSaysWhatWasStored() throws Exception {
+    client.resource(backup("nightly", "s3")).create();
+    Backup b = await("nightly", x -> x.getStatus() != null && x.getStatus().phase != null && x.getStatus().phase.terminal());
+    var s = b.getStatus();
+    assertThat(s.phase).as(s.lastError).isEqualTo(Phase.Succeeded);
+    assertThat(s.attempts).isEqualTo(1);
+    assertThat(s.contents.documents).isEqualTo(2001);
+    assertThat(s.contents.files).isEqualTo(1);
+    assertThat(s.storedBytes).isPositive();
+    assertThat(s.size).endsWith("KiB");
+    assertThat(s.sha256).hasSize(64);
+    assertThat(s.recipients).containsExactly(identity.recipient().encoded());
+    assertThat(s.location).contains("s3://backups/rayerp/").endsWith("archive.zip.age");
+    assertThat(s.conditions).anySatisfy(c -> {
+      assertThat(c.getType()).isEqualTo("Ready");
+      assertThat(c.getStatus()).isEqualTo("True");
+      assertThat(c.getObservedGeneration()).isEqualTo(b.getMetadata().getGeneration());
+    });
+    // the stored backup is complete: its descriptor exists
+    var storage = EmbeddedServers.s3Storage(s3, "backups", "rayerp");
+    assertThat(storage.exists(s.backupId + "/backup.json")).isTrue();
+    // the Job: restricted pod security, no token, secrets by reference only
+    Job job = client.batch().v1().jobs().inNamespace(NS).withName(s.jobName).get();
+    var pod = job.getSpec().getTemplate().getSpec();
+    assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+    assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+    var sc = pod.getContainers().get(0).getSecurityContext();
+    assertThat(sc.getReadOnlyRootFilesystem()).isTrue();
+    assertThat(sc.getAllowPrivilegeEscalation()).isFalse();
+    assertThat(sc.getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(sc.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    assertThat(job.getMetadata().getOwnerReferences()).singleElement().satisfies(o -> assertThat(o.getName()).isEqualTo("nightly"));
+    assertThat(client.getKubernetesSerialization().asJson(job)).doesNotContain(EmbeddedServers.SECRET_KEY).doesNotContain("mongodb://");
+  }
+
+  @Test
+  void givenWrongS3Credentials_whenApplied_thenEachAttemptFailsAndTheBackupEndsFailedWithTheEnginesReason() throws Exception {
+    client.resource(backup("bad-creds", "s3-wrong")).create();
+    Backup b = await("bad-creds", x -> x.getStatus() != null && x.getStatus().phase == Phase.Failed);
+    assertThat(b.getStatus().attempts).isEqualTo(2);
+    assertThat(b.getStatus().lastError).contains("refused the credentials").doesNotContain("wrong-secret");
+    assertThat(b.getStatus().conditions).anySatisfy(c -> {
+      assertThat(c.getType()).isEqualTo("Failed");
+      assertThat(c.getStatus()).isEqualTo("True");
+      assertThat(c.getMessage()).contains("attempt 2 of 2 failed");
+    });
+    assertThat(client.batch().v1().jobs().inNamespace(NS).list().getItems()).extracting(j -> j.getMetadata().getName())
+        .contains("bad-creds-backup-1", "bad-creds-backup-2").doesNotContain("bad-creds-backup-3");
+  }
+
+  @Test
+  void givenAMissingSecret_whenApplied_thenTheBackupFailsWithTheKubeletsReasonAndNeverSpins() throws Exception {
+    client.resource(backup("no-secret", "does-not-exist")).create();
+    Backup b = await("no-secret", x -> x.getStatus() != null && x.getStatus().phase == Phase.Failed);
+    assertThat(b.getStatus().lastError).contains("CreateContainerConfigError").contains("does-not-exist");
+    assertThat(b.getStatus().attempts).isEqualTo(2);
+  }
+}

@@ -1,0 +1,214 @@
+package io.coffer.testing;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Plays the Job controller and the kubelet against the mock API: for each new Job it creates the pod,
+ * resolves Secrets, ConfigMaps and volumes to local files, runs the container's command as a local
+ * {@code coffer} process (the real engine), then writes pod status (with the termination message the engine
+ * wrote) and Job status, as Kubernetes would. PersistentVolumeClaims map to local folders.
+ */
+public final class LocalKubelet implements AutoCloseable {
+  private final KubernetesClient client;
+  private final Path work;
+  private final Map<String, Path> claims = new ConcurrentHashMap<>();
+  private final Map<String, String> extraEnv = new ConcurrentHashMap<>();
+  private final Set<String> seen = ConcurrentHashMap.newKeySet();
+  private final ExecutorService runner = Executors.newFixedThreadPool(2);
+  private final Watch watch;
+  private final List<String> ran = new ArrayList<>();
+
+  public LocalKubelet(KubernetesClient client, Path work) {
+    this.client = client;
+    this.work = work;
+    this.watch = client.batch().v1().jobs().inAnyNamespace().watch(new Watcher<>() {
+      @Override
+      public void eventReceived(Action action, Job job) {
+        if (action == Action.ADDED && seen.add(job.getMetadata().getNamespace() + "/" + job.getMetadata().getName())) {
+          runner.submit(() -> run(job));
+        }
+      }
+
+      @Override
+      public void onClose(WatcherException cause) {}
+    });
+  }
+
+  /** Backs a PersistentVolumeClaim with a local folder. */
+  public LocalKubelet claim(String name, Path dir) {
+    claims.put(name, dir);
+    return this;
+  }
+
+  /** Environment every pod gets in addition (e.g. an S3 endpoint on loopback). */
+  public LocalKubelet env(String name, String value) {
+    extraEnv.put(name, value);
+    return this;
+  }
+
+  public synchronized List<String> jobsRun() {
+    return List.copyOf(ran);
+  }
+
+  private void run(Job job) {
+    String ns = job.getMetadata().getNamespace();
+    synchronized (this) {
+      ran.add(job.getMetadata().getName());
+    }
+    try {
+      Container c = job.getSpec().getTemplate().getSpec().getContainers().get(0);
+      Map<String, String> labels = new HashMap<>(job.getSpec().getTemplate().getMetadata().getLabels());
+      labels.put("job-name", job.getMetadata().getName());
+      Pod pod = client.pods().inNamespace(ns).resource(new PodBuilder().withNewMetadata().withName(job.getMetadata().getName() + "-x1")
+          .withNamespace(ns).withLabels(labels).withCreationTimestamp(Instant.now().toString()).endMetadata()
+          .withSpec(job.getSpec().getTemplate().getSpec()).build()).create();
+      Path podDir = Files.createTempDirectory(work, "pod");
+      Map<String, Path> mounts = new HashMap<>();
+      for (VolumeMount m : c.getVolumeMounts()) {
+        Volume v = job.getSpec().getTemplate().getSpec().getVolumes().stream().filter(x -> x.getName().equals(m.getName())).findFirst().orElseThrow();
+        Path local;
+        if (v.getPersistentVolumeClaim() != null) {
+          local = claims.get(v.getPersistentVolumeClaim().getClaimName());
+          if (local == null) {
+            fail(job, pod, "ContainerCreating", "persistentvolumeclaim \"" + v.getPersistentVolumeClaim().getClaimName() + "\" not found");
+            return;
+          }
+          if (m.getSubPath() != null) local = local.resolve(m.getSubPath());
+        } else if (v.getSecret() != null || v.getConfigMap() != null) {
+          local = Files.createDirectories(podDir.resolve(m.getName()));
+          Map<String, String> data = v.getSecret() != null ? secret(ns, v.getSecret().getSecretName()) : configMap(ns, v.getConfigMap().getName());
+          if (data == null) {
+            fail(job, pod, "CreateContainerConfigError", (v.getSecret() != null ? "secret \"" + v.getSecret().getSecretName()
+                : "configmap \"" + v.getConfigMap().getName()) + "\" not found");
+            return;
+          }
+          var items = v.getSecret() != null ? v.getSecret().getItems() : v.getConfigMap().getItems();
+          for (var item : items) {
+            if (data.get(item.getKey()) == null) {
+              fail(job, pod, "CreateContainerConfigError", "couldn't find key " + item.getKey());
+              return;
+            }
+            Files.writeString(local.resolve(item.getPath()), data.get(item.getKey()));
+          }
+        } else {
+          local = Files.createDirectories(podDir.resolve(m.getName()));
+        }
+        mounts.put(m.getMountPath(), local);
+      }
+      Map<String, String> env = new HashMap<>(extraEnv);
+      for (EnvVar e : c.getEnv()) {
+        if (e.getValue() != null) {
+          env.put(e.getName(), e.getValue());
+        } else {
+          var ref = e.getValueFrom().getSecretKeyRef();
+          Map<String, String> data = secret(ns, ref.getName());
+          if (data == null || data.get(ref.getKey()) == null) {
+            fail(job, pod, "CreateContainerConfigError", "secret \"" + ref.getName() + "\" not found or lacks key " + ref.getKey());
+            return;
+          }
+          env.put(e.getName(), data.get(ref.getKey()));
+        }
+      }
+      Path termination = podDir.resolve("termination-log");
+      List<String> args = new ArrayList<>();
+      for (String a : c.getArgs()) args.add(rewrite(a, mounts, termination));
+      setPod(pod, new ContainerStateBuilder().withNewRunning().withStartedAt(Instant.now().toString()).endRunning().build(), "Running");
+      Cli.Result r = Cli.run(podDir, env, args.toArray(String[]::new));
+      Files.writeString(podDir.resolve("log.txt"), r.out() + r.err());
+      String message = Files.exists(termination) ? Files.readString(termination) : "";
+      setPod(pod, new ContainerStateBuilder().withNewTerminated().withExitCode(r.exit()).withMessage(message)
+          .withReason(r.exit() == 0 ? "Completed" : "Error").withFinishedAt(Instant.now().toString()).endTerminated().build(),
+          r.exit() == 0 ? "Succeeded" : "Failed");
+      setJob(job, r.exit() == 0);
+    } catch (Exception e) {
+      throw new IllegalStateException("local kubelet failed on " + job.getMetadata().getName(), e);
+    }
+  }
+
+  private String rewrite(String arg, Map<String, Path> mounts, Path termination) {
+    if (arg.equals("/dev/termination-log")) return termination.toString();
+    for (var m : mounts.entrySet()) {
+      String mp = m.getKey();
+      if (arg.equals(mp) || arg.startsWith(mp + "/")) return m.getValue() + arg.substring(mp.length());
+      int i = arg.indexOf("=" + mp);
+      if (i >= 0) return arg.substring(0, i + 1) + m.getValue() + arg.substring(i + 1 + mp.length());
+      if (arg.startsWith("file://" + mp)) return "file://" + m.getValue() + arg.substring(("file://" + mp).length());
+    }
+    return arg;
+  }
+
+  private Map<String, String> secret(String ns, String name) {
+    Secret s = client.secrets().inNamespace(ns).withName(name).get();
+    if (s == null) return null;
+    Map<String, String> out = new HashMap<>();
+    if (s.getData() != null) s.getData().forEach((k, v) -> out.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
+    if (s.getStringData() != null) out.putAll(s.getStringData());
+    return out;
+  }
+
+  private Map<String, String> configMap(String ns, String name) {
+    ConfigMap m = client.configMaps().inNamespace(ns).withName(name).get();
+    return m == null ? null : m.getData();
+  }
+
+  private void fail(Job job, Pod pod, String reason, String message) {
+    setPod(pod, new ContainerStateBuilder().withNewWaiting().withReason(reason).withMessage(message).endWaiting().build(), "Pending");
+  }
+
+  private void setPod(Pod pod, io.fabric8.kubernetes.api.model.ContainerState state, String phase) {
+    Pod p = client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).get();
+    p.setStatus(new PodStatusBuilder().withPhase(phase).withStartTime(Instant.now().toString())
+        .withContainerStatuses(new ContainerStatusBuilder().withName("engine").withState(state).build()).build());
+    client.pods().resource(p).updateStatus();
+  }
+
+  private void setJob(Job job, boolean ok) {
+    Job j = client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace()).withName(job.getMetadata().getName()).get();
+    j.setStatus(new JobStatusBuilder().withSucceeded(ok ? 1 : 0).withFailed(ok ? 0 : 1)
+        .withConditions(new JobConditionBuilder().withType(ok ? "Complete" : "Failed").withStatus("True")
+            .withReason(ok ? null : "BackoffLimitExceeded").withMessage(ok ? null : "Job has reached the specified backoff limit").build())
+        .build());
+    client.batch().v1().jobs().resource(j).updateStatus();
+  }
+
+  @Override
+  public void close() {
+    watch.close();
+    runner.shutdownNow();
+  }
+
+  public static String read(Path p) throws IOException {
+    return Files.readString(p);
+  }
+}
