@@ -57,7 +57,7 @@ public final class CommonOptions {
 
   EngineLog log() {
     PrintStream err = System.err;
-    return new EngineLog(quiet || progressMode() == ProgressReporter.Mode.JSON ? null : line -> {
+    return new EngineLog(quiet ? null : line -> {
       synchronized (err) {
         err.println(line);
       }

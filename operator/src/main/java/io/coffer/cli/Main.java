@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(name = "coffer", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
     description = {"Backups of MongoDB databases and file trees: zip archives, age encryption, S3 or a volume.", ""},
     subcommands = {BackupCommand.class, RestoreCommand.class, VerifyCommand.class, InspectCommand.class,
-        ListCommand.class, DownloadCommand.class, LogsCommand.class, KeygenCommand.class, OperatorCommand.class,
+        ListCommand.class, DownloadCommand.class, LogsCommand.class, DeleteCommand.class, KeygenCommand.class, OperatorCommand.class,
         CommandLine.HelpCommand.class},
     footerHeading = "%nExit codes:%n",
     footer = {"  0  success", "  1  unexpected internal error", "  2  bad command line or input",

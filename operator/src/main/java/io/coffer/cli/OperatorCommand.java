@@ -32,11 +32,15 @@ final class OperatorCommand implements Callable<Integer> {
       description = "First back-off before retrying a failed attempt; doubles per attempt (default 10).")
   long retryBase;
 
+  @Option(names = "--progress-seconds", paramLabel = "S", defaultValue = "5",
+      description = "How often running Jobs' logs are read for progress (default 5).")
+  long progressEvery;
+
   @Override
   public Integer call() throws Exception {
     KubernetesClient client = new KubernetesClientBuilder().build();
     Operator op = CofferOperator.create(client, new CofferOperator.Config(new JobFactory.Settings(image, pullPolicy),
-        new HashSet<>(namespaces), Duration.ofSeconds(retryBase), Clock.systemUTC()));
+        new HashSet<>(namespaces), Duration.ofSeconds(retryBase), Duration.ofSeconds(progressEvery), Clock.systemUTC()));
     CountDownLatch stop = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       op.stop();

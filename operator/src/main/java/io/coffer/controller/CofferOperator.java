@@ -11,7 +11,7 @@ import java.util.Set;
 /** Wires the controllers into one java-operator-sdk Operator; the same code runs in production and in tests. */
 public final class CofferOperator {
   /** What the operator is told at start. {@code namespaces} empty means all. */
-  public record Config(JobFactory.Settings jobs, Set<String> namespaces, Duration retryBase, Clock clock) {}
+  public record Config(JobFactory.Settings jobs, Set<String> namespaces, Duration retryBase, Duration progressEvery, Clock clock) {}
 
   private CofferOperator() {}
 
@@ -21,7 +21,7 @@ public final class CofferOperator {
         .withSSABasedCreateUpdateMatchForDependentResources(false)
         .withCloseClientOnStop(false)
         .withStopOnInformerErrorDuringStartup(false));
-    operator.register(new BackupReconciler(config.jobs(), config.retryBase(), config.clock()), c -> {
+    operator.register(new BackupReconciler(config.jobs(), config.retryBase(), config.progressEvery(), config.clock()), c -> {
       if (!config.namespaces().isEmpty()) c.settingNamespaces(config.namespaces());
     });
     return operator;

@@ -64,7 +64,7 @@ public final class JobFactory {
   public static Job backupJob(Backup b, int attempt, Settings s) {
     BackupSpec spec = b.getSpec();
     List<String> args = new ArrayList<>(List.of("backup", "--id", backupId(b), "--type", spec.type.name().toLowerCase(),
-        "--output", "json", "--progress", "json", "--result-file", TERMINATION_LOG));
+        "--progress", "json", "--result-file", TERMINATION_LOG));
     List<EnvVar> env = new ArrayList<>();
     List<Volume> volumes = new ArrayList<>();
     List<VolumeMount> mounts = new ArrayList<>();

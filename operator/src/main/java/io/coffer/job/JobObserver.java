@@ -23,7 +23,7 @@ public final class JobObserver {
   public enum State { PENDING, RUNNING, SUCCEEDED, FAILED }
 
   /** {@code message} is the termination message (engine result JSON) when there is one, else a reason. */
-  public record Outcome(State state, String message, String startedAt) {}
+  public record Outcome(State state, String message, String startedAt, String podName) {}
 
   private JobObserver() {}
 
@@ -38,23 +38,26 @@ public final class JobObserver {
     List<JobCondition> conds = job.getStatus() == null || job.getStatus().getConditions() == null ? List.of() : job.getStatus().getConditions();
     boolean complete = conds.stream().anyMatch(c -> "Complete".equals(c.getType()) && "True".equals(c.getStatus()));
     JobCondition failed = conds.stream().filter(c -> "Failed".equals(c.getType()) && "True".equals(c.getStatus())).findFirst().orElse(null);
-    if (complete) return new Outcome(State.SUCCEEDED, term == null ? null : term.getMessage(), startedAt);
+    String podName = pod == null ? null : pod.getMetadata().getName();
+    if (complete) return new Outcome(State.SUCCEEDED, term == null ? null : term.getMessage(), startedAt, podName);
     if (failed != null) {
       String msg = term != null && term.getMessage() != null && !term.getMessage().isBlank() ? term.getMessage()
           : "the Job failed: " + failed.getReason() + (failed.getMessage() == null ? "" : " (" + failed.getMessage() + ")");
-      return new Outcome(State.FAILED, msg, startedAt);
+      return new Outcome(State.FAILED, msg, startedAt, podName);
     }
     if (term != null && term.getExitCode() != null && term.getExitCode() != 0) {
       return new Outcome(State.FAILED, term.getMessage() == null || term.getMessage().isBlank()
-          ? "the engine exited with code " + term.getExitCode() : term.getMessage(), startedAt);
+          ? "the engine exited with code " + term.getExitCode() : term.getMessage(), startedAt, podName);
     }
     ContainerStateWaiting waiting = cs == null || cs.getState() == null ? null : cs.getState().getWaiting();
     if (waiting != null && STUCK.contains(waiting.getReason())) {
       return new Outcome(State.FAILED, "the pod cannot start: " + waiting.getReason()
-          + (waiting.getMessage() == null ? "" : ": " + waiting.getMessage()), startedAt);
+          + (waiting.getMessage() == null ? "" : ": " + waiting.getMessage()), startedAt, podName);
     }
-    if (cs != null && cs.getState() != null && cs.getState().getRunning() != null) return new Outcome(State.RUNNING, null, startedAt);
-    return new Outcome(State.PENDING, null, startedAt);
+    if (cs != null && cs.getState() != null && cs.getState().getRunning() != null) {
+      return new Outcome(State.RUNNING, null, startedAt, podName);
+    }
+    return new Outcome(State.PENDING, null, startedAt, podName);
   }
 
   private static String label(Pod p, String key) {

@@ -18,7 +18,7 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.coffer.testing.MockKubernetes;
 import io.javaoperatorsdk.operator.Operator;
 import java.io.FileInputStream;
 import java.nio.file.Files;
@@ -41,8 +41,8 @@ import org.junit.jupiter.api.Test;
  * kubelet ({@link LocalKubelet} runs each Job's command as a local coffer process and writes pod and Job
  * status). Real: the operator, the engine, MongoDB's wire protocol (mongo-java-server), S3 (S3Proxy).
  */
-@EnableKubernetesMockClient(crud = true)
 class BackupOperatorIT {
+  static MockKubernetes kube;
   static KubernetesClient client;
   static MongoServer mongo;
   static S3Proxy s3;
@@ -53,6 +53,8 @@ class BackupOperatorIT {
 
   @BeforeAll
   static void start() throws Exception {
+    kube = new MockKubernetes();
+    client = kube.client();
     try (var in = new FileInputStream("target/crds/backups.coffer.io-v1.yml")) {
       client.resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
     }
@@ -70,10 +72,10 @@ class BackupOperatorIT {
     secret("s3-wrong", Map.of("AWS_ACCESS_KEY_ID", EmbeddedServers.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", "wrong-secret"));
     secret("age", Map.of("recipients", identity.recipient().encoded() + "\n"));
     Path work = Files.createTempDirectory("coffer-operator-it");
-    kubelet = new LocalKubelet(client, work).claim("uploads", Files.createDirectories(work.resolve("uploads")));
+    kubelet = new LocalKubelet(kube, work).claim("uploads", Files.createDirectories(work.resolve("uploads")));
     Files.writeString(work.resolve("uploads/contract.txt"), "signed");
     operator = CofferOperator.create(client, new CofferOperator.Config(new JobFactory.Settings("coffer:test", "IfNotPresent"),
-        Set.of(), Duration.ofMillis(200), Clock.systemUTC()));
+        Set.of(), Duration.ofMillis(200), Duration.ofMillis(300), Clock.systemUTC()));
     operator.start();
   }
 
@@ -83,6 +85,7 @@ class BackupOperatorIT {
     kubelet.close();
     mongo.shutdownNow();
     s3.stop();
+    kube.close();
   }
 
   static void secret(String name, Map<String, String> data) {
@@ -139,6 +142,9 @@ class BackupOperatorIT {
     assertThat(s.sha256).hasSize(64);
     assertThat(s.recipients).containsExactly(identity.recipient().encoded());
     assertThat(s.location).contains("s3://backups/rayerp/").endsWith("archive.zip.age");
+    assertThat(s.progress.percent).isEqualTo(100.0);
+    assertThat(s.progress.documents).isEqualTo(2001);
+    assertThat(s.logTail).isNotEmpty().hasSizeLessThanOrEqualTo(20).anyMatch(l -> l.contains("completed in"));
     assertThat(s.conditions).anySatisfy(c -> {
       assertThat(c.getType()).isEqualTo("Ready");
       assertThat(c.getStatus()).isEqualTo("True");

@@ -15,7 +15,19 @@ public final class Cli {
 
   public record Result(int exit, String out, String err) {}
 
-  public static Result run(Path dir, Map<String, String> env, String... args) throws IOException, InterruptedException {
+  /** Runs coffer with its standard output and error going, as they come, to one log file; returns the exit code. */
+  public static int runLogged(Path dir, Map<String, String> env, Path log, String... args) throws IOException, InterruptedException {
+    ProcessBuilder pb = builder(dir, env, args).redirectErrorStream(true).redirectOutput(log.toFile());
+    Process p = pb.start();
+    p.getOutputStream().close();
+    if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("coffer timed out: " + List.of(args));
+    }
+    return p.exitValue();
+  }
+
+  private static ProcessBuilder builder(Path dir, Map<String, String> env, String... args) {
     String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", cp, "io.coffer.cli.Main"));
@@ -23,6 +35,11 @@ public final class Cli {
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
     pb.environment().keySet().removeIf(k -> k.startsWith("COFFER_") || k.startsWith("AWS_"));
     pb.environment().putAll(env);
+    return pb;
+  }
+
+  public static Result run(Path dir, Map<String, String> env, String... args) throws IOException, InterruptedException {
+    ProcessBuilder pb = builder(dir, env, args);
     Path out = Files.createTempFile(dir, "out", ".txt");
     Path err = Files.createTempFile(dir, "err", ".txt");
     pb.redirectOutput(out.toFile()).redirectError(err.toFile());

@@ -49,8 +49,11 @@ public final class LocalKubelet implements AutoCloseable {
   private final Watch watch;
   private final List<String> ran = new ArrayList<>();
 
-  public LocalKubelet(KubernetesClient client, Path work) {
-    this.client = client;
+  private final MockKubernetes mock;
+
+  public LocalKubelet(MockKubernetes mock, Path work) {
+    this.mock = mock;
+    this.client = mock.client();
     this.work = work;
     this.watch = client.batch().v1().jobs().inAnyNamespace().watch(new Watcher<>() {
       @Override
@@ -143,14 +146,15 @@ public final class LocalKubelet implements AutoCloseable {
       Path termination = podDir.resolve("termination-log");
       List<String> args = new ArrayList<>();
       for (String a : c.getArgs()) args.add(rewrite(a, mounts, termination));
+      Path log = podDir.resolve("log.txt");
+      mock.servePodLog(ns, pod.getMetadata().getName(), log);
       setPod(pod, new ContainerStateBuilder().withNewRunning().withStartedAt(Instant.now().toString()).endRunning().build(), "Running");
-      Cli.Result r = Cli.run(podDir, env, args.toArray(String[]::new));
-      Files.writeString(podDir.resolve("log.txt"), r.out() + r.err());
+      int exit = Cli.runLogged(podDir, env, log, args.toArray(String[]::new));
       String message = Files.exists(termination) ? Files.readString(termination) : "";
-      setPod(pod, new ContainerStateBuilder().withNewTerminated().withExitCode(r.exit()).withMessage(message)
-          .withReason(r.exit() == 0 ? "Completed" : "Error").withFinishedAt(Instant.now().toString()).endTerminated().build(),
-          r.exit() == 0 ? "Succeeded" : "Failed");
-      setJob(job, r.exit() == 0);
+      setPod(pod, new ContainerStateBuilder().withNewTerminated().withExitCode(exit).withMessage(message)
+          .withReason(exit == 0 ? "Completed" : "Error").withFinishedAt(Instant.now().toString()).endTerminated().build(),
+          exit == 0 ? "Succeeded" : "Failed");
+      setJob(job, exit == 0);
     } catch (Exception e) {
       throw new IllegalStateException("local kubelet failed on " + job.getMetadata().getName(), e);
     }

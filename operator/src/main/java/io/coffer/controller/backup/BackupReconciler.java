@@ -7,6 +7,7 @@ import io.coffer.job.JobFactory;
 import io.coffer.job.JobObserver;
 import io.coffer.status.BackupStatusMapper;
 import io.coffer.status.Conditions;
+import io.coffer.status.LogTail;
 import io.coffer.status.Reason;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -35,11 +36,13 @@ import java.util.Set;
 public class BackupReconciler implements Reconciler<Backup> {
   private final JobFactory.Settings settings;
   private final Duration retryBase;
+  private final Duration progressEvery;
   private final Clock clock;
 
-  public BackupReconciler(JobFactory.Settings settings, Duration retryBase, Clock clock) {
+  public BackupReconciler(JobFactory.Settings settings, Duration retryBase, Duration progressEvery, Clock clock) {
     this.settings = settings;
     this.retryBase = retryBase;
+    this.progressEvery = progressEvery;
     this.clock = clock;
   }
 
@@ -82,16 +85,17 @@ public class BackupReconciler implements Reconciler<Backup> {
       case RUNNING -> {
         s.phase = Phase.Running;
         if (s.startedAt == null) s.startedAt = o.startedAt() != null ? o.startedAt() : now();
+        readLog(backup, o, s, ctx);
         Conditions.set(s.conditions, Conditions.READY, false, Reason.Running, "attempt " + attempt + " is running", s.observedGeneration, clock);
-        return UpdateControl.patchStatus(backup);
+        return UpdateControl.patchStatus(backup).rescheduleAfter(progressEvery);
       }
       case SUCCEEDED -> {
+        readLog(backup, o, s, ctx);
         if (!BackupStatusMapper.applySuccess(s, o.message())) {
           return fail(backup, s, attempt, "the Job completed but the engine left no result; the backup cannot be trusted");
         }
         s.phase = Phase.Succeeded;
         s.completedAt = now();
-        s.progress = null;
         s.lastError = null;
         s.nextAttemptAt = null;
         Conditions.set(s.conditions, Conditions.READY, true, Reason.Succeeded, "backup " + s.backupId + " stored: " + s.size,
@@ -100,6 +104,7 @@ public class BackupReconciler implements Reconciler<Backup> {
         return UpdateControl.patchStatus(backup);
       }
       default -> {
+        readLog(backup, o, s, ctx);
         return fail(backup, s, attempt, BackupStatusMapper.errorOf(o.message()));
       }
     }
@@ -144,6 +149,20 @@ public class BackupReconciler implements Reconciler<Backup> {
     Conditions.set(s.conditions, Conditions.FAILED, true, Reason.Failed, "attempt " + attempt + " of " + (limit + 1) + " failed: " + error,
         s.observedGeneration, clock);
     return UpdateControl.patchStatus(backup);
+  }
+
+  /** Progress and the log tail come from the pod's log; a log that cannot be read leaves them as they were. */
+  private void readLog(Backup backup, JobObserver.Outcome o, BackupStatus s, Context<Backup> ctx) {
+    if (o.podName() == null) return;
+    String log;
+    try {
+      log = ctx.getClient().pods().inNamespace(backup.getMetadata().getNamespace()).withName(o.podName()).tailingLines(200).getLog();
+    } catch (KubernetesClientException e) {
+      return;
+    }
+    LogTail.Parsed parsed = LogTail.parse(log, now());
+    if (parsed.progress() != null) s.progress = parsed.progress();
+    if (!parsed.tail().isEmpty()) s.logTail = parsed.tail();
   }
 
   private String now() {
