@@ -54,8 +54,11 @@ public class BackupStatus {
   @JsonPropertyDescription("The last lines of the engine's log.")
   public List<String> logTail;
 
-  @JsonPropertyDescription("When the next attempt is due, after a failed one.")
+  @JsonPropertyDescription("When the next attempt is due, after a failed one (of the backup, or of the deletion of its stored objects).")
   public String nextAttemptAt;
+
+  @JsonPropertyDescription("Attempts to delete the stored objects, once the Backup is being deleted.")
+  public Integer deleteAttempts;
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Progress {

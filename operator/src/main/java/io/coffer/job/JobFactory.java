@@ -116,6 +116,23 @@ public final class JobFactory {
     return job(b, jobName(b, "backup", attempt), labels, args, env, volumes, mounts, spec.podTemplate, spec.activeDeadlineSeconds, s);
   }
 
+  /** A Job that deletes the Backup's objects from storage ({@code coffer delete}); needs storage access only. */
+  public static Job deleteJob(Backup b, int attempt, Settings s) {
+    List<String> args = new ArrayList<>(List.of("delete", "--backup", backupId(b), "--result-file", TERMINATION_LOG));
+    List<EnvVar> env = new ArrayList<>();
+    List<Volume> volumes = new ArrayList<>();
+    List<VolumeMount> mounts = new ArrayList<>();
+    volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
+    mounts.add(mount("tmp", "/tmp", false));
+    storage(b.getSpec().storage, args, env, volumes, mounts);
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(LABEL_MANAGED_BY, MANAGER);
+    labels.put(LABEL_BACKUP, b.getMetadata().getName());
+    labels.put(LABEL_PURPOSE, "delete");
+    labels.put(LABEL_ATTEMPT, String.valueOf(attempt));
+    return job(b, jobName(b, "delete", attempt), labels, args, env, volumes, mounts, b.getSpec().podTemplate, 600L, s);
+  }
+
   private static void storage(BackupSpec.StorageSpec st, List<String> args, List<EnvVar> env, List<Volume> volumes,
       List<VolumeMount> mounts) {
     if (st.s3 != null) {

@@ -168,6 +168,40 @@ class BackupOperatorIT {
   }
 
   @Test
+  void givenASucceededBackup_whenDeleted_thenItsStoredObjectsGoFirst_andAFailedDeletionKeepsItAndRetries() throws Exception {
+    secret("s3-temp", Map.of("AWS_ACCESS_KEY_ID", EmbeddedServers.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", EmbeddedServers.SECRET_KEY));
+    client.resource(backup("to-delete", "s3-temp")).create();
+    Backup b = await("to-delete", x -> x.getStatus() != null && x.getStatus().phase == Phase.Succeeded);
+    assertThat(b.getMetadata().getLabels()).containsEntry("coffer.io/phase", "Succeeded");
+    assertThat(b.getMetadata().getFinalizers()).isNotEmpty();
+    assertThat(client.resources(Backup.class).inNamespace(NS).withLabel("coffer.io/phase", "Succeeded").list().getItems())
+        .extracting(x -> x.getMetadata().getName()).contains("to-delete");
+    var storage = EmbeddedServers.s3Storage(s3, "backups", "rayerp");
+    String id = b.getStatus().backupId;
+    assertThat(storage.list(id)).isNotEmpty();
+    // the credentials disappear: deletion fails, is reported, and the Backup stays
+    client.secrets().inNamespace(NS).withName("s3-temp").delete();
+    client.resource(b).delete();
+    await("to-delete", x -> x.getStatus().lastError != null && x.getStatus().lastError.startsWith("deleting the stored backup failed"));
+    assertThat(client.v1().events().inNamespace(NS).list().getItems()).anySatisfy(e -> {
+      assertThat(e.getReason()).isEqualTo("DeleteFailed");
+      assertThat(e.getType()).isEqualTo("Warning");
+      assertThat(e.getInvolvedObject().getName()).isEqualTo("to-delete");
+    });
+    assertThat(storage.list(id)).isNotEmpty();
+    // they come back: the next attempt deletes the objects, then the Backup goes
+    secret("s3-temp", Map.of("AWS_ACCESS_KEY_ID", EmbeddedServers.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", EmbeddedServers.SECRET_KEY));
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (client.resources(Backup.class).inNamespace(NS).withName("to-delete").get() != null && System.currentTimeMillis() < deadline) {
+      Thread.sleep(100);
+    }
+    assertThat(client.resources(Backup.class).inNamespace(NS).withName("to-delete").get()).isNull();
+    assertThat(storage.list(id)).isEmpty();
+    assertThat(client.v1().events().inNamespace(NS).list().getItems()).extracting(e -> e.getReason())
+        .contains("JobCreated", "Succeeded", "Deleting", "DeleteFailed", "Deleted");
+  }
+
+  @Test
   void givenWrongS3Credentials_whenApplied_thenEachAttemptFailsAndTheBackupEndsFailedWithTheEnginesReason() throws Exception {
     client.resource(backup("bad-creds", "s3-wrong")).create();
     Backup b = await("bad-creds", x -> x.getStatus() != null && x.getStatus().phase == Phase.Failed);

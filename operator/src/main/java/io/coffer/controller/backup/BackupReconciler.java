@@ -3,24 +3,28 @@ package io.coffer.controller.backup;
 import io.coffer.api.Backup;
 import io.coffer.api.BackupStatus;
 import io.coffer.api.Phase;
+import io.coffer.controller.EventRecorder;
 import io.coffer.job.JobFactory;
 import io.coffer.job.JobObserver;
 import io.coffer.status.BackupStatusMapper;
 import io.coffer.status.Conditions;
 import io.coffer.status.LogTail;
 import io.coffer.status.Reason;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,30 +34,36 @@ import java.util.Set;
 
 /**
  * Backup: observe (Job and pod -> status), act (create the attempt's Job, once), decide (retry after
- * back-off, or stop). Reads Jobs and pods from informer caches; writes only status.
+ * back-off, or stop). Reads Jobs and pods from informer caches; writes status, a phase label and events.
+ * Deleting a Backup deletes its stored objects first ({@link BackupCleanup}).
  */
 @ControllerConfiguration(name = "backup")
-public class BackupReconciler implements Reconciler<Backup> {
+public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
+  public static final String LABEL_PHASE = "coffer.io/phase";
   private final JobFactory.Settings settings;
   private final Duration retryBase;
   private final Duration progressEvery;
   private final Clock clock;
+  private final EventRecorder events;
+  private final BackupCleanup cleanup;
 
   public BackupReconciler(JobFactory.Settings settings, Duration retryBase, Duration progressEvery, Clock clock) {
     this.settings = settings;
     this.retryBase = retryBase;
     this.progressEvery = progressEvery;
     this.clock = clock;
+    this.events = new EventRecorder(clock);
+    this.cleanup = new BackupCleanup(settings, retryBase, events, clock);
   }
 
   @Override
-  public List<EventSource<?, Backup>> prepareEventSources(io.javaoperatorsdk.operator.api.reconciler.EventSourceContext<Backup> ctx) {
-    String selector = JobFactory.LABEL_MANAGED_BY + "=" + JobFactory.MANAGER + "," + JobFactory.LABEL_PURPOSE + "=backup";
-    var jobs = new InformerEventSource<>(InformerEventSourceConfiguration.from(Job.class, Backup.class).withName("backup-jobs")
-        .withLabelSelector(selector).withSecondaryToPrimaryMapper(BackupReconciler::owner).build(), ctx);
-    var pods = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, Backup.class).withName("backup-pods")
-        .withLabelSelector(selector).withSecondaryToPrimaryMapper(BackupReconciler::owner).build(), ctx);
-    return List.of(jobs, pods);
+  public List<EventSource<?, Backup>> prepareEventSources(EventSourceContext<Backup> ctx) {
+    String selector = JobFactory.LABEL_MANAGED_BY + "=" + JobFactory.MANAGER;
+    return List.of(
+        new InformerEventSource<>(InformerEventSourceConfiguration.from(Job.class, Backup.class).withName("backup-jobs")
+            .withLabelSelector(selector).withSecondaryToPrimaryMapper(BackupReconciler::owner).build(), ctx),
+        new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, Backup.class).withName("backup-pods")
+            .withLabelSelector(selector).withSecondaryToPrimaryMapper(BackupReconciler::owner).build(), ctx));
   }
 
   /** Jobs and pods name their Backup in a label (pods carry no owner reference to it). */
@@ -62,37 +72,40 @@ public class BackupReconciler implements Reconciler<Backup> {
     return name == null ? Set.of() : Set.of(new ResourceID(name, r.getMetadata().getNamespace()));
   }
 
+  static Job jobOf(Context<Backup> ctx, String purpose, int attempt) {
+    return ctx.getSecondaryResources(Job.class).stream()
+        .filter(j -> purpose.equals(j.getMetadata().getLabels().get(JobFactory.LABEL_PURPOSE)))
+        .filter(j -> String.valueOf(attempt).equals(j.getMetadata().getLabels().get(JobFactory.LABEL_ATTEMPT))).findFirst().orElse(null);
+  }
+
   @Override
   public UpdateControl<Backup> reconcile(Backup backup, Context<Backup> ctx) {
     BackupStatus s = backup.getStatus() != null ? backup.getStatus() : new BackupStatus();
     backup.setStatus(s);
-    if (s.phase != null && s.phase.terminal()) return UpdateControl.noUpdate();
+    if (s.phase != null && s.phase.terminal()) return labelled(backup, UpdateControl.noUpdate());
     s.backupId = JobFactory.backupId(backup);
     s.observedGeneration = backup.getMetadata().getGeneration();
     int attempt = s.attempts == null ? 0 : s.attempts;
-    Job job = ctx.getSecondaryResources(Job.class).stream()
-        .filter(j -> String.valueOf(attempt).equals(j.getMetadata().getLabels().get(JobFactory.LABEL_ATTEMPT))).findFirst().orElse(null);
+    Job job = jobOf(ctx, "backup", attempt);
     if (job == null) return startAttempt(backup, s, attempt, ctx);
     JobObserver.Outcome o = JobObserver.observe(job, ctx.getSecondaryResources(Pod.class));
     if (o.state() == JobObserver.State.FAILED && s.nextAttemptAt != null) {
       return startAttempt(backup, s, attempt, ctx); // this failure is counted; the next attempt is due
     }
     switch (o.state()) {
-      case PENDING -> {
-        s.phase = Phase.Pending;
-        return UpdateControl.patchStatus(backup);
-      }
+      case PENDING -> s.phase = Phase.Pending;
       case RUNNING -> {
+        if (s.phase != Phase.Running) events.normal(ctx.getClient(), backup, Reason.Running, "attempt " + attempt + " is running");
         s.phase = Phase.Running;
         if (s.startedAt == null) s.startedAt = o.startedAt() != null ? o.startedAt() : now();
         readLog(backup, o, s, ctx);
         Conditions.set(s.conditions, Conditions.READY, false, Reason.Running, "attempt " + attempt + " is running", s.observedGeneration, clock);
-        return UpdateControl.patchStatus(backup).rescheduleAfter(progressEvery);
+        return labelled(backup, UpdateControl.patchStatus(backup)).rescheduleAfter(progressEvery);
       }
       case SUCCEEDED -> {
         readLog(backup, o, s, ctx);
         if (!BackupStatusMapper.applySuccess(s, o.message())) {
-          return fail(backup, s, attempt, "the Job completed but the engine left no result; the backup cannot be trusted");
+          return fail(backup, s, attempt, "the Job completed but the engine left no result; the backup cannot be trusted", ctx);
         }
         s.phase = Phase.Succeeded;
         s.completedAt = now();
@@ -101,13 +114,14 @@ public class BackupReconciler implements Reconciler<Backup> {
         Conditions.set(s.conditions, Conditions.READY, true, Reason.Succeeded, "backup " + s.backupId + " stored: " + s.size,
             s.observedGeneration, clock);
         Conditions.set(s.conditions, Conditions.FAILED, false, Reason.Succeeded, "", s.observedGeneration, clock);
-        return UpdateControl.patchStatus(backup);
+        events.normal(ctx.getClient(), backup, Reason.Succeeded, "stored " + s.size + " at " + s.location + " in " + s.duration);
       }
       default -> {
         readLog(backup, o, s, ctx);
-        return fail(backup, s, attempt, BackupStatusMapper.errorOf(o.message()));
+        return fail(backup, s, attempt, BackupStatusMapper.errorOf(o.message()), ctx);
       }
     }
+    return labelled(backup, UpdateControl.patchStatus(backup));
   }
 
   private UpdateControl<Backup> startAttempt(Backup backup, BackupStatus s, int attempt, Context<Backup> ctx) {
@@ -128,27 +142,41 @@ public class BackupReconciler implements Reconciler<Backup> {
     s.phase = Phase.Pending;
     Conditions.set(s.conditions, Conditions.READY, false, Reason.JobCreated, "attempt " + next + ": Job " + s.jobName + " created",
         s.observedGeneration, clock);
-    return UpdateControl.patchStatus(backup);
+    events.normal(ctx.getClient(), backup, Reason.JobCreated, "attempt " + next + ": Job " + s.jobName + " created");
+    return labelled(backup, UpdateControl.patchStatus(backup));
   }
 
-  private UpdateControl<Backup> fail(Backup backup, BackupStatus s, int attempt, String error) {
+  private UpdateControl<Backup> fail(Backup backup, BackupStatus s, int attempt, String error, Context<Backup> ctx) {
     s.lastError = error;
     int limit = backup.getSpec().backoffLimit == null ? 2 : backup.getSpec().backoffLimit;
     if (attempt <= limit) {
       Duration wait = retryBase.multipliedBy(1L << Math.min(attempt - 1, 5));
       s.nextAttemptAt = Instant.now(clock).plus(wait).truncatedTo(ChronoUnit.MILLIS).toString();
       s.phase = Phase.Pending;
-      Conditions.set(s.conditions, Conditions.READY, false, Reason.RetryScheduled, "attempt " + attempt + " failed: " + error
-          + "; retrying in " + (wait.toMillis() < 1000 ? wait.toMillis() + " ms" : wait.toSeconds() + " s"), s.observedGeneration, clock);
-      return UpdateControl.patchStatus(backup).rescheduleAfter(wait);
+      String msg = "attempt " + attempt + " failed: " + error + "; retrying in "
+          + (wait.toMillis() < 1000 ? wait.toMillis() + " ms" : wait.toSeconds() + " s");
+      Conditions.set(s.conditions, Conditions.READY, false, Reason.RetryScheduled, msg, s.observedGeneration, clock);
+      events.warning(ctx.getClient(), backup, Reason.AttemptFailed, msg);
+      return labelled(backup, UpdateControl.patchStatus(backup)).rescheduleAfter(wait);
     }
     s.phase = Phase.Failed;
     s.completedAt = now();
     s.nextAttemptAt = null;
+    String msg = "attempt " + attempt + " of " + (limit + 1) + " failed: " + error;
     Conditions.set(s.conditions, Conditions.READY, false, Reason.Failed, error, s.observedGeneration, clock);
-    Conditions.set(s.conditions, Conditions.FAILED, true, Reason.Failed, "attempt " + attempt + " of " + (limit + 1) + " failed: " + error,
-        s.observedGeneration, clock);
-    return UpdateControl.patchStatus(backup);
+    Conditions.set(s.conditions, Conditions.FAILED, true, Reason.Failed, msg, s.observedGeneration, clock);
+    events.warning(ctx.getClient(), backup, Reason.Failed, msg);
+    return labelled(backup, UpdateControl.patchStatus(backup));
+  }
+
+  /** Keeps label coffer.io/phase equal to the phase, so `kubectl get backups -l coffer.io/phase=Failed` works. */
+  private static UpdateControl<Backup> labelled(Backup backup, UpdateControl<Backup> control) {
+    String phase = backup.getStatus().phase == null ? null : backup.getStatus().phase.name();
+    var labels = backup.getMetadata().getLabels();
+    if (phase == null || (labels != null && phase.equals(labels.get(LABEL_PHASE)))) return control;
+    if (labels == null) backup.getMetadata().setLabels(new java.util.HashMap<>());
+    backup.getMetadata().getLabels().put(LABEL_PHASE, phase);
+    return UpdateControl.patchResourceAndStatus(backup);
   }
 
   /** Progress and the log tail come from the pod's log; a log that cannot be read leaves them as they were. */
@@ -165,8 +193,12 @@ public class BackupReconciler implements Reconciler<Backup> {
     if (!parsed.tail().isEmpty()) s.logTail = parsed.tail();
   }
 
+  @Override
+  public DeleteControl cleanup(Backup backup, Context<Backup> ctx) {
+    return cleanup.run(backup, ctx);
+  }
+
   private String now() {
     return Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
   }
-
 }
