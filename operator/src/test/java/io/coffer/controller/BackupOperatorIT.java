@@ -202,6 +202,25 @@ class BackupOperatorIT {
   }
 
   @Test
+  void givenAnOperatorRestartWhileAJobRuns_whenTheNewOperatorStarts_thenItAdoptsTheJobAndMakesNoDuplicate() throws Exception {
+    kubelet.hold();
+    try {
+      client.resource(backup("restart", "s3")).create();
+      await("restart", x -> x.getStatus() != null && x.getStatus().jobName != null);
+      operator.stop();
+      operator = CofferOperator.create(client, new CofferOperator.Config(new JobFactory.Settings("coffer:test", "IfNotPresent"),
+          Set.of(), Duration.ofMillis(200), Duration.ofMillis(300), Clock.systemUTC()));
+      operator.start();
+      Thread.sleep(1000); // the new operator reconciles the Backup while its Job waits
+    } finally {
+      kubelet.release();
+    }
+    Backup b = await("restart", x -> x.getStatus().phase == Phase.Succeeded);
+    assertThat(b.getStatus().attempts).isEqualTo(1);
+    assertThat(client.batch().v1().jobs().inNamespace(NS).withLabel(JobFactory.LABEL_BACKUP, "restart").list().getItems()).hasSize(1);
+  }
+
+  @Test
   void givenWrongS3Credentials_whenApplied_thenEachAttemptFailsAndTheBackupEndsFailedWithTheEnginesReason() throws Exception {
     client.resource(backup("bad-creds", "s3-wrong")).create();
     Backup b = await("bad-creds", x -> x.getStatus() != null && x.getStatus().phase == Phase.Failed);

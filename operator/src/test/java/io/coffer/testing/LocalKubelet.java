@@ -48,6 +48,16 @@ public final class LocalKubelet implements AutoCloseable {
   private final ExecutorService runner = Executors.newFixedThreadPool(2);
   private final Watch watch;
   private final List<String> ran = new ArrayList<>();
+  private volatile java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(0);
+
+  /** Pods of new Jobs wait (created, not started) until {@link #release()}: time for a test to restart the operator. */
+  public void hold() {
+    hold = new java.util.concurrent.CountDownLatch(1);
+  }
+
+  public void release() {
+    hold.countDown();
+  }
 
   private final MockKubernetes mock;
 
@@ -146,6 +156,7 @@ public final class LocalKubelet implements AutoCloseable {
       Path termination = podDir.resolve("termination-log");
       List<String> args = new ArrayList<>();
       for (String a : c.getArgs()) args.add(rewrite(a, mounts, termination));
+      hold.await();
       Path log = podDir.resolve("log.txt");
       mock.servePodLog(ns, pod.getMetadata().getName(), log);
       setPod(pod, new ContainerStateBuilder().withNewRunning().withStartedAt(Instant.now().toString()).endRunning().build(), "Running");
