@@ -1,6 +1,7 @@
 package io.coffer.controller;
 
 import io.coffer.controller.backup.BackupReconciler;
+import io.coffer.controller.restore.RestoreReconciler;
 import io.coffer.job.JobFactory;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
@@ -22,6 +23,9 @@ public final class CofferOperator {
         .withCloseClientOnStop(false)
         .withStopOnInformerErrorDuringStartup(false));
     operator.register(new BackupReconciler(config.jobs(), config.retryBase(), config.progressEvery(), config.clock()), c -> {
+      if (!config.namespaces().isEmpty()) c.settingNamespaces(config.namespaces());
+    });
+    operator.register(new RestoreReconciler(config.jobs(), config.retryBase(), config.progressEvery(), config.clock()), c -> {
       if (!config.namespaces().isEmpty()) c.settingNamespaces(config.namespaces());
     });
     return operator;

@@ -4,6 +4,8 @@ import io.coffer.api.Backup;
 import io.coffer.api.BackupSpec;
 import io.coffer.api.KeyRef;
 import io.coffer.api.PodTemplate;
+import io.coffer.api.Restore;
+import io.coffer.api.RestoreSpec;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -34,6 +36,7 @@ public final class JobFactory {
   public static final String LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
   public static final String MANAGER = "coffer";
   public static final String LABEL_BACKUP = "coffer.io/backup";
+  public static final String LABEL_RESTORE = "coffer.io/restore";
   public static final String LABEL_ATTEMPT = "coffer.io/attempt";
   public static final String LABEL_PURPOSE = "coffer.io/purpose";
   static final String FILES_ROOT = "/data/files/";
@@ -131,6 +134,74 @@ public final class JobFactory {
     labels.put(LABEL_PURPOSE, "delete");
     labels.put(LABEL_ATTEMPT, String.valueOf(attempt));
     return job(b, jobName(b, "delete", attempt), labels, args, env, volumes, mounts, b.getSpec().podTemplate, 600L, s);
+  }
+
+  /**
+   * A Job running {@code coffer restore}. {@code backup} is the Backup named by the Restore, or null for a
+   * restore from a storage location (disaster recovery); targets default to the Backup's sources.
+   */
+  public static Job restoreJob(Restore r, Backup backup, Settings s) {
+    RestoreSpec spec = r.getSpec();
+    String id = backup != null ? backupId(backup) : spec.source.backupId;
+    List<String> args = new ArrayList<>(List.of("restore", "--backup", id, "--mode", spec.mode.name().toLowerCase(),
+        "--progress", "json", "--result-file", TERMINATION_LOG));
+    if (Boolean.TRUE.equals(spec.dryRun)) args.add("--dry-run");
+    List<EnvVar> env = new ArrayList<>();
+    List<Volume> volumes = new ArrayList<>();
+    List<VolumeMount> mounts = new ArrayList<>();
+    volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
+    mounts.add(mount("tmp", "/tmp", false));
+    storage(backup != null ? backup.getSpec().storage : spec.source.storage, args, env, volumes, mounts);
+    KeyRef uri = targetUri(r, backup);
+    if (uri != null) env.add(secretEnv("COFFER_MONGODB_URI", uri));
+    if (spec.target != null && spec.target.mongodb != null && spec.target.mongodb.renameDatabases != null) {
+      spec.target.mongodb.renameDatabases.forEach((from, to) -> args.addAll(List.of("--rename-db", from + "=" + to)));
+    }
+    spec.include.forEach(p -> args.addAll(List.of("--include", p)));
+    spec.exclude.forEach(p -> args.addAll(List.of("--exclude", p)));
+    if (!spec.modules.isEmpty()) args.addAll(List.of("--modules", String.join(",", spec.modules)));
+    spec.trees.forEach(t -> args.addAll(List.of("--tree", t)));
+    for (BackupSpec.FileVolume f : targetFiles(r, backup)) {
+      String vol = "files-" + f.name.toLowerCase().replaceAll("[^a-z0-9-]", "-");
+      volumes.add(new VolumeBuilder().withName(vol).withNewPersistentVolumeClaim(f.claimName, Boolean.TRUE.equals(spec.dryRun)).build());
+      VolumeMount vm = mount(vol, FILES_ROOT + f.name, Boolean.TRUE.equals(spec.dryRun));
+      if (f.subPath != null && !f.subPath.isBlank()) vm.setSubPath(f.subPath);
+      mounts.add(vm);
+      args.addAll(List.of("--files-target", f.name + "=" + FILES_ROOT + f.name));
+    }
+    if (spec.decryption != null) {
+      if (spec.decryption.identity != null) {
+        secretFile("identity", spec.decryption.identity, volumes, mounts);
+        args.addAll(List.of("--identity-file", SECRETS_ROOT + "identity/value"));
+      } else {
+        secretFile("passphrase", spec.decryption.passphraseSecret, volumes, mounts);
+        args.addAll(List.of("--passphrase-file", SECRETS_ROOT + "passphrase/value"));
+      }
+    }
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(LABEL_MANAGED_BY, MANAGER);
+    labels.put(LABEL_RESTORE, r.getMetadata().getName());
+    labels.put(LABEL_PURPOSE, "restore");
+    labels.put(LABEL_ATTEMPT, "1");
+    return job(r, jobName(r, "restore", 1), labels, args, env, volumes, mounts, spec.podTemplate, null, s);
+  }
+
+  /** The MongoDB a Restore writes to: its own target, else the Backup's source. */
+  public static KeyRef targetUri(Restore r, Backup backup) {
+    RestoreSpec spec = r.getSpec();
+    if (spec.target != null && spec.target.mongodb != null && spec.target.mongodb.uriSecret != null) return spec.target.mongodb.uriSecret;
+    return backup != null && backup.getSpec().source.mongodb != null ? backup.getSpec().source.mongodb.uriSecret : null;
+  }
+
+  /** The volumes a Restore writes to, by tree name: its own targets, else the Backup's sources. */
+  public static List<BackupSpec.FileVolume> targetFiles(Restore r, Backup backup) {
+    Map<String, BackupSpec.FileVolume> out = new LinkedHashMap<>();
+    if (backup != null && backup.getSpec().type != BackupSpec.Type.Database) {
+      backup.getSpec().source.files.forEach(f -> out.put(f.name, f));
+    }
+    if (r.getSpec().target != null) r.getSpec().target.files.forEach(f -> out.put(f.name, f));
+    if (!r.getSpec().trees.isEmpty()) out.keySet().retainAll(r.getSpec().trees);
+    return new ArrayList<>(out.values());
   }
 
   private static void storage(BackupSpec.StorageSpec st, List<String> args, List<EnvVar> env, List<Volume> volumes,

@@ -38,14 +38,26 @@ public final class CrdValidator {
   /** The errors a create of this object would get, as "path: message". Empty when it would be admitted. */
   public List<String> validate(JsonNode object) {
     List<String> errors = new ArrayList<>();
-    check(schema, object, null, "", errors);
+    check(schema, defaulted(schema, object), null, "", errors);
     return errors;
   }
 
   public List<String> validateUpdate(JsonNode oldObject, JsonNode newObject) {
     List<String> errors = new ArrayList<>();
-    check(schema, newObject, oldObject, "", errors);
+    check(schema, defaulted(schema, newObject), defaulted(schema, oldObject), "", errors);
     return errors;
+  }
+
+  /** A copy with schema defaults filled in, as the API server does before it validates. */
+  static JsonNode defaulted(JsonNode s, JsonNode v) {
+    if (v == null || !v.isObject()) return v;
+    com.fasterxml.jackson.databind.node.ObjectNode copy = ((com.fasterxml.jackson.databind.node.ObjectNode) v).deepCopy();
+    JsonNode props = s.path("properties");
+    props.fields().forEachRemaining(e -> {
+      if (!copy.has(e.getKey()) && e.getValue().has("default")) copy.set(e.getKey(), e.getValue().get("default"));
+      if (copy.has(e.getKey())) copy.set(e.getKey(), defaulted(e.getValue(), copy.get(e.getKey())));
+    });
+    return copy;
   }
 
   private void check(JsonNode s, JsonNode v, JsonNode old, String path, List<String> errors) {

@@ -4,6 +4,8 @@ import io.coffer.api.Backup;
 import io.coffer.api.BackupStatus;
 import io.coffer.api.Phase;
 import io.coffer.controller.EventRecorder;
+import io.coffer.controller.PodLogs;
+import io.coffer.controller.TargetLocks;
 import io.coffer.job.JobFactory;
 import io.coffer.job.JobObserver;
 import io.coffer.status.BackupStatusMapper;
@@ -129,6 +131,13 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
       Duration wait = Duration.between(Instant.now(clock), Instant.parse(s.nextAttemptAt));
       if (!wait.isNegative() && !wait.isZero()) return UpdateControl.<Backup>noUpdate().rescheduleAfter(wait);
     }
+    var restore = TargetLocks.activeRestore(ctx.getClient(), backup.getMetadata().getNamespace(), TargetLocks.of(backup), null);
+    if (restore.isPresent()) {
+      s.phase = Phase.Pending;
+      Conditions.set(s.conditions, Conditions.READY, false, Reason.Waiting, "waiting for Restore " + restore.get().getMetadata().getName()
+          + " of the same target to finish", s.observedGeneration, clock);
+      return labelled(backup, UpdateControl.patchStatus(backup)).rescheduleAfter(retryBase);
+    }
     int next = attempt + 1;
     Job job = JobFactory.backupJob(backup, next, settings);
     try {
@@ -181,14 +190,8 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
 
   /** Progress and the log tail come from the pod's log; a log that cannot be read leaves them as they were. */
   private void readLog(Backup backup, JobObserver.Outcome o, BackupStatus s, Context<Backup> ctx) {
-    if (o.podName() == null) return;
-    String log;
-    try {
-      log = ctx.getClient().pods().inNamespace(backup.getMetadata().getNamespace()).withName(o.podName()).tailingLines(200).getLog();
-    } catch (KubernetesClientException e) {
-      return;
-    }
-    LogTail.Parsed parsed = LogTail.parse(log, now());
+    LogTail.Parsed parsed = PodLogs.read(ctx.getClient(), backup.getMetadata().getNamespace(), o.podName(), now());
+    if (parsed == null) return;
     if (parsed.progress() != null) s.progress = parsed.progress();
     if (!parsed.tail().isEmpty()) s.logTail = parsed.tail();
   }

@@ -9,6 +9,8 @@ import io.coffer.api.Backup;
 import io.coffer.api.BackupSpec;
 import io.coffer.api.KeyRef;
 import io.coffer.api.Phase;
+import io.coffer.api.Restore;
+import io.coffer.api.RestoreSpec;
 import io.coffer.engine.crypto.AgeKeys;
 import io.coffer.job.JobFactory;
 import io.coffer.testing.EmbeddedServers;
@@ -37,11 +39,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Backup controller against the fabric8 mock API in CRUD mode. Simulated: the Job controller and the
+ * The Backup and Restore controllers against the fabric8 mock API in CRUD mode. Simulated: the Job controller and the
  * kubelet ({@link LocalKubelet} runs each Job's command as a local coffer process and writes pod and Job
  * status). Real: the operator, the engine, MongoDB's wire protocol (mongo-java-server), S3 (S3Proxy).
  */
-class BackupOperatorIT {
+class OperatorIT {
   static MockKubernetes kube;
   static KubernetesClient client;
   static MongoServer mongo;
@@ -50,13 +52,16 @@ class BackupOperatorIT {
   static LocalKubelet kubelet;
   static AgeKeys.Identity identity = AgeKeys.generate();
   static final String NS = "rayerp";
+  static Path restoredUploads;
 
   @BeforeAll
   static void start() throws Exception {
     kube = new MockKubernetes();
     client = kube.client();
-    try (var in = new FileInputStream("target/crds/backups.coffer.io-v1.yml")) {
-      client.resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
+    for (String crd : List.of("backups", "restores")) {
+      try (var in = new FileInputStream("target/crds/" + crd + ".coffer.io-v1.yml")) {
+        client.resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
+      }
     }
     mongo = EmbeddedServers.mongo();
     try (MongoClient c = MongoClients.create(EmbeddedServers.uri(mongo))) {
@@ -71,8 +76,11 @@ class BackupOperatorIT {
     secret("s3", Map.of("AWS_ACCESS_KEY_ID", EmbeddedServers.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", EmbeddedServers.SECRET_KEY));
     secret("s3-wrong", Map.of("AWS_ACCESS_KEY_ID", EmbeddedServers.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", "wrong-secret"));
     secret("age", Map.of("recipients", identity.recipient().encoded() + "\n"));
+    secret("age-key", Map.of("identity", "# ops\n" + identity.encoded() + "\n"));
     Path work = Files.createTempDirectory("coffer-operator-it");
-    kubelet = new LocalKubelet(kube, work).claim("uploads", Files.createDirectories(work.resolve("uploads")));
+    restoredUploads = Files.createDirectories(work.resolve("restored-uploads"));
+    kubelet = new LocalKubelet(kube, work).claim("uploads", Files.createDirectories(work.resolve("uploads")))
+        .claim("restored-uploads", restoredUploads);
     Files.writeString(work.resolve("uploads/contract.txt"), "signed");
     operator = CofferOperator.create(client, new CofferOperator.Config(new JobFactory.Settings("coffer:test", "IfNotPresent"),
         Set.of(), Duration.ofMillis(200), Duration.ofMillis(300), Clock.systemUTC()));
@@ -218,6 +226,82 @@ class BackupOperatorIT {
     Backup b = await("restart", x -> x.getStatus().phase == Phase.Succeeded);
     assertThat(b.getStatus().attempts).isEqualTo(1);
     assertThat(client.batch().v1().jobs().inNamespace(NS).withLabel(JobFactory.LABEL_BACKUP, "restart").list().getItems()).hasSize(1);
+  }
+
+  static Restore restore(String name, String backupName, RestoreSpec.Mode mode) {
+    Restore r = new Restore();
+    r.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
+    RestoreSpec s = new RestoreSpec();
+    s.backupName = backupName;
+    s.mode = mode;
+    s.decryption = new RestoreSpec.Decryption();
+    s.decryption.identity = new KeyRef("age-key", "identity");
+    s.target = new RestoreSpec.Target();
+    s.target.mongodb = new RestoreSpec.TargetMongo();
+    s.target.mongodb.renameDatabases = Map.of("erp", "erp_" + name.replace('-', '_'));
+    BackupSpec.FileVolume f = new BackupSpec.FileVolume();
+    f.name = "uploads";
+    f.claimName = "restored-uploads";
+    s.target.files = List.of(f);
+    r.setSpec(s);
+    return r;
+  }
+
+  static Restore awaitRestore(String name) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 90_000;
+    Restore r = null;
+    while (System.currentTimeMillis() < deadline) {
+      r = client.resources(Restore.class).inNamespace(NS).withName(name).get();
+      if (r != null && r.getStatus() != null && r.getStatus().phase != null && r.getStatus().phase.terminal()) return r;
+      Thread.sleep(100);
+    }
+    throw new AssertionError("timed out; last status: " + (r == null ? null : client.getKubernetesSerialization().asJson(r.getStatus())));
+  }
+
+  @Test
+  void givenASucceededBackup_whenRestores_areApplied_thenDryRunPlans_ReplaceNeedsConfirmation_andMergeRestoresOnce() throws Exception {
+    client.resource(backup("for-restore", "s3")).create();
+    await("for-restore", x -> x.getStatus() != null && x.getStatus().phase == Phase.Succeeded);
+    try (MongoClient c = MongoClients.create(EmbeddedServers.uri(mongo))) {
+      // dry run: a plan in status, nothing touched
+      Restore dry = restore("dry", "for-restore", RestoreSpec.Mode.Replace);
+      dry.getSpec().dryRun = true;
+      client.resource(dry).create();
+      var ds = awaitRestore("dry").getStatus();
+      assertThat(ds.phase).as(ds.lastError).isEqualTo(Phase.Succeeded);
+      assertThat(ds.plan).anySatisfy(i -> {
+        assertThat(i.source).isEqualTo("erp.employees");
+        assertThat(i.target).isEqualTo("erp_dry.employees");
+        assertThat(i.documents).isEqualTo(2000);
+        assertThat(i.action).isEqualTo("create");
+      });
+      assertThat(ds.plan).anySatisfy(i -> assertThat(i.kind).isEqualTo("files"));
+      // (mongo-java-server lists a database once it is asked about it; what matters is that nothing was written)
+      assertThat(c.getDatabase("erp_dry").listCollectionNames().into(new ArrayList<>())).isEmpty();
+      // Replace without confirmation: refused, no Job
+      client.resource(restore("unconfirmed", "for-restore", RestoreSpec.Mode.Replace)).create();
+      var us = awaitRestore("unconfirmed").getStatus();
+      assertThat(us.phase).isEqualTo(Phase.Failed);
+      assertThat(us.lastError).contains("set confirm: true");
+      assertThat(us.jobName).isNull();
+      // Merge into another database and volume
+      client.resource(restore("copy", "for-restore", RestoreSpec.Mode.Merge)).create();
+      Restore done = awaitRestore("copy");
+      var cs = done.getStatus();
+      assertThat(cs.phase).as(cs.lastError).isEqualTo(Phase.Succeeded);
+      assertThat(cs.documents).isEqualTo(2001);
+      assertThat(cs.files).isEqualTo(1);
+      assertThat(c.getDatabase("erp_copy").getCollection("employees").countDocuments()).isEqualTo(2000);
+      assertThat(Files.readString(restoredUploads.resolve("contract.txt"))).isEqualTo("signed");
+      // one-shot: touching the finished Restore (as a re-sync would) starts nothing new
+      done.getMetadata().setLabels(Map.of("resynced", "yes"));
+      client.resource(done).update();
+      Thread.sleep(1500);
+      assertThat(client.batch().v1().jobs().inNamespace(NS).withLabel(JobFactory.LABEL_RESTORE, "copy").list().getItems()).hasSize(1);
+      assertThat(client.resources(Restore.class).inNamespace(NS).withName("copy").get().getStatus().phase).isEqualTo(Phase.Succeeded);
+    }
+    client.resource(restore("no-such", "missing-backup", RestoreSpec.Mode.Merge)).create();
+    assertThat(awaitRestore("no-such").getStatus().lastError).contains("Backup missing-backup does not exist");
   }
 
   @Test

@@ -1,0 +1,101 @@
+package io.coffer.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Brings a backup back, all or part, in place or elsewhere. A Restore is one-shot: once finished, applying it
+ * again changes nothing; a new restore is a new Restore.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "has(self.backupName) != has(self.source)",
+    message = "set exactly one of backupName (a Backup in this namespace) and source (storage and backupId, for disaster recovery)")
+@ValidationRule(value = "!has(self.mode) || self.mode != 'Replace' || (has(self.dryRun) && self.dryRun) || (has(self.confirm) && self.confirm)",
+    message = "mode Replace drops and recreates every selected collection and file tree: set confirm: true (or dryRun: true to preview)")
+@ValidationRule(value = "has(self.backupName) || (has(self.target) && (has(self.target.mongodb) || (has(self.target.files) && size(self.target.files) > 0)))",
+    message = "a restore from source (disaster recovery) needs a target: target.mongodb and/or target.files")
+public class RestoreSpec {
+  public enum Mode { Merge, Replace }
+
+  @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+  @JsonPropertyDescription("The Backup (in this namespace) to restore.")
+  public String backupName;
+
+  @JsonPropertyDescription("For disaster recovery into a cluster without the Backup resource: where the backup lies and its id.")
+  public Source source;
+
+  @JsonPropertyDescription("The key that opens an encrypted backup: an age identity or the passphrase.")
+  public Decryption decryption;
+
+  @JsonPropertyDescription("Where to restore (default: where the backup came from).")
+  public Target target;
+
+  @JsonPropertyDescription("Only these collections (patterns over db.collection with * and ?).")
+  public List<String> include = new ArrayList<>();
+
+  @JsonPropertyDescription("Leave out these collections.")
+  public List<String> exclude = new ArrayList<>();
+
+  @JsonPropertyDescription("Only the collections of these modules, as the backup recorded them.")
+  public List<@Pattern("^[a-z0-9][a-z0-9_-]*$") String> modules = new ArrayList<>();
+
+  @JsonPropertyDescription("Only these file trees.")
+  public List<String> trees = new ArrayList<>();
+
+  @Default("Merge")
+  @JsonPropertyDescription("Merge (default: upsert documents by _id, overwrite and add files, keep the rest) or Replace (make each selected collection and tree exactly the backup's; needs confirm).")
+  public Mode mode = Mode.Merge;
+
+  @JsonPropertyDescription("Must be true for mode Replace.")
+  public Boolean confirm;
+
+  @JsonPropertyDescription("Only compute the plan (what would be restored, what exists and would be replaced or merged) into status; touch nothing.")
+  public Boolean dryRun;
+
+  @JsonPropertyDescription("Resources and placement of the restore Job's pod.")
+  public PodTemplate podTemplate;
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Source {
+    @JsonPropertyDescription("Where the backup lies.")
+    public BackupSpec.StorageSpec storage;
+
+    @Pattern("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+    @JsonPropertyDescription("The backup id in that storage (see `coffer list`).")
+    public String backupId;
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(value = "has(self.identity) != has(self.passphraseSecret)", message = "set exactly one of decryption.identity and decryption.passphraseSecret")
+  public static class Decryption {
+    @JsonPropertyDescription("Secret key holding an age identity file (AGE-SECRET-KEY-1...).")
+    public KeyRef identity;
+
+    @JsonPropertyDescription("Secret key holding the passphrase.")
+    public KeyRef passphraseSecret;
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Target {
+    @JsonPropertyDescription("MongoDB to restore into (default: the Backup's source).")
+    public TargetMongo mongodb;
+
+    @JsonPropertyDescription("Volumes to restore file trees into, by tree name (default: the Backup's volumes).")
+    public List<BackupSpec.FileVolume> files = new ArrayList<>();
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class TargetMongo {
+    @JsonPropertyDescription("Secret key with the target's connection string (default: the Backup's source).")
+    public KeyRef uriSecret;
+
+    @JsonPropertyDescription("Restore database FROM into TO, e.g. {erp: erp_restored}.")
+    public Map<String, String> renameDatabases;
+  }
+}

@@ -1,0 +1,44 @@
+package io.coffer.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+
+/** What the restore did, or (dry run) would do. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class RestoreStatus {
+  public Phase phase;
+  public List<Condition> conditions = new ArrayList<>();
+  public Long observedGeneration;
+  public String backupId;
+  public String startedAt;
+  public String completedAt;
+  public String duration;
+  public BackupStatus.Progress progress;
+  public String jobName;
+  public String lastError;
+  public List<String> logTail;
+
+  @JsonPropertyDescription("Each collection and file tree: source, target, size and what happens to the target (create, replace, merge).")
+  public List<Item> plan;
+
+  public Integer collections;
+  public Long documents;
+  public Long files;
+
+  @JsonPropertyDescription("Why the restore waits, e.g. for another restore of the same target.")
+  public String waitingFor;
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Item {
+    public String kind;
+    public String source;
+    public String target;
+    public Long documents;
+    public Long files;
+    public Long bytes;
+    public String action;
+  }
+}

@@ -1,0 +1,85 @@
+package io.coffer.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.coffer.job.JobFactory;
+import io.coffer.testing.CrdValidator;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class RestoreValidationTest {
+  static CrdValidator validator;
+
+  @BeforeAll
+  static void load() throws IOException {
+    validator = new CrdValidator(Path.of("target/crds/restores.coffer.io-v1.yml"));
+  }
+
+  @Test
+  void givenEverySampleRestore_thenItPassesTheSchemaAndCelRules_andMakesARestrictedJob() throws IOException {
+    List<JsonNode> restores = BackupValidationTest.samples("Restore");
+    assertThat(restores).hasSizeGreaterThanOrEqualTo(4);
+    KubernetesSerialization k8s = new KubernetesSerialization();
+    Backup backup = k8s.unmarshal(BackupValidationTest.samples("Backup").get(1).toString(), Backup.class);
+    backup.getMetadata().setUid("0b1c2d3e-0000");
+    for (JsonNode doc : restores) {
+      assertThat(validator.validate(doc)).as(doc.path("metadata").path("name").asText()).isEmpty();
+      Restore r = k8s.unmarshal(doc.toString(), Restore.class);
+      Job job = JobFactory.restoreJob(r, r.getSpec().backupName == null ? null : backup, new JobFactory.Settings("coffer:1", "IfNotPresent"));
+      PodSecurity.assertRestricted(job.getSpec().getTemplate().getSpec());
+      assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()).contains("restore");
+    }
+  }
+
+  static ObjectNode valid() throws IOException {
+    return (ObjectNode) BackupValidationTest.YAML.readTree("""
+        apiVersion: coffer.io/v1alpha1
+        kind: Restore
+        metadata: {name: r, namespace: ns}
+        spec:
+          backupName: nightly
+          mode: Merge
+        """);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      neither backup nor source        | /spec/backupName              | ~                                   | set exactly one of backupName
+      both backup and source           | /spec/source                  | {"backupId": "x"}                   | set exactly one of backupName
+      replace without confirm          | /spec/mode                    | "Replace"                           | set confirm: true
+      unknown mode                     | /spec/mode                    | "Overwrite"                         | Unsupported value "Overwrite"
+      both keys                        | /spec/decryption              | {"identity": {"name": "a", "key": "b"}, "passphraseSecret": {"name": "c", "key": "d"}} | set exactly one of decryption.identity
+      bad backup name                  | /spec/backupName              | "Nightly_1"                         | should match
+      bad module                       | /spec/modules                 | ["Finance"]                         | should match
+      """)
+  void givenAMalformedRestore_thenItIsRefusedWithAClearMessage(String what, String pointer, String value, String expected)
+      throws IOException {
+    ObjectNode doc = valid();
+    assertThat(validator.validate(doc)).isEmpty();
+    BackupValidationTest.set(doc, pointer, value.equals("~") ? null : BackupValidationTest.YAML.readTree(value));
+    assertThat(validator.validate(doc)).as(what).anyMatch(e -> e.contains(expected));
+  }
+
+  @Test
+  void givenADisasterRecoveryRestoreWithoutTarget_thenItIsRefused() throws IOException {
+    ObjectNode doc = (ObjectNode) BackupValidationTest.YAML.readTree("""
+        apiVersion: coffer.io/v1alpha1
+        kind: Restore
+        metadata: {name: r, namespace: ns}
+        spec:
+          source: {backupId: b1, storage: {volume: {claimName: backups}}}
+        """);
+    assertThat(validator.validate(doc)).anyMatch(e -> e.contains("needs a target"));
+    BackupValidationTest.set(doc, "/spec/target", BackupValidationTest.YAML.readTree("{\"mongodb\": {\"uriSecret\": {\"name\": \"m\", \"key\": \"uri\"}}}"));
+    assertThat(validator.validate(doc)).isEmpty();
+  }
+}
