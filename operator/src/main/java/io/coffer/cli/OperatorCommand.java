@@ -40,7 +40,7 @@ final class OperatorCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     KubernetesClient client = new KubernetesClientBuilder().build();
     Operator op = CofferOperator.create(client, new CofferOperator.Config(new JobFactory.Settings(image, pullPolicy),
-        new HashSet<>(namespaces), Duration.ofSeconds(retryBase), Duration.ofSeconds(progressEvery), Clock.systemUTC()));
+        new HashSet<>(namespaces), Duration.ofSeconds(retryBase), Duration.ofSeconds(progressEvery), Duration.ofMinutes(1), Clock.systemUTC()));
     CountDownLatch stop = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       op.stop();

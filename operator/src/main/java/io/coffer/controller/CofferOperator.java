@@ -2,6 +2,7 @@ package io.coffer.controller;
 
 import io.coffer.controller.backup.BackupReconciler;
 import io.coffer.controller.restore.RestoreReconciler;
+import io.coffer.controller.schedule.BackupScheduleReconciler;
 import io.coffer.job.JobFactory;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
@@ -12,7 +13,8 @@ import java.util.Set;
 /** Wires the controllers into one java-operator-sdk Operator; the same code runs in production and in tests. */
 public final class CofferOperator {
   /** What the operator is told at start. {@code namespaces} empty means all. */
-  public record Config(JobFactory.Settings jobs, Set<String> namespaces, Duration retryBase, Duration progressEvery, Clock clock) {}
+  public record Config(JobFactory.Settings jobs, Set<String> namespaces, Duration retryBase, Duration progressEvery, Duration schedulePoll,
+      Clock clock) {}
 
   private CofferOperator() {}
 
@@ -26,6 +28,9 @@ public final class CofferOperator {
       if (!config.namespaces().isEmpty()) c.settingNamespaces(config.namespaces());
     });
     operator.register(new RestoreReconciler(config.jobs(), config.retryBase(), config.progressEvery(), config.clock()), c -> {
+      if (!config.namespaces().isEmpty()) c.settingNamespaces(config.namespaces());
+    });
+    operator.register(new BackupScheduleReconciler(config.clock(), config.schedulePoll()), c -> {
       if (!config.namespaces().isEmpty()) c.settingNamespaces(config.namespaces());
     });
     return operator;

@@ -21,6 +21,9 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.coffer.testing.MockKubernetes;
+import io.coffer.testing.MutableClock;
+import io.coffer.api.BackupSchedule;
+import io.coffer.api.BackupScheduleSpec;
 import io.javaoperatorsdk.operator.Operator;
 import java.io.FileInputStream;
 import java.nio.file.Files;
@@ -53,12 +56,13 @@ class OperatorIT {
   static AgeKeys.Identity identity = AgeKeys.generate();
   static final String NS = "rayerp";
   static Path restoredUploads;
+  static final MutableClock clock = new MutableClock();
 
   @BeforeAll
   static void start() throws Exception {
     kube = new MockKubernetes();
     client = kube.client();
-    for (String crd : List.of("backups", "restores")) {
+    for (String crd : List.of("backups", "restores", "backupschedules")) {
       try (var in = new FileInputStream("target/crds/" + crd + ".coffer.io-v1.yml")) {
         client.resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
       }
@@ -83,7 +87,7 @@ class OperatorIT {
         .claim("restored-uploads", restoredUploads);
     Files.writeString(work.resolve("uploads/contract.txt"), "signed");
     operator = CofferOperator.create(client, new CofferOperator.Config(new JobFactory.Settings("coffer:test", "IfNotPresent"),
-        Set.of(), Duration.ofMillis(200), Duration.ofMillis(300), Clock.systemUTC()));
+        Set.of(), Duration.ofMillis(200), Duration.ofMillis(300), Duration.ofMillis(300), clock));
     operator.start();
   }
 
@@ -217,7 +221,7 @@ class OperatorIT {
       await("restart", x -> x.getStatus() != null && x.getStatus().jobName != null);
       operator.stop();
       operator = CofferOperator.create(client, new CofferOperator.Config(new JobFactory.Settings("coffer:test", "IfNotPresent"),
-          Set.of(), Duration.ofMillis(200), Duration.ofMillis(300), Clock.systemUTC()));
+          Set.of(), Duration.ofMillis(200), Duration.ofMillis(300), Duration.ofMillis(300), clock));
       operator.start();
       Thread.sleep(1000); // the new operator reconciles the Backup while its Job waits
     } finally {
@@ -302,6 +306,82 @@ class OperatorIT {
     }
     client.resource(restore("no-such", "missing-backup", RestoreSpec.Mode.Merge)).create();
     assertThat(awaitRestore("no-such").getStatus().lastError).contains("Backup missing-backup does not exist");
+  }
+
+  static List<Backup> scheduled(String schedule) {
+    return client.resources(Backup.class).inNamespace(NS).withLabel("coffer.io/schedule", schedule).list().getItems().stream()
+        .filter(b -> b.getMetadata().getDeletionTimestamp() == null).toList();
+  }
+
+  static void awaitCondition(String what, java.util.function.BooleanSupplier done) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (!done.getAsBoolean()) {
+      if (System.currentTimeMillis() > deadline) throw new AssertionError("timed out waiting for " + what);
+      Thread.sleep(100);
+    }
+  }
+
+  @Test
+  void givenANightlySchedule_whenTheClockPassesItsRuns_thenItCreatesBackups_keepsTheNewest_catchesUpOnce_andHonoursSuspend()
+      throws Exception {
+    java.time.ZoneId berlin = java.time.ZoneId.of("Europe/Berlin");
+    BackupSchedule schedule = new BackupSchedule();
+    schedule.setMetadata(new ObjectMetaBuilder().withName("nightly").withNamespace(NS).build());
+    BackupScheduleSpec spec = new BackupScheduleSpec();
+    spec.frequency = new BackupScheduleSpec.Frequency();
+    spec.frequency.every = BackupScheduleSpec.Frequency.Every.Daily;
+    spec.frequency.time = "02:00";
+    spec.timeZone = "Europe/Berlin";
+    Backup template = backup("unused", "s3");
+    template.getSpec().type = BackupSpec.Type.Database;
+    template.getSpec().source.files = List.of();
+    template.getSpec().source.mongodb.include = List.of("erp.invoices");
+    spec.template = template.getSpec();
+    spec.retention = new BackupScheduleSpec.RetentionSpec();
+    spec.retention.keepLast = 2;
+    schedule.setSpec(spec);
+    client.resource(schedule).create();
+    awaitCondition("nextScheduleTime", () -> status("nightly") != null && status("nightly").nextScheduleTime != null);
+    java.time.ZonedDateTime next = java.time.ZonedDateTime.parse(status("nightly").nextScheduleTime).withZoneSameInstant(berlin);
+    assertThat(next.toLocalTime().toString()).isEqualTo("02:00");
+    assertThat(scheduled("nightly")).isEmpty();
+
+    for (int day = 0; day < 3; day++) {
+      clock.setTo(next.plusDays(day).plusMinutes(5).toInstant());
+      int expected = Math.min(day + 1, 3);
+      String name = "nightly-" + next.plusDays(day).format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmm"));
+      awaitCondition(name, () -> scheduled("nightly").stream().anyMatch(b -> b.getMetadata().getName().equals(name)));
+      await(name, b -> b.getStatus() != null && b.getStatus().phase == Phase.Succeeded);
+    }
+    // keepLast 2: the first night's Backup is pruned (and its stored objects deleted by its finalizer)
+    String first = "nightly-" + next.format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmm"));
+    awaitCondition("pruning", () -> scheduled("nightly").size() == 2 && client.resources(Backup.class).inNamespace(NS).withName(first).get() == null);
+    awaitCondition("status", () -> status("nightly").retained == 2 && status("nightly").lastSuccessfulBackup != null);
+    assertThat(status("nightly").totalStoredBytes).isPositive();
+
+    // five nights of downtime: one catch-up run, for the latest missed time
+    clock.setTo(next.plusDays(7).plusHours(3).toInstant());
+    String catchUp = "nightly-" + next.plusDays(7).format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmm"));
+    awaitCondition(catchUp, () -> client.resources(Backup.class).inNamespace(NS).withName(catchUp).get() != null);
+    Thread.sleep(1500);
+    assertThat(client.resources(Backup.class).inNamespace(NS).withLabel("coffer.io/schedule", "nightly").list().getItems())
+        .extracting(b -> b.getMetadata().getName()).noneMatch(n -> n.contains(next.plusDays(4).format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd"))));
+    await(catchUp, b -> b.getStatus() != null && b.getStatus().phase == Phase.Succeeded);
+
+    // suspended: no new run
+    BackupSchedule current = client.resources(BackupSchedule.class).inNamespace(NS).withName("nightly").get();
+    current.getSpec().suspend = true;
+    client.resource(current).update();
+    awaitCondition("suspended", () -> status("nightly").conditions.stream().anyMatch(c -> "suspended".equals(c.getMessage())));
+    clock.setTo(next.plusDays(8).plusMinutes(5).toInstant());
+    Thread.sleep(1500);
+    String suspendedRun = "nightly-" + next.plusDays(8).format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmm"));
+    assertThat(client.resources(Backup.class).inNamespace(NS).withName(suspendedRun).get()).isNull();
+  }
+
+  static io.coffer.api.BackupScheduleStatus status(String name) {
+    BackupSchedule s = client.resources(BackupSchedule.class).inNamespace(NS).withName(name).get();
+    return s == null ? null : s.getStatus();
   }
 
   @Test

@@ -1,0 +1,106 @@
+package io.coffer.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
+
+/** When to back up, what (a Backup spec template), and how long to keep the results. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "has(self.schedule) != has(self.frequency)",
+    message = "set exactly one of schedule (cron, e.g. '0 2 * * *' or @daily) and frequency (daily / weekly / monthly with a time)")
+public class BackupScheduleSpec {
+  public enum ConcurrencyPolicy { Forbid, Allow, Replace }
+
+  @JsonPropertyDescription("A 5-field cron expression (minute hour day-of-month month day-of-week) or @hourly, @daily, @weekly, @monthly.")
+  @Pattern("^(@(hourly|daily|midnight|weekly|monthly|yearly|annually)|(\\S+\\s+){4}\\S+)$")
+  public String schedule;
+
+  @JsonPropertyDescription("For people who do not speak cron: every day, week or month at a time of day.")
+  public Frequency frequency;
+
+  @Default("UTC")
+  @JsonPropertyDescription("IANA time zone the schedule is read in, e.g. Europe/Berlin (daylight saving is handled).")
+  public String timeZone = "UTC";
+
+  @JsonPropertyDescription("Stop creating Backups (retention still applies).")
+  public Boolean suspend;
+
+  @Default("Forbid")
+  @JsonPropertyDescription("When a run is due while the previous Backup still runs: Forbid (skip the new run, default), Allow, Replace (delete the running one).")
+  public ConcurrencyPolicy concurrencyPolicy = ConcurrencyPolicy.Forbid;
+
+  @Min(0)
+  @JsonPropertyDescription("A run missed (operator down) by more than this many seconds is skipped. At most one missed run is caught up.")
+  public Long startingDeadlineSeconds;
+
+  @Required
+  @JsonPropertyDescription("The Backup each run creates.")
+  public BackupSpec template;
+
+  @JsonPropertyDescription("Which Backups to keep; pruned ones are deleted with their stored objects.")
+  public RetentionSpec retention;
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(value = "self.every != 'Weekly' || has(self.dayOfWeek)", message = "a Weekly frequency needs dayOfWeek")
+  @ValidationRule(value = "self.every != 'Monthly' || has(self.dayOfMonth)", message = "a Monthly frequency needs dayOfMonth")
+  public static class Frequency {
+    public enum Every { Daily, Weekly, Monthly }
+
+    public enum Day { Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday }
+
+    @Required
+    @JsonPropertyDescription("Daily, Weekly or Monthly.")
+    public Every every;
+
+    @Required
+    @Pattern("^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    @JsonPropertyDescription("Time of day, HH:MM, e.g. 02:00.")
+    public String time;
+
+    @JsonPropertyDescription("For Weekly: the day.")
+    public Day dayOfWeek;
+
+    @Min(1)
+    @Max(28)
+    @JsonPropertyDescription("For Monthly: the day of the month (1-28, so every month has it).")
+    public Integer dayOfMonth;
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class RetentionSpec {
+    @Pattern("^[0-9]+[mhdw]$")
+    @JsonPropertyDescription("Keep every succeeded Backup younger than this, e.g. 30d.")
+    public String maxAge;
+
+    @Min(1)
+    @Max(10000)
+    @JsonPropertyDescription("Keep the newest N succeeded Backups.")
+    public Integer keepLast;
+
+    @Min(1)
+    @Max(10000)
+    @JsonPropertyDescription("Keep the newest Backup of each of the last N days that have one.")
+    public Integer keepDaily;
+
+    @Min(1)
+    @Max(10000)
+    @JsonPropertyDescription("Keep the newest Backup of each of the last N weeks that have one.")
+    public Integer keepWeekly;
+
+    @Min(1)
+    @Max(10000)
+    @JsonPropertyDescription("Keep the newest Backup of each of the last N months that have one.")
+    public Integer keepMonthly;
+
+    @Min(0)
+    @Max(1000)
+    @Default("3")
+    @JsonPropertyDescription("How many failed Backups to keep (default 3), apart from the succeeded ones.")
+    public Integer failedHistoryLimit = 3;
+  }
+}
