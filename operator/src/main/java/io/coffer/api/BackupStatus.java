@@ -27,6 +27,9 @@ public class BackupStatus {
   @JsonPropertyDescription("How long the successful attempt took, e.g. 1m32s.")
   public String duration;
 
+  @JsonPropertyDescription("The same, in seconds.")
+  public Double durationSeconds;
+
   @JsonPropertyDescription("Live progress while running.")
   public Progress progress;
 

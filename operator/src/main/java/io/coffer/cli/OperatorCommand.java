@@ -36,17 +36,28 @@ final class OperatorCommand implements Callable<Integer> {
       description = "How often running Jobs' logs are read for progress (default 5).")
   long progressEvery;
 
+  @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "8080", description = "Port of /healthz, /readyz and /metrics (default 8080).")
+  int httpPort;
+
+  @Option(names = "--leader-election-namespace", paramLabel = "NS", defaultValue = "${env:POD_NAMESPACE}",
+      description = "Elect a leader through a Lease in this namespace, so several replicas are safe (default: env POD_NAMESPACE; none: a single replica).")
+  String leaseNamespace;
+
   @Override
   public Integer call() throws Exception {
     KubernetesClient client = new KubernetesClientBuilder().build();
     Operator op = CofferOperator.create(client, new CofferOperator.Config(new JobFactory.Settings(image, pullPolicy),
-        new HashSet<>(namespaces), Duration.ofSeconds(retryBase), Duration.ofSeconds(progressEvery), Duration.ofMinutes(1), Clock.systemUTC()));
+        new HashSet<>(namespaces), Duration.ofSeconds(retryBase), Duration.ofSeconds(progressEvery), Duration.ofMinutes(1), Clock.systemUTC(),
+        leaseNamespace == null || leaseNamespace.isBlank() ? null
+            : CofferOperator.LeaderElection.defaults(leaseNamespace, System.getenv().getOrDefault("HOSTNAME", java.util.UUID.randomUUID().toString()))));
     CountDownLatch stop = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       op.stop();
       stop.countDown();
     }));
     op.start();
+    io.coffer.controller.OperatorHttp http = new io.coffer.controller.OperatorHttp(httpPort, op, client, new HashSet<>(namespaces));
+    Runtime.getRuntime().addShutdownHook(new Thread(http::close));
     System.err.println("coffer operator started" + (namespaces.isEmpty() ? " (all namespaces)" : " (namespaces " + namespaces + ")"));
     stop.await();
     return 0;

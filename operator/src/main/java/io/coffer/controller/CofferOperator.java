@@ -6,6 +6,7 @@ import io.coffer.controller.schedule.BackupScheduleReconciler;
 import io.coffer.job.JobFactory;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
@@ -14,7 +15,16 @@ import java.util.Set;
 public final class CofferOperator {
   /** What the operator is told at start. {@code namespaces} empty means all. */
   public record Config(JobFactory.Settings jobs, Set<String> namespaces, Duration retryBase, Duration progressEvery, Duration schedulePoll,
-      Clock clock) {}
+      Clock clock, LeaderElection leaderElection) {}
+
+  /** Two or more replicas: only the holder of the Lease reconciles. Null in a Config means a single replica. */
+  public record LeaderElection(String leaseName, String leaseNamespace, String identity, Duration leaseDuration, Duration renewDeadline,
+      Duration retryPeriod) {
+    public static LeaderElection defaults(String namespace, String identity) {
+      return new LeaderElection("coffer-operator", namespace, identity, LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
+          LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE, LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE);
+    }
+  }
 
   private CofferOperator() {}
 
@@ -23,7 +33,10 @@ public final class CofferOperator {
         .withUseSSAToPatchPrimaryResource(false)
         .withSSABasedCreateUpdateMatchForDependentResources(false)
         .withCloseClientOnStop(false)
-        .withStopOnInformerErrorDuringStartup(false));
+        .withStopOnInformerErrorDuringStartup(false)
+        .withLeaderElectionConfiguration(config.leaderElection() == null ? null : new LeaderElectionConfiguration(
+            config.leaderElection().leaseName(), config.leaderElection().leaseNamespace(), config.leaderElection().leaseDuration(),
+            config.leaderElection().renewDeadline(), config.leaderElection().retryPeriod(), config.leaderElection().identity(), null, false)));
     operator.register(new BackupReconciler(config.jobs(), config.retryBase(), config.progressEvery(), config.clock()), c -> {
       if (!config.namespaces().isEmpty()) c.settingNamespaces(config.namespaces());
     });

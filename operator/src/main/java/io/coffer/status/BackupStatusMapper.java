@@ -41,7 +41,10 @@ public final class BackupStatusMapper {
     s.size = human(s.storedBytes);
     s.sha256 = n.path("sha256").asText(null);
     s.location = n.path("location").asText("") + "/" + n.path("id").asText("") + "/" + n.path("archive").asText("");
-    if (n.has("durationSeconds")) s.duration = duration(n.get("durationSeconds").asDouble());
+    if (n.has("durationSeconds")) {
+      s.durationSeconds = n.get("durationSeconds").asDouble();
+      s.duration = duration(s.durationSeconds);
+    }
     BackupStatus.Contents c = new BackupStatus.Contents();
     c.collections = n.path("collections").asInt();
     c.documents = n.path("documents").asLong();

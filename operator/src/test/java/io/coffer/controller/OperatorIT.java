@@ -87,7 +87,7 @@ class OperatorIT {
         .claim("restored-uploads", restoredUploads);
     Files.writeString(work.resolve("uploads/contract.txt"), "signed");
     operator = CofferOperator.create(client, new CofferOperator.Config(new JobFactory.Settings("coffer:test", "IfNotPresent"),
-        Set.of(), Duration.ofMillis(200), Duration.ofMillis(300), Duration.ofMillis(300), clock));
+        Set.of(), Duration.ofMillis(200), Duration.ofMillis(300), Duration.ofMillis(300), clock, null));
     operator.start();
   }
 
@@ -221,7 +221,7 @@ class OperatorIT {
       await("restart", x -> x.getStatus() != null && x.getStatus().jobName != null);
       operator.stop();
       operator = CofferOperator.create(client, new CofferOperator.Config(new JobFactory.Settings("coffer:test", "IfNotPresent"),
-          Set.of(), Duration.ofMillis(200), Duration.ofMillis(300), Duration.ofMillis(300), clock));
+          Set.of(), Duration.ofMillis(200), Duration.ofMillis(300), Duration.ofMillis(300), clock, null));
       operator.start();
       Thread.sleep(1000); // the new operator reconciles the Backup while its Job waits
     } finally {

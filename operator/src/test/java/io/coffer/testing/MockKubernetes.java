@@ -30,6 +30,17 @@ public final class MockKubernetes implements AutoCloseable {
   public MockKubernetes() {
     KubernetesCrudDispatcher dispatcher = new KubernetesCrudDispatcher() {
       @Override
+      public MockResponse handleCreate(io.fabric8.mockwebserver.http.RecordedRequest request) {
+        // what the API server answers a client asking what it may do: everything (leader election asks about Leases)
+        if (request.getPath().startsWith("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")) {
+          return new MockResponse().setResponseCode(201).setBody("{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SelfSubjectRulesReview\","
+              + "\"status\":{\"resourceRules\":[{\"verbs\":[\"*\"],\"apiGroups\":[\"*\"],\"resources\":[\"*\"]}],"
+              + "\"nonResourceRules\":[],\"incomplete\":false}}");
+        }
+        return super.handleCreate(request);
+      }
+
+      @Override
       public MockResponse handleGet(String path) {
         Matcher m = LOG.matcher(path);
         if (!m.matches()) return super.handleGet(path);
