@@ -37,7 +37,7 @@ public final class CofferOperator {
         .withLeaderElectionConfiguration(config.leaderElection() == null ? null : new LeaderElectionConfiguration(
             config.leaderElection().leaseName(), config.leaderElection().leaseNamespace(), config.leaderElection().leaseDuration(),
             config.leaderElection().renewDeadline(), config.leaderElection().retryPeriod(), config.leaderElection().identity(), null, false)));
-    operator.register(new BackupReconciler(config.jobs(), config.retryBase(), config.progressEvery(), config.clock()), c -> {
+    operator.register(new BackupReconciler(config.jobs(), config.retryBase(), config.progressEvery(), config.schedulePoll(), config.clock()), c -> {
       if (!config.namespaces().isEmpty()) c.settingNamespaces(config.namespaces());
     });
     operator.register(new RestoreReconciler(config.jobs(), config.retryBase(), config.progressEvery(), config.clock()), c -> {

@@ -388,6 +388,25 @@ class OperatorIT {
   }
 
   @Test
+  void givenATtl_whenItExpires_thenTheBackupAndItsStoredObjectsAreDeleted() throws Exception {
+    Backup b = backup("short-lived", "s3");
+    b.getSpec().ttl = "90m";
+    client.resource(b).create();
+    Backup done = await("short-lived", x -> x.getStatus() != null && x.getStatus().phase == Phase.Succeeded);
+    var storage = EmbeddedServers.s3Storage(s3, "backups", "rayerp");
+    assertThat(storage.list(done.getStatus().backupId)).isNotEmpty();
+    Thread.sleep(1000);
+    assertThat(client.resources(Backup.class).inNamespace(NS).withName("short-lived").get()).as("not yet expired").isNotNull();
+    clock.advance(Duration.ofHours(2));
+    try {
+      awaitCondition("expiry", () -> client.resources(Backup.class).inNamespace(NS).withName("short-lived").get() == null);
+    } finally {
+      clock.advance(Duration.ofHours(-2));
+    }
+    assertThat(storage.list(done.getStatus().backupId)).isEmpty();
+  }
+
+  @Test
   void givenWrongS3Credentials_whenApplied_thenEachAttemptFailsAndTheBackupEndsFailedWithTheEnginesReason() throws Exception {
     client.resource(backup("bad-creds", "s3-wrong")).create();
     Backup b = await("bad-creds", x -> x.getStatus() != null && x.getStatus().phase == Phase.Failed);

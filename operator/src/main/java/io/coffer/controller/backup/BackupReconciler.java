@@ -49,7 +49,11 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
   private final EventRecorder events;
   private final BackupCleanup cleanup;
 
-  public BackupReconciler(JobFactory.Settings settings, Duration retryBase, Duration progressEvery, Clock clock) {
+  private final Duration poll;
+
+  /** {@code poll}: the longest a timed wait (a ttl) lasts before the Backup is looked at again. */
+  public BackupReconciler(JobFactory.Settings settings, Duration retryBase, Duration progressEvery, Duration poll, Clock clock) {
+    this.poll = poll;
     this.settings = settings;
     this.retryBase = retryBase;
     this.progressEvery = progressEvery;
@@ -84,7 +88,7 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
   public UpdateControl<Backup> reconcile(Backup backup, Context<Backup> ctx) {
     BackupStatus s = backup.getStatus() != null ? backup.getStatus() : new BackupStatus();
     backup.setStatus(s);
-    if (s.phase != null && s.phase.terminal()) return labelled(backup, UpdateControl.noUpdate());
+    if (s.phase != null && s.phase.terminal()) return expire(backup, labelled(backup, UpdateControl.noUpdate()), ctx);
     s.backupId = JobFactory.backupId(backup);
     s.observedGeneration = backup.getMetadata().getGeneration();
     int attempt = s.attempts == null ? 0 : s.attempts;
@@ -117,6 +121,7 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
             s.observedGeneration, clock);
         Conditions.set(s.conditions, Conditions.FAILED, false, Reason.Succeeded, "", s.observedGeneration, clock);
         events.normal(ctx.getClient(), backup, Reason.Succeeded, "stored " + s.size + " at " + s.location + " in " + s.duration);
+        return expire(backup, labelled(backup, UpdateControl.patchStatus(backup)), ctx);
       }
       default -> {
         readLog(backup, o, s, ctx);
@@ -175,7 +180,21 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
     Conditions.set(s.conditions, Conditions.READY, false, Reason.Failed, error, s.observedGeneration, clock);
     Conditions.set(s.conditions, Conditions.FAILED, true, Reason.Failed, msg, s.observedGeneration, clock);
     events.warning(ctx.getClient(), backup, Reason.Failed, msg);
-    return labelled(backup, UpdateControl.patchStatus(backup));
+    return expire(backup, labelled(backup, UpdateControl.patchStatus(backup)), ctx);
+  }
+
+  /** spec.ttl: a finished Backup is deleted (with its stored objects) that long after it completed. */
+  private UpdateControl<Backup> expire(Backup backup, UpdateControl<Backup> control, Context<Backup> ctx) {
+    String ttl = backup.getSpec().ttl;
+    String done = backup.getStatus().completedAt;
+    if (ttl == null || done == null) return control;
+    Duration left = Duration.between(Instant.now(clock), Instant.parse(done).plus(io.coffer.schedule.Retention.parseAge(ttl)));
+    if (left.isNegative() || left.isZero()) {
+      events.normal(ctx.getClient(), backup, Reason.Deleting, "ttl " + ttl + " expired: deleting the Backup and its stored objects");
+      ctx.getClient().resource(backup).delete();
+      return UpdateControl.noUpdate();
+    }
+    return control.rescheduleAfter(left.compareTo(poll) > 0 ? poll : left);
   }
 
   /** Keeps label coffer.io/phase equal to the phase, so `kubectl get backups -l coffer.io/phase=Failed` works. */
