@@ -55,6 +55,19 @@ public class BackupSpec {
   @JsonPropertyDescription("Resources and placement of the backup Job's pod.")
   public PodTemplate podTemplate;
 
+  @JsonPropertyDescription("How on-demand verification (annotation coffer.io/verify-requested) checks this backup.")
+  public VerificationSpec verification;
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(value = "!has(self.deep) || !self.deep || has(self.identity)", message = "deep verification needs verification.identity (a Secret key with an age identity) to decrypt")
+  public static class VerificationSpec {
+    @JsonPropertyDescription("Decrypt and check every entry and document, not only the stored archive's checksum.")
+    public Boolean deep;
+
+    @JsonPropertyDescription("Secret key with an age identity (or the passphrase, for passphrase backups) for deep verification.")
+    public KeyRef identity;
+  }
+
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Source {
     @JsonPropertyDescription("MongoDB to back up.")

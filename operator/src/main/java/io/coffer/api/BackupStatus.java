@@ -63,6 +63,24 @@ public class BackupStatus {
   @JsonPropertyDescription("Attempts to delete the stored objects, once the Backup is being deleted.")
   public Integer deleteAttempts;
 
+  @JsonPropertyDescription("The last verification (annotation coffer.io/verify-requested).")
+  public Verification verification;
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Verification {
+    @JsonPropertyDescription("The annotation value this verification answers.")
+    public String requested;
+
+    @JsonPropertyDescription("Running, Verified or Failed.")
+    public String result;
+
+    public Boolean deep;
+    public String time;
+    public String message;
+    public String jobName;
+    public Integer count;
+  }
+
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Progress {
     public Double percent;

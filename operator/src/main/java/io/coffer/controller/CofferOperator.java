@@ -3,6 +3,7 @@ package io.coffer.controller;
 import io.coffer.controller.backup.BackupReconciler;
 import io.coffer.controller.restore.RestoreReconciler;
 import io.coffer.controller.schedule.BackupScheduleReconciler;
+import io.coffer.controller.verify.VerificationReconciler;
 import io.coffer.job.JobFactory;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
@@ -41,6 +42,9 @@ public final class CofferOperator {
       if (!config.namespaces().isEmpty()) c.settingNamespaces(config.namespaces());
     });
     operator.register(new RestoreReconciler(config.jobs(), config.retryBase(), config.progressEvery(), config.clock()), c -> {
+      if (!config.namespaces().isEmpty()) c.settingNamespaces(config.namespaces());
+    });
+    operator.register(new VerificationReconciler(config.jobs(), config.clock()), c -> {
       if (!config.namespaces().isEmpty()) c.settingNamespaces(config.namespaces());
     });
     operator.register(new BackupScheduleReconciler(config.clock(), config.schedulePoll()), c -> {

@@ -119,6 +119,32 @@ public final class JobFactory {
     return job(b, jobName(b, "backup", attempt), labels, args, env, volumes, mounts, spec.podTemplate, spec.activeDeadlineSeconds, s);
   }
 
+  /** A Job running {@code coffer verify}: the checksum, or with {@code deep} every entry (needs the identity Secret). */
+  public static Job verifyJob(Backup b, int n, boolean deep, Settings s) {
+    List<String> args = new ArrayList<>(List.of("verify", "--backup", backupId(b), "--result-file", TERMINATION_LOG, "--progress", "json"));
+    List<EnvVar> env = new ArrayList<>();
+    List<Volume> volumes = new ArrayList<>();
+    List<VolumeMount> mounts = new ArrayList<>();
+    volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
+    mounts.add(mount("tmp", "/tmp", false));
+    storage(b.getSpec().storage, args, env, volumes, mounts);
+    if (deep) {
+      args.add("--deep");
+      BackupSpec.VerificationSpec v = b.getSpec().verification;
+      if (v != null && v.identity != null) {
+        boolean passphrase = b.getSpec().encryption != null && b.getSpec().encryption.passphraseSecret != null;
+        secretFile("identity", v.identity, volumes, mounts);
+        args.addAll(List.of(passphrase ? "--passphrase-file" : "--identity-file", SECRETS_ROOT + "identity/value"));
+      }
+    }
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(LABEL_MANAGED_BY, MANAGER);
+    labels.put(LABEL_BACKUP, b.getMetadata().getName());
+    labels.put(LABEL_PURPOSE, "verify");
+    labels.put(LABEL_ATTEMPT, String.valueOf(n));
+    return job(b, jobName(b, "verify", n), labels, args, env, volumes, mounts, b.getSpec().podTemplate, null, s);
+  }
+
   /** A Job that deletes the Backup's objects from storage ({@code coffer delete}); needs storage access only. */
   public static Job deleteJob(Backup b, int attempt, Settings s) {
     List<String> args = new ArrayList<>(List.of("delete", "--backup", backupId(b), "--result-file", TERMINATION_LOG));

@@ -406,6 +406,43 @@ class OperatorIT {
     assertThat(storage.list(done.getStatus().backupId)).isEmpty();
   }
 
+  static Backup annotate(String name, String value) {
+    Backup b = client.resources(Backup.class).inNamespace(NS).withName(name).get();
+    return client.resources(Backup.class).inNamespace(NS).withName(name).edit(x -> {
+      if (x.getMetadata().getAnnotations() == null) x.getMetadata().setAnnotations(new java.util.HashMap<>());
+      x.getMetadata().getAnnotations().put("coffer.io/verify-requested", value);
+      return x;
+    });
+  }
+
+  @Test
+  void givenASucceededBackup_whenVerificationIsRequested_thenChecksumAndDeepChecksRun_andDamageIsReported() throws Exception {
+    Backup b = backup("verified", "s3");
+    b.getSpec().verification = new BackupSpec.VerificationSpec();
+    b.getSpec().verification.identity = new KeyRef("age-key", "identity");
+    client.resource(b).create();
+    Backup done = await("verified", x -> x.getStatus() != null && x.getStatus().phase == Phase.Succeeded);
+    annotate("verified", "2026-11-26T10:00");
+    Backup v1 = await("verified", x -> x.getStatus().verification != null && "2026-11-26T10:00".equals(x.getStatus().verification.requested)
+        && !"Running".equals(x.getStatus().verification.result));
+    assertThat(v1.getStatus().verification.result).as(v1.getStatus().verification.message).isEqualTo("Verified");
+    assertThat(v1.getStatus().verification.deep).isFalse();
+    annotate("verified", "deep");
+    Backup v2 = await("verified", x -> "deep".equals(x.getStatus().verification.requested) && !"Running".equals(x.getStatus().verification.result));
+    assertThat(v2.getStatus().verification.result).as(v2.getStatus().verification.message).isEqualTo("Verified");
+    assertThat(v2.getStatus().verification.message).contains("2001 documents verified");
+    // damage the stored archive: the next verification fails and says why
+    var minio = io.minio.MinioClient.builder().endpoint(EmbeddedServers.endpoint(s3)).credentials(EmbeddedServers.ACCESS_KEY, EmbeddedServers.SECRET_KEY).build();
+    byte[] junk = "not the archive".getBytes();
+    minio.putObject(io.minio.PutObjectArgs.builder().bucket("backups").object("rayerp/" + done.getStatus().backupId + "/archive.zip.age")
+        .stream(new java.io.ByteArrayInputStream(junk), junk.length, -1).build());
+    annotate("verified", "after-damage");
+    Backup v3 = await("verified", x -> "after-damage".equals(x.getStatus().verification.requested) && !"Running".equals(x.getStatus().verification.result));
+    assertThat(v3.getStatus().verification.result).isEqualTo("Failed");
+    assertThat(v3.getStatus().verification.message).contains("does not match its checksum");
+    assertThat(v3.getStatus().phase).isEqualTo(Phase.Succeeded);
+  }
+
   @Test
   void givenWrongS3Credentials_whenApplied_thenEachAttemptFailsAndTheBackupEndsFailedWithTheEnginesReason() throws Exception {
     client.resource(backup("bad-creds", "s3-wrong")).create();
