@@ -444,6 +444,38 @@ class OperatorIT {
   }
 
   @Test
+  void givenARunningRestore_whenABackupOfTheSameTargetIsApplied_thenTheBackupWaitsUntilTheRestoreEnds() throws Exception {
+    client.resource(backup("source-of-restore", "s3")).create();
+    await("source-of-restore", x -> x.getStatus() != null && x.getStatus().phase == Phase.Succeeded);
+    kubelet.hold();
+    try {
+      Restore r = restore("in-place", "source-of-restore", RestoreSpec.Mode.Merge);
+      r.getSpec().target = null; // in place: the Backup's own database and volume
+      client.resource(r).create();
+      awaitCondition("restore job", () -> client.resources(Restore.class).inNamespace(NS).withName("in-place").get().getStatus() != null
+          && client.resources(Restore.class).inNamespace(NS).withName("in-place").get().getStatus().jobName != null);
+      client.resource(backup("during-restore", "s3")).create();
+      Backup waiting = await("during-restore", x -> x.getStatus() != null && x.getStatus().conditions.stream()
+          .anyMatch(c -> c.getMessage() != null && c.getMessage().contains("waiting for Restore in-place")));
+      assertThat(waiting.getStatus().jobName).isNull();
+      // a second restore of the same target waits too
+      Restore second = restore("in-place-2", "source-of-restore", RestoreSpec.Mode.Merge);
+      second.getSpec().target = null;
+      client.resource(second).create();
+      awaitCondition("second restore waits", () -> {
+        var st = client.resources(Restore.class).inNamespace(NS).withName("in-place-2").get().getStatus();
+        return st != null && st.waitingFor != null && st.waitingFor.contains("in-place");
+      });
+    } finally {
+      kubelet.release();
+    }
+    assertThat(awaitRestore("in-place").getStatus().phase).isEqualTo(Phase.Succeeded);
+    Backup after = await("during-restore", x -> x.getStatus().phase == Phase.Succeeded);
+    assertThat(after.getStatus().attempts).isEqualTo(1);
+    assertThat(awaitRestore("in-place-2").getStatus().phase).isEqualTo(Phase.Succeeded);
+  }
+
+  @Test
   void givenWrongS3Credentials_whenApplied_thenEachAttemptFailsAndTheBackupEndsFailedWithTheEnginesReason() throws Exception {
     client.resource(backup("bad-creds", "s3-wrong")).create();
     Backup b = await("bad-creds", x -> x.getStatus() != null && x.getStatus().phase == Phase.Failed);
