@@ -45,6 +45,9 @@ final class OperatorCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // before any logger exists: the operator's own log at info, libraries at warn (simplelogger.properties)
+    System.setProperty("org.slf4j.simpleLogger.log.io.coffer", "info");
+    System.setProperty("org.slf4j.simpleLogger.log.io.javaoperatorsdk", "info");
     KubernetesClient client = new KubernetesClientBuilder().build();
     Operator op = CofferOperator.create(client, new CofferOperator.Config(new JobFactory.Settings(image, pullPolicy),
         new HashSet<>(namespaces), Duration.ofSeconds(retryBase), Duration.ofSeconds(progressEvery), Duration.ofMinutes(1), Clock.systemUTC(),
