@@ -39,6 +39,8 @@ public final class JobFactory {
   public static final String LABEL_RESTORE = "coffer.io/restore";
   public static final String LABEL_ATTEMPT = "coffer.io/attempt";
   public static final String LABEL_PURPOSE = "coffer.io/purpose";
+  /** On every Job: the id of the backup in storage it works on (an annotation: ids can be longer than label values). */
+  public static final String ANNOTATION_BACKUP_ID = "coffer.io/backup-id";
   static final String FILES_ROOT = "/data/files/";
   static final String STORAGE_ROOT = "/data/storage";
   static final String SECRETS_ROOT = "/etc/coffer/";
@@ -266,6 +268,7 @@ public final class JobFactory {
     }
     return new JobBuilder()
         .withNewMetadata().withName(name).withNamespace(owner.getMetadata().getNamespace()).withLabels(labels)
+        .withAnnotations(Map.of(ANNOTATION_BACKUP_ID, backupIdArg(args)))
         .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion(owner.getApiVersion()).withKind(owner.getKind())
             .withName(owner.getMetadata().getName()).withUid(owner.getMetadata().getUid()).withController(true)
             .withBlockOwnerDeletion(true).build())
@@ -273,6 +276,11 @@ public final class JobFactory {
         .withNewSpec().withBackoffLimit(0).withActiveDeadlineSeconds(deadline).withTtlSecondsAfterFinished(7 * 24 * 3600)
         .withNewTemplate().withNewMetadata().withLabels(labels).endMetadata().withSpec(pod.build()).endTemplate()
         .endSpec().build();
+  }
+
+  private static String backupIdArg(List<String> args) {
+    int i = args.indexOf("--backup") >= 0 ? args.indexOf("--backup") : args.indexOf("--id");
+    return i >= 0 && i + 1 < args.size() ? args.get(i + 1) : "";
   }
 
   private static VolumeMount mount(String name, String path, boolean readOnly) {

@@ -476,6 +476,35 @@ class OperatorIT {
   }
 
   @Test
+  void givenOnlyABucket_whenADisasterRecoveryRestoreNamesTheBackupId_thenItRestoresWithoutAnyBackupResource() throws Exception {
+    client.resource(backup("dr-source", "s3")).create();
+    String id = await("dr-source", x -> x.getStatus() != null && x.getStatus().phase == Phase.Succeeded).getStatus().backupId;
+    Restore r = new Restore();
+    r.setMetadata(new ObjectMetaBuilder().withName("dr").withNamespace(NS).build());
+    RestoreSpec s = new RestoreSpec();
+    s.source = new RestoreSpec.Source();
+    s.source.storage = backup("unused", "s3").getSpec().storage;
+    s.source.backupId = id;
+    s.mode = RestoreSpec.Mode.Replace;
+    s.confirm = true;
+    s.include = List.of("erp.invoices");
+    s.decryption = new RestoreSpec.Decryption();
+    s.decryption.identity = new KeyRef("age-key", "identity");
+    s.target = new RestoreSpec.Target();
+    s.target.mongodb = new RestoreSpec.TargetMongo();
+    s.target.mongodb.uriSecret = new KeyRef("mongo", "uri");
+    s.target.mongodb.renameDatabases = Map.of("erp", "erp_dr");
+    r.setSpec(s);
+    client.resource(r).create();
+    Restore done = awaitRestore("dr");
+    assertThat(done.getStatus().phase).as(done.getStatus().lastError).isEqualTo(Phase.Succeeded);
+    assertThat(done.getStatus().backupId).as(client.getKubernetesSerialization().asJson(done.getStatus())).isEqualTo(id);
+    try (MongoClient c = MongoClients.create(EmbeddedServers.uri(mongo))) {
+      assertThat(c.getDatabase("erp_dr").listCollectionNames().into(new ArrayList<>())).containsExactly("invoices");
+    }
+  }
+
+  @Test
   void givenWrongS3Credentials_whenApplied_thenEachAttemptFailsAndTheBackupEndsFailedWithTheEnginesReason() throws Exception {
     client.resource(backup("bad-creds", "s3-wrong")).create();
     Backup b = await("bad-creds", x -> x.getStatus() != null && x.getStatus().phase == Phase.Failed);

@@ -91,8 +91,13 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
     if (s.phase != null && s.phase.terminal()) return expire(backup, labelled(backup, UpdateControl.noUpdate()), ctx);
     s.backupId = JobFactory.backupId(backup);
     s.observedGeneration = backup.getMetadata().getGeneration();
-    int attempt = s.attempts == null ? 0 : s.attempts;
+    // the Jobs are the truth: a status written from a stale copy of the Backup may count fewer attempts
+    int attempt = Math.max(s.attempts == null ? 0 : s.attempts, ctx.getSecondaryResources(Job.class).stream()
+        .filter(j -> "backup".equals(j.getMetadata().getLabels().get(JobFactory.LABEL_PURPOSE)))
+        .mapToInt(j -> Integer.parseInt(j.getMetadata().getLabels().getOrDefault(JobFactory.LABEL_ATTEMPT, "0"))).max().orElse(0));
+    if (attempt > 0) s.attempts = attempt;
     Job job = jobOf(ctx, "backup", attempt);
+    if (job != null) s.jobName = job.getMetadata().getName();
     if (job == null) return startAttempt(backup, s, attempt, ctx);
     JobObserver.Outcome o = JobObserver.observe(job, ctx.getSecondaryResources(Pod.class));
     if (o.state() == JobObserver.State.FAILED && s.nextAttemptAt != null) {

@@ -79,6 +79,9 @@ public class RestoreReconciler implements Reconciler<Restore> {
     s.observedGeneration = restore.getMetadata().getGeneration();
     Job job = ctx.getSecondaryResources(Job.class).stream().findFirst().orElse(null);
     if (job == null) return start(restore, s, ctx);
+    // the Job is the truth: a status written from a stale copy of the Restore may lack these
+    s.jobName = job.getMetadata().getName();
+    s.backupId = job.getMetadata().getAnnotations() == null ? s.backupId : job.getMetadata().getAnnotations().get(JobFactory.ANNOTATION_BACKUP_ID);
     JobObserver.Outcome o = JobObserver.observe(job, ctx.getSecondaryResources(Pod.class));
     LogTail.Parsed log = o.state() == JobObserver.State.PENDING ? null
         : PodLogs.read(ctx.getClient(), restore.getMetadata().getNamespace(), o.podName(), now());
