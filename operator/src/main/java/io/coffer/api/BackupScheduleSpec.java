@@ -45,6 +45,9 @@ public class BackupScheduleSpec {
   @JsonPropertyDescription("Which Backups to keep; pruned ones are deleted with their stored objects.")
   public RetentionSpec retention;
 
+  @JsonPropertyDescription("Verify each Backup once it succeeded (checksum; deep when the template's verification asks for it).")
+  public Boolean verifyAfterEachBackup;
+
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @ValidationRule(value = "self.every != 'Weekly' || has(self.dayOfWeek)", message = "a Weekly frequency needs dayOfWeek")
   @ValidationRule(value = "self.every != 'Monthly' || has(self.dayOfMonth)", message = "a Monthly frequency needs dayOfMonth")

@@ -339,6 +339,7 @@ class OperatorIT {
     spec.template = template.getSpec();
     spec.retention = new BackupScheduleSpec.RetentionSpec();
     spec.retention.keepLast = 2;
+    spec.verifyAfterEachBackup = true;
     schedule.setSpec(spec);
     client.resource(schedule).create();
     awaitCondition("nextScheduleTime", () -> status("nightly") != null && status("nightly").nextScheduleTime != null);
@@ -359,6 +360,10 @@ class OperatorIT {
     String first = "nightly-" + next.format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmm"));
     awaitCondition("pruning", () -> scheduled("nightly").size() == 2 && client.resources(Backup.class).inNamespace(NS).withName(first).get() == null);
     awaitCondition("status", () -> status("nightly").retained == 2 && status("nightly").lastSuccessfulBackup != null);
+    // each succeeded Backup of the schedule was verified once
+    String last = status("nightly").lastSuccessfulBackup;
+    Backup verified = await(last, b -> b.getStatus().verification != null && "Verified".equals(b.getStatus().verification.result));
+    assertThat(verified.getStatus().verification.requested).isEqualTo("after-backup");
     assertThat(status("nightly").totalStoredBytes).isPositive();
 
     // five nights of downtime: one catch-up run, for the latest missed time

@@ -23,6 +23,13 @@ import java.util.regex.Pattern;
 public final class MockKubernetes implements AutoCloseable {
   private static final Pattern LOG = Pattern.compile("^/api/v1/namespaces/([^/]+)/pods/([^/?]+)/log(\\?.*)?$");
   private static final Pattern TAIL = Pattern.compile("[?&]tailLines=(\\d+)");
+  /** The mock web server logs every request through java.util.logging; kept (strongly) at WARNING. */
+  private static final java.util.logging.Logger QUIET = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+  static {
+    QUIET.setLevel(java.util.logging.Level.WARNING);
+  }
+
   private final Map<String, Path> logs = new ConcurrentHashMap<>();
   private final KubernetesMockServer server;
   private final KubernetesClient client;

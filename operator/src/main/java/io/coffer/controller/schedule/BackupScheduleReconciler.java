@@ -103,6 +103,7 @@ public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
         .filter(b -> b.getMetadata().getDeletionTimestamp() == null).toList();
     if (!Boolean.TRUE.equals(spec.suspend)) runIfDue(schedule, s, cron, zone, now, backups, ctx);
     prune(schedule, backups, policy, zone, ctx);
+    if (Boolean.TRUE.equals(spec.verifyAfterEachBackup)) requestVerification(backups, ctx);
     report(s, backups, cron, zone, now);
     Conditions.set(s.conditions, Conditions.READY, true, Reason.Running, Boolean.TRUE.equals(spec.suspend) ? "suspended"
         : "next run at " + s.nextScheduleTime, s.observedGeneration, clock);
@@ -147,6 +148,25 @@ public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
       events.normal(ctx.getClient(), schedule, Reason.JobCreated, "created Backup " + b.getMetadata().getName() + " for the run of " + due);
     } catch (KubernetesClientException e) {
       if (e.getCode() != 409) throw e;
+    }
+  }
+
+  /** Asks the verification controller to check each succeeded Backup once (annotation coffer.io/verify-requested). */
+  private static void requestVerification(List<Backup> backups, Context<BackupSchedule> ctx) {
+    for (Backup b : backups) {
+      boolean asked = b.getMetadata().getAnnotations() != null
+          && b.getMetadata().getAnnotations().containsKey(io.coffer.controller.verify.VerificationReconciler.ANNOTATION);
+      if (state(b) != Retention.State.SUCCEEDED || asked) continue;
+      try {
+        ctx.getClient().resources(Backup.class).inNamespace(b.getMetadata().getNamespace()).withName(b.getMetadata().getName())
+            .edit(x -> {
+              if (x.getMetadata().getAnnotations() == null) x.getMetadata().setAnnotations(new java.util.HashMap<>());
+              x.getMetadata().getAnnotations().put(io.coffer.controller.verify.VerificationReconciler.ANNOTATION, "after-backup");
+              return x;
+            });
+      } catch (KubernetesClientException e) {
+        // asked again at the next look
+      }
     }
   }
 
