@@ -46,6 +46,7 @@ public final class JobFactory {
   static final String SECRETS_ROOT = "/etc/coffer/";
   public static final String TERMINATION_LOG = "/dev/termination-log";
 
+
   /** Operator settings that shape Jobs. */
   public record Settings(String image, String imagePullPolicy) {}
 
@@ -71,10 +72,8 @@ public final class JobFactory {
     List<String> args = new ArrayList<>(List.of("backup", "--id", backupId(b), "--type", spec.type.name().toLowerCase(),
         "--progress", "json", "--result-file", TERMINATION_LOG));
     List<EnvVar> env = new ArrayList<>();
-    List<Volume> volumes = new ArrayList<>();
-    List<VolumeMount> mounts = new ArrayList<>();
-    volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
-    mounts.add(mount("tmp", "/tmp", false));
+    List<Volume> volumes = new ArrayList<>(List.of(tmpVolume()));
+    List<VolumeMount> mounts = new ArrayList<>(List.of(mount("tmp", "/tmp", false)));
     storage(spec.storage, args, env, volumes, mounts);
     BackupSpec.MongoSource m = spec.source.mongodb;
     if (m != null && spec.type != BackupSpec.Type.Files) {
@@ -113,11 +112,7 @@ public final class JobFactory {
     if (spec.compression != null) {
       args.addAll(List.of("--compression", spec.compression.method.name(), "--level", String.valueOf(spec.compression.level)));
     }
-    Map<String, String> labels = new LinkedHashMap<>();
-    labels.put(LABEL_MANAGED_BY, MANAGER);
-    labels.put(LABEL_BACKUP, b.getMetadata().getName());
-    labels.put(LABEL_PURPOSE, "backup");
-    labels.put(LABEL_ATTEMPT, String.valueOf(attempt));
+    Map<String, String> labels = labels(LABEL_BACKUP, b, "backup", String.valueOf(attempt));
     return job(b, jobName(b, "backup", attempt), labels, args, env, volumes, mounts, spec.podTemplate, spec.activeDeadlineSeconds, s);
   }
 
@@ -125,10 +120,8 @@ public final class JobFactory {
   public static Job verifyJob(Backup b, int n, boolean deep, Settings s) {
     List<String> args = new ArrayList<>(List.of("verify", "--backup", backupId(b), "--result-file", TERMINATION_LOG, "--progress", "json"));
     List<EnvVar> env = new ArrayList<>();
-    List<Volume> volumes = new ArrayList<>();
-    List<VolumeMount> mounts = new ArrayList<>();
-    volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
-    mounts.add(mount("tmp", "/tmp", false));
+    List<Volume> volumes = new ArrayList<>(List.of(tmpVolume()));
+    List<VolumeMount> mounts = new ArrayList<>(List.of(mount("tmp", "/tmp", false)));
     storage(b.getSpec().storage, args, env, volumes, mounts);
     if (deep) {
       args.add("--deep");
@@ -139,11 +132,7 @@ public final class JobFactory {
         args.addAll(List.of(passphrase ? "--passphrase-file" : "--identity-file", SECRETS_ROOT + "identity/value"));
       }
     }
-    Map<String, String> labels = new LinkedHashMap<>();
-    labels.put(LABEL_MANAGED_BY, MANAGER);
-    labels.put(LABEL_BACKUP, b.getMetadata().getName());
-    labels.put(LABEL_PURPOSE, "verify");
-    labels.put(LABEL_ATTEMPT, String.valueOf(n));
+    Map<String, String> labels = labels(LABEL_BACKUP, b, "verify", String.valueOf(n));
     return job(b, jobName(b, "verify", n), labels, args, env, volumes, mounts, b.getSpec().podTemplate, null, s);
   }
 
@@ -151,16 +140,10 @@ public final class JobFactory {
   public static Job deleteJob(Backup b, int attempt, Settings s) {
     List<String> args = new ArrayList<>(List.of("delete", "--backup", backupId(b), "--result-file", TERMINATION_LOG));
     List<EnvVar> env = new ArrayList<>();
-    List<Volume> volumes = new ArrayList<>();
-    List<VolumeMount> mounts = new ArrayList<>();
-    volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
-    mounts.add(mount("tmp", "/tmp", false));
+    List<Volume> volumes = new ArrayList<>(List.of(tmpVolume()));
+    List<VolumeMount> mounts = new ArrayList<>(List.of(mount("tmp", "/tmp", false)));
     storage(b.getSpec().storage, args, env, volumes, mounts);
-    Map<String, String> labels = new LinkedHashMap<>();
-    labels.put(LABEL_MANAGED_BY, MANAGER);
-    labels.put(LABEL_BACKUP, b.getMetadata().getName());
-    labels.put(LABEL_PURPOSE, "delete");
-    labels.put(LABEL_ATTEMPT, String.valueOf(attempt));
+    Map<String, String> labels = labels(LABEL_BACKUP, b, "delete", String.valueOf(attempt));
     return job(b, jobName(b, "delete", attempt), labels, args, env, volumes, mounts, b.getSpec().podTemplate, 600L, s);
   }
 
@@ -175,10 +158,8 @@ public final class JobFactory {
         "--progress", "json", "--result-file", TERMINATION_LOG));
     if (Boolean.TRUE.equals(spec.dryRun)) args.add("--dry-run");
     List<EnvVar> env = new ArrayList<>();
-    List<Volume> volumes = new ArrayList<>();
-    List<VolumeMount> mounts = new ArrayList<>();
-    volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
-    mounts.add(mount("tmp", "/tmp", false));
+    List<Volume> volumes = new ArrayList<>(List.of(tmpVolume()));
+    List<VolumeMount> mounts = new ArrayList<>(List.of(mount("tmp", "/tmp", false)));
     storage(backup != null ? backup.getSpec().storage : spec.source.storage, args, env, volumes, mounts);
     KeyRef uri = targetUri(r, backup);
     if (uri != null) env.add(secretEnv("COFFER_MONGODB_URI", uri));
@@ -206,11 +187,7 @@ public final class JobFactory {
         args.addAll(List.of("--passphrase-file", SECRETS_ROOT + "passphrase/value"));
       }
     }
-    Map<String, String> labels = new LinkedHashMap<>();
-    labels.put(LABEL_MANAGED_BY, MANAGER);
-    labels.put(LABEL_RESTORE, r.getMetadata().getName());
-    labels.put(LABEL_PURPOSE, "restore");
-    labels.put(LABEL_ATTEMPT, "1");
+    Map<String, String> labels = labels(LABEL_RESTORE, r, "restore", "1");
     return job(r, jobName(r, "restore", 1), labels, args, env, volumes, mounts, spec.podTemplate, null, s);
   }
 
@@ -230,6 +207,21 @@ public final class JobFactory {
     if (r.getSpec().target != null) r.getSpec().target.files.forEach(f -> out.put(f.name, f));
     if (!r.getSpec().trees.isEmpty()) out.keySet().retainAll(r.getSpec().trees);
     return new ArrayList<>(out.values());
+  }
+
+  /** The engine's only writable place besides its volumes: the root file system is read-only. */
+  private static Volume tmpVolume() {
+    return new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build();
+  }
+
+  /** The labels of a Job and its pod: who manages it, whose it is, what for, which attempt. */
+  private static Map<String, String> labels(String ownerLabel, HasMetadata owner, String purpose, Object attempt) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(LABEL_MANAGED_BY, MANAGER);
+    labels.put(ownerLabel, owner.getMetadata().getName());
+    labels.put(LABEL_PURPOSE, purpose);
+    labels.put(LABEL_ATTEMPT, String.valueOf(attempt));
+    return labels;
   }
 
   private static void storage(BackupSpec.StorageSpec st, List<String> args, List<EnvVar> env, List<Volume> volumes,

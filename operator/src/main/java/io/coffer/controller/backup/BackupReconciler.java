@@ -4,6 +4,7 @@ import io.coffer.api.Backup;
 import io.coffer.api.BackupStatus;
 import io.coffer.api.Phase;
 import io.coffer.controller.EventRecorder;
+import io.coffer.controller.JobEventSources;
 import io.coffer.controller.PodLogs;
 import io.coffer.controller.TargetLocks;
 import io.coffer.job.JobFactory;
@@ -12,11 +13,9 @@ import io.coffer.status.BackupStatusMapper;
 import io.coffer.status.Conditions;
 import io.coffer.status.LogTail;
 import io.coffer.status.Reason;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -24,15 +23,12 @@ import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Backup: observe (Job and pod -> status), act (create the attempt's Job, once), decide (retry after
@@ -64,18 +60,7 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
 
   @Override
   public List<EventSource<?, Backup>> prepareEventSources(EventSourceContext<Backup> ctx) {
-    String selector = JobFactory.LABEL_MANAGED_BY + "=" + JobFactory.MANAGER;
-    return List.of(
-        new InformerEventSource<>(InformerEventSourceConfiguration.from(Job.class, Backup.class).withName("backup-jobs")
-            .withLabelSelector(selector).withSecondaryToPrimaryMapper(BackupReconciler::owner).build(), ctx),
-        new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, Backup.class).withName("backup-pods")
-            .withLabelSelector(selector).withSecondaryToPrimaryMapper(BackupReconciler::owner).build(), ctx));
-  }
-
-  /** Jobs and pods name their Backup in a label (pods carry no owner reference to it). */
-  static Set<ResourceID> owner(HasMetadata r) {
-    String name = r.getMetadata().getLabels() == null ? null : r.getMetadata().getLabels().get(JobFactory.LABEL_BACKUP);
-    return name == null ? Set.of() : Set.of(new ResourceID(name, r.getMetadata().getNamespace()));
+    return JobEventSources.of(ctx, Backup.class, "backup", null, JobFactory.LABEL_BACKUP);
   }
 
   static Job jobOf(Context<Backup> ctx, String purpose, int attempt) {

@@ -6,6 +6,7 @@ import io.coffer.api.Restore;
 import io.coffer.api.RestoreSpec;
 import io.coffer.api.RestoreStatus;
 import io.coffer.controller.EventRecorder;
+import io.coffer.controller.JobEventSources;
 import io.coffer.controller.PodLogs;
 import io.coffer.controller.TargetLocks;
 import io.coffer.job.JobFactory;
@@ -15,25 +16,20 @@ import io.coffer.status.Conditions;
 import io.coffer.status.LogTail;
 import io.coffer.status.Reason;
 import io.coffer.status.RestoreStatusMapper;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Restore: one-shot. Checks what only the operator can see (the Backup exists and succeeded, the
@@ -58,17 +54,7 @@ public class RestoreReconciler implements Reconciler<Restore> {
 
   @Override
   public List<EventSource<?, Restore>> prepareEventSources(EventSourceContext<Restore> ctx) {
-    String selector = JobFactory.LABEL_MANAGED_BY + "=" + JobFactory.MANAGER + "," + JobFactory.LABEL_PURPOSE + "=restore";
-    return List.of(
-        new InformerEventSource<>(InformerEventSourceConfiguration.from(Job.class, Restore.class).withName("restore-jobs")
-            .withLabelSelector(selector).withSecondaryToPrimaryMapper(RestoreReconciler::owner).build(), ctx),
-        new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, Restore.class).withName("restore-pods")
-            .withLabelSelector(selector).withSecondaryToPrimaryMapper(RestoreReconciler::owner).build(), ctx));
-  }
-
-  static Set<ResourceID> owner(HasMetadata r) {
-    String name = r.getMetadata().getLabels() == null ? null : r.getMetadata().getLabels().get(JobFactory.LABEL_RESTORE);
-    return name == null ? Set.of() : Set.of(new ResourceID(name, r.getMetadata().getNamespace()));
+    return JobEventSources.of(ctx, Restore.class, "restore", "restore", JobFactory.LABEL_RESTORE);
   }
 
   @Override

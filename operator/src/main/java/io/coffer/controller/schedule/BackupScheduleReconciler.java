@@ -6,12 +6,12 @@ import io.coffer.api.BackupScheduleSpec;
 import io.coffer.api.BackupScheduleStatus;
 import io.coffer.api.Phase;
 import io.coffer.controller.EventRecorder;
+import io.coffer.controller.JobEventSources;
 import io.coffer.schedule.Cron;
 import io.coffer.schedule.Retention;
 import io.coffer.status.BackupStatusMapper;
 import io.coffer.status.Conditions;
 import io.coffer.status.Reason;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -20,7 +20,6 @@ import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
@@ -32,7 +31,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * BackupSchedule: creates the due Backup (at most one catch-up after downtime, honouring suspend, the
@@ -56,12 +54,7 @@ public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
   @Override
   public List<EventSource<?, BackupSchedule>> prepareEventSources(EventSourceContext<BackupSchedule> ctx) {
     return List.of(new InformerEventSource<>(InformerEventSourceConfiguration.from(Backup.class, BackupSchedule.class)
-        .withName("scheduled-backups").withLabelSelector(LABEL_SCHEDULE).withSecondaryToPrimaryMapper(BackupScheduleReconciler::owner).build(), ctx));
-  }
-
-  static Set<ResourceID> owner(HasMetadata r) {
-    String name = r.getMetadata().getLabels() == null ? null : r.getMetadata().getLabels().get(LABEL_SCHEDULE);
-    return name == null ? Set.of() : Set.of(new ResourceID(name, r.getMetadata().getNamespace()));
+        .withName("scheduled-backups").withLabelSelector(LABEL_SCHEDULE).withSecondaryToPrimaryMapper(JobEventSources.<Backup>byLabel(LABEL_SCHEDULE)).build(), ctx));
   }
 
   /** A structured frequency as cron. */

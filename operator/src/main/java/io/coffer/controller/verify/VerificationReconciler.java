@@ -5,28 +5,24 @@ import io.coffer.api.BackupSpec;
 import io.coffer.api.BackupStatus;
 import io.coffer.api.Phase;
 import io.coffer.controller.EventRecorder;
+import io.coffer.controller.JobEventSources;
 import io.coffer.job.JobFactory;
 import io.coffer.job.JobObserver;
 import io.coffer.status.BackupStatusMapper;
 import io.coffer.status.Reason;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Verification on demand: setting annotation {@code coffer.io/verify-requested} on a succeeded Backup to a new
@@ -49,17 +45,7 @@ public class VerificationReconciler implements Reconciler<Backup> {
 
   @Override
   public List<EventSource<?, Backup>> prepareEventSources(EventSourceContext<Backup> ctx) {
-    String selector = JobFactory.LABEL_MANAGED_BY + "=" + JobFactory.MANAGER + "," + JobFactory.LABEL_PURPOSE + "=verify";
-    return List.of(
-        new InformerEventSource<>(InformerEventSourceConfiguration.from(Job.class, Backup.class).withName("verify-jobs")
-            .withLabelSelector(selector).withSecondaryToPrimaryMapper(VerificationReconciler::owner).build(), ctx),
-        new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, Backup.class).withName("verify-pods")
-            .withLabelSelector(selector).withSecondaryToPrimaryMapper(VerificationReconciler::owner).build(), ctx));
-  }
-
-  static Set<ResourceID> owner(HasMetadata r) {
-    String name = r.getMetadata().getLabels() == null ? null : r.getMetadata().getLabels().get(JobFactory.LABEL_BACKUP);
-    return name == null ? Set.of() : Set.of(new ResourceID(name, r.getMetadata().getNamespace()));
+    return JobEventSources.of(ctx, Backup.class, "verify", "verify", JobFactory.LABEL_BACKUP);
   }
 
   @Override
