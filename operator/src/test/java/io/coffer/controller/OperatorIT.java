@@ -298,8 +298,10 @@ class OperatorIT {
       assertThat(c.getDatabase("erp_copy").getCollection("employees").countDocuments()).isEqualTo(2000);
       assertThat(Files.readString(restoredUploads.resolve("contract.txt"))).isEqualTo("signed");
       // one-shot: touching the finished Restore (as a re-sync would) starts nothing new
-      done.getMetadata().setLabels(Map.of("resynced", "yes"));
-      client.resource(done).update();
+      client.resources(Restore.class).inNamespace(NS).withName("copy").edit(x -> {
+        x.getMetadata().setLabels(Map.of("resynced", "yes"));
+        return x;
+      });
       Thread.sleep(1500);
       assertThat(client.batch().v1().jobs().inNamespace(NS).withLabel(JobFactory.LABEL_RESTORE, "copy").list().getItems()).hasSize(1);
       assertThat(client.resources(Restore.class).inNamespace(NS).withName("copy").get().getStatus().phase).isEqualTo(Phase.Succeeded);
@@ -377,9 +379,10 @@ class OperatorIT {
     await(catchUp, b -> b.getStatus() != null && b.getStatus().phase == Phase.Succeeded);
 
     // suspended: no new run
-    BackupSchedule current = client.resources(BackupSchedule.class).inNamespace(NS).withName("nightly").get();
-    current.getSpec().suspend = true;
-    client.resource(current).update();
+    client.resources(BackupSchedule.class).inNamespace(NS).withName("nightly").edit(x -> {
+      x.getSpec().suspend = true;
+      return x;
+    });
     awaitCondition("suspended", () -> status("nightly").conditions.stream().anyMatch(c -> "suspended".equals(c.getMessage())));
     clock.setTo(next.plusDays(8).plusMinutes(5).toInstant());
     Thread.sleep(1500);
