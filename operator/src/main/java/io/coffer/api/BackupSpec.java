@@ -149,6 +149,9 @@ public class BackupSpec {
     @Required
     @JsonPropertyDescription("Secret with keys AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.")
     public String credentialsSecret;
+
+    @JsonPropertyDescription("Secret key with PEM CA certificates, for an https endpoint with a private CA.")
+    public KeyRef caSecret;
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)

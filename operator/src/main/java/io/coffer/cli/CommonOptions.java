@@ -30,6 +30,10 @@ public final class CommonOptions {
   @Option(names = "--s3-region", paramLabel = "REGION", description = "S3 region (default: env AWS_REGION, else the store's default).")
   String s3Region;
 
+  @Option(names = "--s3-ca-file", paramLabel = "FILE",
+      description = "PEM CA certificates to trust for an https S3 endpoint with a private CA (default: env COFFER_S3_CA_FILE).")
+  Path s3CaFile;
+
   @Option(names = "--output", paramLabel = "FORMAT", defaultValue = "human",
       description = "human (default) or json: the result on standard output.")
   String output;
@@ -46,7 +50,7 @@ public final class CommonOptions {
   boolean quiet;
 
   Storage openStorage() {
-    return StorageLocations.open(storage, s3Endpoint, s3Region, System.getenv());
+    return StorageLocations.open(storage, s3Endpoint, s3Region, s3CaFile, System.getenv());
   }
 
   boolean json() {

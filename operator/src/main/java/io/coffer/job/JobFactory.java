@@ -231,6 +231,10 @@ public final class JobFactory {
       args.addAll(List.of("--storage", "s3://" + st.s3.bucket + prefix));
       if (st.s3.endpoint != null) args.addAll(List.of("--s3-endpoint", st.s3.endpoint));
       if (st.s3.region != null) args.addAll(List.of("--s3-region", st.s3.region));
+      if (st.s3.caSecret != null) {
+        secretFile("s3-ca", st.s3.caSecret, volumes, mounts);
+        args.addAll(List.of("--s3-ca-file", SECRETS_ROOT + "s3-ca/value"));
+      }
       env.add(secretEnv("AWS_ACCESS_KEY_ID", new KeyRef(st.s3.credentialsSecret, "AWS_ACCESS_KEY_ID")));
       env.add(secretEnv("AWS_SECRET_ACCESS_KEY", new KeyRef(st.s3.credentialsSecret, "AWS_SECRET_ACCESS_KEY")));
     } else {

@@ -35,6 +35,12 @@ public final class S3Storage implements Storage {
   private final String prefix;
 
   public S3Storage(String endpoint, String region, String accessKey, String secretKey, String bucket, String prefix) {
+    this(endpoint, region, accessKey, secretKey, bucket, prefix, null);
+  }
+
+  /** {@code caFile}: PEM certificates to trust for a TLS endpoint with a private CA (null: the JVM's trust store). */
+  public S3Storage(String endpoint, String region, String accessKey, String secretKey, String bucket, String prefix,
+      java.nio.file.Path caFile) {
     this.endpoint = endpoint;
     this.bucket = bucket;
     this.prefix = prefix == null || prefix.isEmpty() ? "" : (prefix.endsWith("/") ? prefix : prefix + "/");
@@ -45,10 +51,35 @@ public final class S3Storage implements Storage {
         b.region(region);
         ab.region(region);
       }
+      if (caFile != null) {
+        okhttp3.OkHttpClient http = trusting(caFile);
+        b.httpClient(http);
+        ab.httpClient(http);
+      }
       this.client = b.build();
       this.asyncClient = ab.build();
     } catch (IllegalArgumentException e) {
       throw new StorageException("bad S3 endpoint " + endpoint + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** An HTTP client that trusts exactly the certificates in a PEM file. */
+  static okhttp3.OkHttpClient trusting(java.nio.file.Path caFile) {
+    try (var in = java.nio.file.Files.newInputStream(caFile)) {
+      var certs = java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in);
+      if (certs.isEmpty()) throw new StorageException("the S3 CA file " + caFile + " holds no PEM certificate", null);
+      java.security.KeyStore ks = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+      ks.load(null, null);
+      int i = 0;
+      for (var c : certs) ks.setCertificateEntry("ca-" + i++, c);
+      var tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(ks);
+      var tm = (javax.net.ssl.X509TrustManager) tmf.getTrustManagers()[0];
+      var ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+      ssl.init(null, new javax.net.ssl.TrustManager[] {tm}, null);
+      return new okhttp3.OkHttpClient.Builder().sslSocketFactory(ssl.getSocketFactory(), tm).build();
+    } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+      throw new StorageException("cannot use the S3 CA file " + caFile + ": " + e.getMessage() + "; give PEM certificates", e);
     }
   }
 

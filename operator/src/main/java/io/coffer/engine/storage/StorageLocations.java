@@ -11,6 +11,11 @@ public final class StorageLocations {
   private StorageLocations() {}
 
   public static Storage open(String location, String s3Endpoint, String region, Map<String, String> env) {
+    return open(location, s3Endpoint, region, null, env);
+  }
+
+  /** {@code caFile}: PEM CA certificates for a TLS S3 endpoint (default: env COFFER_S3_CA_FILE, else the JVM's trust). */
+  public static Storage open(String location, String s3Endpoint, String region, Path caFile, Map<String, String> env) {
     if (location == null || location.isBlank()) {
       throw CofferException.usage("no storage location: give --storage s3://bucket/prefix or --storage file:///path");
     }
@@ -29,7 +34,8 @@ public final class StorageLocations {
       if (ak == null || ak.isBlank() || sk == null || sk.isBlank()) {
         throw CofferException.usage("S3 storage needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
       }
-      return new S3Storage(endpoint, reg, ak, sk, bucket, prefix.replaceAll("/+$", ""));
+      Path ca = caFile != null ? caFile : env.get("COFFER_S3_CA_FILE") == null ? null : Path.of(env.get("COFFER_S3_CA_FILE"));
+      return new S3Storage(endpoint, reg, ak, sk, bucket, prefix.replaceAll("/+$", ""), ca);
     }
     if (location.startsWith("file://")) {
       String path = location.substring("file://".length());

@@ -81,6 +81,44 @@ class StorageIT {
   }
 
   @Test
+  void givenAnHttpsEndpointWithAPrivateCa_thenItIsRefusedWithoutTheCaFile_andWorksWithIt() throws Exception {
+    // a self-signed certificate for 127.0.0.1, made with the JDK's keytool
+    Path ks = tmp.resolve("s3.p12");
+    String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+    Process gen = new ProcessBuilder(keytool, "-genkeypair", "-alias", "s3", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=127.0.0.1",
+        "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-keystore", ks.toString(), "-storepass", "changeit",
+        "-keypass", "changeit").redirectErrorStream(true).start();
+    assertThat(gen.waitFor()).isZero();
+    Path ca = tmp.resolve("ca.pem");
+    Process exp = new ProcessBuilder(keytool, "-exportcert", "-rfc", "-alias", "s3", "-keystore", ks.toString(), "-storepass", "changeit",
+        "-file", ca.toString()).redirectErrorStream(true).start();
+    assertThat(exp.waitFor()).isZero();
+    S3Proxy tls = S3Proxy.builder().blobStore(org.gaul.s3proxy.BlobStores.create("transient", new java.util.Properties()))
+        .awsAuthentication(org.gaul.s3proxy.auth.AuthenticationType.AWS_V2_OR_V4, EmbeddedServers.ACCESS_KEY, EmbeddedServers.SECRET_KEY)
+        .secureEndpoint(java.net.URI.create("https://127.0.0.1:0")).keyStore(ks.toString(), "changeit").build();
+    tls.start();
+    try {
+      long deadline = System.currentTimeMillis() + 10_000;
+      while (!"STARTED".equals(tls.getState()) && System.currentTimeMillis() < deadline) Thread.sleep(20);
+      String endpoint = "https://127.0.0.1:" + tls.getSecurePort();
+      S3Storage untrusted = new S3Storage(endpoint, null, EmbeddedServers.ACCESS_KEY, EmbeddedServers.SECRET_KEY, "secure", "p");
+      assertThatThrownBy(untrusted::listFolders).isInstanceOf(StorageException.class);
+      S3Storage trusted = new S3Storage(endpoint, null, EmbeddedServers.ACCESS_KEY, EmbeddedServers.SECRET_KEY, "secure", "p", ca);
+      io.minio.MinioClient.builder().endpoint(endpoint).credentials(EmbeddedServers.ACCESS_KEY, EmbeddedServers.SECRET_KEY)
+          .httpClient(S3Storage.trusting(ca)).build().makeBucket(io.minio.MakeBucketArgs.builder().bucket("secure").build());
+      Storage.AtomicOutput out = trusted.create("b1/backup.json");
+      out.write("{}".getBytes(StandardCharsets.UTF_8));
+      out.close();
+      assertThat(trusted.listFolders()).containsExactly("b1");
+      Files.writeString(tmp.resolve("bad.pem"), "not a certificate");
+      assertThatThrownBy(() -> new S3Storage(endpoint, null, "a", "b", "secure", "", tmp.resolve("bad.pem")))
+          .isInstanceOf(StorageException.class).hasMessageContaining("give PEM certificates");
+    } finally {
+      tls.stop();
+    }
+  }
+
+  @Test
   void givenMissingThings_thenErrorsSayWhatIsWrong() throws Exception {
     S3Storage noBucket = EmbeddedServers.s3Storage(s3, "no-such-bucket", "");
     assertThatThrownBy(noBucket::listFolders).isInstanceOf(StorageException.class).hasMessageContaining("bucket no-such-bucket does not exist");

@@ -1,0 +1,54 @@
+package io.coffer.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.coffer.api.Backup;
+import io.coffer.api.BackupSpec;
+import io.coffer.api.KeyRef;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class JobFactoryTest {
+  static Backup backup(String name) {
+    Backup b = new Backup();
+    b.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("ns").withUid("1234abcd-5678").build());
+    BackupSpec s = new BackupSpec();
+    s.type = BackupSpec.Type.Database;
+    s.source.mongodb = new BackupSpec.MongoSource();
+    s.source.mongodb.uriSecret = new KeyRef("mongo", "uri");
+    s.storage.s3 = new BackupSpec.S3();
+    s.storage.s3.endpoint = "https://s3.internal:9000";
+    s.storage.s3.bucket = "backups";
+    s.storage.s3.prefix = "/team/prod/";
+    s.storage.s3.credentialsSecret = "s3";
+    s.storage.s3.caSecret = new KeyRef("internal-ca", "ca.crt");
+    b.setSpec(s);
+    return b;
+  }
+
+  @Test
+  void givenAPrivateCaEndpoint_thenTheCaIsMountedAndNamedOnTheCommandLine_andEveryJobOfTheBackupGetsIt() {
+    Backup b = backup("nightly");
+    JobFactory.Settings s = new JobFactory.Settings("coffer:1", "IfNotPresent");
+    for (Job job : List.of(JobFactory.backupJob(b, 1, s), JobFactory.deleteJob(b, 1, s), JobFactory.verifyJob(b, 1, false, s))) {
+      var pod = job.getSpec().getTemplate().getSpec();
+      List<String> args = pod.getContainers().get(0).getArgs();
+      assertThat(args).containsSequence("--storage", "s3://backups/team/prod").containsSequence("--s3-ca-file", "/etc/coffer/s3-ca/value");
+      assertThat(pod.getVolumes().stream().filter(v -> v.getSecret() != null).toList()).anySatisfy(v -> {
+        assertThat(v.getSecret().getSecretName()).isEqualTo("internal-ca");
+        assertThat(v.getSecret().getItems().get(0).getKey()).isEqualTo("ca.crt");
+      });
+      assertThat(job.getMetadata().getAnnotations()).containsEntry(JobFactory.ANNOTATION_BACKUP_ID, "nightly-1234abcd");
+    }
+  }
+
+  @Test
+  void givenALongName_thenJobNamesStayWithin63CharactersAndDeterministic() {
+    Backup b = backup("a".repeat(60));
+    String n1 = JobFactory.jobName(b, "backup", 12);
+    assertThat(n1).hasSizeLessThanOrEqualTo(63).endsWith("-backup-12").isEqualTo(JobFactory.jobName(b, "backup", 12));
+    assertThat(JobFactory.jobName(backup("nightly"), "backup", 1)).isEqualTo("nightly-backup-1");
+  }
+}
