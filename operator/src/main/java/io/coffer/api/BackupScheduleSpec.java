@@ -48,6 +48,10 @@ public class BackupScheduleSpec {
   @JsonPropertyDescription("Verify each Backup once it succeeded (checksum; deep when the template's verification asks for it).")
   public Boolean verifyAfterEachBackup;
 
+  @JsonPropertyDescription("Also verify the newest succeeded Backup on this cron (same syntax as schedule, in timeZone), e.g. '0 12 * * SUN'.")
+  @Pattern("^(@(hourly|daily|midnight|weekly|monthly|yearly|annually)|(\\S+\\s+){4}\\S+)$")
+  public String verificationSchedule;
+
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @ValidationRule(value = "self.every != 'Weekly' || has(self.dayOfWeek)", message = "a Weekly frequency needs dayOfWeek")
   @ValidationRule(value = "self.every != 'Monthly' || has(self.dayOfMonth)", message = "a Monthly frequency needs dayOfMonth")

@@ -18,4 +18,5 @@ public class BackupScheduleStatus {
   public Integer retained;
   public Long totalStoredBytes;
   public String totalSize;
+  public String lastVerificationTime;
 }

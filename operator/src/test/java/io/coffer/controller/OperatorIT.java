@@ -388,6 +388,16 @@ class OperatorIT {
     Thread.sleep(1500);
     String suspendedRun = "nightly-" + next.plusDays(8).format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmm"));
     assertThat(client.resources(Backup.class).inNamespace(NS).withName(suspendedRun).get()).isNull();
+
+    // verification on its own cron: the newest succeeded Backup is verified at each firing
+    client.resources(BackupSchedule.class).inNamespace(NS).withName("nightly").edit(x -> {
+      x.getSpec().verificationSchedule = "0 12 * * *";
+      return x;
+    });
+    Backup reverified = await(catchUp, b -> b.getStatus().verification != null && b.getStatus().verification.requested.startsWith("scheduled-")
+        && "Verified".equals(b.getStatus().verification.result));
+    assertThat(reverified.getStatus().verification.count).isGreaterThanOrEqualTo(2);
+    assertThat(status("nightly").lastVerificationTime).isNotNull();
   }
 
   static io.coffer.api.BackupScheduleStatus status(String name) {

@@ -81,6 +81,7 @@ public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
     Retention.Policy policy;
     try {
       cron = Cron.parse(cronOf(spec));
+      if (spec.verificationSchedule != null) Cron.parse(spec.verificationSchedule);
       zone = ZoneId.of(spec.timeZone == null ? "UTC" : spec.timeZone);
       var r = spec.retention;
       policy = r == null ? new Retention.Policy(null, null, null, null, null, 3) : new Retention.Policy(Retention.parseAge(r.maxAge),
@@ -97,6 +98,7 @@ public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
     if (!Boolean.TRUE.equals(spec.suspend)) runIfDue(schedule, s, cron, zone, now, backups, ctx);
     prune(schedule, backups, policy, zone, ctx);
     if (Boolean.TRUE.equals(spec.verifyAfterEachBackup)) requestVerification(backups, ctx);
+    if (spec.verificationSchedule != null) verifyOnSchedule(schedule, s, Cron.parse(spec.verificationSchedule), zone, now, backups, ctx);
     report(s, backups, cron, zone, now);
     Conditions.set(s.conditions, Conditions.READY, true, Reason.Running, Boolean.TRUE.equals(spec.suspend) ? "suspended"
         : "next run at " + s.nextScheduleTime, s.observedGeneration, clock);
@@ -144,22 +146,38 @@ public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
     }
   }
 
+  /** On each firing of the verification cron, asks for a verification of the newest succeeded Backup. */
+  private void verifyOnSchedule(BackupSchedule schedule, BackupScheduleStatus s, Cron cron, ZoneId zone, ZonedDateTime now,
+      List<Backup> backups, Context<BackupSchedule> ctx) {
+    String sinceText = s.lastVerificationTime != null ? s.lastVerificationTime : schedule.getMetadata().getCreationTimestamp();
+    ZonedDateTime since = sinceText == null ? now.minusMinutes(1) : ZonedDateTime.parse(sinceText).withZoneSameInstant(zone);
+    ZonedDateTime due = cron.latestBetween(since, now, zone);
+    if (due == null) return;
+    s.lastVerificationTime = due.toOffsetDateTime().toString();
+    backups.stream().filter(b -> state(b) == Retention.State.SUCCEEDED).max(Comparator.comparing(this::time))
+        .ifPresent(b -> annotate(b, "scheduled-" + due.toOffsetDateTime(), ctx));
+  }
+
+  private static void annotate(Backup b, String value, Context<BackupSchedule> ctx) {
+    try {
+      ctx.getClient().resources(Backup.class).inNamespace(b.getMetadata().getNamespace()).withName(b.getMetadata().getName())
+          .edit(x -> {
+            if (x.getMetadata().getAnnotations() == null) x.getMetadata().setAnnotations(new java.util.HashMap<>());
+            x.getMetadata().getAnnotations().put(io.coffer.controller.verify.VerificationReconciler.ANNOTATION, value);
+            return x;
+          });
+    } catch (KubernetesClientException e) {
+      // asked again at the next look
+    }
+  }
+
   /** Asks the verification controller to check each succeeded Backup once (annotation coffer.io/verify-requested). */
   private static void requestVerification(List<Backup> backups, Context<BackupSchedule> ctx) {
     for (Backup b : backups) {
       boolean asked = b.getMetadata().getAnnotations() != null
           && b.getMetadata().getAnnotations().containsKey(io.coffer.controller.verify.VerificationReconciler.ANNOTATION);
       if (state(b) != Retention.State.SUCCEEDED || asked) continue;
-      try {
-        ctx.getClient().resources(Backup.class).inNamespace(b.getMetadata().getNamespace()).withName(b.getMetadata().getName())
-            .edit(x -> {
-              if (x.getMetadata().getAnnotations() == null) x.getMetadata().setAnnotations(new java.util.HashMap<>());
-              x.getMetadata().getAnnotations().put(io.coffer.controller.verify.VerificationReconciler.ANNOTATION, "after-backup");
-              return x;
-            });
-      } catch (KubernetesClientException e) {
-        // asked again at the next look
-      }
+      annotate(b, "after-backup", ctx);
     }
   }
 
