@@ -351,7 +351,7 @@ class OperatorIT {
 
     for (int day = 0; day < 3; day++) {
       // the schedule must have seen the previous Backup finish, or concurrencyPolicy Forbid rightly skips this run
-      awaitCondition("no active backup", () -> status("nightly").active == null || status("nightly").active.isEmpty());
+      awaitCondition("no active backup", () -> noActive("nightly"));
       clock.setTo(next.plusDays(day).plusMinutes(5).toInstant());
       int expected = Math.min(day + 1, 3);
       String name = "nightly-" + next.plusDays(day).format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmm"));
@@ -369,7 +369,7 @@ class OperatorIT {
     assertThat(status("nightly").totalStoredBytes).isPositive();
 
     // five nights of downtime: one catch-up run, for the latest missed time
-    awaitCondition("no active backup", () -> status("nightly").active == null || status("nightly").active.isEmpty());
+    awaitCondition("no active backup", () -> noActive("nightly"));
     clock.setTo(next.plusDays(7).plusHours(3).toInstant());
     String catchUp = "nightly-" + next.plusDays(7).format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmm"));
     awaitCondition(catchUp, () -> client.resources(Backup.class).inNamespace(NS).withName(catchUp).get() != null);
@@ -398,6 +398,11 @@ class OperatorIT {
         && "Verified".equals(b.getStatus().verification.result));
     assertThat(reverified.getStatus().verification.count).isGreaterThanOrEqualTo(2);
     assertThat(status("nightly").lastVerificationTime).isNotNull();
+  }
+
+  static boolean noActive(String schedule) {
+    var st = status(schedule);
+    return st != null && (st.active == null || st.active.isEmpty());
   }
 
   static io.coffer.api.BackupScheduleStatus status(String name) {

@@ -47,6 +47,12 @@ public final class LocalKubelet implements AutoCloseable {
   private final Set<String> seen = ConcurrentHashMap.newKeySet();
   private final ExecutorService runner = Executors.newFixedThreadPool(2);
   private final Watch watch;
+  /** A watch can miss events when its connection is replaced; a periodic look picks up any Job not yet run. */
+  private final java.util.concurrent.ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "local-kubelet-sweep");
+    t.setDaemon(true);
+    return t;
+  });
   private final List<String> ran = new ArrayList<>();
   private volatile java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(0);
 
@@ -76,6 +82,17 @@ public final class LocalKubelet implements AutoCloseable {
       @Override
       public void onClose(WatcherException cause) {}
     });
+    sweeper.scheduleWithFixedDelay(() -> {
+      try {
+        for (Job job : client.batch().v1().jobs().inAnyNamespace().list().getItems()) {
+          if (job.getStatus() == null || job.getStatus().getConditions() == null || job.getStatus().getConditions().isEmpty()) {
+            if (seen.add(job.getMetadata().getNamespace() + "/" + job.getMetadata().getName())) runner.submit(() -> run(job));
+          }
+        }
+      } catch (RuntimeException e) {
+        // the next sweep tries again
+      }
+    }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
   }
 
   /** Backs a PersistentVolumeClaim with a local folder. */
@@ -219,6 +236,7 @@ public final class LocalKubelet implements AutoCloseable {
 
   @Override
   public void close() {
+    sweeper.shutdownNow();
     watch.close();
     runner.shutdownNow();
   }
