@@ -26,16 +26,21 @@ public final class BackupStatusMapper {
     return message.length() > 1000 ? message.substring(0, 1000) + "..." : message;
   }
 
+  /** The engine's result JSON when its status is one of {@code statuses}, else null (no result, not JSON, a failure). */
+  static JsonNode result(String message, String... statuses) {
+    if (message == null) return null;
+    try {
+      JsonNode n = JSON.readTree(message);
+      return n != null && java.util.List.of(statuses).contains(n.path("status").asText()) ? n : null;
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
   /** Fills the result fields from a success result; false when the message is not a success result. */
   public static boolean applySuccess(BackupStatus s, String message) {
-    if (message == null) return false;
-    JsonNode n;
-    try {
-      n = JSON.readTree(message);
-    } catch (Exception e) {
-      return false;
-    }
-    if (n == null || !"Succeeded".equals(n.path("status").asText())) return false;
+    JsonNode n = result(message, "Succeeded");
+    if (n == null) return false;
     s.storedBytes = n.path("storedSize").asLong();
     s.rawBytes = n.path("rawSize").asLong();
     s.size = human(s.storedBytes);

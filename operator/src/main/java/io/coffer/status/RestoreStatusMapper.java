@@ -1,27 +1,17 @@
 package io.coffer.status;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.coffer.api.RestoreStatus;
 import java.util.ArrayList;
 
 /** Turns the engine's restore result (termination message) into Restore status. Pure. */
 public final class RestoreStatusMapper {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private RestoreStatusMapper() {}
 
   /** Applies a "Succeeded" or "Planned" result; false when the message is no such result. */
   public static boolean apply(RestoreStatus s, String message) {
-    if (message == null) return false;
-    JsonNode n;
-    try {
-      n = JSON.readTree(message);
-    } catch (Exception e) {
-      return false;
-    }
-    String status = n == null ? "" : n.path("status").asText();
-    if (!status.equals("Succeeded") && !status.equals("Planned")) return false;
+    JsonNode n = BackupStatusMapper.result(message, "Succeeded", "Planned");
+    if (n == null) return false;
     s.collections = n.path("collections").asInt();
     s.documents = n.path("documents").asLong();
     s.files = n.path("files").asLong();
