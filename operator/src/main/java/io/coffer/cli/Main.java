@@ -13,11 +13,7 @@ import picocli.CommandLine.Command;
     subcommands = {BackupCommand.class, RestoreCommand.class, VerifyCommand.class, InspectCommand.class,
         ListCommand.class, DownloadCommand.class, LogsCommand.class, DeleteCommand.class, KeygenCommand.class, OperatorCommand.class,
         CommandLine.HelpCommand.class},
-    footerHeading = "%nExit codes:%n",
-    footer = {"  0  success", "  1  unexpected internal error", "  2  bad command line or input",
-        "  3  MongoDB or the file system unreachable, refusing access, or failing",
-        "  4  storage unreachable, refusing access, or failing", "  5  archive damaged, truncated or not matching its checksums",
-        "  6  missing or wrong key or passphrase", "  7  no such backup, or the backup is incomplete"})
+    footerHeading = "%nExit codes:%n")
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
@@ -31,6 +27,9 @@ public final class Main implements Runnable {
 
   static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main());
+    // one source for the exit codes: the ExitCode enum
+    cl.getCommandSpec().usageMessage().footer(java.util.Arrays.stream(ExitCode.values())
+        .map(c -> String.format("  %d  %s", c.code(), c.meaning())).toArray(String[]::new));
     cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
       PrintWriter err = cmd.getErr();
       ExitCode code = ExitCode.INTERNAL;

@@ -39,18 +39,6 @@ public final class Progress {
     files.addAndGet(n);
   }
 
-  public long bytes() {
-    return bytes.get();
-  }
-
-  public long documents() {
-    return documents.get();
-  }
-
-  public long files() {
-    return files.get();
-  }
-
   public double elapsedSeconds() {
     return (System.nanoTime() - startNanos) / 1e9;
   }

@@ -27,7 +27,7 @@ public final class BackupStatusMapper {
   }
 
   /** The engine's result JSON when its status is one of {@code statuses}, else null (no result, not JSON, a failure). */
-  static JsonNode result(String message, String... statuses) {
+  public static JsonNode result(String message, String... statuses) {
     if (message == null) return null;
     try {
       JsonNode n = JSON.readTree(message);

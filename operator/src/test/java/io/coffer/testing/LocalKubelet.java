@@ -53,7 +53,6 @@ public final class LocalKubelet implements AutoCloseable {
     t.setDaemon(true);
     return t;
   });
-  private final List<String> ran = new ArrayList<>();
   private volatile java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(0);
 
   /** Pods of new Jobs wait (created, not started) until {@link #release()}: time for a test to restart the operator. */
@@ -107,15 +106,8 @@ public final class LocalKubelet implements AutoCloseable {
     return this;
   }
 
-  public synchronized List<String> jobsRun() {
-    return List.copyOf(ran);
-  }
-
   private void run(Job job) {
     String ns = job.getMetadata().getNamespace();
-    synchronized (this) {
-      ran.add(job.getMetadata().getName());
-    }
     try {
       Container c = job.getSpec().getTemplate().getSpec().getContainers().get(0);
       Map<String, String> labels = new HashMap<>(job.getSpec().getTemplate().getMetadata().getLabels());
@@ -239,9 +231,5 @@ public final class LocalKubelet implements AutoCloseable {
     sweeper.shutdownNow();
     watch.close();
     runner.shutdownNow();
-  }
-
-  public static String read(Path p) throws IOException {
-    return Files.readString(p);
   }
 }

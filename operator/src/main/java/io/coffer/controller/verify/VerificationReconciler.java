@@ -88,7 +88,8 @@ public class VerificationReconciler implements Reconciler<Backup> {
     JobObserver.Outcome o = JobObserver.observe(job, ctx.getSecondaryResources(Pod.class));
     if (o.state() == JobObserver.State.SUCCEEDED) {
       v.result = "Verified";
-      v.message = message(o.message());
+      var result = BackupStatusMapper.result(o.message(), "Verified");
+      v.message = result == null ? "verified" : result.path("message").asText("verified");
       v.time = now();
       events.normal(ctx.getClient(), backup, Reason.Verified, v.message);
       return UpdateControl.patchStatus(backup);
@@ -101,15 +102,6 @@ public class VerificationReconciler implements Reconciler<Backup> {
       return UpdateControl.patchStatus(backup);
     }
     return UpdateControl.noUpdate();
-  }
-
-  private static String message(String result) {
-    try {
-      var n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(result);
-      return n.path("message").asText("verified");
-    } catch (Exception e) {
-      return "verified";
-    }
   }
 
   private String now() {

@@ -55,12 +55,7 @@ public record Manifest(
       String tree,
       Integer mode,
       Long mtime,
-      String target) {
-
-    public boolean isCollectionData() {
-      return kind == Kind.bson;
-    }
-  }
+      String target) {}
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Skipped(String path, String reason) {}

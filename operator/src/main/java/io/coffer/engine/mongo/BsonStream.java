@@ -2,12 +2,10 @@ package io.coffer.engine.mongo;
 
 import io.coffer.engine.CofferException;
 import io.coffer.engine.ExitCode;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import org.bson.BsonBinaryReader;
 import org.bson.BsonDocument;
-import org.bson.RawBsonDocument;
 import org.bson.codecs.BsonDocumentCodec;
 import org.bson.codecs.DecoderContext;
 
@@ -40,11 +38,6 @@ public final class BsonStream {
     return doc;
   }
 
-  public RawBsonDocument nextRaw() throws IOException {
-    byte[] b = next();
-    return b == null ? null : new RawBsonDocument(b);
-  }
-
   /** Decodes every field of a document, to prove it well-formed (deep verification). */
   public void validate(byte[] doc) {
     try (BsonBinaryReader r = new BsonBinaryReader(java.nio.ByteBuffer.wrap(doc))) {
@@ -62,9 +55,5 @@ public final class BsonStream {
 
   private CofferException damaged(String what) {
     return new CofferException(ExitCode.INTEGRITY, name + " is damaged: " + what + " after document " + index);
-  }
-
-  static void requireEof(InputStream in) throws IOException {
-    if (in.read() >= 0) throw new EOFException("trailing data");
   }
 }
