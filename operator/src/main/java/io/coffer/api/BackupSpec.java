@@ -127,6 +127,12 @@ public class BackupSpec {
 
     @JsonPropertyDescription("A PersistentVolumeClaim.")
     public VolumeStorage volume;
+
+    @JsonPropertyDescription("Cap on the write rate to storage, in MiB/s, so a nightly backup does not saturate a shared link "
+        + "(default: no cap).")
+    @Min(1)
+    @Max(10000)
+    public Integer uploadLimitMiBps;
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)

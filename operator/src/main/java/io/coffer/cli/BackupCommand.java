@@ -89,8 +89,15 @@ final class BackupCommand implements Callable<Integer>, Main.ResultWriting {
   @Option(names = "--level", paramLabel = "N", defaultValue = "1", description = "Deflate level 1 (fastest, default) to 9 (smallest).")
   int level;
 
+  @Option(names = "--limit-upload", paramLabel = "MIB_PER_S", description = "Write to storage at most this many MiB per second (default: no cap).")
+  Integer limitUpload;
+
   @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "15", description = "How long to wait for MongoDB to answer (default 15).")
   int timeout;
+
+  private Storage capped(Storage s) {
+    return limitUpload == null ? s : new io.coffer.engine.storage.ThrottledStorage(s, limitUpload * 1024L * 1024L);
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -127,7 +134,8 @@ final class BackupCommand implements Callable<Integer>, Main.ResultWriting {
     Progress progress = new Progress();
     EngineLog log = common.log();
     BackupResult r;
-    try (Storage storage = common.openStorage(); ProgressReporter rep = common.reporter(progress)) {
+    if (limitUpload != null && limitUpload <= 0) throw CofferException.usage("--limit-upload must be a positive number of MiB/s, not " + limitUpload);
+    try (Storage storage = capped(common.openStorage()); ProgressReporter rep = common.reporter(progress)) {
       r = new BackupEngine(storage, log, progress).run(o);
     }
     common.writeResult(r);

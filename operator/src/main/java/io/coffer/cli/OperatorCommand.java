@@ -43,8 +43,17 @@ final class OperatorCommand implements Callable<Integer> {
       description = "Elect a leader through a Lease in this namespace, so several replicas are safe (default: env POD_NAMESPACE; none: a single replica).")
   String leaseNamespace;
 
+  @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "${env:COFFER_LOG_FORMAT:-text}",
+      description = "text (default) or json: one JSON object per line (ts, level, logger, msg), for log collectors (env COFFER_LOG_FORMAT).")
+  String logFormat;
+
   @Override
   public Integer call() throws Exception {
+    switch (logFormat.toLowerCase(java.util.Locale.ROOT)) {
+      case "json" -> JsonLogLines.install();
+      case "text" -> { }
+      default -> throw io.coffer.engine.CofferException.usage("--log-format must be text or json, not " + logFormat);
+    }
     // before any logger exists: the operator's own log at info, libraries at warn (simplelogger.properties)
     System.setProperty("org.slf4j.simpleLogger.log.io.coffer", "info");
     System.setProperty("org.slf4j.simpleLogger.log.io.javaoperatorsdk", "info");

@@ -112,6 +112,7 @@ public final class JobFactory {
     if (spec.compression != null) {
       args.addAll(List.of("--compression", spec.compression.method.name(), "--level", String.valueOf(spec.compression.level)));
     }
+    if (spec.storage.uploadLimitMiBps != null) args.addAll(List.of("--limit-upload", String.valueOf(spec.storage.uploadLimitMiBps)));
     Map<String, String> labels = labels(LABEL_BACKUP, b, "backup", String.valueOf(attempt));
     return job(b, jobName(b, "backup", attempt), labels, args, env, volumes, mounts, spec.podTemplate, spec.activeDeadlineSeconds, s);
   }

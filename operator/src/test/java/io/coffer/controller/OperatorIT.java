@@ -86,6 +86,12 @@ class OperatorIT {
     kubelet = new LocalKubelet(kube, work).claim("uploads", Files.createDirectories(work.resolve("uploads")))
         .claim("restored-uploads", restoredUploads);
     Files.writeString(work.resolve("uploads/contract.txt"), "signed");
+    // 12 MiB that do not compress: with an upload cap of a few MiB/s a backup of it runs for seconds
+    Path scans = Files.createDirectories(work.resolve("scans"));
+    byte[] noise = new byte[12 << 20];
+    new java.util.Random(7).nextBytes(noise);
+    Files.write(scans.resolve("scan-0001.pdf"), noise);
+    kubelet.claim("scans", scans);
     operator = CofferOperator.create(client, new CofferOperator.Config(new JobFactory.Settings("coffer:test", "IfNotPresent"),
         Set.of(), Duration.ofMillis(200), Duration.ofMillis(300), Duration.ofMillis(300), clock, null));
     operator.start();
@@ -230,6 +236,94 @@ class OperatorIT {
     Backup b = await("restart", x -> x.getStatus().phase == Phase.Succeeded);
     assertThat(b.getStatus().attempts).isEqualTo(1);
     assertThat(client.batch().v1().jobs().inNamespace(NS).withLabel(JobFactory.LABEL_BACKUP, "restart").list().getItems()).hasSize(1);
+  }
+
+  /** A files backup of the 12 MiB scan folder, written at most at {@code mibps} MiB/s: it runs for seconds. */
+  static Backup slowBackup(String name, int mibps) {
+    Backup b = backup(name, "s3");
+    b.getSpec().type = BackupSpec.Type.Files;
+    b.getSpec().source.mongodb = null;
+    b.getSpec().source.files.get(0).name = "scans";
+    b.getSpec().source.files.get(0).claimName = "scans";
+    b.getSpec().storage.uploadLimitMiBps = mibps;
+    b.getSpec().backoffLimit = 0;
+    return b;
+  }
+
+  @Test
+  void givenARunningBackup_whenWatched_thenProgressIsRefreshedLive_andDeletingItStopsTheEngineAndLeavesNothingStored() throws Exception {
+    client.resource(slowBackup("slow", 3)).create();
+    Backup first = await("slow", x -> x.getStatus() != null && x.getStatus().phase == Phase.Running && x.getStatus().progress != null
+        && x.getStatus().progress.bytes != null && x.getStatus().progress.bytes > 0);
+    assertThat(first.getStatus().progress.percent).isGreaterThanOrEqualTo(0.0).isLessThan(100.0);
+    assertThat(first.getStatus().progress.item).isNotBlank();
+    long bytes = first.getStatus().progress.bytes;
+    Backup later = await("slow", x -> x.getStatus().progress.bytes > bytes);
+    assertThat(later.getStatus().phase).isEqualTo(Phase.Running);
+    assertThat(later.getStatus().progress.percent).isLessThan(100.0);
+    assertThat(later.getStatus().progress.updatedAt).isNotEqualTo(first.getStatus().progress.updatedAt);
+    String id = later.getStatus().backupId;
+    String job = later.getStatus().jobName;
+    // deleted while it runs: the Job goes (its container is stopped), then the delete Job clears the storage
+    client.resource(later).delete();
+    awaitCondition("deletion", () -> client.resources(Backup.class).inNamespace(NS).withName("slow").get() == null);
+    assertThat(kubelet.killed()).contains(job);
+    assertThat(EmbeddedServers.s3Storage(s3, "backups", "rayerp").list(id)).isEmpty();
+  }
+
+  @Test
+  void givenASlowScheduledBackup_whenTheNextRunComes_thenReplaceStopsIt_AllowRunsBoth_andAMissedStartingDeadlineSkipsTheRun()
+      throws Exception {
+    java.time.ZoneId utc = java.time.ZoneOffset.UTC;
+    // runs every 10 minutes from t0 (an hour ahead of the test clock, wherever earlier tests left it)
+    java.time.ZonedDateTime t0 = java.time.ZonedDateTime.now(clock).withZoneSameInstant(utc).plusHours(1).withMinute(0).withSecond(0).withNano(0);
+    BackupSchedule schedule = new BackupSchedule();
+    schedule.setMetadata(new ObjectMetaBuilder().withName("scans").withNamespace(NS).build());
+    BackupScheduleSpec spec = new BackupScheduleSpec();
+    spec.schedule = "*/10 * * * *";
+    spec.concurrencyPolicy = BackupScheduleSpec.ConcurrencyPolicy.Replace;
+    spec.startingDeadlineSeconds = 300L;
+    spec.template = slowBackup("unused", 1).getSpec(); // 12 s per run
+    schedule.setSpec(spec);
+    java.util.function.Function<java.time.ZonedDateTime, String> nameAt =
+        t -> "scans-" + t.format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmm"));
+    try {
+      clock.setTo(t0.minusMinutes(1).toInstant());
+      client.resource(schedule).create();
+      awaitCondition("nextScheduleTime", () -> status("scans") != null && status("scans").nextScheduleTime != null);
+      // first run; it is still uploading when the second comes, and Replace stops it
+      clock.setTo(t0.plusMinutes(1).toInstant());
+      Backup a = await(nameAt.apply(t0), x -> x.getStatus() != null && x.getStatus().phase == Phase.Running);
+      clock.setTo(t0.plusMinutes(11).toInstant());
+      await(nameAt.apply(t0.plusMinutes(10)), x -> x.getStatus() != null && x.getStatus().phase == Phase.Running);
+      awaitCondition("replaced", () -> client.resources(Backup.class).inNamespace(NS).withName(nameAt.apply(t0)).get() == null);
+      assertThat(kubelet.killed()).contains(a.getStatus().jobName);
+      // Allow: the third run starts while the second still runs
+      client.resources(BackupSchedule.class).inNamespace(NS).withName("scans").edit(x -> {
+        x.getSpec().concurrencyPolicy = BackupScheduleSpec.ConcurrencyPolicy.Allow;
+        return x;
+      });
+      awaitCondition("policy seen", () -> status("scans").observedGeneration == 2L);
+      clock.setTo(t0.plusMinutes(21).toInstant());
+      awaitCondition("third run", () -> client.resources(Backup.class).inNamespace(NS).withName(nameAt.apply(t0.plusMinutes(20))).get() != null);
+      Backup second = client.resources(Backup.class).inNamespace(NS).withName(nameAt.apply(t0.plusMinutes(10))).get();
+      assertThat(second.getStatus().phase).as("the second run still runs beside the third").isEqualTo(Phase.Running);
+      // the next run is missed by more than startingDeadlineSeconds (300 s): skipped, with a Warning event
+      clock.setTo(t0.plusMinutes(38).toInstant());
+      awaitCondition("missed run seen", () -> client.v1().events().inNamespace(NS).list().getItems().stream()
+          .anyMatch(e -> e.getInvolvedObject().getName().equals("scans") && e.getMessage().contains("missed the run")
+          && e.getMessage().contains(t0.plusMinutes(30).toLocalDateTime().toString().substring(0, 16))));
+      assertThat(client.resources(Backup.class).inNamespace(NS).withName(nameAt.apply(t0.plusMinutes(30))).get()).isNull();
+      // the schedule and its Backups go; so do their stored objects
+      client.resources(BackupSchedule.class).inNamespace(NS).withName("scans").withPropagationPolicy(
+          io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND).delete();
+      for (Backup b : client.resources(Backup.class).inNamespace(NS).withLabel("coffer.io/schedule", "scans").list().getItems()) {
+        client.resource(b).delete(); // the mock has no garbage collector to follow owner references
+      }
+      awaitCondition("cleanup", () -> client.resources(Backup.class).inNamespace(NS).withLabel("coffer.io/schedule", "scans").list().getItems().isEmpty());
+    } finally {
+      clock.setTo(java.time.Instant.now());
+    }
   }
 
   static Restore restore(String name, String backupName, RestoreSpec.Mode mode) {

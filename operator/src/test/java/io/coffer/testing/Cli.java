@@ -17,14 +17,19 @@ public final class Cli {
 
   /** Runs coffer with its standard output and error going, as they come, to one log file; returns the exit code. */
   public static int runLogged(Path dir, Map<String, String> env, Path log, String... args) throws IOException, InterruptedException {
-    ProcessBuilder pb = builder(dir, env, args).redirectErrorStream(true).redirectOutput(log.toFile());
-    Process p = pb.start();
-    p.getOutputStream().close();
+    Process p = startLogged(dir, env, log, args);
     if (!p.waitFor(120, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       throw new AssertionError("coffer timed out: " + List.of(args));
     }
     return p.exitValue();
+  }
+
+  /** Starts coffer with its standard output and error going, as they come, to one log file. */
+  public static Process startLogged(Path dir, Map<String, String> env, Path log, String... args) throws IOException {
+    Process p = builder(dir, env, args).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    p.getOutputStream().close();
+    return p;
   }
 
   private static ProcessBuilder builder(Path dir, Map<String, String> env, String... args) {

@@ -45,6 +45,13 @@ public final class LocalKubelet implements AutoCloseable {
   private final Map<String, Path> claims = new ConcurrentHashMap<>();
   private final Map<String, String> extraEnv = new ConcurrentHashMap<>();
   private final Set<String> seen = ConcurrentHashMap.newKeySet();
+  private final Map<String, Process> running = new ConcurrentHashMap<>();
+  private final Set<String> killed = ConcurrentHashMap.newKeySet();
+
+  /** Names of Jobs whose container was stopped because the Job was deleted while it ran. */
+  public Set<String> killed() {
+    return Set.copyOf(killed);
+  }
   private final ExecutorService runner = Executors.newFixedThreadPool(2);
   private final Watch watch;
   /** A watch can miss events when its connection is replaced; a periodic look picks up any Job not yet run. */
@@ -73,8 +80,16 @@ public final class LocalKubelet implements AutoCloseable {
     this.watch = client.batch().v1().jobs().inAnyNamespace().watch(new Watcher<>() {
       @Override
       public void eventReceived(Action action, Job job) {
-        if (action == Action.ADDED && seen.add(job.getMetadata().getNamespace() + "/" + job.getMetadata().getName())) {
+        String key = job.getMetadata().getNamespace() + "/" + job.getMetadata().getName();
+        if (action == Action.ADDED && seen.add(key)) {
           runner.submit(() -> run(job));
+        } else if (action == Action.DELETED) {
+          // the Job controller deletes a deleted Job's pods: the container gets SIGTERM
+          Process p = running.remove(key);
+          if (p != null) {
+            p.destroy();
+            killed.add(job.getMetadata().getName());
+          }
         }
       }
 
@@ -169,7 +184,12 @@ public final class LocalKubelet implements AutoCloseable {
       Path log = podDir.resolve("log.txt");
       mock.servePodLog(ns, pod.getMetadata().getName(), log);
       setPod(pod, new ContainerStateBuilder().withNewRunning().withStartedAt(Instant.now().toString()).endRunning().build(), "Running");
-      int exit = Cli.runLogged(podDir, env, log, args.toArray(String[]::new));
+      String key = ns + "/" + job.getMetadata().getName();
+      Process process = Cli.startLogged(podDir, env, log, args.toArray(String[]::new));
+      running.put(key, process);
+      if (!process.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) process.destroyForcibly();
+      int exit = process.waitFor();
+      if (running.remove(key) == null) return; // the Job was deleted while it ran: nothing left to write status to
       String message = Files.exists(termination) ? Files.readString(termination) : "";
       setPod(pod, new ContainerStateBuilder().withNewTerminated().withExitCode(exit).withMessage(message)
           .withReason(exit == 0 ? "Completed" : "Error").withFinishedAt(Instant.now().toString()).endTerminated().build(),
