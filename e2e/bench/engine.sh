@@ -4,9 +4,9 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
-mvn -q -B -DskipTests -pl operator -am package
 cp_file="$(mktemp)"
-mvn -q -B -pl operator dependency:build-classpath -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=test >/dev/null
+# one reactor build (testkit, then operator): the file ends up with the operator's test classpath
+mvn -q -B -DskipTests -pl operator -am package dependency:build-classpath -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=test >/dev/null
 cp="operator/target/test-classes:operator/target/classes:$(cat "$cp_file")"
 rm -f "$cp_file"
 mvn -q -B -pl operator test-compile -o >/dev/null 2>&1 || mvn -q -B -pl operator test-compile

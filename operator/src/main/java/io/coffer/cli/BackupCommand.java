@@ -143,7 +143,7 @@ final class BackupCommand implements Callable<Integer>, Main.ResultWriting {
       System.out.println(Json.pretty(r));
     } else {
       System.out.printf("Backup %s succeeded in %.1f s%n", r.id(), r.durationSeconds());
-      System.out.printf("  location   %s/%s/%s%n", r.location(), r.id(), r.archive());
+      System.out.printf("  location   %s%n", io.coffer.engine.BackupStore.locate(r.location(), r.id(), r.archive()));
       System.out.printf("  size       %s stored, %s raw%n", ProgressReporter.human(r.storedSize()), ProgressReporter.human(r.rawSize()));
       System.out.printf("  contents   %d collections, %d documents, %d files%n", r.collections(), r.documents(), r.files());
       if (r.modules() != null) System.out.printf("  modules    %s%n", r.modules());

@@ -38,7 +38,35 @@ public final class Metrics {
       sb.append("coffer_schedule_last_success_timestamp_seconds{namespace=\"").append(s.getMetadata().getNamespace()).append("\",schedule=\"")
           .append(s.getMetadata().getName()).append("\"} ").append(Instant.parse(s.getStatus().lastSuccessfulTime).getEpochSecond()).append('\n');
     }
+    sb.append("# HELP coffer_schedule_period_seconds Time between a schedule's next two runs (alert when no backup succeeded for longer).\n")
+        .append("# TYPE coffer_schedule_period_seconds gauge\n");
+    for (BackupSchedule s : schedules) {
+      Long period = period(s);
+      if (period == null) continue;
+      sb.append("coffer_schedule_period_seconds{namespace=\"").append(s.getMetadata().getNamespace()).append("\",schedule=\"")
+          .append(s.getMetadata().getName()).append("\"} ").append(period).append('\n');
+    }
+    Map<String, Integer> verifications = new TreeMap<>();
+    for (Backup b : backups) {
+      if (b.getStatus() == null || b.getStatus().verification == null || b.getStatus().verification.result == null) continue;
+      verifications.merge("namespace=\"" + b.getMetadata().getNamespace() + "\",result=\"" + b.getStatus().verification.result + "\"", 1, Integer::sum);
+    }
+    sb.append("# HELP coffer_backup_verifications Backups by namespace and the result of their last verification.\n")
+        .append("# TYPE coffer_backup_verifications gauge\n");
+    verifications.forEach((k, v) -> sb.append("coffer_backup_verifications{").append(k).append("} ").append(v).append('\n'));
     return sb.toString();
+  }
+
+  private static Long period(BackupSchedule s) {
+    try {
+      java.time.ZoneId zone = java.time.ZoneId.of(s.getSpec().timeZone == null ? "UTC" : s.getSpec().timeZone);
+      io.coffer.schedule.Cron cron = io.coffer.schedule.Cron.parse(io.coffer.controller.schedule.BackupScheduleReconciler.cronOf(s.getSpec()));
+      java.time.ZonedDateTime a = cron.next(java.time.ZonedDateTime.now(zone), zone);
+      java.time.ZonedDateTime b = a == null ? null : cron.next(a, zone);
+      return b == null ? null : java.time.Duration.between(a, b).getSeconds();
+    } catch (RuntimeException e) {
+      return null; // an invalid spec: its status says why
+    }
   }
 
   private static String key(String ns, String phase) {

@@ -20,6 +20,17 @@ import java.util.regex.Pattern;
  * {@code <ID>/backup.log} and {@code <ID>/backup.json} (written last).
  */
 public final class BackupStore {
+  /**
+   * Where an object of a backup lies, for people: {@code s3://bucket/prefix/ID/archive.zip (at http://endpoint)}
+   * or {@code file:///root/ID/archive.zip}, from a storage description as {@link Storage#describe()} gives it.
+   */
+  public static String locate(String storageDescription, String id, String name) {
+    int at = storageDescription.indexOf(" at ");
+    String base = at < 0 ? storageDescription : storageDescription.substring(0, at);
+    String where = base.replaceAll("/+$", "") + "/" + id + "/" + name;
+    return at < 0 ? where : where + " (" + storageDescription.substring(at + 1) + ")";
+  }
+
   public static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   private final Storage storage;
 

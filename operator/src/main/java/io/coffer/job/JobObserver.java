@@ -49,6 +49,7 @@ public final class JobObserver {
       return new Outcome(State.FAILED, term.getMessage() == null || term.getMessage().isBlank()
           ? "the engine exited with code " + term.getExitCode() : term.getMessage(), startedAt, podName);
     }
+    if (term != null) return new Outcome(State.RUNNING, null, startedAt, podName); // exited 0: the Job is completing
     ContainerStateWaiting waiting = cs == null || cs.getState() == null ? null : cs.getState().getWaiting();
     if (waiting != null && STUCK.contains(waiting.getReason())) {
       return new Outcome(State.FAILED, "the pod cannot start: " + waiting.getReason()

@@ -45,7 +45,7 @@ public final class BackupStatusMapper {
     s.rawBytes = n.path("rawSize").asLong();
     s.size = human(s.storedBytes);
     s.sha256 = n.path("sha256").asText(null);
-    s.location = n.path("location").asText("") + "/" + n.path("id").asText("") + "/" + n.path("archive").asText("");
+    s.location = io.coffer.engine.BackupStore.locate(n.path("location").asText(""), n.path("id").asText(""), n.path("archive").asText(""));
     if (n.has("durationSeconds")) {
       s.durationSeconds = n.get("durationSeconds").asDouble();
       s.duration = duration(s.durationSeconds);

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /** The CRDs in crds/ are generated from the API types; this fails when the committed copy is stale. */
 class CrdFilesTest {
-  static final String HOW = "crds/ is stale: run `mvn -q -pl operator process-classes && cp operator/target/crds/*.yml crds/` and commit";
+  static final String HOW = "crds/ is stale: run `mvn -q -pl operator process-classes && cp operator/target/crds/*.yml crds/ && cp crds/*.yml charts/coffer/crds/` and commit";
 
   @Test
   void givenTheApiTypes_whenCrdsAreGenerated_thenTheCommittedCopiesAreIdentical() throws IOException {

@@ -2,6 +2,8 @@ package io.coffer.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.coffer.testing.PodSecurity;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.coffer.job.JobFactory;

@@ -143,7 +143,9 @@ class OperatorIT {
       if (b != null && done.test(b)) return b;
       Thread.sleep(100);
     }
-    throw new AssertionError("timed out; last status: " + (b == null ? null : client.getKubernetesSerialization().asJson(b.getStatus())));
+    throw new AssertionError("timed out waiting for Backup " + name + "; last seen: " + (b == null ? "no such Backup"
+        : client.getKubernetesSerialization().asJson(b.getMetadata()) + " " + client.getKubernetesSerialization().asJson(b.getStatus()))
+        + "; jobs: " + client.batch().v1().jobs().inNamespace(NS).list().getItems().stream().map(j -> j.getMetadata().getName()).toList());
   }
 
   @Test
@@ -159,7 +161,7 @@ class OperatorIT {
     assertThat(s.size).endsWith("KiB");
     assertThat(s.sha256).hasSize(64);
     assertThat(s.recipients).containsExactly(identity.recipient().encoded());
-    assertThat(s.location).contains("s3://backups/rayerp/").endsWith("archive.zip.age");
+    assertThat(s.location).startsWith("s3://backups/rayerp/" + s.backupId + "/archive.zip.age (at http://127.0.0.1:");
     assertThat(s.progress.percent).isEqualTo(100.0);
     assertThat(s.progress.documents).isEqualTo(2001);
     assertThat(s.logTail).isNotEmpty().hasSizeLessThanOrEqualTo(20).anyMatch(l -> l.contains("completed in"));
@@ -169,7 +171,7 @@ class OperatorIT {
       assertThat(c.getObservedGeneration()).isEqualTo(b.getMetadata().getGeneration());
     });
     // the stored backup is complete: its descriptor exists
-    var storage = EmbeddedServers.s3Storage(s3, "backups", "rayerp");
+    var storage = io.coffer.testing.TestStorage.s3(s3, "backups", "rayerp");
     assertThat(storage.exists(s.backupId + "/backup.json")).isTrue();
     // the Job: restricted pod security, no token, secrets by reference only
     Job job = client.batch().v1().jobs().inNamespace(NS).withName(s.jobName).get();
@@ -194,7 +196,7 @@ class OperatorIT {
     assertThat(b.getMetadata().getFinalizers()).isNotEmpty();
     assertThat(client.resources(Backup.class).inNamespace(NS).withLabel("coffer.io/phase", "Succeeded").list().getItems())
         .extracting(x -> x.getMetadata().getName()).contains("to-delete");
-    var storage = EmbeddedServers.s3Storage(s3, "backups", "rayerp");
+    var storage = io.coffer.testing.TestStorage.s3(s3, "backups", "rayerp");
     String id = b.getStatus().backupId;
     assertThat(storage.list(id)).isNotEmpty();
     // the credentials disappear: deletion fails, is reported, and the Backup stays
@@ -268,7 +270,7 @@ class OperatorIT {
     client.resource(later).delete();
     awaitCondition("deletion", () -> client.resources(Backup.class).inNamespace(NS).withName("slow").get() == null);
     assertThat(kubelet.killed()).contains(job);
-    assertThat(EmbeddedServers.s3Storage(s3, "backups", "rayerp").list(id)).isEmpty();
+    assertThat(io.coffer.testing.TestStorage.s3(s3, "backups", "rayerp").list(id)).isEmpty();
   }
 
   @Test
@@ -293,8 +295,13 @@ class OperatorIT {
       awaitCondition("nextScheduleTime", () -> status("scans") != null && status("scans").nextScheduleTime != null);
       // first run; it is still uploading when the second comes, and Replace stops it
       clock.setTo(t0.plusMinutes(1).toInstant());
+      java.util.function.Supplier<String> report = () -> client.getKubernetesSerialization().asJson(status("scans")) + " events: "
+          + client.v1().events().inNamespace(NS).list().getItems().stream().filter(e -> e.getInvolvedObject().getName().equals("scans"))
+              .map(e -> e.getMessage()).toList() + " clock " + clock.instant();
+      awaitCondition("first run " + nameAt.apply(t0), () -> client.resources(Backup.class).inNamespace(NS).withName(nameAt.apply(t0)).get() != null, report);
       Backup a = await(nameAt.apply(t0), x -> x.getStatus() != null && x.getStatus().phase == Phase.Running);
       clock.setTo(t0.plusMinutes(11).toInstant());
+      awaitCondition("second run", () -> client.resources(Backup.class).inNamespace(NS).withName(nameAt.apply(t0.plusMinutes(10))).get() != null, report);
       await(nameAt.apply(t0.plusMinutes(10)), x -> x.getStatus() != null && x.getStatus().phase == Phase.Running);
       awaitCondition("replaced", () -> client.resources(Backup.class).inNamespace(NS).withName(nameAt.apply(t0)).get() == null);
       assertThat(kubelet.killed()).contains(a.getStatus().jobName);
@@ -320,7 +327,11 @@ class OperatorIT {
       for (Backup b : client.resources(Backup.class).inNamespace(NS).withLabel("coffer.io/schedule", "scans").list().getItems()) {
         client.resource(b).delete(); // the mock has no garbage collector to follow owner references
       }
-      awaitCondition("cleanup", () -> client.resources(Backup.class).inNamespace(NS).withLabel("coffer.io/schedule", "scans").list().getItems().isEmpty());
+      awaitCondition("cleanup", () -> client.resources(Backup.class).inNamespace(NS).withLabel("coffer.io/schedule", "scans").list().getItems().isEmpty(),
+          () -> client.resources(Backup.class).inNamespace(NS).withLabel("coffer.io/schedule", "scans").list().getItems().stream()
+              .map(b -> b.getMetadata().getName() + " " + b.getMetadata().getDeletionTimestamp() + " " + client.getKubernetesSerialization().asJson(b.getStatus()))
+              .toList() + " jobs: " + client.batch().v1().jobs().inNamespace(NS).list().getItems().stream().map(j -> j.getMetadata().getName()
+                  + "=" + (j.getStatus() == null ? "-" : j.getStatus().getSucceeded() + "/" + j.getStatus().getFailed())).toList());
     } finally {
       clock.setTo(java.time.Instant.now());
     }
@@ -410,9 +421,14 @@ class OperatorIT {
   }
 
   static void awaitCondition(String what, java.util.function.BooleanSupplier done) throws InterruptedException {
+    awaitCondition(what, done, () -> "");
+  }
+
+  /** {@code seen}: what to report when it times out. */
+  static void awaitCondition(String what, java.util.function.BooleanSupplier done, java.util.function.Supplier<String> seen) throws InterruptedException {
     long deadline = System.currentTimeMillis() + 60_000;
     while (!done.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) throw new AssertionError("timed out waiting for " + what);
+      if (System.currentTimeMillis() > deadline) throw new AssertionError("timed out waiting for " + what + "; seen: " + seen.get());
       Thread.sleep(100);
     }
   }
@@ -510,7 +526,7 @@ class OperatorIT {
     b.getSpec().ttl = "90m";
     client.resource(b).create();
     Backup done = await("short-lived", x -> x.getStatus() != null && x.getStatus().phase == Phase.Succeeded);
-    var storage = EmbeddedServers.s3Storage(s3, "backups", "rayerp");
+    var storage = io.coffer.testing.TestStorage.s3(s3, "backups", "rayerp");
     assertThat(storage.list(done.getStatus().backupId)).isNotEmpty();
     Thread.sleep(1000);
     assertThat(client.resources(Backup.class).inNamespace(NS).withName("short-lived").get()).as("not yet expired").isNotNull();

@@ -58,7 +58,7 @@ public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
   }
 
   /** A structured frequency as cron. */
-  static String cronOf(BackupScheduleSpec spec) {
+  public static String cronOf(BackupScheduleSpec spec) {
     if (spec.schedule != null) return spec.schedule;
     BackupScheduleSpec.Frequency f = spec.frequency;
     String[] hm = f.time.split(":");
@@ -116,12 +116,16 @@ public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
     ZonedDateTime due = cron.latestBetween(since, now, zone);
     if (due == null) return;
     s.lastScheduleTime = due.toOffsetDateTime().toString();
+    String name = schedule.getMetadata().getName() + "-" + due.format(NAME_TIME);
+    // this run's Backup exists already: a look from a stale cache of this schedule's status; nothing to do
+    if (backups.stream().anyMatch(x -> x.getMetadata().getName().equals(name))) return;
     Long deadline = schedule.getSpec().startingDeadlineSeconds;
     if (deadline != null && Duration.between(due, now).getSeconds() > deadline) {
       events.warning(ctx.getClient(), schedule, Reason.Waiting, "missed the run of " + due + " by more than " + deadline + " s; skipped");
       return;
     }
-    List<Backup> active = backups.stream().filter(b -> b.getStatus() == null || b.getStatus().phase == null || !b.getStatus().phase.terminal()).toList();
+    List<Backup> active = backups.stream().filter(b -> b.getStatus() == null || b.getStatus().phase == null || !b.getStatus().phase.terminal())
+        .filter(b -> !b.getMetadata().getName().equals(name)).toList();
     switch (schedule.getSpec().concurrencyPolicy) {
       case Forbid -> {
         if (!active.isEmpty()) {
@@ -134,7 +138,7 @@ public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
       default -> { }
     }
     Backup b = new Backup();
-    b.getMetadata().setName(schedule.getMetadata().getName() + "-" + due.format(NAME_TIME));
+    b.getMetadata().setName(name);
     b.getMetadata().setNamespace(schedule.getMetadata().getNamespace());
     b.getMetadata().setLabels(new java.util.HashMap<>(Map.of(LABEL_SCHEDULE, schedule.getMetadata().getName())));
     b.getMetadata().setOwnerReferences(List.of(new OwnerReferenceBuilder().withApiVersion(schedule.getApiVersion())

@@ -35,7 +35,7 @@ class StorageIT {
   }
 
   List<Storage> storages(String prefix) {
-    return List.of(new FileStorage(tmp.resolve(prefix)), EmbeddedServers.s3Storage(s3, "store", prefix));
+    return List.of(new FileStorage(tmp.resolve(prefix)), io.coffer.testing.TestStorage.s3(s3, "store", prefix));
   }
 
   @Test
@@ -120,9 +120,9 @@ class StorageIT {
 
   @Test
   void givenMissingThings_thenErrorsSayWhatIsWrong() throws Exception {
-    S3Storage noBucket = EmbeddedServers.s3Storage(s3, "no-such-bucket", "");
+    S3Storage noBucket = io.coffer.testing.TestStorage.s3(s3, "no-such-bucket", "");
     assertThatThrownBy(noBucket::listFolders).isInstanceOf(StorageException.class).hasMessageContaining("bucket no-such-bucket does not exist");
-    S3Storage s = EmbeddedServers.s3Storage(s3, "store", "p");
+    S3Storage s = io.coffer.testing.TestStorage.s3(s3, "store", "p");
     assertThatThrownBy(() -> s.open("nope/backup.json")).isInstanceOf(StorageException.class)
         .satisfies(e -> assertThat(((StorageException) e).isNotFound()).isTrue());
     S3Storage bad = new S3Storage(EmbeddedServers.endpoint(s3), null, EmbeddedServers.ACCESS_KEY, "not-the-secret", "store", "");

@@ -1,4 +1,4 @@
-package io.coffer.api;
+package io.coffer.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,10 +7,10 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Volume;
 
 /** The Pod Security Standards "restricted" profile, as checks on a pod spec. */
-final class PodSecurity {
+public final class PodSecurity {
   private PodSecurity() {}
 
-  static void assertRestricted(PodSpec pod) {
+  public static void assertRestricted(PodSpec pod) {
     assertThat(pod.getHostNetwork()).as("hostNetwork").isNotEqualTo(Boolean.TRUE);
     assertThat(pod.getHostPID()).as("hostPID").isNotEqualTo(Boolean.TRUE);
     assertThat(pod.getHostIPC()).as("hostIPC").isNotEqualTo(Boolean.TRUE);

@@ -2,7 +2,6 @@ package io.coffer.testing;
 
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
-import io.coffer.engine.storage.S3Storage;
 import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
 import java.net.URI;
@@ -29,10 +28,17 @@ public final class EmbeddedServers {
     return "mongodb://" + a.getHostString() + ":" + a.getPort();
   }
 
+  /** S3 in memory. */
   public static S3Proxy s3() throws Exception {
+    return s3(null);
+  }
+
+  /** S3 over a local folder ({@code <dir>/<bucket>/<key>}), or in memory when {@code dir} is null. */
+  public static S3Proxy s3(java.nio.file.Path dir) throws Exception {
     Properties props = new Properties();
+    if (dir != null) props.setProperty("jclouds.filesystem.basedir", dir.toString());
     S3Proxy proxy = S3Proxy.builder()
-        .blobStore(BlobStores.create("transient", props))
+        .blobStore(BlobStores.create(dir == null ? "transient" : "filesystem", props))
         .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
         .endpoint(URI.create("http://127.0.0.1:0"))
         .build();
@@ -49,9 +55,5 @@ public final class EmbeddedServers {
   public static void makeBucket(S3Proxy proxy, String bucket) throws Exception {
     MinioClient c = MinioClient.builder().endpoint(endpoint(proxy)).credentials(ACCESS_KEY, SECRET_KEY).build();
     c.makeBucket(MakeBucketArgs.builder().bucket(bucket).build());
-  }
-
-  public static S3Storage s3Storage(S3Proxy proxy, String bucket, String prefix) {
-    return new S3Storage(endpoint(proxy), null, ACCESS_KEY, SECRET_KEY, bucket, prefix);
   }
 }

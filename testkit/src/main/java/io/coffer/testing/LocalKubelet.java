@@ -196,7 +196,9 @@ public final class LocalKubelet implements AutoCloseable {
           exit == 0 ? "Succeeded" : "Failed");
       setJob(job, exit == 0);
     } catch (Exception e) {
-      throw new IllegalStateException("local kubelet failed on " + job.getMetadata().getName(), e);
+      // the executor would swallow it: say it, as a kubelet's log would
+      System.err.println("local kubelet: running Job " + job.getMetadata().getName() + " failed: " + e);
+      e.printStackTrace();
     }
   }
 
@@ -251,5 +253,14 @@ public final class LocalKubelet implements AutoCloseable {
     sweeper.shutdownNow();
     watch.close();
     runner.shutdownNow();
+    // as when a node goes away: no container outlives its kubelet (nor holds connections to the embedded servers)
+    for (Process p : running.values()) {
+      p.destroyForcibly();
+      try {
+        p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 }

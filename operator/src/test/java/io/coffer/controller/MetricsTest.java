@@ -1,0 +1,47 @@
+package io.coffer.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.coffer.api.Backup;
+import io.coffer.api.BackupSchedule;
+import io.coffer.api.BackupScheduleSpec;
+import io.coffer.api.BackupStatus;
+import io.coffer.api.Phase;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class MetricsTest {
+  static Backup backup(String name, Phase phase, String verification) {
+    Backup b = new Backup();
+    b.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("rayerp").build());
+    b.setStatus(new BackupStatus());
+    b.getStatus().phase = phase;
+    if (verification != null) {
+      b.getStatus().verification = new BackupStatus.Verification();
+      b.getStatus().verification.result = verification;
+    }
+    return b;
+  }
+
+  @Test
+  void givenBackupsAndSchedules_whenRendered_thenPhasesVerificationsAndSchedulePeriodsAreThere() {
+    BackupSchedule nightly = new BackupSchedule();
+    nightly.setMetadata(new ObjectMetaBuilder().withName("nightly").withNamespace("rayerp").build());
+    nightly.setSpec(new BackupScheduleSpec());
+    nightly.getSpec().schedule = "0 2 * * *";
+    nightly.getSpec().timeZone = "UTC";
+    BackupSchedule broken = new BackupSchedule();
+    broken.setMetadata(new ObjectMetaBuilder().withName("broken").withNamespace("rayerp").build());
+    broken.setSpec(new BackupScheduleSpec());
+    broken.getSpec().schedule = "not a cron";
+    String text = Metrics.render(List.of(backup("a", Phase.Succeeded, "Verified"), backup("b", Phase.Succeeded, "Failed"),
+        backup("c", Phase.Failed, null)), List.of(), List.of(nightly, broken));
+    assertThat(text).contains("coffer_backups{namespace=\"rayerp\",phase=\"Succeeded\"} 2")
+        .contains("coffer_backups{namespace=\"rayerp\",phase=\"Failed\"} 1")
+        .contains("coffer_backup_verifications{namespace=\"rayerp\",result=\"Failed\"} 1")
+        .contains("coffer_backup_verifications{namespace=\"rayerp\",result=\"Verified\"} 1")
+        .contains("coffer_schedule_period_seconds{namespace=\"rayerp\",schedule=\"nightly\"} 86400")
+        .doesNotContain("schedule=\"broken\"");
+  }
+}
