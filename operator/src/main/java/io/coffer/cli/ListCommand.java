@@ -34,11 +34,13 @@ final class ListCommand implements Callable<Integer> {
         System.out.println(Json.pretty(out));
         return ExitCode.OK.code();
       }
-      System.out.printf("%-28s %-22s %-9s %10s %-10s %s%n", "ID", "CREATED", "TYPE", "SIZE", "ENCRYPTED", "COMPLETE");
+      int w = Math.max(2, all.stream().mapToInt(l -> l.id().length()).max().orElse(2));
+      String row = "%-" + w + "s  %-22s %-9s %10s  %-10s %s%n";
+      System.out.printf(row, "ID", "CREATED", "TYPE", "SIZE", "ENCRYPTED", "COMPLETE");
       for (BackupStore.Listed l : all) {
         BackupDescriptor d = l.descriptor();
-        if (d == null) System.out.printf("%-28s %-22s %-9s %10s %-10s %s%n", l.id(), "-", "-", "-", "-", "no (interrupted)");
-        else System.out.printf("%-28s %-22s %-9s %10s %-10s %s%n", d.id(), d.createdAt(), d.type(),
+        if (d == null) System.out.printf(row, l.id(), "-", "-", "-", "-", "no (interrupted)");
+        else System.out.printf(row, d.id(), d.createdAt(), d.type(),
             ProgressReporter.human(d.storedSize()), d.encrypted() ? "yes" : "no", "yes");
       }
       if (all.isEmpty()) System.out.println("(no backups in " + storage.describe() + ")");

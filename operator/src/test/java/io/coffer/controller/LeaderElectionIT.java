@@ -85,7 +85,13 @@ class LeaderElectionIT {
         while (holder(client) == null && System.currentTimeMillis() < deadline) Thread.sleep(50);
         two.start();
         assertThat(holder(client)).isEqualTo("replica-1");
-        try (OperatorHttp http = new OperatorHttp(0, one, client, Set.of())) {
+        try (OperatorHttp http = new OperatorHttp(0, one, client, Set.of()); OperatorHttp standby = new OperatorHttp(0, two, client, Set.of())) {
+          // both replicas are ready: a Deployment of two rolls out, and the standby can take over at once
+          HttpClient probe = HttpClient.newHttpClient();
+          for (OperatorHttp h : List.of(http, standby)) {
+            var ready = probe.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + h.port() + "/readyz")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+          }
           client.resource(filesBackup("first")).create();
           await(client, "first");
           HttpClient web = HttpClient.newHttpClient();
