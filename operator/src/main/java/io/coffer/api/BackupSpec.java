@@ -13,15 +13,22 @@ import java.util.List;
 
 /** What to back up, where to, and how. A Backup is a request: its spec cannot change once created. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = "self.type == 'Files' || has(self.source.mongodb)",
+@ValidationRule(value = "self.type == 'Files' || self.type == 'Incremental' || has(self.source.mongodb)",
     message = "type Database and Full need source.mongodb")
-@ValidationRule(value = "self.type == 'Database' || (has(self.source.files) && size(self.source.files) > 0)",
+@ValidationRule(value = "self.type == 'Database' || self.type == 'Incremental' || (has(self.source.files) && size(self.source.files) > 0)",
     message = "type Files and Full need at least one entry in source.files")
+@ValidationRule(value = "self.type != 'Incremental' || has(self.source.mongodb) || (has(self.source.files) && size(self.source.files) > 0)",
+    message = "type Incremental needs source.mongodb or source.files (the same as the backup it builds on)")
+@ValidationRule(value = "self.type != 'Incremental' || has(self.chain)",
+    message = "type Incremental needs chain.indexKeySecret (the same one as the backup it builds on)")
+@ValidationRule(value = "!has(self.chain) || !has(self.chain.parent) || self.type == 'Incremental'",
+    message = "chain.parent goes with type Incremental")
 public class BackupSpec {
-  public enum Type { Database, Files, Full }
+  public enum Type { Database, Files, Full, Incremental }
 
   @Required
-  @JsonPropertyDescription("Database (MongoDB only), Files (volumes only) or Full (both).")
+  @JsonPropertyDescription("Database (MongoDB only), Files (volumes only), Full (both), or Incremental (only what changed since the "
+      + "backup it builds on, see chain).")
   public Type type;
 
   @Required
@@ -37,6 +44,9 @@ public class BackupSpec {
 
   @JsonPropertyDescription("Compression of the zip archive.")
   public CompressionSpec compression;
+
+  @JsonPropertyDescription("Incremental chains: a backup with chain.indexKeySecret can be built on by Incremental ones, which need it too.")
+  public ChainSpec chain;
 
   @Min(0)
   @Max(10)
@@ -57,6 +67,19 @@ public class BackupSpec {
 
   @JsonPropertyDescription("How on-demand verification (annotation coffer.io/verify-requested) checks this backup.")
   public VerificationSpec verification;
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class ChainSpec {
+    @Required
+    @JsonPropertyDescription("Secret key with the chain index key (a random secret, e.g. `openssl rand -base64 32`). Backup Jobs read the "
+        + "index of earlier backups with it; it opens no backup, so public-key encryption keeps private keys out of backup Jobs.")
+    public KeyRef indexKeySecret;
+
+    @JsonPropertyDescription("Incremental only: the Backup to build on (default: the newest Succeeded Backup with the same source, storage "
+        + "and indexKeySecret).")
+    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+    public String parent;
+  }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @ValidationRule(value = "!has(self.deep) || !self.deep || has(self.identity)", message = "deep verification needs verification.identity (a Secret key with an age identity) to decrypt")

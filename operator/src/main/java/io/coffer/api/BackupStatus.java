@@ -63,6 +63,9 @@ public class BackupStatus {
   @JsonPropertyDescription("Attempts to delete the stored objects, once the Backup is being deleted.")
   public Integer deleteAttempts;
 
+  @JsonPropertyDescription("Incremental: the Backup this one builds on (restoring it reads the chain back to a full backup).")
+  public String parent;
+
   @JsonPropertyDescription("The last verification (annotation coffer.io/verify-requested).")
   public Verification verification;
 

@@ -44,8 +44,16 @@ final class BackupCommand implements Callable<Integer>, Main.ResultWriting {
   @Option(names = "--id", paramLabel = "ID", description = "Backup id (default: UTC time and a random suffix, e.g. 20261126-143000-9f3a).")
   String id;
 
-  @Option(names = "--type", paramLabel = "TYPE", defaultValue = "database", description = "database (default), files or full.")
+  @Option(names = "--type", paramLabel = "TYPE", defaultValue = "database",
+      description = "database (default), files, full, or incremental (only what changed since --parent; covers what the parent covers).")
   String type;
+
+  @Option(names = "--parent", paramLabel = "ID", description = "With --type incremental: the backup to build on (full or incremental; `coffer list` shows them).")
+  String parent;
+
+  @Option(names = "--index-key-file", paramLabel = "FILE", description = "Secret for the chain index (env COFFER_INDEX_KEY): with it a backup can be the parent "
+      + "of incremental ones, which need the same key. Only backup Jobs need it; it opens no backup.")
+  Path indexKeyFile;
 
   @Option(names = "--mongodb-uri", paramLabel = "URI", description = "MongoDB connection string (default: env COFFER_MONGODB_URI; prefer the env or --mongodb-uri-file, since arguments are visible in ps).")
   String mongoUri;
@@ -101,7 +109,12 @@ final class BackupCommand implements Callable<Integer>, Main.ResultWriting {
 
   @Override
   public Integer call() throws Exception {
-    BackupType t = BackupType.parse(type);
+    boolean incremental = type.equalsIgnoreCase("incremental");
+    if (incremental && parent == null) {
+      throw CofferException.usage("--type incremental needs --parent ID: the backup it builds on (`coffer list` shows them)");
+    }
+    if (!incremental && parent != null) throw CofferException.usage("--parent goes with --type incremental");
+    BackupType declared = incremental ? null : BackupType.parse(type);
     boolean json = common.json();
     List<AgeKeys.Recipient> rcpts = Secrets.recipients(recipients, recipientsFile);
     Encryption enc = Encryption.NONE;
@@ -129,13 +142,15 @@ final class BackupCommand implements Callable<Integer>, Main.ResultWriting {
       trees.add(new FileTreeDumper.Tree(name, Path.of(f.substring(eq + 1)).toAbsolutePath().normalize()));
     }
     String backupId = id != null ? id : defaultId();
-    String uri = t.hasDatabase() ? Secrets.mongoUri(mongoUri, mongoUriFile) : null;
-    BackupOptions o = new BackupOptions(backupId, t, uri, sel, trees, filesInclude, filesExclude, enc, c, level, timeout);
+    char[] indexKey = Secrets.indexKey(indexKeyFile);
     Progress progress = new Progress();
     EngineLog log = common.log();
     BackupResult r;
     if (limitUpload != null && limitUpload <= 0) throw CofferException.usage("--limit-upload must be a positive number of MiB/s, not " + limitUpload);
     try (Storage storage = capped(common.openStorage()); ProgressReporter rep = common.reporter(progress)) {
+      BackupType t = incremental ? BackupType.parse(new io.coffer.engine.BackupStore(storage).descriptor(parent).type()) : declared;
+      String uri = t.hasDatabase() ? Secrets.mongoUri(mongoUri, mongoUriFile) : null;
+      BackupOptions o = new BackupOptions(backupId, t, uri, sel, trees, filesInclude, filesExclude, enc, c, level, timeout, parent, indexKey);
       r = new BackupEngine(storage, log, progress).run(o);
     }
     common.writeResult(r);

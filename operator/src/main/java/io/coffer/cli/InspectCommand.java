@@ -8,6 +8,7 @@ import io.coffer.engine.archive.Manifest;
 import io.coffer.engine.crypto.Age;
 import io.coffer.engine.storage.Storage;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -34,9 +35,11 @@ final class InspectCommand implements Callable<Integer> {
       BackupDescriptor d = store.descriptor(backup);
       Age.DecryptionKeys keys = key.keys();
       Manifest m = d.encrypted() && keys == null ? null : store.manifest(d, keys);
+      List<String> chain = store.chainIds(d);
       if (json) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("backup", d);
+        if (chain.size() > 1) out.put("chain", chain);
         if (m != null) out.put("manifest", m);
         System.out.println(Json.pretty(out));
         return ExitCode.OK.code();
@@ -46,6 +49,11 @@ final class InspectCommand implements Callable<Integer> {
       System.out.printf("  %d collections, %d documents, %d files%s%n", d.collections(), d.documents(), d.files(),
           d.skipped() > 0 ? ", " + d.skipped() + " skipped at backup time" : "");
       if (d.recipients() != null) System.out.println("  recipients: " + String.join(", ", d.recipients()));
+      if (chain.size() > 1) {
+        System.out.println("  incremental: restoring it reads its chain, the full backup first: " + String.join(" -> ", chain));
+      } else if (d.index() != null) {
+        System.out.println("  chain index: yes (incremental backups can build on it)");
+      }
       if (m == null) {
         System.out.println("  (contents are encrypted: give --identity-file or --passphrase-file to list them)");
         return ExitCode.OK.code();

@@ -35,12 +35,12 @@ final class ListCommand implements Callable<Integer> {
         return ExitCode.OK.code();
       }
       int w = Math.max(2, all.stream().mapToInt(l -> l.id().length()).max().orElse(2));
-      String row = "%-" + w + "s  %-22s %-9s %10s  %-10s %s%n";
+      String row = "%-" + w + "s  %-22s %-14s %10s  %-10s %s%n";
       System.out.printf(row, "ID", "CREATED", "TYPE", "SIZE", "ENCRYPTED", "COMPLETE");
       for (BackupStore.Listed l : all) {
         BackupDescriptor d = l.descriptor();
         if (d == null) System.out.printf(row, l.id(), "-", "-", "-", "-", "no (interrupted)");
-        else System.out.printf(row, d.id(), d.createdAt(), d.type(),
+        else System.out.printf(row, d.id(), d.createdAt(), d.parent() != null ? "incr. " + d.type() : d.type(),
             ProgressReporter.human(d.storedSize()), d.encrypted() ? "yes" : "no", "yes");
       }
       if (all.isEmpty()) System.out.println("(no backups in " + storage.describe() + ")");

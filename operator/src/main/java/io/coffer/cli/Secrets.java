@@ -31,6 +31,17 @@ final class Secrets {
     return p.toCharArray();
   }
 
+  /** The chain index key (file, else env COFFER_INDEX_KEY), or null; at least 16 characters. */
+  static char[] indexKey(Path file) {
+    String s = file != null ? readFile(file, "--index-key-file") : System.getenv("COFFER_INDEX_KEY");
+    if (s == null) return null;
+    String k = s.strip();
+    if (k.length() < 16) {
+      throw CofferException.usage("the index key is too short (" + k.length() + " characters; use 16 or more, e.g. `openssl rand -base64 32`)");
+    }
+    return k.toCharArray();
+  }
+
   static List<AgeKeys.Identity> identities(Path file) {
     try {
       if (file != null) return AgeKeys.readIdentities(file);

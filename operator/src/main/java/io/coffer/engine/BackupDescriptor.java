@@ -30,7 +30,9 @@ public record BackupDescriptor(
     long documents,
     long files,
     int skipped,
-    String tool) {
+    String tool,
+    String parent,
+    String index) {
 
   public static final String FORMAT = "coffer-backup";
   public static final String FILE = "backup.json";

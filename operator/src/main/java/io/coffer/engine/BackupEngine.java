@@ -49,10 +49,21 @@ public final class BackupEngine {
     log.info("backup " + id + " (" + o.type().label() + ") to " + storage.describe()
         + (o.encryption().enabled() ? ", encrypted with " + o.encryption().scheme() : ", not encrypted"));
 
+    io.coffer.engine.incremental.ChainIndex index = o.indexKey() == null ? null : new io.coffer.engine.incremental.ChainIndex(storage, o.indexKey());
+    if (o.parent() != null) {
+      BackupDescriptor parent = store.descriptor(o.parent());
+      if (parent.index() == null) {
+        throw CofferException.usage("backup " + o.parent() + " has no chain index (it was made without --index-key-file), so nothing can be"
+            + " based on it; take a full backup with --index-key-file to start a chain");
+      }
+      index.checkKey(o.parent());
+      log.info("incremental: only what changed since backup " + o.parent() + " (" + parent.createdAt() + ")");
+    }
     MongoDumper mongo = null;
     List<MongoDumper.Target> targets = List.of();
     FileTreeDumper files = new FileTreeDumper(o.filesInclude(), o.filesExclude(),
         o.compression() == io.coffer.engine.archive.Compression.STORE, log, progress);
+    if (index != null) files.indexed(index, id, o.parent());
     String archiveName = o.encryption().enabled() ? "archive.zip.age" : "archive.zip";
     Storage.AtomicOutput stored = null;
     ArchiveWriter archive = null;
@@ -60,6 +71,7 @@ public final class BackupEngine {
       progress.phase("scanning");
       if (o.type().hasDatabase()) {
         mongo = new MongoDumper(o.mongoUri(), o.timeoutSeconds(), log, progress);
+        if (index != null) mongo.indexed(index, id, o.parent());
         targets = mongo.resolve(o.selection());
         if (targets.isEmpty()) {
           throw CofferException.usage("the selection matches no collection in " + MongoConnection.redact(o.mongoUri())
@@ -98,7 +110,7 @@ public final class BackupEngine {
           new Manifest.Selection(o.selection().include(), o.selection().exclude(), o.selection().modules(),
               o.filesInclude(), o.filesExclude()),
           o.compression().label(), o.compression() == io.coffer.engine.archive.Compression.DEFLATE ? o.level() : null,
-          List.copyOf(archive.entries()), List.copyOf(files.skipped()));
+          List.copyOf(archive.entries()), List.copyOf(files.skipped()), o.parent());
       byte[] manifestJson = archive.finish(manifest); // closes the chain and publishes the archive
       stored = null;
       long storedSize = hashed.count();
@@ -119,12 +131,14 @@ public final class BackupEngine {
       Map<String, Long> modules = new LinkedHashMap<>();
       Map<String, Long> perCollection = new LinkedHashMap<>();
       for (Manifest.Entry e : manifest.entries()) {
-        rawSize += e.size();
+        if (e.archived()) rawSize += e.size();
         if (e.kind() == Manifest.Kind.bson) {
           collections++;
           documents += e.documents();
           perCollection.put(e.database() + "." + e.collection(), e.documents());
           if (e.module() != null) modules.merge(e.module(), e.documents(), Long::sum);
+        } else if (e.kind() == Manifest.Kind.deletions) {
+          continue;
         } else if (e.kind() == Manifest.Kind.file || e.kind() == Manifest.Kind.symlink) {
           fileCount++;
         }
@@ -139,7 +153,7 @@ public final class BackupEngine {
           Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), o.type().label(), archiveName, storedSize, sha256,
           rawSize, o.encryption().enabled(), o.encryption().scheme(), recipients.isEmpty() ? null : recipients,
           manifestName, java.util.HexFormat.of().formatHex(HashingOutputStream.sha256().digest(manifestBytes)),
-          collections, documents, fileCount, files.skipped().size(), VERSION);
+          collections, documents, fileCount, files.skipped().size(), VERSION, o.parent(), index == null ? null : index.scheme());
       put(storage, BackupStore.key(id, BackupDescriptor.FILE), Json.pretty(d).getBytes(StandardCharsets.UTF_8));
       progress.phase("done");
       List<String> skipped = new ArrayList<>();

@@ -17,9 +17,21 @@ public record BackupOptions(
     Encryption encryption,
     Compression compression,
     int level,
-    int timeoutSeconds) {
+    int timeoutSeconds,
+    String parent,
+    char[] indexKey) {
+
+  /** A backup without a chain index (it cannot be the parent of an incremental backup). */
+  public BackupOptions(String id, BackupType type, String mongoUri, Selection selection, List<FileTreeDumper.Tree> trees,
+      List<String> filesInclude, List<String> filesExclude, Encryption encryption, Compression compression, int level, int timeoutSeconds) {
+    this(id, type, mongoUri, selection, trees, filesInclude, filesExclude, encryption, compression, level, timeoutSeconds, null, null);
+  }
 
   public BackupOptions {
+    if (parent != null && indexKey == null) {
+      throw CofferException.usage("an incremental backup needs the index key its chain was made with: give --index-key-file"
+          + " (or set COFFER_INDEX_KEY); the full backup that starts a chain needs it too");
+    }
     trees = List.copyOf(trees);
     filesInclude = List.copyOf(filesInclude);
     filesExclude = List.copyOf(filesExclude);
@@ -34,6 +46,6 @@ public record BackupOptions(
 
   @Override
   public String toString() {
-    return "BackupOptions(" + id + ", " + type + ", " + encryption + ")";
+    return "BackupOptions(" + id + ", " + type + ", " + encryption + (parent == null ? "" : ", parent " + parent) + ")";
   }
 }

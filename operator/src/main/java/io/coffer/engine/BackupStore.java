@@ -162,6 +162,27 @@ public final class BackupStore {
     }
   }
 
+  /**
+   * The ids of a backup's chain, the full backup first and this one last; a missing link ends it with
+   * {@code "<id> (missing)"}.
+   */
+  public List<String> chainIds(BackupDescriptor d) throws IOException {
+    java.util.LinkedList<String> ids = new java.util.LinkedList<>();
+    ids.addFirst(d.id());
+    BackupDescriptor cur = d;
+    while (cur.parent() != null && ids.size() < 10_000) {
+      String p = cur.parent();
+      try {
+        cur = descriptor(p);
+      } catch (CofferException e) {
+        ids.addFirst(p + " (missing)");
+        break;
+      }
+      ids.addFirst(cur.id());
+    }
+    return ids;
+  }
+
   public void delete(String id) throws IOException {
     checkId(id);
     // the descriptor goes first, so a half-deleted backup reads as incomplete, never as complete

@@ -48,7 +48,9 @@ public final class RestoreEngine {
   public RestoreResult run(RestoreOptions o) throws IOException {
     BackupDescriptor d = store.descriptor(o.backupId());
     Manifest manifest = store.manifest(d, o.keys());
+    List<BackupDescriptor> chain = chain(d);
     log.info("restore of backup " + d.id() + " (" + d.type() + ", created " + d.createdAt() + ")"
+        + (chain.size() > 1 ? ", an incremental backup: reading its chain of " + chain.size() + " backups, from " + chain.get(0).id() : "")
         + (o.dryRun() ? ", dry run" : ", mode " + o.mode().name().toLowerCase()));
     String runId = UUID.randomUUID().toString().substring(0, 8);
     MongoRestorer mongo = null;
@@ -65,7 +67,11 @@ public final class RestoreEngine {
       }
       FileRestorer files = new FileRestorer(plan.treeTargets(), o.mode() == MongoRestorer.Mode.REPLACE, runId, log, progress);
       try {
-        stream(d, o, plan, mongo, files);
+        for (BackupDescriptor b : chain) {
+          Manifest mb = b.id().equals(d.id()) ? manifest : store.manifest(b, o.keys());
+          stream(b, mb, d.id(), o, plan, mongo, files);
+        }
+        if (mongo != null) checkCounts(plan, o, mongo);
         progress.phase("swapping");
         if (mongo != null) mongo.commit();
         files.commit();
@@ -79,6 +85,40 @@ public final class RestoreEngine {
       return summary("Succeeded", o, items);
     } finally {
       if (mongo != null) mongo.close();
+    }
+  }
+
+  /** The backups to read, oldest (the full backup) first, ending with {@code d}. */
+  private List<BackupDescriptor> chain(BackupDescriptor d) throws IOException {
+    java.util.LinkedList<BackupDescriptor> chain = new java.util.LinkedList<>();
+    chain.addFirst(d);
+    Set<String> ids = new HashSet<>(Set.of(d.id()));
+    while (chain.getFirst().parent() != null) {
+      String p = chain.getFirst().parent();
+      if (!ids.add(p)) throw new CofferException(ExitCode.INTEGRITY, "the chain of backup " + d.id() + " loops at " + p);
+      BackupDescriptor parent;
+      try {
+        parent = store.descriptor(p);
+      } catch (CofferException e) {
+        if (e.code() != ExitCode.NOT_FOUND) throw e;
+        throw new CofferException(ExitCode.NOT_FOUND, "backup " + d.id() + " is incremental and needs backup " + p
+            + " of its chain, which is missing or incomplete in storage; it cannot be restored", e);
+      }
+      chain.addFirst(parent);
+    }
+    return chain;
+  }
+
+  /** After a chain: every incrementally restored collection holds exactly the documents the newest backup counted. */
+  private void checkCounts(Plan plan, RestoreOptions o, MongoRestorer mongo) {
+    for (String path : plan.selectedPaths()) {
+      Manifest.Entry e = plan.byPath().get(path);
+      if (e.kind() != Manifest.Kind.bson || !Boolean.TRUE.equals(e.delta())) continue;
+      long n = mongo.stagedCount(targetDb(o, e.database()), e.collection());
+      if (n != e.documents()) {
+        throw new CofferException(ExitCode.INTEGRITY, e.database() + "." + e.collection() + " holds " + n
+            + " documents after its chain, the backup counted " + e.documents() + "; nothing was restored");
+      }
     }
   }
 
@@ -211,10 +251,30 @@ public final class RestoreEngine {
     }
   }
 
-  private void stream(BackupDescriptor d, RestoreOptions o, Plan plan, MongoRestorer mongo, FileRestorer files) throws IOException {
+  /**
+   * Reads one archive of the chain ({@code d}; the newest is {@code newestId}) and stages what the final state
+   * takes from it: collections (whole, or the changes and deletions of an increment, applied in chain order) and
+   * the files whose content this archive holds.
+   */
+  private void stream(BackupDescriptor d, Manifest m, String newestId, RestoreOptions o, Plan plan, MongoRestorer mongo, FileRestorer files)
+      throws IOException {
     progress.phase("restoring");
     Set<String> seen = new HashSet<>();
     Map<String, BsonDocument> metadata = new HashMap<>();
+    boolean newest = d.id().equals(newestId);
+    Map<String, Manifest.Entry> byPath = new HashMap<>();
+    int archived = 0;
+    for (Manifest.Entry e : m.entries()) {
+      byPath.put(e.path(), e);
+      if (e.archived()) archived++;
+    }
+    Set<String> selectedCollections = new HashSet<>();
+    for (String p : plan.selectedPaths()) {
+      Manifest.Entry f = plan.byPath().get(p);
+      if (f.database() != null) selectedCollections.add(f.database() + "." + f.collection());
+    }
+    Set<String> skippedHere = new HashSet<>();
+    if (m.skipped() != null) m.skipped().forEach(sk -> skippedHere.add(sk.path()));
     HashingInputStream stored = store.openArchive(d);
     try (stored) {
       InputStream plain = BackupStore.decrypting(stored, d, o.keys());
@@ -226,22 +286,23 @@ public final class RestoreEngine {
           drain(zip);
           continue;
         }
-        if (plan.skippedPaths().contains(name)) {
+        if (skippedHere.contains(name)) {
           drain(zip); // archived, then found changed while being read: not part of the backup
           continue;
         }
-        Manifest.Entry e = plan.byPath().get(name);
+        Manifest.Entry e = byPath.get(name);
         if (e == null) throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " holds an entry its manifest does not list: " + name);
         if (!seen.add(name)) throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " holds entry " + name + " twice");
         HashingInputStream entry = new HashingInputStream(zip);
-        if (plan.selectedPaths().contains(name)) {
-          restoreEntry(e, entry, o, mongo, files, metadata);
+        if (takes(e, d.id(), newest, newestId, plan, selectedCollections)) {
+          // a file's content may come from an older archive of the chain; its mode and time are the newest backup's
+          restoreEntry(e.kind() == Manifest.Kind.file ? plan.byPath().get(name) : e, entry, o, mongo, files, metadata);
         }
         String sha = entry.drainAndHash();
         check(d, e, entry.count(), sha);
       }
-      if (seen.size() != plan.byPath().size()) {
-        throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " is truncated: " + (plan.byPath().size() - seen.size())
+      if (seen.size() != archived) {
+        throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " is truncated: " + (archived - seen.size())
             + " entries of the manifest are missing from the archive");
       }
       String sha = stored.drainAndHash();
@@ -259,6 +320,19 @@ public final class RestoreEngine {
     }
   }
 
+  /** Whether the final state takes this entry of archive {@code id}. */
+  private static boolean takes(Manifest.Entry e, String id, boolean newest, String newestId, Plan plan, Set<String> selectedCollections) {
+    if (e.database() != null) {
+      if (!selectedCollections.contains(e.database() + "." + e.collection())) return false;
+      return e.kind() != Manifest.Kind.view || newest; // a view's definition comes from the newest backup
+    }
+    if (!plan.selectedPaths().contains(e.path())) return false; // not in the final state (deleted since) or not selected
+    if (e.kind() != Manifest.Kind.file) return newest; // directories and links: as the newest backup has them
+    Manifest.Entry last = plan.byPath().get(e.path());
+    String source = last.from() != null ? last.from() : newestId;
+    return source.equals(id) && java.util.Objects.equals(last.sha256(), e.sha256());
+  }
+
   private void restoreEntry(Manifest.Entry e, InputStream in, RestoreOptions o, MongoRestorer mongo, FileRestorer files,
       Map<String, BsonDocument> metadata) throws IOException {
     switch (e.kind()) {
@@ -270,11 +344,16 @@ public final class RestoreEngine {
       case bson -> {
         progress.item(e.database() + "." + e.collection());
         BsonDocument meta = metadata.getOrDefault(e.database() + "." + e.collection(), new BsonDocument());
+        if (Boolean.TRUE.equals(e.delta())) {
+          mongo.applyChanges(targetDb(o, e.database()), e.collection(), meta, in, e.path());
+          return;
+        }
         long n = mongo.stage(targetDb(o, e.database()), e.collection(), meta, in, e.path());
         if (e.documents() != null && n != e.documents()) {
           throw new CofferException(ExitCode.INTEGRITY, e.path() + " holds " + n + " documents, the manifest says " + e.documents());
         }
       }
+      case deletions -> mongo.applyDeletions(targetDb(o, e.database()), e.collection(), in, e.path());
       case directory -> files.directory(e.tree(), relative(e), mode(e), e.mtime() == null ? 0 : e.mtime());
       case file -> {
         progress.item(e.tree() + ":" + relative(e));

@@ -40,7 +40,7 @@ public final class VerifyEngine {
     try (stored) {
       if (deep) {
         Map<String, Manifest.Entry> byPath = new HashMap<>();
-        for (Manifest.Entry e : manifest.entries()) byPath.put(e.path(), e);
+        for (Manifest.Entry e : manifest.entries()) if (e.archived()) byPath.put(e.path(), e);
         java.util.Set<String> skipped = new java.util.HashSet<>();
         if (manifest.skipped() != null) manifest.skipped().forEach(sk -> skipped.add(sk.path()));
         InputStream plain = BackupStore.decrypting(new ProgressInput(stored, progress), d, keys);
@@ -60,7 +60,7 @@ public final class VerifyEngine {
             BsonStream bson = new BsonStream(entry, name);
             byte[] doc;
             while ((doc = bson.next()) != null) bson.validate(doc);
-            if (e.documents() != null && bson.count() != e.documents()) {
+            if (e.documents() != null && !Boolean.TRUE.equals(e.delta()) && bson.count() != e.documents()) {
               throw new CofferException(ExitCode.INTEGRITY, name + " holds " + bson.count() + " documents, the manifest says " + e.documents());
             }
             documents += bson.count();

@@ -68,9 +68,18 @@ public final class JobFactory {
   }
 
   public static Job backupJob(Backup b, int attempt, Settings s) {
+    return backupJob(b, attempt, s, null);
+  }
+
+  /** {@code parentId}: for an Incremental Backup, the backup id of the one it builds on. */
+  public static Job backupJob(Backup b, int attempt, Settings s, String parentId) {
     BackupSpec spec = b.getSpec();
     List<String> args = new ArrayList<>(List.of("backup", "--id", backupId(b), "--type", spec.type.name().toLowerCase(),
         "--progress", "json", "--result-file", TERMINATION_LOG));
+    if (spec.type == BackupSpec.Type.Incremental) {
+      if (parentId == null) throw new IllegalArgumentException("an Incremental Backup's Job needs the parent's backup id");
+      args.addAll(List.of("--parent", parentId));
+    }
     List<EnvVar> env = new ArrayList<>();
     List<Volume> volumes = new ArrayList<>(List.of(tmpVolume()));
     List<VolumeMount> mounts = new ArrayList<>(List.of(mount("tmp", "/tmp", false)));
@@ -111,6 +120,10 @@ public final class JobFactory {
     }
     if (spec.compression != null) {
       args.addAll(List.of("--compression", spec.compression.method.name(), "--level", String.valueOf(spec.compression.level)));
+    }
+    if (spec.chain != null) {
+      secretFile("index-key", spec.chain.indexKeySecret, volumes, mounts);
+      args.addAll(List.of("--index-key-file", SECRETS_ROOT + "index-key/value"));
     }
     if (spec.storage.uploadLimitMiBps != null) args.addAll(List.of("--limit-upload", String.valueOf(spec.storage.uploadLimitMiBps)));
     Map<String, String> labels = labels(LABEL_BACKUP, b, "backup", String.valueOf(attempt));

@@ -103,6 +103,9 @@ class BackupValidationTest {
       bad tree name                | /spec/source/files/0/name     | "up loads"                         | should match
       wrong type for backoff       | /spec/backoffLimit            | "two"                              | must be a number
       secret name with spaces      | /spec/source/mongodb/uriSecret/name | "my secret"                  | should match
+      incremental without chain    | /spec/type                    | "Incremental"                      | type Incremental needs chain.indexKeySecret
+      parent on a full backup      | /spec/chain                   | {"indexKeySecret": {"name": "k", "key": "key"}, "parent": "b0"} | chain.parent goes with type Incremental
+      chain without index key      | /spec/chain                   | {}                                 | indexKeySecret: Required value
       """)
   void givenAMalformedBackup_thenTheSchemaOrACelRuleRefusesItWithAClearMessage(String what, String pointer, String value,
       String expected) throws IOException {

@@ -22,6 +22,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.coffer.testing.MockKubernetes;
 import io.coffer.testing.MutableClock;
+import io.coffer.testing.TestStorage;
 import io.coffer.api.BackupSchedule;
 import io.coffer.api.BackupScheduleSpec;
 import io.javaoperatorsdk.operator.Operator;
@@ -238,6 +239,74 @@ class OperatorIT {
     Backup b = await("restart", x -> x.getStatus().phase == Phase.Succeeded);
     assertThat(b.getStatus().attempts).isEqualTo(1);
     assertThat(client.batch().v1().jobs().inNamespace(NS).withLabel(JobFactory.LABEL_BACKUP, "restart").list().getItems()).hasSize(1);
+  }
+
+  @Test
+  void givenAFullBackupWithAChainIndex_whenAnIncrementalIsApplied_thenItBuildsOnIt_storesLittle_restoresTheWhole_andKeepsItsParent()
+      throws Exception {
+    secret("index-key", Map.of("key", "a-random-index-key-0123456789abcdef"));
+    Backup full = backup("chain-full", "s3");
+    full.getSpec().storage.s3.prefix = "chains";
+    full.getSpec().chain = new BackupSpec.ChainSpec();
+    full.getSpec().chain.indexKeySecret = new KeyRef("index-key", "key");
+    client.resource(full).create();
+    Backup f = await("chain-full", x -> x.getStatus() != null && x.getStatus().phase == Phase.Succeeded);
+    try (MongoClient c = MongoClients.create(EmbeddedServers.uri(mongo))) {
+      // a collection of its own, dropped at the end: the other tests count erp's documents
+      c.getDatabase("erp").getCollection("chain_extra").insertOne(new Document("_id", 2).append("total", 99));
+    }
+    try {
+      incrementalChain(f);
+    } finally {
+      try (MongoClient c = MongoClients.create(EmbeddedServers.uri(mongo))) {
+        c.getDatabase("erp").getCollection("chain_extra").drop();
+      }
+    }
+  }
+
+  void incrementalChain(Backup f) throws Exception {
+    Backup inc = backup("chain-inc", "s3");
+    inc.getSpec().type = BackupSpec.Type.Incremental;
+    inc.getSpec().storage.s3.prefix = "chains";
+    inc.getSpec().chain = new BackupSpec.ChainSpec();
+    inc.getSpec().chain.indexKeySecret = new KeyRef("index-key", "key");
+    client.resource(inc).create();
+    Backup i = await("chain-inc", x -> x.getStatus() != null && x.getStatus().phase != null && x.getStatus().phase.terminal());
+    assertThat(i.getStatus().phase).as(i.getStatus().lastError).isEqualTo(Phase.Succeeded);
+    assertThat(i.getStatus().parent).isEqualTo("chain-full");
+    assertThat(i.getStatus().storedBytes).isLessThan(f.getStatus().storedBytes);
+    Job job = client.batch().v1().jobs().inNamespace(NS).withName(i.getStatus().jobName).get();
+    assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+        .containsSubsequence("--type", "incremental", "--parent", f.getStatus().backupId).contains("--index-key-file");
+    // restoring the increment brings back the whole state, read from its chain
+    Restore r = restore("chain-restore", "chain-inc", RestoreSpec.Mode.Merge);
+    r.getSpec().target.files = List.of();
+    client.resource(r).create();
+    Restore done = awaitRestore("chain-restore");
+    assertThat(done.getStatus().phase).as(done.getStatus().lastError).isEqualTo(Phase.Succeeded);
+    try (MongoClient c = MongoClients.create(EmbeddedServers.uri(mongo))) {
+      assertThat(c.getDatabase("erp_chain_restore").getCollection("chain_extra").countDocuments()).isEqualTo(1);
+      assertThat(c.getDatabase("erp_chain_restore").getCollection("invoices").countDocuments()).isEqualTo(1);
+      assertThat(c.getDatabase("erp_chain_restore").getCollection("employees").countDocuments()).isEqualTo(2000);
+    }
+    // the full backup stays while the increment needs it
+    client.resource(f).delete();
+    await("chain-full", x -> x.getStatus().lastError != null && x.getStatus().lastError.contains("builds on this one"));
+    assertThat(TestStorage.s3(s3, "backups", "chains").list(f.getStatus().backupId)).isNotEmpty();
+    client.resource(i).delete();
+    awaitCondition("both gone", () -> client.resources(Backup.class).inNamespace(NS).withName("chain-full").get() == null
+        && client.resources(Backup.class).inNamespace(NS).withName("chain-inc").get() == null);
+    assertThat(TestStorage.s3(s3, "backups", "chains").list(f.getStatus().backupId)).isEmpty();
+    // nothing to build on: a clear failure, no Job
+    Backup orphan = backup("chain-orphan", "s3");
+    orphan.getSpec().type = BackupSpec.Type.Incremental;
+    orphan.getSpec().storage.s3.prefix = "elsewhere";
+    orphan.getSpec().chain = new BackupSpec.ChainSpec();
+    orphan.getSpec().chain.indexKeySecret = new KeyRef("index-key", "key");
+    client.resource(orphan).create();
+    Backup o = await("chain-orphan", x -> x.getStatus() != null && x.getStatus().phase == Phase.Failed);
+    assertThat(o.getStatus().lastError).contains("no Succeeded Backup with the same source, storage and chain.indexKeySecret");
+    assertThat(client.batch().v1().jobs().inNamespace(NS).withLabel(JobFactory.LABEL_BACKUP, "chain-orphan").list().getItems()).isEmpty();
   }
 
   /** A files backup of the 12 MiB scan folder, written at most at {@code mibps} MiB/s: it runs for seconds. */

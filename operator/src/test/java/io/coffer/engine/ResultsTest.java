@@ -14,7 +14,7 @@ class ResultsTest {
   @Test
   void givenThousandsOfCollections_whenBuildingTheResult_thenItFitsATerminationMessageAndKeepsTheTotals() {
     BackupDescriptor d = new BackupDescriptor(BackupDescriptor.FORMAT, 1, "big", "2026-11-26T00:00:00Z", "2026-11-26T00:01:00Z", "database",
-        "archive.zip", 123, "ab".repeat(32), 456, false, null, null, "manifest.json", "cd".repeat(32), 3000, 3_000_000, 0, 50, "coffer");
+        "archive.zip", 123, "ab".repeat(32), 456, false, null, null, "manifest.json", "cd".repeat(32), 3000, 3_000_000, 0, 50, "coffer", null, null);
     Map<String, Long> counts = new LinkedHashMap<>();
     for (int i = 0; i < 3000; i++) counts.put("erp.collection_with_a_long_name_" + i, 1000L);
     List<String> skipped = new ArrayList<>();

@@ -37,6 +37,19 @@ final class BackupCleanup {
   DeleteControl run(Backup backup, Context<Backup> ctx) {
     BackupStatus s = backup.getStatus();
     if (s == null || s.attempts == null) return DeleteControl.defaultDelete(); // nothing was ever stored
+    var child = ctx.getPrimaryCache().list().filter(x -> backup.getMetadata().getName().equals(x.getStatus() == null ? null : x.getStatus().parent))
+        .filter(x -> backup.getMetadata().getNamespace().equals(x.getMetadata().getNamespace()))
+        .filter(x -> x.getMetadata().getDeletionTimestamp() == null).findFirst();
+    if (child.isPresent()) {
+      String why = "incremental Backup " + child.get().getMetadata().getName() + " builds on this one; its stored objects stay until "
+          + "every Backup built on it is deleted";
+      if (!why.equals(s.lastError)) {
+        s.lastError = why;
+        events.warning(ctx.getClient(), backup, Reason.DeleteFailed, why);
+        patchStatus(backup, ctx);
+      }
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(retryBase.multipliedBy(10));
+    }
     Job running = BackupReconciler.jobOf(ctx, "backup", s.attempts);
     if (running != null && (s.phase == null || !s.phase.terminal())) {
       ctx.getClient().resource(running).withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.FOREGROUND).delete();

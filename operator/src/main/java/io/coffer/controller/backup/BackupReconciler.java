@@ -83,6 +83,12 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
     if (attempt > 0) s.attempts = attempt;
     Job job = jobOf(ctx, "backup", attempt);
     if (job != null) s.jobName = job.getMetadata().getName();
+    if (backup.getSpec().type == io.coffer.api.BackupSpec.Type.Incremental && s.parent == null && job != null) {
+      // like attempts, the parent comes from the Jobs: a status patched from a stale copy may lack it
+      ChainParent.fromJobs(List.of(job)).ifPresent(id -> ctx.getPrimaryCache().list()
+          .filter(x -> x.getMetadata().getNamespace().equals(backup.getMetadata().getNamespace()))
+          .filter(x -> id.equals(JobFactory.backupId(x))).findFirst().ifPresent(p -> s.parent = p.getMetadata().getName()));
+    }
     if (job == null) return startAttempt(backup, s, attempt, ctx);
     JobObserver.Outcome o = JobObserver.observe(job, ctx.getSecondaryResources(Pod.class));
     if (o.state() == JobObserver.State.FAILED && s.nextAttemptAt != null) {
@@ -133,8 +139,26 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
           + " of the same target to finish", s.observedGeneration, clock);
       return labelled(backup, UpdateControl.patchStatus(backup)).rescheduleAfter(retryBase);
     }
+    String parentId = null;
+    if (backup.getSpec().type == io.coffer.api.BackupSpec.Type.Incremental) {
+      var earlier = ChainParent.fromJobs(ctx.getSecondaryResources(Job.class).stream()
+          .filter(j -> "backup".equals(j.getMetadata().getLabels().get(JobFactory.LABEL_PURPOSE))).toList());
+      if (earlier.isPresent()) {
+        parentId = earlier.get();
+      } else {
+        ChainParent.Choice c = ChainParent.choose(backup, ctx.getPrimaryCache().list().toList());
+        if (c.failure() != null) return fail(backup, s, Integer.MAX_VALUE, c.failure(), ctx);
+        if (c.waiting() != null) {
+          s.phase = Phase.Pending;
+          Conditions.set(s.conditions, Conditions.READY, false, Reason.Waiting, c.waiting(), s.observedGeneration, clock);
+          return labelled(backup, UpdateControl.patchStatus(backup)).rescheduleAfter(retryBase);
+        }
+        parentId = c.parent().getStatus().backupId;
+        s.parent = c.parent().getMetadata().getName();
+      }
+    }
     int next = attempt + 1;
-    Job job = JobFactory.backupJob(backup, next, settings);
+    Job job = JobFactory.backupJob(backup, next, settings, parentId);
     try {
       ctx.getClient().resource(job).create();
     } catch (KubernetesClientException e) {
@@ -153,7 +177,7 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
   private UpdateControl<Backup> fail(Backup backup, BackupStatus s, int attempt, String error, Context<Backup> ctx) {
     s.lastError = error;
     int limit = backup.getSpec().backoffLimit == null ? 2 : backup.getSpec().backoffLimit;
-    if (attempt <= limit) {
+    if (attempt <= limit) { // Integer.MAX_VALUE: no attempt can help
       Duration wait = retryBase.multipliedBy(1L << Math.min(attempt - 1, 5));
       s.nextAttemptAt = Instant.now(clock).plus(wait).truncatedTo(ChronoUnit.MILLIS).toString();
       s.phase = Phase.Pending;
@@ -166,7 +190,7 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
     s.phase = Phase.Failed;
     s.completedAt = now();
     s.nextAttemptAt = null;
-    String msg = "attempt " + attempt + " of " + (limit + 1) + " failed: " + error;
+    String msg = attempt == Integer.MAX_VALUE ? error : "attempt " + attempt + " of " + (limit + 1) + " failed: " + error;
     Conditions.set(s.conditions, Conditions.READY, false, Reason.Failed, error, s.observedGeneration, clock);
     Conditions.set(s.conditions, Conditions.FAILED, true, Reason.Failed, msg, s.observedGeneration, clock);
     events.warning(ctx.getClient(), backup, Reason.Failed, msg);

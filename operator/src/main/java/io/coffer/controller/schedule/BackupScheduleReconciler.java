@@ -190,7 +190,15 @@ public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
 
   private void prune(BackupSchedule schedule, List<Backup> backups, Retention.Policy policy, ZoneId zone, Context<BackupSchedule> ctx) {
     List<Retention.Item> items = backups.stream().map(b -> new Retention.Item(b.getMetadata().getName(), time(b), state(b))).toList();
-    for (String name : Retention.prune(items, policy, Instant.now(clock), zone)) {
+    java.util.Set<String> doomed = Retention.prune(items, policy, Instant.now(clock), zone);
+    if (doomed.isEmpty()) return;
+    // retention never breaks a chain: a Backup that an incremental one (of any schedule) builds on stays
+    java.util.Set<String> parents = new java.util.HashSet<>();
+    for (Backup b : ctx.getClient().resources(Backup.class).inNamespace(schedule.getMetadata().getNamespace()).list().getItems()) {
+      if (b.getMetadata().getDeletionTimestamp() == null && b.getStatus() != null && b.getStatus().parent != null) parents.add(b.getStatus().parent);
+    }
+    for (String name : doomed) {
+      if (parents.contains(name)) continue;
       backups.stream().filter(b -> b.getMetadata().getName().equals(name)).findFirst().ifPresent(b -> {
         ctx.getClient().resource(b).delete();
         events.normal(ctx.getClient(), schedule, Reason.Deleting, "retention: deleting Backup " + name + " and its stored objects");

@@ -23,13 +23,21 @@ public record Manifest(
     String compression,
     Integer compressionLevel,
     List<Entry> entries,
-    List<Skipped> skipped) {
+    List<Skipped> skipped,
+    String parent) {
+
+  /** A full backup's manifest (no parent). */
+  public Manifest(String format, int formatVersion, String id, String createdAt, String type, Source source, Selection selection,
+      String compression, Integer compressionLevel, List<Entry> entries, List<Skipped> skipped) {
+    this(format, formatVersion, id, createdAt, type, source, selection, compression, compressionLevel, entries, skipped, null);
+  }
 
   public static final String FORMAT = "coffer-archive";
   public static final int FORMAT_VERSION = 1;
   public static final String ENTRY_NAME = "coffer-manifest.json";
 
-  public enum Kind { bson, metadata, view, file, directory, symlink }
+  /** {@code deletions}: in an incremental backup, the {@code _id}s of documents deleted since its parent. */
+  public enum Kind { bson, metadata, view, file, directory, symlink, deletions }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @JsonIgnoreProperties(ignoreUnknown = true)
@@ -40,7 +48,12 @@ public record Manifest(
   public record Selection(List<String> include, List<String> exclude, List<String> modules,
       List<String> filesInclude, List<String> filesExclude) {}
 
-  /** One archive entry. Collection entries name their database, collection and module; files their tree. */
+  /**
+   * One archive entry. Collection entries name their database, collection and module; files their tree. In an
+   * incremental backup, a file whose content did not change names in {@code from} the backup whose archive holds
+   * it (and is not in this archive), and a collection's {@code bson} entry with {@code delta} holds only the
+   * documents inserted or changed since the parent ({@code documents} is then the collection's count after it).
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record Entry(
@@ -55,7 +68,20 @@ public record Manifest(
       String tree,
       Integer mode,
       Long mtime,
-      String target) {}
+      String target,
+      String from,
+      Boolean delta) {
+
+    public Entry(String path, Kind kind, long size, String sha256, Long documents, String database, String collection, String module,
+        String tree, Integer mode, Long mtime, String target) {
+      this(path, kind, size, sha256, documents, database, collection, module, tree, mode, mtime, target, null, null);
+    }
+
+    /** Whether the entry's bytes are in this backup's archive (not only named, as an unchanged file of a chain). */
+    public boolean archived() {
+      return from == null;
+    }
+  }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Skipped(String path, String reason) {}

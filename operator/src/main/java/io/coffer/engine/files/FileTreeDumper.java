@@ -75,9 +75,60 @@ public final class FileTreeDumper {
     return total[0];
   }
 
+  private io.coffer.engine.incremental.ChainIndex index;
+  private String backupId;
+  private String parentId;
+  private java.util.Map<String, io.coffer.engine.incremental.ChainIndex.FileRec> parentFiles;
+  private io.coffer.engine.incremental.ChainIndex.Writer indexWriter;
+
+  /**
+   * Also writes each tree's chain index; with {@code parentId}, a file whose size, time and mode (or, failing
+   * those, content) match the parent's is named in the manifest, not stored again.
+   */
+  public FileTreeDumper indexed(io.coffer.engine.incremental.ChainIndex index, String backupId, String parentId) {
+    this.index = index;
+    this.backupId = backupId;
+    this.parentId = parentId;
+    return this;
+  }
+
   public void dump(Tree tree, ArchiveWriter archive) throws IOException {
     progress.item(tree.name());
-    visit(tree, tree.root(), "", archive);
+    if (index == null) {
+      visit(tree, tree.root(), "", archive);
+      return;
+    }
+    parentFiles = parentId == null ? null : index.files(parentId, tree.name());
+    indexWriter = index.writer(backupId, io.coffer.engine.incremental.ChainIndex.treeName(tree.name()));
+    try {
+      visit(tree, tree.root(), "", archive);
+    } catch (IOException | RuntimeException e) {
+      indexWriter.abort();
+      throw e;
+    }
+    indexWriter.close();
+    indexWriter = null;
+    parentFiles = null;
+  }
+
+  /** An unchanged file of an incremental backup: named, with the backup that holds its content. */
+  private void unchanged(Tree tree, String entryBase, String rel, io.coffer.engine.incremental.ChainIndex.FileRec prev, int mode, long mtime,
+      ArchiveWriter archive) throws IOException {
+    archive.record(new Manifest.Entry(entryBase, Manifest.Kind.file, prev.size(), prev.sha256(), null, null, null, null,
+        tree.name(), mode, mtime, null, prev.from(), null));
+    indexWriter.file(new io.coffer.engine.incremental.ChainIndex.FileRec(rel, prev.size(), mtime, mode, prev.sha256(), prev.from()));
+    progress.addFiles(1);
+    progress.addBytes(prev.size());
+  }
+
+  private static String sha256(Path file) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      java.security.MessageDigest md = io.coffer.engine.archive.HashingOutputStream.sha256();
+      byte[] b = new byte[64 * 1024];
+      int n;
+      while ((n = in.read(b)) > 0) md.update(b, 0, n);
+      return java.util.HexFormat.of().formatHex(md.digest());
+    }
   }
 
   private void visit(Tree tree, Path path, String rel, ArchiveWriter archive) throws IOException {
@@ -118,6 +169,22 @@ public final class FileTreeDumper {
     } else if (attrs.isRegularFile()) {
       if (!includes.isEmpty() && !matches(includes, rel)) return;
       progress.item(tree.name() + ":" + rel);
+      var prev = parentFiles == null ? null : parentFiles.get(rel);
+      if (prev != null && prev.size() == attrs.size() && prev.mode() == mode) {
+        if (prev.mtime() == mtime) {
+          unchanged(tree, entryBase, rel, prev, mode, mtime, archive);
+          return;
+        }
+        try {
+          if (sha256(path).equals(prev.sha256())) { // touched, not changed
+            unchanged(tree, entryBase, rel, prev, mode, mtime, archive);
+            return;
+          }
+        } catch (IOException e) {
+          skip(entryBase, "cannot read: " + reason(e));
+          return;
+        }
+      }
       InputStream in;
       try {
         in = Files.newInputStream(path);
@@ -157,6 +224,10 @@ public final class FileTreeDumper {
     }
     archive.record(new Manifest.Entry(entryBase, Manifest.Kind.file, out.size(), out.sha256(), null, null, null, null,
         tree.name(), mode, mtime, null));
+    if (indexWriter != null) {
+      String rel = entryBase.substring(ROOT.length() + tree.name().length() + 1);
+      indexWriter.file(new io.coffer.engine.incremental.ChainIndex.FileRec(rel, out.size(), mtime, mode, out.sha256(), backupId));
+    }
     progress.addFiles(1);
   }
 

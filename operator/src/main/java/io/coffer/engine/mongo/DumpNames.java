@@ -49,6 +49,14 @@ public final class DumpNames {
     return ROOT + escape(db) + "/" + escape(collection) + ".bson";
   }
 
+  /**
+   * In an incremental backup, the {@code _id}s of a collection's documents deleted since the parent. Outside
+   * {@code mongodb/}, so mongodump's layout stays as mongorestore knows it.
+   */
+  public static String deletions(String db, String collection) {
+    return "coffer-deletions/" + escape(db) + "/" + escape(collection) + ".bson";
+  }
+
   public static String metadata(String db, String collection) {
     return ROOT + escape(db) + "/" + escape(collection) + ".metadata.json";
   }

@@ -41,6 +41,21 @@ public final class MongoDumper implements AutoCloseable {
   /** A collection or view chosen for the backup. */
   public record Target(String database, String name, String type, BsonDocument options, String module, long estimatedBytes) {}
 
+  private io.coffer.engine.incremental.ChainIndex index;
+  private String backupId;
+  private String parentId;
+
+  /**
+   * Also writes the chain index of each collection (for later incremental backups); with {@code parentId}, stores
+   * only the documents inserted or changed since that backup, and the {@code _id}s of those deleted.
+   */
+  public MongoDumper indexed(io.coffer.engine.incremental.ChainIndex index, String backupId, String parentId) {
+    this.index = index;
+    this.backupId = backupId;
+    this.parentId = parentId;
+    return this;
+  }
+
   public MongoDumper(String uri, int timeoutSeconds, EngineLog log, Progress progress) {
     this.uri = uri;
     this.client = MongoConnection.open(uri, timeoutSeconds);
@@ -115,12 +130,69 @@ public final class MongoDumper implements AutoCloseable {
       return;
     }
     String path = DumpNames.bson(t.database(), t.name());
+    if (index != null) {
+      dumpIndexed(t, db, ns, path, now, archive, indexes.size());
+      return;
+    }
     ArchiveWriter.EntryStream out = archive.begin(path, now, 0644);
     long docs = copyDocuments(db, t.name(), ns, out);
     out.close();
     archive.record(new Manifest.Entry(path, Manifest.Kind.bson, out.size(), out.sha256(), docs, t.database(), t.name(),
         t.module(), null, null, null, null));
     log.info("collection " + ns + ": " + docs + " documents, " + out.size() + " bytes, " + indexes.size() + " indexes");
+  }
+
+  /** A collection with its chain index: everything (a full backup, or a collection new since the parent) or the changes. */
+  private void dumpIndexed(Target t, MongoDatabase db, String ns, String path, long now, ArchiveWriter archive, int indexCount)
+      throws IOException {
+    String name = io.coffer.engine.incremental.ChainIndex.collectionName(t.database(), t.name());
+    boolean delta = parentId != null && index.has(parentId, name);
+    io.coffer.engine.incremental.ChangeSet parent = delta ? io.coffer.engine.incremental.ChangeSet.load(index, parentId, name) : null;
+    io.coffer.engine.incremental.ChainIndex.Writer w = index.writer(backupId, name);
+    io.coffer.engine.incremental.DocHash hasher = new io.coffer.engine.incremental.DocHash();
+    ArchiveWriter.EntryStream out = archive.begin(path, now, 0644);
+    long total = 0;
+    long stored = 0;
+    byte[] buf = new byte[64 * 1024];
+    try (MongoCursor<RawBsonDocument> cursor = db.getCollection(t.name(), RawBsonDocument.class).find().batchSize(BATCH_SIZE).cursor()) {
+      while (cursor.hasNext()) {
+        var bb = cursor.next().getByteBuffer();
+        int n = bb.remaining();
+        if (n > buf.length) buf = new byte[n];
+        bb.get(buf, 0, n);
+        var ids = hasher.of(buf, 0, n);
+        w.document(ids.idHash(), ids.docHash(), ids.idElement());
+        total++;
+        if (parent == null || parent.changed(ids.idHash(), ids.docHash())) {
+          out.write(buf, 0, n);
+          stored++;
+        }
+        progress.addBytes(n);
+        progress.addDocuments(1);
+      }
+    } catch (MongoException e) {
+      out.close();
+      w.abort();
+      throw MongoConnection.translate("cannot read " + ns, uri, e);
+    } catch (IOException | RuntimeException e) {
+      w.abort();
+      throw e;
+    }
+    out.close();
+    w.close();
+    archive.record(new Manifest.Entry(path, Manifest.Kind.bson, out.size(), out.sha256(), total, t.database(), t.name(),
+        t.module(), null, null, null, null, null, delta ? Boolean.TRUE : null));
+    long deleted = 0;
+    if (parent != null && parent.remaining() > 0) {
+      String delPath = DumpNames.deletions(t.database(), t.name());
+      ArchiveWriter.EntryStream del = archive.begin(delPath, now, 0644);
+      deleted = parent.writeDeleted(index, parentId, name, del);
+      del.close();
+      archive.record(new Manifest.Entry(delPath, Manifest.Kind.deletions, del.size(), del.sha256(), deleted, t.database(), t.name(),
+          t.module(), null, null, null, null));
+    }
+    log.info("collection " + ns + ": " + total + " documents" + (delta ? ", " + stored + " new or changed and " + deleted
+        + " deleted since " + parentId : "") + ", " + out.size() + " bytes, " + indexCount + " indexes");
   }
 
   private record Batch(byte[] data, int length, int documents, Throwable failure) {

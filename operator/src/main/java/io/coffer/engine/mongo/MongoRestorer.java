@@ -91,6 +91,7 @@ public final class MongoRestorer implements AutoCloseable {
         if (!e.getKey().equals("uuid")) create.put(e.getKey(), e.getValue());
       }
       database.runCommand(create);
+      staged.removeIf(x -> x.database().equals(db) && x.target().equals(name)); // staged again: a newer backup of the chain holds it whole
       staged.add(new Staged(db, name, staging, indexes, 0));
       MongoCollection<RawBsonDocument> coll = database.getCollection(staging, RawBsonDocument.class);
       docs = insertAll(coll, new BsonStream(bson, entryName));
@@ -99,6 +100,67 @@ public final class MongoRestorer implements AutoCloseable {
     }
     staged.set(staged.size() - 1, new Staged(db, name, staging, indexes, docs));
     return docs;
+  }
+
+  private Staged stagedOf(String db, String name, String entryName) {
+    for (Staged x : staged) if (x.database().equals(db) && x.target().equals(name)) return x;
+    throw new io.coffer.engine.CofferException(io.coffer.engine.ExitCode.INTEGRITY, entryName
+        + " holds changes to a collection no earlier backup of the chain holds: the chain is broken; nothing was restored");
+  }
+
+  /** Applies an increment's inserted and changed documents to a staged collection (replace by {@code _id}, or insert). */
+  public void applyChanges(String db, String name, BsonDocument metadata, InputStream bson, String entryName) throws IOException {
+    Staged s = stagedOf(db, name, entryName);
+    List<BsonDocument> indexes = new ArrayList<>();
+    for (BsonValue v : metadata.getArray("indexes", new BsonArray())) indexes.add(v.asDocument());
+    if (!indexes.isEmpty()) staged.set(staged.indexOf(s), new Staged(s.database(), s.target(), s.staging(), indexes, s.documents()));
+    MongoCollection<RawBsonDocument> coll = client.getDatabase(db).getCollection(s.staging(), RawBsonDocument.class);
+    BsonStream in = new BsonStream(bson, entryName);
+    List<com.mongodb.client.model.WriteModel<RawBsonDocument>> batch = new ArrayList<>();
+    byte[] doc;
+    try {
+      while ((doc = in.next()) != null) {
+        RawBsonDocument d = new RawBsonDocument(doc);
+        batch.add(new com.mongodb.client.model.ReplaceOneModel<>(new BsonDocument("_id", d.get("_id")), d,
+            new com.mongodb.client.model.ReplaceOptions().upsert(true)));
+        progress.addBytes(doc.length);
+        progress.addDocuments(1);
+        if (batch.size() >= INSERT_BATCH_DOCS) {
+          coll.bulkWrite(batch);
+          batch.clear();
+        }
+      }
+      if (!batch.isEmpty()) coll.bulkWrite(batch);
+    } catch (MongoException e) {
+      throw MongoConnection.translate("cannot stage " + db + "." + name, uri, e);
+    }
+  }
+
+  /** Removes from a staged collection the documents an increment records as deleted. */
+  public void applyDeletions(String db, String name, InputStream bson, String entryName) throws IOException {
+    Staged s = stagedOf(db, name, entryName);
+    MongoCollection<RawBsonDocument> coll = client.getDatabase(db).getCollection(s.staging(), RawBsonDocument.class);
+    BsonStream in = new BsonStream(bson, entryName);
+    org.bson.BsonArray ids = new org.bson.BsonArray();
+    byte[] doc;
+    try {
+      while ((doc = in.next()) != null) {
+        ids.add(new RawBsonDocument(doc).get("_id"));
+        if (ids.size() >= INSERT_BATCH_DOCS) {
+          coll.deleteMany(new BsonDocument("_id", new BsonDocument("$in", ids)));
+          ids = new org.bson.BsonArray();
+        }
+      }
+      if (!ids.isEmpty()) coll.deleteMany(new BsonDocument("_id", new BsonDocument("$in", ids)));
+    } catch (MongoException e) {
+      throw MongoConnection.translate("cannot stage " + db + "." + name, uri, e);
+    }
+  }
+
+  /** Documents in a collection's staging collection. */
+  public long stagedCount(String db, String name) {
+    Staged s = stagedOf(db, name, db + "." + name);
+    return client.getDatabase(db).getCollection(s.staging()).countDocuments();
   }
 
   private static final List<RawBsonDocument> END = new ArrayList<>();
