@@ -10,4 +10,4 @@ mvn -q -B -DskipTests -pl operator -am package dependency:build-classpath -Dmdep
 cp="operator/target/test-classes:operator/target/classes:$(cat "$cp_file")"
 rm -f "$cp_file"
 mvn -q -B -pl operator test-compile -o >/dev/null 2>&1 || mvn -q -B -pl operator test-compile
-exec java -Xmx14g -Dcoffer.jar="$root/operator/target/coffer.jar" -cp "$cp" io.coffer.bench.EngineBench "$@"
+exec java -Xmx14g -Dcoffer.jar="$root/operator/target/coffer.jar" -cp "$cp" "${BENCH_CLASS:-io.coffer.bench.EngineBench}" "$@"

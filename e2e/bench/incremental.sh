@@ -2,12 +2,4 @@
 # Incremental benchmark: bytes and time of an increment (1 % changed) next to a full backup.
 # Usage: e2e/bench/incremental.sh [documents=300000] [files=2000]
 set -euo pipefail
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cd "$root"
-cp_file="$(mktemp)"
-# one reactor build (testkit, then operator): the file ends up with the operator's test classpath
-mvn -q -B -DskipTests -pl operator -am package dependency:build-classpath -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=test >/dev/null
-cp="operator/target/test-classes:operator/target/classes:$(cat "$cp_file")"
-rm -f "$cp_file"
-mvn -q -B -pl operator test-compile -o >/dev/null 2>&1 || mvn -q -B -pl operator test-compile
-exec java -Xmx14g -Dcoffer.jar="$root/operator/target/coffer.jar" -cp "$cp" io.coffer.bench.IncrementalBench "$@"
+BENCH_CLASS=io.coffer.bench.IncrementalBench exec "$(dirname "$0")/engine.sh" "$@"
