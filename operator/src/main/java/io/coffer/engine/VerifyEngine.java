@@ -90,8 +90,18 @@ public final class VerifyEngine {
           + "): it is damaged or truncated, or the storage failed mid-way", e);
     }
     progress.phase("done");
-    String msg = deep ? "archive checksum, " + entries + " entries and " + documents + " documents verified"
-        : "archive checksum verified (" + d.storedSize() + " bytes)";
+    String chainNote = "";
+    if (d.parent() != null) {
+      // an increment restores only with its whole chain: every earlier link must still be there
+      java.util.List<String> chain = store.chainIds(d);
+      if (chain.get(0).endsWith(" (missing)")) {
+        throw new CofferException(ExitCode.INTEGRITY, "backup " + id + " is incremental and its chain lacks backup "
+            + chain.get(0).replace(" (missing)", "") + ": it cannot be restored; verify an earlier point or take a full backup");
+      }
+      chainNote = "; its chain of " + chain.size() + " backups is complete";
+    }
+    String msg = (deep ? "archive checksum, " + entries + " entries and " + documents + " documents verified"
+        : "archive checksum verified (" + d.storedSize() + " bytes)") + chainNote;
     log.info("verify " + id + ": " + msg);
     return new VerifyResult("Verified", id, deep, d.sha256(), d.storedSize(), deep ? entries : null, deep ? documents : null,
         msg, Math.round(progress.elapsedSeconds() * 100) / 100.0);

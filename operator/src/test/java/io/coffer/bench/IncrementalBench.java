@@ -34,10 +34,20 @@ public final class IncrementalBench {
   public static void main(String[] args) throws Exception {
     int docs = args.length > 0 ? Integer.parseInt(args[0]) : 300_000;
     int fileCount = args.length > 1 ? Integer.parseInt(args[1]) : 2_000;
-    Path work = Files.createTempDirectory("coffer-incr-bench");
     System.out.printf("machine: %d cores, Java %s; %,d documents, %,d files (100 KiB each, half of them incompressible)%n",
         Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), docs, fileCount);
-    MongoServer server = EmbeddedServers.mongo();
+    for (boolean oplog : new boolean[] {false, true}) {
+      System.out.println(oplog ? "\nMongoDB with an oplog (a replica set): the increment reads only touched documents"
+          : "\nplain MongoDB, no oplog: the increment reads every document and compares it with the index");
+      run(docs, fileCount, oplog);
+    }
+  }
+
+  static void run(int docs, int fileCount, boolean oplog) throws Exception {
+    Path work = Files.createTempDirectory("coffer-incr-bench");
+    MongoServer server = new MongoServer(new de.bwaldvogel.mongo.backend.memory.MemoryBackend());
+    if (oplog) server.enableOplog();
+    server.bind("127.0.0.1", 0);
     String uri = EmbeddedServers.uri(server);
     try (MongoClient client = MongoClients.create(uri)) {
       EngineBench.seed(client, docs);

@@ -51,6 +51,12 @@ class IncrementalIT {
   static MongoClient client;
   static final AgeKeys.Identity ops = AgeKeys.generate();
   static final char[] INDEX_KEY = "index-key-for-tests-0123456789".toCharArray();
+  static final List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
+
+  /** Whether the server keeps an oplog (see {@link IncrementalOplogIT}). */
+  boolean oplog() {
+    return false;
+  }
   @TempDir Path tmp;
 
   @BeforeAll
@@ -67,7 +73,7 @@ class IncrementalIT {
   }
 
   BackupResult backup(Storage storage, String id, String parent, Path uploads) throws IOException {
-    return new BackupEngine(storage, new EngineLog(null), new Progress()).run(new BackupOptions(id, BackupType.FULL, uri,
+    return new BackupEngine(storage, new EngineLog(log::add), new Progress()).run(new BackupOptions(id, BackupType.FULL, uri,
         new Selection(List.of("shop"), List.of(), List.of(), null), List.of(new FileTreeDumper.Tree("uploads", uploads)), List.of(), List.of(),
         Encryption.toRecipients(List.of(ops.recipient())), Compression.DEFLATE, 1, 5, parent, INDEX_KEY));
   }
@@ -159,6 +165,7 @@ class IncrementalIT {
     dbAt.put("b3", snapshot("shop"));
     filesAt.put("b3", tree(uploads));
 
+    assertThat(log).as("how increments found the changes").anyMatch(l -> l.contains(oplog() ? "(from the oplog)" : "compared with its index"));
     assertThat(i1.storedSize()).as("an increment stores what changed, not the 400 KB contract").isLessThan(full.storedSize() / 5);
     assertThat(i2.storedSize()).isLessThan(full.storedSize() / 5);
     // each point of the chain, restored elsewhere, equals the source then
@@ -173,7 +180,8 @@ class IncrementalIT {
     assertThat(snapshot("restored_b3").get("orders")).hasSize(1);
     // the chain is visible, and verification of an increment covers its own archive
     assertThat(new BackupStore(storage).chainIds(new BackupStore(storage).descriptor("b3"))).containsExactly("b0", "b1", "b2", "b3");
-    new VerifyEngine(storage, new EngineLog(null), new Progress()).run("b2", true, Age.DecryptionKeys.of(List.of(ops)));
+    assertThat(new VerifyEngine(storage, new EngineLog(null), new Progress()).run("b2", true, Age.DecryptionKeys.of(List.of(ops))).message())
+        .contains("its chain of 3 backups is complete");
   }
 
   @Test
@@ -197,6 +205,8 @@ class IncrementalIT {
     new BackupStore(storage).delete("c1");
     assertThatThrownBy(() -> restore(storage, "c2", "never", tmp.resolve("never"))).isInstanceOf(CofferException.class)
         .hasMessageContaining("needs backup c1");
+    assertThatThrownBy(() -> new VerifyEngine(storage, new EngineLog(null), new Progress()).run("c2", false, null))
+        .hasMessageContaining("its chain lacks backup c1");
     assertThat(client.getDatabase("never").listCollectionNames().into(new ArrayList<>())).isEmpty();
     // a wrong index key is refused before anything is written
     assertThatThrownBy(() -> new BackupEngine(storage, new EngineLog(null), new Progress()).run(new BackupOptions("c3", BackupType.FULL, uri,

@@ -86,6 +86,11 @@ public final class ChainIndex {
       out.write(idElement);
     }
 
+    public void position(long oplogTs) throws IOException {
+      out.writeByte('P');
+      out.writeLong(oplogTs);
+    }
+
     public void file(FileRec f) throws IOException {
       out.writeByte('F');
       out.writeUTF(f.path());
@@ -174,6 +179,13 @@ public final class ChainIndex {
       return new long[] {idHash, docHash};
     }
 
+    public Long nextPosition() throws IOException {
+      int tag = tag();
+      if (tag == 'E') return null;
+      if (tag != 'P') throw new CofferException(ExitCode.INTEGRITY, what + " is damaged");
+      return in.readLong();
+    }
+
     public FileRec nextFile() throws IOException {
       int tag = tag();
       if (tag == 'E') return null;
@@ -197,6 +209,20 @@ public final class ChainIndex {
 
   public Reader reader(String backupId, String name) throws IOException {
     return new Reader(backupId, name);
+  }
+
+  /** The oplog position recorded with a backup (its time before it read any data), or null. */
+  public Long oplogPosition(String backupId) throws IOException {
+    if (!has(backupId, "oplog")) return null;
+    try (Reader r = reader(backupId, "oplog")) {
+      return r.nextPosition();
+    }
+  }
+
+  public void recordOplogPosition(String backupId, long ts) throws IOException {
+    Writer w = writer(backupId, "oplog");
+    w.position(ts);
+    w.close();
   }
 
   /** A tree's files by relative path (trees are small enough to hold; collections are not, see {@link LongLongMap}). */

@@ -15,6 +15,7 @@ import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import org.bson.BsonDocument;
@@ -49,12 +50,23 @@ public final class MongoDumper implements AutoCloseable {
    * Also writes the chain index of each collection (for later incremental backups); with {@code parentId}, stores
    * only the documents inserted or changed since that backup, and the {@code _id}s of those deleted.
    */
-  public MongoDumper indexed(io.coffer.engine.incremental.ChainIndex index, String backupId, String parentId) {
+  public MongoDumper indexed(io.coffer.engine.incremental.ChainIndex index, String backupId, String parentId) throws IOException {
     this.index = index;
     this.backupId = backupId;
     this.parentId = parentId;
+    // the oplog position before any data is read: the next increment asks the oplog for what changed since
+    Long now = io.coffer.engine.incremental.OplogChanges.latest(client);
+    if (now != null) index.recordOplogPosition(backupId, now);
+    if (parentId != null) {
+      Long since = index.oplogPosition(parentId);
+      oplog = since == null ? null : io.coffer.engine.incremental.OplogChanges.since(client, since);
+      if (oplog != null) log.info("the oplog covers the time since backup " + parentId + " (" + oplog.entries() + " entries): only touched documents are read");
+      else log.info("no oplog reaching back to backup " + parentId + ": every document is read and compared with its index");
+    }
     return this;
   }
+
+  private io.coffer.engine.incremental.OplogChanges oplog;
 
   public MongoDumper(String uri, int timeoutSeconds, EngineLog log, Progress progress) {
     this.uri = uri;
@@ -147,6 +159,10 @@ public final class MongoDumper implements AutoCloseable {
       throws IOException {
     String name = io.coffer.engine.incremental.ChainIndex.collectionName(t.database(), t.name());
     boolean delta = parentId != null && index.has(parentId, name);
+    if (delta && oplog != null && oplog.covers(t.database(), t.name())) {
+      dumpFromOplog(t, db, ns, path, now, archive, name);
+      return;
+    }
     io.coffer.engine.incremental.ChangeSet parent = delta ? io.coffer.engine.incremental.ChangeSet.load(index, parentId, name) : null;
     io.coffer.engine.incremental.ChainIndex.Writer w = index.writer(backupId, name);
     io.coffer.engine.incremental.DocHash hasher = new io.coffer.engine.incremental.DocHash();
@@ -193,6 +209,77 @@ public final class MongoDumper implements AutoCloseable {
     }
     log.info("collection " + ns + ": " + total + " documents" + (delta ? ", " + stored + " new or changed and " + deleted
         + " deleted since " + parentId : "") + ", " + out.size() + " bytes, " + indexCount + " indexes");
+  }
+
+  /** An increment of one collection from the oplog: the parent's index less the touched documents, plus their current state. */
+  private void dumpFromOplog(Target t, MongoDatabase db, String ns, String path, long now, ArchiveWriter archive, String name)
+      throws IOException {
+    Map<Long, org.bson.BsonValue> touched = oplog.touched(t.database(), t.name());
+    io.coffer.engine.incremental.ChainIndex.Writer w = index.writer(backupId, name);
+    io.coffer.engine.incremental.DocHash hasher = new io.coffer.engine.incremental.DocHash();
+    java.util.Set<Long> parentHad = new java.util.HashSet<>();
+    java.util.Set<Long> found = new java.util.HashSet<>();
+    ArchiveWriter.EntryStream out = archive.begin(path, now, 0644);
+    long total = 0;
+    try {
+      try (io.coffer.engine.incremental.ChainIndex.Reader r = index.reader(parentId, name)) {
+        byte[][] id = new byte[1][];
+        long[] rec;
+        while ((rec = r.nextDocument(id)) != null) {
+          if (touched.containsKey(rec[0])) {
+            parentHad.add(rec[0]);
+          } else {
+            w.document(rec[0], rec[1], id[0]);
+            total++;
+          }
+        }
+      }
+      List<org.bson.BsonValue> ids = new ArrayList<>(touched.values());
+      for (int i = 0; i < ids.size(); i += 1000) {
+        org.bson.BsonArray batch = new org.bson.BsonArray(ids.subList(i, Math.min(ids.size(), i + 1000)));
+        for (RawBsonDocument d : db.getCollection(t.name(), RawBsonDocument.class).find(new BsonDocument("_id", new BsonDocument("$in", batch)))) {
+          var bb = d.getByteBuffer();
+          byte[] doc = new byte[bb.remaining()];
+          bb.get(doc);
+          var h = hasher.of(doc, 0, doc.length);
+          if (!found.add(h.idHash())) continue;
+          out.write(doc);
+          w.document(h.idHash(), h.docHash(), h.idElement());
+          total++;
+          progress.addBytes(doc.length);
+          progress.addDocuments(1);
+        }
+      }
+    } catch (MongoException e) {
+      out.close();
+      w.abort();
+      throw MongoConnection.translate("cannot read " + ns, uri, e);
+    } catch (IOException | RuntimeException e) {
+      w.abort();
+      throw e;
+    }
+    out.close();
+    w.close();
+    archive.record(new Manifest.Entry(path, Manifest.Kind.bson, out.size(), out.sha256(), total, t.database(), t.name(),
+        t.module(), null, null, null, null, null, Boolean.TRUE));
+    long deleted = 0;
+    List<Long> gone = parentHad.stream().filter(x -> !found.contains(x)).toList();
+    if (!gone.isEmpty()) {
+      String delPath = DumpNames.deletions(t.database(), t.name());
+      ArchiveWriter.EntryStream del = archive.begin(delPath, now, 0644);
+      for (Long x : gone) {
+        var bb = new RawBsonDocument(new BsonDocument("_id", touched.get(x)), new org.bson.codecs.BsonDocumentCodec()).getByteBuffer();
+        byte[] doc = new byte[bb.remaining()];
+        bb.get(doc);
+        del.write(doc); // {_id: ...}
+        deleted++;
+      }
+      del.close();
+      archive.record(new Manifest.Entry(delPath, Manifest.Kind.deletions, del.size(), del.sha256(), deleted, t.database(), t.name(),
+          t.module(), null, null, null, null));
+    }
+    log.info("collection " + ns + ": " + total + " documents, " + found.size() + " new or changed and " + deleted + " deleted since "
+        + parentId + " (from the oplog), " + out.size() + " bytes");
   }
 
   private record Batch(byte[] data, int length, int documents, Throwable failure) {
