@@ -196,6 +196,7 @@ public final class LocalKubelet implements AutoCloseable {
           exit == 0 ? "Succeeded" : "Failed");
       setJob(job, exit == 0);
     } catch (Exception e) {
+      if (runner.isShutdown()) return; // the node is going away: nothing to report
       // the executor would swallow it: say it, as a kubelet's log would
       System.err.println("local kubelet: running Job " + job.getMetadata().getName() + " failed: " + e);
       e.printStackTrace();
