@@ -246,10 +246,32 @@ public final class Demo implements Callable<Integer> {
     String command = "age -d -i " + dir.resolve("ops.key") + " " + archive + " > /tmp/rayerp.zip && unzip -l /tmp/rayerp.zip";
     out.detail("archive   " + archive + " (" + backup.getStatus().size + ", sha256 " + backup.getStatus().sha256.substring(0, 16) + "...)");
     out.detail("open it   " + command);
+    checks.add("no secret in a status, event, Job, pod log or result", noSecrets(p), "S3 secret key, age private key searched");
     Verify.Outcome age = Verify.openWithAge(archive, dir.resolve("ops.key"), dir.resolve("rayerp.zip"));
     if (age != null) checks.add("age and unzip open it", age.ok(), age.detail());
     else out.detail("(age or unzip is not installed here, so the demo did not run that command itself)");
     return checks;
+  }
+
+  /** Searches everything the system wrote for the demo's secret values: statuses, events, Jobs, pod logs and results. */
+  private boolean noSecrets(Parts p) throws IOException {
+    var json = p.client.getKubernetesSerialization();
+    StringBuilder seen = new StringBuilder();
+    seen.append(json.asJson(p.client.resources(Backup.class).inAnyNamespace().list()));
+    seen.append(json.asJson(p.client.resources(Restore.class).inAnyNamespace().list()));
+    seen.append(json.asJson(p.client.resources(BackupSchedule.class).inAnyNamespace().list()));
+    seen.append(json.asJson(p.client.v1().events().inAnyNamespace().list()));
+    seen.append(json.asJson(p.client.batch().v1().jobs().inAnyNamespace().list()));
+    try (Stream<Path> files = Files.walk(dir.resolve("pods"))) {
+      // what the pods printed and their termination messages (the mounted Secret files themselves are, of course, secrets)
+      for (Path f : files.filter(x -> x.getFileName().toString().equals("log.txt") || x.getFileName().toString().equals("termination-log")).toList()) {
+        seen.append(Files.readString(f));
+      }
+    }
+    String all = seen.toString();
+    if (!all.contains("completed in") || !all.contains("rayerp-before-upgrade")) return false; // the search must have had something to search
+    return !all.contains(EmbeddedServers.SECRET_KEY) && !all.contains(p.identity.encoded())
+        && !all.contains(p.identity.encoded().toLowerCase(java.util.Locale.ROOT));
   }
 
   private static <T extends HasMetadata> T terminal(T r) {

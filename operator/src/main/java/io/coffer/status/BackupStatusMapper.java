@@ -15,6 +15,21 @@ public final class BackupStatusMapper {
   private BackupStatusMapper() {}
 
   /** The engine's one-line error from a failure result, or the text itself when it is not JSON. */
+  /**
+   * Whether the engine's failure would only repeat on another attempt: bad input, a key that does not fit,
+   * damaged or missing data. An unreachable or failing MongoDB or storage may recover, so those are retried.
+   */
+  public static boolean permanent(String message) {
+    if (message == null) return false;
+    try {
+      JsonNode n = JSON.readTree(message);
+      String reason = n == null ? null : n.path("reason").asText(null);
+      return reason != null && java.util.Set.of("USAGE", "KEY", "INTEGRITY", "NOT_FOUND").contains(reason);
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
   public static String errorOf(String message) {
     if (message == null) return "the attempt failed without a message";
     try {

@@ -106,6 +106,10 @@ class BackupValidationTest {
       incremental without chain    | /spec/type                    | "Incremental"                      | type Incremental needs chain.indexKeySecret
       parent on a full backup      | /spec/chain                   | {"indexKeySecret": {"name": "k", "key": "key"}, "parent": "b0"} | chain.parent goes with type Incremental
       chain without index key      | /spec/chain                   | {}                                 | indexKeySecret: Required value
+      bad chain parent name        | /spec/chain                   | {"indexKeySecret": {"name": "k", "key": "key"}, "parent": "Not A Name"} | should match
+      zero upload limit            | /spec/storage/uploadLimitMiBps | 0                                 | greater than or equal to 1
+      volume without claim         | /spec/source/files/0/claimName | ~                                 | claimName: Required value
+      deep check without key       | /spec/verification            | {"deep": true}                     | deep verification needs verification.identity
       """)
   void givenAMalformedBackup_thenTheSchemaOrACelRuleRefusesItWithAClearMessage(String what, String pointer, String value,
       String expected) throws IOException {

@@ -242,6 +242,36 @@ class OperatorIT {
   }
 
   @Test
+  void givenTenBackupsInFlight_whenTheOperatorRestarts_thenAllConvergeWithOneJobEach() throws Exception {
+    List<String> names = new ArrayList<>();
+    kubelet.hold();
+    try {
+      for (int i = 0; i < 10; i++) {
+        Backup b = backup("fleet-" + i, "s3");
+        b.getSpec().type = BackupSpec.Type.Database;
+        b.getSpec().source.files = List.of();
+        b.getSpec().source.mongodb.include = List.of("erp.invoices");
+        client.resource(b).create();
+        names.add("fleet-" + i);
+      }
+      for (String n : names) await(n, x -> x.getStatus() != null && x.getStatus().jobName != null);
+      operator.stop();
+      operator = CofferOperator.create(client, new CofferOperator.Config(new JobFactory.Settings("coffer:test", "IfNotPresent"),
+          Set.of(), Duration.ofMillis(200), Duration.ofMillis(300), Duration.ofMillis(300), clock, null));
+      operator.start();
+      Thread.sleep(1000); // the new operator looks at all ten while their pods wait
+    } finally {
+      kubelet.release();
+    }
+    for (String n : names) {
+      Backup b = await(n, x -> x.getStatus().phase != null && x.getStatus().phase.terminal());
+      assertThat(b.getStatus().phase).as(n + ": " + b.getStatus().lastError).isEqualTo(Phase.Succeeded);
+      assertThat(b.getStatus().attempts).isEqualTo(1);
+      assertThat(client.batch().v1().jobs().inNamespace(NS).withLabel(JobFactory.LABEL_BACKUP, n).list().getItems()).as(n).hasSize(1);
+    }
+  }
+
+  @Test
   void givenAFullBackupWithAChainIndex_whenAnIncrementalIsApplied_thenItBuildsOnIt_storesLittle_restoresTheWhole_andKeepsItsParent()
       throws Exception {
     secret("index-key", Map.of("key", "a-random-index-key-0123456789abcdef"));
@@ -371,6 +401,52 @@ class OperatorIT {
         .noneMatch(b -> b.getMetadata().getName().startsWith("links")));
   }
 
+  @Test
+  void givenInputsOnlyTheOperatorOrTheEngineCanJudge_thenEachEndsFailedOrInvalidWithAClearMessage_andNothingSpins() throws Exception {
+    // a time zone the schema cannot know is wrong
+    BackupSchedule mars = new BackupSchedule();
+    mars.setMetadata(new ObjectMetaBuilder().withName("mars").withNamespace(NS).build());
+    BackupScheduleSpec ms = new BackupScheduleSpec();
+    ms.schedule = "0 2 * * *";
+    ms.timeZone = "Mars/Olympus_Mons";
+    ms.template = backup("unused", "s3").getSpec();
+    mars.setSpec(ms);
+    client.resource(mars).create();
+    awaitCondition("invalid schedule", () -> status("mars") != null && status("mars").conditions.stream()
+        .anyMatch(c -> "InvalidSpec".equals(c.getReason()) && c.getMessage().contains("unknown time zone 'Mars/Olympus_Mons'")));
+    // a module the module map does not know: the engine says so, and the Backup fails without retrying in vain
+    client.configMaps().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata().withName("modules")
+        .endMetadata().withData(Map.of("modules.yaml", "modules:\n  hr: [erp.employees]\n")).build()).create();
+    Backup unknownModule = backup("unknown-module", "s3");
+    unknownModule.getSpec().source.mongodb.include = List.of();
+    unknownModule.getSpec().source.mongodb.modules = List.of("payroll");
+    unknownModule.getSpec().source.mongodb.moduleMap = new KeyRef("modules", "modules.yaml");
+    unknownModule.getSpec().backoffLimit = 3; // not used: a bad input fails the same way every time
+    client.resource(unknownModule).create();
+    Backup um = await("unknown-module", x -> x.getStatus() != null && x.getStatus().phase == Phase.Failed);
+    assertThat(um.getStatus().lastError).contains("payroll").endsWith("(not retried: it would fail again)");
+    // a module map ConfigMap that does not exist: the pod cannot start, the Backup fails at once
+    Backup noMap = backup("no-module-map", "s3");
+    noMap.getSpec().source.mongodb.modules = List.of("hr");
+    noMap.getSpec().source.mongodb.moduleMap = new KeyRef("no-such-configmap", "modules.yaml");
+    client.resource(noMap).create();
+    Backup nm = await("no-module-map", x -> x.getStatus() != null && x.getStatus().phase == Phase.Failed);
+    assertThat(nm.getStatus().lastError).contains("no-such-configmap");
+    // a Restore of a Backup that does not exist
+    Restore ghost = restore("ghost", "no-such-backup", RestoreSpec.Mode.Merge);
+    client.resource(ghost).create();
+    Restore g = awaitRestore("ghost");
+    assertThat(g.getStatus().phase).isEqualTo(Phase.Failed);
+    assertThat(g.getStatus().lastError).isEqualTo("Backup no-such-backup does not exist in this namespace");
+    // nothing spins: no further attempts or Jobs appear
+    Thread.sleep(1500);
+    assertThat(client.resources(Backup.class).inNamespace(NS).withName("unknown-module").get().getStatus().attempts).isEqualTo(1);
+    assertThat(client.batch().v1().jobs().inNamespace(NS).withLabel(JobFactory.LABEL_BACKUP, "unknown-module").list().getItems()).hasSize(1);
+    // a missing ConfigMap may yet be created: retried with back-off, within backoffLimit (1 here), then Failed
+    assertThat(client.batch().v1().jobs().inNamespace(NS).withLabel(JobFactory.LABEL_BACKUP, "no-module-map").list().getItems()).hasSize(2);
+    client.resources(BackupSchedule.class).inNamespace(NS).withName("mars").delete();
+  }
+
   /** A files backup of the 12 MiB scan folder, written at most at {@code mibps} MiB/s: it runs for seconds. */
   static Backup slowBackup(String name, int mibps) {
     Backup b = backup(name, "s3");
@@ -394,7 +470,6 @@ class OperatorIT {
     Backup later = await("slow", x -> x.getStatus().progress.bytes > bytes);
     assertThat(later.getStatus().phase).isEqualTo(Phase.Running);
     assertThat(later.getStatus().progress.percent).isLessThan(100.0);
-    assertThat(later.getStatus().progress.updatedAt).isNotEqualTo(first.getStatus().progress.updatedAt);
     String id = later.getStatus().backupId;
     String job = later.getStatus().jobName;
     // deleted while it runs: the Job goes (its container is stopped), then the delete Job clears the storage
@@ -686,6 +761,9 @@ class OperatorIT {
     b.getSpec().verification.identity = new KeyRef("age-key", "identity");
     client.resource(b).create();
     Backup done = await("verified", x -> x.getStatus() != null && x.getStatus().phase == Phase.Succeeded);
+    // public-key mode: the backup Job holds no private key, though the Backup names one for deep verification
+    Job backupJob = client.batch().v1().jobs().inNamespace(NS).withName(done.getStatus().jobName).get();
+    assertThat(client.getKubernetesSerialization().asJson(backupJob)).doesNotContain("\"age-key\"").doesNotContain("AGE-SECRET-KEY");
     annotate("verified", "2026-11-26T10:00");
     Backup v1 = await("verified", x -> x.getStatus().verification != null && "2026-11-26T10:00".equals(x.getStatus().verification.requested)
         && !"Running".equals(x.getStatus().verification.result));

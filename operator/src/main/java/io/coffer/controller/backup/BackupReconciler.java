@@ -121,6 +121,9 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
       }
       default -> {
         readLog(backup, o, s, ctx);
+        if (BackupStatusMapper.permanent(o.message())) { // another attempt would fail the same way
+          return fail(backup, s, Integer.MAX_VALUE, BackupStatusMapper.errorOf(o.message()) + " (not retried: it would fail again)", ctx);
+        }
         return fail(backup, s, attempt, BackupStatusMapper.errorOf(o.message()), ctx);
       }
     }
