@@ -25,8 +25,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The network fails mid-way: S3 goes away in the middle of an upload, MongoDB in the middle of a dump (a proxy
- * cuts every connection and refuses new ones). The engine stops with the cause in one line and the right exit
+ * Things fail mid-way: S3 goes away in the middle of an upload, MongoDB in the middle of a dump (a proxy cuts
+ * every connection and refuses new ones), a file target refuses further writes (a file-size limit, as a full volume). The engine stops with the cause in one line and the right exit
  * code (so the operator retries with back-off, then fails with that cause), nothing partial is visible, and
  * once the network is back the retry with the same id succeeds.
  */
@@ -105,5 +105,21 @@ class FaultsE2E {
         assertThat(s.map(p -> p.getFileName().toString()).toList()).containsExactlyInAnyOrder("archive.zip", "manifest.json", "backup.log", "backup.json");
       }
     }
+  }
+
+  @Test
+  void givenAFileTargetThatRefusesWritesMidBackup_thenTheBackupFailsWithTheCause_nothingIsVisible_andTheRetrySucceeds() throws Exception {
+    Path store = tmp.resolve("small-store");
+    String[] args = {"backup", "--storage", "file://" + store, "--id", "full", "--compression", "store"};
+    // no file above 4 MiB: the ~17 MB archive cannot be written, as on a full volume
+    Cli.Result r = Cli.runWithFileLimit(tmp, env(EmbeddedServers.uri(mongo)), 4096, args);
+    assertThat(r.exit()).as(r.err()).isEqualTo(ExitCode.STORAGE.code());
+    assertThat(r.err()).contains("coffer: error: cannot write").contains("archive.zip");
+    try (var s = java.nio.file.Files.list(store.resolve("full"))) {
+      assertThat(s.toList()).as("nothing of the failed attempt is left").isEmpty();
+    }
+    Cli.Result retry = Cli.run(tmp, env(EmbeddedServers.uri(mongo)), args);
+    assertThat(retry.exit()).as(retry.err()).isZero();
+    assertThat(new BackupStore(new FileStorage(store)).descriptor("full").documents()).isEqualTo(40_000);
   }
 }

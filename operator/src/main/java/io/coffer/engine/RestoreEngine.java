@@ -66,6 +66,14 @@ public final class RestoreEngine {
         return summary("Planned", o, items);
       }
       FileRestorer files = new FileRestorer(plan.treeTargets(), o.mode() == MongoRestorer.Mode.REPLACE, runId, log, progress);
+      if (mongo != null) {
+        Set<String> dbs = new java.util.TreeSet<>();
+        for (String p : plan.selectedPaths()) {
+          Manifest.Entry e = plan.byPath().get(p);
+          if (e.database() != null) dbs.add(targetDb(o, e.database()));
+        }
+        for (String db : dbs) mongo.removeLeftovers(db);
+      }
       try {
         for (BackupDescriptor b : chain) {
           Manifest mb = b.id().equals(d.id()) ? manifest : store.manifest(b, o.keys());

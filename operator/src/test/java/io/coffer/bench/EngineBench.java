@@ -163,21 +163,45 @@ public final class EngineBench {
     System.out.printf("%nFiles: generating a %d MiB mixed tree (text, random data, many small files)...%n", mib);
     long total = generateTree(tree, mib);
     FileStorage storage = new FileStorage(work.resolve("fstore"));
+    char[] indexKey = "bench-index-key-0123456789abcdef".toCharArray();
+    Encryption enc = Encryption.toRecipients(List.of(AgeKeys.generate().recipient()));
     double t = time(() -> new BackupEngine(storage, new EngineLog(null), new Progress()).run(new BackupOptions("files-1", BackupType.FILES,
-        null, Selection.all(), List.of(new FileTreeDumper.Tree("tree", tree)), List.of(), List.of(),
-        Encryption.toRecipients(List.of(AgeKeys.generate().recipient())), Compression.DEFLATE, 1, 10)));
+        null, Selection.all(), List.of(new FileTreeDumper.Tree("tree", tree)), List.of(), List.of(), enc, Compression.DEFLATE, 1, 10, null, indexKey)));
     System.out.printf("  coffer backup (age)    : %6.2f s  %7.1f MB/s%n", t, total / t / 1e6);
-    if (onPath("restic")) {
-      Path repo = work.resolve("restic");
+    boolean restic = onPath("restic");
+    Path repo = work.resolve("restic");
+    double rt = 0;
+    if (restic) {
       ProcessBuilder init = new ProcessBuilder("restic", "init", "--repo", repo.toString()).redirectErrorStream(true);
       init.environment().put("RESTIC_PASSWORD", "bench");
       run(init);
       ProcessBuilder backup = new ProcessBuilder("restic", "backup", "--repo", repo.toString(), tree.toString()).redirectErrorStream(true);
       backup.environment().put("RESTIC_PASSWORD", "bench");
-      double rt = time(() -> run(backup));
+      rt = time(() -> run(backup));
       System.out.printf("  restic backup          : %6.2f s  %7.1f MB/s  coffer/restic %.2f (goal <= 1.0)%n", rt, total / rt / 1e6, t / rt);
     } else {
       System.out.println("  restic is not installed (apt-get install restic): comparison skipped");
+    }
+    // 1 % of the files rewritten, then an incremental backup (coffer) and a second snapshot (restic)
+    List<Path> regular;
+    try (var s = Files.walk(tree)) {
+      regular = s.filter(Files::isRegularFile).sorted().toList();
+    }
+    Random r = new Random(4);
+    for (int i = 0; i < regular.size(); i += 100) {
+      byte[] b = new byte[(int) Files.size(regular.get(i))];
+      r.nextBytes(b);
+      Files.write(regular.get(i), b);
+    }
+    BackupResult[] inc = new BackupResult[1];
+    double ti = time(() -> inc[0] = new BackupEngine(storage, new EngineLog(null), new Progress()).run(new BackupOptions("files-2", BackupType.FILES,
+        null, Selection.all(), List.of(new FileTreeDumper.Tree("tree", tree)), List.of(), List.of(), enc, Compression.DEFLATE, 1, 10, "files-1", indexKey)));
+    System.out.printf("  coffer incremental     : %6.2f s  %,d bytes stored (1 %% of %d files rewritten)%n", ti, inc[0].storedSize(), regular.size());
+    if (restic) {
+      ProcessBuilder again = new ProcessBuilder("restic", "backup", "--repo", repo.toString(), tree.toString()).redirectErrorStream(true);
+      again.environment().put("RESTIC_PASSWORD", "bench");
+      double rti = time(() -> run(again));
+      System.out.printf("  restic second snapshot : %6.2f s  coffer/restic %.2f%n", rti, ti / rti);
     }
     rss(work, tree, total);
   }

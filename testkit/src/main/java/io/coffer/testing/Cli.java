@@ -44,7 +44,23 @@ public final class Cli {
   }
 
   public static Result run(Path dir, Map<String, String> env, String... args) throws IOException, InterruptedException {
+    return run(builder(dir, env, args));
+  }
+
+  /**
+   * Runs coffer with the largest file it may write capped ({@code ulimit -f}, KiB): writes beyond fail as on a full
+   * disk (EFBIG instead of ENOSPC; the JVM ignores SIGXFSZ).
+   */
+  public static Result runWithFileLimit(Path dir, Map<String, String> env, long maxFileKiB, String... args) throws IOException, InterruptedException {
     ProcessBuilder pb = builder(dir, env, args);
+    List<String> cmd = new ArrayList<>(List.of("bash", "-c", "ulimit -f " + maxFileKiB + " && exec \"$0\" \"$@\""));
+    cmd.addAll(pb.command());
+    return run(pb.command(cmd));
+  }
+
+  private static Result run(ProcessBuilder pb) throws IOException, InterruptedException {
+    String[] args = pb.command().toArray(String[]::new);
+    Path dir = pb.directory().toPath();
     Path out = Files.createTempFile(dir, "out", ".txt");
     Path err = Files.createTempFile(dir, "err", ".txt");
     pb.redirectOutput(out.toFile()).redirectError(err.toFile());

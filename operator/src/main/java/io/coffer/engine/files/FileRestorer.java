@@ -52,6 +52,18 @@ public final class FileRestorer {
     this.progress = progress;
   }
 
+  /** Staged trees an interrupted earlier restore left behind (never {@code .coffer-old-*}: that may be the only old copy). */
+  private void removeLeftovers(Path target) throws IOException {
+    try (var entries = Files.list(target)) {
+      for (Path p : entries.filter(x -> x.getFileName().toString().startsWith(STAGING)).toList()) {
+        try (var all = Files.walk(p)) {
+          for (Path x : all.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(x);
+        }
+        log.info("removed " + p + ", left by an interrupted restore");
+      }
+    }
+  }
+
   private Path stagingRoot(String tree) throws IOException {
     Path s = staging.get(tree);
     if (s == null) {
@@ -59,6 +71,7 @@ public final class FileRestorer {
       if (target == null) throw new IllegalStateException("no target for tree " + tree);
       try {
         Files.createDirectories(target);
+        removeLeftovers(target);
         s = target.resolve(STAGING + runId);
         Files.createDirectories(s);
       } catch (IOException e) {

@@ -76,6 +76,23 @@ public final class MongoRestorer implements AutoCloseable {
     }
   }
 
+  /**
+   * Drops staging collections that an interrupted earlier restore (a killed process) left in a target database.
+   * Only one restore writes a target at a time (the operator locks it), so any other run's staging is stale.
+   */
+  public void removeLeftovers(String db) {
+    try {
+      for (String name : client.getDatabase(db).listCollectionNames()) {
+        if (name.startsWith(STAGING_PREFIX) && !name.startsWith(STAGING_PREFIX + runId + "_")) {
+          client.getDatabase(db).getCollection(name).drop();
+          log.info("dropped " + db + "." + name + ", left by an interrupted restore");
+        }
+      }
+    } catch (MongoException e) {
+      throw MongoConnection.translate("cannot list collections of " + db, uri, e);
+    }
+  }
+
   /** Loads one collection's documents into its staging collection. Returns the number of documents. */
   public long stage(String db, String name, BsonDocument metadata, InputStream bson, String entryName) throws IOException {
     String staging = STAGING_PREFIX + runId + "_" + name;
