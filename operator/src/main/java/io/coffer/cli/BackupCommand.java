@@ -97,11 +97,36 @@ final class BackupCommand implements Callable<Integer>, Main.ResultWriting {
   @Option(names = "--level", paramLabel = "N", defaultValue = "1", description = "Deflate level 1 (fastest, default) to 9 (smallest).")
   int level;
 
+  @Option(names = "--existing", paramLabel = "MODE", defaultValue = "fail",
+      description = "When a complete backup with this --id exists: fail (default), or keep it and succeed (what the operator's retries use: "
+          + "an earlier attempt may have finished just before it was killed).")
+  String existing;
+
   @Option(names = "--limit-upload", paramLabel = "MIB_PER_S", description = "Write to storage at most this many MiB per second (default: no cap).")
   Integer limitUpload;
 
   @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "15", description = "How long to wait for MongoDB to answer (default 15).")
   int timeout;
+
+  private boolean keepExisting() {
+    return switch (existing.toLowerCase(java.util.Locale.ROOT)) {
+      case "fail" -> false;
+      case "keep" -> true;
+      default -> throw CofferException.usage("--existing must be fail or keep, not " + existing);
+    };
+  }
+
+  /** A complete backup with this id from an earlier attempt, or null. */
+  private static BackupResult earlier(Storage storage, String id, EngineLog log) throws java.io.IOException {
+    try {
+      io.coffer.engine.BackupDescriptor d = new io.coffer.engine.BackupStore(storage).descriptor(id);
+      log.info("backup " + id + " is already complete in " + storage.describe() + " (an earlier attempt finished it); keeping it");
+      return io.coffer.engine.Results.existing(d, storage.describe());
+    } catch (CofferException e) {
+      if (e.code() == ExitCode.NOT_FOUND) return null;
+      throw e;
+    }
+  }
 
   private Storage capped(Storage s) {
     return limitUpload == null ? s : new io.coffer.engine.storage.ThrottledStorage(s, limitUpload * 1024L * 1024L);
@@ -151,7 +176,8 @@ final class BackupCommand implements Callable<Integer>, Main.ResultWriting {
       BackupType t = incremental ? BackupType.parse(new io.coffer.engine.BackupStore(storage).descriptor(parent).type()) : declared;
       String uri = t.hasDatabase() ? Secrets.mongoUri(mongoUri, mongoUriFile) : null;
       BackupOptions o = new BackupOptions(backupId, t, uri, sel, trees, filesInclude, filesExclude, enc, c, level, timeout, parent, indexKey);
-      r = new BackupEngine(storage, log, progress).run(o);
+      BackupResult done = keepExisting() ? earlier(storage, backupId, log) : null;
+      r = done != null ? done : new BackupEngine(storage, log, progress).run(o);
     }
     common.writeResult(r);
     if (json) {

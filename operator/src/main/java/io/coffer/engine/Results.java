@@ -13,6 +13,17 @@ public final class Results {
 
   private Results() {}
 
+  /** The result of a backup completed earlier (its descriptor), for a retry that finds it complete. */
+  public static BackupResult existing(BackupDescriptor d, String location) {
+    double duration = 0;
+    try {
+      duration = java.time.Duration.between(java.time.Instant.parse(d.createdAt()), java.time.Instant.parse(d.completedAt())).toMillis() / 1000.0;
+    } catch (RuntimeException e) {
+      // an older descriptor without times: no duration
+    }
+    return backup(d, location, duration, Map.of(), Map.of(), 0, List.of());
+  }
+
   static BackupResult backup(BackupDescriptor d, String location, double duration, Map<String, Long> modules,
       Map<String, Long> perCollection, int warnings, List<String> skipped) {
     Map<String, Long> counts = new LinkedHashMap<>(perCollection);

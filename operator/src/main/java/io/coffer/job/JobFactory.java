@@ -74,8 +74,9 @@ public final class JobFactory {
   /** {@code parentId}: for an Incremental Backup, the backup id of the one it builds on. */
   public static Job backupJob(Backup b, int attempt, Settings s, String parentId) {
     BackupSpec spec = b.getSpec();
+    // --existing keep: an attempt killed after it finished (backup.json written) must not fail the retry
     List<String> args = new ArrayList<>(List.of("backup", "--id", backupId(b), "--type", spec.type.name().toLowerCase(),
-        "--progress", "json", "--result-file", TERMINATION_LOG));
+        "--existing", "keep", "--progress", "json", "--result-file", TERMINATION_LOG));
     if (spec.type == BackupSpec.Type.Incremental) {
       if (parentId == null) throw new IllegalArgumentException("an Incremental Backup's Job needs the parent's backup id");
       args.addAll(List.of("--parent", parentId));

@@ -146,7 +146,11 @@ class OperatorIT {
     }
     throw new AssertionError("timed out waiting for Backup " + name + "; last seen: " + (b == null ? "no such Backup"
         : client.getKubernetesSerialization().asJson(b.getMetadata()) + " " + client.getKubernetesSerialization().asJson(b.getStatus()))
-        + "; jobs: " + client.batch().v1().jobs().inNamespace(NS).list().getItems().stream().map(j -> j.getMetadata().getName()).toList());
+        + "; jobs: " + client.batch().v1().jobs().inNamespace(NS).list().getItems().stream().map(j -> j.getMetadata().getName()).toList()
+        + "; its jobs and pods: " + client.batch().v1().jobs().inNamespace(NS).withLabel(JobFactory.LABEL_BACKUP, name).list().getItems().stream()
+            .map(j -> j.getMetadata().getName() + " " + client.getKubernetesSerialization().asJson(j.getStatus())).toList()
+        + " " + client.pods().inNamespace(NS).list().getItems().stream().filter(p -> p.getMetadata().getName().startsWith(name + "-"))
+            .map(p -> p.getMetadata().getName() + " " + client.getKubernetesSerialization().asJson(p.getStatus())).toList());
   }
 
   @Test
@@ -239,6 +243,39 @@ class OperatorIT {
     Backup b = await("restart", x -> x.getStatus().phase == Phase.Succeeded);
     assertThat(b.getStatus().attempts).isEqualTo(1);
     assertThat(client.batch().v1().jobs().inNamespace(NS).withLabel(JobFactory.LABEL_BACKUP, "restart").list().getItems()).hasSize(1);
+  }
+
+  @Test
+  void givenTwelveBackupsWhoseFirstAttemptIsKilledAtRandom_thenEachIsRetriedToSuccess_andNothingIncompleteIsLeft() throws Exception {
+    kubelet.killFirstAttempts(new java.util.Random(2026), 2500);
+    List<String> names = new ArrayList<>();
+    try {
+      for (int i = 0; i < 12; i++) { // 20 kill points of the engine alone: KillE2E
+        Backup b = backup("chaos-" + i, "s3");
+        b.getSpec().storage.s3.prefix = "chaos";
+        b.getSpec().backoffLimit = 2;
+        client.resource(b).create();
+        names.add("chaos-" + i);
+      }
+      var storage = TestStorage.s3(s3, "backups", "chaos");
+      for (String n : names) {
+        Backup b = await(n, x -> x.getStatus() != null && x.getStatus().phase != null && x.getStatus().phase.terminal());
+        assertThat(b.getStatus().phase).as(n + ": " + b.getStatus().lastError).isEqualTo(Phase.Succeeded);
+        assertThat(b.getStatus().attempts).as(n).isBetween(1, 3);
+        assertThat(b.getStatus().contents.documents).isEqualTo(2001);
+        // what is stored is the complete backup and nothing else: no part of the killed attempt remains
+        assertThat(storage.list(b.getStatus().backupId)).extracting(k -> k.substring(k.lastIndexOf('/') + 1))
+            .containsExactlyInAnyOrder("archive.zip.age", "manifest.json.age", "backup.log", "backup.json");
+      }
+      long retried = names.stream().filter(n -> client.resources(Backup.class).inNamespace(NS).withName(n).get().getStatus().attempts > 1).count();
+      assertThat(retried).as("first attempts killed before they finished").isGreaterThanOrEqualTo(5);
+    } finally {
+      kubelet.killFirstAttempts(null, 0);
+      for (String n : names) {
+        Backup b = client.resources(Backup.class).inNamespace(NS).withName(n).get();
+        if (b != null) client.resource(b).delete();
+      }
+    }
   }
 
   @Test

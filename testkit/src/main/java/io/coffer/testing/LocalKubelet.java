@@ -109,6 +109,18 @@ public final class LocalKubelet implements AutoCloseable {
     }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
   }
 
+  private volatile java.util.Random chaos;
+  private volatile long chaosMaxMillis;
+
+  /**
+   * Kills (SIGKILL) the container of every first attempt at a random moment within {@code maxMillis} of its start,
+   * as an OOM kill or a node failure would; later attempts run in peace. {@code null} turns it off.
+   */
+  public void killFirstAttempts(java.util.Random random, long maxMillis) {
+    this.chaosMaxMillis = maxMillis;
+    this.chaos = random;
+  }
+
   /** Backs a PersistentVolumeClaim with a local folder. */
   public LocalKubelet claim(String name, Path dir) {
     claims.put(name, dir);
@@ -187,6 +199,16 @@ public final class LocalKubelet implements AutoCloseable {
       String key = ns + "/" + job.getMetadata().getName();
       Process process = Cli.startLogged(podDir, env, log, args.toArray(String[]::new));
       running.put(key, process);
+      java.util.Random r = chaos;
+      if (r != null && "1".equals(job.getMetadata().getLabels().get("coffer.io/attempt"))) {
+        long delay;
+        synchronized (r) {
+          delay = r.nextLong(chaosMaxMillis);
+        }
+        sweeper.schedule(() -> {
+          process.destroyForcibly();
+        }, delay, java.util.concurrent.TimeUnit.MILLISECONDS);
+      }
       if (!process.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) process.destroyForcibly();
       int exit = process.waitFor();
       if (running.remove(key) == null) return; // the Job was deleted while it ran: nothing left to write status to
