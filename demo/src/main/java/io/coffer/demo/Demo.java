@@ -63,7 +63,7 @@ public final class Demo implements Callable<Integer> {
   @Option(names = "--dir", paramLabel = "DIR", description = "Work folder (default: a new folder under the system temp folder).")
   Path dir;
 
-  @Option(names = "--scale", paramLabel = "N", defaultValue = "1", description = "Data size factor: 1 (default) is about 65,000 documents.")
+  @Option(names = "--scale", paramLabel = "N", defaultValue = "1", description = "Data size factor: 1 (default) is about 60,000 documents.")
   int scale;
 
   @Option(names = "--home", paramLabel = "DIR", defaultValue = "${sys:coffer.home:-.}", description = "The Coffer checkout (crds/, samples/); set by ./coffer.")
