@@ -198,15 +198,8 @@ public final class MongoDumper implements AutoCloseable {
     w.close();
     archive.record(new Manifest.Entry(path, Manifest.Kind.bson, out.size(), out.sha256(), total, t.database(), t.name(),
         t.module(), null, null, null, null, null, delta ? Boolean.TRUE : null));
-    long deleted = 0;
-    if (parent != null && parent.remaining() > 0) {
-      String delPath = DumpNames.deletions(t.database(), t.name());
-      ArchiveWriter.EntryStream del = archive.begin(delPath, now, 0644);
-      deleted = parent.writeDeleted(index, parentId, name, del);
-      del.close();
-      archive.record(new Manifest.Entry(delPath, Manifest.Kind.deletions, del.size(), del.sha256(), deleted, t.database(), t.name(),
-          t.module(), null, null, null, null));
-    }
+    long deleted = parent != null && parent.remaining() > 0
+        ? deletions(t, now, archive, del -> parent.writeDeleted(index, parentId, name, del)) : 0;
     log.info("collection " + ns + ": " + total + " documents" + (delta ? ", " + stored + " new or changed and " + deleted
         + " deleted since " + parentId : "") + ", " + out.size() + " bytes, " + indexCount + " indexes");
   }
@@ -262,24 +255,33 @@ public final class MongoDumper implements AutoCloseable {
     w.close();
     archive.record(new Manifest.Entry(path, Manifest.Kind.bson, out.size(), out.sha256(), total, t.database(), t.name(),
         t.module(), null, null, null, null, null, Boolean.TRUE));
-    long deleted = 0;
     List<Long> gone = parentHad.stream().filter(x -> !found.contains(x)).toList();
-    if (!gone.isEmpty()) {
-      String delPath = DumpNames.deletions(t.database(), t.name());
-      ArchiveWriter.EntryStream del = archive.begin(delPath, now, 0644);
+    long deleted = gone.isEmpty() ? 0 : deletions(t, now, archive, del -> {
       for (Long x : gone) {
         var bb = new RawBsonDocument(new BsonDocument("_id", touched.get(x)), new org.bson.codecs.BsonDocumentCodec()).getByteBuffer();
         byte[] doc = new byte[bb.remaining()];
         bb.get(doc);
         del.write(doc); // {_id: ...}
-        deleted++;
       }
-      del.close();
-      archive.record(new Manifest.Entry(delPath, Manifest.Kind.deletions, del.size(), del.sha256(), deleted, t.database(), t.name(),
-          t.module(), null, null, null, null));
-    }
+      return gone.size();
+    });
     log.info("collection " + ns + ": " + total + " documents, " + found.size() + " new or changed and " + deleted + " deleted since "
         + parentId + " (from the oplog), " + out.size() + " bytes");
+  }
+
+  private interface DeletionWriter {
+    long write(java.io.OutputStream out) throws IOException;
+  }
+
+  /** An increment's entry of the _ids deleted since its parent (written by {@code body}, which says how many). */
+  private static long deletions(Target t, long now, ArchiveWriter archive, DeletionWriter body) throws IOException {
+    String path = DumpNames.deletions(t.database(), t.name());
+    ArchiveWriter.EntryStream del = archive.begin(path, now, 0644);
+    long n = body.write(del);
+    del.close();
+    archive.record(new Manifest.Entry(path, Manifest.Kind.deletions, del.size(), del.sha256(), n, t.database(), t.name(), t.module(),
+        null, null, null, null));
+    return n;
   }
 
   private record Batch(byte[] data, int length, int documents, Throwable failure) {
