@@ -22,7 +22,13 @@ public final class Main implements Runnable {
 
   public static int run(String... args) {
     CommandLine cl = commandLine();
-    return cl.execute(args);
+    try {
+      return cl.execute(args);
+    } catch (OutOfMemoryError e) {
+      System.err.println("coffer: error: out of memory (" + e.getMessage() + "): give the engine more heap, e.g. COFFER_JAVA_OPTS=-Xmx512m,"
+          + " or a higher memory limit in the Backup's or Restore's podTemplate");
+      return ExitCode.INTERNAL.code();
+    }
   }
 
   static CommandLine commandLine() {

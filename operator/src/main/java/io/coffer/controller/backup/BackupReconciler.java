@@ -73,7 +73,7 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
   public UpdateControl<Backup> reconcile(Backup backup, Context<Backup> ctx) {
     BackupStatus s = backup.getStatus() != null ? backup.getStatus() : new BackupStatus();
     backup.setStatus(s);
-    if (s.phase != null && s.phase.terminal()) return expire(backup, labelled(backup, UpdateControl.noUpdate()), ctx);
+    if (s.phase != null && s.phase.terminal()) return expire(backup, labelled(ctx, backup, UpdateControl.noUpdate()), ctx);
     s.backupId = JobFactory.backupId(backup);
     s.observedGeneration = backup.getMetadata().getGeneration();
     // the Jobs are the truth: a status written from a stale copy of the Backup may count fewer attempts
@@ -102,7 +102,7 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
         if (s.startedAt == null) s.startedAt = o.startedAt() != null ? o.startedAt() : now();
         readLog(backup, o, s, ctx);
         Conditions.set(s.conditions, Conditions.READY, false, Reason.Running, "attempt " + attempt + " is running", s.observedGeneration, clock);
-        return labelled(backup, UpdateControl.patchStatus(backup)).rescheduleAfter(progressEvery);
+        return labelled(ctx, backup, UpdateControl.patchStatus(backup)).rescheduleAfter(progressEvery);
       }
       case SUCCEEDED -> {
         readLog(backup, o, s, ctx);
@@ -117,7 +117,7 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
             s.observedGeneration, clock);
         Conditions.set(s.conditions, Conditions.FAILED, false, Reason.Succeeded, "", s.observedGeneration, clock);
         events.normal(ctx.getClient(), backup, Reason.Succeeded, "stored " + s.size + " at " + s.location + " in " + s.duration);
-        return expire(backup, labelled(backup, UpdateControl.patchStatus(backup)), ctx);
+        return expire(backup, labelled(ctx, backup, UpdateControl.patchStatus(backup)), ctx);
       }
       default -> {
         readLog(backup, o, s, ctx);
@@ -127,7 +127,7 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
         return fail(backup, s, attempt, BackupStatusMapper.errorOf(o.message()), ctx);
       }
     }
-    return labelled(backup, UpdateControl.patchStatus(backup));
+    return labelled(ctx, backup, UpdateControl.patchStatus(backup));
   }
 
   private UpdateControl<Backup> startAttempt(Backup backup, BackupStatus s, int attempt, Context<Backup> ctx) {
@@ -140,7 +140,7 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
       s.phase = Phase.Pending;
       Conditions.set(s.conditions, Conditions.READY, false, Reason.Waiting, "waiting for Restore " + restore.get().getMetadata().getName()
           + " of the same target to finish", s.observedGeneration, clock);
-      return labelled(backup, UpdateControl.patchStatus(backup)).rescheduleAfter(retryBase);
+      return labelled(ctx, backup, UpdateControl.patchStatus(backup)).rescheduleAfter(retryBase);
     }
     String parentId = null;
     if (backup.getSpec().type == io.coffer.api.BackupSpec.Type.Incremental) {
@@ -154,7 +154,7 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
         if (c.waiting() != null) {
           s.phase = Phase.Pending;
           Conditions.set(s.conditions, Conditions.READY, false, Reason.Waiting, c.waiting(), s.observedGeneration, clock);
-          return labelled(backup, UpdateControl.patchStatus(backup)).rescheduleAfter(retryBase);
+          return labelled(ctx, backup, UpdateControl.patchStatus(backup)).rescheduleAfter(retryBase);
         }
         parentId = c.parent().getStatus().backupId;
         s.parent = c.parent().getMetadata().getName();
@@ -174,7 +174,7 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
     Conditions.set(s.conditions, Conditions.READY, false, Reason.JobCreated, "attempt " + next + ": Job " + s.jobName + " created",
         s.observedGeneration, clock);
     events.normal(ctx.getClient(), backup, Reason.JobCreated, "attempt " + next + ": Job " + s.jobName + " created");
-    return labelled(backup, UpdateControl.patchStatus(backup));
+    return labelled(ctx, backup, UpdateControl.patchStatus(backup));
   }
 
   private UpdateControl<Backup> fail(Backup backup, BackupStatus s, int attempt, String error, Context<Backup> ctx) {
@@ -188,7 +188,7 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
           + (wait.toMillis() < 1000 ? wait.toMillis() + " ms" : wait.toSeconds() + " s");
       Conditions.set(s.conditions, Conditions.READY, false, Reason.RetryScheduled, msg, s.observedGeneration, clock);
       events.warning(ctx.getClient(), backup, Reason.AttemptFailed, msg);
-      return labelled(backup, UpdateControl.patchStatus(backup)).rescheduleAfter(wait);
+      return labelled(ctx, backup, UpdateControl.patchStatus(backup)).rescheduleAfter(wait);
     }
     s.phase = Phase.Failed;
     s.completedAt = now();
@@ -197,7 +197,7 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
     Conditions.set(s.conditions, Conditions.READY, false, Reason.Failed, error, s.observedGeneration, clock);
     Conditions.set(s.conditions, Conditions.FAILED, true, Reason.Failed, msg, s.observedGeneration, clock);
     events.warning(ctx.getClient(), backup, Reason.Failed, msg);
-    return expire(backup, labelled(backup, UpdateControl.patchStatus(backup)), ctx);
+    return expire(backup, labelled(ctx, backup, UpdateControl.patchStatus(backup)), ctx);
   }
 
   /** spec.ttl: a finished Backup is deleted (with its stored objects) that long after it completed. */
@@ -214,14 +214,23 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
     return control.rescheduleAfter(left.compareTo(poll) > 0 ? poll : left);
   }
 
-  /** Keeps label coffer.io/phase equal to the phase, so `kubectl get backups -l coffer.io/phase=Failed` works. */
-  private static UpdateControl<Backup> labelled(Backup backup, UpdateControl<Backup> control) {
+  /**
+   * Keeps label coffer.io/phase equal to the phase, so `kubectl get backups -l coffer.io/phase=Failed` works. The label
+   * goes in its own merge patch of metadata (a resource-and-status update computes its status patch against a copy
+   * the label write has already changed, and a status write that does not apply leaves the Backup stuck).
+   */
+  private static UpdateControl<Backup> labelled(Context<Backup> ctx, Backup backup, UpdateControl<Backup> control) {
     String phase = backup.getStatus().phase == null ? null : backup.getStatus().phase.name();
     var labels = backup.getMetadata().getLabels();
     if (phase == null || (labels != null && phase.equals(labels.get(LABEL_PHASE)))) return control;
-    if (labels == null) backup.getMetadata().setLabels(new java.util.HashMap<>());
-    backup.getMetadata().getLabels().put(LABEL_PHASE, phase);
-    return UpdateControl.patchResourceAndStatus(backup);
+    try {
+      ctx.getClient().resources(Backup.class).inNamespace(backup.getMetadata().getNamespace()).withName(backup.getMetadata().getName())
+          .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+              "{\"metadata\":{\"labels\":{\"" + LABEL_PHASE + "\":\"" + phase + "\"}}}");
+    } catch (KubernetesClientException e) {
+      // the label follows at the next reconcile; the status is what matters
+    }
+    return control;
   }
 
   /** Progress and the log tail come from the pod's log; a log that cannot be read leaves them as they were. */

@@ -1,0 +1,184 @@
+package io.coffer.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import de.bwaldvogel.mongo.MongoServer;
+import io.coffer.api.Backup;
+import io.coffer.api.BackupSpec;
+import io.coffer.api.KeyRef;
+import io.coffer.api.Phase;
+import io.coffer.api.Restore;
+import io.coffer.api.RestoreSpec;
+import io.coffer.controller.CofferOperator;
+import io.coffer.engine.crypto.AgeKeys;
+import io.coffer.job.JobFactory;
+import io.coffer.testing.EmbeddedServers;
+import io.coffer.testing.LocalKubelet;
+import io.coffer.testing.MockKubernetes;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.bson.Document;
+import org.gaul.s3proxy.S3Proxy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole system with known secret values: an S3 secret key, a passphrase, an age private key and a chain index
+ * key, used by backups (public-key, passphrase, incremental), a restore and a deep verification. Afterwards every
+ * status, event and Job, every pod log and every termination message is searched for them: zero hits.
+ */
+class SecretsE2E {
+  static final String NS = "rayerp";
+  static final String PASSPHRASE = "correct horse battery staple 4711";
+  static final String INDEX_KEY = "index-key-that-must-never-show-0123456789";
+  @TempDir Path tmp;
+
+  @Test
+  void givenBackupsRestoresAndVerificationsWithKnownSecrets_thenNoneOfThemAppearsAnywhereTheSystemWrites() throws Exception {
+    AgeKeys.Identity identity = AgeKeys.generate();
+    MongoServer mongo = EmbeddedServers.mongo();
+    S3Proxy s3 = EmbeddedServers.s3();
+    try (MockKubernetes kube = new MockKubernetes(); MongoClient c = MongoClients.create(EmbeddedServers.uri(mongo))) {
+      c.getDatabase("erp").getCollection("employees").insertOne(new Document("_id", 1).append("name", "Ada"));
+      EmbeddedServers.makeBucket(s3, "backups");
+      KubernetesClient client = kube.client();
+      try (Stream<Path> crds = Files.list(Path.of("../crds"))) {
+        for (Path crd : crds.filter(f -> f.toString().endsWith(".yml")).toList()) {
+          try (InputStream in = Files.newInputStream(crd)) {
+            client.resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
+          }
+        }
+      }
+      secret(client, "mongo", Map.of("uri", EmbeddedServers.uri(mongo)));
+      secret(client, "s3", Map.of("AWS_ACCESS_KEY_ID", EmbeddedServers.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", EmbeddedServers.SECRET_KEY));
+      secret(client, "recipients", Map.of("recipients", identity.recipient().encoded()));
+      secret(client, "identity", Map.of("identity", identity.encoded()));
+      secret(client, "passphrase", Map.of("passphrase", PASSPHRASE));
+      secret(client, "index", Map.of("key", INDEX_KEY));
+      try (LocalKubelet kubelet = new LocalKubelet(kube, Files.createDirectories(tmp.resolve("pods")))) {
+        Operator operator = CofferOperator.create(client, new CofferOperator.Config(new JobFactory.Settings("coffer:test", "IfNotPresent"),
+            Set.of(), Duration.ofMillis(300), Duration.ofMillis(300), Duration.ofSeconds(5), Clock.systemUTC(), null));
+        operator.start();
+        try {
+          Backup pub = backup("public-key", s3);
+          pub.getSpec().encryption.recipients = new KeyRef("recipients", "recipients");
+          pub.getSpec().chain = new BackupSpec.ChainSpec();
+          pub.getSpec().chain.indexKeySecret = new KeyRef("index", "key");
+          pub.getSpec().verification = new BackupSpec.VerificationSpec();
+          pub.getSpec().verification.deep = true;
+          pub.getSpec().verification.identity = new KeyRef("identity", "identity");
+          client.resource(pub).create();
+          awaitBackup(client, "public-key");
+          Backup inc = backup("increment", s3);
+          inc.getSpec().type = BackupSpec.Type.Incremental;
+          inc.getSpec().encryption.recipients = new KeyRef("recipients", "recipients");
+          inc.getSpec().chain = pub.getSpec().chain;
+          client.resource(inc).create();
+          Backup pass = backup("passphrase", s3);
+          pass.getSpec().encryption.passphraseSecret = new KeyRef("passphrase", "passphrase");
+          client.resource(pass).create();
+          awaitBackup(client, "increment");
+          awaitBackup(client, "passphrase");
+          client.resources(Backup.class).inNamespace(NS).withName("public-key").edit(b -> {
+            b.getMetadata().setAnnotations(Map.of("coffer.io/verify-requested", "deep"));
+            return b;
+          });
+          Restore r = new Restore();
+          r.setMetadata(new ObjectMetaBuilder().withName("restore").withNamespace(NS).build());
+          r.setSpec(new RestoreSpec());
+          r.getSpec().backupName = "increment";
+          r.getSpec().mode = RestoreSpec.Mode.Merge;
+          r.getSpec().decryption = new RestoreSpec.Decryption();
+          r.getSpec().decryption.identity = new KeyRef("identity", "identity");
+          r.getSpec().target = new RestoreSpec.Target();
+          r.getSpec().target.mongodb = new RestoreSpec.TargetMongo();
+          r.getSpec().target.mongodb.renameDatabases = Map.of("erp", "erp_copy");
+          client.resource(r).create();
+          long deadline = System.currentTimeMillis() + 90_000;
+          while (System.currentTimeMillis() < deadline) {
+            Restore x = client.resources(Restore.class).inNamespace(NS).withName("restore").get();
+            Backup v = client.resources(Backup.class).inNamespace(NS).withName("public-key").get();
+            boolean restored = x.getStatus() != null && x.getStatus().phase != null && x.getStatus().phase.terminal();
+            boolean verified = v.getStatus().verification != null && "deep".equals(v.getStatus().verification.requested)
+                && !"Running".equals(v.getStatus().verification.result);
+            if (restored && verified) break;
+            Thread.sleep(200);
+          }
+          assertThat(client.resources(Restore.class).inNamespace(NS).withName("restore").get().getStatus().phase).isEqualTo(Phase.Succeeded);
+          assertThat(client.resources(Backup.class).inNamespace(NS).withName("public-key").get().getStatus().verification.result).isEqualTo("Verified");
+          // everything the system wrote
+          var json = client.getKubernetesSerialization();
+          StringBuilder all = new StringBuilder();
+          all.append(json.asJson(client.resources(Backup.class).inNamespace(NS).list()));
+          all.append(json.asJson(client.resources(Restore.class).inNamespace(NS).list()));
+          all.append(json.asJson(client.v1().events().inNamespace(NS).list()));
+          all.append(json.asJson(client.batch().v1().jobs().inNamespace(NS).list()));
+          int logs = 0;
+          try (Stream<Path> files = Files.walk(tmp.resolve("pods"))) {
+            for (Path f : files.filter(x -> x.getFileName().toString().equals("log.txt") || x.getFileName().toString().equals("termination-log")).toList()) {
+              all.append(Files.readString(f));
+              logs++;
+            }
+          }
+          assertThat(logs).as("pod logs and termination messages searched").isGreaterThanOrEqualTo(8);
+          assertThat(all.toString()).contains("completed in").contains("Verified")
+              .doesNotContain(EmbeddedServers.SECRET_KEY).doesNotContain(PASSPHRASE).doesNotContain(INDEX_KEY)
+              .doesNotContain(identity.encoded()).doesNotContainIgnoringCase("AGE-SECRET-KEY-1");
+        } finally {
+          operator.stop();
+        }
+      }
+    } finally {
+      mongo.shutdownNow();
+      s3.stop();
+    }
+  }
+
+  static void secret(KubernetesClient client, String name, Map<String, String> data) {
+    client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(NS).endMetadata()
+        .withStringData(data).build()).create();
+  }
+
+  static Backup backup(String name, S3Proxy s3) {
+    Backup b = new Backup();
+    b.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
+    BackupSpec s = new BackupSpec();
+    s.type = BackupSpec.Type.Database;
+    s.source.mongodb = new BackupSpec.MongoSource();
+    s.source.mongodb.uriSecret = new KeyRef("mongo", "uri");
+    s.storage.s3 = new BackupSpec.S3();
+    s.storage.s3.bucket = "backups";
+    s.storage.s3.prefix = name.equals("increment") ? "public-key" : name;
+    s.storage.s3.endpoint = EmbeddedServers.endpoint(s3);
+    s.storage.s3.credentialsSecret = "s3";
+    s.encryption = new BackupSpec.EncryptionSpec();
+    s.backoffLimit = 0;
+    b.setSpec(s);
+    return b;
+  }
+
+  static void awaitBackup(KubernetesClient client, String name) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 90_000;
+    Backup b = null;
+    while (System.currentTimeMillis() < deadline) {
+      b = client.resources(Backup.class).inNamespace(NS).withName(name).get();
+      if (b != null && b.getStatus() != null && b.getStatus().phase != null && b.getStatus().phase.terminal()) break;
+      Thread.sleep(200);
+    }
+    assertThat(b.getStatus().phase).as(name + ": " + b.getStatus().lastError).isEqualTo(Phase.Succeeded);
+  }
+}
