@@ -29,6 +29,16 @@ public final class CofferOperator {
 
   private CofferOperator() {}
 
+  /**
+   * A failed reconcile (a status write refused because it was computed from a cache one event behind, an API
+   * hiccup) is retried until it succeeds, at most every 30 s: the default gives up after 5 tries, and a Backup
+   * would then wait for an event that may never come.
+   */
+  static io.javaoperatorsdk.operator.processing.retry.Retry persistentRetry() {
+    return new io.javaoperatorsdk.operator.processing.retry.GenericRetry().setInitialInterval(500).setIntervalMultiplier(2)
+        .setMaxInterval(30_000).withoutMaxAttempts();
+  }
+
   public static Operator create(KubernetesClient client, Config config) {
     Operator operator = new Operator(o -> o.withKubernetesClient(client)
         .withUseSSAToPatchPrimaryResource(false)
@@ -40,15 +50,19 @@ public final class CofferOperator {
             config.leaderElection().renewDeadline(), config.leaderElection().retryPeriod(), config.leaderElection().identity(), null, false)));
     operator.register(new BackupReconciler(config.jobs(), config.retryBase(), config.progressEvery(), config.schedulePoll(), config.clock()), c -> {
       if (!config.namespaces().isEmpty()) c.settingNamespaces(config.namespaces());
+      c.withRetry(persistentRetry());
     });
     operator.register(new RestoreReconciler(config.jobs(), config.retryBase(), config.progressEvery(), config.clock()), c -> {
       if (!config.namespaces().isEmpty()) c.settingNamespaces(config.namespaces());
+      c.withRetry(persistentRetry());
     });
     operator.register(new VerificationReconciler(config.jobs(), config.clock()), c -> {
       if (!config.namespaces().isEmpty()) c.settingNamespaces(config.namespaces());
+      c.withRetry(persistentRetry());
     });
     operator.register(new BackupScheduleReconciler(config.clock(), config.schedulePoll()), c -> {
       if (!config.namespaces().isEmpty()) c.settingNamespaces(config.namespaces());
+      c.withRetry(persistentRetry());
     });
     return operator;
   }

@@ -279,6 +279,34 @@ class OperatorIT {
   }
 
   @Test
+  void givenS3OrMongoGoingAwayMidStream_thenEachAttemptFails_isRetriedWithinItsLimit_andTheBackupEndsFailedWithTheCause() throws Exception {
+    try (io.coffer.testing.ChaosProxy s3Cut = new io.coffer.testing.ChaosProxy(s3.getPort());
+        io.coffer.testing.ChaosProxy mongoCut = new io.coffer.testing.ChaosProxy(mongo.getLocalAddress().getPort())) {
+      s3Cut.cutAfter(20_000); // every connection dies early in the upload, and the proxy then refuses new ones
+      mongoCut.cutAfter(20_000); // the dump dies mid-collection
+      secret("mongo-cut", Map.of("uri", "mongodb://127.0.0.1:" + mongoCut.port() + "/?serverSelectionTimeoutMS=2000"));
+      Backup s3Down = backup("s3-down", "s3");
+      s3Down.getSpec().storage.s3.endpoint = "http://127.0.0.1:" + s3Cut.port();
+      s3Down.getSpec().storage.s3.prefix = "cut";
+      s3Down.getSpec().backoffLimit = 1;
+      Backup mongoDown = backup("mongo-down", "s3");
+      mongoDown.getSpec().source.mongodb.uriSecret = new KeyRef("mongo-cut", "uri");
+      mongoDown.getSpec().storage.s3.prefix = "cut";
+      mongoDown.getSpec().backoffLimit = 1;
+      client.resource(s3Down).create();
+      client.resource(mongoDown).create();
+      Backup a = await("s3-down", x -> x.getStatus() != null && x.getStatus().phase == Phase.Failed);
+      Backup b = await("mongo-down", x -> x.getStatus() != null && x.getStatus().phase == Phase.Failed);
+      assertThat(a.getStatus().attempts).isEqualTo(2);
+      assertThat(b.getStatus().attempts).isEqualTo(2);
+      assertThat(a.getStatus().lastError).containsIgnoringCase("S3").doesNotContain(EmbeddedServers.SECRET_KEY);
+      assertThat(b.getStatus().lastError).containsIgnoringCase("MongoDB");
+      var cut = TestStorage.s3(s3, "backups", "cut");
+      assertThat(new io.coffer.engine.BackupStore(cut).list()).as("nothing of either is visible as a backup").allMatch(l -> l.descriptor() == null);
+    }
+  }
+
+  @Test
   void givenTenBackupsInFlight_whenTheOperatorRestarts_thenAllConvergeWithOneJobEach() throws Exception {
     List<String> names = new ArrayList<>();
     kubelet.hold();
