@@ -122,12 +122,8 @@ public final class FileTreeDumper {
   }
 
   private static String sha256(Path file) throws IOException {
-    try (InputStream in = Files.newInputStream(file)) {
-      java.security.MessageDigest md = io.coffer.engine.archive.HashingOutputStream.sha256();
-      byte[] b = new byte[64 * 1024];
-      int n;
-      while ((n = in.read(b)) > 0) md.update(b, 0, n);
-      return java.util.HexFormat.of().formatHex(md.digest());
+    try (var in = new io.coffer.engine.archive.HashingInputStream(Files.newInputStream(file))) {
+      return in.drainAndHash();
     }
   }
 

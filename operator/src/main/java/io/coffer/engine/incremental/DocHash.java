@@ -54,6 +54,14 @@ public final class DocHash {
     throw new IllegalArgumentException("a document without _id");
   }
 
+  /** The document {@code {_id: id}}, encoded. */
+  public static byte[] idDocument(org.bson.BsonValue id) {
+    var bb = new org.bson.RawBsonDocument(new org.bson.BsonDocument("_id", id), new org.bson.codecs.BsonDocumentCodec()).getByteBuffer();
+    byte[] doc = new byte[bb.remaining()];
+    bb.get(doc);
+    return doc;
+  }
+
   /** A document holding only the given {@code _id} element: {@code {_id: ...}}. */
   public static byte[] idDocument(byte[] idElement) {
     int n = 4 + idElement.length + 1;

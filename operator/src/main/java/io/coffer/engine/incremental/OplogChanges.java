@@ -12,7 +12,6 @@ import org.bson.BsonDocument;
 import org.bson.BsonInt32;
 import org.bson.BsonTimestamp;
 import org.bson.BsonValue;
-import org.bson.RawBsonDocument;
 
 /**
  * Where the server keeps an oplog (a replica set, or mongo-java-server with its oplog on), the documents touched
@@ -87,9 +86,7 @@ public final class OplogChanges {
 
   private static void add(Map<String, Map<Long, BsonValue>> touched, String ns, BsonValue id, DocHash hasher) {
     if (id == null) return;
-    var bb = new RawBsonDocument(new BsonDocument("_id", id), new org.bson.codecs.BsonDocumentCodec()).getByteBuffer();
-    byte[] doc = new byte[bb.remaining()];
-    bb.get(doc);
+    byte[] doc = DocHash.idDocument(id);
     byte[] element = DocHash.idElement(doc, 0, doc.length);
     touched.computeIfAbsent(ns, k -> new LinkedHashMap<>()).put(hasher.hash(element, 0, element.length), id);
   }

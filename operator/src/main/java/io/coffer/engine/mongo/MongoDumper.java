@@ -164,28 +164,55 @@ public final class MongoDumper implements AutoCloseable {
       return;
     }
     io.coffer.engine.incremental.ChangeSet parent = delta ? io.coffer.engine.incremental.ChangeSet.load(index, parentId, name) : null;
-    io.coffer.engine.incremental.ChainIndex.Writer w = index.writer(backupId, name);
     io.coffer.engine.incremental.DocHash hasher = new io.coffer.engine.incremental.DocHash();
-    ArchiveWriter.EntryStream out = archive.begin(path, now, 0644);
-    long total = 0;
-    long stored = 0;
-    byte[] buf = new byte[64 * 1024];
-    try (MongoCursor<RawBsonDocument> cursor = db.getCollection(t.name(), RawBsonDocument.class).find().batchSize(BATCH_SIZE).cursor()) {
-      while (cursor.hasNext()) {
-        var bb = cursor.next().getByteBuffer();
-        int n = bb.remaining();
-        if (n > buf.length) buf = new byte[n];
-        bb.get(buf, 0, n);
-        var ids = hasher.of(buf, 0, n);
-        w.document(ids.idHash(), ids.docHash(), ids.idElement());
-        total++;
-        if (parent == null || parent.changed(ids.idHash(), ids.docHash())) {
-          out.write(buf, 0, n);
-          stored++;
+    long[] stored = {0};
+    Indexed written = indexedEntry(t, ns, path, now, archive, name, delta, (out, w) -> {
+      long total = 0;
+      byte[] buf = new byte[64 * 1024];
+      try (MongoCursor<RawBsonDocument> cursor = db.getCollection(t.name(), RawBsonDocument.class).find().batchSize(BATCH_SIZE).cursor()) {
+        while (cursor.hasNext()) {
+          var bb = cursor.next().getByteBuffer();
+          int n = bb.remaining();
+          if (n > buf.length) buf = new byte[n];
+          bb.get(buf, 0, n);
+          var ids = hasher.of(buf, 0, n);
+          w.document(ids.idHash(), ids.docHash(), ids.idElement());
+          total++;
+          if (parent == null || parent.changed(ids.idHash(), ids.docHash())) {
+            out.write(buf, 0, n);
+            stored[0]++;
+          }
+          progress.addBytes(n);
+          progress.addDocuments(1);
         }
-        progress.addBytes(n);
-        progress.addDocuments(1);
       }
+      return total;
+    });
+    long deleted = parent != null && parent.remaining() > 0
+        ? deletions(t, now, archive, del -> parent.writeDeleted(index, parentId, name, del)) : 0;
+    log.info("collection " + ns + ": " + written.documents() + " documents" + (delta ? ", " + stored[0] + " new or changed and " + deleted
+        + " deleted since " + parentId : "") + ", " + written.bytes() + " bytes, " + indexCount + " indexes");
+  }
+
+  /** What {@link #indexedEntry} wrote: the collection's document count and the entry's size. */
+  private record Indexed(long documents, long bytes) {}
+
+  private interface IndexedBody {
+    /** Writes the entry's documents and every current document's index record; returns the collection's count. */
+    long write(ArchiveWriter.EntryStream out, io.coffer.engine.incremental.ChainIndex.Writer index) throws IOException;
+  }
+
+  /**
+   * A collection's bson entry and its new chain index, written together by {@code body} and recorded in the
+   * manifest; a failure publishes no index.
+   */
+  private Indexed indexedEntry(Target t, String ns, String path, long now, ArchiveWriter archive, String name, boolean delta,
+      IndexedBody body) throws IOException {
+    io.coffer.engine.incremental.ChainIndex.Writer w = index.writer(backupId, name);
+    ArchiveWriter.EntryStream out = archive.begin(path, now, 0644);
+    long total;
+    try {
+      total = body.write(out, w);
     } catch (MongoException e) {
       out.close();
       w.abort();
@@ -198,23 +225,17 @@ public final class MongoDumper implements AutoCloseable {
     w.close();
     archive.record(new Manifest.Entry(path, Manifest.Kind.bson, out.size(), out.sha256(), total, t.database(), t.name(),
         t.module(), null, null, null, null, null, delta ? Boolean.TRUE : null));
-    long deleted = parent != null && parent.remaining() > 0
-        ? deletions(t, now, archive, del -> parent.writeDeleted(index, parentId, name, del)) : 0;
-    log.info("collection " + ns + ": " + total + " documents" + (delta ? ", " + stored + " new or changed and " + deleted
-        + " deleted since " + parentId : "") + ", " + out.size() + " bytes, " + indexCount + " indexes");
+    return new Indexed(total, out.size());
   }
 
-  /** An increment of one collection from the oplog: the parent's index less the touched documents, plus their current state. */
   private void dumpFromOplog(Target t, MongoDatabase db, String ns, String path, long now, ArchiveWriter archive, String name)
       throws IOException {
     Map<Long, org.bson.BsonValue> touched = oplog.touched(t.database(), t.name());
-    io.coffer.engine.incremental.ChainIndex.Writer w = index.writer(backupId, name);
     io.coffer.engine.incremental.DocHash hasher = new io.coffer.engine.incremental.DocHash();
     java.util.Set<Long> parentHad = new java.util.HashSet<>();
     java.util.Set<Long> found = new java.util.HashSet<>();
-    ArchiveWriter.EntryStream out = archive.begin(path, now, 0644);
-    long total = 0;
-    try {
+    Indexed written = indexedEntry(t, ns, path, now, archive, name, true, (out, w) -> {
+      long total = 0;
       try (io.coffer.engine.incremental.ChainIndex.Reader r = index.reader(parentId, name)) {
         byte[][] id = new byte[1][];
         long[] rec;
@@ -243,30 +264,15 @@ public final class MongoDumper implements AutoCloseable {
           progress.addDocuments(1);
         }
       }
-    } catch (MongoException e) {
-      out.close();
-      w.abort();
-      throw MongoConnection.translate("cannot read " + ns, uri, e);
-    } catch (IOException | RuntimeException e) {
-      w.abort();
-      throw e;
-    }
-    out.close();
-    w.close();
-    archive.record(new Manifest.Entry(path, Manifest.Kind.bson, out.size(), out.sha256(), total, t.database(), t.name(),
-        t.module(), null, null, null, null, null, Boolean.TRUE));
+      return total;
+    });
     List<Long> gone = parentHad.stream().filter(x -> !found.contains(x)).toList();
     long deleted = gone.isEmpty() ? 0 : deletions(t, now, archive, del -> {
-      for (Long x : gone) {
-        var bb = new RawBsonDocument(new BsonDocument("_id", touched.get(x)), new org.bson.codecs.BsonDocumentCodec()).getByteBuffer();
-        byte[] doc = new byte[bb.remaining()];
-        bb.get(doc);
-        del.write(doc); // {_id: ...}
-      }
+      for (Long x : gone) del.write(io.coffer.engine.incremental.DocHash.idDocument(touched.get(x)));
       return gone.size();
     });
-    log.info("collection " + ns + ": " + total + " documents, " + found.size() + " new or changed and " + deleted + " deleted since "
-        + parentId + " (from the oplog), " + out.size() + " bytes");
+    log.info("collection " + ns + ": " + written.documents() + " documents, " + found.size() + " new or changed and " + deleted
+        + " deleted since " + parentId + " (from the oplog), " + written.bytes() + " bytes");
   }
 
   private interface DeletionWriter {
