@@ -42,6 +42,9 @@ public final class CofferOperator {
   public static Operator create(KubernetesClient client, Config config) {
     Operator operator = new Operator(o -> o.withKubernetesClient(client)
         .withUseSSAToPatchPrimaryResource(false)
+        // read-your-writes: the phase label's own patch must not make the next reconcile see a copy older than the
+        // status just written (with opaque versions, any newer event evicts the written copy from the cache)
+        .withParseResourceVersions(true)
         .withSSABasedCreateUpdateMatchForDependentResources(false)
         .withCloseClientOnStop(false)
         .withStopOnInformerErrorDuringStartup(false)

@@ -95,7 +95,11 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
       return startAttempt(backup, s, attempt, ctx); // this failure is counted; the next attempt is due
     }
     switch (o.state()) {
-      case PENDING -> s.phase = Phase.Pending;
+      case PENDING -> {
+        s.phase = Phase.Pending;
+        // a Job exists: look again even if no event comes (a missed one must not leave the Backup Pending)
+        return labelled(ctx, backup, UpdateControl.patchStatus(backup)).rescheduleAfter(progressEvery);
+      }
       case RUNNING -> {
         if (s.phase != Phase.Running) events.normal(ctx.getClient(), backup, Reason.Running, "attempt " + attempt + " is running");
         s.phase = Phase.Running;
@@ -127,7 +131,6 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
         return fail(backup, s, attempt, BackupStatusMapper.errorOf(o.message()), ctx);
       }
     }
-    return labelled(ctx, backup, UpdateControl.patchStatus(backup));
   }
 
   private UpdateControl<Backup> startAttempt(Backup backup, BackupStatus s, int attempt, Context<Backup> ctx) {

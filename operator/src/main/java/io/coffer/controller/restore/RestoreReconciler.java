@@ -76,7 +76,10 @@ public class RestoreReconciler implements Reconciler<Restore> {
       if (!log.tail().isEmpty()) s.logTail = log.tail();
     }
     switch (o.state()) {
-      case PENDING -> s.phase = Phase.Pending;
+      case PENDING -> {
+        s.phase = Phase.Pending; // a Job exists: look again even if no event comes
+        return UpdateControl.patchStatus(restore).rescheduleAfter(progressEvery);
+      }
       case RUNNING -> {
         s.phase = Phase.Running;
         if (s.startedAt == null) s.startedAt = o.startedAt() != null ? o.startedAt() : now();
