@@ -38,13 +38,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The whole system with known secret values: an S3 secret key, a passphrase, an age private key and a chain index
- * key, used by backups (public-key, passphrase, incremental), a restore and a deep verification. Afterwards every
+ * key, and a MongoDB password (in a URI the server refuses), used by backups (public-key, passphrase, incremental,
+ * refused), a restore and a deep verification. Afterwards every
  * status, event and Job, every pod log and every termination message is searched for them: zero hits.
  */
 class SecretsE2E {
   static final String NS = "rayerp";
   static final String PASSPHRASE = "correct horse battery staple 4711";
   static final String INDEX_KEY = "index-key-that-must-never-show-0123456789";
+  /** mongo-java-server has no authentication: a URI with credentials fails, which is where a password leaks most easily. */
+  static final String MONGO_PASSWORD = "Mongo-Pa55word-never-printed";
   @TempDir Path tmp;
 
   @Test
@@ -69,6 +72,7 @@ class SecretsE2E {
       secret(client, "identity", Map.of("identity", identity.encoded()));
       secret(client, "passphrase", Map.of("passphrase", PASSPHRASE));
       secret(client, "index", Map.of("key", INDEX_KEY));
+      secret(client, "mongo-auth", Map.of("uri", EmbeddedServers.uri(mongo).replace("mongodb://", "mongodb://coffer:" + MONGO_PASSWORD + "@")));
       try (LocalKubelet kubelet = new LocalKubelet(kube, Files.createDirectories(tmp.resolve("pods")))) {
         Operator operator = CofferOperator.create(client, new CofferOperator.Config(new JobFactory.Settings("coffer:test", "IfNotPresent"),
             Set.of(), Duration.ofMillis(300), Duration.ofMillis(300), Duration.ofSeconds(5), Clock.systemUTC(), null));
@@ -91,8 +95,15 @@ class SecretsE2E {
           Backup pass = backup("passphrase", s3);
           pass.getSpec().encryption.passphraseSecret = new KeyRef("passphrase", "passphrase");
           client.resource(pass).create();
+          Backup auth = backup("mongo-password", s3);
+          auth.getSpec().encryption.passphraseSecret = new KeyRef("passphrase", "passphrase");
+          auth.getSpec().source.mongodb.uriSecret = new KeyRef("mongo-auth", "uri");
+          client.resource(auth).create();
           awaitBackup(client, "increment");
           awaitBackup(client, "passphrase");
+          Backup refused = awaitTerminal(client, "mongo-password");
+          assertThat(refused.getStatus().phase).isEqualTo(Phase.Failed);
+          assertThat(refused.getStatus().lastError).contains("refused the credentials").contains("mongodb://127.0.0.1:");
           client.resources(Backup.class).inNamespace(NS).withName("public-key").edit(b -> {
             b.getMetadata().setAnnotations(Map.of("coffer.io/verify-requested", "deep"));
             return b;
@@ -136,6 +147,7 @@ class SecretsE2E {
           }
           assertThat(logs).as("pod logs and termination messages searched").isGreaterThanOrEqualTo(8);
           assertThat(all.toString()).contains("completed in").contains("Verified")
+              .contains("refused the credentials").doesNotContain(MONGO_PASSWORD)
               .doesNotContain(EmbeddedServers.SECRET_KEY).doesNotContain(PASSPHRASE).doesNotContain(INDEX_KEY)
               .doesNotContain(identity.encoded()).doesNotContainIgnoringCase("AGE-SECRET-KEY-1");
         } finally {
@@ -172,13 +184,18 @@ class SecretsE2E {
   }
 
   static void awaitBackup(KubernetesClient client, String name) throws InterruptedException {
+    Backup b = awaitTerminal(client, name);
+    assertThat(b.getStatus().phase).as(name + ": " + b.getStatus().lastError).isEqualTo(Phase.Succeeded);
+  }
+
+  static Backup awaitTerminal(KubernetesClient client, String name) throws InterruptedException {
     long deadline = System.currentTimeMillis() + 90_000;
     Backup b = null;
     while (System.currentTimeMillis() < deadline) {
       b = client.resources(Backup.class).inNamespace(NS).withName(name).get();
-      if (b != null && b.getStatus() != null && b.getStatus().phase != null && b.getStatus().phase.terminal()) break;
+      if (b != null && b.getStatus() != null && b.getStatus().phase != null && b.getStatus().phase.terminal()) return b;
       Thread.sleep(200);
     }
-    assertThat(b.getStatus().phase).as(name + ": " + b.getStatus().lastError).isEqualTo(Phase.Succeeded);
+    throw new AssertionError("Backup " + name + " did not finish in 90 s: " + (b == null ? null : b.getStatus()));
   }
 }
