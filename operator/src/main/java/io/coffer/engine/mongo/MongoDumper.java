@@ -167,26 +167,24 @@ public final class MongoDumper implements AutoCloseable {
     io.coffer.engine.incremental.DocHash hasher = new io.coffer.engine.incremental.DocHash();
     long[] stored = {0};
     Indexed written = indexedEntry(t, ns, path, now, archive, name, delta, (out, w) -> {
-      long total = 0;
-      byte[] buf = new byte[64 * 1024];
-      try (MongoCursor<RawBsonDocument> cursor = db.getCollection(t.name(), RawBsonDocument.class).find().batchSize(BATCH_SIZE).cursor()) {
-        while (cursor.hasNext()) {
-          var bb = cursor.next().getByteBuffer();
-          int n = bb.remaining();
-          if (n > buf.length) buf = new byte[n];
-          bb.get(buf, 0, n);
-          var ids = hasher.of(buf, 0, n);
+      long[] total = {0};
+      drain(db, t.name(), ns, b -> { // the documents of a batch lie back to back, each led by its little-endian length
+        byte[] buf = b.data();
+        for (int at = 0; at < b.length(); ) {
+          int n = (buf[at] & 0xff) | (buf[at + 1] & 0xff) << 8 | (buf[at + 2] & 0xff) << 16 | (buf[at + 3] & 0xff) << 24;
+          var ids = hasher.of(buf, at, n);
           w.document(ids.idHash(), ids.docHash(), ids.idElement());
-          total++;
           if (parent == null || parent.changed(ids.idHash(), ids.docHash())) {
-            out.write(buf, 0, n);
+            out.write(buf, at, n);
             stored[0]++;
           }
-          progress.addBytes(n);
-          progress.addDocuments(1);
+          at += n;
         }
-      }
-      return total;
+        total[0] += b.documents();
+        progress.addBytes(b.length());
+        progress.addDocuments(b.documents());
+      });
+      return total[0];
     });
     long deleted = parent != null && parent.remaining() > 0
         ? deletions(t, now, archive, del -> parent.writeDeleted(index, parentId, name, del)) : 0;
@@ -295,6 +293,25 @@ public final class MongoDumper implements AutoCloseable {
   }
 
   private long copyDocuments(MongoDatabase db, String name, String ns, ArchiveWriter.EntryStream out) throws IOException {
+    long[] docs = {0};
+    drain(db, name, ns, b -> {
+      out.write(b.data(), 0, b.length());
+      docs[0] += b.documents();
+      progress.addBytes(b.length());
+      progress.addDocuments(b.documents());
+    });
+    return docs[0];
+  }
+
+  private interface BatchSink {
+    void accept(Batch b) throws IOException;
+  }
+
+  /**
+   * Every document of a collection, in batches of about 1 MiB handed to {@code sink} on this thread while a reader
+   * thread fetches the next ones: the server's encoding overlaps this thread's work, at most four batches wait.
+   */
+  private void drain(MongoDatabase db, String name, String ns, BatchSink sink) throws IOException {
     BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(4);
     Thread reader = new Thread(() -> {
       Batch end = Batch.END;
@@ -335,7 +352,6 @@ public final class MongoDumper implements AutoCloseable {
     }, "coffer-mongo-reader");
     reader.setDaemon(true);
     reader.start();
-    long docs = 0;
     try {
       while (true) {
         Batch b = queue.take();
@@ -344,10 +360,7 @@ public final class MongoDumper implements AutoCloseable {
           throw new CofferException(ExitCode.SOURCE, "cannot read " + ns + ": " + b.failure().getMessage(), b.failure());
         }
         if (b == Batch.END) break;
-        out.write(b.data(), 0, b.length());
-        docs += b.documents();
-        progress.addBytes(b.length());
-        progress.addDocuments(b.documents());
+        sink.accept(b);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -355,7 +368,6 @@ public final class MongoDumper implements AutoCloseable {
     } finally {
       reader.interrupt();
     }
-    return docs;
   }
 
   @Override
