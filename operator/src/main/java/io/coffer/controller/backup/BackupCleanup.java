@@ -102,7 +102,7 @@ final class BackupCleanup {
 
   private static void patchStatus(Backup backup, Context<Backup> ctx) {
     try {
-      ctx.getClient().resource(backup).patchStatus();
+      io.coffer.status.StatusWriter.replace(backup, ctx);
     } catch (KubernetesClientException e) {
       // the next cleanup pass writes it again
     }

@@ -13,6 +13,7 @@ import io.coffer.status.BackupStatusMapper;
 import io.coffer.status.Conditions;
 import io.coffer.status.LogTail;
 import io.coffer.status.Reason;
+import io.coffer.status.StatusWriter;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -98,7 +99,7 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
       case PENDING -> {
         s.phase = Phase.Pending;
         // a Job exists: look again even if no event comes (a missed one must not leave the Backup Pending)
-        return labelled(ctx, backup, UpdateControl.patchStatus(backup)).rescheduleAfter(progressEvery);
+        return written(ctx, backup).rescheduleAfter(progressEvery);
       }
       case RUNNING -> {
         if (s.phase != Phase.Running) events.normal(ctx.getClient(), backup, Reason.Running, "attempt " + attempt + " is running");
@@ -106,7 +107,7 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
         if (s.startedAt == null) s.startedAt = o.startedAt() != null ? o.startedAt() : now();
         readLog(backup, o, s, ctx);
         Conditions.set(s.conditions, Conditions.READY, false, Reason.Running, "attempt " + attempt + " is running", s.observedGeneration, clock);
-        return labelled(ctx, backup, UpdateControl.patchStatus(backup)).rescheduleAfter(progressEvery);
+        return written(ctx, backup).rescheduleAfter(progressEvery);
       }
       case SUCCEEDED -> {
         readLog(backup, o, s, ctx);
@@ -121,7 +122,7 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
             s.observedGeneration, clock);
         Conditions.set(s.conditions, Conditions.FAILED, false, Reason.Succeeded, "", s.observedGeneration, clock);
         events.normal(ctx.getClient(), backup, Reason.Succeeded, "stored " + s.size + " at " + s.location + " in " + s.duration);
-        return expire(backup, labelled(ctx, backup, UpdateControl.patchStatus(backup)), ctx);
+        return expire(backup, written(ctx, backup), ctx);
       }
       default -> {
         readLog(backup, o, s, ctx);
@@ -143,7 +144,7 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
       s.phase = Phase.Pending;
       Conditions.set(s.conditions, Conditions.READY, false, Reason.Waiting, "waiting for Restore " + restore.get().getMetadata().getName()
           + " of the same target to finish", s.observedGeneration, clock);
-      return labelled(ctx, backup, UpdateControl.patchStatus(backup)).rescheduleAfter(retryBase);
+      return written(ctx, backup).rescheduleAfter(retryBase);
     }
     String parentId = null;
     if (backup.getSpec().type == io.coffer.api.BackupSpec.Type.Incremental) {
@@ -157,7 +158,7 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
         if (c.waiting() != null) {
           s.phase = Phase.Pending;
           Conditions.set(s.conditions, Conditions.READY, false, Reason.Waiting, c.waiting(), s.observedGeneration, clock);
-          return labelled(ctx, backup, UpdateControl.patchStatus(backup)).rescheduleAfter(retryBase);
+          return written(ctx, backup).rescheduleAfter(retryBase);
         }
         parentId = c.parent().getStatus().backupId;
         s.parent = c.parent().getMetadata().getName();
@@ -177,7 +178,7 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
     Conditions.set(s.conditions, Conditions.READY, false, Reason.JobCreated, "attempt " + next + ": Job " + s.jobName + " created",
         s.observedGeneration, clock);
     events.normal(ctx.getClient(), backup, Reason.JobCreated, "attempt " + next + ": Job " + s.jobName + " created");
-    return labelled(ctx, backup, UpdateControl.patchStatus(backup));
+    return written(ctx, backup);
   }
 
   private UpdateControl<Backup> fail(Backup backup, BackupStatus s, int attempt, String error, Context<Backup> ctx) {
@@ -191,7 +192,7 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
           + (wait.toMillis() < 1000 ? wait.toMillis() + " ms" : wait.toSeconds() + " s");
       Conditions.set(s.conditions, Conditions.READY, false, Reason.RetryScheduled, msg, s.observedGeneration, clock);
       events.warning(ctx.getClient(), backup, Reason.AttemptFailed, msg);
-      return labelled(ctx, backup, UpdateControl.patchStatus(backup)).rescheduleAfter(wait);
+      return written(ctx, backup).rescheduleAfter(wait);
     }
     s.phase = Phase.Failed;
     s.completedAt = now();
@@ -200,7 +201,7 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
     Conditions.set(s.conditions, Conditions.READY, false, Reason.Failed, error, s.observedGeneration, clock);
     Conditions.set(s.conditions, Conditions.FAILED, true, Reason.Failed, msg, s.observedGeneration, clock);
     events.warning(ctx.getClient(), backup, Reason.Failed, msg);
-    return expire(backup, labelled(ctx, backup, UpdateControl.patchStatus(backup)), ctx);
+    return expire(backup, written(ctx, backup), ctx);
   }
 
   /** spec.ttl: a finished Backup is deleted (with its stored objects) that long after it completed. */
@@ -217,19 +218,23 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
     return control.rescheduleAfter(left.compareTo(poll) > 0 ? poll : left);
   }
 
+  /** Writes the status (then the phase label): the reconcile's one write of the Backup. */
+  private static UpdateControl<Backup> written(Context<Backup> ctx, Backup backup) {
+    StatusWriter.replace(backup, ctx);
+    return labelled(ctx, backup, UpdateControl.noUpdate());
+  }
+
   /**
    * Keeps label coffer.io/phase equal to the phase, so `kubectl get backups -l coffer.io/phase=Failed` works. The label
-   * goes in its own merge patch of metadata (a resource-and-status update computes its status patch against a copy
-   * the label write has already changed, and a status write that does not apply leaves the Backup stuck).
+   * goes in its own merge patch of metadata, after the status (a status write travels to the status subresource,
+   * which ignores metadata).
    */
   private static UpdateControl<Backup> labelled(Context<Backup> ctx, Backup backup, UpdateControl<Backup> control) {
     String phase = backup.getStatus().phase == null ? null : backup.getStatus().phase.name();
     var labels = backup.getMetadata().getLabels();
     if (phase == null || (labels != null && phase.equals(labels.get(LABEL_PHASE)))) return control;
     try {
-      ctx.getClient().resources(Backup.class).inNamespace(backup.getMetadata().getNamespace()).withName(backup.getMetadata().getName())
-          .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
-              "{\"metadata\":{\"labels\":{\"" + LABEL_PHASE + "\":\"" + phase + "\"}}}");
+      StatusWriter.mergeLabels(backup, ctx, java.util.Map.of(LABEL_PHASE, phase));
     } catch (KubernetesClientException e) {
       // the label follows at the next reconcile; the status is what matters
     }

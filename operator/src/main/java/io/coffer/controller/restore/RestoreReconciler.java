@@ -78,13 +78,13 @@ public class RestoreReconciler implements Reconciler<Restore> {
     switch (o.state()) {
       case PENDING -> {
         s.phase = Phase.Pending; // a Job exists: look again even if no event comes
-        return UpdateControl.patchStatus(restore).rescheduleAfter(progressEvery);
+        return written(restore, ctx).rescheduleAfter(progressEvery);
       }
       case RUNNING -> {
         s.phase = Phase.Running;
         if (s.startedAt == null) s.startedAt = o.startedAt() != null ? o.startedAt() : now();
         Conditions.set(s.conditions, Conditions.READY, false, Reason.Running, "restoring", s.observedGeneration, clock);
-        return UpdateControl.patchStatus(restore).rescheduleAfter(progressEvery);
+        return written(restore, ctx).rescheduleAfter(progressEvery);
       }
       case SUCCEEDED -> {
         if (!RestoreStatusMapper.apply(s, o.message())) return finish(restore, s, "the Job completed but the engine left no result", ctx);
@@ -100,7 +100,7 @@ public class RestoreReconciler implements Reconciler<Restore> {
         return finish(restore, s, BackupStatusMapper.errorOf(o.message()), ctx);
       }
     }
-    return UpdateControl.patchStatus(restore);
+    return written(restore, ctx);
   }
 
   private UpdateControl<Restore> start(Restore restore, RestoreStatus s, Context<Restore> ctx) {
@@ -115,7 +115,7 @@ public class RestoreReconciler implements Reconciler<Restore> {
       if (backup == null) return finish(restore, s, "Backup " + spec.backupName + " does not exist in this namespace", ctx);
       Phase bp = backup.getStatus() == null ? null : backup.getStatus().phase;
       if (bp == Phase.Failed) return finish(restore, s, "Backup " + spec.backupName + " failed; it cannot be restored", ctx);
-      if (bp != Phase.Succeeded) return waitFor(restore, s, "Backup " + spec.backupName + " to succeed");
+      if (bp != Phase.Succeeded) return waitFor(restore, s, "Backup " + spec.backupName + " to succeed", ctx);
       s.backupId = JobFactory.backupId(backup);
     } else {
       s.backupId = spec.source.backupId;
@@ -123,7 +123,7 @@ public class RestoreReconciler implements Reconciler<Restore> {
     if (!Boolean.TRUE.equals(spec.dryRun)) {
       var other = TargetLocks.activeRestore(ctx.getClient(), restore.getMetadata().getNamespace(), TargetLocks.of(restore, backup),
           restore.getMetadata().getName());
-      if (other.isPresent()) return waitFor(restore, s, "Restore " + other.get().getMetadata().getName() + " of the same target to finish");
+      if (other.isPresent()) return waitFor(restore, s, "Restore " + other.get().getMetadata().getName() + " of the same target to finish", ctx);
     }
     Job job = JobFactory.restoreJob(restore, backup, settings);
     try {
@@ -136,14 +136,14 @@ public class RestoreReconciler implements Reconciler<Restore> {
     s.phase = Phase.Pending;
     Conditions.set(s.conditions, Conditions.READY, false, Reason.JobCreated, "Job " + s.jobName + " created", s.observedGeneration, clock);
     events.normal(ctx.getClient(), restore, Reason.JobCreated, "Job " + s.jobName + " created for backup " + s.backupId);
-    return UpdateControl.patchStatus(restore);
+    return written(restore, ctx);
   }
 
-  private UpdateControl<Restore> waitFor(Restore restore, RestoreStatus s, String what) {
+  private UpdateControl<Restore> waitFor(Restore restore, RestoreStatus s, String what, Context<Restore> ctx) {
     s.phase = Phase.Pending;
     s.waitingFor = what;
     Conditions.set(s.conditions, Conditions.READY, false, Reason.Waiting, "waiting for " + what, s.observedGeneration, clock);
-    return UpdateControl.patchStatus(restore).rescheduleAfter(waitStep);
+    return written(restore, ctx).rescheduleAfter(waitStep);
   }
 
   private UpdateControl<Restore> finish(Restore restore, RestoreStatus s, String error, Context<Restore> ctx) {
@@ -153,10 +153,16 @@ public class RestoreReconciler implements Reconciler<Restore> {
     Conditions.set(s.conditions, Conditions.READY, false, Reason.Failed, error, s.observedGeneration, clock);
     Conditions.set(s.conditions, Conditions.FAILED, true, Reason.Failed, error, s.observedGeneration, clock);
     events.warning(ctx.getClient(), restore, Reason.Failed, error);
-    return UpdateControl.patchStatus(restore);
+    return written(restore, ctx);
   }
 
   private String now() {
     return Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
+  }
+
+  /** The reconcile's one write of the Restore: its whole status. */
+  private static UpdateControl<Restore> written(Restore restore, Context<Restore> ctx) {
+    io.coffer.status.StatusWriter.replace(restore, ctx);
+    return UpdateControl.noUpdate();
   }
 }

@@ -91,7 +91,8 @@ public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
       String msg = e instanceof java.time.DateTimeException ? "unknown time zone '" + spec.timeZone + "': use an IANA name such as Europe/Berlin"
           : e.getMessage();
       Conditions.set(s.conditions, Conditions.READY, false, Reason.InvalidSpec, msg, s.observedGeneration, clock);
-      return UpdateControl.patchStatus(schedule);
+      io.coffer.status.StatusWriter.replace(schedule, ctx);
+      return UpdateControl.noUpdate();
     }
     ZonedDateTime now = Instant.now(clock).atZone(zone);
     List<Backup> backups = ctx.getSecondaryResources(Backup.class).stream()
@@ -105,7 +106,8 @@ public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
         : "next run at " + s.nextScheduleTime, s.observedGeneration, clock);
     Duration wait = s.nextScheduleTime == null ? poll : Duration.between(now, ZonedDateTime.parse(s.nextScheduleTime)).plusSeconds(1);
     boolean unchanged = ctx.getClient().getKubernetesSerialization().asJson(s).equals(before);
-    UpdateControl<BackupSchedule> control = unchanged ? UpdateControl.noUpdate() : UpdateControl.patchStatus(schedule);
+    if (!unchanged) io.coffer.status.StatusWriter.replace(schedule, ctx);
+    UpdateControl<BackupSchedule> control = UpdateControl.noUpdate();
     return control.rescheduleAfter(wait.isNegative() || wait.compareTo(poll) > 0 ? poll : wait);
   }
 

@@ -80,7 +80,7 @@ public class VerificationReconciler implements Reconciler<Backup> {
         events.normal(ctx.getClient(), backup, Reason.Verifying, (deep ? "deep " : "") + "verification started: Job " + next.jobName);
       }
       s.verification = next;
-      return UpdateControl.patchStatus(backup);
+      return written(backup, ctx);
     }
     if (!"Running".equals(v.result)) return UpdateControl.noUpdate();
     Job job = ctx.getSecondaryResources(Job.class).stream().filter(j -> j.getMetadata().getName().equals(v.jobName)).findFirst().orElse(null);
@@ -92,19 +92,25 @@ public class VerificationReconciler implements Reconciler<Backup> {
       v.message = result == null ? "verified" : result.path("message").asText("verified");
       v.time = now();
       events.normal(ctx.getClient(), backup, Reason.Verified, v.message);
-      return UpdateControl.patchStatus(backup);
+      return written(backup, ctx);
     }
     if (o.state() == JobObserver.State.FAILED) {
       v.result = "Failed";
       v.message = BackupStatusMapper.errorOf(o.message());
       v.time = now();
       events.warning(ctx.getClient(), backup, Reason.VerificationFailed, v.message);
-      return UpdateControl.patchStatus(backup);
+      return written(backup, ctx);
     }
     return UpdateControl.noUpdate();
   }
 
   private String now() {
     return Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
+  }
+
+  /** This controller owns status.verification and writes nothing else of the Backup (its reconciler writes the rest). */
+  private static UpdateControl<Backup> written(Backup backup, Context<Backup> ctx) {
+    io.coffer.status.StatusWriter.mergeMember(backup, ctx, "verification", backup.getStatus().verification);
+    return UpdateControl.noUpdate();
   }
 }

@@ -45,6 +45,7 @@ public final class MongoRestorer implements AutoCloseable {
   private final Progress progress;
   private final List<Staged> staged = new ArrayList<>();
   private final List<View> views = new ArrayList<>();
+  private int insertionWorkers = Integer.getInteger("coffer.insertionWorkers", 1);
 
   private record Staged(String database, String target, String staging, List<BsonDocument> indexes, long documents) {}
 
@@ -184,28 +185,36 @@ public final class MongoRestorer implements AutoCloseable {
 
   /**
    * Parses documents on this thread (which also decrypts and inflates the archive) and inserts them in
-   * batches on another, so both cores work; at most two batches wait in between.
+   * batches on {@code insertionWorkers} others, so every core works; at most two batches wait in between.
+   * With more than one worker, batches may land out of order (as with mongorestore's insertion workers): the
+   * collection holds the same documents, its natural order may differ.
    */
   private long insertAll(MongoCollection<RawBsonDocument> coll, BsonStream in) throws IOException {
     java.util.concurrent.BlockingQueue<List<RawBsonDocument>> queue = new java.util.concurrent.ArrayBlockingQueue<>(2);
-    Throwable[] failure = new Throwable[1];
-    long[] inserted = {0};
-    Thread inserter = new Thread(() -> {
-      try {
-        while (true) {
-          List<RawBsonDocument> batch = queue.take();
-          if (batch == END) return;
-          coll.insertMany(batch, new InsertManyOptions().ordered(true));
-          inserted[0] += batch.size();
-          progress.addDocuments(batch.size());
+    java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicLong inserted = new java.util.concurrent.atomic.AtomicLong();
+    List<Thread> inserters = new ArrayList<>();
+    for (int i = 0; i < insertionWorkers; i++) {
+      Thread inserter = new Thread(() -> {
+        try {
+          while (failure.get() == null) {
+            List<RawBsonDocument> batch = queue.take();
+            if (batch == END) return;
+            coll.insertMany(batch, new InsertManyOptions().ordered(true));
+            inserted.addAndGet(batch.size());
+            progress.addDocuments(batch.size());
+          }
+        } catch (InterruptedException e) {
+          failure.compareAndSet(null, e);
+        } catch (Throwable t) {
+          failure.compareAndSet(null, t);
+          queue.clear();
         }
-      } catch (Throwable t) {
-        failure[0] = t;
-        queue.clear();
-      }
-    }, "coffer-mongo-inserter");
-    inserter.setDaemon(true);
-    inserter.start();
+      }, "coffer-mongo-inserter-" + i);
+      inserter.setDaemon(true);
+      inserter.start();
+      inserters.add(inserter);
+    }
     try {
       List<RawBsonDocument> batch = new ArrayList<>(INSERT_BATCH_DOCS);
       long batchBytes = 0;
@@ -215,38 +224,43 @@ public final class MongoRestorer implements AutoCloseable {
         batchBytes += doc.length;
         progress.addBytes(doc.length);
         if (batch.size() >= INSERT_BATCH_DOCS || batchBytes >= INSERT_BATCH_BYTES) {
-          hand(queue, batch, inserter, failure);
+          hand(queue, batch, inserters, failure);
           batch = new ArrayList<>(INSERT_BATCH_DOCS);
           batchBytes = 0;
         }
       }
-      if (!batch.isEmpty()) hand(queue, batch, inserter, failure);
-      hand(queue, END, inserter, failure);
-      inserter.join();
+      if (!batch.isEmpty()) hand(queue, batch, inserters, failure);
+      for (int i = 0; i < inserters.size(); i++) hand(queue, END, inserters, failure);
+      for (Thread t : inserters) t.join();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new java.io.InterruptedIOException("interrupted");
     } finally {
-      if (inserter.isAlive()) {
-        inserter.interrupt();
-        try {
-          inserter.join(10_000);
-        } catch (InterruptedException ignored) {
-          Thread.currentThread().interrupt();
+      for (Thread inserter : inserters) {
+        if (inserter.isAlive()) {
+          inserter.interrupt();
+          try {
+            inserter.join(10_000);
+          } catch (InterruptedException ignored) {
+            Thread.currentThread().interrupt();
+          }
         }
       }
     }
-    if (failure[0] instanceof MongoException me) throw me;
-    if (failure[0] != null) throw new IOException("insert failed: " + failure[0].getMessage(), failure[0]);
-    return inserted[0];
+    Throwable f = failure.get();
+    if (f instanceof MongoException me) throw me;
+    if (f != null) throw new IOException("insert failed: " + f.getMessage(), f);
+    return inserted.get();
   }
 
   private static void hand(java.util.concurrent.BlockingQueue<List<RawBsonDocument>> queue, List<RawBsonDocument> batch,
-      Thread inserter, Throwable[] failure) throws InterruptedException {
+      List<Thread> inserters, java.util.concurrent.atomic.AtomicReference<Throwable> failure) throws InterruptedException, IOException {
     while (!queue.offer(batch, 100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-      if (!inserter.isAlive()) break;
+      if (failure.get() != null || inserters.stream().noneMatch(Thread::isAlive)) break;
     }
-    if (failure[0] instanceof MongoException me) throw me;
+    Throwable f = failure.get();
+    if (f instanceof MongoException me) throw me;
+    if (f != null) throw new IOException("insert failed: " + f.getMessage(), f);
   }
 
   public void defineView(String db, String name, BsonDocument metadata) {
