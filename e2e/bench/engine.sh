@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Engine benchmark: prints figures for the performance goals of the engine (see README, "Performance").
-# Usage: e2e/bench/engine.sh [documents=1000000] [fileMiB=300]
+# Usage: e2e/bench/engine.sh [documents=1000000] [fileMiB=300]   (fileMiB 0: MongoDB only)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"

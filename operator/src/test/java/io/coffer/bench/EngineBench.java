@@ -159,6 +159,7 @@ public final class EngineBench {
   }
 
   static void files(Path work, int mib) throws Exception {
+    if (mib <= 0) return; // MongoDB only
     Path tree = work.resolve("tree");
     System.out.printf("%nFiles: generating a %d MiB mixed tree (text, random data, many small files)...%n", mib);
     long total = generateTree(tree, mib);
