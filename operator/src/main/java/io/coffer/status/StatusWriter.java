@@ -17,9 +17,14 @@ import java.util.Map;
 public final class StatusWriter {
   private StatusWriter() {}
 
-  /** Replaces the status of {@code resource} with {@code resource.getStatus()}. */
+  /**
+   * Replaces the status of {@code resource} with {@code resource.getStatus()}; writes nothing when the cached copy
+   * already says the same (a Backup looked at every few seconds while its Job runs costs no write when nothing moved).
+   */
   public static <P extends CustomResource<?, ?>> void replace(P resource, Context<P> ctx) {
-    String json = ctx.getClient().getKubernetesSerialization().asJson(resource.getStatus());
+    var json = ctx.getClient().getKubernetesSerialization().asJson(resource.getStatus());
+    var cached = ctx.getPrimaryCache().get(io.javaoperatorsdk.operator.processing.event.ResourceID.fromResource(resource));
+    if (cached.isPresent() && json.equals(ctx.getClient().getKubernetesSerialization().asJson(cached.get().getStatus()))) return;
     String patch = "[{\"op\":\"add\",\"path\":\"/status\",\"value\":" + json + "}]";
     PrimaryUpdateAndCacheUtils.updateAndCacheResource(resource, ctx, r -> r,
         r -> ctx.getClient().resource(r).subresource("status").patch(PatchContext.of(PatchType.JSON), patch));
