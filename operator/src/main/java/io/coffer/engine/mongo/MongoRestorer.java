@@ -45,7 +45,6 @@ public final class MongoRestorer implements AutoCloseable {
   private final Progress progress;
   private final List<Staged> staged = new ArrayList<>();
   private final List<View> views = new ArrayList<>();
-  private int insertionWorkers = Integer.getInteger("coffer.insertionWorkers", 1);
 
   private record Staged(String database, String target, String staging, List<BsonDocument> indexes, long documents) {}
 
@@ -185,36 +184,28 @@ public final class MongoRestorer implements AutoCloseable {
 
   /**
    * Parses documents on this thread (which also decrypts and inflates the archive) and inserts them in
-   * batches on {@code insertionWorkers} others, so every core works; at most two batches wait in between.
-   * With more than one worker, batches may land out of order (as with mongorestore's insertion workers): the
-   * collection holds the same documents, its natural order may differ.
+   * batches on another, so both cores work; at most two batches wait in between.
    */
   private long insertAll(MongoCollection<RawBsonDocument> coll, BsonStream in) throws IOException {
     java.util.concurrent.BlockingQueue<List<RawBsonDocument>> queue = new java.util.concurrent.ArrayBlockingQueue<>(2);
-    java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
-    java.util.concurrent.atomic.AtomicLong inserted = new java.util.concurrent.atomic.AtomicLong();
-    List<Thread> inserters = new ArrayList<>();
-    for (int i = 0; i < insertionWorkers; i++) {
-      Thread inserter = new Thread(() -> {
-        try {
-          while (failure.get() == null) {
-            List<RawBsonDocument> batch = queue.take();
-            if (batch == END) return;
-            coll.insertMany(batch, new InsertManyOptions().ordered(true));
-            inserted.addAndGet(batch.size());
-            progress.addDocuments(batch.size());
-          }
-        } catch (InterruptedException e) {
-          failure.compareAndSet(null, e);
-        } catch (Throwable t) {
-          failure.compareAndSet(null, t);
-          queue.clear();
+    Throwable[] failure = new Throwable[1];
+    long[] inserted = {0};
+    Thread inserter = new Thread(() -> {
+      try {
+        while (true) {
+          List<RawBsonDocument> batch = queue.take();
+          if (batch == END) return;
+          coll.insertMany(batch, new InsertManyOptions().ordered(true));
+          inserted[0] += batch.size();
+          progress.addDocuments(batch.size());
         }
-      }, "coffer-mongo-inserter-" + i);
-      inserter.setDaemon(true);
-      inserter.start();
-      inserters.add(inserter);
-    }
+      } catch (Throwable t) {
+        failure[0] = t;
+        queue.clear();
+      }
+    }, "coffer-mongo-inserter");
+    inserter.setDaemon(true);
+    inserter.start();
     try {
       List<RawBsonDocument> batch = new ArrayList<>(INSERT_BATCH_DOCS);
       long batchBytes = 0;
@@ -224,43 +215,38 @@ public final class MongoRestorer implements AutoCloseable {
         batchBytes += doc.length;
         progress.addBytes(doc.length);
         if (batch.size() >= INSERT_BATCH_DOCS || batchBytes >= INSERT_BATCH_BYTES) {
-          hand(queue, batch, inserters, failure);
+          hand(queue, batch, inserter, failure);
           batch = new ArrayList<>(INSERT_BATCH_DOCS);
           batchBytes = 0;
         }
       }
-      if (!batch.isEmpty()) hand(queue, batch, inserters, failure);
-      for (int i = 0; i < inserters.size(); i++) hand(queue, END, inserters, failure);
-      for (Thread t : inserters) t.join();
+      if (!batch.isEmpty()) hand(queue, batch, inserter, failure);
+      hand(queue, END, inserter, failure);
+      inserter.join();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new java.io.InterruptedIOException("interrupted");
     } finally {
-      for (Thread inserter : inserters) {
-        if (inserter.isAlive()) {
-          inserter.interrupt();
-          try {
-            inserter.join(10_000);
-          } catch (InterruptedException ignored) {
-            Thread.currentThread().interrupt();
-          }
+      if (inserter.isAlive()) {
+        inserter.interrupt();
+        try {
+          inserter.join(10_000);
+        } catch (InterruptedException ignored) {
+          Thread.currentThread().interrupt();
         }
       }
     }
-    Throwable f = failure.get();
-    if (f instanceof MongoException me) throw me;
-    if (f != null) throw new IOException("insert failed: " + f.getMessage(), f);
-    return inserted.get();
+    if (failure[0] instanceof MongoException me) throw me;
+    if (failure[0] != null) throw new IOException("insert failed: " + failure[0].getMessage(), failure[0]);
+    return inserted[0];
   }
 
   private static void hand(java.util.concurrent.BlockingQueue<List<RawBsonDocument>> queue, List<RawBsonDocument> batch,
-      List<Thread> inserters, java.util.concurrent.atomic.AtomicReference<Throwable> failure) throws InterruptedException, IOException {
+      Thread inserter, Throwable[] failure) throws InterruptedException {
     while (!queue.offer(batch, 100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-      if (failure.get() != null || inserters.stream().noneMatch(Thread::isAlive)) break;
+      if (!inserter.isAlive()) break;
     }
-    Throwable f = failure.get();
-    if (f instanceof MongoException me) throw me;
-    if (f != null) throw new IOException("insert failed: " + f.getMessage(), f);
+    if (failure[0] instanceof MongoException me) throw me;
   }
 
   public void defineView(String db, String name, BsonDocument metadata) {
