@@ -11,8 +11,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "delete", mixinStandardHelpOptions = true,
-    description = {"Delete a backup's objects from storage (complete or not). The descriptor goes first, so a",
-        "half-deleted backup reads as incomplete, never as complete. Deleting a backup that is not there succeeds."})
+    description = {"Delete a backup's objects from storage, complete or not.",
+        "The descriptor goes first, so a half-deleted backup reads as incomplete, never as complete.",
+        "Deleting a backup that is not there succeeds."})
 final class DeleteCommand implements Callable<Integer>, Main.ResultWriting {
   @Mixin CommonOptions common;
 

@@ -11,7 +11,8 @@ import picocli.CommandLine.Parameters;
  * production carries none of them; the demo runs from a source checkout.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = {"Run the whole system on embedded parts. It runs from a source checkout, not from this jar or the image:",
+    description = {"Run the whole system on embedded parts (from a source checkout, not from this jar or the image).",
+        "In a checkout:",
         "  git clone <coffer repository> && cd coffer && ./coffer demo"})
 final class DemoCommand implements Callable<Integer> {
   @Parameters(hidden = true)

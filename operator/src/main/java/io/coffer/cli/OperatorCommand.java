@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "operator", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Run the controllers: Backup resources in group coffer.io become Jobs that run this image's engine.",
+    description = {"Run the controllers: Backups, BackupSchedules and Restores (group coffer.io) become Jobs that run this image's engine.",
         "Uses the in-cluster service account, or KUBECONFIG outside a cluster."})
 final class OperatorCommand implements Callable<Integer> {
   @Option(names = "--namespace", paramLabel = "NS", description = "Watch only this namespace (repeatable; default: all).")
