@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 
 /** Options every storage command shares: where, how to print, where to put the result. */
 public final class CommonOptions {
-  @Option(names = "--storage", required = true, paramLabel = "URI",
+  @Option(names = "--storage", paramLabel = "URI",
       description = "Where backups live: s3://bucket/prefix or file:///path (a mounted volume).")
   String storage;
 
@@ -50,7 +50,23 @@ public final class CommonOptions {
   boolean quiet;
 
   Storage openStorage() {
+    if (storage == null) throw CofferException.usage("give --storage: where backups live, s3://bucket/prefix or file:///path");
     return StorageLocations.open(storage, s3Endpoint, s3Region, s3CaFile, System.getenv());
+  }
+
+  /** The storage to read and the backup in it: {@code --storage} with {@code --backup}, or an {@code --archive} file alone. */
+  record Source(Storage storage, String backupId) {}
+
+  Source openSource(Path archive, String backup, io.coffer.engine.crypto.Age.DecryptionKeys keys) throws java.io.IOException {
+    if (archive == null) {
+      if (backup == null) throw CofferException.usage("give --backup ID (see `coffer list`), or --archive FILE for an archive on its own");
+      return new Source(openStorage(), backup);
+    }
+    if (storage != null || backup != null) {
+      throw CofferException.usage("--archive reads one archive file on its own: leave out --storage and --backup");
+    }
+    io.coffer.engine.ArchiveFile a = io.coffer.engine.ArchiveFile.open(archive, keys);
+    return new Source(a, a.backupId());
   }
 
   boolean json() {

@@ -22,18 +22,23 @@ import picocli.CommandLine.Option;
 final class InspectCommand implements Callable<Integer> {
   @Mixin CommonOptions common;
 
-  @Option(names = "--backup", required = true, paramLabel = "ID", description = "The backup to inspect.")
+  @Option(names = "--backup", paramLabel = "ID", description = "The backup to inspect.")
   String backup;
+
+  @Option(names = "--archive", paramLabel = "FILE",
+      description = "An archive file on its own (as `coffer download` writes it), instead of --storage and --backup.")
+  java.nio.file.Path archive;
 
   @Mixin KeyOptions key;
 
   @Override
   public Integer call() throws Exception {
     boolean json = common.json();
-    try (Storage storage = common.openStorage()) {
+    Age.DecryptionKeys keys = key.keys();
+    CommonOptions.Source source = common.openSource(archive, backup, keys);
+    try (Storage storage = source.storage()) {
       BackupStore store = new BackupStore(storage);
-      BackupDescriptor d = store.descriptor(backup);
-      Age.DecryptionKeys keys = key.keys();
+      BackupDescriptor d = store.descriptor(source.backupId());
       Manifest m = d.encrypted() && keys == null ? null : store.manifest(d, keys);
       List<String> chain = store.chainIds(d);
       if (json) {

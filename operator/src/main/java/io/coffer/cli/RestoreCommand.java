@@ -6,6 +6,7 @@ import io.coffer.engine.EngineLog;
 import io.coffer.engine.ExitCode;
 import io.coffer.engine.Progress;
 import io.coffer.engine.RestoreEngine;
+import io.coffer.engine.crypto.Age;
 import io.coffer.engine.RestoreOptions;
 import io.coffer.engine.RestoreResult;
 import io.coffer.engine.archive.Json;
@@ -30,12 +31,17 @@ import picocli.CommandLine.Option;
         "Examples:",
         "  coffer restore --storage s3://backups/rayerp --backup 20261126-020000-ab12 --identity-file key.txt --mongodb-uri mongodb://db:27017",
         "  coffer restore ... --modules hr --rename-db erp=erp_restored --mode merge",
-        "  coffer restore ... --dry-run     (print the plan, change nothing)"})
+        "  coffer restore ... --dry-run     (print the plan, change nothing)",
+        "  coffer restore --archive rayerp.zip.age --identity-file key.txt --mongodb-uri mongodb://db:27017   (a downloaded archive)"})
 final class RestoreCommand implements Callable<Integer>, Main.ResultWriting {
   @Mixin CommonOptions common;
 
-  @Option(names = "--backup", required = true, paramLabel = "ID", description = "The backup to restore (see `coffer list`).")
+  @Option(names = "--backup", paramLabel = "ID", description = "The backup to restore (see `coffer list`).")
   String backup;
+
+  @Option(names = "--archive", paramLabel = "FILE",
+      description = "An archive file on its own (as `coffer download` writes it), instead of --storage and --backup.")
+  java.nio.file.Path archive;
 
   @Option(names = "--mongodb-uri", paramLabel = "URI", description = "Target MongoDB (default: env COFFER_MONGODB_URI).")
   String mongoUri;
@@ -84,13 +90,17 @@ final class RestoreCommand implements Callable<Integer>, Main.ResultWriting {
     } catch (IllegalArgumentException e) {
       throw CofferException.usage("--mode must be replace or merge, not " + mode);
     }
-    RestoreOptions o = new RestoreOptions(backup, Secrets.mongoUri(mongoUri, mongoUriFile),
-        key.keys(), include, exclude, modules, trees,
-        type == null ? null : BackupType.parse(type), pairs(renameDb, "--rename-db", "FROM=TO"), m, paths(filesTarget), dryRun, timeout);
+    Age.DecryptionKeys keys = key.keys();
     Progress progress = new Progress();
     EngineLog log = common.log();
     RestoreResult r;
-    try (Storage storage = common.openStorage(); ProgressReporter rep = common.reporter(progress)) {
+    String uri = Secrets.mongoUri(mongoUri, mongoUriFile);
+    BackupType only = type == null ? null : BackupType.parse(type);
+    Map<String, String> renames = pairs(renameDb, "--rename-db", "FROM=TO");
+    Map<String, Path> targets = paths(filesTarget);
+    CommonOptions.Source source = common.openSource(archive, backup, keys);
+    RestoreOptions o = new RestoreOptions(source.backupId(), uri, keys, include, exclude, modules, trees, only, renames, m, targets, dryRun, timeout);
+    try (Storage storage = source.storage(); ProgressReporter rep = common.reporter(progress)) {
       r = new RestoreEngine(storage, log, progress).run(o);
     }
     common.writeResult(r);

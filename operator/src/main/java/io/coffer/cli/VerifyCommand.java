@@ -19,8 +19,12 @@ import picocli.CommandLine.Option;
 final class VerifyCommand implements Callable<Integer>, Main.ResultWriting {
   @Mixin CommonOptions common;
 
-  @Option(names = "--backup", required = true, paramLabel = "ID", description = "The backup to check.")
+  @Option(names = "--backup", paramLabel = "ID", description = "The backup to check.")
   String backup;
+
+  @Option(names = "--archive", paramLabel = "FILE",
+      description = "An archive file on its own (as `coffer download` writes it), instead of --storage and --backup; always deep.")
+  java.nio.file.Path archive;
 
   @Option(names = "--deep", description = "Decrypt and check every entry and document.")
   boolean deep;
@@ -30,11 +34,13 @@ final class VerifyCommand implements Callable<Integer>, Main.ResultWriting {
   @Override
   public Integer call() throws Exception {
     boolean json = common.json();
-    Age.DecryptionKeys keys = deep ? key.keys() : null;
+    boolean thorough = deep || archive != null; // a file's checksum can only be compared with itself: check every entry
+    Age.DecryptionKeys keys = thorough ? key.keys() : null;
     Progress progress = new Progress();
     VerifyResult r;
-    try (Storage storage = common.openStorage(); ProgressReporter rep = common.reporter(progress)) {
-      r = new VerifyEngine(storage, common.log(), progress).run(backup, deep, keys);
+    CommonOptions.Source source = common.openSource(archive, backup, keys);
+    try (Storage storage = source.storage(); ProgressReporter rep = common.reporter(progress)) {
+      r = new VerifyEngine(storage, common.log(), progress).run(source.backupId(), thorough, keys);
     }
     common.writeResult(r);
     if (json) System.out.println(Json.pretty(r));

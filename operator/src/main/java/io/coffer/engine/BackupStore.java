@@ -150,7 +150,9 @@ public final class BackupStore {
       throw new CofferException(ExitCode.INTEGRITY, "the manifest of backup " + d.id() + " does not match its checksum: it was damaged or altered");
     }
     byte[] plain;
-    try (InputStream in = decrypting(new java.io.ByteArrayInputStream(stored), d, keys)) {
+    // the stored copy is encrypted like the archive (manifest.json.age); an archive file's own is read from inside it
+    InputStream raw = new java.io.ByteArrayInputStream(stored);
+    try (InputStream in = d.manifest().endsWith(".age") ? decrypting(raw, d, keys) : raw) {
       plain = in.readAllBytes();
     } catch (AgeException e) {
       throw fromAge(d.id(), e);

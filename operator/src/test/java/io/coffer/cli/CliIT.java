@@ -125,6 +125,70 @@ class CliIT {
     assertThat(dl.exit()).as(dl.err()).isZero();
     Tools.require("unzip");
     assertThat(Tools.run(dir, List.of("unzip", "-t", "plain.zip")).exit()).isZero();
+    // the decrypted zip stands on its own too: no storage, no key
+    Cli.Result plain = Cli.run(dir, env, "inspect", "--archive", "plain.zip");
+    assertThat(plain.exit()).as(plain.err()).isZero();
+    assertThat(plain.out()).contains("Backup nightly-1").contains("not encrypted").contains("erp.employees");
+  }
+
+  @Test
+  void givenADownloadedArchiveAlone_whenInspectedVerifiedAndRestored_thenItNeedsNoStorage_andADamagedCopyIsRefused() throws Exception {
+    Path uploads = Files.createDirectories(dir.resolve("archive-src/uploads"));
+    Files.writeString(uploads.resolve("contract.txt"), "signed by both parties");
+    Cli.Result key = Cli.run(dir, Map.of(), "keygen", "-o", dir.resolve("archive-key.txt").toString());
+    String recipient = key.out().strip();
+    Map<String, String> env = Map.of("COFFER_MONGODB_URI", EmbeddedServers.uri(mongo));
+    String store = dir.resolve("archive-store").toUri().toString();
+    Cli.Result b = Cli.run(dir, env, "backup", "--storage", store, "--id", "handed-over", "--type", "full", "--include", "erp.*",
+        "--files", "uploads=" + uploads, "--recipient", recipient);
+    assertThat(b.exit()).as(b.err()).isZero();
+    Cli.Result dl = Cli.run(dir, env, "download", "--storage", store, "--backup", "handed-over", "--to", "handed-over.zip.age");
+    assertThat(dl.exit()).as(dl.err()).isZero();
+    try (var walk = Files.walk(dir.resolve("archive-store"))) { // the storage is gone: only the file is left
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+    }
+
+    Cli.Result noKey = Cli.run(dir, env, "inspect", "--archive", "handed-over.zip.age");
+    assertThat(noKey.exit()).isEqualTo(6);
+    assertThat(noKey.err()).contains("is age-encrypted; give --identity-file");
+    Cli.Result inspect = Cli.run(dir, env, "inspect", "--archive", "handed-over.zip.age", "--identity-file", "archive-key.txt");
+    assertThat(inspect.exit()).as(inspect.err()).isZero();
+    assertThat(inspect.out()).contains("Backup handed-over").contains("erp.employees").contains("uploads                     1 files")
+        .doesNotContain("(0 B raw)");
+    Cli.Result verify = Cli.run(dir, env, "verify", "--archive", "handed-over.zip.age", "--identity-file", "archive-key.txt");
+    assertThat(verify.exit()).as(verify.err()).isZero();
+    assertThat(verify.out()).contains("5001 documents verified");
+    Cli.Result both = Cli.run(dir, env, "restore", "--archive", "handed-over.zip.age", "--storage", store, "--backup", "handed-over");
+    assertThat(both.exit()).isEqualTo(2);
+    assertThat(both.err()).contains("leave out --storage and --backup");
+
+    Path target = dir.resolve("archive-restored");
+    Cli.Result r = Cli.run(dir, env, "restore", "--archive", "handed-over.zip.age", "--identity-file", "archive-key.txt",
+        "--rename-db", "erp=erp_from_file", "--files-target", "uploads=" + target);
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(client.getDatabase("erp_from_file").getCollection("employees").countDocuments()).isEqualTo(5000);
+    assertThat(client.getDatabase("erp_from_file").getCollection("employees").find(new Document("_id", 42)).first().getString("name"))
+        .isEqualTo("Employee 42");
+    assertThat(target.resolve("contract.txt")).hasContent("signed by both parties");
+
+    // one flipped byte in the middle: refused before anything is swapped in, the target stays as it was
+    Path damaged = dir.resolve("damaged.zip.age");
+    Files.copy(dir.resolve("handed-over.zip.age"), damaged);
+    try (RandomAccessFile f = new RandomAccessFile(damaged.toFile(), "rw")) {
+      long at = f.length() / 2;
+      f.seek(at);
+      int x = f.read();
+      f.seek(at);
+      f.write(x ^ 0x5a);
+    }
+    Cli.Result bad = Cli.run(dir, env, "restore", "--archive", "damaged.zip.age", "--identity-file", "archive-key.txt",
+        "--rename-db", "erp=erp_damaged");
+    assertThat(bad.exit()).isEqualTo(5);
+    assertThat(bad.err().lines().filter(l -> l.contains("coffer: error:")).count()).isEqualTo(1);
+    assertThat(client.getDatabase("erp_damaged").listCollectionNames().into(new ArrayList<>())).isEmpty();
+    Cli.Result notAnArchive = Cli.run(dir, env, "inspect", "--archive", "modules.yaml");
+    assertThat(notAnArchive.exit()).isEqualTo(5);
+    assertThat(notAnArchive.err()).contains("modules.yaml is not");
   }
 
   @Test
