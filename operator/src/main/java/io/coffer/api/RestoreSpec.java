@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +16,7 @@ import java.util.Map;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(value = "has(self.backupName) != has(self.source)",
-    message = "set exactly one of backupName (a Backup in this namespace) and source (storage and backupId, for disaster recovery)")
+    message = "set exactly one of backupName (a Backup in this namespace) and source (storage and backupId, or an archive file, for disaster recovery)")
 @ValidationRule(value = "!has(self.mode) || self.mode != 'Replace' || (has(self.dryRun) && self.dryRun) || (has(self.confirm) && self.confirm)",
     message = "mode Replace drops and recreates every selected collection and file tree: set confirm: true (or dryRun: true to preview)")
 @ValidationRule(value = "has(self.backupName) || (has(self.target) && (has(self.target.mongodb) || (has(self.target.files) && size(self.target.files) > 0)))",
@@ -62,6 +63,8 @@ public class RestoreSpec {
   public PodTemplate podTemplate;
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(value = "has(self.archive) ? !has(self.storage) && !has(self.backupId) : has(self.storage) && has(self.backupId)",
+      message = "set source.storage and source.backupId (a backup in its storage), or source.archive alone (an archive file on a volume)")
   public static class Source {
     @JsonPropertyDescription("Where the backup lies.")
     public BackupSpec.StorageSpec storage;
@@ -69,6 +72,23 @@ public class RestoreSpec {
     @Pattern("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
     @JsonPropertyDescription("The backup id in that storage (see `coffer list`).")
     public String backupId;
+
+    @JsonPropertyDescription("Instead of storage and backupId: one backup's archive file on a volume (as `coffer download` writes it, "
+        + "encrypted or not), e.g. a copy kept offline. Not for incremental backups, whose archive holds only changes.")
+    public ArchiveFile archive;
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class ArchiveFile {
+    @Required
+    @JsonPropertyDescription("PersistentVolumeClaim holding the file; mounted read-only.")
+    public String claimName;
+
+    @Required
+    @Pattern("^[^/](.*[^/])?$")
+    @ValidationRule(value = "!self.matches('(^|/)[.][.](/|$)')", message = "source.archive.path must stay inside the volume (no '..')")
+    @JsonPropertyDescription("Path of the archive inside the volume, e.g. offline/rayerp-2026-11-26.zip.age.")
+    public String path;
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)

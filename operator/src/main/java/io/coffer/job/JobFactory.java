@@ -42,6 +42,8 @@ public final class JobFactory {
   /** On every Job: the id of the backup in storage it works on (an annotation: ids can be longer than label values). */
   public static final String ANNOTATION_BACKUP_ID = "coffer.io/backup-id";
   static final String FILES_ROOT = "/data/files/";
+  /** Where a Restore's source.archive volume is mounted (read-only). */
+  static final String ARCHIVE_ROOT = "/data/archive";
   static final String STORAGE_ROOT = "/data/storage";
   static final String SECRETS_ROOT = "/etc/coffer/";
   public static final String TERMINATION_LOG = "/dev/termination-log";
@@ -168,14 +170,21 @@ public final class JobFactory {
    */
   public static Job restoreJob(Restore r, Backup backup, Settings s) {
     RestoreSpec spec = r.getSpec();
-    String id = backup != null ? backupId(backup) : spec.source.backupId;
-    List<String> args = new ArrayList<>(List.of("restore", "--backup", id, "--mode", spec.mode.name().toLowerCase(),
+    RestoreSpec.ArchiveFile archive = backup == null && spec.source != null ? spec.source.archive : null;
+    List<String> args = new ArrayList<>(List.of("restore", "--mode", spec.mode.name().toLowerCase(),
         "--progress", "json", "--result-file", TERMINATION_LOG));
     if (Boolean.TRUE.equals(spec.dryRun)) args.add("--dry-run");
     List<EnvVar> env = new ArrayList<>();
     List<Volume> volumes = new ArrayList<>(List.of(tmpVolume()));
     List<VolumeMount> mounts = new ArrayList<>(List.of(mount("tmp", "/tmp", false)));
-    storage(backup != null ? backup.getSpec().storage : spec.source.storage, args, env, volumes, mounts);
+    if (archive != null) { // the file names its backup; read-only, whatever the mode
+      volumes.add(new VolumeBuilder().withName("archive").withNewPersistentVolumeClaim(archive.claimName, true).build());
+      mounts.add(mount("archive", ARCHIVE_ROOT, true));
+      args.addAll(List.of("--archive", ARCHIVE_ROOT + "/" + archive.path));
+    } else {
+      args.addAll(1, List.of("--backup", backup != null ? backupId(backup) : spec.source.backupId));
+      storage(backup != null ? backup.getSpec().storage : spec.source.storage, args, env, volumes, mounts);
+    }
     KeyRef uri = targetUri(r, backup);
     if (uri != null) env.add(secretEnv("COFFER_MONGODB_URI", uri));
     if (spec.target != null && spec.target.mongodb != null && spec.target.mongodb.renameDatabases != null) {

@@ -12,6 +12,7 @@ public final class RestoreStatusMapper {
   public static boolean apply(RestoreStatus s, String message) {
     JsonNode n = BackupStatusMapper.result(message, "Succeeded", "Planned");
     if (n == null) return false;
+    if (n.hasNonNull("backupId")) s.backupId = n.get("backupId").asText();
     s.collections = n.path("collections").asInt();
     s.documents = n.path("documents").asLong();
     s.files = n.path("files").asLong();

@@ -84,4 +84,37 @@ class RestoreValidationTest {
     BackupValidationTest.set(doc, "/spec/target", BackupValidationTest.YAML.readTree("{\"mongodb\": {\"uriSecret\": {\"name\": \"m\", \"key\": \"uri\"}}}"));
     assertThat(validator.validate(doc)).isEmpty();
   }
+
+  @Test
+  void givenAnArchiveFileSource_thenTheJobReadsItFromItsVolumeReadOnly_andMalformedOnesAreRefused() throws IOException {
+    ObjectNode doc = (ObjectNode) BackupValidationTest.YAML.readTree("""
+        apiVersion: coffer.io/v1alpha1
+        kind: Restore
+        metadata: {name: r, namespace: ns, uid: 0b1c}
+        spec:
+          source: {archive: {claimName: offline, path: 2026/rayerp.zip.age}}
+          target: {mongodb: {uriSecret: {name: m, key: uri}}}
+          decryption: {identity: {name: id, key: identity}}
+        """);
+    assertThat(validator.validate(doc)).isEmpty();
+    Restore r = new KubernetesSerialization().unmarshal(doc.toString(), Restore.class);
+    Job job = JobFactory.restoreJob(r, null, new JobFactory.Settings("coffer:1", "IfNotPresent"));
+    var pod = job.getSpec().getTemplate().getSpec();
+    PodSecurity.assertRestricted(pod);
+    assertThat(pod.getContainers().get(0).getArgs()).containsSequence("--archive", "/data/archive/2026/rayerp.zip.age")
+        .doesNotContain("--backup", "--storage");
+    assertThat(pod.getVolumes()).anyMatch(v -> v.getPersistentVolumeClaim() != null && v.getPersistentVolumeClaim().getClaimName().equals("offline")
+        && v.getPersistentVolumeClaim().getReadOnly());
+    assertThat(pod.getContainers().get(0).getVolumeMounts()).anyMatch(m -> m.getMountPath().equals("/data/archive") && m.getReadOnly());
+
+    for (String[] bad : new String[][] {
+        {"/spec/source/backupId", "\"b1\"", "or source.archive alone"},
+        {"/spec/source/archive/path", "\"../secrets/x.zip\"", "must stay inside the volume"},
+        {"/spec/source/archive/path", "\"/etc/passwd\"", "should match"},
+        {"/spec/source/archive/claimName", "~", "claimName"}}) {
+      ObjectNode copy = doc.deepCopy();
+      BackupValidationTest.set(copy, bad[0], bad[1].equals("~") ? null : BackupValidationTest.YAML.readTree(bad[1]));
+      assertThat(validator.validate(copy)).as(bad[0] + " = " + bad[1]).anyMatch(e -> e.contains(bad[2]));
+    }
+  }
 }

@@ -909,6 +909,37 @@ class OperatorIT {
     try (MongoClient c = MongoClients.create(EmbeddedServers.uri(mongo))) {
       assertThat(c.getDatabase("erp_dr").listCollectionNames().into(new ArrayList<>())).containsExactly("invoices");
     }
+
+    // the bucket gone too: a copy of the archive kept on a volume is enough (source.archive)
+    Path offline = Files.createDirectories(Files.createTempDirectory("coffer-offline").resolve("2026-11"));
+    kubelet.claim("offline-copies", offline.getParent());
+    try (var storage = io.coffer.engine.storage.StorageLocations.open("s3://backups/rayerp", EmbeddedServers.endpoint(s3), null,
+        Map.of("AWS_ACCESS_KEY_ID", EmbeddedServers.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", EmbeddedServers.SECRET_KEY));
+        var in = storage.open(io.coffer.engine.BackupStore.key(id, "archive.zip.age"))) {
+      Files.copy(in, offline.resolve("dr-source.zip.age"));
+    }
+    Restore fromFile = new Restore();
+    fromFile.setMetadata(new ObjectMetaBuilder().withName("from-file").withNamespace(NS).build());
+    RestoreSpec fs = new RestoreSpec();
+    fs.source = new RestoreSpec.Source();
+    fs.source.archive = new RestoreSpec.ArchiveFile();
+    fs.source.archive.claimName = "offline-copies";
+    fs.source.archive.path = "2026-11/dr-source.zip.age";
+    fs.decryption = s.decryption;
+    fs.include = List.of("erp.*"); // the documents; the uploads tree has no target here
+    fs.target = new RestoreSpec.Target();
+    fs.target.mongodb = new RestoreSpec.TargetMongo();
+    fs.target.mongodb.uriSecret = new KeyRef("mongo", "uri");
+    fs.target.mongodb.renameDatabases = Map.of("erp", "erp_from_file");
+    fromFile.setSpec(fs);
+    client.resource(fromFile).create();
+    Restore fileDone = awaitRestore("from-file");
+    assertThat(fileDone.getStatus().phase).as(fileDone.getStatus().lastError).isEqualTo(Phase.Succeeded);
+    assertThat(fileDone.getStatus().backupId).as("named by the archive itself").isEqualTo(id);
+    assertThat(fileDone.getStatus().documents).isEqualTo(2001);
+    try (MongoClient c = MongoClients.create(EmbeddedServers.uri(mongo))) {
+      assertThat(c.getDatabase("erp_from_file").getCollection("employees").countDocuments()).isEqualTo(2000);
+    }
   }
 
   @Test

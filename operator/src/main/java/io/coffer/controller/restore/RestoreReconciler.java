@@ -67,7 +67,8 @@ public class RestoreReconciler implements Reconciler<Restore> {
     if (job == null) return start(restore, s, ctx);
     // the Job is the truth: a status written from a stale copy of the Restore may lack these
     s.jobName = job.getMetadata().getName();
-    s.backupId = job.getMetadata().getAnnotations() == null ? s.backupId : job.getMetadata().getAnnotations().get(JobFactory.ANNOTATION_BACKUP_ID);
+    String annotated = job.getMetadata().getAnnotations() == null ? null : job.getMetadata().getAnnotations().get(JobFactory.ANNOTATION_BACKUP_ID);
+    if (annotated != null && !annotated.isBlank()) s.backupId = annotated; // an archive file names its backup only in the result
     JobObserver.Outcome o = JobObserver.observe(job, ctx.getSecondaryResources(Pod.class));
     LogTail.Parsed log = o.state() == JobObserver.State.PENDING ? null
         : PodLogs.read(ctx.getClient(), restore.getMetadata().getNamespace(), o.podName(), now());
@@ -118,7 +119,7 @@ public class RestoreReconciler implements Reconciler<Restore> {
       if (bp != Phase.Succeeded) return waitFor(restore, s, "Backup " + spec.backupName + " to succeed", ctx);
       s.backupId = JobFactory.backupId(backup);
     } else {
-      s.backupId = spec.source.backupId;
+      s.backupId = spec.source.backupId; // null for an archive file: the engine's result names it
     }
     if (!Boolean.TRUE.equals(spec.dryRun)) {
       var other = TargetLocks.activeRestore(ctx.getClient(), restore.getMetadata().getNamespace(), TargetLocks.of(restore, backup),
@@ -135,7 +136,8 @@ public class RestoreReconciler implements Reconciler<Restore> {
     s.waitingFor = null;
     s.phase = Phase.Pending;
     Conditions.set(s.conditions, Conditions.READY, false, Reason.JobCreated, "Job " + s.jobName + " created", s.observedGeneration, clock);
-    events.normal(ctx.getClient(), restore, Reason.JobCreated, "Job " + s.jobName + " created for backup " + s.backupId);
+    events.normal(ctx.getClient(), restore, Reason.JobCreated, "Job " + s.jobName + " created for " + (s.backupId != null ? "backup " + s.backupId
+        : "archive file " + spec.source.archive.path + " on volume " + spec.source.archive.claimName));
     return written(restore, ctx);
   }
 
