@@ -197,7 +197,7 @@ class OperatorIT {
     secret("s3-temp", Map.of("AWS_ACCESS_KEY_ID", EmbeddedServers.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", EmbeddedServers.SECRET_KEY));
     client.resource(backup("to-delete", "s3-temp")).create();
     Backup b = await("to-delete", x -> x.getStatus() != null && x.getStatus().phase == Phase.Succeeded);
-    assertThat(b.getMetadata().getLabels()).containsEntry("coffer.io/phase", "Succeeded");
+    assertThat(b.getMetadata().getLabels()).containsEntry("coffer.io/phase", "Succeeded").containsEntry("coffer.io/type", "Full");
     assertThat(b.getMetadata().getFinalizers()).isNotEmpty();
     assertThat(client.resources(Backup.class).inNamespace(NS).withLabel("coffer.io/phase", "Succeeded").list().getItems())
         .extracting(x -> x.getMetadata().getName()).contains("to-delete");

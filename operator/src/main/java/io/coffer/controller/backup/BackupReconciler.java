@@ -39,6 +39,7 @@ import java.util.List;
 @ControllerConfiguration(name = "backup")
 public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
   public static final String LABEL_PHASE = "coffer.io/phase";
+  public static final String LABEL_TYPE = "coffer.io/type";
   private final JobFactory.Settings settings;
   private final Duration retryBase;
   private final Duration progressEvery;
@@ -225,18 +226,22 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
   }
 
   /**
-   * Keeps label coffer.io/phase equal to the phase, so `kubectl get backups -l coffer.io/phase=Failed` works. The label
-   * goes in its own merge patch of metadata, after the status (a status write travels to the status subresource,
-   * which ignores metadata).
+   * Keeps label coffer.io/phase equal to the phase and coffer.io/type to the type, so `kubectl get backups -l
+   * coffer.io/phase=Failed` or `-l coffer.io/type=Incremental` answers (RayERP's history filtered by status and type).
+   * The labels go in their own merge patch of metadata, after the status (a status write travels to the status
+   * subresource, which ignores metadata).
    */
   private static UpdateControl<Backup> labelled(Context<Backup> ctx, Backup backup, UpdateControl<Backup> control) {
-    String phase = backup.getStatus().phase == null ? null : backup.getStatus().phase.name();
-    var labels = backup.getMetadata().getLabels();
-    if (phase == null || (labels != null && phase.equals(labels.get(LABEL_PHASE)))) return control;
+    java.util.Map<String, String> wanted = new java.util.HashMap<>();
+    if (backup.getStatus().phase != null) wanted.put(LABEL_PHASE, backup.getStatus().phase.name());
+    if (backup.getSpec().type != null) wanted.put(LABEL_TYPE, backup.getSpec().type.name());
+    var labels = backup.getMetadata().getLabels() == null ? java.util.Map.<String, String>of() : backup.getMetadata().getLabels();
+    wanted.entrySet().removeIf(e -> e.getValue().equals(labels.get(e.getKey())));
+    if (wanted.isEmpty()) return control;
     try {
-      StatusWriter.mergeLabels(backup, ctx, java.util.Map.of(LABEL_PHASE, phase));
+      StatusWriter.mergeLabels(backup, ctx, wanted);
     } catch (KubernetesClientException e) {
-      // the label follows at the next reconcile; the status is what matters
+      // the labels follow at the next reconcile; the status is what matters
     }
     return control;
   }
