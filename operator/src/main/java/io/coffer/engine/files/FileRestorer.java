@@ -30,10 +30,19 @@ import java.util.stream.Stream;
  * been read and checked. In replace mode the previous content is moved to {@code .coffer-old-<run>} and
  * removed once the new content is in place; merge mode overwrites and adds, and leaves other files alone.
  * The staging folder lives inside the target, so a target that is a volume's mount point works too.
+ *
+ * <p>Moving into place takes many renames. A marker file {@code .coffer-commit-<run>} names the step under way
+ * (moving the old content aside, moving the new in, or merging); a restore killed in the middle of it leaves the
+ * marker, and the next restore into that target first finishes those moves (the content was complete and checked
+ * before the first of them), so a tree ends up wholly old or wholly new, never half of each.
  */
 public final class FileRestorer {
   private static final String STAGING = ".coffer-restore-";
   private static final String OLD = ".coffer-old-";
+  private static final String COMMIT = ".coffer-commit-";
+  private static final String ASIDE = "replace:aside";
+  private static final String IN = "replace:in";
+  private static final String MERGE = "merge";
   private final Map<String, Path> targets;
   private final boolean replace;
   private final String runId;
@@ -71,6 +80,7 @@ public final class FileRestorer {
       if (target == null) throw new IllegalStateException("no target for tree " + tree);
       try {
         Files.createDirectories(target);
+        finishInterrupted(target);
         removeLeftovers(target);
         s = target.resolve(STAGING + runId);
         Files.createDirectories(s);
@@ -125,40 +135,87 @@ public final class FileRestorer {
 
   /** Moves every staged tree into place and applies modes and times. */
   public void commit() throws IOException {
+    // files and links carry their mode and time through the renames; directories get theirs once in place
+    for (Attr a : attrs) {
+      if (!a.directory() && !a.rel().isEmpty()) apply(a, staging.get(a.tree()).resolve(a.rel()));
+    }
     for (Map.Entry<String, Path> e : staging.entrySet()) {
       Path target = targets.get(e.getKey());
-      Path staged = e.getValue();
-      if (replace) {
-        Path old = target.resolve(OLD + runId);
-        Files.createDirectories(old);
-        for (Path child : children(target)) {
-          String n = child.getFileName().toString();
-          if (n.startsWith(STAGING) || n.startsWith(OLD)) continue;
-          Files.move(child, old.resolve(n), StandardCopyOption.ATOMIC_MOVE);
-        }
-        for (Path child : children(staged)) {
-          Files.move(child, target.resolve(child.getFileName().toString()), StandardCopyOption.ATOMIC_MOVE);
-        }
-        deleteTree(old);
-      } else {
-        mergeInto(staged, target);
-      }
-      deleteTree(staged);
+      Path marker = target.resolve(COMMIT + runId);
+      mark(marker, replace ? ASIDE : MERGE);
+      place(target, runId, replace ? ASIDE : MERGE, marker);
     }
-    // files first, then directories deepest first, so a read-only directory is closed last
-    List<Attr> ordered = new ArrayList<>(attrs);
-    ordered.sort(Comparator.comparing((Attr a) -> a.directory()).thenComparing(a -> -a.rel().length()));
-    for (Attr a : ordered) {
-      Path p = a.rel().isEmpty() ? targets.get(a.tree()) : targets.get(a.tree()).resolve(a.rel());
-      if (!a.symlink()) Files.setPosixFilePermissions(p, permissions(a.mode()));
-      Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-          .setTimes(FileTime.fromMillis(a.mtime()), null, null);
-    }
+    // directories deepest first, so a read-only directory is closed last
+    List<Attr> dirs = new ArrayList<>(attrs.stream().filter(a -> a.directory() || a.rel().isEmpty()).toList());
+    dirs.sort(Comparator.comparing((Attr a) -> -a.rel().length()));
+    for (Attr a : dirs) apply(a, a.rel().isEmpty() ? targets.get(a.tree()) : targets.get(a.tree()).resolve(a.rel()));
     for (String tree : staging.keySet()) log.info("restored file tree " + tree + " into " + targets.get(tree) + (replace ? " (replaced)" : " (merged)"));
     staging.clear();
   }
 
-  private void mergeInto(Path from, Path to) throws IOException {
+  private static void apply(Attr a, Path p) throws IOException {
+    if (!a.symlink()) Files.setPosixFilePermissions(p, permissions(a.mode()));
+    Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setTimes(FileTime.fromMillis(a.mtime()), null, null);
+  }
+
+  /** The marker names the step under way; written aside and renamed, so it is always whole. */
+  private static void mark(Path marker, String step) throws IOException {
+    Path tmp = marker.resolveSibling(marker.getFileName() + ".tmp");
+    Files.writeString(tmp, step);
+    Files.move(tmp, marker, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** The moves of run {@code run} into {@code target}, from step {@code step} on; then its folders and marker go. */
+  private static void place(Path target, String run, String step, Path marker) throws IOException {
+    Path staged = target.resolve(STAGING + run);
+    Path old = target.resolve(OLD + run);
+    if (step.equals(ASIDE)) {
+      Files.createDirectories(old);
+      for (Path child : children(target)) {
+        if (!ours(child.getFileName().toString())) Files.move(child, old.resolve(child.getFileName().toString()), StandardCopyOption.ATOMIC_MOVE);
+      }
+      mark(marker, IN);
+      step = IN;
+    }
+    if (step.equals(IN)) {
+      for (Path child : children(staged)) {
+        Files.move(child, target.resolve(child.getFileName().toString()), StandardCopyOption.ATOMIC_MOVE);
+      }
+      deleteTree(old);
+    } else {
+      mergeInto(staged, target);
+    }
+    deleteTree(staged);
+    Files.deleteIfExists(marker);
+  }
+
+  /** Coffer's own folders and markers in a target, which a replace neither moves aside nor counts as content. */
+  private static boolean ours(String name) {
+    return name.startsWith(STAGING) || name.startsWith(OLD) || name.startsWith(COMMIT);
+  }
+
+  /** Finishes the moves of a restore that was killed while moving its checked content into {@code target}. */
+  private void finishInterrupted(Path target) throws IOException {
+    for (Path marker : children(target)) {
+      String name = marker.getFileName().toString();
+      if (!name.startsWith(COMMIT)) continue;
+      if (name.endsWith(".tmp")) {
+        Files.deleteIfExists(marker);
+        continue;
+      }
+      String run = name.substring(COMMIT.length());
+      String step = Files.readString(marker).strip();
+      if (!step.equals(ASIDE) && !step.equals(IN) && !step.equals(MERGE)) {
+        throw new CofferException(ExitCode.INTEGRITY, marker + " names no step Coffer knows ('" + step + "'); look at " + target
+            + " and remove it by hand");
+      }
+      log.warn("an earlier restore (run " + run + ") was interrupted while moving its checked files into " + target
+          + "; finishing its moves first (the modes and times of its directories may differ from the backup's)");
+      place(target, run, step, marker);
+    }
+  }
+
+  private static void mergeInto(Path from, Path to) throws IOException {
     for (Path child : children(from)) {
       Path dest = to.resolve(child.getFileName().toString());
       boolean isDir = Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS);

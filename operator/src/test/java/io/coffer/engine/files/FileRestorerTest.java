@@ -1,0 +1,113 @@
+package io.coffer.engine.files;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.coffer.engine.EngineLog;
+import io.coffer.engine.Progress;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A restore killed while it moves its checked files into place: the disk is left as the moves had got it (built
+ * here step by step as {@link FileRestorer#commit()} makes them), and the next restore into that target finishes
+ * those moves first, so the tree is wholly the killed restore's content, never half old and half new.
+ */
+class FileRestorerTest {
+  @TempDir Path dir;
+
+  static final Map<String, String> OLD = Map.of("a.txt", "old a", "sub/b.txt", "old b");
+  static final Map<String, String> NEW = Map.of("a.txt", "new a", "c.txt", "new c", "docs/d.txt", "new d");
+
+  FileRestorer restorer(Path target, boolean replace, String run) {
+    return new FileRestorer(Map.of("uploads", target), replace, run, new EngineLog(null), new Progress());
+  }
+
+  void write(Path root, Map<String, String> files) throws IOException {
+    for (var e : files.entrySet()) {
+      Files.createDirectories(root.resolve(e.getKey()).getParent());
+      Files.writeString(root.resolve(e.getKey()), e.getValue());
+    }
+  }
+
+  /** Stages NEW for run r1 (as a restore does after reading the archive), and returns the target. */
+  Path stagedOverOld(boolean replace) throws IOException {
+    Path target = dir.resolve("uploads");
+    write(target, OLD);
+    FileRestorer r1 = restorer(target, replace, "r1");
+    for (var e : NEW.entrySet()) {
+      r1.file("uploads", e.getKey(), new ByteArrayInputStream(e.getValue().getBytes(StandardCharsets.UTF_8)), 0644, 1_700_000_000_000L);
+    }
+    return target;
+  }
+
+  static Map<String, String> content(Path root) throws IOException {
+    Map<String, String> out = new TreeMap<>();
+    try (Stream<Path> s = Files.walk(root)) {
+      for (Path p : s.filter(Files::isRegularFile).toList()) out.put(root.relativize(p).toString(), Files.readString(p));
+    }
+    return out;
+  }
+
+  /** What the next restore finds: it finishes the killed one's moves before it stages anything of its own. */
+  Map<String, String> afterTheNextRestoreStarts(Path target) throws IOException {
+    FileRestorer r2 = restorer(target, true, "r2");
+    r2.directory("uploads", "", 0755, 1_700_000_000_000L); // its first write into the target
+    r2.rollback(); // leaves the target as it found it after the recovery
+    return content(target);
+  }
+
+  @Test
+  void givenAReplaceKilledWhileMovingTheOldContentAside_thenTheNextRestoreFinishesIt() throws IOException {
+    Path target = stagedOverOld(true);
+    Files.writeString(target.resolve(".coffer-commit-r1"), "replace:aside");
+    Files.createDirectories(target.resolve(".coffer-old-r1"));
+    Files.move(target.resolve("sub"), target.resolve(".coffer-old-r1/sub")); // a.txt was next
+    assertThat(afterTheNextRestoreStarts(target)).isEqualTo(new TreeMap<>(NEW));
+  }
+
+  @Test
+  void givenAReplaceKilledWhileMovingTheNewContentIn_thenTheNextRestoreFinishesIt() throws IOException {
+    Path target = stagedOverOld(true);
+    Files.writeString(target.resolve(".coffer-commit-r1"), "replace:in");
+    Files.createDirectories(target.resolve(".coffer-old-r1"));
+    Files.move(target.resolve("sub"), target.resolve(".coffer-old-r1/sub"));
+    Files.move(target.resolve("a.txt"), target.resolve(".coffer-old-r1/a.txt"));
+    Files.move(target.resolve(".coffer-restore-r1/a.txt"), target.resolve("a.txt")); // c.txt and docs/ were next
+    assertThat(content(target)).doesNotContainKey("c.txt"); // half: what a killed restore leaves
+    assertThat(afterTheNextRestoreStarts(target)).isEqualTo(new TreeMap<>(NEW));
+  }
+
+  @Test
+  void givenAMergeKilledHalfway_thenTheNextRestoreFinishesIt_andKeepsWhatMergeKeeps() throws IOException {
+    Path target = stagedOverOld(false);
+    Files.writeString(target.resolve(".coffer-commit-r1"), "merge");
+    Files.move(target.resolve(".coffer-restore-r1/a.txt"), target.resolve("a.txt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Map<String, String> merged = new TreeMap<>(OLD);
+    merged.putAll(NEW);
+    assertThat(afterTheNextRestoreStarts(target)).isEqualTo(merged);
+  }
+
+  @Test
+  void givenACommitThatRanToTheEnd_thenNothingOfCoffersOwnIsLeft_andModesAndTimesAreTheBackups() throws IOException {
+    Path target = dir.resolve("uploads");
+    write(target, OLD);
+    FileRestorer r = restorer(target, true, "r1");
+    r.directory("uploads", "docs", 0750, 1_600_000_000_000L);
+    r.file("uploads", "docs/d.txt", new ByteArrayInputStream("new d".getBytes(StandardCharsets.UTF_8)), 0600, 1_650_000_000_000L);
+    r.commit();
+    try (Stream<Path> s = Files.list(target)) {
+      assertThat(s.map(p -> p.getFileName().toString()).toList()).containsExactly("docs");
+    }
+    assertThat(Files.getLastModifiedTime(target.resolve("docs/d.txt")).toMillis()).isEqualTo(1_650_000_000_000L);
+    assertThat(Files.getLastModifiedTime(target.resolve("docs")).toMillis()).isEqualTo(1_600_000_000_000L);
+    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(target.resolve("docs/d.txt")))).isEqualTo("rw-------");
+  }
+}
