@@ -219,17 +219,21 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
     return control.rescheduleAfter(left.compareTo(poll) > 0 ? poll : left);
   }
 
-  /** Writes the status (then the phase label): the reconcile's one write of the Backup. */
+  /**
+   * The labels, then the status: whoever sees a phase in the status finds the label already saying it
+   * (`kubectl wait` on the status, then `kubectl get -l coffer.io/phase=...`).
+   */
   private static UpdateControl<Backup> written(Context<Backup> ctx, Backup backup) {
+    labelled(ctx, backup, UpdateControl.noUpdate());
     StatusWriter.replace(backup, ctx);
-    return labelled(ctx, backup, UpdateControl.noUpdate());
+    return UpdateControl.noUpdate();
   }
 
   /**
    * Keeps label coffer.io/phase equal to the phase and coffer.io/type to the type, so `kubectl get backups -l
    * coffer.io/phase=Failed` or `-l coffer.io/type=Incremental` answers (RayERP's history filtered by status and type).
-   * The labels go in their own merge patch of metadata, after the status (a status write travels to the status
-   * subresource, which ignores metadata).
+   * The labels go in their own merge patch of metadata (a status write travels to the status subresource, which
+   * ignores metadata).
    */
   private static UpdateControl<Backup> labelled(Context<Backup> ctx, Backup backup, UpdateControl<Backup> control) {
     java.util.Map<String, String> wanted = new java.util.HashMap<>();
