@@ -75,7 +75,10 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
   public UpdateControl<Backup> reconcile(Backup backup, Context<Backup> ctx) {
     BackupStatus s = backup.getStatus() != null ? backup.getStatus() : new BackupStatus();
     backup.setStatus(s);
-    if (s.phase != null && s.phase.terminal()) return expire(backup, labelled(ctx, backup, UpdateControl.noUpdate()), ctx);
+    if (s.phase != null && s.phase.terminal()) {
+      label(ctx, backup);
+      return expire(backup, UpdateControl.noUpdate(), ctx);
+    }
     s.backupId = JobFactory.backupId(backup);
     s.observedGeneration = backup.getMetadata().getGeneration();
     // the Jobs are the truth: a status written from a stale copy of the Backup may count fewer attempts
@@ -224,7 +227,7 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
    * (`kubectl wait` on the status, then `kubectl get -l coffer.io/phase=...`).
    */
   private static UpdateControl<Backup> written(Context<Backup> ctx, Backup backup) {
-    labelled(ctx, backup, UpdateControl.noUpdate());
+    label(ctx, backup);
     StatusWriter.replace(backup, ctx);
     return UpdateControl.noUpdate();
   }
@@ -235,19 +238,18 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
    * The labels go in their own merge patch of metadata (a status write travels to the status subresource, which
    * ignores metadata).
    */
-  private static UpdateControl<Backup> labelled(Context<Backup> ctx, Backup backup, UpdateControl<Backup> control) {
+  private static void label(Context<Backup> ctx, Backup backup) {
     java.util.Map<String, String> wanted = new java.util.HashMap<>();
     if (backup.getStatus().phase != null) wanted.put(LABEL_PHASE, backup.getStatus().phase.name());
     if (backup.getSpec().type != null) wanted.put(LABEL_TYPE, backup.getSpec().type.name());
     var labels = backup.getMetadata().getLabels() == null ? java.util.Map.<String, String>of() : backup.getMetadata().getLabels();
     wanted.entrySet().removeIf(e -> e.getValue().equals(labels.get(e.getKey())));
-    if (wanted.isEmpty()) return control;
+    if (wanted.isEmpty()) return;
     try {
       StatusWriter.mergeLabels(backup, ctx, wanted);
     } catch (KubernetesClientException e) {
       // the labels follow at the next reconcile; the status is what matters
     }
-    return control;
   }
 
   /** Progress and the log tail come from the pod's log; a log that cannot be read leaves them as they were. */
