@@ -25,9 +25,7 @@ final class InspectCommand implements Callable<Integer> {
   @Option(names = "--backup", paramLabel = "ID", description = "The backup to inspect.")
   String backup;
 
-  @Option(names = "--archive", paramLabel = "FILE",
-      description = "An archive file on its own (as `coffer download` writes it), instead of --storage and --backup.")
-  java.nio.file.Path archive;
+  @Mixin ArchiveOption archive;
 
   @Mixin KeyOptions key;
 
@@ -35,7 +33,7 @@ final class InspectCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     boolean json = common.json();
     Age.DecryptionKeys keys = key.keys();
-    CommonOptions.Source source = common.openSource(archive, backup, keys);
+    CommonOptions.Source source = common.openSource(archive.file, backup, keys);
     try (Storage storage = source.storage()) {
       BackupStore store = new BackupStore(storage);
       BackupDescriptor d = store.descriptor(source.backupId());

@@ -39,9 +39,7 @@ final class RestoreCommand implements Callable<Integer>, Main.ResultWriting {
   @Option(names = "--backup", paramLabel = "ID", description = "The backup to restore (see `coffer list`).")
   String backup;
 
-  @Option(names = "--archive", paramLabel = "FILE",
-      description = "An archive file on its own (as `coffer download` writes it), instead of --storage and --backup.")
-  java.nio.file.Path archive;
+  @Mixin ArchiveOption archive;
 
   @Option(names = "--mongodb-uri", paramLabel = "URI", description = "Target MongoDB (default: env COFFER_MONGODB_URI).")
   String mongoUri;
@@ -98,7 +96,7 @@ final class RestoreCommand implements Callable<Integer>, Main.ResultWriting {
     BackupType only = type == null ? null : BackupType.parse(type);
     Map<String, String> renames = pairs(renameDb, "--rename-db", "FROM=TO");
     Map<String, Path> targets = paths(filesTarget);
-    CommonOptions.Source source = common.openSource(archive, backup, keys);
+    CommonOptions.Source source = common.openSource(archive.file, backup, keys);
     RestoreOptions o = new RestoreOptions(source.backupId(), uri, keys, include, exclude, modules, trees, only, renames, m, targets, dryRun, timeout);
     try (Storage storage = source.storage(); ProgressReporter rep = common.reporter(progress)) {
       r = new RestoreEngine(storage, log, progress).run(o);

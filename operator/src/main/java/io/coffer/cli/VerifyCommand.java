@@ -15,16 +15,15 @@ import picocli.CommandLine.Option;
 @Command(name = "verify", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Check a stored backup.", "",
         "Without --deep: the stored archive's size and SHA-256 against backup.json (no key needed).",
-        "With --deep: also decrypt, check every entry against the manifest and every document's BSON."})
+        "With --deep: also decrypt, check every entry against the manifest and every document's BSON.",
+        "With --archive FILE: always deep (a file alone has no separate checksum to compare with)."})
 final class VerifyCommand implements Callable<Integer>, Main.ResultWriting {
   @Mixin CommonOptions common;
 
   @Option(names = "--backup", paramLabel = "ID", description = "The backup to check.")
   String backup;
 
-  @Option(names = "--archive", paramLabel = "FILE",
-      description = "An archive file on its own (as `coffer download` writes it), instead of --storage and --backup; always deep.")
-  java.nio.file.Path archive;
+  @Mixin ArchiveOption archive;
 
   @Option(names = "--deep", description = "Decrypt and check every entry and document.")
   boolean deep;
@@ -34,11 +33,11 @@ final class VerifyCommand implements Callable<Integer>, Main.ResultWriting {
   @Override
   public Integer call() throws Exception {
     boolean json = common.json();
-    boolean thorough = deep || archive != null; // a file's checksum can only be compared with itself: check every entry
+    boolean thorough = deep || archive.file != null; // a file's checksum can only be compared with itself: check every entry
     Age.DecryptionKeys keys = thorough ? key.keys() : null;
     Progress progress = new Progress();
     VerifyResult r;
-    CommonOptions.Source source = common.openSource(archive, backup, keys);
+    CommonOptions.Source source = common.openSource(archive.file, backup, keys);
     try (Storage storage = source.storage(); ProgressReporter rep = common.reporter(progress)) {
       r = new VerifyEngine(storage, common.log(), progress).run(source.backupId(), thorough, keys);
     }
