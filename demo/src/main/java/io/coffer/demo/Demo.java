@@ -246,11 +246,27 @@ public final class Demo implements Callable<Integer> {
     String command = "age -d -i " + dir.resolve("ops.key") + " " + archive + " > /tmp/rayerp.zip && unzip -l /tmp/rayerp.zip";
     out.detail("archive   " + archive + " (" + backup.getStatus().size + ", sha256 " + backup.getStatus().sha256.substring(0, 16) + "...)");
     out.detail("open it   " + command);
+    out.detail("or alone  ./coffer restore --archive " + archive + " --identity-file " + dir.resolve("ops.key") + " --mongodb-uri ...");
+    checks.add("the archive alone is enough (coffer ... --archive)", archiveAlone(archive, dir.resolve("ops.key"), backup),
+        "it names its backup and carries its manifest");
     checks.add("no secret in a status, event, Job, pod log or result", noSecrets(p), "S3 secret key, age private key searched");
     Verify.Outcome age = Verify.openWithAge(archive, dir.resolve("ops.key"), dir.resolve("rayerp.zip"));
     if (age != null) checks.add("age and unzip open it", age.ok(), age.detail());
     else out.detail("(age or unzip is not installed here, so the demo did not run that command itself)");
     return checks;
+  }
+
+  /** The archive file on its own, as `coffer restore --archive` reads it: its manifest names the backup and every entry. */
+  private static boolean archiveAlone(Path archive, Path key, Backup backup) {
+    try {
+      var a = io.coffer.engine.ArchiveFile.open(archive, io.coffer.engine.crypto.Age.DecryptionKeys.of(
+          io.coffer.engine.crypto.AgeKeys.readIdentities(key)));
+      var store = new io.coffer.engine.BackupStore(a);
+      var manifest = store.manifest(store.descriptor(a.backupId()), null);
+      return a.backupId().equals(backup.getStatus().backupId) && manifest.entries().size() > backup.getStatus().contents.collectionCounts.size();
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
   }
 
   /** Searches everything the system wrote for the demo's secret values: statuses, events, Jobs, pod logs and results. */
