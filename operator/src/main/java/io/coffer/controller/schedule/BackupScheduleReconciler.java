@@ -73,7 +73,6 @@ public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
   @Override
   public UpdateControl<BackupSchedule> reconcile(BackupSchedule schedule, Context<BackupSchedule> ctx) {
     BackupScheduleStatus s = schedule.getStatus() != null ? schedule.getStatus() : new BackupScheduleStatus();
-    String before = schedule.getStatus() == null ? null : ctx.getClient().getKubernetesSerialization().asJson(s);
     schedule.setStatus(s);
     s.observedGeneration = schedule.getMetadata().getGeneration();
     BackupScheduleSpec spec = schedule.getSpec();
@@ -105,10 +104,8 @@ public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
     Conditions.set(s.conditions, Conditions.READY, true, Reason.Running, Boolean.TRUE.equals(spec.suspend) ? "suspended"
         : "next run at " + s.nextScheduleTime, s.observedGeneration, clock);
     Duration wait = s.nextScheduleTime == null ? poll : Duration.between(now, ZonedDateTime.parse(s.nextScheduleTime)).plusSeconds(1);
-    boolean unchanged = ctx.getClient().getKubernetesSerialization().asJson(s).equals(before);
-    if (!unchanged) io.coffer.status.StatusWriter.replace(schedule, ctx);
-    UpdateControl<BackupSchedule> control = UpdateControl.noUpdate();
-    return control.rescheduleAfter(wait.isNegative() || wait.compareTo(poll) > 0 ? poll : wait);
+    io.coffer.status.StatusWriter.replace(schedule, ctx); // writes nothing when the status did not change
+    return UpdateControl.<BackupSchedule>noUpdate().rescheduleAfter(wait.isNegative() || wait.compareTo(poll) > 0 ? poll : wait);
   }
 
   private void runIfDue(BackupSchedule schedule, BackupScheduleStatus s, Cron cron, ZoneId zone, ZonedDateTime now, List<Backup> backups,

@@ -22,13 +22,18 @@ public final class BsonStream {
     this.name = name;
   }
 
+  /** The length a BSON document states in its first four bytes (little-endian), the document at {@code at}. */
+  public static int length(byte[] buf, int at) {
+    return (buf[at] & 0xff) | (buf[at + 1] & 0xff) << 8 | (buf[at + 2] & 0xff) << 16 | (buf[at + 3] & 0xff) << 24;
+  }
+
   /** The next document's bytes, or null at a clean end. */
   public byte[] next() throws IOException {
     byte[] head = new byte[4];
     int n = in.readNBytes(head, 0, 4);
     if (n == 0) return null;
     if (n < 4) throw damaged("a truncated document length");
-    int len = (head[0] & 0xff) | (head[1] & 0xff) << 8 | (head[2] & 0xff) << 16 | (head[3] & 0xff) << 24;
+    int len = length(head, 0);
     if (len < 5 || len > MAX_DOCUMENT) throw damaged("an impossible document length " + len);
     byte[] doc = new byte[len];
     System.arraycopy(head, 0, doc, 0, 4);

@@ -171,7 +171,7 @@ public final class MongoDumper implements AutoCloseable {
       drain(db, t.name(), ns, b -> { // the documents of a batch lie back to back, each led by its little-endian length
         byte[] buf = b.data();
         for (int at = 0; at < b.length(); ) {
-          int n = (buf[at] & 0xff) | (buf[at + 1] & 0xff) << 8 | (buf[at + 2] & 0xff) << 16 | (buf[at + 3] & 0xff) << 24;
+          int n = BsonStream.length(buf, at);
           var ids = hasher.of(buf, at, n);
           w.document(ids.idHash(), ids.docHash(), ids.idElement());
           if (parent == null || parent.changed(ids.idHash(), ids.docHash())) {
