@@ -135,7 +135,7 @@ class KillRestoreE2E {
     String freshTree = tree(tmp.resolve("uploads"));
     String oldTree = tree(tmp.resolve("live-uploads"));
     String[] args = {"restore", "--storage", "file://" + tmp.resolve("store"), "--backup", "b1", "--rename-db", "erp=live", "--mode", "replace",
-        "--files-target", "uploads=" + tmp.resolve("live-uploads"), "-q"};
+        "--files-target", "uploads=" + tmp.resolve("live-uploads"), "--yes", "-q"};
     Random r = new Random(11);
     int mixed = 0;
     int killed = 0;

@@ -105,6 +105,16 @@ final class BackupCommand implements Callable<Integer>, Main.ResultWriting {
   @Option(names = "--limit-upload", paramLabel = "MIB_PER_S", description = "Write to storage at most this many MiB per second (default: no cap).")
   Integer limitUpload;
 
+  @Option(names = "--wait-for-lock", paramLabel = "SECONDS", defaultValue = "0",
+      description = "One run writes a backup id at a time: wait up to SECONDS for another run with this --id to finish (default 0: refuse at once, exit code 8). "
+          + "An S3 lock left by a run that died frees itself after three minutes; a volume's lock when the run ends.")
+  int waitForLock;
+
+  @Option(names = "--lock-token", paramLabel = "TOKEN", hidden = false,
+      description = "Names the request this run belongs to: a lock an earlier run left under the same TOKEN (killed, so never released) is taken over at once. "
+          + "Give it only where no two runs with one TOKEN can be alive together (the operator passes each Backup's uid).")
+  String lockToken;
+
   @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "15", description = "How long to wait for MongoDB to answer (default 15).")
   int timeout;
 
@@ -175,7 +185,8 @@ final class BackupCommand implements Callable<Integer>, Main.ResultWriting {
     try (Storage storage = capped(common.openStorage()); ProgressReporter rep = common.reporter(progress)) {
       BackupType t = incremental ? BackupType.parse(new io.coffer.engine.BackupStore(storage).descriptor(parent).type()) : declared;
       String uri = t.hasDatabase() ? Secrets.mongoUri(mongoUri, mongoUriFile) : null;
-      BackupOptions o = new BackupOptions(backupId, t, uri, sel, trees, filesInclude, filesExclude, enc, c, level, timeout, parent, indexKey);
+      BackupOptions o = new BackupOptions(backupId, t, uri, sel, trees, filesInclude, filesExclude, enc, c, level, timeout, parent, indexKey,
+          waitForLock, lockToken);
       BackupResult done = keepExisting() ? earlier(storage, backupId, log) : null;
       r = done != null ? done : new BackupEngine(storage, log, progress).run(o);
     }
@@ -190,7 +201,7 @@ final class BackupCommand implements Callable<Integer>, Main.ResultWriting {
       if (r.modules() != null) System.out.printf("  modules    %s%n", r.modules());
       System.out.printf("  sha256     %s%n", r.sha256());
       System.out.printf("  encrypted  %s%n", r.encrypted() ? (r.recipients() != null ? "yes, to " + String.join(", ", r.recipients()) : "yes, with a passphrase") : "no");
-      if (r.skipped() != null) System.out.printf("  skipped    %d (see the log): %s%n", r.skipped().size(), r.skipped());
+      if (r.skipped() != null) System.out.printf("  skipped    %d (see the log): %s%n", r.skipped().size(), io.coffer.engine.Printable.escape(String.valueOf(r.skipped())));
     }
     return ExitCode.OK.code();
   }

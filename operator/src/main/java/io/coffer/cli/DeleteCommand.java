@@ -20,13 +20,18 @@ final class DeleteCommand implements Callable<Integer>, Main.ResultWriting {
   @Option(names = "--backup", required = true, paramLabel = "ID", description = "The backup to delete.")
   String backup;
 
+  @Option(names = "--lock-token", paramLabel = "TOKEN",
+      description = "A backup run holding this id's lock under TOKEN has ended (killed): take its lock over (see `coffer backup --lock-token`). "
+          + "Otherwise a backup still being written is not deleted (exit code 8).")
+  String lockToken;
+
   @Override
   public Integer call() throws Exception {
     int n;
     try (Storage storage = common.openStorage()) {
       BackupStore store = new BackupStore(storage);
       n = storage.list(BackupStore.checkId(backup)).size();
-      store.delete(backup);
+      store.delete(backup, lockToken);
     }
     Map<String, Object> r = Map.of("status", "Deleted", "backupId", backup, "objects", n);
     common.writeResult(r);

@@ -40,7 +40,7 @@ final class ListCommand implements Callable<Integer> {
       for (BackupStore.Listed l : all) {
         BackupDescriptor d = l.descriptor();
         if (d == null) System.out.printf(row, l.id(), "-", "-", "-", "-", "no (interrupted)");
-        else System.out.printf(row, d.id(), d.createdAt(), d.parent() != null ? "incr. " + d.type() : d.type(),
+        else System.out.printf(row, d.id(), io.coffer.engine.Printable.escape(d.createdAt()), io.coffer.engine.Printable.escape(d.parent() != null ? "incr. " + d.type() : d.type()),
             ProgressReporter.human(d.storedSize()), d.encrypted() ? "yes" : "no", "yes");
       }
       if (all.isEmpty()) System.out.println("(no backups in " + storage.describe() + ")");

@@ -48,6 +48,7 @@ public final class Main implements Runnable {
             + " (please report this with the command and its log)";
         if (System.getenv("COFFER_DEBUG") != null) ex.printStackTrace(err);
       }
+      message = io.coffer.engine.Printable.escape(message); // names from archives reach this line
       err.println("coffer: error: " + message);
       err.flush();
       Object user = cmd.getCommand();
@@ -56,7 +57,11 @@ public final class Main implements Runnable {
     });
     cl.setParameterExceptionHandler((ex, args) -> {
       PrintWriter err = ex.getCommandLine().getErr();
-      err.println("coffer: error: " + ex.getMessage());
+      String suggestion = "";
+      if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+        suggestion = "; did you mean " + u.getSuggestions().get(0) + "?";
+      }
+      err.println("coffer: error: " + io.coffer.engine.Printable.escape(Main.firstLine(ex.getMessage())) + suggestion);
       err.println("Run '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
       err.flush();
       return ExitCode.USAGE.code();

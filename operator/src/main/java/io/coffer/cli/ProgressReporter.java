@@ -43,7 +43,8 @@ final class ProgressReporter implements AutoCloseable {
       } else {
         int width = 30;
         int filled = (int) Math.round(s.percent() / 100.0 * width);
-        String item = s.item().length() > 40 ? "..." + s.item().substring(s.item().length() - 37) : s.item();
+        String shown = io.coffer.engine.Printable.escape(s.item());
+        String item = shown.length() > 40 ? "..." + shown.substring(shown.length() - 37) : shown;
         out.printf("\r[%s%s] %5.1f%% %s %d docs %d files %s\u001b[K", "#".repeat(filled), " ".repeat(width - filled),
             s.percent(), human(s.bytes()), s.documents(), s.files(), item);
       }

@@ -27,9 +27,11 @@ import picocli.CommandLine.Option;
     description = {"Restore all or part of a backup, into the same or another database and directory.", "",
         "Nothing is touched until the whole archive has been read and checked: collections are loaded into staging "
             + "collections and swapped in with renameCollection; files are written aside and moved into place.",
-        "replace (default) drops and recreates each selected collection; merge upserts by _id and leaves other documents alone.", "",
+        "replace (default) drops and recreates each selected collection and makes each target folder exactly the backup's tree; merge upserts by _id, "
+            + "overwrites and adds files, and leaves the rest alone. A replace that would delete anything the backup does not hold lists it and asks first (--yes answers).", "",
         "Examples:",
-        "  coffer restore --storage s3://backups/rayerp --backup 20261126-020000-ab12 --identity-file key.txt --mongodb-uri mongodb://db:27017",
+        "  coffer restore --storage s3://backups/rayerp --backup 20261126-020000-ab12 --identity-file key.txt --mongodb-uri mongodb://db:27017 \\",
+        "      --files-target uploads=/data/uploads",
         "  coffer restore ... --modules hr --rename-db erp=erp_restored --mode merge",
         "  coffer restore ... --dry-run     (print the plan, change nothing)",
         "  coffer restore --archive rayerp.zip.age --identity-file key.txt --mongodb-uri mongodb://db:27017   (a downloaded archive)"})
@@ -70,8 +72,15 @@ final class RestoreCommand implements Callable<Integer>, Main.ResultWriting {
   @Option(names = "--mode", paramLabel = "MODE", defaultValue = "replace", description = "replace (default) or merge.")
   String mode;
 
-  @Option(names = "--files-target", paramLabel = "NAME=DIR", description = "Restore file tree NAME into DIR (default: where it was backed up from).")
+  @Option(names = "--files-target", paramLabel = "NAME=DIR",
+      description = "Restore file tree NAME into DIR (repeatable). Every tree restored needs one: the backup never chooses where files go (`coffer inspect` shows where each came from).")
   List<String> filesTarget = new ArrayList<>();
+
+  @Option(names = "--system-databases", description = "Also restore the system databases admin, local and config when the backup holds them (left out otherwise).")
+  boolean systemDatabases;
+
+  @Option(names = {"-y", "--yes"}, description = "Confirm beforehand that a replace may delete what the backup does not hold (documents of replaced collections, files in the target folders). Without it, such a restore asks on a terminal and stops elsewhere.")
+  boolean yes;
 
   @Option(names = "--dry-run", description = "Print what would be restored and what would be replaced or merged; change nothing.")
   boolean dryRun;
@@ -97,7 +106,8 @@ final class RestoreCommand implements Callable<Integer>, Main.ResultWriting {
     Map<String, String> renames = pairs(renameDb, "--rename-db", "FROM=TO");
     Map<String, Path> targets = paths(filesTarget);
     CommonOptions.Source source = common.openSource(archive.file, backup, keys);
-    RestoreOptions o = new RestoreOptions(source.backupId(), uri, keys, include, exclude, modules, trees, only, renames, m, targets, dryRun, timeout);
+    RestoreOptions o = new RestoreOptions(source.backupId(), uri, keys, include, exclude, modules, trees, only, renames, m, targets, dryRun, timeout,
+        systemDatabases, yes ? RestoreOptions.Confirmation.GIVEN : RestoreCommand::ask);
     try (Storage storage = source.storage(); ProgressReporter rep = common.reporter(progress)) {
       r = new RestoreEngine(storage, log, progress).run(o);
     }
@@ -109,11 +119,22 @@ final class RestoreCommand implements Callable<Integer>, Main.ResultWriting {
           : String.format("Restore of backup %s succeeded in %.1f s", r.backupId(), r.durationSeconds()));
       for (RestoreResult.Item i : r.items()) {
         String count = i.documents() != null ? i.documents() + " documents" : i.files() + " files";
-        System.out.printf("  %-8s %-10s %s -> %s (%s, %s)%n", i.action(), i.kind(), i.source(), i.target(), count, ProgressReporter.human(i.bytes()));
+        System.out.printf("  %-8s %-10s %s -> %s (%s, %s%s)%n", i.action(), i.kind(), io.coffer.engine.Printable.escape(i.source()), io.coffer.engine.Printable.escape(i.target()), count, ProgressReporter.human(i.bytes()),
+            i.loses() != null && i.loses() > 0 ? ", deletes " + i.loses() + (i.kind().equals("files") ? " entries" : " documents") + " not in the backup" : "");
       }
       System.out.printf("  total: %d collections, %d documents, %d files%n", r.collections(), r.documents(), r.files());
     }
     return ExitCode.OK.code();
+  }
+
+  /** On a terminal, the user answers; elsewhere (a script, a pod) nothing is deleted without --yes. */
+  private static boolean ask(List<String> losses) {
+    java.io.Console console = System.console();
+    if (console == null) return false;
+    console.printf("This replace deletes what the backup does not hold:%n");
+    for (String l : losses) console.printf("  - %s%n", io.coffer.engine.Printable.escape(l));
+    String answer = console.readLine("Type yes to go on: ");
+    return answer != null && answer.strip().equalsIgnoreCase("yes");
   }
 
   static Map<String, String> pairs(List<String> values, String option, String form) {

@@ -73,7 +73,13 @@ final class Secrets {
     List<AgeKeys.Recipient> out = new ArrayList<>();
     try {
       for (String r : given) out.add(AgeKeys.parseRecipient(r));
-      if (file != null) out.addAll(AgeKeys.readRecipients(readFile(file, "--recipients-file")));
+      if (file != null) {
+        try {
+          out.addAll(AgeKeys.readRecipients(readFile(file, "--recipients-file")));
+        } catch (IllegalArgumentException e) {
+          throw CofferException.usage("--recipients-file " + file + ", " + e.getMessage());
+        }
+      }
       String env = System.getenv("COFFER_AGE_RECIPIENTS");
       if (given.isEmpty() && file == null && env != null && !env.isBlank()) out.addAll(AgeKeys.readRecipients(env));
     } catch (IllegalArgumentException e) {

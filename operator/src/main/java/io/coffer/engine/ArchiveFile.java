@@ -66,11 +66,20 @@ public final class ArchiveFile implements Storage {
         var zip = new net.lingala.zip4j.io.inputstream.ZipInputStream(plain);
         net.lingala.zip4j.model.LocalFileHeader h;
         while ((h = zip.getNextEntry()) != null) {
-          if (Manifest.ENTRY_NAME.equals(h.getFileName())) json = zip.readAllBytes();
-          else zip.transferTo(java.io.OutputStream.nullOutputStream());
+          InputStream content = BackupStore.entryContent(zip);
+          if (Manifest.ENTRY_NAME.equals(h.getFileName()) && json == null) {
+            json = io.coffer.engine.io.Limited.readAll(content, io.coffer.engine.archive.ManifestCheck.MAX_MANIFEST_BYTES, () -> new CofferException(
+                ExitCode.INTEGRITY, file + " holds a " + Manifest.ENTRY_NAME + " larger than Coffer writes: it is not a Coffer archive"));
+          } else {
+            content.transferTo(java.io.OutputStream.nullOutputStream());
+          }
         }
       } catch (AgeException e) {
         throw BackupStore.fromAge(name, e);
+      } catch (CofferException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        throw new CofferException(ExitCode.INTEGRITY, file + " is not a readable Coffer archive (malformed zip: " + e.getClass().getSimpleName() + ")", e);
       } catch (IOException e) {
         if (e.getCause() instanceof AgeException ae) throw BackupStore.fromAge(name, ae);
         if (json == null) {
@@ -83,13 +92,17 @@ public final class ArchiveFile implements Storage {
       String sha256 = hashed.drainAndHash(); // the whole file, whatever the zip reader left unread
       Manifest m;
       try {
-        m = Json.read(json, Manifest.class);
+        m = Json.readUntrusted(json, Manifest.class);
       } catch (IOException e) {
-        throw new CofferException(ExitCode.INTEGRITY, "the manifest in " + file + " is not valid JSON");
+        throw new CofferException(ExitCode.INTEGRITY, "the manifest in " + file + " is not valid JSON of a Coffer manifest");
       }
-      if (!Manifest.FORMAT.equals(m.format()) || m.id() == null) {
+      if (m == null || !Manifest.FORMAT.equals(m.format()) || m.id() == null) {
         throw new CofferException(ExitCode.INTEGRITY, file + " is not a Coffer archive (" + Manifest.ENTRY_NAME + " of another format)");
       }
+      if (!BackupStore.ID.matcher(m.id()).matches()) {
+        throw new CofferException(ExitCode.INTEGRITY, file + " names a backup id no Coffer backup has ('" + m.id() + "')");
+      }
+      io.coffer.engine.archive.ManifestCheck.check(m, m.id());
       if (m.parent() != null) {
         throw CofferException.usage(file + " holds backup " + m.id() + ", an incremental backup: only its changes since backup "
             + m.parent() + ". Restore it from its storage location, where its chain lies (--storage ... --backup " + m.id() + ")");
@@ -107,8 +120,8 @@ public final class ArchiveFile implements Storage {
         if (e.kind() == Manifest.Kind.file) files++;
       }
       String manifestSha = HexFormat.of().formatHex(io.coffer.engine.archive.HashingOutputStream.sha256().digest(json));
-      BackupDescriptor d = new BackupDescriptor(BackupDescriptor.FORMAT, 1, BackupStore.checkId(m.id()), m.createdAt(), null, m.type(),
-          name, hashed.count(), sha256, raw, encrypted, encrypted ? "age" : null, null, MANIFEST, manifestSha,
+      BackupDescriptor d = new BackupDescriptor(BackupDescriptor.FORMAT, 1, m.id(), m.createdAt(), null, m.type(),
+          encrypted ? "archive.zip.age" : "archive.zip", hashed.count(), sha256, raw, encrypted, encrypted ? "age" : null, null, MANIFEST, manifestSha,
           collections, documents, files, m.skipped() == null ? 0 : m.skipped().size(), null, null, null);
       return new ArchiveFile(file, d, json);
     }
@@ -157,5 +170,21 @@ public final class ArchiveFile implements Storage {
   @Override
   public int removeLeftovers(String folder) {
     return 0;
+  }
+
+  @Override
+  public Lock lock(String folder, String owner, String token, String[] holder) {
+    return new Lock() {
+      @Override
+      public void check() {}
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  @Override
+  public boolean createIfAbsent(String key, byte[] content) throws IOException {
+    throw new IOException(describe() + " is read-only");
   }
 }

@@ -38,9 +38,19 @@ public final class BackupEngine {
   }
 
   public BackupResult run(BackupOptions o) throws IOException {
-    Storage storage = store.storage();
     String id = BackupStore.checkId(o.id());
     Instant created = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    String run = java.util.UUID.randomUUID().toString().substring(0, 8);
+    String host = System.getenv().getOrDefault("HOSTNAME", "");
+    try (Storage.Lock lock = store.lock(id, "backup run " + run + (host.isEmpty() ? "" : " on " + host) + ", started " + created,
+        o.lockToken(), o.lockWaitSeconds(), log)) {
+      return run(o, id, created, lock);
+    }
+  }
+
+  /** The backup itself, while this run holds the backup id's lock (one writer per id). */
+  private BackupResult run(BackupOptions o, String id, Instant created, Storage.Lock lock) throws IOException {
+    Storage storage = store.storage();
     if (storage.exists(BackupStore.key(id, BackupDescriptor.FILE))) {
       throw CofferException.usage("backup " + id + " already exists in " + storage.describe() + "; choose another --id or delete it first");
     }
@@ -122,6 +132,7 @@ public final class BackupEngine {
         m.write(manifestJson);
       }
       byte[] manifestBytes = encManifest.toByteArray();
+      lock.check();
       put(storage, BackupStore.key(id, manifestName), manifestBytes);
 
       long rawSize = 0;
@@ -154,7 +165,10 @@ public final class BackupEngine {
           rawSize, o.encryption().enabled(), o.encryption().scheme(), recipients.isEmpty() ? null : recipients,
           manifestName, java.util.HexFormat.of().formatHex(HashingOutputStream.sha256().digest(manifestBytes)),
           collections, documents, fileCount, files.skipped().size(), VERSION, o.parent(), index == null ? null : index.scheme());
-      put(storage, BackupStore.key(id, BackupDescriptor.FILE), Json.pretty(d).getBytes(StandardCharsets.UTF_8));
+      lock.check();
+      if (!storage.createIfAbsent(BackupStore.key(id, BackupDescriptor.FILE), Json.pretty(d).getBytes(StandardCharsets.UTF_8))) {
+        throw new CofferException(ExitCode.BUSY, "backup " + id + " was completed by another run while this one wrote it; this run's copy is not used");
+      }
       progress.phase("done");
       List<String> skipped = new ArrayList<>();
       for (Manifest.Skipped s : files.skipped()) skipped.add(s.path() + ": " + s.reason());

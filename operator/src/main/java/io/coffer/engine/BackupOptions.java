@@ -19,7 +19,19 @@ public record BackupOptions(
     int level,
     int timeoutSeconds,
     String parent,
-    char[] indexKey) {
+    char[] indexKey,
+    int lockWaitSeconds,
+    String lockToken) {
+
+  /**
+   * {@code lockWaitSeconds}: how long to wait for another run writing the same backup id (0: refuse at once);
+   * {@code lockToken}: a lock left under this token by an earlier run is taken over at once (see {@code --lock-token}).
+   */
+  public BackupOptions(String id, BackupType type, String mongoUri, Selection selection, List<FileTreeDumper.Tree> trees,
+      List<String> filesInclude, List<String> filesExclude, Encryption encryption, Compression compression, int level, int timeoutSeconds,
+      String parent, char[] indexKey) {
+    this(id, type, mongoUri, selection, trees, filesInclude, filesExclude, encryption, compression, level, timeoutSeconds, parent, indexKey, 0, null);
+  }
 
   /** A backup without a chain index (it cannot be the parent of an incremental backup). */
   public BackupOptions(String id, BackupType type, String mongoUri, Selection selection, List<FileTreeDumper.Tree> trees,
@@ -42,6 +54,7 @@ public record BackupOptions(
       throw CofferException.usage("a " + type.label() + " backup needs at least one --files NAME=DIR (or use --type database)");
     }
     if (level < 0 || level > 9) throw CofferException.usage("--level must be between 0 and 9, not " + level);
+    if (lockWaitSeconds < 0) throw CofferException.usage("--wait-for-lock must be 0 or more seconds, not " + lockWaitSeconds);
   }
 
   @Override

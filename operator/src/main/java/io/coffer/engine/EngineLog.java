@@ -36,7 +36,8 @@ public final class EngineLog {
   }
 
   private void add(String level, String message) {
-    String line = Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + level + " " + message;
+    // names from archives and file systems can hold escape sequences and line breaks: one event, one printable line
+    String line = Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + level + " " + Printable.escape(message);
     echo.accept(line);
     if (lines.size() < MAX_LINES || !"INFO".equals(level)) lines.add(line);
     else dropped++;

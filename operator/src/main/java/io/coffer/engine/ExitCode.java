@@ -9,7 +9,8 @@ public enum ExitCode {
   STORAGE(4, "the storage location is unreachable, refuses access, or failed"),
   INTEGRITY(5, "the archive is damaged, truncated or does not match its checksums"),
   KEY(6, "missing or wrong key or passphrase"),
-  NOT_FOUND(7, "no such backup, or the backup is incomplete");
+  NOT_FOUND(7, "no such backup, or the backup is incomplete"),
+  BUSY(8, "another run is writing this backup id or restoring into this target; try again when it has finished");
 
   private final int code;
   private final String meaning;

@@ -2,6 +2,11 @@ package io.coffer.engine;
 
 import io.coffer.engine.archive.HashingInputStream;
 import io.coffer.engine.archive.Manifest;
+import io.coffer.engine.archive.ManifestCheck;
+import io.coffer.engine.fs.Name;
+import io.coffer.engine.io.Limited;
+import io.coffer.engine.mongo.MongoMetadata;
+import io.coffer.engine.mongo.MongoNames;
 import io.coffer.engine.crypto.AgeException;
 import io.coffer.engine.files.FileRestorer;
 import io.coffer.engine.files.FileTreeDumper;
@@ -42,8 +47,9 @@ public final class RestoreEngine {
     this.progress = progress;
   }
 
+  /** What will be restored: the selected entries of the newest manifest, each tree's target, how many files. */
   private record Plan(Map<String, Manifest.Entry> byPath, Set<String> selectedPaths, Set<String> skippedPaths,
-      Map<String, Path> treeTargets, boolean needsMongo) {}
+      Map<String, Path> treeTargets, boolean needsMongo, long files) {}
 
   public RestoreResult run(RestoreOptions o) throws IOException {
     BackupDescriptor d = store.descriptor(o.backupId());
@@ -60,10 +66,16 @@ public final class RestoreEngine {
         mongo = new MongoRestorer(o.mongoUri(), o.timeoutSeconds(), o.mode(), runId, log, progress);
         mongo.ping();
       }
-      List<RestoreResult.Item> items = describeTargets(plan, mongo, o);
+      List<String> losses = new ArrayList<>();
+      List<RestoreResult.Item> items = describeTargets(plan, mongo, o, losses);
+      checkSpace(plan, o);
       if (o.dryRun()) {
         progress.phase("done");
         return summary("Planned", o, items);
+      }
+      if (!losses.isEmpty() && !o.confirmation().confirm(List.copyOf(losses))) {
+        throw CofferException.usage("a replace would delete what backup " + d.id() + " does not hold (" + String.join("; ", losses)
+            + "); `--dry-run` lists it; confirm with --yes, or use --mode merge to keep it");
       }
       FileRestorer files = new FileRestorer(plan.treeTargets(), o.mode() == MongoRestorer.Mode.REPLACE, runId, log, progress);
       if (mongo != null) {
@@ -72,12 +84,18 @@ public final class RestoreEngine {
           Manifest.Entry e = plan.byPath().get(p);
           if (e.database() != null) dbs.add(targetDb(o, e.database()));
         }
+        mongo.lock(dbs);
         for (String db : dbs) mongo.removeLeftovers(db);
       }
       try {
+        long[] written = {0};
         for (BackupDescriptor b : chain) {
           Manifest mb = b.id().equals(d.id()) ? manifest : store.manifest(b, o.keys());
-          stream(b, mb, d.id(), o, plan, mongo, files);
+          stream(b, mb, d.id(), o, plan, mongo, files, written);
+        }
+        if (written[0] != plan.files()) {
+          throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " lists " + (plan.files() - written[0])
+              + " files whose content no archive of its chain holds; nothing was restored");
         }
         if (mongo != null) checkCounts(plan, o, mongo);
         progress.phase("swapping");
@@ -151,7 +169,7 @@ public final class RestoreEngine {
     Selection sel = new Selection(o.include(), o.exclude(), List.of(), null);
     boolean patterns = !o.include().isEmpty() || !o.exclude().isEmpty();
     Set<String> knownModules = new HashSet<>();
-    Set<String> knownTrees = new HashSet<>();
+    Set<String> knownTrees = new java.util.TreeSet<>();
     for (Manifest.Entry e : m.entries()) {
       if (e.module() != null) knownModules.add(e.module());
       if (e.tree() != null) knownTrees.add(e.tree());
@@ -165,90 +183,152 @@ public final class RestoreEngine {
     for (String t : o.trees()) {
       if (!knownTrees.contains(t)) {
         throw CofferException.usage("backup " + m.id() + " has no file tree '" + t + "'; it holds: "
-            + (knownTrees.isEmpty() ? "none" : String.join(", ", new java.util.TreeSet<>(knownTrees))));
+            + (knownTrees.isEmpty() ? "none" : String.join(", ", knownTrees)));
       }
+    }
+    for (String k : o.filesTargets().keySet()) {
+      if (!knownTrees.contains(k)) throw CofferException.usage("--files-target names tree '" + k + "', which backup " + m.id() + " does not hold");
+    }
+    for (Map.Entry<String, String> r : o.renameDb().entrySet()) {
+      String why = MongoNames.invalidDatabase(r.getValue());
+      if (why != null) throw CofferException.usage("--rename-db " + r.getKey() + "=" + r.getValue() + " names " + why);
     }
     boolean wantDb = o.what() == null || o.what().hasDatabase();
     boolean wantFiles = o.what() == null || o.what().hasFiles();
     boolean collectionFilter = !o.include().isEmpty() || !o.modules().isEmpty();
     if (o.what() == null && collectionFilter && o.trees().isEmpty()) wantFiles = false;
     if (o.what() == null && !collectionFilter && !o.trees().isEmpty()) wantDb = false;
+    // the trees to restore: those named, else all; each goes only where the caller says, never where the backup says
+    Set<String> trees = new java.util.TreeSet<>(wantFiles ? (o.trees().isEmpty() ? knownTrees : Set.copyOf(o.trees())) : Set.of());
+    Map<String, Path> treeTargets = new LinkedHashMap<>();
+    for (String t : trees) {
+      Path target = o.filesTargets().get(t);
+      if (target == null) {
+        String original = m.source() == null || m.source().files() == null ? null : m.source().files().get(t);
+        throw CofferException.usage("backup " + m.id() + " holds file tree " + t + (original == null ? "" : " (backed up from " + original + ")")
+            + ": give --files-target " + t + "=DIR to restore it" + (trees.size() > 1 ? ", or --tree to pick trees" : "")
+            + ", or --type database to leave files out");
+      }
+      treeTargets.put(t, target.toAbsolutePath().normalize());
+    }
     Map<String, Manifest.Entry> byPath = new LinkedHashMap<>();
     Set<String> selected = new HashSet<>();
-    Map<String, Path> treeTargets = new LinkedHashMap<>();
+    Set<String> leftOutSystem = new java.util.TreeSet<>();
     boolean needsMongo = false;
+    long files = 0;
     for (Manifest.Entry e : m.entries()) {
       byPath.put(e.path(), e);
       if (e.database() != null) {
         if (!wantDb) continue;
         if (patterns && !sel.includes(e.database(), e.collection())) continue;
         if (!o.modules().isEmpty() && (e.module() == null || !o.modules().contains(e.module()))) continue;
+        if (MongoNames.SYSTEM_DATABASES.contains(targetDb(o, e.database())) && !o.systemDatabases()) {
+          leftOutSystem.add(targetDb(o, e.database()));
+          continue;
+        }
         selected.add(e.path());
         needsMongo = true;
-      } else if (e.tree() != null) {
-        if (!wantFiles) continue;
-        if (!o.trees().isEmpty() && !o.trees().contains(e.tree())) continue;
+      } else if (e.tree() != null && trees.contains(e.tree())) {
         selected.add(e.path());
-        if (!treeTargets.containsKey(e.tree())) {
-          Path target = o.filesTargets().get(e.tree());
-          if (target == null) {
-            String original = m.source() == null || m.source().files() == null ? null : m.source().files().get(e.tree());
-            if (original == null) throw CofferException.usage("give --files-target " + e.tree() + "=DIR: the backup does not record where tree " + e.tree() + " came from");
-            target = Path.of(original);
-          }
-          treeTargets.put(e.tree(), target.toAbsolutePath().normalize());
-        }
+        if (e.kind() == Manifest.Kind.file) files++;
       }
     }
-    for (String k : o.filesTargets().keySet()) {
-      if (!knownTrees.contains(k)) throw CofferException.usage("--files-target names tree '" + k + "', which backup " + m.id() + " does not hold");
+    if (!leftOutSystem.isEmpty()) {
+      log.warn("left out system database" + (leftOutSystem.size() > 1 ? "s " : " ") + String.join(", ", leftOutSystem)
+          + ": Coffer restores admin, local and config only with --system-databases");
     }
     if (selected.isEmpty()) {
-      throw CofferException.usage("nothing to restore: the selection matches nothing in backup " + m.id() + "; `coffer inspect` shows what it holds");
+      throw CofferException.usage("nothing to restore: the selection matches nothing in backup " + m.id()
+          + (leftOutSystem.isEmpty() ? "" : " but system databases (give --system-databases to restore them)") + "; `coffer inspect` shows what it holds");
     }
     if (needsMongo && (o.mongoUri() == null || o.mongoUri().isBlank())) {
       throw CofferException.usage("restoring collections needs a target: give --mongodb-uri or set COFFER_MONGODB_URI");
     }
     Set<String> skipped = new HashSet<>();
     if (m.skipped() != null) m.skipped().forEach(sk -> skipped.add(sk.path()));
-    return new Plan(byPath, selected, skipped, treeTargets, needsMongo);
+    return new Plan(byPath, selected, skipped, treeTargets, needsMongo, files);
+  }
+
+  /** Refuses, before anything is written, a file restore whose target lacks the room the manifest says it needs. */
+  private void checkSpace(Plan plan, RestoreOptions o) throws IOException {
+    Map<String, Long> need = new HashMap<>();
+    for (String p : plan.selectedPaths()) {
+      Manifest.Entry e = plan.byPath().get(p);
+      if (e.tree() != null) need.merge(e.tree(), e.size(), Long::sum);
+    }
+    for (Map.Entry<String, Long> n : need.entrySet()) {
+      Path target = plan.treeTargets().get(n.getKey());
+      Path existing = target;
+      while (existing != null && !Files.isDirectory(existing)) existing = existing.getParent();
+      if (existing == null) continue;
+      long free = Files.getFileStore(existing).getUsableSpace();
+      long needed = n.getValue() + (1 << 20);
+      if (needed > free) {
+        throw new CofferException(ExitCode.SOURCE, "file tree " + n.getKey() + " needs " + human(needed) + " and " + target + " has "
+            + human(free) + " free; nothing was written: make room or restore elsewhere with --files-target");
+      }
+    }
+  }
+
+  private static String human(long bytes) {
+    if (bytes < 1 << 20) return (bytes >> 10) + " KiB";
+    if (bytes < 1L << 30) return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+    if (bytes < 1L << 40) return String.format(java.util.Locale.ROOT, "%.1f GiB", bytes / 1073741824.0);
+    return String.format(java.util.Locale.ROOT, "%.1f TiB", bytes / 1099511627776.0);
   }
 
   private String targetDb(RestoreOptions o, String db) {
     return o.renameDb().getOrDefault(db, db);
   }
 
-  private List<RestoreResult.Item> describeTargets(Plan plan, MongoRestorer mongo, RestoreOptions o) throws IOException {
+  private List<RestoreResult.Item> describeTargets(Plan plan, MongoRestorer mongo, RestoreOptions o, List<String> losses) throws IOException {
+    boolean replace = o.mode() == MongoRestorer.Mode.REPLACE;
     List<RestoreResult.Item> items = new ArrayList<>();
     Map<String, Set<String>> existing = new HashMap<>();
     Map<String, long[]> trees = new LinkedHashMap<>();
+    Map<String, Set<List<Name>>> keep = new HashMap<>();
     for (String path : plan.byPath().keySet()) {
       if (!plan.selectedPaths().contains(path)) continue;
       Manifest.Entry e = plan.byPath().get(path);
       if (e.kind() == Manifest.Kind.bson || e.kind() == Manifest.Kind.view) {
         String db = targetDb(o, e.database());
         boolean exists = existing.computeIfAbsent(db, mongo::existingCollections).contains(e.collection());
-        String action = !exists ? "create" : o.mode() == MongoRestorer.Mode.REPLACE ? "replace" : "merge";
+        String action = !exists ? "create" : replace ? "replace" : "merge";
+        Long now = exists && replace ? mongo.count(db, e.collection()) : null;
+        if (now != null && now > 0) losses.add("collection " + db + "." + e.collection() + " and its " + now + " documents");
         items.add(new RestoreResult.Item(e.kind() == Manifest.Kind.view ? "view" : "collection",
             e.database() + "." + e.collection(), db + "." + e.collection(),
-            e.kind() == Manifest.Kind.bson ? e.documents() : 0L, null, e.size(), action));
+            e.kind() == Manifest.Kind.bson ? e.documents() : 0L, null, e.size(), action, now));
         progress.addTotal(e.size());
       } else if (e.tree() != null) {
         long[] t = trees.computeIfAbsent(e.tree(), k -> new long[2]);
         if (e.kind() == Manifest.Kind.file || e.kind() == Manifest.Kind.symlink) t[0]++;
         t[1] += e.size();
         progress.addTotal(e.size());
+        List<Name> parts = ManifestCheck.components(e);
+        Set<List<Name>> k = keep.computeIfAbsent(e.tree(), x -> new HashSet<>());
+        for (int i = 1; i <= parts.size(); i++) k.add(List.copyOf(parts.subList(0, i)));
       }
     }
     for (Map.Entry<String, long[]> t : trees.entrySet()) {
       Path target = plan.treeTargets().get(t.getKey());
       boolean nonEmpty = Files.isDirectory(target) && hasContent(target);
-      String action = !nonEmpty ? "create" : o.mode() == MongoRestorer.Mode.REPLACE ? "replace" : "merge";
-      items.add(new RestoreResult.Item("files", t.getKey(), target.toString(), null, t.getValue()[0], t.getValue()[1], action));
+      String action = !nonEmpty ? "create" : replace ? "replace" : "merge";
+      Long loses = null;
+      if (nonEmpty && replace) {
+        FileRestorer.Deletions del = FileRestorer.wouldDelete(target, keep.getOrDefault(t.getKey(), Set.of()), 10);
+        loses = del.total();
+        if (del.total() > 0) {
+          losses.add(del.total() + " entries in " + target + " that the backup does not hold (" + String.join(", ", del.samples())
+              + (del.total() > del.samples().size() ? ", ..." : "") + ")");
+        }
+      }
+      items.add(new RestoreResult.Item("files", t.getKey(), target.toString(), null, t.getValue()[0], t.getValue()[1], action, loses));
     }
     for (RestoreResult.Item i : items) {
       log.info("plan: " + i.kind() + " " + i.source() + " -> " + i.target() + ": " + i.action()
-          + (i.documents() != null ? " (" + i.documents() + " documents)" : "") + (i.files() != null ? " (" + i.files() + " files)" : ""));
+          + (i.documents() != null ? " (" + i.documents() + " documents)" : "") + (i.files() != null ? " (" + i.files() + " files)" : "")
+          + (i.loses() != null && i.loses() > 0 ? ", deleting " + i.loses() + (i.kind().equals("files") ? " entries" : " documents") + " the backup does not hold" : ""));
     }
     return items;
   }
@@ -264,8 +344,8 @@ public final class RestoreEngine {
    * takes from it: collections (whole, or the changes and deletions of an increment, applied in chain order) and
    * the files whose content this archive holds.
    */
-  private void stream(BackupDescriptor d, Manifest m, String newestId, RestoreOptions o, Plan plan, MongoRestorer mongo, FileRestorer files)
-      throws IOException {
+  private void stream(BackupDescriptor d, Manifest m, String newestId, RestoreOptions o, Plan plan, MongoRestorer mongo, FileRestorer files,
+      long[] written) throws IOException {
     progress.phase("restoring");
     Set<String> seen = new HashSet<>();
     Map<String, BsonDocument> metadata = new HashMap<>();
@@ -290,21 +370,26 @@ public final class RestoreEngine {
       LocalFileHeader h;
       while ((h = BackupStore.nextEntry(zip, d)) != null) {
         String name = h.getFileName();
+        InputStream content = BackupStore.entryContent(zip);
         if (name.equals(Manifest.ENTRY_NAME)) {
-          drain(zip);
+          drain(new Limited(content, ManifestCheck.MAX_MANIFEST_BYTES, () -> new CofferException(ExitCode.INTEGRITY,
+              "backup " + d.id() + " holds a " + name + " larger than any Coffer writes; nothing was restored")));
           continue;
         }
         if (skippedHere.contains(name)) {
-          drain(zip); // archived, then found changed while being read: not part of the backup
+          drain(content); // archived, then found changed while being read: not part of the backup (read, never written)
           continue;
         }
         Manifest.Entry e = byPath.get(name);
         if (e == null) throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " holds an entry its manifest does not list: " + name);
+        if (!e.archived()) throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " holds entry " + name + ", which its manifest says lies in backup " + e.from());
         if (!seen.add(name)) throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " holds entry " + name + " twice");
-        HashingInputStream entry = new HashingInputStream(zip);
+        HashingInputStream entry = new HashingInputStream(new Limited(content, e.size(), () -> new CofferException(ExitCode.INTEGRITY,
+            "backup " + d.id() + ": entry " + name + " holds more than the " + e.size() + " bytes its manifest declares; nothing was restored")));
         if (takes(e, d.id(), newest, newestId, plan, selectedCollections)) {
           // a file's content may come from an older archive of the chain; its mode and time are the newest backup's
           restoreEntry(e.kind() == Manifest.Kind.file ? plan.byPath().get(name) : e, entry, o, mongo, files, metadata);
+          if (e.kind() == Manifest.Kind.file) written[0]++;
         }
         String sha = entry.drainAndHash();
         check(d, e, entry.count(), sha);
@@ -343,9 +428,10 @@ public final class RestoreEngine {
 
   private void restoreEntry(Manifest.Entry e, InputStream in, RestoreOptions o, MongoRestorer mongo, FileRestorer files,
       Map<String, BsonDocument> metadata) throws IOException {
+    long mtime = e.mtime() == null ? 0 : e.mtime();
     switch (e.kind()) {
       case metadata, view -> {
-        BsonDocument meta = BsonDocument.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        BsonDocument meta = MongoMetadata.parse(in.readAllBytes(), e.path(), e.kind() == Manifest.Kind.view);
         if (e.kind() == Manifest.Kind.view) mongo.defineView(targetDb(o, e.database()), e.collection(), meta);
         else metadata.put(e.database() + "." + e.collection(), meta);
       }
@@ -356,30 +442,24 @@ public final class RestoreEngine {
           mongo.applyChanges(targetDb(o, e.database()), e.collection(), meta, in, e.path());
           return;
         }
-        long n = mongo.stage(targetDb(o, e.database()), e.collection(), meta, in, e.path());
-        if (e.documents() != null && n != e.documents()) {
-          throw new CofferException(ExitCode.INTEGRITY, e.path() + " holds " + n + " documents, the manifest says " + e.documents());
+        long n = mongo.stage(targetDb(o, e.database()), e.collection(), meta, in, e.path(), e.documents());
+        if (n != e.documents()) {
+          throw new CofferException(ExitCode.INTEGRITY, e.path() + " holds " + n + " documents, the manifest says " + e.documents() + "; nothing was restored");
         }
       }
-      case deletions -> mongo.applyDeletions(targetDb(o, e.database()), e.collection(), in, e.path());
-      case directory -> files.directory(e.tree(), relative(e), mode(e), e.mtime() == null ? 0 : e.mtime());
+      case deletions -> mongo.applyDeletions(targetDb(o, e.database()), e.collection(), in, e.path(), e.documents());
+      case directory -> files.directory(e.tree(), ManifestCheck.components(e), mode(e), mtime, e.path());
       case file -> {
-        progress.item(e.tree() + ":" + relative(e));
-        files.file(e.tree(), relative(e), in, mode(e), e.mtime() == null ? 0 : e.mtime());
+        progress.item(e.tree() + ":" + e.path().substring(FileTreeDumper.ROOT.length() + e.tree().length() + 1));
+        files.file(e.tree(), ManifestCheck.components(e), in, mode(e), mtime, e.path());
       }
-      case symlink -> files.symlink(e.tree(), relative(e), e.target(), e.mtime() == null ? 0 : e.mtime());
+      case symlink -> files.symlink(e.tree(), ManifestCheck.components(e), in.readAllBytes(), mtime, e.path());
       default -> throw new IllegalStateException("unknown entry kind " + e.kind());
     }
   }
 
   private static int mode(Manifest.Entry e) {
-    return e.mode() == null ? 0644 : e.mode();
-  }
-
-  private static String relative(Manifest.Entry e) {
-    String prefix = FileTreeDumper.ROOT + e.tree() + "/";
-    String rel = e.path().substring(prefix.length());
-    return rel.endsWith("/") ? rel.substring(0, rel.length() - 1) : rel;
+    return e.mode() == null ? (e.kind() == Manifest.Kind.directory ? 0755 : 0644) : e.mode();
   }
 
   static void check(BackupDescriptor d, Manifest.Entry e, long size, String sha) {

@@ -8,7 +8,10 @@ import java.util.Map;
 
 /**
  * A restore request. {@code include}/{@code exclude} are collection patterns and {@code modules} module names
- * as recorded in the backup's manifest; {@code trees} limits the file trees (empty = all the backup holds).
+ * as recorded in the backup's manifest; {@code trees} limits the file trees (empty = all the backup holds). Where
+ * things go is the caller's alone: every restored tree needs its target in {@code filesTargets}, never one the
+ * backup names. {@code systemDatabases}: restore {@code admin}, {@code local} and {@code config} too.
+ * {@code confirmation} is asked before a replace deletes anything that the backup does not hold.
  */
 public record RestoreOptions(
     String backupId,
@@ -23,7 +26,26 @@ public record RestoreOptions(
     MongoRestorer.Mode mode,
     Map<String, Path> filesTargets,
     boolean dryRun,
-    int timeoutSeconds) {
+    int timeoutSeconds,
+    boolean systemDatabases,
+    Confirmation confirmation) {
+
+  /** Asked, with what a replace would delete or replace, before anything is written; false stops the restore. */
+  @FunctionalInterface
+  public interface Confirmation {
+    boolean confirm(List<String> losses);
+
+    /** For callers that asked beforehand (the CLI's --yes, a Restore with confirm: true). */
+    Confirmation GIVEN = losses -> true;
+  }
+
+  /** A request whose destructive parts the caller has already confirmed, without system databases. */
+  public RestoreOptions(String backupId, String mongoUri, Age.DecryptionKeys keys, List<String> include, List<String> exclude,
+      List<String> modules, List<String> trees, BackupType what, Map<String, String> renameDb, MongoRestorer.Mode mode,
+      Map<String, Path> filesTargets, boolean dryRun, int timeoutSeconds) {
+    this(backupId, mongoUri, keys, include, exclude, modules, trees, what, renameDb, mode, filesTargets, dryRun, timeoutSeconds, false,
+        Confirmation.GIVEN);
+  }
 
   public RestoreOptions {
     include = List.copyOf(include);
@@ -32,6 +54,7 @@ public record RestoreOptions(
     trees = List.copyOf(trees);
     renameDb = Map.copyOf(renameDb);
     filesTargets = Map.copyOf(filesTargets);
+    if (confirmation == null) confirmation = Confirmation.GIVEN;
   }
 
   @Override

@@ -49,15 +49,19 @@ public final class VerifyEngine {
         while ((h = BackupStore.nextEntry(zip, d)) != null) {
           String name = h.getFileName();
           if (name.equals(Manifest.ENTRY_NAME) || skipped.contains(name)) {
-            zip.transferTo(java.io.OutputStream.nullOutputStream());
+            BackupStore.entryContent(zip).transferTo(java.io.OutputStream.nullOutputStream()); // read, never kept
             continue;
           }
           Manifest.Entry e = byPath.remove(name);
           if (e == null) throw new CofferException(ExitCode.INTEGRITY, "backup " + id + " holds an entry its manifest does not list (or holds it twice): " + name);
           progress.item(name);
-          HashingInputStream entry = new HashingInputStream(zip);
-          if (e.kind() == Manifest.Kind.bson) {
-            BsonStream bson = new BsonStream(entry, name);
+          HashingInputStream entry = new HashingInputStream(new io.coffer.engine.io.Limited(BackupStore.entryContent(zip), e.size(),
+              () -> new CofferException(ExitCode.INTEGRITY, "backup " + id + ": entry " + name + " holds more than the " + e.size()
+                  + " bytes its manifest declares")));
+          if (e.kind() == Manifest.Kind.metadata || e.kind() == Manifest.Kind.view) {
+            io.coffer.engine.mongo.MongoMetadata.parse(entry.readAllBytes(), name, e.kind() == Manifest.Kind.view);
+          } else if (e.kind() == Manifest.Kind.bson) {
+            BsonStream bson = new BsonStream(entry, name, e.documents() != null && !Boolean.TRUE.equals(e.delta()) ? e.documents() : Long.MAX_VALUE);
             byte[] doc;
             while ((doc = bson.next()) != null) bson.validate(doc);
             if (e.documents() != null && !Boolean.TRUE.equals(e.delta()) && bson.count() != e.documents()) {

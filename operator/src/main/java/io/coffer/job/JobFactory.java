@@ -77,7 +77,10 @@ public final class JobFactory {
   public static Job backupJob(Backup b, int attempt, Settings s, String parentId) {
     BackupSpec spec = b.getSpec();
     // --existing keep: an attempt killed after it finished (backup.json written) must not fail the retry
-    List<String> args = new ArrayList<>(List.of("backup", "--id", backupId(b), "--type", spec.type.name().toLowerCase(),
+    // a retried attempt may find the lock of the attempt before it, whose pod was killed: under the Backup's uid as lock
+    // token it takes that over at once (attempts of one Backup never overlap); another writer's lock it waits for
+    List<String> args = new ArrayList<>(List.of("backup", "--id", backupId(b), "--wait-for-lock", "240", "--lock-token", String.valueOf(b.getMetadata().getUid()),
+        "--type", spec.type.name().toLowerCase(),
         "--existing", "keep", "--progress", "json", "--result-file", TERMINATION_LOG));
     if (spec.type == BackupSpec.Type.Incremental) {
       if (parentId == null) throw new IllegalArgumentException("an Incremental Backup's Job needs the parent's backup id");
@@ -155,7 +158,9 @@ public final class JobFactory {
 
   /** A Job that deletes the Backup's objects from storage ({@code coffer delete}); needs storage access only. */
   public static Job deleteJob(Backup b, int attempt, Settings s) {
-    List<String> args = new ArrayList<>(List.of("delete", "--backup", backupId(b), "--result-file", TERMINATION_LOG));
+    // the Backup's own attempts hold its id's lock under its uid; the operator deletes only once they have been stopped
+    List<String> args = new ArrayList<>(List.of("delete", "--backup", backupId(b), "--lock-token", String.valueOf(b.getMetadata().getUid()),
+        "--result-file", TERMINATION_LOG));
     List<EnvVar> env = new ArrayList<>();
     List<Volume> volumes = new ArrayList<>(List.of(tmpVolume()));
     List<VolumeMount> mounts = new ArrayList<>(List.of(mount("tmp", "/tmp", false)));
@@ -174,6 +179,7 @@ public final class JobFactory {
     List<String> args = new ArrayList<>(List.of("restore", "--mode", spec.mode.name().toLowerCase(),
         "--progress", "json", "--result-file", TERMINATION_LOG));
     if (Boolean.TRUE.equals(spec.dryRun)) args.add("--dry-run");
+    if (Boolean.TRUE.equals(spec.confirm)) args.add("--yes"); // the Restore's confirm: the engine asks nothing more
     List<EnvVar> env = new ArrayList<>();
     List<Volume> volumes = new ArrayList<>(List.of(tmpVolume()));
     List<VolumeMount> mounts = new ArrayList<>(List.of(mount("tmp", "/tmp", false)));

@@ -206,7 +206,7 @@ class CliIT {
     Path store = dir.resolve("kill-store");
     String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", cp,
-        "io.coffer.cli.Main", "backup", "--storage", store.toString(), "--id", "killed", "--include", "big", "--level", "9",
+        "io.coffer.cli.Main", "backup", "--storage", "file://" + store, "--id", "killed", "--include", "big", "--level", "9",
         "--progress", "json");
     pb.environment().put("COFFER_MONGODB_URI", EmbeddedServers.uri(mongo));
     Path err = dir.resolve("kill-err.txt");
@@ -220,17 +220,17 @@ class CliIT {
     assertThat(p.isAlive()).as("the backup must still run when it is killed; raise the data size if this fails").isTrue();
     p.destroyForcibly().waitFor();
 
-    Cli.Result restore = Cli.run(dir, Map.of("COFFER_MONGODB_URI", EmbeddedServers.uri(mongo)), "restore", "--storage", store.toString(),
+    Cli.Result restore = Cli.run(dir, Map.of("COFFER_MONGODB_URI", EmbeddedServers.uri(mongo)), "restore", "--storage", "file://" + store,
         "--backup", "killed");
     assertThat(restore.exit()).isEqualTo(7);
-    assertThat(Cli.run(dir, Map.of(), "list", "--storage", store.toString()).out()).doesNotContain("killed  ").doesNotContainPattern("killed\\s+20");
-    Cli.Result again = Cli.run(dir, Map.of("COFFER_MONGODB_URI", EmbeddedServers.uri(mongo)), "backup", "--storage", store.toString(),
+    assertThat(Cli.run(dir, Map.of(), "list", "--storage", "file://" + store).out()).doesNotContain("killed  ").doesNotContainPattern("killed\\s+20");
+    Cli.Result again = Cli.run(dir, Map.of("COFFER_MONGODB_URI", EmbeddedServers.uri(mongo)), "backup", "--storage", "file://" + store,
         "--id", "killed", "--include", "big");
     assertThat(again.exit()).as(again.err()).isZero();
     try (var files = Files.walk(store)) {
       assertThat(files.map(f -> f.getFileName().toString())).noneMatch(n -> n.startsWith(".partial-"));
     }
-    Cli.Result verify = Cli.run(dir, Map.of(), "verify", "--storage", store.toString(), "--backup", "killed", "--deep");
+    Cli.Result verify = Cli.run(dir, Map.of(), "verify", "--storage", "file://" + store, "--backup", "killed", "--deep");
     assertThat(verify.exit()).as(verify.err()).isZero();
     assertThat(verify.out()).contains("150000 documents verified");
     client.getDatabase("big").drop();
@@ -264,30 +264,30 @@ class CliIT {
     Path store = dir.resolve("fs-store");
     Map<String, String> env = Map.of("COFFER_MONGODB_URI", EmbeddedServers.uri(mongo));
     // credentials refused (mongo-java-server has no users): exit 3, the password never printed
-    Cli.Result refused = Cli.run(dir, Map.of("COFFER_MONGODB_URI", secretUri()), "backup", "--storage", store.toString());
+    Cli.Result refused = Cli.run(dir, Map.of("COFFER_MONGODB_URI", secretUri()), "backup", "--storage", "file://" + store);
     assertThat(refused.exit()).isEqualTo(3);
     assertThat(refused.err()).contains("refused the credentials");
     assertNoSecret(refused);
     // usage: unknown type, missing --files, bad module
-    assertThat(Cli.run(dir, env, "backup", "--storage", store.toString(), "--type", "everything").exit()).isEqualTo(2);
-    Cli.Result noFiles = Cli.run(dir, env, "backup", "--storage", store.toString(), "--type", "files");
+    assertThat(Cli.run(dir, env, "backup", "--storage", "file://" + store, "--type", "everything").exit()).isEqualTo(2);
+    Cli.Result noFiles = Cli.run(dir, env, "backup", "--storage", "file://" + store, "--type", "files");
     assertThat(noFiles.exit()).isEqualTo(2);
     assertThat(noFiles.err()).contains("--files NAME=DIR");
-    Cli.Result badModule = Cli.run(dir, env, "backup", "--storage", store.toString(), "--modules", "payroll", "--module-map", "modules.yaml");
+    Cli.Result badModule = Cli.run(dir, env, "backup", "--storage", "file://" + store, "--modules", "payroll", "--module-map", "modules.yaml");
     assertThat(badModule.exit()).isEqualTo(2);
     assertThat(badModule.err()).contains("unknown module 'payroll'").contains("hr, finance");
     // source unreachable, with the password kept out of the message
     Cli.Result down = Cli.run(dir, Map.of("COFFER_MONGODB_URI", "mongodb://u:" + PASSWORD + "@127.0.0.1:1/"), "backup",
-        "--storage", store.toString(), "--timeout", "1");
+        "--storage", "file://" + store, "--timeout", "1");
     assertThat(down.exit()).isEqualTo(3);
     assertThat(down.err()).contains("cannot reach MongoDB at mongodb://127.0.0.1:1");
     assertNoSecret(down);
     // not found
-    Cli.Result missing = Cli.run(dir, env, "restore", "--storage", store.toString(), "--backup", "nope");
+    Cli.Result missing = Cli.run(dir, env, "restore", "--storage", "file://" + store, "--backup", "nope");
     assertThat(missing.exit()).isEqualTo(7);
     // a good backup, then damage it: verify 5, restore 5 and the target untouched
     client.getDatabase("erp").getCollection("payments").insertOne(new Document("_id", 1).append("total", 5));
-    Cli.Result ok = Cli.run(dir, env, "backup", "--storage", store.toString(), "--id", "fs-1", "--include", "erp.payments");
+    Cli.Result ok = Cli.run(dir, env, "backup", "--storage", "file://" + store, "--id", "fs-1", "--include", "erp.payments");
     assertThat(ok.exit()).as(ok.err()).isZero();
     client.getDatabase("erp").getCollection("payments").insertOne(new Document("_id", 2).append("total", 7));
     try (RandomAccessFile f = new RandomAccessFile(store.resolve("fs-1/archive.zip").toFile(), "rw")) {
@@ -296,24 +296,24 @@ class CliIT {
       f.seek(40);
       f.write(b ^ 1);
     }
-    assertThat(Cli.run(dir, env, "verify", "--storage", store.toString(), "--backup", "fs-1").exit()).isEqualTo(5);
-    Cli.Result bad = Cli.run(dir, env, "restore", "--storage", store.toString(), "--backup", "fs-1");
+    assertThat(Cli.run(dir, env, "verify", "--storage", "file://" + store, "--backup", "fs-1").exit()).isEqualTo(5);
+    Cli.Result bad = Cli.run(dir, env, "restore", "--storage", "file://" + store, "--backup", "fs-1", "--yes");
     assertThat(bad.exit()).as(bad.err()).isEqualTo(5);
     assertThat(client.getDatabase("erp").getCollection("payments").countDocuments()).isEqualTo(2);
     // an incomplete backup (no backup.json) is reported as such
     Files.createDirectories(store.resolve("half"));
     Files.writeString(store.resolve("half/archive.zip"), "partial");
-    Cli.Result half = Cli.run(dir, env, "restore", "--storage", store.toString(), "--backup", "half");
+    Cli.Result half = Cli.run(dir, env, "restore", "--storage", "file://" + store, "--backup", "half");
     assertThat(half.exit()).isEqualTo(7);
     assertThat(half.err()).contains("incomplete");
-    assertThat(Cli.run(dir, env, "list", "--storage", store.toString()).out()).contains("no (interrupted)");
+    assertThat(Cli.run(dir, env, "list", "--storage", "file://" + store).out()).contains("no (interrupted)");
     // wrong key: exit 6
     Cli.Result key = Cli.run(dir, Map.of(), "keygen", "-o", dir.resolve("k6.txt").toString());
     Cli.Result other = Cli.run(dir, Map.of(), "keygen", "-o", dir.resolve("k7.txt").toString());
-    Cli.Result enc = Cli.run(dir, env, "backup", "--storage", store.toString(), "--id", "enc-1", "--include", "erp.payments",
+    Cli.Result enc = Cli.run(dir, env, "backup", "--storage", "file://" + store, "--id", "enc-1", "--include", "erp.payments",
         "--recipient", key.out().strip());
     assertThat(enc.exit()).as(enc.err()).isZero();
-    Cli.Result wrong = Cli.run(dir, env, "restore", "--storage", store.toString(), "--backup", "enc-1", "--identity-file", "k7.txt");
+    Cli.Result wrong = Cli.run(dir, env, "restore", "--storage", "file://" + store, "--backup", "enc-1", "--identity-file", "k7.txt");
     assertThat(wrong.exit()).isEqualTo(6);
     assertThat(wrong.err()).contains("no identity matches");
     assertThat(other.exit()).isZero();
@@ -323,5 +323,28 @@ class CliIT {
       assertThat(h.exit()).as(c).isZero();
       assertThat(h.out()).as(c).contains("Usage: coffer " + c);
     }
+  }
+
+  @Test
+  void givenABackupRunning_whenASecondWithTheSameIdStarts_thenItIsRefusedWithExitEight_andTheFirstCompletesAlone() throws Exception {
+    Path src = Files.createDirectories(dir.resolve("slow-src"));
+    byte[] data = new byte[4 << 20];
+    new java.util.Random(3).nextBytes(data);
+    Files.write(src.resolve("scan.pdf"), data);
+    Path store = dir.resolve("lock-store");
+    String[] args = {"backup", "--storage", "file://" + store, "--id", "same", "--type", "files", "--files", "up=" + src, "--limit-upload", "1"};
+    Process first = Cli.startLogged(dir, Map.of(), dir.resolve("first.log"), args);
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (!Files.exists(store.resolve("same/.coffer-lock")) && System.currentTimeMillis() < deadline) Thread.sleep(50);
+    Cli.Result second = Cli.run(dir, Map.of(), args);
+    assertThat(second.exit()).as(second.err()).isEqualTo(8);
+    assertThat(second.err()).contains("backup same in file://" + store + " is being written by another run (backup run ");
+    assertThat(first.isAlive()).as("the first backup still runs while the second is refused").isTrue();
+    assertThat(first.waitFor()).as(Files.readString(dir.resolve("first.log"))).isZero();
+    Cli.Result verify = Cli.run(dir, Map.of(), "verify", "--storage", "file://" + store, "--backup", "same", "--deep");
+    assertThat(verify.exit()).as(verify.err()).isZero();
+    Cli.Result again = Cli.run(dir, Map.of(), args);
+    assertThat(again.exit()).isEqualTo(2);
+    assertThat(again.err()).contains("already exists");
   }
 }

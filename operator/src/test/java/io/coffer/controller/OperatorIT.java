@@ -964,4 +964,48 @@ class OperatorIT {
     assertThat(b.getStatus().lastError).contains("CreateContainerConfigError").contains("does-not-exist");
     assertThat(b.getStatus().attempts).isEqualTo(2);
   }
+
+  /**
+   * A backup forged into the bucket by whoever can write there (checksums rewritten to match): a link out of the
+   * target, then a file "under" it. The Restore ends Failed with the engine's reason, and nothing outside the target
+   * volume is written. Simulated: the API server (fabric8's mock) and the kubelet (a local process per Job).
+   */
+  @Test
+  void givenAForgedBackupInTheBucket_whenARestoreNamesIt_thenItFailsWithTheReason_andNothingOutsideTheTargetVolumeChanges() throws Exception {
+    Path sandbox = Files.createTempDirectory("coffer-forged");
+    Path volume = Files.createDirectories(sandbox.resolve("volume"));
+    Files.writeString(volume.resolve("keep.txt"), "the volume's own file");
+    Path outside = Files.createDirectories(sandbox.resolve("outside"));
+    Files.writeString(outside.resolve("secret.txt"), "must never change");
+    kubelet.claim("forged-target", volume);
+    Path local = new io.coffer.testing.Forger("forged-1").directory("up", "").symlink("up", "evil", outside.toString())
+        .file("up", "evil/pwned.txt", "owned").writeTo(Files.createTempDirectory("coffer-forger"));
+    var storage = TestStorage.s3(s3, "backups", "rayerp");
+    try (var files = Files.list(local)) {
+      for (Path f : files.toList()) {
+        var out = storage.create("forged-1/" + f.getFileName());
+        out.write(Files.readAllBytes(f));
+        out.close();
+      }
+    }
+    Map<String, String> before = io.coffer.testing.World.snapshot(sandbox);
+    Restore r = new Restore();
+    r.setMetadata(new ObjectMetaBuilder().withName("forged").withNamespace(NS).build());
+    RestoreSpec s = new RestoreSpec();
+    s.source = new RestoreSpec.Source();
+    s.source.storage = backup("unused", "s3").getSpec().storage;
+    s.source.backupId = "forged-1";
+    s.mode = RestoreSpec.Mode.Merge;
+    s.target = new RestoreSpec.Target();
+    BackupSpec.FileVolume v = new BackupSpec.FileVolume();
+    v.name = "up";
+    v.claimName = "forged-target";
+    s.target.files = List.of(v);
+    r.setSpec(s);
+    client.resource(r).create();
+    Restore done = awaitRestore("forged");
+    assertThat(done.getStatus().phase).isEqualTo(Phase.Failed);
+    assertThat(done.getStatus().lastError).contains("under a file or a link").contains("forged-1");
+    assertThat(io.coffer.testing.World.snapshot(sandbox)).isEqualTo(before);
+  }
 }

@@ -203,4 +203,104 @@ class FilesRoundTripIT {
     assertThat(Files.getLastModifiedTime(out.resolve("projects/scan.pdf"), LinkOption.NOFOLLOW_LINKS).toMillis() / 1000)
         .isBetween(946_684_800L - 2, 946_684_800L + 2);
   }
+
+  /** Every entry under a directory by its raw name bytes (read as ISO-8859-1, so each byte is one char): kind and content. */
+  static Map<String, String> rawTree(io.coffer.engine.fs.Dir dir, String prefix) throws IOException {
+    Map<String, String> out = new TreeMap<>();
+    for (io.coffer.engine.fs.Name n : dir.list()) {
+      String key = prefix + new String(n.bytes(), StandardCharsets.ISO_8859_1);
+      io.coffer.engine.fs.Stat st = dir.stat(n);
+      if (st.isDirectory()) {
+        out.put(key + "/", "dir");
+        try (io.coffer.engine.fs.Dir c = dir.dir(n)) {
+          out.putAll(rawTree(c, key + "/"));
+        }
+      } else if (st.isSymlink()) {
+        out.put(key, "link " + new String(dir.readlink(n), StandardCharsets.ISO_8859_1));
+      } else {
+        try (var in = dir.read(n)) {
+          out.put(key, "file " + new String(in.readAllBytes(), StandardCharsets.ISO_8859_1));
+        }
+      }
+    }
+    return out;
+  }
+
+  static io.coffer.engine.fs.Name raw(int... bytes) {
+    byte[] b = new byte[bytes.length];
+    for (int i = 0; i < bytes.length; i++) b[i] = (byte) bytes[i];
+    return io.coffer.engine.fs.Name.of(b);
+  }
+
+  @Test
+  void givenNamesThatAreNotUtf8_whenRoundTripped_thenEveryNameKeepsItsBytes() throws IOException {
+    Path names = Files.createDirectories(tmp.resolve("latin1"));
+    try (io.coffer.engine.fs.Dir d = io.coffer.engine.fs.Dir.open(names)) {
+      // "M\xfcller" and "M\xfdller" are Latin-1, not UTF-8: as Java strings both would read "M\ufffdller" and collapse
+      for (io.coffer.engine.fs.Name n : List.of(raw('M', 0xfc, 'l', 'l', 'e', 'r'), raw('M', 0xfd, 'l', 'l', 'e', 'r'), raw('a', '%', 'F', 'F'), raw('a', 0xff))) {
+        try (var out = d.create(n)) {
+          out.write(n.bytes());
+          out.finish(0644, 1_700_000_000_000L);
+        }
+      }
+      d.mkdir(raw('d', 0xe9, 'j', 0xe0), 0755);
+      try (io.coffer.engine.fs.Dir sub = d.dir(raw('d', 0xe9, 'j', 0xe0)); var out = sub.create(io.coffer.engine.fs.Name.of("inside.txt"))) {
+        out.write("in a Latin-1 folder".getBytes(StandardCharsets.UTF_8));
+        out.finish(0644, 1_700_000_000_000L);
+      }
+      d.symlink(io.coffer.engine.fs.Name.of("link"), new byte[] {'M', (byte) 0xfc, 'l', 'l', 'e', 'r'});
+    }
+    Map<String, String> before;
+    try (io.coffer.engine.fs.Dir d = io.coffer.engine.fs.Dir.open(names)) {
+      before = rawTree(d, "");
+    }
+    BackupResult r = new BackupEngine(storage, new EngineLog(null), new Progress()).run(new BackupOptions("latin1", BackupType.FILES, null,
+        Selection.all(), List.of(new FileTreeDumper.Tree("uploads", names)), List.of(), List.of(), Encryption.NONE, Compression.DEFLATE, 1, 5));
+    assertThat(r.files()).isEqualTo(6);
+    Path target = tmp.resolve("latin1-restored");
+    restore("latin1", target, MongoRestorer.Mode.REPLACE);
+    try (io.coffer.engine.fs.Dir d = io.coffer.engine.fs.Dir.open(target)) {
+      assertThat(rawTree(d, "")).isEqualTo(before);
+    }
+    assertThat(new VerifyEngine(storage, new EngineLog(null), new Progress()).run("latin1", true, null).status()).isEqualTo("Verified");
+  }
+
+  @Test
+  void givenATreeThatFitsThePathLimitOnlyWhereItWas_whenRestoredUnderALongerPath_thenEveryLevelIsWritten() throws IOException {
+    Path deep = Files.createDirectories(tmp.resolve("d"));
+    int levels = (4000 - deep.toString().length()) / 13; // each level "level-nnnnnn/": the source's paths stay under 4096
+    Path p = deep;
+    for (int i = 0; i < levels; i++) p = p.resolve(String.format("level-%06d", i));
+    Files.createDirectories(p);
+    Files.writeString(p.resolve("bottom.txt"), "at the bottom");
+    new BackupEngine(storage, new EngineLog(null), new Progress()).run(new BackupOptions("deep", BackupType.FILES, null, Selection.all(),
+        List.of(new FileTreeDumper.Tree("uploads", deep)), List.of(), List.of(), Encryption.NONE, Compression.DEFLATE, 1, 5));
+    // under this target (and its staging folder) the bottom's path is longer than PATH_MAX: only descriptors reach it
+    Path target = Files.createDirectories(tmp.resolve("a-restore-target-whose-path-is-much-longer-than-where-the-tree-came-from".repeat(3)));
+    restore("deep", target, MongoRestorer.Mode.REPLACE);
+    io.coffer.engine.fs.Dir cur = io.coffer.engine.fs.Dir.open(target);
+    for (int i = 0; i < levels; i++) {
+      io.coffer.engine.fs.Dir next = cur.dir(io.coffer.engine.fs.Name.of(String.format("level-%06d", i)));
+      cur.close();
+      cur = next;
+    }
+    try (io.coffer.engine.fs.Dir bottom = cur; var in = bottom.read(io.coffer.engine.fs.Name.of("bottom.txt"))) {
+      assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("at the bottom");
+    }
+    assertThat(target.toString().length() + levels * 13L).isGreaterThan(4096);
+    try (io.coffer.engine.fs.Dir parent = io.coffer.engine.fs.Dir.open(target.getParent())) {
+      parent.deleteTree(io.coffer.engine.fs.Name.of(target.getFileName().toString())); // past PATH_MAX, JUnit's own cleanup cannot
+    }
+  }
+
+  @Test
+  void givenATreeRootThatIsALinkToADirectory_whenBackedUp_thenTheDirectoryIsWhatIsStored() throws IOException {
+    Path link = Files.createSymbolicLink(tmp.resolve("uploads-link"), src);
+    BackupResult r = new BackupEngine(storage, new EngineLog(null), new Progress()).run(new BackupOptions("via-link", BackupType.FILES, null,
+        Selection.all(), List.of(new FileTreeDumper.Tree("uploads", link)), List.of(), List.of(), Encryption.NONE, Compression.DEFLATE, 1, 5));
+    assertThat(r.files()).isEqualTo(7);
+    Path target = tmp.resolve("from-link");
+    restore("via-link", target, MongoRestorer.Mode.REPLACE);
+    assertThat(describe(target)).isEqualTo(describe(src));
+  }
 }

@@ -100,12 +100,13 @@ public final class ArchiveWriter implements Closeable {
     zip.directory(name, mtimeMillis, S_IFDIR | (unixMode & 07777));
   }
 
-  public EntryStream symlink(String name, String target, long mtimeMillis) throws IOException {
+  /** A symbolic link: its target, as the file system holds it (raw bytes), is the entry's content, as unzip expects. */
+  public EntryStream symlink(String name, byte[] target, long mtimeMillis) throws IOException {
     if (entryOpen) throw new IllegalStateException("an entry is already open");
     zip.startEntry(name, mtimeMillis, S_IFLNK | 0777, 0);
     entryOpen = true;
     EntryStream s = new EntryStream(name);
-    s.write(target.getBytes(StandardCharsets.UTF_8));
+    s.write(target);
     s.close();
     return s;
   }

@@ -53,6 +53,9 @@ public record Manifest(
    * incremental backup, a file whose content did not change names in {@code from} the backup whose archive holds
    * it (and is not in this archive), and a collection's {@code bson} entry with {@code delta} holds only the
    * documents inserted or changed since the parent ({@code documents} is then the collection's count after it).
+   * A file, directory or link whose name is not valid UTF-8 carries its real name in {@code raw} (the path inside
+   * its tree, as bytes, in base64); its zip name then shows each invalid byte as {@code %XX}. A link's target is the
+   * content of its zip entry (raw bytes); {@code target} shows it.
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @JsonIgnoreProperties(ignoreUnknown = true)
@@ -70,11 +73,17 @@ public record Manifest(
       Long mtime,
       String target,
       String from,
-      Boolean delta) {
+      Boolean delta,
+      String raw) {
 
     public Entry(String path, Kind kind, long size, String sha256, Long documents, String database, String collection, String module,
         String tree, Integer mode, Long mtime, String target) {
-      this(path, kind, size, sha256, documents, database, collection, module, tree, mode, mtime, target, null, null);
+      this(path, kind, size, sha256, documents, database, collection, module, tree, mode, mtime, target, null, null, null);
+    }
+
+    public Entry(String path, Kind kind, long size, String sha256, Long documents, String database, String collection, String module,
+        String tree, Integer mode, Long mtime, String target, String from, Boolean delta) {
+      this(path, kind, size, sha256, documents, database, collection, module, tree, mode, mtime, target, from, delta, null);
     }
 
     /** Whether the entry's bytes are in this backup's archive (not only named, as an unchanged file of a chain). */

@@ -321,6 +321,14 @@ public final class Age {
         if (keys.passphrase() == null) {
           throw new AgeException(Kind.NO_MATCHING_KEY, "this archive is encrypted with a passphrase; give --passphrase-file");
         }
+        // scrypt holds 1 KiB per unit of work at once: a header must not be able to exhaust the heap (an OOM kill, not an error)
+        long needs = 1024L << logN;
+        Runtime rt = Runtime.getRuntime();
+        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        if (needs > free * 3 / 4) {
+          throw new AgeException(Kind.BAD_INPUT, "the passphrase's scrypt work factor 2^" + logN + " needs " + (needs >> 20) + " MiB at once, more than"
+              + " this process has free (" + (free >> 20) + " MiB); give the engine more heap (COFFER_JAVA_OPTS=-Xmx...) if the file is genuine");
+        }
         byte[] fileKey = chachaOpen(scrypt(keys.passphrase(), salt, logN), new byte[12], s.body());
         if (fileKey != null && fileKey.length == FILE_KEY_LEN) return fileKey;
         throw new AgeException(Kind.NO_MATCHING_KEY, "wrong passphrase: it does not open this archive");

@@ -89,16 +89,25 @@ public final class AgeKeys {
     return new Identity(secret);
   }
 
+  /**
+   * A recipient ({@code age1...}). The text is never repeated in an error: what was given in its place may be a
+   * secret (a passphrase file, an identity), and errors reach logs.
+   */
   public static Recipient parseRecipient(String text) {
     String s = text.strip();
+    if (s.regionMatches(true, 0, IDENTITY_HRP + "1", 0, IDENTITY_HRP.length() + 1)) {
+      throw new IllegalArgumentException("a private key (AGE-SECRET-KEY-1...) was given where a recipient, a public key age1..., belongs;"
+          + " `age-keygen -y KEYFILE` prints its public key (keep the private key out of backup Jobs)");
+    }
     Bech32.Decoded d;
     try {
       d = Bech32.decode(s);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("not an age recipient (expected age1...): " + abbreviate(s) + ": " + e.getMessage());
+      // Bech32's reasons (bad checksum, bad character, ...) never quote the text
+      throw new IllegalArgumentException("not an age recipient (expected age1...: " + e.getMessage() + "; the value is not shown)");
     }
     if (!d.hrp().equals(RECIPIENT_HRP) || d.data().length != 32) {
-      throw new IllegalArgumentException("not an X25519 age recipient (expected age1...): " + abbreviate(s));
+      throw new IllegalArgumentException("not an X25519 age recipient (expected age1...; the value is not shown)");
     }
     return new Recipient(d.data());
   }
@@ -117,13 +126,19 @@ public final class AgeKeys {
     return new Identity(d.data());
   }
 
-  /** Reads recipients, one per line; blank lines and {@code #} comments are skipped. */
+  /** Reads recipients, one per line; blank lines and {@code #} comments are skipped. Errors name the line, never its text. */
   public static List<Recipient> readRecipients(String content) {
     List<Recipient> out = new ArrayList<>();
+    int lineNo = 0;
     for (String line : content.split("\\R")) {
+      lineNo++;
       String l = line.strip();
       if (l.isEmpty() || l.startsWith("#")) continue;
-      out.add(parseRecipient(l));
+      try {
+        out.add(parseRecipient(l));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("line " + lineNo + ": " + e.getMessage());
+      }
     }
     return out;
   }
@@ -147,9 +162,5 @@ public final class AgeKeys {
       throw new IllegalArgumentException("identity file " + file + " holds no AGE-SECRET-KEY-1... line; create one with age-keygen");
     }
     return out;
-  }
-
-  private static String abbreviate(String s) {
-    return s.length() > 24 ? s.substring(0, 24) + "..." : s;
   }
 }

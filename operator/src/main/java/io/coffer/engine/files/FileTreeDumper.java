@@ -6,23 +6,21 @@ import io.coffer.engine.archive.ArchiveWriter;
 import io.coffer.engine.archive.Manifest;
 import java.io.IOException;
 import java.io.InputStream;
+import io.coffer.engine.fs.Dir;
+import io.coffer.engine.fs.FsException;
+import io.coffer.engine.fs.Name;
+import io.coffer.engine.fs.Stat;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystems;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Archives named directory trees under {@code files/<name>/}: regular files, directories (empty ones too),
- * symlinks as links, permission bits and modification times. What cannot be read, and special files
- * (sockets, FIFOs, devices), are reported in the manifest's {@code skipped} list and in the log.
+ * symlinks as links, permission bits and modification times, names byte for byte. What cannot be read, and special
+ * files (sockets, FIFOs, devices), are reported in the manifest's {@code skipped} list and in the log.
  */
 public final class FileTreeDumper {
   public static final String ROOT = "files/";
@@ -53,26 +51,30 @@ public final class FileTreeDumper {
     return skipped;
   }
 
-  /** Adds up the bytes of the regular files a tree holds (for progress). */
+  /** Adds up the bytes of the regular files a tree holds (for progress); what cannot be read counts nothing. */
   public long estimate(Tree tree) {
-    long[] total = {0};
-    try {
-      Files.walkFileTree(tree.root(), new java.nio.file.SimpleFileVisitor<>() {
-        @Override
-        public java.nio.file.FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-          if (attrs.isRegularFile()) total[0] += attrs.size();
-          return java.nio.file.FileVisitResult.CONTINUE;
-        }
-
-        @Override
-        public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException exc) {
-          return java.nio.file.FileVisitResult.CONTINUE;
-        }
-      });
+    try (Dir root = Dir.open(tree.root())) {
+      return estimate(root, 0);
     } catch (IOException e) {
-      return total[0];
+      return 0;
     }
-    return total[0];
+  }
+
+  private static long estimate(Dir dir, int depth) throws IOException {
+    long total = 0;
+    for (Name n : dir.list()) {
+      Stat s = dir.stat(n);
+      if (s == null) continue;
+      if (s.isFile()) total += s.size();
+      if (s.isDirectory() && depth + 1 < MAX_DEPTH) {
+        try (Dir c = dir.dir(n)) {
+          total += estimate(c, depth + 1);
+        } catch (FsException e) {
+          // unreadable: reported when the tree is archived
+        }
+      }
+    }
+    return total;
   }
 
   private io.coffer.engine.incremental.ChainIndex index;
@@ -95,13 +97,13 @@ public final class FileTreeDumper {
   public void dump(Tree tree, ArchiveWriter archive) throws IOException {
     progress.item(tree.name());
     if (index == null) {
-      visit(tree, tree.root(), "", archive);
+      walk(tree, archive);
       return;
     }
     parentFiles = parentId == null ? null : index.files(parentId, tree.name());
     indexWriter = index.writer(backupId, io.coffer.engine.incremental.ChainIndex.treeName(tree.name()));
     try {
-      visit(tree, tree.root(), "", archive);
+      walk(tree, archive);
     } catch (IOException | RuntimeException e) {
       indexWriter.abort();
       throw e;
@@ -113,87 +115,155 @@ public final class FileTreeDumper {
 
   /** An unchanged file of an incremental backup: named, with the backup that holds its content. */
   private void unchanged(Tree tree, String entryBase, String rel, io.coffer.engine.incremental.ChainIndex.FileRec prev, int mode, long mtime,
-      ArchiveWriter archive) throws IOException {
+      String raw, ArchiveWriter archive) throws IOException {
     archive.record(new Manifest.Entry(entryBase, Manifest.Kind.file, prev.size(), prev.sha256(), null, null, null, null,
-        tree.name(), mode, mtime, null, prev.from(), null));
+        tree.name(), mode, mtime, null, prev.from(), null, raw));
     indexWriter.file(new io.coffer.engine.incremental.ChainIndex.FileRec(rel, prev.size(), mtime, mode, prev.sha256(), prev.from()));
     progress.addFiles(1);
     progress.addBytes(prev.size());
   }
 
-  private static String sha256(Path file) throws IOException {
-    try (var in = new io.coffer.engine.archive.HashingInputStream(Files.newInputStream(file))) {
-      return in.drainAndHash();
+  /** How deep a tree may go: deeper directories are reported as skipped (each level holds a descriptor open). */
+  public static final int MAX_DEPTH = 1000;
+
+  /**
+   * Walks the tree through directory descriptors: names as the file system stores them (a name that is not
+   * valid UTF-8 keeps its bytes in the manifest), no link followed (a link is archived as a link; an entry that
+   * turns into a link or a FIFO while being read is skipped), any depth up to {@link #MAX_DEPTH}. The tree's root is
+   * opened as the user named it, so a root that is a link to a directory is that directory.
+   */
+  private void walk(Tree tree, ArchiveWriter archive) throws IOException {
+    try (Dir root = Dir.open(tree.root())) {
+      visitDirectory(tree, root, root.stat(), "", new byte[0], false, 0, archive);
+    } catch (FsException e) {
+      throw new io.coffer.engine.CofferException(io.coffer.engine.ExitCode.SOURCE, "file tree " + tree.name() + ": cannot read "
+          + tree.root() + " (" + e.getReason() + "); check --files", e);
     }
   }
 
-  private void visit(Tree tree, Path path, String rel, ArchiveWriter archive) throws IOException {
-    String entryBase = ROOT + tree.name() + "/" + rel;
-    PosixFileAttributes attrs;
+  private void visitDirectory(Tree tree, Dir dir, Stat st, String rel, byte[] raw, boolean rawNeeded, int depth, ArchiveWriter archive)
+      throws IOException {
+    String dirName = rel.isEmpty() ? ROOT + tree.name() + "/" : ROOT + tree.name() + "/" + rel + "/";
+    List<Name> children;
     try {
-      attrs = Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-    } catch (IOException e) {
-      skip(entryBase, "cannot read attributes: " + reason(e));
+      children = dir.list();
+    } catch (FsException e) {
+      skip(dirName, "cannot list directory: " + e.getReason());
       return;
     }
-    int mode = mode(path, attrs);
-    long mtime = attrs.lastModifiedTime().toMillis();
-    if (attrs.isSymbolicLink()) {
-      String target = Files.readSymbolicLink(path).toString();
-      ArchiveWriter.EntryStream s = archive.symlink(entryBase, target, mtime);
-      archive.record(new Manifest.Entry(entryBase, Manifest.Kind.symlink, s.size(), s.sha256(), null, null, null, null,
-          tree.name(), mode, mtime, target));
-      progress.addFiles(1);
-    } else if (attrs.isDirectory()) {
-      List<Path> children = new ArrayList<>();
-      try (DirectoryStream<Path> ds = Files.newDirectoryStream(path)) {
-        for (Path c : ds) children.add(c);
-      } catch (IOException e) {
-        skip(entryBase, "cannot list directory: " + reason(e));
-        return;
+    archive.directory(dirName, st.mtimeMillis(), st.mode());
+    archive.record(new Manifest.Entry(dirName, Manifest.Kind.directory, 0, null, null, null, null, null, tree.name(),
+        st.mode(), st.mtimeMillis(), null, null, null, rawNeeded ? base64(raw) : null));
+    java.util.Set<String> taken = new java.util.HashSet<>();
+    for (Name c : children) if (c.utf8() != null) taken.add(c.utf8());
+    for (Name c : children) {
+      String text = c.utf8();
+      boolean childRawNeeded = rawNeeded || text == null;
+      if (text == null) text = unique(c.text(), taken); // shown as %XX in the zip name; the manifest keeps the bytes
+      String childRel = rel.isEmpty() ? text : rel + "/" + text;
+      String entryBase = ROOT + tree.name() + "/" + childRel;
+      if (depth == 0 && FileRestorer.reserved(c)) {
+        skip(entryBase, "a working folder or marker of an unfinished Coffer restore, not part of the tree");
+        continue;
       }
-      String dirName = rel.isEmpty() ? ROOT + tree.name() + "/" : entryBase + "/";
-      archive.directory(dirName, mtime, mode);
-      archive.record(new Manifest.Entry(dirName, Manifest.Kind.directory, 0, null, null, null, null, null, tree.name(),
-          mode, mtime, null));
-      children.sort(null);
-      for (Path c : children) {
-        String childRel = rel.isEmpty() ? c.getFileName().toString() : rel + "/" + c.getFileName();
-        if (matches(excludes, childRel)) continue;
-        visit(tree, c, childRel, archive);
-      }
-    } else if (attrs.isRegularFile()) {
-      if (!includes.isEmpty() && !matches(includes, rel)) return;
-      progress.item(tree.name() + ":" + rel);
-      var prev = parentFiles == null ? null : parentFiles.get(rel);
-      if (prev != null && prev.size() == attrs.size() && prev.mode() == mode) {
-        if (prev.mtime() == mtime) {
-          unchanged(tree, entryBase, rel, prev, mode, mtime, archive);
-          return;
-        }
-        try {
-          if (sha256(path).equals(prev.sha256())) { // touched, not changed
-            unchanged(tree, entryBase, rel, prev, mode, mtime, archive);
-            return;
-          }
-        } catch (IOException e) {
-          skip(entryBase, "cannot read: " + reason(e));
-          return;
-        }
-      }
-      InputStream in;
+      if (matches(excludes, childRel)) continue;
+      byte[] childRaw = join(raw, c);
+      Stat cs;
       try {
-        in = Files.newInputStream(path);
-      } catch (IOException e) {
-        skip(entryBase, "cannot read: " + reason(e));
+        cs = dir.stat(c);
+      } catch (FsException e) {
+        skip(entryBase, "cannot read attributes: " + e.getReason());
+        continue;
+      }
+      if (cs == null) continue; // removed since the listing
+      String rawField = childRawNeeded ? base64(childRaw) : null;
+      switch (cs.type()) {
+        case SYMLINK -> {
+          byte[] target;
+          try {
+            target = dir.readlink(c);
+          } catch (FsException e) {
+            skip(entryBase, "cannot read link: " + e.getReason());
+            continue;
+          }
+          ArchiveWriter.EntryStream s = archive.symlink(entryBase, target, cs.mtimeMillis());
+          archive.record(new Manifest.Entry(entryBase, Manifest.Kind.symlink, s.size(), s.sha256(), null, null, null, null,
+              tree.name(), cs.mode(), cs.mtimeMillis(), Name.display(target), null, null, rawField));
+          progress.addFiles(1);
+        }
+        case DIRECTORY -> {
+          if (depth + 1 >= MAX_DEPTH) {
+            skip(entryBase + "/", "more than " + MAX_DEPTH + " levels deep");
+            continue;
+          }
+          Dir child;
+          try {
+            child = dir.dir(c);
+          } catch (FsException e) {
+            skip(entryBase + "/", "cannot open directory: " + e.getReason());
+            continue;
+          }
+          try (child) {
+            visitDirectory(tree, child, cs, childRel, childRaw, childRawNeeded, depth + 1, archive);
+          }
+        }
+        case FILE -> file(tree, dir, c, cs, childRel, entryBase, rawField, archive);
+        default -> skip(entryBase, "special file (socket, FIFO or device) is not backed up");
+      }
+    }
+  }
+
+  private void file(Tree tree, Dir dir, Name c, Stat cs, String rel, String entryBase, String raw, ArchiveWriter archive) throws IOException {
+    if (!includes.isEmpty() && !matches(includes, rel)) return;
+    progress.item(tree.name() + ":" + rel);
+    int mode = cs.mode();
+    long mtime = cs.mtimeMillis();
+    var prev = parentFiles == null ? null : parentFiles.get(rel);
+    if (prev != null && prev.size() == cs.size() && prev.mode() == mode) {
+      if (prev.mtime() == mtime) {
+        unchanged(tree, entryBase, rel, prev, mode, mtime, raw, archive);
         return;
       }
-      try (in) {
-        copyFile(tree, entryBase, in, attrs.size(), mode, mtime, archive);
+      try (var in = new io.coffer.engine.archive.HashingInputStream(dir.read(c))) {
+        if (in.drainAndHash().equals(prev.sha256())) { // touched, not changed
+          unchanged(tree, entryBase, rel, prev, mode, mtime, raw, archive);
+          return;
+        }
+      } catch (FsException e) {
+        skip(entryBase, "cannot read: " + e.getReason());
+        return;
       }
-    } else {
-      skip(entryBase, "special file (socket, FIFO or device) is not backed up");
     }
+    InputStream in;
+    try {
+      in = dir.read(c);
+    } catch (FsException e) {
+      skip(entryBase, e.errno() == 22 ? "changed into a special file while being read" : "cannot read: " + e.getReason());
+      return;
+    }
+    try (in) {
+      copyFile(tree, entryBase, in, cs.size(), mode, mtime, raw, archive);
+    }
+  }
+
+  /** A name not yet taken among its siblings: {@code text}, else {@code text~2}, {@code text~3}, ... */
+  private static String unique(String text, java.util.Set<String> taken) {
+    String t = text;
+    for (int i = 2; !taken.add(t); i++) t = text + "~" + i;
+    return t;
+  }
+
+  private static byte[] join(byte[] parent, Name child) {
+    byte[] c = child.bytes();
+    if (parent.length == 0) return c;
+    byte[] out = java.util.Arrays.copyOf(parent, parent.length + 1 + c.length);
+    out[parent.length] = '/';
+    System.arraycopy(c, 0, out, parent.length + 1, c.length);
+    return out;
+  }
+
+  private static String base64(byte[] raw) {
+    return java.util.Base64.getEncoder().encodeToString(raw);
   }
 
   /**
@@ -201,7 +271,7 @@ public final class FileTreeDumper {
    * is written without compression work. A file that changes size while being read is kept as read, with a
    * warning.
    */
-  private void copyFile(Tree tree, String entryBase, InputStream in, long size, int mode, long mtime, ArchiveWriter archive)
+  private void copyFile(Tree tree, String entryBase, InputStream in, long size, int mode, long mtime, String raw, ArchiveWriter archive)
       throws IOException {
     int first = in.readNBytes(buf, 0, buf.length);
     boolean store = !storeAll && size >= MIN_SAMPLE && first >= MIN_SAMPLE && !compresses(buf, first);
@@ -219,7 +289,7 @@ public final class FileTreeDumper {
       log.warn("file " + entryBase + " changed size while being read (" + size + " -> " + written + " bytes); the copy is what was read");
     }
     archive.record(new Manifest.Entry(entryBase, Manifest.Kind.file, out.size(), out.sha256(), null, null, null, null,
-        tree.name(), mode, mtime, null));
+        tree.name(), mode, mtime, null, null, null, raw));
     if (indexWriter != null) {
       String rel = entryBase.substring(ROOT.length() + tree.name().length() + 1);
       indexWriter.file(new io.coffer.engine.incremental.ChainIndex.FileRec(rel, out.size(), mtime, mode, out.sha256(), backupId));
@@ -249,18 +319,6 @@ public final class FileTreeDumper {
   private void skip(String path, String reason) {
     skipped.add(new Manifest.Skipped(path, reason));
     log.warn("skipped " + path + ": " + reason);
-  }
-
-  static int mode(Path path, PosixFileAttributes attrs) {
-    try {
-      Object m = Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-      if (m instanceof Integer i) return i & 07777;
-    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-      // fall back to the POSIX permission bits
-    }
-    int mode = 0;
-    for (PosixFilePermission p : attrs.permissions()) mode |= 1 << (8 - p.ordinal());
-    return mode;
   }
 
   static String reason(IOException e) {

@@ -15,11 +15,18 @@ public final class BsonStream {
   static final int MAX_DOCUMENT = 16 * 1024 * 1024 + 16 * 1024;
   private final InputStream in;
   private final String name;
+  private final long limit;
   private long index;
 
   public BsonStream(InputStream in, String name) {
+    this(in, name, Long.MAX_VALUE);
+  }
+
+  /** A stream that fails at the first document past {@code limit} (the count its manifest declares). */
+  public BsonStream(InputStream in, String name, long limit) {
     this.in = in;
     this.name = name;
+    this.limit = limit;
   }
 
   /** The length a BSON document states in its first four bytes (little-endian), the document at {@code at}. */
@@ -39,6 +46,9 @@ public final class BsonStream {
     System.arraycopy(head, 0, doc, 0, 4);
     if (in.readNBytes(doc, 4, len - 4) != len - 4) throw damaged("a truncated document");
     if (doc[len - 1] != 0) throw damaged("a document without its terminating zero");
+    if (index >= limit) {
+      throw new CofferException(ExitCode.INTEGRITY, name + " holds more than the " + limit + " documents its manifest declares; nothing was restored");
+    }
     index++;
     return doc;
   }

@@ -32,6 +32,11 @@ import org.bson.RawBsonDocument;
  */
 public final class MongoRestorer implements AutoCloseable {
   public static final String STAGING_PREFIX = "coffer_restore_";
+  /** A staging collection's name: the prefix, a run id (8 hex digits), the collection's own name. */
+  private static final java.util.regex.Pattern STAGED = java.util.regex.Pattern.compile("coffer_restore_[0-9a-f]{8}_.+");
+  /** A lock whose holder has not been heard of for this long belongs to a restore that died. */
+  static final long LOCK_STALE_MILLIS = 120_000;
+  private static final long HEARTBEAT_MILLIS = 20_000;
   private static final int INSERT_BATCH_DOCS = 1000;
   private static final int INSERT_BATCH_BYTES = 8 * 1024 * 1024;
 
@@ -45,6 +50,8 @@ public final class MongoRestorer implements AutoCloseable {
   private final Progress progress;
   private final List<Staged> staged = new ArrayList<>();
   private final List<View> views = new ArrayList<>();
+  private final List<String> locked = new ArrayList<>();
+  private java.util.concurrent.ScheduledExecutorService heartbeat;
 
   private record Staged(String database, String target, String staging, List<BsonDocument> indexes, long documents) {}
 
@@ -83,7 +90,7 @@ public final class MongoRestorer implements AutoCloseable {
   public void removeLeftovers(String db) {
     try {
       for (String name : client.getDatabase(db).listCollectionNames()) {
-        if (name.startsWith(STAGING_PREFIX) && !name.startsWith(STAGING_PREFIX + runId + "_")) {
+        if (STAGED.matcher(name).matches() && !name.startsWith(STAGING_PREFIX + runId + "_")) {
           client.getDatabase(db).getCollection(name).drop();
           log.info("dropped " + db + "." + name + ", left by an interrupted restore");
         }
@@ -93,8 +100,11 @@ public final class MongoRestorer implements AutoCloseable {
     }
   }
 
-  /** Loads one collection's documents into its staging collection. Returns the number of documents. */
-  public long stage(String db, String name, BsonDocument metadata, InputStream bson, String entryName) throws IOException {
+  /**
+   * Loads one collection's documents into its staging collection, never more than {@code maxDocuments} (the count the
+   * manifest declares: one more fails before it is inserted). Returns the number of documents.
+   */
+  public long stage(String db, String name, BsonDocument metadata, InputStream bson, String entryName, long maxDocuments) throws IOException {
     String staging = STAGING_PREFIX + runId + "_" + name;
     MongoDatabase database = client.getDatabase(db);
     BsonDocument options = metadata.getDocument("options", new BsonDocument());
@@ -105,13 +115,14 @@ public final class MongoRestorer implements AutoCloseable {
       database.getCollection(staging).drop();
       BsonDocument create = new BsonDocument("create", new BsonString(staging));
       for (var e : options.entrySet()) {
-        if (!e.getKey().equals("uuid")) create.put(e.getKey(), e.getValue());
+        if (MongoMetadata.COLLECTION_OPTIONS.contains(e.getKey())) create.put(e.getKey(), e.getValue());
+        else if (!e.getKey().equals("uuid")) log.warn("collection " + db + "." + name + ": option " + e.getKey() + " of the backup is not restored");
       }
       database.runCommand(create);
       staged.removeIf(x -> x.database().equals(db) && x.target().equals(name)); // staged again: a newer backup of the chain holds it whole
       staged.add(new Staged(db, name, staging, indexes, 0));
       MongoCollection<RawBsonDocument> coll = database.getCollection(staging, RawBsonDocument.class);
-      docs = insertAll(coll, new BsonStream(bson, entryName));
+      docs = insertAll(coll, new BsonStream(bson, entryName, maxDocuments));
     } catch (MongoException e) {
       throw MongoConnection.translate("cannot stage " + db + "." + name, uri, e);
     }
@@ -138,6 +149,7 @@ public final class MongoRestorer implements AutoCloseable {
     try {
       while ((doc = in.next()) != null) {
         RawBsonDocument d = new RawBsonDocument(doc);
+        if (d.get("_id") == null) throw new io.coffer.engine.CofferException(io.coffer.engine.ExitCode.INTEGRITY, entryName + " holds a changed document without an _id; nothing was restored");
         batch.add(new com.mongodb.client.model.ReplaceOneModel<>(new BsonDocument("_id", d.get("_id")), d,
             new com.mongodb.client.model.ReplaceOptions().upsert(true)));
         progress.addBytes(doc.length);
@@ -153,16 +165,18 @@ public final class MongoRestorer implements AutoCloseable {
     }
   }
 
-  /** Removes from a staged collection the documents an increment records as deleted. */
-  public void applyDeletions(String db, String name, InputStream bson, String entryName) throws IOException {
+  /** Removes from a staged collection the documents an increment records as deleted (at most {@code maxDocuments}). */
+  public void applyDeletions(String db, String name, InputStream bson, String entryName, long maxDocuments) throws IOException {
     Staged s = stagedOf(db, name, entryName);
     MongoCollection<RawBsonDocument> coll = client.getDatabase(db).getCollection(s.staging(), RawBsonDocument.class);
-    BsonStream in = new BsonStream(bson, entryName);
+    BsonStream in = new BsonStream(bson, entryName, maxDocuments);
     org.bson.BsonArray ids = new org.bson.BsonArray();
     byte[] doc;
     try {
       while ((doc = in.next()) != null) {
-        ids.add(new RawBsonDocument(doc).get("_id"));
+        BsonValue id = new RawBsonDocument(doc).get("_id");
+        if (id == null) throw new io.coffer.engine.CofferException(io.coffer.engine.ExitCode.INTEGRITY, entryName + " lists a deletion without an _id; nothing was restored");
+        ids.add(id);
         if (ids.size() >= INSERT_BATCH_DOCS) {
           coll.deleteMany(new BsonDocument("_id", new BsonDocument("$in", ids)));
           ids = new org.bson.BsonArray();
@@ -172,6 +186,87 @@ public final class MongoRestorer implements AutoCloseable {
     } catch (MongoException e) {
       throw MongoConnection.translate("cannot stage " + db + "." + name, uri, e);
     }
+  }
+
+  /** Documents a target collection holds now. */
+  public long count(String db, String name) {
+    try {
+      return client.getDatabase(db).getCollection(name).estimatedDocumentCount();
+    } catch (MongoException e) {
+      throw MongoConnection.translate("cannot count " + db + "." + name, uri, e);
+    }
+  }
+
+  /**
+   * Takes each target database's restore lock (a document in {@code coffer_restore_lock}, kept fresh every 20 s): a
+   * second restore into a database is refused while the first runs, so it cannot drop the first one's staging
+   * collections. A lock not refreshed for two minutes belongs to a restore that died, and is taken over.
+   */
+  public void lock(java.util.Collection<String> dbs) {
+    long now = System.currentTimeMillis();
+    String host = java.util.Objects.requireNonNullElse(System.getenv("HOSTNAME"), "");
+    for (String db : dbs) {
+      MongoCollection<BsonDocument> c = client.getDatabase(db).getCollection(MongoNames.LOCK_COLLECTION, BsonDocument.class);
+      BsonDocument mine = new BsonDocument("_id", new BsonString("restore")).append("run", new BsonString(runId))
+          .append("host", new BsonString(host)).append("since", new org.bson.BsonDateTime(now)).append("seen", new org.bson.BsonDateTime(now));
+      try {
+        try {
+          c.insertOne(mine);
+        } catch (com.mongodb.MongoWriteException e) {
+          if (e.getError().getCategory() != com.mongodb.ErrorCategory.DUPLICATE_KEY) throw e;
+          BsonDocument held = c.find(new BsonDocument("_id", new BsonString("restore"))).first();
+          long seen = held != null && held.isDateTime("seen") ? held.getDateTime("seen").getValue() : 0;
+          if (held != null && now - seen < LOCK_STALE_MILLIS) {
+            throw new io.coffer.engine.CofferException(io.coffer.engine.ExitCode.BUSY, "another restore (run "
+                + held.getString("run", new BsonString("?")).getValue() + ") is writing database " + db + " right now; wait until it has finished, then try again");
+          }
+          BsonDocument filter = held == null ? new BsonDocument("_id", new BsonString("restore")) : new BsonDocument("_id", new BsonString("restore"))
+              .append("seen", held.get("seen", new org.bson.BsonNull()));
+          if (c.replaceOne(filter, mine, new ReplaceOptions().upsert(held == null)).getMatchedCount() == 0 && held != null) {
+            throw new io.coffer.engine.CofferException(io.coffer.engine.ExitCode.BUSY, "another restore took database " + db + " just now; try again later");
+          }
+          log.warn("took over the restore lock of database " + db + " from run " + held.getString("run", new BsonString("?")).getValue()
+              + ", not heard of for " + (now - seen) / 1000 + " s (a restore that died)");
+        }
+      } catch (MongoException e) {
+        throw MongoConnection.translate("cannot lock " + db + " for the restore", uri, e);
+      }
+      locked.add(db);
+    }
+    if (heartbeat == null && !locked.isEmpty()) {
+      heartbeat = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "coffer-restore-lock");
+        t.setDaemon(true);
+        return t;
+      });
+      heartbeat.scheduleWithFixedDelay(this::refreshLocks, HEARTBEAT_MILLIS, HEARTBEAT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private void refreshLocks() {
+    for (String db : locked) {
+      try {
+        client.getDatabase(db).getCollection(MongoNames.LOCK_COLLECTION).updateOne(
+            new BsonDocument("_id", new BsonString("restore")).append("run", new BsonString(runId)),
+            new BsonDocument("$set", new BsonDocument("seen", new org.bson.BsonDateTime(System.currentTimeMillis()))));
+      } catch (RuntimeException e) {
+        log.warn("could not refresh the restore lock of database " + db + " (" + e.getClass().getSimpleName() + ")");
+      }
+    }
+  }
+
+  private void unlock() {
+    if (heartbeat != null) heartbeat.shutdownNow();
+    for (String db : locked) {
+      try {
+        MongoCollection<BsonDocument> c = client.getDatabase(db).getCollection(MongoNames.LOCK_COLLECTION, BsonDocument.class);
+        c.deleteOne(new BsonDocument("_id", new BsonString("restore")).append("run", new BsonString(runId)));
+        if (c.countDocuments() == 0) c.drop();
+      } catch (RuntimeException e) {
+        log.warn("could not release the restore lock of database " + db + "; it expires by itself in two minutes");
+      }
+    }
+    locked.clear();
   }
 
   /** Documents in a collection's staging collection. */
@@ -348,6 +443,10 @@ public final class MongoRestorer implements AutoCloseable {
 
   @Override
   public void close() {
-    client.close();
+    try {
+      unlock();
+    } finally {
+      client.close();
+    }
   }
 }

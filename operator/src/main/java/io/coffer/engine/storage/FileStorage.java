@@ -143,7 +143,7 @@ public final class FileStorage implements Storage {
     List<String> out = new ArrayList<>();
     try (Stream<Path> s = Files.walk(dir)) {
       s.filter(Files::isRegularFile)
-          .filter(p -> !p.getFileName().toString().startsWith(PARTIAL_PREFIX))
+          .filter(p -> !p.getFileName().toString().startsWith(PARTIAL_PREFIX) && !p.getFileName().toString().equals(LOCK))
           .forEach(p -> out.add(root.relativize(p).toString().replace('\\', '/')));
     }
     return out;
@@ -160,6 +160,86 @@ public final class FileStorage implements Storage {
       }
     }
     return n;
+  }
+
+  /**
+   * The lock is {@code <folder>/.coffer-lock}, held with {@code flock} (which the kernel releases when the process
+   * ends, however it ends, so a killed run never blocks the next; NFS clients map it to a whole-file lock).
+   */
+  @Override
+  public Lock lock(String folder, String owner, String token, String[] holder) throws IOException {
+    Path dir = resolve(folder);
+    io.coffer.engine.fs.Dir d = null;
+    for (int attempt = 0; d == null; attempt++) {
+      try {
+        Files.createDirectories(dir);
+        d = io.coffer.engine.fs.Dir.open(dir);
+      } catch (io.coffer.engine.fs.FsException e) {
+        if (!e.notFound() || attempt >= 5) throw fail("cannot lock " + dir, e); // removed by a releasing holder just now: again
+      } catch (IOException e) {
+        throw fail("cannot lock " + dir, e);
+      }
+    }
+    io.coffer.engine.fs.Dir.LockFile lf;
+    try {
+      lf = d.lockFile(io.coffer.engine.fs.Name.of(LOCK), owner.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      d.close();
+      throw fail("cannot lock " + dir, e);
+    }
+    if (lf == null) {
+      d.close();
+      try {
+        holder[0] = new String(io.coffer.engine.io.Limited.readAll(Files.newInputStream(dir.resolve(LOCK)), 1024,
+            () -> new IllegalStateException("lock too long")), java.nio.charset.StandardCharsets.UTF_8).strip();
+      } catch (IOException | RuntimeException e) {
+        holder[0] = "another run";
+      }
+      return null;
+    }
+    return new Lock() {
+      @Override
+      public void check() {}
+
+      @Override
+      public void close() {
+        lf.closeAndRemoveEmpty(dir); // a failed first run leaves no folder
+      }
+    };
+  }
+
+  /** Written aside and hard-linked into place: link(2) fails when the name exists, so at most one writer publishes it. */
+  @Override
+  public boolean createIfAbsent(String key, byte[] content) throws IOException {
+    Path target = resolve(key);
+    Files.createDirectories(target.getParent());
+    Path tmp = target.resolveSibling(PARTIAL_PREFIX + target.getFileName() + "-" + UUID.randomUUID());
+    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      ch.write(java.nio.ByteBuffer.wrap(content));
+      ch.force(true);
+    } catch (IOException e) {
+      Files.deleteIfExists(tmp);
+      throw fail("cannot write " + target, e);
+    }
+    try {
+      Files.createLink(target, tmp);
+      return true;
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      return false;
+    } catch (UnsupportedOperationException | IOException e) {
+      // a file system without hard links: an exclusive create, then the content
+      try (FileChannel ch = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        ch.write(java.nio.ByteBuffer.wrap(content));
+        ch.force(true);
+        return true;
+      } catch (java.nio.file.FileAlreadyExistsException x) {
+        return false;
+      } catch (IOException x) {
+        throw fail("cannot write " + target, x);
+      }
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
   }
 
   @Override

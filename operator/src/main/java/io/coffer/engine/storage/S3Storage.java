@@ -200,9 +200,125 @@ public final class S3Storage implements Storage {
     List<String> out = new ArrayList<>();
     for (Result<Item> r : client.listObjects(ListObjectsArgs.builder().bucket(bucket).prefix(p).recursive(true).build())) {
       Item item = get(r);
-      if (!item.isDir()) out.add(item.objectName().substring(prefix.length()));
+      if (!item.isDir() && !item.objectName().endsWith("/" + LOCK)) out.add(item.objectName().substring(prefix.length()));
     }
     return out;
+  }
+
+  /** A lock object not refreshed for this long belongs to a run that died. */
+  static final long LOCK_STALE_MILLIS = 180_000;
+  private static final long HEARTBEAT_MILLIS = 30_000;
+
+  /** What a lock object holds: who, and when it last said it was alive. */
+  record LockInfo(String owner, long seen, String token, RunIdentity run) {}
+
+  /**
+   * The lock is the object {@code <folder>/.coffer-lock}, created with {@code If-None-Match: *} (S3's conditional
+   * write, so of two runs starting together one wins), refreshed every 30 s, and taken over when not refreshed for
+   * three minutes (its run died). It is read back after writing, so on a store that ignores the condition the last
+   * writer holds it and the other sees that it does not.
+   */
+  @Override
+  public Lock lock(String folder, String owner, String token, String[] holder) throws IOException {
+    String key = folder + "/" + LOCK;
+    long now = System.currentTimeMillis();
+    if (!createIfAbsent(key, lockJson(owner, now, token))) {
+      LockInfo held = readLock(key);
+      // an earlier attempt of the same request, or a run of this machine that has ended: no need to wait for staleness
+      boolean ended = held != null && ((token != null && token.equals(held.token())) || (held.run() != null && held.run().endedHere()));
+      if (held != null && !ended && now - held.seen() < LOCK_STALE_MILLIS) {
+        holder[0] = held.owner() + ", last seen " + Math.max(0, now - held.seen()) / 1000 + " s ago";
+        return null;
+      }
+      delete(key); // its run stopped refreshing it or has ended
+      if (!createIfAbsent(key, lockJson(owner, now, token))) {
+        holder[0] = "another run, which took it just now";
+        return null;
+      }
+    }
+    LockInfo back = readLock(key);
+    if (back == null || !owner.equals(back.owner())) {
+      holder[0] = back == null ? "another run" : back.owner();
+      return null;
+    }
+    java.util.concurrent.ScheduledExecutorService beat = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "coffer-s3-lock");
+      t.setDaemon(true);
+      return t;
+    });
+    beat.scheduleWithFixedDelay(() -> {
+      try {
+        LockInfo cur = readLock(key);
+        if (cur != null && owner.equals(cur.owner())) put(key, lockJson(owner, System.currentTimeMillis(), token));
+      } catch (IOException | RuntimeException e) {
+        // the next beat tries again; three minutes of silence make the lock stale
+      }
+    }, HEARTBEAT_MILLIS, HEARTBEAT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    return new Lock() {
+      @Override
+      public void check() throws IOException {
+        LockInfo cur = readLock(key);
+        if (cur == null || !owner.equals(cur.owner())) {
+          throw new io.coffer.engine.CofferException(io.coffer.engine.ExitCode.BUSY, "lost the lock of " + folder
+              + " to " + (cur == null ? "nobody (it was removed)" : cur.owner()) + " while writing; nothing more is published");
+        }
+      }
+
+      @Override
+      public void close() {
+        beat.shutdownNow();
+        try {
+          LockInfo cur = readLock(key);
+          if (cur != null && owner.equals(cur.owner())) delete(key);
+        } catch (IOException | RuntimeException e) {
+          // it goes stale in three minutes
+        }
+      }
+    };
+  }
+
+  private static byte[] lockJson(String owner, long seen, String token) {
+    return io.coffer.engine.archive.Json.write(new LockInfo(owner, seen, token, RunIdentity.current())).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  private LockInfo readLock(String key) throws IOException {
+    byte[] b;
+    try (InputStream in = open(key)) {
+      b = io.coffer.engine.io.Limited.readAll(in, 4096, () -> new StorageException("the lock " + key + " is larger than a lock", null));
+    } catch (StorageException e) {
+      if (e.isNotFound()) return null;
+      throw e;
+    }
+    try {
+      LockInfo l = io.coffer.engine.archive.Json.readUntrusted(b, LockInfo.class);
+      return l == null || l.owner() == null ? new LockInfo("an unknown writer", 0, null, null) : l;
+    } catch (IOException e) {
+      return new LockInfo("an unknown writer", 0, null, null); // not ours, not readable: stale
+    }
+  }
+
+  private void put(String key, byte[] content) throws IOException {
+    try {
+      client.putObject(PutObjectArgs.builder().bucket(bucket).object(object(key))
+          .stream(new java.io.ByteArrayInputStream(content), content.length, -1).contentType("application/json").build());
+    } catch (Exception e) {
+      throw translate("cannot write " + key, e);
+    }
+  }
+
+  @Override
+  public boolean createIfAbsent(String key, byte[] content) throws IOException {
+    try {
+      client.putObject(PutObjectArgs.builder().bucket(bucket).object(object(key)).headers(java.util.Map.of("If-None-Match", "*"))
+          .stream(new java.io.ByteArrayInputStream(content), content.length, -1).contentType("application/json").build());
+      return true;
+    } catch (ErrorResponseException e) {
+      String code = e.errorResponse().code();
+      if ("PreconditionFailed".equals(code) || "ConditionalRequestConflict".equals(code) || e.response().code() == 412) return false;
+      throw translate("cannot write " + key, e);
+    } catch (Exception e) {
+      throw translate("cannot write " + key, e);
+    }
   }
 
   @Override

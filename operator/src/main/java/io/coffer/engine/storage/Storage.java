@@ -47,6 +47,29 @@ public interface Storage extends AutoCloseable {
    */
   int removeLeftovers(String folder) throws IOException;
 
+  /** The object that marks a folder as being written (excluded from {@link #list}). */
+  String LOCK = ".coffer-lock";
+
+  /** One run's hold on a backup folder: while it lasts, no other run writes or deletes that backup. */
+  interface Lock extends AutoCloseable {
+    /** Fails when this run no longer holds the lock (another run took it over as stale): publish nothing then. */
+    void check() throws IOException;
+
+    /** Releases the lock; never throws. */
+    @Override
+    void close();
+  }
+
+  /**
+   * Takes the lock of {@code folder} for a run named {@code owner}, or returns null while another run holds it
+   * (its description in {@code holder[0]}). A lock held under the same non-null {@code token} is taken over at once:
+   * the caller vouches that no other run with that token is alive (the operator's next attempt of one Backup).
+   */
+  Lock lock(String folder, String owner, String token, String[] holder) throws IOException;
+
+  /** Writes a small object only if no object of that name exists; false when one does. */
+  boolean createIfAbsent(String key, byte[] content) throws IOException;
+
   @Override
   default void close() {}
 }

@@ -4,7 +4,7 @@ import io.coffer.engine.CofferException;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** Parses {@code --storage} ({@code s3://bucket/prefix}, {@code file:///path} or a plain path) into a {@link Storage}. */
+/** Parses {@code --storage} ({@code s3://bucket/prefix} or {@code file:///absolute/path}) into a {@link Storage}; anything else is a usage error. */
 public final class StorageLocations {
   public static final String DEFAULT_S3_ENDPOINT = "https://s3.amazonaws.com";
 
@@ -45,6 +45,9 @@ public final class StorageLocations {
     if (location.contains("://")) {
       throw CofferException.usage("unsupported storage '" + location.substring(0, location.indexOf("://") + 3) + "...': use s3://bucket/prefix or file:///path");
     }
-    return new FileStorage(Path.of(location));
+    String hint = location.startsWith("s3:") ? "s3://" + location.substring(3).replaceFirst("^/+", "")
+        : location.startsWith("file:") ? "file://" + Path.of(location.substring(5).replaceFirst("^/*", "/")).normalize()
+        : "file://" + Path.of(location).toAbsolutePath().normalize();
+    throw CofferException.usage("--storage '" + location + "' is neither s3://bucket[/prefix] nor file:///absolute/path; did you mean " + hint + "?");
   }
 }

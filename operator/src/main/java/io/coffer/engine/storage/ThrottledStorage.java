@@ -113,6 +113,16 @@ public final class ThrottledStorage implements Storage {
   }
 
   @Override
+  public Lock lock(String folder, String owner, String token, String[] holder) throws IOException {
+    return inner.lock(folder, owner, token, holder);
+  }
+
+  @Override
+  public boolean createIfAbsent(String key, byte[] content) throws IOException {
+    return inner.createIfAbsent(key, content);
+  }
+
+  @Override
   public void close() {
     inner.close();
   }

@@ -136,4 +136,40 @@ class StorageIT {
     assertThatThrownBy(() -> StorageLocations.open("s3://bucket/p", null, null, java.util.Map.of())).hasMessageContaining("AWS_ACCESS_KEY_ID");
     assertThat(new String(new FileStorage(tmp).describe().getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8)).startsWith("file://");
   }
+
+  @Test
+  void givenARunHoldingABackupsLock_thenASecondRunIsRefused_untilTheFirstLetsGo() throws Exception {
+    for (Storage s : storages("locks")) {
+      String[] holder = new String[1];
+      Storage.Lock a = s.lock("b1", "run a", null, holder);
+      assertThat(a).as(s.describe()).isNotNull();
+      assertThat(s.lock("b1", "run b", null, holder)).as(s.describe()).isNull();
+      assertThat(holder[0]).as(s.describe()).contains("run a");
+      a.check();
+      assertThat(s.list("b1")).as("the lock is no object of the backup").isEmpty();
+      a.close();
+      Storage.Lock c = s.lock("b1", "run c", null, holder);
+      assertThat(c).as(s.describe()).isNotNull();
+      c.close();
+      assertThat(s.createIfAbsent("b1/backup.json", "first".getBytes(StandardCharsets.UTF_8))).as(s.describe()).isTrue();
+      assertThat(s.createIfAbsent("b1/backup.json", "second".getBytes(StandardCharsets.UTF_8))).as(s.describe()).isFalse();
+      try (InputStream in = s.open("b1/backup.json")) {
+        assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("first");
+      }
+    }
+  }
+
+  @Test
+  void givenAnS3LockLeftByAKilledAttempt_whenTheNextAttemptOfTheSameRequestComes_thenItTakesTheLockOverAtOnce() throws Exception {
+    Storage s = io.coffer.testing.TestStorage.s3(s3, "store", "takeover");
+    String[] holder = new String[1];
+    Storage.Lock killed = s.lock("b1", "attempt 1", "backup-uid-1", holder); // never closed: its pod was killed
+    assertThat(s.lock("b1", "someone else", "backup-uid-2", holder)).isNull();
+    Storage.Lock next = s.lock("b1", "attempt 2", "backup-uid-1", holder);
+    assertThat(next).isNotNull();
+    assertThatThrownBy(killed::check).isInstanceOf(CofferException.class).hasMessageContaining("lost the lock")
+        .satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.BUSY));
+    next.check();
+    next.close();
+  }
 }
