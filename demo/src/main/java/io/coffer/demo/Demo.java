@@ -16,6 +16,8 @@ import io.coffer.controller.CofferOperator;
 import io.coffer.engine.crypto.AgeKeys;
 import io.coffer.job.JobFactory;
 import io.coffer.testing.EmbeddedServers;
+import io.coffer.testing.Cluster;
+import io.coffer.testing.ControlPlane;
 import io.coffer.testing.LocalKubelet;
 import io.coffer.testing.MockKubernetes;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -66,6 +68,9 @@ public final class Demo implements Callable<Integer> {
   @Option(names = "--scale", paramLabel = "N", defaultValue = "1", description = "Data size factor: 1 (default) is about 60,000 documents.")
   int scale;
 
+  @Option(names = "--mock", description = "Use fabric8's mock API and a simulated kubelet even where the real control plane is built.")
+  boolean mock;
+
   @Option(names = "--home", paramLabel = "DIR", defaultValue = "${sys:coffer.home:-.}", description = "The Coffer checkout (crds/, samples/); set by ./coffer.")
   Path home;
 
@@ -86,10 +91,18 @@ public final class Demo implements Callable<Integer> {
       System.err.println("coffer demo: error: --scale must be between 1 and 20, not " + scale);
       return 2;
     }
+    boolean ownDir = dir == null;
     dir = dir != null ? Files.createDirectories(dir.toAbsolutePath()) : Files.createTempDirectory("coffer-demo-");
     long started = System.nanoTime();
-    out.title("Coffer demo: the operator, its engine and a RayERP installation, on embedded parts in " + dir);
+    boolean real = !mock && ControlPlane.binaries() != null;
+    out.title("Coffer demo: the operator, its engine and a RayERP installation, on " + (real ? "a real Kubernetes control plane" : "embedded parts")
+        + " in " + dir);
+    if (!real && !mock) {
+      out.detail("(" + ControlPlane.missing() + "; until then the demo runs on fabric8's mock API, which kubectl cannot explore)");
+    }
+    boolean passed = false;
     try (Parts parts = new Parts()) {
+      parts.real = real;
       Checks checks = run(parts);
       double seconds = (System.nanoTime() - started) / 1e9;
       out.blank();
@@ -99,13 +112,27 @@ public final class Demo implements Callable<Integer> {
         return 1;
       }
       out.line(String.format("demo passed in %.0f s.", seconds));
+      passed = true;
       if (keep) parts.keepRunning(out, dir);
       return 0;
+    } finally {
+      // a passed run leaves nothing behind in the temporary folder; a failed one keeps it for a look
+      if (passed && ownDir && !keep) deleteTree(dir);
+    }
+  }
+
+  static void deleteTree(Path root) {
+    try (Stream<Path> s = Files.walk(root)) {
+      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+    } catch (IOException e) {
+      // a temporary folder
     }
   }
 
   /** The embedded parts, closed in reverse order. */
   final class Parts implements AutoCloseable {
+    boolean real;
+    Cluster cluster;
     MockKubernetes kube;
     KubernetesClient client;
     MongoServer mongo;
@@ -115,6 +142,10 @@ public final class Demo implements Callable<Integer> {
     AgeKeys.Identity identity = AgeKeys.generate();
 
     void keepRunning(Console out, Path dir) throws Exception {
+      if (cluster != null) {
+        keepRunningReal(out, dir);
+        return;
+      }
       Path kubeconfig = dir.resolve("kubeconfig");
       Files.writeString(kubeconfig, """
           apiVersion: v1
@@ -138,10 +169,30 @@ public final class Demo implements Callable<Integer> {
       Thread.currentThread().join();
     }
 
+    void keepRunningReal(Console out, Path dir) throws Exception {
+      Path kubeconfig = cluster.controlPlane().kubeconfig();
+      Path kubectl = cluster.controlPlane().kubectl();
+      String s3url = EmbeddedServers.endpoint(s3);
+      out.blank();
+      out.line("Still running (Ctrl-C ends it). The cluster is a real one: every kubectl command of the README works against it.");
+      out.line("    export KUBECONFIG=" + kubeconfig);
+      out.line("    alias kubectl=" + kubectl + "     # built by testkit/bin/control-plane.sh, the API server's version");
+      out.line("    kubectl get backups,backupschedules,restores -n rayerp");
+      out.line("    kubectl describe backup rayerp-before-upgrade -n rayerp");
+      out.line("    kubectl logs -n rayerp job/rayerp-before-upgrade-backup-1");
+      out.line("    kubectl get nodes,pods -A -o wide");
+      out.line("  the bucket, with the engine's own commands (demo credentials):");
+      out.line("    export AWS_ACCESS_KEY_ID=" + EmbeddedServers.ACCESS_KEY + " AWS_SECRET_ACCESS_KEY=" + EmbeddedServers.SECRET_KEY);
+      out.line("    ./coffer list --storage s3://rayerp-backups/production --s3-endpoint " + s3url);
+      out.line("  MongoDB: " + EmbeddedServers.uri(mongo) + " (databases erp and erp_restored)");
+      Thread.currentThread().join();
+    }
+
     @Override
     public void close() {
       if (operator != null) operator.stop();
       if (kubelet != null) kubelet.close();
+      if (cluster != null) cluster.close();
       if (mongo != null) mongo.shutdownNow();
       if (s3 != null) {
         try {
@@ -156,18 +207,31 @@ public final class Demo implements Callable<Integer> {
 
   private Checks run(Parts p) throws Exception {
     Checks checks = new Checks();
-    out.step("1/5", "Starting the embedded parts");
-    p.kube = new MockKubernetes();
-    p.client = p.kube.client();
-    try (Stream<Path> crds = Files.list(home.resolve("crds"))) {
-      for (Path crd : crds.filter(f -> f.toString().endsWith(".yml")).sorted().toList()) {
-        try (InputStream in = Files.newInputStream(crd)) {
-          p.client.resource(p.client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
+    out.step("1/5", "Starting the parts");
+    KubernetesClient operatorClient;
+    if (p.real) {
+      long t = System.nanoTime();
+      p.cluster = Cluster.start(dir, home.resolve("crds"), home.resolve("charts/coffer"));
+      p.client = p.cluster.admin();
+      p.cluster.namespace(NS);
+      operatorClient = p.cluster.operatorClient();
+      out.detail(String.format("Kubernetes       %s: etcd, kube-apiserver, controller manager, scheduler v%s, up in %.1f s; crds/*.yml and the chart's RBAC",
+          p.cluster.controlPlane().server(), ControlPlane.VERSION, (System.nanoTime() - t) / 1e9));
+      out.detail("                 installed; namespace rayerp enforces Pod Security \"restricted\"; nodes node-a and node-b run pods as local processes");
+    } else {
+      p.kube = new MockKubernetes();
+      p.client = p.kube.client();
+      operatorClient = p.client;
+      try (Stream<Path> crds = Files.list(home.resolve("crds"))) {
+        for (Path crd : crds.filter(f -> f.toString().endsWith(".yml")).sorted().toList()) {
+          try (InputStream in = Files.newInputStream(crd)) {
+            p.client.resource(p.client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
+          }
         }
       }
+      p.client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
+      out.detail("Kubernetes API   " + p.client.getMasterUrl() + " (fabric8 mock, CRUD mode, with crds/*.yml installed)");
     }
-    p.client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
-    out.detail("Kubernetes API   " + p.client.getMasterUrl() + " (fabric8 mock, CRUD mode, with crds/*.yml installed)");
     p.mongo = EmbeddedServers.mongo();
     Map<String, Long> seeded;
     try (MongoClient c = MongoClients.create(EmbeddedServers.uri(p.mongo))) {
@@ -184,12 +248,18 @@ public final class Demo implements Callable<Integer> {
     p.s3 = EmbeddedServers.s3(bucketRoot);
     EmbeddedServers.makeBucket(p.s3, "rayerp-backups");
     out.detail("S3               " + EmbeddedServers.endpoint(p.s3) + " (S3Proxy over " + bucketRoot + "), bucket rayerp-backups");
-    p.kubelet = new LocalKubelet(p.kube, Files.createDirectories(dir.resolve("pods")))
-        .claim("rayerp-uploads", uploads).claim("rayerp-uploads-restored", restoredUploads);
-    p.operator = CofferOperator.create(p.client, new CofferOperator.Config(new JobFactory.Settings("coffer:demo", "IfNotPresent"),
+    if (p.real) {
+      p.cluster.claim(NS, "rayerp-uploads", uploads);
+      p.cluster.claim(NS, "rayerp-uploads-restored", restoredUploads);
+    } else {
+      p.kubelet = new LocalKubelet(p.kube, Files.createDirectories(dir.resolve("pods")))
+          .claim("rayerp-uploads", uploads).claim("rayerp-uploads-restored", restoredUploads);
+    }
+    p.operator = CofferOperator.create(operatorClient, new CofferOperator.Config(new JobFactory.Settings("coffer:demo", "IfNotPresent"),
         Set.of(), Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(30), Clock.systemUTC(), null));
     p.operator.start();
-    out.detail("Operator         running; Jobs become local `coffer` processes (the kubelet is simulated)");
+    out.detail("Operator         running" + (p.real ? " as the chart's ServiceAccount" : "") + "; Jobs become local `coffer` processes (the "
+        + (p.real ? "nodes are" : "kubelet is") + " simulated)");
 
     out.step("2/5", "Applying samples/secrets.yaml (with demo values), backup-on-demand.yaml and schedule-nightly.yaml");
     Files.writeString(dir.resolve("ops.key"), "# demo key, made by coffer demo\n# public key: " + p.identity.recipient().encoded() + "\n"
@@ -278,7 +348,7 @@ public final class Demo implements Callable<Integer> {
     seen.append(json.asJson(p.client.resources(BackupSchedule.class).inAnyNamespace().list()));
     seen.append(json.asJson(p.client.v1().events().inAnyNamespace().list()));
     seen.append(json.asJson(p.client.batch().v1().jobs().inAnyNamespace().list()));
-    try (Stream<Path> files = Files.walk(dir.resolve("pods"))) {
+    try (Stream<Path> files = Files.walk(dir)) { // the pods' folders, wherever the nodes keep them
       // what the pods printed and their termination messages (the mounted Secret files themselves are, of course, secrets)
       for (Path f : files.filter(x -> x.getFileName().toString().equals("log.txt") || x.getFileName().toString().equals("termination-log")).toList()) {
         seen.append(Files.readString(f));

@@ -24,6 +24,9 @@ public final class Main implements Runnable {
     CommandLine cl = commandLine();
     try {
       return cl.execute(args);
+    } catch (StackOverflowError e) {
+      System.err.println("coffer: error: unexpected error: the stack overflowed (please report this with the command and its log)");
+      return ExitCode.INTERNAL.code();
     } catch (OutOfMemoryError e) {
       System.err.println("coffer: error: out of memory (" + e.getMessage() + "): give the engine more heap, e.g. COFFER_JAVA_OPTS=-Xmx512m,"
           + " or a higher memory limit in the Backup's or Restore's podTemplate");

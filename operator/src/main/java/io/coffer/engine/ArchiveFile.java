@@ -45,7 +45,10 @@ public final class ArchiveFile implements Storage {
 
   /** Reads {@code file} through once (decrypting with {@code keys} if it is age-encrypted) for its manifest and checksum. */
   public static ArchiveFile open(Path file, Age.DecryptionKeys keys) throws IOException {
-    String name = file.getFileName().toString();
+    if (Files.exists(file) && !Files.isRegularFile(file)) {
+      throw CofferException.usage("--archive " + file + " is not a file (--archive takes an archive as `coffer download` writes it)");
+    }
+    String name = String.valueOf(file.getFileName());
     HashingInputStream hashed;
     try {
       hashed = new HashingInputStream(Files.newInputStream(file));
@@ -83,7 +86,7 @@ public final class ArchiveFile implements Storage {
       } catch (IOException e) {
         if (e.getCause() instanceof AgeException ae) throw BackupStore.fromAge(name, ae);
         if (json == null) {
-          throw new CofferException(ExitCode.INTEGRITY, file + " is not a readable Coffer archive (" + e.getMessage() + ")", e);
+          throw new CofferException(ExitCode.INTEGRITY, file + " is not a readable Coffer archive (" + BackupStore.reason(e) + ")", e);
         }
       }
       if (json == null) {
@@ -91,6 +94,7 @@ public final class ArchiveFile implements Storage {
       }
       String sha256 = hashed.drainAndHash(); // the whole file, whatever the zip reader left unread
       Manifest m;
+      io.coffer.engine.archive.ManifestCheck.checkSize(json, name);
       try {
         m = Json.readUntrusted(json, Manifest.class);
       } catch (IOException e) {

@@ -93,6 +93,7 @@ public final class BackupStore {
   static String invalid(BackupDescriptor d, String id) {
     if (d == null || !BackupDescriptor.FORMAT.equals(d.format())) return "is not a Coffer descriptor";
     if (d.formatVersion() != 1) return "has format version " + d.formatVersion() + ", which this Coffer does not read";
+    if (d.createdAt() == null || d.type() == null) return "lacks its creation time or type";
     if (!id.equals(d.id())) {
       return "describes backup '" + d.id() + "', not " + id
           + ": it was copied from another backup's folder, and Coffer does not use it";
@@ -145,6 +146,13 @@ public final class BackupStore {
     }
   }
 
+  /** An I/O failure's reason for a person: without the Java exception names the zip and inflate libraries put in messages. */
+  public static String reason(Exception e) {
+    String m = e.getMessage() == null ? "no detail" : e.getMessage();
+    m = m.replaceAll("(?:[a-zA-Z_$][\\w$]*\\.)+[\\w$]*(?:Exception|Error): ?", "");
+    return m.isBlank() ? "malformed data" : m;
+  }
+
   public static CofferException fromAge(String id, AgeException e) {
     if (e.kind() == AgeException.Kind.NO_MATCHING_KEY) {
       return new CofferException(ExitCode.KEY, "backup " + id + ": " + e.getMessage(), e);
@@ -161,7 +169,7 @@ public final class BackupStore {
       throw e;
     } catch (IOException e) {
       if (e.getCause() instanceof AgeException ae) throw ae;
-      throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " is damaged or truncated (" + e.getMessage() + ")", e);
+      throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " is damaged or truncated (" + reason(e) + ")", e);
     } catch (CofferException e) {
       throw e;
     } catch (RuntimeException e) {
@@ -227,6 +235,7 @@ public final class BackupStore {
 
   /** A manifest's bytes, parsed and checked as a stranger's input for backup {@code id}. */
   public static Manifest parseManifest(byte[] json, String id) {
+    io.coffer.engine.archive.ManifestCheck.checkSize(json, id);
     Manifest m;
     try {
       m = Json.readUntrusted(json, Manifest.class);
@@ -249,8 +258,12 @@ public final class BackupStore {
     java.util.LinkedList<String> ids = new java.util.LinkedList<>();
     ids.addFirst(d.id());
     BackupDescriptor cur = d;
-    while (cur.parent() != null && ids.size() < 10_000) {
+    java.util.Set<String> seen = new java.util.HashSet<>(ids);
+    while (cur.parent() != null) {
       String p = cur.parent();
+      if (!seen.add(p) || ids.size() >= 10_000) {
+        throw new CofferException(ExitCode.INTEGRITY, "the chain of backup " + d.id() + " loops (or passes 10000 links) at " + p + ": it cannot be restored");
+      }
       try {
         cur = descriptor(p);
       } catch (CofferException e) {

@@ -335,7 +335,7 @@ public final class RestoreEngine {
 
   private static boolean hasContent(Path dir) throws IOException {
     try (var s = Files.list(dir)) {
-      return s.anyMatch(p -> !p.getFileName().toString().startsWith(".coffer-"));
+      return s.anyMatch(p -> !FileRestorer.ours(Name.of(p.getFileName().toString())));
     }
   }
 
@@ -405,10 +405,10 @@ public final class RestoreEngine {
     } catch (AgeException e) {
       throw BackupStore.fromAge(d.id(), e);
     } catch (net.lingala.zip4j.exception.ZipException e) {
-      throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " is damaged: " + e.getMessage() + "; nothing was restored", e);
+      throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " is damaged: " + BackupStore.reason(e) + "; nothing was restored", e);
     } catch (IOException e) {
       if (e.getCause() instanceof AgeException ae) throw BackupStore.fromAge(d.id(), ae);
-      throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " cannot be read to the end (" + e.getMessage()
+      throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " cannot be read to the end (" + BackupStore.reason(e)
           + "): it is damaged or truncated, or the storage failed mid-way" + "; nothing was restored", e);
     }
   }
@@ -453,7 +453,10 @@ public final class RestoreEngine {
         progress.item(e.tree() + ":" + e.path().substring(FileTreeDumper.ROOT.length() + e.tree().length() + 1));
         files.file(e.tree(), ManifestCheck.components(e), in, mode(e), mtime, e.path());
       }
-      case symlink -> files.symlink(e.tree(), ManifestCheck.components(e), in.readAllBytes(), mtime, e.path());
+      case symlink -> {
+        byte[] target = ManifestCheck.linkTarget(in.readAllBytes(), e.path());
+        files.symlink(e.tree(), ManifestCheck.components(e), target, mtime, e.path());
+      }
       default -> throw new IllegalStateException("unknown entry kind " + e.kind());
     }
   }

@@ -58,7 +58,9 @@ public final class VerifyEngine {
           HashingInputStream entry = new HashingInputStream(new io.coffer.engine.io.Limited(BackupStore.entryContent(zip), e.size(),
               () -> new CofferException(ExitCode.INTEGRITY, "backup " + id + ": entry " + name + " holds more than the " + e.size()
                   + " bytes its manifest declares")));
-          if (e.kind() == Manifest.Kind.metadata || e.kind() == Manifest.Kind.view) {
+          if (e.kind() == Manifest.Kind.symlink) {
+            io.coffer.engine.archive.ManifestCheck.linkTarget(entry.readAllBytes(), name);
+          } else if (e.kind() == Manifest.Kind.metadata || e.kind() == Manifest.Kind.view) {
             io.coffer.engine.mongo.MongoMetadata.parse(entry.readAllBytes(), name, e.kind() == Manifest.Kind.view);
           } else if (e.kind() == Manifest.Kind.bson) {
             BsonStream bson = new BsonStream(entry, name, e.documents() != null && !Boolean.TRUE.equals(e.delta()) ? e.documents() : Long.MAX_VALUE);
@@ -87,10 +89,10 @@ public final class VerifyEngine {
     } catch (AgeException e) {
       throw BackupStore.fromAge(id, e);
     } catch (net.lingala.zip4j.exception.ZipException e) {
-      throw new CofferException(ExitCode.INTEGRITY, "backup " + id + " is damaged: " + e.getMessage(), e);
+      throw new CofferException(ExitCode.INTEGRITY, "backup " + id + " is damaged: " + BackupStore.reason(e), e);
     } catch (IOException e) {
       if (e.getCause() instanceof AgeException ae) throw BackupStore.fromAge(d.id(), ae);
-      throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " cannot be read to the end (" + e.getMessage()
+      throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " cannot be read to the end (" + BackupStore.reason(e)
           + "): it is damaged or truncated, or the storage failed mid-way", e);
     }
     progress.phase("done");

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class BackupScheduleValidationTest {
-  static CrdValidator validator;
+  static io.coffer.testing.Validator validator;
 
   @BeforeAll
   static void load() throws IOException {
@@ -58,13 +58,13 @@ class BackupScheduleValidationTest {
       weekly without a day          | /spec/frequency               | {"every": "Weekly", "time": "02:00"} | a Weekly frequency needs dayOfWeek
       monthly without a day         | /spec/frequency               | {"every": "Monthly", "time": "02:00"} | a Monthly frequency needs dayOfMonth
       day 31 of the month           | /spec/frequency               | {"every": "Monthly", "time": "02:00", "dayOfMonth": 31} | less than or equal to 28
-      bad concurrency policy        | /spec/concurrencyPolicy       | "Sometimes"                          | Unsupported value "Sometimes"
+      bad concurrency policy        | /spec/concurrencyPolicy       | "Sometimes"                          | Unsupported value: "Sometimes"
       negative deadline             | /spec/startingDeadlineSeconds | -5                                   | greater than or equal to 0
       bad max age                   | /spec/retention               | {"maxAge": "a month"}                | should match
       zero keepLast                 | /spec/retention               | {"keepLast": 0}                      | greater than or equal to 1
       negative failed history       | /spec/retention               | {"failedHistoryLimit": -1}           | greater than or equal to 0
       absurd keepDaily              | /spec/retention               | {"keepDaily": 1000000}               | less than or equal to 10000
-      template without type         | /spec/template/type           | ~                                    | .spec.template.type: Required value
+      template without type         | /spec/template/type           | ~                                    | spec.template.type: Required value
       template with both storages   | /spec/template/storage/s3     | {"bucket": "bkt", "credentialsSecret": "c"} | set exactly one of storage.s3 and storage.volume
       """)
   void givenAMalformedSchedule_thenItIsRefusedWithAClearMessage(String what, String pointer, String value, String expected)

@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** The samples pass the generated CRD's schema and CEL rules; malformed Backups are refused with a clear message. */
 class BackupValidationTest {
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-  static CrdValidator validator;
+  static io.coffer.testing.Validator validator;
 
   @BeforeAll
   static void load() throws IOException {
@@ -81,8 +81,8 @@ class BackupValidationTest {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
-      missing type                 | /spec/type                    | ~                                  | .spec.type: Required value
-      unknown type                 | /spec/type                    | "Everything"                       | Unsupported value "Everything"
+      missing type                 | /spec/type                    | ~                                  | spec.type: Required value
+      unknown type                 | /spec/type                    | "Everything"                       | Unsupported value: "Everything"
       database without mongodb     | /spec/source/mongodb          | ~                                  | type Database and Full need source.mongodb
       full without files           | /spec/source/files            | []                                 | need at least one entry in source.files
       no storage at all            | /spec/storage                 | {}                                 | set exactly one of storage.s3 and storage.volume
@@ -99,9 +99,9 @@ class BackupValidationTest {
       short deadline               | /spec/activeDeadlineSeconds   | 5                                  | greater than or equal to 60
       bad ttl                      | /spec/ttl                     | "thirty days"                      | should match
       level out of range           | /spec/compression             | {"method": "deflate", "level": 12} | less than or equal to 9
-      unknown compression          | /spec/compression             | {"method": "zstd"}                 | Unsupported value "zstd"
+      unknown compression          | /spec/compression             | {"method": "zstd"}                 | Unsupported value: "zstd"
       bad tree name                | /spec/source/files/0/name     | "up loads"                         | should match
-      wrong type for backoff       | /spec/backoffLimit            | "two"                              | must be a number
+      wrong type for backoff       | /spec/backoffLimit            | "two"                              | must be of type integer
       secret name with spaces      | /spec/source/mongodb/uriSecret/name | "my secret"                  | should match
       incremental without chain    | /spec/type                    | "Incremental"                      | type Incremental needs chain.indexKeySecret
       parent on a full backup      | /spec/chain                   | {"indexKeySecret": {"name": "k", "key": "key"}, "parent": "b0"} | chain.parent goes with type Incremental

@@ -19,7 +19,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class RestoreValidationTest {
-  static CrdValidator validator;
+  static io.coffer.testing.Validator validator;
 
   @BeforeAll
   static void load() throws IOException {
@@ -58,7 +58,7 @@ class RestoreValidationTest {
       neither backup nor source        | /spec/backupName              | ~                                   | set exactly one of backupName
       both backup and source           | /spec/source                  | {"backupId": "x"}                   | set exactly one of backupName
       replace without confirm          | /spec/mode                    | "Replace"                           | set confirm: true
-      unknown mode                     | /spec/mode                    | "Overwrite"                         | Unsupported value "Overwrite"
+      unknown mode                     | /spec/mode                    | "Overwrite"                         | Unsupported value: "Overwrite"
       both keys                        | /spec/decryption              | {"identity": {"name": "a", "key": "b"}, "passphraseSecret": {"name": "c", "key": "d"}} | set exactly one of decryption.identity
       bad backup name                  | /spec/backupName              | "Nightly_1"                         | should match
       bad module                       | /spec/modules                 | ["Finance"]                         | should match

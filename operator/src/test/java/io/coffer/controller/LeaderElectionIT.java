@@ -6,8 +6,7 @@ import io.coffer.api.Backup;
 import io.coffer.api.BackupSpec;
 import io.coffer.api.Phase;
 import io.coffer.job.JobFactory;
-import io.coffer.testing.LocalKubelet;
-import io.coffer.testing.MockKubernetes;
+import io.coffer.testing.Cluster;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
@@ -26,14 +25,20 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** Two operator replicas with leader election (a Lease), failover, and the operator's HTTP endpoints. */
+/**
+ * Two operator replicas with leader election (a Lease in the operator's namespace, as the chart's Role allows),
+ * failover, and the operator's HTTP endpoints, on the real control plane ({@link Cluster}); each replica has a client
+ * of its own, authenticated as the chart's ServiceAccount. Simulated: the nodes (pods are local processes); the two
+ * replicas are two operators in this JVM rather than two pods.
+ */
 class LeaderElectionIT {
   static final String NS = "ops";
+  static final String LEASE = "coffer-operator-election-test";
 
   static CofferOperator.Config config(String identity) {
-    return new CofferOperator.Config(new JobFactory.Settings("coffer:test", "IfNotPresent"), Set.of(), Duration.ofMillis(200),
-        Duration.ofMillis(300), Duration.ofMillis(300), Clock.systemUTC(), new CofferOperator.LeaderElection("coffer-operator", NS, identity,
-            Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(200)));
+    return new CofferOperator.Config(new JobFactory.Settings("coffer:test", "IfNotPresent"), Set.of(NS), Duration.ofMillis(200),
+        Duration.ofMillis(300), Duration.ofMillis(300), Clock.systemUTC(), new CofferOperator.LeaderElection(LEASE, Cluster.OPERATOR_NAMESPACE,
+            identity, Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(200)));
   }
 
   static Backup filesBackup(String name) {
@@ -62,30 +67,32 @@ class LeaderElectionIT {
   }
 
   static String holder(KubernetesClient client) {
-    Lease l = client.leases().inNamespace(NS).withName("coffer-operator").get();
+    Lease l = client.leases().inNamespace(Cluster.OPERATOR_NAMESPACE).withName(LEASE).get();
     return l == null ? null : l.getSpec().getHolderIdentity();
   }
 
   @Test
   void givenTwoReplicas_thenOneLeads_andWhenItStopsTheOtherTakesOver_withoutDuplicateJobs() throws Exception {
-    try (MockKubernetes kube = new MockKubernetes()) {
-      KubernetesClient client = kube.client();
-      try (var in = new FileInputStream("target/crds/backups.coffer.io-v1.yml")) {
-        client.resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
-      }
+    Cluster cluster = io.coffer.testing.RealCluster.get();
+    KubernetesClient client = cluster.admin();
+    cluster.namespace(NS);
+    {
       Path work = Files.createTempDirectory("coffer-le");
       Files.createDirectories(work.resolve("docs"));
       Files.writeString(work.resolve("docs/a.txt"), "a");
-      try (LocalKubelet kubelet = new LocalKubelet(kube, work).claim("docs", work.resolve("docs"))
-          .claim("store", Files.createDirectories(work.resolve("store")))) {
-        Operator one = CofferOperator.create(client, config("replica-1"));
-        Operator two = CofferOperator.create(client, config("replica-2"));
+      cluster.claim(NS, "docs", work.resolve("docs"));
+      cluster.claim(NS, "store", Files.createDirectories(work.resolve("store")));
+      {
+        KubernetesClient c1 = cluster.operatorClient();
+        KubernetesClient c2 = cluster.operatorClient();
+        Operator one = CofferOperator.create(c1, config("replica-1"));
+        Operator two = CofferOperator.create(c2, config("replica-2"));
         one.start();
         long deadline = System.currentTimeMillis() + 20_000;
         while (holder(client) == null && System.currentTimeMillis() < deadline) Thread.sleep(50);
         two.start();
         assertThat(holder(client)).isEqualTo("replica-1");
-        try (OperatorHttp http = new OperatorHttp(0, one, client, Set.of()); OperatorHttp standby = new OperatorHttp(0, two, client, Set.of())) {
+        try (OperatorHttp http = new OperatorHttp(0, one, c1, Set.of(NS)); OperatorHttp standby = new OperatorHttp(0, two, c2, Set.of(NS))) {
           // both replicas are ready: a Deployment of two rolls out, and the standby can take over at once
           HttpClient probe = HttpClient.newHttpClient();
           for (OperatorHttp h : List.of(http, standby)) {

@@ -14,13 +14,12 @@ import io.coffer.api.RestoreSpec;
 import io.coffer.engine.crypto.AgeKeys;
 import io.coffer.job.JobFactory;
 import io.coffer.testing.EmbeddedServers;
-import io.coffer.testing.LocalKubelet;
+import io.coffer.testing.Cluster;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.coffer.testing.MockKubernetes;
 import io.coffer.testing.MutableClock;
 import io.coffer.testing.TestStorage;
 import io.coffer.api.BackupSchedule;
@@ -43,17 +42,19 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Backup and Restore controllers against the fabric8 mock API in CRUD mode. Simulated: the Job controller and the
- * kubelet ({@link LocalKubelet} runs each Job's command as a local coffer process and writes pod and Job
- * status). Real: the operator, the engine, MongoDB's wire protocol (mongo-java-server), S3 (S3Proxy).
+ * The Backup, Restore and BackupSchedule controllers on a real control plane ({@link Cluster}: kube-apiserver with
+ * RBAC and the admission plugins, etcd, the Job, garbage-collector and PV controllers, the scheduler), the operator
+ * authenticated as the Helm chart's ServiceAccount, in a namespace enforcing Pod Security "restricted". Simulated:
+ * the nodes ({@link io.coffer.testing.NodeAgent} runs each pod as a local process: the engine from this build).
+ * Real: the operator, the engine, MongoDB's wire protocol (mongo-java-server), S3 (S3Proxy).
  */
 class OperatorIT {
-  static MockKubernetes kube;
+  static Cluster cluster;
   static KubernetesClient client;
   static MongoServer mongo;
   static S3Proxy s3;
   static Operator operator;
-  static LocalKubelet kubelet;
+  static Cluster kubelet;
   static AgeKeys.Identity identity = AgeKeys.generate();
   static final String NS = "rayerp";
   static Path restoredUploads;
@@ -61,13 +62,9 @@ class OperatorIT {
 
   @BeforeAll
   static void start() throws Exception {
-    kube = new MockKubernetes();
-    client = kube.client();
-    for (String crd : List.of("backups", "restores", "backupschedules")) {
-      try (var in = new FileInputStream("target/crds/" + crd + ".coffer.io-v1.yml")) {
-        client.resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
-      }
-    }
+    cluster = io.coffer.testing.RealCluster.get();
+    client = cluster.admin();
+    cluster.namespace(NS);
     mongo = EmbeddedServers.mongo();
     try (MongoClient c = MongoClients.create(EmbeddedServers.uri(mongo))) {
       List<Document> docs = new ArrayList<>();
@@ -84,16 +81,17 @@ class OperatorIT {
     secret("age-key", Map.of("identity", "# ops\n" + identity.encoded() + "\n"));
     Path work = Files.createTempDirectory("coffer-operator-it");
     restoredUploads = Files.createDirectories(work.resolve("restored-uploads"));
-    kubelet = new LocalKubelet(kube, work).claim("uploads", Files.createDirectories(work.resolve("uploads")))
-        .claim("restored-uploads", restoredUploads);
+    kubelet = cluster;
+    cluster.claim(NS, "uploads", Files.createDirectories(work.resolve("uploads")));
+    cluster.claim(NS, "restored-uploads", restoredUploads);
     Files.writeString(work.resolve("uploads/contract.txt"), "signed");
     // 12 MiB that do not compress: with an upload cap of a few MiB/s a backup of it runs for seconds
     Path scans = Files.createDirectories(work.resolve("scans"));
     byte[] noise = new byte[12 << 20];
     new java.util.Random(7).nextBytes(noise);
     Files.write(scans.resolve("scan-0001.pdf"), noise);
-    kubelet.claim("scans", scans);
-    operator = CofferOperator.create(client, new CofferOperator.Config(new JobFactory.Settings("coffer:test", "IfNotPresent"),
+    cluster.claim(NS, "scans", scans);
+    operator = CofferOperator.create(cluster.operatorClient(), new CofferOperator.Config(new JobFactory.Settings("coffer:test", "IfNotPresent"),
         Set.of(), Duration.ofMillis(200), Duration.ofMillis(300), Duration.ofMillis(300), clock, null));
     operator.start();
   }
@@ -101,10 +99,8 @@ class OperatorIT {
   @AfterAll
   static void stop() throws Exception {
     operator.stop();
-    kubelet.close();
     mongo.shutdownNow();
-    s3.stop();
-    kube.close();
+    s3.stop(); // the cluster is the JVM's: it stops with it
   }
 
   static void secret(String name, Map<String, String> data) {
@@ -233,7 +229,7 @@ class OperatorIT {
       client.resource(backup("restart", "s3")).create();
       await("restart", x -> x.getStatus() != null && x.getStatus().jobName != null);
       operator.stop();
-      operator = CofferOperator.create(client, new CofferOperator.Config(new JobFactory.Settings("coffer:test", "IfNotPresent"),
+      operator = CofferOperator.create(cluster.operatorClient(), new CofferOperator.Config(new JobFactory.Settings("coffer:test", "IfNotPresent"),
           Set.of(), Duration.ofMillis(200), Duration.ofMillis(300), Duration.ofMillis(300), clock, null));
       operator.start();
       Thread.sleep(1000); // the new operator reconciles the Backup while its Job waits
@@ -321,7 +317,7 @@ class OperatorIT {
       }
       for (String n : names) await(n, x -> x.getStatus() != null && x.getStatus().jobName != null);
       operator.stop();
-      operator = CofferOperator.create(client, new CofferOperator.Config(new JobFactory.Settings("coffer:test", "IfNotPresent"),
+      operator = CofferOperator.create(cluster.operatorClient(), new CofferOperator.Config(new JobFactory.Settings("coffer:test", "IfNotPresent"),
           Set.of(), Duration.ofMillis(200), Duration.ofMillis(300), Duration.ofMillis(300), clock, null));
       operator.start();
       Thread.sleep(1000); // the new operator looks at all ten while their pods wait
@@ -540,7 +536,7 @@ class OperatorIT {
     // deleted while it runs: the Job goes (its container is stopped), then the delete Job clears the storage
     client.resource(later).delete();
     awaitCondition("deletion", () -> client.resources(Backup.class).inNamespace(NS).withName("slow").get() == null);
-    assertThat(kubelet.killed()).contains(job);
+    assertThat(kubelet.killed()).anyMatch(pod -> pod.startsWith(job + "-"));
     assertThat(io.coffer.testing.TestStorage.s3(s3, "backups", "rayerp").list(id)).isEmpty();
   }
 
@@ -575,12 +571,9 @@ class OperatorIT {
       awaitCondition("second run", () -> client.resources(Backup.class).inNamespace(NS).withName(nameAt.apply(t0.plusMinutes(10))).get() != null, report);
       await(nameAt.apply(t0.plusMinutes(10)), x -> x.getStatus() != null && x.getStatus().phase == Phase.Running);
       awaitCondition("replaced", () -> client.resources(Backup.class).inNamespace(NS).withName(nameAt.apply(t0)).get() == null);
-      assertThat(kubelet.killed()).contains(a.getStatus().jobName);
+      assertThat(kubelet.killed()).anyMatch(pod -> pod.startsWith(a.getStatus().jobName + "-"));
       // Allow: the third run starts while the second still runs
-      client.resources(BackupSchedule.class).inNamespace(NS).withName("scans").edit(x -> {
-        x.getSpec().concurrencyPolicy = BackupScheduleSpec.ConcurrencyPolicy.Allow;
-        return x;
-      });
+      patch(BackupSchedule.class, "scans", "{\"spec\":{\"concurrencyPolicy\":\"Allow\"}}");
       awaitCondition("policy seen", () -> status("scans").observedGeneration == 2L);
       clock.setTo(t0.plusMinutes(21).toInstant());
       awaitCondition("third run", () -> client.resources(Backup.class).inNamespace(NS).withName(nameAt.apply(t0.plusMinutes(20))).get() != null);
@@ -592,12 +585,9 @@ class OperatorIT {
           .anyMatch(e -> e.getInvolvedObject().getName().equals("scans") && e.getMessage().contains("missed the run")
           && e.getMessage().contains(t0.plusMinutes(30).toLocalDateTime().toString().substring(0, 16))));
       assertThat(client.resources(Backup.class).inNamespace(NS).withName(nameAt.apply(t0.plusMinutes(30))).get()).isNull();
-      // the schedule and its Backups go; so do their stored objects
+      // the schedule goes; the garbage collector follows the owner references to its Backups, and they take their stored objects
       client.resources(BackupSchedule.class).inNamespace(NS).withName("scans").withPropagationPolicy(
           io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND).delete();
-      for (Backup b : client.resources(Backup.class).inNamespace(NS).withLabel("coffer.io/schedule", "scans").list().getItems()) {
-        client.resource(b).delete(); // the mock has no garbage collector to follow owner references
-      }
       awaitCondition("cleanup", () -> client.resources(Backup.class).inNamespace(NS).withLabel("coffer.io/schedule", "scans").list().getItems().isEmpty(),
           () -> client.resources(Backup.class).inNamespace(NS).withLabel("coffer.io/schedule", "scans").list().getItems().stream()
               .map(b -> b.getMetadata().getName() + " " + b.getMetadata().getDeletionTimestamp() + " " + client.getKubernetesSerialization().asJson(b.getStatus()))
@@ -658,12 +648,11 @@ class OperatorIT {
       assertThat(ds.plan).anySatisfy(i -> assertThat(i.kind).isEqualTo("files"));
       // (mongo-java-server lists a database once it is asked about it; what matters is that nothing was written)
       assertThat(c.getDatabase("erp_dry").listCollectionNames().into(new ArrayList<>())).isEmpty();
-      // Replace without confirmation: refused, no Job
-      client.resource(restore("unconfirmed", "for-restore", RestoreSpec.Mode.Replace)).create();
-      var us = awaitRestore("unconfirmed").getStatus();
-      assertThat(us.phase).isEqualTo(Phase.Failed);
-      assertThat(us.lastError).contains("set confirm: true");
-      assertThat(us.jobName).isNull();
+      // Replace without confirmation: the API server itself refuses it (the CRD's CEL rule), so no Job can exist
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.resource(restore("unconfirmed", "for-restore", RestoreSpec.Mode.Replace)).create())
+          .isInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class).hasMessageContaining("set confirm: true")
+          .satisfies(e -> assertThat(((io.fabric8.kubernetes.client.KubernetesClientException) e).getCode()).isEqualTo(422));
+      assertThat(client.resources(Restore.class).inNamespace(NS).withName("unconfirmed").get()).isNull();
       // Merge into another database and volume
       client.resource(restore("copy", "for-restore", RestoreSpec.Mode.Merge)).create();
       Restore done = awaitRestore("copy");
@@ -674,10 +663,7 @@ class OperatorIT {
       assertThat(c.getDatabase("erp_copy").getCollection("employees").countDocuments()).isEqualTo(2000);
       assertThat(Files.readString(restoredUploads.resolve("contract.txt"))).isEqualTo("signed");
       // one-shot: touching the finished Restore (as a re-sync would) starts nothing new
-      client.resources(Restore.class).inNamespace(NS).withName("copy").edit(x -> {
-        x.getMetadata().setLabels(Map.of("resynced", "yes"));
-        return x;
-      });
+      patch(Restore.class, "copy", "{\"metadata\":{\"labels\":{\"resynced\":\"yes\"}}}");
       Thread.sleep(1500);
       assertThat(client.batch().v1().jobs().inNamespace(NS).withLabel(JobFactory.LABEL_RESTORE, "copy").list().getItems()).hasSize(1);
       assertThat(client.resources(Restore.class).inNamespace(NS).withName("copy").get().getStatus().phase).isEqualTo(Phase.Succeeded);
@@ -760,10 +746,7 @@ class OperatorIT {
     await(catchUp, b -> b.getStatus() != null && b.getStatus().phase == Phase.Succeeded);
 
     // suspended: no new run
-    client.resources(BackupSchedule.class).inNamespace(NS).withName("nightly").edit(x -> {
-      x.getSpec().suspend = true;
-      return x;
-    });
+    patch(BackupSchedule.class, "nightly", "{\"spec\":{\"suspend\":true}}");
     awaitCondition("suspended", () -> status("nightly").conditions.stream().anyMatch(c -> "suspended".equals(c.getMessage())));
     clock.setTo(next.plusDays(8).plusMinutes(5).toInstant());
     Thread.sleep(1500);
@@ -771,10 +754,7 @@ class OperatorIT {
     assertThat(client.resources(Backup.class).inNamespace(NS).withName(suspendedRun).get()).isNull();
 
     // verification on its own cron: the newest succeeded Backup is verified at each firing
-    client.resources(BackupSchedule.class).inNamespace(NS).withName("nightly").edit(x -> {
-      x.getSpec().verificationSchedule = "0 12 * * *";
-      return x;
-    });
+    patch(BackupSchedule.class, "nightly", "{\"spec\":{\"verificationSchedule\":\"0 12 * * *\"}}");
     Backup reverified = await(catchUp, b -> b.getStatus().verification != null && b.getStatus().verification.requested.startsWith("scheduled-")
         && "Verified".equals(b.getStatus().verification.result));
     assertThat(reverified.getStatus().verification.count).isGreaterThanOrEqualTo(2);
@@ -811,12 +791,16 @@ class OperatorIT {
   }
 
   static Backup annotate(String name, String value) {
-    Backup b = client.resources(Backup.class).inNamespace(NS).withName(name).get();
-    return client.resources(Backup.class).inNamespace(NS).withName(name).edit(x -> {
-      if (x.getMetadata().getAnnotations() == null) x.getMetadata().setAnnotations(new java.util.HashMap<>());
-      x.getMetadata().getAnnotations().put("coffer.io/verify-requested", value);
-      return x;
-    });
+    return patch(Backup.class, name, "{\"metadata\":{\"annotations\":{\"coffer.io/verify-requested\":\"" + value + "\"}}}");
+  }
+
+  /**
+   * A merge patch, as {@code kubectl patch --type merge} sends it: no resource version, so it never conflicts with the
+   * operator's status writes (an {@code edit} sends the version it read and loses that race on a real server).
+   */
+  static <T extends io.fabric8.kubernetes.api.model.HasMetadata> T patch(Class<T> type, String name, String mergePatch) {
+    return client.resources(type).inNamespace(NS).withName(name).patch(
+        io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE), mergePatch);
   }
 
   @Test
@@ -912,7 +896,7 @@ class OperatorIT {
 
     // the bucket gone too: a copy of the archive kept on a volume is enough (source.archive)
     Path offline = Files.createDirectories(Files.createTempDirectory("coffer-offline").resolve("2026-11"));
-    kubelet.claim("offline-copies", offline.getParent());
+    cluster.claim(NS, "offline-copies", offline.getParent());
     try (var storage = io.coffer.engine.storage.StorageLocations.open("s3://backups/rayerp", EmbeddedServers.endpoint(s3), null,
         Map.of("AWS_ACCESS_KEY_ID", EmbeddedServers.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", EmbeddedServers.SECRET_KEY));
         var in = storage.open(io.coffer.engine.BackupStore.key(id, "archive.zip.age"))) {
@@ -968,7 +952,7 @@ class OperatorIT {
   /**
    * A backup forged into the bucket by whoever can write there (checksums rewritten to match): a link out of the
    * target, then a file "under" it. The Restore ends Failed with the engine's reason, and nothing outside the target
-   * volume is written. Simulated: the API server (fabric8's mock) and the kubelet (a local process per Job).
+   * volume is written. Simulated: the nodes (a local process per pod).
    */
   @Test
   void givenAForgedBackupInTheBucket_whenARestoreNamesIt_thenItFailsWithTheReason_andNothingOutsideTheTargetVolumeChanges() throws Exception {
@@ -977,7 +961,7 @@ class OperatorIT {
     Files.writeString(volume.resolve("keep.txt"), "the volume's own file");
     Path outside = Files.createDirectories(sandbox.resolve("outside"));
     Files.writeString(outside.resolve("secret.txt"), "must never change");
-    kubelet.claim("forged-target", volume);
+    cluster.claim(NS, "forged-target", volume);
     Path local = new io.coffer.testing.Forger("forged-1").directory("up", "").symlink("up", "evil", outside.toString())
         .file("up", "evil/pwned.txt", "owned").writeTo(Files.createTempDirectory("coffer-forger"));
     var storage = TestStorage.s3(s3, "backups", "rayerp");
@@ -1007,5 +991,47 @@ class OperatorIT {
     assertThat(done.getStatus().phase).isEqualTo(Phase.Failed);
     assertThat(done.getStatus().lastError).contains("under a file or a link").contains("forged-1");
     assertThat(io.coffer.testing.World.snapshot(sandbox)).isEqualTo(before);
+  }
+
+  /**
+   * Backup pods run where the data is. The application's pod on node-b holds a ReadWriteOnce volume (a second node
+   * could not attach it: the node agent refuses with the kubelet's Multi-Attach error): the backup's pod is required
+   * onto node-b. A local volume that only node-a has: the scheduler follows its node affinity to node-a.
+   * Simulated: the nodes (local processes; "attaching" is the node agent's check).
+   */
+  @Test
+  void givenVolumesBoundToOneNode_whenBackedUp_thenTheEnginesPodRunsOnThatNode() throws Exception {
+    Path work = Files.createTempDirectory("coffer-placement");
+    Files.writeString(Files.createDirectories(work.resolve("app")).resolve("invoice.pdf"), "scanned");
+    cluster.claim(NS, "appdata", work.resolve("app"));
+    client.pods().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName("rayerp-app").withNamespace(NS)
+        .endMetadata().withNewSpec().withNodeName("node-b").withAutomountServiceAccountToken(false)
+        .withNewSecurityContext().withRunAsNonRoot(true).withRunAsUser(1000L).withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+        .endSecurityContext().addNewContainer().withName("app").withImage("rayerp/app:1").withNewSecurityContext().withAllowPrivilegeEscalation(false)
+        .withNewCapabilities().withDrop("ALL").endCapabilities().endSecurityContext()
+        .addNewVolumeMount().withName("data").withMountPath("/data").endVolumeMount().endContainer()
+        .addNewVolume().withName("data").withNewPersistentVolumeClaim().withClaimName("appdata").endPersistentVolumeClaim().endVolume()
+        .endSpec().build()).create();
+    client.pods().inNamespace(NS).withName("rayerp-app").waitUntilCondition(p -> p != null && p.getStatus() != null
+        && "Running".equals(p.getStatus().getPhase()), 60, java.util.concurrent.TimeUnit.SECONDS);
+    Files.writeString(Files.createDirectories(work.resolve("local")).resolve("ledger.csv"), "1,2,3");
+    cluster.claim(NS, "local-data", work.resolve("local"), "node-a");
+    try {
+      for (String[] c : List.of(new String[] {"appdata", "node-b"}, new String[] {"local-data", "node-a"})) {
+        Backup b = backup("placed-" + c[0], "s3");
+        b.getSpec().type = BackupSpec.Type.Files;
+        b.getSpec().source.mongodb = null;
+        b.getSpec().source.files.get(0).name = "data";
+        b.getSpec().source.files.get(0).claimName = c[0];
+        client.resource(b).create();
+        Backup done = await("placed-" + c[0], x -> x.getStatus() != null && x.getStatus().phase != null && x.getStatus().phase.terminal());
+        assertThat(done.getStatus().phase).as(done.getStatus().lastError).isEqualTo(Phase.Succeeded);
+        assertThat(done.getStatus().contents.files).isEqualTo(1);
+        var pods = client.pods().inNamespace(NS).withLabel("job-name", done.getStatus().jobName).list().getItems();
+        assertThat(pods).extracting(p -> p.getSpec().getNodeName()).as(c[0]).containsOnly(c[1]);
+      }
+    } finally {
+      client.pods().inNamespace(NS).withName("rayerp-app").delete();
+    }
   }
 }

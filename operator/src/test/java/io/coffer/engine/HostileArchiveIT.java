@@ -398,6 +398,85 @@ class HostileArchiveIT {
     assertThat(restore(f).exit()).isZero();
   }
 
+  // found by a hostile review of the first version of all this
+
+  @Test
+  void givenInputsThatExhaustedTheStackOrTheHeap_thenEachIsRefusedWithExitFive() throws IOException {
+    String deepJson = "{\"options\":" + "{\"a\":".repeat(200_000) + "1" + "}".repeat(200_000) + "}";
+    refusedEverywhere(new Forger("deep-meta").collection("erp", "people", deepJson, DOC), 5, "nests deeper than");
+    // one document nested 100 000 levels: {a: {a: {...}}}, built from the inside out
+    byte[] inner = {5, 0, 0, 0, 0};
+    for (int i = 0; i < 100_000; i++) {
+      byte[] outer = new byte[inner.length + 8];
+      int len = outer.length;
+      outer[0] = (byte) len;
+      outer[1] = (byte) (len >> 8);
+      outer[2] = (byte) (len >> 16);
+      outer[3] = (byte) (len >> 24);
+      outer[4] = 3;
+      outer[5] = 'a';
+      outer[6] = 0;
+      System.arraycopy(inner, 0, outer, 7, inner.length);
+      outer[len - 1] = 0;
+      inner = outer;
+    }
+    byte[] deepDoc = inner;
+    Forger real = new Forger("deep-bson").add("mongodb/erp/people.metadata.json", "{}".getBytes(), 0100644,
+        new Manifest.Entry("mongodb/erp/people.metadata.json", Manifest.Kind.metadata, 2, Forger.sha256("{}".getBytes()), null, "erp", "people", null, null, null, null, null))
+        .add("mongodb/erp/people.bson", deepDoc, 0100644, new Manifest.Entry("mongodb/erp/people.bson", Manifest.Kind.bson, deepDoc.length,
+            Forger.sha256(deepDoc), 1L, "erp", "people", null, null, null, null, null));
+    real.writeTo(store);
+    assertRefused(Coffer.run("verify", "--storage", storage(), "--backup", "deep-bson", "--deep"), 5, "nested deeper");
+    // an age header of megabytes (real ones are a few hundred bytes)
+    Path big = sandbox.resolve("big-header.age");
+    StringBuilder h = new StringBuilder("age-encryption.org/v1\n-> X25519 ").append("A".repeat(43)).append('\n');
+    for (int i = 0; i < 20_000; i++) h.append("A".repeat(64)).append('\n');
+    Files.writeString(big, h);
+    Path key = Files.writeString(sandbox.resolve("k.txt"), AgeKeys.generate().encoded() + "\n");
+    assertRefused(Coffer.run("inspect", "--archive", big.toString(), "--identity-file", key.toString()), 5, "larger than");
+  }
+
+  @Test
+  void givenManifestsThatLieAboutNamesLinksOrChains_thenRefused() throws IOException {
+    // raw names must be the path's own name, and only where it is not UTF-8
+    refusedEverywhere(forged("raw-other").file("up", "innocent.txt", "#!/bin/sh").lie(e -> new Manifest.Entry(e.path(), e.kind(), e.size(),
+        e.sha256(), null, null, null, null, e.tree(), 0755, e.mtime(), null, null, null, java.util.Base64.getEncoder().encodeToString(utf8("evil.sh")))),
+        5, "raw name");
+    // link targets with a NUL or nothing
+    for (String t : List.of("a\u0000b", "")) {
+      world();
+      byte[] tb = utf8(t);
+      refusedEverywhere(forged("link-" + t.length()).add("files/up/l", tb, 0120777, Forger.record("files/up/l", Manifest.Kind.symlink, tb, "up", 0777, "x")),
+          5, "target");
+    }
+    // a chain that loops: verify and inspect refuse it, as restore does
+    forged("loop-a").file("up", "a", "x").descriptor(d -> withParent(d, "loop-b")).writeTo(store);
+    forged("loop-b").file("up", "b", "y").descriptor(d -> withParent(d, "loop-a")).writeTo(store);
+    assertRefused(Coffer.run("verify", "--storage", storage(), "--backup", "loop-a"), 5, "loops");
+    // a descriptor without its creation time does not break the listing
+    forged("no-time").file("up", "a", "x").descriptor(d -> new BackupDescriptor(d.format(), 1, d.id(), null, null, d.type(), d.archive(),
+        d.storedSize(), d.sha256(), d.rawSize(), false, null, null, d.manifest(), d.manifestSha256(), 0, 0, 0, 0, null, null, null)).writeTo(store);
+    Coffer.Run list = Coffer.run("list", "--storage", storage());
+    assertThat(list.exit()).as(list.all()).isZero();
+    assertThat(list.out()).contains("no-time");
+    assertRefused(Coffer.run("restore", "--archive", "/", "--type", "files"), 2, "not a file");
+  }
+
+  @Test
+  void givenATargetHoldingFilesNamedLikeCoffersOwn_whenReplaced_thenTheyCountAsTheUsersAndTheReplaceAsks() throws IOException {
+    Files.delete(target.resolve("keep.txt"));
+    Files.writeString(target.resolve(".coffer-notes.txt"), "the user's");
+    forged("notes").file("up", "new.txt", "new").writeTo(store);
+    Map<String, String> before = snapshot();
+    assertRefused(Coffer.run("restore", "--storage", storage(), "--backup", "notes", "--files-target", "up=" + target), 2, ".coffer-notes.txt");
+    assertThat(snapshot()).isEqualTo(before);
+  }
+
+  static BackupDescriptor withParent(BackupDescriptor d, String parent) {
+    return new BackupDescriptor(d.format(), 1, d.id(), d.createdAt(), d.completedAt(), d.type(), d.archive(), d.storedSize(), d.sha256(),
+        d.rawSize(), d.encrypted(), d.encryption(), d.recipients(), d.manifest(), d.manifestSha256(), 0, 0, 0, 0, null, parent, null);
+  }
+
   static Manifest.Entry withSize(Manifest.Entry e, long size) {
     return new Manifest.Entry(e.path(), e.kind(), size, e.sha256(), e.documents(), e.database(), e.collection(), e.module(), e.tree(), e.mode(),
         e.mtime(), e.target(), e.from(), e.delta(), e.raw());

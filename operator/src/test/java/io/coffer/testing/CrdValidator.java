@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  * dev.cel). The fabric8 mock enforces none of it. Rules that use oldSelf (transition rules) apply to updates
  * only and are checked by {@link #validateUpdate}.
  */
-public final class CrdValidator {
+public final class CrdValidator implements Validator {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final CelCompiler COMPILER = CelCompilerFactory.standardCelCompilerBuilder()
       .setStandardMacros(CelStandardMacro.STANDARD_MACROS).addVar("self", SimpleType.DYN).addVar("oldSelf", SimpleType.DYN).build();
@@ -36,16 +36,18 @@ public final class CrdValidator {
   }
 
   /** The errors a create of this object would get, as "path: message". Empty when it would be admitted. */
+  @Override
   public List<String> validate(JsonNode object) {
     List<String> errors = new ArrayList<>();
     check(schema, defaulted(schema, object), null, "", errors);
-    return errors;
+    return asTheServerSaysIt(errors);
   }
 
+  @Override
   public List<String> validateUpdate(JsonNode oldObject, JsonNode newObject) {
     List<String> errors = new ArrayList<>();
     check(schema, defaulted(schema, newObject), defaulted(schema, oldObject), "", errors);
-    return errors;
+    return asTheServerSaysIt(errors);
   }
 
   /** A copy with schema defaults filled in, as the API server does before it validates. */
@@ -100,12 +102,12 @@ public final class CrdValidator {
           if (s.has("enum")) {
             boolean ok = false;
             for (JsonNode e : s.get("enum")) ok |= e.asText().equals(v.asText());
-            if (!ok) errors.add(path + ": Unsupported value \"" + v.asText() + "\"");
+            if (!ok) errors.add(path + ": Unsupported value: \"" + v.asText() + "\"");
           }
         }
       }
       case "integer", "number" -> {
-        if (!v.isNumber()) errors.add(path + ": must be a number");
+        if (!v.isNumber()) errors.add(path + ": Invalid value: \"string\": " + path.substring(1) + " in body must be of type integer");
         else {
           if (s.has("minimum") && v.asDouble() < s.get("minimum").asDouble()) errors.add(path + ": should be greater than or equal to " + s.get("minimum").asLong());
           if (s.has("maximum") && v.asDouble() > s.get("maximum").asDouble()) errors.add(path + ": should be less than or equal to " + s.get("maximum").asLong());
@@ -149,5 +151,10 @@ public final class CrdValidator {
     if (n.isNumber()) return n.asDouble();
     if (n.isBoolean()) return n.asBoolean();
     return n.asText();
+  }
+
+  /** Paths as the API server prints them: {@code spec.type}, without the leading dot of the walk. */
+  private static List<String> asTheServerSaysIt(List<String> errors) {
+    return errors.stream().map(e -> e.startsWith(".") ? e.substring(1) : e).toList();
   }
 }

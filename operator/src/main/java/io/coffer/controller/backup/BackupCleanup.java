@@ -89,7 +89,7 @@ final class BackupCleanup {
 
   private DeleteControl next(Backup backup, BackupStatus s, int attempt, Context<Backup> ctx) {
     try {
-      ctx.getClient().resource(JobFactory.deleteJob(backup, attempt, settings)).create();
+      ctx.getClient().resource(io.coffer.controller.Placement.place(ctx.getClient(), JobFactory.deleteJob(backup, attempt, settings))).create();
     } catch (KubernetesClientException e) {
       if (e.getCode() != 409) throw e;
     }

@@ -171,7 +171,7 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
     int next = attempt + 1;
     Job job = JobFactory.backupJob(backup, next, settings, parentId);
     try {
-      ctx.getClient().resource(job).create();
+      ctx.getClient().resource(io.coffer.controller.Placement.place(ctx.getClient(), job)).create();
     } catch (KubernetesClientException e) {
       if (e.getCode() != 409) throw e; // 409: made before a restart; the cache catches up
     }

@@ -128,7 +128,7 @@ public class RestoreReconciler implements Reconciler<Restore> {
     }
     Job job = JobFactory.restoreJob(restore, backup, settings);
     try {
-      ctx.getClient().resource(job).create();
+      ctx.getClient().resource(io.coffer.controller.Placement.place(ctx.getClient(), job)).create();
     } catch (KubernetesClientException e) {
       if (e.getCode() != 409) throw e;
     }

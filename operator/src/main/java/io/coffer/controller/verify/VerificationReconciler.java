@@ -71,7 +71,7 @@ public class VerificationReconciler implements Reconciler<Backup> {
       } else {
         Job job = JobFactory.verifyJob(backup, next.count, deep, settings);
         try {
-          ctx.getClient().resource(job).create();
+          ctx.getClient().resource(io.coffer.controller.Placement.place(ctx.getClient(), job)).create();
         } catch (KubernetesClientException e) {
           if (e.getCode() != 409) throw e;
         }

@@ -32,12 +32,32 @@ public final class ManifestCheck {
   public static final long MAX_METADATA_BYTES = 16L * 1024 * 1024;
   /** The longest link target Linux stores. */
   public static final long MAX_LINK_BYTES = 4095;
-  public static final int MAX_ENTRIES = 10_000_000;
+  public static final int MAX_ENTRIES = 2_000_000;
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   private static final Pattern TREE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
   private ManifestCheck() {}
+
+  /**
+   * Counts the JSON objects in a manifest's bytes before it is parsed (strings skipped): every entry is one, so a
+   * manifest of more than {@link #MAX_ENTRIES} entries is refused before its records fill the heap.
+   */
+  public static void checkSize(byte[] json, String id) {
+    long objects = 0;
+    boolean string = false;
+    for (int i = 0; i < json.length; i++) {
+      byte b = json[i];
+      if (string) {
+        if (b == '\\') i++;
+        else if (b == '"') string = false;
+      } else if (b == '"') {
+        string = true;
+      } else if (b == '{' && ++objects > 2L * MAX_ENTRIES + 16) {
+        throw bad(id, "lists more than " + MAX_ENTRIES + " entries");
+      }
+    }
+  }
 
   /** Refuses {@code m} unless every part of it is well-formed and it is the manifest of backup {@code id}. */
   public static Manifest check(Manifest m, String id) {
@@ -152,9 +172,16 @@ public final class ManifestCheck {
       throw bad(id, "holds entry " + printable(p) + ", a name Coffer reserves for its own restore state");
     }
     if (e.raw() != null) {
-      // the zip name shows the raw name: same depth, and each valid component the same
+      // the zip name shows the raw name: same depth, each UTF-8 component the same, and raw only where one is not UTF-8
       String[] shown = p.substring(prefix.length(), p.length() - (dir ? 1 : 0)).split("/", -1);
       if (shown.length != parts.size()) throw bad(id, "holds entry " + printable(p) + " whose raw name has another depth than its path");
+      boolean anyInvalid = false;
+      for (int i = 0; i < shown.length; i++) {
+        String text = parts.get(i).utf8();
+        if (text == null) anyInvalid = true;
+        else if (!text.equals(shown[i])) throw bad(id, "holds entry " + printable(p) + " whose raw name is another name than its path");
+      }
+      if (!anyInvalid) throw bad(id, "holds entry " + printable(p) + " with a raw name although its name is UTF-8");
     }
   }
 
@@ -191,6 +218,17 @@ public final class ManifestCheck {
       out.add(Name.of(b));
     }
     return out;
+  }
+
+  /** A link entry's content, its target: refused when empty or holding NUL, which no file system stores. */
+  public static byte[] linkTarget(byte[] target, String entry) {
+    boolean nul = false;
+    for (byte b : target) nul |= b == 0;
+    if (target.length == 0 || nul) {
+      throw new CofferException(ExitCode.INTEGRITY, "the archive's link " + printable(entry) + " has " + (nul ? "a NUL byte in its" : "an empty")
+          + " target, which no file system stores: the archive is damaged or forged");
+    }
+    return target;
   }
 
   /** One key per name on disk: the tree, a NUL, and the raw path (names cannot hold NUL, so keys cannot collide). */

@@ -341,6 +341,8 @@ public final class Age {
   }
 
   /** Reads the header line by line, keeping the raw bytes for the MAC. */
+  static final int MAX_HEADER_BYTES = 64 * 1024;
+
   private static final class HeaderReader {
     private final InputStream in;
     private final ByteArrayOutputStream raw = new ByteArrayOutputStream();
@@ -355,6 +357,8 @@ public final class Age {
         int c = in.read();
         if (c < 0) throw new AgeException(Kind.CORRUPT, "the age header is truncated");
         raw.write(c);
+        // real headers are a few hundred bytes: a hostile one must not fill the heap
+        if (raw.size() > MAX_HEADER_BYTES) throw new AgeException(Kind.CORRUPT, "the age header is larger than " + MAX_HEADER_BYTES + " bytes: not a file age writes");
         if (c == '\n') return sb.toString();
         if (c < 32 || c > 126) throw new AgeException(Kind.BAD_INPUT, "not an age-encrypted file (binary data in the header)");
         if (sb.length() > 4096) throw new AgeException(Kind.CORRUPT, "the age header line is too long");

@@ -122,7 +122,7 @@ public final class FileRestorer {
   }
 
   /** Whether a name in a target is one of Coffer's working folders or markers, which a replace neither moves aside nor counts. */
-  static boolean ours(Name n) {
+  public static boolean ours(Name n) {
     String s = n.utf8();
     if (s == null) return false;
     for (String p : List.of(STAGING, OLD, COMMIT)) {

@@ -61,6 +61,8 @@ public final class BsonStream {
     } catch (RuntimeException e) {
       if (e instanceof CofferException ce) throw ce;
       throw damaged("a malformed document (" + e.getClass().getSimpleName() + ")");
+    } catch (StackOverflowError e) {
+      throw damaged("a document nested deeper than any MongoDB stores");
     }
   }
 

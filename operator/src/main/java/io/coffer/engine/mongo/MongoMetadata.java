@@ -22,7 +22,11 @@ public final class MongoMetadata {
 
   private MongoMetadata() {}
 
+  /** Deeper than MongoDB itself stores (100 levels): refused before the recursive parser could overflow its stack. */
+  static final int MAX_DEPTH = 200;
+
   public static BsonDocument parse(byte[] json, String entry, boolean view) {
+    if (depth(json) > MAX_DEPTH) throw bad(entry, "nests deeper than " + MAX_DEPTH + " levels");
     BsonDocument d;
     try {
       d = BsonDocument.parse(new String(json, StandardCharsets.UTF_8));
@@ -48,6 +52,27 @@ public final class MongoMetadata {
       }
     }
     return d;
+  }
+
+  /** The deepest nesting of objects and arrays in JSON text, strings skipped. */
+  static int depth(byte[] json) {
+    int depth = 0;
+    int max = 0;
+    boolean string = false;
+    for (int i = 0; i < json.length; i++) {
+      byte b = json[i];
+      if (string) {
+        if (b == '\\') i++;
+        else if (b == '"') string = false;
+      } else if (b == '"') {
+        string = true;
+      } else if (b == '{' || b == '[') {
+        max = Math.max(max, ++depth);
+      } else if (b == '}' || b == ']') {
+        depth--;
+      }
+    }
+    return max;
   }
 
   private static CofferException bad(String entry, String what) {

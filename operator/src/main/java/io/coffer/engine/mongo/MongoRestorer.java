@@ -207,8 +207,12 @@ public final class MongoRestorer implements AutoCloseable {
     String host = java.util.Objects.requireNonNullElse(System.getenv("HOSTNAME"), "");
     for (String db : dbs) {
       MongoCollection<BsonDocument> c = client.getDatabase(db).getCollection(MongoNames.LOCK_COLLECTION, BsonDocument.class);
+      io.coffer.engine.storage.RunIdentity me = io.coffer.engine.storage.RunIdentity.current();
       BsonDocument mine = new BsonDocument("_id", new BsonString("restore")).append("run", new BsonString(runId))
-          .append("host", new BsonString(host)).append("since", new org.bson.BsonDateTime(now)).append("seen", new org.bson.BsonDateTime(now));
+          .append("host", new BsonString(host)).append("since", new org.bson.BsonDateTime(now)).append("seen", new org.bson.BsonDateTime(now))
+          .append("process", new BsonDocument("boot", new BsonString(me.boot())).append("host", new BsonString(me.host()))
+              .append("pid", new org.bson.BsonInt64(me.pid())).append("started", new org.bson.BsonInt64(me.started()))
+              .append("pidNamespace", new BsonString(me.pidNamespace())));
       try {
         try {
           c.insertOne(mine);
@@ -216,17 +220,23 @@ public final class MongoRestorer implements AutoCloseable {
           if (e.getError().getCategory() != com.mongodb.ErrorCategory.DUPLICATE_KEY) throw e;
           BsonDocument held = c.find(new BsonDocument("_id", new BsonString("restore"))).first();
           long seen = held != null && held.isDateTime("seen") ? held.getDateTime("seen").getValue() : 0;
-          if (held != null && now - seen < LOCK_STALE_MILLIS) {
+          if (held != null && now - seen < LOCK_STALE_MILLIS && !endedHere(held)) {
             throw new io.coffer.engine.CofferException(io.coffer.engine.ExitCode.BUSY, "another restore (run "
                 + held.getString("run", new BsonString("?")).getValue() + ") is writing database " + db + " right now; wait until it has finished, then try again");
           }
-          BsonDocument filter = held == null ? new BsonDocument("_id", new BsonString("restore")) : new BsonDocument("_id", new BsonString("restore"))
+          if (held == null) { // released just now: take it like a first comer, or learn who did
+            c.insertOne(mine);
+            locked.add(db);
+            continue;
+          }
+          // replaced only if it is still the lock seen stale: of two restores taking it over, one wins
+          BsonDocument filter = new BsonDocument("_id", new BsonString("restore")).append("run", held.get("run", new org.bson.BsonNull()))
               .append("seen", held.get("seen", new org.bson.BsonNull()));
-          if (c.replaceOne(filter, mine, new ReplaceOptions().upsert(held == null)).getMatchedCount() == 0 && held != null) {
+          if (c.replaceOne(filter, mine).getMatchedCount() == 0) {
             throw new io.coffer.engine.CofferException(io.coffer.engine.ExitCode.BUSY, "another restore took database " + db + " just now; try again later");
           }
           log.warn("took over the restore lock of database " + db + " from run " + held.getString("run", new BsonString("?")).getValue()
-              + ", not heard of for " + (now - seen) / 1000 + " s (a restore that died)");
+              + (endedHere(held) ? ", whose process on this machine has ended" : ", not heard of for " + (now - seen) / 1000 + " s") + " (a restore that died)");
         }
       } catch (MongoException e) {
         throw MongoConnection.translate("cannot lock " + db + " for the restore", uri, e);
@@ -240,6 +250,18 @@ public final class MongoRestorer implements AutoCloseable {
         return t;
       });
       heartbeat.scheduleWithFixedDelay(this::refreshLocks, HEARTBEAT_MILLIS, HEARTBEAT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Whether a lock names a process of this machine that has ended (a killed restore): no need to wait for staleness. */
+  private static boolean endedHere(BsonDocument held) {
+    if (!held.isDocument("process")) return false;
+    BsonDocument p = held.getDocument("process");
+    try {
+      return new io.coffer.engine.storage.RunIdentity(p.getString("boot").getValue(), p.getString("host").getValue(),
+          p.getNumber("pid").longValue(), p.getNumber("started").longValue(), p.getString("pidNamespace", new BsonString("")).getValue()).endedHere();
+    } catch (RuntimeException e) {
+      return false;
     }
   }
 

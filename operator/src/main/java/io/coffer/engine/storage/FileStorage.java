@@ -183,6 +183,10 @@ public final class FileStorage implements Storage {
     io.coffer.engine.fs.Dir.LockFile lf;
     try {
       lf = d.lockFile(io.coffer.engine.fs.Name.of(LOCK), owner.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    } catch (io.coffer.engine.fs.FsException e) {
+      d.close();
+      if (e.notFound()) return lock(folder, owner, token, holder); // the folder went with a releasing holder: make it again
+      throw fail("cannot lock " + dir, e);
     } catch (IOException e) {
       d.close();
       throw fail("cannot lock " + dir, e);
