@@ -5,9 +5,9 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 cp_file="$(mktemp)"
-# one reactor build (testkit, then operator): the file ends up with the operator's test classpath
-mvn -q -B -DskipTests -pl operator -am package dependency:build-classpath -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=test >/dev/null
-cp="operator/target/test-classes:operator/target/classes:$(cat "$cp_file")"
+# one reactor build (everything e2e needs): the file ends up with e2e's test classpath, where the benchmarks live
+mvn -q -B -DskipTests -pl e2e -am package dependency:build-classpath -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=test >/dev/null
+cp="e2e/target/test-classes:$(cat "$cp_file")"
 rm -f "$cp_file"
-mvn -q -B -pl operator test-compile -o >/dev/null 2>&1 || mvn -q -B -pl operator test-compile
-exec java -Xmx14g -Dcoffer.jar="$root/operator/target/coffer.jar" -cp "$cp" "${BENCH_CLASS:-io.coffer.bench.EngineBench}" "$@"
+mvn -q -B -pl e2e test-compile -o >/dev/null 2>&1 || mvn -q -B -pl e2e test-compile
+exec java -Xmx14g -Dcoffer.jar="$root/cli/target/coffer.jar" -cp "$cp" "${BENCH_CLASS:-io.coffer.bench.EngineBench}" "$@"

@@ -6,7 +6,7 @@ import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import de.bwaldvogel.mongo.MongoServer;
 import io.coffer.engine.BackupStore;
-import io.coffer.engine.ExitCode;
+import io.coffer.protocol.ExitCode;
 import io.coffer.engine.storage.FileStorage;
 import io.coffer.engine.storage.S3Storage;
 import io.coffer.testing.ChaosProxy;

@@ -12,7 +12,7 @@ import io.coffer.engine.BackupType;
 import io.coffer.engine.CofferException;
 import io.coffer.engine.Encryption;
 import io.coffer.engine.EngineLog;
-import io.coffer.engine.ExitCode;
+import io.coffer.protocol.ExitCode;
 import io.coffer.engine.Progress;
 import io.coffer.engine.RestoreEngine;
 import io.coffer.engine.RestoreOptions;

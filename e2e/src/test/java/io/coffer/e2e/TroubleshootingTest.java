@@ -16,8 +16,10 @@ class TroubleshootingTest {
   @Test
   void givenTheTroubleshootingPage_whenItsMessagesAreLookedUp_thenEachIsInTheSources() throws Exception {
     StringBuilder code = new StringBuilder();
-    try (Stream<Path> files = Files.walk(Path.of("../operator/src/main/java"))) {
-      for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) code.append(Files.readString(f).replace("\\\"", "\""));
+    for (String module : List.of("protocol", "api", "engine", "operator", "cli")) {
+      try (Stream<Path> files = Files.walk(Path.of("..", module, "src/main/java"))) {
+        for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) code.append(Files.readString(f).replace("\\\"", "\""));
+      }
     }
     Matcher m = Pattern.compile("(?m)^### \"(.+)\"$").matcher(Files.readString(Path.of("../docs/troubleshooting.md")));
     List<String> missing = new ArrayList<>();

@@ -1,89 +1,54 @@
 package io.coffer.status;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.coffer.api.BackupStatus;
+import io.coffer.protocol.BackupResult;
+import io.coffer.protocol.Protocol;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
-/** Turns the engine's result (the pod's termination message, JSON) into Backup status fields. Pure. */
+/**
+ * Turns what an engine pod left (its termination message: the protocol's result or failure) into Backup status
+ * fields. Pure; the protocol's records are the engine's own, so nothing is read by string keys.
+ */
 public final class BackupStatusMapper {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private BackupStatusMapper() {}
 
-  /** The engine's one-line error from a failure result, or the text itself when it is not JSON. */
   /**
    * Whether the engine's failure would only repeat on another attempt: bad input, a key that does not fit,
-   * damaged or missing data. An unreachable or failing MongoDB or storage may recover, so those are retried.
+   * damaged or missing data (the failure says so itself). An unreachable or failing MongoDB or storage may recover.
    */
   public static boolean permanent(String message) {
-    if (message == null) return false;
-    try {
-      JsonNode n = JSON.readTree(message);
-      String reason = n == null ? null : n.path("reason").asText(null);
-      return reason != null && java.util.Set.of("USAGE", "KEY", "INTEGRITY", "NOT_FOUND").contains(reason);
-    } catch (Exception e) {
-      return false;
-    }
+    return Protocol.outcome(message, "backup") instanceof Protocol.Failed f && f.failure().permanent();
   }
 
+  /** The engine's one-line error from a failure, or the text itself (a reason from Kubernetes), bounded. */
   public static String errorOf(String message) {
     if (message == null) return "the attempt failed without a message";
-    try {
-      JsonNode n = JSON.readTree(message);
-      if (n != null && n.hasNonNull("message")) return n.get("message").asText();
-    } catch (Exception e) {
-      // not JSON: a reason from Kubernetes
-    }
-    return message.length() > 1000 ? message.substring(0, 1000) + "..." : message;
-  }
-
-  /** The engine's result JSON when its status is one of {@code statuses}, else null (no result, not JSON, a failure). */
-  public static JsonNode result(String message, String... statuses) {
-    if (message == null) return null;
-    try {
-      JsonNode n = JSON.readTree(message);
-      return n != null && java.util.List.of(statuses).contains(n.path("status").asText()) ? n : null;
-    } catch (Exception e) {
-      return null;
-    }
+    String text = Protocol.outcome(message, "backup") instanceof Protocol.Failed f && f.failure().message() != null ? f.failure().message() : message;
+    return text.length() > 1000 ? text.substring(0, 1000) + "..." : text;
   }
 
   /** Fills the result fields from a success result; false when the message is not a success result. */
   public static boolean applySuccess(BackupStatus s, String message) {
-    JsonNode n = result(message, "Succeeded");
-    if (n == null) return false;
-    s.storedBytes = n.path("storedSize").asLong();
-    s.rawBytes = n.path("rawSize").asLong();
+    if (!(Protocol.outcome(message, "backup") instanceof Protocol.Backup b)) return false;
+    BackupResult r = b.result();
+    s.storedBytes = r.storedSize();
+    s.rawBytes = r.rawSize();
     s.size = human(s.storedBytes);
-    s.sha256 = n.path("sha256").asText(null);
-    s.location = io.coffer.engine.BackupStore.locate(n.path("location").asText(""), n.path("id").asText(""), n.path("archive").asText(""));
-    if (n.has("durationSeconds")) {
-      s.durationSeconds = n.get("durationSeconds").asDouble();
-      s.duration = duration(s.durationSeconds);
-    }
+    s.sha256 = r.sha256();
+    s.location = Protocol.locate(r.location() == null ? "" : r.location(), r.id() == null ? "" : r.id(), r.archive() == null ? "" : r.archive());
+    s.durationSeconds = r.durationSeconds();
+    s.duration = duration(s.durationSeconds);
     BackupStatus.Contents c = new BackupStatus.Contents();
-    c.collections = n.path("collections").asInt();
-    c.documents = n.path("documents").asLong();
-    c.files = n.path("files").asLong();
-    c.modules = longs(n.get("modules"));
-    c.collectionCounts = longs(n.get("collectionCounts"));
+    c.collections = r.collections();
+    c.documents = r.documents();
+    c.files = r.files();
+    c.modules = r.modules() == null ? null : new LinkedHashMap<>(r.modules());
+    c.collectionCounts = r.collectionCounts() == null ? null : new LinkedHashMap<>(r.collectionCounts());
     s.contents = c;
-    if (n.has("recipients")) {
-      s.recipients = new java.util.ArrayList<>();
-      n.get("recipients").forEach(r -> s.recipients.add(r.asText()));
-    }
+    if (r.recipients() != null) s.recipients = new java.util.ArrayList<>(r.recipients());
     return true;
-  }
-
-  private static Map<String, Long> longs(JsonNode n) {
-    if (n == null || !n.isObject()) return null;
-    Map<String, Long> out = new LinkedHashMap<>();
-    n.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asLong()));
-    return out;
   }
 
   public static String duration(double seconds) {

@@ -1,8 +1,8 @@
 package io.coffer.status;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.coffer.api.BackupStatus;
+import io.coffer.protocol.ProgressLine;
+import io.coffer.protocol.Protocol;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -12,7 +12,6 @@ import java.util.List;
  */
 public final class LogTail {
   public static final int LINES = 20;
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private LogTail() {}
 
@@ -23,20 +22,18 @@ public final class LogTail {
     List<String> tail = new ArrayList<>();
     if (log == null) return new Parsed(null, tail);
     for (String line : log.split("\\R")) {
-      if (line.startsWith("{\"phase\"")) {
-        try {
-          JsonNode n = JSON.readTree(line);
-          BackupStatus.Progress p = new BackupStatus.Progress();
-          p.percent = n.path("percent").asDouble();
-          p.bytes = n.path("bytes").asLong();
-          p.documents = n.path("documents").asLong();
-          p.files = n.path("files").asLong();
-          p.item = n.path("item").asText(null);
-          p.updatedAt = now;
-          progress = p;
-        } catch (Exception e) {
-          // a torn line at the end of the tail: the next read has it whole
-        }
+      ProgressLine n = Protocol.progress(line);
+      if (n != null) {
+        BackupStatus.Progress p = new BackupStatus.Progress();
+        p.percent = n.percent();
+        p.bytes = n.bytes();
+        p.documents = n.documents();
+        p.files = n.files();
+        p.item = n.item();
+        p.updatedAt = now;
+        progress = p;
+      } else if (line.startsWith("{\"phase\"")) {
+        continue; // a torn progress line at the end of the tail: the next read has it whole
       } else if (!line.isBlank()) {
         tail.add(line.length() > 300 ? line.substring(0, 300) + "..." : line);
       }

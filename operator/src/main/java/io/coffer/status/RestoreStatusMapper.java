@@ -1,7 +1,8 @@
 package io.coffer.status;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.coffer.api.RestoreStatus;
+import io.coffer.protocol.Protocol;
+import io.coffer.protocol.RestoreResult;
 import java.util.ArrayList;
 
 /** Turns the engine's restore result (termination message) into Restore status. Pure. */
@@ -10,24 +11,26 @@ public final class RestoreStatusMapper {
 
   /** Applies a "Succeeded" or "Planned" result; false when the message is no such result. */
   public static boolean apply(RestoreStatus s, String message) {
-    JsonNode n = BackupStatusMapper.result(message, "Succeeded", "Planned");
-    if (n == null) return false;
-    if (n.hasNonNull("backupId")) s.backupId = n.get("backupId").asText();
-    s.collections = n.path("collections").asInt();
-    s.documents = n.path("documents").asLong();
-    s.files = n.path("files").asLong();
-    if (n.has("durationSeconds")) s.duration = BackupStatusMapper.duration(n.get("durationSeconds").asDouble());
+    if (!(Protocol.outcome(message, "restore") instanceof Protocol.Restore r)) return false;
+    RestoreResult n = r.result();
+    if (n.backupId() != null) s.backupId = n.backupId();
+    s.collections = n.collections();
+    s.documents = n.documents();
+    s.files = n.files();
+    s.duration = BackupStatusMapper.duration(n.durationSeconds());
     s.plan = new ArrayList<>();
-    for (JsonNode i : n.path("items")) {
-      RestoreStatus.Item item = new RestoreStatus.Item();
-      item.kind = i.path("kind").asText(null);
-      item.source = i.path("source").asText(null);
-      item.target = i.path("target").asText(null);
-      item.documents = i.has("documents") ? i.get("documents").asLong() : null;
-      item.files = i.has("files") ? i.get("files").asLong() : null;
-      item.bytes = i.path("bytes").asLong();
-      item.action = i.path("action").asText(null);
-      s.plan.add(item);
+    if (n.items() != null) {
+      for (RestoreResult.Item i : n.items()) {
+        RestoreStatus.Item item = new RestoreStatus.Item();
+        item.kind = i.kind();
+        item.source = i.source();
+        item.target = i.target();
+        item.documents = i.documents();
+        item.files = i.files();
+        item.bytes = i.bytes();
+        item.action = i.action();
+        s.plan.add(item);
+      }
     }
     return true;
   }

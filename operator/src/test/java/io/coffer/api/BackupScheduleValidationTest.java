@@ -19,7 +19,7 @@ class BackupScheduleValidationTest {
 
   @BeforeAll
   static void load() throws IOException {
-    validator = new CrdValidator(Path.of("target/crds/backupschedules.coffer.io-v1.yml"));
+    validator = new CrdValidator(Path.of("../api/target/crds/backupschedules.coffer.io-v1.yml"));
   }
 
   @Test

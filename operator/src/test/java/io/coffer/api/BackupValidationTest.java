@@ -31,7 +31,7 @@ class BackupValidationTest {
 
   @BeforeAll
   static void load() throws IOException {
-    validator = new CrdValidator(Path.of("target/crds/backups.coffer.io-v1.yml"));
+    validator = new CrdValidator(Path.of("../api/target/crds/backups.coffer.io-v1.yml"));
   }
 
   static List<JsonNode> samples(String kind) throws IOException {

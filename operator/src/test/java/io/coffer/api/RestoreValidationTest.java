@@ -23,7 +23,7 @@ class RestoreValidationTest {
 
   @BeforeAll
   static void load() throws IOException {
-    validator = new CrdValidator(Path.of("target/crds/restores.coffer.io-v1.yml"));
+    validator = new CrdValidator(Path.of("../api/target/crds/restores.coffer.io-v1.yml"));
   }
 
   @Test

@@ -88,8 +88,8 @@ public class VerificationReconciler implements Reconciler<Backup> {
     JobObserver.Outcome o = JobObserver.observe(job, ctx.getSecondaryResources(Pod.class));
     if (o.state() == JobObserver.State.SUCCEEDED) {
       v.result = "Verified";
-      var result = BackupStatusMapper.result(o.message(), "Verified");
-      v.message = result == null ? "verified" : result.path("message").asText("verified");
+      v.message = io.coffer.protocol.Protocol.outcome(o.message(), "verify") instanceof io.coffer.protocol.Protocol.Verify r
+          && r.result().message() != null ? r.result().message() : "verified";
       v.time = now();
       events.normal(ctx.getClient(), backup, Reason.Verified, v.message);
       return written(backup, ctx);

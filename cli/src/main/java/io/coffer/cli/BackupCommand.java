@@ -1,0 +1,219 @@
+package io.coffer.cli;
+
+import io.coffer.engine.BackupEngine;
+import io.coffer.engine.BackupOptions;
+import io.coffer.protocol.BackupResult;
+import io.coffer.engine.BackupType;
+import io.coffer.engine.CofferException;
+import io.coffer.engine.EngineLog;
+import io.coffer.engine.Encryption;
+import io.coffer.protocol.ExitCode;
+import io.coffer.engine.Progress;
+import io.coffer.engine.archive.Compression;
+import io.coffer.engine.archive.Json;
+import io.coffer.engine.crypto.Age;
+import io.coffer.engine.crypto.AgeKeys;
+import io.coffer.engine.files.FileTreeDumper;
+import io.coffer.engine.mongo.ModuleMap;
+import io.coffer.engine.mongo.Selection;
+import io.coffer.engine.storage.Storage;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "backup", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Back up MongoDB collections and/or file trees into one zip archive, optionally age-encrypted.", "",
+        "Collection patterns match db.collection with * and ? (a bare name means a whole database); "
+            + "a leading ! excludes. Without --include or --modules, every database but admin, local and config is taken.", "",
+        "Examples:",
+        "  coffer backup --storage s3://backups/rayerp --mongodb-uri mongodb://db:27017 --include 'erp.*' --exclude 'erp.audit_*'",
+        "  coffer backup --storage file:///backups --type full --modules hr,finance --module-map samples/rayerp-modules.yaml \\",
+        "      --files uploads=/data/uploads --recipients-file team.pub"})
+final class BackupCommand implements Callable<Integer>, Main.ResultWriting {
+  @Mixin CommonOptions common;
+
+  @Option(names = "--id", paramLabel = "ID", description = "Backup id (default: UTC time and a random suffix, e.g. 20261126-143000-9f3a).")
+  String id;
+
+  @Option(names = "--type", paramLabel = "TYPE", defaultValue = "database",
+      description = "database (default), files, full, or incremental (only what changed since --parent; covers what the parent covers).")
+  String type;
+
+  @Option(names = "--parent", paramLabel = "ID", description = "With --type incremental: the backup to build on (full or incremental; `coffer list` shows them).")
+  String parent;
+
+  @Option(names = "--index-key-file", paramLabel = "FILE", description = "Secret for the chain index (env COFFER_INDEX_KEY): with it a backup can be the parent "
+      + "of incremental ones, which need the same key. Only backup Jobs need it; it opens no backup.")
+  Path indexKeyFile;
+
+  @Option(names = "--mongodb-uri", paramLabel = "URI", description = "MongoDB connection string (default: env COFFER_MONGODB_URI; prefer the env or --mongodb-uri-file, since arguments are visible in ps).")
+  String mongoUri;
+
+  @Option(names = "--mongodb-uri-file", paramLabel = "FILE", description = "Read the MongoDB connection string from FILE.")
+  Path mongoUriFile;
+
+  @Option(names = "--include", paramLabel = "PATTERN", description = "Collections to take (repeatable), e.g. 'erp.*', 'erp.invoices', 'erp'.")
+  List<String> include = new ArrayList<>();
+
+  @Option(names = "--exclude", paramLabel = "PATTERN", description = "Collections to leave out (repeatable), e.g. 'erp.audit_*'.")
+  List<String> exclude = new ArrayList<>();
+
+  @Option(names = "--modules", split = ",", paramLabel = "NAMES", description = "Modules of the module map to take, e.g. hr,finance.")
+  List<String> modules = new ArrayList<>();
+
+  @Option(names = "--module-map", paramLabel = "FILE", description = "YAML module map (modules: {hr: [erp.employees, ...]}); tags collections with their module.")
+  Path moduleMap;
+
+  @Option(names = "--files", paramLabel = "NAME=DIR", description = "A directory tree to back up under a name (repeatable), e.g. uploads=/data/uploads.")
+  List<String> files = new ArrayList<>();
+
+  @Option(names = "--files-include", paramLabel = "GLOB", description = "Only files whose relative path or name matches (repeatable), e.g. '**.pdf'.")
+  List<String> filesInclude = new ArrayList<>();
+
+  @Option(names = "--files-exclude", paramLabel = "GLOB", description = "Leave out files and directories that match (repeatable), e.g. 'tmp' or '*.log'.")
+  List<String> filesExclude = new ArrayList<>();
+
+  @Option(names = "--recipient", paramLabel = "AGE1...", description = "Encrypt to this age X25519 public key (repeatable).")
+  List<String> recipients = new ArrayList<>();
+
+  @Option(names = "--recipients-file", paramLabel = "FILE", description = "Encrypt to the age public keys in FILE, one per line (env COFFER_AGE_RECIPIENTS also works).")
+  Path recipientsFile;
+
+  @Option(names = "--passphrase-file", paramLabel = "FILE", description = "Encrypt with the passphrase in FILE (scrypt), instead of recipients.")
+  Path passphraseFile;
+
+  @Option(names = "--compression", paramLabel = "METHOD", defaultValue = "deflate", description = "deflate (default) or store (no compression, for data that does not compress).")
+  String compression;
+
+  @Option(names = "--level", paramLabel = "N", defaultValue = "1", description = "Deflate level 1 (fastest, default) to 9 (smallest).")
+  int level;
+
+  @Option(names = "--existing", paramLabel = "MODE", defaultValue = "fail",
+      description = "When a complete backup with this --id exists: fail (default), or keep it and succeed (what the operator's retries use: "
+          + "an earlier attempt may have finished just before it was killed).")
+  String existing;
+
+  @Option(names = "--limit-upload", paramLabel = "MIB_PER_S", description = "Write to storage at most this many MiB per second (default: no cap).")
+  Integer limitUpload;
+
+  @Option(names = "--wait-for-lock", paramLabel = "SECONDS", defaultValue = "0",
+      description = "One run writes a backup id at a time: wait up to SECONDS for another run with this --id to finish (default 0: refuse at once, exit code 8). "
+          + "An S3 lock left by a run that died frees itself after three minutes; a volume's lock when the run ends.")
+  int waitForLock;
+
+  @Option(names = "--lock-token", paramLabel = "TOKEN", hidden = false,
+      description = "Names the request this run belongs to: a lock an earlier run left under the same TOKEN (killed, so never released) is taken over at once. "
+          + "Give it only where no two runs with one TOKEN can be alive together (the operator passes each Backup's uid).")
+  String lockToken;
+
+  @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "15", description = "How long to wait for MongoDB to answer (default 15).")
+  int timeout;
+
+  private boolean keepExisting() {
+    return switch (existing.toLowerCase(java.util.Locale.ROOT)) {
+      case "fail" -> false;
+      case "keep" -> true;
+      default -> throw CofferException.usage("--existing must be fail or keep, not " + existing);
+    };
+  }
+
+  /** A complete backup with this id from an earlier attempt, or null. */
+  private static BackupResult earlier(Storage storage, String id, EngineLog log) throws java.io.IOException {
+    try {
+      io.coffer.engine.BackupDescriptor d = new io.coffer.engine.BackupStore(storage).descriptor(id);
+      log.info("backup " + id + " is already complete in " + storage.describe() + " (an earlier attempt finished it); keeping it");
+      return io.coffer.engine.Results.existing(d, storage.describe());
+    } catch (CofferException e) {
+      if (e.code() == ExitCode.NOT_FOUND) return null;
+      throw e;
+    }
+  }
+
+  private Storage capped(Storage s) {
+    return limitUpload == null ? s : new io.coffer.engine.storage.ThrottledStorage(s, limitUpload * 1024L * 1024L);
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    boolean incremental = type.equalsIgnoreCase("incremental");
+    if (incremental && parent == null) {
+      throw CofferException.usage("--type incremental needs --parent ID: the backup it builds on (`coffer list` shows them)");
+    }
+    if (!incremental && parent != null) throw CofferException.usage("--parent goes with --type incremental");
+    BackupType declared = incremental ? null : BackupType.parse(type);
+    boolean json = common.json();
+    List<AgeKeys.Recipient> rcpts = Secrets.recipients(recipients, recipientsFile);
+    Encryption enc = Encryption.NONE;
+    if (passphraseFile != null) {
+      if (!rcpts.isEmpty()) throw CofferException.usage("use either recipients or --passphrase-file, not both");
+      enc = Encryption.withPassphrase(Secrets.passphrase(passphraseFile), Age.DEFAULT_SCRYPT_LOG_N);
+    } else if (!rcpts.isEmpty()) {
+      enc = Encryption.toRecipients(rcpts);
+    }
+    Compression c;
+    try {
+      c = Compression.parse(compression);
+    } catch (IllegalArgumentException e) {
+      throw CofferException.usage(e.getMessage());
+    }
+    ModuleMap map = moduleMap == null ? null : ModuleMap.read(moduleMap);
+    Selection sel = new Selection(include, exclude, modules, map);
+    List<FileTreeDumper.Tree> trees = new ArrayList<>();
+    for (String f : files) {
+      int eq = f.indexOf('=');
+      if (eq <= 0 || eq == f.length() - 1) throw CofferException.usage("--files takes NAME=DIR, e.g. uploads=/data/uploads, not '" + f + "'");
+      String name = f.substring(0, eq);
+      if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) throw CofferException.usage("file tree name '" + name + "' must be letters, digits, '.', '_' or '-'");
+      if (trees.stream().anyMatch(x -> x.name().equals(name))) throw CofferException.usage("file tree name '" + name + "' is given twice");
+      trees.add(new FileTreeDumper.Tree(name, Path.of(f.substring(eq + 1)).toAbsolutePath().normalize()));
+    }
+    String backupId = id != null ? id : defaultId();
+    char[] indexKey = Secrets.indexKey(indexKeyFile);
+    Progress progress = new Progress();
+    EngineLog log = common.log();
+    BackupResult r;
+    if (limitUpload != null && limitUpload <= 0) throw CofferException.usage("--limit-upload must be a positive number of MiB/s, not " + limitUpload);
+    try (Storage storage = capped(common.openStorage()); ProgressReporter rep = common.reporter(progress)) {
+      BackupType t = incremental ? BackupType.parse(new io.coffer.engine.BackupStore(storage).descriptor(parent).type()) : declared;
+      String uri = t.hasDatabase() ? Secrets.mongoUri(mongoUri, mongoUriFile) : null;
+      BackupOptions o = new BackupOptions(backupId, t, uri, sel, trees, filesInclude, filesExclude, enc, c, level, timeout, parent, indexKey,
+          waitForLock, lockToken);
+      BackupResult done = keepExisting() ? earlier(storage, backupId, log) : null;
+      r = done != null ? done : new BackupEngine(storage, log, progress).run(o);
+    }
+    common.writeResult(r);
+    if (json) {
+      System.out.println(Json.pretty(r));
+    } else {
+      System.out.printf("Backup %s succeeded in %.1f s%n", r.id(), r.durationSeconds());
+      System.out.printf("  location   %s%n", io.coffer.engine.BackupStore.locate(r.location(), r.id(), r.archive()));
+      System.out.printf("  size       %s stored, %s raw%n", ProgressReporter.human(r.storedSize()), ProgressReporter.human(r.rawSize()));
+      System.out.printf("  contents   %d collections, %d documents, %d files%n", r.collections(), r.documents(), r.files());
+      if (r.modules() != null) System.out.printf("  modules    %s%n", r.modules());
+      System.out.printf("  sha256     %s%n", r.sha256());
+      System.out.printf("  encrypted  %s%n", r.encrypted() ? (r.recipients() != null ? "yes, to " + String.join(", ", r.recipients()) : "yes, with a passphrase") : "no");
+      if (r.skipped() != null) System.out.printf("  skipped    %d (see the log): %s%n", r.skipped().size(), io.coffer.engine.Printable.escape(String.valueOf(r.skipped())));
+    }
+    return ExitCode.OK.code();
+  }
+
+  static String defaultId() {
+    byte[] b = new byte[2];
+    new SecureRandom().nextBytes(b);
+    return ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + HexFormat.of().formatHex(b);
+  }
+
+  @Override
+  public void writeFailure(ExitCode code, String message) {
+    common.writeFailure(code, message);
+  }
+}

@@ -1,0 +1,118 @@
+package io.coffer.cli;
+
+import io.coffer.engine.CofferException;
+import io.coffer.engine.EngineLog;
+import io.coffer.protocol.ExitCode;
+import io.coffer.engine.Progress;
+import io.coffer.engine.archive.Json;
+import io.coffer.engine.storage.Storage;
+import io.coffer.engine.storage.StorageLocations;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** Options every storage command shares: where, how to print, where to put the result. */
+public final class CommonOptions {
+  @Option(names = "--storage", paramLabel = "URI",
+      description = "Where backups live: s3://bucket/prefix or file:///path (a mounted volume).")
+  String storage;
+
+  @Option(names = "--s3-endpoint", paramLabel = "URL",
+      description = "S3 endpoint, e.g. http://minio:9000 (default: env COFFER_S3_ENDPOINT, else AWS). Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.")
+  String s3Endpoint;
+
+  @Option(names = "--s3-region", paramLabel = "REGION", description = "S3 region (default: env AWS_REGION, else the store's default).")
+  String s3Region;
+
+  @Option(names = "--s3-ca-file", paramLabel = "FILE",
+      description = "PEM CA certificates to trust for an https S3 endpoint with a private CA (default: env COFFER_S3_CA_FILE).")
+  Path s3CaFile;
+
+  @Option(names = "--output", paramLabel = "FORMAT", defaultValue = "human",
+      description = "human (default) or json: the result on standard output.")
+  String output;
+
+  @Option(names = "--progress", paramLabel = "MODE", defaultValue = "auto",
+      description = "auto (a bar on a terminal), json (JSON lines on standard error, at least every 2 s) or none.")
+  String progress;
+
+  @Option(names = "--result-file", paramLabel = "FILE",
+      description = "Also write the final result as JSON (under 4 KiB) to FILE, e.g. /dev/termination-log; on failure it holds the error.")
+  Path resultFile;
+
+  @Option(names = {"-q", "--quiet"}, description = "Print no log lines, only the result and errors.")
+  boolean quiet;
+
+  Storage openStorage() {
+    if (storage == null) throw CofferException.usage("give --storage: where backups live, s3://bucket/prefix or file:///path");
+    return StorageLocations.open(storage, s3Endpoint, s3Region, s3CaFile, System.getenv());
+  }
+
+  /** The storage to read and the backup in it: {@code --storage} with {@code --backup}, or an {@code --archive} file alone. */
+  record Source(Storage storage, String backupId) {}
+
+  Source openSource(Path archive, String backup, io.coffer.engine.crypto.Age.DecryptionKeys keys) throws java.io.IOException {
+    if (archive == null) {
+      if (backup == null) throw CofferException.usage("give --backup ID (see `coffer list`), or --archive FILE for an archive on its own");
+      return new Source(openStorage(), backup);
+    }
+    if (storage != null || backup != null) {
+      throw CofferException.usage("--archive reads one archive file on its own: leave out --storage and --backup");
+    }
+    io.coffer.engine.ArchiveFile a = io.coffer.engine.ArchiveFile.open(archive, keys);
+    return new Source(a, a.backupId());
+  }
+
+  boolean json() {
+    String o = output.toLowerCase(Locale.ROOT);
+    if (!o.equals("json") && !o.equals("human")) throw CofferException.usage("--output must be human or json, not " + output);
+    return o.equals("json");
+  }
+
+  EngineLog log() {
+    PrintStream err = System.err;
+    return new EngineLog(quiet ? null : line -> {
+      synchronized (err) {
+        err.println(line);
+      }
+    });
+  }
+
+  ProgressReporter.Mode progressMode() {
+    return switch (progress.toLowerCase(Locale.ROOT)) {
+      case "json" -> ProgressReporter.Mode.JSON;
+      case "none" -> ProgressReporter.Mode.NONE;
+      case "auto" -> System.console() != null && !quiet ? ProgressReporter.Mode.BAR : ProgressReporter.Mode.NONE;
+      default -> throw CofferException.usage("--progress must be auto, json or none, not " + progress);
+    };
+  }
+
+  ProgressReporter reporter(Progress p) {
+    return new ProgressReporter(p, progressMode(), System.err);
+  }
+
+  void writeResult(Object result) {
+    if (resultFile == null) return;
+    try {
+      Files.writeString(resultFile, Json.write(result), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new CofferException(ExitCode.USAGE, "cannot write --result-file " + resultFile + ": " + e.getMessage());
+    }
+  }
+
+  void writeFailure(ExitCode code, String message) {
+    if (resultFile == null) return;
+    String m = message.length() > 3000 ? message.substring(0, 3000) + "..." : message;
+    try {
+      Files.writeString(resultFile, io.coffer.protocol.Protocol.write(io.coffer.protocol.Failure.of(code, m)), StandardCharsets.UTF_8);
+    } catch (IOException ignored) {
+      // the error is on standard error already
+    }
+  }
+}

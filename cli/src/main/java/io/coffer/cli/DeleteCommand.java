@@ -1,0 +1,47 @@
+package io.coffer.cli;
+
+import io.coffer.engine.BackupStore;
+import io.coffer.protocol.ExitCode;
+import io.coffer.engine.archive.Json;
+import io.coffer.engine.storage.Storage;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "delete", mixinStandardHelpOptions = true,
+    description = {"Delete a backup's objects from storage, complete or not.",
+        "The descriptor goes first, so a half-deleted backup reads as incomplete, never as complete.",
+        "Deleting a backup that is not there succeeds."})
+final class DeleteCommand implements Callable<Integer>, Main.ResultWriting {
+  @Mixin CommonOptions common;
+
+  @Option(names = "--backup", required = true, paramLabel = "ID", description = "The backup to delete.")
+  String backup;
+
+  @Option(names = "--lock-token", paramLabel = "TOKEN",
+      description = "A backup run holding this id's lock under TOKEN has ended (killed): take its lock over (see `coffer backup --lock-token`). "
+          + "Otherwise a backup still being written is not deleted (exit code 8).")
+  String lockToken;
+
+  @Override
+  public Integer call() throws Exception {
+    int n;
+    try (Storage storage = common.openStorage()) {
+      BackupStore store = new BackupStore(storage);
+      n = storage.list(BackupStore.checkId(backup)).size();
+      store.delete(backup, lockToken);
+    }
+    Map<String, Object> r = Map.of("status", "Deleted", "backupId", backup, "objects", n);
+    common.writeResult(r);
+    if (common.json()) System.out.println(Json.pretty(r));
+    else System.out.println("Deleted backup " + backup + " (" + n + " objects)");
+    return ExitCode.OK.code();
+  }
+
+  @Override
+  public void writeFailure(ExitCode code, String message) {
+    common.writeFailure(code, message);
+  }
+}

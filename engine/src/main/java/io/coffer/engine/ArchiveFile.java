@@ -1,0 +1,195 @@
+package io.coffer.engine;
+
+import io.coffer.protocol.ExitCode;
+import io.coffer.engine.archive.HashingInputStream;
+import io.coffer.engine.archive.Json;
+import io.coffer.engine.archive.Manifest;
+import io.coffer.engine.crypto.Age;
+import io.coffer.engine.crypto.AgeException;
+import io.coffer.engine.storage.Storage;
+import io.coffer.engine.storage.StorageException;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * One backup's archive on its own, away from its storage (what {@code coffer download} writes, or a copy someone
+ * handed over): read once to find the manifest it carries as its last entry, then served as a read-only storage
+ * holding that one backup, so restore, inspect and verify work on it unchanged. An incremental backup's archive
+ * holds only changes and cannot stand alone.
+ */
+public final class ArchiveFile implements Storage {
+  private static final byte[] AGE_MAGIC = "age-encryption.org/v1\n".getBytes(StandardCharsets.US_ASCII);
+  private static final String MANIFEST = "manifest.json";
+
+  private final Path file;
+  private final BackupDescriptor descriptor;
+  private final byte[] manifest;
+
+  private ArchiveFile(Path file, BackupDescriptor descriptor, byte[] manifest) {
+    this.file = file;
+    this.descriptor = descriptor;
+    this.manifest = manifest;
+  }
+
+  /** The backup's id: what restore, inspect and verify take as {@code --backup}. */
+  public String backupId() {
+    return descriptor.id();
+  }
+
+  /** Reads {@code file} through once (decrypting with {@code keys} if it is age-encrypted) for its manifest and checksum. */
+  public static ArchiveFile open(Path file, Age.DecryptionKeys keys) throws IOException {
+    if (Files.exists(file) && !Files.isRegularFile(file)) {
+      throw CofferException.usage("--archive " + file + " is not a file (--archive takes an archive as `coffer download` writes it)");
+    }
+    String name = String.valueOf(file.getFileName());
+    HashingInputStream hashed;
+    try {
+      hashed = new HashingInputStream(Files.newInputStream(file));
+    } catch (NoSuchFileException e) {
+      throw CofferException.usage("no file " + file + " (--archive takes an archive as `coffer download` writes it)");
+    }
+    try (hashed) {
+      BufferedInputStream in = new BufferedInputStream(hashed, 1 << 16);
+      in.mark(AGE_MAGIC.length);
+      boolean encrypted = java.util.Arrays.equals(in.readNBytes(AGE_MAGIC.length), AGE_MAGIC);
+      in.reset();
+      if (encrypted && keys == null) {
+        throw new CofferException(ExitCode.KEY, file + " is age-encrypted; give --identity-file (or --passphrase-file for passphrase backups)");
+      }
+      byte[] json = null;
+      try {
+        InputStream plain = encrypted ? Age.decrypt(in, keys) : in;
+        var zip = new net.lingala.zip4j.io.inputstream.ZipInputStream(plain);
+        net.lingala.zip4j.model.LocalFileHeader h;
+        while ((h = zip.getNextEntry()) != null) {
+          InputStream content = BackupStore.entryContent(zip);
+          if (Manifest.ENTRY_NAME.equals(h.getFileName()) && json == null) {
+            json = io.coffer.engine.io.Limited.readAll(content, io.coffer.engine.archive.ManifestCheck.MAX_MANIFEST_BYTES, () -> new CofferException(
+                ExitCode.INTEGRITY, file + " holds a " + Manifest.ENTRY_NAME + " larger than Coffer writes: it is not a Coffer archive"));
+          } else {
+            content.transferTo(java.io.OutputStream.nullOutputStream());
+          }
+        }
+      } catch (AgeException e) {
+        throw BackupStore.fromAge(name, e);
+      } catch (CofferException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        throw new CofferException(ExitCode.INTEGRITY, file + " is not a readable Coffer archive (malformed zip: " + e.getClass().getSimpleName() + ")", e);
+      } catch (IOException e) {
+        if (e.getCause() instanceof AgeException ae) throw BackupStore.fromAge(name, ae);
+        if (json == null) {
+          throw new CofferException(ExitCode.INTEGRITY, file + " is not a readable Coffer archive (" + BackupStore.reason(e) + ")", e);
+        }
+      }
+      if (json == null) {
+        throw new CofferException(ExitCode.INTEGRITY, file + " is not a Coffer archive, or is truncated: it holds no " + Manifest.ENTRY_NAME);
+      }
+      String sha256 = hashed.drainAndHash(); // the whole file, whatever the zip reader left unread
+      Manifest m;
+      io.coffer.engine.archive.ManifestCheck.checkSize(json, name);
+      try {
+        m = Json.readUntrusted(json, Manifest.class);
+      } catch (IOException e) {
+        throw new CofferException(ExitCode.INTEGRITY, "the manifest in " + file + " is not valid JSON of a Coffer manifest");
+      }
+      if (m == null || !Manifest.FORMAT.equals(m.format()) || m.id() == null) {
+        throw new CofferException(ExitCode.INTEGRITY, file + " is not a Coffer archive (" + Manifest.ENTRY_NAME + " of another format)");
+      }
+      if (!BackupStore.ID.matcher(m.id()).matches()) {
+        throw new CofferException(ExitCode.INTEGRITY, file + " names a backup id no Coffer backup has ('" + m.id() + "')");
+      }
+      io.coffer.engine.archive.ManifestCheck.check(m, m.id());
+      if (m.parent() != null) {
+        throw CofferException.usage(file + " holds backup " + m.id() + ", an incremental backup: only its changes since backup "
+            + m.parent() + ". Restore it from its storage location, where its chain lies (--storage ... --backup " + m.id() + ")");
+      }
+      int collections = 0;
+      long documents = 0;
+      long files = 0;
+      long raw = 0;
+      for (Manifest.Entry e : m.entries()) {
+        if (e.archived()) raw += e.size();
+        if (e.kind() == Manifest.Kind.bson) {
+          collections++;
+          documents += e.documents() == null ? 0 : e.documents();
+        }
+        if (e.kind() == Manifest.Kind.file) files++;
+      }
+      String manifestSha = HexFormat.of().formatHex(io.coffer.engine.archive.HashingOutputStream.sha256().digest(json));
+      BackupDescriptor d = new BackupDescriptor(BackupDescriptor.FORMAT, 1, m.id(), m.createdAt(), null, m.type(),
+          encrypted ? "archive.zip.age" : "archive.zip", hashed.count(), sha256, raw, encrypted, encrypted ? "age" : null, null, MANIFEST, manifestSha,
+          collections, documents, files, m.skipped() == null ? 0 : m.skipped().size(), null, null, null);
+      return new ArchiveFile(file, d, json);
+    }
+  }
+
+  @Override
+  public String describe() {
+    return "archive file " + file;
+  }
+
+  @Override
+  public InputStream open(String key) throws IOException {
+    if (key.equals(BackupStore.key(descriptor.id(), descriptor.archive()))) return Files.newInputStream(file);
+    if (key.equals(BackupStore.key(descriptor.id(), BackupDescriptor.FILE))) return new java.io.ByteArrayInputStream(Json.pretty(descriptor)
+        .getBytes(StandardCharsets.UTF_8));
+    if (key.equals(BackupStore.key(descriptor.id(), MANIFEST))) return new java.io.ByteArrayInputStream(manifest);
+    throw StorageException.notFound(key + " is not in " + describe());
+  }
+
+  @Override
+  public OptionalLong size(String key) throws IOException {
+    if (key.equals(BackupStore.key(descriptor.id(), descriptor.archive()))) return OptionalLong.of(Files.size(file));
+    return OptionalLong.empty();
+  }
+
+  @Override
+  public List<String> listFolders() {
+    return List.of(descriptor.id());
+  }
+
+  @Override
+  public List<String> list(String folder) {
+    return folder.equals(descriptor.id()) ? List.of(BackupStore.key(descriptor.id(), descriptor.archive())) : List.of();
+  }
+
+  @Override
+  public AtomicOutput create(String key) throws IOException {
+    throw new IOException(describe() + " is read-only");
+  }
+
+  @Override
+  public void delete(String key) throws IOException {
+    throw new IOException(describe() + " is read-only");
+  }
+
+  @Override
+  public int removeLeftovers(String folder) {
+    return 0;
+  }
+
+  @Override
+  public Lock lock(String folder, String owner, String token, String[] holder) {
+    return new Lock() {
+      @Override
+      public void check() {}
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  @Override
+  public boolean createIfAbsent(String key, byte[] content) throws IOException {
+    throw new IOException(describe() + " is read-only");
+  }
+}

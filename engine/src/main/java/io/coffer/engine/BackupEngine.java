@@ -1,0 +1,197 @@
+package io.coffer.engine;
+
+import io.coffer.protocol.BackupResult;
+import io.coffer.protocol.ExitCode;
+import io.coffer.engine.archive.ArchiveWriter;
+import io.coffer.engine.archive.HashingOutputStream;
+import io.coffer.engine.archive.Json;
+import io.coffer.engine.archive.Manifest;
+import io.coffer.engine.crypto.AgeKeys;
+import io.coffer.engine.files.FileTreeDumper;
+import io.coffer.engine.mongo.MongoConnection;
+import io.coffer.engine.mongo.MongoDumper;
+import io.coffer.engine.storage.Storage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One backup: MongoDB and file trees -> zip -> (age) -> storage, as one chain of streams. The archive is
+ * published only when complete; the manifest copy and the log follow; {@code backup.json} comes last, so
+ * an interrupted backup never looks complete.
+ */
+public final class BackupEngine {
+  public static final String VERSION = "coffer " + Version.get();
+  private final BackupStore store;
+  private final EngineLog log;
+  private final Progress progress;
+
+  public BackupEngine(Storage storage, EngineLog log, Progress progress) {
+    this.store = new BackupStore(storage);
+    this.log = log;
+    this.progress = progress;
+  }
+
+  public BackupResult run(BackupOptions o) throws IOException {
+    String id = BackupStore.checkId(o.id());
+    Instant created = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    String run = java.util.UUID.randomUUID().toString().substring(0, 8);
+    String host = System.getenv().getOrDefault("HOSTNAME", "");
+    try (Storage.Lock lock = store.lock(id, "backup run " + run + (host.isEmpty() ? "" : " on " + host) + ", started " + created,
+        o.lockToken(), o.lockWaitSeconds(), log)) {
+      return run(o, id, created, lock);
+    }
+  }
+
+  /** The backup itself, while this run holds the backup id's lock (one writer per id). */
+  private BackupResult run(BackupOptions o, String id, Instant created, Storage.Lock lock) throws IOException {
+    Storage storage = store.storage();
+    if (storage.exists(BackupStore.key(id, BackupDescriptor.FILE))) {
+      throw CofferException.usage("backup " + id + " already exists in " + storage.describe() + "; choose another --id or delete it first");
+    }
+    int leftovers = storage.removeLeftovers(id);
+    if (leftovers > 0) log.info("removed " + leftovers + " leftovers of an interrupted earlier attempt");
+    log.info("backup " + id + " (" + o.type().label() + ") to " + storage.describe()
+        + (o.encryption().enabled() ? ", encrypted with " + o.encryption().scheme() : ", not encrypted"));
+
+    io.coffer.engine.incremental.ChainIndex index = o.indexKey() == null ? null : new io.coffer.engine.incremental.ChainIndex(storage, o.indexKey());
+    if (o.parent() != null) {
+      BackupDescriptor parent = store.descriptor(o.parent());
+      if (parent.index() == null) {
+        throw CofferException.usage("backup " + o.parent() + " has no chain index (it was made without --index-key-file), so nothing can be"
+            + " based on it; take a full backup with --index-key-file to start a chain");
+      }
+      index.checkKey(o.parent());
+      log.info("incremental: only what changed since backup " + o.parent() + " (" + parent.createdAt() + ")");
+    }
+    MongoDumper mongo = null;
+    List<MongoDumper.Target> targets = List.of();
+    FileTreeDumper files = new FileTreeDumper(o.filesInclude(), o.filesExclude(),
+        o.compression() == io.coffer.engine.archive.Compression.STORE, log, progress);
+    if (index != null) files.indexed(index, id, o.parent());
+    String archiveName = o.encryption().enabled() ? "archive.zip.age" : "archive.zip";
+    Storage.AtomicOutput stored = null;
+    ArchiveWriter archive = null;
+    try {
+      progress.phase("scanning");
+      if (o.type().hasDatabase()) {
+        mongo = new MongoDumper(o.mongoUri(), o.timeoutSeconds(), log, progress);
+        if (index != null) mongo.indexed(index, id, o.parent());
+        targets = mongo.resolve(o.selection());
+        if (targets.isEmpty()) {
+          throw CofferException.usage("the selection matches no collection in " + MongoConnection.redact(o.mongoUri())
+              + "; check --include / --exclude / --modules (`coffer backup --help` explains the patterns)");
+        }
+        for (MongoDumper.Target t : targets) progress.addTotal(t.estimatedBytes());
+        log.info("selected " + targets.size() + " collections from " + MongoConnection.redact(o.mongoUri()));
+      }
+      if (o.type().hasFiles()) {
+        for (FileTreeDumper.Tree t : o.trees()) {
+          if (!java.nio.file.Files.isDirectory(t.root())) {
+            throw new CofferException(ExitCode.SOURCE, "file tree " + t.name() + ": " + t.root() + " is not a readable directory; check --files");
+          }
+          progress.addTotal(files.estimate(t));
+        }
+      }
+
+      stored = storage.create(BackupStore.key(id, archiveName));
+      HashingOutputStream hashed = new HashingOutputStream(stored);
+      // reading on this thread, deflate on a pool, encryption, hashing and the write on the zip writer's thread
+      archive = new ArchiveWriter(o.encryption().wrap(hashed), o.compression(), o.level());
+      progress.phase("dumping");
+      for (MongoDumper.Target t : targets) mongo.dump(t, archive);
+      if (o.type().hasFiles()) {
+        for (FileTreeDumper.Tree t : o.trees()) {
+          files.dump(t, archive);
+          log.info("file tree " + t.name() + ": done");
+        }
+      }
+      progress.phase("finishing");
+      Map<String, String> treeSources = new LinkedHashMap<>();
+      for (FileTreeDumper.Tree t : o.trees()) treeSources.put(t.name(), t.root().toString());
+      Manifest manifest = new Manifest(Manifest.FORMAT, Manifest.FORMAT_VERSION, id, created.toString(), o.type().label(),
+          new Manifest.Source(o.type().hasDatabase() ? MongoConnection.redact(o.mongoUri()) : null,
+              o.type().hasFiles() ? treeSources : null),
+          new Manifest.Selection(o.selection().include(), o.selection().exclude(), o.selection().modules(),
+              o.filesInclude(), o.filesExclude()),
+          o.compression().label(), o.compression() == io.coffer.engine.archive.Compression.DEFLATE ? o.level() : null,
+          List.copyOf(archive.entries()), List.copyOf(files.skipped()), o.parent());
+      byte[] manifestJson = archive.finish(manifest); // closes the chain and publishes the archive
+      stored = null;
+      long storedSize = hashed.count();
+      String sha256 = hashed.sha256Hex();
+
+      String manifestName = o.encryption().enabled() ? "manifest.json.age" : "manifest.json";
+      ByteArrayOutputStream encManifest = new ByteArrayOutputStream();
+      try (OutputStream m = o.encryption().wrap(encManifest)) {
+        m.write(manifestJson);
+      }
+      byte[] manifestBytes = encManifest.toByteArray();
+      lock.check();
+      put(storage, BackupStore.key(id, manifestName), manifestBytes);
+
+      long rawSize = 0;
+      long documents = 0;
+      long fileCount = 0;
+      int collections = 0;
+      Map<String, Long> modules = new LinkedHashMap<>();
+      Map<String, Long> perCollection = new LinkedHashMap<>();
+      for (Manifest.Entry e : manifest.entries()) {
+        if (e.archived()) rawSize += e.size();
+        if (e.kind() == Manifest.Kind.bson) {
+          collections++;
+          documents += e.documents();
+          perCollection.put(e.database() + "." + e.collection(), e.documents());
+          if (e.module() != null) modules.merge(e.module(), e.documents(), Long::sum);
+        } else if (e.kind() == Manifest.Kind.deletions) {
+          continue;
+        } else if (e.kind() == Manifest.Kind.file || e.kind() == Manifest.Kind.symlink) {
+          fileCount++;
+        }
+      }
+      double duration = Math.round(progress.elapsedSeconds() * 100) / 100.0;
+      log.info("archive " + archiveName + ": " + storedSize + " bytes stored (" + rawSize + " raw), sha256 " + sha256);
+      log.info("backup " + id + " completed in " + duration + " s: " + collections + " collections, " + documents
+          + " documents, " + fileCount + " files" + (files.skipped().isEmpty() ? "" : ", " + files.skipped().size() + " skipped"));
+      put(storage, BackupStore.key(id, BackupDescriptor.LOG), log.bytes());
+      List<String> recipients = o.encryption().recipients().stream().map(AgeKeys.Recipient::encoded).toList();
+      BackupDescriptor d = new BackupDescriptor(BackupDescriptor.FORMAT, 1, id, created.toString(),
+          Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), o.type().label(), archiveName, storedSize, sha256,
+          rawSize, o.encryption().enabled(), o.encryption().scheme(), recipients.isEmpty() ? null : recipients,
+          manifestName, java.util.HexFormat.of().formatHex(HashingOutputStream.sha256().digest(manifestBytes)),
+          collections, documents, fileCount, files.skipped().size(), VERSION, o.parent(), index == null ? null : index.scheme());
+      lock.check();
+      if (!storage.createIfAbsent(BackupStore.key(id, BackupDescriptor.FILE), Json.pretty(d).getBytes(StandardCharsets.UTF_8))) {
+        throw new CofferException(ExitCode.BUSY, "backup " + id + " was completed by another run while this one wrote it; this run's copy is not used");
+      }
+      progress.phase("done");
+      List<String> skipped = new ArrayList<>();
+      for (Manifest.Skipped s : files.skipped()) skipped.add(s.path() + ": " + s.reason());
+      return Results.backup(d, storage.describe(), duration, modules, perCollection, log.warnings(), skipped);
+    } catch (IOException | RuntimeException e) {
+      if (archive != null) archive.abort();
+      if (stored != null) stored.abort();
+      throw e;
+    } finally {
+      if (mongo != null) mongo.close();
+    }
+  }
+
+  private static void put(Storage storage, String key, byte[] bytes) throws IOException {
+    Storage.AtomicOutput out = storage.create(key);
+    try {
+      out.write(bytes);
+      out.close();
+    } catch (IOException | RuntimeException e) {
+      out.abort();
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,480 @@
+package io.coffer.engine;
+
+import io.coffer.protocol.RestoreResult;
+import io.coffer.protocol.ExitCode;
+import io.coffer.engine.archive.HashingInputStream;
+import io.coffer.engine.archive.Manifest;
+import io.coffer.engine.archive.ManifestCheck;
+import io.coffer.engine.fs.Name;
+import io.coffer.engine.io.Limited;
+import io.coffer.engine.mongo.MongoMetadata;
+import io.coffer.engine.mongo.MongoNames;
+import io.coffer.engine.crypto.AgeException;
+import io.coffer.engine.files.FileRestorer;
+import io.coffer.engine.files.FileTreeDumper;
+import io.coffer.engine.mongo.MongoRestorer;
+import io.coffer.engine.mongo.Selection;
+import io.coffer.engine.storage.Storage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import net.lingala.zip4j.io.inputstream.ZipInputStream;
+import net.lingala.zip4j.model.LocalFileHeader;
+import org.bson.BsonDocument;
+
+/**
+ * Restores all or part of a backup. The archive is read once, as a stream: every entry is checked against
+ * the manifest (size, SHA-256) and the stored archive against {@code backup.json}, and everything selected is
+ * staged aside. Only when all of that held are the targets swapped in; any failure before drops the staging
+ * and leaves every target untouched.
+ */
+public final class RestoreEngine {
+  private final BackupStore store;
+  private final EngineLog log;
+  private final Progress progress;
+
+  public RestoreEngine(Storage storage, EngineLog log, Progress progress) {
+    this.store = new BackupStore(storage);
+    this.log = log;
+    this.progress = progress;
+  }
+
+  /** What will be restored: the selected entries of the newest manifest, each tree's target, how many files. */
+  private record Plan(Map<String, Manifest.Entry> byPath, Set<String> selectedPaths, Set<String> skippedPaths,
+      Map<String, Path> treeTargets, boolean needsMongo, long files) {}
+
+  public RestoreResult run(RestoreOptions o) throws IOException {
+    BackupDescriptor d = store.descriptor(o.backupId());
+    Manifest manifest = store.manifest(d, o.keys());
+    List<BackupDescriptor> chain = chain(d);
+    log.info("restore of backup " + d.id() + " (" + d.type() + ", created " + d.createdAt() + ")"
+        + (chain.size() > 1 ? ", an incremental backup: reading its chain of " + chain.size() + " backups, from " + chain.get(0).id() : "")
+        + (o.dryRun() ? ", dry run" : ", mode " + o.mode().name().toLowerCase()));
+    String runId = UUID.randomUUID().toString().substring(0, 8);
+    MongoRestorer mongo = null;
+    try {
+      Plan plan = plan(o, manifest);
+      if (plan.needsMongo()) {
+        mongo = new MongoRestorer(o.mongoUri(), o.timeoutSeconds(), o.mode(), runId, log, progress);
+        mongo.ping();
+      }
+      List<String> losses = new ArrayList<>();
+      List<RestoreResult.Item> items = describeTargets(plan, mongo, o, losses);
+      checkSpace(plan, o);
+      if (o.dryRun()) {
+        progress.phase("done");
+        return summary("Planned", o, items);
+      }
+      if (!losses.isEmpty() && !o.confirmation().confirm(List.copyOf(losses))) {
+        throw CofferException.usage("a replace would delete what backup " + d.id() + " does not hold (" + String.join("; ", losses)
+            + "); `--dry-run` lists it; confirm with --yes, or use --mode merge to keep it");
+      }
+      FileRestorer files = new FileRestorer(plan.treeTargets(), o.mode() == MongoRestorer.Mode.REPLACE, runId, log, progress);
+      if (mongo != null) {
+        Set<String> dbs = new java.util.TreeSet<>();
+        for (String p : plan.selectedPaths()) {
+          Manifest.Entry e = plan.byPath().get(p);
+          if (e.database() != null) dbs.add(targetDb(o, e.database()));
+        }
+        mongo.lock(dbs);
+        for (String db : dbs) mongo.removeLeftovers(db);
+      }
+      try {
+        long[] written = {0};
+        for (BackupDescriptor b : chain) {
+          Manifest mb = b.id().equals(d.id()) ? manifest : store.manifest(b, o.keys());
+          stream(b, mb, d.id(), o, plan, mongo, files, written);
+        }
+        if (written[0] != plan.files()) {
+          throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " lists " + (plan.files() - written[0])
+              + " files whose content no archive of its chain holds; nothing was restored");
+        }
+        if (mongo != null) checkCounts(plan, o, mongo);
+        progress.phase("swapping");
+        if (mongo != null) mongo.commit();
+        files.commit();
+      } catch (IOException | RuntimeException e) {
+        if (mongo != null) mongo.rollback();
+        files.rollback();
+        throw e;
+      }
+      progress.phase("done");
+      log.info("restore of backup " + d.id() + " completed in " + Math.round(progress.elapsedSeconds() * 100) / 100.0 + " s");
+      return summary("Succeeded", o, items);
+    } finally {
+      if (mongo != null) mongo.close();
+    }
+  }
+
+  /** The backups to read, oldest (the full backup) first, ending with {@code d}. */
+  private List<BackupDescriptor> chain(BackupDescriptor d) throws IOException {
+    java.util.LinkedList<BackupDescriptor> chain = new java.util.LinkedList<>();
+    chain.addFirst(d);
+    Set<String> ids = new HashSet<>(Set.of(d.id()));
+    while (chain.getFirst().parent() != null) {
+      String p = chain.getFirst().parent();
+      if (!ids.add(p)) throw new CofferException(ExitCode.INTEGRITY, "the chain of backup " + d.id() + " loops at " + p);
+      BackupDescriptor parent;
+      try {
+        parent = store.descriptor(p);
+      } catch (CofferException e) {
+        if (e.code() != ExitCode.NOT_FOUND) throw e;
+        throw new CofferException(ExitCode.NOT_FOUND, "backup " + d.id() + " is incremental and needs backup " + p
+            + " of its chain, which is missing or incomplete in storage; it cannot be restored", e);
+      }
+      chain.addFirst(parent);
+    }
+    return chain;
+  }
+
+  /** After a chain: every incrementally restored collection holds exactly the documents the newest backup counted. */
+  private void checkCounts(Plan plan, RestoreOptions o, MongoRestorer mongo) {
+    for (String path : plan.selectedPaths()) {
+      Manifest.Entry e = plan.byPath().get(path);
+      if (e.kind() != Manifest.Kind.bson || !Boolean.TRUE.equals(e.delta())) continue;
+      long n = mongo.stagedCount(targetDb(o, e.database()), e.collection());
+      if (n != e.documents()) {
+        throw new CofferException(ExitCode.INTEGRITY, e.database() + "." + e.collection() + " holds " + n
+            + " documents after its chain, the backup counted " + e.documents() + "; nothing was restored");
+      }
+    }
+  }
+
+  private RestoreResult summary(String status, RestoreOptions o, List<RestoreResult.Item> items) {
+    int collections = 0;
+    long docs = 0;
+    long files = 0;
+    long bytes = 0;
+    for (RestoreResult.Item i : items) {
+      if (i.documents() != null) {
+        collections++;
+        docs += i.documents();
+      }
+      if (i.files() != null) files += i.files();
+      bytes += i.bytes();
+    }
+    return new RestoreResult(status, o.backupId(), o.mode().name().toLowerCase(), o.dryRun(),
+        Math.round(progress.elapsedSeconds() * 100) / 100.0, collections, docs, files, bytes, items);
+  }
+
+  private Plan plan(RestoreOptions o, Manifest m) {
+    Selection sel = new Selection(o.include(), o.exclude(), List.of(), null);
+    boolean patterns = !o.include().isEmpty() || !o.exclude().isEmpty();
+    Set<String> knownModules = new HashSet<>();
+    Set<String> knownTrees = new java.util.TreeSet<>();
+    for (Manifest.Entry e : m.entries()) {
+      if (e.module() != null) knownModules.add(e.module());
+      if (e.tree() != null) knownTrees.add(e.tree());
+    }
+    for (String mod : o.modules()) {
+      if (!knownModules.contains(mod)) {
+        throw CofferException.usage("backup " + m.id() + " has no module '" + mod + "'; it holds: "
+            + (knownModules.isEmpty() ? "no modules (it was made without --modules)" : String.join(", ", new java.util.TreeSet<>(knownModules))));
+      }
+    }
+    for (String t : o.trees()) {
+      if (!knownTrees.contains(t)) {
+        throw CofferException.usage("backup " + m.id() + " has no file tree '" + t + "'; it holds: "
+            + (knownTrees.isEmpty() ? "none" : String.join(", ", knownTrees)));
+      }
+    }
+    for (String k : o.filesTargets().keySet()) {
+      if (!knownTrees.contains(k)) throw CofferException.usage("--files-target names tree '" + k + "', which backup " + m.id() + " does not hold");
+    }
+    for (Map.Entry<String, String> r : o.renameDb().entrySet()) {
+      String why = MongoNames.invalidDatabase(r.getValue());
+      if (why != null) throw CofferException.usage("--rename-db " + r.getKey() + "=" + r.getValue() + " names " + why);
+    }
+    boolean wantDb = o.what() == null || o.what().hasDatabase();
+    boolean wantFiles = o.what() == null || o.what().hasFiles();
+    boolean collectionFilter = !o.include().isEmpty() || !o.modules().isEmpty();
+    if (o.what() == null && collectionFilter && o.trees().isEmpty()) wantFiles = false;
+    if (o.what() == null && !collectionFilter && !o.trees().isEmpty()) wantDb = false;
+    // the trees to restore: those named, else all; each goes only where the caller says, never where the backup says
+    Set<String> trees = new java.util.TreeSet<>(wantFiles ? (o.trees().isEmpty() ? knownTrees : Set.copyOf(o.trees())) : Set.of());
+    Map<String, Path> treeTargets = new LinkedHashMap<>();
+    for (String t : trees) {
+      Path target = o.filesTargets().get(t);
+      if (target == null) {
+        String original = m.source() == null || m.source().files() == null ? null : m.source().files().get(t);
+        throw CofferException.usage("backup " + m.id() + " holds file tree " + t + (original == null ? "" : " (backed up from " + original + ")")
+            + ": give --files-target " + t + "=DIR to restore it" + (trees.size() > 1 ? ", or --tree to pick trees" : "")
+            + ", or --type database to leave files out");
+      }
+      treeTargets.put(t, target.toAbsolutePath().normalize());
+    }
+    Map<String, Manifest.Entry> byPath = new LinkedHashMap<>();
+    Set<String> selected = new HashSet<>();
+    Set<String> leftOutSystem = new java.util.TreeSet<>();
+    boolean needsMongo = false;
+    long files = 0;
+    for (Manifest.Entry e : m.entries()) {
+      byPath.put(e.path(), e);
+      if (e.database() != null) {
+        if (!wantDb) continue;
+        if (patterns && !sel.includes(e.database(), e.collection())) continue;
+        if (!o.modules().isEmpty() && (e.module() == null || !o.modules().contains(e.module()))) continue;
+        if (MongoNames.SYSTEM_DATABASES.contains(targetDb(o, e.database())) && !o.systemDatabases()) {
+          leftOutSystem.add(targetDb(o, e.database()));
+          continue;
+        }
+        selected.add(e.path());
+        needsMongo = true;
+      } else if (e.tree() != null && trees.contains(e.tree())) {
+        selected.add(e.path());
+        if (e.kind() == Manifest.Kind.file) files++;
+      }
+    }
+    if (!leftOutSystem.isEmpty()) {
+      log.warn("left out system database" + (leftOutSystem.size() > 1 ? "s " : " ") + String.join(", ", leftOutSystem)
+          + ": Coffer restores admin, local and config only with --system-databases");
+    }
+    if (selected.isEmpty()) {
+      throw CofferException.usage("nothing to restore: the selection matches nothing in backup " + m.id()
+          + (leftOutSystem.isEmpty() ? "" : " but system databases (give --system-databases to restore them)") + "; `coffer inspect` shows what it holds");
+    }
+    if (needsMongo && (o.mongoUri() == null || o.mongoUri().isBlank())) {
+      throw CofferException.usage("restoring collections needs a target: give --mongodb-uri or set COFFER_MONGODB_URI");
+    }
+    Set<String> skipped = new HashSet<>();
+    if (m.skipped() != null) m.skipped().forEach(sk -> skipped.add(sk.path()));
+    return new Plan(byPath, selected, skipped, treeTargets, needsMongo, files);
+  }
+
+  /** Refuses, before anything is written, a file restore whose target lacks the room the manifest says it needs. */
+  private void checkSpace(Plan plan, RestoreOptions o) throws IOException {
+    Map<String, Long> need = new HashMap<>();
+    for (String p : plan.selectedPaths()) {
+      Manifest.Entry e = plan.byPath().get(p);
+      if (e.tree() != null) need.merge(e.tree(), e.size(), Long::sum);
+    }
+    for (Map.Entry<String, Long> n : need.entrySet()) {
+      Path target = plan.treeTargets().get(n.getKey());
+      Path existing = target;
+      while (existing != null && !Files.isDirectory(existing)) existing = existing.getParent();
+      if (existing == null) continue;
+      long free = Files.getFileStore(existing).getUsableSpace();
+      long needed = n.getValue() + (1 << 20);
+      if (needed > free) {
+        throw new CofferException(ExitCode.SOURCE, "file tree " + n.getKey() + " needs " + human(needed) + " and " + target + " has "
+            + human(free) + " free; nothing was written: make room or restore elsewhere with --files-target");
+      }
+    }
+  }
+
+  private static String human(long bytes) {
+    if (bytes < 1 << 20) return (bytes >> 10) + " KiB";
+    if (bytes < 1L << 30) return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+    if (bytes < 1L << 40) return String.format(java.util.Locale.ROOT, "%.1f GiB", bytes / 1073741824.0);
+    return String.format(java.util.Locale.ROOT, "%.1f TiB", bytes / 1099511627776.0);
+  }
+
+  private String targetDb(RestoreOptions o, String db) {
+    return o.renameDb().getOrDefault(db, db);
+  }
+
+  private List<RestoreResult.Item> describeTargets(Plan plan, MongoRestorer mongo, RestoreOptions o, List<String> losses) throws IOException {
+    boolean replace = o.mode() == MongoRestorer.Mode.REPLACE;
+    List<RestoreResult.Item> items = new ArrayList<>();
+    Map<String, Set<String>> existing = new HashMap<>();
+    Map<String, long[]> trees = new LinkedHashMap<>();
+    Map<String, Set<List<Name>>> keep = new HashMap<>();
+    for (String path : plan.byPath().keySet()) {
+      if (!plan.selectedPaths().contains(path)) continue;
+      Manifest.Entry e = plan.byPath().get(path);
+      if (e.kind() == Manifest.Kind.bson || e.kind() == Manifest.Kind.view) {
+        String db = targetDb(o, e.database());
+        boolean exists = existing.computeIfAbsent(db, mongo::existingCollections).contains(e.collection());
+        String action = !exists ? "create" : replace ? "replace" : "merge";
+        Long now = exists && replace ? mongo.count(db, e.collection()) : null;
+        if (now != null && now > 0) losses.add("collection " + db + "." + e.collection() + " and its " + now + " documents");
+        items.add(new RestoreResult.Item(e.kind() == Manifest.Kind.view ? "view" : "collection",
+            e.database() + "." + e.collection(), db + "." + e.collection(),
+            e.kind() == Manifest.Kind.bson ? e.documents() : 0L, null, e.size(), action, now));
+        progress.addTotal(e.size());
+      } else if (e.tree() != null) {
+        long[] t = trees.computeIfAbsent(e.tree(), k -> new long[2]);
+        if (e.kind() == Manifest.Kind.file || e.kind() == Manifest.Kind.symlink) t[0]++;
+        t[1] += e.size();
+        progress.addTotal(e.size());
+        List<Name> parts = ManifestCheck.components(e);
+        Set<List<Name>> k = keep.computeIfAbsent(e.tree(), x -> new HashSet<>());
+        for (int i = 1; i <= parts.size(); i++) k.add(List.copyOf(parts.subList(0, i)));
+      }
+    }
+    for (Map.Entry<String, long[]> t : trees.entrySet()) {
+      Path target = plan.treeTargets().get(t.getKey());
+      boolean nonEmpty = Files.isDirectory(target) && hasContent(target);
+      String action = !nonEmpty ? "create" : replace ? "replace" : "merge";
+      Long loses = null;
+      if (nonEmpty && replace) {
+        FileRestorer.Deletions del = FileRestorer.wouldDelete(target, keep.getOrDefault(t.getKey(), Set.of()), 10);
+        loses = del.total();
+        if (del.total() > 0) {
+          losses.add(del.total() + " entries in " + target + " that the backup does not hold (" + String.join(", ", del.samples())
+              + (del.total() > del.samples().size() ? ", ..." : "") + ")");
+        }
+      }
+      items.add(new RestoreResult.Item("files", t.getKey(), target.toString(), null, t.getValue()[0], t.getValue()[1], action, loses));
+    }
+    for (RestoreResult.Item i : items) {
+      log.info("plan: " + i.kind() + " " + i.source() + " -> " + i.target() + ": " + i.action()
+          + (i.documents() != null ? " (" + i.documents() + " documents)" : "") + (i.files() != null ? " (" + i.files() + " files)" : "")
+          + (i.loses() != null && i.loses() > 0 ? ", deleting " + i.loses() + (i.kind().equals("files") ? " entries" : " documents") + " the backup does not hold" : ""));
+    }
+    return items;
+  }
+
+  private static boolean hasContent(Path dir) throws IOException {
+    try (var s = Files.list(dir)) {
+      return s.anyMatch(p -> !FileRestorer.ours(Name.of(p.getFileName().toString())));
+    }
+  }
+
+  /**
+   * Reads one archive of the chain ({@code d}; the newest is {@code newestId}) and stages what the final state
+   * takes from it: collections (whole, or the changes and deletions of an increment, applied in chain order) and
+   * the files whose content this archive holds.
+   */
+  private void stream(BackupDescriptor d, Manifest m, String newestId, RestoreOptions o, Plan plan, MongoRestorer mongo, FileRestorer files,
+      long[] written) throws IOException {
+    progress.phase("restoring");
+    Set<String> seen = new HashSet<>();
+    Map<String, BsonDocument> metadata = new HashMap<>();
+    boolean newest = d.id().equals(newestId);
+    Map<String, Manifest.Entry> byPath = new HashMap<>();
+    int archived = 0;
+    for (Manifest.Entry e : m.entries()) {
+      byPath.put(e.path(), e);
+      if (e.archived()) archived++;
+    }
+    Set<String> selectedCollections = new HashSet<>();
+    for (String p : plan.selectedPaths()) {
+      Manifest.Entry f = plan.byPath().get(p);
+      if (f.database() != null) selectedCollections.add(f.database() + "." + f.collection());
+    }
+    Set<String> skippedHere = new HashSet<>();
+    if (m.skipped() != null) m.skipped().forEach(sk -> skippedHere.add(sk.path()));
+    HashingInputStream stored = store.openArchive(d);
+    try (stored) {
+      InputStream plain = BackupStore.decrypting(stored, d, o.keys());
+      ZipInputStream zip = new ZipInputStream(plain, StandardCharsets.UTF_8);
+      LocalFileHeader h;
+      while ((h = BackupStore.nextEntry(zip, d)) != null) {
+        String name = h.getFileName();
+        InputStream content = BackupStore.entryContent(zip);
+        if (name.equals(Manifest.ENTRY_NAME)) {
+          drain(new Limited(content, ManifestCheck.MAX_MANIFEST_BYTES, () -> new CofferException(ExitCode.INTEGRITY,
+              "backup " + d.id() + " holds a " + name + " larger than any Coffer writes; nothing was restored")));
+          continue;
+        }
+        if (skippedHere.contains(name)) {
+          drain(content); // archived, then found changed while being read: not part of the backup (read, never written)
+          continue;
+        }
+        Manifest.Entry e = byPath.get(name);
+        if (e == null) throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " holds an entry its manifest does not list: " + name);
+        if (!e.archived()) throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " holds entry " + name + ", which its manifest says lies in backup " + e.from());
+        if (!seen.add(name)) throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " holds entry " + name + " twice");
+        HashingInputStream entry = new HashingInputStream(new Limited(content, e.size(), () -> new CofferException(ExitCode.INTEGRITY,
+            "backup " + d.id() + ": entry " + name + " holds more than the " + e.size() + " bytes its manifest declares; nothing was restored")));
+        if (takes(e, d.id(), newest, newestId, plan, selectedCollections)) {
+          // a file's content may come from an older archive of the chain; its mode and time are the newest backup's
+          restoreEntry(e.kind() == Manifest.Kind.file ? plan.byPath().get(name) : e, entry, o, mongo, files, metadata);
+          if (e.kind() == Manifest.Kind.file) written[0]++;
+        }
+        String sha = entry.drainAndHash();
+        check(d, e, entry.count(), sha);
+      }
+      if (seen.size() != archived) {
+        throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " is truncated: " + (archived - seen.size())
+            + " entries of the manifest are missing from the archive");
+      }
+      String sha = stored.drainAndHash();
+      if (!sha.equals(d.sha256()) || stored.count() != d.storedSize()) {
+        throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " does not match its checksum (stored archive altered or truncated); nothing was restored");
+      }
+    } catch (AgeException e) {
+      throw BackupStore.fromAge(d.id(), e);
+    } catch (net.lingala.zip4j.exception.ZipException e) {
+      throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " is damaged: " + BackupStore.reason(e) + "; nothing was restored", e);
+    } catch (IOException e) {
+      if (e.getCause() instanceof AgeException ae) throw BackupStore.fromAge(d.id(), ae);
+      throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " cannot be read to the end (" + BackupStore.reason(e)
+          + "): it is damaged or truncated, or the storage failed mid-way" + "; nothing was restored", e);
+    }
+  }
+
+  /** Whether the final state takes this entry of archive {@code id}. */
+  private static boolean takes(Manifest.Entry e, String id, boolean newest, String newestId, Plan plan, Set<String> selectedCollections) {
+    if (e.database() != null) {
+      if (!selectedCollections.contains(e.database() + "." + e.collection())) return false;
+      return e.kind() != Manifest.Kind.view || newest; // a view's definition comes from the newest backup
+    }
+    if (!plan.selectedPaths().contains(e.path())) return false; // not in the final state (deleted since) or not selected
+    if (e.kind() != Manifest.Kind.file) return newest; // directories and links: as the newest backup has them
+    Manifest.Entry last = plan.byPath().get(e.path());
+    String source = last.from() != null ? last.from() : newestId;
+    return source.equals(id) && java.util.Objects.equals(last.sha256(), e.sha256());
+  }
+
+  private void restoreEntry(Manifest.Entry e, InputStream in, RestoreOptions o, MongoRestorer mongo, FileRestorer files,
+      Map<String, BsonDocument> metadata) throws IOException {
+    long mtime = e.mtime() == null ? 0 : e.mtime();
+    switch (e.kind()) {
+      case metadata, view -> {
+        BsonDocument meta = MongoMetadata.parse(in.readAllBytes(), e.path(), e.kind() == Manifest.Kind.view);
+        if (e.kind() == Manifest.Kind.view) mongo.defineView(targetDb(o, e.database()), e.collection(), meta);
+        else metadata.put(e.database() + "." + e.collection(), meta);
+      }
+      case bson -> {
+        progress.item(e.database() + "." + e.collection());
+        BsonDocument meta = metadata.getOrDefault(e.database() + "." + e.collection(), new BsonDocument());
+        if (Boolean.TRUE.equals(e.delta())) {
+          mongo.applyChanges(targetDb(o, e.database()), e.collection(), meta, in, e.path());
+          return;
+        }
+        long n = mongo.stage(targetDb(o, e.database()), e.collection(), meta, in, e.path(), e.documents());
+        if (n != e.documents()) {
+          throw new CofferException(ExitCode.INTEGRITY, e.path() + " holds " + n + " documents, the manifest says " + e.documents() + "; nothing was restored");
+        }
+      }
+      case deletions -> mongo.applyDeletions(targetDb(o, e.database()), e.collection(), in, e.path(), e.documents());
+      case directory -> files.directory(e.tree(), ManifestCheck.components(e), mode(e), mtime, e.path());
+      case file -> {
+        progress.item(e.tree() + ":" + e.path().substring(FileTreeDumper.ROOT.length() + e.tree().length() + 1));
+        files.file(e.tree(), ManifestCheck.components(e), in, mode(e), mtime, e.path());
+      }
+      case symlink -> {
+        byte[] target = ManifestCheck.linkTarget(in.readAllBytes(), e.path());
+        files.symlink(e.tree(), ManifestCheck.components(e), target, mtime, e.path());
+      }
+      default -> throw new IllegalStateException("unknown entry kind " + e.kind());
+    }
+  }
+
+  private static int mode(Manifest.Entry e) {
+    return e.mode() == null ? (e.kind() == Manifest.Kind.directory ? 0755 : 0644) : e.mode();
+  }
+
+  static void check(BackupDescriptor d, Manifest.Entry e, long size, String sha) {
+    if (size != e.size() || (e.sha256() != null && !e.sha256().equals(sha))) {
+      throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + ": entry " + e.path()
+          + " does not match the manifest (size or SHA-256 differ): the archive is damaged; nothing was restored");
+    }
+  }
+
+  private static void drain(InputStream in) throws IOException {
+    in.transferTo(java.io.OutputStream.nullOutputStream());
+  }
+}

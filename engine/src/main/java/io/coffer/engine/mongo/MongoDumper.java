@@ -1,0 +1,377 @@
+package io.coffer.engine.mongo;
+
+import com.mongodb.MongoException;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoCursor;
+import com.mongodb.client.MongoDatabase;
+import io.coffer.engine.CofferException;
+import io.coffer.engine.EngineLog;
+import io.coffer.protocol.ExitCode;
+import io.coffer.engine.Progress;
+import io.coffer.engine.archive.ArchiveWriter;
+import io.coffer.engine.archive.Manifest;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import org.bson.BsonDocument;
+import org.bson.BsonString;
+import org.bson.RawBsonDocument;
+import org.bson.json.JsonMode;
+import org.bson.json.JsonWriterSettings;
+
+/**
+ * Dumps collections into the archive in mongodump's layout. Documents travel as raw BSON bytes, never
+ * decoded. A reader thread drains the cursor into a small queue of 1 MiB batches while the caller's thread
+ * compresses, so reading and compressing overlap and memory stays at a few batches.
+ */
+public final class MongoDumper implements AutoCloseable {
+  static final int BATCH_SIZE = 2000;
+  private static final int CHUNK = 1 << 20;
+  private static final JsonWriterSettings CANONICAL = JsonWriterSettings.builder().outputMode(JsonMode.EXTENDED).build();
+
+  private final MongoClient client;
+  private final String uri;
+  private final EngineLog log;
+  private final Progress progress;
+
+  /** A collection or view chosen for the backup. */
+  public record Target(String database, String name, String type, BsonDocument options, String module, long estimatedBytes) {}
+
+  private io.coffer.engine.incremental.ChainIndex index;
+  private String backupId;
+  private String parentId;
+
+  /**
+   * Also writes the chain index of each collection (for later incremental backups); with {@code parentId}, stores
+   * only the documents inserted or changed since that backup, and the {@code _id}s of those deleted.
+   */
+  public MongoDumper indexed(io.coffer.engine.incremental.ChainIndex index, String backupId, String parentId) throws IOException {
+    this.index = index;
+    this.backupId = backupId;
+    this.parentId = parentId;
+    // the oplog position before any data is read: the next increment asks the oplog for what changed since
+    Long now = io.coffer.engine.incremental.OplogChanges.latest(client);
+    if (now != null) index.recordOplogPosition(backupId, now);
+    if (parentId != null) {
+      Long since = index.oplogPosition(parentId);
+      oplog = since == null ? null : io.coffer.engine.incremental.OplogChanges.since(client, since);
+      if (oplog != null) log.info("the oplog covers the time since backup " + parentId + " (" + oplog.entries() + " entries): only touched documents are read");
+      else log.info("no oplog reaching back to backup " + parentId + ": every document is read and compared with its index");
+    }
+    return this;
+  }
+
+  private io.coffer.engine.incremental.OplogChanges oplog;
+
+  public MongoDumper(String uri, int timeoutSeconds, EngineLog log, Progress progress) {
+    this.uri = uri;
+    this.client = MongoConnection.open(uri, timeoutSeconds);
+    this.log = log;
+    this.progress = progress;
+  }
+
+  /** Lists what the selection takes, with a size estimate for progress. */
+  public List<Target> resolve(Selection selection) {
+    List<Target> out = new ArrayList<>();
+    try {
+      for (String db : client.listDatabaseNames()) {
+        if (!selection.includesDatabase(db)) continue;
+        MongoDatabase database = client.getDatabase(db);
+        List<BsonDocument> infos = new ArrayList<>();
+        database.listCollections(BsonDocument.class).into(infos);
+        infos.sort((a, b) -> a.getString("name").getValue().compareTo(b.getString("name").getValue()));
+        for (BsonDocument info : infos) {
+          String name = info.getString("name").getValue();
+          if (!selection.includes(db, name)) continue;
+          String type = info.getString("type", new BsonString("collection")).getValue();
+          BsonDocument options = info.getDocument("options", new BsonDocument());
+          long size = 0;
+          if (!"view".equals(type)) size = estimateSize(database, name);
+          out.add(new Target(db, name, type, options, selection.moduleOf(db, name).orElse(null), size));
+        }
+      }
+    } catch (MongoException e) {
+      throw MongoConnection.translate("cannot list collections", uri, e);
+    }
+    return out;
+  }
+
+  private long estimateSize(MongoDatabase db, String name) {
+    try {
+      BsonDocument stats = db.runCommand(new BsonDocument("collStats", new BsonString(name)), BsonDocument.class);
+      if (stats.isNumber("size")) return stats.getNumber("size").longValue();
+    } catch (MongoException e) {
+      // collStats is optional (not every server or role allows it): fall back to a count-based guess
+    }
+    try {
+      return db.getCollection(name).estimatedDocumentCount() * 512;
+    } catch (MongoException e) {
+      return 0;
+    }
+  }
+
+  /** Writes one collection's metadata and data (or a view's metadata) into the archive. */
+  public void dump(Target t, ArchiveWriter archive) throws IOException {
+    String ns = t.database() + "." + t.name();
+    progress.item(ns);
+    MongoDatabase db = client.getDatabase(t.database());
+    BsonDocument meta = new BsonDocument();
+    List<BsonDocument> indexes = new ArrayList<>();
+    try {
+      if (!"view".equals(t.type())) db.getCollection(t.name(), BsonDocument.class).listIndexes(BsonDocument.class).into(indexes);
+    } catch (MongoException e) {
+      throw MongoConnection.translate("cannot list the indexes of " + ns, uri, e);
+    }
+    meta.put("indexes", new org.bson.BsonArray(indexes));
+    meta.put("collectionName", new BsonString(t.name()));
+    meta.put("type", new BsonString(t.type()));
+    meta.put("options", t.options());
+    byte[] metaJson = meta.toJson(CANONICAL).getBytes(StandardCharsets.UTF_8);
+    long now = System.currentTimeMillis();
+    ArchiveWriter.EntryStream m = archive.writeSmall(DumpNames.metadata(t.database(), t.name()), now, metaJson);
+    Manifest.Kind metaKind = "view".equals(t.type()) ? Manifest.Kind.view : Manifest.Kind.metadata;
+    archive.record(new Manifest.Entry(DumpNames.metadata(t.database(), t.name()), metaKind, m.size(), m.sha256(),
+        null, t.database(), t.name(), t.module(), null, null, null, null));
+    if ("view".equals(t.type())) {
+      log.info("view " + ns + ": definition saved");
+      return;
+    }
+    String path = DumpNames.bson(t.database(), t.name());
+    if (index != null) {
+      dumpIndexed(t, db, ns, path, now, archive, indexes.size());
+      return;
+    }
+    ArchiveWriter.EntryStream out = archive.begin(path, now, 0644);
+    long docs = copyDocuments(db, t.name(), ns, out);
+    out.close();
+    archive.record(new Manifest.Entry(path, Manifest.Kind.bson, out.size(), out.sha256(), docs, t.database(), t.name(),
+        t.module(), null, null, null, null));
+    log.info("collection " + ns + ": " + docs + " documents, " + out.size() + " bytes, " + indexes.size() + " indexes");
+  }
+
+  /** A collection with its chain index: everything (a full backup, or a collection new since the parent) or the changes. */
+  private void dumpIndexed(Target t, MongoDatabase db, String ns, String path, long now, ArchiveWriter archive, int indexCount)
+      throws IOException {
+    String name = io.coffer.engine.incremental.ChainIndex.collectionName(t.database(), t.name());
+    boolean delta = parentId != null && index.has(parentId, name);
+    if (delta && oplog != null && oplog.covers(t.database(), t.name())) {
+      dumpFromOplog(t, db, ns, path, now, archive, name);
+      return;
+    }
+    io.coffer.engine.incremental.ChangeSet parent = delta ? io.coffer.engine.incremental.ChangeSet.load(index, parentId, name) : null;
+    io.coffer.engine.incremental.DocHash hasher = new io.coffer.engine.incremental.DocHash();
+    long[] stored = {0};
+    Indexed written = indexedEntry(t, ns, path, now, archive, name, delta, (out, w) -> {
+      long[] total = {0};
+      drain(db, t.name(), ns, b -> { // the documents of a batch lie back to back, each led by its little-endian length
+        byte[] buf = b.data();
+        for (int at = 0; at < b.length(); ) {
+          int n = BsonStream.length(buf, at);
+          var ids = hasher.of(buf, at, n);
+          w.document(ids.idHash(), ids.docHash(), ids.idElement());
+          if (parent == null || parent.changed(ids.idHash(), ids.docHash())) {
+            out.write(buf, at, n);
+            stored[0]++;
+          }
+          at += n;
+        }
+        total[0] += b.documents();
+        progress.addBytes(b.length());
+        progress.addDocuments(b.documents());
+      });
+      return total[0];
+    });
+    long deleted = parent != null && parent.remaining() > 0
+        ? deletions(t, now, archive, del -> parent.writeDeleted(index, parentId, name, del)) : 0;
+    log.info("collection " + ns + ": " + written.documents() + " documents" + (delta ? ", " + stored[0] + " new or changed and " + deleted
+        + " deleted since " + parentId : "") + ", " + written.bytes() + " bytes, " + indexCount + " indexes");
+  }
+
+  /** What {@link #indexedEntry} wrote: the collection's document count and the entry's size. */
+  private record Indexed(long documents, long bytes) {}
+
+  private interface IndexedBody {
+    /** Writes the entry's documents and every current document's index record; returns the collection's count. */
+    long write(ArchiveWriter.EntryStream out, io.coffer.engine.incremental.ChainIndex.Writer index) throws IOException;
+  }
+
+  /**
+   * A collection's bson entry and its new chain index, written together by {@code body} and recorded in the
+   * manifest; a failure publishes no index.
+   */
+  private Indexed indexedEntry(Target t, String ns, String path, long now, ArchiveWriter archive, String name, boolean delta,
+      IndexedBody body) throws IOException {
+    io.coffer.engine.incremental.ChainIndex.Writer w = index.writer(backupId, name);
+    ArchiveWriter.EntryStream out = archive.begin(path, now, 0644);
+    long total;
+    try {
+      total = body.write(out, w);
+    } catch (MongoException e) {
+      out.close();
+      w.abort();
+      throw MongoConnection.translate("cannot read " + ns, uri, e);
+    } catch (IOException | RuntimeException e) {
+      w.abort();
+      throw e;
+    }
+    out.close();
+    w.close();
+    archive.record(new Manifest.Entry(path, Manifest.Kind.bson, out.size(), out.sha256(), total, t.database(), t.name(),
+        t.module(), null, null, null, null, null, delta ? Boolean.TRUE : null));
+    return new Indexed(total, out.size());
+  }
+
+  private void dumpFromOplog(Target t, MongoDatabase db, String ns, String path, long now, ArchiveWriter archive, String name)
+      throws IOException {
+    Map<Long, org.bson.BsonValue> touched = oplog.touched(t.database(), t.name());
+    io.coffer.engine.incremental.DocHash hasher = new io.coffer.engine.incremental.DocHash();
+    java.util.Set<Long> parentHad = new java.util.HashSet<>();
+    java.util.Set<Long> found = new java.util.HashSet<>();
+    Indexed written = indexedEntry(t, ns, path, now, archive, name, true, (out, w) -> {
+      long total = 0;
+      try (io.coffer.engine.incremental.ChainIndex.Reader r = index.reader(parentId, name)) {
+        byte[][] id = new byte[1][];
+        long[] rec;
+        while ((rec = r.nextDocument(id)) != null) {
+          if (touched.containsKey(rec[0])) {
+            parentHad.add(rec[0]);
+          } else {
+            w.document(rec[0], rec[1], id[0]);
+            total++;
+          }
+        }
+      }
+      List<org.bson.BsonValue> ids = new ArrayList<>(touched.values());
+      for (int i = 0; i < ids.size(); i += 1000) {
+        org.bson.BsonArray batch = new org.bson.BsonArray(ids.subList(i, Math.min(ids.size(), i + 1000)));
+        for (RawBsonDocument d : db.getCollection(t.name(), RawBsonDocument.class).find(new BsonDocument("_id", new BsonDocument("$in", batch)))) {
+          var bb = d.getByteBuffer();
+          byte[] doc = new byte[bb.remaining()];
+          bb.get(doc);
+          var h = hasher.of(doc, 0, doc.length);
+          if (!found.add(h.idHash())) continue;
+          out.write(doc);
+          w.document(h.idHash(), h.docHash(), h.idElement());
+          total++;
+          progress.addBytes(doc.length);
+          progress.addDocuments(1);
+        }
+      }
+      return total;
+    });
+    List<Long> gone = parentHad.stream().filter(x -> !found.contains(x)).toList();
+    long deleted = gone.isEmpty() ? 0 : deletions(t, now, archive, del -> {
+      for (Long x : gone) del.write(io.coffer.engine.incremental.DocHash.idDocument(touched.get(x)));
+      return gone.size();
+    });
+    log.info("collection " + ns + ": " + written.documents() + " documents, " + found.size() + " new or changed and " + deleted
+        + " deleted since " + parentId + " (from the oplog), " + written.bytes() + " bytes");
+  }
+
+  private interface DeletionWriter {
+    long write(java.io.OutputStream out) throws IOException;
+  }
+
+  /** An increment's entry of the _ids deleted since its parent (written by {@code body}, which says how many). */
+  private static long deletions(Target t, long now, ArchiveWriter archive, DeletionWriter body) throws IOException {
+    String path = DumpNames.deletions(t.database(), t.name());
+    ArchiveWriter.EntryStream del = archive.begin(path, now, 0644);
+    long n = body.write(del);
+    del.close();
+    archive.record(new Manifest.Entry(path, Manifest.Kind.deletions, del.size(), del.sha256(), n, t.database(), t.name(), t.module(),
+        null, null, null, null));
+    return n;
+  }
+
+  private record Batch(byte[] data, int length, int documents, Throwable failure) {
+    static final Batch END = new Batch(new byte[0], 0, 0, null);
+  }
+
+  private long copyDocuments(MongoDatabase db, String name, String ns, ArchiveWriter.EntryStream out) throws IOException {
+    long[] docs = {0};
+    drain(db, name, ns, b -> {
+      out.write(b.data(), 0, b.length());
+      docs[0] += b.documents();
+      progress.addBytes(b.length());
+      progress.addDocuments(b.documents());
+    });
+    return docs[0];
+  }
+
+  private interface BatchSink {
+    void accept(Batch b) throws IOException;
+  }
+
+  /**
+   * Every document of a collection, in batches of about 1 MiB handed to {@code sink} on this thread while a reader
+   * thread fetches the next ones: the server's encoding overlaps this thread's work, at most four batches wait.
+   */
+  private void drain(MongoDatabase db, String name, String ns, BatchSink sink) throws IOException {
+    BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(4);
+    Thread reader = new Thread(() -> {
+      Batch end = Batch.END;
+      try (MongoCursor<RawBsonDocument> cursor = db.getCollection(name, RawBsonDocument.class).find()
+          .batchSize(BATCH_SIZE).cursor()) {
+        byte[] buf = new byte[CHUNK];
+        int len = 0;
+        int docs = 0;
+        while (cursor.hasNext()) {
+          RawBsonDocument doc = cursor.next();
+          var bb = doc.getByteBuffer();
+          int n = bb.remaining();
+          if (len + n > buf.length) {
+            if (len > 0) {
+              queue.put(new Batch(buf, len, docs, null));
+              buf = new byte[Math.max(CHUNK, n)];
+              len = 0;
+              docs = 0;
+            } else {
+              buf = new byte[n];
+            }
+          }
+          bb.get(buf, len, n);
+          len += n;
+          docs++;
+        }
+        if (len > 0) queue.put(new Batch(buf, len, docs, null));
+      } catch (InterruptedException e) {
+        return;
+      } catch (Throwable e) {
+        end = new Batch(null, 0, 0, e);
+      }
+      try {
+        queue.put(end);
+      } catch (InterruptedException ignored) {
+        // the consumer gave up
+      }
+    }, "coffer-mongo-reader");
+    reader.setDaemon(true);
+    reader.start();
+    try {
+      while (true) {
+        Batch b = queue.take();
+        if (b.failure() != null) {
+          if (b.failure() instanceof MongoException me) throw MongoConnection.translate("cannot read " + ns, uri, me);
+          throw new CofferException(ExitCode.SOURCE, "cannot read " + ns + ": " + b.failure().getMessage(), b.failure());
+        }
+        if (b == Batch.END) break;
+        sink.accept(b);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted");
+    } finally {
+      reader.interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    client.close();
+  }
+}

@@ -1,0 +1,474 @@
+package io.coffer.engine.mongo;
+
+import com.mongodb.MongoException;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoCursor;
+import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.InsertManyOptions;
+import com.mongodb.client.model.ReplaceOneModel;
+import com.mongodb.client.model.ReplaceOptions;
+import com.mongodb.client.model.WriteModel;
+import io.coffer.engine.EngineLog;
+import io.coffer.engine.Progress;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.bson.BsonArray;
+import org.bson.BsonBoolean;
+import org.bson.BsonDocument;
+import org.bson.BsonString;
+import org.bson.BsonValue;
+import org.bson.RawBsonDocument;
+
+/**
+ * Restores collections without ever leaving one half-written: documents go into a staging collection
+ * ({@code coffer_restore_<run>_<name>}) and only {@link #commit()}, called once the whole archive has been
+ * read and checked, swaps them in ({@code renameCollection} with {@code dropTarget}, atomic per collection)
+ * or merges them (upsert by {@code _id}). {@link #rollback()} drops the staging collections.
+ */
+public final class MongoRestorer implements AutoCloseable {
+  public static final String STAGING_PREFIX = "coffer_restore_";
+  /** A staging collection's name: the prefix, a run id (8 hex digits), the collection's own name. */
+  private static final java.util.regex.Pattern STAGED = java.util.regex.Pattern.compile("coffer_restore_[0-9a-f]{8}_.+");
+  /** A lock whose holder has not been heard of for this long belongs to a restore that died. */
+  static final long LOCK_STALE_MILLIS = 120_000;
+  private static final long HEARTBEAT_MILLIS = 20_000;
+  private static final int INSERT_BATCH_DOCS = 1000;
+  private static final int INSERT_BATCH_BYTES = 8 * 1024 * 1024;
+
+  public enum Mode { REPLACE, MERGE }
+
+  private final MongoClient client;
+  private final String uri;
+  private final Mode mode;
+  private final String runId;
+  private final EngineLog log;
+  private final Progress progress;
+  private final List<Staged> staged = new ArrayList<>();
+  private final List<View> views = new ArrayList<>();
+  private final List<String> locked = new ArrayList<>();
+  private java.util.concurrent.ScheduledExecutorService heartbeat;
+
+  private record Staged(String database, String target, String staging, List<BsonDocument> indexes, long documents) {}
+
+  private record View(String database, String name, BsonDocument options) {}
+
+  public MongoRestorer(String uri, int timeoutSeconds, Mode mode, String runId, EngineLog log, Progress progress) {
+    this.uri = uri;
+    this.client = MongoConnection.open(uri, timeoutSeconds);
+    this.mode = mode;
+    this.runId = runId;
+    this.log = log;
+    this.progress = progress;
+  }
+
+  /** Fails early, before reading the archive, when the target cannot be reached. */
+  public void ping() {
+    try {
+      client.getDatabase("admin").runCommand(new BsonDocument("ping", new org.bson.BsonInt32(1)));
+    } catch (MongoException e) {
+      throw MongoConnection.translate("cannot restore", uri, e);
+    }
+  }
+
+  public Set<String> existingCollections(String db) {
+    try {
+      return client.getDatabase(db).listCollectionNames().into(new HashSet<>());
+    } catch (MongoException e) {
+      throw MongoConnection.translate("cannot list collections of " + db, uri, e);
+    }
+  }
+
+  /**
+   * Drops staging collections that an interrupted earlier restore (a killed process) left in a target database.
+   * Only one restore writes a target at a time (the operator locks it), so any other run's staging is stale.
+   */
+  public void removeLeftovers(String db) {
+    try {
+      for (String name : client.getDatabase(db).listCollectionNames()) {
+        if (STAGED.matcher(name).matches() && !name.startsWith(STAGING_PREFIX + runId + "_")) {
+          client.getDatabase(db).getCollection(name).drop();
+          log.info("dropped " + db + "." + name + ", left by an interrupted restore");
+        }
+      }
+    } catch (MongoException e) {
+      throw MongoConnection.translate("cannot list collections of " + db, uri, e);
+    }
+  }
+
+  /**
+   * Loads one collection's documents into its staging collection, never more than {@code maxDocuments} (the count the
+   * manifest declares: one more fails before it is inserted). Returns the number of documents.
+   */
+  public long stage(String db, String name, BsonDocument metadata, InputStream bson, String entryName, long maxDocuments) throws IOException {
+    String staging = STAGING_PREFIX + runId + "_" + name;
+    MongoDatabase database = client.getDatabase(db);
+    BsonDocument options = metadata.getDocument("options", new BsonDocument());
+    List<BsonDocument> indexes = new ArrayList<>();
+    for (BsonValue v : metadata.getArray("indexes", new BsonArray())) indexes.add(v.asDocument());
+    long docs = 0;
+    try {
+      database.getCollection(staging).drop();
+      BsonDocument create = new BsonDocument("create", new BsonString(staging));
+      for (var e : options.entrySet()) {
+        if (MongoMetadata.COLLECTION_OPTIONS.contains(e.getKey())) create.put(e.getKey(), e.getValue());
+        else if (!e.getKey().equals("uuid")) log.warn("collection " + db + "." + name + ": option " + e.getKey() + " of the backup is not restored");
+      }
+      database.runCommand(create);
+      staged.removeIf(x -> x.database().equals(db) && x.target().equals(name)); // staged again: a newer backup of the chain holds it whole
+      staged.add(new Staged(db, name, staging, indexes, 0));
+      MongoCollection<RawBsonDocument> coll = database.getCollection(staging, RawBsonDocument.class);
+      docs = insertAll(coll, new BsonStream(bson, entryName, maxDocuments));
+    } catch (MongoException e) {
+      throw MongoConnection.translate("cannot stage " + db + "." + name, uri, e);
+    }
+    staged.set(staged.size() - 1, new Staged(db, name, staging, indexes, docs));
+    return docs;
+  }
+
+  private Staged stagedOf(String db, String name, String entryName) {
+    for (Staged x : staged) if (x.database().equals(db) && x.target().equals(name)) return x;
+    throw new io.coffer.engine.CofferException(io.coffer.protocol.ExitCode.INTEGRITY, entryName
+        + " holds changes to a collection no earlier backup of the chain holds: the chain is broken; nothing was restored");
+  }
+
+  /** Applies an increment's inserted and changed documents to a staged collection (replace by {@code _id}, or insert). */
+  public void applyChanges(String db, String name, BsonDocument metadata, InputStream bson, String entryName) throws IOException {
+    Staged s = stagedOf(db, name, entryName);
+    List<BsonDocument> indexes = new ArrayList<>();
+    for (BsonValue v : metadata.getArray("indexes", new BsonArray())) indexes.add(v.asDocument());
+    if (!indexes.isEmpty()) staged.set(staged.indexOf(s), new Staged(s.database(), s.target(), s.staging(), indexes, s.documents()));
+    MongoCollection<RawBsonDocument> coll = client.getDatabase(db).getCollection(s.staging(), RawBsonDocument.class);
+    BsonStream in = new BsonStream(bson, entryName);
+    List<com.mongodb.client.model.WriteModel<RawBsonDocument>> batch = new ArrayList<>();
+    byte[] doc;
+    try {
+      while ((doc = in.next()) != null) {
+        RawBsonDocument d = new RawBsonDocument(doc);
+        if (d.get("_id") == null) throw new io.coffer.engine.CofferException(io.coffer.protocol.ExitCode.INTEGRITY, entryName + " holds a changed document without an _id; nothing was restored");
+        batch.add(new com.mongodb.client.model.ReplaceOneModel<>(new BsonDocument("_id", d.get("_id")), d,
+            new com.mongodb.client.model.ReplaceOptions().upsert(true)));
+        progress.addBytes(doc.length);
+        progress.addDocuments(1);
+        if (batch.size() >= INSERT_BATCH_DOCS) {
+          coll.bulkWrite(batch);
+          batch.clear();
+        }
+      }
+      if (!batch.isEmpty()) coll.bulkWrite(batch);
+    } catch (MongoException e) {
+      throw MongoConnection.translate("cannot stage " + db + "." + name, uri, e);
+    }
+  }
+
+  /** Removes from a staged collection the documents an increment records as deleted (at most {@code maxDocuments}). */
+  public void applyDeletions(String db, String name, InputStream bson, String entryName, long maxDocuments) throws IOException {
+    Staged s = stagedOf(db, name, entryName);
+    MongoCollection<RawBsonDocument> coll = client.getDatabase(db).getCollection(s.staging(), RawBsonDocument.class);
+    BsonStream in = new BsonStream(bson, entryName, maxDocuments);
+    org.bson.BsonArray ids = new org.bson.BsonArray();
+    byte[] doc;
+    try {
+      while ((doc = in.next()) != null) {
+        BsonValue id = new RawBsonDocument(doc).get("_id");
+        if (id == null) throw new io.coffer.engine.CofferException(io.coffer.protocol.ExitCode.INTEGRITY, entryName + " lists a deletion without an _id; nothing was restored");
+        ids.add(id);
+        if (ids.size() >= INSERT_BATCH_DOCS) {
+          coll.deleteMany(new BsonDocument("_id", new BsonDocument("$in", ids)));
+          ids = new org.bson.BsonArray();
+        }
+      }
+      if (!ids.isEmpty()) coll.deleteMany(new BsonDocument("_id", new BsonDocument("$in", ids)));
+    } catch (MongoException e) {
+      throw MongoConnection.translate("cannot stage " + db + "." + name, uri, e);
+    }
+  }
+
+  /** Documents a target collection holds now. */
+  public long count(String db, String name) {
+    try {
+      return client.getDatabase(db).getCollection(name).estimatedDocumentCount();
+    } catch (MongoException e) {
+      throw MongoConnection.translate("cannot count " + db + "." + name, uri, e);
+    }
+  }
+
+  /**
+   * Takes each target database's restore lock (a document in {@code coffer_restore_lock}, kept fresh every 20 s): a
+   * second restore into a database is refused while the first runs, so it cannot drop the first one's staging
+   * collections. A lock not refreshed for two minutes belongs to a restore that died, and is taken over.
+   */
+  public void lock(java.util.Collection<String> dbs) {
+    long now = System.currentTimeMillis();
+    String host = java.util.Objects.requireNonNullElse(System.getenv("HOSTNAME"), "");
+    for (String db : dbs) {
+      MongoCollection<BsonDocument> c = client.getDatabase(db).getCollection(MongoNames.LOCK_COLLECTION, BsonDocument.class);
+      io.coffer.engine.storage.RunIdentity me = io.coffer.engine.storage.RunIdentity.current();
+      BsonDocument mine = new BsonDocument("_id", new BsonString("restore")).append("run", new BsonString(runId))
+          .append("host", new BsonString(host)).append("since", new org.bson.BsonDateTime(now)).append("seen", new org.bson.BsonDateTime(now))
+          .append("process", new BsonDocument("boot", new BsonString(me.boot())).append("host", new BsonString(me.host()))
+              .append("pid", new org.bson.BsonInt64(me.pid())).append("started", new org.bson.BsonInt64(me.started()))
+              .append("pidNamespace", new BsonString(me.pidNamespace())));
+      try {
+        try {
+          c.insertOne(mine);
+        } catch (com.mongodb.MongoWriteException e) {
+          if (e.getError().getCategory() != com.mongodb.ErrorCategory.DUPLICATE_KEY) throw e;
+          BsonDocument held = c.find(new BsonDocument("_id", new BsonString("restore"))).first();
+          long seen = held != null && held.isDateTime("seen") ? held.getDateTime("seen").getValue() : 0;
+          if (held != null && now - seen < LOCK_STALE_MILLIS && !endedHere(held)) {
+            throw new io.coffer.engine.CofferException(io.coffer.protocol.ExitCode.BUSY, "another restore (run "
+                + held.getString("run", new BsonString("?")).getValue() + ") is writing database " + db + " right now; wait until it has finished, then try again");
+          }
+          if (held == null) { // released just now: take it like a first comer, or learn who did
+            c.insertOne(mine);
+            locked.add(db);
+            continue;
+          }
+          // replaced only if it is still the lock seen stale: of two restores taking it over, one wins
+          BsonDocument filter = new BsonDocument("_id", new BsonString("restore")).append("run", held.get("run", new org.bson.BsonNull()))
+              .append("seen", held.get("seen", new org.bson.BsonNull()));
+          if (c.replaceOne(filter, mine).getMatchedCount() == 0) {
+            throw new io.coffer.engine.CofferException(io.coffer.protocol.ExitCode.BUSY, "another restore took database " + db + " just now; try again later");
+          }
+          log.warn("took over the restore lock of database " + db + " from run " + held.getString("run", new BsonString("?")).getValue()
+              + (endedHere(held) ? ", whose process on this machine has ended" : ", not heard of for " + (now - seen) / 1000 + " s") + " (a restore that died)");
+        }
+      } catch (MongoException e) {
+        throw MongoConnection.translate("cannot lock " + db + " for the restore", uri, e);
+      }
+      locked.add(db);
+    }
+    if (heartbeat == null && !locked.isEmpty()) {
+      heartbeat = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "coffer-restore-lock");
+        t.setDaemon(true);
+        return t;
+      });
+      heartbeat.scheduleWithFixedDelay(this::refreshLocks, HEARTBEAT_MILLIS, HEARTBEAT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Whether a lock names a process of this machine that has ended (a killed restore): no need to wait for staleness. */
+  private static boolean endedHere(BsonDocument held) {
+    if (!held.isDocument("process")) return false;
+    BsonDocument p = held.getDocument("process");
+    try {
+      return new io.coffer.engine.storage.RunIdentity(p.getString("boot").getValue(), p.getString("host").getValue(),
+          p.getNumber("pid").longValue(), p.getNumber("started").longValue(), p.getString("pidNamespace", new BsonString("")).getValue()).endedHere();
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  private void refreshLocks() {
+    for (String db : locked) {
+      try {
+        client.getDatabase(db).getCollection(MongoNames.LOCK_COLLECTION).updateOne(
+            new BsonDocument("_id", new BsonString("restore")).append("run", new BsonString(runId)),
+            new BsonDocument("$set", new BsonDocument("seen", new org.bson.BsonDateTime(System.currentTimeMillis()))));
+      } catch (RuntimeException e) {
+        log.warn("could not refresh the restore lock of database " + db + " (" + e.getClass().getSimpleName() + ")");
+      }
+    }
+  }
+
+  private void unlock() {
+    if (heartbeat != null) heartbeat.shutdownNow();
+    for (String db : locked) {
+      try {
+        MongoCollection<BsonDocument> c = client.getDatabase(db).getCollection(MongoNames.LOCK_COLLECTION, BsonDocument.class);
+        c.deleteOne(new BsonDocument("_id", new BsonString("restore")).append("run", new BsonString(runId)));
+        if (c.countDocuments() == 0) c.drop();
+      } catch (RuntimeException e) {
+        log.warn("could not release the restore lock of database " + db + "; it expires by itself in two minutes");
+      }
+    }
+    locked.clear();
+  }
+
+  /** Documents in a collection's staging collection. */
+  public long stagedCount(String db, String name) {
+    Staged s = stagedOf(db, name, db + "." + name);
+    return client.getDatabase(db).getCollection(s.staging()).countDocuments();
+  }
+
+  private static final List<RawBsonDocument> END = new ArrayList<>();
+
+  /**
+   * Parses documents on this thread (which also decrypts and inflates the archive) and inserts them in
+   * batches on another, so both cores work; at most two batches wait in between.
+   */
+  private long insertAll(MongoCollection<RawBsonDocument> coll, BsonStream in) throws IOException {
+    java.util.concurrent.BlockingQueue<List<RawBsonDocument>> queue = new java.util.concurrent.ArrayBlockingQueue<>(2);
+    Throwable[] failure = new Throwable[1];
+    long[] inserted = {0};
+    Thread inserter = new Thread(() -> {
+      try {
+        while (true) {
+          List<RawBsonDocument> batch = queue.take();
+          if (batch == END) return;
+          coll.insertMany(batch, new InsertManyOptions().ordered(true));
+          inserted[0] += batch.size();
+          progress.addDocuments(batch.size());
+        }
+      } catch (Throwable t) {
+        failure[0] = t;
+        queue.clear();
+      }
+    }, "coffer-mongo-inserter");
+    inserter.setDaemon(true);
+    inserter.start();
+    try {
+      List<RawBsonDocument> batch = new ArrayList<>(INSERT_BATCH_DOCS);
+      long batchBytes = 0;
+      byte[] doc;
+      while ((doc = in.next()) != null) {
+        batch.add(new RawBsonDocument(doc));
+        batchBytes += doc.length;
+        progress.addBytes(doc.length);
+        if (batch.size() >= INSERT_BATCH_DOCS || batchBytes >= INSERT_BATCH_BYTES) {
+          hand(queue, batch, inserter, failure);
+          batch = new ArrayList<>(INSERT_BATCH_DOCS);
+          batchBytes = 0;
+        }
+      }
+      if (!batch.isEmpty()) hand(queue, batch, inserter, failure);
+      hand(queue, END, inserter, failure);
+      inserter.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted");
+    } finally {
+      if (inserter.isAlive()) {
+        inserter.interrupt();
+        try {
+          inserter.join(10_000);
+        } catch (InterruptedException ignored) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+    if (failure[0] instanceof MongoException me) throw me;
+    if (failure[0] != null) throw new IOException("insert failed: " + failure[0].getMessage(), failure[0]);
+    return inserted[0];
+  }
+
+  private static void hand(java.util.concurrent.BlockingQueue<List<RawBsonDocument>> queue, List<RawBsonDocument> batch,
+      Thread inserter, Throwable[] failure) throws InterruptedException {
+    while (!queue.offer(batch, 100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+      if (!inserter.isAlive()) break;
+    }
+    if (failure[0] instanceof MongoException me) throw me;
+  }
+
+  public void defineView(String db, String name, BsonDocument metadata) {
+    views.add(new View(db, name, metadata.getDocument("options", new BsonDocument())));
+  }
+
+  /** Swaps or merges every staged collection into place, then creates the views. */
+  public void commit() {
+    for (Staged s : staged) {
+      String ns = s.database() + "." + s.target();
+      progress.item(ns);
+      try {
+        MongoDatabase db = client.getDatabase(s.database());
+        if (mode == Mode.REPLACE) {
+          createIndexes(db, s.staging(), s.indexes());
+          client.getDatabase("admin").runCommand(new BsonDocument("renameCollection", new BsonString(s.database() + "." + s.staging()))
+              .append("to", new BsonString(ns)).append("dropTarget", BsonBoolean.TRUE));
+          log.info("restored " + ns + ": " + s.documents() + " documents (replaced)");
+        } else {
+          long n = merge(db, s);
+          createIndexes(db, s.target(), s.indexes());
+          db.getCollection(s.staging()).drop();
+          log.info("restored " + ns + ": " + n + " documents merged by _id");
+        }
+      } catch (MongoException e) {
+        throw MongoConnection.translate("cannot put " + ns + " in place", uri, e);
+      }
+    }
+    staged.clear();
+    for (View v : views) {
+      String ns = v.database() + "." + v.name();
+      try {
+        MongoDatabase db = client.getDatabase(v.database());
+        if (existingCollections(v.database()).contains(v.name())) {
+          if (mode == Mode.MERGE) {
+            log.warn("view " + ns + " exists; kept as it is (merge mode)");
+            continue;
+          }
+          db.getCollection(v.name()).drop();
+        }
+        BsonDocument create = new BsonDocument("create", new BsonString(v.name()));
+        for (var e : v.options().entrySet()) create.put(e.getKey(), e.getValue());
+        db.runCommand(create);
+        log.info("restored view " + ns);
+      } catch (MongoException e) {
+        throw MongoConnection.translate("cannot create view " + ns, uri, e);
+      }
+    }
+  }
+
+  private long merge(MongoDatabase db, Staged s) {
+    MongoCollection<RawBsonDocument> target = db.getCollection(s.target(), RawBsonDocument.class);
+    long n = 0;
+    List<WriteModel<RawBsonDocument>> batch = new ArrayList<>();
+    try (MongoCursor<RawBsonDocument> c = db.getCollection(s.staging(), RawBsonDocument.class).find().batchSize(INSERT_BATCH_DOCS).cursor()) {
+      while (c.hasNext()) {
+        RawBsonDocument d = c.next();
+        batch.add(new ReplaceOneModel<>(new BsonDocument("_id", d.get("_id")), d, new ReplaceOptions().upsert(true)));
+        if (batch.size() >= INSERT_BATCH_DOCS) {
+          target.bulkWrite(batch);
+          n += batch.size();
+          batch.clear();
+        }
+      }
+    }
+    if (!batch.isEmpty()) {
+      target.bulkWrite(batch);
+      n += batch.size();
+    }
+    return n;
+  }
+
+  private void createIndexes(MongoDatabase db, String collection, List<BsonDocument> indexes) {
+    BsonArray specs = new BsonArray();
+    for (BsonDocument ix : indexes) {
+      if ("_id_".equals(ix.getString("name", new BsonString("")).getValue())) continue;
+      BsonDocument spec = new BsonDocument();
+      for (var e : ix.entrySet()) {
+        if (!e.getKey().equals("v") && !e.getKey().equals("ns")) spec.put(e.getKey(), e.getValue());
+      }
+      specs.add(spec);
+    }
+    if (specs.isEmpty()) return;
+    db.runCommand(new BsonDocument("createIndexes", new BsonString(collection)).append("indexes", specs));
+  }
+
+  /** Drops every staging collection; the targets were never touched. Never throws. */
+  public void rollback() {
+    for (Staged s : staged) {
+      try {
+        client.getDatabase(s.database()).getCollection(s.staging()).drop();
+      } catch (MongoException e) {
+        log.warn("could not drop staging collection " + s.database() + "." + s.staging() + "; drop it by hand");
+      }
+    }
+    staged.clear();
+    views.clear();
+  }
+
+  @Override
+  public void close() {
+    try {
+      unlock();
+    } finally {
+      client.close();
+    }
+  }
+}

@@ -1,0 +1,220 @@
+package io.coffer.engine;
+
+import io.coffer.protocol.RestoreResult;
+import io.coffer.protocol.BackupResult;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoCursor;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Sorts;
+import com.mongodb.client.model.Updates;
+import de.bwaldvogel.mongo.MongoServer;
+import io.coffer.engine.archive.Compression;
+import io.coffer.engine.crypto.Age;
+import io.coffer.engine.crypto.AgeKeys;
+import io.coffer.engine.files.FileTreeDumper;
+import io.coffer.engine.mongo.MongoRestorer;
+import io.coffer.engine.mongo.Selection;
+import io.coffer.engine.storage.FileStorage;
+import io.coffer.engine.storage.Storage;
+import io.coffer.testing.EmbeddedServers;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.bson.Document;
+import org.bson.RawBsonDocument;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Incremental backups on a plain MongoDB (no oplog) and on files: a chain of several increments with inserts,
+ * updates, deletes, a dropped and a new collection, changed, renamed, touched and deleted files; each point
+ * of the chain restores to the source as it was then, byte for byte. Encrypted to a public key: the backup side
+ * never holds the private key, only the index key.
+ */
+class IncrementalIT {
+  static MongoServer server;
+  static String uri;
+  static MongoClient client;
+  static final AgeKeys.Identity ops = AgeKeys.generate();
+  static final char[] INDEX_KEY = "index-key-for-tests-0123456789".toCharArray();
+  static final List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
+
+  /** Whether the server keeps an oplog (see {@link IncrementalOplogIT}). */
+  boolean oplog() {
+    return false;
+  }
+  @TempDir Path tmp;
+
+  @BeforeAll
+  static void start() {
+    server = EmbeddedServers.mongo();
+    uri = EmbeddedServers.uri(server);
+    client = MongoClients.create(uri);
+  }
+
+  @AfterAll
+  static void stop() {
+    client.close();
+    server.shutdownNow();
+  }
+
+  BackupResult backup(Storage storage, String id, String parent, Path uploads) throws IOException {
+    return new BackupEngine(storage, new EngineLog(log::add), new Progress()).run(new BackupOptions(id, BackupType.FULL, uri,
+        new Selection(List.of("shop"), List.of(), List.of(), null), List.of(new FileTreeDumper.Tree("uploads", uploads)), List.of(), List.of(),
+        Encryption.toRecipients(List.of(ops.recipient())), Compression.DEFLATE, 1, 5, parent, INDEX_KEY));
+  }
+
+  RestoreResult restore(Storage storage, String id, String db, Path files) throws IOException {
+    return new RestoreEngine(storage, new EngineLog(null), new Progress()).run(new RestoreOptions(id, uri, Age.DecryptionKeys.of(List.of(ops)),
+        List.of(), List.of(), List.of(), List.of(), null, Map.of("shop", db), MongoRestorer.Mode.REPLACE, Map.of("uploads", files), false, 5));
+  }
+
+  /** Every collection of a database: its documents' bytes in _id order, as hex. */
+  static Map<String, List<String>> snapshot(String db) {
+    Map<String, List<String>> out = new TreeMap<>();
+    for (String name : client.getDatabase(db).listCollectionNames()) {
+      List<String> docs = new ArrayList<>();
+      MongoCollection<RawBsonDocument> c = client.getDatabase(db).getCollection(name, RawBsonDocument.class);
+      try (MongoCursor<RawBsonDocument> it = c.find().sort(Sorts.ascending("_id")).batchSize(1000).iterator()) {
+        while (it.hasNext()) {
+          var bb = it.next().getByteBuffer();
+          byte[] b = new byte[bb.remaining()];
+          bb.get(b);
+          docs.add(HexFormat.of().formatHex(b));
+        }
+      }
+      out.put(name, docs);
+    }
+    return out;
+  }
+
+  static Map<String, String> tree(Path root) throws IOException {
+    Map<String, String> out = new TreeMap<>();
+    try (Stream<Path> s = Files.walk(root)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        String rel = root.relativize(p).toString();
+        if (Files.isDirectory(p)) out.put(rel + "/", "dir");
+        else out.put(rel, Files.getLastModifiedTime(p).toMillis() / 1000 + " " + Arrays.hashCode(Files.readAllBytes(p)));
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void givenAChainOfIncrements_whenEachPointIsRestored_thenItEqualsTheSourceAsItWasThen_andIncrementsStoreLittle() throws Exception {
+    Storage storage = new FileStorage(tmp.resolve("store"));
+    Path uploads = Files.createDirectories(tmp.resolve("uploads"));
+    var shop = client.getDatabase("shop");
+    List<Document> orders = new ArrayList<>();
+    for (int i = 0; i < 5000; i++) orders.add(new Document("_id", i).append("customer", "c" + (i % 300)).append("total", i * 1.5)
+        .append("lines", List.of(new Document("sku", "A" + i).append("qty", i % 7))));
+    shop.getCollection("orders").insertMany(orders);
+    shop.getCollection("customers").insertMany(List.of(new Document("_id", "c1").append("name", "Ada"), new Document("_id", "c2").append("name", "Bo")));
+    shop.getCollection("audit").insertOne(new Document("_id", new org.bson.types.ObjectId()).append("at", new java.util.Date(0)));
+    byte[] big = new byte[400_000];
+    new java.util.Random(1).nextBytes(big);
+    Files.write(uploads.resolve("contract.pdf"), big);
+    Files.writeString(uploads.resolve("notes.txt"), "version 1");
+    Files.createDirectories(uploads.resolve("scans"));
+    Files.writeString(uploads.resolve("scans/a.txt"), "scan a");
+
+    Map<String, Map<String, List<String>>> dbAt = new LinkedHashMap<>();
+    Map<String, Map<String, String>> filesAt = new LinkedHashMap<>();
+    BackupResult full = backup(storage, "b0", null, uploads);
+    dbAt.put("b0", snapshot("shop"));
+    filesAt.put("b0", tree(uploads));
+
+    // 1: inserts, updates, deletes; a file changed, one renamed, one new
+    shop.getCollection("orders").insertMany(List.of(new Document("_id", 9000).append("customer", "c9"), new Document("_id", 9001)));
+    shop.getCollection("orders").updateOne(Filters.eq("_id", 10), Updates.set("total", -1));
+    shop.getCollection("orders").deleteMany(Filters.in("_id", List.of(20, 21, 22)));
+    Files.writeString(uploads.resolve("notes.txt"), "version 2, longer");
+    Files.move(uploads.resolve("scans/a.txt"), uploads.resolve("scans/a-renamed.txt"));
+    Files.writeString(uploads.resolve("new.txt"), "new");
+    BackupResult i1 = backup(storage, "b1", "b0", uploads);
+    dbAt.put("b1", snapshot("shop"));
+    filesAt.put("b1", tree(uploads));
+
+    // 2: a collection dropped, a new one, a field removed; a file deleted, one touched (same content, new time)
+    shop.getCollection("audit").drop();
+    shop.getCollection("invoices").insertOne(new Document("_id", "INV-1").append("amount", new org.bson.types.Decimal128(new java.math.BigDecimal("12.50"))));
+    shop.getCollection("customers").updateOne(Filters.eq("_id", "c1"), Updates.unset("name"));
+    Files.delete(uploads.resolve("new.txt"));
+    Files.setLastModifiedTime(uploads.resolve("contract.pdf"), FileTime.fromMillis(1_700_000_000_000L));
+    BackupResult i2 = backup(storage, "b2", "b1", uploads);
+    dbAt.put("b2", snapshot("shop"));
+    filesAt.put("b2", tree(uploads));
+
+    // 3: everything in orders deleted but one; the document count shrinks, the chain still holds
+    shop.getCollection("orders").deleteMany(Filters.ne("_id", 9000));
+    BackupResult i3 = backup(storage, "b3", "b2", uploads);
+    dbAt.put("b3", snapshot("shop"));
+    filesAt.put("b3", tree(uploads));
+
+    assertThat(log).as("how increments found the changes").anyMatch(l -> l.contains(oplog() ? "(from the oplog)" : "compared with its index"));
+    assertThat(i1.storedSize()).as("an increment stores what changed, not the 400 KB contract").isLessThan(full.storedSize() / 5);
+    assertThat(i2.storedSize()).isLessThan(full.storedSize() / 5);
+    // each point of the chain, restored elsewhere, equals the source then
+    for (String id : dbAt.keySet()) {
+      String db = "restored_" + id;
+      Path files = tmp.resolve("restored-" + id);
+      restore(storage, id, db, files);
+      assertThat(snapshot(db)).as("database at " + id).isEqualTo(dbAt.get(id));
+      assertThat(tree(files)).as("files at " + id).isEqualTo(filesAt.get(id));
+    }
+    assertThat(snapshot("restored_b2")).doesNotContainKey("audit").containsKey("invoices");
+    assertThat(snapshot("restored_b3").get("orders")).hasSize(1);
+    // the chain is visible, and verification of an increment covers its own archive
+    assertThat(new BackupStore(storage).chainIds(new BackupStore(storage).descriptor("b3"))).containsExactly("b0", "b1", "b2", "b3");
+    assertThat(new VerifyEngine(storage, new EngineLog(null), new Progress()).run("b2", true, Age.DecryptionKeys.of(List.of(ops))).message())
+        .contains("its chain of 3 backups is complete");
+  }
+
+  @Test
+  void givenAMissingLinkOrNoIndex_whenAnIncrementIsAskedFor_thenClearErrorsAndNothingHalfDone() throws Exception {
+    Storage storage = new FileStorage(tmp.resolve("store"));
+    Path uploads = Files.createDirectories(tmp.resolve("u"));
+    Files.writeString(uploads.resolve("a.txt"), "a");
+    client.getDatabase("shop").getCollection("orders").insertOne(new Document("_id", "x"));
+    // a full backup without an index key cannot start a chain
+    new BackupEngine(storage, new EngineLog(null), new Progress()).run(new BackupOptions("plain", BackupType.FILES, null, Selection.all(),
+        List.of(new FileTreeDumper.Tree("uploads", uploads)), List.of(), List.of(), Encryption.NONE, Compression.DEFLATE, 1, 5));
+    assertThatThrownBy(() -> backup(storage, "i-on-plain", "plain", uploads)).isInstanceOf(CofferException.class)
+        .hasMessageContaining("has no chain index");
+    assertThatThrownBy(() -> new BackupOptions("x", BackupType.FILES, null, Selection.all(), List.of(new FileTreeDumper.Tree("uploads", uploads)),
+        List.of(), List.of(), Encryption.NONE, Compression.DEFLATE, 1, 5, "plain", null)).hasMessageContaining("--index-key-file");
+    // a chain whose middle link is deleted cannot be restored, and says which link is missing
+    backup(storage, "c0", null, uploads);
+    Files.writeString(uploads.resolve("a.txt"), "b");
+    backup(storage, "c1", "c0", uploads);
+    backup(storage, "c2", "c1", uploads);
+    new BackupStore(storage).delete("c1");
+    assertThatThrownBy(() -> restore(storage, "c2", "never", tmp.resolve("never"))).isInstanceOf(CofferException.class)
+        .hasMessageContaining("needs backup c1");
+    assertThatThrownBy(() -> new VerifyEngine(storage, new EngineLog(null), new Progress()).run("c2", false, null))
+        .hasMessageContaining("its chain lacks backup c1");
+    assertThat(client.getDatabase("never").listCollectionNames().into(new ArrayList<>())).isEmpty();
+    // a wrong index key is refused before anything is written
+    assertThatThrownBy(() -> new BackupEngine(storage, new EngineLog(null), new Progress()).run(new BackupOptions("c3", BackupType.FULL, uri,
+        new Selection(List.of("shop"), List.of(), List.of(), null), List.of(new FileTreeDumper.Tree("uploads", uploads)), List.of(), List.of(),
+        Encryption.toRecipients(List.of(ops.recipient())), Compression.DEFLATE, 1, 5, "c2", "another-index-key-0123456789".toCharArray())))
+        .hasMessageContaining("does not open with this index key");
+    assertThat(new BackupStore(storage).list().stream().map(BackupStore.Listed::id)).doesNotContain("c3");
+  }
+}

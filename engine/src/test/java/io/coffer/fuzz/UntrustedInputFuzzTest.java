@@ -1,0 +1,124 @@
+package io.coffer.fuzz;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.coffer.engine.ArchiveFile;
+import io.coffer.engine.BackupStore;
+import io.coffer.engine.CofferException;
+import io.coffer.engine.EngineLog;
+import io.coffer.protocol.ExitCode;
+import io.coffer.engine.Progress;
+import io.coffer.engine.RestoreEngine;
+import io.coffer.engine.RestoreOptions;
+import io.coffer.engine.VerifyEngine;
+import io.coffer.engine.crypto.Age;
+import io.coffer.engine.crypto.AgeException;
+import io.coffer.engine.crypto.AgeKeys;
+import io.coffer.engine.mongo.MongoRestorer;
+import io.coffer.engine.storage.FileStorage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Coverage-guided fuzzing (Jazzer) of everything Coffer reads from storage: the manifest, the descriptor, an age
+ * file, and a whole archive through {@code --archive}'s reader, deep verification and a files-only restore into a
+ * scratch folder. Each input either reads or is refused with an engine error carrying an exit code other than 1; any
+ * other exception, and any write outside the scratch target, is a finding. The first byte picks the reader.
+ *
+ * <p>With {@code JAZZER_FUZZ=1} (the Maven build's default, in a surefire execution of its own) it fuzzes for its
+ * {@code maxDuration}; without, it replays the seeds in {@code src/test/resources/.../UntrustedInputFuzzTestInputs}
+ * (written by {@link FuzzSeeds}: archives, manifests and age files as Coffer writes them) and any findings kept there.
+ * Nothing is simulated: the readers are the engine's own, on real files in a temporary folder.
+ */
+class UntrustedInputFuzzTest {
+  static final Path WORK;
+  static final Age.DecryptionKeys KEYS;
+
+  static {
+    try {
+      WORK = Files.createTempDirectory("coffer-fuzz");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    KEYS = new Age.DecryptionKeys(List.of(AgeKeys.parseIdentity(FuzzSeeds.IDENTITY)), FuzzSeeds.PASSPHRASE.toCharArray());
+  }
+
+  @FuzzTest(maxDuration = "60s")
+  void givenAnyBytes_whenReadAsStorageContent_thenReadOrRefusedWithAnEngineError(byte[] input) throws Exception {
+    if (input.length == 0) return;
+    byte[] data = Arrays.copyOfRange(input, 1, input.length);
+    try {
+      switch (Math.floorMod(input[0], 4)) {
+        case 0 -> BackupStore.parseManifest(data, "fuzz");
+        case 1 -> descriptor(data);
+        case 2 -> age(data);
+        default -> archive(data);
+      }
+    } catch (CofferException e) {
+      if (e.code() == ExitCode.INTERNAL) throw new AssertionError("an internal error on storage content: " + e.getMessage(), e);
+    }
+  }
+
+  static void descriptor(byte[] data) throws IOException {
+    Path store = WORK.resolve("store");
+    Files.createDirectories(store.resolve("fuzz"));
+    Files.write(store.resolve("fuzz/backup.json"), data);
+    new BackupStore(new FileStorage(store)).descriptor("fuzz");
+  }
+
+  static void age(byte[] data) throws IOException {
+    try (InputStream in = Age.decrypt(new ByteArrayInputStream(data), KEYS)) {
+      in.transferTo(java.io.OutputStream.nullOutputStream());
+    } catch (AgeException e) {
+      // refused: the one way an age file may fail
+    } catch (IOException e) {
+      if (!(e.getCause() instanceof AgeException)) throw e;
+    }
+  }
+
+  /** The archive alone: opened, verified deep, and its file trees restored into a scratch target, which alone may change. */
+  static void archive(byte[] data) throws IOException {
+    Path file = WORK.resolve("archive.zip");
+    Files.write(file, data);
+    Path target = WORK.resolve("target");
+    deleteTree(target);
+    Files.createDirectories(target);
+    long before = census(WORK);
+    ArchiveFile a = ArchiveFile.open(file, KEYS);
+    new VerifyEngine(a, new EngineLog(null), new Progress()).run(a.backupId(), true, KEYS);
+    try {
+      new RestoreEngine(a, new EngineLog(null), new Progress()).run(new RestoreOptions(a.backupId(), null, KEYS, List.of(), List.of(), List.of(),
+          List.of(), io.coffer.engine.BackupType.FILES, Map.of(), MongoRestorer.Mode.MERGE, Map.of("up", target), false, 1));
+    } finally {
+      long after = census(WORK);
+      long restored = census(target);
+      if (after - restored != before - 1) throw new AssertionError("a restore changed something outside its target");
+    }
+  }
+
+  /** How many entries lie under {@code root}, links not followed. */
+  static long census(Path root) throws IOException {
+    if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) return 0;
+    try (Stream<Path> s = Files.walk(root)) {
+      return s.count();
+    }
+  }
+
+  static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) return;
+    try (Stream<Path> s = Files.walk(root)) {
+      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        p.toFile().setWritable(true);
+        Files.delete(p);
+      }
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package io.coffer.protocol;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.UncheckedIOException;
+
+/**
+ * The contract between the engine (which runs in Job pods) and the operator (which reads what the pods leave): the
+ * progress lines of the pod's log and the result in its termination message, as typed records, written and read
+ * through this one mapper. Unknown fields are ignored, so an older operator reads a newer engine.
+ */
+public final class Protocol {
+  public static final ObjectMapper MAPPER = new ObjectMapper()
+      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+      .configure(SerializationFeature.FAIL_ON_EMPTY_BEANS, false);
+
+  private Protocol() {}
+
+  public static String write(Object o) {
+    try {
+      return MAPPER.writeValueAsString(o);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** What an engine run ended with: one of its results, or its failure; {@link Unknown} for anything else. */
+  public sealed interface Outcome permits Backup, Restore, Verify, Failed, Unknown {}
+
+  public record Backup(BackupResult result) implements Outcome {}
+
+  public record Restore(RestoreResult result) implements Outcome {}
+
+  public record Verify(VerifyResult result) implements Outcome {}
+
+  public record Failed(Failure failure) implements Outcome {}
+
+  /** Not a result the engine writes (a message from Kubernetes, say, or nothing): {@code text} as it was. */
+  public record Unknown(String text) implements Outcome {}
+
+  /** Reads a termination message; {@code kind} says which result a success is ("backup", "restore", "verify"). */
+  public static Outcome outcome(String message, String kind) {
+    if (message == null || message.isBlank()) return new Unknown(message);
+    try {
+      JsonNode n = MAPPER.readTree(message);
+      if (n == null || !n.isObject()) return new Unknown(message);
+      String status = n.path("status").asText("");
+      if (status.equals(Failure.STATUS)) return new Failed(MAPPER.treeToValue(n, Failure.class));
+      return switch (kind) {
+        case "backup" -> status.equals("Succeeded") ? new Backup(MAPPER.treeToValue(n, BackupResult.class)) : new Unknown(message);
+        case "restore" -> status.equals("Succeeded") || status.equals("Planned") ? new Restore(MAPPER.treeToValue(n, RestoreResult.class))
+            : new Unknown(message);
+        case "verify" -> status.equals("Verified") ? new Verify(MAPPER.treeToValue(n, VerifyResult.class)) : new Unknown(message);
+        default -> new Unknown(message);
+      };
+    } catch (Exception e) {
+      return new Unknown(message);
+    }
+  }
+
+  /** A progress line of a pod's log, or null when the line is not one (a log line, or torn at the end of a tail). */
+  public static ProgressLine progress(String line) {
+    if (line == null || !line.startsWith("{\"phase\"")) return null;
+    try {
+      return MAPPER.readValue(line, ProgressLine.class);
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  /**
+   * Where an object of a backup lies, for people: {@code s3://bucket/prefix/ID/archive.zip (at http://endpoint)}
+   * or {@code file:///root/ID/archive.zip}, from a storage description (a storage's {@code describe()}).
+   */
+  public static String locate(String storageDescription, String id, String name) {
+    int at = storageDescription.indexOf(" at ");
+    String base = at < 0 ? storageDescription : storageDescription.substring(0, at);
+    String where = base.replaceAll("/+$", "") + "/" + id + "/" + name;
+    return at < 0 ? where : where + " (" + storageDescription.substring(at + 1) + ")";
+  }
+}

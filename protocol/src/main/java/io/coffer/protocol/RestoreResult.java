@@ -1,0 +1,30 @@
+package io.coffer.protocol;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+
+/** What a restore did, or (dry run) would do. Also the {@code --result-file} content. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record RestoreResult(
+    String status,
+    String backupId,
+    String mode,
+    boolean dryRun,
+    double durationSeconds,
+    int collections,
+    long documents,
+    long files,
+    long bytes,
+    List<Item> items) {
+
+  /**
+   * One collection or file tree: source, target, what happens to the target. {@code loses}: what a replace takes
+   * from the target that the backup does not hold (documents now in the collection, entries of the folder).
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Item(String kind, String source, String target, Long documents, Long files, long bytes, String action, Long loses) {
+    public Item(String kind, String source, String target, Long documents, Long files, long bytes, String action) {
+      this(kind, source, target, documents, files, bytes, action, null);
+    }
+  }
+}
