@@ -8,6 +8,7 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.crd.generator.annotation.SelectableField;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,9 +27,13 @@ import java.util.List;
 public class BackupSpec {
   public enum Type { Database, Files, Full, Incremental }
 
+  /** What deleting the Backup does to what it stored. */
+  public enum DeletionPolicy { Delete, Retain }
+
   @Required
+  @SelectableField
   @JsonPropertyDescription("Database (MongoDB only), Files (volumes only), Full (both), or Incremental (only what changed since the "
-      + "backup it builds on, see chain).")
+      + "backup it builds on, see chain). Selectable: kubectl get backups --field-selector spec.type=Incremental.")
   public Type type;
 
   @Required
@@ -61,6 +66,12 @@ public class BackupSpec {
   @Pattern("^[0-9]+(m|h|d)$")
   @JsonPropertyDescription("Delete this Backup (and its stored objects) this long after it completed, e.g. 30d, 12h, 90m.")
   public String ttl;
+
+  @Default("Delete")
+  @JsonPropertyDescription("What deleting this Backup does to its stored objects: Delete (default) removes them first and keeps the "
+      + "Backup until that succeeded; Retain leaves them in storage. The annotation coffer.io/deletion-policy (Delete or Retain) "
+      + "overrides this at any time, also while a deletion is stuck: kubectl annotate backup NAME coffer.io/deletion-policy=Retain.")
+  public DeletionPolicy deletionPolicy = DeletionPolicy.Delete;
 
   @JsonPropertyDescription("Resources and placement of the backup Job's pod.")
   public PodTemplate podTemplate;

@@ -1,5 +1,6 @@
 package io.coffer.api;
 
+import io.fabric8.crd.generator.annotation.SelectableField;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -10,7 +11,8 @@ import java.util.Map;
 /** What happened: written only by the operator. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class BackupStatus {
-  @JsonPropertyDescription("Pending, Running, Succeeded or Failed.")
+  @SelectableField
+  @JsonPropertyDescription("Pending, Running, Succeeded or Failed. Selectable: kubectl get backups --field-selector status.phase=Failed.")
   public Phase phase;
 
   @JsonPropertyDescription("Standard conditions: Ready, Failed.")

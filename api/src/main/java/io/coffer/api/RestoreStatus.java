@@ -1,5 +1,6 @@
 package io.coffer.api;
 
+import io.fabric8.crd.generator.annotation.SelectableField;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -9,6 +10,8 @@ import java.util.List;
 /** What the restore did, or (dry run) would do. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class RestoreStatus {
+  @SelectableField
+  @JsonPropertyDescription("Pending, Running, Succeeded or Failed. Selectable: kubectl get restores --field-selector status.phase=Running.")
   public Phase phase;
   public List<Condition> conditions = new ArrayList<>();
   public Long observedGeneration;
@@ -27,6 +30,10 @@ public class RestoreStatus {
   public Integer collections;
   public Long documents;
   public Long files;
+
+  @JsonPropertyDescription("What this restore writes to, once its Job exists: mongodb:SECRET/KEY (the target's URI Secret) and "
+      + "pvc:CLAIM (each target volume). While it runs, Backups and other Restores of any of them wait.")
+  public List<String> targets;
 
   @JsonPropertyDescription("Why the restore waits, e.g. for another restore of the same target.")
   public String waitingFor;

@@ -58,17 +58,18 @@ final class OperatorCommand implements Callable<Integer> {
     System.setProperty("org.slf4j.simpleLogger.log.io.coffer", "info");
     System.setProperty("org.slf4j.simpleLogger.log.io.javaoperatorsdk", "info");
     KubernetesClient client = new KubernetesClientBuilder().build();
+    io.coffer.controller.Caches caches = new io.coffer.controller.Caches();
     Operator op = CofferOperator.create(client, new CofferOperator.Config(new JobFactory.Settings(image, pullPolicy),
         new HashSet<>(namespaces), Duration.ofSeconds(retryBase), Duration.ofSeconds(progressEvery), Duration.ofMinutes(1), Clock.systemUTC(),
         leaseNamespace == null || leaseNamespace.isBlank() ? null
-            : CofferOperator.LeaderElection.defaults(leaseNamespace, System.getenv().getOrDefault("HOSTNAME", java.util.UUID.randomUUID().toString()))));
+            : CofferOperator.LeaderElection.defaults(leaseNamespace, System.getenv().getOrDefault("HOSTNAME", java.util.UUID.randomUUID().toString()))), caches);
     CountDownLatch stop = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       op.stop();
       stop.countDown();
     }));
     op.start();
-    io.coffer.controller.OperatorHttp http = new io.coffer.controller.OperatorHttp(httpPort, op, client, new HashSet<>(namespaces));
+    io.coffer.controller.OperatorHttp http = new io.coffer.controller.OperatorHttp(httpPort, op, caches);
     Runtime.getRuntime().addShutdownHook(new Thread(http::close));
     System.err.println("coffer operator started" + (namespaces.isEmpty() ? " (all namespaces)" : " (namespaces " + namespaces + ")"));
     stop.await();

@@ -1,6 +1,7 @@
 package io.coffer.cli;
 
 import io.coffer.engine.CofferException;
+import io.coffer.engine.Placeholders;
 import io.coffer.protocol.ExitCode;
 import io.coffer.engine.crypto.Age;
 import io.coffer.engine.crypto.AgeKeys;
@@ -27,6 +28,7 @@ final class Secrets {
     String s = file != null ? readFile(file, "--passphrase-file") : System.getenv("COFFER_PASSPHRASE");
     if (s == null) return null;
     String p = s.endsWith("\r\n") ? s.substring(0, s.length() - 2) : s.endsWith("\n") ? s.substring(0, s.length() - 1) : s;
+    Placeholders.refuse(file != null ? "--passphrase-file" : "COFFER_PASSPHRASE", p);
     if (p.isEmpty()) throw CofferException.usage("the passphrase is empty" + (file != null ? " in " + file : " in COFFER_PASSPHRASE"));
     return p.toCharArray();
   }
@@ -36,6 +38,7 @@ final class Secrets {
     String s = file != null ? readFile(file, "--index-key-file") : System.getenv("COFFER_INDEX_KEY");
     if (s == null) return null;
     String k = s.strip();
+    Placeholders.refuse(file != null ? "--index-key-file" : "COFFER_INDEX_KEY", k);
     if (k.length() < 16) {
       throw CofferException.usage("the index key is too short (" + k.length() + " characters; use 16 or more, e.g. `openssl rand -base64 32`)");
     }
@@ -44,8 +47,12 @@ final class Secrets {
 
   static List<AgeKeys.Identity> identities(Path file) {
     try {
-      if (file != null) return AgeKeys.readIdentities(file);
+      if (file != null) {
+        Placeholders.refuse("--identity-file", Files.readString(file, StandardCharsets.UTF_8));
+        return AgeKeys.readIdentities(file);
+      }
       String env = System.getenv("COFFER_AGE_IDENTITY");
+      Placeholders.refuse("COFFER_AGE_IDENTITY", env);
       if (env == null || env.isBlank()) return List.of();
       Path tmp = null;
       List<AgeKeys.Identity> out = new ArrayList<>();
@@ -75,13 +82,18 @@ final class Secrets {
       for (String r : given) out.add(AgeKeys.parseRecipient(r));
       if (file != null) {
         try {
-          out.addAll(AgeKeys.readRecipients(readFile(file, "--recipients-file")));
+          String content = readFile(file, "--recipients-file");
+          Placeholders.refuseRecipients("--recipients-file", content);
+          out.addAll(AgeKeys.readRecipients(content));
         } catch (IllegalArgumentException e) {
           throw CofferException.usage("--recipients-file " + file + ", " + e.getMessage());
         }
       }
       String env = System.getenv("COFFER_AGE_RECIPIENTS");
-      if (given.isEmpty() && file == null && env != null && !env.isBlank()) out.addAll(AgeKeys.readRecipients(env));
+      if (given.isEmpty() && file == null && env != null && !env.isBlank()) {
+        Placeholders.refuseRecipients("COFFER_AGE_RECIPIENTS", env);
+        out.addAll(AgeKeys.readRecipients(env));
+      }
     } catch (IllegalArgumentException e) {
       throw CofferException.usage(e.getMessage());
     }
@@ -89,8 +101,8 @@ final class Secrets {
   }
 
   static String mongoUri(String given, Path file) {
-    if (given != null) return given;
-    if (file != null) return readFile(file, "--mongodb-uri-file").strip();
-    return System.getenv("COFFER_MONGODB_URI");
+    String uri = given != null ? given : file != null ? readFile(file, "--mongodb-uri-file").strip() : System.getenv("COFFER_MONGODB_URI");
+    Placeholders.refuse(given != null ? "--mongodb-uri" : file != null ? "--mongodb-uri-file" : "COFFER_MONGODB_URI", uri);
+    return uri;
   }
 }

@@ -347,4 +347,53 @@ class CliIT {
     assertThat(again.exit()).isEqualTo(2);
     assertThat(again.err()).contains("already exists");
   }
+
+  /**
+   * samples/secrets.yaml as shipped, every value unedited: each place the engine reads one refuses it before touching
+   * MongoDB or storage, exit 2, naming what to edit and never echoing the value. Real: the jar, the samples file.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void givenTheSamplesSecretsUnedited_thenEachIsRefusedAtOnce_sayingWhatToEdit() throws Exception {
+    Map<String, String> values = new HashMap<>();
+    try (var in = Files.newInputStream(Path.of("../samples/secrets.yaml"))) {
+      for (Object doc : new org.yaml.snakeyaml.Yaml().loadAll(in)) {
+        Map<String, Object> m = (Map<String, Object>) doc;
+        if (!"Secret".equals(m.get("kind"))) continue;
+        String name = (String) ((Map<String, Object>) m.get("metadata")).get("name");
+        ((Map<String, Object>) m.get("stringData")).forEach((k, v) -> values.put(name + "/" + k, String.valueOf(v)));
+      }
+    }
+    assertThat(values).containsKeys("rayerp-mongodb/uri", "backup-bucket/AWS_ACCESS_KEY_ID", "backup-recipients/recipients",
+        "backup-identity/identity", "backup-index-key/key");
+    Path recipients = Files.writeString(dir.resolve("sample-recipients"), values.get("backup-recipients/recipients"));
+    Path identity = Files.writeString(dir.resolve("sample-identity"), values.get("backup-identity/identity"));
+    Path indexKey = Files.writeString(dir.resolve("sample-index-key"), values.get("backup-index-key/key"));
+    String storage = "file://" + Files.createDirectories(dir.resolve("samples-store"));
+    Map<String, String> env = s3Env();
+    List<Cli.Result> refused = new ArrayList<>();
+    refused.add(Cli.run(dir, env, "backup", "--storage", storage, "--type", "database", "--recipients-file", recipients.toString()));
+    refused.add(Cli.run(dir, env, "backup", "--storage", storage, "--type", "database", "--index-key-file", indexKey.toString()));
+    Map<String, String> sampleUri = new HashMap<>(env);
+    sampleUri.put("COFFER_MONGODB_URI", values.get("rayerp-mongodb/uri"));
+    refused.add(Cli.run(dir, sampleUri, "backup", "--storage", storage, "--type", "database"));
+    Map<String, String> sampleS3 = new HashMap<>(env);
+    sampleS3.put("AWS_ACCESS_KEY_ID", values.get("backup-bucket/AWS_ACCESS_KEY_ID"));
+    sampleS3.put("AWS_SECRET_ACCESS_KEY", values.get("backup-bucket/AWS_SECRET_ACCESS_KEY"));
+    refused.add(Cli.run(dir, sampleS3, "backup", "--storage", "s3://backups/samples", "--type", "database"));
+    refused.add(Cli.run(dir, env, "restore", "--storage", storage, "--backup", "any", "--identity-file", identity.toString(), "--dry-run"));
+    for (Cli.Result r : refused) {
+      assertThat(r.exit()).as(r.err()).isEqualTo(2);
+      assertThat(r.err()).contains("still holds the samples' placeholder CHANGE-ME").doesNotContain("coffer-backup:");
+    }
+    assertThat(refused.get(0).err()).contains("--recipients-file");
+    assertThat(refused.get(2).err()).contains("COFFER_MONGODB_URI");
+    assertThat(refused.get(3).err()).contains("AWS_ACCESS_KEY_ID");
+    assertThat(Files.list(dir.resolve("samples-store"))).as("nothing was written").isEmpty();
+    // the recipient the samples once shipped: its private key is nobody's here
+    Files.writeString(recipients, "# ops team\nage1nfv358qmqd2dzsrdhj93mqscurcqsaeuehyp6kdev9phs652v9ksw3sa7x\n");
+    Cli.Result old = Cli.run(dir, env, "backup", "--storage", storage, "--type", "database", "--recipients-file", recipients.toString());
+    assertThat(old.exit()).isEqualTo(2);
+    assertThat(old.err()).contains("holds the recipient from samples/secrets.yaml");
+  }
 }

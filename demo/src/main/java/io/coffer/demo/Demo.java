@@ -255,8 +255,10 @@ public final class Demo implements Callable<Integer> {
       p.kubelet = new LocalKubelet(p.kube, Files.createDirectories(dir.resolve("pods")))
           .claim("rayerp-uploads", uploads).claim("rayerp-uploads-restored", restoredUploads);
     }
-    p.operator = CofferOperator.create(operatorClient, new CofferOperator.Config(new JobFactory.Settings("coffer:demo", "IfNotPresent"),
-        Set.of(), Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(30), Clock.systemUTC(), null));
+    var config = new CofferOperator.Config(new JobFactory.Settings("coffer:demo", "IfNotPresent"),
+        Set.of(), Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(30), Clock.systemUTC(), null);
+    // fabric8's mock knows no server-side apply: there the status is replaced by a JSON patch
+    p.operator = CofferOperator.create(operatorClient, p.real ? config : config.withoutServerSideApply());
     p.operator.start();
     out.detail("Operator         running" + (p.real ? " as the chart's ServiceAccount" : "") + "; Jobs become local `coffer` processes (the "
         + (p.real ? "nodes are" : "kubelet is") + " simulated)");

@@ -4,7 +4,7 @@ import io.coffer.api.Backup;
 import io.coffer.api.BackupSchedule;
 import io.coffer.api.BackupScheduleSpec;
 import io.coffer.api.BackupSpec;
-import io.coffer.api.KeyRef;
+import io.coffer.testing.Specs;
 import io.coffer.controller.CofferOperator;
 import io.coffer.job.JobFactory;
 import io.coffer.testing.MockKubernetes;
@@ -48,7 +48,7 @@ public final class OperatorBench {
         }
       }
       Operator operator = CofferOperator.create(client, new CofferOperator.Config(new JobFactory.Settings("coffer:bench", "IfNotPresent"),
-          Set.of(), Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofMinutes(1), Clock.systemUTC(), null));
+          Set.of(), Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofMinutes(1), Clock.systemUTC(), null).withoutServerSideApply());
       operator.start();
       Map<String, Long> created = new ConcurrentHashMap<>();
       Map<String, Long> seen = new ConcurrentHashMap<>();
@@ -106,14 +106,7 @@ public final class OperatorBench {
   }
 
   static BackupSpec spec() {
-    BackupSpec s = new BackupSpec();
-    s.type = BackupSpec.Type.Database;
-    s.source.mongodb = new BackupSpec.MongoSource();
-    s.source.mongodb.uriSecret = new KeyRef("mongo", "uri");
-    s.storage.s3 = new BackupSpec.S3();
-    s.storage.s3.bucket = "backups";
-    s.storage.s3.credentialsSecret = "s3";
-    return s;
+    return Specs.backup("bench", "template").type(BackupSpec.Type.Database).mongo("mongo", "uri").s3(null, "backups", null, "s3").build().getSpec();
   }
 
   static void report(String what, Map<String, Long> created, Map<String, Long> seen, String prefix) {

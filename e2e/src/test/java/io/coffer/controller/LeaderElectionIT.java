@@ -7,12 +7,10 @@ import io.coffer.api.BackupSpec;
 import io.coffer.api.Phase;
 import io.coffer.job.JobFactory;
 import io.coffer.testing.Cluster;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.coffer.testing.Specs;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
-import java.io.FileInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -42,18 +40,7 @@ class LeaderElectionIT {
   }
 
   static Backup filesBackup(String name) {
-    Backup b = new Backup();
-    b.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
-    BackupSpec s = new BackupSpec();
-    s.type = BackupSpec.Type.Files;
-    BackupSpec.FileVolume f = new BackupSpec.FileVolume();
-    f.name = "docs";
-    f.claimName = "docs";
-    s.source.files = List.of(f);
-    s.storage.volume = new BackupSpec.VolumeStorage();
-    s.storage.volume.claimName = "store";
-    b.setSpec(s);
-    return b;
+    return Specs.backup(NS, name).type(BackupSpec.Type.Files).files("docs", "docs").volume("store").build();
   }
 
   static Backup await(KubernetesClient client, String name) throws InterruptedException {
@@ -85,14 +72,16 @@ class LeaderElectionIT {
       {
         KubernetesClient c1 = cluster.operatorClient();
         KubernetesClient c2 = cluster.operatorClient();
-        Operator one = CofferOperator.create(c1, config("replica-1"));
-        Operator two = CofferOperator.create(c2, config("replica-2"));
+        io.coffer.controller.Caches caches1 = new io.coffer.controller.Caches();
+        io.coffer.controller.Caches caches2 = new io.coffer.controller.Caches();
+        Operator one = CofferOperator.create(c1, config("replica-1"), caches1);
+        Operator two = CofferOperator.create(c2, config("replica-2"), caches2);
         one.start();
         long deadline = System.currentTimeMillis() + 20_000;
         while (holder(client) == null && System.currentTimeMillis() < deadline) Thread.sleep(50);
         two.start();
         assertThat(holder(client)).isEqualTo("replica-1");
-        try (OperatorHttp http = new OperatorHttp(0, one, c1, Set.of(NS)); OperatorHttp standby = new OperatorHttp(0, two, c2, Set.of(NS))) {
+        try (OperatorHttp http = new OperatorHttp(0, one, caches1); OperatorHttp standby = new OperatorHttp(0, two, caches2)) {
           // both replicas are ready: a Deployment of two rolls out, and the standby can take over at once
           HttpClient probe = HttpClient.newHttpClient();
           for (OperatorHttp h : List.of(http, standby)) {
@@ -109,6 +98,11 @@ class LeaderElectionIT {
               HttpResponse.BodyHandlers.ofString());
           assertThat(metrics.body()).contains("coffer_backups{namespace=\"ops\",phase=\"Succeeded\"} 1")
               .contains("coffer_backup_duration_seconds_count 1");
+          // the standby's controllers wait for the lease: it counts nothing, so a scrape of both does not count twice
+          var standbyMetrics = web.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + standby.port() + "/metrics")).build(),
+              HttpResponse.BodyHandlers.ofString());
+          assertThat(standbyMetrics.statusCode()).isEqualTo(200);
+          assertThat(standbyMetrics.body()).contains("# TYPE coffer_backups gauge").doesNotContain("coffer_backups{");
         }
         one.stop();
         deadline = System.currentTimeMillis() + 20_000;

@@ -23,6 +23,16 @@ class DemoE2E {
         .hasSameBinaryContentAs(dir.resolve("volumes/rayerp-uploads/hr/contracts/contract-0001.pdf"));
   }
 
+  /** The fresh machine's path: `./coffer demo` builds without the control plane, so the demo runs on fabric8's mock. */
+  @Test
+  void givenNoControlPlane_whenTheDemoRunsOnTheMock_thenEveryCheckHoldsThereToo(@TempDir Path dir) throws Exception {
+    int exit = new CommandLine(new Demo()).execute("--dir", dir.toString(), "--home", "..", "--mock");
+    assertThat(exit).isZero();
+    try (var s = Files.walk(dir.resolve("s3/rayerp-backups/production"))) {
+      assertThat(s.filter(p -> p.getFileName().toString().equals("archive.zip.age")).count()).isEqualTo(1);
+    }
+  }
+
   @Test
   void givenNoCheckout_whenTheDemoRuns_thenItSaysWhatIsMissingInOneLine(@TempDir Path dir) {
     int exit = new CommandLine(new Demo()).execute("--home", dir.toString());

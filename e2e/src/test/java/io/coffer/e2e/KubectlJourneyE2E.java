@@ -123,8 +123,10 @@ class KubectlJourneyE2E {
     Run get = ok(null, "get", "backups", "-n", NS);
     assertThat(get.out().lines().findFirst().orElse("")).containsSubsequence("NAME", "PHASE", "TYPE", "PROGRESS", "SIZE", "DURATION", "AGE");
     assertThat(get.out()).contains("rayerp-before-upgrade").contains("Succeeded").contains("Full");
-    Run labelled = ok(null, "get", "backups", "-n", NS, "-l", "coffer.io/phase=Succeeded", "-o", "name");
-    assertThat(labelled.out()).contains("backup.coffer.io/rayerp-before-upgrade");
+    Run selected = ok(null, "get", "backups", "-n", NS, "--field-selector", "status.phase=Succeeded,spec.type=Full", "-o", "name");
+    assertThat(selected.out()).contains("backup.coffer.io/rayerp-before-upgrade");
+    Run failed = ok(null, "get", "backups", "-n", NS, "--field-selector", "status.phase=Failed", "-o", "name");
+    assertThat(failed.out()).doesNotContain("rayerp-before-upgrade");
 
     Run describe = ok(null, "describe", "backup", "rayerp-before-upgrade", "-n", NS);
     assertThat(describe.out()).contains("Events:").contains("JobCreated").contains("Succeeded");

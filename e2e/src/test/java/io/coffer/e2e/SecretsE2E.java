@@ -15,22 +15,16 @@ import io.coffer.controller.CofferOperator;
 import io.coffer.engine.crypto.AgeKeys;
 import io.coffer.job.JobFactory;
 import io.coffer.testing.EmbeddedServers;
-import io.coffer.testing.LocalKubelet;
-import io.coffer.testing.MockKubernetes;
+import io.coffer.testing.Specs;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.bson.Document;
 import org.gaul.s3proxy.S3Proxy;
 import org.junit.jupiter.api.Test;
@@ -162,21 +156,11 @@ class SecretsE2E {
         .withStringData(data).build()).create();
   }
 
+  /** A Database backup to S3 whose encryption the scenario sets (public keys or a passphrase). */
   static Backup backup(String name, S3Proxy s3) {
-    Backup b = new Backup();
-    b.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
-    BackupSpec s = new BackupSpec();
-    s.type = BackupSpec.Type.Database;
-    s.source.mongodb = new BackupSpec.MongoSource();
-    s.source.mongodb.uriSecret = new KeyRef("mongo", "uri");
-    s.storage.s3 = new BackupSpec.S3();
-    s.storage.s3.bucket = "backups";
-    s.storage.s3.prefix = name.equals("increment") ? "public-key" : name;
-    s.storage.s3.endpoint = EmbeddedServers.endpoint(s3);
-    s.storage.s3.credentialsSecret = "s3";
-    s.encryption = new BackupSpec.EncryptionSpec();
-    s.backoffLimit = 0;
-    b.setSpec(s);
+    Backup b = Specs.backup(NS, name).type(BackupSpec.Type.Database).mongo("mongo", "uri")
+        .s3(EmbeddedServers.endpoint(s3), "backups", name.equals("increment") ? "public-key" : name, "s3").backoffLimit(0).build();
+    b.getSpec().encryption = new BackupSpec.EncryptionSpec();
     return b;
   }
 

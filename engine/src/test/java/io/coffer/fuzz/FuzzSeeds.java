@@ -13,7 +13,7 @@ import java.util.List;
 /**
  * Writes the fuzz test's seeds: one well-formed input per reader (a manifest, a descriptor, age files to a recipient
  * and to a passphrase, archives plain and encrypted), each behind the byte that picks its reader, so mutation starts
- * from what Coffer itself writes. Run: {@code java ... io.coffer.fuzz.FuzzSeeds operator/src/test/resources}.
+ * from what Coffer itself writes. Run: {@code java ... io.coffer.fuzz.FuzzSeeds engine/src/test/resources}.
  * The key is a throwaway made for the fuzz test; it protects nothing.
  */
 public final class FuzzSeeds {

@@ -3,7 +3,6 @@ package io.coffer.controller;
 import io.coffer.controller.backup.BackupReconciler;
 import io.coffer.controller.restore.RestoreReconciler;
 import io.coffer.controller.schedule.BackupScheduleReconciler;
-import io.coffer.controller.verify.VerificationReconciler;
 import io.coffer.job.JobFactory;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
@@ -14,9 +13,23 @@ import java.util.Set;
 
 /** Wires the controllers into one java-operator-sdk Operator; the same code runs in production and in tests. */
 public final class CofferOperator {
-  /** What the operator is told at start. {@code namespaces} empty means all. */
+  /**
+   * What the operator is told at start. {@code namespaces} empty means all. {@code serverSideApply}: true against an
+   * API server (the status and the finalizer are written by server-side apply); false only for fabric8's mock
+   * ({@code coffer demo --mock}, the benchmark), which answers 415 to it, so the status is replaced by a JSON patch.
+   */
   public record Config(JobFactory.Settings jobs, Set<String> namespaces, Duration retryBase, Duration progressEvery, Duration schedulePoll,
-      Clock clock, LeaderElection leaderElection) {}
+      Clock clock, LeaderElection leaderElection, boolean serverSideApply) {
+    public Config(JobFactory.Settings jobs, Set<String> namespaces, Duration retryBase, Duration progressEvery, Duration schedulePoll,
+        Clock clock, LeaderElection leaderElection) {
+      this(jobs, namespaces, retryBase, progressEvery, schedulePoll, clock, leaderElection, true);
+    }
+
+    /** The same, for an API server without server-side apply (fabric8's mock). */
+    public Config withoutServerSideApply() {
+      return new Config(jobs, namespaces, retryBase, progressEvery, schedulePoll, clock, leaderElection, false);
+    }
+  }
 
   /** Two or more replicas: only the holder of the Lease reconciles. Null in a Config means a single replica. */
   public record LeaderElection(String leaseName, String leaseNamespace, String identity, Duration leaseDuration, Duration renewDeadline,
@@ -40,33 +53,39 @@ public final class CofferOperator {
   }
 
   public static Operator create(KubernetesClient client, Config config) {
+    return create(client, config, new Caches());
+  }
+
+  /** {@code caches}: filled with the controllers' informer caches as they start, for {@link OperatorHttp}'s metrics. */
+  public static Operator create(KubernetesClient client, Config config, Caches caches) {
     Operator operator = new Operator(o -> o.withKubernetesClient(client)
-        .withUseSSAToPatchPrimaryResource(false)
-        // read-your-writes: the phase label's own patch must not make the next reconcile see a copy older than the
-        // status just written (with opaque versions, any newer event evicts the written copy from the cache)
+        // every status write is a server-side apply of the status under the operator's field manager (see Writes)
+        .withUseSSAToPatchPrimaryResource(config.serverSideApply())
+        // read-your-writes: a newer event must not make the next reconcile see a copy older than the status just written
         .withParseResourceVersions(true)
         .withSSABasedCreateUpdateMatchForDependentResources(false)
         .withCloseClientOnStop(false)
         .withStopOnInformerErrorDuringStartup(false)
         .withLeaderElectionConfiguration(config.leaderElection() == null ? null : new LeaderElectionConfiguration(
             config.leaderElection().leaseName(), config.leaderElection().leaseNamespace(), config.leaderElection().leaseDuration(),
-            config.leaderElection().renewDeadline(), config.leaderElection().retryPeriod(), config.leaderElection().identity(), null, false)));
-    operator.register(new BackupReconciler(config.jobs(), config.retryBase(), config.progressEvery(), config.schedulePoll(), config.clock()), c -> {
-      if (!config.namespaces().isEmpty()) c.settingNamespaces(config.namespaces());
-      c.withRetry(persistentRetry());
-    });
-    operator.register(new RestoreReconciler(config.jobs(), config.retryBase(), config.progressEvery(), config.clock()), c -> {
-      if (!config.namespaces().isEmpty()) c.settingNamespaces(config.namespaces());
-      c.withRetry(persistentRetry());
-    });
-    operator.register(new VerificationReconciler(config.jobs(), config.clock()), c -> {
-      if (!config.namespaces().isEmpty()) c.settingNamespaces(config.namespaces());
-      c.withRetry(persistentRetry());
-    });
-    operator.register(new BackupScheduleReconciler(config.clock(), config.schedulePoll()), c -> {
-      if (!config.namespaces().isEmpty()) c.settingNamespaces(config.namespaces());
-      c.withRetry(persistentRetry());
-    });
+            config.leaderElection().renewDeadline(), config.leaderElection().retryPeriod(), config.leaderElection().identity(),
+            // a standby's informers are warm for a fast takeover, but its /metrics counts nothing until it leads
+            new io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks(() -> caches.leading(true),
+                () -> caches.leading(false), leader -> {}), false)));
+    if (config.leaderElection() != null) caches.leading(false);
+    Tuning tuning = new Tuning(config.retryBase(), config.progressEvery(), config.schedulePoll());
+    Writes writes = new Writes(config.serverSideApply());
+    register(operator, new BackupReconciler(config.jobs(), tuning, config.clock(), caches, writes), config);
+    register(operator, new RestoreReconciler(config.jobs(), tuning, config.clock(), caches, writes), config);
+    register(operator, new BackupScheduleReconciler(config.clock(), config.schedulePoll(), caches, writes), config);
     return operator;
+  }
+
+  private static <P extends io.fabric8.kubernetes.api.model.HasMetadata> void register(Operator operator,
+      io.javaoperatorsdk.operator.api.reconciler.Reconciler<P> reconciler, Config config) {
+    operator.register(reconciler, c -> {
+      if (!config.namespaces().isEmpty()) c.settingNamespaces(config.namespaces());
+      c.withRetry(persistentRetry());
+    });
   }
 }

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** Renders Prometheus text metrics from the resources' status. Pure: the HTTP server lists, this counts. */
+/** Renders Prometheus text metrics from the resources' status. Pure: the informer caches list, this counts. */
 public final class Metrics {
   static final double[] DURATION_BUCKETS = {10, 30, 60, 300, 900, 1800, 3600, 7200, 14400};
   static final double[] SIZE_BUCKETS = {1e6, 1e7, 1e8, 1e9, 1e10, 1e11};
@@ -60,7 +60,7 @@ public final class Metrics {
   private static Long period(BackupSchedule s) {
     try {
       java.time.ZoneId zone = java.time.ZoneId.of(s.getSpec().timeZone == null ? "UTC" : s.getSpec().timeZone);
-      io.coffer.schedule.Cron cron = io.coffer.schedule.Cron.parse(io.coffer.controller.schedule.BackupScheduleReconciler.cronOf(s.getSpec()));
+      io.coffer.schedule.Cron cron = io.coffer.schedule.Cron.parse(io.coffer.controller.schedule.ScheduleDecider.cronOf(s.getSpec()));
       java.time.ZonedDateTime a = cron.next(java.time.ZonedDateTime.now(zone), zone);
       java.time.ZonedDateTime b = a == null ? null : cron.next(a, zone);
       return b == null ? null : java.time.Duration.between(a, b).getSeconds();

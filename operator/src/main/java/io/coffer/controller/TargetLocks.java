@@ -5,21 +5,27 @@ import io.coffer.api.BackupSpec;
 import io.coffer.api.KeyRef;
 import io.coffer.api.Restore;
 import io.coffer.job.JobFactory;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import java.util.HashSet;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
- * One restore per target at a time, and no backup of a target while it is being restored. A target is named
- * by what the Jobs are given: the MongoDB URI Secret key and the volume claims. Checked only when a Job is
- * about to start.
+ * One restore per target at a time, and no backup of a target while it is being restored. A target is named by
+ * what the Jobs are given: {@code mongodb:SECRET/KEY} (the URI Secret) and {@code pvc:CLAIM}. A Restore records its
+ * targets in its status when its Job is created; an informer index over them ({@link #INDEX}) answers "who writes
+ * to this now" from the cache. Pure.
  */
 public final class TargetLocks {
+  /** The index of active, writing Restores by {@code namespace/target}. */
+  public static final String INDEX = "coffer.io/active-targets";
+
   private TargetLocks() {}
 
   public static Set<String> of(Restore r, Backup backup) {
-    Set<String> keys = new HashSet<>();
+    Set<String> keys = new TreeSet<>();
     KeyRef uri = JobFactory.targetUri(r, backup);
     if (uri != null) keys.add("mongodb:" + uri.name + "/" + uri.key);
     JobFactory.targetFiles(r, backup).forEach(f -> keys.add("pvc:" + f.claimName));
@@ -27,7 +33,7 @@ public final class TargetLocks {
   }
 
   public static Set<String> of(Backup b) {
-    Set<String> keys = new HashSet<>();
+    Set<String> keys = new TreeSet<>();
     BackupSpec spec = b.getSpec();
     if (spec.type != BackupSpec.Type.Files && spec.source.mongodb != null) {
       keys.add("mongodb:" + spec.source.mongodb.uriSecret.name + "/" + spec.source.mongodb.uriSecret.key);
@@ -36,19 +42,19 @@ public final class TargetLocks {
     return keys;
   }
 
-  /** A restore, other than {@code self}, that has a Job and has not finished, writing to any of these targets. */
-  public static Optional<Restore> activeRestore(KubernetesClient client, String namespace, Set<String> keys, String self) {
-    for (Restore r : client.resources(Restore.class).inNamespace(namespace).list().getItems()) {
-      if (r.getMetadata().getName().equals(self) || r.getStatus() == null || r.getStatus().jobName == null) continue;
-      if (r.getStatus().phase != null && r.getStatus().phase.terminal()) continue;
-      if (Boolean.TRUE.equals(r.getSpec().dryRun)) continue;
-      Backup backup = r.getSpec().backupName == null ? null
-          : client.resources(Backup.class).inNamespace(namespace).withName(r.getSpec().backupName).get();
-      Set<String> theirs = of(r, backup);
-      theirs.retainAll(keys);
-      if (!theirs.isEmpty()) return Optional.of(r);
-    }
-    return Optional.empty();
+  /** The index function: a Restore that has a Job, writes (no dry run) and has not finished, under each of its targets. */
+  public static List<String> indexKeys(Restore r) {
+    var s = r.getStatus();
+    if (s == null || s.jobName == null || s.targets == null || (s.phase != null && s.phase.terminal())) return List.of();
+    if (Boolean.TRUE.equals(r.getSpec().dryRun)) return List.of();
+    return s.targets.stream().map(t -> r.getMetadata().getNamespace() + "/" + t).toList();
   }
 
+  /** A Restore other than {@code self} that writes to any of {@code keys} in {@code namespace}, looked up in the index. */
+  public static Optional<Restore> activeRestore(Function<String, List<Restore>> byIndex, String namespace, Set<String> keys, String self) {
+    List<Restore> found = new ArrayList<>();
+    for (String k : keys) found.addAll(byIndex.apply(namespace + "/" + k));
+    return found.stream().filter(r -> !r.getMetadata().getName().equals(self))
+        .min(java.util.Comparator.comparing(r -> r.getMetadata().getName()));
+  }
 }

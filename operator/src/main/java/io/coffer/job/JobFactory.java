@@ -41,6 +41,8 @@ public final class JobFactory {
   public static final String LABEL_PURPOSE = "coffer.io/purpose";
   /** On every Job: the id of the backup in storage it works on (an annotation: ids can be longer than label values). */
   public static final String ANNOTATION_BACKUP_ID = "coffer.io/backup-id";
+  /** On an Incremental Backup's Jobs: the id of the backup it builds on. Retries and a restarted operator read it back. */
+  public static final String ANNOTATION_PARENT_ID = "coffer.io/parent-backup-id";
   static final String FILES_ROOT = "/data/files/";
   /** Where a Restore's source.archive volume is mounted (read-only). */
   static final String ARCHIVE_ROOT = "/data/archive";
@@ -133,7 +135,9 @@ public final class JobFactory {
     }
     if (spec.storage.uploadLimitMiBps != null) args.addAll(List.of("--limit-upload", String.valueOf(spec.storage.uploadLimitMiBps)));
     Map<String, String> labels = labels(LABEL_BACKUP, b, "backup", String.valueOf(attempt));
-    return job(b, jobName(b, "backup", attempt), labels, args, env, volumes, mounts, spec.podTemplate, spec.activeDeadlineSeconds, s);
+    Map<String, String> annotations = new LinkedHashMap<>(Map.of(ANNOTATION_BACKUP_ID, backupId(b)));
+    if (parentId != null) annotations.put(ANNOTATION_PARENT_ID, parentId);
+    return job(b, jobName(b, "backup", attempt), labels, annotations, args, env, volumes, mounts, spec.podTemplate, spec.activeDeadlineSeconds, s);
   }
 
   /** A Job running {@code coffer verify}: the checksum, or with {@code deep} every entry (needs the identity Secret). */
@@ -153,7 +157,7 @@ public final class JobFactory {
       }
     }
     Map<String, String> labels = labels(LABEL_BACKUP, b, "verify", String.valueOf(n));
-    return job(b, jobName(b, "verify", n), labels, args, env, volumes, mounts, b.getSpec().podTemplate, null, s);
+    return job(b, jobName(b, "verify", n), labels, Map.of(ANNOTATION_BACKUP_ID, backupId(b)), args, env, volumes, mounts, b.getSpec().podTemplate, null, s);
   }
 
   /** A Job that deletes the Backup's objects from storage ({@code coffer delete}); needs storage access only. */
@@ -166,7 +170,7 @@ public final class JobFactory {
     List<VolumeMount> mounts = new ArrayList<>(List.of(mount("tmp", "/tmp", false)));
     storage(b.getSpec().storage, args, env, volumes, mounts);
     Map<String, String> labels = labels(LABEL_BACKUP, b, "delete", String.valueOf(attempt));
-    return job(b, jobName(b, "delete", attempt), labels, args, env, volumes, mounts, b.getSpec().podTemplate, 600L, s);
+    return job(b, jobName(b, "delete", attempt), labels, Map.of(ANNOTATION_BACKUP_ID, backupId(b)), args, env, volumes, mounts, b.getSpec().podTemplate, 600L, s);
   }
 
   /**
@@ -176,6 +180,7 @@ public final class JobFactory {
   public static Job restoreJob(Restore r, Backup backup, Settings s) {
     RestoreSpec spec = r.getSpec();
     RestoreSpec.ArchiveFile archive = backup == null && spec.source != null ? spec.source.archive : null;
+    String id = null; // an archive file names its backup only in the engine's result
     List<String> args = new ArrayList<>(List.of("restore", "--mode", spec.mode.name().toLowerCase(),
         "--progress", "json", "--result-file", TERMINATION_LOG));
     if (Boolean.TRUE.equals(spec.dryRun)) args.add("--dry-run");
@@ -188,7 +193,8 @@ public final class JobFactory {
       mounts.add(mount("archive", ARCHIVE_ROOT, true));
       args.addAll(List.of("--archive", ARCHIVE_ROOT + "/" + archive.path));
     } else {
-      args.addAll(1, List.of("--backup", backup != null ? backupId(backup) : spec.source.backupId));
+      id = backup != null ? backupId(backup) : spec.source.backupId;
+      args.addAll(1, List.of("--backup", id));
       storage(backup != null ? backup.getSpec().storage : spec.source.storage, args, env, volumes, mounts);
     }
     KeyRef uri = targetUri(r, backup);
@@ -218,7 +224,7 @@ public final class JobFactory {
       }
     }
     Map<String, String> labels = labels(LABEL_RESTORE, r, "restore", "1");
-    return job(r, jobName(r, "restore", 1), labels, args, env, volumes, mounts, spec.podTemplate, null, s);
+    return job(r, jobName(r, "restore", 1), labels, id == null ? Map.of() : Map.of(ANNOTATION_BACKUP_ID, id), args, env, volumes, mounts, spec.podTemplate, null, s);
   }
 
   /** The MongoDB a Restore writes to: its own target, else the Backup's source. */
@@ -275,7 +281,7 @@ public final class JobFactory {
     }
   }
 
-  private static Job job(HasMetadata owner, String name, Map<String, String> labels, List<String> args, List<EnvVar> env,
+  private static Job job(HasMetadata owner, String name, Map<String, String> labels, Map<String, String> annotations, List<String> args, List<EnvVar> env,
       List<Volume> volumes, List<VolumeMount> mounts, PodTemplate t, Long deadline, Settings s) {
     Container c = new ContainerBuilder().withName("engine").withImage(s.image()).withImagePullPolicy(s.imagePullPolicy())
         .withArgs(args).withEnv(env).withVolumeMounts(mounts)
@@ -294,7 +300,7 @@ public final class JobFactory {
     }
     return new JobBuilder()
         .withNewMetadata().withName(name).withNamespace(owner.getMetadata().getNamespace()).withLabels(labels)
-        .withAnnotations(Map.of(ANNOTATION_BACKUP_ID, backupIdArg(args)))
+        .withAnnotations(annotations)
         .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion(owner.getApiVersion()).withKind(owner.getKind())
             .withName(owner.getMetadata().getName()).withUid(owner.getMetadata().getUid()).withController(true)
             .withBlockOwnerDeletion(true).build())
@@ -304,9 +310,24 @@ public final class JobFactory {
         .endSpec().build();
   }
 
-  private static String backupIdArg(List<String> args) {
-    int i = args.indexOf("--backup") >= 0 ? args.indexOf("--backup") : args.indexOf("--id");
-    return i >= 0 && i + 1 < args.size() ? args.get(i + 1) : "";
+  /** A Job's annotation, or null. */
+  public static String annotation(Job job, String key) {
+    return job.getMetadata().getAnnotations() == null ? null : job.getMetadata().getAnnotations().get(key);
+  }
+
+  /** A Job's attempt number (label coffer.io/attempt), 0 when it has none. */
+  public static int attempt(Job job) {
+    String a = job.getMetadata().getLabels() == null ? null : job.getMetadata().getLabels().get(LABEL_ATTEMPT);
+    try {
+      return a == null ? 0 : Integer.parseInt(a);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  /** A Job's purpose (label coffer.io/purpose): backup, verify, delete or restore. */
+  public static String purpose(Job job) {
+    return job.getMetadata().getLabels() == null ? null : job.getMetadata().getLabels().get(LABEL_PURPOSE);
   }
 
   private static VolumeMount mount(String name, String path, boolean readOnly) {

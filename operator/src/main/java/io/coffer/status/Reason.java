@@ -1,6 +1,47 @@
 package io.coffer.status;
 
-/** Reasons of events and conditions: one list, so both speak the same words. */
+/**
+ * Reasons of events and conditions: one list, so both speak the same words. Each says what happened, for whom:
+ * Backup and Restore ({@code JobCreated} .. {@code Failed}), a Backup's stored objects ({@code Deleting} ..
+ * {@code Retained}), its verification, and a BackupSchedule's runs.
+ */
 public enum Reason {
-  JobCreated, Running, Succeeded, AttemptFailed, RetryScheduled, Failed, InvalidSpec, ConfigurationError, Deleting, DeleteFailed, Deleted, Waiting, Planned, Verifying, Verified, VerificationFailed
+  /** An attempt's Job was created. */
+  JobCreated,
+  /** The engine runs. */
+  Running,
+  Succeeded,
+  /** An attempt failed; another follows after back-off ({@link #RetryScheduled} is the condition meanwhile). */
+  AttemptFailed,
+  RetryScheduled,
+  /** The last attempt failed, or no attempt can help. */
+  Failed,
+  /** The spec is valid for the API server but not usable (a time zone, a cron expression, a missing parent). */
+  InvalidSpec,
+  /** Something else must happen first (a restore of the same target, a parent backup). */
+  Waiting,
+  /** A dry run finished: the plan is in the status. */
+  Planned,
+  /** The stored objects are being deleted (the Backup was deleted, or its ttl expired). */
+  Deleting,
+  DeleteFailed,
+  Deleted,
+  /** The Backup went and its stored objects stayed (deletion policy Retain). */
+  Retained,
+  /** Another Backup builds on this one: its stored objects stay until that one is deleted. */
+  DeleteBlocked,
+  Verifying,
+  Verified,
+  VerificationFailed,
+  /** A schedule created a Backup for a run. */
+  BackupCreated,
+  /** A schedule let a run pass (concurrency policy Forbid, a missed starting deadline). */
+  RunSkipped,
+  /** A schedule stopped a running Backup for the next run (concurrency policy Replace). */
+  RunReplaced,
+  /** Retention deleted a Backup. */
+  Pruned,
+  /** A schedule waits for its next run. */
+  Scheduled,
+  Suspended
 }

@@ -30,7 +30,7 @@ class BackupScheduleValidationTest {
     for (JsonNode doc : schedules) {
       assertThat(validator.validate(doc)).as(doc.path("metadata").path("name").asText()).isEmpty();
       BackupSchedule s = k8s.unmarshal(doc.toString(), BackupSchedule.class);
-      io.coffer.schedule.Cron.parse(io.coffer.controller.schedule.BackupScheduleReconcilerAccess.cronOf(s.getSpec()));
+      io.coffer.schedule.Cron.parse(io.coffer.controller.schedule.ScheduleDecider.cronOf(s.getSpec()));
     }
   }
 

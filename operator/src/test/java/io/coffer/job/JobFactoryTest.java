@@ -5,26 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.coffer.api.Backup;
 import io.coffer.api.BackupSpec;
 import io.coffer.api.KeyRef;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.coffer.testing.Specs;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class JobFactoryTest {
   static Backup backup(String name) {
-    Backup b = new Backup();
-    b.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("ns").withUid("1234abcd-5678").build());
-    BackupSpec s = new BackupSpec();
-    s.type = BackupSpec.Type.Database;
-    s.source.mongodb = new BackupSpec.MongoSource();
-    s.source.mongodb.uriSecret = new KeyRef("mongo", "uri");
-    s.storage.s3 = new BackupSpec.S3();
-    s.storage.s3.endpoint = "https://s3.internal:9000";
-    s.storage.s3.bucket = "backups";
-    s.storage.s3.prefix = "/team/prod/";
-    s.storage.s3.credentialsSecret = "s3";
-    s.storage.s3.caSecret = new KeyRef("internal-ca", "ca.crt");
-    b.setSpec(s);
+    Backup b = Specs.backup("ns", name).uid("1234abcd-5678").type(BackupSpec.Type.Database).mongo("mongo", "uri")
+        .s3("https://s3.internal:9000", "backups", "/team/prod/", "s3").build();
+    b.getSpec().storage.s3.caSecret = new KeyRef("internal-ca", "ca.crt");
     return b;
   }
 
@@ -50,5 +40,17 @@ class JobFactoryTest {
     String n1 = JobFactory.jobName(b, "backup", 12);
     assertThat(n1).hasSizeLessThanOrEqualTo(63).endsWith("-backup-12").isEqualTo(JobFactory.jobName(b, "backup", 12));
     assertThat(JobFactory.jobName(backup("nightly"), "backup", 1)).isEqualTo("nightly-backup-1");
+  }
+
+  @Test
+  void givenAnIncrementalAttempt_thenItsParentTravelsAsAnAnnotation_andOnTheCommandLine() {
+    Backup b = backup("inc");
+    b.getSpec().type = BackupSpec.Type.Incremental;
+    Job job = JobFactory.backupJob(b, 2, new JobFactory.Settings("coffer:1", "IfNotPresent"), "full-1-aaaaaaaa");
+    assertThat(job.getMetadata().getAnnotations()).containsEntry(JobFactory.ANNOTATION_PARENT_ID, "full-1-aaaaaaaa")
+        .containsEntry(JobFactory.ANNOTATION_BACKUP_ID, "inc-1234abcd");
+    assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()).containsSequence("--parent", "full-1-aaaaaaaa");
+    assertThat(JobFactory.attempt(job)).isEqualTo(2);
+    assertThat(JobFactory.purpose(job)).isEqualTo("backup");
   }
 }

@@ -42,7 +42,7 @@ public final class Selection {
     if (map != null) {
       for (String m : modules) {
         if (!map.modules().containsKey(m)) {
-          throw CofferException.usage("unknown module '" + m + "'; the module map defines: " + String.join(", ", map.modules().keySet()));
+          throw CofferException.usage("--modules names unknown module '" + m + "'; the module map defines: " + String.join(", ", map.modules().keySet()));
         }
       }
       for (Map.Entry<String, List<String>> e : map.modules().entrySet()) {

@@ -34,6 +34,8 @@ public final class StorageLocations {
       if (ak == null || ak.isBlank() || sk == null || sk.isBlank()) {
         throw CofferException.usage("S3 storage needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
       }
+      io.coffer.engine.Placeholders.refuse("AWS_ACCESS_KEY_ID", ak);
+      io.coffer.engine.Placeholders.refuse("AWS_SECRET_ACCESS_KEY", sk);
       Path ca = caFile != null ? caFile : env.get("COFFER_S3_CA_FILE") == null ? null : Path.of(env.get("COFFER_S3_CA_FILE"));
       return new S3Storage(endpoint, reg, ak, sk, bucket, prefix.replaceAll("/+$", ""), ca);
     }

@@ -3,16 +3,14 @@ package io.coffer.controller.backup;
 import io.coffer.api.Backup;
 import io.coffer.api.BackupSpec;
 import io.coffer.api.Phase;
-import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
  * Which Backup an Incremental one builds on: the one named in spec.chain.parent, else the newest Succeeded Backup
- * of the same source, storage and index key. Once an attempt's Job exists, its {@code --parent} is the answer,
+ * of the same source, storage and index key. Once an attempt's Job exists, its annotation {@code coffer.io/parent-backup-id} is the answer,
  * so retries and a restarted operator never change a chain. Pure.
  */
 final class ChainParent {
@@ -56,15 +54,5 @@ final class ChainParent {
 
   private static String json(Object o) {
     return io.fabric8.kubernetes.client.utils.Serialization.asJson(o);
-  }
-
-  /** The parent backup id an earlier attempt's Job was given, if any. */
-  static Optional<String> fromJobs(List<Job> jobs) {
-    for (Job j : jobs) {
-      List<String> args = j.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs();
-      int i = args.indexOf("--parent");
-      if (i >= 0 && i + 1 < args.size()) return Optional.of(args.get(i + 1));
-    }
-    return Optional.empty();
   }
 }

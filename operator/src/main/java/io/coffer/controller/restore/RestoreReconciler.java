@@ -1,170 +1,93 @@
 package io.coffer.controller.restore;
 
 import io.coffer.api.Backup;
-import io.coffer.api.Phase;
 import io.coffer.api.Restore;
-import io.coffer.api.RestoreSpec;
-import io.coffer.api.RestoreStatus;
-import io.coffer.controller.EventRecorder;
+import io.coffer.controller.Actuator;
+import io.coffer.controller.Caches;
 import io.coffer.controller.JobEventSources;
-import io.coffer.controller.PodLogs;
+import io.coffer.controller.PodLog;
 import io.coffer.controller.TargetLocks;
+import io.coffer.controller.Tuning;
+import io.coffer.controller.Writes;
 import io.coffer.job.JobFactory;
 import io.coffer.job.JobObserver;
-import io.coffer.status.BackupStatusMapper;
-import io.coffer.status.Conditions;
 import io.coffer.status.LogTail;
-import io.coffer.status.Reason;
-import io.coffer.status.RestoreStatusMapper;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
- * Restore: one-shot. Checks what only the operator can see (the Backup exists and succeeded, the
- * confirmation for Replace, no other restore of the same target running), creates one Job, and reports its
- * plan (dry run) or what it restored. Once finished it never acts again.
+ * Restore: observe (its Job and pod, the Backup it names, other Restores of the same targets: informer caches; the
+ * engine's log while it can change), decide ({@link RestoreDecider}), act (create the Job once, record events,
+ * patch the status). A Backup that changes wakes the Restores that name it.
  */
 @ControllerConfiguration(name = "restore")
 public class RestoreReconciler implements Reconciler<Restore> {
-  private final JobFactory.Settings settings;
-  private final Duration waitStep;
-  private final Duration progressEvery;
+  static final String BY_BACKUP = "coffer.io/backup-name";
+  private final RestoreDecider decider;
+  private final Actuator actuator;
   private final Clock clock;
-  private final EventRecorder events;
+  private final Caches caches;
+  private final Writes writes;
+  private InformerEventSource<Backup, Restore> backups;
 
-  public RestoreReconciler(JobFactory.Settings settings, Duration waitStep, Duration progressEvery, Clock clock) {
-    this.settings = settings;
-    this.waitStep = waitStep;
-    this.progressEvery = progressEvery;
+  public RestoreReconciler(JobFactory.Settings settings, Tuning tuning, Clock clock, Caches caches, Writes writes) {
+    this.writes = writes;
+    this.decider = new RestoreDecider(settings, tuning);
+    this.actuator = new Actuator(clock);
     this.clock = clock;
-    this.events = new EventRecorder(clock);
+    this.caches = caches;
   }
 
   @Override
   public List<EventSource<?, Restore>> prepareEventSources(EventSourceContext<Restore> ctx) {
-    return JobEventSources.of(ctx, Restore.class, "restore", "restore", JobFactory.LABEL_RESTORE);
+    var restores = ctx.getPrimaryCache();
+    restores.addIndexers(Map.of(TargetLocks.INDEX, TargetLocks::indexKeys,
+        BY_BACKUP, r -> r.getSpec().backupName == null ? List.of() : List.of(r.getMetadata().getNamespace() + "/" + r.getSpec().backupName)));
+    caches.restores(restores);
+    List<EventSource<?, Restore>> sources = new ArrayList<>(JobEventSources.of(ctx, Restore.class, "restore", "restore", JobFactory.LABEL_RESTORE));
+    backups = new InformerEventSource<>(InformerEventSourceConfiguration.from(Backup.class, Restore.class).withName("restore-backups")
+        .withSecondaryToPrimaryMapper(b -> restores.byIndex(BY_BACKUP, b.getMetadata().getNamespace() + "/" + b.getMetadata().getName()).stream()
+            .map(ResourceID::fromResource).collect(Collectors.toSet())).build(), ctx);
+    sources.add(backups);
+    return sources;
   }
 
   @Override
   public UpdateControl<Restore> reconcile(Restore restore, Context<Restore> ctx) {
-    RestoreStatus s = restore.getStatus() != null ? restore.getStatus() : new RestoreStatus();
-    restore.setStatus(s);
-    if (s.phase != null && s.phase.terminal()) return UpdateControl.noUpdate(); // one-shot
-    s.observedGeneration = restore.getMetadata().getGeneration();
+    var d = decider.decide(restore, observe(restore, ctx), clock.instant());
+    actuator.run(restore, d.actions(), ctx);
+    return writes.control(restore, d, Restore::new, ctx);
+  }
+
+  private RestoreObservation observe(Restore r, Context<Restore> ctx) {
+    String ns = r.getMetadata().getNamespace();
     Job job = ctx.getSecondaryResources(Job.class).stream().findFirst().orElse(null);
-    if (job == null) return start(restore, s, ctx);
-    // the Job is the truth: a status written from a stale copy of the Restore may lack these
-    s.jobName = job.getMetadata().getName();
-    String annotated = job.getMetadata().getAnnotations() == null ? null : job.getMetadata().getAnnotations().get(JobFactory.ANNOTATION_BACKUP_ID);
-    if (annotated != null && !annotated.isBlank()) s.backupId = annotated; // an archive file names its backup only in the result
-    JobObserver.Outcome o = JobObserver.observe(job, ctx.getSecondaryResources(Pod.class));
-    LogTail.Parsed log = o.state() == JobObserver.State.PENDING ? null
-        : PodLogs.read(ctx.getClient(), restore.getMetadata().getNamespace(), o.podName(), now());
-    if (log != null) {
-      if (log.progress() != null) s.progress = log.progress();
-      if (!log.tail().isEmpty()) s.logTail = log.tail();
-    }
-    switch (o.state()) {
-      case PENDING -> {
-        s.phase = Phase.Pending; // a Job exists: look again even if no event comes
-        return written(restore, ctx).rescheduleAfter(progressEvery);
-      }
-      case RUNNING -> {
-        s.phase = Phase.Running;
-        if (s.startedAt == null) s.startedAt = o.startedAt() != null ? o.startedAt() : now();
-        Conditions.set(s.conditions, Conditions.READY, false, Reason.Running, "restoring", s.observedGeneration, clock);
-        return written(restore, ctx).rescheduleAfter(progressEvery);
-      }
-      case SUCCEEDED -> {
-        if (!RestoreStatusMapper.apply(s, o.message())) return finish(restore, s, "the Job completed but the engine left no result", ctx);
-        s.phase = Phase.Succeeded;
-        s.completedAt = now();
-        boolean dry = Boolean.TRUE.equals(restore.getSpec().dryRun);
-        String msg = dry ? "plan ready: " + s.plan.size() + " items, nothing was changed"
-            : "restored " + s.collections + " collections (" + s.documents + " documents) and " + s.files + " files";
-        Conditions.set(s.conditions, Conditions.READY, true, dry ? Reason.Planned : Reason.Succeeded, msg, s.observedGeneration, clock);
-        events.normal(ctx.getClient(), restore, dry ? Reason.Planned : Reason.Succeeded, msg);
-      }
-      default -> {
-        return finish(restore, s, BackupStatusMapper.errorOf(o.message()), ctx);
-      }
-    }
-    return written(restore, ctx);
+    List<Pod> pods = List.copyOf(ctx.getSecondaryResources(Pod.class));
+    Backup backup = r.getSpec().backupName == null ? null : backups.get(new ResourceID(r.getSpec().backupName, ns)).orElse(null);
+    Restore other = TargetLocks.activeRestore(k -> ctx.getPrimaryCache().byIndex(TargetLocks.INDEX, k), ns, TargetLocks.of(r, backup),
+        r.getMetadata().getName()).orElse(null);
+    return new RestoreObservation(job, pods, log(r, job, pods, ctx), backup, other);
   }
 
-  private UpdateControl<Restore> start(Restore restore, RestoreStatus s, Context<Restore> ctx) {
-    RestoreSpec spec = restore.getSpec();
-    if (spec.mode == RestoreSpec.Mode.Replace && !Boolean.TRUE.equals(spec.dryRun) && !Boolean.TRUE.equals(spec.confirm)) {
-      return finish(restore, s, "mode Replace drops and recreates every selected collection and file tree: set confirm: true "
-          + "(or dryRun: true to preview); nothing was changed", ctx);
-    }
-    Backup backup = null;
-    if (spec.backupName != null) {
-      backup = ctx.getClient().resources(Backup.class).inNamespace(restore.getMetadata().getNamespace()).withName(spec.backupName).get();
-      if (backup == null) return finish(restore, s, "Backup " + spec.backupName + " does not exist in this namespace", ctx);
-      Phase bp = backup.getStatus() == null ? null : backup.getStatus().phase;
-      if (bp == Phase.Failed) return finish(restore, s, "Backup " + spec.backupName + " failed; it cannot be restored", ctx);
-      if (bp != Phase.Succeeded) return waitFor(restore, s, "Backup " + spec.backupName + " to succeed", ctx);
-      s.backupId = JobFactory.backupId(backup);
-    } else {
-      s.backupId = spec.source.backupId; // null for an archive file: the engine's result names it
-    }
-    if (!Boolean.TRUE.equals(spec.dryRun)) {
-      var other = TargetLocks.activeRestore(ctx.getClient(), restore.getMetadata().getNamespace(), TargetLocks.of(restore, backup),
-          restore.getMetadata().getName());
-      if (other.isPresent()) return waitFor(restore, s, "Restore " + other.get().getMetadata().getName() + " of the same target to finish", ctx);
-    }
-    Job job = JobFactory.restoreJob(restore, backup, settings);
-    try {
-      ctx.getClient().resource(io.coffer.controller.Placement.place(ctx.getClient(), job)).create();
-    } catch (KubernetesClientException e) {
-      if (e.getCode() != 409) throw e;
-    }
-    s.jobName = job.getMetadata().getName();
-    s.waitingFor = null;
-    s.phase = Phase.Pending;
-    Conditions.set(s.conditions, Conditions.READY, false, Reason.JobCreated, "Job " + s.jobName + " created", s.observedGeneration, clock);
-    events.normal(ctx.getClient(), restore, Reason.JobCreated, "Job " + s.jobName + " created for " + (s.backupId != null ? "backup " + s.backupId
-        : "archive file " + spec.source.archive.path + " on volume " + spec.source.archive.claimName));
-    return written(restore, ctx);
-  }
-
-  private UpdateControl<Restore> waitFor(Restore restore, RestoreStatus s, String what, Context<Restore> ctx) {
-    s.phase = Phase.Pending;
-    s.waitingFor = what;
-    Conditions.set(s.conditions, Conditions.READY, false, Reason.Waiting, "waiting for " + what, s.observedGeneration, clock);
-    return written(restore, ctx).rescheduleAfter(waitStep);
-  }
-
-  private UpdateControl<Restore> finish(Restore restore, RestoreStatus s, String error, Context<Restore> ctx) {
-    s.phase = Phase.Failed;
-    s.lastError = error;
-    s.completedAt = now();
-    Conditions.set(s.conditions, Conditions.READY, false, Reason.Failed, error, s.observedGeneration, clock);
-    Conditions.set(s.conditions, Conditions.FAILED, true, Reason.Failed, error, s.observedGeneration, clock);
-    events.warning(ctx.getClient(), restore, Reason.Failed, error);
-    return written(restore, ctx);
-  }
-
-  private String now() {
-    return Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
-  }
-
-  /** The reconcile's one write of the Restore: its whole status. */
-  private static UpdateControl<Restore> written(Restore restore, Context<Restore> ctx) {
-    io.coffer.status.StatusWriter.replace(restore, ctx);
-    return UpdateControl.noUpdate();
+  /** The engine's log while it can have changed: the pod runs, or it ended and the Restore does not say so yet. */
+  private LogTail.Parsed log(Restore r, Job job, List<Pod> pods, Context<Restore> ctx) {
+    if (job == null || r.getStatus() != null && r.getStatus().phase != null && r.getStatus().phase.terminal()) return null;
+    JobObserver.Outcome out = JobObserver.observe(job, pods);
+    if (out.state() == JobObserver.State.PENDING) return null;
+    return PodLog.read(ctx.getClient(), r.getMetadata().getNamespace(), out.podName(), clock.instant());
   }
 }

@@ -1,0 +1,216 @@
+package io.coffer.controller;
+
+import static io.coffer.controller.OperatorHarness.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import io.coffer.api.Backup;
+import io.coffer.api.BackupSpec;
+import io.coffer.api.KeyRef;
+import io.coffer.api.Phase;
+import io.coffer.api.Restore;
+import io.coffer.api.RestoreSpec;
+import io.coffer.job.JobFactory;
+import io.coffer.testing.EmbeddedServers;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.coffer.testing.TestStorage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Restores: dry run, confirmation, merge, disaster recovery from a bare bucket, target locks against Backups, and forged archives.
+ * On the shared real control plane of {@link OperatorHarness} (which says what is simulated: the nodes).
+ */
+class RestoreIT {
+  @BeforeAll
+  static void start() throws Exception {
+    OperatorHarness.start();
+  }
+
+  @Test
+  void givenASucceededBackup_whenRestores_areApplied_thenDryRunPlans_ReplaceNeedsConfirmation_andMergeRestoresOnce() throws Exception {
+    client.resource(backup("for-restore", "s3")).create();
+    await("for-restore", x -> x.getStatus() != null && x.getStatus().phase == Phase.Succeeded);
+    try (MongoClient c = MongoClients.create(EmbeddedServers.uri(mongo))) {
+      // dry run: a plan in status, nothing touched
+      Restore dry = restore("dry", "for-restore", RestoreSpec.Mode.Replace);
+      dry.getSpec().dryRun = true;
+      client.resource(dry).create();
+      var ds = awaitRestore("dry").getStatus();
+      assertThat(ds.phase).as(ds.lastError).isEqualTo(Phase.Succeeded);
+      assertThat(ds.plan).anySatisfy(i -> {
+        assertThat(i.source).isEqualTo("erp.employees");
+        assertThat(i.target).isEqualTo("erp_dry.employees");
+        assertThat(i.documents).isEqualTo(2000);
+        assertThat(i.action).isEqualTo("create");
+      });
+      assertThat(ds.plan).anySatisfy(i -> assertThat(i.kind).isEqualTo("files"));
+      // (mongo-java-server lists a database once it is asked about it; what matters is that nothing was written)
+      assertThat(c.getDatabase("erp_dry").listCollectionNames().into(new ArrayList<>())).isEmpty();
+      // Replace without confirmation: the API server itself refuses it (the CRD's CEL rule), so no Job can exist
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.resource(restore("unconfirmed", "for-restore", RestoreSpec.Mode.Replace)).create())
+          .isInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class).hasMessageContaining("set confirm: true")
+          .satisfies(e -> assertThat(((io.fabric8.kubernetes.client.KubernetesClientException) e).getCode()).isEqualTo(422));
+      assertThat(client.resources(Restore.class).inNamespace(NS).withName("unconfirmed").get()).isNull();
+      // Merge into another database and volume
+      client.resource(restore("copy", "for-restore", RestoreSpec.Mode.Merge)).create();
+      Restore done = awaitRestore("copy");
+      var cs = done.getStatus();
+      assertThat(cs.phase).as(cs.lastError).isEqualTo(Phase.Succeeded);
+      assertThat(cs.documents).isEqualTo(2001);
+      assertThat(cs.files).isEqualTo(1);
+      assertThat(c.getDatabase("erp_copy").getCollection("employees").countDocuments()).isEqualTo(2000);
+      assertThat(Files.readString(restoredUploads.resolve("contract.txt"))).isEqualTo("signed");
+      // one-shot: touching the finished Restore (as a re-sync would) starts nothing new
+      patch(Restore.class, "copy", "{\"metadata\":{\"labels\":{\"resynced\":\"yes\"}}}");
+      Thread.sleep(1500);
+      assertThat(client.batch().v1().jobs().inNamespace(NS).withLabel(JobFactory.LABEL_RESTORE, "copy").list().getItems()).hasSize(1);
+      assertThat(client.resources(Restore.class).inNamespace(NS).withName("copy").get().getStatus().phase).isEqualTo(Phase.Succeeded);
+    }
+    client.resource(restore("no-such", "missing-backup", RestoreSpec.Mode.Merge)).create();
+    assertThat(awaitRestore("no-such").getStatus().lastError).contains("Backup missing-backup does not exist");
+  }
+
+  @Test
+  void givenARunningRestore_whenABackupOfTheSameTargetIsApplied_thenTheBackupWaitsUntilTheRestoreEnds() throws Exception {
+    client.resource(backup("source-of-restore", "s3")).create();
+    await("source-of-restore", x -> x.getStatus() != null && x.getStatus().phase == Phase.Succeeded);
+    kubelet.hold();
+    try {
+      Restore r = restore("in-place", "source-of-restore", RestoreSpec.Mode.Merge);
+      r.getSpec().target = null; // in place: the Backup's own database and volume
+      client.resource(r).create();
+      awaitCondition("restore job", () -> client.resources(Restore.class).inNamespace(NS).withName("in-place").get().getStatus() != null
+          && client.resources(Restore.class).inNamespace(NS).withName("in-place").get().getStatus().jobName != null);
+      client.resource(backup("during-restore", "s3")).create();
+      Backup waiting = await("during-restore", x -> x.getStatus() != null && x.getStatus().conditions.stream()
+          .anyMatch(c -> c.getMessage() != null && c.getMessage().contains("waiting for Restore in-place")));
+      assertThat(waiting.getStatus().jobName).isNull();
+      // a second restore of the same target waits too
+      Restore second = restore("in-place-2", "source-of-restore", RestoreSpec.Mode.Merge);
+      second.getSpec().target = null;
+      client.resource(second).create();
+      awaitCondition("second restore waits", () -> {
+        var st = client.resources(Restore.class).inNamespace(NS).withName("in-place-2").get().getStatus();
+        return st != null && st.waitingFor != null && st.waitingFor.contains("in-place");
+      });
+    } finally {
+      kubelet.release();
+    }
+    assertThat(awaitRestore("in-place").getStatus().phase).isEqualTo(Phase.Succeeded);
+    Backup after = await("during-restore", x -> x.getStatus().phase == Phase.Succeeded);
+    assertThat(after.getStatus().attempts).isEqualTo(1);
+    assertThat(awaitRestore("in-place-2").getStatus().phase).isEqualTo(Phase.Succeeded);
+  }
+
+  @Test
+  void givenOnlyABucket_whenADisasterRecoveryRestoreNamesTheBackupId_thenItRestoresWithoutAnyBackupResource() throws Exception {
+    client.resource(backup("dr-source", "s3")).create();
+    String id = await("dr-source", x -> x.getStatus() != null && x.getStatus().phase == Phase.Succeeded).getStatus().backupId;
+    Restore r = new Restore();
+    r.setMetadata(new ObjectMetaBuilder().withName("dr").withNamespace(NS).build());
+    RestoreSpec s = new RestoreSpec();
+    s.source = new RestoreSpec.Source();
+    s.source.storage = backup("unused", "s3").getSpec().storage;
+    s.source.backupId = id;
+    s.mode = RestoreSpec.Mode.Replace;
+    s.confirm = true;
+    s.include = List.of("erp.invoices");
+    s.decryption = new RestoreSpec.Decryption();
+    s.decryption.identity = new KeyRef("age-key", "identity");
+    s.target = new RestoreSpec.Target();
+    s.target.mongodb = new RestoreSpec.TargetMongo();
+    s.target.mongodb.uriSecret = new KeyRef("mongo", "uri");
+    s.target.mongodb.renameDatabases = Map.of("erp", "erp_dr");
+    r.setSpec(s);
+    client.resource(r).create();
+    Restore done = awaitRestore("dr");
+    assertThat(done.getStatus().phase).as(done.getStatus().lastError).isEqualTo(Phase.Succeeded);
+    assertThat(done.getStatus().backupId).as(client.getKubernetesSerialization().asJson(done.getStatus())).isEqualTo(id);
+    try (MongoClient c = MongoClients.create(EmbeddedServers.uri(mongo))) {
+      assertThat(c.getDatabase("erp_dr").listCollectionNames().into(new ArrayList<>())).containsExactly("invoices");
+    }
+
+    // the bucket gone too: a copy of the archive kept on a volume is enough (source.archive)
+    Path offline = Files.createDirectories(Files.createTempDirectory("coffer-offline").resolve("2026-11"));
+    cluster.claim(NS, "offline-copies", offline.getParent());
+    try (var storage = io.coffer.engine.storage.StorageLocations.open("s3://backups/rayerp", EmbeddedServers.endpoint(s3), null,
+        Map.of("AWS_ACCESS_KEY_ID", EmbeddedServers.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", EmbeddedServers.SECRET_KEY));
+        var in = storage.open(io.coffer.engine.BackupStore.key(id, "archive.zip.age"))) {
+      Files.copy(in, offline.resolve("dr-source.zip.age"));
+    }
+    Restore fromFile = new Restore();
+    fromFile.setMetadata(new ObjectMetaBuilder().withName("from-file").withNamespace(NS).build());
+    RestoreSpec fs = new RestoreSpec();
+    fs.source = new RestoreSpec.Source();
+    fs.source.archive = new RestoreSpec.ArchiveFile();
+    fs.source.archive.claimName = "offline-copies";
+    fs.source.archive.path = "2026-11/dr-source.zip.age";
+    fs.decryption = s.decryption;
+    fs.include = List.of("erp.*"); // the documents; the uploads tree has no target here
+    fs.target = new RestoreSpec.Target();
+    fs.target.mongodb = new RestoreSpec.TargetMongo();
+    fs.target.mongodb.uriSecret = new KeyRef("mongo", "uri");
+    fs.target.mongodb.renameDatabases = Map.of("erp", "erp_from_file");
+    fromFile.setSpec(fs);
+    client.resource(fromFile).create();
+    Restore fileDone = awaitRestore("from-file");
+    assertThat(fileDone.getStatus().phase).as(fileDone.getStatus().lastError).isEqualTo(Phase.Succeeded);
+    assertThat(fileDone.getStatus().backupId).as("named by the archive itself").isEqualTo(id);
+    assertThat(fileDone.getStatus().documents).isEqualTo(2001);
+    try (MongoClient c = MongoClients.create(EmbeddedServers.uri(mongo))) {
+      assertThat(c.getDatabase("erp_from_file").getCollection("employees").countDocuments()).isEqualTo(2000);
+    }
+  }
+
+  /**
+   * A backup forged into the bucket by whoever can write there (checksums rewritten to match): a link out of the
+   * target, then a file "under" it. The Restore ends Failed with the engine's reason, and nothing outside the target
+   * volume is written. Simulated: the nodes (a local process per pod).
+   */
+  @Test
+  void givenAForgedBackupInTheBucket_whenARestoreNamesIt_thenItFailsWithTheReason_andNothingOutsideTheTargetVolumeChanges() throws Exception {
+    Path sandbox = Files.createTempDirectory("coffer-forged");
+    Path volume = Files.createDirectories(sandbox.resolve("volume"));
+    Files.writeString(volume.resolve("keep.txt"), "the volume's own file");
+    Path outside = Files.createDirectories(sandbox.resolve("outside"));
+    Files.writeString(outside.resolve("secret.txt"), "must never change");
+    cluster.claim(NS, "forged-target", volume);
+    Path local = new io.coffer.testing.Forger("forged-1").directory("up", "").symlink("up", "evil", outside.toString())
+        .file("up", "evil/pwned.txt", "owned").writeTo(Files.createTempDirectory("coffer-forger"));
+    var storage = TestStorage.s3(s3, "backups", "rayerp");
+    try (var files = Files.list(local)) {
+      for (Path f : files.toList()) {
+        var out = storage.create("forged-1/" + f.getFileName());
+        out.write(Files.readAllBytes(f));
+        out.close();
+      }
+    }
+    Map<String, String> before = io.coffer.testing.World.snapshot(sandbox);
+    Restore r = new Restore();
+    r.setMetadata(new ObjectMetaBuilder().withName("forged").withNamespace(NS).build());
+    RestoreSpec s = new RestoreSpec();
+    s.source = new RestoreSpec.Source();
+    s.source.storage = backup("unused", "s3").getSpec().storage;
+    s.source.backupId = "forged-1";
+    s.mode = RestoreSpec.Mode.Merge;
+    s.target = new RestoreSpec.Target();
+    BackupSpec.FileVolume v = new BackupSpec.FileVolume();
+    v.name = "up";
+    v.claimName = "forged-target";
+    s.target.files = List.of(v);
+    r.setSpec(s);
+    client.resource(r).create();
+    Restore done = awaitRestore("forged");
+    assertThat(done.getStatus().phase).isEqualTo(Phase.Failed);
+    assertThat(done.getStatus().lastError).contains("under a file or a link").contains("forged-1");
+    assertThat(io.coffer.testing.World.snapshot(sandbox)).isEqualTo(before);
+  }
+}
