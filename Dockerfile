@@ -1,37 +1,28 @@
 # syntax=docker/dockerfile:1
 # The one Coffer image: `coffer operator` in the Deployment, `coffer backup|restore|verify|delete` in Job pods.
-#   docker build -t ghcr.io/coffer-io/coffer:0.1.0 .
-# Only cli/target/coffer.jar goes in: the embedded servers of the tests and the demo (testkit, demo) never do.
+#   docker buildx build --platform linux/amd64,linux/arm64 -t ghcr.io/coffer-io/coffer:0.1.0 .
+# The same image as the Maven build's image/target/coffer-image.tar (built without Docker by Jib): both run
+# image/build-rootfs.sh (a jlink-ed Java 17, the libraries it links from Debian 12's packages, the one jar, user
+# 65532, no shell), and e2e's ImageConfigTest keeps the entrypoint, user, environment and labels of both in agreement.
 
-FROM maven:3.9-eclipse-temurin-17 AS build
+FROM debian:12 AS build
+RUN apt-get update -qq \
+ && apt-get install -y -qq --no-install-recommends openjdk-17-jdk-headless openjdk-17-jmods maven \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY pom.xml ./
-COPY protocol/pom.xml protocol/
-COPY api/pom.xml api/
-COPY engine/pom.xml engine/
-COPY operator/pom.xml operator/
-COPY cli/pom.xml cli/
-COPY testkit/pom.xml testkit/
-COPY demo/pom.xml demo/
-COPY e2e/pom.xml e2e/
-COPY protocol/src protocol/src
-COPY api/src api/src
-COPY engine/src engine/src
-COPY operator/src operator/src
-COPY cli/src cli/src
-COPY testkit/src testkit/src
-RUN --mount=type=cache,target=/root/.m2 mvn -B -q -pl cli -am -Dmaven.test.skip=true package \
- && cp cli/target/coffer.jar /coffer.jar
+COPY . .
+RUN --mount=type=cache,target=/root/.m2 mvn -B -q -ntp -pl image -am -DskipTests package
 
-# Distroless Java 17: no shell, no package manager; user 65532 (nonroot).
-FROM gcr.io/distroless/java17-debian12:nonroot
+FROM scratch
+COPY --from=build /src/image/target/rootfs/ /
 LABEL org.opencontainers.image.title="coffer" \
       org.opencontainers.image.description="Kubernetes-native backups of MongoDB databases and file volumes" \
       org.opencontainers.image.source="https://github.com/coffer-io/coffer" \
       org.opencontainers.image.licenses="Apache-2.0"
-COPY --from=build /coffer.jar /opt/coffer/coffer.jar
+ENV JAVA_HOME=/opt/java \
+    PATH=/opt/java/bin \
+    LANG=C.UTF-8
 USER 65532:65532
-# The root filesystem is read-only in Coffer's pods: no perf data files; /tmp is an emptyDir.
-ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:-UsePerfData -XX:+ExitOnOutOfMemoryError"
-ENTRYPOINT ["java", "-jar", "/opt/coffer/coffer.jar"]
+# The heap is half the container's memory limit; the root file system is read-only in Coffer's pods (no perf data)
+ENTRYPOINT ["/opt/java/bin/java", "-XX:MaxRAMPercentage=50", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-Xss512k", "-jar", "/opt/coffer/coffer.jar"]
 CMD ["--help"]

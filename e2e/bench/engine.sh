@@ -10,4 +10,4 @@ mvn -q -B -DskipTests -pl e2e -am package dependency:build-classpath -Dmdep.outp
 cp="e2e/target/test-classes:$(cat "$cp_file")"
 rm -f "$cp_file"
 mvn -q -B -pl e2e test-compile -o >/dev/null 2>&1 || mvn -q -B -pl e2e test-compile
-exec java -Xmx14g -Dcoffer.jar="$root/cli/target/coffer.jar" -cp "$cp" "${BENCH_CLASS:-io.coffer.bench.EngineBench}" "$@"
+exec java -Xmx14g -Dcoffer.jar="$root/cli/target/coffer.jar" -Dcoffer.image.tar="$root/image/target/coffer-image.tar" -cp "$cp" "${BENCH_CLASS:-io.coffer.bench.EngineBench}" "$@"

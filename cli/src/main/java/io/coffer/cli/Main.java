@@ -28,8 +28,8 @@ public final class Main implements Runnable {
       System.err.println("coffer: error: unexpected error: the stack overflowed (please report this with the command and its log)");
       return ExitCode.INTERNAL.code();
     } catch (OutOfMemoryError e) {
-      System.err.println("coffer: error: out of memory (" + e.getMessage() + "): give the engine more heap, e.g. COFFER_JAVA_OPTS=-Xmx512m,"
-          + " or a higher memory limit in the Backup's or Restore's podTemplate");
+      System.err.println("coffer: error: out of memory (" + e.getMessage() + "): in a pod, raise spec.podTemplate.resources.limits.memory"
+          + " (the heap is half of it); by hand, COFFER_JAVA_OPTS=-Xmx512m");
       return ExitCode.INTERNAL.code();
     }
   }

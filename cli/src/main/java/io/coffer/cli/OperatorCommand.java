@@ -21,9 +21,15 @@ final class OperatorCommand implements Callable<Integer> {
   @Option(names = "--namespace", paramLabel = "NS", description = "Watch only this namespace (repeatable; default: all).")
   List<String> namespaces = List.of();
 
-  @Option(names = "--image", paramLabel = "IMAGE", defaultValue = "${env:COFFER_IMAGE:-ghcr.io/coffer-io/coffer:latest}",
-      description = "Image of the Job pods (default: env COFFER_IMAGE, set by the chart to the operator's own image).")
+  @Option(names = "--image", paramLabel = "IMAGE", defaultValue = "${env:COFFER_IMAGE}",
+      description = "Image of the Job pods (default: env COFFER_IMAGE, set by the chart to the operator's own image; else this"
+          + " version's ghcr.io/coffer-io/coffer image).")
   String image;
+
+  /** The image this jar is released in: a Job never runs another version's engine by default. */
+  static String defaultImage() {
+    return "ghcr.io/coffer-io/coffer:" + io.coffer.engine.Version.get().replaceAll("-(SNAPSHOT|dev)$", "");
+  }
 
   @Option(names = "--image-pull-policy", paramLabel = "POLICY", defaultValue = "IfNotPresent", description = "Pull policy of the Job pods.")
   String pullPolicy;
@@ -57,9 +63,16 @@ final class OperatorCommand implements Callable<Integer> {
     // before any logger exists: the operator's own log at info, libraries at warn (simplelogger.properties)
     System.setProperty("org.slf4j.simpleLogger.log.io.coffer", "info");
     System.setProperty("org.slf4j.simpleLogger.log.io.javaoperatorsdk", "info");
+    // a controller thread out of memory leaves an operator that looks alive and does nothing: end it, the kubelet restarts it
+    Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
+      if (e instanceof OutOfMemoryError) {
+        System.err.println("coffer operator: out of memory in thread " + thread.getName() + ": exiting (raise the chart's resources.limits.memory)");
+        Runtime.getRuntime().halt(io.coffer.protocol.ExitCode.INTERNAL.code());
+      }
+    });
     KubernetesClient client = new KubernetesClientBuilder().build();
     io.coffer.controller.Caches caches = new io.coffer.controller.Caches();
-    Operator op = CofferOperator.create(client, new CofferOperator.Config(new JobFactory.Settings(image, pullPolicy),
+    Operator op = CofferOperator.create(client, new CofferOperator.Config(new JobFactory.Settings(image == null || image.isBlank() ? defaultImage() : image, pullPolicy),
         new HashSet<>(namespaces), Duration.ofSeconds(retryBase), Duration.ofSeconds(progressEvery), Duration.ofMinutes(1), Clock.systemUTC(),
         leaseNamespace == null || leaseNamespace.isBlank() ? null
             : CofferOperator.LeaderElection.defaults(leaseNamespace, System.getenv().getOrDefault("HOSTNAME", java.util.UUID.randomUUID().toString()))), caches);

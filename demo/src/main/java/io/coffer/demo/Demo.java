@@ -255,7 +255,7 @@ public final class Demo implements Callable<Integer> {
       p.kubelet = new LocalKubelet(p.kube, Files.createDirectories(dir.resolve("pods")))
           .claim("rayerp-uploads", uploads).claim("rayerp-uploads-restored", restoredUploads);
     }
-    var config = new CofferOperator.Config(new JobFactory.Settings("coffer:demo", "IfNotPresent"),
+    var config = new CofferOperator.Config(new JobFactory.Settings(io.coffer.testing.ImageRuntime.REFERENCE, "IfNotPresent"),
         Set.of(), Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(30), Clock.systemUTC(), null);
     // fabric8's mock knows no server-side apply: there the status is replaced by a JSON patch
     p.operator = CofferOperator.create(operatorClient, p.real ? config : config.withoutServerSideApply());

@@ -47,7 +47,7 @@ public final class OperatorBench {
           client.resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
         }
       }
-      Operator operator = CofferOperator.create(client, new CofferOperator.Config(new JobFactory.Settings("coffer:bench", "IfNotPresent"),
+      Operator operator = CofferOperator.create(client, new CofferOperator.Config(new JobFactory.Settings(io.coffer.testing.ImageRuntime.REFERENCE, "IfNotPresent"),
           Set.of(), Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofMinutes(1), Clock.systemUTC(), null).withoutServerSideApply());
       operator.start();
       Map<String, Long> created = new ConcurrentHashMap<>();

@@ -34,7 +34,7 @@ class LeaderElectionIT {
   static final String LEASE = "coffer-operator-election-test";
 
   static CofferOperator.Config config(String identity) {
-    return new CofferOperator.Config(new JobFactory.Settings("coffer:test", "IfNotPresent"), Set.of(NS), Duration.ofMillis(200),
+    return new CofferOperator.Config(new JobFactory.Settings(io.coffer.testing.ImageRuntime.REFERENCE, "IfNotPresent"), Set.of(NS), Duration.ofMillis(200),
         Duration.ofMillis(300), Duration.ofMillis(300), Clock.systemUTC(), new CofferOperator.LeaderElection(LEASE, Cluster.OPERATOR_NAMESPACE,
             identity, Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(200)));
   }

@@ -100,8 +100,8 @@ final class OperatorHarness {
     new java.util.Random(7).nextBytes(noise);
     Files.write(scans.resolve("scan-0001.pdf"), noise);
     cluster.claim(NS, "scans", scans);
-    operator = CofferOperator.create(cluster.operatorClient(), new CofferOperator.Config(new JobFactory.Settings("coffer:test", "IfNotPresent"),
-        Set.of(), Duration.ofMillis(200), Duration.ofMillis(300), Duration.ofMillis(300), clock, null));
+    operator = CofferOperator.create(cluster.operatorClient(), new CofferOperator.Config(new JobFactory.Settings(io.coffer.testing.ImageRuntime.REFERENCE, "IfNotPresent"),
+        Set.of(NS), Duration.ofMillis(200), Duration.ofMillis(300), Duration.ofMillis(300), clock, null));
     operator.start();
     Runtime.getRuntime().addShutdownHook(new Thread(OperatorHarness::stop));
   }

@@ -85,7 +85,7 @@ class KubectlJourneyE2E {
     work = Files.createTempDirectory("coffer-journey");
     Files.writeString(Files.createDirectories(work.resolve("uploads")).resolve("contract.pdf"), "signed");
     cluster.claim(NS, "rayerp-uploads", work.resolve("uploads"));
-    operator = CofferOperator.create(cluster.operatorClient(), new CofferOperator.Config(new JobFactory.Settings("coffer:test", "IfNotPresent"),
+    operator = CofferOperator.create(cluster.operatorClient(), new CofferOperator.Config(new JobFactory.Settings(io.coffer.testing.ImageRuntime.REFERENCE, "IfNotPresent"),
         Set.of(NS), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(30), Clock.systemUTC(), null));
     operator.start();
   }

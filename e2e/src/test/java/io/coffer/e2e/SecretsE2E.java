@@ -68,7 +68,7 @@ class SecretsE2E {
       secret(client, "index", Map.of("key", INDEX_KEY));
       secret(client, "mongo-auth", Map.of("uri", EmbeddedServers.uri(mongo).replace("mongodb://", "mongodb://coffer:" + MONGO_PASSWORD + "@")));
       {
-        Operator operator = CofferOperator.create(cluster.operatorClient(), new CofferOperator.Config(new JobFactory.Settings("coffer:test", "IfNotPresent"),
+        Operator operator = CofferOperator.create(cluster.operatorClient(), new CofferOperator.Config(new JobFactory.Settings(io.coffer.testing.ImageRuntime.REFERENCE, "IfNotPresent"),
             Set.of(NS), Duration.ofMillis(300), Duration.ofMillis(300), Duration.ofSeconds(5), Clock.systemUTC(), null));
         operator.start();
         try {

@@ -13,6 +13,9 @@ import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -281,6 +284,38 @@ public final class JobFactory {
     }
   }
 
+  /**
+   * The engine's default resources, from measurements in the image (e2e/bench/image-memory.sh: a 700 MB files backup
+   * peaks at 194 MiB RSS in a 256 MiB limit, 2 GB at 203 MiB, 1M documents at 141 MiB): memory requested as much as its limit, so a
+   * Job pod is never BestEffort and is not the first evicted; CPU requested, not limited (the engine is compression
+   * and encryption bound: a limit only throttles it).
+   */
+  public static final Map<String, Quantity> DEFAULT_REQUESTS = Map.of("cpu", new Quantity("250m"), "memory", new Quantity("384Mi"));
+  public static final Map<String, Quantity> DEFAULT_LIMITS = Map.of("memory", new Quantity("384Mi"));
+
+  /**
+   * {@code spec.podTemplate.resources} over the defaults: its requests replace the default ones key by key; its
+   * limits, if it gives any, replace the default limits; a default limit below a request it gives is raised to it.
+   */
+  static ResourceRequirements resources(ResourceRequirements given) {
+    Map<String, Quantity> requests = new LinkedHashMap<>(DEFAULT_REQUESTS);
+    Map<String, Quantity> limits = new LinkedHashMap<>(DEFAULT_LIMITS);
+    if (given != null && given.getRequests() != null) requests.putAll(given.getRequests());
+    if (given != null && given.getLimits() != null && !given.getLimits().isEmpty()) {
+      limits = new LinkedHashMap<>(given.getLimits());
+      // as the API server does: a limit without a request requests the limit
+      for (var l : limits.entrySet()) {
+        if (given.getRequests() == null || !given.getRequests().containsKey(l.getKey())) requests.put(l.getKey(), l.getValue());
+      }
+    } else {
+      for (var l : limits.entrySet()) {
+        Quantity request = requests.get(l.getKey());
+        if (request != null && Quantity.getAmountInBytes(request).compareTo(Quantity.getAmountInBytes(l.getValue())) > 0) l.setValue(request);
+      }
+    }
+    return new ResourceRequirementsBuilder().withRequests(new java.util.TreeMap<>(requests)).withLimits(new java.util.TreeMap<>(limits)).build();
+  }
+
   private static Job job(HasMetadata owner, String name, Map<String, String> labels, Map<String, String> annotations, List<String> args, List<EnvVar> env,
       List<Volume> volumes, List<VolumeMount> mounts, PodTemplate t, Long deadline, Settings s) {
     Container c = new ContainerBuilder().withName("engine").withImage(s.image()).withImagePullPolicy(s.imagePullPolicy())
@@ -289,7 +324,7 @@ public final class JobFactory {
         .withNewSecurityContext().withAllowPrivilegeEscalation(false).withReadOnlyRootFilesystem(true).withRunAsNonRoot(true)
         .withNewCapabilities().withDrop("ALL").endCapabilities().withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
         .endSecurityContext()
-        .withResources(t != null ? t.resources : null)
+        .withResources(resources(t != null ? t.resources : null))
         .build();
     PodSpecBuilder pod = new PodSpecBuilder().withRestartPolicy("Never").withAutomountServiceAccountToken(false)
         .withNewSecurityContext().withRunAsNonRoot(true).withRunAsUser(65532L).withRunAsGroup(65532L).withFsGroup(65532L)

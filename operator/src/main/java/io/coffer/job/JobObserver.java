@@ -18,7 +18,7 @@ import java.util.Set;
 public final class JobObserver {
   /** Waiting reasons that will not fix themselves: a missing Secret or ConfigMap, a bad image. */
   static final Set<String> STUCK = Set.of("CreateContainerConfigError", "InvalidImageName", "ErrImagePull", "ImagePullBackOff",
-      "CreateContainerError");
+      "CreateContainerError", "ErrImageNeverPull");
 
   public enum State { PENDING, RUNNING, SUCCEEDED, FAILED }
 
@@ -39,6 +39,13 @@ public final class JobObserver {
     boolean complete = conds.stream().anyMatch(c -> "Complete".equals(c.getType()) && "True".equals(c.getStatus()));
     JobCondition failed = conds.stream().filter(c -> "Failed".equals(c.getType()) && "True".equals(c.getStatus())).findFirst().orElse(null);
     String podName = pod == null ? null : pod.getMetadata().getName();
+    if (!complete && term != null && "OOMKilled".equals(term.getReason())) {
+      // the kernel killed it: the log tail it leaves says nothing useful, the limit does
+      var limits = pod.getSpec().getContainers().get(0).getResources() == null ? null : pod.getSpec().getContainers().get(0).getResources().getLimits();
+      var memory = limits == null ? null : limits.get("memory");
+      return new Outcome(State.FAILED, "the engine was killed for using more memory than its limit" + (memory == null ? "" : " (" + memory + ")")
+          + " (OOMKilled): raise spec.podTemplate.resources.limits.memory", startedAt, podName);
+    }
     if (complete) return new Outcome(State.SUCCEEDED, term == null ? null : term.getMessage(), startedAt, podName);
     if (failed != null) {
       String msg = term != null && term.getMessage() != null && !term.getMessage().isBlank() ? term.getMessage()

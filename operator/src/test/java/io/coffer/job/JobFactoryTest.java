@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.coffer.api.Backup;
 import io.coffer.api.BackupSpec;
 import io.coffer.api.KeyRef;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.coffer.testing.Specs;
 import java.util.List;
@@ -52,5 +54,33 @@ class JobFactoryTest {
     assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()).containsSequence("--parent", "full-1-aaaaaaaa");
     assertThat(JobFactory.attempt(job)).isEqualTo(2);
     assertThat(JobFactory.purpose(job)).isEqualTo("backup");
+  }
+
+  @Test
+  void givenNoResources_thenEveryJobRequestsMemoryAsItsLimit_andCpuWithoutALimit() {
+    Backup b = backup("nightly");
+    JobFactory.Settings s = new JobFactory.Settings("coffer:1", "IfNotPresent");
+    for (Job job : List.of(JobFactory.backupJob(b, 1, s), JobFactory.deleteJob(b, 1, s), JobFactory.verifyJob(b, 1, false, s))) {
+      var r = job.getSpec().getTemplate().getSpec().getContainers().get(0).getResources();
+      assertThat(r.getRequests()).containsEntry("memory", new Quantity("384Mi")).containsEntry("cpu", new Quantity("250m"));
+      assertThat(r.getLimits()).containsOnlyKeys("memory").containsEntry("memory", new Quantity("384Mi"));
+    }
+  }
+
+  @Test
+  void givenSomeResources_thenTheyWinKeyByKey_andNoRequestEverExceedsItsLimit() {
+    // a bigger request only: the default limit rises with it, or the API server would refuse the Job
+    var bigger = JobFactory.resources(new ResourceRequirementsBuilder().addToRequests("memory", new Quantity("1Gi")).build());
+    assertThat(bigger.getRequests()).containsEntry("memory", new Quantity("1Gi")).containsEntry("cpu", new Quantity("250m"));
+    assertThat(bigger.getLimits()).containsEntry("memory", new Quantity("1Gi"));
+    // limits only: they replace the default limits, and a limit without a request requests the limit
+    var limited = JobFactory.resources(new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("2Gi")).addToLimits("cpu", new Quantity("2")).build());
+    assertThat(limited.getLimits()).containsOnlyKeys("memory", "cpu").containsEntry("cpu", new Quantity("2"));
+    assertThat(limited.getRequests()).containsEntry("memory", new Quantity("2Gi")).containsEntry("cpu", new Quantity("2"));
+    // both given: taken as they are
+    var both = JobFactory.resources(new ResourceRequirementsBuilder().addToRequests("memory", new Quantity("200Mi"))
+        .addToLimits("memory", new Quantity("300Mi")).build());
+    assertThat(both.getRequests()).containsEntry("memory", new Quantity("200Mi")).containsEntry("cpu", new Quantity("250m"));
+    assertThat(both.getLimits()).containsOnlyKeys("memory").containsEntry("memory", new Quantity("300Mi"));
   }
 }

@@ -65,13 +65,19 @@ import javax.net.ssl.SSLContext;
  * confirms with a zero-grace delete, as a kubelet does), and serves the kubelet's log endpoint over HTTPS, so that
  * {@code kubectl logs} and the operator's log reads go through the API server.
  *
- * <p>Simulated: containers are local processes of this machine, run as this user, sharing its network and file
- * system; images are not pulled. A container of the Coffer image ({@code coffer} in its name) runs {@code coffer}
- * (the engine) from the test's class path with the container's args; any other image runs an idle process.
- * Secrets, ConfigMaps, the downward API, projected service account tokens (from the TokenRequest API) and emptyDir
- * volumes become files in the pod's folder; a PersistentVolumeClaim is followed to its bound PersistentVolume,
- * whose {@code hostPath} or {@code local} path is the folder; paths in args and env that point into a mount are
- * rewritten to where that mount lies here.
+ * <p>The Coffer image ({@link ImageRuntime#REFERENCE}), when its archive is named and this machine can run it (root):
+ * its containers run from the image's own file system, read-only where the security context says, as the pod's
+ * uid and gid, with the pod's volumes mounted where the pod says (owned by its fsGroup, as a kubelet does) and its
+ * memory limit as a cgroup limit (see {@link ImageRuntime}); another image with {@code coffer} in its name is not
+ * present on the node (ErrImageNeverPull). Without the archive (a developer's machine, not root), a container of an
+ * image with {@code coffer} in its name runs {@code coffer} from the test's class path as this user, with paths in
+ * args and env that point into a mount rewritten to where that mount lies here.
+ *
+ * <p>Simulated: the host's network (as hostNetwork), images are loaded, not pulled; any other image runs an idle
+ * process. Secrets, ConfigMaps, the downward API, projected service account tokens (from the TokenRequest API) and
+ * emptyDir volumes become files in the pod's folder; a PersistentVolumeClaim is followed to its bound
+ * PersistentVolume, whose {@code hostPath} or {@code local} path is the folder. KUBERNETES_SERVICE_HOST and _PORT
+ * name the API server itself (no kube-proxy routes the service's ClusterIP here).
  */
 public final class NodeAgent implements AutoCloseable {
   private static final DateTimeFormatter RFC3339 = DateTimeFormatter.ISO_INSTANT;
@@ -97,6 +103,8 @@ public final class NodeAgent implements AutoCloseable {
   private volatile java.util.Random chaos;
   private volatile long chaosMaxMillis;
   private volatile boolean closed;
+  /** The Coffer image, when this machine can run it (see {@link ImageRuntime}); else class-path processes. */
+  private final ImageRuntime images = ImageRuntime.shared();
 
   /** A pod this node runs: its folder, log, process, and whether it has been told to stop. */
   private static final class Running {
@@ -285,7 +293,18 @@ public final class NodeAgent implements AutoCloseable {
     String ns = pod.getMetadata().getNamespace();
     try {
       Container c = pod.getSpec().getContainers().get(0);
+      ImageRuntime image = images;
+      boolean fromImage = image != null && image.reference().equals(c.getImage());
+      boolean coffer = fromImage || (image == null && c.getImage() != null && c.getImage().contains("coffer"));
+      if (image != null && !fromImage && c.getImage() != null && c.getImage().contains("coffer")) {
+        waiting(pod, c, "ErrImageNeverPull", "image \"" + c.getImage() + "\" is not present on node " + name + ": it has "
+            + image.reference() + " (loaded from the image archive)");
+        return;
+      }
+      var podSecurity = pod.getSpec().getSecurityContext();
+      Long fsGroup = podSecurity == null ? null : podSecurity.getFsGroup();
       Map<String, Path> mounts = new LinkedHashMap<>();
+      Map<String, ImageRuntime.Mount> imageMounts = new LinkedHashMap<>();
       for (VolumeMount m : c.getVolumeMounts() == null ? List.<VolumeMount>of() : c.getVolumeMounts()) {
         Volume v = pod.getSpec().getVolumes().stream().filter(x -> x.getName().equals(m.getName())).findFirst().orElseThrow();
         Path local;
@@ -296,8 +315,10 @@ public final class NodeAgent implements AutoCloseable {
           pods.remove(r.uid); // looked at again on the next sweep
           return;
         }
+        if (fromImage && fsGroup != null) ownership(local, fsGroup, v.getSecret() != null || v.getConfigMap() != null || v.getProjected() != null);
         if (m.getSubPath() != null && !m.getSubPath().isEmpty()) local = Files.createDirectories(local.resolve(m.getSubPath()));
         mounts.put(m.getMountPath(), local);
+        imageMounts.put(m.getMountPath(), new ImageRuntime.Mount(local, Boolean.TRUE.equals(m.getReadOnly())));
       }
       Path termination = r.dir.resolve("termination-log");
       String terminationPath = c.getTerminationMessagePath() == null ? "/dev/termination-log" : c.getTerminationMessagePath();
@@ -309,14 +330,41 @@ public final class NodeAgent implements AutoCloseable {
         pods.remove(r.uid);
         return;
       }
-      env.replaceAll((k, v) -> rewrite(v, mounts, terminationPath, termination));
       List<String> args = new ArrayList<>();
-      for (String a : c.getArgs() == null ? List.<String>of() : c.getArgs()) args.add(rewrite(a, mounts, terminationPath, termination));
+      ImageRuntime.Container container = null;
+      if (fromImage) {
+        // what a kubelet adds to every pod; the service's ClusterIP is not routed here, so it names the API server itself
+        URI api = URI.create(client.getConfiguration().getMasterUrl());
+        env.putIfAbsent("KUBERNETES_SERVICE_HOST", api.getHost());
+        env.putIfAbsent("KUBERNETES_SERVICE_PORT", String.valueOf(api.getPort()));
+        var sc = c.getSecurityContext();
+        long[] imageUser = image.imageUser();
+        Long uid = sc != null && sc.getRunAsUser() != null ? sc.getRunAsUser() : podSecurity != null && podSecurity.getRunAsUser() != null ? podSecurity.getRunAsUser() : null;
+        Long gid = sc != null && sc.getRunAsGroup() != null ? sc.getRunAsGroup() : podSecurity != null && podSecurity.getRunAsGroup() != null ? podSecurity.getRunAsGroup() : null;
+        boolean nonRoot = sc != null && sc.getRunAsNonRoot() != null ? sc.getRunAsNonRoot() : podSecurity != null && Boolean.TRUE.equals(podSecurity.getRunAsNonRoot());
+        long runUid = uid != null ? uid : imageUser[0];
+        long runGid = gid != null ? gid : imageUser[1];
+        if (nonRoot && runUid == 0) {
+          waiting(pod, c, "CreateContainerConfigError", "container has runAsNonRoot and image will run as root");
+          return;
+        }
+        List<Long> groups = new ArrayList<>();
+        if (fsGroup != null) groups.add(fsGroup);
+        if (podSecurity != null && podSecurity.getSupplementalGroups() != null) groups.addAll(podSecurity.getSupplementalGroups());
+        boolean readOnlyRoot = sc != null && Boolean.TRUE.equals(sc.getReadOnlyRootFilesystem());
+        Quantity memory = c.getResources() == null || c.getResources().getLimits() == null ? null : c.getResources().getLimits().get("memory");
+        Long limit = memory == null ? null : Quantity.getAmountInBytes(memory).longValue();
+        container = new ImageRuntime.Container(pod.getMetadata().getName(), r.dir, imageMounts, termination, terminationPath,
+            c.getCommand(), c.getArgs(), env, runUid, runGid, groups, readOnlyRoot, limit, r.log);
+      } else {
+        env.replaceAll((k, v) -> rewrite(v, mounts, terminationPath, termination));
+        for (String a : c.getArgs() == null ? List.<String>of() : c.getArgs()) args.add(rewrite(a, mounts, terminationPath, termination));
+      }
       hold.await();
       if (r.stopping || closed) return;
       Instant started = Instant.now();
-      boolean coffer = c.getImage() != null && c.getImage().contains("coffer");
-      Process process = coffer ? Cli.startLogged(r.dir, env, r.log, args.toArray(String[]::new))
+      ImageRuntime.Started inImage = fromImage ? image.start(container) : null;
+      Process process = inImage != null ? inImage.process : coffer ? Cli.startLogged(r.dir, env, r.log, args.toArray(String[]::new))
           : new ProcessBuilder("sleep", "86400").directory(r.dir.toFile()).redirectErrorStream(true).redirectOutput(r.log.toFile()).start();
       r.process = process;
       if (r.stopping) process.destroy();
@@ -342,11 +390,13 @@ public final class NodeAgent implements AutoCloseable {
         }
       }
       int exit = process.waitFor();
+      boolean oomKilled = inImage != null && inImage.oomKilled();
+      if (inImage != null) inImage.cleanUp();
       r.done = true;
       if (r.stopping || closed) return; // deleted while it ran: stop() confirms the deletion
       String message = Files.exists(termination) ? tail(termination, 4096) : "";
       if (message.isEmpty() && exit != 0 && "FallbackToLogsOnError".equals(c.getTerminationMessagePolicy())) message = tail(r.log, 2048);
-      String reason = exit == 0 ? "Completed" : exit == 137 || exit == -1 ? "OOMKilled" : "Error";
+      String reason = exit == 0 ? "Completed" : oomKilled || (inImage == null && (exit == 137 || exit == -1)) ? "OOMKilled" : "Error";
       if (deadlineExceeded) reason = "DeadlineExceeded";
       ContainerState end = new ContainerStateBuilder().withNewTerminated().withExitCode(exit).withMessage(message).withReason(reason)
           .withStartedAt(RFC3339.format(started)).withFinishedAt(RFC3339.format(Instant.now())).withContainerID("local://" + process.pid())
@@ -359,6 +409,17 @@ public final class NodeAgent implements AutoCloseable {
       System.err.println("node agent " + name + ": running pod " + ns + "/" + pod.getMetadata().getName() + " failed: " + e);
       e.printStackTrace();
     }
+  }
+
+  /**
+   * What a kubelet does to a volume for the pod's {@code fsGroup}: the group owns every file, which the group may
+   * read (and write, unless the volume is a Secret, ConfigMap or projection), and new files inherit the group
+   * (set-gid folders). Simulated: applied to the PersistentVolumes too, as a CSI driver with fsGroupPolicy File would.
+   */
+  public static void ownership(Path volume, long fsGroup, boolean readOnly) throws IOException, InterruptedException {
+    ImageRuntime.run(List.of("chgrp", "-R", String.valueOf(fsGroup), volume.toString()));
+    ImageRuntime.run(List.of("chmod", "-R", readOnly ? "g+rX" : "g+rwX", volume.toString()));
+    ImageRuntime.run(List.of("find", volume.toString(), "-type", "d", "-exec", "chmod", "g+s", "{}", "+"));
   }
 
   /** A volume that cannot be set up yet (a missing Secret, an unbound claim): the container waits, as on a kubelet. */

@@ -311,7 +311,7 @@ public final class FileRestorer {
         t.committing = true; // from here on the marker, not a rollback, decides: the next restore finishes the moves
         t.staging.close();
         place(t.targetDir, runId, replace ? ASIDE : MERGE, marker);
-        applyDirectories(t.targetDir, t.dirs);
+        applyDirectories(t.targetDir, t.dirs, true);
       } catch (FsException e) {
         throw cannotWrite(t.target, e);
       }
@@ -324,16 +324,26 @@ public final class FileRestorer {
     trees.clear();
   }
 
-  /** Modes and times of the restored directories, deepest first (so a read-only directory is closed last). */
-  private void applyDirectories(Dir dir, Node node) throws IOException {
+  /**
+   * Modes and times of the restored directories, deepest first (so a read-only directory is closed last). The
+   * target's own folder is often a volume's root that another user owns (a kubelet gives the pod's fsGroup write
+   * access, not ownership): there a mode or time that cannot be set is kept as it is, said once, not a failure.
+   */
+  private void applyDirectories(Dir dir, Node node, boolean root) throws IOException {
     for (Map.Entry<Name, Node> c : node.children.entrySet()) {
       try (Dir child = dir.dir(c.getKey())) {
-        applyDirectories(child, c.getValue());
+        applyDirectories(child, c.getValue(), false);
       } catch (FsException e) {
         log.warn("could not set the mode of " + dir.where() + "/" + c.getKey() + ": " + e.getReason());
       }
     }
-    if (node.attr != null) dir.setModeAndTime(node.attr.mode(), node.attr.mtime());
+    if (node.attr == null) return;
+    try {
+      dir.setModeAndTime(node.attr.mode(), node.attr.mtime());
+    } catch (FsException e) {
+      if (!root || (e.errno() != 1 && e.errno() != 13)) throw e; // EPERM, EACCES
+      log.info("kept the mode and time of " + dir.where() + " (" + e.getReason() + ": it belongs to another user, as a volume's root does)");
+    }
   }
 
   /** The marker names the step under way; written aside and renamed, so it is always whole. */
@@ -440,9 +450,13 @@ public final class FileRestorer {
       }
       try {
         t.targetDir.deleteTree(Name.of(STAGING + runId));
-        t.targetDir.setTime(t.targetMtime);
       } catch (IOException e) {
         log.warn("could not remove staging folder " + t.target + "/" + STAGING + runId + "; remove it by hand");
+      }
+      try {
+        t.targetDir.setTime(t.targetMtime);
+      } catch (IOException e) {
+        // a volume's root that another user owns keeps the time the staging folder gave it
       }
       t.targetDir.close();
     }
