@@ -21,10 +21,11 @@ root=$out/rootfs
 rm -rf "$root"
 mkdir -p "$root"/opt/coffer "$root"/etc "$root"/var/lib/dpkg/status.d "$root"/usr/share/doc
 
-# The modules the jar uses (jdeps), plus the providers it finds through ServiceLoader, which jdeps cannot see:
-# jdk.crypto.ec (ECDHE in TLS to S3), jdk.zipfs and jdk.localedata stay out (unused).
+# The modules the jar uses (jdeps), plus what it loads by name, which jdeps cannot see: jdk.crypto.ec (ECDHE in TLS
+# to S3), jdk.naming.dns (the MongoDB driver resolves mongodb+srv:// SRV and TXT records through JNDI's DNS provider);
+# jdk.zipfs and jdk.localedata stay out (unused).
 modules=$("$jdeps" --ignore-missing-deps --multi-release 17 --print-module-deps "$jar" | tail -1)
-modules="$modules,jdk.crypto.ec"
+modules="$modules,jdk.crypto.ec,jdk.naming.dns"
 # java.desktop comes in for java.beans (YAML); its native AWT, font and sound libraries would pull X11 and freetype
 exclude=""
 for n in libawt_xawt libsplashscreen libfontmanager libjsound libjawt liblcms libjavajpeg libmlib_image; do exclude="$exclude**/$n.so,"; done

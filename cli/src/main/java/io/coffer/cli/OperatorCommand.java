@@ -69,6 +69,8 @@ final class OperatorCommand implements Callable<Integer> {
         System.err.println("coffer operator: out of memory in thread " + thread.getName() + ": exiting (raise the chart's resources.limits.memory)");
         Runtime.getRuntime().halt(io.coffer.protocol.ExitCode.INTERNAL.code());
       }
+      System.err.print("Exception in thread \"" + thread.getName() + "\" "); // what the JVM's own handler prints
+      e.printStackTrace();
     });
     KubernetesClient client = new KubernetesClientBuilder().build();
     io.coffer.controller.Caches caches = new io.coffer.controller.Caches();

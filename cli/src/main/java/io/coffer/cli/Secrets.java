@@ -20,7 +20,10 @@ final class Secrets {
     try {
       return Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw CofferException.usage("cannot read " + what + " " + file + " (" + e.getClass().getSimpleName() + ")");
+      String why = e instanceof java.nio.file.AccessDeniedException ? "permission denied (in a pod: is it readable by the pod's fsGroup?)"
+          : e instanceof java.nio.file.NoSuchFileException ? "no such file"
+          : e instanceof java.nio.charset.CharacterCodingException ? "not UTF-8 text" : e.getClass().getSimpleName();
+      throw CofferException.usage("cannot read " + what + " " + file + ": " + why);
     }
   }
 

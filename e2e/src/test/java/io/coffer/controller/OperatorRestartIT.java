@@ -33,7 +33,7 @@ class OperatorRestartIT {
       await("restart", x -> x.getStatus() != null && x.getStatus().jobName != null);
       operator.stop();
       operator = CofferOperator.create(cluster.operatorClient(), new CofferOperator.Config(new JobFactory.Settings(io.coffer.testing.ImageRuntime.REFERENCE, "IfNotPresent"),
-          Set.of(), Duration.ofMillis(200), Duration.ofMillis(300), Duration.ofMillis(300), clock, null));
+          Set.of(NS), Duration.ofMillis(200), Duration.ofMillis(300), Duration.ofMillis(300), clock, null));
       operator.start();
       Thread.sleep(1000); // the new operator reconciles the Backup while its Job waits
     } finally {
@@ -60,7 +60,7 @@ class OperatorRestartIT {
       for (String n : names) await(n, x -> x.getStatus() != null && x.getStatus().jobName != null);
       operator.stop();
       operator = CofferOperator.create(cluster.operatorClient(), new CofferOperator.Config(new JobFactory.Settings(io.coffer.testing.ImageRuntime.REFERENCE, "IfNotPresent"),
-          Set.of(), Duration.ofMillis(200), Duration.ofMillis(300), Duration.ofMillis(300), clock, null));
+          Set.of(NS), Duration.ofMillis(200), Duration.ofMillis(300), Duration.ofMillis(300), clock, null));
       operator.start();
       Thread.sleep(1000); // the new operator looks at all ten while their pods wait
     } finally {

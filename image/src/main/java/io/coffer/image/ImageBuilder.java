@@ -22,7 +22,8 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * Writes the Coffer image as an image archive, without a Docker engine: Jib (jib-core) from {@code scratch}, two
+ * Writes the Coffer image as an OCI image archive (and the same image as a {@code docker save} archive), without a
+ * Docker engine: Jib (jib-core) from {@code scratch}, two
  * layers from the root file system that {@code build-rootfs.sh} assembled (the runtime and libraries, which change
  * rarely; then the jar), and {@link ImageConfig}. The Dockerfile builds the same image with Docker
  * ({@code ImageConfigTest} keeps the two in agreement).
@@ -45,16 +46,20 @@ public final class ImageBuilder {
       System.err.println("ImageBuilder: " + rootfs + " is not a Coffer root file system: run image/build-rootfs.sh first");
       System.exit(2);
     }
-    JibContainer built = build(rootfs, tar, args[2]);
+    JibContainer built = build(rootfs, tar, args[2], ImageFormat.OCI);
     System.out.println("image: " + tar + " (" + args[2] + ", " + built.getDigest() + ", " + Files.size(tar) / (1 << 20) + " MiB)");
+    // the same image in `docker save` form, for `docker load` before Docker 25 and for `kind load image-archive`
+    Path docker = tar.resolveSibling(tar.getFileName().toString().replaceFirst("\\.tar$", "") + "-docker.tar");
+    build(rootfs, docker, args[2], ImageFormat.Docker);
+    System.out.println("image: " + docker + " (the same, Docker's archive format)");
   }
 
-  public static JibContainer build(Path rootfs, Path tar, String reference) throws Exception {
+  public static JibContainer build(Path rootfs, Path tar, String reference, ImageFormat format) throws Exception {
     String epoch = System.getenv("SOURCE_DATE_EPOCH");
     Instant created = epoch == null || epoch.isBlank() ? Instant.EPOCH : Instant.ofEpochSecond(Long.parseLong(epoch.trim()));
     Path jar = rootfs.resolve("opt/coffer/coffer.jar");
     JibContainerBuilder image = Jib.fromScratch()
-        .setFormat(ImageFormat.OCI)
+        .setFormat(format)
         .setPlatforms(Set.of(new Platform(architecture(), "linux")))
         .setCreationTime(created)
         .setEntrypoint(ImageConfig.ENTRYPOINT)

@@ -292,14 +292,24 @@ public final class JobFactory {
    */
   public static final Map<String, Quantity> DEFAULT_REQUESTS = Map.of("cpu", new Quantity("250m"), "memory", new Quantity("384Mi"));
   public static final Map<String, Quantity> DEFAULT_LIMITS = Map.of("memory", new Quantity("384Mi"));
+  /** Restores and verifications that decrypt with a passphrase: a heap of 320 MiB holds scrypt's 256 MiB at age's default cost. */
+  public static final Quantity PASSPHRASE_MEMORY = new Quantity("640Mi");
 
   /**
    * {@code spec.podTemplate.resources} over the defaults: its requests replace the default ones key by key; its
    * limits, if it gives any, replace the default limits; a default limit below a request it gives is raised to it.
    */
   static ResourceRequirements resources(ResourceRequirements given) {
+    return resources(given, false);
+  }
+
+  static ResourceRequirements resources(ResourceRequirements given, boolean passphraseDecryption) {
     Map<String, Quantity> requests = new LinkedHashMap<>(DEFAULT_REQUESTS);
     Map<String, Quantity> limits = new LinkedHashMap<>(DEFAULT_LIMITS);
+    if (passphraseDecryption) {
+      requests.put("memory", PASSPHRASE_MEMORY);
+      limits.put("memory", PASSPHRASE_MEMORY);
+    }
     if (given != null && given.getRequests() != null) requests.putAll(given.getRequests());
     if (given != null && given.getLimits() != null && !given.getLimits().isEmpty()) {
       limits = new LinkedHashMap<>(given.getLimits());
@@ -324,7 +334,9 @@ public final class JobFactory {
         .withNewSecurityContext().withAllowPrivilegeEscalation(false).withReadOnlyRootFilesystem(true).withRunAsNonRoot(true)
         .withNewCapabilities().withDrop("ALL").endCapabilities().withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
         .endSecurityContext()
-        .withResources(resources(t != null ? t.resources : null))
+        // opening a passphrase archive may cost age's scrypt 256 MiB of heap (archives made by `age -p`)
+        .withResources(resources(t != null ? t.resources : null, args.contains("--passphrase-file")
+            && List.of("verify", "restore").contains(labels.get(LABEL_PURPOSE))))
         .build();
     PodSpecBuilder pod = new PodSpecBuilder().withRestartPolicy("Never").withAutomountServiceAccountToken(false)
         .withNewSecurityContext().withRunAsNonRoot(true).withRunAsUser(65532L).withRunAsGroup(65532L).withFsGroup(65532L)

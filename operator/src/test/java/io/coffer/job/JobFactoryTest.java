@@ -83,4 +83,12 @@ class JobFactoryTest {
     assertThat(both.getRequests()).containsEntry("memory", new Quantity("200Mi")).containsEntry("cpu", new Quantity("250m"));
     assertThat(both.getLimits()).containsOnlyKeys("memory").containsEntry("memory", new Quantity("300Mi"));
   }
+
+  @Test
+  void givenARestoreThatDecryptsWithAPassphrase_thenItsDefaultMemoryHoldsAgesScrypt() {
+    var r = JobFactory.resources(null, true);
+    assertThat(r.getRequests()).containsEntry("memory", new Quantity("640Mi"));
+    assertThat(r.getLimits()).containsEntry("memory", new Quantity("640Mi"));
+    assertThat(JobFactory.resources(null, false).getLimits()).containsEntry("memory", new Quantity("384Mi"));
+  }
 }

@@ -92,8 +92,16 @@ public final class ImageRuntime {
 
   /** Unpacks the archive's image {@code reference} (once per manifest digest) and reads its config. */
   public static ImageRuntime load(Path archive, String reference) throws IOException, InterruptedException {
-    Path cache = Path.of(System.getProperty("user.home"), ".cache", "coffer", "images");
-    Path staging = Files.createDirectories(cache).resolve("staging-" + ProcessHandle.current().pid());
+    Path cache = Files.createDirectories(Path.of(System.getProperty("user.home"), ".cache", "coffer", "images"));
+    // one JVM at a time unpacks and prunes (a benchmark beside a test run, two builds)
+    try (var lockFile = java.nio.channels.FileChannel.open(cache.resolve(".lock"), java.nio.file.StandardOpenOption.CREATE,
+        java.nio.file.StandardOpenOption.WRITE); var lock = lockFile.lock()) {
+      return loadLocked(cache, archive, reference);
+    }
+  }
+
+  private static ImageRuntime loadLocked(Path cache, Path archive, String reference) throws IOException, InterruptedException {
+    Path staging = cache.resolve("staging-" + ProcessHandle.current().pid());
     deleteTree(staging);
     Files.createDirectories(staging);
     try {
@@ -132,19 +140,27 @@ public final class ImageRuntime {
     }
   }
 
-  /** Every build makes a new image: the cache keeps the two used last (about 100 MB each). */
+  /**
+   * Every build makes a new image: the cache keeps the current one, the two used before it, and any used in the last
+   * hour (another JVM's pods may run on it); about 100 MB each.
+   */
   private static void prune(Path cache, Path current) throws IOException {
     List<Path> images;
     try (var all = Files.list(cache)) {
-      images = all.filter(p -> Files.exists(p.resolve("complete")) && !p.equals(current)).sorted((a, b) -> {
-        try {
-          return Files.getLastModifiedTime(b.resolve("complete")).compareTo(Files.getLastModifiedTime(a.resolve("complete")));
-        } catch (IOException e) {
-          return 0;
-        }
-      }).toList();
+      images = all.filter(p -> Files.exists(p.resolve("complete")) && !p.equals(current)).sorted((a, b) -> Long.compare(used(b), used(a))).toList();
     }
-    for (Path old : images.subList(Math.min(1, images.size()), images.size())) deleteTree(old);
+    long hourAgo = System.currentTimeMillis() - 3_600_000;
+    for (Path old : images.subList(Math.min(2, images.size()), images.size())) {
+      if (used(old) < hourAgo) deleteTree(old);
+    }
+  }
+
+  private static long used(Path image) {
+    try {
+      return Files.getLastModifiedTime(image.resolve("complete")).toMillis();
+    } catch (IOException e) {
+      return 0;
+    }
   }
 
   public String reference() {
@@ -193,6 +209,7 @@ public final class ImageRuntime {
     /** Removes the container's cgroup once its process is gone. */
     public void cleanUp() {
       if (cgroup == null) return;
+      killAll(cgroup); // what the entrypoint left behind goes with it, as with a container
       for (int i = 0; i < 50 && Files.exists(cgroup); i++) {
         try {
           Files.delete(cgroup);
@@ -223,13 +240,18 @@ public final class ImageRuntime {
     Path cgroup = null;
     if (c.memoryLimit() != null && memoryCgroups != null) {
       cgroup = Files.createDirectories(memoryCgroups.resolve(c.podDir().getFileName().toString()));
-      boolean v2 = Files.exists(cgroup.resolve("memory.max"));
-      Files.writeString(cgroup.resolve(v2 ? "memory.max" : "memory.limit_in_bytes"), String.valueOf(c.memoryLimit()));
-      if (!v2 && Files.exists(cgroup.resolve("memory.memsw.limit_in_bytes"))) {
-        Files.writeString(cgroup.resolve("memory.memsw.limit_in_bytes"), String.valueOf(c.memoryLimit()));
+      if (Files.exists(cgroup.resolve("memory.max"))) { // v2: no swap either, as a kubelet sets it
+        Files.writeString(cgroup.resolve("memory.max"), String.valueOf(c.memoryLimit()));
+        if (Files.exists(cgroup.resolve("memory.swap.max"))) Files.writeString(cgroup.resolve("memory.swap.max"), "0");
+      } else if (Files.exists(cgroup.resolve("memory.limit_in_bytes"))) {
+        Files.writeString(cgroup.resolve("memory.limit_in_bytes"), String.valueOf(c.memoryLimit()));
+        if (Files.exists(cgroup.resolve("memory.memsw.limit_in_bytes"))) {
+          Files.writeString(cgroup.resolve("memory.memsw.limit_in_bytes"), String.valueOf(c.memoryLimit()));
+        }
+      } else {
+        throw new IOException(cgroup + " has no memory controller: cannot give the container its memory limit");
       }
     }
-
     StringBuilder s = new StringBuilder("set -e\n");
     if (cgroup != null) s.append("echo $$ > ").append(q(cgroup.resolve("cgroup.procs").toString())).append('\n');
     s.append("/usr/bin/hostname ").append(q(c.hostname())).append('\n');
@@ -308,21 +330,82 @@ public final class ImageRuntime {
     return "'" + s.replace("'", "'\\''") + "'";
   }
 
-  /** The folder under which this runtime makes one memory cgroup per container (cgroup v1 memory or v2), or null. */
-  private static Path memoryCgroupRoot() {
-    for (Path hierarchy : List.of(Path.of("/sys/fs/cgroup/memory"), Path.of("/sys/fs/cgroup"))) {
-      if (!Files.exists(hierarchy.resolve(hierarchy.endsWith("memory") ? "memory.limit_in_bytes" : "cgroup.subtree_control"))
-          && !Files.exists(hierarchy.resolve("cgroup.procs"))) continue;
-      try {
-        Path mine = Files.createDirectories(hierarchy.resolve("coffer-pods"));
-        if (Files.exists(mine.resolve("memory.limit_in_bytes")) || Files.exists(mine.resolve("memory.max"))) return mine;
-        if (Files.exists(hierarchy.resolve("cgroup.subtree_control"))) {
-          Files.writeString(mine.resolve("cgroup.subtree_control"), "+memory");
-          return mine;
-        }
-      } catch (IOException e) {
-        // not writable: no memory limits
+  /** SIGKILL to every process left in a container's cgroup. */
+  static void killAll(Path cgroup) {
+    try {
+      for (String pid : Files.readAllLines(cgroup.resolve("cgroup.procs"))) {
+        if (!pid.isBlank()) ProcessHandle.of(Long.parseLong(pid.trim())).ifPresent(ProcessHandle::destroyForcibly);
       }
+    } catch (IOException | RuntimeException e) {
+      // gone already
+    }
+  }
+
+  /** Cgroups of containers of JVMs that are gone (killed before they cleaned up): their processes killed, the cgroups removed. */
+  private static void sweep(Path mine) {
+    try (var jvms = Files.list(mine)) {
+      for (Path jvm : jvms.filter(p -> p.getFileName().toString().matches("jvm-\\d+")).toList()) {
+        long pid = Long.parseLong(jvm.getFileName().toString().substring(4));
+        if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) continue;
+        try (var pods = Files.list(jvm)) {
+          for (Path c : pods.filter(Files::isDirectory).toList()) {
+            killAll(c);
+            Files.delete(c);
+          }
+          Files.delete(jvm);
+        } catch (IOException e) {
+          // not empty yet: the next sweep
+        }
+      }
+    } catch (IOException e) {
+      // nothing to sweep
+    }
+  }
+
+  /** This JVM's folder of container cgroups under {@code mine}, the memory controller enabled below it on v2. */
+  private static Path ours(Path mine, boolean v2) throws IOException {
+    sweep(mine);
+    Path jvm = Files.createDirectories(mine.resolve("jvm-" + ProcessHandle.current().pid()));
+    if (v2 && !Files.readString(jvm.resolve("cgroup.subtree_control")).contains("memory")) {
+      Files.writeString(jvm.resolve("cgroup.subtree_control"), "+memory");
+    }
+    return jvm;
+  }
+
+  /** Whether containers get their memory limit (a writable memory cgroup hierarchy was found). */
+  public boolean memoryLimits() {
+    return memoryCgroups != null;
+  }
+
+  /**
+   * The folder under which this runtime makes one memory cgroup per container, or null: cgroup v1's memory
+   * hierarchy, or under cgroup v2 a child of the root with the memory controller enabled for its children (the
+   * root's own subtree_control enabled first if need be). Top-level, as a kubelet's kubepods slice is: the
+   * containers are not limited by this JVM's own cgroup.
+   */
+  private static Path memoryCgroupRoot() {
+    Path v1 = Path.of("/sys/fs/cgroup/memory");
+    Path v2 = Path.of("/sys/fs/cgroup");
+    try {
+      if (Files.exists(v1.resolve("memory.limit_in_bytes"))) {
+        Path mine = Files.createDirectories(v1.resolve("coffer-pods"));
+        if (Files.exists(mine.resolve("memory.limit_in_bytes"))) return ours(mine, false);
+      } else if (Files.exists(v2.resolve("cgroup.subtree_control"))) {
+        if (!Files.readString(v2.resolve("cgroup.subtree_control")).contains("memory")) {
+          Files.writeString(v2.resolve("cgroup.subtree_control"), "+memory");
+        }
+        Path mine = Files.createDirectories(v2.resolve("coffer-pods"));
+        if (!Files.readString(mine.resolve("cgroup.subtree_control")).contains("memory")) {
+          Files.writeString(mine.resolve("cgroup.subtree_control"), "+memory");
+        }
+        Path jvm = ours(mine, true);
+        Path probe = Files.createDirectories(jvm.resolve("probe"));
+        boolean ok = Files.exists(probe.resolve("memory.max"));
+        Files.delete(probe);
+        if (ok) return jvm;
+      }
+    } catch (IOException e) {
+      System.err.println("image runtime: cannot set up memory cgroups (" + e.getMessage() + ")");
     }
     System.err.println("image runtime: no writable memory cgroup: containers run without their memory limit");
     return null;

@@ -315,7 +315,8 @@ public final class NodeAgent implements AutoCloseable {
           pods.remove(r.uid); // looked at again on the next sweep
           return;
         }
-        if (fromImage && fsGroup != null) ownership(local, fsGroup, v.getSecret() != null || v.getConfigMap() != null || v.getProjected() != null);
+        if (fromImage && fsGroup != null) ownership(local, fsGroup, v.getSecret() != null || v.getConfigMap() != null || v.getProjected() != null
+            || v.getDownwardAPI() != null);
         if (m.getSubPath() != null && !m.getSubPath().isEmpty()) local = Files.createDirectories(local.resolve(m.getSubPath()));
         mounts.put(m.getMountPath(), local);
         imageMounts.put(m.getMountPath(), new ImageRuntime.Mount(local, Boolean.TRUE.equals(m.getReadOnly())));
@@ -465,11 +466,11 @@ public final class NodeAgent implements AutoCloseable {
     if (v.getSecret() != null) {
       Map<String, String> data = secret(ns, v.getSecret().getSecretName());
       if (data == null) throw new WaitingException("CreateContainerConfigError", "secret \"" + v.getSecret().getSecretName() + "\" not found");
-      write(local, data, v.getSecret().getItems(), "secret " + v.getSecret().getSecretName());
+      write(local, data, v.getSecret().getItems(), "secret " + v.getSecret().getSecretName(), v.getSecret().getDefaultMode());
     } else if (v.getConfigMap() != null) {
       Map<String, String> data = configMap(ns, v.getConfigMap().getName());
       if (data == null) throw new WaitingException("CreateContainerConfigError", "configmap \"" + v.getConfigMap().getName() + "\" not found");
-      write(local, data, v.getConfigMap().getItems(), "configmap " + v.getConfigMap().getName());
+      write(local, data, v.getConfigMap().getItems(), "configmap " + v.getConfigMap().getName(), v.getConfigMap().getDefaultMode());
     } else if (v.getProjected() != null) {
       for (VolumeProjection p : v.getProjected().getSources()) {
         if (p.getServiceAccountToken() != null) {
@@ -481,15 +482,15 @@ public final class NodeAgent implements AutoCloseable {
               .endBoundObjectRef().endSpec().build();
           String sa = pod.getSpec().getServiceAccountName() == null ? "default" : pod.getSpec().getServiceAccountName();
           String token = client.serviceAccounts().inNamespace(ns).withName(sa).tokenRequest(req).getStatus().getToken();
-          Files.writeString(local.resolve(t.getPath()), token);
+          mode(Files.writeString(local.resolve(t.getPath()), token), v.getProjected().getDefaultMode());
         } else if (p.getConfigMap() != null) {
           Map<String, String> data = configMap(ns, p.getConfigMap().getName());
           if (data == null) throw new WaitingException("CreateContainerConfigError", "configmap \"" + p.getConfigMap().getName() + "\" not found");
-          write(local, data, p.getConfigMap().getItems(), "configmap " + p.getConfigMap().getName());
+          write(local, data, p.getConfigMap().getItems(), "configmap " + p.getConfigMap().getName(), v.getProjected().getDefaultMode());
         } else if (p.getSecret() != null) {
           Map<String, String> data = secret(ns, p.getSecret().getName());
           if (data == null) throw new WaitingException("CreateContainerConfigError", "secret \"" + p.getSecret().getName() + "\" not found");
-          write(local, data, p.getSecret().getItems(), "secret " + p.getSecret().getName());
+          write(local, data, p.getSecret().getItems(), "secret " + p.getSecret().getName(), v.getProjected().getDefaultMode());
         } else if (p.getDownwardAPI() != null) {
           for (var item : p.getDownwardAPI().getItems()) Files.writeString(local.resolve(item.getPath()), field(pod, item.getFieldRef().getFieldPath()));
         }
@@ -500,17 +501,28 @@ public final class NodeAgent implements AutoCloseable {
     return local; // emptyDir and the rest: a folder of the pod's own
   }
 
-  private static void write(Path dir, Map<String, String> data, List<KeyToPath> items, String what) throws IOException, WaitingException {
+  /** A Secret's or ConfigMap's keys as files, with the modes the volume gives them (default 0644, as a kubelet). */
+  private static void write(Path dir, Map<String, String> data, List<KeyToPath> items, String what, Integer defaultMode)
+      throws IOException, WaitingException {
     if (items == null || items.isEmpty()) {
-      for (var e : data.entrySet()) Files.writeString(dir.resolve(e.getKey()), e.getValue());
+      for (var e : data.entrySet()) mode(Files.writeString(dir.resolve(e.getKey()), e.getValue()), defaultMode);
       return;
     }
     for (KeyToPath item : items) {
       if (data.get(item.getKey()) == null) throw new WaitingException("CreateContainerConfigError", "couldn't find key " + item.getKey() + " in " + what);
       Path f = dir.resolve(item.getPath());
       Files.createDirectories(f.getParent());
-      Files.writeString(f, data.get(item.getKey()));
+      mode(Files.writeString(f, data.get(item.getKey())), item.getMode() != null ? item.getMode() : defaultMode);
     }
+  }
+
+  private static Path mode(Path file, Integer mode) throws IOException {
+    int m = mode == null ? 0644 : mode;
+    java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = java.util.EnumSet.noneOf(java.nio.file.attribute.PosixFilePermission.class);
+    java.nio.file.attribute.PosixFilePermission[] bits = java.nio.file.attribute.PosixFilePermission.values(); // OWNER_READ .. OTHERS_EXECUTE
+    for (int i = 0; i < 9; i++) if ((m & (0400 >> i)) != 0) perms.add(bits[i]);
+    Files.setPosixFilePermissions(file, perms);
+    return file;
   }
 
   private Map<String, String> environment(Pod pod, Container c) throws WaitingException {
