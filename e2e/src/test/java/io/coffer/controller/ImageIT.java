@@ -91,6 +91,21 @@ class ImageIT {
   }
 
   @Test
+  void givenAVolumeMountedInsideAnother_thenBothAreThere_whateverTheOrderThePodListsThem() throws Exception {
+    // the nested mount listed first: a runtime mounts parents first and makes the mount point inside the parent volume
+    Pod pod = enginePod("nested", List.of("backup", "--type", "files", "--files", "inner=/work/inner", "--storage", "file:///work/out",
+        "--recipient", identity.recipient().encoded(), "-q"));
+    var c = pod.getSpec().getContainers().get(0);
+    c.getVolumeMounts().add(0, new io.fabric8.kubernetes.api.model.VolumeMountBuilder().withName("inner").withMountPath("/work/inner").build());
+    c.getVolumeMounts().add(new io.fabric8.kubernetes.api.model.VolumeMountBuilder().withName("work").withMountPath("/work").build());
+    pod.getSpec().getVolumes().add(new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("inner").withNewEmptyDir().endEmptyDir().build());
+    pod.getSpec().getVolumes().add(new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("work").withNewEmptyDir().endEmptyDir().build());
+    client.pods().inNamespace(NS).resource(pod).create();
+    Pod end = awaitPod("nested");
+    assertThat(end.getStatus().getPhase()).as(client.pods().inNamespace(NS).withName("nested").getLog()).isEqualTo("Succeeded");
+  }
+
+  @Test
   void givenAMemoryLimitTheEngineCannotLiveIn_thenTheKernelKillsIt_andTheBackupSaysWhichFieldToRaise() throws Exception {
     Assumptions.assumeTrue(ImageRuntime.shared().memoryLimits() || "true".equals(System.getenv("CI")), "no writable memory cgroup here");
     Backup b = backup("starved", "s3");

@@ -261,7 +261,11 @@ public final class ImageRuntime {
     List<String> dirs = new ArrayList<>(List.of("/proc", "/dev", "/etc"));
     if (memoryCgroups != null) dirs.add("/sys/fs/cgroup");
     List<String> files = new ArrayList<>(List.of("/etc/hosts", "/etc/hostname", "/etc/resolv.conf"));
-    for (var m : c.mounts().entrySet()) (Files.isDirectory(m.getValue().source()) ? dirs : files).add(m.getKey());
+    // volumes mounted parents first (by depth, as containerd orders them), so a nested mount is not hidden
+    List<Map.Entry<String, Mount>> mounts = new ArrayList<>(c.mounts().entrySet());
+    mounts.sort(java.util.Comparator.comparingInt(m -> m.getKey().split("/").length));
+    for (var m : mounts) (Files.isDirectory(m.getValue().source()) ? dirs : files).add(m.getKey());
+    if (!c.terminationPath().startsWith("/dev/")) files.add(c.terminationPath()); // its mount point, made before the root is read-only
     for (String d : dirs) s.append("/usr/bin/mkdir -p ").append(q(r + d)).append('\n');
     for (String f : files) {
       s.append("/usr/bin/mkdir -p ").append(q(r + Path.of(f).getParent())).append(" && [ -e ").append(q(r + f)).append(" ] || /usr/bin/touch ").append(q(r + f)).append('\n');
@@ -284,7 +288,11 @@ public final class ImageRuntime {
       s.append("/usr/bin/mount -o remount,bind,ro ").append(q(r + "/sys/fs/cgroup")).append('\n');
     }
     for (String f : List.of("hosts", "hostname", "resolv.conf")) bind(s, etc.resolve(f), r + "/etc/" + f, true);
-    for (var m : c.mounts().entrySet()) bind(s, m.getValue().source(), r + m.getKey(), m.getValue().readOnly());
+    for (var m : mounts) {
+      // a mount point inside an earlier volume is made in that volume, as a runtime does
+      if (Files.isDirectory(m.getValue().source())) s.append("[ -d ").append(q(r + m.getKey())).append(" ] || /usr/bin/mkdir -p ").append(q(r + m.getKey())).append('\n');
+      bind(s, m.getValue().source(), r + m.getKey(), m.getValue().readOnly());
+    }
     StringBuilder groups = new StringBuilder();
     for (long g : c.groups()) groups.append(groups.length() == 0 ? "" : ",").append(g);
     s.append("exec /usr/sbin/chroot --userspec=").append(c.uid()).append(':').append(c.gid());
