@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
  */
 class ImageConfigTest {
   static final Path TOP = Path.of("..");
+  static final String TAR = System.getProperty("coffer.image.tar", "../image/target/coffer-image.tar");
   static final ObjectMapper JSON = new ObjectMapper();
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   static Path oci;
@@ -35,10 +36,9 @@ class ImageConfigTest {
 
   @BeforeAll
   static void unpack() throws Exception {
-    Path tar = Path.of(System.getProperty("coffer.image.tar", "../image/target/coffer-image.tar"));
-    assertThat(tar).as("the image archive: mvn -pl image -am package").exists();
+    assertThat(Path.of(TAR)).as("the image archive: mvn -pl image -am package").exists();
     oci = Files.createTempDirectory("coffer-oci");
-    run("tar", "-xf", tar.toString(), "-C", oci.toString(), "index.json", "oci-layout");
+    run("tar", "-xf", TAR, "-C", oci.toString(), "index.json", "oci-layout");
     index = JSON.readTree(oci.resolve("index.json").toFile());
     manifest = blob(index.path("manifests").get(0).path("digest").asText());
     config = blob(manifest.path("config").path("digest").asText());
@@ -51,7 +51,7 @@ class ImageConfigTest {
 
   static JsonNode blob(String digest) throws Exception {
     String path = "blobs/" + digest.replace(':', '/');
-    run("tar", "-xf", System.getProperty("coffer.image.tar", "../image/target/coffer-image.tar"), "-C", oci.toString(), path);
+    run("tar", "-xf", TAR, "-C", oci.toString(), path);
     return JSON.readTree(oci.resolve(path).toFile());
   }
 
@@ -127,7 +127,7 @@ class ImageConfigTest {
     List<String> entries = new ArrayList<>();
     for (JsonNode layer : manifest.path("layers")) {
       String path = "blobs/" + layer.path("digest").asText().replace(':', '/');
-      run("tar", "-xf", System.getProperty("coffer.image.tar", "../image/target/coffer-image.tar"), "-C", oci.toString(), path);
+      run("tar", "-xf", TAR, "-C", oci.toString(), path);
       entries.addAll(run("tar", "-tvzf", oci.resolve(path).toString(), "--numeric-owner").lines().toList());
     }
     List<String> paths = entries.stream().map(l -> l.substring(l.lastIndexOf(' ') + 1).replaceFirst("^\\./", "").replaceFirst("^/", "")).toList();

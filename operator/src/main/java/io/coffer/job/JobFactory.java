@@ -299,10 +299,6 @@ public final class JobFactory {
    * {@code spec.podTemplate.resources} over the defaults: its requests replace the default ones key by key; its
    * limits, if it gives any, replace the default limits; a default limit below a request it gives is raised to it.
    */
-  static ResourceRequirements resources(ResourceRequirements given) {
-    return resources(given, false);
-  }
-
   static ResourceRequirements resources(ResourceRequirements given, boolean passphraseDecryption) {
     Map<String, Quantity> requests = new LinkedHashMap<>(DEFAULT_REQUESTS);
     Map<String, Quantity> limits = new LinkedHashMap<>(DEFAULT_LIMITS);

@@ -70,16 +70,17 @@ class JobFactoryTest {
   @Test
   void givenSomeResources_thenTheyWinKeyByKey_andNoRequestEverExceedsItsLimit() {
     // a bigger request only: the default limit rises with it, or the API server would refuse the Job
-    var bigger = JobFactory.resources(new ResourceRequirementsBuilder().addToRequests("memory", new Quantity("1Gi")).build());
+    var bigger = JobFactory.resources(new ResourceRequirementsBuilder().addToRequests("memory", new Quantity("1Gi")).build(), false);
     assertThat(bigger.getRequests()).containsEntry("memory", new Quantity("1Gi")).containsEntry("cpu", new Quantity("250m"));
     assertThat(bigger.getLimits()).containsEntry("memory", new Quantity("1Gi"));
     // limits only: they replace the default limits, and a limit without a request requests the limit
-    var limited = JobFactory.resources(new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("2Gi")).addToLimits("cpu", new Quantity("2")).build());
+    var limited = JobFactory.resources(new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("2Gi"))
+        .addToLimits("cpu", new Quantity("2")).build(), false);
     assertThat(limited.getLimits()).containsOnlyKeys("memory", "cpu").containsEntry("cpu", new Quantity("2"));
     assertThat(limited.getRequests()).containsEntry("memory", new Quantity("2Gi")).containsEntry("cpu", new Quantity("2"));
     // both given: taken as they are
     var both = JobFactory.resources(new ResourceRequirementsBuilder().addToRequests("memory", new Quantity("200Mi"))
-        .addToLimits("memory", new Quantity("300Mi")).build());
+        .addToLimits("memory", new Quantity("300Mi")).build(), false);
     assertThat(both.getRequests()).containsEntry("memory", new Quantity("200Mi")).containsEntry("cpu", new Quantity("250m"));
     assertThat(both.getLimits()).containsOnlyKeys("memory").containsEntry("memory", new Quantity("300Mi"));
   }

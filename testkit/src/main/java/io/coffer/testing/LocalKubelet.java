@@ -7,8 +7,6 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
-import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -19,12 +17,10 @@ import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -156,7 +152,7 @@ public final class LocalKubelet implements AutoCloseable {
           if (m.getSubPath() != null) local = local.resolve(m.getSubPath());
         } else if (v.getSecret() != null || v.getConfigMap() != null) {
           local = Files.createDirectories(podDir.resolve(m.getName()));
-          Map<String, String> data = v.getSecret() != null ? secret(ns, v.getSecret().getSecretName()) : configMap(ns, v.getConfigMap().getName());
+          Map<String, String> data = v.getSecret() != null ? PodFiles.secret(client, ns, v.getSecret().getSecretName()) : PodFiles.configMap(client, ns, v.getConfigMap().getName());
           if (data == null) {
             fail(job, pod, "CreateContainerConfigError", (v.getSecret() != null ? "secret \"" + v.getSecret().getSecretName()
                 : "configmap \"" + v.getConfigMap().getName()) + "\" not found");
@@ -181,7 +177,7 @@ public final class LocalKubelet implements AutoCloseable {
           env.put(e.getName(), e.getValue());
         } else {
           var ref = e.getValueFrom().getSecretKeyRef();
-          Map<String, String> data = secret(ns, ref.getName());
+          Map<String, String> data = PodFiles.secret(client, ns, ref.getName());
           if (data == null || data.get(ref.getKey()) == null) {
             fail(job, pod, "CreateContainerConfigError", "secret \"" + ref.getName() + "\" not found or lacks key " + ref.getKey());
             return;
@@ -191,7 +187,7 @@ public final class LocalKubelet implements AutoCloseable {
       }
       Path termination = podDir.resolve("termination-log");
       List<String> args = new ArrayList<>();
-      for (String a : c.getArgs()) args.add(rewrite(a, mounts, termination));
+      for (String a : c.getArgs()) args.add(PodFiles.rewrite(a, mounts, "/dev/termination-log", termination));
       hold.await();
       Path log = podDir.resolve("log.txt");
       mock.servePodLog(ns, pod.getMetadata().getName(), log);
@@ -225,31 +221,6 @@ public final class LocalKubelet implements AutoCloseable {
     }
   }
 
-  private String rewrite(String arg, Map<String, Path> mounts, Path termination) {
-    if (arg.equals("/dev/termination-log")) return termination.toString();
-    for (var m : mounts.entrySet()) {
-      String mp = m.getKey();
-      if (arg.equals(mp) || arg.startsWith(mp + "/")) return m.getValue() + arg.substring(mp.length());
-      int i = arg.indexOf("=" + mp);
-      if (i >= 0) return arg.substring(0, i + 1) + m.getValue() + arg.substring(i + 1 + mp.length());
-      if (arg.startsWith("file://" + mp)) return "file://" + m.getValue() + arg.substring(("file://" + mp).length());
-    }
-    return arg;
-  }
-
-  private Map<String, String> secret(String ns, String name) {
-    Secret s = client.secrets().inNamespace(ns).withName(name).get();
-    if (s == null) return null;
-    Map<String, String> out = new HashMap<>();
-    if (s.getData() != null) s.getData().forEach((k, v) -> out.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
-    if (s.getStringData() != null) out.putAll(s.getStringData());
-    return out;
-  }
-
-  private Map<String, String> configMap(String ns, String name) {
-    ConfigMap m = client.configMaps().inNamespace(ns).withName(name).get();
-    return m == null ? null : m.getData();
-  }
 
   private void fail(Job job, Pod pod, String reason, String message) {
     setPod(pod, new ContainerStateBuilder().withNewWaiting().withReason(reason).withMessage(message).endWaiting().build(), "Pending");

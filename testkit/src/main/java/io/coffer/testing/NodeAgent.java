@@ -3,7 +3,6 @@ package io.coffer.testing;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerState;
 import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
@@ -19,7 +18,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeProjection;
@@ -44,7 +42,6 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -358,8 +355,8 @@ public final class NodeAgent implements AutoCloseable {
         container = new ImageRuntime.Container(pod.getMetadata().getName(), r.dir, imageMounts, termination, terminationPath,
             c.getCommand(), c.getArgs(), env, runUid, runGid, groups, readOnlyRoot, limit, r.log);
       } else {
-        env.replaceAll((k, v) -> rewrite(v, mounts, terminationPath, termination));
-        for (String a : c.getArgs() == null ? List.<String>of() : c.getArgs()) args.add(rewrite(a, mounts, terminationPath, termination));
+        env.replaceAll((k, v) -> PodFiles.rewrite(v, mounts, terminationPath, termination));
+        for (String a : c.getArgs() == null ? List.<String>of() : c.getArgs()) args.add(PodFiles.rewrite(a, mounts, terminationPath, termination));
       }
       hold.await();
       if (r.stopping || closed) return;
@@ -464,13 +461,11 @@ public final class NodeAgent implements AutoCloseable {
     }
     Files.createDirectories(local);
     if (v.getSecret() != null) {
-      Map<String, String> data = secret(ns, v.getSecret().getSecretName());
-      if (data == null) throw new WaitingException("CreateContainerConfigError", "secret \"" + v.getSecret().getSecretName() + "\" not found");
-      write(local, data, v.getSecret().getItems(), "secret " + v.getSecret().getSecretName(), v.getSecret().getDefaultMode());
+      var secret = v.getSecret();
+      write(local, secretOrWait(ns, secret.getSecretName()), secret.getItems(), "secret " + secret.getSecretName(), secret.getDefaultMode());
     } else if (v.getConfigMap() != null) {
-      Map<String, String> data = configMap(ns, v.getConfigMap().getName());
-      if (data == null) throw new WaitingException("CreateContainerConfigError", "configmap \"" + v.getConfigMap().getName() + "\" not found");
-      write(local, data, v.getConfigMap().getItems(), "configmap " + v.getConfigMap().getName(), v.getConfigMap().getDefaultMode());
+      var map = v.getConfigMap();
+      write(local, configMapOrWait(ns, map.getName()), map.getItems(), "configmap " + map.getName(), map.getDefaultMode());
     } else if (v.getProjected() != null) {
       for (VolumeProjection p : v.getProjected().getSources()) {
         if (p.getServiceAccountToken() != null) {
@@ -484,13 +479,11 @@ public final class NodeAgent implements AutoCloseable {
           String token = client.serviceAccounts().inNamespace(ns).withName(sa).tokenRequest(req).getStatus().getToken();
           mode(Files.writeString(local.resolve(t.getPath()), token), v.getProjected().getDefaultMode());
         } else if (p.getConfigMap() != null) {
-          Map<String, String> data = configMap(ns, p.getConfigMap().getName());
-          if (data == null) throw new WaitingException("CreateContainerConfigError", "configmap \"" + p.getConfigMap().getName() + "\" not found");
-          write(local, data, p.getConfigMap().getItems(), "configmap " + p.getConfigMap().getName(), v.getProjected().getDefaultMode());
+          var map = p.getConfigMap();
+          write(local, configMapOrWait(ns, map.getName()), map.getItems(), "configmap " + map.getName(), v.getProjected().getDefaultMode());
         } else if (p.getSecret() != null) {
-          Map<String, String> data = secret(ns, p.getSecret().getName());
-          if (data == null) throw new WaitingException("CreateContainerConfigError", "secret \"" + p.getSecret().getName() + "\" not found");
-          write(local, data, p.getSecret().getItems(), "secret " + p.getSecret().getName(), v.getProjected().getDefaultMode());
+          var secret = p.getSecret();
+          write(local, secretOrWait(ns, secret.getName()), secret.getItems(), "secret " + secret.getName(), v.getProjected().getDefaultMode());
         } else if (p.getDownwardAPI() != null) {
           for (var item : p.getDownwardAPI().getItems()) Files.writeString(local.resolve(item.getPath()), field(pod, item.getFieldRef().getFieldPath()));
         }
@@ -499,6 +492,19 @@ public final class NodeAgent implements AutoCloseable {
       for (var item : v.getDownwardAPI().getItems()) Files.writeString(local.resolve(item.getPath()), field(pod, item.getFieldRef().getFieldPath()));
     }
     return local; // emptyDir and the rest: a folder of the pod's own
+  }
+
+  /** A volume's Secret; while it does not exist, the container waits (CreateContainerConfigError), as on a kubelet. */
+  private Map<String, String> secretOrWait(String ns, String name) throws WaitingException {
+    Map<String, String> data = PodFiles.secret(client, ns, name);
+    if (data == null) throw new WaitingException("CreateContainerConfigError", "secret \"" + name + "\" not found");
+    return data;
+  }
+
+  private Map<String, String> configMapOrWait(String ns, String name) throws WaitingException {
+    Map<String, String> data = PodFiles.configMap(client, ns, name);
+    if (data == null) throw new WaitingException("CreateContainerConfigError", "configmap \"" + name + "\" not found");
+    return data;
   }
 
   /** A Secret's or ConfigMap's keys as files, with the modes the volume gives them (default 0644, as a kubelet). */
@@ -529,7 +535,7 @@ public final class NodeAgent implements AutoCloseable {
     String ns = pod.getMetadata().getNamespace();
     Map<String, String> env = new HashMap<>();
     for (EnvFromSource from : c.getEnvFrom() == null ? List.<EnvFromSource>of() : c.getEnvFrom()) {
-      Map<String, String> data = from.getSecretRef() != null ? secret(ns, from.getSecretRef().getName()) : configMap(ns, from.getConfigMapRef().getName());
+      Map<String, String> data = from.getSecretRef() != null ? PodFiles.secret(client, ns, from.getSecretRef().getName()) : PodFiles.configMap(client, ns, from.getConfigMapRef().getName());
       if (data == null) throw new WaitingException("CreateContainerConfigError", "envFrom source not found");
       data.forEach((k, v) -> env.put((from.getPrefix() == null ? "" : from.getPrefix()) + k, v));
     }
@@ -541,14 +547,14 @@ public final class NodeAgent implements AutoCloseable {
       var from = e.getValueFrom();
       String value;
       if (from.getSecretKeyRef() != null) {
-        Map<String, String> data = secret(ns, from.getSecretKeyRef().getName());
+        Map<String, String> data = PodFiles.secret(client, ns, from.getSecretKeyRef().getName());
         value = data == null ? null : data.get(from.getSecretKeyRef().getKey());
         if (value == null && !Boolean.TRUE.equals(from.getSecretKeyRef().getOptional())) {
           throw new WaitingException("CreateContainerConfigError", data == null ? "secret \"" + from.getSecretKeyRef().getName() + "\" not found"
               : "couldn't find key " + from.getSecretKeyRef().getKey() + " in Secret " + ns + "/" + from.getSecretKeyRef().getName());
         }
       } else if (from.getConfigMapKeyRef() != null) {
-        Map<String, String> data = configMap(ns, from.getConfigMapKeyRef().getName());
+        Map<String, String> data = PodFiles.configMap(client, ns, from.getConfigMapKeyRef().getName());
         value = data == null ? null : data.get(from.getConfigMapKeyRef().getKey());
         if (value == null && !Boolean.TRUE.equals(from.getConfigMapKeyRef().getOptional())) {
           throw new WaitingException("CreateContainerConfigError", "configmap \"" + from.getConfigMapKeyRef().getName() + "\" not found or lacks its key");
@@ -592,33 +598,6 @@ public final class NodeAgent implements AutoCloseable {
         : Quantity.getAmountInBytes(q).toBigInteger().toString();
   }
 
-  private static String rewrite(String arg, Map<String, Path> mounts, String terminationPath, Path termination) {
-    if (arg.equals(terminationPath)) return termination.toString();
-    for (var m : mounts.entrySet()) {
-      String mp = m.getKey();
-      if (arg.equals(mp) || arg.startsWith(mp + "/")) return m.getValue() + arg.substring(mp.length());
-      int i = arg.indexOf("=" + mp);
-      if (i >= 0 && (arg.length() == i + 1 + mp.length() || arg.charAt(i + 1 + mp.length()) == '/')) {
-        return arg.substring(0, i + 1) + m.getValue() + arg.substring(i + 1 + mp.length());
-      }
-      if (arg.startsWith("file://" + mp)) return "file://" + m.getValue() + arg.substring(("file://" + mp).length());
-    }
-    return arg;
-  }
-
-  private Map<String, String> secret(String ns, String name) {
-    Secret s = client.secrets().inNamespace(ns).withName(name).get();
-    if (s == null) return null;
-    Map<String, String> out = new HashMap<>();
-    if (s.getData() != null) s.getData().forEach((k, v) -> out.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
-    if (s.getStringData() != null) out.putAll(s.getStringData());
-    return out;
-  }
-
-  private Map<String, String> configMap(String ns, String name) {
-    ConfigMap m = client.configMaps().inNamespace(ns).withName(name).get();
-    return m == null ? null : m.getData() == null ? Map.of() : m.getData();
-  }
 
   private void waiting(Pod pod, Container c, String reason, String message) {
     status(pod, c, new ContainerStateBuilder().withNewWaiting().withReason(reason).withMessage(message).endWaiting().build(), "Pending",

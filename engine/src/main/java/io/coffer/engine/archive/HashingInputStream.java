@@ -1,5 +1,6 @@
 package io.coffer.engine.archive;
 
+import io.coffer.engine.io.Streams;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,14 +38,7 @@ public class HashingInputStream extends FilterInputStream {
 
   @Override
   public long skip(long n) throws IOException {
-    byte[] buf = new byte[8192];
-    long done = 0;
-    while (done < n) {
-      int r = read(buf, 0, (int) Math.min(buf.length, n - done));
-      if (r < 0) break;
-      done += r;
-    }
-    return done;
+    return Streams.skipByReading(this, n);
   }
 
   @Override
