@@ -18,6 +18,16 @@ jdeps=$java_home/bin/jdeps
 command -v dpkg-query >/dev/null || { echo "build-rootfs.sh: needs a Debian-based build machine (dpkg-query)" >&2; exit 2; }
 
 root=$out/rootfs
+# up to date when the jar, this script, the JDK and the library packages are those of the last run (a rebuild costs
+# jdeps and jlink, ~25 s)
+stamp=$out/rootfs.stamp
+want=$( { sha256sum "$jar" "$0"; "$java_home/bin/java" -version 2>&1; dpkg-query -W libc6 zlib1g libgcc-s1 libstdc++6; } \
+  | sha256sum | cut -d' ' -f1)
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -f "$root/opt/coffer/coffer.jar" ]; then
+  echo "rootfs: up to date in $root"
+  exit 0
+fi
+rm -f "$stamp"
 rm -rf "$root"
 mkdir -p "$root"/opt/coffer "$root"/etc "$root"/var/lib/dpkg/status.d "$root"/usr/share/doc
 
@@ -72,3 +82,4 @@ chown 65532:65532 "$root/home/nonroot" 2>/dev/null || true
 find "$root" -type l | while read -r l; do cp --remove-destination "$(readlink -f "$l")" "$l"; done
 cp "$java_home/legal/java.base/LICENSE" "$root/opt/java/LICENSE" 2>/dev/null || true
 echo "rootfs: $(du -sh "$root" | cut -f1) in $root (modules $modules; packages $(tr '\n' ' ' < "$out/packages"))"
+echo "$want" > "$stamp"
