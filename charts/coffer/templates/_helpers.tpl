@@ -14,6 +14,13 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- end -}}
 
+{{/* The console's pods: another name, so that the operator's Deployment and Service never select them. */}}
+{{- define "coffer.consoleSelectorLabels" -}}
+app.kubernetes.io/name: coffer-console
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: console
+{{- end -}}
+
 {{- define "coffer.selectorLabels" -}}
 app.kubernetes.io/name: coffer
 app.kubernetes.io/instance: {{ .Release.Name }}

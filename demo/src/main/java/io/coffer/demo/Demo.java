@@ -139,6 +139,7 @@ public final class Demo implements Callable<Integer> {
     S3Proxy s3;
     LocalKubelet kubelet;
     Operator operator;
+    io.coffer.console.ConsoleServer console;
     AgeKeys.Identity identity = AgeKeys.generate();
 
     void keepRunning(Console out, Path dir) throws Exception {
@@ -166,7 +167,16 @@ public final class Demo implements Callable<Integer> {
       out.line("    ./coffer inspect --storage s3://rayerp-backups/production --s3-endpoint " + s3url + " --backup <ID> --identity-file "
           + dir.resolve("ops.key"));
       out.line("  MongoDB: " + EmbeddedServers.uri(mongo) + " (databases erp and erp_restored)");
+      startConsole(out, client, "the mock answers no SelfSubjectAccessReview, so the console offers no actions here; the real control plane has them");
       Thread.currentThread().join();
+    }
+
+    /** The web console on a free port, as the demo's admin (its kubeconfig's user): the line the README points to. */
+    void startConsole(Console out, KubernetesClient as, String note) throws IOException {
+      console = new io.coffer.console.ConsoleServer(io.coffer.console.Users.kubeconfig(as),
+          new io.coffer.console.ConsoleServer.Settings(java.net.InetAddress.getLoopbackAddress(), 0, List.of(NS)));
+      out.line("  the web console (backups, schedules, logs, restores; acting as the demo's admin" + (note == null ? "" : "; " + note) + "):");
+      out.line("console: " + console.url());
     }
 
     void keepRunningReal(Console out, Path dir) throws Exception {
@@ -185,11 +195,14 @@ public final class Demo implements Callable<Integer> {
       out.line("    export AWS_ACCESS_KEY_ID=" + EmbeddedServers.ACCESS_KEY + " AWS_SECRET_ACCESS_KEY=" + EmbeddedServers.SECRET_KEY);
       out.line("    ./coffer list --storage s3://rayerp-backups/production --s3-endpoint " + s3url);
       out.line("  MongoDB: " + EmbeddedServers.uri(mongo) + " (databases erp and erp_restored)");
+      startConsole(out, new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(io.fabric8.kubernetes.client.Config.fromKubeconfig(
+          Files.readString(kubeconfig))).build(), null);
       Thread.currentThread().join();
     }
 
     @Override
     public void close() {
+      if (console != null) console.close();
       if (operator != null) operator.stop();
       if (kubelet != null) kubelet.close();
       if (cluster != null) cluster.close();

@@ -140,6 +140,36 @@ class ChartIT {
   }
 
   @Test
+  void givenTheConsole_whenEnabled_thenItActsOnlyWithForwardedTokens_andNothingSelectsItButItsService() throws Exception {
+    assertThat(kind(render(t -> t), "Deployment")).as("the console is opt-in").hasSize(1);
+    List<JsonNode> docs = render(t -> t.set("console.enabled", "true").set("watchNamespaces[0]", "rayerp"));
+    Deployment console = one(docs, "Deployment", "coffer-console", Deployment.class);
+    var pod = console.getSpec().getTemplate().getSpec();
+    assertThat(pod.getContainers().get(0).getArgs()).containsExactly("console", "--auth=token", "--address=0.0.0.0", "--port=8484", "--namespace=rayerp");
+    assertThat(pod.getAutomountServiceAccountToken()).as("no token of its own").isFalse();
+    assertThat(pod.getVolumes().get(0).getConfigMap().getName()).isEqualTo("kube-root-ca.crt");
+    assertThat(pod.getContainers().get(0).getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+    String account = pod.getServiceAccountName();
+    for (String k : List.of("RoleBinding", "ClusterRoleBinding")) {
+      assertThat(kind(docs, k)).as("no binding names the console's ServiceAccount")
+          .allSatisfy(b -> assertThat(b.path("subjects").toString()).doesNotContain("\"" + account + "\""));
+    }
+    // the operator's Deployment and metrics Service must not select the console's pods, nor its Service the operator's
+    var consoleLabels = console.getSpec().getTemplate().getMetadata().getLabels();
+    Deployment operator = one(docs, "Deployment", "coffer", Deployment.class);
+    assertThat(consoleLabels.entrySet().containsAll(operator.getSpec().getSelector().getMatchLabels().entrySet())).as("the operator's selector").isFalse();
+    for (JsonNode svc : kind(docs, "Service")) {
+      Map<String, String> sel = K8S.unmarshal(svc.path("spec").path("selector").toString(), Map.class);
+      boolean selectsConsole = consoleLabels.entrySet().containsAll(sel.entrySet());
+      assertThat(selectsConsole).as(svc.path("metadata").path("name").asText()).isEqualTo(svc.path("metadata").path("name").asText().equals("coffer-console"));
+    }
+    ClusterRole viewer = one(docs, "ClusterRole", "coffer-viewer", ClusterRole.class);
+    assertThat(allows(viewer, "pods/log", "get")).as("the Logs screen, as the user").isTrue();
+    ClusterRole quiet = one(render(t -> t.set("rbac.viewerReadsLogs", "false")), "ClusterRole", "coffer-viewer", ClusterRole.class);
+    assertThat(allows(quiet, "pods/log", "get")).isFalse();
+  }
+
+  @Test
   void givenBadValues_whenRendered_thenTheValuesSchemaRefusesThem() {
     for (Map.Entry<String, Object> bad : Map.<String, Object>of("replicaCount", "0", "operator.logFormat", "xml",
         "image.pullPolicy", "Sometimes", "watchNamespaces[0]", "Not_A_Namespace", "unknownKey", "1").entrySet()) {

@@ -46,17 +46,22 @@ class InstallE2E {
     KubernetesClient client = cluster.admin();
     cluster.namespace(NS);
     int port;
-    try (ServerSocket s = new ServerSocket(0)) {
+    int consolePort;
+    try (ServerSocket s = new ServerSocket(0); ServerSocket c = new ServerSocket(0)) {
       port = s.getLocalPort();
+      consolePort = c.getLocalPort();
     }
     String rendered = new Helm(ChartIT.CHART).template().withName("coffer").withNamespace(Cluster.OPERATOR_NAMESPACE)
         .withKubeVersion("v" + ControlPlane.VERSION).set("replicaCount", "1").set("metrics.port", String.valueOf(port))
-        .set("watchNamespaces[0]", NS).set("operator.progressSeconds", "1").set("operator.retryBaseSeconds", "1").call();
+        .set("watchNamespaces[0]", NS).set("operator.progressSeconds", "1").set("operator.retryBaseSeconds", "1")
+        .set("console.enabled", "true").set("console.port", String.valueOf(consolePort)).call();
     Deployment deployment = null;
+    Deployment console = null;
     for (HasMetadata r : cluster.parse(rendered)) {
       if (r.getMetadata().getNamespace() == null && !r.getKind().startsWith("Cluster")) r.getMetadata().setNamespace(Cluster.OPERATOR_NAMESPACE);
       client.resource(r).serverSideApply();
-      if (r instanceof Deployment d) deployment = d;
+      if (r instanceof Deployment d && d.getMetadata().getName().equals("coffer")) deployment = d;
+      if (r instanceof Deployment d && d.getMetadata().getName().equals("coffer-console")) console = d;
     }
     assertThat(deployment).as("the chart renders a Deployment").isNotNull();
     assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo(ImageRuntime.REFERENCE);
@@ -91,8 +96,44 @@ class InstallE2E {
       assertThat(metrics.body()).contains("coffer_backups{namespace=\"" + NS + "\",phase=\"Succeeded\"} 1");
       Pod jobPod = client.pods().inNamespace(NS).withLabel("job-name", done.getStatus().jobName).list().getItems().get(0);
       assertThat(jobPod.getSpec().getContainers().get(0).getImage()).isEqualTo(ImageRuntime.REFERENCE);
+
+      // the console, from the same image, in the cluster: no token of its own, the API server's CA from kube-root-ca.crt,
+      // and each request acts as the bearer token it carries (here a viewer's, as an authenticating proxy would forward it)
+      assertThat(console).as("console.enabled renders the console").isNotNull();
+      client.apps().deployments().inNamespace(Cluster.OPERATOR_NAMESPACE).withName("coffer-console")
+          .waitUntilCondition(d -> d != null && d.getStatus() != null && Integer.valueOf(1).equals(d.getStatus().getAvailableReplicas()), 120, TimeUnit.SECONDS);
+      client.serviceAccounts().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.ServiceAccountBuilder().withNewMetadata().withName("auditor")
+          .endMetadata().build()).create();
+      client.rbac().roleBindings().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder().withNewMetadata()
+          .withName("auditor").endMetadata().withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", "coffer-viewer").addNewSubject()
+          .withKind("ServiceAccount").withName("auditor").withNamespace(NS).endSubject().build()).create();
+      String token = cluster.controlPlane().token(NS, "auditor");
+      HttpClient http = HttpClient.newHttpClient();
+      URI session = URI.create("http://127.0.0.1:" + consolePort + "/api/session");
+      HttpResponse<String> anonymous = null;
+      for (long deadline = System.currentTimeMillis() + 60_000; System.currentTimeMillis() < deadline; Thread.sleep(200)) {
+        try {
+          anonymous = http.send(HttpRequest.newBuilder(session).build(), HttpResponse.BodyHandlers.ofString());
+          break;
+        } catch (java.io.IOException e) {
+          // the JVM in the pod is still starting
+        }
+      }
+      assertThat(anonymous).as("the console answers on its port").isNotNull();
+      assertThat(anonymous.statusCode()).isEqualTo(401);
+      HttpResponse<String> asViewer = http.send(HttpRequest.newBuilder(session).header("Authorization", "Bearer " + token).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(asViewer.statusCode()).as(asViewer.body()).isEqualTo(200);
+      assertThat(asViewer.body()).contains("\"user\":\"system:serviceaccount:" + NS + ":auditor\"").contains("\"createBackup\":false")
+          .contains("\"listBackups\":true").contains("\"mode\":\"token\"");
+      HttpResponse<String> list = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + consolePort + "/api/namespaces/" + NS
+          + "/backups/first")).header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(list.body()).contains("\"phase\":\"Succeeded\"");
+      Pod consolePod = client.pods().inNamespace(Cluster.OPERATOR_NAMESPACE).withLabel("app.kubernetes.io/name", "coffer-console").list().getItems().get(0);
+      assertThat(consolePod.getSpec().getContainers().get(0).getImage()).isEqualTo(ImageRuntime.REFERENCE);
     } finally {
       client.apps().deployments().inNamespace(Cluster.OPERATOR_NAMESPACE).withName(name).delete();
+      client.apps().deployments().inNamespace(Cluster.OPERATOR_NAMESPACE).withName("coffer-console").delete();
     }
   }
 }
