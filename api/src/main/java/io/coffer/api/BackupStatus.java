@@ -71,6 +71,29 @@ public class BackupStatus {
   @JsonPropertyDescription("The last verification (annotation coffer.io/verify-requested).")
   public Verification verification;
 
+  @JsonPropertyDescription("The last download request (annotation coffer.io/download-requested): a URL that reads the stored archive "
+      + "(encrypted when the backup is) without credentials until expiresAt, made by a Job that holds the storage credentials.")
+  public Download download;
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Download {
+    @JsonPropertyDescription("The annotation value this answers.")
+    public String requested;
+
+    @JsonPropertyDescription("Running, Ready, Expired or Failed.")
+    public String result;
+
+    @JsonPropertyDescription("While Ready: the presigned URL (removed once it expired).")
+    public String url;
+
+    public String expiresAt;
+    public String fileName;
+    public String message;
+    public String jobName;
+    public Integer count;
+    public String time;
+  }
+
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Verification {
     @JsonPropertyDescription("The annotation value this verification answers.")

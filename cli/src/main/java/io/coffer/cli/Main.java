@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(name = "coffer", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
     description = {"Backups of MongoDB databases and file trees: zip archives, age encryption, S3 or a volume.", ""},
     subcommands = {BackupCommand.class, RestoreCommand.class, VerifyCommand.class, InspectCommand.class,
-        ListCommand.class, DownloadCommand.class, LogsCommand.class, DeleteCommand.class, KeygenCommand.class, OperatorCommand.class, ConsoleCommand.class, DemoCommand.class,
+        ListCommand.class, DownloadCommand.class, ShareCommand.class, LogsCommand.class, DeleteCommand.class, KeygenCommand.class, OperatorCommand.class, ConsoleCommand.class, DemoCommand.class,
         CommandLine.HelpCommand.class},
     footerHeading = "%nExit codes:%n")
 public final class Main implements Runnable {

@@ -129,6 +129,23 @@ class CliIT {
     Cli.Result plain = Cli.run(dir, env, "inspect", "--archive", "plain.zip");
     assertThat(plain.exit()).as(plain.err()).isZero();
     assertThat(plain.out()).contains("Backup nightly-1").contains("not encrypted").contains("erp.employees");
+
+    // share: a presigned URL that reads the stored archive with no credentials, and says how long
+    Cli.Result share = Cli.run(dir, env, "share", "--storage", "s3://backups/rayerp", "--backup", "nightly-1", "--expires", "5",
+        "--result-file", "share.json");
+    assertThat(share.exit()).as(share.err()).isZero();
+    assertNoSecret(share);
+    JsonNode shared = Json.MAPPER.readTree(dir.resolve("share.json").toFile());
+    assertThat(shared.get("status").asText()).isEqualTo("Shared");
+    assertThat(shared.get("encrypted").asBoolean()).isTrue();
+    var got = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(shared.get("url").asText())).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(got.statusCode()).isEqualTo(200);
+    assertThat(got.body().length).isEqualTo(shared.get("storedSize").asLong());
+    assertThat(share.out()).contains("age-encrypted");
+    Cli.Result tooLong = Cli.run(dir, env, "share", "--storage", "s3://backups/rayerp", "--backup", "nightly-1", "--expires", "100000");
+    assertThat(tooLong.exit()).isEqualTo(2);
+    assertThat(tooLong.err()).contains("--expires must be 1 to 1440 minutes");
   }
 
   @Test

@@ -52,6 +52,8 @@ public final class ConsoleServer implements AutoCloseable {
   private static final Pattern NAMESPACED = Pattern.compile("^/api/namespaces/([a-z0-9][-a-z0-9]*)/([a-z]+)(?:/([a-z0-9][-a-z0-9.]*))?(?:/([a-z]+))?$");
   private static final Pattern LOGS = Pattern.compile("^/api/namespaces/([a-z0-9][-a-z0-9]*)/logs/(backups|restores)/([a-z0-9][-a-z0-9.]*)$");
   static final String VERIFY_ANNOTATION = "coffer.io/verify-requested";
+  /** The operator answers it with a Job that holds the storage credentials and a presigned URL in status.download. */
+  static final String DOWNLOAD_ANNOTATION = "coffer.io/download-requested";
   private static final Map<String, String> TYPES = Map.of("html", "text/html; charset=utf-8", "js", "text/javascript; charset=utf-8",
       "css", "text/css; charset=utf-8", "svg", "image/svg+xml", "png", "image/png");
 
@@ -189,10 +191,11 @@ public final class ConsoleServer implements AutoCloseable {
         kube.resources(Backup.class).inNamespace(ns).withName(name).delete();
         json(ex, 202, Map.of("deleted", name));
       }
-      case "backups//verify POST" -> {
+      case "backups//verify POST", "backups//download POST" -> {
         String at = Instant.now().toString();
+        String annotation = action.equals("verify") ? VERIFY_ANNOTATION : DOWNLOAD_ANNOTATION;
         kube.resources(Backup.class).inNamespace(ns).withName(name).patch(PatchContext.of(PatchType.JSON_MERGE),
-            "{\"metadata\":{\"annotations\":{\"" + VERIFY_ANNOTATION + "\":\"" + at + "\"}}}");
+            "{\"metadata\":{\"annotations\":{\"" + annotation + "\":\"" + at + "\"}}}");
         json(ex, 202, Map.of("requested", at));
       }
       case "backupschedules POST" -> {
@@ -227,10 +230,17 @@ public final class ConsoleServer implements AutoCloseable {
       case "restores POST" -> {
         JsonNode form = body(ex);
         String backupName = form.path("backupName").asText("");
-        if (backupName.isEmpty()) throw new Forms.Invalid("choose the backup to restore");
-        Backup b = kube.resources(Backup.class).inNamespace(ns).withName(backupName).get();
-        if (b == null) throw new Forms.Invalid("there is no Backup " + backupName + " in namespace " + ns);
-        Restore r = kube.resource(Forms.restore(ns, form, b)).create();
+        Restore wanted;
+        if (backupName.isEmpty() && !form.path("backupId").asText("").isEmpty()) {
+          // by id, from storage: the template says where it lies and where it goes back to
+          wanted = Forms.restoreById(ns, form, template(kube, ns, form.path("template")).spec);
+        } else {
+          if (backupName.isEmpty()) throw new Forms.Invalid("choose the backup to restore, or give a stored backup's id");
+          Backup b = kube.resources(Backup.class).inNamespace(ns).withName(backupName).get();
+          if (b == null) throw new Forms.Invalid("there is no Backup " + backupName + " in namespace " + ns);
+          wanted = Forms.restore(ns, form, b);
+        }
+        Restore r = kube.resource(wanted).create();
         LOG.info("console: created Restore {}/{}{}", ns, r.getMetadata().getName(), Boolean.TRUE.equals(r.getSpec().dryRun) ? " (dry run)" : "");
         json(ex, 201, Views.restore(r));
       }
@@ -306,6 +316,9 @@ public final class ConsoleServer implements AutoCloseable {
     m.put("moduleMap", spec.source.mongodb != null && spec.source.mongodb.moduleMap != null);
     m.put("modules", spec.source.mongodb == null ? List.of() : spec.source.mongodb.modules);
     m.put("trees", spec.source.files.stream().map(f -> f.name).toList());
+    Map<String, String> claims = new LinkedHashMap<>();
+    spec.source.files.forEach(f -> claims.put(f.name, f.claimName));
+    m.put("claims", claims);
     m.put("chain", spec.chain != null);
     return m;
   }

@@ -176,15 +176,46 @@ public final class Forms {
    * ({from: to}), targetClaims ({tree: claim}).
    */
   public static Restore restore(String namespace, JsonNode form, Backup backup) {
-    String backupName = backup.getMetadata().getName();
     RestoreSpec spec = new RestoreSpec();
-    spec.backupName = backupName;
+    spec.backupName = backup.getMetadata().getName();
+    return restore(namespace, form, spec, spec.backupName, backup.getSpec().encryption, "the backup's name");
+  }
+
+  /**
+   * A Restore of a backup that only storage knows (disaster recovery: no Backup resource), by its id: where it lies
+   * and its MongoDB come from {@code template}, a schedule's or a Backup's spec; file trees go where targetClaims says;
+   * the form adds backupId and the same fields as {@link #restore(String, JsonNode, Backup)}. Whether it is encrypted is
+   * known only once read, so the key follows the template's encryption.
+   */
+  public static Restore restoreById(String namespace, JsonNode form, BackupSpec template) {
+    String id = text(form, "backupId", "").trim();
+    if (!BACKUP_ID.matcher(id).matches()) {
+      throw new Invalid("backup id '" + id + "' is not one (letters, digits, . _ -, as `coffer list` or a Backup's status.backupId shows it)");
+    }
+    RestoreSpec spec = new RestoreSpec();
+    spec.source = new RestoreSpec.Source();
+    spec.source.storage = copy(template).storage;
+    spec.source.backupId = id;
+    spec.target = new RestoreSpec.Target();
+    if (template.source.mongodb != null) {
+      spec.target.mongodb = new RestoreSpec.TargetMongo();
+      spec.target.mongodb.uriSecret = template.source.mongodb.uriSecret;
+    }
+    // file trees only where the form names a claim for them (targetClaims): the template's volumes may hold trees this
+    // backup does not, and the engine refuses a target for a tree the backup lacks
+    return restore(namespace, form, spec, id, template.encryption, "the backup id");
+  }
+
+  private static final Pattern BACKUP_ID = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$");
+
+  private static Restore restore(String namespace, JsonNode form, RestoreSpec spec, String backupName, BackupSpec.EncryptionSpec encryption,
+      String what) {
     spec.mode = enumOf(RestoreSpec.Mode.class, text(form, "mode", "Merge"), "mode");
     spec.dryRun = form.path("dryRun").asBoolean(false) ? Boolean.TRUE : null;
     if (spec.mode == RestoreSpec.Mode.Replace && spec.dryRun == null) {
       String typed = text(form, "confirmText", "");
       if (!typed.equals(backupName)) {
-        throw new Invalid("a Replace drops and recreates every selected collection and file tree: type the backup's name (" + backupName
+        throw new Invalid("a Replace drops and recreates every selected collection and file tree: type " + what + " (" + backupName
             + ") to confirm it");
       }
       spec.confirm = true;
@@ -194,26 +225,27 @@ public final class Forms {
       if (!MODULE.matcher(m).matches()) throw new Invalid("module '" + m + "' is not a module name");
     }
     spec.trees = strings(form, "trees");
-    if (backup.getSpec().encryption != null) {
+    if (encryption != null) {
       String secret = text(form, "decryptionSecret", "").trim();
       String key = text(form, "decryptionKey", "").trim();
       if (secret.isEmpty() || key.isEmpty()) {
         throw new Invalid("backup " + backupName + " is encrypted: name the Secret and key that hold its "
-            + (backup.getSpec().encryption.passphraseSecret != null ? "passphrase" : "age identity") + " (the console never reads it; the restore Job does)");
+            + (encryption.passphraseSecret != null ? "passphrase" : "age identity") + " (the console never reads it; the restore Job does)");
       }
       spec.decryption = new RestoreSpec.Decryption();
-      if (backup.getSpec().encryption.passphraseSecret != null) spec.decryption.passphraseSecret = new KeyRef(secret, key);
+      if (encryption.passphraseSecret != null) spec.decryption.passphraseSecret = new KeyRef(secret, key);
       else spec.decryption.identity = new KeyRef(secret, key);
     }
     Map<String, String> rename = map(form, "renameDatabases");
     Map<String, String> claims = map(form, "targetClaims");
     if (!rename.isEmpty() || !claims.isEmpty()) {
-      spec.target = new RestoreSpec.Target();
+      if (spec.target == null) spec.target = new RestoreSpec.Target();
       if (!rename.isEmpty()) {
-        spec.target.mongodb = new RestoreSpec.TargetMongo();
+        if (spec.target.mongodb == null) spec.target.mongodb = new RestoreSpec.TargetMongo();
         spec.target.mongodb.renameDatabases = rename;
       }
       for (var e : claims.entrySet()) {
+        spec.target.files.removeIf(f -> f.name.equals(e.getKey()));
         var v = new BackupSpec.FileVolume();
         v.name = e.getKey();
         v.claimName = e.getValue();
@@ -221,7 +253,8 @@ public final class Forms {
       }
     }
     Restore r = new Restore();
-    r.setMetadata(meta(namespace, text(form, "name", null), backupName + (spec.dryRun != null ? "-preview-" : "-restore-")));
+    String base = backupName.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9-]", "-").replaceAll("^-+|-+$", "");
+    r.setMetadata(meta(namespace, text(form, "name", null), (base.isEmpty() ? "restore" : base) + (spec.dryRun != null ? "-preview-" : "-restore-")));
     r.setSpec(spec);
     return r;
   }

@@ -68,6 +68,7 @@ public final class Views {
       // the status's own small objects, as they are (null fields left out by their @JsonInclude)
       if (st.progress != null) m.put("progress", plain(st.progress));
       if (st.verification != null) m.put("verification", plain(st.verification));
+      if (st.download != null) m.put("download", plain(st.download));
       if (st.contents != null) {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("collections", st.contents.collections);

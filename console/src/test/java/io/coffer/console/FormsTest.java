@@ -181,4 +181,24 @@ class FormsTest {
     assertThat(plain.getSpec().mode).isEqualTo(RestoreSpec.Mode.Merge);
     assertThat(plain.getSpec().target).as("in place by default").isNull();
   }
+
+  @Test
+  void givenAStoredBackupById_thenSourceAndTargetComeFromTheTemplate_andAReplaceWantsTheIdTyped() throws Exception {
+    String key = ",'decryptionSecret':'age-key','decryptionKey':'identity'";
+    Restore r = Forms.restoreById("rayerp", form("{'backupId':'rayerp-nightly-20261201-ab12','renameDatabases':{'erp':'erp_dr'},"
+        + "'targetClaims':{'uploads':'uploads-dr'}" + key + "}"), template());
+    assertThat(r.getSpec().backupName).isNull();
+    assertThat(r.getSpec().source.backupId).isEqualTo("rayerp-nightly-20261201-ab12");
+    assertThat(r.getSpec().source.storage.s3.bucket).isEqualTo("backups");
+    assertThat(r.getSpec().target.mongodb.uriSecret.name).isEqualTo("mongo");
+    assertThat(r.getSpec().target.mongodb.renameDatabases).containsEntry("erp", "erp_dr");
+    assertThat(r.getSpec().target.files).extracting(f -> f.claimName).containsExactly("uploads-dr");
+    assertThat(Forms.restoreById("rayerp", form("{'backupId':'x1'" + key + "}"), template()).getSpec().target.files)
+        .as("no tree unless a claim is named for it").isEmpty();
+    assertThat(r.getSpec().decryption.identity.name).isEqualTo("age-key");
+    assertThat(r.getMetadata().getGenerateName()).isEqualTo("rayerp-nightly-20261201-ab12-restore-");
+    assertThatThrownBy(() -> Forms.restoreById("rayerp", form("{'backupId':'../etc'" + key + "}"), template())).hasMessageContaining("backup id '../etc'");
+    assertThatThrownBy(() -> Forms.restoreById("rayerp", form("{'backupId':'x1','mode':'Replace','confirmText':'x'" + key + "}"), template()))
+        .hasMessageContaining("type the backup id (x1)");
+  }
 }

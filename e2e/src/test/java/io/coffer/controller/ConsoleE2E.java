@@ -330,6 +330,7 @@ class ConsoleE2E {
     assertThat(browser.all("[data-test^='restore-']")).isEmpty();
     assertThat(browser.all("[data-test^='verify-']")).isEmpty();
     assertThat(browser.all("[data-test^='delete-']")).isEmpty();
+    assertThat(browser.all("[data-test^='download-']")).as("asking for a download URL takes patch on backups").isEmpty();
     browser.open(auditor.url() + "#/restore");
     browser.awaitText("no-restore", "You may not restore here");
     browser.open(auditor.url() + "#/schedules");
@@ -379,5 +380,58 @@ class ConsoleE2E {
     WebElement table = browser.find("health-table");
     assertThat(table.getText()).contains("erp-nightly").contains("weekly-db");
     browser.screenshot("overview");
+  }
+
+  @Test
+  @Order(10)
+  void givenDownload_thenAJobSignsAUrl_andTheBrowsersLinkFetchesTheStoredArchiveExactly() throws Exception {
+    browser.open(ops.url() + "#/backups");
+    browser.find("search").sendKeys(manual);
+    browser.find("download-" + manual).click();
+    WebElement link = browser.find("download-link-" + manual);
+    String href = link.getAttribute("href");
+    Backup b = client.resources(Backup.class).inNamespace(NS).withName(manual).get();
+    assertThat(b.getStatus().download.result).isEqualTo("Ready");
+    assertThat(b.getStatus().download.jobName).isEqualTo(manual + "-share-1");
+    assertThat(href).isEqualTo(b.getStatus().download.url).startsWith(EmbeddedServers.endpoint(OperatorHarness.s3));
+    assertThat(href).doesNotContain(EmbeddedServers.SECRET_KEY);
+    // the link needs no credentials: the bytes are the stored (encrypted) archive, its SHA-256 the one the Backup recorded
+    HttpResponse<byte[]> got = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(href)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(got.statusCode()).isEqualTo(200);
+    assertThat(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(got.body()))).isEqualTo(b.getStatus().sha256);
+    assertThat(new String(got.body(), 0, 21, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("age-encryption.org/v1");
+    browser.screenshot("download");
+  }
+
+  @Test
+  @Order(11)
+  void givenOnlyAStoredBackupsId_thenItIsRestoredFromStorage_intoAnotherDatabase() throws Exception {
+    Backup b = client.resources(Backup.class).inNamespace(NS).withName(manual).get();
+    browser.open(ops.url() + "#/restore?id=" + b.getStatus().backupId + "&namespace=" + NS);
+    browser.await("the storages the schedules and backups use", d -> !new Select(browser.find("restore-template")).getOptions().isEmpty());
+    assertThat(new Select(browser.find("restore-template")).getFirstSelectedOption().getText()).contains("s3://backups/rayerp");
+    assertThat(browser.find("restore-id").getAttribute("value")).isEqualTo(b.getStatus().backupId);
+    browser.find("restore-rename-from").sendKeys("erp");
+    browser.find("restore-rename").sendKeys("erp_byid");
+    assertThat(browser.find("claim-uploads").getAttribute("value")).as("the template's claim, offered").isEqualTo("uploads");
+    browser.find("claim-uploads").clear(); // this backup holds no file tree
+    WebElement secret = browser.find("restore-secret");
+    secret.clear();
+    secret.sendKeys("age-key");
+    WebElement key = browser.find("restore-key");
+    key.clear();
+    key.sendKeys("identity");
+    browser.find("preview").click();
+    browser.awaitText("plan", "erp_byid.employees");
+    browser.find("start-restore").click();
+    browser.awaitText("restore-run", "Succeeded");
+    Restore r = client.resources(Restore.class).inNamespace(NS).list().getItems().stream()
+        .filter(x -> x.getSpec().source != null && b.getStatus().backupId.equals(x.getSpec().source.backupId) && !Boolean.TRUE.equals(x.getSpec().dryRun))
+        .findFirst().orElseThrow();
+    assertThat(r.getSpec().backupName).as("no Backup resource is needed").isNull();
+    try (MongoClient c = MongoClients.create(EmbeddedServers.uri(OperatorHarness.mongo))) {
+      assertThat(c.getDatabase("erp_byid").getCollection("employees").countDocuments()).isEqualTo(2000);
+    }
+    browser.screenshot("restore-by-id");
   }
 }

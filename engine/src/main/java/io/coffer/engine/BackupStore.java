@@ -125,6 +125,11 @@ public final class BackupStore {
     return out;
   }
 
+  /** A URL that downloads the stored archive without credentials until it expires; empty where the storage has none. */
+  public java.util.Optional<String> presignArchive(BackupDescriptor d, java.time.Duration validFor) throws IOException {
+    return storage.presign(key(d.id(), d.archive()), validFor);
+  }
+
   /** The stored archive, hashed as it is read so the caller can compare with the descriptor at the end. */
   public HashingInputStream openArchive(BackupDescriptor d) throws IOException {
     return new HashingInputStream(storage.open(key(d.id(), d.archive())));

@@ -163,6 +163,17 @@ public final class JobFactory {
     return job(b, jobName(b, "verify", n), labels, Map.of(ANNOTATION_BACKUP_ID, backupId(b)), args, env, volumes, mounts, b.getSpec().podTemplate, null, s);
   }
 
+  /** A Job running {@code coffer share}: a presigned URL of the stored archive, valid {@code minutes}; storage access only. */
+  public static Job shareJob(Backup b, int n, int minutes, Settings s) {
+    List<String> args = new ArrayList<>(List.of("share", "--backup", backupId(b), "--expires", String.valueOf(minutes), "--result-file", TERMINATION_LOG));
+    List<EnvVar> env = new ArrayList<>();
+    List<Volume> volumes = new ArrayList<>(List.of(tmpVolume()));
+    List<VolumeMount> mounts = new ArrayList<>(List.of(mount("tmp", "/tmp", false)));
+    storage(b.getSpec().storage, args, env, volumes, mounts);
+    Map<String, String> labels = labels(LABEL_BACKUP, b, "share", String.valueOf(n));
+    return job(b, jobName(b, "share", n), labels, Map.of(ANNOTATION_BACKUP_ID, backupId(b)), args, env, volumes, mounts, b.getSpec().podTemplate, 300L, s);
+  }
+
   /** A Job that deletes the Backup's objects from storage ({@code coffer delete}); needs storage access only. */
   public static Job deleteJob(Backup b, int attempt, Settings s) {
     // the Backup's own attempts hold its id's lock under its uid; the operator deletes only once they have been stopped

@@ -33,6 +33,10 @@ public enum Reason {
   Verifying,
   Verified,
   VerificationFailed,
+  /** A download URL was asked for (annotation coffer.io/download-requested), made, or could not be. */
+  Sharing,
+  Shared,
+  ShareFailed,
   /** A schedule created a Backup for a run. */
   BackupCreated,
   /** A schedule let a run pass (concurrency policy Forbid, a missed starting deadline). */

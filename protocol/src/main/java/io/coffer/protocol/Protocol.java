@@ -27,7 +27,7 @@ public final class Protocol {
   }
 
   /** What an engine run ended with: one of its results, or its failure; {@link Unknown} for anything else. */
-  public sealed interface Outcome permits Backup, Restore, Verify, Failed, Unknown {}
+  public sealed interface Outcome permits Backup, Restore, Verify, Share, Failed, Unknown {}
 
   public record Backup(BackupResult result) implements Outcome {}
 
@@ -35,12 +35,14 @@ public final class Protocol {
 
   public record Verify(VerifyResult result) implements Outcome {}
 
+  public record Share(ShareResult result) implements Outcome {}
+
   public record Failed(Failure failure) implements Outcome {}
 
   /** Not a result the engine writes (a message from Kubernetes, say, or nothing): {@code text} as it was. */
   public record Unknown(String text) implements Outcome {}
 
-  /** Reads a termination message; {@code kind} says which result a success is ("backup", "restore", "verify"). */
+  /** Reads a termination message; {@code kind} says which result a success is ("backup", "restore", "verify", "share"). */
   public static Outcome outcome(String message, String kind) {
     if (message == null || message.isBlank()) return new Unknown(message);
     try {
@@ -53,6 +55,7 @@ public final class Protocol {
         case "restore" -> status.equals("Succeeded") || status.equals("Planned") ? new Restore(MAPPER.treeToValue(n, RestoreResult.class))
             : new Unknown(message);
         case "verify" -> status.equals("Verified") ? new Verify(MAPPER.treeToValue(n, VerifyResult.class)) : new Unknown(message);
+        case "share" -> status.equals(ShareResult.STATUS) ? new Share(MAPPER.treeToValue(n, ShareResult.class)) : new Unknown(message);
         default -> new Unknown(message);
       };
     } catch (Exception e) {

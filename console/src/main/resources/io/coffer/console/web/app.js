@@ -316,6 +316,7 @@ function backupRow(b) {
       h('a', { href: '#/logs?kind=backups&name=' + encodeURIComponent(b.name) + '&namespace=' + b.namespace, test: 'log-' + b.name }, 'Log'),
       b.phase === 'Succeeded' && can(b.namespace, 'verifyBackup') ? h('button', { class: 'link', test: 'verify-' + b.name,
         onclick: () => act('Verification of ' + b.name + ' requested', () => api('POST', `/api/namespaces/${b.namespace}/backups/${b.name}/verify`, {})) }, 'Verify') : null,
+      b.phase === 'Succeeded' && can(b.namespace, 'verifyBackup') && (b.storage || '').startsWith('s3://') ? downloadAction(b) : null,
       b.phase === 'Succeeded' && can(b.namespace, 'createRestore') ? h('a', { href: '#/restore?backup=' + encodeURIComponent(b.name) + '&namespace=' + b.namespace,
         test: 'restore-' + b.name }, 'Restore') : null,
       can(b.namespace, 'deleteBackup') && !b.deleting ? h('button', { class: 'link', test: 'delete-' + b.name, onclick: () => {
@@ -330,8 +331,22 @@ function backupRow(b) {
     ['Stored / raw', b.storedBytes ? bytes(b.storedBytes) + ' / ' + bytes(b.rawBytes) : ''],
     ['Started', when(b.started)], ['Completed', when(b.completed)], ['Attempts', b.attempts],
     ['Builds on', b.parent], ['Verification', v ? `${v.result || ''} ${when(v.time)} ${v.message || ''}` : 'never verified'],
+    ['Download', b.download ? `${b.download.result || ''} ${b.download.message || ''}` : ''],
     ['Last error', b.lastError]])));
   return [row, detail];
+}
+// Download: the operator answers the request with a Job that holds the storage credentials and a presigned URL
+// (status.download); the console holds neither. Only an http(s) URL becomes a link.
+function downloadAction(b) {
+  const dl = b.download;
+  const ask = () => act('Download of ' + b.name + ' requested: a Job signs a URL', () => api('POST', `/api/namespaces/${b.namespace}/backups/${b.name}/download`, {}));
+  if (dl && dl.result === 'Running') return h('span', { class: 'muted', test: 'download-wait-' + b.name }, 'preparing the download…');
+  if (dl && dl.result === 'Ready' && /^https?:\/\//.test(dl.url || '') && Date.parse(dl.expiresAt) > Date.now()) {
+    return h('a', { href: dl.url, download: dl.fileName || '', rel: 'noreferrer', test: 'download-link-' + b.name,
+      title: dl.message || '' }, 'Download (' + span((Date.parse(dl.expiresAt) - Date.now()) / 1000) + ' left)');
+  }
+  return h('button', { class: 'link', test: 'download-' + b.name, title: dl && dl.result === 'Failed' ? dl.message : 'a URL valid for 15 minutes',
+    onclick: ask }, dl && dl.result === 'Failed' ? 'Download failed: retry' : 'Download');
 }
 function progressBar(p) { const d = h('div', {}); d.style.width = Math.max(2, Math.min(100, p)) + '%'; return d; }
 // the kv rows of a detail panel, leaving out empty values
@@ -580,60 +595,86 @@ function restore(params) {
   const ns0 = params.get('namespace') && nss.includes(params.get('namespace')) ? params.get('namespace') : nss[0];
   const nsSel = h('select', { test: 'restore-namespace' }, nss.map(n => h('option', { value: n, selected: n === ns0 }, n)));
   const backupSel = h('select', { test: 'restore-backup' });
+  const srcSel = h('select', { test: 'restore-source' }, h('option', { value: 'backup' }, 'a Backup in this namespace'),
+    h('option', { value: 'id', selected: !!params.get('id') }, 'a stored backup, by its id (disaster recovery: no Backup resource needed)'));
+  const tplSel = h('select', { test: 'restore-template' });
+  const idInput = h('input', { test: 'restore-id', placeholder: 'backup id (coffer list, or a Backup\'s status)', value: params.get('id') || '', size: 44 });
+  let templates = [];
   const fill = () => {
     const ok = [...store.backups.values()].filter(b => b.namespace === nsSel.value && b.phase === 'Succeeded')
       .sort((a, b) => (b.created || '').localeCompare(a.created || ''));
     backupSel.replaceChildren(h('option', { value: '' }, 'choose a backup'), ...ok.map(b => h('option', { value: b.name, selected: b.name === params.get('backup') },
       `${b.name} (${b.type}, ${b.size || '?'}, ${ago(b.completed)}${b.encrypted ? ', encrypted' : ''})`)));
   };
-  fill(); nsSel.addEventListener('change', () => { fill(); update(); });
+  const loadTemplates2 = async () => {
+    // one entry per place a backup can lie in and go back to (many backups share one)
+    const seen = new Set();
+    templates = (await loadTemplates(nsSel.value).catch(e => { banner(e.message); return []; }))
+      .filter(t => { const k = JSON.stringify([t.storage, t.mongodb, t.claims]); if (seen.has(k)) return false; seen.add(k); return true; });
+    tplSel.replaceChildren(...templates.map((t, i) => h('option', { value: i }, `${t.storage} (as ${t.kind === 'BackupSchedule' ? 'schedule' : 'backup'} ${t.name} stores)`)));
+    update();
+  };
+  fill(); nsSel.addEventListener('change', () => { fill(); if (srcSel.value === 'id') loadTemplates2(); else update(); });
   const mode = h('select', { test: 'restore-mode' }, h('option', { value: 'Merge' }, 'Merge: upsert documents, add and overwrite files, keep the rest'),
     h('option', { value: 'Replace' }, 'Replace: make each selected collection and tree exactly the backup\'s'));
   const modules = h('div', { class: 'checks', test: 'restore-modules' });
   const renameTo = h('input', { placeholder: 'e.g. erp_restored (empty: in place)', test: 'restore-rename' });
-  const renameFrom = h('select', { test: 'restore-rename-from' });
+  const dbs = h('datalist', { id: 'restore-dbs' });
+  const renameFrom = h('input', { test: 'restore-rename-from', list: 'restore-dbs', placeholder: 'database', size: 12 });
   const claims = h('div', { test: 'restore-claims' });
   const decSecret = h('input', { placeholder: 'Secret name', test: 'restore-secret' });
   const decKey = h('input', { placeholder: 'key', test: 'restore-key' });
   const decRow = h('span', {}, decSecret, ' ', decKey, h('span', { class: 'muted' }, ' (the restore Job reads it; the console never does)'));
+  const which = h('span', {});
   const form = h('form', { class: 'panel', test: 'restore-form' }, h('div', { class: 'grid' },
-    h('label', {}, 'Namespace'), nsSel, h('label', {}, 'Backup'), backupSel, h('label', {}, 'Modules'), modules,
-    h('label', {}, 'Into database'), h('span', {}, renameFrom, ' → ', renameTo), h('label', {}, 'File trees into'), claims,
+    h('label', {}, 'Namespace'), nsSel, h('label', {}, 'From'), srcSel, h('label', {}, 'Backup'), which, h('label', {}, 'Modules'), modules,
+    h('label', {}, 'Into database'), h('span', {}, renameFrom, dbs, ' → ', renameTo), h('label', {}, 'File trees into'), claims,
     h('label', {}, 'Mode'), mode, h('label', {}, 'Key'), decRow));
   const result = h('div', { test: 'restore-result' });
   let preview = null;
+  const byId = () => srcSel.value === 'id';
   function chosen() { return store.backups.get(nsSel.value + '/' + backupSel.value); }
+  function template() { return templates[tplSel.value]; }
+  function label() { return byId() ? idInput.value.trim() : backupSel.value; }
   function update() {
     preview = null; result.replaceChildren();
-    const b = chosen();
-    modules.replaceChildren(); claims.replaceChildren(); renameFrom.replaceChildren();
-    if (!b) return;
-    const mods = Object.keys((b.contents && b.contents.modules) || {});
+    which.replaceChildren(...(byId() ? [tplSel, ' ', idInput] : [backupSel]));
+    modules.replaceChildren(); claims.replaceChildren(); dbs.replaceChildren();
+    const b = byId() ? null : chosen();
+    const t = byId() ? template() : null;
+    if (!b && !t) return;
+    const mods = b ? Object.keys((b.contents && b.contents.modules) || {}) : [];
     modules.append(...mods.map(m => h('label', {}, h('input', { type: 'checkbox', value: m, test: 'rmodule-' + m }), ' ', m)),
       mods.length ? h('span', { class: 'muted' }, '(none ticked: everything in the backup)') : h('span', { class: 'muted' }, 'everything in the backup'));
-    for (const d of ((b.contents && b.contents.databases) || [])) renameFrom.append(h('option', { value: d }, d));
-    for (const t of (b.trees || [])) claims.append(h('div', {}, t + ' → ', h('input', { 'data-tree': t, placeholder: 'claim (empty: where it came from)', test: 'claim-' + t })));
-    if (!b.trees || b.trees.length === 0) claims.append(h('span', { class: 'muted' }, 'no file trees'));
-    decRow.hidden = !b.encrypted;
-    const prev = [...store.restores.values()].filter(r => r.decryption && r.namespace === b.namespace).sort((x, y) => (y.created || '').localeCompare(x.created || ''))[0];
+    const known = b ? ((b.contents && b.contents.databases) || []) : [];
+    for (const d of known) dbs.append(h('option', { value: d }));
+    if (!renameFrom.value && known.length) renameFrom.value = known[0];
+    const trees = b ? (b.trees || []) : (t.trees || []);
+    for (const tr of trees) claims.append(h('div', {}, tr + ' → ', h('input', { 'data-tree': tr, test: 'claim-' + tr,
+      placeholder: b ? 'claim (empty: where it came from)' : 'claim (empty: not restored)', value: b ? '' : ((t.claims || {})[tr] || '') })));
+    if (trees.length === 0) claims.append(h('span', { class: 'muted' }, 'no file trees'));
+    decRow.hidden = !(b ? b.encrypted : t.encrypted);
+    const prev = [...store.restores.values()].filter(r => r.decryption && r.namespace === nsSel.value).sort((x, y) => (y.created || '').localeCompare(x.created || ''))[0];
     if (prev && !decSecret.value) { decSecret.value = prev.decryption.secret; decKey.value = prev.decryption.key; }
   }
   backupSel.addEventListener('change', update);
+  tplSel.addEventListener('change', update);
+  srcSel.addEventListener('change', () => { if (byId()) loadTemplates2(); else update(); });
   mode.addEventListener('change', () => { preview = null; result.replaceChildren(); });
   function body(dryRun, confirmText) {
-    const b = chosen();
-    const rename = renameTo.value.trim() ? { [renameFrom.value]: renameTo.value.trim() } : {};
+    const rename = renameTo.value.trim() && renameFrom.value.trim() ? { [renameFrom.value.trim()]: renameTo.value.trim() } : {};
     const targetClaims = {};
     for (const i of claims.querySelectorAll('input[data-tree]')) if (i.value.trim()) targetClaims[i.dataset.tree] = i.value.trim();
-    return { backupName: b.name, mode: mode.value, dryRun, confirmText, renameDatabases: rename, targetClaims,
+    const from = byId() ? { backupId: idInput.value.trim(), template: { kind: template().kind, name: template().name } } : { backupName: chosen().name };
+    return { ...from, mode: mode.value, dryRun, confirmText, renameDatabases: rename, targetClaims,
       modules: [...modules.querySelectorAll('input:checked')].map(i => i.value), decryptionSecret: decSecret.value, decryptionKey: decKey.value };
   }
   form.append(h('div', { class: 'toolbar' }, h('button', { class: 'primary', type: 'submit', test: 'preview' }, 'Preview (dry run)')));
   form.addEventListener('submit', async e => {
     e.preventDefault();
-    if (!chosen()) { banner('choose a backup to restore'); return; }
+    if (byId() ? !(template() && label()) : !chosen()) { banner(byId() ? 'choose where it lies and give its id' : 'choose a backup to restore'); return; }
     const r = await act('Computing the plan…', () => api('POST', `/api/namespaces/${nsSel.value}/restores`, body(true)));
-    if (r) { preview = { ns: nsSel.value, name: r.name, body: body(false) }; showResult(); }
+    if (r) { preview = { ns: nsSel.value, name: r.name, body: body(false), label: label() }; showResult(); }
   });
   let shown = null;
   function showResult() {
@@ -648,7 +689,7 @@ function restore(params) {
   liveParts.restorePlan = () => { showResult(); return null; };
   result.setAttribute('data-live', 'restorePlan');
   wrap.append(form, result);
-  update();
+  if (byId()) loadTemplates2(); else update();
   return wrap;
 }
 function planPanel(r, preview, chosen) {
@@ -672,11 +713,11 @@ function planPanel(r, preview, chosen) {
   if (!preview.body.renameDatabases || Object.keys(preview.body.renameDatabases).length === 0) warnings.push('This restores in place, into the database the backup came from. Restore into another database first if you only want to look.');
   warnings.push('Applications writing to the target while it runs may see a mix of old and new data: stop them, or restore elsewhere.');
   panel.append(...warnings.map(w => h('div', { class: 'warning', test: 'warning' }, '⚠ ' + w)));
-  const typed = h('input', { test: 'confirm-text', placeholder: replace ? 'type ' + preview.body.backupName : '' });
+  const typed = h('input', { test: 'confirm-text', placeholder: replace ? 'type ' + preview.label : '' });
   const go = h('button', { class: replace ? 'danger' : 'primary', test: 'start-restore', disabled: replace }, replace ? 'Replace the target' : 'Start the restore');
   if (replace) {
-    typed.addEventListener('input', () => { go.disabled = typed.value !== preview.body.backupName; });
-    panel.append(h('p', {}, 'To confirm the Replace, type the backup\'s name, ', h('b', {}, preview.body.backupName), ':'), typed);
+    typed.addEventListener('input', () => { go.disabled = typed.value !== preview.label; });
+    panel.append(h('p', {}, 'To confirm the Replace, type ' + (preview.body.backupId ? 'the backup id' : 'the backup\'s name') + ', ', h('b', {}, preview.label), ':'), typed);
   }
   go.addEventListener('click', async () => {
     const r2 = await act('Restore started', () => api('POST', `/api/namespaces/${preview.ns}/restores`, { ...preview.body, confirmText: typed.value }));

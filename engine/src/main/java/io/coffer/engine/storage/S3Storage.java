@@ -161,6 +161,16 @@ public final class S3Storage implements Storage {
   }
 
   @Override
+  public java.util.Optional<String> presign(String key, java.time.Duration validFor) {
+    try {
+      return java.util.Optional.of(client.getPresignedObjectUrl(io.minio.GetPresignedObjectUrlArgs.builder().method(io.minio.http.Method.GET)
+          .bucket(bucket).object(object(key)).expiry((int) Math.min(validFor.toSeconds(), 7 * 24 * 3600)).build()));
+    } catch (Exception e) {
+      throw translate("cannot sign a download URL for " + key, e);
+    }
+  }
+
+  @Override
   public InputStream open(String key) {
     try {
       return client.getObject(GetObjectArgs.builder().bucket(bucket).object(object(key)).build());

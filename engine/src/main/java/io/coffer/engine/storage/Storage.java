@@ -42,6 +42,14 @@ public interface Storage extends AutoCloseable {
   void delete(String key) throws IOException;
 
   /**
+   * A URL that reads the object without credentials until it expires (an S3 presigned GET), or empty where the
+   * storage has none (a volume).
+   */
+  default java.util.Optional<String> presign(String key, java.time.Duration validFor) throws IOException {
+    return java.util.Optional.empty();
+  }
+
+  /**
    * Removes what interrupted writes left under a folder (partial files, abandoned multipart uploads).
    * Returns how many leftovers were removed.
    */

@@ -126,4 +126,9 @@ public final class ThrottledStorage implements Storage {
   public void close() {
     inner.close();
   }
+
+  @Override
+  public java.util.Optional<String> presign(String key, java.time.Duration validFor) throws IOException {
+    return inner.presign(key, validFor);
+  }
 }

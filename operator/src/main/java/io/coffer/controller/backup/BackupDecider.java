@@ -27,7 +27,8 @@ import java.util.Objects;
  *   no Job for the next attempt -> wait for a Restore of the same source, or for a chain parent; else create it (Pending)
  *   Job pending -> Pending; running -> Running (progress from the log); succeeded -> Succeeded (the engine's result)
  *   Job failed -> Pending with nextAttemptAt (back-off), or Failed once the attempts are used up or the failure is permanent
- *   Succeeded or Failed -> only the ttl, and verifications on request ({@link VerificationDecider}), act
+ *   Succeeded or Failed -> only the ttl, verifications and download URLs on request ({@link VerificationDecider},
+ *                          {@link DownloadDecider}), act
  * </pre>
  */
 public final class BackupDecider {
@@ -44,7 +45,8 @@ public final class BackupDecider {
     var d = new Decision.Builder<BackupStatus>();
     if (s.phase != null && s.phase.terminal()) {
       Duration verify = VerificationDecider.decide(b, s, o, now, settings, d);
-      return d.done(s, min(verify, expiry(b, s, now, d)));
+      Duration download = DownloadDecider.decide(b, s, o, now, settings, d);
+      return d.done(s, min(min(verify, download), expiry(b, s, now, d)));
     }
     s.backupId = JobFactory.backupId(b);
     s.observedGeneration = b.getMetadata().getGeneration();

@@ -1,0 +1,112 @@
+package io.coffer.controller.backup;
+
+import io.coffer.api.Backup;
+import io.coffer.api.BackupStatus;
+import io.coffer.api.Phase;
+import io.coffer.controller.Action;
+import io.coffer.controller.Decision;
+import io.coffer.job.JobFactory;
+import io.coffer.job.JobObserver;
+import io.coffer.job.SpecLanguage;
+import io.coffer.protocol.Protocol;
+import io.coffer.status.BackupStatusMapper;
+import io.coffer.status.Reason;
+import io.coffer.status.Statuses;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+
+/**
+ * Downloads of a Succeeded Backup without storage credentials, the way Velero's DownloadRequest works: each new value
+ * of the annotation {@value #ANNOTATION} (the console's Download button, or {@code kubectl annotate}) starts one Job
+ * that holds the storage credentials and answers with a presigned URL of the stored archive, valid for
+ * {@value #MINUTES} minutes; the URL goes to {@code status.download} and is removed once it expired. Whoever may patch
+ * the Backup may ask; whoever may read it sees the URL while it lasts (the archive is as stored: age-encrypted when the
+ * backup is). A volume has no URL: that is said at once, without a Job. Pure.
+ * <pre>
+ *   annotation value not yet answered -> Running (Job created), or Failed at once (a volume)
+ *   Running -> Ready (url, expiresAt) | Failed, from the Job;  Ready -> Expired at expiresAt
+ * </pre>
+ */
+public final class DownloadDecider {
+  public static final String ANNOTATION = "coffer.io/download-requested";
+  public static final int MINUTES = 15;
+
+  private DownloadDecider() {}
+
+  /** Updates {@code s.download} and {@code d}; returns when to look again (the URL's expiry), or null. */
+  static Duration decide(Backup b, BackupStatus s, BackupObservation o, Instant now, JobFactory.Settings settings,
+      Decision.Builder<BackupStatus> d) {
+    String requested = b.getMetadata().getAnnotations() == null ? null : b.getMetadata().getAnnotations().get(ANNOTATION);
+    if (requested == null || s.phase != Phase.Succeeded || b.getMetadata().getDeletionTimestamp() != null) return null;
+    BackupStatus.Download v = s.download;
+    if (v == null || !requested.equals(v.requested)) {
+      BackupStatus.Download next = new BackupStatus.Download();
+      next.requested = requested;
+      next.count = v == null || v.count == null ? 1 : v.count + 1;
+      next.time = Statuses.time(now);
+      if (b.getSpec().storage.s3 == null) {
+        next.result = "Failed";
+        next.message = "a backup on a volume (spec.storage.volume) has no download URL: copy it with coffer download in a pod that "
+            + "mounts claim " + b.getSpec().storage.volume.claimName;
+        d.warning(Reason.ShareFailed, next.message);
+      } else {
+        Job job = JobFactory.shareJob(b, next.count, MINUTES, settings);
+        d.act(new Action.CreateJob(job));
+        next.result = "Running";
+        next.jobName = job.getMetadata().getName();
+        d.event(Reason.Sharing, "download URL asked for: Job " + next.jobName);
+      }
+      s.download = next;
+      return null;
+    }
+    if ("Ready".equals(v.result)) return expire(v, now, d);
+    if (!"Running".equals(v.result)) return null;
+    Job job = o.named(v.jobName);
+    if (job == null) return null;
+    JobObserver.Outcome out = JobObserver.observe(job, o.pods());
+    if (out.state() == JobObserver.State.SUCCEEDED) {
+      v.time = Statuses.time(now);
+      // the pod's answer is input like any other: only an http(s) URL and a time are taken from it
+      if (Protocol.outcome(out.message(), "share") instanceof Protocol.Share r && r.result().url() != null
+          && r.result().url().matches("^https?://[^\\s\"<>]+$") && parses(r.result().expiresAt())) {
+        v.result = "Ready";
+        v.url = r.result().url();
+        v.expiresAt = r.result().expiresAt();
+        v.fileName = r.result().fileName() == null ? null : r.result().fileName().replaceAll("[^A-Za-z0-9._-]", "_");
+        v.message = "valid until " + v.expiresAt + (r.result().encrypted() ? " (the archive is age-encrypted)" : " (the archive is not encrypted)");
+        d.event(Reason.Shared, "download URL ready, " + v.message);
+        return expire(v, now, d);
+      }
+      v.result = "Failed";
+      v.message = "the share Job answered without a usable URL";
+      d.warning(Reason.ShareFailed, v.message);
+    } else if (out.state() == JobObserver.State.FAILED) {
+      v.result = "Failed";
+      v.message = SpecLanguage.verify(BackupStatusMapper.errorOf(out.message()), b);
+      v.time = Statuses.time(now);
+      d.warning(Reason.ShareFailed, v.message);
+    }
+    return null;
+  }
+
+  /** A Ready URL until its time, Expired (and gone from the status) after. */
+  private static Duration expire(BackupStatus.Download v, Instant now, Decision.Builder<BackupStatus> d) {
+    Instant at = Instant.parse(v.expiresAt);
+    if (now.isBefore(at)) return Duration.between(now, at).plusSeconds(1);
+    v.result = "Expired";
+    v.url = null;
+    v.message = "the download URL expired at " + v.expiresAt + "; ask again for a new one";
+    return null;
+  }
+
+  private static boolean parses(String time) {
+    try {
+      Instant.parse(time);
+      return true;
+    } catch (DateTimeParseException | NullPointerException e) {
+      return false;
+    }
+  }
+}
