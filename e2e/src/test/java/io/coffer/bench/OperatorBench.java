@@ -43,7 +43,7 @@ public final class OperatorBench {
     try (MockKubernetes kube = new MockKubernetes()) {
       KubernetesClient client = kube.client();
       for (String crd : List.of("backups", "restores", "backupschedules")) {
-        try (var in = new FileInputStream(Path.of("operator/target/crds/" + crd + ".coffer.io-v1.yml").toFile())) {
+        try (var in = new FileInputStream(Path.of("crds/" + crd + ".coffer.io-v1.yml").toFile())) {
           client.resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
         }
       }
@@ -93,8 +93,9 @@ public final class OperatorBench {
       double allSeconds = (System.nanoTime() - t0) / 1e9;
       w1.close();
       w2.close();
-      report("Backups (create -> Job created)", created, seen, "b/");
-      report("BackupSchedules (create -> next run computed)", created, seen, "s/");
+      double p99 = Math.max(report("Backups (create -> Job created)", created, seen, "b/"),
+          report("BackupSchedules (create -> next run computed)", created, seen, "s/"));
+      System.out.printf("goal: p99 from create to the operator's first status under 1 s: %s (p99 %.0f ms)%n", p99 < 1000 ? "met" : "missed", p99);
       System.out.printf("all %,d created in %.1f s; all reconciled %.1f s after the first create (%.0f resources/s)%n",
           backups + schedules, createSeconds, allSeconds, (backups + schedules) / allSeconds);
       System.gc();
@@ -109,7 +110,8 @@ public final class OperatorBench {
     return Specs.backup("bench", "template").type(BackupSpec.Type.Database).mongo("mongo", "uri").s3(null, "backups", null, "s3").build().getSpec();
   }
 
-  static void report(String what, Map<String, Long> created, Map<String, Long> seen, String prefix) {
+  /** Prints the latencies; returns the p99 in ms (infinite when none or not all were reconciled). */
+  static double report(String what, Map<String, Long> created, Map<String, Long> seen, String prefix) {
     List<Double> ms = new ArrayList<>();
     int missing = 0;
     for (var e : created.entrySet()) {
@@ -121,10 +123,12 @@ public final class OperatorBench {
     Collections.sort(ms);
     if (ms.isEmpty()) {
       System.out.printf("%-48s none reconciled%n", what);
-      return;
+      return Double.POSITIVE_INFINITY;
     }
-    System.out.printf("%-48s p50 %6.0f ms, p99 %6.0f ms, max %6.0f ms%s%n", what, ms.get(ms.size() / 2), ms.get((int) (ms.size() * 0.99)),
+    double p99 = ms.get((int) (ms.size() * 0.99));
+    System.out.printf("%-48s p50 %6.0f ms, p99 %6.0f ms, max %6.0f ms%s%n", what, ms.get(ms.size() / 2), p99,
         ms.get(ms.size() - 1), missing > 0 ? ", " + missing + " never reconciled" : "");
+    return missing > 0 ? Double.POSITIVE_INFINITY : p99;
   }
 
   static String peakRss() {
