@@ -379,8 +379,7 @@ public final class MongoRestorer implements AutoCloseable {
         MongoDatabase db = client.getDatabase(s.database());
         if (mode == Mode.REPLACE) {
           createIndexes(db, s.staging(), s.indexes());
-          client.getDatabase("admin").runCommand(new BsonDocument("renameCollection", new BsonString(s.database() + "." + s.staging()))
-              .append("to", new BsonString(ns)).append("dropTarget", BsonBoolean.TRUE));
+          swapIn(db, s, ns);
           log.info("restored " + ns + ": " + s.documents() + " documents (replaced)");
         } else {
           long n = merge(db, s);
@@ -413,6 +412,32 @@ public final class MongoRestorer implements AutoCloseable {
       }
     }
   }
+
+  /**
+   * Renames the staged copy over the target in one step ({@code renameCollection} with {@code dropTarget}). A server
+   * without {@code dropTarget} (FerretDB 1.x answers NotImplemented) gets the fallback, said once per restore: a
+   * target that does not exist is simply renamed into place (atomic still); one that exists is dropped first, so for a
+   * moment it does not exist (not atomic).
+   */
+  private void swapIn(MongoDatabase db, Staged s, String ns) {
+    BsonDocument rename = new BsonDocument("renameCollection", new BsonString(s.database() + "." + s.staging())).append("to", new BsonString(ns));
+    if (!noDropTarget) {
+      try {
+        client.getDatabase("admin").runCommand(rename.clone().append("dropTarget", BsonBoolean.TRUE));
+        return;
+      } catch (com.mongodb.MongoCommandException e) {
+        if (e.getErrorCode() != 238 || !String.valueOf(e.getErrorMessage()).contains("dropTarget")) throw e;
+        noDropTarget = true;
+        log.warn("this server has no renameCollection with dropTarget (NotImplemented, as in FerretDB): a collection that exists is "
+            + "dropped and then the restored copy renamed into its place, so between the two it does not exist (not atomic)");
+      }
+    }
+    if (existingCollections(s.database()).contains(s.target())) db.getCollection(s.target()).drop();
+    client.getDatabase("admin").runCommand(rename);
+  }
+
+  /** Set once the server said it has no dropTarget. */
+  private boolean noDropTarget;
 
   private long merge(MongoDatabase db, Staged s) {
     MongoCollection<RawBsonDocument> target = db.getCollection(s.target(), RawBsonDocument.class);
