@@ -278,8 +278,10 @@ public final class ConsoleServer implements AutoCloseable {
 
   /** The spec a form builds on: a schedule's Backup template or an existing Backup's spec, read as the user. */
   private static Template template(KubernetesClient kube, String ns, JsonNode ref) {
-    String kind = ref.path("kind").asText("");
-    String name = ref.path("name").asText("");
+    return template(kube, ns, ref.path("kind").asText(""), ref.path("name").asText(""));
+  }
+
+  private static Template template(KubernetesClient kube, String ns, String kind, String name) {
     if (name.isEmpty()) throw new Forms.Invalid("choose what to base it on: a schedule or an earlier backup (they say where the data is and where it goes)");
     if (kind.equals("BackupSchedule")) {
       BackupSchedule s = kube.resources(BackupSchedule.class).inNamespace(ns).withName(name).get();
@@ -326,10 +328,7 @@ public final class ConsoleServer implements AutoCloseable {
   /** The modules of a template's module map (a ConfigMap key, read as the user): name and collections. */
   private static Map<String, Object> modules(KubernetesClient kube, String ns, String ref) {
     if (ref == null || !ref.contains("/")) throw new Forms.Invalid("modules?template=KIND/NAME");
-    var node = MAPPER.createObjectNode();
-    node.put("kind", ref.substring(0, ref.indexOf('/')));
-    node.put("name", ref.substring(ref.indexOf('/') + 1));
-    Template t = template(kube, ns, node);
+    Template t = template(kube, ns, ref.substring(0, ref.indexOf('/')), ref.substring(ref.indexOf('/') + 1));
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("chosen", t.spec.source.mongodb == null ? List.of() : t.spec.source.mongodb.modules);
     if (t.spec.source.mongodb == null || t.spec.source.mongodb.moduleMap == null) {

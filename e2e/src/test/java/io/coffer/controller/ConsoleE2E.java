@@ -244,12 +244,8 @@ class ConsoleE2E {
     browser.find("form-name").sendKeys("weekly-db");
     new Select(browser.find("form-every")).selectByValue("Weekly");
     new Select(browser.find("form-dow")).selectByValue("Sunday");
-    WebElement tz = browser.find("form-tz");
-    tz.clear();
-    tz.sendKeys("Europe/Berlin");
-    WebElement keep = browser.find("form-keeplast");
-    keep.clear();
-    keep.sendKeys("4");
+    browser.fill("form-tz", "Europe/Berlin");
+    browser.fill("form-keeplast", "4");
     browser.await("the module map", d -> browser.present("module-hr"));
     new Select(browser.find("form-type")).selectByValue("Database");
     browser.find("save-schedule").click();
@@ -283,12 +279,8 @@ class ConsoleE2E {
     browser.await("the backup chosen", d -> manual.equals(new Select(browser.find("restore-backup")).getFirstSelectedOption().getAttribute("value")));
     new Select(browser.find("restore-mode")).selectByValue("Replace");
     browser.find("restore-rename").sendKeys("erp_console");
-    WebElement secret = browser.find("restore-secret");
-    secret.clear();
-    secret.sendKeys("age-key");
-    WebElement key = browser.find("restore-key");
-    key.clear();
-    key.sendKeys("identity");
+    browser.fill("restore-secret", "age-key");
+    browser.fill("restore-key", "identity");
     browser.find("preview").click();
     browser.awaitText("plan", "erp_console.employees");
     assertThat(browser.all("[data-test='warning']")).as("the warnings before a Replace").hasSizeGreaterThanOrEqualTo(2);
@@ -415,12 +407,8 @@ class ConsoleE2E {
     browser.find("restore-rename").sendKeys("erp_byid");
     assertThat(browser.find("claim-uploads").getAttribute("value")).as("the template's claim, offered").isEqualTo("uploads");
     browser.find("claim-uploads").clear(); // this backup holds no file tree
-    WebElement secret = browser.find("restore-secret");
-    secret.clear();
-    secret.sendKeys("age-key");
-    WebElement key = browser.find("restore-key");
-    key.clear();
-    key.sendKeys("identity");
+    browser.fill("restore-secret", "age-key");
+    browser.fill("restore-key", "identity");
     browser.find("preview").click();
     browser.awaitText("plan", "erp_byid.employees");
     browser.find("start-restore").click();

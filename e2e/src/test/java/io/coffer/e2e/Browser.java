@@ -57,6 +57,13 @@ public final class Browser implements AutoCloseable {
     });
   }
 
+  /** Replaces what the input with this data-test attribute holds by {@code text}, as a person would type it. */
+  public void fill(String test, String text) {
+    WebElement e = find(test);
+    e.clear();
+    e.sendKeys(text);
+  }
+
   public List<WebElement> all(String css) {
     return driver.findElements(By.cssSelector(css));
   }
