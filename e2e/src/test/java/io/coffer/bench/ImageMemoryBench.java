@@ -62,17 +62,11 @@ public final class ImageMemoryBench {
         for (Path p : List.of(pod, store, pod.resolve("tmp"))) ImageRuntime.run(List.of("chown", "65532:65532", p.toString()));
         var c = new ImageRuntime.Container("bench", pod, mounts, pod.resolve("termination-log"), "/dev/termination-log", List.of(), a,
             Map.of(), 65532, 65532, List.of(65532L), true, limit << 20, pod.resolve("log.txt"));
-        long t0 = System.nanoTime();
-        var started = image.start(c);
-        long peak = 0;
-        while (started.process.isAlive()) {
-          peak = Math.max(peak, EngineBench.vmHwm(started.process.pid()));
-          Thread.sleep(50);
-        }
-        int exit = started.process.exitValue();
-        boolean oom = started.oomKilled();
-        started.cleanUp();
-        double seconds = (System.nanoTime() - t0) / 1e9;
+        Run run = measure(image, c);
+        long peak = run.peakKiB();
+        int exit = run.exit();
+        boolean oom = run.oom();
+        double seconds = run.seconds();
         boolean ok = exit == 0 && !oom && (peak >> 10) <= limit * 8 / 10;
         met &= ok;
         System.out.printf("  limit %4d MiB  %-8s  peak RSS %4d MiB (%3d %%)  %6.1f s  exit %d%s  %s%n", limit, kind, peak >> 10,
@@ -84,5 +78,22 @@ public final class ImageMemoryBench {
     ImageRuntime.run(List.of("rm", "-rf", work.toString()));
     System.out.println(met ? "goal met" : "goal missed");
     System.exit(met ? 0 : 1);
+  }
+
+  /** One container's run: its peak RSS (VmHWM, polled every 50 ms), time, exit code and whether the kernel OOM-killed it. */
+  record Run(long peakKiB, double seconds, int exit, boolean oom) {}
+
+  static Run measure(ImageRuntime image, ImageRuntime.Container c) throws Exception {
+    long t0 = System.nanoTime();
+    var started = image.start(c);
+    long peak = 0;
+    while (started.process.isAlive()) {
+      peak = Math.max(peak, EngineBench.vmHwm(started.process.pid()));
+      Thread.sleep(50);
+    }
+    int exit = started.process.exitValue();
+    boolean oom = started.oomKilled();
+    started.cleanUp();
+    return new Run(peak, (System.nanoTime() - t0) / 1e9, exit, oom);
   }
 }

@@ -178,9 +178,21 @@ public final class BackupEngine {
     } catch (IOException | RuntimeException e) {
       if (archive != null) archive.abort();
       if (stored != null) stored.abort();
+      if (index != null) discardIndex(storage, id);
       throw e;
     } finally {
       if (mongo != null) mongo.close();
+    }
+  }
+
+  /** A failed run's chain index objects: nothing of a backup that has no descriptor stays behind to be based on. */
+  private void discardIndex(Storage storage, String id) {
+    try {
+      String prefix = BackupStore.key(id, "index/");
+      for (String k : storage.list(id)) if (k.startsWith(prefix)) storage.delete(k);
+    } catch (IOException | RuntimeException cleanup) {
+      log.warn("could not remove the chain index objects of the failed backup " + id + " (" + cleanup.getMessage()
+          + "); a new attempt with this id replaces them");
     }
   }
 

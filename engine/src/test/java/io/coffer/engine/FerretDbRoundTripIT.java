@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The engine against a second MongoDB-compatible server: FerretDB v1.24.2 with SQLite (real wire protocol, real
  * command set), through the real driver, into file storage. FerretDB has no renameCollection with dropTarget, so a
- * Replace falls back (drop, then rename) and says so; the data must come back byte for byte either way.
+ * Replace falls back (drop, then rename) and says so, as a Merge does (delete, then insert each batch); the data must
+ * come back byte for byte either way. {@link IncrementalFerretDbIT} runs the chains on it.
  */
 class FerretDbRoundTripIT {
   static FerretDb server;
@@ -97,7 +98,44 @@ class FerretDbRoundTripIT {
     assertThat(client.getDatabase("erp").listCollectionNames().into(new ArrayList<>())).as("no staging collection left")
         .containsExactlyInAnyOrder("employees", "invoices");
 
-    // Not here: a Merge (upsert by _id) of these 3,000 documents into FerretDB did not finish within 10 minutes (SQLite
-    // backend, the bulk upsert blocked in the driver's read); that is for the FerretDB work of issue 15 to settle.
+    // a Merge over changed data: documents of the backup come back, others stay; FerretDB's bulk upserts scan per
+    // document, so the merge deletes and inserts each batch instead, and says once that this is not atomic per document
+    client.getDatabase("erp").getCollection("employees").updateOne(new Document("_id", 5), new Document("$set", new Document("name", "Renamed")));
+    client.getDatabase("erp").getCollection("employees").deleteOne(new Document("_id", 6));
+    client.getDatabase("erp").getCollection("employees").insertOne(new Document("_id", 77777).append("name", "Kept"));
+    List<String> log3 = new ArrayList<>();
+    RestoreResult merged = new RestoreEngine(storage, new EngineLog(log3::add), new Progress()).run(new RestoreOptions("f1", server.uri(), null,
+        List.of(), List.of(), List.of(), List.of(), null, Map.of(), MongoRestorer.Mode.MERGE, Map.of(), false, 5));
+    assertThat(merged.documents()).isEqualTo(3001);
+    List<RawBsonDocument> after = raw("erp", "employees");
+    assertThat(after).hasSize(3001).containsAll(employees);
+    assertThat(after.get(after.size() - 1).getString("name").getValue()).isEqualTo("Kept");
+    assertThat(log3.stream().filter(l -> l.contains("not atomic per document"))).as("said once per restore").hasSize(1);
+    assertThat(client.getDatabase("erp").listCollectionNames().into(new ArrayList<>())).containsExactlyInAnyOrder("employees", "invoices");
+  }
+
+  @Test
+  void givenABackupWithIndexKindsFerretDbLacks_whenRestoredIntoIt_thenAClearErrorAndNothingWritten() throws Exception {
+    // the archive comes from mongo-java-server (a TTL and a partial index); FerretDB 1.x builds key / name / unique only
+    de.bwaldvogel.mongo.MongoServer mongo = io.coffer.testing.EmbeddedServers.mongo();
+    try (MongoClient source = MongoClients.create(io.coffer.testing.EmbeddedServers.uri(mongo))) {
+      var sessions = source.getDatabase("hr").getCollection("sessions");
+      sessions.insertOne(new Document("_id", 1).append("user", "ada").append("expires", new java.util.Date()));
+      sessions.createIndex(Indexes.ascending("expires"), new IndexOptions().expireAfter(3600L, java.util.concurrent.TimeUnit.SECONDS));
+      sessions.createIndex(Indexes.ascending("user"), new IndexOptions().name("user_partial")
+          .partialFilterExpression(new Document("user", new Document("$exists", true))));
+      Storage storage = new FileStorage(tmp.resolve("store"));
+      new BackupEngine(storage, new EngineLog(null), new Progress()).run(new BackupOptions("ttl", BackupType.DATABASE,
+          io.coffer.testing.EmbeddedServers.uri(mongo), new Selection(List.of("hr"), List.of(), List.of(), null), List.of(), List.of(), List.of(),
+          Encryption.NONE, Compression.DEFLATE, 1, 5));
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> new RestoreEngine(storage, new EngineLog(null), new Progress()).run(
+              new RestoreOptions("ttl", server.uri(), null, List.of(), List.of(), List.of(), List.of(), null, Map.of(), MongoRestorer.Mode.REPLACE,
+                  Map.of(), false, 5)))
+          .isInstanceOf(CofferException.class).hasMessageContaining("collection hr.sessions: this server cannot build the backup's indexes")
+          .hasMessageContaining("expireAfterSeconds").hasMessageContaining("Nothing was put in place").hasMessageNotContaining("full response");
+      assertThat(client.getDatabase("hr").listCollectionNames().into(new ArrayList<>())).as("nothing staged or restored").isEmpty();
+    } finally {
+      mongo.shutdownNow();
+    }
   }
 }

@@ -62,7 +62,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Backups and restores of MongoDB through the real driver against mongo-java-server, into file storage. */
+/**
+ * Backups and restores of MongoDB through the real driver against mongo-java-server, into file storage;
+ * {@link MongoRoundTripFerretDbIT} runs them on FerretDB, without the types and index kinds it lacks.
+ */
 class MongoRoundTripIT {
   static MongoServer server;
   static String uri;
@@ -80,7 +83,7 @@ class MongoRoundTripIT {
   @AfterAll
   static void stop() {
     client.close();
-    server.shutdownNow();
+    if (server != null) server.shutdownNow();
   }
 
   @BeforeEach
@@ -89,7 +92,42 @@ class MongoRoundTripIT {
     storage = new FileStorage(tmp.resolve("store"));
   }
 
-  static BsonDocument everyType(int i) {
+  /** Fields of {@link #everyType} the server cannot store (none for MongoDB). */
+  java.util.Set<String> unsupportedFields() {
+    return java.util.Set.of();
+  }
+
+  /** The secondary indexes of employees (every kind the archive must carry). */
+  void createIndexes(com.mongodb.client.MongoCollection<Document> employees) {
+    employees.createIndex(Indexes.ascending("email"), new IndexOptions().unique(true).name("email_unique"));
+    employees.createIndex(Indexes.compoundIndex(Indexes.ascending("dept"), Indexes.descending("name")));
+    employees.createIndex(Indexes.ascending("expires"), new IndexOptions().expireAfter(3600L, TimeUnit.SECONDS).sparse(true));
+    employees.createIndex(Indexes.text("name"), new IndexOptions().name("name_text"));
+    employees.createIndex(Indexes.ascending("dept"), new IndexOptions().name("dept_partial")
+        .partialFilterExpression(new Document("dept", new Document("$exists", true))));
+  }
+
+  List<String> indexNames() {
+    return List.of("email_unique", "dept_1_name_-1", "expires_1", "name_text", "dept_partial");
+  }
+
+  /** A collection name with dots, where the server can rename one. */
+  String dottedName() {
+    return "dotted.name.coll";
+  }
+
+  /** An invoice total: a Decimal128 where the server has the type. */
+  Object money(String amount) {
+    return new Decimal128(new BigDecimal(amount));
+  }
+
+  BsonDocument everyType(int i) {
+    BsonDocument d = everyBsonType(i);
+    for (String f : unsupportedFields()) d.remove(f);
+    return d;
+  }
+
+  static BsonDocument everyBsonType(int i) {
     BsonDocument d = new BsonDocument("_id", new BsonObjectId(new ObjectId()));
     d.append("double", new BsonDouble(1.5 + i)).append("nan", new BsonDouble(Double.NaN))
         .append("negzero", new BsonDouble(-0.0)).append("inf", new BsonDouble(Double.NEGATIVE_INFINITY))
@@ -119,18 +157,13 @@ class MongoRoundTripIT {
     List<Document> docs = new ArrayList<>();
     for (int i = 0; i < 3000; i++) docs.add(new Document("_id", i).append("name", "Employee " + i).append("dept", "D" + (i % 7)).append("email", "e" + i + "@rayerp.test"));
     employees.insertMany(docs);
-    employees.createIndex(Indexes.ascending("email"), new IndexOptions().unique(true).name("email_unique"));
-    employees.createIndex(Indexes.compoundIndex(Indexes.ascending("dept"), Indexes.descending("name")));
-    employees.createIndex(Indexes.ascending("expires"), new IndexOptions().expireAfter(3600L, TimeUnit.SECONDS).sparse(true));
-    employees.createIndex(Indexes.text("name"), new IndexOptions().name("name_text"));
-    employees.createIndex(Indexes.ascending("dept"), new IndexOptions().name("dept_partial")
-        .partialFilterExpression(new Document("dept", new Document("$exists", true))));
+    createIndexes(employees);
     erp.getCollection("departments").insertOne(new Document("_id", new Document("org", 1).append("code", "HR")).append("name", "Human resources"));
-    erp.getCollection("invoices").insertOne(new Document("_id", 1).append("total", new Decimal128(new BigDecimal("99.95"))));
+    erp.getCollection("invoices").insertOne(new Document("_id", 1).append("total", money("99.95")));
     erp.getCollection("ledger_2026").insertOne(new Document("_id", 1).append("amount", 5));
     erp.getCollection("audit_log").insertOne(new Document("_id", 1).append("event", "login"));
     erp.createCollection("empty_one");
-    erp.getCollection("dotted.name.coll").insertOne(new Document("_id", "x"));
+    erp.getCollection(dottedName()).insertOne(new Document("_id", "x"));
     erp.getCollection("ünïcødé_名前").insertOne(new Document("_id", "y"));
     client.getDatabase("crm").getCollection("contacts").insertOne(new Document("_id", 1).append("name", "ACME"));
   }
@@ -185,9 +218,9 @@ class MongoRoundTripIT {
       for (int i = 0; i < src.size(); i++) assertThat(dst.get(i)).as(coll + " #" + i).isEqualTo(src.get(i));
       assertThat(indexSpecs("erp_copy", coll)).as(coll).isEqualTo(indexSpecs("erp", coll));
     }
-    assertThat(client.getDatabase("erp_copy").listCollectionNames().into(new ArrayList<>())).contains("empty_one", "dotted.name.coll", "ünïcødé_名前");
+    assertThat(client.getDatabase("erp_copy").listCollectionNames().into(new ArrayList<>())).contains("empty_one", dottedName(), "ünïcødé_名前");
     assertThat(rawDocs("crm_copy", "contacts")).hasSize(1);
-    assertThat(indexSpecs("erp_copy", "employees")).extracting(d -> d.getString("name")).contains("email_unique", "dept_1_name_-1", "expires_1", "name_text", "dept_partial");
+    assertThat(indexSpecs("erp_copy", "employees")).extracting(d -> d.getString("name")).containsAll(indexNames());
   }
 
   @Test

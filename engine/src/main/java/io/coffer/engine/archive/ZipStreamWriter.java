@@ -91,12 +91,17 @@ public final class ZipStreamWriter implements Closeable {
     this.writer.start();
   }
 
+  private volatile boolean aborted;
+
   private void drain() {
     long offset = 0;
     try {
       while (true) {
         Item item = queue.take();
-        if (item.end()) break;
+        if (item.end()) {
+          if (aborted) return; // the end an abort sends: never close (and so publish) a partial archive
+          break;
+        }
         if (item.before() != null) item.before().accept(offset);
         byte[] b = item.data() != null ? item.data().get() : item.lazy().get();
         out.write(b);
@@ -237,6 +242,7 @@ public final class ZipStreamWriter implements Closeable {
 
   /** Stops without finishing; the downstream is left unclosed for its owner to abort. Never throws. */
   public void abort() {
+    aborted = true; // before the end item: the writer thread sees it when it takes that item
     closed = true;
     failure = failure != null ? failure : new IOException("aborted");
     queue.clear();

@@ -10,6 +10,7 @@ import io.coffer.protocol.ExitCode;
 import io.coffer.engine.Progress;
 import io.coffer.engine.archive.ArchiveWriter;
 import io.coffer.engine.archive.Manifest;
+import io.coffer.engine.incremental.ChainIndex;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
@@ -42,7 +43,7 @@ public final class MongoDumper implements AutoCloseable {
   /** A collection or view chosen for the backup. */
   public record Target(String database, String name, String type, BsonDocument options, String module, long estimatedBytes) {}
 
-  private io.coffer.engine.incremental.ChainIndex index;
+  private ChainIndex index;
   private String backupId;
   private String parentId;
 
@@ -50,7 +51,7 @@ public final class MongoDumper implements AutoCloseable {
    * Also writes the chain index of each collection (for later incremental backups); with {@code parentId}, stores
    * only the documents inserted or changed since that backup, and the {@code _id}s of those deleted.
    */
-  public MongoDumper indexed(io.coffer.engine.incremental.ChainIndex index, String backupId, String parentId) throws IOException {
+  public MongoDumper indexed(ChainIndex index, String backupId, String parentId) throws IOException {
     this.index = index;
     this.backupId = backupId;
     this.parentId = parentId;
@@ -154,75 +155,116 @@ public final class MongoDumper implements AutoCloseable {
     log.info("collection " + ns + ": " + docs + " documents, " + out.size() + " bytes, " + indexes.size() + " indexes");
   }
 
-  /** A collection with its chain index: everything (a full backup, or a collection new since the parent) or the changes. */
+  /**
+   * A collection with its chain index: everything (a full backup, or a collection new since the parent) or the
+   * changes. The collection is read in {@code _id} order and compared with the parent's index in the same order
+   * ({@link io.coffer.engine.incremental.ChainDiff}), so memory holds the changes, not the collection. The index is a
+   * checkpoint of every document, or (an increment whose chain is not due for one) a delta of what changed.
+   */
   private void dumpIndexed(Target t, MongoDatabase db, String ns, String path, long now, ArchiveWriter archive, int indexCount)
       throws IOException {
-    String name = io.coffer.engine.incremental.ChainIndex.collectionName(t.database(), t.name());
+    String name = ChainIndex.collectionName(t.database(), t.name());
     boolean delta = parentId != null && index.has(parentId, name);
     if (delta && oplog != null && oplog.covers(t.database(), t.name())) {
       dumpFromOplog(t, db, ns, path, now, archive, name);
       return;
     }
-    io.coffer.engine.incremental.ChangeSet parent = delta ? io.coffer.engine.incremental.ChangeSet.load(index, parentId, name) : null;
-    io.coffer.engine.incremental.DocHash hasher = new io.coffer.engine.incremental.DocHash();
-    long[] stored = {0};
-    Indexed written = indexedEntry(t, ns, path, now, archive, name, delta, (out, w) -> {
-      long[] total = {0};
-      drain(db, t.name(), ns, b -> { // the documents of a batch lie back to back, each led by its little-endian length
-        byte[] buf = b.data();
-        for (int at = 0; at < b.length(); ) {
-          int n = BsonStream.length(buf, at);
-          var ids = hasher.of(buf, at, n);
-          w.document(ids.idHash(), ids.docHash(), ids.idElement());
-          if (parent == null || parent.changed(ids.idHash(), ids.docHash())) {
-            out.write(buf, at, n);
-            stored[0]++;
+    io.coffer.engine.incremental.ChainDiff parent = delta ? new io.coffer.engine.incremental.ChainDiff(index.cursor(parentId, name)) : null;
+    try {
+      boolean checkpoint = parent == null || parent.chain().checkpointDue(estimatedCount(db, t.name()));
+      io.coffer.engine.incremental.DocHash hasher = new io.coffer.engine.incremental.DocHash();
+      long[] stored = {0};
+      long[] deleted = {0};
+      ChainIndex.Writer w = checkpoint ? index.writer(backupId, name) : index.deltaWriter(backupId, name, parentId, parent.chain());
+      Indexed written = indexedEntry(t, ns, path, now, archive, w, delta, out -> {
+        long[] total = {0};
+        drain(db, t.name(), ns, true, b -> { // the documents of a batch lie back to back, each led by its little-endian length
+          byte[] buf = b.data();
+          for (int at = 0; at < b.length(); ) {
+            int n = BsonStream.length(buf, at);
+            var ids = hasher.of(buf, at, n);
+            boolean changed = parent == null || parent.changed(ids.idHash(), ids.docHash(), ids.idElement());
+            if (checkpoint || changed) w.document(ids.idHash(), ids.docHash(), ids.idElement());
+            if (changed) {
+              out.write(buf, at, n);
+              stored[0]++;
+            }
+            at += n;
           }
-          at += n;
+          total[0] += b.documents();
+          progress.addBytes(b.length());
+          progress.addDocuments(b.documents());
+        });
+        return total[0];
+      }, () -> {
+        if (parent == null) return;
+        List<byte[]> gone = new ArrayList<>();
+        parent.deletions((idHash, id) -> {
+          if (!checkpoint) w.deleted(idHash);
+          gone.add(id);
+        });
+        if (!gone.isEmpty()) {
+          deleted[0] = deletions(t, now, archive, del -> {
+            for (byte[] id : gone) del.write(io.coffer.engine.incremental.DocHash.idDocument(id));
+            return gone.size();
+          });
         }
-        total[0] += b.documents();
-        progress.addBytes(b.length());
-        progress.addDocuments(b.documents());
       });
-      return total[0];
-    });
-    long deleted = parent != null && parent.remaining() > 0
-        ? deletions(t, now, archive, del -> parent.writeDeleted(index, parentId, name, del)) : 0;
-    log.info("collection " + ns + ": " + written.documents() + " documents" + (delta ? ", " + stored[0] + " new or changed and " + deleted
-        + " deleted since " + parentId : "") + ", " + written.bytes() + " bytes, " + indexCount + " indexes");
+      log.info("collection " + ns + ": " + written.documents() + " documents" + (delta ? ", " + stored[0] + " new or changed and " + deleted[0]
+          + " deleted since " + parentId : "") + ", " + written.bytes() + " bytes, " + indexCount + " indexes"
+          + (delta && checkpoint ? " (index checkpoint)" : ""));
+    } finally {
+      if (parent != null) parent.close();
+    }
+  }
+
+  /** The server's estimate of a collection's size (metadata, not a count), or 0 when it gives none. */
+  private static long estimatedCount(MongoDatabase db, String name) {
+    try {
+      return db.getCollection(name).estimatedDocumentCount();
+    } catch (MongoException e) {
+      return 0;
+    }
   }
 
   /** What {@link #indexedEntry} wrote: the collection's document count and the entry's size. */
   private record Indexed(long documents, long bytes) {}
 
   private interface IndexedBody {
-    /** Writes the entry's documents and every current document's index record; returns the collection's count. */
-    long write(ArchiveWriter.EntryStream out, io.coffer.engine.incremental.ChainIndex.Writer index) throws IOException;
+    /** Writes the entry's documents (and their index records); returns the collection's count. */
+    long write(ArchiveWriter.EntryStream out) throws IOException;
+  }
+
+  private interface IndexedTail {
+    /** Writes what follows the documents (the deletions entry, and their index records) before the index is published. */
+    void run() throws IOException;
   }
 
   /**
-   * A collection's bson entry and its new chain index, written together by {@code body} and recorded in the
-   * manifest; a failure publishes no index.
+   * A collection's bson entry and its chain index object {@code w}, written together by {@code body} and then
+   * {@code tail}, and recorded in the manifest; a failure publishes no index.
    */
-  private Indexed indexedEntry(Target t, String ns, String path, long now, ArchiveWriter archive, String name, boolean delta,
-      IndexedBody body) throws IOException {
-    io.coffer.engine.incremental.ChainIndex.Writer w = index.writer(backupId, name);
-    ArchiveWriter.EntryStream out = archive.begin(path, now, 0644);
+  private Indexed indexedEntry(Target t, String ns, String path, long now, ArchiveWriter archive, ChainIndex.Writer w, boolean delta,
+      IndexedBody body, IndexedTail tail) throws IOException {
     long total;
+    ArchiveWriter.EntryStream out;
     try {
-      total = body.write(out, w);
-    } catch (MongoException e) {
+      out = archive.begin(path, now, 0644);
+      try {
+        total = body.write(out);
+      } catch (MongoException e) {
+        out.close();
+        throw MongoConnection.translate("cannot read " + ns, uri, e);
+      }
       out.close();
-      w.abort();
-      throw MongoConnection.translate("cannot read " + ns, uri, e);
+      archive.record(new Manifest.Entry(path, Manifest.Kind.bson, out.size(), out.sha256(), total, t.database(), t.name(),
+          t.module(), null, null, null, null, null, delta ? Boolean.TRUE : null));
+      tail.run();
     } catch (IOException | RuntimeException e) {
       w.abort();
       throw e;
     }
-    out.close();
     w.close();
-    archive.record(new Manifest.Entry(path, Manifest.Kind.bson, out.size(), out.sha256(), total, t.database(), t.name(),
-        t.module(), null, null, null, null, null, delta ? Boolean.TRUE : null));
     return new Indexed(total, out.size());
   }
 
@@ -231,21 +273,18 @@ public final class MongoDumper implements AutoCloseable {
     Map<Long, org.bson.BsonValue> touched = oplog.touched(t.database(), t.name());
     io.coffer.engine.incremental.DocHash hasher = new io.coffer.engine.incremental.DocHash();
     java.util.Set<Long> parentHad = new java.util.HashSet<>();
-    java.util.Set<Long> found = new java.util.HashSet<>();
-    Indexed written = indexedEntry(t, ns, path, now, archive, name, true, (out, w) -> {
-      long total = 0;
-      try (io.coffer.engine.incremental.ChainIndex.Reader r = index.reader(parentId, name)) {
-        byte[][] id = new byte[1][];
-        long[] rec;
-        while ((rec = r.nextDocument(id)) != null) {
-          if (touched.containsKey(rec[0])) {
-            parentHad.add(rec[0]);
-          } else {
-            w.document(rec[0], rec[1], id[0]);
-            total++;
-          }
-        }
-      }
+    long[] untouched = {0};
+    // the parent's documents: which touched ones it had (a touched one gone now was deleted), how many it keeps
+    ChainIndex.Chain chain = index.documents(parentId, name, (idHash, docHash, id) -> {
+      if (touched.containsKey(idHash)) parentHad.add(idHash);
+      else untouched[0]++;
+    });
+    boolean checkpoint = chain.checkpointDue(estimatedCount(db, t.name()));
+    ChainIndex.Writer w = checkpoint ? index.writer(backupId, name) : index.deltaWriter(backupId, name, parentId, chain);
+    List<io.coffer.engine.incremental.DocHash.Ids> found = new ArrayList<>(); // the touched documents there now
+    java.util.Set<Long> foundIds = new java.util.HashSet<>();
+    long[] goneCount = {0};
+    Indexed written = indexedEntry(t, ns, path, now, archive, w, true, out -> {
       List<org.bson.BsonValue> ids = new ArrayList<>(touched.values());
       for (int i = 0; i < ids.size(); i += 1000) {
         org.bson.BsonArray batch = new org.bson.BsonArray(ids.subList(i, Math.min(ids.size(), i + 1000)));
@@ -254,23 +293,46 @@ public final class MongoDumper implements AutoCloseable {
           byte[] doc = new byte[bb.remaining()];
           bb.get(doc);
           var h = hasher.of(doc, 0, doc.length);
-          if (!found.add(h.idHash())) continue;
+          if (!foundIds.add(h.idHash())) continue;
           out.write(doc);
-          w.document(h.idHash(), h.docHash(), h.idElement());
-          total++;
+          found.add(h);
           progress.addBytes(doc.length);
           progress.addDocuments(1);
         }
       }
-      return total;
+      return untouched[0] + found.size();
+    }, () -> {
+      // the index: in _id order, the parent's untouched records (a checkpoint only) with the touched documents merged in
+      found.sort((a, b) -> io.coffer.engine.incremental.IdOrder.compare(a.idElement(), b.idElement()));
+      int[] next = {0};
+      if (checkpoint) {
+        index.documents(parentId, name, (idHash, docHash, id) -> {
+          if (touched.containsKey(idHash)) return;
+          while (next[0] < found.size() && io.coffer.engine.incremental.IdOrder.compare(found.get(next[0]).idElement(), id) < 0) {
+            var f = found.get(next[0]++);
+            w.document(f.idHash(), f.docHash(), f.idElement());
+          }
+          w.document(idHash, docHash, id);
+        });
+      }
+      for (; next[0] < found.size(); next[0]++) {
+        var f = found.get(next[0]);
+        w.document(f.idHash(), f.docHash(), f.idElement());
+      }
+      List<Long> gone = new ArrayList<>();
+      for (Long x : parentHad) if (!foundIds.contains(x)) gone.add(x);
+      if (gone.isEmpty()) return;
+      deletions(t, now, archive, del -> {
+        for (Long x : gone) {
+          del.write(io.coffer.engine.incremental.DocHash.idDocument(touched.get(x)));
+          if (!checkpoint) w.deleted(x);
+        }
+        return gone.size();
+      });
+      goneCount[0] = gone.size();
     });
-    List<Long> gone = parentHad.stream().filter(x -> !found.contains(x)).toList();
-    long deleted = gone.isEmpty() ? 0 : deletions(t, now, archive, del -> {
-      for (Long x : gone) del.write(io.coffer.engine.incremental.DocHash.idDocument(touched.get(x)));
-      return gone.size();
-    });
-    log.info("collection " + ns + ": " + written.documents() + " documents, " + found.size() + " new or changed and " + deleted
-        + " deleted since " + parentId + " (from the oplog), " + written.bytes() + " bytes");
+    log.info("collection " + ns + ": " + written.documents() + " documents, " + found.size() + " new or changed and " + goneCount[0]
+        + " deleted since " + parentId + " (from the oplog), " + written.bytes() + " bytes" + (checkpoint ? " (index checkpoint)" : ""));
   }
 
   private interface DeletionWriter {
@@ -294,7 +356,7 @@ public final class MongoDumper implements AutoCloseable {
 
   private long copyDocuments(MongoDatabase db, String name, String ns, ArchiveWriter.EntryStream out) throws IOException {
     long[] docs = {0};
-    drain(db, name, ns, b -> {
+    drain(db, name, ns, false, b -> {
       out.write(b.data(), 0, b.length());
       docs[0] += b.documents();
       progress.addBytes(b.length());
@@ -308,15 +370,17 @@ public final class MongoDumper implements AutoCloseable {
   }
 
   /**
-   * Every document of a collection, in batches of about 1 MiB handed to {@code sink} on this thread while a reader
-   * thread fetches the next ones: the server's encoding overlaps this thread's work, at most four batches wait.
+   * Every document of a collection (in {@code _id} order with {@code byId}, else in the server's natural order), in
+   * batches of about 1 MiB handed to {@code sink} on this thread while a reader thread fetches the next ones: the
+   * server's encoding overlaps this thread's work, at most four batches wait.
    */
-  private void drain(MongoDatabase db, String name, String ns, BatchSink sink) throws IOException {
+  private void drain(MongoDatabase db, String name, String ns, boolean byId, BatchSink sink) throws IOException {
     BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(4);
     Thread reader = new Thread(() -> {
       Batch end = Batch.END;
-      try (MongoCursor<RawBsonDocument> cursor = db.getCollection(name, RawBsonDocument.class).find()
-          .batchSize(BATCH_SIZE).cursor()) {
+      var find = db.getCollection(name, RawBsonDocument.class).find().batchSize(BATCH_SIZE);
+      if (byId) find = find.sort(new BsonDocument("_id", new org.bson.BsonInt32(1))); // the _id index: no sort in memory
+      try (MongoCursor<RawBsonDocument> cursor = find.cursor()) {
         byte[] buf = new byte[CHUNK];
         int len = 0;
         int docs = 0;

@@ -10,6 +10,7 @@ import com.mongodb.client.model.ReplaceOneModel;
 import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.WriteModel;
 import io.coffer.engine.EngineLog;
+import io.coffer.engine.Printable;
 import io.coffer.engine.Progress;
 import java.io.IOException;
 import java.io.InputStream;
@@ -106,6 +107,11 @@ public final class MongoRestorer implements AutoCloseable {
    */
   public long stage(String db, String name, BsonDocument metadata, InputStream bson, String entryName, long maxDocuments) throws IOException {
     String staging = STAGING_PREFIX + runId + "_" + name;
+    if (name.indexOf('.') >= 0 && ferretDbVersion() != null) {
+      throw new io.coffer.engine.CofferException(io.coffer.protocol.ExitCode.SOURCE, "collection " + Printable.escape(db + "." + name)
+          + ": FerretDB " + Printable.escape(ferretDbVersion()) + " cannot rename a collection whose name has a dot (InvalidNamespace), and a"
+          + " restore puts each collection in place by renaming its staged copy; leave it out of the restore (--exclude) or restore into MongoDB. Nothing was restored");
+    }
     MongoDatabase database = client.getDatabase(db);
     BsonDocument options = metadata.getDocument("options", new BsonDocument());
     List<BsonDocument> indexes = new ArrayList<>();
@@ -144,25 +150,74 @@ public final class MongoRestorer implements AutoCloseable {
     if (!indexes.isEmpty()) staged.set(staged.indexOf(s), new Staged(s.database(), s.target(), s.staging(), indexes, s.documents()));
     MongoCollection<RawBsonDocument> coll = client.getDatabase(db).getCollection(s.staging(), RawBsonDocument.class);
     BsonStream in = new BsonStream(bson, entryName);
-    List<com.mongodb.client.model.WriteModel<RawBsonDocument>> batch = new ArrayList<>();
+    List<RawBsonDocument> batch = new ArrayList<>();
     byte[] doc;
     try {
       while ((doc = in.next()) != null) {
         RawBsonDocument d = new RawBsonDocument(doc);
         if (d.get("_id") == null) throw new io.coffer.engine.CofferException(io.coffer.protocol.ExitCode.INTEGRITY, entryName + " holds a changed document without an _id; nothing was restored");
-        batch.add(new com.mongodb.client.model.ReplaceOneModel<>(new BsonDocument("_id", d.get("_id")), d,
-            new com.mongodb.client.model.ReplaceOptions().upsert(true)));
+        batch.add(d);
         progress.addBytes(doc.length);
         progress.addDocuments(1);
         if (batch.size() >= INSERT_BATCH_DOCS) {
-          coll.bulkWrite(batch);
+          upsert(coll, batch);
           batch.clear();
         }
       }
-      if (!batch.isEmpty()) coll.bulkWrite(batch);
+      if (!batch.isEmpty()) upsert(coll, batch);
     } catch (MongoException e) {
       throw MongoConnection.translate("cannot stage " + db + "." + name, uri, e);
     }
+  }
+
+  /**
+   * Writes documents over those of the same {@code _id} (or adds them): one bulk of {@code replaceOne} upserts, atomic
+   * per document. FerretDB 1.x answers a bulk of upserts with a table scan per document (1,000 into 3,000 documents
+   * had not finished after five minutes), so there the batch's {@code _id}s are deleted and the batch inserted: two
+   * commands, so for a moment those documents are absent (said once per restore).
+   */
+  private void upsert(MongoCollection<RawBsonDocument> coll, List<RawBsonDocument> docs) {
+    if (!slowUpserts()) {
+      List<WriteModel<RawBsonDocument>> models = new ArrayList<>(docs.size());
+      for (RawBsonDocument d : docs) models.add(new ReplaceOneModel<>(new BsonDocument("_id", d.get("_id")), d, new ReplaceOptions().upsert(true)));
+      coll.bulkWrite(models);
+      return;
+    }
+    BsonArray ids = new BsonArray();
+    for (RawBsonDocument d : docs) ids.add(d.get("_id"));
+    coll.deleteMany(new BsonDocument("_id", new BsonDocument("$in", ids)));
+    coll.insertMany(docs, new InsertManyOptions().ordered(true));
+  }
+
+  private boolean saidSlowUpserts;
+
+  /** Whether the server's bulk upserts scan the collection per document (FerretDB's); says so once. */
+  private boolean slowUpserts() {
+    if (ferretDbVersion() == null) return false;
+    if (!saidSlowUpserts) {
+      saidSlowUpserts = true;
+      log.warn("this server is FerretDB " + Printable.escape(ferretDbVersion()) + ", whose bulk upserts scan the collection per document:"
+          + " documents written over others are deleted and inserted again in batches of " + INSERT_BATCH_DOCS
+          + ", so for a moment a batch's documents are absent (not atomic per document)");
+    }
+    return true;
+  }
+
+  private String ferretDb;
+  private boolean askedBuildInfo;
+
+  /** FerretDB's version (its buildInfo names a ferretdbVersion), or null for any other server. */
+  private String ferretDbVersion() {
+    if (!askedBuildInfo) {
+      askedBuildInfo = true;
+      try {
+        BsonDocument info = client.getDatabase("admin").runCommand(new BsonDocument("buildInfo", new org.bson.BsonInt32(1)), BsonDocument.class);
+        if (info.containsKey("ferretdbVersion")) ferretDb = info.get("ferretdbVersion").isString() ? info.getString("ferretdbVersion").getValue() : "?";
+      } catch (MongoException e) {
+        // a server that does not answer buildInfo is no FerretDB
+      }
+    }
+    return ferretDb;
   }
 
   /** Removes from a staged collection the documents an increment records as deleted (at most {@code maxDocuments}). */
@@ -370,20 +425,27 @@ public final class MongoRestorer implements AutoCloseable {
     views.add(new View(db, name, metadata.getDocument("options", new BsonDocument())));
   }
 
-  /** Swaps or merges every staged collection into place, then creates the views. */
+  /**
+   * Swaps or merges every staged collection into place, then creates the views. Every index is built on the staged
+   * copies first, after their data, so an index the server cannot build stops the restore before any collection is put
+   * in place (a Merge builds them on its targets again, after merging).
+   */
   public void commit() {
+    for (Staged s : staged) {
+      progress.item(s.database() + "." + s.target());
+      createIndexes(client.getDatabase(s.database()), s.staging(), s.indexes(), s.database() + "." + s.target());
+    }
     for (Staged s : staged) {
       String ns = s.database() + "." + s.target();
       progress.item(ns);
       try {
         MongoDatabase db = client.getDatabase(s.database());
         if (mode == Mode.REPLACE) {
-          createIndexes(db, s.staging(), s.indexes());
           swapIn(db, s, ns);
           log.info("restored " + ns + ": " + s.documents() + " documents (replaced)");
         } else {
           long n = merge(db, s);
-          createIndexes(db, s.target(), s.indexes());
+          createIndexes(db, s.target(), s.indexes(), ns);
           db.getCollection(s.staging()).drop();
           log.info("restored " + ns + ": " + n + " documents merged by _id");
         }
@@ -439,29 +501,29 @@ public final class MongoRestorer implements AutoCloseable {
   /** Set once the server said it has no dropTarget. */
   private boolean noDropTarget;
 
+  /**
+   * Writes the staged documents over the target's, page by page in {@code _id} order: each page's query is done before
+   * its documents are written, so no cursor stays open on the staging collection while the target is written (which
+   * FerretDB's SQLite backend does not bear).
+   */
   private long merge(MongoDatabase db, Staged s) {
     MongoCollection<RawBsonDocument> target = db.getCollection(s.target(), RawBsonDocument.class);
+    MongoCollection<RawBsonDocument> staging = db.getCollection(s.staging(), RawBsonDocument.class);
     long n = 0;
-    List<WriteModel<RawBsonDocument>> batch = new ArrayList<>();
-    try (MongoCursor<RawBsonDocument> c = db.getCollection(s.staging(), RawBsonDocument.class).find().batchSize(INSERT_BATCH_DOCS).cursor()) {
-      while (c.hasNext()) {
-        RawBsonDocument d = c.next();
-        batch.add(new ReplaceOneModel<>(new BsonDocument("_id", d.get("_id")), d, new ReplaceOptions().upsert(true)));
-        if (batch.size() >= INSERT_BATCH_DOCS) {
-          target.bulkWrite(batch);
-          n += batch.size();
-          batch.clear();
-        }
-      }
+    BsonValue after = null;
+    while (true) {
+      BsonDocument filter = after == null ? new BsonDocument() : new BsonDocument("_id", new BsonDocument("$gt", after));
+      List<RawBsonDocument> page = staging.find(filter).sort(new BsonDocument("_id", new org.bson.BsonInt32(1)))
+          .limit(INSERT_BATCH_DOCS).batchSize(INSERT_BATCH_DOCS).into(new ArrayList<>());
+      if (page.isEmpty()) return n;
+      upsert(target, page);
+      n += page.size();
+      after = page.get(page.size() - 1).get("_id");
+      if (page.size() < INSERT_BATCH_DOCS) return n;
     }
-    if (!batch.isEmpty()) {
-      target.bulkWrite(batch);
-      n += batch.size();
-    }
-    return n;
   }
 
-  private void createIndexes(MongoDatabase db, String collection, List<BsonDocument> indexes) {
+  private void createIndexes(MongoDatabase db, String collection, List<BsonDocument> indexes, String ns) {
     BsonArray specs = new BsonArray();
     for (BsonDocument ix : indexes) {
       if ("_id_".equals(ix.getString("name", new BsonString("")).getValue())) continue;
@@ -472,7 +534,18 @@ public final class MongoRestorer implements AutoCloseable {
       specs.add(spec);
     }
     if (specs.isEmpty()) return;
-    db.runCommand(new BsonDocument("createIndexes", new BsonString(collection)).append("indexes", specs));
+    try {
+      db.runCommand(new BsonDocument("createIndexes", new BsonString(collection)).append("indexes", specs));
+    } catch (com.mongodb.MongoCommandException e) {
+      if (e.getErrorCode() != 238 && e.getErrorCode() != 67 && e.getErrorCode() != 197) throw MongoConnection.translate("cannot index " + ns, uri, e);
+      // NotImplemented, CannotCreateIndex, InvalidIndexSpecificationOption: a kind of index this server does not build
+      throw new io.coffer.engine.CofferException(io.coffer.protocol.ExitCode.SOURCE, "collection " + Printable.escape(ns)
+          + ": this server cannot build the backup's indexes (" + Printable.escape(String.valueOf(e.getErrorMessage()))
+          + "); restore into a server that has this kind of index (docs/servers.md lists them), or leave the collection out (--exclude)."
+          + " Nothing was put in place");
+    } catch (MongoException e) {
+      throw MongoConnection.translate("cannot index " + ns, uri, e);
+    }
   }
 
   /** Drops every staging collection; the targets were never touched. Never throws. */
