@@ -355,29 +355,45 @@ public final class MongoRestorer implements AutoCloseable {
   private static final List<RawBsonDocument> END = new ArrayList<>();
 
   /**
-   * Parses documents on this thread (which also decrypts and inflates the archive) and inserts them in
-   * batches on another, so both cores work; at most two batches wait in between.
+   * Inserters per collection: batches are written by this many connections at once (a server with more cores takes
+   * them in parallel, as mongorestore's insertion workers do); one on FerretDB, whose SQLite backend writes one at a time.
+   */
+  private int inserters() {
+    if (ferretDbVersion() != null) return 1;
+    return Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors()));
+  }
+
+  /**
+   * Parses documents on this thread (which also decrypts and inflates the archive) and inserts them in batches on
+   * {@link #inserters()} others, so the cores and the server work at once; at most two batches per inserter wait in
+   * between. The order of insertion within a collection is not kept (as with mongorestore's parallel workers); the
+   * documents are.
    */
   private long insertAll(MongoCollection<RawBsonDocument> coll, BsonStream in) throws IOException {
-    java.util.concurrent.BlockingQueue<List<RawBsonDocument>> queue = new java.util.concurrent.ArrayBlockingQueue<>(2);
-    Throwable[] failure = new Throwable[1];
-    long[] inserted = {0};
-    Thread inserter = new Thread(() -> {
-      try {
-        while (true) {
-          List<RawBsonDocument> batch = queue.take();
-          if (batch == END) return;
-          coll.insertMany(batch, new InsertManyOptions().ordered(true));
-          inserted[0] += batch.size();
-          progress.addDocuments(batch.size());
+    int n = inserters();
+    java.util.concurrent.BlockingQueue<List<RawBsonDocument>> queue = new java.util.concurrent.ArrayBlockingQueue<>(2 * n);
+    java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicLong inserted = new java.util.concurrent.atomic.AtomicLong();
+    List<Thread> threads = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Thread inserter = new Thread(() -> {
+        try {
+          while (true) {
+            List<RawBsonDocument> batch = queue.take();
+            if (batch == END) return;
+            coll.insertMany(batch, new InsertManyOptions().ordered(true));
+            inserted.addAndGet(batch.size());
+            progress.addDocuments(batch.size());
+          }
+        } catch (Throwable t) {
+          failure.compareAndSet(null, t);
+          queue.clear();
         }
-      } catch (Throwable t) {
-        failure[0] = t;
-        queue.clear();
-      }
-    }, "coffer-mongo-inserter");
-    inserter.setDaemon(true);
-    inserter.start();
+      }, "coffer-mongo-inserter-" + i);
+      inserter.setDaemon(true);
+      inserter.start();
+      threads.add(inserter);
+    }
     try {
       List<RawBsonDocument> batch = new ArrayList<>(INSERT_BATCH_DOCS);
       long batchBytes = 0;
@@ -387,38 +403,42 @@ public final class MongoRestorer implements AutoCloseable {
         batchBytes += doc.length;
         progress.addBytes(doc.length);
         if (batch.size() >= INSERT_BATCH_DOCS || batchBytes >= INSERT_BATCH_BYTES) {
-          hand(queue, batch, inserter, failure);
+          hand(queue, batch, threads, failure);
           batch = new ArrayList<>(INSERT_BATCH_DOCS);
           batchBytes = 0;
         }
       }
-      if (!batch.isEmpty()) hand(queue, batch, inserter, failure);
-      hand(queue, END, inserter, failure);
-      inserter.join();
+      if (!batch.isEmpty()) hand(queue, batch, threads, failure);
+      for (int i = 0; i < n; i++) hand(queue, END, threads, failure);
+      for (Thread t : threads) t.join();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new java.io.InterruptedIOException("interrupted");
     } finally {
-      if (inserter.isAlive()) {
-        inserter.interrupt();
+      for (Thread t : threads) {
+        if (!t.isAlive()) continue;
+        t.interrupt();
         try {
-          inserter.join(10_000);
+          t.join(10_000);
         } catch (InterruptedException ignored) {
           Thread.currentThread().interrupt();
         }
       }
     }
-    if (failure[0] instanceof MongoException me) throw me;
-    if (failure[0] != null) throw new IOException("insert failed: " + failure[0].getMessage(), failure[0]);
-    return inserted[0];
+    Throwable f = failure.get();
+    if (f instanceof MongoException me) throw me;
+    if (f != null) throw new IOException("insert failed: " + f.getMessage(), f);
+    return inserted.get();
   }
 
-  private static void hand(java.util.concurrent.BlockingQueue<List<RawBsonDocument>> queue, List<RawBsonDocument> batch,
-      Thread inserter, Throwable[] failure) throws InterruptedException {
+  private static void hand(java.util.concurrent.BlockingQueue<List<RawBsonDocument>> queue, List<RawBsonDocument> batch, List<Thread> inserters,
+      java.util.concurrent.atomic.AtomicReference<Throwable> failure) throws InterruptedException, IOException {
     while (!queue.offer(batch, 100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-      if (!inserter.isAlive()) break;
+      if (failure.get() != null || inserters.stream().noneMatch(Thread::isAlive)) break;
     }
-    if (failure[0] instanceof MongoException me) throw me;
+    Throwable f = failure.get();
+    if (f instanceof MongoException me) throw me;
+    if (f != null) throw new IOException("insert failed: " + f.getMessage(), f);
   }
 
   public void defineView(String db, String name, BsonDocument metadata) {
