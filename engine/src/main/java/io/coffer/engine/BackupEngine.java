@@ -178,7 +178,7 @@ public final class BackupEngine {
     } catch (IOException | RuntimeException e) {
       if (archive != null) archive.abort();
       if (stored != null) stored.abort();
-      if (index != null) discardIndex(storage, id);
+      if (index != null) discardIndex(storage, id, lock);
       throw e;
     } finally {
       if (mongo != null) mongo.close();
@@ -186,8 +186,15 @@ public final class BackupEngine {
   }
 
   /** A failed run's chain index objects: nothing of a backup that has no descriptor stays behind to be based on. */
-  private void discardIndex(Storage storage, String id) {
+  private void discardIndex(Storage storage, String id, Storage.Lock lock) {
     try {
+      // only this run's objects: never those of a run that took the lock over, or completed this backup
+      try {
+        lock.check();
+      } catch (IOException | RuntimeException lost) {
+        return;
+      }
+      if (storage.exists(BackupStore.key(id, BackupDescriptor.FILE))) return;
       String prefix = BackupStore.key(id, "index/");
       for (String k : storage.list(id)) if (k.startsWith(prefix)) storage.delete(k);
     } catch (IOException | RuntimeException cleanup) {

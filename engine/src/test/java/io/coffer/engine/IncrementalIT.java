@@ -276,6 +276,44 @@ class IncrementalIT {
   }
 
   @Test
+  void givenARepeatedRecordInAHostileIndex_whenAnIncrementIsTaken_thenNoDocumentOnTheServerIsRecordedDeleted() throws Exception {
+    // untrusted input: the parent's checkpoint rewritten (with the index key) to list document 1 again at its end; the
+    // increment's merge takes that repeat for a deletion candidate, and the server, asked, still has it
+    Storage storage = new FileStorage(tmp.resolve("store"));
+    Path uploads = Files.createDirectories(tmp.resolve("u"));
+    var events = client.getDatabase("shop").getCollection("events");
+    events.drop();
+    client.getDatabase("shop").getCollection("orders").drop();
+    for (int i = 1; i <= 5; i++) events.insertOne(new Document("_id", i).append("type", "login"));
+    backup(storage, "h0", null, uploads);
+    var index = new io.coffer.engine.incremental.ChainIndex(storage, INDEX_KEY);
+    var hasher = new io.coffer.engine.incremental.DocHash();
+    List<io.coffer.engine.incremental.DocHash.Ids> docs = new ArrayList<>();
+    for (RawBsonDocument d : client.getDatabase("shop").getCollection("events", RawBsonDocument.class).find().sort(Sorts.ascending("_id"))) {
+      byte[] b = bytes(d);
+      docs.add(hasher.of(b, 0, b.length));
+    }
+    docs.add(docs.get(0));
+    var w = index.writer("h0", "mongodb.shop.events");
+    for (var d : docs) w.document(d.idHash(), d.docHash(), d.idElement());
+    w.close();
+    events.updateOne(Filters.eq("_id", 2), Updates.set("type", "changed"));
+    backup(storage, "h1", "h0", uploads);
+    Map<String, List<String>> now = snapshot("shop");
+    if (oplog()) {
+      // from the oplog the increment counts the parent's records, the repeat included: the count is off by one, and
+      // restore, which checks it, refuses before anything is written (no document is lost either way)
+      assertThatThrownBy(() -> restore(storage, "h1", "hostile_h1", tmp.resolve("hostile-h1"))).isInstanceOf(CofferException.class)
+          .hasMessageContaining("nothing was restored");
+      assertThat(client.getDatabase("hostile_h1").listCollectionNames().into(new ArrayList<>())).isEmpty();
+    } else {
+      restore(storage, "h1", "hostile_h1", tmp.resolve("hostile-h1"));
+      assertThat(snapshot("hostile_h1")).as("document 1 is not deleted by the increment").isEqualTo(now);
+    }
+    events.drop();
+  }
+
+  @Test
   void givenADamagedOrLoopingDeltaIndex_whenAnIncrementReadsIt_thenAClearErrorAndNoBackup() throws Exception {
     // untrusted input: a delta index whose header names itself as its parent (a loop) is refused, not followed forever
     Storage storage = new FileStorage(tmp.resolve("store"));

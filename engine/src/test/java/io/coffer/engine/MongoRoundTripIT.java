@@ -255,15 +255,26 @@ class MongoRoundTripIT {
   void givenMergeMode_whenRestoring_thenBackedUpDocumentsAreUpsertedAndOthersKept() throws IOException {
     var coll = client.getDatabase("erp").getCollection("contacts");
     coll.insertMany(List.of(new Document("_id", 1).append("v", "old1"), new Document("_id", 2).append("v", "old2")));
+    // more than a page (1,000) of one _id type and a few of another: every page is merged, whatever the types
+    var ledger = client.getDatabase("erp").getCollection("ledger");
+    List<Document> lines = new ArrayList<>();
+    for (int i = 0; i < 1500; i++) lines.add(new Document("_id", i).append("v", "line"));
+    lines.add(new Document("_id", "opening").append("v", "line"));
+    lines.add(new Document("_id", new ObjectId()).append("v", "line"));
+    ledger.insertMany(lines);
     backup(options("g1", Selection.all(), Encryption.NONE));
+    ledger.deleteMany(new Document());
+    ledger.insertOne(new Document("_id", "kept").append("v", "mine"));
     coll.deleteMany(new Document());
     coll.insertMany(List.of(new Document("_id", 1).append("v", "changed"), new Document("_id", 3).append("v", "new")));
     RestoreResult dry = restore("g1", null, Map.of(), MongoRestorer.Mode.MERGE, List.of(), List.of(), true);
-    assertThat(dry.items()).singleElement().satisfies(i -> assertThat(i.action()).isEqualTo("merge"));
+    assertThat(dry.items()).hasSize(2).allSatisfy(i -> assertThat(i.action()).isEqualTo("merge"));
     assertThat(coll.find(new Document("_id", 1)).first().getString("v")).isEqualTo("changed");
     restore("g1", null, Map.of(), MongoRestorer.Mode.MERGE, List.of(), List.of(), false);
     assertThat(coll.find().sort(new Document("_id", 1)).into(new ArrayList<>())).extracting(d -> d.getString("v"))
         .containsExactly("old1", "old2", "new");
+    assertThat(ledger.countDocuments()).as("1,500 ints, a string, an ObjectId, and the target's own").isEqualTo(1503);
+    assertThat(ledger.countDocuments(new Document("_id", "opening"))).isEqualTo(1);
     restore("g1", null, Map.of(), MongoRestorer.Mode.REPLACE, List.of(), List.of(), false);
     assertThat(coll.find().sort(new Document("_id", 1)).into(new ArrayList<>())).extracting(d -> d.getString("v"))
         .containsExactly("old1", "old2");

@@ -25,9 +25,15 @@ public final class ChainDiff implements AutoCloseable {
   private final LongLongMap fresh = new LongLongMap(1024); // current documents not found in the parent: idHash -> 0
   private long matched;
 
+  /** Takes over the cursor: closed by {@link #close()}, or here when its first read fails. */
   public ChainDiff(ChainIndex.Cursor parent) throws IOException {
     this.parent = parent;
-    this.more = parent.next();
+    try {
+      this.more = parent.next();
+    } catch (IOException | RuntimeException e) {
+      parent.close();
+      throw e;
+    }
   }
 
   public ChainIndex.Chain chain() {
@@ -40,6 +46,8 @@ public final class ChainDiff implements AutoCloseable {
       if (parent.idHash == idHash && Arrays.equals(parent.idElement, idElement)) {
         boolean changed = parent.docHash != docHash;
         matched++;
+        lastMatched = idHash;
+        anyMatched = true;
         more = parent.next();
         return changed;
       }
@@ -58,7 +66,13 @@ public final class ChainDiff implements AutoCloseable {
     return true;
   }
 
+  private long lastMatched;
+  private boolean anyMatched;
+
   private void pass() {
+    // a record repeated in the parent's index (damaged or hostile input) is never taken for a deletion of the document
+    // matched just before, nor kept twice
+    if ((anyMatched && parent.idHash == lastMatched) || passed.contains(parent.idHash)) return;
     int n = passedIds.size();
     if (n * 2 + 1 >= passedHashes.length) passedHashes = Arrays.copyOf(passedHashes, passedHashes.length * 2);
     passedHashes[n * 2] = parent.idHash;
@@ -72,7 +86,10 @@ public final class ChainDiff implements AutoCloseable {
     void accept(long idHash, byte[] idElement) throws IOException;
   }
 
-  /** After the last current document: every parent document not seen (passed over, or after the last one); how many. */
+  /**
+   * After the last current document: every parent document not seen (passed over, or after the last one); how many.
+   * The caller checks them against the server before it records them (a document there now is never recorded deleted).
+   */
   public long deletions(Deleted out) throws IOException {
     while (more) {
       pass();

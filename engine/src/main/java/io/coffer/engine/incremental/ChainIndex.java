@@ -311,6 +311,12 @@ public final class ChainIndex {
 
   /** The most delta records a chain holds before the next increment writes a checkpoint: what a cursor keeps in memory. */
   static final long MAX_DELTA_RECORDS = 1_000_000;
+  /**
+   * What a cursor holds at most, whatever the index objects say (they are untrusted): records, and bytes of their
+   * {@code _id}s. A legitimate chain passes it only when one increment changed several million documents.
+   */
+  static final long MAX_HELD_RECORDS = 4 * MAX_DELTA_RECORDS;
+  static final long MAX_HELD_BYTES = 256L << 20;
 
   /** What a {@link Cursor} found between the backup asked for and its checkpoint: the deltas and their records. */
   public record Chain(int deltas, long deltaRecords) {
@@ -372,9 +378,10 @@ public final class ChainIndex {
           deltas++;
           long[] rec;
           while ((rec = r.nextChange(id)) != null) {
-            if (++records > MAX_DELTA_RECORDS * 2) {
-              throw new CofferException(ExitCode.INTEGRITY, "the index " + name + " of backup " + backupId + " is damaged: its deltas hold more than "
-                  + MAX_DELTA_RECORDS * 2 + " records; take a full backup to start a new chain");
+            if (++records > MAX_HELD_RECORDS || newer.bytes > MAX_HELD_BYTES) {
+              throw new CofferException(ExitCode.USAGE, "the index " + name + " of backup " + backupId + " holds more changes since its"
+                  + " last checkpoint (" + records + " records) than an increment keeps in memory (an increment that changed millions of"
+                  + " documents, or a damaged index); take a full backup to start a new chain");
             }
             if (rec.length == 1) newer.deleted(rec[0]);
             else newer.put(rec[0], rec[1], id[0]);
@@ -441,6 +448,8 @@ public final class ChainIndex {
     private final java.util.ArrayList<byte[]> ids = new java.util.ArrayList<>();
     private long[] idHashes = new long[1024];
     private long[] docHashes = new long[1024];
+    /** About what the records take in memory. */
+    long bytes;
 
     boolean has(long idHash) {
       return at.contains(idHash);
@@ -460,6 +469,7 @@ public final class ChainIndex {
       idHashes[n] = idHash;
       docHashes[n] = docHash;
       ids.add(idElement);
+      bytes += idElement.length + 48L;
       at.put(idHash, n);
     }
 
@@ -482,7 +492,9 @@ public final class ChainIndex {
       try {
         java.util.Arrays.sort(idx, (x, y) -> IdOrder.compare(ids.get(x), ids.get(y)));
       } catch (IllegalArgumentException inconsistent) {
-        // an order broken by malformed _ids: the merge stays correct, only less tight (see ChainDiff)
+        // an order broken by malformed _ids: sort by the raw bytes (always consistent); the merge stays correct, only
+        // less tight (see ChainDiff)
+        java.util.Arrays.sort(idx, (x, y) -> java.util.Arrays.compare(ids.get(x), ids.get(y)));
       }
       int[] out = new int[idx.length];
       for (int i = 0; i < idx.length; i++) out[i] = idx[i];

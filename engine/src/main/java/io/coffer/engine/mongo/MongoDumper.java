@@ -198,11 +198,19 @@ public final class MongoDumper implements AutoCloseable {
         return total[0];
       }, () -> {
         if (parent == null) return;
-        List<byte[]> gone = new ArrayList<>();
+        List<byte[]> candidates = new ArrayList<>();
+        List<Long> hashes = new ArrayList<>();
         parent.deletions((idHash, id) -> {
-          if (!checkpoint) w.deleted(idHash);
-          gone.add(id);
+          candidates.add(id);
+          hashes.add(idHash);
         });
+        boolean[] there = present(db, t.name(), candidates);
+        List<byte[]> gone = new ArrayList<>();
+        for (int i = 0; i < candidates.size(); i++) {
+          if (there[i]) continue;
+          gone.add(candidates.get(i));
+          if (!checkpoint) w.deleted(hashes.get(i));
+        }
         if (!gone.isEmpty()) {
           deleted[0] = deletions(t, now, archive, del -> {
             for (byte[] id : gone) del.write(io.coffer.engine.incremental.DocHash.idDocument(id));
@@ -216,6 +224,26 @@ public final class MongoDumper implements AutoCloseable {
     } finally {
       if (parent != null) parent.close();
     }
+  }
+
+  /**
+   * Which deletion candidates of an increment the server holds now: a document there is never recorded as deleted,
+   * whatever the parent's index says (it is untrusted, and a repeated record must not delete a document).
+   */
+  private static boolean[] present(MongoDatabase db, String name, List<byte[]> candidates) {
+    boolean[] out = new boolean[candidates.size()];
+    for (int i = 0; i < candidates.size(); i += 1000) {
+      int end = Math.min(candidates.size(), i + 1000);
+      org.bson.BsonArray ids = new org.bson.BsonArray();
+      for (int j = i; j < end; j++) ids.add(new RawBsonDocument(io.coffer.engine.incremental.DocHash.idDocument(candidates.get(j))).get("_id"));
+      java.util.Set<org.bson.BsonValue> there = new java.util.HashSet<>();
+      for (RawBsonDocument d : db.getCollection(name, RawBsonDocument.class).find(new BsonDocument("_id", new BsonDocument("$in", ids)))
+          .projection(new BsonDocument("_id", new org.bson.BsonInt32(1)))) {
+        there.add(d.get("_id"));
+      }
+      for (int j = i; j < end; j++) out[j] = there.contains(ids.get(j - i));
+    }
+    return out;
   }
 
   /** The server's estimate of a collection's size (metadata, not a count), or 0 when it gives none. */
@@ -259,7 +287,11 @@ public final class MongoDumper implements AutoCloseable {
       out.close();
       archive.record(new Manifest.Entry(path, Manifest.Kind.bson, out.size(), out.sha256(), total, t.database(), t.name(),
           t.module(), null, null, null, null, null, delta ? Boolean.TRUE : null));
-      tail.run();
+      try {
+        tail.run();
+      } catch (MongoException e) {
+        throw MongoConnection.translate("cannot read " + ns, uri, e);
+      }
     } catch (IOException | RuntimeException e) {
       w.abort();
       throw e;

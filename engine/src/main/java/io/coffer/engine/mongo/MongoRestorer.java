@@ -128,7 +128,7 @@ public final class MongoRestorer implements AutoCloseable {
       staged.removeIf(x -> x.database().equals(db) && x.target().equals(name)); // staged again: a newer backup of the chain holds it whole
       staged.add(new Staged(db, name, staging, indexes, 0));
       MongoCollection<RawBsonDocument> coll = database.getCollection(staging, RawBsonDocument.class);
-      docs = insertAll(coll, new BsonStream(bson, entryName, maxDocuments));
+      docs = insertAll(coll, new BsonStream(bson, entryName, maxDocuments), options.getBoolean("capped", BsonBoolean.FALSE).getValue());
     } catch (MongoException e) {
       throw MongoConnection.translate("cannot stage " + db + "." + name, uri, e);
     }
@@ -185,8 +185,21 @@ public final class MongoRestorer implements AutoCloseable {
     }
     BsonArray ids = new BsonArray();
     for (RawBsonDocument d : docs) ids.add(d.get("_id"));
-    coll.deleteMany(new BsonDocument("_id", new BsonDocument("$in", ids)));
-    coll.insertMany(docs, new InsertManyOptions().ordered(true));
+    BsonDocument byIds = new BsonDocument("_id", new BsonDocument("$in", ids));
+    List<RawBsonDocument> before = coll.find(byIds).into(new ArrayList<>()); // put back if the insert fails
+    coll.deleteMany(byIds);
+    try {
+      coll.insertMany(docs, new InsertManyOptions().ordered(true));
+    } catch (MongoException e) {
+      try {
+        coll.deleteMany(byIds);
+        if (!before.isEmpty()) coll.insertMany(before);
+      } catch (MongoException again) {
+        log.warn("could not put back " + before.size() + " documents of " + coll.getNamespace().getFullName() + " after a failed write ("
+            + again.getClass().getSimpleName() + "); restore them from this backup again");
+      }
+      throw e;
+    }
   }
 
   private boolean saidSlowUpserts;
@@ -356,10 +369,12 @@ public final class MongoRestorer implements AutoCloseable {
 
   /**
    * Inserters per collection: batches are written by this many connections at once (a server with more cores takes
-   * them in parallel, as mongorestore's insertion workers do); one on FerretDB, whose SQLite backend writes one at a time.
+   * them in parallel, as mongorestore's insertion workers do); one for a capped collection (its order is its content)
+   * and on FerretDB, whose SQLite backend writes one at a time.
    */
-  private int inserters() {
-    if (ferretDbVersion() != null) return 1;
+  private int inserters(boolean capped) {
+    if (capped || ferretDbVersion() != null) return 1; // a capped collection keeps the backup's order
+
     return Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors()));
   }
 
@@ -369,8 +384,8 @@ public final class MongoRestorer implements AutoCloseable {
    * between. The order of insertion within a collection is not kept (as with mongorestore's parallel workers); the
    * documents are.
    */
-  private long insertAll(MongoCollection<RawBsonDocument> coll, BsonStream in) throws IOException {
-    int n = inserters();
+  private long insertAll(MongoCollection<RawBsonDocument> coll, BsonStream in, boolean capped) throws IOException {
+    int n = inserters(capped);
     java.util.concurrent.BlockingQueue<List<RawBsonDocument>> queue = new java.util.concurrent.ArrayBlockingQueue<>(2 * n);
     java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
     java.util.concurrent.atomic.AtomicLong inserted = new java.util.concurrent.atomic.AtomicLong();
@@ -386,8 +401,8 @@ public final class MongoRestorer implements AutoCloseable {
             progress.addDocuments(batch.size());
           }
         } catch (Throwable t) {
+          // the queue is left as it is: every other inserter still finds its END (none waits for ever)
           failure.compareAndSet(null, t);
-          queue.clear();
         }
       }, "coffer-mongo-inserter-" + i);
       inserter.setDaemon(true);
@@ -453,7 +468,7 @@ public final class MongoRestorer implements AutoCloseable {
   public void commit() {
     for (Staged s : staged) {
       progress.item(s.database() + "." + s.target());
-      createIndexes(client.getDatabase(s.database()), s.staging(), s.indexes(), s.database() + "." + s.target());
+      createIndexes(client.getDatabase(s.database()), s.staging(), s.indexes(), s.database() + "." + s.target(), true);
     }
     for (Staged s : staged) {
       String ns = s.database() + "." + s.target();
@@ -465,7 +480,7 @@ public final class MongoRestorer implements AutoCloseable {
           log.info("restored " + ns + ": " + s.documents() + " documents (replaced)");
         } else {
           long n = merge(db, s);
-          createIndexes(db, s.target(), s.indexes(), ns);
+          createIndexes(db, s.target(), s.indexes(), ns, false);
           db.getCollection(s.staging()).drop();
           log.info("restored " + ns + ": " + n + " documents merged by _id");
         }
@@ -530,20 +545,22 @@ public final class MongoRestorer implements AutoCloseable {
     MongoCollection<RawBsonDocument> target = db.getCollection(s.target(), RawBsonDocument.class);
     MongoCollection<RawBsonDocument> staging = db.getCollection(s.staging(), RawBsonDocument.class);
     long n = 0;
-    BsonValue after = null;
     while (true) {
-      BsonDocument filter = after == null ? new BsonDocument() : new BsonDocument("_id", new BsonDocument("$gt", after));
-      List<RawBsonDocument> page = staging.find(filter).sort(new BsonDocument("_id", new org.bson.BsonInt32(1)))
+      // the first page of what is left: a merged page is deleted from the staged copy (which is thrown away after), so
+      // no cursor and no "$gt the last _id" (which would skip _ids of other types) is needed
+      List<RawBsonDocument> page = staging.find().sort(new BsonDocument("_id", new org.bson.BsonInt32(1)))
           .limit(INSERT_BATCH_DOCS).batchSize(INSERT_BATCH_DOCS).into(new ArrayList<>());
       if (page.isEmpty()) return n;
       upsert(target, page);
       n += page.size();
-      after = page.get(page.size() - 1).get("_id");
-      if (page.size() < INSERT_BATCH_DOCS) return n;
+      BsonArray ids = new BsonArray();
+      for (RawBsonDocument d : page) ids.add(d.get("_id"));
+      staging.deleteMany(new BsonDocument("_id", new BsonDocument("$in", ids)));
     }
   }
 
-  private void createIndexes(MongoDatabase db, String collection, List<BsonDocument> indexes, String ns) {
+  /** {@code staged}: built on a staged copy, before anything is put in place (else on a target already merged into). */
+  private void createIndexes(MongoDatabase db, String collection, List<BsonDocument> indexes, String ns, boolean staged) {
     BsonArray specs = new BsonArray();
     for (BsonDocument ix : indexes) {
       if ("_id_".equals(ix.getString("name", new BsonString("")).getValue())) continue;
@@ -562,7 +579,7 @@ public final class MongoRestorer implements AutoCloseable {
       throw new io.coffer.engine.CofferException(io.coffer.protocol.ExitCode.SOURCE, "collection " + Printable.escape(ns)
           + ": this server cannot build the backup's indexes (" + Printable.escape(String.valueOf(e.getErrorMessage()))
           + "); restore into a server that has this kind of index (docs/servers.md lists them), or leave the collection out (--exclude)."
-          + " Nothing was put in place");
+          + (staged ? " Nothing was put in place" : " Its documents are merged already, without these indexes"));
     } catch (MongoException e) {
       throw MongoConnection.translate("cannot index " + ns, uri, e);
     }

@@ -124,6 +124,18 @@ class ChainDiffTest {
   }
 
   @Test
+  void givenARepeatedRecordInTheParentsIndex_whenDiffed_thenTheDocumentIsNotCalledDeleted() throws Exception {
+    // untrusted input: a checkpoint that lists a document twice in a row must not make an increment call it deleted; a
+    // repeat further on is a deletion candidate here, and the dumper asks the server before it records one
+    // (IncrementalIT.givenARepeatedRecordInAHostileIndex...)
+    ChainIndex index = new ChainIndex(new FileStorage(tmp), null);
+    DocHash.Ids a = doc(new BsonInt32(1), "v");
+    DocHash.Ids b = doc(new BsonInt32(2), "v");
+    checkpoint(index, "b0", List.of(a, a, b, b));
+    assertThat(diff(index, "b0", List.of(a, b))).isEmpty();
+  }
+
+  @Test
   void givenDeltasOnACheckpoint_whenTheCursorReadsThem_thenTheNewestRecordWinsInIdOrder() throws Exception {
     ChainIndex index = new ChainIndex(new FileStorage(tmp), null);
     List<DocHash.Ids> before = new ArrayList<>();
