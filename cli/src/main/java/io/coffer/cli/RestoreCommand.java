@@ -34,7 +34,9 @@ import picocli.CommandLine.Option;
         "      --files-target uploads=/data/uploads",
         "  coffer restore ... --modules hr --rename-db erp=erp_restored --mode merge",
         "  coffer restore ... --dry-run     (print the plan, change nothing)",
-        "  coffer restore --archive rayerp.zip.age --identity-file key.txt --mongodb-uri mongodb://db:27017   (a downloaded archive)"})
+        "  coffer restore --archive rayerp.zip.age --identity-file key.txt --mongodb-uri mongodb://db:27017   (a downloaded archive)",
+        "  coffer restore --from-mongodump dump/ --mongodb-uri mongodb://db:27017 --dry-run   (what `mongodump --out dump` wrote)",
+        "  mongodump --archive --gzip | coffer restore --from-mongodump - --mongodb-uri mongodb://db:27017 --yes"})
 final class RestoreCommand implements Callable<Integer>, Main.ResultWriting {
   @Mixin CommonOptions common;
 
@@ -42,6 +44,13 @@ final class RestoreCommand implements Callable<Integer>, Main.ResultWriting {
   String backup;
 
   @Mixin ArchiveOption archive;
+
+  @Option(names = "--from-mongodump", paramLabel = "PATH",
+      description = {"Restore what mongodump wrote instead of a Coffer backup: the folder of `mongodump --out` (gzipped or not; one database's "
+          + "folder of it; a Coffer archive's unzipped mongodb/ folder), or the file of `mongodump --archive` (gzipped or not), or - for such "
+          + "an archive on standard input, or s3://bucket/path/dump.archive.gz for an archive in S3 (with --s3-endpoint and the AWS_* credentials as for --storage). Every document is read and checked (an archive's CRCs too) before anything is put in place; "
+          + "--dry-run reads it all and writes nothing. The oplog is not replayed; users, roles and system.* collections are left out."})
+  String fromMongodump;
 
   @Option(names = "--mongodb-uri", paramLabel = "URI", description = "Target MongoDB (default: env COFFER_MONGODB_URI).")
   String mongoUri;
@@ -97,6 +106,7 @@ final class RestoreCommand implements Callable<Integer>, Main.ResultWriting {
     } catch (IllegalArgumentException e) {
       throw CofferException.usage("--mode must be replace or merge, not " + mode);
     }
+    if (fromMongodump != null) return fromMongodump(m);
     Age.DecryptionKeys keys = key.keys();
     Progress progress = new Progress();
     EngineLog log = common.log();
@@ -111,20 +121,67 @@ final class RestoreCommand implements Callable<Integer>, Main.ResultWriting {
     try (Storage storage = source.storage(); ProgressReporter rep = common.reporter(progress)) {
       r = new RestoreEngine(storage, log, progress).run(o);
     }
+    print(r, json, false);
+    return ExitCode.OK.code();
+  }
+
+  private int fromMongodump(MongoRestorer.Mode m) throws java.io.IOException {
+    if (backup != null || archive.file != null || common.storage != null) {
+      throw CofferException.usage("--from-mongodump reads a mongodump on its own: leave out --backup, --archive and --storage");
+    }
+    if (key.identityFile != null || key.passphraseFile != null) {
+      throw CofferException.usage("a mongodump is not encrypted: leave out --identity-file and --passphrase-file");
+    }
+    if (!modules.isEmpty() || !trees.isEmpty() || !filesTarget.isEmpty() || (type != null && BackupType.parse(type) != BackupType.DATABASE)) {
+      throw CofferException.usage("a mongodump holds only collections: leave out --modules, --tree, --files-target and --type");
+    }
+    String uri = Secrets.mongoUri(mongoUri, mongoUriFile);
+    String label = fromMongodump.equals("-") ? "mongodump on standard input" : "mongodump " + fromMongodump;
+    RestoreOptions o = new RestoreOptions(label, uri, null, include, exclude, List.of(), List.of(), BackupType.DATABASE,
+        pairs(renameDb, "--rename-db", "FROM=TO"), m, Map.of(), dryRun, timeout, systemDatabases, yes ? RestoreOptions.Confirmation.GIVEN : RestoreCommand::ask);
+    Progress progress = new Progress();
+    RestoreResult r;
+    io.coffer.engine.mongodump.DumpRestoreEngine engine = new io.coffer.engine.mongodump.DumpRestoreEngine(common.log(), progress);
+    if (fromMongodump.startsWith("s3://")) {
+      // an archive a mongodump cron uploaded: s3://bucket/path/to/dump.archive.gz
+      int slash = fromMongodump.lastIndexOf('/');
+      String name = fromMongodump.substring(slash + 1);
+      if (slash < "s3://".length() || name.isEmpty() || fromMongodump.indexOf('/', "s3://".length()) < 0) {
+        throw CofferException.usage("--from-mongodump s3://... names one archive object: s3://bucket/path/dump.archive.gz (a folder dump must be on disk)");
+      }
+      try (io.coffer.engine.storage.Storage s = io.coffer.engine.storage.StorageLocations.open(fromMongodump.substring(0, slash), common.s3Endpoint,
+          common.s3Region, common.s3CaFile, System.getenv()); ProgressReporter rep = common.reporter(progress);
+          java.io.InputStream in = s.open(name)) {
+        r = engine.runArchive(fromMongodump, in, s.size(name).orElse(-1), o);
+      }
+    } else {
+      if (common.s3Endpoint != null || common.s3Region != null || common.s3CaFile != null) {
+        throw CofferException.usage("--s3-endpoint, --s3-region and --s3-ca-file apply to --from-mongodump s3://bucket/path/dump.archive only");
+      }
+      try (ProgressReporter rep = common.reporter(progress)) {
+        r = engine.run(fromMongodump, System.in, o);
+      }
+    }
+    print(r, common.json(), true);
+    return ExitCode.OK.code();
+  }
+
+  private void print(RestoreResult r, boolean json, boolean dump) throws java.io.IOException {
     common.writeResult(r);
     if (json) {
       System.out.println(Json.pretty(r));
-    } else {
-      System.out.println(r.dryRun() ? "Restore plan for backup " + r.backupId() + " (dry run: nothing was changed)"
-          : String.format("Restore of backup %s succeeded in %.1f s", r.backupId(), r.durationSeconds()));
-      for (RestoreResult.Item i : r.items()) {
-        String count = i.documents() != null ? i.documents() + " documents" : i.files() + " files";
-        System.out.printf("  %-8s %-10s %s -> %s (%s, %s%s)%n", i.action(), i.kind(), io.coffer.engine.Printable.escape(i.source()), io.coffer.engine.Printable.escape(i.target()), count, ProgressReporter.human(i.bytes()),
-            i.loses() != null && i.loses() > 0 ? ", deletes " + i.loses() + (i.kind().equals("files") ? " entries" : " documents") + " not in the backup" : "");
-      }
-      System.out.printf("  total: %d collections, %d documents, %d files%n", r.collections(), r.documents(), r.files());
+      return;
     }
-    return ExitCode.OK.code();
+    String what = dump ? "the " + io.coffer.engine.Printable.escape(r.backupId()) : "backup " + r.backupId();
+    System.out.println(r.dryRun() ? "Restore plan for " + what + " (dry run: nothing was changed)"
+        : String.format("Restore of %s succeeded in %.1f s", what, r.durationSeconds()));
+    for (RestoreResult.Item i : r.items()) {
+      String count = i.documents() != null ? i.documents() + " documents" : i.files() + " files";
+      System.out.printf("  %-8s %-10s %s -> %s (%s, %s%s)%n", i.action(), i.kind(), io.coffer.engine.Printable.escape(i.source()), io.coffer.engine.Printable.escape(i.target()), count, ProgressReporter.human(i.bytes()),
+          i.loses() != null && i.loses() > 0 ? ", deletes " + i.loses() + (i.kind().equals("files") ? " entries" : " documents") + " not in the "
+              + (dump ? "dump" : "backup") : "");
+    }
+    System.out.printf("  total: %d collections, %d documents, %d files%n", r.collections(), r.documents(), r.files());
   }
 
   /** On a terminal, the user answers; elsewhere (a script, a pod) nothing is deleted without --yes. */

@@ -276,6 +276,75 @@ class CliIT {
     assertThat(fail.get("exitCode").asInt()).isEqualTo(4);
   }
 
+  /**
+   * A team's old mongodump output, restored by the CLI: a folder with --dry-run then for real, a gzipped archive on
+   * standard input (as `mongodump --archive --gzip | coffer restore --from-mongodump -`), and the mistakes a user makes.
+   * Simulated: the dumps come from io.coffer.testing.MongodumpFixtures (mongodump's format, not mongodump).
+   */
+  @Test
+  void givenAMongodump_whenRestoredByTheCli_thenAFolderAndAnArchiveOnStdinLandAndMistakesGetClearLines() throws Exception {
+    List<org.bson.RawBsonDocument> staff = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      staff.add(new org.bson.RawBsonDocument(io.coffer.testing.MongodumpFixtures.bson(new org.bson.BsonDocument("_id", new org.bson.BsonInt32(i))
+          .append("name", new org.bson.BsonString("Staff " + i)))));
+    }
+    var colls = List.of(new io.coffer.testing.MongodumpFixtures.Coll("legacy", "staff", staff));
+    Path folder = dir.resolve("legacy-dump");
+    io.coffer.testing.MongodumpFixtures.folder(folder, colls, null, true);
+    Map<String, String> env = Map.of("COFFER_MONGODB_URI", EmbeddedServers.uri(mongo));
+    Cli.Result plan = Cli.run(dir, env, "restore", "--from-mongodump", folder.toString(), "--dry-run");
+    assertThat(plan.exit()).as(plan.err()).isZero();
+    assertThat(plan.out()).contains("Restore plan for the mongodump " + folder, "create", "legacy.staff -> legacy.staff (300 documents");
+    assertThat(client.getDatabase("legacy").getCollection("staff").countDocuments()).isZero();
+    Cli.Result ok = Cli.run(dir, env, "restore", "--from-mongodump", folder.toString(), "--rename-db", "legacy=legacy_copy", "--result-file", "dump-result.json");
+    assertThat(ok.exit()).as(ok.err()).isZero();
+    assertThat(ok.out()).contains("Restore of the mongodump " + folder + " succeeded");
+    assertThat(client.getDatabase("legacy_copy").getCollection("staff").countDocuments()).isEqualTo(300);
+    assertThat(Json.MAPPER.readTree(dir.resolve("dump-result.json").toFile()).get("documents").asLong()).isEqualTo(300);
+    Path archive = dir.resolve("legacy.archive.gz");
+    Files.write(archive, io.coffer.testing.MongodumpFixtures.archive(colls, null, 50, 1, true));
+    // a replace over what exists, with no terminal to ask: refused until --yes
+    Cli.Result asks = Cli.runWithInput(dir, env, archive, "restore", "--from-mongodump", "-", "--rename-db", "legacy=legacy_copy");
+    assertThat(asks.exit()).isEqualTo(2);
+    assertThat(asks.err()).contains("a replace would delete what the dump does not hold (collection legacy_copy.staff and its 300 documents)");
+    Cli.Result piped = Cli.runWithInput(dir, env, archive, "restore", "--from-mongodump", "-", "--rename-db", "legacy=legacy_copy", "--yes",
+        "--output", "json");
+    assertThat(piped.exit()).as(piped.err()).isZero();
+    assertThat(Json.MAPPER.readTree(piped.out()).get("backupId").asText()).isEqualTo("mongodump on standard input");
+    assertThat(client.getDatabase("legacy_copy").getCollection("staff").countDocuments()).isEqualTo(300);
+    // the archive a mongodump cron uploaded to S3 (S3Proxy, through the engine's S3 client)
+    Map<String, String> s3 = s3Env();
+    try (var store = io.coffer.engine.storage.StorageLocations.open("s3://backups/mongodump-cron", null, null, s3);
+        var out = store.create("2026-11-30.archive.gz")) {
+      out.write(Files.readAllBytes(archive));
+    }
+    Cli.Result fromS3 = Cli.run(dir, s3, "restore", "--from-mongodump", "s3://backups/mongodump-cron/2026-11-30.archive.gz",
+        "--rename-db", "legacy=legacy_s3");
+    assertThat(fromS3.exit()).as(fromS3.err()).isZero();
+    assertThat(client.getDatabase("legacy_s3").getCollection("staff").countDocuments()).isEqualTo(300);
+    assertNoSecret(fromS3);
+    Cli.Result noObject = Cli.run(dir, s3, "restore", "--from-mongodump", "s3://backups/mongodump-cron/missing.archive.gz");
+    assertThat(noObject.exit()).as(noObject.err()).isEqualTo(7);
+    // mistakes: a stray option, a file that is no dump, a damaged archive (exit 5, the target untouched)
+    Cli.Result both = Cli.run(dir, env, "restore", "--from-mongodump", folder.toString(), "--backup", "x");
+    assertThat(both.exit()).isEqualTo(2);
+    assertThat(both.err()).contains("leave out --backup, --archive and --storage");
+    Cli.Result files = Cli.run(dir, env, "restore", "--from-mongodump", folder.toString(), "--files-target", "uploads=/tmp/x");
+    assertThat(files.exit()).isEqualTo(2);
+    assertThat(files.err()).contains("a mongodump holds only collections");
+    Files.writeString(dir.resolve("notes.txt"), "not a dump");
+    Cli.Result notDump = Cli.run(dir, env, "restore", "--from-mongodump", "notes.txt");
+    assertThat(notDump.exit()).isEqualTo(2);
+    assertThat(notDump.err().strip().lines().filter(l -> l.startsWith("coffer: error:")).toList()).singleElement().asString()
+        .contains("is not a mongodump archive");
+    byte[] whole = Files.readAllBytes(archive);
+    Files.write(archive, java.util.Arrays.copyOf(whole, whole.length - 20));
+    Cli.Result cut = Cli.run(dir, env, "restore", "--from-mongodump", archive.toString(), "--rename-db", "legacy=legacy_copy", "--yes");
+    assertThat(cut.exit()).as(cut.err()).isEqualTo(5);
+    assertThat(client.getDatabase("legacy_copy").getCollection("staff").countDocuments()).isEqualTo(300);
+    assertThat(client.getDatabase("legacy_copy").listCollectionNames().into(new ArrayList<>())).containsExactly("staff");
+  }
+
   @Test
   void givenTypicalMistakes_whenRunning_thenEachGetsItsExitCodeAndAClearLine() throws Exception {
     Path store = dir.resolve("fs-store");

@@ -103,7 +103,7 @@ public final class RestoreEngine {
         progress.phase("swapping");
         if (mongo != null) mongo.commit();
         files.commit();
-      } catch (IOException | RuntimeException e) {
+      } catch (Throwable e) { // an OutOfMemoryError too: no staging stays behind
         if (mongo != null) mongo.rollback();
         files.rollback();
         throw e;
@@ -216,6 +216,7 @@ public final class RestoreEngine {
     Map<String, Manifest.Entry> byPath = new LinkedHashMap<>();
     Set<String> selected = new HashSet<>();
     Set<String> leftOutSystem = new java.util.TreeSet<>();
+    Map<String, String> targets = new HashMap<>();
     boolean needsMongo = false;
     long files = 0;
     for (Manifest.Entry e : m.entries()) {
@@ -227,6 +228,14 @@ public final class RestoreEngine {
         if (MongoNames.SYSTEM_DATABASES.contains(targetDb(o, e.database())) && !o.systemDatabases()) {
           leftOutSystem.add(targetDb(o, e.database()));
           continue;
+        }
+        if (e.kind() == Manifest.Kind.bson || e.kind() == Manifest.Kind.view) {
+          String t = targetDb(o, e.database()) + "." + e.collection();
+          String other = targets.putIfAbsent(t, e.database() + "." + e.collection());
+          if (other != null) {
+            throw CofferException.usage(other + " and " + e.database() + "." + e.collection() + " of backup " + m.id() + " would both be restored into " + t
+                + "; rename one with --rename-db or leave one out with --exclude");
+          }
         }
         selected.add(e.path());
         needsMongo = true;

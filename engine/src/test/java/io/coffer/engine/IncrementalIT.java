@@ -238,6 +238,37 @@ class IncrementalIT {
     events.drop();
   }
 
+  /**
+   * An increment's mongodb/ folder, unzipped beside its manifest, holds only the changes: read as a mongodump it would
+   * replace whole collections with them, so {@code --from-mongodump} refuses it (the full backup's folder it reads).
+   */
+  @Test
+  void givenAnUnzippedIncrement_whenItsMongodbFolderIsReadAsAMongodump_thenRefused_andTheFullBackupsIsRestored() throws Exception {
+    io.coffer.testing.Tools.require("unzip");
+    Storage storage = new FileStorage(tmp.resolve("store"));
+    Path uploads = Files.createDirectories(tmp.resolve("uploads"));
+    client.getDatabase("shop").getCollection("orders").insertOne(new Document("_id", 1).append("total", 5));
+    backup(storage, "f1", null, uploads);
+    client.getDatabase("shop").getCollection("orders").insertOne(new Document("_id", 2).append("total", 7));
+    backup(storage, "i1", "f1", uploads);
+    RestoreOptions o = new RestoreOptions("mongodump", uri, null, List.of(), List.of(), List.of(), List.of(), BackupType.DATABASE,
+        Map.of("shop", "shop_dump"), MongoRestorer.Mode.REPLACE, Map.of(), false, 5, false, RestoreOptions.Confirmation.GIVEN);
+    for (String id : List.of("f1", "i1")) {
+      Path zip = tmp.resolve(id + ".zip");
+      String name = storage.list(id).stream().filter(k -> k.contains("archive")).findFirst().orElseThrow();
+      try (var in = io.coffer.engine.crypto.Age.decrypt(storage.open(name), Age.DecryptionKeys.of(List.of(ops)))) {
+        Files.copy(in, zip);
+      }
+      var x = io.coffer.testing.Tools.run(tmp, List.of("unzip", "-q", zip.toString(), "-d", id));
+      assertThat(x.exit()).as(x.out()).isZero();
+    }
+    var engine = new io.coffer.engine.mongodump.DumpRestoreEngine(new EngineLog(null), new Progress());
+    assertThatThrownBy(() -> engine.run(tmp.resolve("i1/mongodb").toString(), null, o)).isInstanceOf(CofferException.class)
+        .hasMessageContaining("is the mongodb/ folder of an incremental Coffer backup (i1): it holds only the changes since backup f1");
+    assertThatThrownBy(() -> engine.run(tmp.resolve("i1").toString(), null, o)).hasMessageContaining("is an unzipped Coffer archive");
+    assertThat(engine.run(tmp.resolve("f1/mongodb").toString(), null, o).documents()).isEqualTo(1);
+  }
+
   @Test
   void givenIdsOfManyTypes_whenTheServerSortsThem_thenItAgreesWithIdOrder() {
     // increments read collections in _id order and merge them with the parent's index in IdOrder; where the two

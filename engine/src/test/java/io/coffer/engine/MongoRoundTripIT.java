@@ -204,6 +204,17 @@ class MongoRoundTripIT {
     return out;
   }
 
+  /** Every collection of {@code from} is in {@code to}, document for document and byte for byte, with its indexes. */
+  static void assertCopied(String from, String to) {
+    for (String coll : client.getDatabase(from).listCollectionNames()) {
+      List<byte[]> src = rawDocs(from, coll);
+      List<byte[]> dst = rawDocs(to, coll);
+      assertThat(dst).as(coll).hasSameSizeAs(src);
+      for (int i = 0; i < src.size(); i++) assertThat(dst.get(i)).as(coll + " #" + i).isEqualTo(src.get(i));
+      assertThat(indexSpecs(to, coll)).as(coll).isEqualTo(indexSpecs(from, coll));
+    }
+  }
+
   @Test
   void givenEveryBsonType_whenBackedUpAndRestoredElsewhere_thenEveryDocumentIsByteForByteEqualWithItsIndexes() throws IOException {
     seed();
@@ -211,16 +222,40 @@ class MongoRoundTripIT {
     assertThat(r.collections()).isEqualTo(10);
     assertThat(r.documents()).isEqualTo(50 + 3000 + 1 + 1 + 1 + 1 + 0 + 1 + 1 + 1);
     restore("b1", null, Map.of("erp", "erp_copy", "crm", "crm_copy"), MongoRestorer.Mode.REPLACE, List.of(), List.of(), false);
-    for (String coll : client.getDatabase("erp").listCollectionNames()) {
-      List<byte[]> src = rawDocs("erp", coll);
-      List<byte[]> dst = rawDocs("erp_copy", coll);
-      assertThat(dst).as(coll).hasSameSizeAs(src);
-      for (int i = 0; i < src.size(); i++) assertThat(dst.get(i)).as(coll + " #" + i).isEqualTo(src.get(i));
-      assertThat(indexSpecs("erp_copy", coll)).as(coll).isEqualTo(indexSpecs("erp", coll));
-    }
+    assertCopied("erp", "erp_copy");
     assertThat(client.getDatabase("erp_copy").listCollectionNames().into(new ArrayList<>())).contains("empty_one", dottedName(), "ünïcødé_名前");
     assertThat(rawDocs("crm_copy", "contacts")).hasSize(1);
     assertThat(indexSpecs("erp_copy", "employees")).extracting(d -> d.getString("name")).containsAll(indexNames());
+  }
+
+  /**
+   * A Coffer archive's mongodb/ folder follows mongodump's layout: unzipped by unzip and read back with
+   * {@code --from-mongodump}, as a team's own tooling (or a stranger) would, it gives every document and index back.
+   */
+  @Test
+  void givenAnUnzippedBackup_whenItsMongodbFolderIsRestoredAsAMongodump_thenEveryDocumentAndIndexIsBack() throws Exception {
+    Tools.require("unzip");
+    seed();
+    backup(options("u1", Selection.all(), Encryption.NONE));
+    Tools.Run x = Tools.run(tmp, List.of("unzip", "-q", tmp.resolve("store/u1/archive.zip").toString(), "-d", "out"));
+    assertThat(x.exit()).as(x.out()).isZero();
+    RestoreOptions o = new RestoreOptions("mongodump out/mongodb", uri, null, List.of(), List.of(), List.of(), List.of(), BackupType.DATABASE,
+        Map.of("erp", "erp_copy", "crm", "crm_copy"), MongoRestorer.Mode.REPLACE, Map.of(), false, 5, false, RestoreOptions.Confirmation.GIVEN);
+    RestoreResult r = new io.coffer.engine.mongodump.DumpRestoreEngine(new EngineLog(null), new Progress()).run(tmp.resolve("out/mongodb").toString(), null, o);
+    assertThat(r.documents()).isEqualTo(50 + 3000 + 1 + 1 + 1 + 1 + 0 + 1 + 1 + 1);
+    assertCopied("erp", "erp_copy");
+    assertThat(rawDocs("crm_copy", "contacts")).usingElementComparator(java.util.Arrays::compare).containsExactlyElementsOf(rawDocs("crm", "contacts"));
+  }
+
+  @Test
+  void givenRenamesThatMergeTwoDatabases_whenRestored_thenRefusedBeforeAnythingIsWritten() throws IOException {
+    client.getDatabase("erp").getCollection("contacts").insertOne(new Document("_id", 1));
+    client.getDatabase("crm").getCollection("contacts").insertOne(new Document("_id", 2));
+    backup(options("two", Selection.all(), Encryption.NONE));
+    assertThatThrownBy(() -> restore("two", null, Map.of("crm", "merged", "erp", "merged"), MongoRestorer.Mode.REPLACE, List.of(), List.of(), false))
+        .isInstanceOf(CofferException.class).satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.USAGE))
+        .hasMessageContaining("would both be restored into merged.contacts");
+    assertThat(client.getDatabase("merged").listCollectionNames().into(new ArrayList<>())).isEmpty();
   }
 
   @Test

@@ -29,8 +29,9 @@ import java.util.stream.Stream;
 
 /**
  * Coverage-guided fuzzing (Jazzer) of everything Coffer reads from storage: the manifest, the descriptor, an age
- * file, and a whole archive through {@code --archive}'s reader, deep verification and a files-only restore into a
- * scratch folder. Each input either reads or is refused with an engine error carrying an exit code other than 1; any
+ * file, a whole archive through {@code --archive}'s reader, deep verification and a files-only restore into a
+ * scratch folder, and a mongodump archive ({@code --from-mongodump}) read to its end with every namespace's metadata
+ * parsed. Each input either reads or is refused with an engine error carrying an exit code other than 1; any
  * other exception, and any write outside the scratch target, is a finding. The first byte picks the reader.
  *
  * <p>With {@code JAZZER_FUZZ=1} (the Maven build's default, in a surefire execution of its own) it fuzzes for its
@@ -56,10 +57,11 @@ class UntrustedInputFuzzTest {
     if (input.length == 0) return;
     byte[] data = Arrays.copyOfRange(input, 1, input.length);
     try {
-      switch (Math.floorMod(input[0], 4)) {
+      switch (Math.floorMod(input[0], 5)) {
         case 0 -> BackupStore.parseManifest(data, "fuzz");
         case 1 -> descriptor(data);
         case 2 -> age(data);
+        case 4 -> mongodump(data);
         default -> archive(data);
       }
     } catch (CofferException e) {
@@ -81,6 +83,19 @@ class UntrustedInputFuzzTest {
       // refused: the one way an age file may fail
     } catch (IOException e) {
       if (!(e.getCause() instanceof AgeException)) throw e;
+    }
+  }
+
+  /** A mongodump archive (gzipped or not): the prelude and its metadata, every block, every CRC, to the end. */
+  static void mongodump(byte[] data) throws IOException {
+    io.coffer.engine.mongodump.DumpArchive a = io.coffer.engine.mongodump.DumpArchive.open(new ByteArrayInputStream(data), "fuzz");
+    for (io.coffer.engine.mongodump.DumpArchive.Namespace ns : a.prelude()) {
+      if (!ns.metadata().isEmpty()) {
+        io.coffer.engine.mongo.MongoMetadata.parse(ns.metadata().getBytes(java.nio.charset.StandardCharsets.UTF_8), "fuzz", "view".equals(ns.type()));
+      }
+    }
+    while (a.next() != null) {
+      // every document and end is read; the CRCs are checked on the way
     }
   }
 

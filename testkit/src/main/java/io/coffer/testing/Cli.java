@@ -47,6 +47,11 @@ public final class Cli {
     return run(builder(dir, env, args));
   }
 
+  /** Runs coffer with {@code input} on its standard input (as {@code cat input | coffer ...}). */
+  public static Result runWithInput(Path dir, Map<String, String> env, Path input, String... args) throws IOException, InterruptedException {
+    return run(builder(dir, env, args).redirectInput(input.toFile()));
+  }
+
   /**
    * Runs coffer with the largest file it may write capped ({@code ulimit -f}, KiB): writes beyond fail as on a full
    * disk (EFBIG instead of ENOSPC; the JVM ignores SIGXFSZ).
@@ -65,7 +70,7 @@ public final class Cli {
     Path err = Files.createTempFile(dir, "err", ".txt");
     pb.redirectOutput(out.toFile()).redirectError(err.toFile());
     Process p = pb.start();
-    p.getOutputStream().close();
+    if (pb.redirectInput() == ProcessBuilder.Redirect.PIPE) p.getOutputStream().close();
     if (!p.waitFor(120, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       throw new AssertionError("coffer timed out: " + List.of(args));

@@ -25,14 +25,18 @@ public final class MongoMetadata {
   /** Deeper than MongoDB itself stores (100 levels): refused before the recursive parser could overflow its stack. */
   static final int MAX_DEPTH = 200;
 
-  public static BsonDocument parse(byte[] json, String entry, boolean view) {
+  /** Extended JSON text as a document, whatever it holds (refused when not JSON, or nested past {@link #MAX_DEPTH}). */
+  public static BsonDocument parseJson(byte[] json, String entry) {
     if (depth(json) > MAX_DEPTH) throw bad(entry, "nests deeper than " + MAX_DEPTH + " levels");
-    BsonDocument d;
     try {
-      d = BsonDocument.parse(new String(json, StandardCharsets.UTF_8));
+      return BsonDocument.parse(new String(json, StandardCharsets.UTF_8));
     } catch (RuntimeException e) {
       throw bad(entry, "is not valid extended JSON");
     }
+  }
+
+  public static BsonDocument parse(byte[] json, String entry, boolean view) {
+    BsonDocument d = parseJson(json, entry);
     BsonValue options = d.get("options");
     if (options != null && !options.isDocument()) throw bad(entry, "has options that are not a document");
     BsonDocument o = options == null ? new BsonDocument() : options.asDocument();

@@ -40,6 +40,15 @@ public final class MongoRestorer implements AutoCloseable {
   private static final long HEARTBEAT_MILLIS = 20_000;
   private static final int INSERT_BATCH_DOCS = 1000;
   private static final int INSERT_BATCH_BYTES = 8 * 1024 * 1024;
+  /**
+   * Bytes of documents between the reader and the server at any moment, over every collection being loaded (batches
+   * being built, waiting and being inserted): 64 MiB, so a pod's memory bounds a restore whatever its documents' size.
+   * A document larger than what is free waits for every batch before it (it alone may pass the budget).
+   */
+  static final int BYTES_IN_FLIGHT = 64 * 1024 * 1024;
+  private final java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(BYTES_IN_FLIGHT);
+  /** Staging collections a {@link Load} is filling now: a second load of one would mix two sources. */
+  private final Set<String> loading = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public enum Mode { REPLACE, MERGE }
 
@@ -106,7 +115,26 @@ public final class MongoRestorer implements AutoCloseable {
    * manifest declares: one more fails before it is inserted). Returns the number of documents.
    */
   public long stage(String db, String name, BsonDocument metadata, InputStream bson, String entryName, long maxDocuments) throws IOException {
+    try (Load load = open(db, name, metadata, Integer.MAX_VALUE, INSERT_BATCH_BYTES)) {
+      BsonStream in = new BsonStream(bson, entryName, maxDocuments);
+      byte[] doc;
+      while ((doc = in.next()) != null) load.add(doc);
+      return load.finish();
+    }
+  }
+
+  /**
+   * Creates one collection's staging collection (with the backup's options) and returns what loads it, document by
+   * document: the caller may feed several at once, as a mongodump archive interleaves its collections. At most
+   * {@code maxInserters} connections write its batches, each of at most {@code batchBytes} (0: the default, 8 MiB)
+   * unless one document is larger.
+   */
+  public Load open(String db, String name, BsonDocument metadata, int maxInserters, int batchBytes) {
     String staging = STAGING_PREFIX + runId + "_" + name;
+    if (loading.contains(db + "." + staging)) {
+      throw new io.coffer.engine.CofferException(io.coffer.protocol.ExitCode.USAGE, "two sources would be restored into " + Printable.escape(db + "." + name)
+          + " at once; rename one with --rename-db or leave one out with --exclude. Nothing was restored");
+    }
     if (name.indexOf('.') >= 0 && ferretDbVersion() != null) {
       throw new io.coffer.engine.CofferException(io.coffer.protocol.ExitCode.SOURCE, "collection " + Printable.escape(db + "." + name)
           + ": FerretDB " + Printable.escape(ferretDbVersion()) + " cannot rename a collection whose name has a dot (InvalidNamespace), and a"
@@ -116,24 +144,23 @@ public final class MongoRestorer implements AutoCloseable {
     BsonDocument options = metadata.getDocument("options", new BsonDocument());
     List<BsonDocument> indexes = new ArrayList<>();
     for (BsonValue v : metadata.getArray("indexes", new BsonArray())) indexes.add(v.asDocument());
-    long docs = 0;
     try {
       database.getCollection(staging).drop();
       BsonDocument create = new BsonDocument("create", new BsonString(staging));
       for (var e : options.entrySet()) {
         if (MongoMetadata.COLLECTION_OPTIONS.contains(e.getKey())) create.put(e.getKey(), e.getValue());
-        else if (!e.getKey().equals("uuid")) log.warn("collection " + db + "." + name + ": option " + e.getKey() + " of the backup is not restored");
+        else if (!e.getKey().equals("uuid")) log.warn("collection " + Printable.escape(db + "." + name) + ": option " + Printable.escape(e.getKey()) + " of the backup is not restored");
       }
       database.runCommand(create);
       staged.removeIf(x -> x.database().equals(db) && x.target().equals(name)); // staged again: a newer backup of the chain holds it whole
       staged.add(new Staged(db, name, staging, indexes, 0));
-      MongoCollection<RawBsonDocument> coll = database.getCollection(staging, RawBsonDocument.class);
-      docs = insertAll(coll, new BsonStream(bson, entryName, maxDocuments), options.getBoolean("capped", BsonBoolean.FALSE).getValue());
     } catch (MongoException e) {
       throw MongoConnection.translate("cannot stage " + db + "." + name, uri, e);
     }
-    staged.set(staged.size() - 1, new Staged(db, name, staging, indexes, docs));
-    return docs;
+    boolean capped = options.getBoolean("capped", BsonBoolean.FALSE).getValue();
+    loading.add(db + "." + staging);
+    return new Load(db, name, staging, database.getCollection(staging, RawBsonDocument.class), Math.max(1, Math.min(maxInserters, inserters(capped))),
+        batchBytes <= 0 ? INSERT_BATCH_BYTES : Math.min(batchBytes, INSERT_BATCH_BYTES));
   }
 
   private Staged stagedOf(String db, String name, String entryName) {
@@ -367,6 +394,13 @@ public final class MongoRestorer implements AutoCloseable {
 
   private static final List<RawBsonDocument> END = new ArrayList<>();
 
+  /** What a batch counts against {@link #BYTES_IN_FLIGHT}, as its documents were acquired. */
+  private static int bytes(List<RawBsonDocument> batch) {
+    long n = 0;
+    for (RawBsonDocument d : batch) n += Math.min(d.getByteBuffer().remaining(), BYTES_IN_FLIGHT);
+    return (int) Math.min(n, Integer.MAX_VALUE);
+  }
+
   /**
    * Inserters per collection: batches are written by this many connections at once (a server with more cores takes
    * them in parallel, as mongorestore's insertion workers do); one for a capped collection (its order is its content)
@@ -379,57 +413,143 @@ public final class MongoRestorer implements AutoCloseable {
   }
 
   /**
-   * Parses documents on this thread (which also decrypts and inflates the archive) and inserts them in batches on
-   * {@link #inserters()} others, so the cores and the server work at once; at most two batches per inserter wait in
-   * between. The order of insertion within a collection is not kept (as with mongorestore's parallel workers); the
-   * documents are.
+   * One collection's documents on their way into its staging collection: the caller's thread parses them (and decrypts
+   * and inflates the archive) and hands them over in batches; {@code inserters} other threads insert them, so the
+   * cores and the server work at once. At most two batches per inserter wait in between. The order of insertion within
+   * a collection is not kept (as with mongorestore's parallel workers) unless there is one inserter; the documents are.
+   * {@link #finish()} waits for the last insert and records the count; {@link #close()} without it stops the inserters
+   * (the staging collection is dropped by {@link #rollback()}).
    */
-  private long insertAll(MongoCollection<RawBsonDocument> coll, BsonStream in, boolean capped) throws IOException {
-    int n = inserters(capped);
-    java.util.concurrent.BlockingQueue<List<RawBsonDocument>> queue = new java.util.concurrent.ArrayBlockingQueue<>(2 * n);
-    java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
-    java.util.concurrent.atomic.AtomicLong inserted = new java.util.concurrent.atomic.AtomicLong();
-    List<Thread> threads = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      Thread inserter = new Thread(() -> {
-        try {
-          while (true) {
-            List<RawBsonDocument> batch = queue.take();
-            if (batch == END) return;
-            coll.insertMany(batch, new InsertManyOptions().ordered(true));
-            inserted.addAndGet(batch.size());
-            progress.addDocuments(batch.size());
+  public final class Load implements AutoCloseable {
+    private final String db;
+    private final String name;
+    private final MongoCollection<RawBsonDocument> coll;
+    private final java.util.concurrent.BlockingQueue<List<RawBsonDocument>> queue;
+    private final java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+    private final java.util.concurrent.atomic.AtomicLong inserted = new java.util.concurrent.atomic.AtomicLong();
+    private final List<Thread> threads = new ArrayList<>();
+    private List<RawBsonDocument> batch = new ArrayList<>(INSERT_BATCH_DOCS);
+    private long batchBytes;
+    private final int maxBatchBytes;
+    private boolean finished;
+
+    private final String key;
+
+    private Load(String db, String name, String staging, MongoCollection<RawBsonDocument> coll, int inserters, int maxBatchBytes) {
+      this.maxBatchBytes = maxBatchBytes;
+      this.key = db + "." + staging;
+      this.db = db;
+      this.name = name;
+      this.coll = coll;
+      this.queue = new java.util.concurrent.ArrayBlockingQueue<>(2 * inserters);
+      for (int i = 0; i < inserters; i++) {
+        Thread inserter = new Thread(() -> {
+          try {
+            while (true) {
+              List<RawBsonDocument> b = queue.take();
+              if (b == END) return;
+              try {
+                coll.insertMany(b, new InsertManyOptions().ordered(true));
+              } finally {
+                inFlight.release(bytes(b));
+              }
+              inserted.addAndGet(b.size());
+              progress.addDocuments(b.size());
+            }
+          } catch (Throwable t) {
+            // the queue is left as it is: every other inserter still finds its END (none waits for ever)
+            failure.compareAndSet(null, t);
           }
-        } catch (Throwable t) {
-          // the queue is left as it is: every other inserter still finds its END (none waits for ever)
-          failure.compareAndSet(null, t);
-        }
-      }, "coffer-mongo-inserter-" + i);
-      inserter.setDaemon(true);
-      inserter.start();
-      threads.add(inserter);
-    }
-    try {
-      List<RawBsonDocument> batch = new ArrayList<>(INSERT_BATCH_DOCS);
-      long batchBytes = 0;
-      byte[] doc;
-      while ((doc = in.next()) != null) {
-        batch.add(new RawBsonDocument(doc));
-        batchBytes += doc.length;
-        progress.addBytes(doc.length);
-        if (batch.size() >= INSERT_BATCH_DOCS || batchBytes >= INSERT_BATCH_BYTES) {
-          hand(queue, batch, threads, failure);
-          batch = new ArrayList<>(INSERT_BATCH_DOCS);
-          batchBytes = 0;
-        }
+        }, "coffer-mongo-inserter-" + i);
+        inserter.setDaemon(true);
+        inserter.start();
+        threads.add(inserter);
       }
-      if (!batch.isEmpty()) hand(queue, batch, threads, failure);
-      for (int i = 0; i < n; i++) hand(queue, END, threads, failure);
-      for (Thread t : threads) t.join();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted");
-    } finally {
+    }
+
+    /** One document (whole BSON, already framed and checked by its reader). */
+    public void add(byte[] doc) throws IOException {
+      if (finished) throw new IllegalStateException("load of " + db + "." + name + " is finished");
+      try {
+        while (!inFlight.tryAcquire(Math.min(doc.length, BYTES_IN_FLIGHT), 100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+          rethrow(); // an inserter that failed releases nothing more: stop waiting
+          if (!batch.isEmpty()) { // what this load holds back counts too: hand it over, so the budget frees up
+            hand(batch);
+            batch = new ArrayList<>(INSERT_BATCH_DOCS);
+            batchBytes = 0;
+          }
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted");
+      }
+      batch.add(new RawBsonDocument(doc));
+      batchBytes += doc.length;
+      progress.addBytes(doc.length);
+      if (batch.size() >= INSERT_BATCH_DOCS || batchBytes >= maxBatchBytes) {
+        hand(batch);
+        batch = new ArrayList<>(INSERT_BATCH_DOCS);
+        batchBytes = 0;
+      }
+    }
+
+    /** Documents handed over so far (not all inserted yet). */
+    public long handed() {
+      return inserted.get() + batch.size();
+    }
+
+    /** Waits for every insert; returns how many documents the staging collection took. */
+    public long finish() throws IOException {
+      if (finished) return inserted.get();
+      finished = true;
+      if (!batch.isEmpty()) hand(batch);
+      batch = List.of();
+      for (int i = 0; i < threads.size(); i++) hand(END);
+      try {
+        for (Thread t : threads) t.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted");
+      }
+      rethrow();
+      long n = inserted.get();
+      for (int i = 0; i < staged.size(); i++) {
+        Staged s = staged.get(i);
+        if (s.database().equals(db) && s.target().equals(name)) staged.set(i, new Staged(db, name, s.staging(), s.indexes(), n));
+      }
+      return n;
+    }
+
+    private void hand(List<RawBsonDocument> b) throws IOException {
+      try {
+        while (!queue.offer(b, 100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+          if (failure.get() != null || threads.stream().noneMatch(Thread::isAlive)) break;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted");
+      }
+      rethrow();
+    }
+
+    private void rethrow() throws IOException {
+      Throwable f = failure.get();
+      if (f instanceof org.bson.BSONException) {
+        throw new io.coffer.engine.CofferException(io.coffer.protocol.ExitCode.INTEGRITY, "a document for " + Printable.escape(db + "." + name)
+            + " is malformed BSON (" + f.getClass().getSimpleName() + "): the source is damaged; nothing was restored", f);
+      }
+      if (f instanceof MongoException me) throw MongoConnection.translate("cannot stage " + db + "." + name, uri, me);
+      if (f instanceof RuntimeException re) throw re;
+      if (f != null) throw new IOException("insert into " + db + "." + name + " failed: " + f.getMessage(), f);
+    }
+
+    /** Stops the inserters that are still running (after a failure elsewhere); never throws. */
+    @Override
+    public void close() {
+      finished = true;
+      loading.remove(key);
+      if (!batch.isEmpty()) inFlight.release(bytes(batch)); // never handed over
+      batch = List.of();
       for (Thread t : threads) {
         if (!t.isAlive()) continue;
         t.interrupt();
@@ -440,20 +560,6 @@ public final class MongoRestorer implements AutoCloseable {
         }
       }
     }
-    Throwable f = failure.get();
-    if (f instanceof MongoException me) throw me;
-    if (f != null) throw new IOException("insert failed: " + f.getMessage(), f);
-    return inserted.get();
-  }
-
-  private static void hand(java.util.concurrent.BlockingQueue<List<RawBsonDocument>> queue, List<RawBsonDocument> batch, List<Thread> inserters,
-      java.util.concurrent.atomic.AtomicReference<Throwable> failure) throws InterruptedException, IOException {
-    while (!queue.offer(batch, 100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-      if (failure.get() != null || inserters.stream().noneMatch(Thread::isAlive)) break;
-    }
-    Throwable f = failure.get();
-    if (f instanceof MongoException me) throw me;
-    if (f != null) throw new IOException("insert failed: " + f.getMessage(), f);
   }
 
   public void defineView(String db, String name, BsonDocument metadata) {
@@ -466,6 +572,7 @@ public final class MongoRestorer implements AutoCloseable {
    * in place (a Merge builds them on its targets again, after merging).
    */
   public void commit() {
+    checkViews();
     for (Staged s : staged) {
       progress.item(s.database() + "." + s.target());
       createIndexes(client.getDatabase(s.database()), s.staging(), s.indexes(), s.database() + "." + s.target(), true);
@@ -507,6 +614,41 @@ public final class MongoRestorer implements AutoCloseable {
       } catch (MongoException e) {
         throw MongoConnection.translate("cannot create view " + ns, uri, e);
       }
+    }
+  }
+
+  /**
+   * Before anything is put in place, when there are views to restore: whether the server makes views at all, by making
+   * one of its own and looking for it. FerretDB 1.x answers NotImplemented; mongo-java-server takes the command and
+   * makes a plain collection. Either way the restore stops here with what to do, instead of after the collections.
+   */
+  private void checkViews() {
+    if (views.isEmpty()) return;
+    View first = views.get(0);
+    String ns = first.database() + "." + first.name();
+    // no staged collection has this name: a collection whose own name starts with the prefix is never restored
+    String probe = STAGING_PREFIX + runId + "_" + STAGING_PREFIX + "view";
+    MongoDatabase db = client.getDatabase(first.database());
+    String why = null;
+    try {
+      db.runCommand(new BsonDocument("create", new BsonString(probe)).append("viewOn", new BsonString(probe + "_on")).append("pipeline", new BsonArray()));
+      BsonDocument info = db.listCollections(BsonDocument.class).filter(new BsonDocument("name", new BsonString(probe))).first();
+      if (info == null || !"view".equals(info.getString("type", new BsonString("")).getValue())) why = "it took a view's create command but made no view";
+    } catch (com.mongodb.MongoCommandException e) {
+      if (e.getErrorCode() == 13) throw MongoConnection.translate("cannot create view " + ns, uri, e); // Unauthorized: not a lack of views
+      why = String.valueOf(e.getErrorMessage());
+    } catch (MongoException e) {
+      throw MongoConnection.translate("cannot create view " + ns, uri, e);
+    } finally {
+      try {
+        db.getCollection(probe).drop();
+      } catch (MongoException e) {
+        log.warn("could not drop " + first.database() + "." + probe + ", made to learn whether the server has views; drop it by hand");
+      }
+    }
+    if (why != null) {
+      throw new io.coffer.engine.CofferException(io.coffer.protocol.ExitCode.SOURCE, "view " + Printable.escape(ns) + ": this server cannot create views ("
+          + Printable.escape(why) + "); leave the views out (--exclude '" + Printable.escape(ns) + "') or restore into MongoDB. Nothing was put in place");
     }
   }
 

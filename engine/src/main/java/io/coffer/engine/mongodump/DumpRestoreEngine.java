@@ -1,0 +1,426 @@
+package io.coffer.engine.mongodump;
+
+import io.coffer.engine.CofferException;
+import io.coffer.engine.EngineLog;
+import io.coffer.engine.Printable;
+import io.coffer.engine.Progress;
+import io.coffer.engine.RestoreOptions;
+import io.coffer.engine.mongo.BsonStream;
+import io.coffer.engine.mongo.MongoMetadata;
+import io.coffer.engine.mongo.MongoNames;
+import io.coffer.engine.mongo.MongoRestorer;
+import io.coffer.engine.mongo.Selection;
+import io.coffer.protocol.ExitCode;
+import io.coffer.protocol.RestoreResult;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import org.bson.BsonDocument;
+
+/**
+ * Restores what {@code mongodump} wrote, so the dumps of a mongodump cron stay restorable after the move to Coffer: a
+ * folder ({@code --out}, gzipped or not; also a Coffer archive's unzipped {@code mongodb/} folder) or an archive file
+ * ({@code --archive}, gzipped or not, or standard input). The same guarantees as a Coffer restore: every collection is
+ * staged aside and put in place only once the whole dump has been read and checked (the archive's CRCs, every
+ * document's frame); any failure before drops the staging and leaves every target untouched. Selection, renames,
+ * replace or merge, confirmation and dry run work as for a backup. Left out, with a warning: the oplog (not replayed),
+ * users and roles, {@code system.*} collections, and the system databases unless asked for; a time-series collection
+ * is refused (mongodump dumps its buckets).
+ */
+public final class DumpRestoreEngine {
+  /** Collections an archive may have open at once: mongodump writes as many as --numParallelCollections (4). */
+  static final int MAX_OPEN_COLLECTIONS = 16;
+  /** Bytes per insert batch while collections interleave, so many open at once stay within a pod's memory. */
+  static final int INTERLEAVED_BATCH_BYTES = 2 * 1024 * 1024;
+
+  private final EngineLog log;
+  private final Progress progress;
+
+  public DumpRestoreEngine(EngineLog log, Progress progress) {
+    this.log = log;
+    this.progress = progress;
+  }
+
+  /** Where an item's metadata JSON comes from (read again, and kept, only for the items chosen). */
+  @FunctionalInterface
+  private interface Json {
+    byte[] read() throws IOException;
+  }
+
+  /**
+   * One collection or view of the dump, chosen or not. {@code key} is db.collection in the dump; {@code json} its
+   * metadata (null: none); {@code metadata} the parsed metadata, once chosen.
+   */
+  private record Item(String db, String collection, String type, Json json, String label, DumpFolder.Entry file, long size, BsonDocument metadata) {
+    String key() {
+      return db + "." + collection;
+    }
+
+    Item parsed() throws IOException {
+      BsonDocument m = json == null ? new BsonDocument() : MongoMetadata.parse(json.read(), Printable.escape(label), view());
+      return new Item(db, collection, type, json, label, file, size, m);
+    }
+
+    boolean view() {
+      return "view".equals(type);
+    }
+  }
+
+  /** Restores {@code source} ({@code "-"}: an archive on {@code stdin}); {@code o.backupId()} only names it in results. */
+  public RestoreResult run(String source, InputStream stdin, RestoreOptions o) throws IOException {
+    boolean fromStdin = source.equals("-");
+    Path path = fromStdin ? null : Path.of(source);
+    if (!fromStdin && !Files.exists(path)) {
+      throw CofferException.usage(Printable.escape(source) + " does not exist: give the folder `mongodump --out` wrote or the file of `mongodump --archive`");
+    }
+    if (!fromStdin && Files.isDirectory(path)) {
+      DumpFolder folder;
+      try {
+        folder = DumpFolder.scan(path, log);
+      } catch (IOException e) {
+        throw unreadable(source, e);
+      }
+      log.info("restore of the mongodump folder " + Printable.escape(path.toString()) + " (" + folder.entries().size() + " collections"
+          + (folder.serverVersion() == null ? "" : ", dumped from MongoDB " + Printable.escape(folder.serverVersion())) + ")"
+          + (o.dryRun() ? ", dry run" : ", mode " + o.mode().name().toLowerCase()));
+      if (folder.hasOplog()) oplogWarning();
+      List<Item> items = new ArrayList<>();
+      try {
+        for (DumpFolder.Entry e : folder.entries()) items.add(folderItem(e));
+      } catch (IOException e) {
+        throw unreadable(source, e);
+      }
+      return restore(o, items, (chosen, loads) -> readFolder(chosen, loads, o));
+    }
+    if (fromStdin) return runArchive("standard input", stdin, -1, o);
+    try (InputStream raw = Files.newInputStream(path)) {
+      return runArchive(path.toString(), raw, Files.size(path), o);
+    }
+  }
+
+  /**
+   * Restores a mongodump archive read from {@code raw} (a file, standard input, an object in storage; {@code size} its
+   * length, or -1), named {@code label} in messages. The caller closes {@code raw}.
+   */
+  public RestoreResult runArchive(String label, InputStream raw, long size, RestoreOptions o) throws IOException {
+    DumpArchive archive = DumpArchive.open(raw, label);
+    log.info("restore of the mongodump archive " + Printable.escape(label) + " (" + archive.prelude().size() + " namespaces"
+        + ", dumped from MongoDB " + Printable.escape(archive.serverVersion()) + (archive.toolVersion().isEmpty() ? "" : " by mongodump " + Printable.escape(archive.toolVersion()))
+        + ")" + (o.dryRun() ? ", dry run" : ", mode " + o.mode().name().toLowerCase()));
+    if (size >= 0 && !archive.gzipped()) progress.addTotal(size); // a gzipped one's size says nothing of the bytes inside
+    List<Item> items = new ArrayList<>();
+    for (DumpArchive.Namespace ns : archive.prelude()) {
+      if (ns.db().isEmpty() && ns.collection().equals("oplog")) {
+        oplogWarning();
+        continue;
+      }
+      items.add(archiveItem(ns, label));
+    }
+    return restore(o, items, (chosen, loads) -> readArchive(archive, chosen, loads, o));
+  }
+
+  /** A dump that cannot be read (permissions, a failing disk, a connection reset): the source's fault, not the data's. */
+  static CofferException unreadable(String source, IOException e) {
+    return new CofferException(ExitCode.SOURCE, "cannot read " + Printable.escape(source) + " (" + e.getClass().getSimpleName()
+        + (e.getMessage() == null ? "" : ": " + Printable.escape(e.getMessage())) + "); nothing was restored", e);
+  }
+
+  private void oplogWarning() {
+    log.warn("the dump holds an oplog (mongodump --oplog), which Coffer does not replay: each collection is restored as it was read during the"
+        + " dump, not as of one moment; use mongorestore --oplogReplay where that matters");
+  }
+
+  private Item folderItem(DumpFolder.Entry e) throws IOException {
+    String label = e.db() + "/" + (e.metadata() != null ? e.metadata() : e.data()).getFileName();
+    String type = "";
+    if (e.metadata() != null) {
+      BsonDocument any = MongoMetadata.parseJson(DumpFolder.metadataBytes(e.metadata()), Printable.escape(label));
+      type = kind(any.isString("type") ? any.getString("type").getValue() : "", any);
+    }
+    Json json = e.metadata() == null ? null : () -> DumpFolder.metadataBytes(e.metadata());
+    return new Item(e.db(), e.collection(), type, json, label, e, e.size(), null);
+  }
+
+  /**
+   * A view is what defines one (viewOn); one dumped with --viewsAsCollections keeps the type "view" but not its
+   * definition, and is restored as the collection of documents it was dumped as.
+   */
+  private static String kind(String type, BsonDocument metadata) {
+    if (type.equals("collection")) type = ""; // listCollections' own word for one, as Coffer's archives and some mongodumps write it
+    BsonDocument options = metadata.isDocument("options") ? metadata.getDocument("options") : new BsonDocument();
+    if (options.containsKey("timeseries")) return "timeseries"; // older mongodumps write no type
+    boolean defines = options.containsKey("viewOn");
+    if (type.isEmpty() && defines) return "view";
+    if (type.equals("view") && !defines) return "";
+    return type;
+  }
+
+  private static Item archiveItem(DumpArchive.Namespace ns, String label) {
+    String type = ns.type() == null ? "" : ns.type();
+    String what = label + ": the metadata of " + ns.key();
+    if (!ns.metadata().isEmpty()) type = kind(type, MongoMetadata.parseJson(ns.metadata().getBytes(StandardCharsets.UTF_8), Printable.escape(what)));
+    else if (type.equals("collection")) type = "";
+    Json json = ns.metadata().isEmpty() ? null : () -> ns.metadata().getBytes(StandardCharsets.UTF_8);
+    return new Item(ns.db(), ns.collection(), type, json, what, null, 0, null);
+  }
+
+  /** Reads the chosen collections' documents into their loads (opened through the given function); returns documents per key. */
+  @FunctionalInterface
+  private interface Reader {
+    Map<String, long[]> read(Map<String, Item> chosen, Loads loads) throws IOException;
+  }
+
+  /** Opens a collection's staging on first use; in a dry run, counts only. */
+  private interface Loads {
+    MongoRestorer.Load open(Item item, int maxInserters, int batchBytes);
+  }
+
+  private RestoreResult restore(RestoreOptions o, List<Item> all, Reader reader) throws IOException {
+    Map<String, Item> chosen = choose(o, all);
+    String runId = UUID.randomUUID().toString().substring(0, 8);
+    try (MongoRestorer mongo = new MongoRestorer(o.mongoUri(), o.timeoutSeconds(), o.mode(), runId, log, progress)) {
+      mongo.ping();
+      List<String> losses = new ArrayList<>();
+      Map<String, String> actions = new HashMap<>();
+      Map<String, Long> loses = new HashMap<>();
+      Map<String, Set<String>> existing = new HashMap<>();
+      for (Item i : chosen.values()) {
+        String db = target(o, i.db());
+        boolean exists = existing.computeIfAbsent(db, mongo::existingCollections).contains(i.collection());
+        boolean replace = o.mode() == MongoRestorer.Mode.REPLACE;
+        actions.put(i.key(), !exists ? "create" : replace ? "replace" : "merge");
+        if (exists && replace && !i.view()) {
+          long now = mongo.count(db, i.collection());
+          loses.put(i.key(), now);
+          if (now > 0) losses.add("collection " + db + "." + i.collection() + " and its " + now + " documents");
+        }
+        log.info("plan: " + (i.view() ? "view " : "collection ") + Printable.escape(i.key()) + " -> " + Printable.escape(db + "." + i.collection()) + ": "
+            + actions.get(i.key()));
+      }
+      if (!o.dryRun() && !losses.isEmpty() && !o.confirmation().confirm(List.copyOf(losses))) {
+        throw CofferException.usage("a replace would delete what the dump does not hold (" + String.join("; ", losses)
+            + "); `--dry-run` lists it; confirm with --yes, or use --mode merge to keep it");
+      }
+      Map<String, long[]> counts;
+      progress.phase("restoring");
+      if (o.dryRun()) {
+        counts = reader.read(chosen, (item, n, b) -> null); // reads and checks the whole dump, writes nothing
+      } else {
+        Set<String> dbs = new TreeSet<>();
+        for (Item i : chosen.values()) dbs.add(target(o, i.db()));
+        mongo.lock(dbs);
+        for (String db : dbs) mongo.removeLeftovers(db);
+        try {
+          counts = reader.read(chosen, (item, n, b) -> mongo.open(target(o, item.db()), item.collection(), item.metadata(), n, b));
+          for (Item i : chosen.values()) if (i.view()) mongo.defineView(target(o, i.db()), i.collection(), i.metadata());
+          progress.phase("swapping");
+          mongo.commit();
+        } catch (Throwable e) { // an OutOfMemoryError too: the staging never stays behind
+          mongo.rollback();
+          throw e;
+        }
+      }
+      progress.phase("done");
+      List<RestoreResult.Item> items = new ArrayList<>();
+      long docs = 0;
+      long bytes = 0;
+      int collections = 0;
+      for (Item i : chosen.values()) {
+        long[] c = counts.getOrDefault(i.key(), new long[2]);
+        items.add(new RestoreResult.Item(i.view() ? "view" : "collection", i.key(), target(o, i.db()) + "." + i.collection(),
+            i.view() ? 0L : c[0], null, c[1], actions.get(i.key()), loses.get(i.key())));
+        if (!i.view()) {
+          collections++;
+          docs += c[0];
+        }
+        bytes += c[1];
+      }
+      double seconds = Math.round(progress.elapsedSeconds() * 100) / 100.0;
+      if (!o.dryRun()) log.info("restore of " + Printable.escape(o.backupId()) + " completed in " + seconds + " s: " + collections + " collections, " + docs + " documents");
+      return new RestoreResult(o.dryRun() ? "Planned" : "Succeeded", o.backupId(), o.mode().name().toLowerCase(), o.dryRun(), seconds, collections, docs, 0,
+          bytes, items);
+    }
+  }
+
+  /** The collections and views to restore, keyed by their dump name; says once what is left out and why. */
+  private Map<String, Item> choose(RestoreOptions o, List<Item> all) throws IOException {
+    if (!o.modules().isEmpty() || !o.trees().isEmpty() || !o.filesTargets().isEmpty()) {
+      throw CofferException.usage("a mongodump holds neither modules nor file trees: leave out --modules, --tree and --files-target");
+    }
+    for (Map.Entry<String, String> r : o.renameDb().entrySet()) {
+      String why = MongoNames.invalidDatabase(r.getValue());
+      if (why != null) throw CofferException.usage("--rename-db " + r.getKey() + "=" + r.getValue() + " names " + why);
+    }
+    Selection sel = new Selection(o.include(), o.exclude(), List.of(), null);
+    boolean patterns = !o.include().isEmpty() || !o.exclude().isEmpty();
+    Map<String, Item> chosen = new LinkedHashMap<>();
+    Map<String, String> targets = new HashMap<>();
+    Set<String> leftOutSystem = new TreeSet<>();
+    List<String> leftOut = new ArrayList<>();
+    for (Item i : all) {
+      if (patterns && !sel.includes(i.db(), i.collection())) continue;
+      String db = target(o, i.db());
+      String whyDb = MongoNames.invalidDatabase(db);
+      if (whyDb != null) throw new CofferException(ExitCode.USAGE, "the dump holds database " + Printable.escape(i.db()) + ", " + whyDb + "; rename it with --rename-db or leave it out with --exclude");
+      if (MongoNames.SYSTEM_DATABASES.contains(db) && !o.systemDatabases()) {
+        leftOutSystem.add(db);
+        continue;
+      }
+      String why = MongoNames.invalidCollection(i.collection());
+      if (why != null) {
+        leftOut.add(i.key() + " (" + why + ")");
+        continue;
+      }
+      if (i.type().equals("timeseries")) {
+        throw CofferException.usage("the dump holds the time-series collection " + Printable.escape(i.key()) + ", which mongodump dumps as its buckets"
+            + " and Coffer cannot restore from a mongodump yet; leave it out (--exclude '" + Printable.escape(i.key()) + "') and restore it with mongorestore");
+      }
+      if (!i.type().isEmpty() && !i.type().equals("view")) {
+        throw new CofferException(ExitCode.INTEGRITY, "the dump says " + Printable.escape(i.key()) + " is of type " + Printable.escape(i.type())
+            + ", which mongodump never writes; nothing was restored");
+      }
+      if (i.file() != null && i.file().data() == null && !i.view()) {
+        throw new CofferException(ExitCode.INTEGRITY, "the dump holds the metadata of " + Printable.escape(i.key()) + " but no .bson file beside it"
+            + " (mongodump writes one for every collection, empty or not): it is incomplete; leave the collection out (--exclude) or dump it again. Nothing was restored");
+      }
+      String t = db + "." + i.collection();
+      if (targets.containsKey(t)) {
+        throw CofferException.usage(Printable.escape(targets.get(t)) + " and " + Printable.escape(i.key()) + " of the dump would both be restored into "
+            + Printable.escape(t) + "; rename one with --rename-db or leave one out with --exclude");
+      }
+      targets.put(t, i.key());
+      chosen.put(i.key(), i.parsed());
+    }
+    if (!leftOutSystem.isEmpty()) {
+      log.warn("left out system database" + (leftOutSystem.size() > 1 ? "s " : " ") + String.join(", ", leftOutSystem)
+          + ": Coffer restores admin, local and config only with --system-databases");
+    }
+    for (String l : leftOut) log.warn("left out " + Printable.escape(l));
+    if (chosen.isEmpty()) {
+      throw CofferException.usage("nothing to restore: the selection matches no collection of the dump" + (leftOutSystem.isEmpty() ? "" : " but system databases"
+          + " (give --system-databases to restore them)") + "; `--dry-run` without --include lists what it holds");
+    }
+    if (o.mongoUri() == null || o.mongoUri().isBlank()) {
+      throw CofferException.usage("restoring collections needs a target: give --mongodb-uri or set COFFER_MONGODB_URI");
+    }
+    return chosen;
+  }
+
+  private static String target(RestoreOptions o, String db) {
+    return o.renameDb().getOrDefault(db, db);
+  }
+
+  /** A folder: one collection after the other, each file read to its end (and inflated) before the next. */
+  private Map<String, long[]> readFolder(Map<String, Item> chosen, Loads loads, RestoreOptions o) throws IOException {
+    Map<String, long[]> counts = new HashMap<>();
+    boolean gzipped = chosen.values().stream().anyMatch(i -> i.file().data() != null && i.file().data().getFileName().toString().endsWith(".gz"));
+    if (!gzipped) for (Item i : chosen.values()) progress.addTotal(i.size());
+    for (Item i : chosen.values()) {
+      long[] c = new long[2];
+      counts.put(i.key(), c);
+      if (i.view()) continue;
+      progress.item(i.key());
+      try (MongoRestorer.Load load = loads.open(i, Integer.MAX_VALUE, 0)) {
+        if (i.file().data() != null) {
+          String label = i.db() + "/" + i.file().data().getFileName();
+          InputStream in;
+          try {
+            in = DumpFolder.open(i.file().data());
+          } catch (IOException e) {
+            throw unreadable(label, e);
+          }
+          try (in) {
+            BsonStream docs = new BsonStream(in, Printable.escape(label));
+            byte[] d;
+            while ((d = next(docs, label)) != null) {
+              validate(d, i.key(), c[0]);
+              c[0]++;
+              c[1] += d.length;
+              if (load != null) load.add(d);
+              else progress.addBytes(d.length);
+            }
+          }
+        }
+        if (load != null) load.finish();
+      }
+    }
+    return counts;
+  }
+
+  /** The next document of a folder's file: a damaged gzip stream is the data's fault, any other read error the source's. */
+  private static byte[] next(BsonStream docs, String label) {
+    try {
+      return docs.next();
+    } catch (java.util.zip.ZipException | java.io.EOFException e) {
+      throw new CofferException(ExitCode.INTEGRITY, Printable.escape(label) + " is damaged or truncated (" + e.getMessage() + "); nothing was restored", e);
+    } catch (IOException e) {
+      throw unreadable(label, e);
+    }
+  }
+
+  /** Decodes every field of a document, to refuse a malformed one before the server sees it. */
+  private static void validate(byte[] doc, String key, long index) {
+    try (org.bson.BsonBinaryReader r = new org.bson.BsonBinaryReader(java.nio.ByteBuffer.wrap(doc))) {
+      new org.bson.codecs.BsonDocumentCodec().decode(r, org.bson.codecs.DecoderContext.builder().build());
+    } catch (RuntimeException | StackOverflowError e) {
+      throw new CofferException(ExitCode.INTEGRITY, "document " + (index + 1) + " of " + Printable.escape(key) + " in the dump is malformed BSON"
+          + " (" + e.getClass().getSimpleName() + "); the dump is damaged; nothing was restored");
+    }
+  }
+
+  /**
+   * An archive: read once, in its order; a collection's load opens at its first block and finishes at its EOF (its CRC
+   * checked), so collections dumped at once are loaded at once.
+   */
+  private Map<String, long[]> readArchive(DumpArchive archive, Map<String, Item> chosen, Loads loads, RestoreOptions o) throws IOException {
+    Map<String, long[]> counts = new HashMap<>();
+    Map<String, MongoRestorer.Load> open = new HashMap<>();
+    int inserters = archive.concurrency() > 1 ? 1 : Integer.MAX_VALUE;
+    try {
+      DumpArchive.Event ev;
+      while ((ev = archive.next()) != null) {
+        String key = ev.namespace().key();
+        Item i = chosen.get(key);
+        if (i == null || i.view()) continue; // not chosen (its CRC is checked all the same), or a view's empty block
+        long[] c = counts.computeIfAbsent(key, k -> new long[2]);
+        MongoRestorer.Load load = open.get(key);
+        if (load == null && !open.containsKey(key)) {
+          if (open.size() >= MAX_OPEN_COLLECTIONS) {
+            throw new CofferException(ExitCode.INTEGRITY, Printable.escape(o.backupId()) + " interleaves more than " + MAX_OPEN_COLLECTIONS
+                + " collections at once, which mongodump never does (it dumps --numParallelCollections at a time); nothing was restored");
+          }
+          progress.item(key);
+          load = loads.open(i, inserters, INTERLEAVED_BATCH_BYTES);
+          open.put(key, load);
+        }
+        if (ev instanceof DumpArchive.Document d) {
+          validate(d.bytes(), key, c[0]);
+          c[0]++;
+          c[1] += d.bytes().length;
+          if (load != null) load.add(d.bytes());
+          else progress.addBytes(d.bytes().length);
+        } else {
+          if (load != null) {
+            load.finish();
+            load.close();
+          }
+          open.remove(key);
+        }
+      }
+    } finally {
+      for (MongoRestorer.Load l : open.values()) if (l != null) l.close();
+    }
+    for (Item i : chosen.values()) counts.computeIfAbsent(i.key(), k -> new long[2]);
+    return counts;
+  }
+}
