@@ -16,11 +16,15 @@ import java.util.Map;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(value = "has(self.backupName) != has(self.source)",
-    message = "set exactly one of backupName (a Backup in this namespace) and source (storage and backupId, or an archive file, for disaster recovery)")
+    message = "set exactly one of backupName (a Backup in this namespace) and source (storage and backupId, an archive file, or a mongodump)")
 @ValidationRule(value = "!has(self.mode) || self.mode != 'Replace' || (has(self.dryRun) && self.dryRun) || (has(self.confirm) && self.confirm)",
     message = "mode Replace drops and recreates every selected collection and file tree: set confirm: true (or dryRun: true to preview)")
 @ValidationRule(value = "has(self.backupName) || (has(self.target) && (has(self.target.mongodb) || (has(self.target.files) && size(self.target.files) > 0)))",
     message = "a restore from source (disaster recovery) needs a target: target.mongodb and/or target.files")
+@ValidationRule(value = "!has(self.source) || !has(self.source.mongodump) || (!has(self.decryption) && (!has(self.modules) || size(self.modules) == 0)"
+    + " && (!has(self.trees) || size(self.trees) == 0) && has(self.target) && has(self.target.mongodb) && has(self.target.mongodb.uriSecret)"
+    + " && (!has(self.target.files) || size(self.target.files) == 0))",
+    message = "a mongodump (source.mongodump) is not encrypted and holds only collections: set target.mongodb.uriSecret, and leave out decryption, modules, trees and target.files")
 public class RestoreSpec {
   public enum Mode { Merge, Replace }
 
@@ -63,8 +67,8 @@ public class RestoreSpec {
   public PodTemplate podTemplate;
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  @ValidationRule(value = "has(self.archive) ? !has(self.storage) && !has(self.backupId) : has(self.storage) && has(self.backupId)",
-      message = "set source.storage and source.backupId (a backup in its storage), or source.archive alone (an archive file on a volume)")
+  @ValidationRule(value = "has(self.archive) ? !has(self.storage) && !has(self.backupId) && !has(self.mongodump) : has(self.storage) && (has(self.backupId) != has(self.mongodump))",
+      message = "set source.storage with source.backupId (a backup in its storage) or with source.mongodump (what mongodump wrote there), or source.archive alone (an archive file on a volume)")
   public static class Source {
     @JsonPropertyDescription("Where the backup lies.")
     public BackupSpec.StorageSpec storage;
@@ -76,6 +80,14 @@ public class RestoreSpec {
     @JsonPropertyDescription("Instead of storage and backupId: one backup's archive file on a volume (as `coffer download` writes it, "
         + "encrypted or not), e.g. a copy kept offline. Not for incremental backups, whose archive holds only changes.")
     public ArchiveFile archive;
+
+    @Pattern("^[^/](.*[^/])?$")
+    @ValidationRule(value = "!self.matches('(^|/)[.][.](/|$)')", message = "source.mongodump must stay inside the storage (no '..')")
+    @JsonPropertyDescription("Instead of backupId: what a mongodump cron left in source.storage, by its path there: an archive file (mongodump "
+        + "--archive, gzipped or not) in S3 or on a volume, or a folder (mongodump --out, gzipped or not) on a volume, e.g. cron/2026-11-30.archive.gz. "
+        + "Its collections are staged and checked (the archive's CRCs, every document) before any is put in place; its oplog is not replayed; "
+        + "users, roles and system collections are left out. Needs target.mongodb.")
+    public String mongodump;
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -15,6 +15,7 @@ public class RestoreStatus {
   public Phase phase;
   public List<Condition> conditions = new ArrayList<>();
   public Long observedGeneration;
+  @com.fasterxml.jackson.annotation.JsonPropertyDescription("The backup restored; for a mongodump (spec.source.mongodump), \"mongodump\" and its path.")
   public String backupId;
   public String startedAt;
   public String completedAt;

@@ -48,7 +48,7 @@ final class RestoreCommand implements Callable<Integer>, Main.ResultWriting {
   @Option(names = "--from-mongodump", paramLabel = "PATH",
       description = {"Restore what mongodump wrote instead of a Coffer backup: the folder of `mongodump --out` (gzipped or not; one database's "
           + "folder of it; a Coffer archive's unzipped mongodb/ folder), or the file of `mongodump --archive` (gzipped or not), or - for such "
-          + "an archive on standard input, or s3://bucket/path/dump.archive.gz for an archive in S3 (with --s3-endpoint and the AWS_* credentials as for --storage). Every document is read and checked (an archive's CRCs too) before anything is put in place; "
+          + "an archive on standard input, or s3://bucket/path/dump.archive.gz for an archive in S3 (with --s3-endpoint and the AWS_* credentials as for --storage); with --storage, a path inside that storage (an archive; on a file:// storage also a folder). Every document is read and checked (an archive's CRCs too) before anything is put in place; "
           + "--dry-run reads it all and writes nothing. The oplog is not replayed; users, roles and system.* collections are left out."})
   String fromMongodump;
 
@@ -126,8 +126,8 @@ final class RestoreCommand implements Callable<Integer>, Main.ResultWriting {
   }
 
   private int fromMongodump(MongoRestorer.Mode m) throws java.io.IOException {
-    if (backup != null || archive.file != null || common.storage != null) {
-      throw CofferException.usage("--from-mongodump reads a mongodump on its own: leave out --backup, --archive and --storage");
+    if (backup != null || archive.file != null) {
+      throw CofferException.usage("--from-mongodump reads a mongodump, not a Coffer backup: leave out --backup and --archive");
     }
     if (key.identityFile != null || key.passphraseFile != null) {
       throw CofferException.usage("a mongodump is not encrypted: leave out --identity-file and --passphrase-file");
@@ -142,7 +142,23 @@ final class RestoreCommand implements Callable<Integer>, Main.ResultWriting {
     Progress progress = new Progress();
     RestoreResult r;
     io.coffer.engine.mongodump.DumpRestoreEngine engine = new io.coffer.engine.mongodump.DumpRestoreEngine(common.log(), progress);
-    if (fromMongodump.startsWith("s3://")) {
+    if (common.storage != null) {
+      // what a mongodump cron left in a storage location, by its path there (the operator's Restore spec.source.mongodump)
+      if (fromMongodump.isBlank() || fromMongodump.equals("-") || fromMongodump.contains("://") || fromMongodump.startsWith("/")
+          || List.of(fromMongodump.split("/")).contains("..")) {
+        throw CofferException.usage("with --storage, --from-mongodump names a path inside that storage (e.g. cron/2026-11-30.archive.gz), not '"
+            + io.coffer.engine.Printable.escape(fromMongodump) + "'");
+      }
+      try (io.coffer.engine.storage.Storage s = common.openStorage(); ProgressReporter rep = common.reporter(progress)) {
+        if (s instanceof io.coffer.engine.storage.FileStorage fs) {
+          r = engine.run(fs.path(fromMongodump).toString(), System.in, o); // a volume: a folder or an archive file
+        } else {
+          try (java.io.InputStream in = s.open(fromMongodump)) {
+            r = engine.runArchive(fromMongodump + " in " + s.describe(), in, s.size(fromMongodump).orElse(-1), o);
+          }
+        }
+      }
+    } else if (fromMongodump.startsWith("s3://")) {
       // an archive a mongodump cron uploaded: s3://bucket/path/to/dump.archive.gz
       int slash = fromMongodump.lastIndexOf('/');
       String name = fromMongodump.substring(slash + 1);

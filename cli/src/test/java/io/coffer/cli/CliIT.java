@@ -301,6 +301,19 @@ class CliIT {
     assertThat(ok.out()).contains("Restore of the mongodump " + folder + " succeeded");
     assertThat(client.getDatabase("legacy_copy").getCollection("staff").countDocuments()).isEqualTo(300);
     assertThat(Json.MAPPER.readTree(dir.resolve("dump-result.json").toFile()).get("documents").asLong()).isEqualTo(300);
+    // the same folder by its path in a volume storage (what a Restore's source.mongodump runs), never outside it
+    Cli.Result inStorage = Cli.run(dir, env, "restore", "--storage", dir.toUri().toString(), "--from-mongodump", "legacy-dump",
+        "--rename-db", "legacy=legacy_vol");
+    assertThat(inStorage.exit()).as(inStorage.err()).isZero();
+    assertThat(client.getDatabase("legacy_vol").getCollection("staff").countDocuments()).isEqualTo(300);
+    Cli.Result escape = Cli.run(dir, env, "restore", "--storage", folder.toUri().toString(), "--from-mongodump", "../legacy-dump");
+    assertThat(escape.exit()).isEqualTo(2);
+    assertThat(escape.err()).contains("names a path inside that storage");
+    Path vol = Files.createDirectories(dir.resolve("dump-volume"));
+    Files.createSymbolicLink(vol.resolve("cron"), folder); // a link planted in the storage, out of it
+    Cli.Result link = Cli.run(dir, env, "restore", "--storage", vol.toUri().toString(), "--from-mongodump", "cron");
+    assertThat(link.exit()).isEqualTo(2);
+    assertThat(link.err()).contains("leads out of the storage");
     Path archive = dir.resolve("legacy.archive.gz");
     Files.write(archive, io.coffer.testing.MongodumpFixtures.archive(colls, null, 50, 1, true));
     // a replace over what exists, with no terminal to ask: refused until --yes
@@ -328,7 +341,7 @@ class CliIT {
     // mistakes: a stray option, a file that is no dump, a damaged archive (exit 5, the target untouched)
     Cli.Result both = Cli.run(dir, env, "restore", "--from-mongodump", folder.toString(), "--backup", "x");
     assertThat(both.exit()).isEqualTo(2);
-    assertThat(both.err()).contains("leave out --backup, --archive and --storage");
+    assertThat(both.err()).contains("leave out --backup and --archive");
     Cli.Result files = Cli.run(dir, env, "restore", "--from-mongodump", folder.toString(), "--files-target", "uploads=/tmp/x");
     assertThat(files.exit()).isEqualTo(2);
     assertThat(files.err()).contains("a mongodump holds only collections");

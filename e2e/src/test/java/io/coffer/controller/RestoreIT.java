@@ -171,6 +171,55 @@ class RestoreIT {
   }
 
   /**
+   * A team's mongodump cron uploaded gzipped archives to the bucket before Coffer: a Restore names one by its path
+   * (source.mongodump), and its collections come back as from a backup. Simulated: the nodes, and the dump (written to
+   * mongodump's format by MongodumpFixtures; no real mongodump can be built here).
+   */
+  @Test
+  void givenAMongodumpArchiveInTheBucket_whenARestoreNamesIt_thenItsCollectionsAreRestored() throws Exception {
+    List<org.bson.RawBsonDocument> staff = new ArrayList<>();
+    for (int i = 0; i < 250; i++) {
+      staff.add(new org.bson.RawBsonDocument(io.coffer.testing.MongodumpFixtures.bson(new org.bson.BsonDocument("_id", new org.bson.BsonInt32(i))
+          .append("name", new org.bson.BsonString("Staff " + i)))));
+    }
+    byte[] archive = io.coffer.testing.MongodumpFixtures.archive(List.of(new io.coffer.testing.MongodumpFixtures.Coll("legacy", "staff", staff)),
+        null, 100, 1, true);
+    try (var storage = io.coffer.engine.storage.StorageLocations.open("s3://backups/rayerp", EmbeddedServers.endpoint(s3), null,
+        Map.of("AWS_ACCESS_KEY_ID", EmbeddedServers.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", EmbeddedServers.SECRET_KEY));
+        var out = storage.create("cron/2026-11-30.archive.gz")) {
+      out.write(archive);
+    }
+    Restore r = new Restore();
+    r.setMetadata(new ObjectMetaBuilder().withName("from-mongodump").withNamespace(NS).build());
+    RestoreSpec s = new RestoreSpec();
+    s.source = new RestoreSpec.Source();
+    s.source.storage = backup("unused", "s3").getSpec().storage;
+    s.source.mongodump = "cron/2026-11-30.archive.gz";
+    s.target = new RestoreSpec.Target();
+    s.target.mongodb = new RestoreSpec.TargetMongo();
+    s.target.mongodb.uriSecret = new KeyRef("mongo", "uri");
+    s.target.mongodb.renameDatabases = Map.of("legacy", "legacy_k8s");
+    r.setSpec(s);
+    client.resource(r).create();
+    Restore done = awaitRestore("from-mongodump");
+    assertThat(done.getStatus().phase).as(done.getStatus().lastError).isEqualTo(Phase.Succeeded);
+    assertThat(done.getStatus().documents).isEqualTo(250);
+    assertThat(done.getStatus().backupId).isEqualTo("mongodump cron/2026-11-30.archive.gz");
+    try (MongoClient c = MongoClients.create(EmbeddedServers.uri(mongo))) {
+      assertThat(c.getDatabase("legacy_k8s").getCollection("staff").countDocuments()).isEqualTo(250);
+    }
+    // a mongodump is not encrypted: the API server refuses a decryption key for one, before any Job
+    Restore keyed = new Restore();
+    keyed.setMetadata(new ObjectMetaBuilder().withName("from-mongodump-keyed").withNamespace(NS).build());
+    RestoreSpec k = client.getKubernetesSerialization().clone(s);
+    k.decryption = new RestoreSpec.Decryption();
+    k.decryption.identity = new KeyRef("age-key", "identity");
+    keyed.setSpec(k);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.resource(keyed).create())
+        .isInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class).hasMessageContaining("a mongodump (source.mongodump) is not encrypted");
+  }
+
+  /**
    * A backup forged into the bucket by whoever can write there (checksums rewritten to match): a link out of the
    * target, then a file "under" it. The Restore ends Failed with the engine's reason, and nothing outside the target
    * volume is written. Simulated: the nodes (a local process per pod).

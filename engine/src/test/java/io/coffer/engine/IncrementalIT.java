@@ -245,6 +245,7 @@ class IncrementalIT {
   @Test
   void givenAnUnzippedIncrement_whenItsMongodbFolderIsReadAsAMongodump_thenRefused_andTheFullBackupsIsRestored() throws Exception {
     io.coffer.testing.Tools.require("unzip");
+    for (String db : List.of("shop", "shop_dump")) client.getDatabase(db).drop(); // what other tests of the suite left
     Storage storage = new FileStorage(tmp.resolve("store"));
     Path uploads = Files.createDirectories(tmp.resolve("uploads"));
     client.getDatabase("shop").getCollection("orders").insertOne(new Document("_id", 1).append("total", 5));

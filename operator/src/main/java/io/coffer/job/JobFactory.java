@@ -206,6 +206,9 @@ public final class JobFactory {
       volumes.add(new VolumeBuilder().withName("archive").withNewPersistentVolumeClaim(archive.claimName, true).build());
       mounts.add(mount("archive", ARCHIVE_ROOT, true));
       args.addAll(List.of("--archive", ARCHIVE_ROOT + "/" + archive.path));
+    } else if (backup == null && spec.source.mongodump != null) { // what a mongodump cron left in a storage location
+      args.addAll(List.of("--from-mongodump", spec.source.mongodump));
+      storage(spec.source.storage, args, env, volumes, mounts, true); // only read: the legacy dump may be the only copy
     } else {
       id = backup != null ? backupId(backup) : spec.source.backupId;
       args.addAll(1, List.of("--backup", id));
@@ -276,6 +279,12 @@ public final class JobFactory {
 
   private static void storage(BackupSpec.StorageSpec st, List<String> args, List<EnvVar> env, List<Volume> volumes,
       List<VolumeMount> mounts) {
+    storage(st, args, env, volumes, mounts, false);
+  }
+
+  /** {@code readOnly}: a volume storage is mounted read-only (the Job only reads it). */
+  private static void storage(BackupSpec.StorageSpec st, List<String> args, List<EnvVar> env, List<Volume> volumes,
+      List<VolumeMount> mounts, boolean readOnly) {
     if (st.s3 != null) {
       String prefix = st.s3.prefix == null ? "" : "/" + st.s3.prefix.replaceAll("^/+|/+$", "");
       args.addAll(List.of("--storage", "s3://" + st.s3.bucket + prefix));
@@ -288,8 +297,8 @@ public final class JobFactory {
       env.add(secretEnv("AWS_ACCESS_KEY_ID", new KeyRef(st.s3.credentialsSecret, "AWS_ACCESS_KEY_ID")));
       env.add(secretEnv("AWS_SECRET_ACCESS_KEY", new KeyRef(st.s3.credentialsSecret, "AWS_SECRET_ACCESS_KEY")));
     } else {
-      volumes.add(new VolumeBuilder().withName("storage").withNewPersistentVolumeClaim(st.volume.claimName, false).build());
-      mounts.add(mount("storage", STORAGE_ROOT, false));
+      volumes.add(new VolumeBuilder().withName("storage").withNewPersistentVolumeClaim(st.volume.claimName, readOnly).build());
+      mounts.add(mount("storage", STORAGE_ROOT, readOnly));
       String path = st.volume.path == null ? "" : "/" + st.volume.path.replaceAll("^/+|/+$", "");
       args.addAll(List.of("--storage", "file://" + STORAGE_ROOT + path));
     }

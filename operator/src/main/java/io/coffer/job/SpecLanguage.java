@@ -70,6 +70,7 @@ public final class SpecLanguage {
         : spec.source != null && spec.source.storage != null ? storageWords(spec.source.storage, "spec.source.storage") : new LinkedHashMap<>();
     words.put("--backup", backup != null ? "spec.backupName" : "spec.source.backupId");
     words.put("--archive", "spec.source.archive");
+    words.put("--from-mongodump", "spec.source.mongodump");
     if (spec.source != null && spec.source.archive != null) {
       words.put(JobFactory.ARCHIVE_ROOT + "/" + spec.source.archive.path, "spec.source.archive (claim " + spec.source.archive.claimName
           + ", path " + spec.source.archive.path + ")");

@@ -117,4 +117,40 @@ class RestoreValidationTest {
       assertThat(validator.validate(copy)).as(bad[0] + " = " + bad[1]).anyMatch(e -> e.contains(bad[2]));
     }
   }
+  @Test
+  void givenAMongodumpSource_thenTheJobReadsItFromTheStorage_withNoKey_andMalformedOnesAreRefused() throws IOException {
+    ObjectNode doc = (ObjectNode) BackupValidationTest.YAML.readTree("""
+        apiVersion: coffer.io/v1alpha1
+        kind: Restore
+        metadata: {name: r, namespace: ns, uid: 0b1c}
+        spec:
+          source: {storage: {volume: {claimName: old-dumps}}, mongodump: cron/2026-11-30}
+          target: {mongodb: {uriSecret: {name: m, key: uri}, renameDatabases: {erp: erp_old}}}
+        """);
+    assertThat(validator.validate(doc)).isEmpty();
+    Restore r = new KubernetesSerialization().unmarshal(doc.toString(), Restore.class);
+    Job job = JobFactory.restoreJob(r, null, new JobFactory.Settings("coffer:1", "IfNotPresent"));
+    var pod = job.getSpec().getTemplate().getSpec();
+    PodSecurity.assertRestricted(pod);
+    assertThat(pod.getContainers().get(0).getArgs()).containsSequence("--from-mongodump", "cron/2026-11-30").contains("--storage")
+        .containsSequence("--rename-db", "erp=erp_old").doesNotContain("--backup", "--archive", "--identity-file");
+    assertThat(pod.getVolumes()).anyMatch(v -> v.getPersistentVolumeClaim() != null && v.getPersistentVolumeClaim().getClaimName().equals("old-dumps")
+        && v.getPersistentVolumeClaim().getReadOnly());
+    assertThat(pod.getContainers().get(0).getVolumeMounts()).anyMatch(m -> m.getName().equals("storage") && m.getReadOnly());
+    for (String[] bad : new String[][] {
+        {"/spec/source/backupId", "\"b1\"", "or with source.mongodump"},
+        {"/spec/source/mongodump", "\"../secrets\"", "must stay inside the storage"},
+        {"/spec/source/mongodump", "\"/etc\"", "should match"},
+        {"/spec/decryption", "{\"identity\": {\"name\": \"a\", \"key\": \"b\"}}", "is not encrypted and holds only collections"},
+        {"/spec/modules", "[\"hr\"]", "is not encrypted and holds only collections"},
+        {"/spec/trees", "[\"uploads\"]", "is not encrypted and holds only collections"},
+        {"/spec/target/files", "[{\"name\": \"uploads\", \"claimName\": \"u\"}]", "is not encrypted and holds only collections"},
+        {"/spec/source/archive", "{\"claimName\": \"c\", \"path\": \"a.zip\"}", "or source.archive alone"},
+        {"/spec/backupName", "\"nightly\"", "set exactly one of backupName"},
+        {"/spec/target/mongodb", "~", "set target.mongodb.uriSecret"}}) {
+      ObjectNode copy = doc.deepCopy();
+      BackupValidationTest.set(copy, bad[0], bad[1].equals("~") ? null : BackupValidationTest.YAML.readTree(bad[1]));
+      assertThat(validator.validate(copy)).as(bad[0] + " = " + bad[1]).anyMatch(e -> e.contains(bad[2]));
+    }
+  }
 }

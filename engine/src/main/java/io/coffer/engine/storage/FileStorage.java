@@ -33,6 +33,24 @@ public final class FileStorage implements Storage {
     return "file://" + root;
   }
 
+  /**
+   * Where a key lies on disk (a file or a folder; it need not exist), never outside the root: not by {@code ..}, and not
+   * through a link planted inside the storage that points out of it.
+   */
+  public Path path(String key) {
+    Path p = root.resolve(key).normalize();
+    if (!p.startsWith(root)) throw io.coffer.engine.CofferException.usage("'" + key + "' is outside the storage " + describe());
+    try {
+      if (Files.exists(p) && !p.toRealPath().startsWith(root.toRealPath())) {
+        throw io.coffer.engine.CofferException.usage("'" + key + "' leads out of the storage " + describe() + " through a symbolic link");
+      }
+    } catch (IOException e) {
+      throw new io.coffer.engine.CofferException(io.coffer.protocol.ExitCode.STORAGE, "cannot read '" + key + "' in the storage " + describe()
+          + " (" + e.getClass().getSimpleName() + ")", e);
+    }
+    return p;
+  }
+
   private Path resolve(String key) {
     Path p = root.resolve(key).normalize();
     if (!p.startsWith(root)) throw new IllegalArgumentException("storage key escapes the storage root: " + key);

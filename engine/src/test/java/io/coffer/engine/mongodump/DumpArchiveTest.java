@@ -36,4 +36,32 @@ class DumpArchiveTest {
     assertThat(PathNames.truncated(base)).isTrue();
     assertThat(PathNames.truncated("employees")).isFalse();
   }
+  @Test
+  void givenDocumentsOfEveryShape_whenValidated_thenWellFormedOnesPass_andBrokenInsidesAreRefused() {
+    org.bson.BsonDocument d = new org.bson.BsonDocument("_id", new org.bson.BsonObjectId(new org.bson.types.ObjectId()))
+        .append("scope", new org.bson.BsonJavaScriptWithScope("function(){return x;}", new org.bson.BsonDocument("x", new org.bson.BsonInt32(1))))
+        .append("nested", new org.bson.BsonArray(java.util.List.of(new org.bson.BsonDocument("a", new org.bson.BsonArray(java.util.List.of(
+            new org.bson.BsonDecimal128(org.bson.types.Decimal128.parse("1.5")), new org.bson.BsonDbPointer("x.y", new org.bson.types.ObjectId())))))))
+        .append("regex", new org.bson.BsonRegularExpression("^a", "i")).append("min", new org.bson.BsonMinKey()).append("ts", new org.bson.BsonTimestamp(1, 2))
+        .append("bin", new org.bson.BsonBinary(new byte[] {1, 2})).append("s", new org.bson.BsonString("héllo"));
+    byte[] good = MongodumpFixtures.bson(d);
+    DumpRestoreEngine.validate(good, "erp.x", 0);
+    byte[] bad = good.clone();
+    bad[good.length - 2] = 0x13; // the last string's NUL becomes a character: the string runs to the document's end
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> DumpRestoreEngine.validate(bad, "erp.x", 6))
+        .hasMessageContaining("document 7 of erp.x in the dump is malformed BSON");
+    // a boolean that is neither 0 nor 1; an element type that does not exist; a sub-document longer than it says
+    byte[] bool = MongodumpFixtures.bson(new org.bson.BsonDocument("b", org.bson.BsonBoolean.TRUE));
+    bool[bool.length - 2] = 7;
+    byte[] type = MongodumpFixtures.bson(new org.bson.BsonDocument("b", org.bson.BsonBoolean.TRUE));
+    type[4] = 0x42;
+    byte[] sub = MongodumpFixtures.bson(new org.bson.BsonDocument("d", new org.bson.BsonDocument("x", new org.bson.BsonInt32(1)))
+        .append("y", new org.bson.BsonInt32(2)));
+    sub[4 + 1 + 2] -= 1; // the sub-document's declared length, one byte short of its content
+    byte[] pointer = MongodumpFixtures.bson(new org.bson.BsonDocument("p", new org.bson.BsonDbPointer("a.b", new org.bson.types.ObjectId())));
+    pointer[4 + 1 + 2 + 4 + 3] = 'x'; // the namespace's NUL
+    for (byte[] b : java.util.List.of(bool, type, sub, pointer)) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> DumpRestoreEngine.validate(b, "erp.x", 0)).hasMessageContaining("malformed BSON");
+    }
+  }
 }

@@ -102,7 +102,7 @@ public final class RestoreDecider {
       if (bp != Phase.Succeeded) return waitFor(s, "Backup " + spec.backupName + " to succeed", now, d);
       s.backupId = JobFactory.backupId(backup);
     } else {
-      s.backupId = spec.source.backupId; // null for an archive file: the engine's result names it
+      s.backupId = spec.source.backupId; // null for an archive file (the engine's result names it) and a mongodump (the result names it "mongodump PATH")
     }
     if (!dry && o.other() != null) {
       return waitFor(s, "Restore " + o.other().getMetadata().getName() + " of the same target to finish", now, d);
@@ -115,6 +115,7 @@ public final class RestoreDecider {
     s.phase = Phase.Pending;
     Conditions.working(s.conditions, Reason.JobCreated, "Job " + s.jobName + " created", s.observedGeneration, now);
     d.event(Reason.JobCreated, "Job " + s.jobName + " created for " + (s.backupId != null ? "backup " + s.backupId
+        : spec.source.mongodump != null ? "mongodump " + spec.source.mongodump
         : "archive file " + spec.source.archive.path + " on volume " + spec.source.archive.claimName));
     return d.done(s, tuning.progressEvery());
   }
