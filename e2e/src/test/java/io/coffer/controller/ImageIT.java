@@ -59,6 +59,22 @@ class ImageIT {
     // the defaults of the operator: never a BestEffort pod
     assertThat(pod.getStatus().getQosClass()).isEqualTo("Burstable");
     assertThat(pod.getSpec().getContainers().get(0).getResources().getLimits()).containsEntry("memory", new Quantity("384Mi"));
+
+    // restored from the image too, the volume of backups mounted read-only (a restore only reads it)
+    Path target = Files.createTempDirectory("coffer-image-restored");
+    cluster.claim(NS, "image-restored", target);
+    client.resource(Specs.restore(NS, "from-image").backupName("from-image").mode(io.coffer.api.RestoreSpec.Mode.Merge).identity("age-key", "identity")
+        .targetFiles("uploads", "image-restored").build()).create();
+    var restored = awaitRestore("from-image");
+    assertThat(restored.getStatus().phase).as(restored.getStatus().lastError).isEqualTo(Phase.Succeeded);
+    Pod rp = client.pods().inNamespace(NS).withLabel("job-name", restored.getStatus().jobName).list().getItems().get(0);
+    assertThat(rp.getSpec().getContainers().get(0).getVolumeMounts()).anyMatch(m -> m.getName().equals("storage") && m.getReadOnly());
+    try (Stream<Path> s = Files.walk(target)) {
+      assertThat(s.filter(Files::isRegularFile).count()).as("files restored from the read-only store").isEqualTo(restored.getStatus().files);
+    }
+    try (Stream<Path> s = Files.walk(store)) {
+      assertThat(s.filter(Files::isRegularFile).toList()).as("the store is as the backup left it").hasSameSizeAs(written);
+    }
   }
 
   @Test

@@ -212,7 +212,8 @@ public final class JobFactory {
     } else {
       id = backup != null ? backupId(backup) : spec.source.backupId;
       args.addAll(1, List.of("--backup", id));
-      storage(backup != null ? backup.getSpec().storage : spec.source.storage, args, env, volumes, mounts);
+      // a restore only reads its storage: a volume storage is mounted read-only, so no restore can touch a backup
+      storage(backup != null ? backup.getSpec().storage : spec.source.storage, args, env, volumes, mounts, true);
     }
     KeyRef uri = targetUri(r, backup);
     if (uri != null) env.add(secretEnv("COFFER_MONGODB_URI", uri));

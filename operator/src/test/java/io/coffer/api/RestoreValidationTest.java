@@ -83,6 +83,11 @@ class RestoreValidationTest {
     assertThat(validator.validate(doc)).anyMatch(e -> e.contains("needs a target"));
     BackupValidationTest.set(doc, "/spec/target", BackupValidationTest.YAML.readTree("{\"mongodb\": {\"uriSecret\": {\"name\": \"m\", \"key\": \"uri\"}}}"));
     assertThat(validator.validate(doc)).isEmpty();
+    // a restore only reads its storage: the volume holding the backups is mounted read-only
+    Restore r = new KubernetesSerialization().unmarshal(doc.toString(), Restore.class);
+    var pod = JobFactory.restoreJob(r, null, new JobFactory.Settings("coffer:1", "IfNotPresent")).getSpec().getTemplate().getSpec();
+    assertThat(pod.getVolumes()).anyMatch(v -> v.getName().equals("storage") && v.getPersistentVolumeClaim().getReadOnly());
+    assertThat(pod.getContainers().get(0).getVolumeMounts()).anyMatch(m -> m.getName().equals("storage") && m.getReadOnly());
   }
 
   @Test
