@@ -84,7 +84,7 @@ public final class RestoreEngine {
         Set<String> dbs = new java.util.TreeSet<>();
         for (String p : plan.selectedPaths()) {
           Manifest.Entry e = plan.byPath().get(p);
-          if (e.database() != null) dbs.add(targetDb(o, e.database()));
+          if (e.database() != null) dbs.add(o.targetDb(e.database()));
         }
         mongo.lock(dbs);
         for (String db : dbs) mongo.removeLeftovers(db);
@@ -142,7 +142,7 @@ public final class RestoreEngine {
     for (String path : plan.selectedPaths()) {
       Manifest.Entry e = plan.byPath().get(path);
       if (e.kind() != Manifest.Kind.bson || !Boolean.TRUE.equals(e.delta())) continue;
-      long n = mongo.stagedCount(targetDb(o, e.database()), e.collection());
+      long n = mongo.stagedCount(o.targetDb(e.database()), e.collection());
       if (n != e.documents()) {
         throw new CofferException(ExitCode.INTEGRITY, e.database() + "." + e.collection() + " holds " + n
             + " documents after its chain, the backup counted " + e.documents() + "; nothing was restored");
@@ -191,10 +191,7 @@ public final class RestoreEngine {
     for (String k : o.filesTargets().keySet()) {
       if (!knownTrees.contains(k)) throw CofferException.usage("--files-target names tree '" + k + "', which backup " + m.id() + " does not hold");
     }
-    for (Map.Entry<String, String> r : o.renameDb().entrySet()) {
-      String why = MongoNames.invalidDatabase(r.getValue());
-      if (why != null) throw CofferException.usage("--rename-db " + r.getKey() + "=" + r.getValue() + " names " + why);
-    }
+    o.checkRenames();
     boolean wantDb = o.what() == null || o.what().hasDatabase();
     boolean wantFiles = o.what() == null || o.what().hasFiles();
     boolean collectionFilter = !o.include().isEmpty() || !o.modules().isEmpty();
@@ -225,12 +222,12 @@ public final class RestoreEngine {
         if (!wantDb) continue;
         if (patterns && !sel.includes(e.database(), e.collection())) continue;
         if (!o.modules().isEmpty() && (e.module() == null || !o.modules().contains(e.module()))) continue;
-        if (MongoNames.SYSTEM_DATABASES.contains(targetDb(o, e.database())) && !o.systemDatabases()) {
-          leftOutSystem.add(targetDb(o, e.database()));
+        if (MongoNames.SYSTEM_DATABASES.contains(o.targetDb(e.database())) && !o.systemDatabases()) {
+          leftOutSystem.add(o.targetDb(e.database()));
           continue;
         }
         if (e.kind() == Manifest.Kind.bson || e.kind() == Manifest.Kind.view) {
-          String t = targetDb(o, e.database()) + "." + e.collection();
+          String t = o.targetDb(e.database()) + "." + e.collection();
           String other = targets.putIfAbsent(t, e.database() + "." + e.collection());
           if (other != null) {
             throw CofferException.usage(other + " and " + e.database() + "." + e.collection() + " of backup " + m.id() + " would both be restored into " + t
@@ -244,17 +241,12 @@ public final class RestoreEngine {
         if (e.kind() == Manifest.Kind.file) files++;
       }
     }
-    if (!leftOutSystem.isEmpty()) {
-      log.warn("left out system database" + (leftOutSystem.size() > 1 ? "s " : " ") + String.join(", ", leftOutSystem)
-          + ": Coffer restores admin, local and config only with --system-databases");
-    }
+    if (!leftOutSystem.isEmpty()) log.warn(MongoNames.leftOutSystem(leftOutSystem));
     if (selected.isEmpty()) {
       throw CofferException.usage("nothing to restore: the selection matches nothing in backup " + m.id()
           + (leftOutSystem.isEmpty() ? "" : " but system databases (give --system-databases to restore them)") + "; `coffer inspect` shows what it holds");
     }
-    if (needsMongo && (o.mongoUri() == null || o.mongoUri().isBlank())) {
-      throw CofferException.usage("restoring collections needs a target: give --mongodb-uri or set COFFER_MONGODB_URI");
-    }
+    if (needsMongo) o.requireMongoUri();
     Set<String> skipped = new HashSet<>();
     if (m.skipped() != null) m.skipped().forEach(sk -> skipped.add(sk.path()));
     return new Plan(byPath, selected, skipped, treeTargets, needsMongo, files);
@@ -288,10 +280,6 @@ public final class RestoreEngine {
     return String.format(java.util.Locale.ROOT, "%.1f TiB", bytes / 1099511627776.0);
   }
 
-  private String targetDb(RestoreOptions o, String db) {
-    return o.renameDb().getOrDefault(db, db);
-  }
-
   private List<RestoreResult.Item> describeTargets(Plan plan, MongoRestorer mongo, RestoreOptions o, List<String> losses) throws IOException {
     boolean replace = o.mode() == MongoRestorer.Mode.REPLACE;
     List<RestoreResult.Item> items = new ArrayList<>();
@@ -302,7 +290,7 @@ public final class RestoreEngine {
       if (!plan.selectedPaths().contains(path)) continue;
       Manifest.Entry e = plan.byPath().get(path);
       if (e.kind() == Manifest.Kind.bson || e.kind() == Manifest.Kind.view) {
-        String db = targetDb(o, e.database());
+        String db = o.targetDb(e.database());
         boolean exists = existing.computeIfAbsent(db, mongo::existingCollections).contains(e.collection());
         String action = !exists ? "create" : replace ? "replace" : "merge";
         Long now = exists && replace ? mongo.count(db, e.collection()) : null;
@@ -443,22 +431,22 @@ public final class RestoreEngine {
     switch (e.kind()) {
       case metadata, view -> {
         BsonDocument meta = MongoMetadata.parse(in.readAllBytes(), e.path(), e.kind() == Manifest.Kind.view);
-        if (e.kind() == Manifest.Kind.view) mongo.defineView(targetDb(o, e.database()), e.collection(), meta);
+        if (e.kind() == Manifest.Kind.view) mongo.defineView(o.targetDb(e.database()), e.collection(), meta);
         else metadata.put(e.database() + "." + e.collection(), meta);
       }
       case bson -> {
         progress.item(e.database() + "." + e.collection());
         BsonDocument meta = metadata.getOrDefault(e.database() + "." + e.collection(), new BsonDocument());
         if (Boolean.TRUE.equals(e.delta())) {
-          mongo.applyChanges(targetDb(o, e.database()), e.collection(), meta, in, e.path());
+          mongo.applyChanges(o.targetDb(e.database()), e.collection(), meta, in, e.path());
           return;
         }
-        long n = mongo.stage(targetDb(o, e.database()), e.collection(), meta, in, e.path(), e.documents());
+        long n = mongo.stage(o.targetDb(e.database()), e.collection(), meta, in, e.path(), e.documents());
         if (n != e.documents()) {
           throw new CofferException(ExitCode.INTEGRITY, e.path() + " holds " + n + " documents, the manifest says " + e.documents() + "; nothing was restored");
         }
       }
-      case deletions -> mongo.applyDeletions(targetDb(o, e.database()), e.collection(), in, e.path(), e.documents());
+      case deletions -> mongo.applyDeletions(o.targetDb(e.database()), e.collection(), in, e.path(), e.documents());
       case directory -> files.directory(e.tree(), ManifestCheck.components(e), mode(e), mtime, e.path());
       case file -> {
         progress.item(e.tree() + ":" + e.path().substring(FileTreeDumper.ROOT.length() + e.tree().length() + 1));

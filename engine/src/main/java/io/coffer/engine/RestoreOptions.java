@@ -57,6 +57,26 @@ public record RestoreOptions(
     if (confirmation == null) confirmation = Confirmation.GIVEN;
   }
 
+  /** The database {@code db} of the backup or dump is restored into (its --rename-db, else itself). */
+  public String targetDb(String db) {
+    return renameDb.getOrDefault(db, db);
+  }
+
+  /** Refuses a --rename-db into a name MongoDB does not take. */
+  public void checkRenames() {
+    for (Map.Entry<String, String> r : renameDb.entrySet()) {
+      String why = io.coffer.engine.mongo.MongoNames.invalidDatabase(r.getValue());
+      if (why != null) throw CofferException.usage("--rename-db " + r.getKey() + "=" + r.getValue() + " names " + why);
+    }
+  }
+
+  /** Refuses a restore of collections without a MongoDB to restore them into. */
+  public void requireMongoUri() {
+    if (mongoUri == null || mongoUri.isBlank()) {
+      throw CofferException.usage("restoring collections needs a target: give --mongodb-uri or set COFFER_MONGODB_URI");
+    }
+  }
+
   @Override
   public String toString() {
     return "RestoreOptions(" + backupId + ", " + mode + (dryRun ? ", dry run" : "") + ")";

@@ -16,6 +16,13 @@ public final class MongoNames {
 
   private MongoNames() {}
 
+  /** What a restore says of the system databases its selection left out (none: null). */
+  public static String leftOutSystem(java.util.Collection<String> dbs) {
+    if (dbs.isEmpty()) return null;
+    return "left out system database" + (dbs.size() > 1 ? "s " : " ") + String.join(", ", dbs)
+        + ": Coffer restores admin, local and config only with --system-databases";
+  }
+
   /** Why {@code db} cannot be a database name, or null. */
   public static String invalidDatabase(String db) {
     if (db.isEmpty()) return "an empty database name";

@@ -493,11 +493,6 @@ public final class MongoRestorer implements AutoCloseable {
       }
     }
 
-    /** Documents handed over so far (not all inserted yet). */
-    public long handed() {
-      return inserted.get() + batch.size();
-    }
-
     /** Waits for every insert; returns how many documents the staging collection took. */
     public long finish() throws IOException {
       if (finished) return inserted.get();

@@ -31,17 +31,14 @@ public final class DumpFolder {
   /** One collection of the folder: its data file (null: none, as for a view) and metadata file (null: none). */
   public record Entry(String db, String collection, Path data, Path metadata, long size) {}
 
-  private final Path root;
   private final List<Entry> entries = new ArrayList<>();
   private boolean oplog;
   private String serverVersion;
 
-  private DumpFolder(Path root) {
-    this.root = root;
-  }
+  private DumpFolder() {}
 
   public static DumpFolder scan(Path dir, EngineLog log) throws IOException {
-    DumpFolder f = new DumpFolder(dir);
+    DumpFolder f = new DumpFolder();
     List<Path> top;
     try (var s = Files.list(dir)) {
       top = s.sorted().toList();
@@ -188,10 +185,6 @@ public final class DumpFolder {
   /** The server version prelude.json names (mongodump 100.12 and later), or null. */
   public String serverVersion() {
     return serverVersion;
-  }
-
-  public Path root() {
-    return root;
   }
 
   /** A file's content, inflated when its name ends in {@code .gz}. */

@@ -195,7 +195,7 @@ public final class DumpRestoreEngine {
       Map<String, Long> loses = new HashMap<>();
       Map<String, Set<String>> existing = new HashMap<>();
       for (Item i : chosen.values()) {
-        String db = target(o, i.db());
+        String db = o.targetDb(i.db());
         boolean exists = existing.computeIfAbsent(db, mongo::existingCollections).contains(i.collection());
         boolean replace = o.mode() == MongoRestorer.Mode.REPLACE;
         actions.put(i.key(), !exists ? "create" : replace ? "replace" : "merge");
@@ -217,12 +217,12 @@ public final class DumpRestoreEngine {
         counts = reader.read(chosen, (item, n, b) -> null); // reads and checks the whole dump, writes nothing
       } else {
         Set<String> dbs = new TreeSet<>();
-        for (Item i : chosen.values()) dbs.add(target(o, i.db()));
+        for (Item i : chosen.values()) dbs.add(o.targetDb(i.db()));
         mongo.lock(dbs);
         for (String db : dbs) mongo.removeLeftovers(db);
         try {
-          counts = reader.read(chosen, (item, n, b) -> mongo.open(target(o, item.db()), item.collection(), item.metadata(), n, b));
-          for (Item i : chosen.values()) if (i.view()) mongo.defineView(target(o, i.db()), i.collection(), i.metadata());
+          counts = reader.read(chosen, (item, n, b) -> mongo.open(o.targetDb(item.db()), item.collection(), item.metadata(), n, b));
+          for (Item i : chosen.values()) if (i.view()) mongo.defineView(o.targetDb(i.db()), i.collection(), i.metadata());
           progress.phase("swapping");
           mongo.commit();
         } catch (Throwable e) { // an OutOfMemoryError too: the staging never stays behind
@@ -237,7 +237,7 @@ public final class DumpRestoreEngine {
       int collections = 0;
       for (Item i : chosen.values()) {
         long[] c = counts.getOrDefault(i.key(), new long[2]);
-        items.add(new RestoreResult.Item(i.view() ? "view" : "collection", i.key(), target(o, i.db()) + "." + i.collection(),
+        items.add(new RestoreResult.Item(i.view() ? "view" : "collection", i.key(), o.targetDb(i.db()) + "." + i.collection(),
             i.view() ? 0L : c[0], null, c[1], actions.get(i.key()), loses.get(i.key())));
         if (!i.view()) {
           collections++;
@@ -257,10 +257,7 @@ public final class DumpRestoreEngine {
     if (!o.modules().isEmpty() || !o.trees().isEmpty() || !o.filesTargets().isEmpty()) {
       throw CofferException.usage("a mongodump holds neither modules nor file trees: leave out --modules, --tree and --files-target");
     }
-    for (Map.Entry<String, String> r : o.renameDb().entrySet()) {
-      String why = MongoNames.invalidDatabase(r.getValue());
-      if (why != null) throw CofferException.usage("--rename-db " + r.getKey() + "=" + r.getValue() + " names " + why);
-    }
+    o.checkRenames();
     Selection sel = new Selection(o.include(), o.exclude(), List.of(), null);
     boolean patterns = !o.include().isEmpty() || !o.exclude().isEmpty();
     Map<String, Item> chosen = new LinkedHashMap<>();
@@ -269,7 +266,7 @@ public final class DumpRestoreEngine {
     List<String> leftOut = new ArrayList<>();
     for (Item i : all) {
       if (patterns && !sel.includes(i.db(), i.collection())) continue;
-      String db = target(o, i.db());
+      String db = o.targetDb(i.db());
       String whyDb = MongoNames.invalidDatabase(db);
       if (whyDb != null) throw new CofferException(ExitCode.USAGE, "the dump holds database " + Printable.escape(i.db()) + ", " + whyDb + "; rename it with --rename-db or leave it out with --exclude");
       if (MongoNames.SYSTEM_DATABASES.contains(db) && !o.systemDatabases()) {
@@ -301,23 +298,14 @@ public final class DumpRestoreEngine {
       targets.put(t, i.key());
       chosen.put(i.key(), i.parsed());
     }
-    if (!leftOutSystem.isEmpty()) {
-      log.warn("left out system database" + (leftOutSystem.size() > 1 ? "s " : " ") + String.join(", ", leftOutSystem)
-          + ": Coffer restores admin, local and config only with --system-databases");
-    }
+    if (!leftOutSystem.isEmpty()) log.warn(MongoNames.leftOutSystem(leftOutSystem));
     for (String l : leftOut) log.warn("left out " + Printable.escape(l));
     if (chosen.isEmpty()) {
       throw CofferException.usage("nothing to restore: the selection matches no collection of the dump" + (leftOutSystem.isEmpty() ? "" : " but system databases"
           + " (give --system-databases to restore them)") + "; `--dry-run` without --include lists what it holds");
     }
-    if (o.mongoUri() == null || o.mongoUri().isBlank()) {
-      throw CofferException.usage("restoring collections needs a target: give --mongodb-uri or set COFFER_MONGODB_URI");
-    }
+    o.requireMongoUri();
     return chosen;
-  }
-
-  private static String target(RestoreOptions o, String db) {
-    return o.renameDb().getOrDefault(db, db);
   }
 
   /** A folder: one collection after the other, each file read to its end (and inflated) before the next. */
