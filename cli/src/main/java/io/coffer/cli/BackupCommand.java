@@ -1,29 +1,19 @@
 package io.coffer.cli;
 
-import io.coffer.engine.BackupEngine;
-import io.coffer.engine.BackupOptions;
-import io.coffer.protocol.BackupResult;
-import io.coffer.engine.BackupType;
 import io.coffer.engine.CofferException;
-import io.coffer.engine.EngineLog;
-import io.coffer.engine.Encryption;
-import io.coffer.protocol.ExitCode;
+import io.coffer.engine.Engine;
+import io.coffer.engine.Printable;
 import io.coffer.engine.Progress;
-import io.coffer.engine.archive.Compression;
+import io.coffer.engine.RestoreOptions;
 import io.coffer.engine.archive.Json;
-import io.coffer.engine.crypto.Age;
-import io.coffer.engine.crypto.AgeKeys;
-import io.coffer.engine.files.FileTreeDumper;
-import io.coffer.engine.mongo.ModuleMap;
-import io.coffer.engine.mongo.Selection;
-import io.coffer.engine.storage.Storage;
+import io.coffer.protocol.BackupRequest;
+import io.coffer.protocol.BackupResult;
+import io.coffer.protocol.ExitCode;
+import io.coffer.protocol.Protocol;
+import io.coffer.protocol.Purpose;
+import io.coffer.protocol.Request;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -118,102 +108,57 @@ final class BackupCommand implements Callable<Integer>, Main.ResultWriting {
   @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "15", description = "How long to wait for MongoDB to answer (default 15).")
   int timeout;
 
-  private boolean keepExisting() {
-    return switch (existing.toLowerCase(java.util.Locale.ROOT)) {
-      case "fail" -> false;
-      case "keep" -> true;
-      default -> throw CofferException.usage("--existing must be fail or keep, not " + existing);
-    };
-  }
-
-  /** A complete backup with this id from an earlier attempt, or null. */
-  private static BackupResult earlier(Storage storage, String id, EngineLog log) throws java.io.IOException {
-    try {
-      io.coffer.engine.BackupDescriptor d = new io.coffer.engine.BackupStore(storage).descriptor(id);
-      log.info("backup " + id + " is already complete in " + storage.describe() + " (an earlier attempt finished it); keeping it");
-      return io.coffer.engine.Results.existing(d, storage.describe());
-    } catch (CofferException e) {
-      if (e.code() == ExitCode.NOT_FOUND) return null;
-      throw e;
+  /** The request these flags make: the same record a Job's request document holds. */
+  BackupRequest request() {
+    List<Request.Tree> trees = new ArrayList<>();
+    for (String f : files) {
+      int eq = f.indexOf('=');
+      if (eq <= 0 || eq == f.length() - 1) throw CofferException.usage("--files takes NAME=DIR, e.g. uploads=/data/uploads, not '" + f + "'");
+      trees.add(new Request.Tree(f.substring(0, eq), f.substring(eq + 1)));
     }
-  }
-
-  private Storage capped(Storage s) {
-    return limitUpload == null ? s : new io.coffer.engine.storage.ThrottledStorage(s, limitUpload * 1024L * 1024L);
+    return new BackupRequest(id, type, common.storageRef(limitUpload),
+        new BackupRequest.Mongo(mongoUriFile == null ? null : mongoUriFile.toString(), include, exclude, modules,
+            moduleMap == null ? null : moduleMap.toString(), timeout),
+        trees, filesInclude, filesExclude,
+        new BackupRequest.Encryption(recipients, recipientsFile == null ? null : recipientsFile.toString(),
+            passphraseFile == null ? null : passphraseFile.toString()),
+        new BackupRequest.Compression(compression, level), new BackupRequest.Chain(parent, indexKeyFile == null ? null : indexKeyFile.toString()),
+        new BackupRequest.Lock(waitForLock, lockToken), existing, common.report());
   }
 
   @Override
   public Integer call() throws Exception {
-    boolean incremental = type.equalsIgnoreCase("incremental");
-    if (incremental && parent == null) {
-      throw CofferException.usage("--type incremental needs --parent ID: the backup it builds on (`coffer list` shows them)");
-    }
-    if (!incremental && parent != null) throw CofferException.usage("--parent goes with --type incremental");
-    BackupType declared = incremental ? null : BackupType.parse(type);
     boolean json = common.json();
-    List<AgeKeys.Recipient> rcpts = Secrets.recipients(recipients, recipientsFile);
-    Encryption enc = Encryption.NONE;
-    if (passphraseFile != null) {
-      if (!rcpts.isEmpty()) throw CofferException.usage("use either recipients or --passphrase-file, not both");
-      enc = Encryption.withPassphrase(Secrets.passphrase(passphraseFile), Age.DEFAULT_SCRYPT_LOG_N);
-    } else if (!rcpts.isEmpty()) {
-      enc = Encryption.toRecipients(rcpts);
-    }
-    Compression c;
-    try {
-      c = Compression.parse(compression);
-    } catch (IllegalArgumentException e) {
-      throw CofferException.usage(e.getMessage());
-    }
-    ModuleMap map = moduleMap == null ? null : ModuleMap.read(moduleMap);
-    Selection sel = new Selection(include, exclude, modules, map);
-    List<FileTreeDumper.Tree> trees = new ArrayList<>();
-    for (String f : files) {
-      int eq = f.indexOf('=');
-      if (eq <= 0 || eq == f.length() - 1) throw CofferException.usage("--files takes NAME=DIR, e.g. uploads=/data/uploads, not '" + f + "'");
-      String name = f.substring(0, eq);
-      if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) throw CofferException.usage("file tree name '" + name + "' must be letters, digits, '.', '_' or '-'");
-      if (trees.stream().anyMatch(x -> x.name().equals(name))) throw CofferException.usage("file tree name '" + name + "' is given twice");
-      trees.add(new FileTreeDumper.Tree(name, Path.of(f.substring(eq + 1)).toAbsolutePath().normalize()));
-    }
-    String backupId = id != null ? id : defaultId();
-    char[] indexKey = Secrets.indexKey(indexKeyFile);
+    BackupRequest request = request();
     Progress progress = new Progress();
-    EngineLog log = common.log();
     BackupResult r;
-    if (limitUpload != null && limitUpload <= 0) throw CofferException.usage("--limit-upload must be a positive number of MiB/s, not " + limitUpload);
-    try (Storage storage = capped(common.openStorage()); ProgressReporter rep = common.reporter(progress)) {
-      BackupType t = incremental ? BackupType.parse(new io.coffer.engine.BackupStore(storage).descriptor(parent).type()) : declared;
-      String uri = t.hasDatabase() ? Secrets.mongoUri(mongoUri, mongoUriFile) : null;
-      BackupOptions o = new BackupOptions(backupId, t, uri, sel, trees, filesInclude, filesExclude, enc, c, level, timeout, parent, indexKey,
-          waitForLock, lockToken);
-      BackupResult done = keepExisting() ? earlier(storage, backupId, log) : null;
-      r = done != null ? done : new BackupEngine(storage, log, progress).run(o);
+    try (ProgressReporter rep = common.reporter(progress)) {
+      r = Engine.backup(request, common.context(progress, mongoUri, RestoreOptions.Confirmation.GIVEN, Purpose.BACKUP, mongoUriFile != null));
     }
     common.writeResult(r);
-    if (json) {
-      System.out.println(Json.pretty(r));
-    } else {
-      System.out.printf("Backup %s succeeded in %.1f s%n", r.id(), r.durationSeconds());
-      System.out.printf("  location   %s%n", io.coffer.engine.BackupStore.locate(r.location(), r.id(), r.archive()));
-      System.out.printf("  size       %s stored, %s raw%n", ProgressReporter.human(r.storedSize()), ProgressReporter.human(r.rawSize()));
-      System.out.printf("  contents   %d collections, %d documents, %d files%n", r.collections(), r.documents(), r.files());
-      if (r.modules() != null) System.out.printf("  modules    %s%n", r.modules());
-      System.out.printf("  sha256     %s%n", r.sha256());
-      System.out.printf("  encrypted  %s%n", r.encrypted() ? (r.recipients() != null ? "yes, to " + String.join(", ", r.recipients()) : "yes, with a passphrase") : "no");
-      if (r.skipped() != null) System.out.printf("  skipped    %d (see the log): %s%n", r.skipped().size(), io.coffer.engine.Printable.escape(String.valueOf(r.skipped())));
-    }
+    if (json) System.out.println(Json.pretty(r));
+    else print(r);
     return ExitCode.OK.code();
   }
 
-  static String defaultId() {
-    byte[] b = new byte[2];
-    new SecureRandom().nextBytes(b);
-    return ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + HexFormat.of().formatHex(b);
+  static void print(BackupResult r) {
+    System.out.printf("Backup %s succeeded in %.1f s%n", r.id(), r.durationSeconds());
+    System.out.printf("  location   %s%n", Protocol.locate(r.location(), r.id(), r.archive()));
+    System.out.printf("  size       %s stored, %s raw%n", ProgressReporter.human(r.storedSize()), ProgressReporter.human(r.rawSize()));
+    System.out.printf("  contents   %d collections, %d documents, %d files%n", r.collections(), r.documents(), r.files());
+    if (r.modules() != null) System.out.printf("  modules    %s%n", r.modules());
+    System.out.printf("  sha256     %s%n", r.sha256());
+    System.out.printf("  encrypted  %s%n", r.encrypted() ? (r.recipients() != null ? "yes, to " + String.join(", ", r.recipients()) : "yes, with a passphrase") : "no");
+    if (r.skipped() != null) System.out.printf("  skipped    %d (see the log): %s%n", r.skipped().size(), Printable.escape(String.valueOf(r.skipped())));
+  }
+
+  @Override
+  public String words(String message) {
+    return Flags.render(message, Purpose.BACKUP, mongoUriFile != null);
   }
 
   @Override
   public void writeFailure(ExitCode code, String message) {
-    common.writeFailure(code, message);
+    common.writeFailure(code, words(message));
   }
 }

@@ -1,12 +1,17 @@
 package io.coffer.cli;
 
 import io.coffer.engine.CofferException;
+import io.coffer.engine.Engine;
+import io.coffer.engine.RestoreOptions;
+import io.coffer.engine.Secrets;
+import io.coffer.protocol.Purpose;
+import io.coffer.protocol.Request;
+import java.util.function.Function;
 import io.coffer.engine.EngineLog;
 import io.coffer.protocol.ExitCode;
 import io.coffer.engine.Progress;
 import io.coffer.engine.archive.Json;
 import io.coffer.engine.storage.Storage;
-import io.coffer.engine.storage.StorageLocations;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -49,9 +54,33 @@ public final class CommonOptions {
   @Option(names = {"-q", "--quiet"}, description = "Print no log lines, only the result and errors.")
   boolean quiet;
 
+  /** Where backups live, as a request names it: the S3 credentials come from the environment, as a person's shell sets them. */
+  Request.StorageRef storageRef(Integer uploadLimitMiBps) {
+    boolean s3 = s3Endpoint != null || s3Region != null || s3CaFile != null;
+    return new Request.StorageRef(storage, s3 ? new Request.S3(s3Endpoint, s3Region, s3CaFile == null ? null : s3CaFile.toString(), null, null) : null,
+        uploadLimitMiBps);
+  }
+
+  Request.StorageRef storageRef() {
+    return storageRef(null);
+  }
+
+  /** How the run reports: {@code --progress} and {@code --result-file}. */
+  Request.Report report() {
+    return new Request.Report(progress, resultFile == null ? null : resultFile.toString());
+  }
+
+  static Secrets secrets() {
+    return new Secrets(System.getenv());
+  }
+
   Storage openStorage() {
-    if (storage == null) throw CofferException.usage("give --storage: where backups live, s3://bucket/prefix or file:///path");
-    return StorageLocations.open(storage, s3Endpoint, s3Region, s3CaFile, System.getenv());
+    return Engine.openStorage(storageRef(), secrets());
+  }
+
+  /** What the engine needs besides the request, for a person at a terminal. */
+  Engine.Context context(Progress progress, String typedMongoUri, RestoreOptions.Confirmation confirmation, Purpose purpose, boolean uriFile) {
+    return new Engine.Context(log(m -> Flags.render(m, purpose, uriFile)), progress, secrets(), typedMongoUri, confirmation, System.in);
   }
 
   /** The storage to read and the backup in it: {@code --storage} with {@code --backup}, or an {@code --archive} file alone. */
@@ -76,15 +105,24 @@ public final class CommonOptions {
   }
 
   EngineLog log() {
+    return log(m -> Flags.render(m, Purpose.BACKUP, false));
+  }
+
+  /** A log on standard error whose lines name request fields in {@code words}. */
+  EngineLog log(Function<String, String> words) {
     PrintStream err = System.err;
     return new EngineLog(quiet ? null : line -> {
       synchronized (err) {
-        err.println(line);
+        err.println(words.apply(line));
       }
     });
   }
 
   ProgressReporter.Mode progressMode() {
+    return progressMode(progress, quiet);
+  }
+
+  static ProgressReporter.Mode progressMode(String progress, boolean quiet) {
     return switch (progress.toLowerCase(Locale.ROOT)) {
       case "json" -> ProgressReporter.Mode.JSON;
       case "none" -> ProgressReporter.Mode.NONE;
@@ -98,6 +136,10 @@ public final class CommonOptions {
   }
 
   void writeResult(Object result) {
+    writeResult(resultFile, result);
+  }
+
+  static void writeResult(Path resultFile, Object result) {
     if (resultFile == null) return;
     try {
       Files.writeString(resultFile, Json.write(result), StandardCharsets.UTF_8);
@@ -107,6 +149,10 @@ public final class CommonOptions {
   }
 
   void writeFailure(ExitCode code, String message) {
+    writeFailure(resultFile, code, message);
+  }
+
+  static void writeFailure(Path resultFile, ExitCode code, String message) {
     if (resultFile == null) return;
     String m = message.length() > 3000 ? message.substring(0, 3000) + "..." : message;
     try {

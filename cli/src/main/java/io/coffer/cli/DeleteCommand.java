@@ -1,10 +1,13 @@
 package io.coffer.cli;
 
-import io.coffer.engine.BackupStore;
-import io.coffer.protocol.ExitCode;
+import io.coffer.engine.Engine;
+import io.coffer.engine.Progress;
+import io.coffer.engine.RestoreOptions;
 import io.coffer.engine.archive.Json;
-import io.coffer.engine.storage.Storage;
-import java.util.Map;
+import io.coffer.protocol.DeleteRequest;
+import io.coffer.protocol.DeleteResult;
+import io.coffer.protocol.ExitCode;
+import io.coffer.protocol.Purpose;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,21 +30,21 @@ final class DeleteCommand implements Callable<Integer>, Main.ResultWriting {
 
   @Override
   public Integer call() throws Exception {
-    int n;
-    try (Storage storage = common.openStorage()) {
-      BackupStore store = new BackupStore(storage);
-      n = storage.list(BackupStore.checkId(backup)).size();
-      store.delete(backup, lockToken);
-    }
-    Map<String, Object> r = Map.of("status", "Deleted", "backupId", backup, "objects", n);
+    DeleteRequest request = new DeleteRequest(backup, common.storageRef(), lockToken, common.report());
+    DeleteResult r = Engine.delete(request, common.context(new Progress(), null, RestoreOptions.Confirmation.GIVEN, Purpose.DELETE, false));
     common.writeResult(r);
     if (common.json()) System.out.println(Json.pretty(r));
-    else System.out.println("Deleted backup " + backup + " (" + n + " objects)");
+    else System.out.println("Deleted backup " + r.backupId() + " (" + r.objects() + " objects)");
     return ExitCode.OK.code();
   }
 
   @Override
   public void writeFailure(ExitCode code, String message) {
-    common.writeFailure(code, message);
+    common.writeFailure(code, words(message));
+  }
+
+  @Override
+  public String words(String message) {
+    return Flags.render(message, Purpose.DELETE, false);
   }
 }

@@ -16,6 +16,7 @@ public final class KeyOptions {
 
   /** Identities and/or a passphrase, or null when none was given. */
   Age.DecryptionKeys keys() {
-    return Secrets.decryptionKeys(identityFile, passphraseFile);
+    return CommonOptions.secrets().decryptionKeys(identityFile == null ? null : identityFile.toString(),
+        passphraseFile == null ? null : passphraseFile.toString());
   }
 }

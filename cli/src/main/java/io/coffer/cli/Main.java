@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 /** {@code coffer}: one jar, one subcommand per mode. */
 @Command(name = "coffer", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
     description = {"Backups of MongoDB databases and file trees: zip archives, age encryption, S3 or a volume.", ""},
-    subcommands = {BackupCommand.class, RestoreCommand.class, VerifyCommand.class, InspectCommand.class,
+    subcommands = {BackupCommand.class, RestoreCommand.class, RunCommand.class, VerifyCommand.class, InspectCommand.class,
         ListCommand.class, DownloadCommand.class, ShareCommand.class, LogsCommand.class, DeleteCommand.class, KeygenCommand.class, OperatorCommand.class, ConsoleCommand.class, DemoCommand.class,
         CommandLine.HelpCommand.class},
     footerHeading = "%nExit codes:%n")
@@ -52,9 +52,10 @@ public final class Main implements Runnable {
         if (System.getenv("COFFER_DEBUG") != null) ex.printStackTrace(err);
       }
       message = io.coffer.engine.Printable.escape(message); // names from archives reach this line
-      err.println("coffer: error: " + message);
-      err.flush();
       Object user = cmd.getCommand();
+      // the engine names request fields with marks: each command shows them in its own words (a flag, a request path)
+      err.println("coffer: error: " + (user instanceof ResultWriting rw ? rw.words(message) : Flags.render(message, null, false)));
+      err.flush();
       if (user instanceof ResultWriting rw) rw.writeFailure(code, message);
       return code.code();
     });
@@ -91,6 +92,10 @@ public final class Main implements Runnable {
 
   /** Commands that write a result file, also on failure, for the operator to read. */
   interface ResultWriting {
+    /** {@code message}: one line, with the engine's field marks in it. */
     void writeFailure(ExitCode code, String message);
+
+    /** The message as this command shows it to a person (its field marks in words). */
+    String words(String message);
   }
 }

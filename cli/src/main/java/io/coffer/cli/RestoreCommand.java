@@ -1,22 +1,18 @@
 package io.coffer.cli;
 
-import io.coffer.engine.BackupType;
 import io.coffer.engine.CofferException;
-import io.coffer.engine.EngineLog;
-import io.coffer.protocol.ExitCode;
+import io.coffer.engine.Engine;
 import io.coffer.engine.Progress;
-import io.coffer.engine.RestoreEngine;
-import io.coffer.engine.crypto.Age;
-import io.coffer.engine.RestoreOptions;
-import io.coffer.protocol.RestoreResult;
 import io.coffer.engine.archive.Json;
-import io.coffer.engine.mongo.MongoRestorer;
-import io.coffer.engine.storage.Storage;
+import io.coffer.protocol.ExitCode;
+import io.coffer.protocol.Purpose;
+import io.coffer.protocol.Request;
+import io.coffer.protocol.RestoreRequest;
+import io.coffer.protocol.RestoreResult;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -97,88 +93,30 @@ final class RestoreCommand implements Callable<Integer>, Main.ResultWriting {
   @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "15", description = "How long to wait for MongoDB to answer.")
   int timeout;
 
+  /** The request these flags make: the same record a Job's request document holds. */
+  RestoreRequest request() {
+    List<Request.Tree> targets = new ArrayList<>();
+    pairs(filesTarget, "--files-target", "NAME=DIR").forEach((k, v) -> targets.add(new Request.Tree(k, v)));
+    return new RestoreRequest(new RestoreRequest.Source(backup, archive.file == null ? null : archive.file.toString(), fromMongodump),
+        common.storageRef(), new Request.Decryption(str(key.identityFile), str(key.passphraseFile)),
+        new RestoreRequest.Mongo(str(mongoUriFile), include, exclude, modules, pairs(renameDb, "--rename-db", "FROM=TO"), systemDatabases, timeout),
+        trees, type, targets, mode, dryRun, yes, common.report());
+  }
+
+  private static String str(Path p) {
+    return p == null ? null : p.toString();
+  }
+
   @Override
   public Integer call() throws Exception {
     boolean json = common.json();
-    MongoRestorer.Mode m;
-    try {
-      m = MongoRestorer.Mode.valueOf(mode.toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw CofferException.usage("--mode must be replace or merge, not " + mode);
-    }
-    if (fromMongodump != null) return fromMongodump(m);
-    Age.DecryptionKeys keys = key.keys();
-    Progress progress = new Progress();
-    EngineLog log = common.log();
-    RestoreResult r;
-    String uri = Secrets.mongoUri(mongoUri, mongoUriFile);
-    BackupType only = type == null ? null : BackupType.parse(type);
-    Map<String, String> renames = pairs(renameDb, "--rename-db", "FROM=TO");
-    Map<String, Path> targets = paths(filesTarget);
-    CommonOptions.Source source = common.openSource(archive.file, backup, keys);
-    RestoreOptions o = new RestoreOptions(source.backupId(), uri, keys, include, exclude, modules, trees, only, renames, m, targets, dryRun, timeout,
-        systemDatabases, yes ? RestoreOptions.Confirmation.GIVEN : RestoreCommand::ask);
-    try (Storage storage = source.storage(); ProgressReporter rep = common.reporter(progress)) {
-      r = new RestoreEngine(storage, log, progress).run(o);
-    }
-    print(r, json, false);
-    return ExitCode.OK.code();
-  }
-
-  private int fromMongodump(MongoRestorer.Mode m) throws java.io.IOException {
-    if (backup != null || archive.file != null) {
-      throw CofferException.usage("--from-mongodump reads a mongodump, not a Coffer backup: leave out --backup and --archive");
-    }
-    if (key.identityFile != null || key.passphraseFile != null) {
-      throw CofferException.usage("a mongodump is not encrypted: leave out --identity-file and --passphrase-file");
-    }
-    if (!modules.isEmpty() || !trees.isEmpty() || !filesTarget.isEmpty() || (type != null && BackupType.parse(type) != BackupType.DATABASE)) {
-      throw CofferException.usage("a mongodump holds only collections: leave out --modules, --tree, --files-target and --type");
-    }
-    String uri = Secrets.mongoUri(mongoUri, mongoUriFile);
-    String label = fromMongodump.equals("-") ? "mongodump on standard input" : "mongodump " + fromMongodump;
-    RestoreOptions o = new RestoreOptions(label, uri, null, include, exclude, List.of(), List.of(), BackupType.DATABASE,
-        pairs(renameDb, "--rename-db", "FROM=TO"), m, Map.of(), dryRun, timeout, systemDatabases, yes ? RestoreOptions.Confirmation.GIVEN : RestoreCommand::ask);
+    RestoreRequest request = request();
     Progress progress = new Progress();
     RestoreResult r;
-    io.coffer.engine.mongodump.DumpRestoreEngine engine = new io.coffer.engine.mongodump.DumpRestoreEngine(common.log(), progress);
-    if (common.storage != null) {
-      // what a mongodump cron left in a storage location, by its path there (the operator's Restore spec.source.mongodump)
-      if (fromMongodump.isBlank() || fromMongodump.equals("-") || fromMongodump.contains("://") || fromMongodump.startsWith("/")
-          || List.of(fromMongodump.split("/")).contains("..")) {
-        throw CofferException.usage("with --storage, --from-mongodump names a path inside that storage (e.g. cron/2026-11-30.archive.gz), not '"
-            + io.coffer.engine.Printable.escape(fromMongodump) + "'");
-      }
-      try (io.coffer.engine.storage.Storage s = common.openStorage(); ProgressReporter rep = common.reporter(progress)) {
-        if (s instanceof io.coffer.engine.storage.FileStorage fs) {
-          r = engine.run(fs.path(fromMongodump).toString(), System.in, o); // a volume: a folder or an archive file
-        } else {
-          try (java.io.InputStream in = s.open(fromMongodump)) {
-            r = engine.runArchive(fromMongodump + " in " + s.describe(), in, s.size(fromMongodump).orElse(-1), o);
-          }
-        }
-      }
-    } else if (fromMongodump.startsWith("s3://")) {
-      // an archive a mongodump cron uploaded: s3://bucket/path/to/dump.archive.gz
-      int slash = fromMongodump.lastIndexOf('/');
-      String name = fromMongodump.substring(slash + 1);
-      if (slash < "s3://".length() || name.isEmpty() || fromMongodump.indexOf('/', "s3://".length()) < 0) {
-        throw CofferException.usage("--from-mongodump s3://... names one archive object: s3://bucket/path/dump.archive.gz (a folder dump must be on disk)");
-      }
-      try (io.coffer.engine.storage.Storage s = io.coffer.engine.storage.StorageLocations.open(fromMongodump.substring(0, slash), common.s3Endpoint,
-          common.s3Region, common.s3CaFile, System.getenv()); ProgressReporter rep = common.reporter(progress);
-          java.io.InputStream in = s.open(name)) {
-        r = engine.runArchive(fromMongodump, in, s.size(name).orElse(-1), o);
-      }
-    } else {
-      if (common.s3Endpoint != null || common.s3Region != null || common.s3CaFile != null) {
-        throw CofferException.usage("--s3-endpoint, --s3-region and --s3-ca-file apply to --from-mongodump s3://bucket/path/dump.archive only");
-      }
-      try (ProgressReporter rep = common.reporter(progress)) {
-        r = engine.run(fromMongodump, System.in, o);
-      }
+    try (ProgressReporter rep = common.reporter(progress)) {
+      r = Engine.restore(request, common.context(progress, mongoUri, RestoreCommand::ask, Purpose.RESTORE, mongoUriFile != null));
     }
-    print(r, common.json(), true);
+    print(r, json, fromMongodump != null);
     return ExitCode.OK.code();
   }
 
@@ -220,14 +158,13 @@ final class RestoreCommand implements Callable<Integer>, Main.ResultWriting {
     return out;
   }
 
-  static Map<String, Path> paths(List<String> values) {
-    Map<String, Path> out = new LinkedHashMap<>();
-    pairs(values, "--files-target", "NAME=DIR").forEach((k, v) -> out.put(k, Path.of(v).toAbsolutePath().normalize()));
-    return out;
+  @Override
+  public void writeFailure(ExitCode code, String message) {
+    common.writeFailure(code, words(message));
   }
 
   @Override
-  public void writeFailure(ExitCode code, String message) {
-    common.writeFailure(code, message);
+  public String words(String message) {
+    return Flags.render(message, Purpose.RESTORE, mongoUriFile != null);
   }
 }

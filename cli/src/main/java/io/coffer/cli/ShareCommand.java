@@ -1,15 +1,13 @@
 package io.coffer.cli;
 
-import io.coffer.engine.BackupDescriptor;
-import io.coffer.engine.BackupStore;
-import io.coffer.engine.CofferException;
+import io.coffer.engine.Engine;
+import io.coffer.engine.Progress;
+import io.coffer.engine.RestoreOptions;
 import io.coffer.engine.archive.Json;
-import io.coffer.engine.storage.Storage;
 import io.coffer.protocol.ExitCode;
+import io.coffer.protocol.Purpose;
+import io.coffer.protocol.ShareRequest;
 import io.coffer.protocol.ShareResult;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -30,16 +28,8 @@ final class ShareCommand implements Callable<Integer>, Main.ResultWriting {
 
   @Override
   public Integer call() throws Exception {
-    if (minutes < 1 || minutes > 1440) throw CofferException.usage("--expires must be 1 to 1440 minutes, not " + minutes);
-    ShareResult r;
-    try (Storage storage = common.openStorage()) {
-      BackupStore store = new BackupStore(storage);
-      BackupDescriptor d = store.descriptor(backup);
-      Instant expires = Instant.now().plus(Duration.ofMinutes(minutes)).truncatedTo(ChronoUnit.SECONDS);
-      String url = store.presignArchive(d, Duration.ofMinutes(minutes)).orElseThrow(() -> new CofferException(ExitCode.USAGE,
-          "backups in " + storage.describe() + " have no download URL (a volume): copy one with coffer download --backup " + d.id() + " --to FILE"));
-      r = new ShareResult(ShareResult.STATUS, d.id(), url, expires.toString(), d.id() + "-" + d.archive(), d.sha256(), d.storedSize(), d.encrypted());
-    }
+    ShareRequest request = new ShareRequest(backup, common.storageRef(), minutes, common.report());
+    ShareResult r = Engine.share(request, common.context(new Progress(), null, RestoreOptions.Confirmation.GIVEN, Purpose.SHARE, false));
     common.writeResult(r);
     if (common.json()) System.out.println(Json.pretty(r));
     else System.out.println(r.url() + "\n(valid until " + r.expiresAt() + "; " + (r.encrypted() ? "age-encrypted" : "not encrypted") + ", SHA-256 " + r.sha256() + ")");
@@ -48,6 +38,11 @@ final class ShareCommand implements Callable<Integer>, Main.ResultWriting {
 
   @Override
   public void writeFailure(ExitCode code, String message) {
-    common.writeFailure(code, message);
+    common.writeFailure(code, words(message));
+  }
+
+  @Override
+  public String words(String message) {
+    return Flags.render(message, Purpose.SHARE, false);
   }
 }

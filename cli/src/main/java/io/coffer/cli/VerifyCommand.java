@@ -1,12 +1,14 @@
 package io.coffer.cli;
 
-import io.coffer.protocol.ExitCode;
+import io.coffer.engine.Engine;
 import io.coffer.engine.Progress;
-import io.coffer.engine.VerifyEngine;
-import io.coffer.protocol.VerifyResult;
+import io.coffer.engine.RestoreOptions;
 import io.coffer.engine.archive.Json;
-import io.coffer.engine.crypto.Age;
-import io.coffer.engine.storage.Storage;
+import io.coffer.protocol.ExitCode;
+import io.coffer.protocol.Purpose;
+import io.coffer.protocol.Request;
+import io.coffer.protocol.VerifyRequest;
+import io.coffer.protocol.VerifyResult;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -30,16 +32,21 @@ final class VerifyCommand implements Callable<Integer>, Main.ResultWriting {
 
   @Mixin KeyOptions key;
 
+  /** The request these flags make: the same record a Job's request document holds. */
+  VerifyRequest request() {
+    return new VerifyRequest(backup, archive.file == null ? null : archive.file.toString(), common.storageRef(), deep,
+        new Request.Decryption(key.identityFile == null ? null : key.identityFile.toString(),
+            key.passphraseFile == null ? null : key.passphraseFile.toString()), common.report());
+  }
+
   @Override
   public Integer call() throws Exception {
     boolean json = common.json();
-    boolean thorough = deep || archive.file != null; // a file's checksum can only be compared with itself: check every entry
-    Age.DecryptionKeys keys = thorough ? key.keys() : null;
+    VerifyRequest request = request();
     Progress progress = new Progress();
     VerifyResult r;
-    CommonOptions.Source source = common.openSource(archive.file, backup, keys);
-    try (Storage storage = source.storage(); ProgressReporter rep = common.reporter(progress)) {
-      r = new VerifyEngine(storage, common.log(), progress).run(source.backupId(), thorough, keys);
+    try (ProgressReporter rep = common.reporter(progress)) {
+      r = Engine.verify(request, common.context(progress, null, RestoreOptions.Confirmation.GIVEN, Purpose.VERIFY, false));
     }
     common.writeResult(r);
     if (json) System.out.println(Json.pretty(r));
@@ -49,6 +56,11 @@ final class VerifyCommand implements Callable<Integer>, Main.ResultWriting {
 
   @Override
   public void writeFailure(ExitCode code, String message) {
-    common.writeFailure(code, message);
+    common.writeFailure(code, words(message));
+  }
+
+  @Override
+  public String words(String message) {
+    return Flags.render(message, Purpose.VERIFY, false);
   }
 }

@@ -74,6 +74,58 @@ class CliIT {
     assertThat(r.out() + r.err()).doesNotContain(PASSWORD).doesNotContain(EmbeddedServers.SECRET_KEY).doesNotContain("AGE-SECRET-KEY");
   }
 
+  /**
+   * What a Job pod runs: a request document (as the operator writes it) with its secrets as files, through the real CLI
+   * process. A failure's result file names the request field with its mark (the operator's words go there), its log
+   * line the field's path; a person's flags name the flag for the same failure.
+   */
+  @Test
+  void givenARequestDocument_whenRun_thenItBacksUpAndRestores_andAFailureNamesTheRequestField() throws Exception {
+    Path secrets = Files.createDirectories(dir.resolve("run-secrets"));
+    Files.writeString(secrets.resolve("uri"), EmbeddedServers.uri(mongo) + "\n");
+    Files.writeString(secrets.resolve("ak"), EmbeddedServers.ACCESS_KEY);
+    Files.writeString(secrets.resolve("sk"), EmbeddedServers.SECRET_KEY);
+    Map<String, String> noEnv = Map.of(); // a Job's engine has no secret in its environment: only files
+    String storage = "{\"uri\": \"s3://backups/run\", \"s3\": {\"endpoint\": \"" + EmbeddedServers.endpoint(s3) + "\", \"accessKeyIdFile\": \""
+        + secrets.resolve("ak") + "\", \"secretAccessKeyFile\": \"" + secrets.resolve("sk") + "\"}}";
+    Files.writeString(dir.resolve("backup-request.json"), "{\"kind\": \"backup\", \"id\": \"run-1\", \"type\": \"database\", \"storage\": " + storage
+        + ", \"mongodb\": {\"uriFile\": \"" + secrets.resolve("uri") + "\", \"include\": [\"erp.invoices\"]},"
+        + " \"report\": {\"progress\": \"json\", \"resultFile\": \"" + dir.resolve("run-result.json") + "\"}}");
+    Cli.Result b = Cli.run(dir, noEnv, "run", "--request", "backup-request.json");
+    assertThat(b.exit()).as(b.err()).isZero();
+    assertNoSecret(b);
+    JsonNode result = Json.MAPPER.readTree(dir.resolve("run-result.json").toFile());
+    assertThat(result.get("status").asText()).isEqualTo("Succeeded");
+    assertThat(result.get("id").asText()).isEqualTo("run-1");
+    assertThat(result.get("documents").asLong()).isEqualTo(1);
+
+    Files.writeString(dir.resolve("restore-request.json"), "{\"kind\": \"restore\", \"source\": {\"backupId\": \"run-1\"}, \"storage\": "
+        + storage + ", \"mongodb\": {\"uriFile\": \"" + secrets.resolve("uri") + "\", \"renameDatabases\": {\"erp\": \"erp_run\"}},"
+        + " \"mode\": \"replace\", \"report\": {\"resultFile\": \"" + dir.resolve("run-restore.json") + "\"}}");
+    Cli.Result r = Cli.run(dir, noEnv, "run", "--request", "restore-request.json");
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(client.getDatabase("erp_run").getCollection("invoices").countDocuments()).isEqualTo(1);
+
+    // a failure: the module map is missing; the result keeps the mark, the log names the request path, the flags the flag
+    Files.writeString(dir.resolve("bad-request.json"), "{\"kind\": \"backup\", \"storage\": " + storage + ", \"mongodb\": {\"uriFile\": \""
+        + secrets.resolve("uri") + "\", \"modules\": [\"hr\"]}, \"report\": {\"resultFile\": \"" + dir.resolve("bad-result.json") + "\"}}");
+    Cli.Result bad = Cli.run(dir, noEnv, "run", "--request", "bad-request.json");
+    assertThat(bad.exit()).isEqualTo(2);
+    assertThat(bad.err()).contains("coffer: error: mongodb.modules needs a module map: give mongodb.moduleMapFile FILE");
+    JsonNode failure = Json.MAPPER.readTree(dir.resolve("bad-result.json").toFile());
+    assertThat(failure.get("status").asText()).isEqualTo("Failed");
+    assertThat(failure.get("message").asText()).startsWith("\u27e6mongodb.modules\u27e7 needs a module map: give \u27e6mongodb.moduleMapFile\u27e7");
+    Cli.Result flags = Cli.run(dir, s3Env(), "backup", "--storage", "s3://backups/run", "--modules", "hr");
+    assertThat(flags.exit()).isEqualTo(2);
+    assertThat(flags.err()).contains("coffer: error: --modules needs a module map: give --module-map FILE");
+
+    // a document that is no request: one line, exit 2
+    Files.writeString(dir.resolve("junk.json"), "{\"kind\": \"format-disk\"}");
+    Cli.Result junk = Cli.run(dir, noEnv, "run", "--request", "junk.json");
+    assertThat(junk.exit()).isEqualTo(2);
+    assertThat(junk.err().strip()).startsWith("coffer: error: the request junk.json is not a request document").doesNotContain("\n");
+  }
+
   @Test
   void givenS3AndARecipient_whenBackupVerifyInspectRestoreRun_thenEachSucceedsAndPrintsNoSecret() throws Exception {
     Cli.Result key = Cli.run(dir, Map.of(), "keygen", "-o", dir.resolve("key.txt").toString());

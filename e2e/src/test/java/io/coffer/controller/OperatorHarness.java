@@ -1,5 +1,6 @@
 package io.coffer.controller;
 
+import io.coffer.protocol.BackupRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mongodb.client.MongoClient;
@@ -157,8 +158,10 @@ final class OperatorHarness {
     assertThat(i.getStatus().parent).isEqualTo("chain-full");
     assertThat(i.getStatus().storedBytes).isLessThan(f.getStatus().storedBytes);
     Job job = client.batch().v1().jobs().inNamespace(NS).withName(i.getStatus().jobName).get();
-    assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
-        .containsSubsequence("--type", "incremental", "--parent", f.getStatus().backupId).contains("--index-key-file");
+    BackupRequest request = (BackupRequest) JobFactory.request(job);
+    assertThat(request.type()).isEqualTo("incremental");
+    assertThat(request.chain().parent()).isEqualTo(f.getStatus().backupId);
+    assertThat(request.chain().indexKeyFile()).isNotNull();
     // restoring the increment brings back the whole state, read from its chain
     Restore r = restore("chain-restore", "chain-inc", RestoreSpec.Mode.Merge);
     r.getSpec().target.files = List.of();

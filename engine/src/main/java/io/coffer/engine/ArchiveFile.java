@@ -47,14 +47,14 @@ public final class ArchiveFile implements Storage {
   /** Reads {@code file} through once (decrypting with {@code keys} if it is age-encrypted) for its manifest and checksum. */
   public static ArchiveFile open(Path file, Age.DecryptionKeys keys) throws IOException {
     if (Files.exists(file) && !Files.isRegularFile(file)) {
-      throw CofferException.usage("--archive " + file + " is not a file (--archive takes an archive as `coffer download` writes it)");
+      throw CofferException.usage(io.coffer.protocol.Field.ARCHIVE.mark() + " " + file + " is not a file (" + io.coffer.protocol.Field.ARCHIVE.mark() + " takes an archive as `coffer download` writes it)");
     }
     String name = String.valueOf(file.getFileName());
     HashingInputStream hashed;
     try {
       hashed = new HashingInputStream(Files.newInputStream(file));
     } catch (NoSuchFileException e) {
-      throw CofferException.usage("no file " + file + " (--archive takes an archive as `coffer download` writes it)");
+      throw CofferException.usage("no file " + file + " (" + io.coffer.protocol.Field.ARCHIVE.mark() + " takes an archive as `coffer download` writes it)");
     }
     try (hashed) {
       BufferedInputStream in = new BufferedInputStream(hashed, 1 << 16);
@@ -62,7 +62,7 @@ public final class ArchiveFile implements Storage {
       boolean encrypted = java.util.Arrays.equals(in.readNBytes(AGE_MAGIC.length), AGE_MAGIC);
       in.reset();
       if (encrypted && keys == null) {
-        throw new CofferException(ExitCode.KEY, file + " is age-encrypted; give --identity-file (or --passphrase-file for passphrase backups)");
+        throw new CofferException(ExitCode.KEY, file + " is age-encrypted; give " + io.coffer.protocol.Field.IDENTITY.mark() + " (or " + io.coffer.protocol.Field.DECRYPTION_PASSPHRASE.mark() + " for passphrase backups)");
       }
       byte[] json = null;
       try {
@@ -110,7 +110,7 @@ public final class ArchiveFile implements Storage {
       io.coffer.engine.archive.ManifestCheck.check(m, m.id());
       if (m.parent() != null) {
         throw CofferException.usage(file + " holds backup " + m.id() + ", an incremental backup: only its changes since backup "
-            + m.parent() + ". Restore it from its storage location, where its chain lies (--storage ... --backup " + m.id() + ")");
+            + m.parent() + ". Restore it from its storage location, where its chain lies (" + io.coffer.protocol.Field.STORAGE.mark() + " ... " + io.coffer.protocol.Field.BACKUP_ID.mark() + " " + m.id() + ")");
       }
       int collections = 0;
       long documents = 0;

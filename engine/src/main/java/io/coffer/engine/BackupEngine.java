@@ -54,7 +54,7 @@ public final class BackupEngine {
   private BackupResult run(BackupOptions o, String id, Instant created, Storage.Lock lock) throws IOException {
     Storage storage = store.storage();
     if (storage.exists(BackupStore.key(id, BackupDescriptor.FILE))) {
-      throw CofferException.usage("backup " + id + " already exists in " + storage.describe() + "; choose another --id or delete it first");
+      throw CofferException.usage("backup " + id + " already exists in " + storage.describe() + "; choose another " + io.coffer.protocol.Field.ID.mark() + " or delete it first");
     }
     int leftovers = storage.removeLeftovers(id);
     if (leftovers > 0) log.info("removed " + leftovers + " leftovers of an interrupted earlier attempt");
@@ -65,8 +65,8 @@ public final class BackupEngine {
     if (o.parent() != null) {
       BackupDescriptor parent = store.descriptor(o.parent());
       if (parent.index() == null) {
-        throw CofferException.usage("backup " + o.parent() + " has no chain index (it was made without --index-key-file), so nothing can be"
-            + " based on it; take a full backup with --index-key-file to start a chain");
+        throw CofferException.usage("backup " + o.parent() + " has no chain index (it was made without " + io.coffer.protocol.Field.INDEX_KEY.mark() + "), so nothing can be"
+            + " based on it; take a full backup with " + io.coffer.protocol.Field.INDEX_KEY.mark() + " to start a chain");
       }
       index.checkKey(o.parent());
       log.info("incremental: only what changed since backup " + o.parent() + " (" + parent.createdAt() + ")");
@@ -87,7 +87,7 @@ public final class BackupEngine {
         targets = mongo.resolve(o.selection());
         if (targets.isEmpty()) {
           throw CofferException.usage("the selection matches no collection in " + MongoConnection.redact(o.mongoUri())
-              + "; check --include / --exclude / --modules (`coffer backup --help` explains the patterns)");
+              + "; check " + io.coffer.protocol.Field.INCLUDE.mark() + " / " + io.coffer.protocol.Field.EXCLUDE.mark() + " / " + io.coffer.protocol.Field.MODULES.mark() + " (`coffer backup --help` explains the patterns)");
         }
         for (MongoDumper.Target t : targets) progress.addTotal(t.estimatedBytes());
         log.info("selected " + targets.size() + " collections from " + MongoConnection.redact(o.mongoUri()));
@@ -95,7 +95,7 @@ public final class BackupEngine {
       if (o.type().hasFiles()) {
         for (FileTreeDumper.Tree t : o.trees()) {
           if (!java.nio.file.Files.isDirectory(t.root())) {
-            throw new CofferException(ExitCode.SOURCE, "file tree " + t.name() + ": " + t.root() + " is not a readable directory; check --files");
+            throw new CofferException(ExitCode.SOURCE, "file tree " + t.name() + ": " + t.root() + " is not a readable directory; check " + io.coffer.protocol.Field.FILES.mark(o.trees().indexOf(t)) + "");
           }
           progress.addTotal(files.estimate(t));
         }

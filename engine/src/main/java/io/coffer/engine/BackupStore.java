@@ -140,7 +140,7 @@ public final class BackupStore {
     if (!d.encrypted()) return in;
     if (keys == null) {
       throw new CofferException(ExitCode.KEY, "backup " + d.id() + " is encrypted (" + d.encryption()
-          + "); give --identity-file (or --passphrase-file for passphrase backups)");
+          + "); give " + io.coffer.protocol.Field.IDENTITY.mark() + " (or " + io.coffer.protocol.Field.DECRYPTION_PASSPHRASE.mark() + " for passphrase backups)");
     }
     try {
       return Age.decrypt(in, keys);
@@ -292,7 +292,7 @@ public final class BackupStore {
       if (l != null) return l;
       if (System.nanoTime() >= deadline) {
         throw new CofferException(ExitCode.BUSY, "backup " + id + " in " + storage.describe() + " is being written by another run ("
-            + holder[0] + "); wait until it has finished, or choose another --id");
+            + holder[0] + "); wait until it has finished, or choose another " + io.coffer.protocol.Field.ID.mark() + "");
       }
       if (!told && log != null) log.info("backup " + id + " is being written by another run (" + holder[0] + "); waiting up to " + waitSeconds + " s");
       told = true;

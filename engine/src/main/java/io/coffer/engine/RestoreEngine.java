@@ -77,7 +77,7 @@ public final class RestoreEngine {
       }
       if (!losses.isEmpty() && !o.confirmation().confirm(List.copyOf(losses))) {
         throw CofferException.usage("a replace would delete what backup " + d.id() + " does not hold (" + String.join("; ", losses)
-            + "); `--dry-run` lists it; confirm with --yes, or use --mode merge to keep it");
+            + "); " + io.coffer.protocol.Field.DRY_RUN.mark() + " lists it; confirm with " + io.coffer.protocol.Field.CONFIRM.mark() + ", or use " + io.coffer.protocol.Field.MODE.mark() + " merge to keep it");
       }
       FileRestorer files = new FileRestorer(plan.treeTargets(), o.mode() == MongoRestorer.Mode.REPLACE, runId, log, progress);
       if (mongo != null) {
@@ -179,7 +179,7 @@ public final class RestoreEngine {
     for (String mod : o.modules()) {
       if (!knownModules.contains(mod)) {
         throw CofferException.usage("backup " + m.id() + " has no module '" + mod + "'; it holds: "
-            + (knownModules.isEmpty() ? "no modules (it was made without --modules)" : String.join(", ", new java.util.TreeSet<>(knownModules))));
+            + (knownModules.isEmpty() ? "no modules (it was made without a module map)" : String.join(", ", new java.util.TreeSet<>(knownModules))));
       }
     }
     for (String t : o.trees()) {
@@ -189,7 +189,7 @@ public final class RestoreEngine {
       }
     }
     for (String k : o.filesTargets().keySet()) {
-      if (!knownTrees.contains(k)) throw CofferException.usage("--files-target names tree '" + k + "', which backup " + m.id() + " does not hold");
+      if (!knownTrees.contains(k)) throw CofferException.usage(io.coffer.protocol.Field.FILES.mark() + " names tree '" + k + "', which backup " + m.id() + " does not hold");
     }
     o.checkRenames();
     boolean wantDb = o.what() == null || o.what().hasDatabase();
@@ -205,8 +205,8 @@ public final class RestoreEngine {
       if (target == null) {
         String original = m.source() == null || m.source().files() == null ? null : m.source().files().get(t);
         throw CofferException.usage("backup " + m.id() + " holds file tree " + t + (original == null ? "" : " (backed up from " + original + ")")
-            + ": give --files-target " + t + "=DIR to restore it" + (trees.size() > 1 ? ", or --tree to pick trees" : "")
-            + ", or --type database to leave files out");
+            + ": give " + io.coffer.protocol.Field.FILES.mark() + " " + t + "=DIR to restore it" + (trees.size() > 1 ? ", or " + io.coffer.protocol.Field.TREES.mark() + " to pick trees" : "")
+            + ", or " + io.coffer.protocol.Field.TYPE.mark() + " database to leave files out");
       }
       treeTargets.put(t, target.toAbsolutePath().normalize());
     }
@@ -231,7 +231,7 @@ public final class RestoreEngine {
           String other = targets.putIfAbsent(t, e.database() + "." + e.collection());
           if (other != null) {
             throw CofferException.usage(other + " and " + e.database() + "." + e.collection() + " of backup " + m.id() + " would both be restored into " + t
-                + "; rename one with --rename-db or leave one out with --exclude");
+                + "; rename one with " + io.coffer.protocol.Field.RENAME_DB.mark() + " or leave one out with " + io.coffer.protocol.Field.EXCLUDE.mark() + "");
           }
         }
         selected.add(e.path());
@@ -244,7 +244,7 @@ public final class RestoreEngine {
     if (!leftOutSystem.isEmpty()) log.warn(MongoNames.leftOutSystem(leftOutSystem));
     if (selected.isEmpty()) {
       throw CofferException.usage("nothing to restore: the selection matches nothing in backup " + m.id()
-          + (leftOutSystem.isEmpty() ? "" : " but system databases (give --system-databases to restore them)") + "; `coffer inspect` shows what it holds");
+          + (leftOutSystem.isEmpty() ? "" : " but system databases (give " + io.coffer.protocol.Field.SYSTEM_DATABASES.mark() + " to restore them)") + "; `coffer inspect` shows what it holds");
     }
     if (needsMongo) o.requireMongoUri();
     Set<String> skipped = new HashSet<>();
@@ -268,7 +268,7 @@ public final class RestoreEngine {
       long needed = n.getValue() + (1 << 20);
       if (needed > free) {
         throw new CofferException(ExitCode.SOURCE, "file tree " + n.getKey() + " needs " + human(needed) + " and " + target + " has "
-            + human(free) + " free; nothing was written: make room or restore elsewhere with --files-target");
+            + human(free) + " free; nothing was written: make room or restore elsewhere with " + io.coffer.protocol.Field.FILES.mark() + "");
       }
     }
   }

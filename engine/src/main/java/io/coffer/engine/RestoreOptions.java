@@ -66,14 +66,14 @@ public record RestoreOptions(
   public void checkRenames() {
     for (Map.Entry<String, String> r : renameDb.entrySet()) {
       String why = io.coffer.engine.mongo.MongoNames.invalidDatabase(r.getValue());
-      if (why != null) throw CofferException.usage("--rename-db " + r.getKey() + "=" + r.getValue() + " names " + why);
+      if (why != null) throw CofferException.usage(io.coffer.protocol.Field.RENAME_DB.mark() + " " + r.getKey() + "=" + r.getValue() + " names " + why);
     }
   }
 
   /** Refuses a restore of collections without a MongoDB to restore them into. */
   public void requireMongoUri() {
     if (mongoUri == null || mongoUri.isBlank()) {
-      throw CofferException.usage("restoring collections needs a target: give --mongodb-uri or set COFFER_MONGODB_URI");
+      throw CofferException.usage("restoring collections needs a target: give " + io.coffer.protocol.Field.MONGODB_URI.mark() + "");
     }
   }
 

@@ -379,7 +379,7 @@ class IncrementalIT {
     assertThatThrownBy(() -> backup(storage, "i-on-plain", "plain", uploads)).isInstanceOf(CofferException.class)
         .hasMessageContaining("has no chain index");
     assertThatThrownBy(() -> new BackupOptions("x", BackupType.FILES, null, Selection.all(), List.of(new FileTreeDumper.Tree("uploads", uploads)),
-        List.of(), List.of(), Encryption.NONE, Compression.DEFLATE, 1, 5, "plain", null)).hasMessageContaining("--index-key-file");
+        List.of(), List.of(), Encryption.NONE, Compression.DEFLATE, 1, 5, "plain", null)).hasMessageContaining(io.coffer.protocol.Field.INDEX_KEY.mark());
     // a chain whose middle link is deleted cannot be restored, and says which link is missing
     backup(storage, "c0", null, uploads);
     Files.writeString(uploads.resolve("a.txt"), "b");

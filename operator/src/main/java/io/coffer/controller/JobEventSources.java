@@ -1,6 +1,7 @@
 package io.coffer.controller;
 
 import io.coffer.job.JobFactory;
+import io.coffer.protocol.Purpose;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -22,8 +23,9 @@ public final class JobEventSources {
    * the resource named by label {@code ownerLabel} (pods carry no owner reference to it).
    */
   public static <P extends HasMetadata> List<EventSource<?, P>> of(EventSourceContext<P> ctx, Class<P> primary, String name,
-      String purpose, String ownerLabel) {
-    String selector = JobFactory.LABEL_MANAGED_BY + "=" + JobFactory.MANAGER + (purpose == null ? "" : "," + JobFactory.LABEL_PURPOSE + "=" + purpose);
+      Purpose purpose, String ownerLabel) {
+    String selector = JobFactory.LABEL_MANAGED_BY + "=" + JobFactory.MANAGER
+        + (purpose == null ? "" : "," + JobFactory.LABEL_PURPOSE + "=" + purpose.label());
     return List.of(
         new InformerEventSource<>(InformerEventSourceConfiguration.from(Job.class, primary).withName(name + "-jobs")
             .withLabelSelector(selector).withSecondaryToPrimaryMapper(byLabel(ownerLabel)).build(), ctx),

@@ -6,10 +6,13 @@ import io.coffer.api.KeyRef;
 import io.coffer.api.PodTemplate;
 import io.coffer.api.Restore;
 import io.coffer.api.RestoreSpec;
+import io.coffer.protocol.Protocol;
+import io.coffer.protocol.Purpose;
+import io.coffer.protocol.Request;
+import io.coffer.protocol.RestoreRequest;
+import io.coffer.protocol.VerifyRequest;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
-import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
@@ -19,7 +22,6 @@ import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
-import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import java.nio.charset.StandardCharsets;
@@ -31,8 +33,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The one place that turns a resource into a Job: names, labels, the engine's command line, secrets as env
- * or mounted files (the operator never reads them), volumes, and a pod that meets the "restricted" Pod
+ * The one place that turns a resource into a Job: names, labels, the request document its engine runs (made by
+ * {@link Requests}), secrets as mounted files (the operator never reads them), volumes, and a pod that meets the "restricted" Pod
  * Security profile with no service-account token. Pure: same input, same Job.
  */
 public final class JobFactory {
@@ -46,12 +48,12 @@ public final class JobFactory {
   public static final String ANNOTATION_BACKUP_ID = "coffer.io/backup-id";
   /** On an Incremental Backup's Jobs: the id of the backup it builds on. Retries and a restarted operator read it back. */
   public static final String ANNOTATION_PARENT_ID = "coffer.io/parent-backup-id";
-  static final String FILES_ROOT = "/data/files/";
-  /** Where a Restore's source.archive volume is mounted (read-only). */
-  static final String ARCHIVE_ROOT = "/data/archive";
-  static final String STORAGE_ROOT = "/data/storage";
-  static final String SECRETS_ROOT = "/etc/coffer/";
-  public static final String TERMINATION_LOG = "/dev/termination-log";
+  /** On a Job's pod: the request document its engine runs (mounted as a file through the downward API). */
+  public static final String ANNOTATION_REQUEST = "coffer.io/request";
+  static final String REQUEST_ROOT = "/etc/coffer/request";
+  static final String REQUEST_NAME = "request.json";
+  /** What every Job's container runs: the request document, nothing else on the command line. */
+  static final List<String> RUN = List.of("run", "--request", REQUEST_ROOT + "/" + REQUEST_NAME);
 
 
   /** Operator settings that shape Jobs. */
@@ -80,111 +82,31 @@ public final class JobFactory {
 
   /** {@code parentId}: for an Incremental Backup, the backup id of the one it builds on. */
   public static Job backupJob(Backup b, int attempt, Settings s, String parentId) {
-    BackupSpec spec = b.getSpec();
-    // --existing keep: an attempt killed after it finished (backup.json written) must not fail the retry
-    // a retried attempt may find the lock of the attempt before it, whose pod was killed: under the Backup's uid as lock
-    // token it takes that over at once (attempts of one Backup never overlap); another writer's lock it waits for
-    List<String> args = new ArrayList<>(List.of("backup", "--id", backupId(b), "--wait-for-lock", "240", "--lock-token", String.valueOf(b.getMetadata().getUid()),
-        "--type", spec.type.name().toLowerCase(),
-        "--existing", "keep", "--progress", "json", "--result-file", TERMINATION_LOG));
-    if (spec.type == BackupSpec.Type.Incremental) {
-      if (parentId == null) throw new IllegalArgumentException("an Incremental Backup's Job needs the parent's backup id");
-      args.addAll(List.of("--parent", parentId));
+    if (b.getSpec().type == BackupSpec.Type.Incremental && parentId == null) {
+      throw new IllegalArgumentException("an Incremental Backup's Job needs the parent's backup id");
     }
-    List<EnvVar> env = new ArrayList<>();
-    List<Volume> volumes = new ArrayList<>(List.of(tmpVolume()));
-    List<VolumeMount> mounts = new ArrayList<>(List.of(mount("tmp", "/tmp", false)));
-    storage(spec.storage, args, env, volumes, mounts);
-    BackupSpec.MongoSource m = spec.source.mongodb;
-    if (m != null && spec.type != BackupSpec.Type.Files) {
-      env.add(secretEnv("COFFER_MONGODB_URI", m.uriSecret));
-      m.include.forEach(p -> args.addAll(List.of("--include", p)));
-      m.exclude.forEach(p -> args.addAll(List.of("--exclude", p)));
-      if (!m.modules.isEmpty()) args.addAll(List.of("--modules", String.join(",", m.modules)));
-      if (m.moduleMap != null) {
-        volumes.add(new VolumeBuilder().withName("module-map").withNewConfigMap().withName(m.moduleMap.name)
-            .addNewItem().withKey(m.moduleMap.key).withPath("modules.yaml").endItem().endConfigMap().build());
-        mounts.add(mount("module-map", SECRETS_ROOT + "module-map", true));
-        args.addAll(List.of("--module-map", SECRETS_ROOT + "module-map/modules.yaml"));
-      }
-    }
-    if (spec.type != BackupSpec.Type.Database) {
-      for (BackupSpec.FileVolume f : spec.source.files) {
-        String vol = "files-" + f.name.toLowerCase().replaceAll("[^a-z0-9-]", "-");
-        volumes.add(new VolumeBuilder().withName(vol).withNewPersistentVolumeClaim(f.claimName, true).build());
-        VolumeMount vm = mount(vol, FILES_ROOT + f.name, true);
-        if (f.subPath != null && !f.subPath.isBlank()) vm.setSubPath(f.subPath);
-        mounts.add(vm);
-        args.addAll(List.of("--files", f.name + "=" + FILES_ROOT + f.name));
-      }
-      spec.source.filesInclude.forEach(g -> args.addAll(List.of("--files-include", g)));
-      spec.source.filesExclude.forEach(g -> args.addAll(List.of("--files-exclude", g)));
-    }
-    if (spec.encryption != null) {
-      if (spec.encryption.recipients != null) {
-        secretFile("recipients", spec.encryption.recipients, volumes, mounts);
-        args.addAll(List.of("--recipients-file", SECRETS_ROOT + "recipients/value"));
-      } else if (spec.encryption.passphraseSecret != null) {
-        secretFile("passphrase", spec.encryption.passphraseSecret, volumes, mounts);
-        args.addAll(List.of("--passphrase-file", SECRETS_ROOT + "passphrase/value"));
-      }
-    }
-    if (spec.compression != null) {
-      args.addAll(List.of("--compression", spec.compression.method.name(), "--level", String.valueOf(spec.compression.level)));
-    }
-    if (spec.chain != null) {
-      secretFile("index-key", spec.chain.indexKeySecret, volumes, mounts);
-      args.addAll(List.of("--index-key-file", SECRETS_ROOT + "index-key/value"));
-    }
-    if (spec.storage.uploadLimitMiBps != null) args.addAll(List.of("--limit-upload", String.valueOf(spec.storage.uploadLimitMiBps)));
-    Map<String, String> labels = labels(LABEL_BACKUP, b, "backup", String.valueOf(attempt));
     Map<String, String> annotations = new LinkedHashMap<>(Map.of(ANNOTATION_BACKUP_ID, backupId(b)));
     if (parentId != null) annotations.put(ANNOTATION_PARENT_ID, parentId);
-    return job(b, jobName(b, "backup", attempt), labels, annotations, args, env, volumes, mounts, spec.podTemplate, spec.activeDeadlineSeconds, s);
+    return job(b, LABEL_BACKUP, Purpose.BACKUP, attempt, Requests.backup(b, parentId), annotations, b.getSpec().podTemplate,
+        b.getSpec().activeDeadlineSeconds, s);
   }
 
   /** A Job running {@code coffer verify}: the checksum, or with {@code deep} every entry (needs the identity Secret). */
   public static Job verifyJob(Backup b, int n, boolean deep, Settings s) {
-    List<String> args = new ArrayList<>(List.of("verify", "--backup", backupId(b), "--result-file", TERMINATION_LOG, "--progress", "json"));
-    List<EnvVar> env = new ArrayList<>();
-    List<Volume> volumes = new ArrayList<>(List.of(tmpVolume()));
-    List<VolumeMount> mounts = new ArrayList<>(List.of(mount("tmp", "/tmp", false)));
-    storage(b.getSpec().storage, args, env, volumes, mounts);
-    if (deep) {
-      args.add("--deep");
-      BackupSpec.VerificationSpec v = b.getSpec().verification;
-      if (v != null && v.identity != null) {
-        boolean passphrase = b.getSpec().encryption != null && b.getSpec().encryption.passphraseSecret != null;
-        secretFile("identity", v.identity, volumes, mounts);
-        args.addAll(List.of(passphrase ? "--passphrase-file" : "--identity-file", SECRETS_ROOT + "identity/value"));
-      }
-    }
-    Map<String, String> labels = labels(LABEL_BACKUP, b, "verify", String.valueOf(n));
-    return job(b, jobName(b, "verify", n), labels, Map.of(ANNOTATION_BACKUP_ID, backupId(b)), args, env, volumes, mounts, b.getSpec().podTemplate, null, s);
+    return job(b, LABEL_BACKUP, Purpose.VERIFY, n, Requests.verify(b, deep), Map.of(ANNOTATION_BACKUP_ID, backupId(b)), b.getSpec().podTemplate,
+        null, s);
   }
 
   /** A Job running {@code coffer share}: a presigned URL of the stored archive, valid {@code minutes}; storage access only. */
   public static Job shareJob(Backup b, int n, int minutes, Settings s) {
-    List<String> args = new ArrayList<>(List.of("share", "--backup", backupId(b), "--expires", String.valueOf(minutes), "--result-file", TERMINATION_LOG));
-    List<EnvVar> env = new ArrayList<>();
-    List<Volume> volumes = new ArrayList<>(List.of(tmpVolume()));
-    List<VolumeMount> mounts = new ArrayList<>(List.of(mount("tmp", "/tmp", false)));
-    storage(b.getSpec().storage, args, env, volumes, mounts);
-    Map<String, String> labels = labels(LABEL_BACKUP, b, "share", String.valueOf(n));
-    return job(b, jobName(b, "share", n), labels, Map.of(ANNOTATION_BACKUP_ID, backupId(b)), args, env, volumes, mounts, b.getSpec().podTemplate, 300L, s);
+    return job(b, LABEL_BACKUP, Purpose.SHARE, n, Requests.share(b, minutes), Map.of(ANNOTATION_BACKUP_ID, backupId(b)), b.getSpec().podTemplate,
+        300L, s);
   }
 
   /** A Job that deletes the Backup's objects from storage ({@code coffer delete}); needs storage access only. */
   public static Job deleteJob(Backup b, int attempt, Settings s) {
-    // the Backup's own attempts hold its id's lock under its uid; the operator deletes only once they have been stopped
-    List<String> args = new ArrayList<>(List.of("delete", "--backup", backupId(b), "--lock-token", String.valueOf(b.getMetadata().getUid()),
-        "--result-file", TERMINATION_LOG));
-    List<EnvVar> env = new ArrayList<>();
-    List<Volume> volumes = new ArrayList<>(List.of(tmpVolume()));
-    List<VolumeMount> mounts = new ArrayList<>(List.of(mount("tmp", "/tmp", false)));
-    storage(b.getSpec().storage, args, env, volumes, mounts);
-    Map<String, String> labels = labels(LABEL_BACKUP, b, "delete", String.valueOf(attempt));
-    return job(b, jobName(b, "delete", attempt), labels, Map.of(ANNOTATION_BACKUP_ID, backupId(b)), args, env, volumes, mounts, b.getSpec().podTemplate, 600L, s);
+    return job(b, LABEL_BACKUP, Purpose.DELETE, attempt, Requests.delete(b), Map.of(ANNOTATION_BACKUP_ID, backupId(b)), b.getSpec().podTemplate,
+        600L, s);
   }
 
   /**
@@ -192,57 +114,16 @@ public final class JobFactory {
    * restore from a storage location (disaster recovery); targets default to the Backup's sources.
    */
   public static Job restoreJob(Restore r, Backup backup, Settings s) {
-    RestoreSpec spec = r.getSpec();
-    RestoreSpec.ArchiveFile archive = backup == null && spec.source != null ? spec.source.archive : null;
-    String id = null; // an archive file names its backup only in the engine's result
-    List<String> args = new ArrayList<>(List.of("restore", "--mode", spec.mode.name().toLowerCase(),
-        "--progress", "json", "--result-file", TERMINATION_LOG));
-    if (Boolean.TRUE.equals(spec.dryRun)) args.add("--dry-run");
-    if (Boolean.TRUE.equals(spec.confirm)) args.add("--yes"); // the Restore's confirm: the engine asks nothing more
-    List<EnvVar> env = new ArrayList<>();
-    List<Volume> volumes = new ArrayList<>(List.of(tmpVolume()));
-    List<VolumeMount> mounts = new ArrayList<>(List.of(mount("tmp", "/tmp", false)));
-    if (archive != null) { // the file names its backup; read-only, whatever the mode
-      volumes.add(new VolumeBuilder().withName("archive").withNewPersistentVolumeClaim(archive.claimName, true).build());
-      mounts.add(mount("archive", ARCHIVE_ROOT, true));
-      args.addAll(List.of("--archive", ARCHIVE_ROOT + "/" + archive.path));
-    } else if (backup == null && spec.source.mongodump != null) { // what a mongodump cron left in a storage location
-      args.addAll(List.of("--from-mongodump", spec.source.mongodump));
-      storage(spec.source.storage, args, env, volumes, mounts, true); // only read: the legacy dump may be the only copy
-    } else {
-      id = backup != null ? backupId(backup) : spec.source.backupId;
-      args.addAll(1, List.of("--backup", id));
-      // a restore only reads its storage: a volume storage is mounted read-only, so no restore can touch a backup
-      storage(backup != null ? backup.getSpec().storage : spec.source.storage, args, env, volumes, mounts, true);
-    }
-    KeyRef uri = targetUri(r, backup);
-    if (uri != null) env.add(secretEnv("COFFER_MONGODB_URI", uri));
-    if (spec.target != null && spec.target.mongodb != null && spec.target.mongodb.renameDatabases != null) {
-      spec.target.mongodb.renameDatabases.forEach((from, to) -> args.addAll(List.of("--rename-db", from + "=" + to)));
-    }
-    spec.include.forEach(p -> args.addAll(List.of("--include", p)));
-    spec.exclude.forEach(p -> args.addAll(List.of("--exclude", p)));
-    if (!spec.modules.isEmpty()) args.addAll(List.of("--modules", String.join(",", spec.modules)));
-    spec.trees.forEach(t -> args.addAll(List.of("--tree", t)));
-    for (BackupSpec.FileVolume f : targetFiles(r, backup)) {
-      String vol = "files-" + f.name.toLowerCase().replaceAll("[^a-z0-9-]", "-");
-      volumes.add(new VolumeBuilder().withName(vol).withNewPersistentVolumeClaim(f.claimName, Boolean.TRUE.equals(spec.dryRun)).build());
-      VolumeMount vm = mount(vol, FILES_ROOT + f.name, Boolean.TRUE.equals(spec.dryRun));
-      if (f.subPath != null && !f.subPath.isBlank()) vm.setSubPath(f.subPath);
-      mounts.add(vm);
-      args.addAll(List.of("--files-target", f.name + "=" + FILES_ROOT + f.name));
-    }
-    if (spec.decryption != null) {
-      if (spec.decryption.identity != null) {
-        secretFile("identity", spec.decryption.identity, volumes, mounts);
-        args.addAll(List.of("--identity-file", SECRETS_ROOT + "identity/value"));
-      } else {
-        secretFile("passphrase", spec.decryption.passphraseSecret, volumes, mounts);
-        args.addAll(List.of("--passphrase-file", SECRETS_ROOT + "passphrase/value"));
-      }
-    }
-    Map<String, String> labels = labels(LABEL_RESTORE, r, "restore", "1");
-    return job(r, jobName(r, "restore", 1), labels, id == null ? Map.of() : Map.of(ANNOTATION_BACKUP_ID, id), args, env, volumes, mounts, spec.podTemplate, null, s);
+    Requests.Mapped m = Requests.restore(r, backup);
+    String id = ((RestoreRequest) m.request()).source().backupId(); // an archive file names its backup only in the engine's result
+    return job(r, LABEL_RESTORE, Purpose.RESTORE, 1, m, id == null ? Map.of() : Map.of(ANNOTATION_BACKUP_ID, id), r.getSpec().podTemplate, null, s);
+  }
+
+  /** The request a Job carries (its pod's annotation), or null when it carries none. */
+  public static Request request(Job job) {
+    var meta = job.getSpec().getTemplate().getMetadata();
+    String json = meta == null || meta.getAnnotations() == null ? null : meta.getAnnotations().get(ANNOTATION_REQUEST);
+    return json == null ? null : Protocol.request(json);
   }
 
   /** The MongoDB a Restore writes to: its own target, else the Backup's source. */
@@ -263,11 +144,6 @@ public final class JobFactory {
     return new ArrayList<>(out.values());
   }
 
-  /** The engine's only writable place besides its volumes: the root file system is read-only. */
-  private static Volume tmpVolume() {
-    return new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build();
-  }
-
   /** The labels of a Job and its pod: who manages it, whose it is, what for, which attempt. */
   private static Map<String, String> labels(String ownerLabel, HasMetadata owner, String purpose, Object attempt) {
     Map<String, String> labels = new LinkedHashMap<>();
@@ -276,33 +152,6 @@ public final class JobFactory {
     labels.put(LABEL_PURPOSE, purpose);
     labels.put(LABEL_ATTEMPT, String.valueOf(attempt));
     return labels;
-  }
-
-  private static void storage(BackupSpec.StorageSpec st, List<String> args, List<EnvVar> env, List<Volume> volumes,
-      List<VolumeMount> mounts) {
-    storage(st, args, env, volumes, mounts, false);
-  }
-
-  /** {@code readOnly}: a volume storage is mounted read-only (the Job only reads it). */
-  private static void storage(BackupSpec.StorageSpec st, List<String> args, List<EnvVar> env, List<Volume> volumes,
-      List<VolumeMount> mounts, boolean readOnly) {
-    if (st.s3 != null) {
-      String prefix = st.s3.prefix == null ? "" : "/" + st.s3.prefix.replaceAll("^/+|/+$", "");
-      args.addAll(List.of("--storage", "s3://" + st.s3.bucket + prefix));
-      if (st.s3.endpoint != null) args.addAll(List.of("--s3-endpoint", st.s3.endpoint));
-      if (st.s3.region != null) args.addAll(List.of("--s3-region", st.s3.region));
-      if (st.s3.caSecret != null) {
-        secretFile("s3-ca", st.s3.caSecret, volumes, mounts);
-        args.addAll(List.of("--s3-ca-file", SECRETS_ROOT + "s3-ca/value"));
-      }
-      env.add(secretEnv("AWS_ACCESS_KEY_ID", new KeyRef(st.s3.credentialsSecret, "AWS_ACCESS_KEY_ID")));
-      env.add(secretEnv("AWS_SECRET_ACCESS_KEY", new KeyRef(st.s3.credentialsSecret, "AWS_SECRET_ACCESS_KEY")));
-    } else {
-      volumes.add(new VolumeBuilder().withName("storage").withNewPersistentVolumeClaim(st.volume.claimName, readOnly).build());
-      mounts.add(mount("storage", STORAGE_ROOT, readOnly));
-      String path = st.volume.path == null ? "" : "/" + st.volume.path.replaceAll("^/+|/+$", "");
-      args.addAll(List.of("--storage", "file://" + STORAGE_ROOT + path));
-    }
   }
 
   /**
@@ -343,17 +192,26 @@ public final class JobFactory {
     return new ResourceRequirementsBuilder().withRequests(new java.util.TreeMap<>(requests)).withLimits(new java.util.TreeMap<>(limits)).build();
   }
 
-  private static Job job(HasMetadata owner, String name, Map<String, String> labels, Map<String, String> annotations, List<String> args, List<EnvVar> env,
-      List<Volume> volumes, List<VolumeMount> mounts, PodTemplate t, Long deadline, Settings s) {
+  /**
+   * The Job: the engine runs {@code coffer run --request FILE} on the request document, which the pod mounts from its own
+   * annotation (the downward API), beside the volumes the request's paths need.
+   */
+  private static Job job(HasMetadata owner, String ownerLabel, Purpose purpose, int attempt, Requests.Mapped m, Map<String, String> annotations,
+      PodTemplate t, Long deadline, Settings s) {
+    Map<String, String> labels = labels(ownerLabel, owner, purpose.label(), String.valueOf(attempt));
+    List<Volume> volumes = new ArrayList<>(m.volumes());
+    volumes.add(new VolumeBuilder().withName("request").withNewDownwardAPI().withDefaultMode(0444).addNewItem().withPath(REQUEST_NAME)
+        .withNewFieldRef().withFieldPath("metadata.annotations['" + ANNOTATION_REQUEST + "']").endFieldRef().endItem().endDownwardAPI().build());
+    List<VolumeMount> mounts = new ArrayList<>(m.mounts());
+    mounts.add(Mounts.mount("request", REQUEST_ROOT, true));
     Container c = new ContainerBuilder().withName("engine").withImage(s.image()).withImagePullPolicy(s.imagePullPolicy())
-        .withArgs(args).withEnv(env).withVolumeMounts(mounts)
-        .withTerminationMessagePath(TERMINATION_LOG).withTerminationMessagePolicy("FallbackToLogsOnError")
+        .withArgs(RUN).withVolumeMounts(mounts)
+        .withTerminationMessagePath(Requests.TERMINATION_LOG).withTerminationMessagePolicy("FallbackToLogsOnError")
         .withNewSecurityContext().withAllowPrivilegeEscalation(false).withReadOnlyRootFilesystem(true).withRunAsNonRoot(true)
         .withNewCapabilities().withDrop("ALL").endCapabilities().withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
         .endSecurityContext()
         // opening a passphrase archive may cost age's scrypt 256 MiB of heap (archives made by `age -p`)
-        .withResources(resources(t != null ? t.resources : null, args.contains("--passphrase-file")
-            && List.of("verify", "restore").contains(labels.get(LABEL_PURPOSE))))
+        .withResources(resources(t != null ? t.resources : null, decryptsWithPassphrase(m.request())))
         .build();
     PodSpecBuilder pod = new PodSpecBuilder().withRestartPolicy("Never").withAutomountServiceAccountToken(false)
         .withNewSecurityContext().withRunAsNonRoot(true).withRunAsUser(65532L).withRunAsGroup(65532L).withFsGroup(65532L)
@@ -363,15 +221,22 @@ public final class JobFactory {
       pod.withNodeSelector(t.nodeSelector).withTolerations(t.tolerations).withAffinity(t.affinity).withPriorityClassName(t.priorityClassName);
     }
     return new JobBuilder()
-        .withNewMetadata().withName(name).withNamespace(owner.getMetadata().getNamespace()).withLabels(labels)
+        .withNewMetadata().withName(jobName(owner, purpose.label(), attempt)).withNamespace(owner.getMetadata().getNamespace()).withLabels(labels)
         .withAnnotations(annotations)
         .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion(owner.getApiVersion()).withKind(owner.getKind())
             .withName(owner.getMetadata().getName()).withUid(owner.getMetadata().getUid()).withController(true)
             .withBlockOwnerDeletion(true).build())
         .endMetadata()
         .withNewSpec().withBackoffLimit(0).withActiveDeadlineSeconds(deadline).withTtlSecondsAfterFinished(7 * 24 * 3600)
-        .withNewTemplate().withNewMetadata().withLabels(labels).endMetadata().withSpec(pod.build()).endTemplate()
+        .withNewTemplate().withNewMetadata().withLabels(labels).withAnnotations(Map.of(ANNOTATION_REQUEST, Protocol.write(m.request()))).endMetadata()
+        .withSpec(pod.build()).endTemplate()
         .endSpec().build();
+  }
+
+  /** Restores and verifications that open a passphrase archive: age's scrypt needs the memory. */
+  private static boolean decryptsWithPassphrase(Request r) {
+    Request.Decryption d = r instanceof RestoreRequest rr ? rr.decryption() : r instanceof VerifyRequest v ? v.decryption() : null;
+    return d != null && d.passphraseFile() != null;
   }
 
   /** A Job's annotation, or null. */
@@ -389,23 +254,9 @@ public final class JobFactory {
     }
   }
 
-  /** A Job's purpose (label coffer.io/purpose): backup, verify, delete or restore. */
-  public static String purpose(Job job) {
-    return job.getMetadata().getLabels() == null ? null : job.getMetadata().getLabels().get(LABEL_PURPOSE);
-  }
-
-  private static VolumeMount mount(String name, String path, boolean readOnly) {
-    return new VolumeMountBuilder().withName(name).withMountPath(path).withReadOnly(readOnly).build();
-  }
-
-  private static EnvVar secretEnv(String name, KeyRef ref) {
-    return new EnvVarBuilder().withName(name).withNewValueFrom().withNewSecretKeyRef(ref.key, ref.name, false).endValueFrom().build();
-  }
-
-  private static void secretFile(String name, KeyRef ref, List<Volume> volumes, List<VolumeMount> mounts) {
-    volumes.add(new VolumeBuilder().withName(name).withNewSecret().withSecretName(ref.name).withDefaultMode(0400)
-        .addNewItem().withKey(ref.key).withPath("value").endItem().endSecret().build());
-    mounts.add(mount(name, SECRETS_ROOT + name, true));
+  /** A Job's purpose (label coffer.io/purpose), or null for a Job that is not Coffer's. */
+  public static Purpose purpose(Job job) {
+    return job.getMetadata().getLabels() == null ? null : Purpose.byLabel(job.getMetadata().getLabels().get(LABEL_PURPOSE));
   }
 
   private static String sha(String s) {

@@ -1,5 +1,7 @@
 package io.coffer.job;
 
+import io.coffer.protocol.Protocol;
+import io.coffer.protocol.Purpose;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStateWaiting;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
@@ -22,12 +24,20 @@ public final class JobObserver {
 
   public enum State { PENDING, RUNNING, SUCCEEDED, FAILED }
 
-  /** {@code message} is the termination message (engine result JSON) when there is one, else a reason. */
-  public record Outcome(State state, String message, String startedAt, String podName) {}
+  /**
+   * {@code message} is the termination message (engine result JSON) when there is one, else a reason; {@code result} is
+   * that message read once, as the protocol's record for the Job's purpose (its result, its failure, or Unknown).
+   */
+  public record Outcome(State state, String message, String startedAt, String podName, Protocol.Outcome result) {
+    Outcome(State state, String message, String startedAt, String podName, Purpose purpose) {
+      this(state, message, startedAt, podName, purpose == null ? new Protocol.Unknown(message) : Protocol.outcome(message, purpose));
+    }
+  }
 
   private JobObserver() {}
 
   public static Outcome observe(Job job, Collection<Pod> pods) {
+    Purpose purpose = JobFactory.purpose(job);
     Pod pod = pods.stream().filter(p -> job.getMetadata().getName().equals(label(p, "job-name")))
         .max(Comparator.comparing(p -> p.getMetadata().getCreationTimestamp() == null ? "" : p.getMetadata().getCreationTimestamp()))
         .orElse(null);
@@ -44,28 +54,28 @@ public final class JobObserver {
       var limits = pod.getSpec().getContainers().get(0).getResources() == null ? null : pod.getSpec().getContainers().get(0).getResources().getLimits();
       var memory = limits == null ? null : limits.get("memory");
       return new Outcome(State.FAILED, "the engine was killed for using more memory than its limit" + (memory == null ? "" : " (" + memory + ")")
-          + " (OOMKilled): raise spec.podTemplate.resources.limits.memory", startedAt, podName);
+          + " (OOMKilled): raise spec.podTemplate.resources.limits.memory", startedAt, podName, purpose);
     }
-    if (complete) return new Outcome(State.SUCCEEDED, term == null ? null : term.getMessage(), startedAt, podName);
+    if (complete) return new Outcome(State.SUCCEEDED, term == null ? null : term.getMessage(), startedAt, podName, purpose);
     if (failed != null) {
       String msg = term != null && term.getMessage() != null && !term.getMessage().isBlank() ? term.getMessage()
           : "the Job failed: " + failed.getReason() + (failed.getMessage() == null ? "" : " (" + failed.getMessage() + ")");
-      return new Outcome(State.FAILED, msg, startedAt, podName);
+      return new Outcome(State.FAILED, msg, startedAt, podName, purpose);
     }
     if (term != null && term.getExitCode() != null && term.getExitCode() != 0) {
       return new Outcome(State.FAILED, term.getMessage() == null || term.getMessage().isBlank()
-          ? "the engine exited with code " + term.getExitCode() : term.getMessage(), startedAt, podName);
+          ? "the engine exited with code " + term.getExitCode() : term.getMessage(), startedAt, podName, purpose);
     }
-    if (term != null) return new Outcome(State.RUNNING, null, startedAt, podName); // exited 0: the Job is completing
+    if (term != null) return new Outcome(State.RUNNING, null, startedAt, podName, purpose); // exited 0: the Job is completing
     ContainerStateWaiting waiting = cs == null || cs.getState() == null ? null : cs.getState().getWaiting();
     if (waiting != null && STUCK.contains(waiting.getReason())) {
       return new Outcome(State.FAILED, "the pod cannot start: " + waiting.getReason()
-          + (waiting.getMessage() == null ? "" : ": " + waiting.getMessage()), startedAt, podName);
+          + (waiting.getMessage() == null ? "" : ": " + waiting.getMessage()), startedAt, podName, purpose);
     }
     if (cs != null && cs.getState() != null && cs.getState().getRunning() != null) {
-      return new Outcome(State.RUNNING, null, startedAt, podName);
+      return new Outcome(State.RUNNING, null, startedAt, podName, purpose);
     }
-    return new Outcome(State.PENDING, null, startedAt, podName);
+    return new Outcome(State.PENDING, null, startedAt, podName, purpose);
   }
 
   private static String label(Pod p, String key) {

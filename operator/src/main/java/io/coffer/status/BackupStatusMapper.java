@@ -18,20 +18,21 @@ public final class BackupStatusMapper {
    * Whether the engine's failure would only repeat on another attempt: bad input, a key that does not fit,
    * damaged or missing data (the failure says so itself). An unreachable or failing MongoDB or storage may recover.
    */
-  public static boolean permanent(String message) {
-    return Protocol.outcome(message, "backup") instanceof Protocol.Failed f && f.failure().permanent();
+  public static boolean permanent(Protocol.Outcome result) {
+    return result instanceof Protocol.Failed f && f.failure().permanent();
   }
 
   /** The engine's one-line error from a failure, or the text itself (a reason from Kubernetes), bounded. */
-  public static String errorOf(String message) {
-    if (message == null) return "the attempt failed without a message";
-    String text = Protocol.outcome(message, "backup") instanceof Protocol.Failed f && f.failure().message() != null ? f.failure().message() : message;
+  public static String errorOf(Protocol.Outcome result) {
+    String text = result instanceof Protocol.Failed f && f.failure().message() != null ? f.failure().message()
+        : result instanceof Protocol.Unknown u ? u.text() : null;
+    if (text == null) return "the attempt failed without a message";
     return text.length() > 1000 ? text.substring(0, 1000) + "..." : text;
   }
 
-  /** Fills the result fields from a success result; false when the message is not a success result. */
-  public static boolean applySuccess(BackupStatus s, String message) {
-    if (!(Protocol.outcome(message, "backup") instanceof Protocol.Backup b)) return false;
+  /** Fills the result fields from a success result; false when the outcome is not a backup's success. */
+  public static boolean applySuccess(BackupStatus s, Protocol.Outcome result) {
+    if (!(result instanceof Protocol.Backup b)) return false;
     BackupResult r = b.result();
     s.storedBytes = r.storedSize();
     s.rawBytes = r.rawSize();

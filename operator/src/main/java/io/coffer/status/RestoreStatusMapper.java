@@ -9,9 +9,9 @@ import java.util.ArrayList;
 public final class RestoreStatusMapper {
   private RestoreStatusMapper() {}
 
-  /** Applies a "Succeeded" or "Planned" result; false when the message is no such result. */
-  public static boolean apply(RestoreStatus s, String message) {
-    if (!(Protocol.outcome(message, "restore") instanceof Protocol.Restore r)) return false;
+  /** Applies a "Succeeded" or "Planned" result; false when the outcome is no such result. */
+  public static boolean apply(RestoreStatus s, Protocol.Outcome result) {
+    if (!(result instanceof Protocol.Restore r)) return false;
     RestoreResult n = r.result();
     if (n.backupId() != null) s.backupId = n.backupId();
     s.collections = n.collections();

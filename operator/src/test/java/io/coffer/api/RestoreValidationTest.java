@@ -1,5 +1,6 @@
 package io.coffer.api;
 
+import io.coffer.protocol.RestoreRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.coffer.testing.PodSecurity;
@@ -38,7 +39,7 @@ class RestoreValidationTest {
       Restore r = k8s.unmarshal(doc.toString(), Restore.class);
       Job job = JobFactory.restoreJob(r, r.getSpec().backupName == null ? null : backup, new JobFactory.Settings("coffer:1", "IfNotPresent"));
       PodSecurity.assertRestricted(job.getSpec().getTemplate().getSpec());
-      assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()).contains("restore");
+      assertThat(JobFactory.request(job)).isInstanceOf(RestoreRequest.class);
     }
   }
 
@@ -106,8 +107,10 @@ class RestoreValidationTest {
     Job job = JobFactory.restoreJob(r, null, new JobFactory.Settings("coffer:1", "IfNotPresent"));
     var pod = job.getSpec().getTemplate().getSpec();
     PodSecurity.assertRestricted(pod);
-    assertThat(pod.getContainers().get(0).getArgs()).containsSequence("--archive", "/data/archive/2026/rayerp.zip.age")
-        .doesNotContain("--backup", "--storage");
+    RestoreRequest request = (RestoreRequest) JobFactory.request(job);
+    assertThat(request.source().archiveFile()).isEqualTo("/data/archive/2026/rayerp.zip.age");
+    assertThat(request.source().backupId()).isNull();
+    assertThat(request.storage()).isNull();
     assertThat(pod.getVolumes()).anyMatch(v -> v.getPersistentVolumeClaim() != null && v.getPersistentVolumeClaim().getClaimName().equals("offline")
         && v.getPersistentVolumeClaim().getReadOnly());
     assertThat(pod.getContainers().get(0).getVolumeMounts()).anyMatch(m -> m.getMountPath().equals("/data/archive") && m.getReadOnly());
@@ -137,8 +140,13 @@ class RestoreValidationTest {
     Job job = JobFactory.restoreJob(r, null, new JobFactory.Settings("coffer:1", "IfNotPresent"));
     var pod = job.getSpec().getTemplate().getSpec();
     PodSecurity.assertRestricted(pod);
-    assertThat(pod.getContainers().get(0).getArgs()).containsSequence("--from-mongodump", "cron/2026-11-30").contains("--storage")
-        .containsSequence("--rename-db", "erp=erp_old").doesNotContain("--backup", "--archive", "--identity-file");
+    RestoreRequest request = (RestoreRequest) JobFactory.request(job);
+    assertThat(request.source().mongodump()).isEqualTo("cron/2026-11-30");
+    assertThat(request.storage().uri()).isEqualTo("file:///data/storage");
+    assertThat(request.mongodb().renameDatabases()).containsExactly(java.util.Map.entry("erp", "erp_old"));
+    assertThat(request.source().backupId()).isNull();
+    assertThat(request.source().archiveFile()).isNull();
+    assertThat(request.decryption()).isNull();
     assertThat(pod.getVolumes()).anyMatch(v -> v.getPersistentVolumeClaim() != null && v.getPersistentVolumeClaim().getClaimName().equals("old-dumps")
         && v.getPersistentVolumeClaim().getReadOnly());
     assertThat(pod.getContainers().get(0).getVolumeMounts()).anyMatch(m -> m.getName().equals("storage") && m.getReadOnly());

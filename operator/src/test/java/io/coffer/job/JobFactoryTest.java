@@ -1,5 +1,8 @@
 package io.coffer.job;
 
+import io.coffer.protocol.Request;
+import io.coffer.protocol.Purpose;
+import io.coffer.protocol.BackupRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.coffer.api.Backup;
@@ -21,13 +24,15 @@ class JobFactoryTest {
   }
 
   @Test
-  void givenAPrivateCaEndpoint_thenTheCaIsMountedAndNamedOnTheCommandLine_andEveryJobOfTheBackupGetsIt() {
+  void givenAPrivateCaEndpoint_thenTheCaIsMountedAndNamedInTheRequest_andEveryJobOfTheBackupGetsIt() {
     Backup b = backup("nightly");
     JobFactory.Settings s = new JobFactory.Settings("coffer:1", "IfNotPresent");
     for (Job job : List.of(JobFactory.backupJob(b, 1, s), JobFactory.deleteJob(b, 1, s), JobFactory.verifyJob(b, 1, false, s))) {
       var pod = job.getSpec().getTemplate().getSpec();
-      List<String> args = pod.getContainers().get(0).getArgs();
-      assertThat(args).containsSequence("--storage", "s3://backups/team/prod").containsSequence("--s3-ca-file", "/etc/coffer/s3-ca/value");
+      Request request = JobFactory.request(job);
+      assertThat(request.storage().uri()).isEqualTo("s3://backups/team/prod");
+      assertThat(request.storage().s3().caFile()).isEqualTo("/etc/coffer/s3-ca/value");
+      assertThat(pod.getContainers().get(0).getArgs()).containsExactly("run", "--request", "/etc/coffer/request/request.json");
       assertThat(pod.getVolumes().stream().filter(v -> v.getSecret() != null).toList()).anySatisfy(v -> {
         assertThat(v.getSecret().getSecretName()).isEqualTo("internal-ca");
         assertThat(v.getSecret().getItems().get(0).getKey()).isEqualTo("ca.crt");
@@ -45,15 +50,15 @@ class JobFactoryTest {
   }
 
   @Test
-  void givenAnIncrementalAttempt_thenItsParentTravelsAsAnAnnotation_andOnTheCommandLine() {
+  void givenAnIncrementalAttempt_thenItsParentTravelsAsAnAnnotation_andInTheRequest() {
     Backup b = backup("inc");
     b.getSpec().type = BackupSpec.Type.Incremental;
     Job job = JobFactory.backupJob(b, 2, new JobFactory.Settings("coffer:1", "IfNotPresent"), "full-1-aaaaaaaa");
     assertThat(job.getMetadata().getAnnotations()).containsEntry(JobFactory.ANNOTATION_PARENT_ID, "full-1-aaaaaaaa")
         .containsEntry(JobFactory.ANNOTATION_BACKUP_ID, "inc-1234abcd");
-    assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()).containsSequence("--parent", "full-1-aaaaaaaa");
+    assertThat(((BackupRequest) JobFactory.request(job)).chain().parent()).isEqualTo("full-1-aaaaaaaa");
     assertThat(JobFactory.attempt(job)).isEqualTo(2);
-    assertThat(JobFactory.purpose(job)).isEqualTo("backup");
+    assertThat(JobFactory.purpose(job)).isEqualTo(Purpose.BACKUP);
   }
 
   @Test

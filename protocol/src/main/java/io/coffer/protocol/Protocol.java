@@ -27,7 +27,7 @@ public final class Protocol {
   }
 
   /** What an engine run ended with: one of its results, or its failure; {@link Unknown} for anything else. */
-  public sealed interface Outcome permits Backup, Restore, Verify, Share, Failed, Unknown {}
+  public sealed interface Outcome permits Backup, Restore, Verify, Share, Delete, Failed, Unknown {}
 
   public record Backup(BackupResult result) implements Outcome {}
 
@@ -37,29 +37,44 @@ public final class Protocol {
 
   public record Share(ShareResult result) implements Outcome {}
 
+  public record Delete(DeleteResult result) implements Outcome {}
+
   public record Failed(Failure failure) implements Outcome {}
 
   /** Not a result the engine writes (a message from Kubernetes, say, or nothing): {@code text} as it was. */
   public record Unknown(String text) implements Outcome {}
 
-  /** Reads a termination message; {@code kind} says which result a success is ("backup", "restore", "verify", "share"). */
-  public static Outcome outcome(String message, String kind) {
+  /** Reads a termination message of a Job run for {@code purpose}: its result on success, its failure, or {@link Unknown}. */
+  public static Outcome outcome(String message, Purpose purpose) {
     if (message == null || message.isBlank()) return new Unknown(message);
     try {
       JsonNode n = MAPPER.readTree(message);
       if (n == null || !n.isObject()) return new Unknown(message);
       String status = n.path("status").asText("");
       if (status.equals(Failure.STATUS)) return new Failed(MAPPER.treeToValue(n, Failure.class));
-      return switch (kind) {
-        case "backup" -> status.equals("Succeeded") ? new Backup(MAPPER.treeToValue(n, BackupResult.class)) : new Unknown(message);
-        case "restore" -> status.equals("Succeeded") || status.equals("Planned") ? new Restore(MAPPER.treeToValue(n, RestoreResult.class))
-            : new Unknown(message);
-        case "verify" -> status.equals("Verified") ? new Verify(MAPPER.treeToValue(n, VerifyResult.class)) : new Unknown(message);
-        case "share" -> status.equals(ShareResult.STATUS) ? new Share(MAPPER.treeToValue(n, ShareResult.class)) : new Unknown(message);
-        default -> new Unknown(message);
+      boolean success = status.equals(purpose.successStatus()) || (purpose == Purpose.RESTORE && status.equals("Planned"));
+      if (!success) return new Unknown(message);
+      return switch (purpose) {
+        case BACKUP -> new Backup(MAPPER.treeToValue(n, BackupResult.class));
+        case RESTORE -> new Restore(MAPPER.treeToValue(n, RestoreResult.class));
+        case VERIFY -> new Verify(MAPPER.treeToValue(n, VerifyResult.class));
+        case SHARE -> new Share(MAPPER.treeToValue(n, ShareResult.class));
+        case DELETE -> new Delete(MAPPER.treeToValue(n, DeleteResult.class));
       };
     } catch (Exception e) {
       return new Unknown(message);
+    }
+  }
+
+  /** A request document ({@code coffer run --request FILE}); what is wrong with it, one line, as an IllegalArgumentException. */
+  public static Request request(String json) {
+    try {
+      Request r = MAPPER.readValue(json, Request.class);
+      if (r == null) throw new IllegalArgumentException("the request is empty");
+      return r;
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      String why = e.getOriginalMessage() == null ? e.getClass().getSimpleName() : e.getOriginalMessage().lines().findFirst().orElse("");
+      throw new IllegalArgumentException("not a request document: " + why, e);
     }
   }
 

@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -36,6 +37,8 @@ import java.util.concurrent.Executors;
  * wrote) and Job status, as Kubernetes would. PersistentVolumeClaims map to local folders.
  */
 public final class LocalKubelet implements AutoCloseable {
+  /** The downward API's path of one annotation: {@code metadata.annotations['coffer.io/request']}. */
+  private static final java.util.regex.Pattern ANNOTATION = java.util.regex.Pattern.compile("metadata\\.annotations\\['(.+)'\\]");
   private final KubernetesClient client;
   private final Path work;
   private final Map<String, Path> claims = new ConcurrentHashMap<>();
@@ -166,10 +169,25 @@ public final class LocalKubelet implements AutoCloseable {
             }
             Files.writeString(local.resolve(item.getPath()), data.get(item.getKey()));
           }
+        } else if (v.getDownwardAPI() != null) {
+          local = Files.createDirectories(podDir.resolve(m.getName()));
+          for (var item : v.getDownwardAPI().getItems()) {
+            Matcher a = ANNOTATION.matcher(item.getFieldRef().getFieldPath());
+            Map<String, String> annotations = job.getSpec().getTemplate().getMetadata().getAnnotations();
+            String value = a.matches() && annotations != null ? annotations.getOrDefault(a.group(1), "") : "";
+            Files.writeString(local.resolve(item.getPath()), value);
+          }
         } else {
           local = Files.createDirectories(podDir.resolve(m.getName()));
         }
         mounts.put(m.getMountPath(), local);
+      }
+      for (VolumeMount m : c.getVolumeMounts()) {
+        Volume v = job.getSpec().getTemplate().getSpec().getVolumes().stream().filter(x -> x.getName().equals(m.getName())).findFirst().orElseThrow();
+        if (v.getDownwardAPI() == null) continue;
+        for (var item : v.getDownwardAPI().getItems()) {
+          PodFiles.rewriteDocument(mounts.get(m.getMountPath()).resolve(item.getPath()), mounts, "/dev/termination-log", podDir.resolve("termination-log"));
+        }
       }
       Map<String, String> env = new HashMap<>(extraEnv);
       for (EnvVar e : c.getEnv()) {

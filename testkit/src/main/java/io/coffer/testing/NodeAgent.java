@@ -356,6 +356,13 @@ public final class NodeAgent implements AutoCloseable {
             c.getCommand(), c.getArgs(), env, runUid, runGid, groups, readOnlyRoot, limit, r.log);
       } else {
         env.replaceAll((k, v) -> PodFiles.rewrite(v, mounts, terminationPath, termination));
+        for (VolumeMount m : c.getVolumeMounts() == null ? List.<VolumeMount>of() : c.getVolumeMounts()) {
+          Volume v = pod.getSpec().getVolumes().stream().filter(x -> x.getName().equals(m.getName())).findFirst().orElseThrow();
+          if (v.getDownwardAPI() == null) continue;
+          for (var item : v.getDownwardAPI().getItems()) {
+            PodFiles.rewriteDocument(mounts.get(m.getMountPath()).resolve(item.getPath()), mounts, terminationPath, termination);
+          }
+        }
         for (String a : c.getArgs() == null ? List.<String>of() : c.getArgs()) args.add(PodFiles.rewrite(a, mounts, terminationPath, termination));
       }
       hold.await();

@@ -34,6 +34,36 @@ final class PodFiles {
    * in a {@code file://} URI) replaced by where that mount lies on this machine, and the termination message path
    * by the pod's termination file; for containers run as local processes, which see this machine's file system.
    */
+  /**
+   * A container run as a local process has no mount namespace: the in-pod paths of a JSON document the pod mounts from its
+   * own annotations (the downward API; Coffer's request document) are rewritten as its args are. Text that is not JSON
+   * is left as it is. A simulation: a real kubelet leaves the file alone, and the mount namespace makes the paths right.
+   */
+  static void rewriteDocument(Path file, Map<String, Path> mounts, String terminationPath, Path termination) throws java.io.IOException {
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.JsonNode doc;
+    try {
+      doc = json.readTree(java.nio.file.Files.readString(file));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      return;
+    }
+    if (doc == null || !doc.isContainerNode()) return;
+    java.nio.file.Files.writeString(file, json.writeValueAsString(rewriteNode(doc, mounts, terminationPath, termination)));
+  }
+
+  private static com.fasterxml.jackson.databind.JsonNode rewriteNode(com.fasterxml.jackson.databind.JsonNode n, Map<String, Path> mounts,
+      String terminationPath, Path termination) {
+    if (n.isTextual()) return com.fasterxml.jackson.databind.node.TextNode.valueOf(rewrite(n.asText(), mounts, terminationPath, termination));
+    if (n instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+      var names = new java.util.ArrayList<String>();
+      o.fieldNames().forEachRemaining(names::add);
+      for (String k : names) o.set(k, rewriteNode(o.get(k), mounts, terminationPath, termination));
+    } else if (n instanceof com.fasterxml.jackson.databind.node.ArrayNode a) {
+      for (int i = 0; i < a.size(); i++) a.set(i, rewriteNode(a.get(i), mounts, terminationPath, termination));
+    }
+    return n;
+  }
+
   static String rewrite(String arg, Map<String, Path> mounts, String terminationPath, Path termination) {
     if (arg.equals(terminationPath)) return termination.toString();
     for (var m : mounts.entrySet()) {

@@ -319,7 +319,7 @@ public final class Age {
           throw new AgeException(Kind.BAD_INPUT, "the scrypt work factor " + logN + " is above the limit " + MAX_SCRYPT_LOG_N);
         }
         if (keys.passphrase() == null) {
-          throw new AgeException(Kind.NO_MATCHING_KEY, "this archive is encrypted with a passphrase; give --passphrase-file");
+          throw new AgeException(Kind.NO_MATCHING_KEY, "this archive is encrypted with a passphrase; give " + io.coffer.protocol.Field.DECRYPTION_PASSPHRASE.mark() + "");
         }
         // scrypt holds 1 KiB per unit of work at once: a header must not be able to exhaust the heap (an OOM kill, not an error)
         long needs = 1024L << logN;
@@ -335,7 +335,7 @@ public final class Age {
       }
     }
     if (keys.identities().isEmpty()) {
-      throw new AgeException(Kind.NO_MATCHING_KEY, "this archive is encrypted to age recipients; give --identity-file with a matching AGE-SECRET-KEY");
+      throw new AgeException(Kind.NO_MATCHING_KEY, "this archive is encrypted to age recipients; give " + io.coffer.protocol.Field.IDENTITY.mark() + " with a matching AGE-SECRET-KEY");
     }
     throw new AgeException(Kind.NO_MATCHING_KEY, "no identity matches: none of the given age identities is a recipient of this archive");
   }

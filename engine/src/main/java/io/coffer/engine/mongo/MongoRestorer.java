@@ -133,12 +133,12 @@ public final class MongoRestorer implements AutoCloseable {
     String staging = STAGING_PREFIX + runId + "_" + name;
     if (loading.contains(db + "." + staging)) {
       throw new io.coffer.engine.CofferException(io.coffer.protocol.ExitCode.USAGE, "two sources would be restored into " + Printable.escape(db + "." + name)
-          + " at once; rename one with --rename-db or leave one out with --exclude. Nothing was restored");
+          + " at once; rename one with " + io.coffer.protocol.Field.RENAME_DB.mark() + " or leave one out with " + io.coffer.protocol.Field.EXCLUDE.mark() + ". Nothing was restored");
     }
     if (name.indexOf('.') >= 0 && ferretDbVersion() != null) {
       throw new io.coffer.engine.CofferException(io.coffer.protocol.ExitCode.SOURCE, "collection " + Printable.escape(db + "." + name)
           + ": FerretDB " + Printable.escape(ferretDbVersion()) + " cannot rename a collection whose name has a dot (InvalidNamespace), and a"
-          + " restore puts each collection in place by renaming its staged copy; leave it out of the restore (--exclude) or restore into MongoDB. Nothing was restored");
+          + " restore puts each collection in place by renaming its staged copy; leave it out of the restore (" + io.coffer.protocol.Field.EXCLUDE.mark() + ") or restore into MongoDB. Nothing was restored");
     }
     MongoDatabase database = client.getDatabase(db);
     BsonDocument options = metadata.getDocument("options", new BsonDocument());
@@ -643,7 +643,7 @@ public final class MongoRestorer implements AutoCloseable {
     }
     if (why != null) {
       throw new io.coffer.engine.CofferException(io.coffer.protocol.ExitCode.SOURCE, "view " + Printable.escape(ns) + ": this server cannot create views ("
-          + Printable.escape(why) + "); leave the views out (--exclude '" + Printable.escape(ns) + "') or restore into MongoDB. Nothing was put in place");
+          + Printable.escape(why) + "); leave the views out (" + io.coffer.protocol.Field.EXCLUDE.mark() + " '" + Printable.escape(ns) + "') or restore into MongoDB. Nothing was put in place");
     }
   }
 
@@ -715,7 +715,7 @@ public final class MongoRestorer implements AutoCloseable {
       // NotImplemented, CannotCreateIndex, InvalidIndexSpecificationOption: a kind of index this server does not build
       throw new io.coffer.engine.CofferException(io.coffer.protocol.ExitCode.SOURCE, "collection " + Printable.escape(ns)
           + ": this server cannot build the backup's indexes (" + Printable.escape(String.valueOf(e.getErrorMessage()))
-          + "); restore into a server that has this kind of index (docs/servers.md lists them), or leave the collection out (--exclude)."
+          + "); restore into a server that has this kind of index (docs/servers.md lists them), or leave the collection out (" + io.coffer.protocol.Field.EXCLUDE.mark() + ")."
           + (staged ? " Nothing was put in place" : " Its documents are merged already, without these indexes"));
     } catch (MongoException e) {
       throw MongoConnection.translate("cannot index " + ns, uri, e);

@@ -44,8 +44,8 @@ public final class DumpFolder {
       top = s.sorted().toList();
     }
     if (Files.exists(dir.resolve("coffer-manifest.json"))) {
-      throw CofferException.usage(Printable.escape(dir.toString()) + " is an unzipped Coffer archive: restore the archive itself (coffer restore --archive FILE),"
-          + " or give its mongodb/ folder to --from-mongodump");
+      throw CofferException.usage(Printable.escape(dir.toString()) + " is an unzipped Coffer archive: restore the archive itself (" + io.coffer.protocol.Field.ARCHIVE.mark() + " FILE),"
+          + " or give its mongodb/ folder to " + io.coffer.protocol.Field.MONGODUMP.mark() + "");
     }
     refuseIncrement(dir);
     boolean collectionFiles = top.stream().anyMatch(p -> Files.isRegularFile(p) && kind(p.getFileName().toString()) != null
@@ -162,7 +162,7 @@ public final class DumpFolder {
     if (m.parent() != null || "incremental".equalsIgnoreCase(String.valueOf(m.type()))) {
       throw CofferException.usage(Printable.escape(dir.toString()) + " is the mongodb/ folder of an incremental Coffer backup (" + Printable.escape(String.valueOf(m.id()))
           + "): it holds only the changes since backup " + Printable.escape(String.valueOf(m.parent())) + "; restore the backup itself"
-          + " (coffer restore --backup), which reads its whole chain");
+          + " (" + io.coffer.protocol.Field.BACKUP_ID.mark() + "), which reads its whole chain");
     }
   }
 

@@ -386,19 +386,19 @@ public final class S3Storage implements Storage {
         case "NoSuchKey":
           return StorageException.notFound(what + ": no such object in s3://" + bucket + "/" + prefix);
         case "NoSuchBucket":
-          return new StorageException(what + ": bucket " + bucket + " does not exist at " + endpoint + "; create it or fix --storage", e);
+          return new StorageException(what + ": bucket " + bucket + " does not exist at " + endpoint + "; create it or fix " + io.coffer.protocol.Field.STORAGE.mark() + "", e);
         case "SignatureDoesNotMatch":
         case "InvalidAccessKeyId":
         case "AccessDenied":
           return new StorageException(what + ": S3 refused the credentials (" + code
-              + "); check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY", e);
+              + "); check " + io.coffer.protocol.Field.S3_CREDENTIALS.mark() + "", e);
         default:
           return new StorageException(what + ": S3 error " + code + ": " + ere.errorResponse().message(), e);
       }
     }
     if (t instanceof ConnectException || t instanceof UnknownHostException) {
       return new StorageException(what + ": cannot reach S3 endpoint " + endpoint + " (" + t.getClass().getSimpleName()
-          + "); check --s3-endpoint / COFFER_S3_ENDPOINT and the network", e);
+          + "); check " + io.coffer.protocol.Field.S3_ENDPOINT.mark() + " and the network", e);
     }
     String msg = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     return new StorageException(what + " at " + endpoint + ": " + msg, e);

@@ -54,7 +54,7 @@ class SelectionTest {
   @Test
   void givenBadModuleInput_thenClearUsageErrors() {
     assertThatThrownBy(() -> new Selection(List.of(), List.of(), List.of("hr"), null))
-        .isInstanceOf(CofferException.class).hasMessageContaining("--module-map");
+        .isInstanceOf(CofferException.class).hasMessageContaining(io.coffer.protocol.Field.MODULE_MAP.mark());
     assertThatThrownBy(() -> ModuleMap.parse("hr: [a]", "m.yaml")).hasMessageContaining("top-level 'modules:'");
     assertThatThrownBy(() -> ModuleMap.parse("modules:\n  HR!: [a.b]", "m.yaml")).hasMessageContaining("module name 'HR!'");
     assertThatThrownBy(() -> ModuleMap.parse("modules:\n  hr: []", "m.yaml")).hasMessageContaining("at least one collection pattern");

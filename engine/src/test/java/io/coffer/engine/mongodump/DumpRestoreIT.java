@@ -313,7 +313,7 @@ class DumpRestoreIT {
       else MongodumpFixtures.folder(p, colls, null, false);
       assertThatThrownBy(() -> restore(p, all())).isInstanceOf(CofferException.class)
           .satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.USAGE))
-          .hasMessageContaining("time-series collection erp.readings").hasMessageContaining("--exclude 'erp.readings'");
+          .hasMessageContaining("time-series collection erp.readings").hasMessageContaining(io.coffer.protocol.Field.EXCLUDE.mark() + " 'erp.readings'");
       assertNoCollections("erp");
       RestoreResult r = restore(p, options(List.of(), List.of("erp.readings"), Map.of(), MongoRestorer.Mode.REPLACE, false, RestoreOptions.Confirmation.GIVEN));
       assertThat(r.documents()).isEqualTo(2512);

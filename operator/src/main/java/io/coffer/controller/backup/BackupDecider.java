@@ -9,7 +9,8 @@ import io.coffer.controller.Decision;
 import io.coffer.controller.Tuning;
 import io.coffer.job.JobFactory;
 import io.coffer.job.JobObserver;
-import io.coffer.job.SpecLanguage;
+import io.coffer.job.SpecWords;
+import io.coffer.protocol.Purpose;
 import io.coffer.schedule.Retention;
 import io.coffer.status.BackupStatusMapper;
 import io.coffer.status.Conditions;
@@ -52,9 +53,9 @@ public final class BackupDecider {
     s.observedGeneration = b.getMetadata().getGeneration();
     // the Jobs are the truth: a status written from a stale copy of the Backup may count fewer attempts
     int stored = s.attempts == null ? 0 : s.attempts;
-    int attempt = Math.max(stored, o.lastAttempt("backup"));
+    int attempt = Math.max(stored, o.lastAttempt(Purpose.BACKUP));
     if (attempt > 0) s.attempts = attempt;
-    Job job = o.job("backup", attempt);
+    Job job = o.job(Purpose.BACKUP, attempt);
     if (job == null) return start(b, s, o, attempt, now, d);
     s.jobName = job.getMetadata().getName();
     String parentId = JobFactory.annotation(job, JobFactory.ANNOTATION_PARENT_ID);
@@ -80,7 +81,7 @@ public final class BackupDecider {
         return d.done(s, tuning.progressEvery());
       }
       case SUCCEEDED -> {
-        if (!BackupStatusMapper.applySuccess(s, out.message())) {
+        if (!BackupStatusMapper.applySuccess(s, out.result())) {
           return fail(b, s, attempt, "the Job completed but the engine left no result; the backup cannot be trusted", now, d);
         }
         s.phase = Phase.Succeeded;
@@ -92,8 +93,8 @@ public final class BackupDecider {
         return d.done(s, expiry(b, s, now, d));
       }
       default -> {
-        String error = SpecLanguage.backup(BackupStatusMapper.errorOf(out.message()), b);
-        if (BackupStatusMapper.permanent(out.message())) { // another attempt would fail the same way
+        String error = SpecWords.backup(BackupStatusMapper.errorOf(out.result()), b, Purpose.BACKUP);
+        if (BackupStatusMapper.permanent(out.result())) { // another attempt would fail the same way
           return fail(b, s, Integer.MAX_VALUE, error + " (not retried: it would fail again)", now, d);
         }
         return fail(b, s, attempt, error, now, d);
@@ -117,7 +118,7 @@ public final class BackupDecider {
     String parentId = null;
     if (b.getSpec().type == BackupSpec.Type.Incremental) {
       // an earlier attempt's parent is the chain's: retries and a restarted operator never change it
-      parentId = o.jobs().stream().filter(j -> "backup".equals(JobFactory.purpose(j)))
+      parentId = o.jobs().stream().filter(j -> JobFactory.purpose(j) == Purpose.BACKUP)
           .map(j -> JobFactory.annotation(j, JobFactory.ANNOTATION_PARENT_ID)).filter(Objects::nonNull).findFirst().orElse(null);
       if (parentId == null) {
         ChainParent.Choice c = ChainParent.choose(b, o.neighbours());

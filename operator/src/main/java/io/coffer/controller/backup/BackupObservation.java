@@ -3,6 +3,7 @@ package io.coffer.controller.backup;
 import io.coffer.api.Backup;
 import io.coffer.api.Restore;
 import io.coffer.job.JobFactory;
+import io.coffer.protocol.Purpose;
 import io.coffer.status.LogTail;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -22,13 +23,13 @@ public record BackupObservation(List<Job> jobs, List<Pod> pods, LogTail.Parsed l
   }
 
   /** The Job of this purpose and attempt, or null. */
-  public Job job(String purpose, int attempt) {
-    return jobs.stream().filter(j -> purpose.equals(JobFactory.purpose(j)) && JobFactory.attempt(j) == attempt).findFirst().orElse(null);
+  public Job job(Purpose purpose, int attempt) {
+    return jobs.stream().filter(j -> purpose == JobFactory.purpose(j) && JobFactory.attempt(j) == attempt).findFirst().orElse(null);
   }
 
   /** The highest attempt among the Jobs of this purpose (0: none). */
-  public int lastAttempt(String purpose) {
-    return jobs.stream().filter(j -> purpose.equals(JobFactory.purpose(j))).mapToInt(JobFactory::attempt).max().orElse(0);
+  public int lastAttempt(Purpose purpose) {
+    return jobs.stream().filter(j -> purpose == JobFactory.purpose(j)).mapToInt(JobFactory::attempt).max().orElse(0);
   }
 
   public Job named(String name) {

@@ -11,6 +11,7 @@ import io.coffer.controller.TargetLocks;
 import io.coffer.controller.Tuning;
 import io.coffer.controller.Writes;
 import io.coffer.job.JobFactory;
+import io.coffer.protocol.Purpose;
 import io.coffer.job.JobObserver;
 import io.coffer.status.LogTail;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -108,8 +109,8 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
   private LogTail.Parsed log(Backup b, BackupObservation o, Context<Backup> ctx) {
     BackupStatus s = b.getStatus();
     if (s != null && s.phase != null && s.phase.terminal() || b.getMetadata().getDeletionTimestamp() != null) return null;
-    int attempt = Math.max(s == null || s.attempts == null ? 0 : s.attempts, o.lastAttempt("backup"));
-    Job job = o.job("backup", attempt);
+    int attempt = Math.max(s == null || s.attempts == null ? 0 : s.attempts, o.lastAttempt(Purpose.BACKUP));
+    Job job = o.job(Purpose.BACKUP, attempt);
     if (job == null) return null;
     JobObserver.Outcome out = JobObserver.observe(job, o.pods());
     boolean changing = out.state() == JobObserver.State.RUNNING

@@ -8,7 +8,8 @@ import io.coffer.controller.Decision;
 import io.coffer.controller.Tuning;
 import io.coffer.job.JobFactory;
 import io.coffer.job.JobObserver;
-import io.coffer.job.SpecLanguage;
+import io.coffer.job.SpecWords;
+import io.coffer.protocol.Purpose;
 import io.coffer.status.BackupStatusMapper;
 import io.coffer.status.Reason;
 import io.coffer.status.Statuses;
@@ -43,7 +44,7 @@ public final class CleanupDecider {
     var d = new Decision.Builder<BackupStatus>();
     if (b.getStatus() == null || b.getStatus().attempts == null) return new Cleanup(d.done(null, null), true); // nothing was ever stored
     BackupStatus s = Statuses.copyOr(b.getStatus(), new BackupStatus());
-    Job running = o.job("backup", s.attempts);
+    Job running = o.job(Purpose.BACKUP, s.attempts);
     if (running != null && (s.phase == null || !s.phase.terminal())) {
       d.act(new Action.DeleteJob(running));
       return new Cleanup(d.done(s, tuning.retryBase()), false);
@@ -63,8 +64,8 @@ public final class CleanupDecider {
       s.lastError = why;
       return new Cleanup(d.done(s, tuning.retryBase().multipliedBy(10)), false);
     }
-    int n = Math.max(s.deleteAttempts == null ? 0 : s.deleteAttempts, o.lastAttempt("delete"));
-    Job job = n == 0 ? null : o.job("delete", n);
+    int n = Math.max(s.deleteAttempts == null ? 0 : s.deleteAttempts, o.lastAttempt(Purpose.DELETE));
+    Job job = n == 0 ? null : o.job(Purpose.DELETE, n);
     if (job == null) return n == 0 || due(s, now) ? next(b, s, n + 1, d) : new Cleanup(d.done(s, wait(s, now)), false);
     JobObserver.Outcome out = JobObserver.observe(job, o.pods());
     switch (out.state()) {
@@ -75,7 +76,7 @@ public final class CleanupDecider {
       case FAILED -> {
         if (s.nextAttemptAt == null) {
           Duration wait = tuning.backoff(n);
-          s.lastError = "deleting the stored backup failed (attempt " + n + "): " + SpecLanguage.delete(BackupStatusMapper.errorOf(out.message()), b);
+          s.lastError = "deleting the stored backup failed (attempt " + n + "): " + SpecWords.backup(BackupStatusMapper.errorOf(out.result()), b, Purpose.DELETE);
           s.nextAttemptAt = now.plus(wait).toString();
           d.warning(Reason.DeleteFailed, s.lastError + "; the Backup stays until it succeeds, retrying. To keep the stored objects and let it go: "
               + "kubectl annotate backup " + b.getMetadata().getName() + " " + ANNOTATION + "=Retain");

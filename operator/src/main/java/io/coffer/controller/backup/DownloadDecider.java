@@ -7,7 +7,8 @@ import io.coffer.controller.Action;
 import io.coffer.controller.Decision;
 import io.coffer.job.JobFactory;
 import io.coffer.job.JobObserver;
-import io.coffer.job.SpecLanguage;
+import io.coffer.job.SpecWords;
+import io.coffer.protocol.Purpose;
 import io.coffer.protocol.Protocol;
 import io.coffer.status.BackupStatusMapper;
 import io.coffer.status.Reason;
@@ -69,7 +70,7 @@ public final class DownloadDecider {
     if (out.state() == JobObserver.State.SUCCEEDED) {
       v.time = Statuses.time(now);
       // the pod's answer is input like any other: only an http(s) URL and a time are taken from it
-      if (Protocol.outcome(out.message(), "share") instanceof Protocol.Share r && r.result().url() != null
+      if (out.result() instanceof Protocol.Share r && r.result().url() != null
           && r.result().url().matches("^https?://[^\\s\"<>]+$") && parses(r.result().expiresAt())) {
         v.result = "Ready";
         v.url = r.result().url();
@@ -84,7 +85,7 @@ public final class DownloadDecider {
       d.warning(Reason.ShareFailed, v.message);
     } else if (out.state() == JobObserver.State.FAILED) {
       v.result = "Failed";
-      v.message = SpecLanguage.verify(BackupStatusMapper.errorOf(out.message()), b);
+      v.message = SpecWords.backup(BackupStatusMapper.errorOf(out.result()), b, Purpose.SHARE);
       v.time = Statuses.time(now);
       d.warning(Reason.ShareFailed, v.message);
     }

@@ -8,7 +8,8 @@ import io.coffer.controller.Action;
 import io.coffer.controller.Decision;
 import io.coffer.job.JobFactory;
 import io.coffer.job.JobObserver;
-import io.coffer.job.SpecLanguage;
+import io.coffer.job.SpecWords;
+import io.coffer.protocol.Purpose;
 import io.coffer.protocol.Protocol;
 import io.coffer.status.BackupStatusMapper;
 import io.coffer.status.Reason;
@@ -67,13 +68,13 @@ public final class VerificationDecider {
     JobObserver.Outcome out = JobObserver.observe(job, o.pods());
     if (out.state() == JobObserver.State.SUCCEEDED) {
       v.result = "Verified";
-      v.message = Protocol.outcome(out.message(), "verify") instanceof Protocol.Verify r && r.result().message() != null
+      v.message = out.result() instanceof Protocol.Verify r && r.result().message() != null
           ? r.result().message() : "verified";
       v.time = Statuses.time(now);
       d.event(Reason.Verified, v.message);
     } else if (out.state() == JobObserver.State.FAILED) {
       v.result = "Failed";
-      v.message = SpecLanguage.verify(BackupStatusMapper.errorOf(out.message()), b);
+      v.message = SpecWords.backup(BackupStatusMapper.errorOf(out.result()), b, Purpose.VERIFY);
       v.time = Statuses.time(now);
       d.warning(Reason.VerificationFailed, v.message);
     }

@@ -11,7 +11,7 @@ import io.coffer.controller.TargetLocks;
 import io.coffer.controller.Tuning;
 import io.coffer.job.JobFactory;
 import io.coffer.job.JobObserver;
-import io.coffer.job.SpecLanguage;
+import io.coffer.job.SpecWords;
 import io.coffer.status.BackupStatusMapper;
 import io.coffer.status.Conditions;
 import io.coffer.status.Reason;
@@ -64,7 +64,7 @@ public final class RestoreDecider {
         return d.done(s, tuning.progressEvery());
       }
       case SUCCEEDED -> {
-        if (!RestoreStatusMapper.apply(s, out.message())) return finish(s, "the Job completed but the engine left no result", now, d);
+        if (!RestoreStatusMapper.apply(s, out.result())) return finish(s, "the Job completed but the engine left no result", now, d);
         s.phase = Phase.Succeeded;
         s.completedAt = Statuses.time(now);
         boolean dry = Boolean.TRUE.equals(r.getSpec().dryRun);
@@ -75,7 +75,7 @@ public final class RestoreDecider {
         return d.done(s, null);
       }
       default -> {
-        return finish(s, SpecLanguage.restore(BackupStatusMapper.errorOf(out.message()), r, o.backup()), now, d);
+        return finish(s, SpecWords.restore(BackupStatusMapper.errorOf(out.result()), r, o.backup()), now, d);
       }
     }
   }

@@ -10,6 +10,7 @@ import io.coffer.controller.TargetLocks;
 import io.coffer.controller.Tuning;
 import io.coffer.controller.Writes;
 import io.coffer.job.JobFactory;
+import io.coffer.protocol.Purpose;
 import io.coffer.job.JobObserver;
 import io.coffer.status.LogTail;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -58,7 +59,7 @@ public class RestoreReconciler implements Reconciler<Restore> {
     restores.addIndexers(Map.of(TargetLocks.INDEX, TargetLocks::indexKeys,
         BY_BACKUP, r -> r.getSpec().backupName == null ? List.of() : List.of(r.getMetadata().getNamespace() + "/" + r.getSpec().backupName)));
     caches.restores(restores);
-    List<EventSource<?, Restore>> sources = new ArrayList<>(JobEventSources.of(ctx, Restore.class, "restore", "restore", JobFactory.LABEL_RESTORE));
+    List<EventSource<?, Restore>> sources = new ArrayList<>(JobEventSources.of(ctx, Restore.class, "restore", Purpose.RESTORE, JobFactory.LABEL_RESTORE));
     backups = new InformerEventSource<>(InformerEventSourceConfiguration.from(Backup.class, Restore.class).withName("restore-backups")
         .withSecondaryToPrimaryMapper(b -> restores.byIndex(BY_BACKUP, b.getMetadata().getNamespace() + "/" + b.getMetadata().getName()).stream()
             .map(ResourceID::fromResource).collect(Collectors.toSet())).build(), ctx);

@@ -1,5 +1,6 @@
 package io.coffer.controller.backup;
 
+import io.coffer.protocol.BackupRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.coffer.api.Backup;
@@ -143,7 +144,7 @@ class BackupDeciderTest {
     withStatus(b, decider.decide(b, seen(List.of(), List.of()), NOW));
     Job one = JobStates.failed(JobFactory.backupJob(b, 1, SETTINGS));
     List<Pod> pods = List.of(JobStates.terminated(one, 4, JobStates.failure(ExitCode.STORAGE,
-        "cannot reach S3 at http://minio:9000 (connection refused); check --s3-endpoint / COFFER_S3_ENDPOINT and the network")));
+        "cannot reach S3 at http://minio:9000 (connection refused); check " + io.coffer.protocol.Field.S3_ENDPOINT.mark() + " and the network")));
     var failed = decider.decide(b, seen(List.of(one), pods), NOW.plusSeconds(20));
     assertThat(failed.status().phase).isEqualTo(Phase.Pending);
     assertThat(failed.status().lastError).isEqualTo("cannot reach S3 at http://minio:9000 (connection refused); check spec.storage.s3.endpoint and the network");
@@ -182,7 +183,7 @@ class BackupDeciderTest {
     withStatus(b, decider.decide(b, seen(List.of(), List.of()), NOW));
     Job one = JobStates.failed(JobFactory.backupJob(b, 1, SETTINGS));
     var d = decider.decide(b, seen(List.of(one), List.of(JobStates.terminated(one, 2, JobStates.failure(ExitCode.USAGE,
-        "--modules names unknown module 'payroll'; the module map defines: hr")))), NOW.plusSeconds(5));
+        io.coffer.protocol.Field.MODULES.mark() + " names unknown module 'payroll'; the module map defines: hr")))), NOW.plusSeconds(5));
     assertThat(d.status().phase).isEqualTo(Phase.Failed);
     assertThat(d.status().lastError).isEqualTo("spec.source.mongodb.modules names unknown module 'payroll'; the module map defines: hr "
         + "(not retried: it would fail again)");
@@ -247,7 +248,7 @@ class BackupDeciderTest {
     var d = decider.decide(inc, new BackupObservation(List.of(), List.of(), null, List.of(older, newer, inc), null), NOW);
     Job job = actions(d, Action.CreateJob.class).get(0).job();
     assertThat(job.getMetadata().getAnnotations()).containsEntry(JobFactory.ANNOTATION_PARENT_ID, "full-2-bbbbbbbb");
-    assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()).containsSequence("--parent", "full-2-bbbbbbbb");
+    assertThat(((BackupRequest) JobFactory.request(job)).chain().parent()).isEqualTo("full-2-bbbbbbbb");
     assertThat(d.status().parent).isEqualTo("full-2");
     // the first attempt failed; meanwhile a newer full backup succeeded: the retry still builds on full-2
     withStatus(inc, d);

@@ -57,7 +57,7 @@ class CleanupDeciderTest {
     b.setStatus(first.decision().status());
     Job failed = JobStates.failed(job);
     var f = decider.decide(b, BackupDeciderTest.seen(List.of(failed), List.of(JobStates.terminated(failed, 4,
-        JobStates.failure(ExitCode.STORAGE, "bucket backups does not exist at http://minio:9000; create it or fix --storage")))), BackupDeciderTest.NOW.plusSeconds(5));
+        JobStates.failure(ExitCode.STORAGE, "bucket backups does not exist at http://minio:9000; create it or fix " + io.coffer.protocol.Field.STORAGE.mark())))), BackupDeciderTest.NOW.plusSeconds(5));
     assertThat(f.release()).isFalse();
     assertThat(f.decision().status().lastError).isEqualTo("deleting the stored backup failed (attempt 1): bucket backups does not exist at "
         + "http://minio:9000; create it or fix spec.storage");

@@ -1,5 +1,7 @@
 package io.coffer.controller.backup;
 
+import io.coffer.job.JobFactory;
+import io.coffer.protocol.ShareRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.coffer.api.Backup;
@@ -42,8 +44,11 @@ class DownloadDeciderTest {
     Job job = BackupDeciderTest.actions(d, Action.CreateJob.class).get(0).job();
     assertThat(job.getMetadata().getName()).isEqualTo("nightly-share-1");
     var container = job.getSpec().getTemplate().getSpec().getContainers().get(0);
-    assertThat(container.getArgs()).containsSubsequence("share", "--backup", "nightly-1234abcd", "--expires", "15").contains("--storage");
-    assertThat(container.getArgs()).noneMatch(a -> a.contains("identity") || a.contains("passphrase"));
+    ShareRequest request = (ShareRequest) JobFactory.request(job);
+    assertThat(request.backupId()).isEqualTo("nightly-1234abcd");
+    assertThat(request.expiresMinutes()).isEqualTo(15);
+    assertThat(request.storage().uri()).startsWith("s3://");
+    assertThat(container.getVolumeMounts()).noneMatch(m -> m.getName().contains("identity") || m.getName().contains("passphrase"));
     assertThat(d.status().download.result).isEqualTo("Running");
     assertThat(BackupDeciderTest.events(d)).containsExactly("Sharing");
     b.setStatus(d.status());

@@ -1,5 +1,6 @@
 package io.coffer.controller.backup;
 
+import io.coffer.protocol.VerifyRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.coffer.api.Backup;
@@ -40,7 +41,7 @@ class VerificationDeciderTest {
     var d = decider.decide(b, BackupDeciderTest.seen(List.of(), List.of()), BackupDeciderTest.NOW);
     Job job = BackupDeciderTest.actions(d, Action.CreateJob.class).get(0).job();
     assertThat(job.getMetadata().getName()).isEqualTo("nightly-verify-1");
-    assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()).doesNotContain("--deep");
+    assertThat(((VerifyRequest) JobFactory.request(job)).deep()).isFalse();
     assertThat(d.status().verification.result).isEqualTo("Running");
     assertThat(d.status().verification.requested).isEqualTo("1");
     assertThat(BackupDeciderTest.events(d)).containsExactly("Verifying");

@@ -1,5 +1,6 @@
 package io.coffer.controller.restore;
 
+import io.coffer.protocol.RestoreRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.coffer.api.Backup;
@@ -63,7 +64,7 @@ class RestoreDeciderTest {
   @Test
   void givenADryRun_thenItLocksNothing() {
     var d = decider.decide(rollback().dryRun().build(), seen(null, backup(Phase.Succeeded), null), NOW);
-    assertThat(created(d).getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()).contains("--dry-run");
+    assertThat(((RestoreRequest) JobFactory.request(created(d))).dryRun()).isTrue();
     assertThat(d.status().targets).isNull();
   }
 
@@ -136,7 +137,7 @@ class RestoreDeciderTest {
     r.setStatus(decider.decide(r, seen(null, b, null), NOW).status());
     Job job = JobStates.failed(JobFactory.restoreJob(r, b, SETTINGS));
     var d = decider.decide(r, seen(job, b, null, JobStates.terminated(job, 6, JobStates.failure(ExitCode.KEY,
-        "this archive is encrypted to age recipients; give --identity-file with a matching AGE-SECRET-KEY"))), NOW.plusSeconds(4));
+        "this archive is encrypted to age recipients; give " + io.coffer.protocol.Field.IDENTITY.mark() + " with a matching AGE-SECRET-KEY"))), NOW.plusSeconds(4));
     assertThat(d.status().phase).isEqualTo(Phase.Failed);
     assertThat(d.status().lastError).isEqualTo("this archive is encrypted to age recipients; give spec.decryption.identity with a matching AGE-SECRET-KEY");
     assertThat(d.status().conditions).anySatisfy(c -> {
