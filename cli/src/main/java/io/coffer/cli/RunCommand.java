@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
         "paths of mounted secret files, never secret values. Its \"report\" says where progress lines and the result go.",
         "A failure names the document's fields (mongodb.include, files[1]) between \u27e6 and \u27e7 in the",
         "result file, for the operator to put in its resource's words; the log names them by their paths.", "",
-        "Example (docs/reference.md shows a document of each kind):",
+        "Example (docs/requests.md shows a document of each kind):",
         "  coffer run --request /etc/coffer/request/request.json"})
 final class RunCommand implements Callable<Integer>, Main.ResultWriting {
   @Option(names = "--request", required = true, paramLabel = "FILE", description = "The request document (JSON).")

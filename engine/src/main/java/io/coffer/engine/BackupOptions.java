@@ -41,7 +41,7 @@ public record BackupOptions(
 
   public BackupOptions {
     if (parent != null && indexKey == null) {
-      throw CofferException.usage("an incremental backup needs the index key its chain was made with: give " + io.coffer.protocol.Field.INDEX_KEY.mark() + ""
+      throw CofferException.usage("an incremental backup needs the index key its chain was made with: give " + io.coffer.protocol.Field.INDEX_KEY.mark()
           + " (or set COFFER_INDEX_KEY); the full backup that starts a chain needs it too");
     }
     trees = List.copyOf(trees);

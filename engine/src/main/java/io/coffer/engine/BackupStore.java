@@ -292,7 +292,7 @@ public final class BackupStore {
       if (l != null) return l;
       if (System.nanoTime() >= deadline) {
         throw new CofferException(ExitCode.BUSY, "backup " + id + " in " + storage.describe() + " is being written by another run ("
-            + holder[0] + "); wait until it has finished, or choose another " + io.coffer.protocol.Field.ID.mark() + "");
+            + holder[0] + "); wait until it has finished, or choose another " + io.coffer.protocol.Field.ID.mark());
       }
       if (!told && log != null) log.info("backup " + id + " is being written by another run (" + holder[0] + "); waiting up to " + waitSeconds + " s");
       told = true;

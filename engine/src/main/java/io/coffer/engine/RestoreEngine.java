@@ -231,7 +231,7 @@ public final class RestoreEngine {
           String other = targets.putIfAbsent(t, e.database() + "." + e.collection());
           if (other != null) {
             throw CofferException.usage(other + " and " + e.database() + "." + e.collection() + " of backup " + m.id() + " would both be restored into " + t
-                + "; rename one with " + io.coffer.protocol.Field.RENAME_DB.mark() + " or leave one out with " + io.coffer.protocol.Field.EXCLUDE.mark() + "");
+                + "; rename one with " + io.coffer.protocol.Field.RENAME_DB.mark() + " or leave one out with " + io.coffer.protocol.Field.EXCLUDE.mark());
           }
         }
         selected.add(e.path());
@@ -268,7 +268,7 @@ public final class RestoreEngine {
       long needed = n.getValue() + (1 << 20);
       if (needed > free) {
         throw new CofferException(ExitCode.SOURCE, "file tree " + n.getKey() + " needs " + human(needed) + " and " + target + " has "
-            + human(free) + " free; nothing was written: make room or restore elsewhere with " + io.coffer.protocol.Field.FILES.mark() + "");
+            + human(free) + " free; nothing was written: make room or restore elsewhere with " + io.coffer.protocol.Field.FILES.mark());
       }
     }
   }

@@ -73,7 +73,7 @@ public record RestoreOptions(
   /** Refuses a restore of collections without a MongoDB to restore them into. */
   public void requireMongoUri() {
     if (mongoUri == null || mongoUri.isBlank()) {
-      throw CofferException.usage("restoring collections needs a target: give " + io.coffer.protocol.Field.MONGODB_URI.mark() + "");
+      throw CofferException.usage("restoring collections needs a target: give " + io.coffer.protocol.Field.MONGODB_URI.mark());
     }
   }
 

@@ -319,7 +319,7 @@ public final class Age {
           throw new AgeException(Kind.BAD_INPUT, "the scrypt work factor " + logN + " is above the limit " + MAX_SCRYPT_LOG_N);
         }
         if (keys.passphrase() == null) {
-          throw new AgeException(Kind.NO_MATCHING_KEY, "this archive is encrypted with a passphrase; give " + io.coffer.protocol.Field.DECRYPTION_PASSPHRASE.mark() + "");
+          throw new AgeException(Kind.NO_MATCHING_KEY, "this archive is encrypted with a passphrase; give " + io.coffer.protocol.Field.DECRYPTION_PASSPHRASE.mark());
         }
         // scrypt holds 1 KiB per unit of work at once: a header must not be able to exhaust the heap (an OOM kill, not an error)
         long needs = 1024L << logN;

@@ -137,7 +137,7 @@ public final class FileTreeDumper {
       visitDirectory(tree, root, root.stat(), "", new byte[0], false, 0, archive);
     } catch (FsException e) {
       throw new io.coffer.engine.CofferException(io.coffer.protocol.ExitCode.SOURCE, "file tree " + tree.name() + ": cannot read "
-          + tree.root() + " (" + e.getReason() + "); check " + io.coffer.protocol.Field.FILES.mark() + "", e);
+          + tree.root() + " (" + e.getReason() + "); check " + io.coffer.protocol.Field.FILES.mark(), e);
     }
   }
 

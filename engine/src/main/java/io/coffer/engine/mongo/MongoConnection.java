@@ -18,7 +18,7 @@ public final class MongoConnection {
 
   public static MongoClient open(String uri, int timeoutSeconds) {
     if (uri == null || uri.isBlank()) {
-      throw CofferException.usage("no MongoDB URI: give " + io.coffer.protocol.Field.MONGODB_URI.mark() + "");
+      throw CofferException.usage("no MongoDB URI: give " + io.coffer.protocol.Field.MONGODB_URI.mark());
     }
     ConnectionString cs;
     try {

@@ -20,7 +20,7 @@ public final class MongoNames {
   public static String leftOutSystem(java.util.Collection<String> dbs) {
     if (dbs.isEmpty()) return null;
     return "left out system database" + (dbs.size() > 1 ? "s " : " ") + String.join(", ", dbs)
-        + ": Coffer restores admin, local and config only with " + io.coffer.protocol.Field.SYSTEM_DATABASES.mark() + "";
+        + ": Coffer restores admin, local and config only with " + io.coffer.protocol.Field.SYSTEM_DATABASES.mark();
   }
 
   /** Why {@code db} cannot be a database name, or null. */

@@ -45,7 +45,7 @@ public final class DumpFolder {
     }
     if (Files.exists(dir.resolve("coffer-manifest.json"))) {
       throw CofferException.usage(Printable.escape(dir.toString()) + " is an unzipped Coffer archive: restore the archive itself (" + io.coffer.protocol.Field.ARCHIVE.mark() + " FILE),"
-          + " or give its mongodb/ folder to " + io.coffer.protocol.Field.MONGODUMP.mark() + "");
+          + " or give its mongodb/ folder to " + io.coffer.protocol.Field.MONGODUMP.mark());
     }
     refuseIncrement(dir);
     boolean collectionFiles = top.stream().anyMatch(p -> Files.isRegularFile(p) && kind(p.getFileName().toString()) != null

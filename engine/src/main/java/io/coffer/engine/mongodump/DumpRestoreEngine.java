@@ -255,7 +255,7 @@ public final class DumpRestoreEngine {
   /** The collections and views to restore, keyed by their dump name; says once what is left out and why. */
   private Map<String, Item> choose(RestoreOptions o, List<Item> all) throws IOException {
     if (!o.modules().isEmpty() || !o.trees().isEmpty() || !o.filesTargets().isEmpty()) {
-      throw CofferException.usage("a mongodump holds neither modules nor file trees: leave out " + io.coffer.protocol.Field.MODULES.mark() + ", " + io.coffer.protocol.Field.TREES.mark() + " and " + io.coffer.protocol.Field.FILES.mark() + "");
+      throw CofferException.usage("a mongodump holds neither modules nor file trees: leave out " + io.coffer.protocol.Field.MODULES.mark() + ", " + io.coffer.protocol.Field.TREES.mark() + " and " + io.coffer.protocol.Field.FILES.mark());
     }
     o.checkRenames();
     Selection sel = new Selection(o.include(), o.exclude(), List.of(), null);
@@ -268,7 +268,7 @@ public final class DumpRestoreEngine {
       if (patterns && !sel.includes(i.db(), i.collection())) continue;
       String db = o.targetDb(i.db());
       String whyDb = MongoNames.invalidDatabase(db);
-      if (whyDb != null) throw new CofferException(ExitCode.USAGE, "the dump holds database " + Printable.escape(i.db()) + ", " + whyDb + "; rename it with " + io.coffer.protocol.Field.RENAME_DB.mark() + " or leave it out with " + io.coffer.protocol.Field.EXCLUDE.mark() + "");
+      if (whyDb != null) throw new CofferException(ExitCode.USAGE, "the dump holds database " + Printable.escape(i.db()) + ", " + whyDb + "; rename it with " + io.coffer.protocol.Field.RENAME_DB.mark() + " or leave it out with " + io.coffer.protocol.Field.EXCLUDE.mark());
       if (MongoNames.SYSTEM_DATABASES.contains(db) && !o.systemDatabases()) {
         leftOutSystem.add(db);
         continue;
@@ -293,7 +293,7 @@ public final class DumpRestoreEngine {
       String t = db + "." + i.collection();
       if (targets.containsKey(t)) {
         throw CofferException.usage(Printable.escape(targets.get(t)) + " and " + Printable.escape(i.key()) + " of the dump would both be restored into "
-            + Printable.escape(t) + "; rename one with " + io.coffer.protocol.Field.RENAME_DB.mark() + " or leave one out with " + io.coffer.protocol.Field.EXCLUDE.mark() + "");
+            + Printable.escape(t) + "; rename one with " + io.coffer.protocol.Field.RENAME_DB.mark() + " or leave one out with " + io.coffer.protocol.Field.EXCLUDE.mark());
       }
       targets.put(t, i.key());
       chosen.put(i.key(), i.parsed());

@@ -144,7 +144,7 @@ public final class FileStorage implements Storage {
   public List<String> listFolders() throws IOException {
     List<String> out = new ArrayList<>();
     if (!Files.isDirectory(root)) {
-      throw StorageException.notFound("the storage directory " + root + " does not exist; check " + io.coffer.protocol.Field.STORAGE.mark() + "");
+      throw StorageException.notFound("the storage directory " + root + " does not exist; check " + io.coffer.protocol.Field.STORAGE.mark());
     }
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
       for (Path p : ds) {

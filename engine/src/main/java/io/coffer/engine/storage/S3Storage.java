@@ -386,12 +386,12 @@ public final class S3Storage implements Storage {
         case "NoSuchKey":
           return StorageException.notFound(what + ": no such object in s3://" + bucket + "/" + prefix);
         case "NoSuchBucket":
-          return new StorageException(what + ": bucket " + bucket + " does not exist at " + endpoint + "; create it or fix " + io.coffer.protocol.Field.STORAGE.mark() + "", e);
+          return new StorageException(what + ": bucket " + bucket + " does not exist at " + endpoint + "; create it or fix " + io.coffer.protocol.Field.STORAGE.mark(), e);
         case "SignatureDoesNotMatch":
         case "InvalidAccessKeyId":
         case "AccessDenied":
           return new StorageException(what + ": S3 refused the credentials (" + code
-              + "); check " + io.coffer.protocol.Field.S3_CREDENTIALS.mark() + "", e);
+              + "); check " + io.coffer.protocol.Field.S3_CREDENTIALS.mark(), e);
         default:
           return new StorageException(what + ": S3 error " + code + ": " + ere.errorResponse().message(), e);
       }

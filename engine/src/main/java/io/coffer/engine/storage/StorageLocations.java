@@ -32,7 +32,7 @@ public final class StorageLocations {
       String ak = env.get("AWS_ACCESS_KEY_ID");
       String sk = env.get("AWS_SECRET_ACCESS_KEY");
       if (ak == null || ak.isBlank() || sk == null || sk.isBlank()) {
-        throw CofferException.usage("S3 storage needs credentials: set " + io.coffer.protocol.Field.S3_CREDENTIALS.mark() + "");
+        throw CofferException.usage("S3 storage needs credentials: set " + io.coffer.protocol.Field.S3_CREDENTIALS.mark());
       }
       io.coffer.engine.Placeholders.refuse(io.coffer.protocol.Field.S3_CREDENTIALS.mark() + " (AWS_ACCESS_KEY_ID)", ak);
       io.coffer.engine.Placeholders.refuse(io.coffer.protocol.Field.S3_CREDENTIALS.mark() + " (AWS_SECRET_ACCESS_KEY)", sk);

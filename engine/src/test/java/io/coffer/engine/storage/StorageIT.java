@@ -133,7 +133,7 @@ class StorageIT {
     assertThatThrownBy(() -> new FileStorage(tmp).open("../etc/passwd")).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> StorageLocations.open("ftp://x/y", null, null, java.util.Map.of())).isInstanceOf(CofferException.class)
         .satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.USAGE));
-    assertThatThrownBy(() -> StorageLocations.open("s3://bucket/p", null, null, java.util.Map.of())).hasMessageContaining("AWS_ACCESS_KEY_ID");
+    assertThatThrownBy(() -> StorageLocations.open("s3://bucket/p", null, null, java.util.Map.of())).hasMessageContaining(io.coffer.protocol.Field.S3_CREDENTIALS.mark());
     assertThat(new String(new FileStorage(tmp).describe().getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8)).startsWith("file://");
   }
 
