@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import java.util.Arrays;
 
 /** The CRDs in crds/ are generated from the API types; this fails when the committed copy is stale. */
 class CrdFilesTest {
@@ -38,11 +39,11 @@ class CrdFilesTest {
           Files.readString(Path.of("../crds", io.fabric8.kubernetes.client.CustomResource.getCRDName(kind) + "-v1.yml")),
           io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition.class);
       List<String> shown = crd.getSpec().getVersions().get(0).getAdditionalPrinterColumns().stream().map(c -> c.getName()).toList();
-      List<String> declared = java.util.Arrays.stream(kind.getAnnotationsByType(io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.class))
+      List<String> declared = Arrays.stream(kind.getAnnotationsByType(io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.class))
           .map(a -> a.name()).toList();
       assertThat(shown).as(kind.getSimpleName()).isEqualTo(declared);
     }
-    assertThat(java.util.Arrays.stream(Backup.class.getAnnotationsByType(io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.class))
+    assertThat(Arrays.stream(Backup.class.getAnnotationsByType(io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.class))
         .map(a -> a.name()).toList()).startsWith("Phase", "Type", "Progress", "Size", "Duration").endsWith("Age");
   }
 

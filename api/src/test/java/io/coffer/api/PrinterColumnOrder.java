@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Comparator;
 
 /**
  * A build step (exec-maven-plugin, after the CRD generator): puts each CRD's additionalPrinterColumns in the order
@@ -56,7 +57,7 @@ public final class PrinterColumnOrder {
       end++;
     }
     List<List<String>> sorted = new ArrayList<>(entries);
-    sorted.sort(java.util.Comparator.comparingInt(e -> {
+    sorted.sort(Comparator.comparingInt(e -> {
       int at = names.indexOf(nameOf(e, itemIndent));
       if (at < 0) throw new IllegalStateException("printer column " + nameOf(e, itemIndent) + " is not declared on the class");
       return at;

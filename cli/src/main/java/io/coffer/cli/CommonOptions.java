@@ -21,6 +21,10 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.Option;
+import io.coffer.engine.ArchiveFile;
+import io.coffer.engine.crypto.Age;
+import io.coffer.protocol.Failure;
+import io.coffer.protocol.Protocol;
 
 /** Options every storage command shares: where, how to print, where to put the result. */
 public final class CommonOptions {
@@ -86,7 +90,7 @@ public final class CommonOptions {
   /** The storage to read and the backup in it: {@code --storage} with {@code --backup}, or an {@code --archive} file alone. */
   record Source(Storage storage, String backupId) {}
 
-  Source openSource(Path archive, String backup, io.coffer.engine.crypto.Age.DecryptionKeys keys) throws java.io.IOException {
+  Source openSource(Path archive, String backup, Age.DecryptionKeys keys) throws IOException {
     if (archive == null) {
       if (backup == null) throw CofferException.usage("give --backup ID (see `coffer list`), or --archive FILE for an archive on its own");
       return new Source(openStorage(), backup);
@@ -94,7 +98,7 @@ public final class CommonOptions {
     if (storage != null || backup != null) {
       throw CofferException.usage("--archive reads one archive file on its own: leave out --storage and --backup");
     }
-    io.coffer.engine.ArchiveFile a = io.coffer.engine.ArchiveFile.open(archive, keys);
+    ArchiveFile a = ArchiveFile.open(archive, keys);
     return new Source(a, a.backupId());
   }
 
@@ -156,7 +160,7 @@ public final class CommonOptions {
     if (resultFile == null) return;
     String m = message.length() > 3000 ? message.substring(0, 3000) + "..." : message;
     try {
-      Files.writeString(resultFile, io.coffer.protocol.Protocol.write(io.coffer.protocol.Failure.of(code, m)), StandardCharsets.UTF_8);
+      Files.writeString(resultFile, Protocol.write(Failure.of(code, m)), StandardCharsets.UTF_8);
     } catch (IOException ignored) {
       // the error is on standard error already
     }

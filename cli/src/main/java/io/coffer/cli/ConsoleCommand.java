@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import java.net.BindException;
 
 @Command(name = "console", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"The web console: backups, schedules, logs and restores in a browser, with your own Kubernetes rights.",
@@ -78,7 +79,7 @@ final class ConsoleCommand implements Callable<Integer> {
     ConsoleServer server;
     try {
       server = new ConsoleServer(users, new ConsoleServer.Settings(bind, port, shown));
-    } catch (java.net.BindException e) {
+    } catch (BindException e) {
       users.close();
       throw CofferException.usage("port " + port + " on " + address + " is taken: pick another with --port (0: any free one)");
     }

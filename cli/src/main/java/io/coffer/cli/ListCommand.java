@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import io.coffer.engine.Printable;
 
 @Command(name = "list", mixinStandardHelpOptions = true, description = "List the backups in a storage location, newest first.")
 final class ListCommand implements Callable<Integer> {
@@ -40,7 +41,7 @@ final class ListCommand implements Callable<Integer> {
       for (BackupStore.Listed l : all) {
         BackupDescriptor d = l.descriptor();
         if (d == null) System.out.printf(row, l.id(), "-", "-", "-", "-", "no (interrupted)");
-        else System.out.printf(row, d.id(), io.coffer.engine.Printable.escape(d.createdAt()), io.coffer.engine.Printable.escape(d.parent() != null ? "incr. " + d.type() : d.type()),
+        else System.out.printf(row, d.id(), Printable.escape(d.createdAt()), Printable.escape(d.parent() != null ? "incr. " + d.type() : d.type()),
             ProgressReporter.human(d.storedSize()), d.encrypted() ? "yes" : "no", "yes");
       }
       if (all.isEmpty()) System.out.println("(no backups in " + storage.describe() + ")");

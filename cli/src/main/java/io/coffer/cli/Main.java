@@ -6,6 +6,8 @@ import io.coffer.engine.Version;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import io.coffer.engine.Printable;
+import java.util.Arrays;
 
 /** {@code coffer}: one jar, one subcommand per mode. */
 @Command(name = "coffer", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
@@ -37,7 +39,7 @@ public final class Main implements Runnable {
   static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main());
     // one source for the exit codes: the ExitCode enum
-    cl.getCommandSpec().usageMessage().footer(java.util.Arrays.stream(ExitCode.values())
+    cl.getCommandSpec().usageMessage().footer(Arrays.stream(ExitCode.values())
         .map(c -> String.format("  %d  %s", c.code(), c.meaning())).toArray(String[]::new));
     cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
       PrintWriter err = cmd.getErr();
@@ -51,7 +53,7 @@ public final class Main implements Runnable {
             + " (please report this with the command and its log)";
         if (System.getenv("COFFER_DEBUG") != null) ex.printStackTrace(err);
       }
-      message = io.coffer.engine.Printable.escape(message); // names from archives reach this line
+      message = Printable.escape(message); // names from archives reach this line
       Object user = cmd.getCommand();
       // the engine names request fields with marks: each command shows them in its own words (a flag, a request path)
       err.println("coffer: error: " + (user instanceof ResultWriting rw ? rw.words(message) : Flags.render(message, null, false)));
@@ -65,7 +67,7 @@ public final class Main implements Runnable {
       if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
         suggestion = "; did you mean " + u.getSuggestions().get(0) + "?";
       }
-      err.println("coffer: error: " + io.coffer.engine.Printable.escape(Main.firstLine(ex.getMessage())) + suggestion);
+      err.println("coffer: error: " + Printable.escape(Main.firstLine(ex.getMessage())) + suggestion);
       err.println("Run '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
       err.flush();
       return ExitCode.USAGE.code();

@@ -13,6 +13,13 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import io.coffer.controller.Caches;
+import io.coffer.controller.OperatorHttp;
+import io.coffer.engine.CofferException;
+import io.coffer.engine.Version;
+import io.coffer.protocol.ExitCode;
+import java.util.Locale;
+import java.util.UUID;
 
 @Command(name = "operator", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Run the controllers: Backups, BackupSchedules and Restores (group coffer.io) become Jobs that run this image's engine.",
@@ -28,7 +35,7 @@ final class OperatorCommand implements Callable<Integer> {
 
   /** The image this jar is released in: a Job never runs another version's engine by default. */
   static String defaultImage() {
-    return "ghcr.io/coffer-io/coffer:" + io.coffer.engine.Version.get().replaceAll("-(SNAPSHOT|dev)$", "");
+    return "ghcr.io/coffer-io/coffer:" + Version.get().replaceAll("-(SNAPSHOT|dev)$", "");
   }
 
   @Option(names = "--image-pull-policy", paramLabel = "POLICY", defaultValue = "IfNotPresent", description = "Pull policy of the Job pods.")
@@ -55,10 +62,10 @@ final class OperatorCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    switch (logFormat.toLowerCase(java.util.Locale.ROOT)) {
+    switch (logFormat.toLowerCase(Locale.ROOT)) {
       case "json" -> JsonLogLines.install();
       case "text" -> { }
-      default -> throw io.coffer.engine.CofferException.usage("--log-format must be text or json, not " + logFormat);
+      default -> throw CofferException.usage("--log-format must be text or json, not " + logFormat);
     }
     // before any logger exists: the operator's own log at info, libraries at warn (simplelogger.properties)
     System.setProperty("org.slf4j.simpleLogger.log.io.coffer", "info");
@@ -67,24 +74,24 @@ final class OperatorCommand implements Callable<Integer> {
     Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
       if (e instanceof OutOfMemoryError) {
         System.err.println("coffer operator: out of memory in thread " + thread.getName() + ": exiting (raise the chart's resources.limits.memory)");
-        Runtime.getRuntime().halt(io.coffer.protocol.ExitCode.INTERNAL.code());
+        Runtime.getRuntime().halt(ExitCode.INTERNAL.code());
       }
       System.err.print("Exception in thread \"" + thread.getName() + "\" "); // what the JVM's own handler prints
       e.printStackTrace();
     });
     KubernetesClient client = new KubernetesClientBuilder().build();
-    io.coffer.controller.Caches caches = new io.coffer.controller.Caches();
+    Caches caches = new Caches();
     Operator op = CofferOperator.create(client, new CofferOperator.Config(new JobFactory.Settings(image == null || image.isBlank() ? defaultImage() : image, pullPolicy),
         new HashSet<>(namespaces), Duration.ofSeconds(retryBase), Duration.ofSeconds(progressEvery), Duration.ofMinutes(1), Clock.systemUTC(),
         leaseNamespace == null || leaseNamespace.isBlank() ? null
-            : CofferOperator.LeaderElection.defaults(leaseNamespace, System.getenv().getOrDefault("HOSTNAME", java.util.UUID.randomUUID().toString()))), caches);
+            : CofferOperator.LeaderElection.defaults(leaseNamespace, System.getenv().getOrDefault("HOSTNAME", UUID.randomUUID().toString()))), caches);
     CountDownLatch stop = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       op.stop();
       stop.countDown();
     }));
     op.start();
-    io.coffer.controller.OperatorHttp http = new io.coffer.controller.OperatorHttp(httpPort, op, caches);
+    OperatorHttp http = new OperatorHttp(httpPort, op, caches);
     Runtime.getRuntime().addShutdownHook(new Thread(http::close));
     System.err.println("coffer operator started" + (namespaces.isEmpty() ? " (all namespaces)" : " (namespaces " + namespaces + ")"));
     stop.await();

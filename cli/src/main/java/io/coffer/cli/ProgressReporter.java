@@ -3,6 +3,8 @@ package io.coffer.cli;
 import io.coffer.engine.Progress;
 import io.coffer.engine.archive.Json;
 import java.io.PrintStream;
+import io.coffer.engine.Printable;
+import io.coffer.protocol.ProgressLine;
 
 /** Prints progress while a command runs: a bar on a terminal, or JSON lines for the operator. */
 final class ProgressReporter implements AutoCloseable {
@@ -36,14 +38,14 @@ final class ProgressReporter implements AutoCloseable {
   }
 
   private void print() {
-    io.coffer.protocol.ProgressLine s = progress.snapshot();
+    ProgressLine s = progress.snapshot();
     synchronized (out) {
       if (mode == Mode.JSON) {
         out.println(Json.write(s));
       } else {
         int width = 30;
         int filled = (int) Math.round(s.percent() / 100.0 * width);
-        String shown = io.coffer.engine.Printable.escape(s.item());
+        String shown = Printable.escape(s.item());
         String item = shown.length() > 40 ? "..." + shown.substring(shown.length() - 37) : shown;
         out.printf("\r[%s%s] %5.1f%% %s %d docs %d files %s\u001b[K", "#".repeat(filled), " ".repeat(width - filled),
             s.percent(), human(s.bytes()), s.documents(), s.files(), item);

@@ -18,6 +18,9 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import io.coffer.engine.Printable;
+import java.io.Console;
+import java.io.IOException;
 
 @Command(name = "restore", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Restore all or part of a backup, into the same or another database and directory.", "",
@@ -120,18 +123,18 @@ final class RestoreCommand implements Callable<Integer>, Main.ResultWriting {
     return ExitCode.OK.code();
   }
 
-  private void print(RestoreResult r, boolean json, boolean dump) throws java.io.IOException {
+  private void print(RestoreResult r, boolean json, boolean dump) throws IOException {
     common.writeResult(r);
     if (json) {
       System.out.println(Json.pretty(r));
       return;
     }
-    String what = dump ? "the " + io.coffer.engine.Printable.escape(r.backupId()) : "backup " + r.backupId();
+    String what = dump ? "the " + Printable.escape(r.backupId()) : "backup " + r.backupId();
     System.out.println(r.dryRun() ? "Restore plan for " + what + " (dry run: nothing was changed)"
         : String.format("Restore of %s succeeded in %.1f s", what, r.durationSeconds()));
     for (RestoreResult.Item i : r.items()) {
       String count = i.documents() != null ? i.documents() + " documents" : i.files() + " files";
-      System.out.printf("  %-8s %-10s %s -> %s (%s, %s%s)%n", i.action(), i.kind(), io.coffer.engine.Printable.escape(i.source()), io.coffer.engine.Printable.escape(i.target()), count, ProgressReporter.human(i.bytes()),
+      System.out.printf("  %-8s %-10s %s -> %s (%s, %s%s)%n", i.action(), i.kind(), Printable.escape(i.source()), Printable.escape(i.target()), count, ProgressReporter.human(i.bytes()),
           i.loses() != null && i.loses() > 0 ? ", deletes " + i.loses() + (i.kind().equals("files") ? " entries" : " documents") + " not in the "
               + (dump ? "dump" : "backup") : "");
     }
@@ -140,10 +143,10 @@ final class RestoreCommand implements Callable<Integer>, Main.ResultWriting {
 
   /** On a terminal, the user answers; elsewhere (a script, a pod) nothing is deleted without --yes. */
   private static boolean ask(List<String> losses) {
-    java.io.Console console = System.console();
+    Console console = System.console();
     if (console == null) return false;
     console.printf("This replace deletes what the backup does not hold:%n");
-    for (String l : losses) console.printf("  - %s%n", io.coffer.engine.Printable.escape(l));
+    for (String l : losses) console.printf("  - %s%n", Printable.escape(l));
     String answer = console.readLine("Type yes to go on: ");
     return answer != null && answer.strip().equalsIgnoreCase("yes");
   }

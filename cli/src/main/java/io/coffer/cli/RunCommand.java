@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import java.nio.file.NoSuchFileException;
 
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Run one request document: what the operator's Job pods do. The document (JSON, with a \"kind\" of backup, restore,",
@@ -43,7 +44,7 @@ final class RunCommand implements Callable<Integer>, Main.ResultWriting {
     try {
       json = Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw CofferException.usage("cannot read the request " + file + ": " + (e instanceof java.nio.file.NoSuchFileException ? "no such file"
+      throw CofferException.usage("cannot read the request " + file + ": " + (e instanceof NoSuchFileException ? "no such file"
           : e.getClass().getSimpleName()));
     }
     try {
@@ -79,7 +80,8 @@ final class RunCommand implements Callable<Integer>, Main.ResultWriting {
       };
     }
     CommonOptions.writeResult(resultFile, result);
-    System.out.println(Json.pretty(result));
+    // with a result file (a Job) the log ends with the engine's own lines, which a status's log tail shows
+    if (resultFile == null) System.out.println(Json.pretty(result));
     return ExitCode.OK.code();
   }
 

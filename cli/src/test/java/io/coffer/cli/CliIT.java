@@ -23,6 +23,17 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.coffer.engine.storage.StorageLocations;
+import io.coffer.testing.MongodumpFixtures;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.NoSuchFileException;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Random;
 
 /**
  * The command line as a separate process, against embedded MongoDB and S3: the paths a Job pod takes,
@@ -190,8 +201,8 @@ class CliIT {
     JsonNode shared = Json.MAPPER.readTree(dir.resolve("share.json").toFile());
     assertThat(shared.get("status").asText()).isEqualTo("Shared");
     assertThat(shared.get("encrypted").asBoolean()).isTrue();
-    var got = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(shared.get("url").asText())).build(),
-        java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+    var got = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(shared.get("url").asText())).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
     assertThat(got.statusCode()).isEqualTo(200);
     assertThat(got.body().length).isEqualTo(shared.get("storedSize").asLong());
     assertThat(share.out()).contains("age-encrypted");
@@ -214,7 +225,7 @@ class CliIT {
     Cli.Result dl = Cli.run(dir, env, "download", "--storage", store, "--backup", "handed-over", "--to", "handed-over.zip.age");
     assertThat(dl.exit()).as(dl.err()).isZero();
     try (var walk = Files.walk(dir.resolve("archive-store"))) { // the storage is gone: only the file is left
-      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
     }
 
     Cli.Result noKey = Cli.run(dir, env, "inspect", "--archive", "handed-over.zip.age");
@@ -264,7 +275,7 @@ class CliIT {
   void givenABackupKilledMidway_thenItNeverLooksComplete_andARetryWithTheSameIdSucceedsAndCleansUp() throws Exception {
     var big = client.getDatabase("big").getCollection("events");
     List<Document> docs = new ArrayList<>();
-    java.util.Random r = new java.util.Random(9);
+    Random r = new Random(9);
     for (int i = 0; i < 150_000; i++) {
       docs.add(new Document("_id", i).append("payload", Long.toHexString(r.nextLong()) + Long.toHexString(r.nextLong()) + " event " + i));
       if (docs.size() == 10_000) {
@@ -305,11 +316,11 @@ class CliIT {
     client.getDatabase("big").drop();
   }
 
-  static boolean hasPartial(Path folder) throws java.io.IOException {
+  static boolean hasPartial(Path folder) throws IOException {
     if (!Files.isDirectory(folder)) return false;
     try (var s = Files.list(folder)) {
       return s.anyMatch(f -> f.getFileName().toString().startsWith(".partial-archive"));
-    } catch (java.nio.file.NoSuchFileException e) {
+    } catch (NoSuchFileException e) {
       return false;
     }
   }
@@ -331,18 +342,18 @@ class CliIT {
   /**
    * A team's old mongodump output, restored by the CLI: a folder with --dry-run then for real, a gzipped archive on
    * standard input (as `mongodump --archive --gzip | coffer restore --from-mongodump -`), and the mistakes a user makes.
-   * Simulated: the dumps come from io.coffer.testing.MongodumpFixtures (mongodump's format, not mongodump).
+   * Simulated: the dumps come from MongodumpFixtures (mongodump's format, not mongodump).
    */
   @Test
   void givenAMongodump_whenRestoredByTheCli_thenAFolderAndAnArchiveOnStdinLandAndMistakesGetClearLines() throws Exception {
     List<org.bson.RawBsonDocument> staff = new ArrayList<>();
     for (int i = 0; i < 300; i++) {
-      staff.add(new org.bson.RawBsonDocument(io.coffer.testing.MongodumpFixtures.bson(new org.bson.BsonDocument("_id", new org.bson.BsonInt32(i))
+      staff.add(new org.bson.RawBsonDocument(MongodumpFixtures.bson(new org.bson.BsonDocument("_id", new org.bson.BsonInt32(i))
           .append("name", new org.bson.BsonString("Staff " + i)))));
     }
-    var colls = List.of(new io.coffer.testing.MongodumpFixtures.Coll("legacy", "staff", staff));
+    var colls = List.of(new MongodumpFixtures.Coll("legacy", "staff", staff));
     Path folder = dir.resolve("legacy-dump");
-    io.coffer.testing.MongodumpFixtures.folder(folder, colls, null, true);
+    MongodumpFixtures.folder(folder, colls, null, true);
     Map<String, String> env = Map.of("COFFER_MONGODB_URI", EmbeddedServers.uri(mongo));
     Cli.Result plan = Cli.run(dir, env, "restore", "--from-mongodump", folder.toString(), "--dry-run");
     assertThat(plan.exit()).as(plan.err()).isZero();
@@ -367,7 +378,7 @@ class CliIT {
     assertThat(link.exit()).isEqualTo(2);
     assertThat(link.err()).contains("leads out of the storage");
     Path archive = dir.resolve("legacy.archive.gz");
-    Files.write(archive, io.coffer.testing.MongodumpFixtures.archive(colls, null, 50, 1, true));
+    Files.write(archive, MongodumpFixtures.archive(colls, null, 50, 1, true));
     // a replace over what exists, with no terminal to ask: refused until --yes
     Cli.Result asks = Cli.runWithInput(dir, env, archive, "restore", "--from-mongodump", "-", "--rename-db", "legacy=legacy_copy");
     assertThat(asks.exit()).isEqualTo(2);
@@ -379,7 +390,7 @@ class CliIT {
     assertThat(client.getDatabase("legacy_copy").getCollection("staff").countDocuments()).isEqualTo(300);
     // the archive a mongodump cron uploaded to S3 (S3Proxy, through the engine's S3 client)
     Map<String, String> s3 = s3Env();
-    try (var store = io.coffer.engine.storage.StorageLocations.open("s3://backups/mongodump-cron", null, null, s3);
+    try (var store = StorageLocations.open("s3://backups/mongodump-cron", null, null, s3);
         var out = store.create("2026-11-30.archive.gz")) {
       out.write(Files.readAllBytes(archive));
     }
@@ -403,7 +414,7 @@ class CliIT {
     assertThat(notDump.err().strip().lines().filter(l -> l.startsWith("coffer: error:")).toList()).singleElement().asString()
         .contains("is not a mongodump archive");
     byte[] whole = Files.readAllBytes(archive);
-    Files.write(archive, java.util.Arrays.copyOf(whole, whole.length - 20));
+    Files.write(archive, Arrays.copyOf(whole, whole.length - 20));
     Cli.Result cut = Cli.run(dir, env, "restore", "--from-mongodump", archive.toString(), "--rename-db", "legacy=legacy_copy", "--yes");
     assertThat(cut.exit()).as(cut.err()).isEqualTo(5);
     assertThat(client.getDatabase("legacy_copy").getCollection("staff").countDocuments()).isEqualTo(300);
@@ -480,7 +491,7 @@ class CliIT {
   void givenABackupRunning_whenASecondWithTheSameIdStarts_thenItIsRefusedWithExitEight_andTheFirstCompletesAlone() throws Exception {
     Path src = Files.createDirectories(dir.resolve("slow-src"));
     byte[] data = new byte[4 << 20];
-    new java.util.Random(3).nextBytes(data);
+    new Random(3).nextBytes(data);
     Files.write(src.resolve("scan.pdf"), data);
     Path store = dir.resolve("lock-store");
     String[] args = {"backup", "--storage", "file://" + store, "--id", "same", "--type", "files", "--files", "up=" + src, "--limit-upload", "1"};

@@ -29,6 +29,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.coffer.engine.fs.Dir;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Date;
 
 /**
  * Archives from an attacker who can write to the bucket (or hand an admin an "uploaded backup"): each is forged by
@@ -282,14 +287,14 @@ class HostileArchiveIT {
     refusedEverywhere(forged("other-id").file("up", "a.txt", "x").manifest(m -> withId(m, "someone-else")), 5, "names backup 'someone-else'", false);
     refusedEverywhere(forged("not-zip").rawArchive("PK\u0003\u0004 garbage that is no zip at all".getBytes()), 5, null);
     byte[] zip = forged("x").file("up", "a.txt", "some content".repeat(100)).zip();
-    refusedEverywhere(forged("truncated").rawArchive(java.util.Arrays.copyOf(zip, zip.length / 2)), 5, null);
+    refusedEverywhere(forged("truncated").rawArchive(Arrays.copyOf(zip, zip.length / 2)), 5, null);
   }
 
   @Test
   void givenADescriptorCopiedFromAnotherBackupsFolder_whenRead_thenRefused() throws IOException {
     forged("real").file("up", "a.txt", "x").writeTo(store);
     forged("victim").file("up", "b.txt", "y").writeTo(store);
-    Files.copy(store.resolve("real/backup.json"), store.resolve("victim/backup.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(store.resolve("real/backup.json"), store.resolve("victim/backup.json"), StandardCopyOption.REPLACE_EXISTING);
     for (String cmd : List.of("restore", "verify", "inspect")) {
       Coffer.Run r = cmd.equals("restore") ? restore(forged("victim").file("up", "b.txt", "y")) : Coffer.run(cmd, "--storage", storage(), "--backup", "victim");
       assertRefused(r, 5, "copied from another backup's folder");
@@ -376,9 +381,9 @@ class HostileArchiveIT {
     Forger f = new Forger("locked-db").collection("shop", "orders", "{}", DOC);
     f.writeTo(store);
     var locks = client.getDatabase("shop").getCollection("coffer_restore_lock");
-    locks.insertOne(new Document("_id", "restore").append("run", "0000dead").append("seen", new java.util.Date()));
+    locks.insertOne(new Document("_id", "restore").append("run", "0000dead").append("seen", new Date()));
     assertRefused(restore(f), 8, "another restore (run 0000dead) is writing database shop");
-    locks.updateOne(new Document("_id", "restore"), new Document("$set", new Document("seen", new java.util.Date(System.currentTimeMillis() - 600_000))));
+    locks.updateOne(new Document("_id", "restore"), new Document("$set", new Document("seen", new Date(System.currentTimeMillis() - 600_000))));
     Coffer.Run r = restore(f);
     assertThat(r.exit()).as(r.all()).isZero();
     assertThat(r.err()).contains("took over the restore lock of database shop");
@@ -389,7 +394,7 @@ class HostileArchiveIT {
   void givenARestoreHoldingATargetFolder_thenASecondIsRefused() throws IOException {
     Forger f = forged("locked-dir").file("up", "a.txt", "x");
     f.writeTo(store);
-    try (io.coffer.engine.fs.Dir held = io.coffer.engine.fs.Dir.open(target)) {
+    try (Dir held = Dir.open(target)) {
       assertThat(held.tryLock()).isTrue();
       Map<String, String> before = snapshot();
       assertRefused(restore(f), 8, "another restore is writing into " + target);
@@ -440,7 +445,7 @@ class HostileArchiveIT {
   void givenManifestsThatLieAboutNamesLinksOrChains_thenRefused() throws IOException {
     // raw names must be the path's own name, and only where it is not UTF-8
     refusedEverywhere(forged("raw-other").file("up", "innocent.txt", "#!/bin/sh").lie(e -> new Manifest.Entry(e.path(), e.kind(), e.size(),
-        e.sha256(), null, null, null, null, e.tree(), 0755, e.mtime(), null, null, null, java.util.Base64.getEncoder().encodeToString(utf8("evil.sh")))),
+        e.sha256(), null, null, null, null, e.tree(), 0755, e.mtime(), null, null, null, Base64.getEncoder().encodeToString(utf8("evil.sh")))),
         5, "raw name");
     // link targets with a NUL or nothing
     for (String t : List.of("a\u0000b", "")) {

@@ -38,6 +38,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.LinkedHashSet;
+import java.util.Locale;
 
 /**
  * {@code coffer console}: the page (from the jar) and the JSON API it calls. Every API call is made as the person
@@ -456,7 +458,7 @@ public final class ConsoleServer implements AutoCloseable {
         throw new Forms.Invalid("namespace " + ns + " is not one this console serves: " + settings.namespaces());
       }
     }
-    return asked.isEmpty() ? settings.namespaces() : List.copyOf(new java.util.LinkedHashSet<>(asked));
+    return asked.isEmpty() ? settings.namespaces() : List.copyOf(new LinkedHashSet<>(asked));
   }
 
   private static Map<String, String> query(HttpExchange ex) {
@@ -488,7 +490,7 @@ public final class ConsoleServer implements AutoCloseable {
     String host = ex.getRequestHeaders().getFirst("Host");
     if (host == null) return false;
     String port = ":" + port();
-    return Set.of("127.0.0.1" + port, "localhost" + port, "[::1]" + port).contains(host.toLowerCase(java.util.Locale.ROOT));
+    return Set.of("127.0.0.1" + port, "localhost" + port, "[::1]" + port).contains(host.toLowerCase(Locale.ROOT));
   }
 
   private static void headers(HttpExchange ex) {

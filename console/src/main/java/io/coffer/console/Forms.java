@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import java.util.Locale;
 
 /**
  * The console's forms, turned into Coffer resources: pure functions of what the user typed and the spec of the
@@ -253,7 +254,7 @@ public final class Forms {
       }
     }
     Restore r = new Restore();
-    String base = backupName.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9-]", "-").replaceAll("^-+|-+$", "");
+    String base = backupName.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-").replaceAll("^-+|-+$", "");
     r.setMetadata(meta(namespace, text(form, "name", null), (base.isEmpty() ? "restore" : base) + (spec.dryRun != null ? "-preview-" : "-restore-")));
     r.setSpec(spec);
     return r;

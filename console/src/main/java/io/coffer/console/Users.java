@@ -12,6 +12,7 @@ import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Who a request acts as. The console has no rights of its own: either it runs on an admin's machine with their
@@ -168,7 +169,7 @@ public interface Users extends AutoCloseable {
     };
   }
 
-  java.util.regex.Pattern TOKEN = java.util.regex.Pattern.compile("^[A-Za-z0-9._~+/=-]+$");
+  Pattern TOKEN = Pattern.compile("^[A-Za-z0-9._~+/=-]+$");
 
   /** The request's token, or null when it has none (a blank one counts as none). */
   static String bearer(HttpExchange ex) {

@@ -43,6 +43,15 @@ import org.gaul.s3proxy.S3Proxy;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import io.coffer.console.ConsoleServer;
+import io.coffer.console.Users;
+import io.coffer.engine.ArchiveFile;
+import io.coffer.engine.BackupStore;
+import io.coffer.engine.crypto.Age;
+import io.coffer.testing.ImageRuntime;
+import java.net.InetAddress;
+import java.util.Comparator;
+import java.util.Locale;
 
 /**
  * {@code coffer demo}: the whole system on embedded parts. A Kubernetes API (fabric8's mock, CRUD mode, with
@@ -123,7 +132,7 @@ public final class Demo implements Callable<Integer> {
 
   static void deleteTree(Path root) {
     try (Stream<Path> s = Files.walk(root)) {
-      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
     } catch (IOException e) {
       // a temporary folder
     }
@@ -139,7 +148,7 @@ public final class Demo implements Callable<Integer> {
     S3Proxy s3;
     LocalKubelet kubelet;
     Operator operator;
-    io.coffer.console.ConsoleServer console;
+    ConsoleServer console;
     AgeKeys.Identity identity = AgeKeys.generate();
 
     void keepRunning(Console out, Path dir) throws Exception {
@@ -173,8 +182,8 @@ public final class Demo implements Callable<Integer> {
 
     /** The web console on a free port, as the demo's admin (its kubeconfig's user): the line the README points to. */
     void startConsole(Console out, KubernetesClient as, String note) throws IOException {
-      console = new io.coffer.console.ConsoleServer(io.coffer.console.Users.kubeconfig(as),
-          new io.coffer.console.ConsoleServer.Settings(java.net.InetAddress.getLoopbackAddress(), 0, List.of(NS)));
+      console = new ConsoleServer(Users.kubeconfig(as),
+          new ConsoleServer.Settings(InetAddress.getLoopbackAddress(), 0, List.of(NS)));
       out.line("  the web console (backups, schedules, logs, restores; acting as the demo's admin" + (note == null ? "" : "; " + note) + "):");
       out.line("console: " + console.url());
     }
@@ -268,7 +277,7 @@ public final class Demo implements Callable<Integer> {
       p.kubelet = new LocalKubelet(p.kube, Files.createDirectories(dir.resolve("pods")))
           .claim("rayerp-uploads", uploads).claim("rayerp-uploads-restored", restoredUploads);
     }
-    var config = new CofferOperator.Config(new JobFactory.Settings(io.coffer.testing.ImageRuntime.REFERENCE, "IfNotPresent"),
+    var config = new CofferOperator.Config(new JobFactory.Settings(ImageRuntime.REFERENCE, "IfNotPresent"),
         Set.of(), Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(30), Clock.systemUTC(), null);
     // fabric8's mock knows no server-side apply: there the status is replaced by a JSON patch
     p.operator = CofferOperator.create(operatorClient, p.real ? config : config.withoutServerSideApply());
@@ -344,9 +353,9 @@ public final class Demo implements Callable<Integer> {
   /** The archive file on its own, as `coffer restore --archive` reads it: its manifest names the backup and every entry. */
   private static boolean archiveAlone(Path archive, Path key, Backup backup) {
     try {
-      var a = io.coffer.engine.ArchiveFile.open(archive, io.coffer.engine.crypto.Age.DecryptionKeys.of(
-          io.coffer.engine.crypto.AgeKeys.readIdentities(key)));
-      var store = new io.coffer.engine.BackupStore(a);
+      var a = ArchiveFile.open(archive, Age.DecryptionKeys.of(
+          AgeKeys.readIdentities(key)));
+      var store = new BackupStore(a);
       var manifest = store.manifest(store.descriptor(a.backupId()), null);
       return a.backupId().equals(backup.getStatus().backupId) && manifest.entries().size() > backup.getStatus().contents.collectionCounts.size();
     } catch (IOException | RuntimeException e) {
@@ -372,7 +381,7 @@ public final class Demo implements Callable<Integer> {
     String all = seen.toString();
     if (!all.contains("completed in") || !all.contains("rayerp-before-upgrade")) return false; // the search must have had something to search
     return !all.contains(EmbeddedServers.SECRET_KEY) && !all.contains(p.identity.encoded())
-        && !all.contains(p.identity.encoded().toLowerCase(java.util.Locale.ROOT));
+        && !all.contains(p.identity.encoded().toLowerCase(Locale.ROOT));
   }
 
   private static <T extends HasMetadata> T terminal(T r) {

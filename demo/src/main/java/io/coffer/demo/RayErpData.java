@@ -23,6 +23,7 @@ import java.util.function.IntFunction;
 import org.bson.Document;
 import org.bson.types.Decimal128;
 import org.bson.types.ObjectId;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A RayERP-like data set: the six modules' collections with realistic shapes (nested addresses, line items,
@@ -137,7 +138,7 @@ final class RayErpData {
     db.getCollection("employees").createIndex(Indexes.ascending("employeeNo"), new IndexOptions().unique(true));
     db.getCollection("users").createIndex(Indexes.ascending("login"), new IndexOptions().unique(true));
     db.getCollection("invoices").createIndex(Indexes.compoundIndex(Indexes.ascending("customer"), Indexes.descending("issuedAt")));
-    db.getCollection("sessions").createIndex(Indexes.ascending("expiresAt"), new IndexOptions().expireAfter(0L, java.util.concurrent.TimeUnit.SECONDS));
+    db.getCollection("sessions").createIndex(Indexes.ascending("expiresAt"), new IndexOptions().expireAfter(0L, TimeUnit.SECONDS));
     return counts;
   }
 

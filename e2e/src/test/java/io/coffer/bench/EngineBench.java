@@ -32,6 +32,9 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.bson.Document;
 import org.bson.RawBsonDocument;
+import io.coffer.engine.crypto.Age;
+import java.util.Collections;
+import java.util.Comparator;
 
 /**
  * Prints figures for the engine's performance goals (a command, never a timed test):
@@ -45,7 +48,7 @@ public final class EngineBench {
 
   static double median(List<Double> xs) {
     List<Double> s = new ArrayList<>(xs);
-    java.util.Collections.sort(s);
+    Collections.sort(s);
     return s.get(s.size() / 2);
   }
 
@@ -91,7 +94,7 @@ public final class EngineBench {
             BackupType.DATABASE, uri, sel, List.of(), List.of(), List.of(), Encryption.toRecipients(List.of(id.recipient())),
             Compression.DEFLATE, 1, 10)));
         double rt = time(() -> new RestoreEngine(storage, new EngineLog(null), new Progress()).run(new RestoreOptions(aid, uri,
-            io.coffer.engine.crypto.Age.DecryptionKeys.of(List.of(id)), List.of(), List.of(), List.of(), List.of(), null,
+            Age.DecryptionKeys.of(List.of(id)), List.of(), List.of(), List.of(), List.of(), null,
             Map.of("bench", "bench_restored"), MongoRestorer.Mode.REPLACE, Map.of(), false, 10)));
         stored = r[0].storedSize();
         if (round > 0) {
@@ -314,7 +317,7 @@ public final class EngineBench {
 
   static void deleteTree(Path root) throws IOException {
     try (var s = Files.walk(root)) {
-      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
     }
   }
 }

@@ -22,6 +22,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Date;
+import java.util.stream.IntStream;
 
 /**
  * Prints what an incremental backup costs next to a full one (a command, never a timed test): 1 % of the
@@ -52,10 +56,10 @@ public final class IncrementalBench {
   static void seedEvents(MongoClient client, int docs) {
     var c = client.getDatabase("bench").getCollection("orders");
     Random r = new Random(1);
-    List<org.bson.Document> batch = new java.util.ArrayList<>();
+    List<org.bson.Document> batch = new ArrayList<>();
     for (int i = 0; i < docs; i++) {
       batch.add(new org.bson.Document("_id", i).append("type", i % 7 == 0 ? "login" : "document.viewed").append("user", "user" + r.nextInt(5000))
-          .append("at", new java.util.Date(1_700_000_000_000L + i * 1000L)).append("module", "HR").append("ok", r.nextInt(50) != 0)
+          .append("at", new Date(1_700_000_000_000L + i * 1000L)).append("module", "HR").append("ok", r.nextInt(50) != 0)
           .append("ms", r.nextInt(2000)).append("ref", "DOC-" + r.nextInt(1_000_000)));
       if (batch.size() == 10_000) {
         c.insertMany(batch);
@@ -86,7 +90,7 @@ public final class IncrementalBench {
       byte[] b = new byte[100 * 1024];
       for (int i = 0; i < fileCount; i++) {
         if (i % 2 == 0) r.nextBytes(b);
-        else java.util.Arrays.fill(b, (byte) ('a' + i % 26));
+        else Arrays.fill(b, (byte) ('a' + i % 26));
         Files.write(tree.resolve("f" + i + ".bin"), b);
       }
       FileStorage storage = new FileStorage(work.resolve("store"));
@@ -107,7 +111,7 @@ public final class IncrementalBench {
       var orders = client.getDatabase("bench").getCollection("orders");
       for (int i = 0; i < changes * 8 / 10; i++) orders.updateOne(Filters.eq("_id", r.nextInt(docs)), Updates.set("status", "changed-" + i));
       for (int i = 0; i < changes / 10; i++) orders.insertOne(new org.bson.Document("_id", docs + i).append("status", "new"));
-      orders.deleteMany(Filters.in("_id", java.util.stream.IntStream.range(0, changes / 10).map(i -> i * 97 % docs).boxed().toList()));
+      orders.deleteMany(Filters.in("_id", IntStream.range(0, changes / 10).map(i -> i * 97 % docs).boxed().toList()));
       for (int i = 0; i < fileCount / 100; i++) {
         r.nextBytes(b);
         Files.write(tree.resolve("f" + (i * 100) + ".bin"), b);

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.bson.RawBsonDocument;
+import io.coffer.engine.crypto.Age;
 
 /**
  * Prints what {@code coffer restore --from-mongodump} takes next to {@code coffer restore} of a Coffer backup of the
@@ -66,7 +67,7 @@ public final class MongodumpBench {
       List<Double> archiveGz = new ArrayList<>();
       for (int round = 0; round <= EngineBench.ROUNDS; round++) { // one warm-up round, then the measured ones, in turn
         double c = EngineBench.time(() -> new RestoreEngine(storage, new EngineLog(null), new Progress()).run(new RestoreOptions("ref", uri,
-            io.coffer.engine.crypto.Age.DecryptionKeys.of(List.of(id)), List.of(), List.of(), List.of(), List.of(), null,
+            Age.DecryptionKeys.of(List.of(id)), List.of(), List.of(), List.of(), List.of(), null,
             Map.of("bench", "bench_restored"), MongoRestorer.Mode.REPLACE, Map.of(), false, 10)));
         double f = EngineBench.time(() -> new DumpRestoreEngine(new EngineLog(null), new Progress()).run(work.resolve("dump").toString(), null, dump));
         double g = EngineBench.time(() -> new DumpRestoreEngine(new EngineLog(null), new Progress()).run(work.resolve("dumpgz").toString(), null, dump));

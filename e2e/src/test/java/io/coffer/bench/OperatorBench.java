@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import io.coffer.testing.ImageRuntime;
 
 /**
  * Prints the operator's reconcile latency under load (a command, never a timed test): N Backups and M
@@ -47,7 +48,7 @@ public final class OperatorBench {
           client.resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
         }
       }
-      Operator operator = CofferOperator.create(client, new CofferOperator.Config(new JobFactory.Settings(io.coffer.testing.ImageRuntime.REFERENCE, "IfNotPresent"),
+      Operator operator = CofferOperator.create(client, new CofferOperator.Config(new JobFactory.Settings(ImageRuntime.REFERENCE, "IfNotPresent"),
           Set.of(), Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofMinutes(1), Clock.systemUTC(), null).withoutServerSideApply());
       operator.start();
       Map<String, Long> created = new ConcurrentHashMap<>();

@@ -19,6 +19,9 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import io.coffer.engine.BackupStore;
+import io.coffer.testing.ChaosProxy;
+import java.util.Random;
 
 /**
  * A Backup whose attempts fail: killed pods, storage and MongoDB going away, wrong credentials, missing Secrets and inputs only the engine can judge; each retried within its limit or failed at once, with the reason in the Backup's words.
@@ -32,7 +35,7 @@ class BackupFailuresIT {
 
   @Test
   void givenTwelveBackupsWhoseFirstAttemptIsKilledAtRandom_thenEachIsRetriedToSuccess_andNothingIncompleteIsLeft() throws Exception {
-    kubelet.killFirstAttempts(new java.util.Random(2026), 2500);
+    kubelet.killFirstAttempts(new Random(2026), 2500);
     List<String> names = new ArrayList<>();
     try {
       for (int i = 0; i < 12; i++) { // 20 kill points of the engine alone: KillE2E
@@ -65,8 +68,8 @@ class BackupFailuresIT {
 
   @Test
   void givenS3OrMongoGoingAwayMidStream_thenEachAttemptFails_isRetriedWithinItsLimit_andTheBackupEndsFailedWithTheCause() throws Exception {
-    try (io.coffer.testing.ChaosProxy s3Cut = new io.coffer.testing.ChaosProxy(s3.getPort());
-        io.coffer.testing.ChaosProxy mongoCut = new io.coffer.testing.ChaosProxy(mongo.getLocalAddress().getPort())) {
+    try (ChaosProxy s3Cut = new ChaosProxy(s3.getPort());
+        ChaosProxy mongoCut = new ChaosProxy(mongo.getLocalAddress().getPort())) {
       s3Cut.cutAfter(20_000); // every connection dies early in the upload, and the proxy then refuses new ones
       mongoCut.cutAfter(20_000); // the dump dies mid-collection
       secret("mongo-cut", Map.of("uri", "mongodb://127.0.0.1:" + mongoCut.port() + "/?serverSelectionTimeoutMS=2000"));
@@ -87,7 +90,7 @@ class BackupFailuresIT {
       assertThat(a.getStatus().lastError).containsIgnoringCase("S3").doesNotContain(EmbeddedServers.SECRET_KEY).doesNotContain("--");
       assertThat(b.getStatus().lastError).containsIgnoringCase("MongoDB");
       var cut = TestStorage.s3(s3, "backups", "cut");
-      assertThat(new io.coffer.engine.BackupStore(cut).list()).as("nothing of either is visible as a backup").allMatch(l -> l.descriptor() == null);
+      assertThat(new BackupStore(cut).list()).as("nothing of either is visible as a backup").allMatch(l -> l.descriptor() == null);
     }
   }
 

@@ -18,6 +18,9 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import java.io.ByteArrayInputStream;
+import java.util.HashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A Backup from creation to deletion: the Job, the status, events, progress, verification, the ttl, placement, and what deleting it does to its stored objects.
@@ -52,7 +55,7 @@ class BackupLifecycleIT {
       assertThat(c.getObservedGeneration()).isEqualTo(b.getMetadata().getGeneration());
     });
     // the stored backup is complete: its descriptor exists
-    var storage = io.coffer.testing.TestStorage.s3(s3, "backups", "rayerp");
+    var storage = TestStorage.s3(s3, "backups", "rayerp");
     assertThat(storage.exists(s.backupId + "/backup.json")).isTrue();
     // the Job: restricted pod security, no token, secrets by reference only
     Job job = client.batch().v1().jobs().inNamespace(NS).withName(s.jobName).get();
@@ -79,7 +82,7 @@ class BackupLifecycleIT {
         .list().getItems()).extracting(x -> x.getMetadata().getName()).contains("to-delete");
     assertThat(client.resources(Backup.class).inNamespace(NS).withField("status.phase", "Failed").list().getItems())
         .extracting(x -> x.getMetadata().getName()).doesNotContain("to-delete");
-    var storage = io.coffer.testing.TestStorage.s3(s3, "backups", "rayerp");
+    var storage = TestStorage.s3(s3, "backups", "rayerp");
     String id = b.getStatus().backupId;
     assertThat(storage.list(id)).isNotEmpty();
     // the credentials disappear: deletion fails, is reported, and the Backup stays
@@ -121,7 +124,7 @@ class BackupLifecycleIT {
     client.resource(later).delete();
     awaitCondition("deletion", () -> client.resources(Backup.class).inNamespace(NS).withName("slow").get() == null);
     assertThat(kubelet.killed()).anyMatch(pod -> pod.startsWith(job + "-"));
-    assertThat(io.coffer.testing.TestStorage.s3(s3, "backups", "rayerp").list(id)).isEmpty();
+    assertThat(TestStorage.s3(s3, "backups", "rayerp").list(id)).isEmpty();
   }
 
   @Test
@@ -130,7 +133,7 @@ class BackupLifecycleIT {
     b.getSpec().ttl = "90m";
     client.resource(b).create();
     Backup done = await("short-lived", x -> x.getStatus() != null && x.getStatus().phase == Phase.Succeeded);
-    var storage = io.coffer.testing.TestStorage.s3(s3, "backups", "rayerp");
+    var storage = TestStorage.s3(s3, "backups", "rayerp");
     assertThat(storage.list(done.getStatus().backupId)).isNotEmpty();
     Thread.sleep(1000);
     assertThat(client.resources(Backup.class).inNamespace(NS).withName("short-lived").get()).as("not yet expired").isNotNull();
@@ -166,7 +169,7 @@ class BackupLifecycleIT {
     var minio = io.minio.MinioClient.builder().endpoint(EmbeddedServers.endpoint(s3)).credentials(EmbeddedServers.ACCESS_KEY, EmbeddedServers.SECRET_KEY).build();
     byte[] junk = "not the archive".getBytes();
     minio.putObject(io.minio.PutObjectArgs.builder().bucket("backups").object("rayerp/" + done.getStatus().backupId + "/archive.zip.age")
-        .stream(new java.io.ByteArrayInputStream(junk), junk.length, -1).build());
+        .stream(new ByteArrayInputStream(junk), junk.length, -1).build());
     annotate("verified", "after-damage");
     Backup v3 = await("verified", x -> "after-damage".equals(x.getStatus().verification.requested) && !"Running".equals(x.getStatus().verification.result));
     assertThat(v3.getStatus().verification.result).isEqualTo("Failed");
@@ -194,7 +197,7 @@ class BackupLifecycleIT {
         .addNewVolume().withName("data").withNewPersistentVolumeClaim().withClaimName("appdata").endPersistentVolumeClaim().endVolume()
         .endSpec().build()).create();
     client.pods().inNamespace(NS).withName("rayerp-app").waitUntilCondition(p -> p != null && p.getStatus() != null
-        && "Running".equals(p.getStatus().getPhase()), 60, java.util.concurrent.TimeUnit.SECONDS);
+        && "Running".equals(p.getStatus().getPhase()), 60, TimeUnit.SECONDS);
     Files.writeString(Files.createDirectories(work.resolve("local")).resolve("ledger.csv"), "1,2,3");
     cluster.claim(NS, "local-data", work.resolve("local"), "node-a");
     try {
@@ -237,7 +240,7 @@ class BackupLifecycleIT {
     });
     // the owner keeps the data and lets the resource go, without touching the finalizer
     client.resources(Backup.class).inNamespace(NS).withName("stuck").edit(x -> {
-      x.getMetadata().setAnnotations(new java.util.HashMap<>(Map.of("coffer.io/deletion-policy", "Retain")));
+      x.getMetadata().setAnnotations(new HashMap<>(Map.of("coffer.io/deletion-policy", "Retain")));
       return x;
     });
     awaitCondition("stuck Backup gone", () -> client.resources(Backup.class).inNamespace(NS).withName("stuck").get() == null);

@@ -20,6 +20,11 @@ import java.util.Map;
 import org.bson.Document;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.function.Function;
 
 /**
  * Incremental chains: an Incremental Backup builds on a full one, restores the whole, and retention never breaks a chain.
@@ -65,7 +70,7 @@ class ChainIT {
     base.getSpec().chain.indexKeySecret = new KeyRef("index-key-2", "key");
     client.resource(base).create();
     await("links-full", x -> x.getStatus() != null && x.getStatus().phase == Phase.Succeeded);
-    java.time.ZonedDateTime t0 = java.time.ZonedDateTime.now(clock).withZoneSameInstant(java.time.ZoneOffset.UTC).plusHours(2)
+    ZonedDateTime t0 = ZonedDateTime.now(clock).withZoneSameInstant(ZoneOffset.UTC).plusHours(2)
         .withMinute(0).withSecond(0).withNano(0);
     BackupSchedule schedule = new BackupSchedule();
     schedule.setMetadata(new ObjectMetaBuilder().withName("links").withNamespace(NS).build());
@@ -82,7 +87,7 @@ class ChainIT {
     spec.retention = new BackupScheduleSpec.RetentionSpec();
     spec.retention.keepLast = 1;
     schedule.setSpec(spec);
-    java.util.function.Function<Integer, String> nameAt = h -> "links-" + t0.plusHours(h).format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmm"));
+    Function<Integer, String> nameAt = h -> "links-" + t0.plusHours(h).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmm"));
     try {
       clock.setTo(t0.minusMinutes(30).toInstant());
       client.resource(schedule).create();
@@ -105,7 +110,7 @@ class ChainIT {
       assertThat(done.getStatus().phase).as(done.getStatus().lastError).isEqualTo(Phase.Succeeded);
       assertThat(restoredUploads.resolve("contract.txt")).hasContent("signed");
     } finally {
-      clock.setTo(java.time.Instant.now());
+      clock.setTo(Instant.now());
       client.resources(BackupSchedule.class).inNamespace(NS).withName("links").delete();
       for (Backup b : client.resources(Backup.class).inNamespace(NS).list().getItems()) {
         if (b.getMetadata().getName().startsWith("links")) client.resource(b).delete();

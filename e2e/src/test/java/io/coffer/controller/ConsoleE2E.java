@@ -44,6 +44,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.Select;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.function.Supplier;
 
 /**
  * The console in a real browser (headless Chromium through Selenium), against the real control plane and the
@@ -113,7 +117,7 @@ class ConsoleE2E {
     }
   }
 
-  static <T> T poll(java.util.function.Supplier<T> seen) throws InterruptedException {
+  static <T> T poll(Supplier<T> seen) throws InterruptedException {
     long deadline = System.currentTimeMillis() + 30_000;
     for (T t; System.currentTimeMillis() < deadline; Thread.sleep(100)) {
       if ((t = seen.get()) != null) return t;
@@ -390,8 +394,8 @@ class ConsoleE2E {
     // the link needs no credentials: the bytes are the stored (encrypted) archive, its SHA-256 the one the Backup recorded
     HttpResponse<byte[]> got = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(href)).build(), HttpResponse.BodyHandlers.ofByteArray());
     assertThat(got.statusCode()).isEqualTo(200);
-    assertThat(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(got.body()))).isEqualTo(b.getStatus().sha256);
-    assertThat(new String(got.body(), 0, 21, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("age-encryption.org/v1");
+    assertThat(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(got.body()))).isEqualTo(b.getStatus().sha256);
+    assertThat(new String(got.body(), 0, 21, StandardCharsets.US_ASCII)).isEqualTo("age-encryption.org/v1");
     browser.screenshot("download");
   }
 

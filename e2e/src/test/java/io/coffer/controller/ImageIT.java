@@ -20,6 +20,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import io.coffer.api.BackupSpec;
+import io.coffer.api.RestoreSpec;
 
 /**
  * Coffer's pods as a node runs them: from the image archive the build wrote (image/target/coffer-image.tar), its own
@@ -39,7 +41,7 @@ class ImageIT {
   void givenABackupToAVolume_thenItsPodRanFromTheImage_asTheNonRootUser_andWroteOnlyIntoItsVolume() throws Exception {
     Path store = Files.createTempDirectory("coffer-image-store");
     cluster.claim(NS, "image-store", store);
-    Backup b = Specs.backup(NS, "from-image").type(io.coffer.api.BackupSpec.Type.Files).files("uploads", "uploads").volume("image-store").recipients("age", "recipients")
+    Backup b = Specs.backup(NS, "from-image").type(BackupSpec.Type.Files).files("uploads", "uploads").volume("image-store").recipients("age", "recipients")
         .backoffLimit(0).build();
     client.resource(b).create();
     Backup done = await("from-image", x -> x.getStatus() != null && x.getStatus().phase != null && x.getStatus().phase.terminal());
@@ -63,7 +65,7 @@ class ImageIT {
     // restored from the image too, the volume of backups mounted read-only (a restore only reads it)
     Path target = Files.createTempDirectory("coffer-image-restored");
     cluster.claim(NS, "image-restored", target);
-    client.resource(Specs.restore(NS, "from-image").backupName("from-image").mode(io.coffer.api.RestoreSpec.Mode.Merge).identity("age-key", "identity")
+    client.resource(Specs.restore(NS, "from-image").backupName("from-image").mode(RestoreSpec.Mode.Merge).identity("age-key", "identity")
         .targetFiles("uploads", "image-restored").build()).create();
     var restored = awaitRestore("from-image");
     assertThat(restored.getStatus().phase).as(restored.getStatus().lastError).isEqualTo(Phase.Succeeded);

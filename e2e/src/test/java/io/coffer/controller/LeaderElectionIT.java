@@ -22,6 +22,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import io.coffer.testing.ImageRuntime;
+import io.coffer.testing.RealCluster;
 
 /**
  * Two operator replicas with leader election (a Lease in the operator's namespace, as the chart's Role allows),
@@ -34,7 +36,7 @@ class LeaderElectionIT {
   static final String LEASE = "coffer-operator-election-test";
 
   static CofferOperator.Config config(String identity) {
-    return new CofferOperator.Config(new JobFactory.Settings(io.coffer.testing.ImageRuntime.REFERENCE, "IfNotPresent"), Set.of(NS), Duration.ofMillis(200),
+    return new CofferOperator.Config(new JobFactory.Settings(ImageRuntime.REFERENCE, "IfNotPresent"), Set.of(NS), Duration.ofMillis(200),
         Duration.ofMillis(300), Duration.ofMillis(300), Clock.systemUTC(), new CofferOperator.LeaderElection(LEASE, Cluster.OPERATOR_NAMESPACE,
             identity, Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(200)));
   }
@@ -60,7 +62,7 @@ class LeaderElectionIT {
 
   @Test
   void givenTwoReplicas_thenOneLeads_andWhenItStopsTheOtherTakesOver_withoutDuplicateJobs() throws Exception {
-    Cluster cluster = io.coffer.testing.RealCluster.get();
+    Cluster cluster = RealCluster.get();
     KubernetesClient client = cluster.admin();
     cluster.namespace(NS);
     {
@@ -72,8 +74,8 @@ class LeaderElectionIT {
       {
         KubernetesClient c1 = cluster.operatorClient();
         KubernetesClient c2 = cluster.operatorClient();
-        io.coffer.controller.Caches caches1 = new io.coffer.controller.Caches();
-        io.coffer.controller.Caches caches2 = new io.coffer.controller.Caches();
+        Caches caches1 = new Caches();
+        Caches caches2 = new Caches();
         Operator one = CofferOperator.create(c1, config("replica-1"), caches1);
         Operator two = CofferOperator.create(c2, config("replica-2"), caches2);
         one.start();

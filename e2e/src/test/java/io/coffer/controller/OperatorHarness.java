@@ -34,13 +34,20 @@ import java.util.Set;
 import java.util.function.Predicate;
 import org.bson.Document;
 import org.gaul.s3proxy.S3Proxy;
+import io.coffer.api.BackupScheduleStatus;
+import io.coffer.testing.ImageRuntime;
+import io.coffer.testing.NodeAgent;
+import io.coffer.testing.RealCluster;
+import java.util.Random;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * What the operator scenarios share, started once per JVM (the suites run one after another in it): a real control
  * plane ({@link Cluster}: kube-apiserver with RBAC and the admission plugins, etcd, the Job, garbage-collector and PV
  * controllers, the scheduler), the operator authenticated as the Helm chart's ServiceAccount, in a namespace enforcing
  * Pod Security "restricted", MongoDB with RayERP's collections, an S3 bucket, Secrets, volumes; and the helpers the
- * scenarios use to make resources and wait for them. Simulated: the nodes ({@link io.coffer.testing.NodeAgent} runs
+ * scenarios use to make resources and wait for them. Simulated: the nodes ({@link NodeAgent} runs
  * each pod as a local process: the engine from this build). Real: the operator, the engine, MongoDB's wire protocol
  * (mongo-java-server), S3 (S3Proxy).
  */
@@ -72,7 +79,7 @@ final class OperatorHarness {
   static synchronized void start() throws Exception {
     if (started) return;
     started = true;
-    cluster = io.coffer.testing.RealCluster.get();
+    cluster = RealCluster.get();
     client = cluster.admin();
     cluster.namespace(NS);
     mongo = EmbeddedServers.mongo();
@@ -98,10 +105,10 @@ final class OperatorHarness {
     // 12 MiB that do not compress: with an upload cap of a few MiB/s a backup of it runs for seconds
     Path scans = Files.createDirectories(work.resolve("scans"));
     byte[] noise = new byte[12 << 20];
-    new java.util.Random(7).nextBytes(noise);
+    new Random(7).nextBytes(noise);
     Files.write(scans.resolve("scan-0001.pdf"), noise);
     cluster.claim(NS, "scans", scans);
-    operator = CofferOperator.create(cluster.operatorClient(), new CofferOperator.Config(new JobFactory.Settings(io.coffer.testing.ImageRuntime.REFERENCE, "IfNotPresent"),
+    operator = CofferOperator.create(cluster.operatorClient(), new CofferOperator.Config(new JobFactory.Settings(ImageRuntime.REFERENCE, "IfNotPresent"),
         Set.of(NS), Duration.ofMillis(200), Duration.ofMillis(300), Duration.ofMillis(300), clock, null));
     operator.start();
     Runtime.getRuntime().addShutdownHook(new Thread(OperatorHarness::stop));
@@ -227,12 +234,12 @@ final class OperatorHarness {
         .filter(b -> b.getMetadata().getDeletionTimestamp() == null).toList();
   }
 
-  static void awaitCondition(String what, java.util.function.BooleanSupplier done) throws InterruptedException {
+  static void awaitCondition(String what, BooleanSupplier done) throws InterruptedException {
     awaitCondition(what, done, () -> "");
   }
 
   /** {@code seen}: what to report when it times out. */
-  static void awaitCondition(String what, java.util.function.BooleanSupplier done, java.util.function.Supplier<String> seen) throws InterruptedException {
+  static void awaitCondition(String what, BooleanSupplier done, Supplier<String> seen) throws InterruptedException {
     long deadline = System.currentTimeMillis() + 60_000;
     while (!done.getAsBoolean()) {
       if (System.currentTimeMillis() > deadline) throw new AssertionError("timed out waiting for " + what + "; seen: " + seen.get());
@@ -245,7 +252,7 @@ final class OperatorHarness {
     return st != null && (st.active == null || st.active.isEmpty());
   }
 
-  static io.coffer.api.BackupScheduleStatus status(String name) {
+  static BackupScheduleStatus status(String name) {
     BackupSchedule s = client.resources(BackupSchedule.class).inNamespace(NS).withName(name).get();
     return s == null ? null : s.getStatus();
   }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import io.coffer.testing.ImageRuntime;
 
 /**
  * The operator restarting while Backups run: it adopts their Jobs, and each Backup ends with one Job per attempt.
@@ -32,7 +33,7 @@ class OperatorRestartIT {
       client.resource(backup("restart", "s3")).create();
       await("restart", x -> x.getStatus() != null && x.getStatus().jobName != null);
       operator.stop();
-      operator = CofferOperator.create(cluster.operatorClient(), new CofferOperator.Config(new JobFactory.Settings(io.coffer.testing.ImageRuntime.REFERENCE, "IfNotPresent"),
+      operator = CofferOperator.create(cluster.operatorClient(), new CofferOperator.Config(new JobFactory.Settings(ImageRuntime.REFERENCE, "IfNotPresent"),
           Set.of(NS), Duration.ofMillis(200), Duration.ofMillis(300), Duration.ofMillis(300), clock, null));
       operator.start();
       Thread.sleep(1000); // the new operator reconciles the Backup while its Job waits
@@ -59,7 +60,7 @@ class OperatorRestartIT {
       }
       for (String n : names) await(n, x -> x.getStatus() != null && x.getStatus().jobName != null);
       operator.stop();
-      operator = CofferOperator.create(cluster.operatorClient(), new CofferOperator.Config(new JobFactory.Settings(io.coffer.testing.ImageRuntime.REFERENCE, "IfNotPresent"),
+      operator = CofferOperator.create(cluster.operatorClient(), new CofferOperator.Config(new JobFactory.Settings(ImageRuntime.REFERENCE, "IfNotPresent"),
           Set.of(NS), Duration.ofMillis(200), Duration.ofMillis(300), Duration.ofMillis(300), clock, null));
       operator.start();
       Thread.sleep(1000); // the new operator looks at all ten while their pods wait

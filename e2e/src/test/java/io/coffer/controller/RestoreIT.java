@@ -23,6 +23,13 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import io.coffer.engine.BackupStore;
+import io.coffer.engine.storage.StorageLocations;
+import io.coffer.testing.Forger;
+import io.coffer.testing.ImageRuntime;
+import io.coffer.testing.MongodumpFixtures;
+import io.coffer.testing.NodeAgent;
+import io.coffer.testing.World;
 
 /**
  * Restores: dry run, confirmation, merge, disaster recovery from a bare bucket, target locks against Backups, and forged archives.
@@ -141,9 +148,9 @@ class RestoreIT {
     // the bucket gone too: a copy of the archive kept on a volume is enough (source.archive)
     Path offline = Files.createDirectories(Files.createTempDirectory("coffer-offline").resolve("2026-11"));
     cluster.claim(NS, "offline-copies", offline.getParent());
-    try (var storage = io.coffer.engine.storage.StorageLocations.open("s3://backups/rayerp", EmbeddedServers.endpoint(s3), null,
+    try (var storage = StorageLocations.open("s3://backups/rayerp", EmbeddedServers.endpoint(s3), null,
         Map.of("AWS_ACCESS_KEY_ID", EmbeddedServers.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", EmbeddedServers.SECRET_KEY));
-        var in = storage.open(io.coffer.engine.BackupStore.key(id, "archive.zip.age"))) {
+        var in = storage.open(BackupStore.key(id, "archive.zip.age"))) {
       Files.copy(in, offline.resolve("dr-source.zip.age"));
     }
     Restore fromFile = new Restore();
@@ -179,12 +186,12 @@ class RestoreIT {
   void givenAMongodumpArchiveInTheBucket_whenARestoreNamesIt_thenItsCollectionsAreRestored() throws Exception {
     List<org.bson.RawBsonDocument> staff = new ArrayList<>();
     for (int i = 0; i < 250; i++) {
-      staff.add(new org.bson.RawBsonDocument(io.coffer.testing.MongodumpFixtures.bson(new org.bson.BsonDocument("_id", new org.bson.BsonInt32(i))
+      staff.add(new org.bson.RawBsonDocument(MongodumpFixtures.bson(new org.bson.BsonDocument("_id", new org.bson.BsonInt32(i))
           .append("name", new org.bson.BsonString("Staff " + i)))));
     }
-    byte[] archive = io.coffer.testing.MongodumpFixtures.archive(List.of(new io.coffer.testing.MongodumpFixtures.Coll("legacy", "staff", staff)),
+    byte[] archive = MongodumpFixtures.archive(List.of(new MongodumpFixtures.Coll("legacy", "staff", staff)),
         null, 100, 1, true);
-    try (var storage = io.coffer.engine.storage.StorageLocations.open("s3://backups/rayerp", EmbeddedServers.endpoint(s3), null,
+    try (var storage = StorageLocations.open("s3://backups/rayerp", EmbeddedServers.endpoint(s3), null,
         Map.of("AWS_ACCESS_KEY_ID", EmbeddedServers.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", EmbeddedServers.SECRET_KEY));
         var out = storage.create("cron/2026-11-30.archive.gz")) {
       out.write(archive);
@@ -232,7 +239,7 @@ class RestoreIT {
     Path outside = Files.createDirectories(sandbox.resolve("outside"));
     Files.writeString(outside.resolve("secret.txt"), "must never change");
     cluster.claim(NS, "forged-target", volume);
-    Path local = new io.coffer.testing.Forger("forged-1").directory("up", "").symlink("up", "evil", outside.toString())
+    Path local = new Forger("forged-1").directory("up", "").symlink("up", "evil", outside.toString())
         .file("up", "evil/pwned.txt", "owned").writeTo(Files.createTempDirectory("coffer-forger"));
     var storage = TestStorage.s3(s3, "backups", "rayerp");
     try (var files = Files.list(local)) {
@@ -244,8 +251,8 @@ class RestoreIT {
     }
     // the node gives the volume to the pod's fsGroup before the engine starts (a kubelet's doing, not the restore's):
     // the snapshot is of the volume as the engine finds it
-    if (io.coffer.testing.ImageRuntime.shared() != null) io.coffer.testing.NodeAgent.ownership(volume, 65532, false);
-    Map<String, String> before = io.coffer.testing.World.snapshot(sandbox);
+    if (ImageRuntime.shared() != null) NodeAgent.ownership(volume, 65532, false);
+    Map<String, String> before = World.snapshot(sandbox);
     Restore r = new Restore();
     r.setMetadata(new ObjectMetaBuilder().withName("forged").withNamespace(NS).build());
     RestoreSpec s = new RestoreSpec();
@@ -263,6 +270,6 @@ class RestoreIT {
     Restore done = awaitRestore("forged");
     assertThat(done.getStatus().phase).isEqualTo(Phase.Failed);
     assertThat(done.getStatus().lastError).contains("under a file or a link").contains("forged-1");
-    assertThat(io.coffer.testing.World.snapshot(sandbox)).isEqualTo(before);
+    assertThat(World.snapshot(sandbox)).isEqualTo(before);
   }
 }

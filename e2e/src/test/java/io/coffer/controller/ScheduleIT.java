@@ -12,6 +12,13 @@ import io.coffer.api.BackupScheduleSpec;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * BackupSchedules: runs on the clock, catch-up, suspend, retention, the concurrency policies and the starting deadline.
@@ -26,9 +33,9 @@ class ScheduleIT {
   @Test
   void givenASlowScheduledBackup_whenTheNextRunComes_thenReplaceStopsIt_AllowRunsBoth_andAMissedStartingDeadlineSkipsTheRun()
       throws Exception {
-    java.time.ZoneId utc = java.time.ZoneOffset.UTC;
+    ZoneId utc = ZoneOffset.UTC;
     // runs every 10 minutes from t0 (an hour ahead of the test clock, wherever earlier tests left it)
-    java.time.ZonedDateTime t0 = java.time.ZonedDateTime.now(clock).withZoneSameInstant(utc).plusHours(1).withMinute(0).withSecond(0).withNano(0);
+    ZonedDateTime t0 = ZonedDateTime.now(clock).withZoneSameInstant(utc).plusHours(1).withMinute(0).withSecond(0).withNano(0);
     BackupSchedule schedule = new BackupSchedule();
     schedule.setMetadata(new ObjectMetaBuilder().withName("scans").withNamespace(NS).build());
     BackupScheduleSpec spec = new BackupScheduleSpec();
@@ -37,15 +44,15 @@ class ScheduleIT {
     spec.startingDeadlineSeconds = 300L;
     spec.template = slowBackup("unused", 1).getSpec(); // 12 s per run
     schedule.setSpec(spec);
-    java.util.function.Function<java.time.ZonedDateTime, String> nameAt =
-        t -> "scans-" + t.format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmm"));
+    Function<ZonedDateTime, String> nameAt =
+        t -> "scans-" + t.format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmm"));
     try {
       clock.setTo(t0.minusMinutes(1).toInstant());
       client.resource(schedule).create();
       awaitCondition("nextScheduleTime", () -> status("scans") != null && status("scans").nextScheduleTime != null);
       // first run; it is still uploading when the second comes, and Replace stops it
       clock.setTo(t0.plusMinutes(1).toInstant());
-      java.util.function.Supplier<String> report = () -> client.getKubernetesSerialization().asJson(status("scans")) + " events: "
+      Supplier<String> report = () -> client.getKubernetesSerialization().asJson(status("scans")) + " events: "
           + client.v1().events().inNamespace(NS).list().getItems().stream().filter(e -> e.getInvolvedObject().getName().equals("scans"))
               .map(e -> e.getMessage()).toList() + " clock " + clock.instant();
       awaitCondition("first run " + nameAt.apply(t0), () -> client.resources(Backup.class).inNamespace(NS).withName(nameAt.apply(t0)).get() != null, report);
@@ -77,14 +84,14 @@ class ScheduleIT {
               .toList() + " jobs: " + client.batch().v1().jobs().inNamespace(NS).list().getItems().stream().map(j -> j.getMetadata().getName()
                   + "=" + (j.getStatus() == null ? "-" : j.getStatus().getSucceeded() + "/" + j.getStatus().getFailed())).toList());
     } finally {
-      clock.setTo(java.time.Instant.now());
+      clock.setTo(Instant.now());
     }
   }
 
   @Test
   void givenANightlySchedule_whenTheClockPassesItsRuns_thenItCreatesBackups_keepsTheNewest_catchesUpOnce_andHonoursSuspend()
       throws Exception {
-    java.time.ZoneId berlin = java.time.ZoneId.of("Europe/Berlin");
+    ZoneId berlin = ZoneId.of("Europe/Berlin");
     BackupSchedule schedule = new BackupSchedule();
     schedule.setMetadata(new ObjectMetaBuilder().withName("nightly").withNamespace(NS).build());
     BackupScheduleSpec spec = new BackupScheduleSpec();
@@ -103,7 +110,7 @@ class ScheduleIT {
     schedule.setSpec(spec);
     client.resource(schedule).create();
     awaitCondition("nextScheduleTime", () -> status("nightly") != null && status("nightly").nextScheduleTime != null);
-    java.time.ZonedDateTime next = java.time.ZonedDateTime.parse(status("nightly").nextScheduleTime).withZoneSameInstant(berlin);
+    ZonedDateTime next = ZonedDateTime.parse(status("nightly").nextScheduleTime).withZoneSameInstant(berlin);
     assertThat(next.toLocalTime().toString()).isEqualTo("02:00");
     assertThat(scheduled("nightly")).isEmpty();
 
@@ -112,12 +119,12 @@ class ScheduleIT {
       awaitCondition("no active backup", () -> noActive("nightly"));
       clock.setTo(next.plusDays(day).plusMinutes(5).toInstant());
       int expected = Math.min(day + 1, 3);
-      String name = "nightly-" + next.plusDays(day).format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmm"));
+      String name = "nightly-" + next.plusDays(day).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmm"));
       awaitCondition(name, () -> scheduled("nightly").stream().anyMatch(b -> b.getMetadata().getName().equals(name)));
       await(name, b -> b.getStatus() != null && b.getStatus().phase == Phase.Succeeded);
     }
     // keepLast 2: the first night's Backup is pruned (and its stored objects deleted by its finalizer)
-    String first = "nightly-" + next.format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmm"));
+    String first = "nightly-" + next.format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmm"));
     awaitCondition("pruning", () -> scheduled("nightly").size() == 2 && client.resources(Backup.class).inNamespace(NS).withName(first).get() == null);
     awaitCondition("status", () -> status("nightly").retained == 2 && status("nightly").lastSuccessfulBackup != null);
     // each succeeded Backup of the schedule was verified once
@@ -129,11 +136,11 @@ class ScheduleIT {
     // five nights of downtime: one catch-up run, for the latest missed time
     awaitCondition("no active backup", () -> noActive("nightly"));
     clock.setTo(next.plusDays(7).plusHours(3).toInstant());
-    String catchUp = "nightly-" + next.plusDays(7).format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmm"));
+    String catchUp = "nightly-" + next.plusDays(7).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmm"));
     awaitCondition(catchUp, () -> client.resources(Backup.class).inNamespace(NS).withName(catchUp).get() != null);
     Thread.sleep(1500);
     assertThat(client.resources(Backup.class).inNamespace(NS).withLabel("coffer.io/schedule", "nightly").list().getItems())
-        .extracting(b -> b.getMetadata().getName()).noneMatch(n -> n.contains(next.plusDays(4).format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd"))));
+        .extracting(b -> b.getMetadata().getName()).noneMatch(n -> n.contains(next.plusDays(4).format(DateTimeFormatter.ofPattern("yyyyMMdd"))));
     await(catchUp, b -> b.getStatus() != null && b.getStatus().phase == Phase.Succeeded);
 
     // suspended: no new run
@@ -141,7 +148,7 @@ class ScheduleIT {
     awaitCondition("suspended", () -> status("nightly").conditions.stream().anyMatch(c -> "suspended".equals(c.getMessage())));
     clock.setTo(next.plusDays(8).plusMinutes(5).toInstant());
     Thread.sleep(1500);
-    String suspendedRun = "nightly-" + next.plusDays(8).format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmm"));
+    String suspendedRun = "nightly-" + next.plusDays(8).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmm"));
     assertThat(client.resources(Backup.class).inNamespace(NS).withName(suspendedRun).get()).isNull();
 
     // verification on its own cron: the newest succeeded Backup is verified at each firing

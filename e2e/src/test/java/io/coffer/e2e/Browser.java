@@ -13,6 +13,7 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
+import java.util.logging.Level;
 
 /**
  * Real headless Chromium (Debian's {@code chromium}, driven by its {@code chromium-driver} through Selenium): nothing
@@ -31,7 +32,7 @@ public final class Browser implements AutoCloseable {
         "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1360,1000",
         "--user-data-dir=" + Files.createTempDirectory("coffer-chromium"));
     org.openqa.selenium.logging.LoggingPreferences logs = new org.openqa.selenium.logging.LoggingPreferences();
-    logs.enable(org.openqa.selenium.logging.LogType.BROWSER, java.util.logging.Level.ALL);
+    logs.enable(org.openqa.selenium.logging.LogType.BROWSER, Level.ALL);
     o.setCapability("goog:loggingPrefs", logs);
     ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile()).usingAnyFreePort().build();
     driver = new ChromeDriver(service, o);

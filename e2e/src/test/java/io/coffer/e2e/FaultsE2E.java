@@ -23,6 +23,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.nio.file.Files;
 
 /**
  * Things fail mid-way: S3 goes away in the middle of an upload, MongoDB in the middle of a dump (a proxy cuts
@@ -101,7 +102,7 @@ class FaultsE2E {
       Cli.Result retry = Cli.run(tmp, env(uri), args);
       assertThat(retry.exit()).as(retry.err()).isZero();
       assertThat(new BackupStore(new FileStorage(store)).descriptor("mongocut").documents()).isEqualTo(40_000);
-      try (var s = java.nio.file.Files.list(store.resolve("mongocut"))) {
+      try (var s = Files.list(store.resolve("mongocut"))) {
         assertThat(s.map(p -> p.getFileName().toString()).toList()).containsExactlyInAnyOrder("archive.zip", "manifest.json", "backup.log", "backup.json");
       }
     }

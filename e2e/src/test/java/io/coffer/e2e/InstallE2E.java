@@ -26,6 +26,8 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import io.coffer.testing.RealCluster;
+import java.io.IOException;
 
 /**
  * The install path of the README, on the real control plane: the chart rendered by Helm and applied as it is
@@ -42,7 +44,7 @@ class InstallE2E {
   @Test
   void givenTheChartInstalled_thenTheOperatorRunsFromTheImage_andBacksUpWithJobsOfThatImage() throws Exception {
     Assumptions.assumeTrue(ImageRuntime.shared() != null, () -> "the image cannot run here: " + ImageRuntime.unavailable());
-    Cluster cluster = io.coffer.testing.RealCluster.get();
+    Cluster cluster = RealCluster.get();
     KubernetesClient client = cluster.admin();
     cluster.namespace(NS);
     int port;
@@ -115,7 +117,7 @@ class InstallE2E {
         try {
           anonymous = http.send(HttpRequest.newBuilder(session).build(), HttpResponse.BodyHandlers.ofString());
           break;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
           // the JVM in the pod is still starting
         }
       }

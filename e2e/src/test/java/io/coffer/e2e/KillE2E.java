@@ -19,6 +19,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The engine killed (SIGKILL, as the OOM killer or a node failure would) at 20 seeded random moments of a backup:
@@ -49,7 +50,7 @@ class KillE2E {
           "--limit-upload", "8", "-q"};
       Process p = Cli.startLogged(tmp, Map.of(), tmp.resolve("log-" + i + ".txt"), args);
       long delay = 150 + r.nextInt(1600);
-      boolean finished = p.waitFor(delay, java.util.concurrent.TimeUnit.MILLISECONDS);
+      boolean finished = p.waitFor(delay, TimeUnit.MILLISECONDS);
       if (!finished) {
         p.destroyForcibly().waitFor();
         killedBeforeTheEnd++;

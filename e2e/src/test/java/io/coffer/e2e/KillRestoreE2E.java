@@ -23,6 +23,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.Comparator;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A restore in Replace mode killed (SIGKILL) at 12 seeded moments: every target collection is either untouched
@@ -48,9 +53,9 @@ class KillRestoreE2E {
       client.getDatabase("erp").getCollection(c).insertMany(docs);
     }
     for (int i = 0; i < 300; i++) {
-      java.nio.file.Path f = tmp.resolve("uploads/dept-" + (i % 7) + "/doc-" + i + ".txt");
-      java.nio.file.Files.createDirectories(f.getParent());
-      java.nio.file.Files.writeString(f, "new state of document " + i + "\n".repeat(i % 13 + 1));
+      Path f = tmp.resolve("uploads/dept-" + (i % 7) + "/doc-" + i + ".txt");
+      Files.createDirectories(f.getParent());
+      Files.writeString(f, "new state of document " + i + "\n".repeat(i % 13 + 1));
     }
     Cli.Result r = Cli.run(tmp, Map.of("COFFER_MONGODB_URI", uri), "backup", "--storage", "file://" + tmp.resolve("store"), "--id", "b1",
         "--type", "full", "--include", "erp.*", "--files", "uploads=" + tmp.resolve("uploads"), "-q");
@@ -64,16 +69,16 @@ class KillRestoreE2E {
   }
 
   /** The old state of the target: other documents in the same collections, other files in the tree. */
-  static void resetTarget() throws java.io.IOException {
+  static void resetTarget() throws IOException {
     Path live = tmp.resolve("live-uploads");
-    if (java.nio.file.Files.exists(live)) {
-      try (var all = java.nio.file.Files.walk(live)) {
-        for (Path x : all.sorted(java.util.Comparator.reverseOrder()).toList()) java.nio.file.Files.delete(x);
+    if (Files.exists(live)) {
+      try (var all = Files.walk(live)) {
+        for (Path x : all.sorted(Comparator.reverseOrder()).toList()) Files.delete(x);
       }
     }
     for (int i = 0; i < 40; i++) {
-      java.nio.file.Files.createDirectories(live.resolve("old-" + (i % 3)));
-      java.nio.file.Files.writeString(live.resolve("old-" + (i % 3) + "/file-" + i + ".txt"), "old state " + i);
+      Files.createDirectories(live.resolve("old-" + (i % 3)));
+      Files.writeString(live.resolve("old-" + (i % 3) + "/file-" + i + ".txt"), "old state " + i);
     }
     client.getDatabase("live").drop();
     for (String c : COLLECTIONS) {
@@ -109,20 +114,20 @@ class KillRestoreE2E {
   static String tree(Path root) throws Exception {
     MessageDigest md = MessageDigest.getInstance("SHA-256");
     int n = 0;
-    try (var all = java.nio.file.Files.walk(root)) {
-      for (Path p : all.filter(java.nio.file.Files::isRegularFile).sorted().toList()) {
+    try (var all = Files.walk(root)) {
+      for (Path p : all.filter(Files::isRegularFile).sorted().toList()) {
         String rel = root.relativize(p).toString();
         if (rel.startsWith(".coffer-")) continue;
-        md.update(rel.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        md.update(java.nio.file.Files.readAllBytes(p));
+        md.update(rel.getBytes(StandardCharsets.UTF_8));
+        md.update(Files.readAllBytes(p));
         n++;
       }
     }
     return n + ":" + HexFormat.of().formatHex(md.digest());
   }
 
-  static boolean interruptedMoves(Path root) throws java.io.IOException {
-    try (var top = java.nio.file.Files.list(root)) {
+  static boolean interruptedMoves(Path root) throws IOException {
+    try (var top = Files.list(root)) {
       return top.anyMatch(p -> p.getFileName().toString().startsWith(".coffer-commit-"));
     }
   }
@@ -144,7 +149,7 @@ class KillRestoreE2E {
       resetTarget();
       Process p = Cli.startLogged(tmp, Map.of("COFFER_MONGODB_URI", uri), tmp.resolve("restore-" + i + ".log"), args);
       long delay = 200 + r.nextInt(1800); // the JVM starts in ~0.5 s; the restore ends 1.5-2.5 s after the start
-      if (!p.waitFor(delay, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+      if (!p.waitFor(delay, TimeUnit.MILLISECONDS)) {
         p.destroyForcibly().waitFor();
         killed++;
       }
@@ -166,7 +171,7 @@ class KillRestoreE2E {
     assertThat(done.exit()).as(done.err()).isZero();
     assertThat(state("live")).isEqualTo(fresh);
     assertThat(tree(tmp.resolve("live-uploads"))).isEqualTo(freshTree);
-    try (var top = java.nio.file.Files.list(tmp.resolve("live-uploads"))) {
+    try (var top = Files.list(tmp.resolve("live-uploads"))) {
       assertThat(top.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".coffer-")).toList()).as("Coffer's leftovers").isEmpty();
     }
     assertThat(client.getDatabase("live").listCollectionNames().into(new ArrayList<>())).containsExactlyInAnyOrderElementsOf(COLLECTIONS);

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import io.coffer.testing.ImageRuntime;
 
 /**
  * A platform engineer's first hour, with the real {@code kubectl} against the real control plane ({@link Cluster}):
@@ -85,7 +86,7 @@ class KubectlJourneyE2E {
     work = Files.createTempDirectory("coffer-journey");
     Files.writeString(Files.createDirectories(work.resolve("uploads")).resolve("contract.pdf"), "signed");
     cluster.claim(NS, "rayerp-uploads", work.resolve("uploads"));
-    operator = CofferOperator.create(cluster.operatorClient(), new CofferOperator.Config(new JobFactory.Settings(io.coffer.testing.ImageRuntime.REFERENCE, "IfNotPresent"),
+    operator = CofferOperator.create(cluster.operatorClient(), new CofferOperator.Config(new JobFactory.Settings(ImageRuntime.REFERENCE, "IfNotPresent"),
         Set.of(NS), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(30), Clock.systemUTC(), null));
     operator.start();
   }

@@ -29,13 +29,16 @@ import org.bson.Document;
 import org.gaul.s3proxy.S3Proxy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.coffer.testing.Cluster;
+import io.coffer.testing.ControlPlane;
+import io.coffer.testing.ImageRuntime;
 
 /**
  * The whole system with known secret values: an S3 secret key, a passphrase, an age private key and a chain index
  * key, and a MongoDB password (in a URI the server refuses), used by backups (public-key, passphrase, incremental,
  * refused), a restore and a deep verification. Afterwards every
  * status, event and Job, every pod (with its termination message) and pod log is searched for them: zero hits. On the
- * real control plane ({@link io.coffer.testing.Cluster}), the operator as the chart's ServiceAccount; simulated: the nodes.
+ * real control plane ({@link Cluster}), the operator as the chart's ServiceAccount; simulated: the nodes.
  */
 class SecretsE2E {
   static final String NS = "secrets-e2e";
@@ -50,11 +53,11 @@ class SecretsE2E {
     AgeKeys.Identity identity = AgeKeys.generate();
     MongoServer mongo = EmbeddedServers.mongo();
     S3Proxy s3 = EmbeddedServers.s3();
-    if (io.coffer.testing.ControlPlane.binaries() == null) {
-      if ("true".equalsIgnoreCase(System.getenv("CI"))) throw new AssertionError(io.coffer.testing.ControlPlane.missing() + " - CI=true requires it");
-      org.junit.jupiter.api.Assumptions.abort(io.coffer.testing.ControlPlane.missing() + "; real-cluster test skipped");
+    if (ControlPlane.binaries() == null) {
+      if ("true".equalsIgnoreCase(System.getenv("CI"))) throw new AssertionError(ControlPlane.missing() + " - CI=true requires it");
+      org.junit.jupiter.api.Assumptions.abort(ControlPlane.missing() + "; real-cluster test skipped");
     }
-    io.coffer.testing.Cluster cluster = io.coffer.testing.Cluster.shared();
+    Cluster cluster = Cluster.shared();
     cluster.namespace(NS);
     try (MongoClient c = MongoClients.create(EmbeddedServers.uri(mongo))) {
       c.getDatabase("erp").getCollection("employees").insertOne(new Document("_id", 1).append("name", "Ada"));
@@ -68,7 +71,7 @@ class SecretsE2E {
       secret(client, "index", Map.of("key", INDEX_KEY));
       secret(client, "mongo-auth", Map.of("uri", EmbeddedServers.uri(mongo).replace("mongodb://", "mongodb://coffer:" + MONGO_PASSWORD + "@")));
       {
-        Operator operator = CofferOperator.create(cluster.operatorClient(), new CofferOperator.Config(new JobFactory.Settings(io.coffer.testing.ImageRuntime.REFERENCE, "IfNotPresent"),
+        Operator operator = CofferOperator.create(cluster.operatorClient(), new CofferOperator.Config(new JobFactory.Settings(ImageRuntime.REFERENCE, "IfNotPresent"),
             Set.of(NS), Duration.ofMillis(300), Duration.ofMillis(300), Duration.ofSeconds(5), Clock.systemUTC(), null));
         operator.start();
         try {

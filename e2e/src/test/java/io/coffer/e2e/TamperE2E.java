@@ -37,6 +37,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.Arrays;
 
 /**
  * Damaged and altered archives: 20 random byte flips and 5 truncations (seeded) of a stored, encrypted backup,
@@ -124,7 +125,7 @@ class TamperE2E {
     }
     for (int i = 0; i < 5; i++) {
       int len = r.nextInt(pristine.length);
-      damaged("truncation #" + i + " to " + len + " bytes", java.util.Arrays.copyOf(pristine, len));
+      damaged("truncation #" + i + " to " + len + " bytes", Arrays.copyOf(pristine, len));
     }
     // the pristine archive still verifies and restores: the checks above were not failing for another reason
     new VerifyEngine(storage, new EngineLog(null), new Progress()).run("good", true, Age.DecryptionKeys.of(List.of(ops)));

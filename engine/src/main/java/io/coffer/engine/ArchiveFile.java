@@ -18,6 +18,13 @@ import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.OptionalLong;
+import io.coffer.engine.archive.HashingOutputStream;
+import io.coffer.engine.archive.ManifestCheck;
+import io.coffer.engine.io.Limited;
+import io.coffer.protocol.Field;
+import java.io.ByteArrayInputStream;
+import java.io.OutputStream;
+import java.util.Arrays;
 
 /**
  * One backup's archive on its own, away from its storage (what {@code coffer download} writes, or a copy someone
@@ -47,22 +54,22 @@ public final class ArchiveFile implements Storage {
   /** Reads {@code file} through once (decrypting with {@code keys} if it is age-encrypted) for its manifest and checksum. */
   public static ArchiveFile open(Path file, Age.DecryptionKeys keys) throws IOException {
     if (Files.exists(file) && !Files.isRegularFile(file)) {
-      throw CofferException.usage(io.coffer.protocol.Field.ARCHIVE.mark() + " " + file + " is not a file (" + io.coffer.protocol.Field.ARCHIVE.mark() + " takes an archive as `coffer download` writes it)");
+      throw CofferException.usage(Field.ARCHIVE.mark() + " " + file + " is not a file (" + Field.ARCHIVE.mark() + " takes an archive as `coffer download` writes it)");
     }
     String name = String.valueOf(file.getFileName());
     HashingInputStream hashed;
     try {
       hashed = new HashingInputStream(Files.newInputStream(file));
     } catch (NoSuchFileException e) {
-      throw CofferException.usage("no file " + file + " (" + io.coffer.protocol.Field.ARCHIVE.mark() + " takes an archive as `coffer download` writes it)");
+      throw CofferException.usage("no file " + file + " (" + Field.ARCHIVE.mark() + " takes an archive as `coffer download` writes it)");
     }
     try (hashed) {
       BufferedInputStream in = new BufferedInputStream(hashed, 1 << 16);
       in.mark(AGE_MAGIC.length);
-      boolean encrypted = java.util.Arrays.equals(in.readNBytes(AGE_MAGIC.length), AGE_MAGIC);
+      boolean encrypted = Arrays.equals(in.readNBytes(AGE_MAGIC.length), AGE_MAGIC);
       in.reset();
       if (encrypted && keys == null) {
-        throw new CofferException(ExitCode.KEY, file + " is age-encrypted; give " + io.coffer.protocol.Field.IDENTITY.mark() + " (or " + io.coffer.protocol.Field.DECRYPTION_PASSPHRASE.mark() + " for passphrase backups)");
+        throw new CofferException(ExitCode.KEY, file + " is age-encrypted; give " + Field.IDENTITY.mark() + " (or " + Field.DECRYPTION_PASSPHRASE.mark() + " for passphrase backups)");
       }
       byte[] json = null;
       try {
@@ -72,10 +79,10 @@ public final class ArchiveFile implements Storage {
         while ((h = zip.getNextEntry()) != null) {
           InputStream content = BackupStore.entryContent(zip);
           if (Manifest.ENTRY_NAME.equals(h.getFileName()) && json == null) {
-            json = io.coffer.engine.io.Limited.readAll(content, io.coffer.engine.archive.ManifestCheck.MAX_MANIFEST_BYTES, () -> new CofferException(
+            json = Limited.readAll(content, ManifestCheck.MAX_MANIFEST_BYTES, () -> new CofferException(
                 ExitCode.INTEGRITY, file + " holds a " + Manifest.ENTRY_NAME + " larger than Coffer writes: it is not a Coffer archive"));
           } else {
-            content.transferTo(java.io.OutputStream.nullOutputStream());
+            content.transferTo(OutputStream.nullOutputStream());
           }
         }
       } catch (AgeException e) {
@@ -95,7 +102,7 @@ public final class ArchiveFile implements Storage {
       }
       String sha256 = hashed.drainAndHash(); // the whole file, whatever the zip reader left unread
       Manifest m;
-      io.coffer.engine.archive.ManifestCheck.checkSize(json, name);
+      ManifestCheck.checkSize(json, name);
       try {
         m = Json.readUntrusted(json, Manifest.class);
       } catch (IOException e) {
@@ -107,10 +114,10 @@ public final class ArchiveFile implements Storage {
       if (!BackupStore.ID.matcher(m.id()).matches()) {
         throw new CofferException(ExitCode.INTEGRITY, file + " names a backup id no Coffer backup has ('" + m.id() + "')");
       }
-      io.coffer.engine.archive.ManifestCheck.check(m, m.id());
+      ManifestCheck.check(m, m.id());
       if (m.parent() != null) {
         throw CofferException.usage(file + " holds backup " + m.id() + ", an incremental backup: only its changes since backup "
-            + m.parent() + ". Restore it from its storage location, where its chain lies (" + io.coffer.protocol.Field.STORAGE.mark() + " ... " + io.coffer.protocol.Field.BACKUP_ID.mark() + " " + m.id() + ")");
+            + m.parent() + ". Restore it from its storage location, where its chain lies (" + Field.STORAGE.mark() + " ... " + Field.BACKUP_ID.mark() + " " + m.id() + ")");
       }
       int collections = 0;
       long documents = 0;
@@ -124,7 +131,7 @@ public final class ArchiveFile implements Storage {
         }
         if (e.kind() == Manifest.Kind.file) files++;
       }
-      String manifestSha = HexFormat.of().formatHex(io.coffer.engine.archive.HashingOutputStream.sha256().digest(json));
+      String manifestSha = HexFormat.of().formatHex(HashingOutputStream.sha256().digest(json));
       BackupDescriptor d = new BackupDescriptor(BackupDescriptor.FORMAT, 1, m.id(), m.createdAt(), null, m.type(),
           encrypted ? "archive.zip.age" : "archive.zip", hashed.count(), sha256, raw, encrypted, encrypted ? "age" : null, null, MANIFEST, manifestSha,
           collections, documents, files, m.skipped() == null ? 0 : m.skipped().size(), null, null, null);
@@ -140,9 +147,9 @@ public final class ArchiveFile implements Storage {
   @Override
   public InputStream open(String key) throws IOException {
     if (key.equals(BackupStore.key(descriptor.id(), descriptor.archive()))) return Files.newInputStream(file);
-    if (key.equals(BackupStore.key(descriptor.id(), BackupDescriptor.FILE))) return new java.io.ByteArrayInputStream(Json.pretty(descriptor)
+    if (key.equals(BackupStore.key(descriptor.id(), BackupDescriptor.FILE))) return new ByteArrayInputStream(Json.pretty(descriptor)
         .getBytes(StandardCharsets.UTF_8));
-    if (key.equals(BackupStore.key(descriptor.id(), MANIFEST))) return new java.io.ByteArrayInputStream(manifest);
+    if (key.equals(BackupStore.key(descriptor.id(), MANIFEST))) return new ByteArrayInputStream(manifest);
     throw StorageException.notFound(key + " is not in " + describe());
   }
 

@@ -21,6 +21,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import io.coffer.engine.archive.Compression;
+import io.coffer.engine.incremental.ChainIndex;
+import io.coffer.protocol.Field;
+import java.nio.file.Files;
+import java.util.HexFormat;
+import java.util.UUID;
 
 /**
  * One backup: MongoDB and file trees -> zip -> (age) -> storage, as one chain of streams. The archive is
@@ -42,7 +48,7 @@ public final class BackupEngine {
   public BackupResult run(BackupOptions o) throws IOException {
     String id = BackupStore.checkId(o.id());
     Instant created = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-    String run = java.util.UUID.randomUUID().toString().substring(0, 8);
+    String run = UUID.randomUUID().toString().substring(0, 8);
     String host = System.getenv().getOrDefault("HOSTNAME", "");
     try (Storage.Lock lock = store.lock(id, "backup run " + run + (host.isEmpty() ? "" : " on " + host) + ", started " + created,
         o.lockToken(), o.lockWaitSeconds(), log)) {
@@ -54,19 +60,19 @@ public final class BackupEngine {
   private BackupResult run(BackupOptions o, String id, Instant created, Storage.Lock lock) throws IOException {
     Storage storage = store.storage();
     if (storage.exists(BackupStore.key(id, BackupDescriptor.FILE))) {
-      throw CofferException.usage("backup " + id + " already exists in " + storage.describe() + "; choose another " + io.coffer.protocol.Field.ID.mark() + " or delete it first");
+      throw CofferException.usage("backup " + id + " already exists in " + storage.describe() + "; choose another " + Field.ID.mark() + " or delete it first");
     }
     int leftovers = storage.removeLeftovers(id);
     if (leftovers > 0) log.info("removed " + leftovers + " leftovers of an interrupted earlier attempt");
     log.info("backup " + id + " (" + o.type().label() + ") to " + storage.describe()
         + (o.encryption().enabled() ? ", encrypted with " + o.encryption().scheme() : ", not encrypted"));
 
-    io.coffer.engine.incremental.ChainIndex index = o.indexKey() == null ? null : new io.coffer.engine.incremental.ChainIndex(storage, o.indexKey());
+    ChainIndex index = o.indexKey() == null ? null : new ChainIndex(storage, o.indexKey());
     if (o.parent() != null) {
       BackupDescriptor parent = store.descriptor(o.parent());
       if (parent.index() == null) {
-        throw CofferException.usage("backup " + o.parent() + " has no chain index (it was made without " + io.coffer.protocol.Field.INDEX_KEY.mark() + "), so nothing can be"
-            + " based on it; take a full backup with " + io.coffer.protocol.Field.INDEX_KEY.mark() + " to start a chain");
+        throw CofferException.usage("backup " + o.parent() + " has no chain index (it was made without " + Field.INDEX_KEY.mark() + "), so nothing can be"
+            + " based on it; take a full backup with " + Field.INDEX_KEY.mark() + " to start a chain");
       }
       index.checkKey(o.parent());
       log.info("incremental: only what changed since backup " + o.parent() + " (" + parent.createdAt() + ")");
@@ -74,7 +80,7 @@ public final class BackupEngine {
     MongoDumper mongo = null;
     List<MongoDumper.Target> targets = List.of();
     FileTreeDumper files = new FileTreeDumper(o.filesInclude(), o.filesExclude(),
-        o.compression() == io.coffer.engine.archive.Compression.STORE, log, progress);
+        o.compression() == Compression.STORE, log, progress);
     if (index != null) files.indexed(index, id, o.parent());
     String archiveName = o.encryption().enabled() ? "archive.zip.age" : "archive.zip";
     Storage.AtomicOutput stored = null;
@@ -87,15 +93,15 @@ public final class BackupEngine {
         targets = mongo.resolve(o.selection());
         if (targets.isEmpty()) {
           throw CofferException.usage("the selection matches no collection in " + MongoConnection.redact(o.mongoUri())
-              + "; check " + io.coffer.protocol.Field.INCLUDE.mark() + " / " + io.coffer.protocol.Field.EXCLUDE.mark() + " / " + io.coffer.protocol.Field.MODULES.mark() + " (`coffer backup --help` explains the patterns)");
+              + "; check " + Field.INCLUDE.mark() + " / " + Field.EXCLUDE.mark() + " / " + Field.MODULES.mark() + " (`coffer backup --help` explains the patterns)");
         }
         for (MongoDumper.Target t : targets) progress.addTotal(t.estimatedBytes());
         log.info("selected " + targets.size() + " collections from " + MongoConnection.redact(o.mongoUri()));
       }
       if (o.type().hasFiles()) {
         for (FileTreeDumper.Tree t : o.trees()) {
-          if (!java.nio.file.Files.isDirectory(t.root())) {
-            throw new CofferException(ExitCode.SOURCE, "file tree " + t.name() + ": " + t.root() + " is not a readable directory; check " + io.coffer.protocol.Field.FILES.mark(o.trees().indexOf(t)) + "");
+          if (!Files.isDirectory(t.root())) {
+            throw new CofferException(ExitCode.SOURCE, "file tree " + t.name() + ": " + t.root() + " is not a readable directory; check " + Field.FILES.mark(o.trees().indexOf(t)) + "");
           }
           progress.addTotal(files.estimate(t));
         }
@@ -121,7 +127,7 @@ public final class BackupEngine {
               o.type().hasFiles() ? treeSources : null),
           new Manifest.Selection(o.selection().include(), o.selection().exclude(), o.selection().modules(),
               o.filesInclude(), o.filesExclude()),
-          o.compression().label(), o.compression() == io.coffer.engine.archive.Compression.DEFLATE ? o.level() : null,
+          o.compression().label(), o.compression() == Compression.DEFLATE ? o.level() : null,
           List.copyOf(archive.entries()), List.copyOf(files.skipped()), o.parent());
       byte[] manifestJson = archive.finish(manifest); // closes the chain and publishes the archive
       stored = null;
@@ -165,7 +171,7 @@ public final class BackupEngine {
       BackupDescriptor d = new BackupDescriptor(BackupDescriptor.FORMAT, 1, id, created.toString(),
           Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), o.type().label(), archiveName, storedSize, sha256,
           rawSize, o.encryption().enabled(), o.encryption().scheme(), recipients.isEmpty() ? null : recipients,
-          manifestName, java.util.HexFormat.of().formatHex(HashingOutputStream.sha256().digest(manifestBytes)),
+          manifestName, HexFormat.of().formatHex(HashingOutputStream.sha256().digest(manifestBytes)),
           collections, documents, fileCount, files.skipped().size(), VERSION, o.parent(), index == null ? null : index.scheme());
       lock.check();
       if (!storage.createIfAbsent(BackupStore.key(id, BackupDescriptor.FILE), Json.pretty(d).getBytes(StandardCharsets.UTF_8))) {

@@ -4,6 +4,7 @@ import io.coffer.engine.archive.Compression;
 import io.coffer.engine.files.FileTreeDumper;
 import io.coffer.engine.mongo.Selection;
 import java.util.List;
+import io.coffer.protocol.Field;
 
 /** Everything a backup needs, parsed and checked once at the edge (the CLI). Immutable. */
 public record BackupOptions(
@@ -41,20 +42,20 @@ public record BackupOptions(
 
   public BackupOptions {
     if (parent != null && indexKey == null) {
-      throw CofferException.usage("an incremental backup needs the index key its chain was made with: give " + io.coffer.protocol.Field.INDEX_KEY.mark()
+      throw CofferException.usage("an incremental backup needs the index key its chain was made with: give " + Field.INDEX_KEY.mark()
           + " (or set COFFER_INDEX_KEY); the full backup that starts a chain needs it too");
     }
     trees = List.copyOf(trees);
     filesInclude = List.copyOf(filesInclude);
     filesExclude = List.copyOf(filesExclude);
     if (type.hasDatabase() && (mongoUri == null || mongoUri.isBlank())) {
-      throw CofferException.usage("a " + type.label() + " backup needs MongoDB: give " + io.coffer.protocol.Field.MONGODB_URI.mark() + " (or use " + io.coffer.protocol.Field.TYPE.mark() + " files)");
+      throw CofferException.usage("a " + type.label() + " backup needs MongoDB: give " + Field.MONGODB_URI.mark() + " (or use " + Field.TYPE.mark() + " files)");
     }
     if (type.hasFiles() && trees.isEmpty()) {
-      throw CofferException.usage("a " + type.label() + " backup needs at least one " + io.coffer.protocol.Field.FILES.mark() + " (or use " + io.coffer.protocol.Field.TYPE.mark() + " database)");
+      throw CofferException.usage("a " + type.label() + " backup needs at least one " + Field.FILES.mark() + " (or use " + Field.TYPE.mark() + " database)");
     }
-    if (level < 0 || level > 9) throw CofferException.usage(io.coffer.protocol.Field.LEVEL.mark() + " must be between 0 and 9, not " + level);
-    if (lockWaitSeconds < 0) throw CofferException.usage(io.coffer.protocol.Field.LOCK_WAIT.mark() + " must be 0 or more seconds, not " + lockWaitSeconds);
+    if (level < 0 || level > 9) throw CofferException.usage(Field.LEVEL.mark() + " must be between 0 and 9, not " + level);
+    if (lockWaitSeconds < 0) throw CofferException.usage(Field.LOCK_WAIT.mark() + " must be 0 or more seconds, not " + lockWaitSeconds);
   }
 
   @Override

@@ -15,6 +15,20 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.regex.Pattern;
+import io.coffer.engine.archive.HashingOutputStream;
+import io.coffer.engine.archive.ManifestCheck;
+import io.coffer.engine.io.Limited;
+import io.coffer.protocol.Field;
+import io.coffer.protocol.Protocol;
+import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.LinkedList;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
 
 /**
  * The layout of backups in a storage location: {@code <ID>/archive.zip[.age]}, {@code <ID>/manifest.json[.age]},
@@ -26,7 +40,7 @@ public final class BackupStore {
    * or {@code file:///root/ID/archive.zip}, from a storage description as {@link Storage#describe()} gives it.
    */
   public static String locate(String storageDescription, String id, String name) {
-    return io.coffer.protocol.Protocol.locate(storageDescription, id, name);
+    return Protocol.locate(storageDescription, id, name);
   }
 
   public static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
@@ -66,7 +80,7 @@ public final class BackupStore {
     checkId(id);
     byte[] bytes;
     try (InputStream in = storage.open(key(id, BackupDescriptor.FILE))) {
-      bytes = io.coffer.engine.io.Limited.readAll(in, MAX_DESCRIPTOR_BYTES, () -> new CofferException(ExitCode.INTEGRITY,
+      bytes = Limited.readAll(in, MAX_DESCRIPTOR_BYTES, () -> new CofferException(ExitCode.INTEGRITY,
           "the descriptor of backup " + id + " (" + BackupDescriptor.FILE + ") is larger than " + MAX_DESCRIPTOR_BYTES + " bytes: it is not one Coffer wrote"));
     } catch (StorageException e) {
       if (!e.isNotFound()) throw e;
@@ -126,7 +140,7 @@ public final class BackupStore {
   }
 
   /** A URL that downloads the stored archive without credentials until it expires; empty where the storage has none. */
-  public java.util.Optional<String> presignArchive(BackupDescriptor d, java.time.Duration validFor) throws IOException {
+  public Optional<String> presignArchive(BackupDescriptor d, Duration validFor) throws IOException {
     return storage.presign(key(d.id(), d.archive()), validFor);
   }
 
@@ -140,7 +154,7 @@ public final class BackupStore {
     if (!d.encrypted()) return in;
     if (keys == null) {
       throw new CofferException(ExitCode.KEY, "backup " + d.id() + " is encrypted (" + d.encryption()
-          + "); give " + io.coffer.protocol.Field.IDENTITY.mark() + " (or " + io.coffer.protocol.Field.DECRYPTION_PASSPHRASE.mark() + " for passphrase backups)");
+          + "); give " + Field.IDENTITY.mark() + " (or " + Field.DECRYPTION_PASSPHRASE.mark() + " for passphrase backups)");
     }
     try {
       return Age.decrypt(in, keys);
@@ -183,7 +197,7 @@ public final class BackupStore {
 
   /** The current entry's content; the zip reader's failures on malformed data become I/O errors (exit code 5 upstream). */
   static InputStream entryContent(net.lingala.zip4j.io.inputstream.ZipInputStream zip) {
-    return new java.io.FilterInputStream(zip) {
+    return new FilterInputStream(zip) {
       @Override
       public int read() throws IOException {
         byte[] one = new byte[1];
@@ -211,22 +225,22 @@ public final class BackupStore {
   public Manifest manifest(BackupDescriptor d, Age.DecryptionKeys keys) throws IOException {
     byte[] stored;
     // an encrypted manifest is its plaintext plus about 1 % (age's 16 bytes per 64 KiB chunk) and a header
-    long cap = io.coffer.engine.archive.ManifestCheck.MAX_MANIFEST_BYTES + io.coffer.engine.archive.ManifestCheck.MAX_MANIFEST_BYTES / 64 + 65_536;
+    long cap = ManifestCheck.MAX_MANIFEST_BYTES + ManifestCheck.MAX_MANIFEST_BYTES / 64 + 65_536;
     try (InputStream in = storage.open(key(d.id(), d.manifest()))) {
-      stored = io.coffer.engine.io.Limited.readAll(in, cap, () -> tooLarge(d.id()));
+      stored = Limited.readAll(in, cap, () -> tooLarge(d.id()));
     } catch (StorageException e) {
       if (e.isNotFound()) throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " lacks its manifest " + d.manifest());
       throw e;
     }
-    String sha = HexFormat.of().formatHex(io.coffer.engine.archive.HashingOutputStream.sha256().digest(stored));
+    String sha = HexFormat.of().formatHex(HashingOutputStream.sha256().digest(stored));
     if (!sha.equals(d.manifestSha256())) {
       throw new CofferException(ExitCode.INTEGRITY, "the manifest of backup " + d.id() + " does not match its checksum: it was damaged or altered");
     }
     byte[] plain;
     // the stored copy is encrypted like the archive (manifest.json.age); an archive file's own is read from inside it
-    InputStream raw = new java.io.ByteArrayInputStream(stored);
+    InputStream raw = new ByteArrayInputStream(stored);
     try (InputStream in = d.manifest().endsWith(".age") ? decrypting(raw, d, keys) : raw) {
-      plain = io.coffer.engine.io.Limited.readAll(in, io.coffer.engine.archive.ManifestCheck.MAX_MANIFEST_BYTES, () -> tooLarge(d.id()));
+      plain = Limited.readAll(in, ManifestCheck.MAX_MANIFEST_BYTES, () -> tooLarge(d.id()));
     } catch (AgeException e) {
       throw fromAge(d.id(), e);
     } catch (IOException e) {
@@ -238,19 +252,19 @@ public final class BackupStore {
 
   /** A manifest's bytes, parsed and checked as a stranger's input for backup {@code id}. */
   public static Manifest parseManifest(byte[] json, String id) {
-    io.coffer.engine.archive.ManifestCheck.checkSize(json, id);
+    ManifestCheck.checkSize(json, id);
     Manifest m;
     try {
       m = Json.readUntrusted(json, Manifest.class);
     } catch (IOException e) {
       throw new CofferException(ExitCode.INTEGRITY, "the manifest of backup " + id + " is not valid JSON of a Coffer manifest");
     }
-    return io.coffer.engine.archive.ManifestCheck.check(m, id);
+    return ManifestCheck.check(m, id);
   }
 
   private static CofferException tooLarge(String id) {
     return new CofferException(ExitCode.INTEGRITY, "the manifest of backup " + id + " is larger than the "
-        + io.coffer.engine.archive.ManifestCheck.MAX_MANIFEST_BYTES / (1024 * 1024) + " MiB Coffer reads: it is not one Coffer wrote");
+        + ManifestCheck.MAX_MANIFEST_BYTES / (1024 * 1024) + " MiB Coffer reads: it is not one Coffer wrote");
   }
 
   /**
@@ -258,10 +272,10 @@ public final class BackupStore {
    * {@code "<id> (missing)"}.
    */
   public List<String> chainIds(BackupDescriptor d) throws IOException {
-    java.util.LinkedList<String> ids = new java.util.LinkedList<>();
+    LinkedList<String> ids = new LinkedList<>();
     ids.addFirst(d.id());
     BackupDescriptor cur = d;
-    java.util.Set<String> seen = new java.util.HashSet<>(ids);
+    Set<String> seen = new HashSet<>(ids);
     while (cur.parent() != null) {
       String p = cur.parent();
       if (!seen.add(p) || ids.size() >= 10_000) {
@@ -292,7 +306,7 @@ public final class BackupStore {
       if (l != null) return l;
       if (System.nanoTime() >= deadline) {
         throw new CofferException(ExitCode.BUSY, "backup " + id + " in " + storage.describe() + " is being written by another run ("
-            + holder[0] + "); wait until it has finished, or choose another " + io.coffer.protocol.Field.ID.mark());
+            + holder[0] + "); wait until it has finished, or choose another " + Field.ID.mark());
       }
       if (!told && log != null) log.info("backup " + id + " is being written by another run (" + holder[0] + "); waiting up to " + waitSeconds + " s");
       told = true;
@@ -300,7 +314,7 @@ public final class BackupStore {
         Thread.sleep(2000);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException("interrupted while waiting for the lock of backup " + id);
+        throw new InterruptedIOException("interrupted while waiting for the lock of backup " + id);
       }
     }
   }
@@ -312,7 +326,7 @@ public final class BackupStore {
   /** Deletes backup {@code id} unless another run writes it; a lock left under {@code token} by a run that ended is taken over. */
   public void delete(String id, String token) throws IOException {
     checkId(id);
-    try (Storage.Lock lock = lock(id, "delete run " + java.util.UUID.randomUUID().toString().substring(0, 8), token, 0, null)) {
+    try (Storage.Lock lock = lock(id, "delete run " + UUID.randomUUID().toString().substring(0, 8), token, 0, null)) {
       deleteLocked(id);
     }
   }

@@ -31,6 +31,12 @@ import java.util.UUID;
 import net.lingala.zip4j.io.inputstream.ZipInputStream;
 import net.lingala.zip4j.model.LocalFileHeader;
 import org.bson.BsonDocument;
+import io.coffer.protocol.Field;
+import java.io.OutputStream;
+import java.util.LinkedList;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.TreeSet;
 
 /**
  * Restores all or part of a backup. The archive is read once, as a stream: every entry is checked against
@@ -77,11 +83,11 @@ public final class RestoreEngine {
       }
       if (!losses.isEmpty() && !o.confirmation().confirm(List.copyOf(losses))) {
         throw CofferException.usage("a replace would delete what backup " + d.id() + " does not hold (" + String.join("; ", losses)
-            + "); " + io.coffer.protocol.Field.DRY_RUN.mark() + " lists it; confirm with " + io.coffer.protocol.Field.CONFIRM.mark() + ", or use " + io.coffer.protocol.Field.MODE.mark() + " merge to keep it");
+            + "); " + Field.DRY_RUN.mark() + " lists it; confirm with " + Field.CONFIRM.mark() + ", or use " + Field.MODE.mark() + " merge to keep it");
       }
       FileRestorer files = new FileRestorer(plan.treeTargets(), o.mode() == MongoRestorer.Mode.REPLACE, runId, log, progress);
       if (mongo != null) {
-        Set<String> dbs = new java.util.TreeSet<>();
+        Set<String> dbs = new TreeSet<>();
         for (String p : plan.selectedPaths()) {
           Manifest.Entry e = plan.byPath().get(p);
           if (e.database() != null) dbs.add(o.targetDb(e.database()));
@@ -118,7 +124,7 @@ public final class RestoreEngine {
 
   /** The backups to read, oldest (the full backup) first, ending with {@code d}. */
   private List<BackupDescriptor> chain(BackupDescriptor d) throws IOException {
-    java.util.LinkedList<BackupDescriptor> chain = new java.util.LinkedList<>();
+    LinkedList<BackupDescriptor> chain = new LinkedList<>();
     chain.addFirst(d);
     Set<String> ids = new HashSet<>(Set.of(d.id()));
     while (chain.getFirst().parent() != null) {
@@ -171,7 +177,7 @@ public final class RestoreEngine {
     Selection sel = new Selection(o.include(), o.exclude(), List.of(), null);
     boolean patterns = !o.include().isEmpty() || !o.exclude().isEmpty();
     Set<String> knownModules = new HashSet<>();
-    Set<String> knownTrees = new java.util.TreeSet<>();
+    Set<String> knownTrees = new TreeSet<>();
     for (Manifest.Entry e : m.entries()) {
       if (e.module() != null) knownModules.add(e.module());
       if (e.tree() != null) knownTrees.add(e.tree());
@@ -179,7 +185,7 @@ public final class RestoreEngine {
     for (String mod : o.modules()) {
       if (!knownModules.contains(mod)) {
         throw CofferException.usage("backup " + m.id() + " has no module '" + mod + "'; it holds: "
-            + (knownModules.isEmpty() ? "no modules (it was made without a module map)" : String.join(", ", new java.util.TreeSet<>(knownModules))));
+            + (knownModules.isEmpty() ? "no modules (it was made without a module map)" : String.join(", ", new TreeSet<>(knownModules))));
       }
     }
     for (String t : o.trees()) {
@@ -189,7 +195,7 @@ public final class RestoreEngine {
       }
     }
     for (String k : o.filesTargets().keySet()) {
-      if (!knownTrees.contains(k)) throw CofferException.usage(io.coffer.protocol.Field.FILES.mark() + " names tree '" + k + "', which backup " + m.id() + " does not hold");
+      if (!knownTrees.contains(k)) throw CofferException.usage(Field.FILES.mark() + " names tree '" + k + "', which backup " + m.id() + " does not hold");
     }
     o.checkRenames();
     boolean wantDb = o.what() == null || o.what().hasDatabase();
@@ -198,21 +204,21 @@ public final class RestoreEngine {
     if (o.what() == null && collectionFilter && o.trees().isEmpty()) wantFiles = false;
     if (o.what() == null && !collectionFilter && !o.trees().isEmpty()) wantDb = false;
     // the trees to restore: those named, else all; each goes only where the caller says, never where the backup says
-    Set<String> trees = new java.util.TreeSet<>(wantFiles ? (o.trees().isEmpty() ? knownTrees : Set.copyOf(o.trees())) : Set.of());
+    Set<String> trees = new TreeSet<>(wantFiles ? (o.trees().isEmpty() ? knownTrees : Set.copyOf(o.trees())) : Set.of());
     Map<String, Path> treeTargets = new LinkedHashMap<>();
     for (String t : trees) {
       Path target = o.filesTargets().get(t);
       if (target == null) {
         String original = m.source() == null || m.source().files() == null ? null : m.source().files().get(t);
         throw CofferException.usage("backup " + m.id() + " holds file tree " + t + (original == null ? "" : " (backed up from " + original + ")")
-            + ": give " + io.coffer.protocol.Field.FILES.mark() + " " + t + "=DIR to restore it" + (trees.size() > 1 ? ", or " + io.coffer.protocol.Field.TREES.mark() + " to pick trees" : "")
-            + ", or " + io.coffer.protocol.Field.TYPE.mark() + " database to leave files out");
+            + ": give " + Field.FILES.mark() + " " + t + "=DIR to restore it" + (trees.size() > 1 ? ", or " + Field.TREES.mark() + " to pick trees" : "")
+            + ", or " + Field.TYPE.mark() + " database to leave files out");
       }
       treeTargets.put(t, target.toAbsolutePath().normalize());
     }
     Map<String, Manifest.Entry> byPath = new LinkedHashMap<>();
     Set<String> selected = new HashSet<>();
-    Set<String> leftOutSystem = new java.util.TreeSet<>();
+    Set<String> leftOutSystem = new TreeSet<>();
     Map<String, String> targets = new HashMap<>();
     boolean needsMongo = false;
     long files = 0;
@@ -231,7 +237,7 @@ public final class RestoreEngine {
           String other = targets.putIfAbsent(t, e.database() + "." + e.collection());
           if (other != null) {
             throw CofferException.usage(other + " and " + e.database() + "." + e.collection() + " of backup " + m.id() + " would both be restored into " + t
-                + "; rename one with " + io.coffer.protocol.Field.RENAME_DB.mark() + " or leave one out with " + io.coffer.protocol.Field.EXCLUDE.mark());
+                + "; rename one with " + Field.RENAME_DB.mark() + " or leave one out with " + Field.EXCLUDE.mark());
           }
         }
         selected.add(e.path());
@@ -244,7 +250,7 @@ public final class RestoreEngine {
     if (!leftOutSystem.isEmpty()) log.warn(MongoNames.leftOutSystem(leftOutSystem));
     if (selected.isEmpty()) {
       throw CofferException.usage("nothing to restore: the selection matches nothing in backup " + m.id()
-          + (leftOutSystem.isEmpty() ? "" : " but system databases (give " + io.coffer.protocol.Field.SYSTEM_DATABASES.mark() + " to restore them)") + "; `coffer inspect` shows what it holds");
+          + (leftOutSystem.isEmpty() ? "" : " but system databases (give " + Field.SYSTEM_DATABASES.mark() + " to restore them)") + "; `coffer inspect` shows what it holds");
     }
     if (needsMongo) o.requireMongoUri();
     Set<String> skipped = new HashSet<>();
@@ -268,16 +274,16 @@ public final class RestoreEngine {
       long needed = n.getValue() + (1 << 20);
       if (needed > free) {
         throw new CofferException(ExitCode.SOURCE, "file tree " + n.getKey() + " needs " + human(needed) + " and " + target + " has "
-            + human(free) + " free; nothing was written: make room or restore elsewhere with " + io.coffer.protocol.Field.FILES.mark());
+            + human(free) + " free; nothing was written: make room or restore elsewhere with " + Field.FILES.mark());
       }
     }
   }
 
   private static String human(long bytes) {
     if (bytes < 1 << 20) return (bytes >> 10) + " KiB";
-    if (bytes < 1L << 30) return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
-    if (bytes < 1L << 40) return String.format(java.util.Locale.ROOT, "%.1f GiB", bytes / 1073741824.0);
-    return String.format(java.util.Locale.ROOT, "%.1f TiB", bytes / 1099511627776.0);
+    if (bytes < 1L << 30) return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+    if (bytes < 1L << 40) return String.format(Locale.ROOT, "%.1f GiB", bytes / 1073741824.0);
+    return String.format(Locale.ROOT, "%.1f TiB", bytes / 1099511627776.0);
   }
 
   private List<RestoreResult.Item> describeTargets(Plan plan, MongoRestorer mongo, RestoreOptions o, List<String> losses) throws IOException {
@@ -422,7 +428,7 @@ public final class RestoreEngine {
     if (e.kind() != Manifest.Kind.file) return newest; // directories and links: as the newest backup has them
     Manifest.Entry last = plan.byPath().get(e.path());
     String source = last.from() != null ? last.from() : newestId;
-    return source.equals(id) && java.util.Objects.equals(last.sha256(), e.sha256());
+    return source.equals(id) && Objects.equals(last.sha256(), e.sha256());
   }
 
   private void restoreEntry(Manifest.Entry e, InputStream in, RestoreOptions o, MongoRestorer mongo, FileRestorer files,
@@ -472,6 +478,6 @@ public final class RestoreEngine {
   }
 
   private static void drain(InputStream in) throws IOException {
-    in.transferTo(java.io.OutputStream.nullOutputStream());
+    in.transferTo(OutputStream.nullOutputStream());
   }
 }

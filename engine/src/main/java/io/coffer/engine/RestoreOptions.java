@@ -5,6 +5,8 @@ import io.coffer.engine.mongo.MongoRestorer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import io.coffer.engine.mongo.MongoNames;
+import io.coffer.protocol.Field;
 
 /**
  * A restore request. {@code include}/{@code exclude} are collection patterns and {@code modules} module names
@@ -65,15 +67,15 @@ public record RestoreOptions(
   /** Refuses a --rename-db into a name MongoDB does not take. */
   public void checkRenames() {
     for (Map.Entry<String, String> r : renameDb.entrySet()) {
-      String why = io.coffer.engine.mongo.MongoNames.invalidDatabase(r.getValue());
-      if (why != null) throw CofferException.usage(io.coffer.protocol.Field.RENAME_DB.mark() + " " + r.getKey() + "=" + r.getValue() + " names " + why);
+      String why = MongoNames.invalidDatabase(r.getValue());
+      if (why != null) throw CofferException.usage(Field.RENAME_DB.mark() + " " + r.getKey() + "=" + r.getValue() + " names " + why);
     }
   }
 
   /** Refuses a restore of collections without a MongoDB to restore them into. */
   public void requireMongoUri() {
     if (mongoUri == null || mongoUri.isBlank()) {
-      throw CofferException.usage("restoring collections needs a target: give " + io.coffer.protocol.Field.MONGODB_URI.mark());
+      throw CofferException.usage("restoring collections needs a target: give " + Field.MONGODB_URI.mark());
     }
   }
 

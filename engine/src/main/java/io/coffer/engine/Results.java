@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.time.Duration;
+import java.time.Instant;
 
 /** Builds results that fit a pod's termination message (4 KiB): detail is trimmed, totals never. */
 public final class Results {
@@ -18,7 +20,7 @@ public final class Results {
   public static BackupResult existing(BackupDescriptor d, String location) {
     double duration = 0;
     try {
-      duration = java.time.Duration.between(java.time.Instant.parse(d.createdAt()), java.time.Instant.parse(d.completedAt())).toMillis() / 1000.0;
+      duration = Duration.between(Instant.parse(d.createdAt()), Instant.parse(d.completedAt())).toMillis() / 1000.0;
     } catch (RuntimeException e) {
       // an older descriptor without times: no duration
     }

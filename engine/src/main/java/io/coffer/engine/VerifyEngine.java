@@ -15,6 +15,14 @@ import java.util.HashMap;
 import java.util.Map;
 import net.lingala.zip4j.io.inputstream.ZipInputStream;
 import net.lingala.zip4j.model.LocalFileHeader;
+import io.coffer.engine.archive.ManifestCheck;
+import io.coffer.engine.io.Limited;
+import io.coffer.engine.mongo.MongoMetadata;
+import java.io.FilterInputStream;
+import java.io.OutputStream;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Checks a stored backup. Shallow: the stored archive's size and SHA-256 against {@code backup.json} (no key
@@ -43,7 +51,7 @@ public final class VerifyEngine {
       if (deep) {
         Map<String, Manifest.Entry> byPath = new HashMap<>();
         for (Manifest.Entry e : manifest.entries()) if (e.archived()) byPath.put(e.path(), e);
-        java.util.Set<String> skipped = new java.util.HashSet<>();
+        Set<String> skipped = new HashSet<>();
         if (manifest.skipped() != null) manifest.skipped().forEach(sk -> skipped.add(sk.path()));
         InputStream plain = BackupStore.decrypting(new ProgressInput(stored, progress), d, keys);
         ZipInputStream zip = new ZipInputStream(plain, StandardCharsets.UTF_8);
@@ -51,19 +59,19 @@ public final class VerifyEngine {
         while ((h = BackupStore.nextEntry(zip, d)) != null) {
           String name = h.getFileName();
           if (name.equals(Manifest.ENTRY_NAME) || skipped.contains(name)) {
-            BackupStore.entryContent(zip).transferTo(java.io.OutputStream.nullOutputStream()); // read, never kept
+            BackupStore.entryContent(zip).transferTo(OutputStream.nullOutputStream()); // read, never kept
             continue;
           }
           Manifest.Entry e = byPath.remove(name);
           if (e == null) throw new CofferException(ExitCode.INTEGRITY, "backup " + id + " holds an entry its manifest does not list (or holds it twice): " + name);
           progress.item(name);
-          HashingInputStream entry = new HashingInputStream(new io.coffer.engine.io.Limited(BackupStore.entryContent(zip), e.size(),
+          HashingInputStream entry = new HashingInputStream(new Limited(BackupStore.entryContent(zip), e.size(),
               () -> new CofferException(ExitCode.INTEGRITY, "backup " + id + ": entry " + name + " holds more than the " + e.size()
                   + " bytes its manifest declares")));
           if (e.kind() == Manifest.Kind.symlink) {
-            io.coffer.engine.archive.ManifestCheck.linkTarget(entry.readAllBytes(), name);
+            ManifestCheck.linkTarget(entry.readAllBytes(), name);
           } else if (e.kind() == Manifest.Kind.metadata || e.kind() == Manifest.Kind.view) {
-            io.coffer.engine.mongo.MongoMetadata.parse(entry.readAllBytes(), name, e.kind() == Manifest.Kind.view);
+            MongoMetadata.parse(entry.readAllBytes(), name, e.kind() == Manifest.Kind.view);
           } else if (e.kind() == Manifest.Kind.bson) {
             BsonStream bson = new BsonStream(entry, name, e.documents() != null && !Boolean.TRUE.equals(e.delta()) ? e.documents() : Long.MAX_VALUE);
             byte[] doc;
@@ -81,7 +89,7 @@ public final class VerifyEngine {
           throw new CofferException(ExitCode.INTEGRITY, "backup " + id + " is truncated: " + byPath.size() + " entries of the manifest are missing, e.g. " + byPath.keySet().iterator().next());
         }
       } else {
-        new ProgressInput(stored, progress).transferTo(java.io.OutputStream.nullOutputStream());
+        new ProgressInput(stored, progress).transferTo(OutputStream.nullOutputStream());
       }
       String sha = stored.drainAndHash();
       if (stored.count() != d.storedSize() || !sha.equals(d.sha256())) {
@@ -101,7 +109,7 @@ public final class VerifyEngine {
     String chainNote = "";
     if (d.parent() != null) {
       // an increment restores only with its whole chain: every earlier link must still be there
-      java.util.List<String> chain = store.chainIds(d);
+      List<String> chain = store.chainIds(d);
       if (chain.get(0).endsWith(" (missing)")) {
         throw new CofferException(ExitCode.INTEGRITY, "backup " + id + " is incremental and its chain lacks backup "
             + chain.get(0).replace(" (missing)", "") + ": it cannot be restored; verify an earlier point or take a full backup");
@@ -116,7 +124,7 @@ public final class VerifyEngine {
   }
 
   /** Counts stored bytes read into the progress. */
-  static final class ProgressInput extends java.io.FilterInputStream {
+  static final class ProgressInput extends FilterInputStream {
     private final Progress progress;
 
     ProgressInput(InputStream in, Progress progress) {

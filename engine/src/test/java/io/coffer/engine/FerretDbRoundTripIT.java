@@ -24,6 +24,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.coffer.testing.EmbeddedServers;
+import java.util.Date;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The engine against a second MongoDB-compatible server: FerretDB v1.24.2 with SQLite (real wire protocol, real
@@ -117,16 +120,16 @@ class FerretDbRoundTripIT {
   @Test
   void givenABackupWithIndexKindsFerretDbLacks_whenRestoredIntoIt_thenAClearErrorAndNothingWritten() throws Exception {
     // the archive comes from mongo-java-server (a TTL and a partial index); FerretDB 1.x builds key / name / unique only
-    de.bwaldvogel.mongo.MongoServer mongo = io.coffer.testing.EmbeddedServers.mongo();
-    try (MongoClient source = MongoClients.create(io.coffer.testing.EmbeddedServers.uri(mongo))) {
+    de.bwaldvogel.mongo.MongoServer mongo = EmbeddedServers.mongo();
+    try (MongoClient source = MongoClients.create(EmbeddedServers.uri(mongo))) {
       var sessions = source.getDatabase("hr").getCollection("sessions");
-      sessions.insertOne(new Document("_id", 1).append("user", "ada").append("expires", new java.util.Date()));
-      sessions.createIndex(Indexes.ascending("expires"), new IndexOptions().expireAfter(3600L, java.util.concurrent.TimeUnit.SECONDS));
+      sessions.insertOne(new Document("_id", 1).append("user", "ada").append("expires", new Date()));
+      sessions.createIndex(Indexes.ascending("expires"), new IndexOptions().expireAfter(3600L, TimeUnit.SECONDS));
       sessions.createIndex(Indexes.ascending("user"), new IndexOptions().name("user_partial")
           .partialFilterExpression(new Document("user", new Document("$exists", true))));
       Storage storage = new FileStorage(tmp.resolve("store"));
       new BackupEngine(storage, new EngineLog(null), new Progress()).run(new BackupOptions("ttl", BackupType.DATABASE,
-          io.coffer.testing.EmbeddedServers.uri(mongo), new Selection(List.of("hr"), List.of(), List.of(), null), List.of(), List.of(), List.of(),
+          EmbeddedServers.uri(mongo), new Selection(List.of("hr"), List.of(), List.of(), null), List.of(), List.of(), List.of(),
           Encryption.NONE, Compression.DEFLATE, 1, 5));
       org.assertj.core.api.Assertions.assertThatThrownBy(() -> new RestoreEngine(storage, new EngineLog(null), new Progress()).run(
               new RestoreOptions("ttl", server.uri(), null, List.of(), List.of(), List.of(), List.of(), null, Map.of(), MongoRestorer.Mode.REPLACE,

@@ -29,6 +29,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.coffer.engine.fs.Dir;
+import io.coffer.engine.fs.Name;
+import io.coffer.engine.fs.Stat;
+import java.util.Arrays;
 
 /** File trees: content, empty directories, symlinks, modes, mtimes, Unicode names, special files. */
 class FilesRoundTripIT {
@@ -80,7 +84,7 @@ class FilesRoundTripIT {
               + (rel.isEmpty() ? "" : " " + Files.getLastModifiedTime(p).toMillis() / 1000));
         } else {
           out.put(rel, "file " + PosixFilePermissions.toString(Files.getPosixFilePermissions(p)) + " "
-              + Files.getLastModifiedTime(p).toMillis() / 1000 + " " + java.util.Arrays.hashCode(Files.readAllBytes(p)));
+              + Files.getLastModifiedTime(p).toMillis() / 1000 + " " + Arrays.hashCode(Files.readAllBytes(p)));
         }
       }
     }
@@ -208,14 +212,14 @@ class FilesRoundTripIT {
   }
 
   /** Every entry under a directory by its raw name bytes (read as ISO-8859-1, so each byte is one char): kind and content. */
-  static Map<String, String> rawTree(io.coffer.engine.fs.Dir dir, String prefix) throws IOException {
+  static Map<String, String> rawTree(Dir dir, String prefix) throws IOException {
     Map<String, String> out = new TreeMap<>();
-    for (io.coffer.engine.fs.Name n : dir.list()) {
+    for (Name n : dir.list()) {
       String key = prefix + new String(n.bytes(), StandardCharsets.ISO_8859_1);
-      io.coffer.engine.fs.Stat st = dir.stat(n);
+      Stat st = dir.stat(n);
       if (st.isDirectory()) {
         out.put(key + "/", "dir");
-        try (io.coffer.engine.fs.Dir c = dir.dir(n)) {
+        try (Dir c = dir.dir(n)) {
           out.putAll(rawTree(c, key + "/"));
         }
       } else if (st.isSymlink()) {
@@ -229,32 +233,32 @@ class FilesRoundTripIT {
     return out;
   }
 
-  static io.coffer.engine.fs.Name raw(int... bytes) {
+  static Name raw(int... bytes) {
     byte[] b = new byte[bytes.length];
     for (int i = 0; i < bytes.length; i++) b[i] = (byte) bytes[i];
-    return io.coffer.engine.fs.Name.of(b);
+    return Name.of(b);
   }
 
   @Test
   void givenNamesThatAreNotUtf8_whenRoundTripped_thenEveryNameKeepsItsBytes() throws IOException {
     Path names = Files.createDirectories(tmp.resolve("latin1"));
-    try (io.coffer.engine.fs.Dir d = io.coffer.engine.fs.Dir.open(names)) {
+    try (Dir d = Dir.open(names)) {
       // "M\xfcller" and "M\xfdller" are Latin-1, not UTF-8: as Java strings both would read "M\ufffdller" and collapse
-      for (io.coffer.engine.fs.Name n : List.of(raw('M', 0xfc, 'l', 'l', 'e', 'r'), raw('M', 0xfd, 'l', 'l', 'e', 'r'), raw('a', '%', 'F', 'F'), raw('a', 0xff))) {
+      for (Name n : List.of(raw('M', 0xfc, 'l', 'l', 'e', 'r'), raw('M', 0xfd, 'l', 'l', 'e', 'r'), raw('a', '%', 'F', 'F'), raw('a', 0xff))) {
         try (var out = d.create(n)) {
           out.write(n.bytes());
           out.finish(0644, 1_700_000_000_000L);
         }
       }
       d.mkdir(raw('d', 0xe9, 'j', 0xe0), 0755);
-      try (io.coffer.engine.fs.Dir sub = d.dir(raw('d', 0xe9, 'j', 0xe0)); var out = sub.create(io.coffer.engine.fs.Name.of("inside.txt"))) {
+      try (Dir sub = d.dir(raw('d', 0xe9, 'j', 0xe0)); var out = sub.create(Name.of("inside.txt"))) {
         out.write("in a Latin-1 folder".getBytes(StandardCharsets.UTF_8));
         out.finish(0644, 1_700_000_000_000L);
       }
-      d.symlink(io.coffer.engine.fs.Name.of("link"), new byte[] {'M', (byte) 0xfc, 'l', 'l', 'e', 'r'});
+      d.symlink(Name.of("link"), new byte[] {'M', (byte) 0xfc, 'l', 'l', 'e', 'r'});
     }
     Map<String, String> before;
-    try (io.coffer.engine.fs.Dir d = io.coffer.engine.fs.Dir.open(names)) {
+    try (Dir d = Dir.open(names)) {
       before = rawTree(d, "");
     }
     BackupResult r = new BackupEngine(storage, new EngineLog(null), new Progress()).run(new BackupOptions("latin1", BackupType.FILES, null,
@@ -262,7 +266,7 @@ class FilesRoundTripIT {
     assertThat(r.files()).isEqualTo(6);
     Path target = tmp.resolve("latin1-restored");
     restore("latin1", target, MongoRestorer.Mode.REPLACE);
-    try (io.coffer.engine.fs.Dir d = io.coffer.engine.fs.Dir.open(target)) {
+    try (Dir d = Dir.open(target)) {
       assertThat(rawTree(d, "")).isEqualTo(before);
     }
     assertThat(new VerifyEngine(storage, new EngineLog(null), new Progress()).run("latin1", true, null).status()).isEqualTo("Verified");
@@ -281,18 +285,18 @@ class FilesRoundTripIT {
     // under this target (and its staging folder) the bottom's path is longer than PATH_MAX: only descriptors reach it
     Path target = Files.createDirectories(tmp.resolve("a-restore-target-whose-path-is-much-longer-than-where-the-tree-came-from".repeat(3)));
     restore("deep", target, MongoRestorer.Mode.REPLACE);
-    io.coffer.engine.fs.Dir cur = io.coffer.engine.fs.Dir.open(target);
+    Dir cur = Dir.open(target);
     for (int i = 0; i < levels; i++) {
-      io.coffer.engine.fs.Dir next = cur.dir(io.coffer.engine.fs.Name.of(String.format("level-%06d", i)));
+      Dir next = cur.dir(Name.of(String.format("level-%06d", i)));
       cur.close();
       cur = next;
     }
-    try (io.coffer.engine.fs.Dir bottom = cur; var in = bottom.read(io.coffer.engine.fs.Name.of("bottom.txt"))) {
+    try (Dir bottom = cur; var in = bottom.read(Name.of("bottom.txt"))) {
       assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("at the bottom");
     }
     assertThat(target.toString().length() + levels * 13L).isGreaterThan(4096);
-    try (io.coffer.engine.fs.Dir parent = io.coffer.engine.fs.Dir.open(target.getParent())) {
-      parent.deleteTree(io.coffer.engine.fs.Name.of(target.getFileName().toString())); // past PATH_MAX, JUnit's own cleanup cannot
+    try (Dir parent = Dir.open(target.getParent())) {
+      parent.deleteTree(Name.of(target.getFileName().toString())); // past PATH_MAX, JUnit's own cleanup cannot
     }
   }
 

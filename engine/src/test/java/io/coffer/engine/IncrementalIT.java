@@ -40,6 +40,16 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.coffer.engine.incremental.ChainIndex;
+import io.coffer.engine.incremental.DocHash;
+import io.coffer.engine.incremental.IdOrder;
+import io.coffer.engine.mongodump.DumpRestoreEngine;
+import io.coffer.protocol.Field;
+import io.coffer.testing.Tools;
+import java.math.BigDecimal;
+import java.util.Collections;
+import java.util.Date;
+import java.util.Random;
 
 /**
  * Incremental backups on a plain MongoDB (no oplog) and on files: a chain of several increments with inserts,
@@ -53,7 +63,7 @@ class IncrementalIT {
   static MongoClient client;
   static final AgeKeys.Identity ops = AgeKeys.generate();
   static final char[] INDEX_KEY = "index-key-for-tests-0123456789".toCharArray();
-  static final List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
+  static final List<String> log = Collections.synchronizedList(new ArrayList<>());
 
   /** Whether the server keeps an oplog (see {@link IncrementalOplogIT}). */
   boolean oplog() {
@@ -63,7 +73,7 @@ class IncrementalIT {
 
   /** An invoice amount: a Decimal128 where the server has the type. */
   Object amount() {
-    return new org.bson.types.Decimal128(new java.math.BigDecimal("12.50"));
+    return new org.bson.types.Decimal128(new BigDecimal("12.50"));
   }
 
   @BeforeAll
@@ -131,9 +141,9 @@ class IncrementalIT {
         .append("lines", List.of(new Document("sku", "A" + i).append("qty", i % 7))));
     shop.getCollection("orders").insertMany(orders);
     shop.getCollection("customers").insertMany(List.of(new Document("_id", "c1").append("name", "Ada"), new Document("_id", "c2").append("name", "Bo")));
-    shop.getCollection("audit").insertOne(new Document("_id", new org.bson.types.ObjectId()).append("at", new java.util.Date(0)));
+    shop.getCollection("audit").insertOne(new Document("_id", new org.bson.types.ObjectId()).append("at", new Date(0)));
     byte[] big = new byte[400_000];
-    new java.util.Random(1).nextBytes(big);
+    new Random(1).nextBytes(big);
     Files.write(uploads.resolve("contract.pdf"), big);
     Files.writeString(uploads.resolve("notes.txt"), "version 1");
     Files.createDirectories(uploads.resolve("scans"));
@@ -193,7 +203,7 @@ class IncrementalIT {
 
   /** The index objects of one collection: how many bytes, and whether checkpoint or delta (the header after the magic). */
   static String indexKind(Storage storage, String backupId) throws IOException {
-    try (var r = new io.coffer.engine.incremental.ChainIndex(storage, INDEX_KEY).reader(backupId, "mongodb.shop.events")) {
+    try (var r = new ChainIndex(storage, INDEX_KEY).reader(backupId, "mongodb.shop.events")) {
       return r.parent() == null ? "checkpoint" : "delta on " + r.parent();
     }
   }
@@ -210,7 +220,7 @@ class IncrementalIT {
     List<Document> docs = new ArrayList<>();
     for (int i = 0; i < 2000; i++) docs.add(new Document("_id", i).append("type", "login").append("user", "u" + (i % 97)));
     events.insertMany(docs);
-    int steps = io.coffer.engine.incremental.ChainIndex.MAX_DELTAS + 3;
+    int steps = ChainIndex.MAX_DELTAS + 3;
     Map<String, Map<String, List<String>>> dbAt = new LinkedHashMap<>();
     backup(storage, "l0", null, uploads);
     dbAt.put("l0", snapshot("shop"));
@@ -223,7 +233,7 @@ class IncrementalIT {
       backup(storage, "l" + s, "l" + (s - 1), uploads);
       dbAt.put("l" + s, snapshot("shop"));
     }
-    int max = io.coffer.engine.incremental.ChainIndex.MAX_DELTAS;
+    int max = ChainIndex.MAX_DELTAS;
     assertThat(indexKind(storage, "l0")).isEqualTo("checkpoint");
     assertThat(indexKind(storage, "l1")).isEqualTo("delta on l0");
     assertThat(indexKind(storage, "l" + max)).isEqualTo("delta on l" + (max - 1));
@@ -244,7 +254,7 @@ class IncrementalIT {
    */
   @Test
   void givenAnUnzippedIncrement_whenItsMongodbFolderIsReadAsAMongodump_thenRefused_andTheFullBackupsIsRestored() throws Exception {
-    io.coffer.testing.Tools.require("unzip");
+    Tools.require("unzip");
     for (String db : List.of("shop", "shop_dump")) client.getDatabase(db).drop(); // what other tests of the suite left
     Storage storage = new FileStorage(tmp.resolve("store"));
     Path uploads = Files.createDirectories(tmp.resolve("uploads"));
@@ -257,13 +267,13 @@ class IncrementalIT {
     for (String id : List.of("f1", "i1")) {
       Path zip = tmp.resolve(id + ".zip");
       String name = storage.list(id).stream().filter(k -> k.contains("archive")).findFirst().orElseThrow();
-      try (var in = io.coffer.engine.crypto.Age.decrypt(storage.open(name), Age.DecryptionKeys.of(List.of(ops)))) {
+      try (var in = Age.decrypt(storage.open(name), Age.DecryptionKeys.of(List.of(ops)))) {
         Files.copy(in, zip);
       }
-      var x = io.coffer.testing.Tools.run(tmp, List.of("unzip", "-q", zip.toString(), "-d", id));
+      var x = Tools.run(tmp, List.of("unzip", "-q", zip.toString(), "-d", id));
       assertThat(x.exit()).as(x.out()).isZero();
     }
-    var engine = new io.coffer.engine.mongodump.DumpRestoreEngine(new EngineLog(null), new Progress());
+    var engine = new DumpRestoreEngine(new EngineLog(null), new Progress());
     assertThatThrownBy(() -> engine.run(tmp.resolve("i1/mongodb").toString(), null, o)).isInstanceOf(CofferException.class)
         .hasMessageContaining("is the mongodb/ folder of an incremental Coffer backup (i1): it holds only the changes since backup f1");
     assertThatThrownBy(() -> engine.run(tmp.resolve("i1").toString(), null, o)).hasMessageContaining("is an unzipped Coffer archive");
@@ -285,17 +295,17 @@ class IncrementalIT {
         // dates far from the numbers above: FerretDB 1.24 takes a date's _id as equal to the number of its milliseconds
         new org.bson.BsonDateTime(-86_400_000L), new org.bson.BsonDateTime(1_700_000_000_000L)));
     List<org.bson.BsonValue> shuffled = new ArrayList<>(ids);
-    java.util.Collections.shuffle(shuffled, new java.util.Random(5));
+    Collections.shuffle(shuffled, new Random(5));
     for (org.bson.BsonValue id : shuffled) c.insertOne(new org.bson.BsonDocument("_id", id));
     List<byte[]> server = new ArrayList<>();
     for (RawBsonDocument d : client.getDatabase("order").getCollection("ids", RawBsonDocument.class).find().sort(Sorts.ascending("_id"))) {
       byte[] doc = bytes(d);
-      server.add(java.util.Arrays.copyOfRange(doc, 4, doc.length - 1));
+      server.add(Arrays.copyOfRange(doc, 4, doc.length - 1));
     }
     List<byte[]> ours = new ArrayList<>(server);
-    ours.sort(io.coffer.engine.incremental.IdOrder::compare);
-    assertThat(server.stream().map(b -> new RawBsonDocument(io.coffer.engine.incremental.DocHash.idDocument(b)).get("_id").toString()))
-        .containsExactlyElementsOf(ours.stream().map(b -> new RawBsonDocument(io.coffer.engine.incremental.DocHash.idDocument(b)).get("_id").toString()).toList());
+    ours.sort(IdOrder::compare);
+    assertThat(server.stream().map(b -> new RawBsonDocument(DocHash.idDocument(b)).get("_id").toString()))
+        .containsExactlyElementsOf(ours.stream().map(b -> new RawBsonDocument(DocHash.idDocument(b)).get("_id").toString()).toList());
     c.drop();
   }
 
@@ -318,9 +328,9 @@ class IncrementalIT {
     client.getDatabase("shop").getCollection("orders").drop();
     for (int i = 1; i <= 5; i++) events.insertOne(new Document("_id", i).append("type", "login"));
     backup(storage, "h0", null, uploads);
-    var index = new io.coffer.engine.incremental.ChainIndex(storage, INDEX_KEY);
-    var hasher = new io.coffer.engine.incremental.DocHash();
-    List<io.coffer.engine.incremental.DocHash.Ids> docs = new ArrayList<>();
+    var index = new ChainIndex(storage, INDEX_KEY);
+    var hasher = new DocHash();
+    List<DocHash.Ids> docs = new ArrayList<>();
     for (RawBsonDocument d : client.getDatabase("shop").getCollection("events", RawBsonDocument.class).find().sort(Sorts.ascending("_id"))) {
       byte[] b = bytes(d);
       docs.add(hasher.of(b, 0, b.length));
@@ -357,8 +367,8 @@ class IncrementalIT {
     events.insertOne(new Document("_id", 2));
     backup(storage, "d1", "d0", uploads);
     // rewrite d1's delta so that it names d1 as its parent, with the index key (as a holder of it could)
-    var index = new io.coffer.engine.incremental.ChainIndex(storage, INDEX_KEY);
-    var w = index.deltaWriter("d1", "mongodb.shop.events", "d1", new io.coffer.engine.incremental.ChainIndex.Chain(0, 0));
+    var index = new ChainIndex(storage, INDEX_KEY);
+    var w = index.deltaWriter("d1", "mongodb.shop.events", "d1", new ChainIndex.Chain(0, 0));
     w.close();
     events.insertOne(new Document("_id", 3));
     assertThatThrownBy(() -> backup(storage, "d2", "d1", uploads)).isInstanceOf(CofferException.class)
@@ -379,7 +389,7 @@ class IncrementalIT {
     assertThatThrownBy(() -> backup(storage, "i-on-plain", "plain", uploads)).isInstanceOf(CofferException.class)
         .hasMessageContaining("has no chain index");
     assertThatThrownBy(() -> new BackupOptions("x", BackupType.FILES, null, Selection.all(), List.of(new FileTreeDumper.Tree("uploads", uploads)),
-        List.of(), List.of(), Encryption.NONE, Compression.DEFLATE, 1, 5, "plain", null)).hasMessageContaining(io.coffer.protocol.Field.INDEX_KEY.mark());
+        List.of(), List.of(), Encryption.NONE, Compression.DEFLATE, 1, 5, "plain", null)).hasMessageContaining(Field.INDEX_KEY.mark());
     // a chain whose middle link is deleted cannot be restored, and says which link is missing
     backup(storage, "c0", null, uploads);
     Files.writeString(uploads.resolve("a.txt"), "b");

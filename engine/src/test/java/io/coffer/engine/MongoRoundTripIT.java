@@ -61,6 +61,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.coffer.engine.mongodump.DumpRestoreEngine;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.Set;
 
 /**
  * Backups and restores of MongoDB through the real driver against mongo-java-server, into file storage;
@@ -93,8 +97,8 @@ class MongoRoundTripIT {
   }
 
   /** Fields of {@link #everyType} the server cannot store (none for MongoDB). */
-  java.util.Set<String> unsupportedFields() {
-    return java.util.Set.of();
+  Set<String> unsupportedFields() {
+    return Set.of();
   }
 
   /** The secondary indexes of employees (every kind the archive must carry). */
@@ -241,10 +245,10 @@ class MongoRoundTripIT {
     assertThat(x.exit()).as(x.out()).isZero();
     RestoreOptions o = new RestoreOptions("mongodump out/mongodb", uri, null, List.of(), List.of(), List.of(), List.of(), BackupType.DATABASE,
         Map.of("erp", "erp_copy", "crm", "crm_copy"), MongoRestorer.Mode.REPLACE, Map.of(), false, 5, false, RestoreOptions.Confirmation.GIVEN);
-    RestoreResult r = new io.coffer.engine.mongodump.DumpRestoreEngine(new EngineLog(null), new Progress()).run(tmp.resolve("out/mongodb").toString(), null, o);
+    RestoreResult r = new DumpRestoreEngine(new EngineLog(null), new Progress()).run(tmp.resolve("out/mongodb").toString(), null, o);
     assertThat(r.documents()).isEqualTo(50 + 3000 + 1 + 1 + 1 + 1 + 0 + 1 + 1 + 1);
     assertCopied("erp", "erp_copy");
-    assertThat(rawDocs("crm_copy", "contacts")).usingElementComparator(java.util.Arrays::compare).containsExactlyElementsOf(rawDocs("crm", "contacts"));
+    assertThat(rawDocs("crm_copy", "contacts")).usingElementComparator(Arrays::compare).containsExactlyElementsOf(rawDocs("crm", "contacts"));
   }
 
   @Test
@@ -262,7 +266,7 @@ class MongoRoundTripIT {
   void givenADocumentNear16MiB_whenRoundTripped_thenItSurvives() throws IOException {
     var coll = client.getDatabase("big").getCollection("blobs", BsonDocument.class);
     byte[] blob = new byte[16 * 1024 * 1024 - 1024];
-    new java.util.Random(1).nextBytes(blob);
+    new Random(1).nextBytes(blob);
     coll.insertOne(new BsonDocument("_id", new BsonInt32(1)).append("blob", new BsonBinary(blob)));
     backup(options("big", new Selection(List.of("big"), List.of(), List.of(), null), Encryption.NONE));
     restore("big", null, Map.of("big", "big2"), MongoRestorer.Mode.REPLACE, List.of(), List.of(), false);
@@ -337,7 +341,7 @@ class MongoRoundTripIT {
     }
     assertThatThrownBy(() -> restore("e1", Age.DecryptionKeys.of(List.of(id)), Map.of(), MongoRestorer.Mode.REPLACE, List.of(), List.of(), false))
         .isInstanceOf(CofferException.class).satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.INTEGRITY));
-    assertThat(rawDocs("erp", "invoices")).usingElementComparator(java.util.Arrays::compare).containsExactlyElementsOf(before);
+    assertThat(rawDocs("erp", "invoices")).usingElementComparator(Arrays::compare).containsExactlyElementsOf(before);
     assertThat(client.getDatabase("erp").listCollectionNames().into(new ArrayList<>())).noneMatch(n -> n.startsWith("coffer_restore_"));
     assertThatThrownBy(() -> new VerifyEngine(storage, new EngineLog(null), new Progress()).run("e1", false, null))
         .isInstanceOf(CofferException.class).satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.INTEGRITY));

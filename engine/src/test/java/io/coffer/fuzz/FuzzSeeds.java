@@ -9,11 +9,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import io.coffer.testing.MongodumpFixtures;
 
 /**
  * Writes the fuzz test's seeds: one well-formed input per reader (a manifest, a descriptor, age files to a recipient
  * and to a passphrase, archives plain and encrypted, mongodump archives plain and gzipped), each behind the byte that picks its reader, so mutation starts
- * from what Coffer itself writes. Run: {@code java ... io.coffer.fuzz.FuzzSeeds engine/src/test/resources}.
+ * from what Coffer itself writes. Run: {@code java ... FuzzSeeds engine/src/test/resources}.
  * The key is a throwaway made for the fuzz test; it protects nothing.
  */
 public final class FuzzSeeds {
@@ -36,11 +37,11 @@ public final class FuzzSeeds {
     write(out, "age-scrypt", 2, seal(Encryption.withPassphrase(PASSPHRASE.toCharArray(), 10), "another payload".getBytes(StandardCharsets.UTF_8)));
     write(out, "archive", 3, f.zip());
     write(out, "archive-age", 3, seal(Encryption.toRecipients(List.of(r)), f.zip()));
-    var colls = List.of(new io.coffer.testing.MongodumpFixtures.Coll("erp", "staff", List.of(
-        new org.bson.RawBsonDocument(io.coffer.testing.MongodumpFixtures.bson(new org.bson.BsonDocument("_id", new org.bson.BsonInt32(1))))),
-        new org.bson.BsonDocument("capped", org.bson.BsonBoolean.FALSE), List.of(), ""), new io.coffer.testing.MongodumpFixtures.Coll("crm", "empty", List.of()));
-    write(out, "mongodump-archive", 4, io.coffer.testing.MongodumpFixtures.archive(colls, List.of(), 1, 2, false));
-    write(out, "mongodump-archive-gzip", 4, io.coffer.testing.MongodumpFixtures.archive(colls, null, 1, 1, true));
+    var colls = List.of(new MongodumpFixtures.Coll("erp", "staff", List.of(
+        new org.bson.RawBsonDocument(MongodumpFixtures.bson(new org.bson.BsonDocument("_id", new org.bson.BsonInt32(1))))),
+        new org.bson.BsonDocument("capped", org.bson.BsonBoolean.FALSE), List.of(), ""), new MongodumpFixtures.Coll("crm", "empty", List.of()));
+    write(out, "mongodump-archive", 4, MongodumpFixtures.archive(colls, List.of(), 1, 2, false));
+    write(out, "mongodump-archive-gzip", 4, MongodumpFixtures.archive(colls, null, 1, 1, true));
   }
 
   static byte[] seal(Encryption e, byte[] plain) throws Exception {

@@ -26,6 +26,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import io.coffer.engine.BackupType;
+import io.coffer.engine.mongo.MongoMetadata;
+import io.coffer.engine.mongodump.DumpArchive;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Comparator;
 
 /**
  * Coverage-guided fuzzing (Jazzer) of everything Coffer reads from storage: the manifest, the descriptor, an age
@@ -78,7 +84,7 @@ class UntrustedInputFuzzTest {
 
   static void age(byte[] data) throws IOException {
     try (InputStream in = Age.decrypt(new ByteArrayInputStream(data), KEYS)) {
-      in.transferTo(java.io.OutputStream.nullOutputStream());
+      in.transferTo(OutputStream.nullOutputStream());
     } catch (AgeException e) {
       // refused: the one way an age file may fail
     } catch (IOException e) {
@@ -88,10 +94,10 @@ class UntrustedInputFuzzTest {
 
   /** A mongodump archive (gzipped or not): the prelude and its metadata, every block, every CRC, to the end. */
   static void mongodump(byte[] data) throws IOException {
-    io.coffer.engine.mongodump.DumpArchive a = io.coffer.engine.mongodump.DumpArchive.open(new ByteArrayInputStream(data), "fuzz");
-    for (io.coffer.engine.mongodump.DumpArchive.Namespace ns : a.prelude()) {
+    DumpArchive a = DumpArchive.open(new ByteArrayInputStream(data), "fuzz");
+    for (DumpArchive.Namespace ns : a.prelude()) {
       if (!ns.metadata().isEmpty()) {
-        io.coffer.engine.mongo.MongoMetadata.parse(ns.metadata().getBytes(java.nio.charset.StandardCharsets.UTF_8), "fuzz", "view".equals(ns.type()));
+        MongoMetadata.parse(ns.metadata().getBytes(StandardCharsets.UTF_8), "fuzz", "view".equals(ns.type()));
       }
     }
     while (a.next() != null) {
@@ -111,7 +117,7 @@ class UntrustedInputFuzzTest {
     new VerifyEngine(a, new EngineLog(null), new Progress()).run(a.backupId(), true, KEYS);
     try {
       new RestoreEngine(a, new EngineLog(null), new Progress()).run(new RestoreOptions(a.backupId(), null, KEYS, List.of(), List.of(), List.of(),
-          List.of(), io.coffer.engine.BackupType.FILES, Map.of(), MongoRestorer.Mode.MERGE, Map.of("up", target), false, 1));
+          List.of(), BackupType.FILES, Map.of(), MongoRestorer.Mode.MERGE, Map.of("up", target), false, 1));
     } finally {
       long after = census(WORK);
       long restored = census(target);
@@ -130,7 +136,7 @@ class UntrustedInputFuzzTest {
   static void deleteTree(Path root) throws IOException {
     if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) return;
     try (Stream<Path> s = Files.walk(root)) {
-      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
         p.toFile().setWritable(true);
         Files.delete(p);
       }

@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
+import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /**
  * Writes the Coffer image as an OCI image archive (and the same image as a {@code docker save} archive), without a
@@ -29,7 +31,7 @@ import java.util.stream.Stream;
  * ({@code ImageConfigTest} keeps the two in agreement).
  *
  * <pre>
- *   java io.coffer.image.ImageBuilder ROOTFS OUT.tar IMAGE_REFERENCE
+ *   java ImageBuilder ROOTFS OUT.tar IMAGE_REFERENCE
  * </pre>
  */
 public final class ImageBuilder {
@@ -65,8 +67,8 @@ public final class ImageBuilder {
         .setEntrypoint(ImageConfig.ENTRYPOINT)
         .setProgramArguments(ImageConfig.CMD)
         .setUser(ImageConfig.USER)
-        .setEnvironment(new java.util.TreeMap<>(ImageConfig.ENVIRONMENT))
-        .setLabels(new java.util.TreeMap<>(ImageConfig.LABELS))
+        .setEnvironment(new TreeMap<>(ImageConfig.ENVIRONMENT))
+        .setLabels(new TreeMap<>(ImageConfig.LABELS))
         .addFileEntriesLayer(layer("runtime", rootfs, p -> !p.equals(jar)))
         .addFileEntriesLayer(layer("coffer", rootfs, p -> p.equals(jar) || p.equals(jar.getParent())));
     Files.createDirectories(tar.toAbsolutePath().getParent());
@@ -76,7 +78,7 @@ public final class ImageBuilder {
   }
 
   /** One layer of the files under {@code rootfs} that {@code include} accepts, with their modes; owned by root unless in a home. */
-  private static FileEntriesLayer layer(String name, Path rootfs, java.util.function.Predicate<Path> include) throws IOException {
+  private static FileEntriesLayer layer(String name, Path rootfs, Predicate<Path> include) throws IOException {
     FileEntriesLayer.Builder layer = FileEntriesLayer.builder().setName(name);
     try (Stream<Path> all = Files.walk(rootfs)) {
       for (Path p : (Iterable<Path>) all.sorted()::iterator) {

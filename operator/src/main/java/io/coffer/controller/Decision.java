@@ -3,6 +3,7 @@ package io.coffer.controller;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import io.coffer.status.Reason;
 
 /**
  * What a decider made of one look at a resource: its new status (null: the status stays as it is), the actions
@@ -27,11 +28,11 @@ public record Decision<S>(S status, List<Action> actions, Duration requeue) {
       return this;
     }
 
-    public Builder<S> event(io.coffer.status.Reason reason, String message) {
+    public Builder<S> event(Reason reason, String message) {
       return act(Action.Event.normal(reason, message));
     }
 
-    public Builder<S> warning(io.coffer.status.Reason reason, String message) {
+    public Builder<S> warning(Reason reason, String message) {
       return act(Action.Event.warning(reason, message));
     }
 

@@ -7,6 +7,11 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import io.coffer.controller.schedule.ScheduleDecider;
+import io.coffer.schedule.Cron;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
 
 /** Renders Prometheus text metrics from the resources' status. Pure: the informer caches list, this counts. */
 public final class Metrics {
@@ -59,11 +64,11 @@ public final class Metrics {
 
   private static Long period(BackupSchedule s) {
     try {
-      java.time.ZoneId zone = java.time.ZoneId.of(s.getSpec().timeZone == null ? "UTC" : s.getSpec().timeZone);
-      io.coffer.schedule.Cron cron = io.coffer.schedule.Cron.parse(io.coffer.controller.schedule.ScheduleDecider.cronOf(s.getSpec()));
-      java.time.ZonedDateTime a = cron.next(java.time.ZonedDateTime.now(zone), zone);
-      java.time.ZonedDateTime b = a == null ? null : cron.next(a, zone);
-      return b == null ? null : java.time.Duration.between(a, b).getSeconds();
+      ZoneId zone = ZoneId.of(s.getSpec().timeZone == null ? "UTC" : s.getSpec().timeZone);
+      Cron cron = Cron.parse(ScheduleDecider.cronOf(s.getSpec()));
+      ZonedDateTime a = cron.next(ZonedDateTime.now(zone), zone);
+      ZonedDateTime b = a == null ? null : cron.next(a, zone);
+      return b == null ? null : Duration.between(a, b).getSeconds();
     } catch (RuntimeException e) {
       return null; // an invalid spec: its status says why
     }

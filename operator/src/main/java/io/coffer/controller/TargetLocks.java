@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.Comparator;
 
 /**
  * One restore per target at a time, and no backup of a target while it is being restored. A target is named by
@@ -55,6 +56,6 @@ public final class TargetLocks {
     List<Restore> found = new ArrayList<>();
     for (String k : keys) found.addAll(byIndex.apply(namespace + "/" + k));
     return found.stream().filter(r -> !r.getMetadata().getName().equals(self))
-        .min(java.util.Comparator.comparing(r -> r.getMetadata().getName()));
+        .min(Comparator.comparing(r -> r.getMetadata().getName()));
   }
 }

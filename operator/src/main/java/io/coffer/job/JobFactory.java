@@ -31,6 +31,8 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.security.NoSuchAlgorithmException;
+import java.util.TreeMap;
 
 /**
  * The one place that turns a resource into a Job: names, labels, the request document its engine runs (made by
@@ -189,7 +191,7 @@ public final class JobFactory {
         if (request != null && Quantity.getAmountInBytes(request).compareTo(Quantity.getAmountInBytes(l.getValue())) > 0) l.setValue(request);
       }
     }
-    return new ResourceRequirementsBuilder().withRequests(new java.util.TreeMap<>(requests)).withLimits(new java.util.TreeMap<>(limits)).build();
+    return new ResourceRequirementsBuilder().withRequests(new TreeMap<>(requests)).withLimits(new TreeMap<>(limits)).build();
   }
 
   /**
@@ -262,7 +264,7 @@ public final class JobFactory {
   private static String sha(String s) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-    } catch (java.security.NoSuchAlgorithmException e) {
+    } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
   }

@@ -6,6 +6,7 @@ import io.coffer.protocol.Protocol;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.ArrayList;
 
 /**
  * Turns what an engine pod left (its termination message: the protocol's result or failure) into Backup status
@@ -48,7 +49,7 @@ public final class BackupStatusMapper {
     c.modules = r.modules() == null ? null : new LinkedHashMap<>(r.modules());
     c.collectionCounts = r.collectionCounts() == null ? null : new LinkedHashMap<>(r.collectionCounts());
     s.contents = c;
-    if (r.recipients() != null) s.recipients = new java.util.ArrayList<>(r.recipients());
+    if (r.recipients() != null) s.recipients = new ArrayList<>(r.recipients());
     return true;
   }
 

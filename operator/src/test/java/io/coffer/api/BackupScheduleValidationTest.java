@@ -13,9 +13,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import io.coffer.controller.schedule.ScheduleDecider;
+import io.coffer.schedule.Cron;
+import io.coffer.testing.Validator;
 
 class BackupScheduleValidationTest {
-  static io.coffer.testing.Validator validator;
+  static Validator validator;
 
   @BeforeAll
   static void load() throws IOException {
@@ -30,7 +33,7 @@ class BackupScheduleValidationTest {
     for (JsonNode doc : schedules) {
       assertThat(validator.validate(doc)).as(doc.path("metadata").path("name").asText()).isEmpty();
       BackupSchedule s = k8s.unmarshal(doc.toString(), BackupSchedule.class);
-      io.coffer.schedule.Cron.parse(io.coffer.controller.schedule.ScheduleDecider.cronOf(s.getSpec()));
+      Cron.parse(ScheduleDecider.cronOf(s.getSpec()));
     }
   }
 

@@ -23,11 +23,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import io.coffer.testing.Validator;
 
 /** The samples pass the generated CRD's schema and CEL rules; malformed Backups are refused with a clear message. */
 class BackupValidationTest {
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-  static io.coffer.testing.Validator validator;
+  static Validator validator;
 
   @BeforeAll
   static void load() throws IOException {

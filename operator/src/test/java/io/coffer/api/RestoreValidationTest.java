@@ -18,9 +18,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import io.coffer.testing.Validator;
+import java.util.Map;
 
 class RestoreValidationTest {
-  static io.coffer.testing.Validator validator;
+  static Validator validator;
 
   @BeforeAll
   static void load() throws IOException {
@@ -143,7 +145,7 @@ class RestoreValidationTest {
     RestoreRequest request = (RestoreRequest) JobFactory.request(job);
     assertThat(request.source().mongodump()).isEqualTo("cron/2026-11-30");
     assertThat(request.storage().uri()).isEqualTo("file:///data/storage");
-    assertThat(request.mongodb().renameDatabases()).containsExactly(java.util.Map.entry("erp", "erp_old"));
+    assertThat(request.mongodb().renameDatabases()).containsExactly(Map.entry("erp", "erp_old"));
     assertThat(request.source().backupId()).isNull();
     assertThat(request.source().archiveFile()).isNull();
     assertThat(request.decryption()).isNull();

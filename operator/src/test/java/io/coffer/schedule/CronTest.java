@@ -6,13 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import org.junit.jupiter.api.Test;
+import java.time.LocalDateTime;
 
 class CronTest {
   static final ZoneId BERLIN = ZoneId.of("Europe/Berlin");
   static final ZoneId UTC = ZoneId.of("UTC");
 
   static ZonedDateTime t(String iso, ZoneId z) {
-    return java.time.LocalDateTime.parse(iso).atZone(z);
+    return LocalDateTime.parse(iso).atZone(z);
   }
 
   @Test

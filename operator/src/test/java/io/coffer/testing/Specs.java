@@ -11,6 +11,9 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import io.coffer.api.RestoreStatus;
+import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The test suites' one way to write a Backup or a Restore: a builder per kind with the fields the scenarios vary,
@@ -141,7 +144,7 @@ public final class Specs {
     }
 
     /** A status as the operator would have written it: the phase, and what else the scenario sets. */
-    public BackupBuilder status(Phase phase, java.util.function.Consumer<BackupStatus> more) {
+    public BackupBuilder status(Phase phase, Consumer<BackupStatus> more) {
       BackupStatus st = new BackupStatus();
       st.phase = phase;
       more.accept(st);
@@ -219,15 +222,15 @@ public final class Specs {
     }
 
     /** Into other databases of the same MongoDB (the Backup's source, unless targetMongo named another). */
-    public RestoreBuilder renameDatabases(java.util.Map<String, String> renames) {
+    public RestoreBuilder renameDatabases(Map<String, String> renames) {
       if (s.target == null) s.target = new RestoreSpec.Target();
       if (s.target.mongodb == null) s.target.mongodb = new RestoreSpec.TargetMongo();
       s.target.mongodb.renameDatabases = renames;
       return this;
     }
 
-    public RestoreBuilder status(java.util.function.Consumer<io.coffer.api.RestoreStatus> set) {
-      io.coffer.api.RestoreStatus st = new io.coffer.api.RestoreStatus();
+    public RestoreBuilder status(Consumer<RestoreStatus> set) {
+      RestoreStatus st = new RestoreStatus();
       set.accept(st);
       r.setStatus(st);
       return this;

@@ -18,6 +18,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.Comparator;
+import java.util.Random;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The ground the operator's tests and the demo stand on: a real {@link ControlPlane}, two Nodes played by
@@ -36,7 +40,7 @@ public final class Cluster implements AutoCloseable {
   private final Path work;
   private final ControlPlane controlPlane;
   private final List<NodeAgent> nodes = new ArrayList<>();
-  private final Set<String> namespaces = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final Set<String> namespaces = ConcurrentHashMap.newKeySet();
 
   /** The JVM's cluster, started on first use. */
   public static synchronized Cluster shared() throws Exception {
@@ -202,13 +206,13 @@ public final class Cluster implements AutoCloseable {
     nodes.forEach(NodeAgent::release);
   }
 
-  public void killFirstAttempts(java.util.Random random, long maxMillis) {
+  public void killFirstAttempts(Random random, long maxMillis) {
     nodes.forEach(n -> n.killFirstAttempts(random, maxMillis));
   }
 
   /** Pods whose container was stopped because the pod was deleted while it ran, on any node. */
   public Set<String> killed() {
-    Set<String> all = new java.util.TreeSet<>();
+    Set<String> all = new TreeSet<>();
     nodes.forEach(n -> all.addAll(n.killed()));
     return all;
   }
@@ -218,7 +222,7 @@ public final class Cluster implements AutoCloseable {
     for (NodeAgent n : nodes) n.close();
     if (controlPlane != null) controlPlane.close();
     try (var s = Files.walk(work)) {
-      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
     } catch (IOException e) {
       // a temporary folder
     }

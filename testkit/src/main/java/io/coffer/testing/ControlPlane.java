@@ -26,6 +26,9 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
+import java.net.InetAddress;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Comparator;
 
 /**
  * A real Kubernetes control plane on loopback, in a temporary folder: etcd, kube-apiserver (RBAC and Node
@@ -69,8 +72,8 @@ public final class ControlPlane implements AutoCloseable {
     int etcdPort = freePort();
     int peerPort = freePort();
     apiPort = freePort();
-    Path etcdData = Files.createDirectories(dir.resolve("etcd"), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+    Path etcdData = Files.createDirectories(dir.resolve("etcd"), PosixFilePermissions.asFileAttribute(
+        PosixFilePermissions.fromString("rwx------")));
     start("etcd", List.of(bin.resolve("etcd").toString(), "--name", "coffer", "--data-dir", etcdData.toString(),
         "--listen-client-urls", "http://127.0.0.1:" + etcdPort, "--advertise-client-urls", "http://127.0.0.1:" + etcdPort,
         "--listen-peer-urls", "http://127.0.0.1:" + peerPort, "--initial-advertise-peer-urls", "http://127.0.0.1:" + peerPort,
@@ -223,7 +226,7 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
+    try (ServerSocket s = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
   }
@@ -259,7 +262,7 @@ public final class ControlPlane implements AutoCloseable {
       }
     }
     try (var s = Files.walk(dir)) {
-      if (System.getenv("COFFER_KEEP_CP") == null) for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+      if (System.getenv("COFFER_KEEP_CP") == null) for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
     } catch (IOException e) {
       // a temporary folder; the next boot cleans it
     }

@@ -9,6 +9,7 @@ import java.util.Properties;
 import org.gaul.s3proxy.BlobStores;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
+import java.nio.file.Path;
 
 /** Embedded MongoDB (mongo-java-server, real wire protocol) and S3 (S3Proxy, real S3 API) for tests. */
 public final class EmbeddedServers {
@@ -34,7 +35,7 @@ public final class EmbeddedServers {
   }
 
   /** S3 over a local folder ({@code <dir>/<bucket>/<key>}), or in memory when {@code dir} is null. */
-  public static S3Proxy s3(java.nio.file.Path dir) throws Exception {
+  public static S3Proxy s3(Path dir) throws Exception {
     Properties props = new Properties();
     if (dir != null) props.setProperty("jclouds.filesystem.basedir", dir.toString());
     S3Proxy proxy = S3Proxy.builder()

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
+import java.util.Comparator;
 
 /**
  * FerretDB v1.24.2 (testkit/bin/ferretdb.sh builds it from the Go module proxy) with its SQLite backend, in a temporary
@@ -74,7 +75,7 @@ public final class FerretDb implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     try (var files = Files.walk(dir)) {
-      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
     } catch (IOException e) {
       // a temporary folder
     }

@@ -12,6 +12,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.Comparator;
 
 /**
  * Runs a container from the Coffer image archive (image/target/coffer-image.tar, an OCI image layout) the way a
@@ -101,8 +106,8 @@ public final class ImageRuntime {
   public static ImageRuntime load(Path archive, String reference) throws IOException, InterruptedException {
     Path cache = Files.createDirectories(Path.of(System.getProperty("user.home"), ".cache", "coffer", "images"));
     // one JVM at a time unpacks and prunes (a benchmark beside a test run, two builds)
-    try (var lockFile = java.nio.channels.FileChannel.open(cache.resolve(".lock"), java.nio.file.StandardOpenOption.CREATE,
-        java.nio.file.StandardOpenOption.WRITE); var lock = lockFile.lock()) {
+    try (var lockFile = FileChannel.open(cache.resolve(".lock"), StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE); var lock = lockFile.lock()) {
       return loadLocked(cache, archive, reference);
     }
   }
@@ -139,7 +144,7 @@ public final class ImageRuntime {
         Files.writeString(image.resolve("config.json"), config.toString());
         Files.writeString(image.resolve("complete"), reference + "\n");
       }
-      Files.setLastModifiedTime(image.resolve("complete"), java.nio.file.attribute.FileTime.from(java.time.Instant.now()));
+      Files.setLastModifiedTime(image.resolve("complete"), FileTime.from(Instant.now()));
       prune(cache, image);
       return new ImageRuntime(reference, digest, image.resolve("rootfs"), config);
     } finally {
@@ -270,7 +275,7 @@ public final class ImageRuntime {
     List<String> files = new ArrayList<>(List.of("/etc/hosts", "/etc/hostname", "/etc/resolv.conf"));
     // volumes mounted parents first (by depth, as containerd orders them), so a nested mount is not hidden
     List<Map.Entry<String, Mount>> mounts = new ArrayList<>(c.mounts().entrySet());
-    mounts.sort(java.util.Comparator.comparingInt(m -> m.getKey().split("/").length));
+    mounts.sort(Comparator.comparingInt(m -> m.getKey().split("/").length));
     for (var m : mounts) (Files.isDirectory(m.getValue().source()) ? dirs : files).add(m.getKey());
     if (!c.terminationPath().startsWith("/dev/")) files.add(c.terminationPath()); // its mount point, made before the root is read-only
     for (String d : dirs) s.append("/usr/bin/mkdir -p ").append(q(r + d)).append('\n');

@@ -29,6 +29,11 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /**
  * Plays the Job controller and the kubelet against the mock API: for each new Job it creates the pod,
@@ -38,7 +43,7 @@ import java.util.concurrent.Executors;
  */
 public final class LocalKubelet implements AutoCloseable {
   /** The downward API's path of one annotation: {@code metadata.annotations['coffer.io/request']}. */
-  private static final java.util.regex.Pattern ANNOTATION = java.util.regex.Pattern.compile("metadata\\.annotations\\['(.+)'\\]");
+  private static final Pattern ANNOTATION = Pattern.compile("metadata\\.annotations\\['(.+)'\\]");
   private final KubernetesClient client;
   private final Path work;
   private final Map<String, Path> claims = new ConcurrentHashMap<>();
@@ -54,16 +59,16 @@ public final class LocalKubelet implements AutoCloseable {
   private final ExecutorService runner = Executors.newFixedThreadPool(2);
   private final Watch watch;
   /** A watch can miss events when its connection is replaced; a periodic look picks up any Job not yet run. */
-  private final java.util.concurrent.ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+  private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "local-kubelet-sweep");
     t.setDaemon(true);
     return t;
   });
-  private volatile java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(0);
+  private volatile CountDownLatch hold = new CountDownLatch(0);
 
   /** Pods of new Jobs wait (created, not started) until {@link #release()}: time for a test to restart the operator. */
   public void hold() {
-    hold = new java.util.concurrent.CountDownLatch(1);
+    hold = new CountDownLatch(1);
   }
 
   public void release() {
@@ -105,17 +110,17 @@ public final class LocalKubelet implements AutoCloseable {
       } catch (RuntimeException e) {
         // the next sweep tries again
       }
-    }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+    }, 1, 1, TimeUnit.SECONDS);
   }
 
-  private volatile java.util.Random chaos;
+  private volatile Random chaos;
   private volatile long chaosMaxMillis;
 
   /**
    * Kills (SIGKILL) the container of every first attempt at a random moment within {@code maxMillis} of its start,
    * as an OOM kill or a node failure would; later attempts run in peace. {@code null} turns it off.
    */
-  public void killFirstAttempts(java.util.Random random, long maxMillis) {
+  public void killFirstAttempts(Random random, long maxMillis) {
     this.chaosMaxMillis = maxMillis;
     this.chaos = random;
   }
@@ -213,7 +218,7 @@ public final class LocalKubelet implements AutoCloseable {
       String key = ns + "/" + job.getMetadata().getName();
       Process process = Cli.startLogged(podDir, env, log, args.toArray(String[]::new));
       running.put(key, process);
-      java.util.Random r = chaos;
+      Random r = chaos;
       if (r != null && "1".equals(job.getMetadata().getLabels().get("coffer.io/attempt"))) {
         long delay;
         synchronized (r) {
@@ -221,9 +226,9 @@ public final class LocalKubelet implements AutoCloseable {
         }
         sweeper.schedule(() -> {
           process.destroyForcibly();
-        }, delay, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }, delay, TimeUnit.MILLISECONDS);
       }
-      if (!process.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) process.destroyForcibly();
+      if (!process.waitFor(120, TimeUnit.SECONDS)) process.destroyForcibly();
       int exit = process.waitFor();
       if (running.remove(key) == null) return; // the Job was deleted while it ran: nothing left to write status to
       String message = Files.exists(termination) ? Files.readString(termination) : "";
@@ -269,7 +274,7 @@ public final class LocalKubelet implements AutoCloseable {
     for (Process p : running.values()) {
       p.destroyForcibly();
       try {
-        p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        p.waitFor(10, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }

@@ -15,6 +15,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The fabric8 mock API in CRUD mode, plus what CRUD mode lacks and a kubelet provides: pod logs, served from
@@ -24,10 +26,10 @@ public final class MockKubernetes implements AutoCloseable {
   private static final Pattern LOG = Pattern.compile("^/api/v1/namespaces/([^/]+)/pods/([^/?]+)/log(\\?.*)?$");
   private static final Pattern TAIL = Pattern.compile("[?&]tailLines=(\\d+)");
   /** The mock web server logs every request through java.util.logging; kept (strongly) at WARNING. */
-  private static final java.util.logging.Logger QUIET = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+  private static final Logger QUIET = Logger.getLogger("io.fabric8.mockwebserver");
 
   static {
-    QUIET.setLevel(java.util.logging.Level.WARNING);
+    QUIET.setLevel(Level.WARNING);
   }
 
   private final Map<String, Path> logs = new ConcurrentHashMap<>();

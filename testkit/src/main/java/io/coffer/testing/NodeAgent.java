@@ -54,6 +54,14 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import java.net.URLDecoder;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.ZoneOffset;
+import java.util.EnumSet;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * One Node of a real API server, played by this process, as KWOK plays nodes: it registers the Node (capacity,
@@ -96,8 +104,8 @@ public final class NodeAgent implements AutoCloseable {
     return t;
   });
   private final Watch watch;
-  private volatile java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(0);
-  private volatile java.util.Random chaos;
+  private volatile CountDownLatch hold = new CountDownLatch(0);
+  private volatile Random chaos;
   private volatile long chaosMaxMillis;
   private volatile boolean closed;
   /** The Coffer image, when this machine can run it (see {@link ImageRuntime}); else class-path processes. */
@@ -162,7 +170,7 @@ public final class NodeAgent implements AutoCloseable {
 
   /** Containers of new pods wait (the pod bound, not started) until {@link #release()}. */
   public void hold() {
-    hold = new java.util.concurrent.CountDownLatch(1);
+    hold = new CountDownLatch(1);
   }
 
   public void release() {
@@ -173,7 +181,7 @@ public final class NodeAgent implements AutoCloseable {
    * Kills (SIGKILL) the container of every first attempt of a Coffer Job at a random moment within {@code maxMillis} of its
    * start, as an OOM kill or a node failure would; later attempts run in peace. {@code null} turns it off.
    */
-  public void killFirstAttempts(java.util.Random random, long maxMillis) {
+  public void killFirstAttempts(Random random, long maxMillis) {
     this.chaosMaxMillis = maxMillis;
     this.chaos = random;
   }
@@ -219,14 +227,14 @@ public final class NodeAgent implements AutoCloseable {
 
   private void renewLease() {
     try {
-      String now = ZonedDateTime.now(java.time.ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'"));
+      String now = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'"));
       Lease lease = client.leases().inNamespace("kube-node-lease").withName(name).get();
       if (lease == null) {
         client.leases().inNamespace("kube-node-lease").resource(new LeaseBuilder().withNewMetadata().withName(name).withNamespace("kube-node-lease")
-            .endMetadata().withNewSpec().withHolderIdentity(name).withLeaseDurationSeconds(40).withRenewTime(ZonedDateTime.now(java.time.ZoneOffset.UTC))
+            .endMetadata().withNewSpec().withHolderIdentity(name).withLeaseDurationSeconds(40).withRenewTime(ZonedDateTime.now(ZoneOffset.UTC))
             .endSpec().build()).create();
       } else {
-        lease.getSpec().setRenewTime(ZonedDateTime.now(java.time.ZoneOffset.UTC));
+        lease.getSpec().setRenewTime(ZonedDateTime.now(ZoneOffset.UTC));
         client.leases().inNamespace("kube-node-lease").resource(lease).update();
       }
     } catch (RuntimeException e) {
@@ -375,7 +383,7 @@ public final class NodeAgent implements AutoCloseable {
       if (r.stopping) process.destroy();
       status(pod, c, new ContainerStateBuilder().withNewRunning().withStartedAt(RFC3339.format(started)).endRunning().build(), "Running", started,
           process.pid(), true);
-      java.util.Random rnd = chaos;
+      Random rnd = chaos;
       Map<String, String> labels = pod.getMetadata().getLabels() == null ? Map.of() : pod.getMetadata().getLabels();
       if (rnd != null && coffer && "1".equals(labels.get("coffer.io/attempt"))) {
         long delay;
@@ -531,8 +539,8 @@ public final class NodeAgent implements AutoCloseable {
 
   private static Path mode(Path file, Integer mode) throws IOException {
     int m = mode == null ? 0644 : mode;
-    java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = java.util.EnumSet.noneOf(java.nio.file.attribute.PosixFilePermission.class);
-    java.nio.file.attribute.PosixFilePermission[] bits = java.nio.file.attribute.PosixFilePermission.values(); // OWNER_READ .. OTHERS_EXECUTE
+    Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
+    PosixFilePermission[] bits = PosixFilePermission.values(); // OWNER_READ .. OTHERS_EXECUTE
     for (int i = 0; i < 9; i++) if ((m & (0400 >> i)) != 0) perms.add(bits[i]);
     Files.setPosixFilePermissions(file, perms);
     return file;
@@ -588,7 +596,7 @@ public final class NodeAgent implements AutoCloseable {
       case "spec.serviceAccountName" -> pod.getSpec().getServiceAccountName();
       case "status.podIP", "status.hostIP" -> "127.0.0.1";
       default -> {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("metadata\\.(labels|annotations)\\['(.+)'\\]").matcher(path);
+        Matcher m = Pattern.compile("metadata\\.(labels|annotations)\\['(.+)'\\]").matcher(path);
         if (!m.matches()) yield "";
         Map<String, String> map = m.group(1).equals("labels") ? pod.getMetadata().getLabels() : pod.getMetadata().getAnnotations();
         yield map == null ? "" : map.getOrDefault(m.group(2), "");
@@ -770,7 +778,7 @@ public final class NodeAgent implements AutoCloseable {
     if (uri.getRawQuery() == null) return q;
     for (String kv : uri.getRawQuery().split("&")) {
       int eq = kv.indexOf('=');
-      if (eq > 0) q.put(kv.substring(0, eq), java.net.URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8));
+      if (eq > 0) q.put(kv.substring(0, eq), URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8));
     }
     return q;
   }

@@ -8,6 +8,9 @@ import java.nio.file.Path;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
 
 /** What both stand-in kubelets ({@link NodeAgent}, {@link LocalKubelet}) read for a pod, and how they map its paths. */
 final class PodFiles {
@@ -39,23 +42,23 @@ final class PodFiles {
    * own annotations (the downward API; Coffer's request document) are rewritten as its args are. Text that is not JSON
    * is left as it is. A simulation: a real kubelet leaves the file alone, and the mount namespace makes the paths right.
    */
-  static void rewriteDocument(Path file, Map<String, Path> mounts, String terminationPath, Path termination) throws java.io.IOException {
+  static void rewriteDocument(Path file, Map<String, Path> mounts, String terminationPath, Path termination) throws IOException {
     com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
     com.fasterxml.jackson.databind.JsonNode doc;
     try {
-      doc = json.readTree(java.nio.file.Files.readString(file));
+      doc = json.readTree(Files.readString(file));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       return;
     }
     if (doc == null || !doc.isContainerNode()) return;
-    java.nio.file.Files.writeString(file, json.writeValueAsString(rewriteNode(doc, mounts, terminationPath, termination)));
+    Files.writeString(file, json.writeValueAsString(rewriteNode(doc, mounts, terminationPath, termination)));
   }
 
   private static com.fasterxml.jackson.databind.JsonNode rewriteNode(com.fasterxml.jackson.databind.JsonNode n, Map<String, Path> mounts,
       String terminationPath, Path termination) {
     if (n.isTextual()) return com.fasterxml.jackson.databind.node.TextNode.valueOf(rewrite(n.asText(), mounts, terminationPath, termination));
     if (n instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
-      var names = new java.util.ArrayList<String>();
+      var names = new ArrayList<String>();
       o.fieldNames().forEachRemaining(names::add);
       for (String k : names) o.set(k, rewriteNode(o.get(k), mounts, terminationPath, termination));
     } else if (n instanceof com.fasterxml.jackson.databind.node.ArrayNode a) {

@@ -6,6 +6,8 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 
 /**
  * Writes the backup archive: a standard zip (see {@link ZipStreamWriter}) whose entries are recorded, with
@@ -30,7 +32,7 @@ public final class ArchiveWriter implements Closeable {
 
   /** The stream for one entry's content; closing it ends the entry. */
   public final class EntryStream extends OutputStream {
-    private final java.security.MessageDigest digest = HashingOutputStream.sha256();
+    private final MessageDigest digest = HashingOutputStream.sha256();
     private final String name;
     private long size;
     private String sha256;
@@ -58,7 +60,7 @@ public final class ArchiveWriter implements Closeable {
       closed = true;
       zip.closeEntry();
       entryOpen = false;
-      sha256 = java.util.HexFormat.of().formatHex(digest.digest());
+      sha256 = HexFormat.of().formatHex(digest.digest());
     }
 
     public long size() {

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.Arrays;
 
 /**
  * A manifest read from storage is a stranger's input, even when its checksum matches (whoever wrote the checksum
@@ -204,7 +205,7 @@ public final class ManifestCheck {
       int start = 0;
       for (int i = 0; i <= bytes.length; i++) {
         if (i == bytes.length || bytes[i] == '/') {
-          raw.add(java.util.Arrays.copyOfRange(bytes, start, i));
+          raw.add(Arrays.copyOfRange(bytes, start, i));
           start = i + 1;
         }
       }

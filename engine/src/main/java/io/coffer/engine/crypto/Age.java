@@ -22,6 +22,14 @@ import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
 import org.bouncycastle.crypto.generators.SCrypt;
 import org.bouncycastle.crypto.params.HKDFParameters;
 import org.bouncycastle.math.ec.rfc7748.X25519;
+import io.coffer.protocol.Field;
+import java.io.BufferedInputStream;
+import java.io.InterruptedIOException;
+import java.util.ArrayDeque;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * The age v1 file format (age-encryption.org/v1): X25519 and scrypt recipient stanzas, HMAC-SHA256 header
@@ -136,8 +144,8 @@ public final class Age {
     private static final int RUN = 16;
     private final OutputStream out;
     private final SecretKeySpec key;
-    private final java.util.concurrent.ExecutorService pool;
-    private final java.util.ArrayDeque<java.util.concurrent.Future<byte[]>> inFlight = new java.util.ArrayDeque<>();
+    private final ExecutorService pool;
+    private final ArrayDeque<Future<byte[]>> inFlight = new ArrayDeque<>();
     private final int window;
     private byte[] buf = new byte[RUN * CHUNK + 1];
     private int len;
@@ -149,7 +157,7 @@ public final class Age {
       this.key = new SecretKeySpec(key, "ChaCha20");
       int threads = Runtime.getRuntime().availableProcessors();
       this.window = threads + 1;
-      this.pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+      this.pool = Executors.newFixedThreadPool(threads, r -> {
         Thread t = new Thread(r, "coffer-age");
         t.setDaemon(true);
         return t;
@@ -211,8 +219,8 @@ public final class Age {
         out.write(inFlight.removeFirst().get());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException("interrupted");
-      } catch (java.util.concurrent.ExecutionException e) {
+        throw new InterruptedIOException("interrupted");
+      } catch (ExecutionException e) {
         throw new IOException("encryption failed: " + e.getCause().getMessage(), e.getCause());
       }
     }
@@ -243,7 +251,7 @@ public final class Age {
    * wrong key or a damaged header fails here; payload damage or truncation fails on the read that meets it.
    */
   public static InputStream decrypt(InputStream source, DecryptionKeys keys) throws IOException {
-    InputStream in = source instanceof java.io.BufferedInputStream ? source : new java.io.BufferedInputStream(source, CHUNK);
+    InputStream in = source instanceof BufferedInputStream ? source : new BufferedInputStream(source, CHUNK);
     HeaderReader reader = new HeaderReader(in);
     String first = reader.line();
     if (!VERSION_LINE.equals(first)) {
@@ -319,7 +327,7 @@ public final class Age {
           throw new AgeException(Kind.BAD_INPUT, "the scrypt work factor " + logN + " is above the limit " + MAX_SCRYPT_LOG_N);
         }
         if (keys.passphrase() == null) {
-          throw new AgeException(Kind.NO_MATCHING_KEY, "this archive is encrypted with a passphrase; give " + io.coffer.protocol.Field.DECRYPTION_PASSPHRASE.mark());
+          throw new AgeException(Kind.NO_MATCHING_KEY, "this archive is encrypted with a passphrase; give " + Field.DECRYPTION_PASSPHRASE.mark());
         }
         // scrypt holds 1 KiB per unit of work at once: a header must not be able to exhaust the heap (an OOM kill, not an error)
         long needs = 1024L << logN;
@@ -335,7 +343,7 @@ public final class Age {
       }
     }
     if (keys.identities().isEmpty()) {
-      throw new AgeException(Kind.NO_MATCHING_KEY, "this archive is encrypted to age recipients; give " + io.coffer.protocol.Field.IDENTITY.mark() + " with a matching AGE-SECRET-KEY");
+      throw new AgeException(Kind.NO_MATCHING_KEY, "this archive is encrypted to age recipients; give " + Field.IDENTITY.mark() + " with a matching AGE-SECRET-KEY");
     }
     throw new AgeException(Kind.NO_MATCHING_KEY, "no identity matches: none of the given age identities is a recipient of this archive");
   }

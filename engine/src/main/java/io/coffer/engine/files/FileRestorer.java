@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
+import java.util.Set;
 
 /**
  * Restores file trees by writing aside first: everything lands in {@code <target>/.coffer-restore-<run>/}
@@ -473,7 +474,7 @@ public final class FileRestorer {
    * What a replace would delete from {@code target}: every entry (file, link, directory) it holds that the restored
    * tree does not, Coffer's own folders aside. {@code keep} holds the restored paths. At most {@code max} samples.
    */
-  public static Deletions wouldDelete(Path target, java.util.Set<List<Name>> keep, int max) throws IOException {
+  public static Deletions wouldDelete(Path target, Set<List<Name>> keep, int max) throws IOException {
     Deletions d = new Deletions(new ArrayList<>(), new long[1]);
     if (!Files.isDirectory(target)) return d;
     try (Dir dir = Dir.open(target)) {
@@ -489,7 +490,7 @@ public final class FileRestorer {
     }
   }
 
-  private static void collect(Dir dir, List<Name> rel, java.util.Set<List<Name>> keep, int max, Deletions d, boolean top) throws IOException {
+  private static void collect(Dir dir, List<Name> rel, Set<List<Name>> keep, int max, Deletions d, boolean top) throws IOException {
     for (Name n : dir.list()) {
       if (top && ours(n)) continue;
       List<Name> p = new ArrayList<>(rel);

@@ -16,6 +16,17 @@ import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.util.ArrayList;
 import java.util.List;
+import io.coffer.engine.CofferException;
+import io.coffer.engine.archive.HashingInputStream;
+import io.coffer.engine.incremental.ChainIndex;
+import io.coffer.protocol.ExitCode;
+import io.coffer.protocol.Field;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.zip.Deflater;
 
 /**
  * Archives named directory trees under {@code files/<name>/}: regular files, directories (empty ones too),
@@ -36,7 +47,7 @@ public final class FileTreeDumper {
   private static final int MIN_SAMPLE = 16 * 1024;
   private final byte[] buf = new byte[BUF];
   private final byte[] scratch = new byte[128 * 1024];
-  private final java.util.zip.Deflater sampler = new java.util.zip.Deflater(1, true);
+  private final Deflater sampler = new Deflater(1, true);
   private final boolean storeAll;
 
   public FileTreeDumper(List<String> includeGlobs, List<String> excludeGlobs, boolean storeAll, EngineLog log, Progress progress) {
@@ -77,17 +88,17 @@ public final class FileTreeDumper {
     return total;
   }
 
-  private io.coffer.engine.incremental.ChainIndex index;
+  private ChainIndex index;
   private String backupId;
   private String parentId;
-  private java.util.Map<String, io.coffer.engine.incremental.ChainIndex.FileRec> parentFiles;
-  private io.coffer.engine.incremental.ChainIndex.Writer indexWriter;
+  private Map<String, ChainIndex.FileRec> parentFiles;
+  private ChainIndex.Writer indexWriter;
 
   /**
    * Also writes each tree's chain index; with {@code parentId}, a file whose size, time and mode (or, failing
    * those, content) match the parent's is named in the manifest, not stored again.
    */
-  public FileTreeDumper indexed(io.coffer.engine.incremental.ChainIndex index, String backupId, String parentId) {
+  public FileTreeDumper indexed(ChainIndex index, String backupId, String parentId) {
     this.index = index;
     this.backupId = backupId;
     this.parentId = parentId;
@@ -101,7 +112,7 @@ public final class FileTreeDumper {
       return;
     }
     parentFiles = parentId == null ? null : index.files(parentId, tree.name());
-    indexWriter = index.writer(backupId, io.coffer.engine.incremental.ChainIndex.treeName(tree.name()));
+    indexWriter = index.writer(backupId, ChainIndex.treeName(tree.name()));
     try {
       walk(tree, archive);
     } catch (IOException | RuntimeException e) {
@@ -114,11 +125,11 @@ public final class FileTreeDumper {
   }
 
   /** An unchanged file of an incremental backup: named, with the backup that holds its content. */
-  private void unchanged(Tree tree, String entryBase, String rel, io.coffer.engine.incremental.ChainIndex.FileRec prev, int mode, long mtime,
+  private void unchanged(Tree tree, String entryBase, String rel, ChainIndex.FileRec prev, int mode, long mtime,
       String raw, ArchiveWriter archive) throws IOException {
     archive.record(new Manifest.Entry(entryBase, Manifest.Kind.file, prev.size(), prev.sha256(), null, null, null, null,
         tree.name(), mode, mtime, null, prev.from(), null, raw));
-    indexWriter.file(new io.coffer.engine.incremental.ChainIndex.FileRec(rel, prev.size(), mtime, mode, prev.sha256(), prev.from()));
+    indexWriter.file(new ChainIndex.FileRec(rel, prev.size(), mtime, mode, prev.sha256(), prev.from()));
     progress.addFiles(1);
     progress.addBytes(prev.size());
   }
@@ -136,8 +147,8 @@ public final class FileTreeDumper {
     try (Dir root = Dir.open(tree.root())) {
       visitDirectory(tree, root, root.stat(), "", new byte[0], false, 0, archive);
     } catch (FsException e) {
-      throw new io.coffer.engine.CofferException(io.coffer.protocol.ExitCode.SOURCE, "file tree " + tree.name() + ": cannot read "
-          + tree.root() + " (" + e.getReason() + "); check " + io.coffer.protocol.Field.FILES.mark(), e);
+      throw new CofferException(ExitCode.SOURCE, "file tree " + tree.name() + ": cannot read "
+          + tree.root() + " (" + e.getReason() + "); check " + Field.FILES.mark(), e);
     }
   }
 
@@ -154,7 +165,7 @@ public final class FileTreeDumper {
     archive.directory(dirName, st.mtimeMillis(), st.mode());
     archive.record(new Manifest.Entry(dirName, Manifest.Kind.directory, 0, null, null, null, null, null, tree.name(),
         st.mode(), st.mtimeMillis(), null, null, null, rawNeeded ? base64(raw) : null));
-    java.util.Set<String> taken = new java.util.HashSet<>();
+    Set<String> taken = new HashSet<>();
     for (Name c : children) if (c.utf8() != null) taken.add(c.utf8());
     for (Name c : children) {
       String text = c.utf8();
@@ -224,7 +235,7 @@ public final class FileTreeDumper {
         unchanged(tree, entryBase, rel, prev, mode, mtime, raw, archive);
         return;
       }
-      try (var in = new io.coffer.engine.archive.HashingInputStream(dir.read(c))) {
+      try (var in = new HashingInputStream(dir.read(c))) {
         if (in.drainAndHash().equals(prev.sha256())) { // touched, not changed
           unchanged(tree, entryBase, rel, prev, mode, mtime, raw, archive);
           return;
@@ -247,7 +258,7 @@ public final class FileTreeDumper {
   }
 
   /** A name not yet taken among its siblings: {@code text}, else {@code text~2}, {@code text~3}, ... */
-  private static String unique(String text, java.util.Set<String> taken) {
+  private static String unique(String text, Set<String> taken) {
     String t = text;
     for (int i = 2; !taken.add(t); i++) t = text + "~" + i;
     return t;
@@ -256,14 +267,14 @@ public final class FileTreeDumper {
   private static byte[] join(byte[] parent, Name child) {
     byte[] c = child.bytes();
     if (parent.length == 0) return c;
-    byte[] out = java.util.Arrays.copyOf(parent, parent.length + 1 + c.length);
+    byte[] out = Arrays.copyOf(parent, parent.length + 1 + c.length);
     out[parent.length] = '/';
     System.arraycopy(c, 0, out, parent.length + 1, c.length);
     return out;
   }
 
   private static String base64(byte[] raw) {
-    return java.util.Base64.getEncoder().encodeToString(raw);
+    return Base64.getEncoder().encodeToString(raw);
   }
 
   /**
@@ -292,7 +303,7 @@ public final class FileTreeDumper {
         tree.name(), mode, mtime, null, null, null, raw));
     if (indexWriter != null) {
       String rel = entryBase.substring(ROOT.length() + tree.name().length() + 1);
-      indexWriter.file(new io.coffer.engine.incremental.ChainIndex.FileRec(rel, out.size(), mtime, mode, out.sha256(), backupId));
+      indexWriter.file(new ChainIndex.FileRec(rel, out.size(), mtime, mode, out.sha256(), backupId));
     }
     progress.addFiles(1);
   }

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.nio.file.Files;
 
 /**
  * An open directory, and the only way Coffer touches the entries of a file tree: every operation names one
@@ -285,7 +286,7 @@ public final class Dir implements AutoCloseable {
 
   /** Free bytes for an unprivileged writer on this directory's file system. */
   public long usableSpace() throws IOException {
-    return java.nio.file.Files.getFileStore(Path.of("/proc/self/fd/" + fd)).getUsableSpace();
+    return Files.getFileStore(Path.of("/proc/self/fd/" + fd)).getUsableSpace();
   }
 
   @Override

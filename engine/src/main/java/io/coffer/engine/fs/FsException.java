@@ -1,6 +1,7 @@
 package io.coffer.engine.fs;
 
 import java.nio.file.FileSystemException;
+import java.util.Locale;
 
 /** A failed file-system call: what it was done to, and the system's reason ({@code errno}). */
 public final class FsException extends FileSystemException {
@@ -33,7 +34,7 @@ public final class FsException extends FileSystemException {
         } catch (Throwable t) {
           s = null;
         }
-        yield s == null ? "error " + errno : s.toLowerCase(java.util.Locale.ROOT);
+        yield s == null ? "error " + errno : s.toLowerCase(Locale.ROOT);
       }
     };
   }

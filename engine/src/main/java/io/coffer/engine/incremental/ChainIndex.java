@@ -21,6 +21,11 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.zip.DeflaterOutputStream;
 import java.util.zip.InflaterInputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.zip.Deflater;
 
 /**
  * What an incremental backup needs to know of its parent, and nothing more: per collection, a hash of each
@@ -90,7 +95,7 @@ public final class ChainIndex {
       target = storage.create(objectKey(backupId, name));
       Encryption enc = key == null ? Encryption.NONE : Encryption.withPassphrase(key, SCRYPT_LOG_N);
       OutputStream wrapped = enc.wrap(target);
-      out = new DataOutputStream(new BufferedOutputStream(new DeflaterOutputStream(wrapped, new java.util.zip.Deflater(1), 64 * 1024), 64 * 1024));
+      out = new DataOutputStream(new BufferedOutputStream(new DeflaterOutputStream(wrapped, new Deflater(1), 64 * 1024), 64 * 1024));
       out.writeInt(MAGIC);
       if (parentId == null) {
         out.writeByte(CHECKPOINT);
@@ -351,7 +356,7 @@ public final class ChainIndex {
     public byte[] idElement;
 
     Cursor(String backupId, String name) throws IOException {
-      java.util.Set<String> seen = new java.util.HashSet<>();
+      Set<String> seen = new HashSet<>();
       String at = backupId;
       int deltas = 0;
       int expect = 0;
@@ -445,7 +450,7 @@ public final class ChainIndex {
   /** The deltas' records, newest first: the first record of an {@code _id} wins. */
   private static final class Overrides {
     private final LongLongMap at = new LongLongMap(1024); // idHash -> position in the lists, or -1 when deleted
-    private final java.util.ArrayList<byte[]> ids = new java.util.ArrayList<>();
+    private final ArrayList<byte[]> ids = new ArrayList<>();
     private long[] idHashes = new long[1024];
     private long[] docHashes = new long[1024];
     /** About what the records take in memory. */
@@ -463,8 +468,8 @@ public final class ChainIndex {
       if (at.contains(idHash)) return;
       int n = ids.size();
       if (n == idHashes.length) {
-        idHashes = java.util.Arrays.copyOf(idHashes, n * 2);
-        docHashes = java.util.Arrays.copyOf(docHashes, n * 2);
+        idHashes = Arrays.copyOf(idHashes, n * 2);
+        docHashes = Arrays.copyOf(docHashes, n * 2);
       }
       idHashes[n] = idHash;
       docHashes[n] = docHash;
@@ -490,11 +495,11 @@ public final class ChainIndex {
       Integer[] idx = new Integer[ids.size()];
       for (int i = 0; i < idx.length; i++) idx[i] = i;
       try {
-        java.util.Arrays.sort(idx, (x, y) -> IdOrder.compare(ids.get(x), ids.get(y)));
+        Arrays.sort(idx, (x, y) -> IdOrder.compare(ids.get(x), ids.get(y)));
       } catch (IllegalArgumentException inconsistent) {
         // an order broken by malformed _ids: sort by the raw bytes (always consistent); the merge stays correct, only
         // less tight (see ChainDiff)
-        java.util.Arrays.sort(idx, (x, y) -> java.util.Arrays.compare(ids.get(x), ids.get(y)));
+        Arrays.sort(idx, (x, y) -> Arrays.compare(ids.get(x), ids.get(y)));
       }
       int[] out = new int[idx.length];
       for (int i = 0; i < idx.length; i++) out[i] = idx[i];

@@ -5,6 +5,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import org.bson.BsonBinaryReader;
 import org.bson.BsonType;
+import java.nio.ByteOrder;
 
 /** A document's identity for the chain index: its {@code _id} element (raw bytes), a hash of it, and a hash of the whole document. */
 public final class DocHash {
@@ -65,7 +66,7 @@ public final class DocHash {
   /** A document holding only the given {@code _id} element: {@code {_id: ...}}. */
   public static byte[] idDocument(byte[] idElement) {
     int n = 4 + idElement.length + 1;
-    ByteBuffer b = ByteBuffer.allocate(n).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer b = ByteBuffer.allocate(n).order(ByteOrder.LITTLE_ENDIAN);
     b.putInt(n).put(idElement).put((byte) 0);
     return b.array();
   }

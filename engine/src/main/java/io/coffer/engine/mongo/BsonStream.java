@@ -8,6 +8,7 @@ import org.bson.BsonBinaryReader;
 import org.bson.BsonDocument;
 import org.bson.codecs.BsonDocumentCodec;
 import org.bson.codecs.DecoderContext;
+import java.nio.ByteBuffer;
 
 /** Reads a {@code .bson} file (concatenated documents) one raw document at a time, checking each frame. */
 public final class BsonStream {
@@ -55,7 +56,7 @@ public final class BsonStream {
 
   /** Decodes every field of a document, to prove it well-formed (deep verification). */
   public void validate(byte[] doc) {
-    try (BsonBinaryReader r = new BsonBinaryReader(java.nio.ByteBuffer.wrap(doc))) {
+    try (BsonBinaryReader r = new BsonBinaryReader(ByteBuffer.wrap(doc))) {
       BsonDocument d = new BsonDocumentCodec().decode(r, DecoderContext.builder().build());
       if (d == null) throw damaged("an empty decode");
     } catch (RuntimeException e) {

@@ -11,6 +11,7 @@ import java.util.Map;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
+import java.util.Collections;
 
 /**
  * Named groups of collections, read from YAML:
@@ -59,7 +60,7 @@ public record ModuleMap(Map<String, List<String>> modules) {
       }
       out.put(name, List.copyOf(patterns));
     }
-    return new ModuleMap(java.util.Collections.unmodifiableMap(out));
+    return new ModuleMap(Collections.unmodifiableMap(out));
   }
 
   private static String firstLine(String s) {

@@ -11,6 +11,7 @@ import com.mongodb.client.MongoClients;
 import io.coffer.engine.CofferException;
 import io.coffer.protocol.ExitCode;
 import java.util.concurrent.TimeUnit;
+import io.coffer.protocol.Field;
 
 /** Opens MongoDB from a URI and turns driver failures into one-line messages without credentials. */
 public final class MongoConnection {
@@ -18,7 +19,7 @@ public final class MongoConnection {
 
   public static MongoClient open(String uri, int timeoutSeconds) {
     if (uri == null || uri.isBlank()) {
-      throw CofferException.usage("no MongoDB URI: give " + io.coffer.protocol.Field.MONGODB_URI.mark());
+      throw CofferException.usage("no MongoDB URI: give " + Field.MONGODB_URI.mark());
     }
     ConnectionString cs;
     try {

@@ -24,6 +24,13 @@ import org.bson.BsonString;
 import org.bson.RawBsonDocument;
 import org.bson.json.JsonMode;
 import org.bson.json.JsonWriterSettings;
+import io.coffer.engine.incremental.ChainDiff;
+import io.coffer.engine.incremental.DocHash;
+import io.coffer.engine.incremental.IdOrder;
+import io.coffer.engine.incremental.OplogChanges;
+import java.io.OutputStream;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * Dumps collections into the archive in mongodump's layout. Documents travel as raw BSON bytes, never
@@ -56,18 +63,18 @@ public final class MongoDumper implements AutoCloseable {
     this.backupId = backupId;
     this.parentId = parentId;
     // the oplog position before any data is read: the next increment asks the oplog for what changed since
-    Long now = io.coffer.engine.incremental.OplogChanges.latest(client);
+    Long now = OplogChanges.latest(client);
     if (now != null) index.recordOplogPosition(backupId, now);
     if (parentId != null) {
       Long since = index.oplogPosition(parentId);
-      oplog = since == null ? null : io.coffer.engine.incremental.OplogChanges.since(client, since);
+      oplog = since == null ? null : OplogChanges.since(client, since);
       if (oplog != null) log.info("the oplog covers the time since backup " + parentId + " (" + oplog.entries() + " entries): only touched documents are read");
       else log.info("no oplog reaching back to backup " + parentId + ": every document is read and compared with its index");
     }
     return this;
   }
 
-  private io.coffer.engine.incremental.OplogChanges oplog;
+  private OplogChanges oplog;
 
   public MongoDumper(String uri, int timeoutSeconds, EngineLog log, Progress progress) {
     this.uri = uri;
@@ -158,7 +165,7 @@ public final class MongoDumper implements AutoCloseable {
   /**
    * A collection with its chain index: everything (a full backup, or a collection new since the parent) or the
    * changes. The collection is read in {@code _id} order and compared with the parent's index in the same order
-   * ({@link io.coffer.engine.incremental.ChainDiff}), so memory holds the changes, not the collection. The index is a
+   * ({@link ChainDiff}), so memory holds the changes, not the collection. The index is a
    * checkpoint of every document, or (an increment whose chain is not due for one) a delta of what changed.
    */
   private void dumpIndexed(Target t, MongoDatabase db, String ns, String path, long now, ArchiveWriter archive, int indexCount)
@@ -169,10 +176,10 @@ public final class MongoDumper implements AutoCloseable {
       dumpFromOplog(t, db, ns, path, now, archive, name);
       return;
     }
-    io.coffer.engine.incremental.ChainDiff parent = delta ? new io.coffer.engine.incremental.ChainDiff(index.cursor(parentId, name)) : null;
+    ChainDiff parent = delta ? new ChainDiff(index.cursor(parentId, name)) : null;
     try {
       boolean checkpoint = parent == null || parent.chain().checkpointDue(estimatedCount(db, t.name()));
-      io.coffer.engine.incremental.DocHash hasher = new io.coffer.engine.incremental.DocHash();
+      DocHash hasher = new DocHash();
       long[] stored = {0};
       long[] deleted = {0};
       ChainIndex.Writer w = checkpoint ? index.writer(backupId, name) : index.deltaWriter(backupId, name, parentId, parent.chain());
@@ -213,7 +220,7 @@ public final class MongoDumper implements AutoCloseable {
         }
         if (!gone.isEmpty()) {
           deleted[0] = deletions(t, now, archive, del -> {
-            for (byte[] id : gone) del.write(io.coffer.engine.incremental.DocHash.idDocument(id));
+            for (byte[] id : gone) del.write(DocHash.idDocument(id));
             return gone.size();
           });
         }
@@ -235,8 +242,8 @@ public final class MongoDumper implements AutoCloseable {
     for (int i = 0; i < candidates.size(); i += 1000) {
       int end = Math.min(candidates.size(), i + 1000);
       org.bson.BsonArray ids = new org.bson.BsonArray();
-      for (int j = i; j < end; j++) ids.add(new RawBsonDocument(io.coffer.engine.incremental.DocHash.idDocument(candidates.get(j))).get("_id"));
-      java.util.Set<org.bson.BsonValue> there = new java.util.HashSet<>();
+      for (int j = i; j < end; j++) ids.add(new RawBsonDocument(DocHash.idDocument(candidates.get(j))).get("_id"));
+      Set<org.bson.BsonValue> there = new HashSet<>();
       for (RawBsonDocument d : db.getCollection(name, RawBsonDocument.class).find(new BsonDocument("_id", new BsonDocument("$in", ids)))
           .projection(new BsonDocument("_id", new org.bson.BsonInt32(1)))) {
         there.add(d.get("_id"));
@@ -303,8 +310,8 @@ public final class MongoDumper implements AutoCloseable {
   private void dumpFromOplog(Target t, MongoDatabase db, String ns, String path, long now, ArchiveWriter archive, String name)
       throws IOException {
     Map<Long, org.bson.BsonValue> touched = oplog.touched(t.database(), t.name());
-    io.coffer.engine.incremental.DocHash hasher = new io.coffer.engine.incremental.DocHash();
-    java.util.Set<Long> parentHad = new java.util.HashSet<>();
+    DocHash hasher = new DocHash();
+    Set<Long> parentHad = new HashSet<>();
     long[] untouched = {0};
     // the parent's documents: which touched ones it had (a touched one gone now was deleted), how many it keeps
     ChainIndex.Chain chain = index.documents(parentId, name, (idHash, docHash, id) -> {
@@ -313,8 +320,8 @@ public final class MongoDumper implements AutoCloseable {
     });
     boolean checkpoint = chain.checkpointDue(estimatedCount(db, t.name()));
     ChainIndex.Writer w = checkpoint ? index.writer(backupId, name) : index.deltaWriter(backupId, name, parentId, chain);
-    List<io.coffer.engine.incremental.DocHash.Ids> found = new ArrayList<>(); // the touched documents there now
-    java.util.Set<Long> foundIds = new java.util.HashSet<>();
+    List<DocHash.Ids> found = new ArrayList<>(); // the touched documents there now
+    Set<Long> foundIds = new HashSet<>();
     long[] goneCount = {0};
     Indexed written = indexedEntry(t, ns, path, now, archive, w, true, out -> {
       List<org.bson.BsonValue> ids = new ArrayList<>(touched.values());
@@ -335,12 +342,12 @@ public final class MongoDumper implements AutoCloseable {
       return untouched[0] + found.size();
     }, () -> {
       // the index: in _id order, the parent's untouched records (a checkpoint only) with the touched documents merged in
-      found.sort((a, b) -> io.coffer.engine.incremental.IdOrder.compare(a.idElement(), b.idElement()));
+      found.sort((a, b) -> IdOrder.compare(a.idElement(), b.idElement()));
       int[] next = {0};
       if (checkpoint) {
         index.documents(parentId, name, (idHash, docHash, id) -> {
           if (touched.containsKey(idHash)) return;
-          while (next[0] < found.size() && io.coffer.engine.incremental.IdOrder.compare(found.get(next[0]).idElement(), id) < 0) {
+          while (next[0] < found.size() && IdOrder.compare(found.get(next[0]).idElement(), id) < 0) {
             var f = found.get(next[0]++);
             w.document(f.idHash(), f.docHash(), f.idElement());
           }
@@ -356,7 +363,7 @@ public final class MongoDumper implements AutoCloseable {
       if (gone.isEmpty()) return;
       deletions(t, now, archive, del -> {
         for (Long x : gone) {
-          del.write(io.coffer.engine.incremental.DocHash.idDocument(touched.get(x)));
+          del.write(DocHash.idDocument(touched.get(x)));
           if (!checkpoint) w.deleted(x);
         }
         return gone.size();
@@ -368,7 +375,7 @@ public final class MongoDumper implements AutoCloseable {
   }
 
   private interface DeletionWriter {
-    long write(java.io.OutputStream out) throws IOException;
+    long write(OutputStream out) throws IOException;
   }
 
   /** An increment's entry of the _ids deleted since its parent (written by {@code body}, which says how many). */

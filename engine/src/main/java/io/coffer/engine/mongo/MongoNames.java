@@ -2,6 +2,8 @@ package io.coffer.engine.mongo;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import io.coffer.protocol.Field;
+import java.util.Collection;
 
 /**
  * The database and collection names a restore will write, checked before anything is written: what MongoDB accepts
@@ -17,10 +19,10 @@ public final class MongoNames {
   private MongoNames() {}
 
   /** What a restore says of the system databases its selection left out (none: null). */
-  public static String leftOutSystem(java.util.Collection<String> dbs) {
+  public static String leftOutSystem(Collection<String> dbs) {
     if (dbs.isEmpty()) return null;
     return "left out system database" + (dbs.size() > 1 ? "s " : " ") + String.join(", ", dbs)
-        + ": Coffer restores admin, local and config only with " + io.coffer.protocol.Field.SYSTEM_DATABASES.mark();
+        + ": Coffer restores admin, local and config only with " + Field.SYSTEM_DATABASES.mark();
   }
 
   /** Why {@code db} cannot be a database name, or null. */

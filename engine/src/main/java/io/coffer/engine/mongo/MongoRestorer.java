@@ -24,6 +24,23 @@ import org.bson.BsonDocument;
 import org.bson.BsonString;
 import org.bson.BsonValue;
 import org.bson.RawBsonDocument;
+import io.coffer.engine.CofferException;
+import io.coffer.engine.storage.RunIdentity;
+import io.coffer.protocol.ExitCode;
+import io.coffer.protocol.Field;
+import java.io.InterruptedIOException;
+import java.util.Collection;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
 
 /**
  * Restores collections without ever leaving one half-written: documents go into a staging collection
@@ -34,7 +51,7 @@ import org.bson.RawBsonDocument;
 public final class MongoRestorer implements AutoCloseable {
   public static final String STAGING_PREFIX = "coffer_restore_";
   /** A staging collection's name: the prefix, a run id (8 hex digits), the collection's own name. */
-  private static final java.util.regex.Pattern STAGED = java.util.regex.Pattern.compile("coffer_restore_[0-9a-f]{8}_.+");
+  private static final Pattern STAGED = Pattern.compile("coffer_restore_[0-9a-f]{8}_.+");
   /** A lock whose holder has not been heard of for this long belongs to a restore that died. */
   static final long LOCK_STALE_MILLIS = 120_000;
   private static final long HEARTBEAT_MILLIS = 20_000;
@@ -46,9 +63,9 @@ public final class MongoRestorer implements AutoCloseable {
    * A document larger than what is free waits for every batch before it (it alone may pass the budget).
    */
   static final int BYTES_IN_FLIGHT = 64 * 1024 * 1024;
-  private final java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(BYTES_IN_FLIGHT);
+  private final Semaphore inFlight = new Semaphore(BYTES_IN_FLIGHT);
   /** Staging collections a {@link Load} is filling now: a second load of one would mix two sources. */
-  private final Set<String> loading = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final Set<String> loading = ConcurrentHashMap.newKeySet();
 
   public enum Mode { REPLACE, MERGE }
 
@@ -61,7 +78,7 @@ public final class MongoRestorer implements AutoCloseable {
   private final List<Staged> staged = new ArrayList<>();
   private final List<View> views = new ArrayList<>();
   private final List<String> locked = new ArrayList<>();
-  private java.util.concurrent.ScheduledExecutorService heartbeat;
+  private ScheduledExecutorService heartbeat;
 
   private record Staged(String database, String target, String staging, List<BsonDocument> indexes, long documents) {}
 
@@ -132,13 +149,13 @@ public final class MongoRestorer implements AutoCloseable {
   public Load open(String db, String name, BsonDocument metadata, int maxInserters, int batchBytes) {
     String staging = STAGING_PREFIX + runId + "_" + name;
     if (loading.contains(db + "." + staging)) {
-      throw new io.coffer.engine.CofferException(io.coffer.protocol.ExitCode.USAGE, "two sources would be restored into " + Printable.escape(db + "." + name)
-          + " at once; rename one with " + io.coffer.protocol.Field.RENAME_DB.mark() + " or leave one out with " + io.coffer.protocol.Field.EXCLUDE.mark() + ". Nothing was restored");
+      throw new CofferException(ExitCode.USAGE, "two sources would be restored into " + Printable.escape(db + "." + name)
+          + " at once; rename one with " + Field.RENAME_DB.mark() + " or leave one out with " + Field.EXCLUDE.mark() + ". Nothing was restored");
     }
     if (name.indexOf('.') >= 0 && ferretDbVersion() != null) {
-      throw new io.coffer.engine.CofferException(io.coffer.protocol.ExitCode.SOURCE, "collection " + Printable.escape(db + "." + name)
+      throw new CofferException(ExitCode.SOURCE, "collection " + Printable.escape(db + "." + name)
           + ": FerretDB " + Printable.escape(ferretDbVersion()) + " cannot rename a collection whose name has a dot (InvalidNamespace), and a"
-          + " restore puts each collection in place by renaming its staged copy; leave it out of the restore (" + io.coffer.protocol.Field.EXCLUDE.mark() + ") or restore into MongoDB. Nothing was restored");
+          + " restore puts each collection in place by renaming its staged copy; leave it out of the restore (" + Field.EXCLUDE.mark() + ") or restore into MongoDB. Nothing was restored");
     }
     MongoDatabase database = client.getDatabase(db);
     BsonDocument options = metadata.getDocument("options", new BsonDocument());
@@ -165,7 +182,7 @@ public final class MongoRestorer implements AutoCloseable {
 
   private Staged stagedOf(String db, String name, String entryName) {
     for (Staged x : staged) if (x.database().equals(db) && x.target().equals(name)) return x;
-    throw new io.coffer.engine.CofferException(io.coffer.protocol.ExitCode.INTEGRITY, entryName
+    throw new CofferException(ExitCode.INTEGRITY, entryName
         + " holds changes to a collection no earlier backup of the chain holds: the chain is broken; nothing was restored");
   }
 
@@ -182,7 +199,7 @@ public final class MongoRestorer implements AutoCloseable {
     try {
       while ((doc = in.next()) != null) {
         RawBsonDocument d = new RawBsonDocument(doc);
-        if (d.get("_id") == null) throw new io.coffer.engine.CofferException(io.coffer.protocol.ExitCode.INTEGRITY, entryName + " holds a changed document without an _id; nothing was restored");
+        if (d.get("_id") == null) throw new CofferException(ExitCode.INTEGRITY, entryName + " holds a changed document without an _id; nothing was restored");
         batch.add(d);
         progress.addBytes(doc.length);
         progress.addDocuments(1);
@@ -270,7 +287,7 @@ public final class MongoRestorer implements AutoCloseable {
     try {
       while ((doc = in.next()) != null) {
         BsonValue id = new RawBsonDocument(doc).get("_id");
-        if (id == null) throw new io.coffer.engine.CofferException(io.coffer.protocol.ExitCode.INTEGRITY, entryName + " lists a deletion without an _id; nothing was restored");
+        if (id == null) throw new CofferException(ExitCode.INTEGRITY, entryName + " lists a deletion without an _id; nothing was restored");
         ids.add(id);
         if (ids.size() >= INSERT_BATCH_DOCS) {
           coll.deleteMany(new BsonDocument("_id", new BsonDocument("$in", ids)));
@@ -297,12 +314,12 @@ public final class MongoRestorer implements AutoCloseable {
    * second restore into a database is refused while the first runs, so it cannot drop the first one's staging
    * collections. A lock not refreshed for two minutes belongs to a restore that died, and is taken over.
    */
-  public void lock(java.util.Collection<String> dbs) {
+  public void lock(Collection<String> dbs) {
     long now = System.currentTimeMillis();
-    String host = java.util.Objects.requireNonNullElse(System.getenv("HOSTNAME"), "");
+    String host = Objects.requireNonNullElse(System.getenv("HOSTNAME"), "");
     for (String db : dbs) {
       MongoCollection<BsonDocument> c = client.getDatabase(db).getCollection(MongoNames.LOCK_COLLECTION, BsonDocument.class);
-      io.coffer.engine.storage.RunIdentity me = io.coffer.engine.storage.RunIdentity.current();
+      RunIdentity me = RunIdentity.current();
       BsonDocument mine = new BsonDocument("_id", new BsonString("restore")).append("run", new BsonString(runId))
           .append("host", new BsonString(host)).append("since", new org.bson.BsonDateTime(now)).append("seen", new org.bson.BsonDateTime(now))
           .append("process", new BsonDocument("boot", new BsonString(me.boot())).append("host", new BsonString(me.host()))
@@ -316,7 +333,7 @@ public final class MongoRestorer implements AutoCloseable {
           BsonDocument held = c.find(new BsonDocument("_id", new BsonString("restore"))).first();
           long seen = held != null && held.isDateTime("seen") ? held.getDateTime("seen").getValue() : 0;
           if (held != null && now - seen < LOCK_STALE_MILLIS && !endedHere(held)) {
-            throw new io.coffer.engine.CofferException(io.coffer.protocol.ExitCode.BUSY, "another restore (run "
+            throw new CofferException(ExitCode.BUSY, "another restore (run "
                 + held.getString("run", new BsonString("?")).getValue() + ") is writing database " + db + " right now; wait until it has finished, then try again");
           }
           if (held == null) { // released just now: take it like a first comer, or learn who did
@@ -328,7 +345,7 @@ public final class MongoRestorer implements AutoCloseable {
           BsonDocument filter = new BsonDocument("_id", new BsonString("restore")).append("run", held.get("run", new org.bson.BsonNull()))
               .append("seen", held.get("seen", new org.bson.BsonNull()));
           if (c.replaceOne(filter, mine).getMatchedCount() == 0) {
-            throw new io.coffer.engine.CofferException(io.coffer.protocol.ExitCode.BUSY, "another restore took database " + db + " just now; try again later");
+            throw new CofferException(ExitCode.BUSY, "another restore took database " + db + " just now; try again later");
           }
           log.warn("took over the restore lock of database " + db + " from run " + held.getString("run", new BsonString("?")).getValue()
               + (endedHere(held) ? ", whose process on this machine has ended" : ", not heard of for " + (now - seen) / 1000 + " s") + " (a restore that died)");
@@ -339,12 +356,12 @@ public final class MongoRestorer implements AutoCloseable {
       locked.add(db);
     }
     if (heartbeat == null && !locked.isEmpty()) {
-      heartbeat = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "coffer-restore-lock");
         t.setDaemon(true);
         return t;
       });
-      heartbeat.scheduleWithFixedDelay(this::refreshLocks, HEARTBEAT_MILLIS, HEARTBEAT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+      heartbeat.scheduleWithFixedDelay(this::refreshLocks, HEARTBEAT_MILLIS, HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
     }
   }
 
@@ -353,7 +370,7 @@ public final class MongoRestorer implements AutoCloseable {
     if (!held.isDocument("process")) return false;
     BsonDocument p = held.getDocument("process");
     try {
-      return new io.coffer.engine.storage.RunIdentity(p.getString("boot").getValue(), p.getString("host").getValue(),
+      return new RunIdentity(p.getString("boot").getValue(), p.getString("host").getValue(),
           p.getNumber("pid").longValue(), p.getNumber("started").longValue(), p.getString("pidNamespace", new BsonString("")).getValue()).endedHere();
     } catch (RuntimeException e) {
       return false;
@@ -424,9 +441,9 @@ public final class MongoRestorer implements AutoCloseable {
     private final String db;
     private final String name;
     private final MongoCollection<RawBsonDocument> coll;
-    private final java.util.concurrent.BlockingQueue<List<RawBsonDocument>> queue;
-    private final java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
-    private final java.util.concurrent.atomic.AtomicLong inserted = new java.util.concurrent.atomic.AtomicLong();
+    private final BlockingQueue<List<RawBsonDocument>> queue;
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final AtomicLong inserted = new AtomicLong();
     private final List<Thread> threads = new ArrayList<>();
     private List<RawBsonDocument> batch = new ArrayList<>(INSERT_BATCH_DOCS);
     private long batchBytes;
@@ -441,7 +458,7 @@ public final class MongoRestorer implements AutoCloseable {
       this.db = db;
       this.name = name;
       this.coll = coll;
-      this.queue = new java.util.concurrent.ArrayBlockingQueue<>(2 * inserters);
+      this.queue = new ArrayBlockingQueue<>(2 * inserters);
       for (int i = 0; i < inserters; i++) {
         Thread inserter = new Thread(() -> {
           try {
@@ -471,7 +488,7 @@ public final class MongoRestorer implements AutoCloseable {
     public void add(byte[] doc) throws IOException {
       if (finished) throw new IllegalStateException("load of " + db + "." + name + " is finished");
       try {
-        while (!inFlight.tryAcquire(Math.min(doc.length, BYTES_IN_FLIGHT), 100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        while (!inFlight.tryAcquire(Math.min(doc.length, BYTES_IN_FLIGHT), 100, TimeUnit.MILLISECONDS)) {
           rethrow(); // an inserter that failed releases nothing more: stop waiting
           if (!batch.isEmpty()) { // what this load holds back counts too: hand it over, so the budget frees up
             hand(batch);
@@ -481,7 +498,7 @@ public final class MongoRestorer implements AutoCloseable {
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException("interrupted");
+        throw new InterruptedIOException("interrupted");
       }
       batch.add(new RawBsonDocument(doc));
       batchBytes += doc.length;
@@ -504,7 +521,7 @@ public final class MongoRestorer implements AutoCloseable {
         for (Thread t : threads) t.join();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException("interrupted");
+        throw new InterruptedIOException("interrupted");
       }
       rethrow();
       long n = inserted.get();
@@ -517,12 +534,12 @@ public final class MongoRestorer implements AutoCloseable {
 
     private void hand(List<RawBsonDocument> b) throws IOException {
       try {
-        while (!queue.offer(b, 100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        while (!queue.offer(b, 100, TimeUnit.MILLISECONDS)) {
           if (failure.get() != null || threads.stream().noneMatch(Thread::isAlive)) break;
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException("interrupted");
+        throw new InterruptedIOException("interrupted");
       }
       rethrow();
     }
@@ -530,7 +547,7 @@ public final class MongoRestorer implements AutoCloseable {
     private void rethrow() throws IOException {
       Throwable f = failure.get();
       if (f instanceof org.bson.BSONException) {
-        throw new io.coffer.engine.CofferException(io.coffer.protocol.ExitCode.INTEGRITY, "a document for " + Printable.escape(db + "." + name)
+        throw new CofferException(ExitCode.INTEGRITY, "a document for " + Printable.escape(db + "." + name)
             + " is malformed BSON (" + f.getClass().getSimpleName() + "): the source is damaged; nothing was restored", f);
       }
       if (f instanceof MongoException me) throw MongoConnection.translate("cannot stage " + db + "." + name, uri, me);
@@ -642,8 +659,8 @@ public final class MongoRestorer implements AutoCloseable {
       }
     }
     if (why != null) {
-      throw new io.coffer.engine.CofferException(io.coffer.protocol.ExitCode.SOURCE, "view " + Printable.escape(ns) + ": this server cannot create views ("
-          + Printable.escape(why) + "); leave the views out (" + io.coffer.protocol.Field.EXCLUDE.mark() + " '" + Printable.escape(ns) + "') or restore into MongoDB. Nothing was put in place");
+      throw new CofferException(ExitCode.SOURCE, "view " + Printable.escape(ns) + ": this server cannot create views ("
+          + Printable.escape(why) + "); leave the views out (" + Field.EXCLUDE.mark() + " '" + Printable.escape(ns) + "') or restore into MongoDB. Nothing was put in place");
     }
   }
 
@@ -713,9 +730,9 @@ public final class MongoRestorer implements AutoCloseable {
     } catch (com.mongodb.MongoCommandException e) {
       if (e.getErrorCode() != 238 && e.getErrorCode() != 67 && e.getErrorCode() != 197) throw MongoConnection.translate("cannot index " + ns, uri, e);
       // NotImplemented, CannotCreateIndex, InvalidIndexSpecificationOption: a kind of index this server does not build
-      throw new io.coffer.engine.CofferException(io.coffer.protocol.ExitCode.SOURCE, "collection " + Printable.escape(ns)
+      throw new CofferException(ExitCode.SOURCE, "collection " + Printable.escape(ns)
           + ": this server cannot build the backup's indexes (" + Printable.escape(String.valueOf(e.getErrorMessage()))
-          + "); restore into a server that has this kind of index (docs/servers.md lists them), or leave the collection out (" + io.coffer.protocol.Field.EXCLUDE.mark() + ")."
+          + "); restore into a server that has this kind of index (docs/servers.md lists them), or leave the collection out (" + Field.EXCLUDE.mark() + ")."
           + (staged ? " Nothing was put in place" : " Its documents are merged already, without these indexes"));
     } catch (MongoException e) {
       throw MongoConnection.translate("cannot index " + ns, uri, e);

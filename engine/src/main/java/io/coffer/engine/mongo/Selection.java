@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import io.coffer.protocol.Field;
 
 /**
  * Which collections a backup or restore takes: include / exclude patterns over {@code db.collection}
@@ -37,12 +38,12 @@ public final class Selection {
     for (String p : inc) includePatterns.add(compile(p));
     for (String p : exc) excludePatterns.add(compile(p));
     if (!modules.isEmpty() && map == null) {
-      throw CofferException.usage(io.coffer.protocol.Field.MODULES.mark() + " needs a module map: give " + io.coffer.protocol.Field.MODULE_MAP.mark() + " FILE (see samples/rayerp-modules.yaml)");
+      throw CofferException.usage(Field.MODULES.mark() + " needs a module map: give " + Field.MODULE_MAP.mark() + " FILE (see samples/rayerp-modules.yaml)");
     }
     if (map != null) {
       for (String m : modules) {
         if (!map.modules().containsKey(m)) {
-          throw CofferException.usage(io.coffer.protocol.Field.MODULES.mark() + " names unknown module '" + m + "'; the module map defines: " + String.join(", ", map.modules().keySet()));
+          throw CofferException.usage(Field.MODULES.mark() + " names unknown module '" + m + "'; the module map defines: " + String.join(", ", map.modules().keySet()));
         }
       }
       for (Map.Entry<String, List<String>> e : map.modules().entrySet()) {

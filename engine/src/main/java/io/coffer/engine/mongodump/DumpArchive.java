@@ -16,6 +16,8 @@ import java.util.zip.GZIPInputStream;
 import org.bson.BsonDocument;
 import org.bson.BsonValue;
 import org.bson.RawBsonDocument;
+import java.io.EOFException;
+import java.util.zip.ZipException;
 
 /**
  * Reads the file {@code mongodump --archive} writes (plain, or one gzip stream around it all with {@code --gzip}),
@@ -121,7 +123,7 @@ public final class DumpArchive {
     }
     try {
       return new DumpArchive(in, name, in != b);
-    } catch (java.util.zip.ZipException | java.io.EOFException e) {
+    } catch (ZipException | EOFException e) {
       throw new CofferException(ExitCode.INTEGRITY, Printable.escape(name) + " is damaged or truncated (" + e.getMessage() + "); nothing was restored", e);
     } catch (IOException e) {
       throw DumpRestoreEngine.unreadable(name, e);
@@ -157,7 +159,7 @@ public final class DumpArchive {
   public Event next() throws IOException {
     try {
       return read();
-    } catch (java.util.zip.ZipException | java.io.EOFException e) {
+    } catch (ZipException | EOFException e) {
       throw new CofferException(ExitCode.INTEGRITY, Printable.escape(name) + " is damaged or truncated (" + e.getMessage() + "); nothing was restored", e);
     } catch (IOException e) {
       throw DumpRestoreEngine.unreadable(name, e); // a connection reset, a failing disk: not the data's fault

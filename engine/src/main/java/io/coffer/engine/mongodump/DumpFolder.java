@@ -16,6 +16,13 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.zip.GZIPInputStream;
 import org.bson.BsonDocument;
+import io.coffer.engine.archive.Json;
+import io.coffer.engine.archive.Manifest;
+import io.coffer.engine.archive.ManifestCheck;
+import io.coffer.engine.mongo.MongoMetadata;
+import io.coffer.protocol.Field;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.LinkOption;
 
 /**
  * The folder {@code mongodump --out DIR} writes (or one database's folder of it): {@code DIR/<db>/<name>.bson} (the
@@ -44,13 +51,13 @@ public final class DumpFolder {
       top = s.sorted().toList();
     }
     if (Files.exists(dir.resolve("coffer-manifest.json"))) {
-      throw CofferException.usage(Printable.escape(dir.toString()) + " is an unzipped Coffer archive: restore the archive itself (" + io.coffer.protocol.Field.ARCHIVE.mark() + " FILE),"
-          + " or give its mongodb/ folder to " + io.coffer.protocol.Field.MONGODUMP.mark());
+      throw CofferException.usage(Printable.escape(dir.toString()) + " is an unzipped Coffer archive: restore the archive itself (" + Field.ARCHIVE.mark() + " FILE),"
+          + " or give its mongodb/ folder to " + Field.MONGODUMP.mark());
     }
     refuseIncrement(dir);
     boolean collectionFiles = top.stream().anyMatch(p -> Files.isRegularFile(p) && kind(p.getFileName().toString()) != null
         && !p.getFileName().toString().equals("oplog.bson"));
-    boolean databaseFolders = top.stream().anyMatch(p -> Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    boolean databaseFolders = top.stream().anyMatch(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS));
     if (collectionFiles && databaseFolders) {
       throw CofferException.usage(Printable.escape(dir.toString()) + " holds both collection files and folders: give the folder mongodump --out wrote"
           + " (one folder per database) or one database's folder of it");
@@ -62,11 +69,11 @@ public final class DumpFolder {
     } else {
       for (Path p : top) {
         String n = p.getFileName().toString();
-        if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
           f.database(p, n, log);
         } else if (n.equals("oplog.bson")) {
           f.oplog = true;
-        } else if ((n.equals("prelude.json") || n.equals("prelude.json.gz")) && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        } else if ((n.equals("prelude.json") || n.equals("prelude.json.gz")) && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
           f.serverVersion = prelude(p);
         } else if (!n.startsWith(".")) {
           log.warn("ignored " + Printable.escape(n) + " at the top of the dump: not a database folder, oplog.bson or prelude.json");
@@ -86,7 +93,7 @@ public final class DumpFolder {
       for (Path p : s.sorted().toList()) {
         String n = p.getFileName().toString();
         String kind = kind(n);
-        if (kind == null || !Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (kind == null || !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
           if (!n.startsWith(".")) log.warn("ignored " + Printable.escape(db + "/" + n) + ": not a regular .bson or .metadata.json file of mongodump's");
           continue;
         }
@@ -150,11 +157,11 @@ public final class DumpFolder {
     if (parent == null) return;
     Path manifest = parent.resolve("coffer-manifest.json");
     if (!dir.toAbsolutePath().normalize().getFileName().toString().equals("mongodb") || !Files.isRegularFile(manifest)) return;
-    io.coffer.engine.archive.Manifest m;
+    Manifest m;
     try {
       byte[] json = metadataBytes(manifest);
-      io.coffer.engine.archive.ManifestCheck.checkSize(json, "unzipped");
-      m = io.coffer.engine.archive.Json.readUntrusted(json, io.coffer.engine.archive.Manifest.class);
+      ManifestCheck.checkSize(json, "unzipped");
+      m = Json.readUntrusted(json, Manifest.class);
     } catch (CofferException | IOException e) {
       return; // not a manifest Coffer can read: the folder is taken as a dump
     }
@@ -162,7 +169,7 @@ public final class DumpFolder {
     if (m.parent() != null || "incremental".equalsIgnoreCase(String.valueOf(m.type()))) {
       throw CofferException.usage(Printable.escape(dir.toString()) + " is the mongodb/ folder of an incremental Coffer backup (" + Printable.escape(String.valueOf(m.id()))
           + "): it holds only the changes since backup " + Printable.escape(String.valueOf(m.parent())) + "; restore the backup itself"
-          + " (" + io.coffer.protocol.Field.BACKUP_ID.mark() + "), which reads its whole chain");
+          + " (" + Field.BACKUP_ID.mark() + "), which reads its whole chain");
     }
   }
 
@@ -209,14 +216,14 @@ public final class DumpFolder {
   }
 
   private static BsonDocument metadataOf(Path p) throws IOException {
-    return io.coffer.engine.mongo.MongoMetadata.parseJson(metadataBytes(p), Printable.escape(p.getFileName().toString()));
+    return MongoMetadata.parseJson(metadataBytes(p), Printable.escape(p.getFileName().toString()));
   }
 
   private static String prelude(Path p) {
     try {
       byte[] b = metadataBytes(p);
       if (b.length > 65536) return null;
-      BsonDocument d = BsonDocument.parse(new String(b, java.nio.charset.StandardCharsets.UTF_8));
+      BsonDocument d = BsonDocument.parse(new String(b, StandardCharsets.UTF_8));
       return d.isString("ServerVersion") ? d.getString("ServerVersion").getValue() : null;
     } catch (IOException | RuntimeException e) {
       return null; // only ever logged

@@ -26,6 +26,10 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import org.bson.BsonDocument;
+import io.coffer.protocol.Field;
+import java.io.EOFException;
+import java.nio.ByteBuffer;
+import java.util.zip.ZipException;
 
 /**
  * Restores what {@code mongodump} wrote, so the dumps of a mongodump cron stay restorable after the move to Coffer: a
@@ -209,7 +213,7 @@ public final class DumpRestoreEngine {
       }
       if (!o.dryRun() && !losses.isEmpty() && !o.confirmation().confirm(List.copyOf(losses))) {
         throw CofferException.usage("a replace would delete what the dump does not hold (" + String.join("; ", losses)
-            + "); " + io.coffer.protocol.Field.DRY_RUN.mark() + " lists it; confirm with " + io.coffer.protocol.Field.CONFIRM.mark() + ", or use " + io.coffer.protocol.Field.MODE.mark() + " merge to keep it");
+            + "); " + Field.DRY_RUN.mark() + " lists it; confirm with " + Field.CONFIRM.mark() + ", or use " + Field.MODE.mark() + " merge to keep it");
       }
       Map<String, long[]> counts;
       progress.phase("restoring");
@@ -255,7 +259,7 @@ public final class DumpRestoreEngine {
   /** The collections and views to restore, keyed by their dump name; says once what is left out and why. */
   private Map<String, Item> choose(RestoreOptions o, List<Item> all) throws IOException {
     if (!o.modules().isEmpty() || !o.trees().isEmpty() || !o.filesTargets().isEmpty()) {
-      throw CofferException.usage("a mongodump holds neither modules nor file trees: leave out " + io.coffer.protocol.Field.MODULES.mark() + ", " + io.coffer.protocol.Field.TREES.mark() + " and " + io.coffer.protocol.Field.FILES.mark());
+      throw CofferException.usage("a mongodump holds neither modules nor file trees: leave out " + Field.MODULES.mark() + ", " + Field.TREES.mark() + " and " + Field.FILES.mark());
     }
     o.checkRenames();
     Selection sel = new Selection(o.include(), o.exclude(), List.of(), null);
@@ -268,7 +272,7 @@ public final class DumpRestoreEngine {
       if (patterns && !sel.includes(i.db(), i.collection())) continue;
       String db = o.targetDb(i.db());
       String whyDb = MongoNames.invalidDatabase(db);
-      if (whyDb != null) throw new CofferException(ExitCode.USAGE, "the dump holds database " + Printable.escape(i.db()) + ", " + whyDb + "; rename it with " + io.coffer.protocol.Field.RENAME_DB.mark() + " or leave it out with " + io.coffer.protocol.Field.EXCLUDE.mark());
+      if (whyDb != null) throw new CofferException(ExitCode.USAGE, "the dump holds database " + Printable.escape(i.db()) + ", " + whyDb + "; rename it with " + Field.RENAME_DB.mark() + " or leave it out with " + Field.EXCLUDE.mark());
       if (MongoNames.SYSTEM_DATABASES.contains(db) && !o.systemDatabases()) {
         leftOutSystem.add(db);
         continue;
@@ -280,7 +284,7 @@ public final class DumpRestoreEngine {
       }
       if (i.type().equals("timeseries")) {
         throw CofferException.usage("the dump holds the time-series collection " + Printable.escape(i.key()) + ", which mongodump dumps as its buckets"
-            + " and Coffer cannot restore from a mongodump yet; leave it out (" + io.coffer.protocol.Field.EXCLUDE.mark() + " '" + Printable.escape(i.key()) + "') and restore it with mongorestore");
+            + " and Coffer cannot restore from a mongodump yet; leave it out (" + Field.EXCLUDE.mark() + " '" + Printable.escape(i.key()) + "') and restore it with mongorestore");
       }
       if (!i.type().isEmpty() && !i.type().equals("view")) {
         throw new CofferException(ExitCode.INTEGRITY, "the dump says " + Printable.escape(i.key()) + " is of type " + Printable.escape(i.type())
@@ -288,12 +292,12 @@ public final class DumpRestoreEngine {
       }
       if (i.file() != null && i.file().data() == null && !i.view()) {
         throw new CofferException(ExitCode.INTEGRITY, "the dump holds the metadata of " + Printable.escape(i.key()) + " but no .bson file beside it"
-            + " (mongodump writes one for every collection, empty or not): it is incomplete; leave the collection out (" + io.coffer.protocol.Field.EXCLUDE.mark() + ") or dump it again. Nothing was restored");
+            + " (mongodump writes one for every collection, empty or not): it is incomplete; leave the collection out (" + Field.EXCLUDE.mark() + ") or dump it again. Nothing was restored");
       }
       String t = db + "." + i.collection();
       if (targets.containsKey(t)) {
         throw CofferException.usage(Printable.escape(targets.get(t)) + " and " + Printable.escape(i.key()) + " of the dump would both be restored into "
-            + Printable.escape(t) + "; rename one with " + io.coffer.protocol.Field.RENAME_DB.mark() + " or leave one out with " + io.coffer.protocol.Field.EXCLUDE.mark());
+            + Printable.escape(t) + "; rename one with " + Field.RENAME_DB.mark() + " or leave one out with " + Field.EXCLUDE.mark());
       }
       targets.put(t, i.key());
       chosen.put(i.key(), i.parsed());
@@ -302,7 +306,7 @@ public final class DumpRestoreEngine {
     for (String l : leftOut) log.warn("left out " + Printable.escape(l));
     if (chosen.isEmpty()) {
       throw CofferException.usage("nothing to restore: the selection matches no collection of the dump" + (leftOutSystem.isEmpty() ? "" : " but system databases"
-          + " (give " + io.coffer.protocol.Field.SYSTEM_DATABASES.mark() + " to restore them)") + "; " + io.coffer.protocol.Field.DRY_RUN.mark() + " without " + io.coffer.protocol.Field.INCLUDE.mark() + " lists what it holds");
+          + " (give " + Field.SYSTEM_DATABASES.mark() + " to restore them)") + "; " + Field.DRY_RUN.mark() + " without " + Field.INCLUDE.mark() + " lists what it holds");
     }
     o.requireMongoUri();
     return chosen;
@@ -349,7 +353,7 @@ public final class DumpRestoreEngine {
   private static byte[] next(BsonStream docs, String label) {
     try {
       return docs.next();
-    } catch (java.util.zip.ZipException | java.io.EOFException e) {
+    } catch (ZipException | EOFException e) {
       throw new CofferException(ExitCode.INTEGRITY, Printable.escape(label) + " is damaged or truncated (" + e.getMessage() + "); nothing was restored", e);
     } catch (IOException e) {
       throw unreadable(label, e);
@@ -362,7 +366,7 @@ public final class DumpRestoreEngine {
    * only what those need (strings, booleans, binary, DBPointers) and skipping fixed-size values.
    */
   static void validate(byte[] doc, String key, long index) {
-    try (org.bson.BsonBinaryReader r = new org.bson.BsonBinaryReader(java.nio.ByteBuffer.wrap(doc))) {
+    try (org.bson.BsonBinaryReader r = new org.bson.BsonBinaryReader(ByteBuffer.wrap(doc))) {
       r.readStartDocument();
       walk(r, 0);
       r.readEndDocument();

@@ -18,6 +18,16 @@ import java.util.List;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.stream.Stream;
+import io.coffer.engine.CofferException;
+import io.coffer.engine.fs.Dir;
+import io.coffer.engine.fs.FsException;
+import io.coffer.engine.fs.Name;
+import io.coffer.engine.io.Limited;
+import io.coffer.protocol.ExitCode;
+import io.coffer.protocol.Field;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 
 /** Backups in a directory, typically a mounted volume. Writes go to a hidden temporary name, then rename. */
 public final class FileStorage implements Storage {
@@ -39,13 +49,13 @@ public final class FileStorage implements Storage {
    */
   public Path path(String key) {
     Path p = root.resolve(key).normalize();
-    if (!p.startsWith(root)) throw io.coffer.engine.CofferException.usage("'" + key + "' is outside the storage " + describe());
+    if (!p.startsWith(root)) throw CofferException.usage("'" + key + "' is outside the storage " + describe());
     try {
       if (Files.exists(p) && !p.toRealPath().startsWith(root.toRealPath())) {
-        throw io.coffer.engine.CofferException.usage("'" + key + "' leads out of the storage " + describe() + " through a symbolic link");
+        throw CofferException.usage("'" + key + "' leads out of the storage " + describe() + " through a symbolic link");
       }
     } catch (IOException e) {
-      throw new io.coffer.engine.CofferException(io.coffer.protocol.ExitCode.STORAGE, "cannot read '" + key + "' in the storage " + describe()
+      throw new CofferException(ExitCode.STORAGE, "cannot read '" + key + "' in the storage " + describe()
           + " (" + e.getClass().getSimpleName() + ")", e);
     }
     return p;
@@ -144,7 +154,7 @@ public final class FileStorage implements Storage {
   public List<String> listFolders() throws IOException {
     List<String> out = new ArrayList<>();
     if (!Files.isDirectory(root)) {
-      throw StorageException.notFound("the storage directory " + root + " does not exist; check " + io.coffer.protocol.Field.STORAGE.mark());
+      throw StorageException.notFound("the storage directory " + root + " does not exist; check " + Field.STORAGE.mark());
     }
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
       for (Path p : ds) {
@@ -187,21 +197,21 @@ public final class FileStorage implements Storage {
   @Override
   public Lock lock(String folder, String owner, String token, String[] holder) throws IOException {
     Path dir = resolve(folder);
-    io.coffer.engine.fs.Dir d = null;
+    Dir d = null;
     for (int attempt = 0; d == null; attempt++) {
       try {
         Files.createDirectories(dir);
-        d = io.coffer.engine.fs.Dir.open(dir);
-      } catch (io.coffer.engine.fs.FsException e) {
+        d = Dir.open(dir);
+      } catch (FsException e) {
         if (!e.notFound() || attempt >= 5) throw fail("cannot lock " + dir, e); // removed by a releasing holder just now: again
       } catch (IOException e) {
         throw fail("cannot lock " + dir, e);
       }
     }
-    io.coffer.engine.fs.Dir.LockFile lf;
+    Dir.LockFile lf;
     try {
-      lf = d.lockFile(io.coffer.engine.fs.Name.of(LOCK), owner.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    } catch (io.coffer.engine.fs.FsException e) {
+      lf = d.lockFile(Name.of(LOCK), owner.getBytes(StandardCharsets.UTF_8));
+    } catch (FsException e) {
       d.close();
       if (e.notFound()) return lock(folder, owner, token, holder); // the folder went with a releasing holder: make it again
       throw fail("cannot lock " + dir, e);
@@ -212,8 +222,8 @@ public final class FileStorage implements Storage {
     if (lf == null) {
       d.close();
       try {
-        holder[0] = new String(io.coffer.engine.io.Limited.readAll(Files.newInputStream(dir.resolve(LOCK)), 1024,
-            () -> new IllegalStateException("lock too long")), java.nio.charset.StandardCharsets.UTF_8).strip();
+        holder[0] = new String(Limited.readAll(Files.newInputStream(dir.resolve(LOCK)), 1024,
+            () -> new IllegalStateException("lock too long")), StandardCharsets.UTF_8).strip();
       } catch (IOException | RuntimeException e) {
         holder[0] = "another run";
       }
@@ -237,7 +247,7 @@ public final class FileStorage implements Storage {
     Files.createDirectories(target.getParent());
     Path tmp = target.resolveSibling(PARTIAL_PREFIX + target.getFileName() + "-" + UUID.randomUUID());
     try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      ch.write(java.nio.ByteBuffer.wrap(content));
+      ch.write(ByteBuffer.wrap(content));
       ch.force(true);
     } catch (IOException e) {
       Files.deleteIfExists(tmp);
@@ -246,15 +256,15 @@ public final class FileStorage implements Storage {
     try {
       Files.createLink(target, tmp);
       return true;
-    } catch (java.nio.file.FileAlreadyExistsException e) {
+    } catch (FileAlreadyExistsException e) {
       return false;
     } catch (UnsupportedOperationException | IOException e) {
       // a file system without hard links: an exclusive create, then the content
       try (FileChannel ch = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        ch.write(java.nio.ByteBuffer.wrap(content));
+        ch.write(ByteBuffer.wrap(content));
         ch.force(true);
         return true;
-      } catch (java.nio.file.FileAlreadyExistsException x) {
+      } catch (FileAlreadyExistsException x) {
         return false;
       } catch (IOException x) {
         throw fail("cannot write " + target, x);

@@ -20,6 +20,28 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.ExecutionException;
+import io.coffer.engine.CofferException;
+import io.coffer.engine.archive.Json;
+import io.coffer.engine.io.Limited;
+import io.coffer.protocol.ExitCode;
+import io.coffer.protocol.Field;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * Backups in an S3-compatible bucket (AWS S3, MinIO, Ceph, ...). Archives of unknown length go up as
@@ -40,7 +62,7 @@ public final class S3Storage implements Storage {
 
   /** {@code caFile}: PEM certificates to trust for a TLS endpoint with a private CA (null: the JVM's trust store). */
   public S3Storage(String endpoint, String region, String accessKey, String secretKey, String bucket, String prefix,
-      java.nio.file.Path caFile) {
+      Path caFile) {
     this.endpoint = endpoint;
     this.bucket = bucket;
     this.prefix = prefix == null || prefix.isEmpty() ? "" : (prefix.endsWith("/") ? prefix : prefix + "/");
@@ -64,21 +86,21 @@ public final class S3Storage implements Storage {
   }
 
   /** An HTTP client that trusts exactly the certificates in a PEM file. */
-  static okhttp3.OkHttpClient trusting(java.nio.file.Path caFile) {
-    try (var in = java.nio.file.Files.newInputStream(caFile)) {
-      var certs = java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in);
+  static okhttp3.OkHttpClient trusting(Path caFile) {
+    try (var in = Files.newInputStream(caFile)) {
+      var certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
       if (certs.isEmpty()) throw new StorageException("the S3 CA file " + caFile + " holds no PEM certificate", null);
-      java.security.KeyStore ks = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+      KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
       ks.load(null, null);
       int i = 0;
       for (var c : certs) ks.setCertificateEntry("ca-" + i++, c);
-      var tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+      var tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       tmf.init(ks);
-      var tm = (javax.net.ssl.X509TrustManager) tmf.getTrustManagers()[0];
-      var ssl = javax.net.ssl.SSLContext.getInstance("TLS");
-      ssl.init(null, new javax.net.ssl.TrustManager[] {tm}, null);
+      var tm = (X509TrustManager) tmf.getTrustManagers()[0];
+      var ssl = SSLContext.getInstance("TLS");
+      ssl.init(null, new TrustManager[] {tm}, null);
       return new okhttp3.OkHttpClient.Builder().sslSocketFactory(ssl.getSocketFactory(), tm).build();
-    } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+    } catch (IOException | GeneralSecurityException e) {
       throw new StorageException("cannot use the S3 CA file " + caFile + ": " + e.getMessage() + "; give PEM certificates", e);
     }
   }
@@ -161,9 +183,9 @@ public final class S3Storage implements Storage {
   }
 
   @Override
-  public java.util.Optional<String> presign(String key, java.time.Duration validFor) {
+  public Optional<String> presign(String key, Duration validFor) {
     try {
-      return java.util.Optional.of(client.getPresignedObjectUrl(io.minio.GetPresignedObjectUrlArgs.builder().method(io.minio.http.Method.GET)
+      return Optional.of(client.getPresignedObjectUrl(io.minio.GetPresignedObjectUrlArgs.builder().method(io.minio.http.Method.GET)
           .bucket(bucket).object(object(key)).expiry((int) Math.min(validFor.toSeconds(), 7 * 24 * 3600)).build()));
     } catch (Exception e) {
       throw translate("cannot sign a download URL for " + key, e);
@@ -251,7 +273,7 @@ public final class S3Storage implements Storage {
       holder[0] = back == null ? "another run" : back.owner();
       return null;
     }
-    java.util.concurrent.ScheduledExecutorService beat = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+    ScheduledExecutorService beat = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "coffer-s3-lock");
       t.setDaemon(true);
       return t;
@@ -263,13 +285,13 @@ public final class S3Storage implements Storage {
       } catch (IOException | RuntimeException e) {
         // the next beat tries again; three minutes of silence make the lock stale
       }
-    }, HEARTBEAT_MILLIS, HEARTBEAT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }, HEARTBEAT_MILLIS, HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
     return new Lock() {
       @Override
       public void check() throws IOException {
         LockInfo cur = readLock(key);
         if (cur == null || !owner.equals(cur.owner())) {
-          throw new io.coffer.engine.CofferException(io.coffer.protocol.ExitCode.BUSY, "lost the lock of " + folder
+          throw new CofferException(ExitCode.BUSY, "lost the lock of " + folder
               + " to " + (cur == null ? "nobody (it was removed)" : cur.owner()) + " while writing; nothing more is published");
         }
       }
@@ -288,19 +310,19 @@ public final class S3Storage implements Storage {
   }
 
   private static byte[] lockJson(String owner, long seen, String token) {
-    return io.coffer.engine.archive.Json.write(new LockInfo(owner, seen, token, RunIdentity.current())).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return Json.write(new LockInfo(owner, seen, token, RunIdentity.current())).getBytes(StandardCharsets.UTF_8);
   }
 
   private LockInfo readLock(String key) throws IOException {
     byte[] b;
     try (InputStream in = open(key)) {
-      b = io.coffer.engine.io.Limited.readAll(in, 4096, () -> new StorageException("the lock " + key + " is larger than a lock", null));
+      b = Limited.readAll(in, 4096, () -> new StorageException("the lock " + key + " is larger than a lock", null));
     } catch (StorageException e) {
       if (e.isNotFound()) return null;
       throw e;
     }
     try {
-      LockInfo l = io.coffer.engine.archive.Json.readUntrusted(b, LockInfo.class);
+      LockInfo l = Json.readUntrusted(b, LockInfo.class);
       return l == null || l.owner() == null ? new LockInfo("an unknown writer", 0, null, null) : l;
     } catch (IOException e) {
       return new LockInfo("an unknown writer", 0, null, null); // not ours, not readable: stale
@@ -310,7 +332,7 @@ public final class S3Storage implements Storage {
   private void put(String key, byte[] content) throws IOException {
     try {
       client.putObject(PutObjectArgs.builder().bucket(bucket).object(object(key))
-          .stream(new java.io.ByteArrayInputStream(content), content.length, -1).contentType("application/json").build());
+          .stream(new ByteArrayInputStream(content), content.length, -1).contentType("application/json").build());
     } catch (Exception e) {
       throw translate("cannot write " + key, e);
     }
@@ -319,8 +341,8 @@ public final class S3Storage implements Storage {
   @Override
   public boolean createIfAbsent(String key, byte[] content) throws IOException {
     try {
-      client.putObject(PutObjectArgs.builder().bucket(bucket).object(object(key)).headers(java.util.Map.of("If-None-Match", "*"))
-          .stream(new java.io.ByteArrayInputStream(content), content.length, -1).contentType("application/json").build());
+      client.putObject(PutObjectArgs.builder().bucket(bucket).object(object(key)).headers(Map.of("If-None-Match", "*"))
+          .stream(new ByteArrayInputStream(content), content.length, -1).contentType("application/json").build());
       return true;
     } catch (ErrorResponseException e) {
       String code = e.errorResponse().code();
@@ -386,19 +408,19 @@ public final class S3Storage implements Storage {
         case "NoSuchKey":
           return StorageException.notFound(what + ": no such object in s3://" + bucket + "/" + prefix);
         case "NoSuchBucket":
-          return new StorageException(what + ": bucket " + bucket + " does not exist at " + endpoint + "; create it or fix " + io.coffer.protocol.Field.STORAGE.mark(), e);
+          return new StorageException(what + ": bucket " + bucket + " does not exist at " + endpoint + "; create it or fix " + Field.STORAGE.mark(), e);
         case "SignatureDoesNotMatch":
         case "InvalidAccessKeyId":
         case "AccessDenied":
           return new StorageException(what + ": S3 refused the credentials (" + code
-              + "); check " + io.coffer.protocol.Field.S3_CREDENTIALS.mark(), e);
+              + "); check " + Field.S3_CREDENTIALS.mark(), e);
         default:
           return new StorageException(what + ": S3 error " + code + ": " + ere.errorResponse().message(), e);
       }
     }
     if (t instanceof ConnectException || t instanceof UnknownHostException) {
       return new StorageException(what + ": cannot reach S3 endpoint " + endpoint + " (" + t.getClass().getSimpleName()
-          + "); check " + io.coffer.protocol.Field.S3_ENDPOINT.mark() + " and the network", e);
+          + "); check " + Field.S3_ENDPOINT.mark() + " and the network", e);
     }
     String msg = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     return new StorageException(what + " at " + endpoint + ": " + msg, e);

@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.List;
 import java.util.OptionalLong;
+import java.time.Duration;
+import java.util.Optional;
 
 /**
  * Where backups live: a directory tree or an S3 bucket prefix. Keys are relative, '/'-separated. Objects
@@ -45,8 +47,8 @@ public interface Storage extends AutoCloseable {
    * A URL that reads the object without credentials until it expires (an S3 presigned GET), or empty where the
    * storage has none (a volume).
    */
-  default java.util.Optional<String> presign(String key, java.time.Duration validFor) throws IOException {
-    return java.util.Optional.empty();
+  default Optional<String> presign(String key, Duration validFor) throws IOException {
+    return Optional.empty();
   }
 
   /**

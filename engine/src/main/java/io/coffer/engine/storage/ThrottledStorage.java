@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.util.List;
 import java.util.OptionalLong;
+import java.time.Duration;
+import java.util.Optional;
 
 /**
  * Caps the rate at which objects are written (backups), so a backup shares a link instead of saturating it.
@@ -128,7 +130,7 @@ public final class ThrottledStorage implements Storage {
   }
 
   @Override
-  public java.util.Optional<String> presign(String key, java.time.Duration validFor) throws IOException {
+  public Optional<String> presign(String key, Duration validFor) throws IOException {
     return inner.presign(key, validFor);
   }
 }

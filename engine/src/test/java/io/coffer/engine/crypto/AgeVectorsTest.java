@@ -22,6 +22,8 @@ import java.util.regex.Pattern;
 import java.util.zip.InflaterInputStream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import java.util.Arrays;
+import java.util.Set;
 
 /**
  * Coffer's age decryptor against the C2SP "CCTV" test vectors (npm package {@code cctv-age} 0.2.0, CC0): an independent
@@ -87,7 +89,7 @@ class AgeVectorsTest {
     System.out.println("CCTV age vectors: " + checked + " checked, " + skipped + " left out (armor, other recipient types)");
   }
 
-  static final java.util.Set<String> KNOWN = java.util.Set.of("expect", "payload", "file key", "identity", "passphrase", "armored", "compressed", "comment");
+  static final Set<String> KNOWN = Set.of("expect", "payload", "file key", "identity", "passphrase", "armored", "compressed", "comment");
 
   /** The vectors from the package's index.js: each {@code // ../testdata/NAME} then {@code __toBinary("BASE64")}. */
   static List<Vector> vectors() throws Exception {
@@ -102,7 +104,7 @@ class AgeVectorsTest {
         int c = line.indexOf(": ");
         header.merge(line.substring(0, c), line.substring(c + 2), (a, b) -> a + "\n" + b);
       }
-      byte[] body = java.util.Arrays.copyOfRange(raw, split + 2, raw.length);
+      byte[] body = Arrays.copyOfRange(raw, split + 2, raw.length);
       if ("zlib".equals(header.get("compressed"))) body = new InflaterInputStream(new ByteArrayInputStream(body)).readAllBytes();
       out.add(new Vector(m.group(1), header, body));
     }

@@ -17,6 +17,10 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.coffer.engine.CofferException;
+import java.io.UncheckedIOException;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * A restore killed while it moves its checked files into place: the disk is left as the moves had got it (built
@@ -102,7 +106,7 @@ class FileRestorerTest {
   void givenAMergeKilledHalfway_thenTheNextRestoreFinishesIt_andKeepsWhatMergeKeeps() throws IOException {
     Path target = stagedOverOld(false);
     Files.writeString(target.resolve(".coffer-commit-" + R1), "merge");
-    Files.move(target.resolve(".coffer-restore-" + R1 + "/a.txt"), target.resolve("a.txt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.move(target.resolve(".coffer-restore-" + R1 + "/a.txt"), target.resolve("a.txt"), StandardCopyOption.REPLACE_EXISTING);
     Map<String, String> merged = new TreeMap<>(OLD);
     merged.putAll(NEW);
     assertThat(afterTheNextRestoreStarts(target)).isEqualTo(merged);
@@ -121,7 +125,7 @@ class FileRestorerTest {
     }
     assertThat(Files.getLastModifiedTime(target.resolve("docs/d.txt")).toMillis()).isEqualTo(1_650_000_000_000L);
     assertThat(Files.getLastModifiedTime(target.resolve("docs")).toMillis()).isEqualTo(1_600_000_000_000L);
-    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(target.resolve("docs/d.txt")))).isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(target.resolve("docs/d.txt")))).isEqualTo("rw-------");
   }
 
   /** Below the manifest's checks, the restorer itself: a link and a file under its name, in either order. */
@@ -135,13 +139,13 @@ class FileRestorerTest {
         try {
           r.symlink("uploads", rel("evil"), outside.toString().getBytes(StandardCharsets.UTF_8), 0, "files/uploads/evil");
         } catch (IOException e) {
-          throw new java.io.UncheckedIOException(e);
+          throw new UncheckedIOException(e);
         }
       };
       if (linkFirst) link.run();
       r.file("uploads", rel("evil/pwned.txt"), new ByteArrayInputStream("x".getBytes(StandardCharsets.UTF_8)), 0644, 0, "files/uploads/evil/pwned.txt");
       if (!linkFirst) link.run();
-      org.assertj.core.api.Assertions.assertThatThrownBy(r::commit).isInstanceOf(io.coffer.engine.CofferException.class)
+      org.assertj.core.api.Assertions.assertThatThrownBy(r::commit).isInstanceOf(CofferException.class)
           .hasMessageContaining("collides with another entry");
       r.rollback();
       try (Stream<Path> s = Files.list(outside)) {

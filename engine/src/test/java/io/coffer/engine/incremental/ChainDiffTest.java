@@ -18,6 +18,9 @@ import org.bson.BsonValue;
 import org.bson.RawBsonDocument;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Random;
 
 /**
  * The chain index's merge, on index objects in a real folder (no MongoDB: the documents are given in the order a server
@@ -37,7 +40,7 @@ class ChainDiffTest {
 
   static byte[] el(BsonValue id) {
     byte[] d = DocHash.idDocument(id);
-    return java.util.Arrays.copyOfRange(d, 4, d.length - 1);
+    return Arrays.copyOfRange(d, 4, d.length - 1);
   }
 
   @Test
@@ -55,9 +58,9 @@ class ChainDiffTest {
         new org.bson.BsonDateTime(-1), new org.bson.BsonDateTime(1), new org.bson.BsonTimestamp(1, 2), new org.bson.BsonTimestamp(2, 1),
         new org.bson.BsonRegularExpression("a", "i"), new BsonMaxKey());
     List<byte[]> shuffled = new ArrayList<>(expected.stream().map(ChainDiffTest::el).toList());
-    java.util.Collections.shuffle(shuffled, new java.util.Random(7));
+    Collections.shuffle(shuffled, new Random(7));
     shuffled.sort(IdOrder::compare);
-    assertThat(shuffled).usingElementComparator(java.util.Arrays::compare).containsExactlyElementsOf(expected.stream().map(ChainDiffTest::el).toList());
+    assertThat(shuffled).usingElementComparator(Arrays::compare).containsExactlyElementsOf(expected.stream().map(ChainDiffTest::el).toList());
     assertThat(IdOrder.compare(el(new BsonInt32(2)), el(new org.bson.BsonInt64(2)))).as("numbers by value across types").isZero();
     assertThat(IdOrder.compare(new byte[] {0x02, '_', 'i', 'd', 0, 1}, el(new BsonInt32(1)))).as("malformed: an order, no exception").isNotNull();
   }
@@ -118,7 +121,7 @@ class ChainDiffTest {
     now.set(3, doc(new BsonInt32(3), "changed"));
     now.remove(7);
     now.add(doc(new BsonString("inserted"), "new"));
-    java.util.Collections.reverse(now);
+    Collections.reverse(now);
     assertThat(diff(index, "b0", now)).containsExactlyInAnyOrderEntriesOf(Map.of("BsonInt32{value=3}", "stored",
         "BsonInt32{value=7}", "deleted", "BsonString{value='inserted'}", "stored"));
   }

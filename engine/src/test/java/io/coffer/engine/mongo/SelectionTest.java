@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.coffer.engine.CofferException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import io.coffer.protocol.Field;
+import java.nio.file.Path;
 
 class SelectionTest {
   static final ModuleMap RAYERP = ModuleMap.parse("""
@@ -54,7 +56,7 @@ class SelectionTest {
   @Test
   void givenBadModuleInput_thenClearUsageErrors() {
     assertThatThrownBy(() -> new Selection(List.of(), List.of(), List.of("hr"), null))
-        .isInstanceOf(CofferException.class).hasMessageContaining(io.coffer.protocol.Field.MODULE_MAP.mark());
+        .isInstanceOf(CofferException.class).hasMessageContaining(Field.MODULE_MAP.mark());
     assertThatThrownBy(() -> ModuleMap.parse("hr: [a]", "m.yaml")).hasMessageContaining("top-level 'modules:'");
     assertThatThrownBy(() -> ModuleMap.parse("modules:\n  HR!: [a.b]", "m.yaml")).hasMessageContaining("module name 'HR!'");
     assertThatThrownBy(() -> ModuleMap.parse("modules:\n  hr: []", "m.yaml")).hasMessageContaining("at least one collection pattern");
@@ -63,7 +65,7 @@ class SelectionTest {
 
   @Test
   void givenTheShippedRayErpMap_thenItParsesWithTheSixModules() {
-    ModuleMap m = ModuleMap.read(java.nio.file.Path.of("../samples/rayerp-modules.yaml"));
+    ModuleMap m = ModuleMap.read(Path.of("../samples/rayerp-modules.yaml"));
     assertThat(m.modules()).containsOnlyKeys("hr", "projects", "finance", "contacts", "users", "system");
   }
 

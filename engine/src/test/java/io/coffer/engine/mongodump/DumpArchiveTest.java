@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import io.coffer.testing.MongodumpFixtures;
 import org.junit.jupiter.api.Test;
+import java.util.List;
 
 /** The archive's checksum and the folder's names, against values that do not come from Coffer. */
 class DumpArchiveTest {
@@ -40,7 +41,7 @@ class DumpArchiveTest {
   void givenDocumentsOfEveryShape_whenValidated_thenWellFormedOnesPass_andBrokenInsidesAreRefused() {
     org.bson.BsonDocument d = new org.bson.BsonDocument("_id", new org.bson.BsonObjectId(new org.bson.types.ObjectId()))
         .append("scope", new org.bson.BsonJavaScriptWithScope("function(){return x;}", new org.bson.BsonDocument("x", new org.bson.BsonInt32(1))))
-        .append("nested", new org.bson.BsonArray(java.util.List.of(new org.bson.BsonDocument("a", new org.bson.BsonArray(java.util.List.of(
+        .append("nested", new org.bson.BsonArray(List.of(new org.bson.BsonDocument("a", new org.bson.BsonArray(List.of(
             new org.bson.BsonDecimal128(org.bson.types.Decimal128.parse("1.5")), new org.bson.BsonDbPointer("x.y", new org.bson.types.ObjectId())))))))
         .append("regex", new org.bson.BsonRegularExpression("^a", "i")).append("min", new org.bson.BsonMinKey()).append("ts", new org.bson.BsonTimestamp(1, 2))
         .append("bin", new org.bson.BsonBinary(new byte[] {1, 2})).append("s", new org.bson.BsonString("héllo"));
@@ -60,7 +61,7 @@ class DumpArchiveTest {
     sub[4 + 1 + 2] -= 1; // the sub-document's declared length, one byte short of its content
     byte[] pointer = MongodumpFixtures.bson(new org.bson.BsonDocument("p", new org.bson.BsonDbPointer("a.b", new org.bson.types.ObjectId())));
     pointer[4 + 1 + 2 + 4 + 3] = 'x'; // the namespace's NUL
-    for (byte[] b : java.util.List.of(bool, type, sub, pointer)) {
+    for (byte[] b : List.of(bool, type, sub, pointer)) {
       org.assertj.core.api.Assertions.assertThatThrownBy(() -> DumpRestoreEngine.validate(b, "erp.x", 0)).hasMessageContaining("malformed BSON");
     }
   }

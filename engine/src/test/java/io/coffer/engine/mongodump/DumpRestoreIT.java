@@ -34,6 +34,8 @@ import org.junit.jupiter.api.BeforeEach;
 import io.coffer.testing.MongodumpFixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.coffer.protocol.Field;
+import java.io.ByteArrayOutputStream;
 
 /**
  * {@code coffer restore --from-mongodump} through the real driver against mongo-java-server ({@link DumpRestoreFerretDbIT}:
@@ -313,7 +315,7 @@ class DumpRestoreIT {
       else MongodumpFixtures.folder(p, colls, null, false);
       assertThatThrownBy(() -> restore(p, all())).isInstanceOf(CofferException.class)
           .satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.USAGE))
-          .hasMessageContaining("time-series collection erp.readings").hasMessageContaining(io.coffer.protocol.Field.EXCLUDE.mark() + " 'erp.readings'");
+          .hasMessageContaining("time-series collection erp.readings").hasMessageContaining(Field.EXCLUDE.mark() + " 'erp.readings'");
       assertNoCollections("erp");
       RestoreResult r = restore(p, options(List.of(), List.of("erp.readings"), Map.of(), MongoRestorer.Mode.REPLACE, false, RestoreOptions.Confirmation.GIVEN));
       assertThat(r.documents()).isEqualTo(2512);
@@ -380,7 +382,7 @@ class DumpRestoreIT {
     byte[] good = MongodumpFixtures.archive(List.of(new MongodumpFixtures.Coll("erp", "a", List.of(doc(new BsonDocument("_id", new BsonInt32(1)))))),
         null, 10, 1, false);
     // a second block of erp.a after its EOF
-    java.io.ByteArrayOutputStream after = new java.io.ByteArrayOutputStream();
+    ByteArrayOutputStream after = new ByteArrayOutputStream();
     after.write(good);
     after.write(MongodumpFixtures.bson(MongodumpFixtures.header("erp", "a", false, 0)));
     after.write(MongodumpFixtures.bson(new BsonDocument("_id", new BsonInt32(2))));
@@ -388,7 +390,7 @@ class DumpRestoreIT {
     Files.write(tmp.resolve("after"), after.toByteArray());
     assertThatThrownBy(() -> restore(tmp.resolve("after"), all())).hasMessageContaining("after that namespace ended");
     // a namespace the prelude does not list
-    java.io.ByteArrayOutputStream stranger = new java.io.ByteArrayOutputStream();
+    ByteArrayOutputStream stranger = new ByteArrayOutputStream();
     stranger.write(good);
     stranger.write(MongodumpFixtures.bson(MongodumpFixtures.header("erp", "b", false, 0)));
     stranger.write(MongodumpFixtures.TERMINATOR);

@@ -17,6 +17,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.coffer.protocol.Field;
+import io.coffer.testing.TestStorage;
+import java.net.URI;
+import java.util.Map;
+import java.util.Properties;
 
 /** Both storages: atomic publication, aborts that leave nothing, listing, deletion, clear errors. */
 class StorageIT {
@@ -35,7 +40,7 @@ class StorageIT {
   }
 
   List<Storage> storages(String prefix) {
-    return List.of(new FileStorage(tmp.resolve(prefix)), io.coffer.testing.TestStorage.s3(s3, "store", prefix));
+    return List.of(new FileStorage(tmp.resolve(prefix)), TestStorage.s3(s3, "store", prefix));
   }
 
   @Test
@@ -93,9 +98,9 @@ class StorageIT {
     Process exp = new ProcessBuilder(keytool, "-exportcert", "-rfc", "-alias", "s3", "-keystore", ks.toString(), "-storepass", "changeit",
         "-file", ca.toString()).redirectErrorStream(true).start();
     assertThat(exp.waitFor()).isZero();
-    S3Proxy tls = S3Proxy.builder().blobStore(org.gaul.s3proxy.BlobStores.create("transient", new java.util.Properties()))
+    S3Proxy tls = S3Proxy.builder().blobStore(org.gaul.s3proxy.BlobStores.create("transient", new Properties()))
         .awsAuthentication(org.gaul.s3proxy.auth.AuthenticationType.AWS_V2_OR_V4, EmbeddedServers.ACCESS_KEY, EmbeddedServers.SECRET_KEY)
-        .secureEndpoint(java.net.URI.create("https://127.0.0.1:0")).keyStore(ks.toString(), "changeit").build();
+        .secureEndpoint(URI.create("https://127.0.0.1:0")).keyStore(ks.toString(), "changeit").build();
     tls.start();
     try {
       long deadline = System.currentTimeMillis() + 10_000;
@@ -120,9 +125,9 @@ class StorageIT {
 
   @Test
   void givenMissingThings_thenErrorsSayWhatIsWrong() throws Exception {
-    S3Storage noBucket = io.coffer.testing.TestStorage.s3(s3, "no-such-bucket", "");
+    S3Storage noBucket = TestStorage.s3(s3, "no-such-bucket", "");
     assertThatThrownBy(noBucket::listFolders).isInstanceOf(StorageException.class).hasMessageContaining("bucket no-such-bucket does not exist");
-    S3Storage s = io.coffer.testing.TestStorage.s3(s3, "store", "p");
+    S3Storage s = TestStorage.s3(s3, "store", "p");
     assertThatThrownBy(() -> s.open("nope/backup.json")).isInstanceOf(StorageException.class)
         .satisfies(e -> assertThat(((StorageException) e).isNotFound()).isTrue());
     S3Storage bad = new S3Storage(EmbeddedServers.endpoint(s3), null, EmbeddedServers.ACCESS_KEY, "not-the-secret", "store", "");
@@ -131,9 +136,9 @@ class StorageIT {
     S3Storage down = new S3Storage("http://127.0.0.1:1", null, "a", "b", "store", "");
     assertThatThrownBy(() -> down.size("x")).isInstanceOf(StorageException.class).hasMessageContaining("cannot reach S3 endpoint");
     assertThatThrownBy(() -> new FileStorage(tmp).open("../etc/passwd")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> StorageLocations.open("ftp://x/y", null, null, java.util.Map.of())).isInstanceOf(CofferException.class)
+    assertThatThrownBy(() -> StorageLocations.open("ftp://x/y", null, null, Map.of())).isInstanceOf(CofferException.class)
         .satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.USAGE));
-    assertThatThrownBy(() -> StorageLocations.open("s3://bucket/p", null, null, java.util.Map.of())).hasMessageContaining(io.coffer.protocol.Field.S3_CREDENTIALS.mark());
+    assertThatThrownBy(() -> StorageLocations.open("s3://bucket/p", null, null, Map.of())).hasMessageContaining(Field.S3_CREDENTIALS.mark());
     assertThat(new String(new FileStorage(tmp).describe().getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8)).startsWith("file://");
   }
 
@@ -161,7 +166,7 @@ class StorageIT {
 
   @Test
   void givenAnS3LockLeftByAKilledAttempt_whenTheNextAttemptOfTheSameRequestComes_thenItTakesTheLockOverAtOnce() throws Exception {
-    Storage s = io.coffer.testing.TestStorage.s3(s3, "store", "takeover");
+    Storage s = TestStorage.s3(s3, "store", "takeover");
     String[] holder = new String[1];
     Storage.Lock killed = s.lock("b1", "attempt 1", "backup-uid-1", holder); // never closed: its pod was killed
     assertThat(s.lock("b1", "someone else", "backup-uid-2", holder)).isNull();

@@ -21,6 +21,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.time.temporal.ChronoUnit;
 
 /**
  * A Backup's state machine (see {@link Phase}), as a pure function of the Backup, what was observed and the time.
@@ -151,7 +152,7 @@ public final class BackupDecider {
     int limit = b.getSpec().backoffLimit == null ? 2 : b.getSpec().backoffLimit;
     if (attempt <= limit) {
       Duration wait = tuning.backoff(attempt);
-      s.nextAttemptAt = now.plus(wait).truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString();
+      s.nextAttemptAt = now.plus(wait).truncatedTo(ChronoUnit.MILLIS).toString();
       s.phase = Phase.Pending;
       String msg = "attempt " + attempt + " failed: " + error + "; retrying in "
           + (wait.toMillis() < 1000 ? wait.toMillis() + " ms" : wait.toSeconds() + " s");

@@ -22,6 +22,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import io.coffer.protocol.Field;
+import io.coffer.status.Statuses;
 
 /**
  * Every transition of the Backup state machine, as plain values: a Backup, what the informers would hold (Jobs and
@@ -144,7 +146,7 @@ class BackupDeciderTest {
     withStatus(b, decider.decide(b, seen(List.of(), List.of()), NOW));
     Job one = JobStates.failed(JobFactory.backupJob(b, 1, SETTINGS));
     List<Pod> pods = List.of(JobStates.terminated(one, 4, JobStates.failure(ExitCode.STORAGE,
-        "cannot reach S3 at http://minio:9000 (connection refused); check " + io.coffer.protocol.Field.S3_ENDPOINT.mark() + " and the network")));
+        "cannot reach S3 at http://minio:9000 (connection refused); check " + Field.S3_ENDPOINT.mark() + " and the network")));
     var failed = decider.decide(b, seen(List.of(one), pods), NOW.plusSeconds(20));
     assertThat(failed.status().phase).isEqualTo(Phase.Pending);
     assertThat(failed.status().lastError).isEqualTo("cannot reach S3 at http://minio:9000 (connection refused); check spec.storage.s3.endpoint and the network");
@@ -183,7 +185,7 @@ class BackupDeciderTest {
     withStatus(b, decider.decide(b, seen(List.of(), List.of()), NOW));
     Job one = JobStates.failed(JobFactory.backupJob(b, 1, SETTINGS));
     var d = decider.decide(b, seen(List.of(one), List.of(JobStates.terminated(one, 2, JobStates.failure(ExitCode.USAGE,
-        io.coffer.protocol.Field.MODULES.mark() + " names unknown module 'payroll'; the module map defines: hr")))), NOW.plusSeconds(5));
+        Field.MODULES.mark() + " names unknown module 'payroll'; the module map defines: hr")))), NOW.plusSeconds(5));
     assertThat(d.status().phase).isEqualTo(Phase.Failed);
     assertThat(d.status().lastError).isEqualTo("spec.source.mongodb.modules names unknown module 'payroll'; the module map defines: hr "
         + "(not retried: it would fail again)");
@@ -290,6 +292,6 @@ class BackupDeciderTest {
     var d = decider.decide(b, seen(List.of(), List.of()), NOW);
     assertThat(d.actions()).isEmpty();
     assertThat(d.requeue()).isNull();
-    assertThat(io.coffer.status.Statuses.same(d.status(), b.getStatus())).isTrue();
+    assertThat(Statuses.same(d.status(), b.getStatus())).isTrue();
   }
 }

@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import io.coffer.protocol.Field;
 
 /** What deleting a Backup does, transition by transition: stop, delete the stored objects (retrying), or keep them. */
 class CleanupDeciderTest {
@@ -57,7 +58,7 @@ class CleanupDeciderTest {
     b.setStatus(first.decision().status());
     Job failed = JobStates.failed(job);
     var f = decider.decide(b, BackupDeciderTest.seen(List.of(failed), List.of(JobStates.terminated(failed, 4,
-        JobStates.failure(ExitCode.STORAGE, "bucket backups does not exist at http://minio:9000; create it or fix " + io.coffer.protocol.Field.STORAGE.mark())))), BackupDeciderTest.NOW.plusSeconds(5));
+        JobStates.failure(ExitCode.STORAGE, "bucket backups does not exist at http://minio:9000; create it or fix " + Field.STORAGE.mark())))), BackupDeciderTest.NOW.plusSeconds(5));
     assertThat(f.release()).isFalse();
     assertThat(f.decision().status().lastError).isEqualTo("deleting the stored backup failed (attempt 1): bucket backups does not exist at "
         + "http://minio:9000; create it or fix spec.storage");

@@ -6,6 +6,8 @@ import io.coffer.api.Backup;
 import io.coffer.api.Phase;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import org.junit.jupiter.api.Test;
+import io.coffer.api.BackupStatus;
+import java.util.Map;
 
 /** Which updates wake the Backup controller: its owner's requests and its deletion, never its own status writes. */
 class RequestChangedTest {
@@ -16,11 +18,11 @@ class RequestChangedTest {
   void givenOnlyTheStatusChanged_thenNoReconcile_butAnAnnotationASpecChangeOrADeletionDoes() {
     Backup old = BackupDeciderTest.nightly().status(Phase.Running, s -> s.attempts = 1).build();
     Backup progressed = JSON.clone(old);
-    progressed.getStatus().progress = new io.coffer.api.BackupStatus.Progress();
+    progressed.getStatus().progress = new BackupStatus.Progress();
     progressed.getMetadata().setResourceVersion("2");
     assertThat(filter.accept(progressed, old)).isFalse();
     Backup asked = JSON.clone(old);
-    asked.getMetadata().setAnnotations(java.util.Map.of(VerificationDecider.ANNOTATION, "now"));
+    asked.getMetadata().setAnnotations(Map.of(VerificationDecider.ANNOTATION, "now"));
     assertThat(filter.accept(asked, old)).isTrue();
     Backup deleted = JSON.clone(old);
     deleted.getMetadata().setDeletionTimestamp("2026-12-01T02:00:00Z");

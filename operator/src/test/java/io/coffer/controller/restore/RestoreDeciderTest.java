@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import io.coffer.protocol.Field;
 
 /** Every transition of the Restore state machine, as plain values (see {@link JobStates} for what Kubernetes writes). */
 class RestoreDeciderTest {
@@ -137,7 +138,7 @@ class RestoreDeciderTest {
     r.setStatus(decider.decide(r, seen(null, b, null), NOW).status());
     Job job = JobStates.failed(JobFactory.restoreJob(r, b, SETTINGS));
     var d = decider.decide(r, seen(job, b, null, JobStates.terminated(job, 6, JobStates.failure(ExitCode.KEY,
-        "this archive is encrypted to age recipients; give " + io.coffer.protocol.Field.IDENTITY.mark() + " with a matching AGE-SECRET-KEY"))), NOW.plusSeconds(4));
+        "this archive is encrypted to age recipients; give " + Field.IDENTITY.mark() + " with a matching AGE-SECRET-KEY"))), NOW.plusSeconds(4));
     assertThat(d.status().phase).isEqualTo(Phase.Failed);
     assertThat(d.status().lastError).isEqualTo("this archive is encrypted to age recipients; give spec.decryption.identity with a matching AGE-SECRET-KEY");
     assertThat(d.status().conditions).anySatisfy(c -> {

@@ -16,12 +16,15 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Consumer;
 
 /** The schedule's runs, concurrency, deadlines, retention and verification requests, as plain values. */
 class ScheduleDeciderTest {
   final ScheduleDecider decider = new ScheduleDecider(Duration.ofMinutes(1));
 
-  static BackupSchedule nightly(java.util.function.Consumer<BackupScheduleSpec> more) {
+  static BackupSchedule nightly(Consumer<BackupScheduleSpec> more) {
     BackupSchedule s = new BackupSchedule();
     s.setMetadata(new ObjectMetaBuilder().withName("nightly").withNamespace("rayerp").withUid("5555-0").withGeneration(1L)
         .withCreationTimestamp("2026-11-30T12:00:00Z").build());
@@ -115,7 +118,7 @@ class ScheduleDeciderTest {
   @Test
   void givenVerifyAfterEachBackup_thenEachSucceededBackupIsAskedOnce() {
     Backup asked = made("a", Phase.Succeeded, "2026-11-28T01:00:00Z");
-    asked.getMetadata().setAnnotations(new java.util.HashMap<>(java.util.Map.of(VerificationDecider.ANNOTATION, "after-backup")));
+    asked.getMetadata().setAnnotations(new HashMap<>(Map.of(VerificationDecider.ANNOTATION, "after-backup")));
     var d = decider.decide(nightly(s -> s.verifyAfterEachBackup = true), new ScheduleObservation(List.of(asked,
         made("b", Phase.Succeeded, "2026-11-29T01:00:00Z"), made("c", Phase.Running, "2026-11-30T01:00:00Z")), Set.of()),
         Instant.parse("2026-11-30T12:00:00Z"));
