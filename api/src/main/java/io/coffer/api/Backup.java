@@ -16,19 +16,43 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Kind("Backup")
 @Plural("backups")
 @ShortNames("cbk")
-@AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Type", jsonPath = ".spec.type", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Progress", jsonPath = ".status.progress.percent", type = AdditionalPrinterColumn.Type.NUMBER)
-@AdditionalPrinterColumn(name = "Size", jsonPath = ".status.size", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Duration", jsonPath = ".status.duration", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Schedule", jsonPath = ".metadata.labels.coffer\\.io/schedule", type = AdditionalPrinterColumn.Type.STRING, priority = 1)
-@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(
+    name = "Phase",
+    jsonPath = ".status.phase",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Type",
+    jsonPath = ".spec.type",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Progress",
+    jsonPath = ".status.progress.percent",
+    type = AdditionalPrinterColumn.Type.NUMBER)
+@AdditionalPrinterColumn(
+    name = "Size",
+    jsonPath = ".status.size",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Duration",
+    jsonPath = ".status.duration",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Schedule",
+    jsonPath = ".metadata.labels.coffer\\.io/schedule",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1)
+@AdditionalPrinterColumn(
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
 public class Backup extends CustomResource<BackupSpec, BackupStatus> implements Namespaced {
   public static final String GROUP = "coffer.io";
   public static final String VERSION = "v1alpha1";
 
   @Override
-  @ValidationRule(value = "self == oldSelf", message = "a Backup is a request: its spec cannot change; create a new Backup instead")
+  @ValidationRule(
+      value = "self == oldSelf",
+      message = "a Backup is a request: its spec cannot change; create a new Backup instead")
   public BackupSpec getSpec() {
     return super.getSpec();
   }

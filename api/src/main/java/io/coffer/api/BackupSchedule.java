@@ -15,11 +15,33 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Kind("BackupSchedule")
 @Plural("backupschedules")
 @ShortNames("cbs")
-@AdditionalPrinterColumn(name = "Schedule", jsonPath = ".spec.schedule", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Suspend", jsonPath = ".spec.suspend", type = AdditionalPrinterColumn.Type.BOOLEAN)
-@AdditionalPrinterColumn(name = "Last", jsonPath = ".status.lastScheduleTime", type = AdditionalPrinterColumn.Type.DATE)
-@AdditionalPrinterColumn(name = "Next", jsonPath = ".status.nextScheduleTime", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Last-Success", jsonPath = ".status.lastSuccessfulBackup", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Retained", jsonPath = ".status.retained", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "Size", jsonPath = ".status.totalSize", type = AdditionalPrinterColumn.Type.STRING)
-public class BackupSchedule extends CustomResource<BackupScheduleSpec, BackupScheduleStatus> implements Namespaced {}
+@AdditionalPrinterColumn(
+    name = "Schedule",
+    jsonPath = ".spec.schedule",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Suspend",
+    jsonPath = ".spec.suspend",
+    type = AdditionalPrinterColumn.Type.BOOLEAN)
+@AdditionalPrinterColumn(
+    name = "Last",
+    jsonPath = ".status.lastScheduleTime",
+    type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(
+    name = "Next",
+    jsonPath = ".status.nextScheduleTime",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Last-Success",
+    jsonPath = ".status.lastSuccessfulBackup",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Retained",
+    jsonPath = ".status.retained",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "Size",
+    jsonPath = ".status.totalSize",
+    type = AdditionalPrinterColumn.Type.STRING)
+public class BackupSchedule extends CustomResource<BackupScheduleSpec, BackupScheduleStatus>
+    implements Namespaced {}

@@ -11,54 +11,84 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 /** When to back up, what (a Backup spec template), and how long to keep the results. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = "has(self.schedule) != has(self.frequency)",
-    message = "set exactly one of schedule (cron, e.g. '0 2 * * *' or @daily) and frequency (daily / weekly / monthly with a time)")
+@ValidationRule(
+    value = "has(self.schedule) != has(self.frequency)",
+    message =
+        "set exactly one of schedule (cron, e.g. '0 2 * * *' or @daily) and frequency (daily / weekly / monthly with a time)")
 public class BackupScheduleSpec {
-  public enum ConcurrencyPolicy { Forbid, Allow, Replace }
+  public enum ConcurrencyPolicy {
+    Forbid,
+    Allow,
+    Replace
+  }
 
-  @JsonPropertyDescription("A 5-field cron expression (minute hour day-of-month month day-of-week) or @hourly, @daily, @weekly, @monthly.")
+  @JsonPropertyDescription(
+      "A 5-field cron expression (minute hour day-of-month month day-of-week) or @hourly, @daily, @weekly, @monthly.")
   @Pattern("^(@(hourly|daily|midnight|weekly|monthly|yearly|annually)|(\\S+\\s+){4}\\S+)$")
   public String schedule;
 
-  @JsonPropertyDescription("For people who do not speak cron: every day, week or month at a time of day.")
+  @JsonPropertyDescription(
+      "For people who do not speak cron: every day, week or month at a time of day.")
   public Frequency frequency;
 
   @Default("UTC")
-  @JsonPropertyDescription("IANA time zone the schedule is read in, e.g. Europe/Berlin (daylight saving is handled).")
+  @JsonPropertyDescription(
+      "IANA time zone the schedule is read in, e.g. Europe/Berlin (daylight saving is handled).")
   public String timeZone = "UTC";
 
   @JsonPropertyDescription("Stop creating Backups (retention still applies).")
   public Boolean suspend;
 
   @Default("Forbid")
-  @JsonPropertyDescription("When a run is due while the previous Backup still runs: Forbid (skip the new run, default), Allow, Replace (delete the running one).")
+  @JsonPropertyDescription(
+      "When a run is due while the previous Backup still runs: Forbid (skip the new run, default), Allow, Replace (delete the running one).")
   public ConcurrencyPolicy concurrencyPolicy = ConcurrencyPolicy.Forbid;
 
   @Min(0)
-  @JsonPropertyDescription("A run missed (operator down) by more than this many seconds is skipped. At most one missed run is caught up.")
+  @JsonPropertyDescription(
+      "A run missed (operator down) by more than this many seconds is skipped. At most one missed run is caught up.")
   public Long startingDeadlineSeconds;
 
   @Required
   @JsonPropertyDescription("The Backup each run creates.")
   public BackupSpec template;
 
-  @JsonPropertyDescription("Which Backups to keep; pruned ones are deleted with their stored objects.")
+  @JsonPropertyDescription(
+      "Which Backups to keep; pruned ones are deleted with their stored objects.")
   public RetentionSpec retention;
 
-  @JsonPropertyDescription("Verify each Backup once it succeeded (checksum; deep when the template's verification asks for it).")
+  @JsonPropertyDescription(
+      "Verify each Backup once it succeeded (checksum; deep when the template's verification asks for it).")
   public Boolean verifyAfterEachBackup;
 
-  @JsonPropertyDescription("Also verify the newest succeeded Backup on this cron (same syntax as schedule, in timeZone), e.g. '0 12 * * SUN'.")
+  @JsonPropertyDescription(
+      "Also verify the newest succeeded Backup on this cron (same syntax as schedule, in timeZone), e.g. '0 12 * * SUN'.")
   @Pattern("^(@(hourly|daily|midnight|weekly|monthly|yearly|annually)|(\\S+\\s+){4}\\S+)$")
   public String verificationSchedule;
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  @ValidationRule(value = "self.every != 'Weekly' || has(self.dayOfWeek)", message = "a Weekly frequency needs dayOfWeek")
-  @ValidationRule(value = "self.every != 'Monthly' || has(self.dayOfMonth)", message = "a Monthly frequency needs dayOfMonth")
+  @ValidationRule(
+      value = "self.every != 'Weekly' || has(self.dayOfWeek)",
+      message = "a Weekly frequency needs dayOfWeek")
+  @ValidationRule(
+      value = "self.every != 'Monthly' || has(self.dayOfMonth)",
+      message = "a Monthly frequency needs dayOfMonth")
   public static class Frequency {
-    public enum Every { Daily, Weekly, Monthly }
+    public enum Every {
+      Daily,
+      Weekly,
+      Monthly
+    }
 
-    public enum Day { Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday }
+    public enum Day {
+      Monday,
+      Tuesday,
+      Wednesday,
+      Thursday,
+      Friday,
+      Saturday,
+      Sunday
+    }
 
     @Required
     @JsonPropertyDescription("Daily, Weekly or Monthly.")
@@ -107,7 +137,8 @@ public class BackupScheduleSpec {
     @Min(0)
     @Max(1000)
     @Default("3")
-    @JsonPropertyDescription("How many failed Backups to keep (default 3), apart from the succeeded ones.")
+    @JsonPropertyDescription(
+        "How many failed Backups to keep (default 3), apart from the succeeded ones.")
     public Integer failedHistoryLimit = 3;
   }
 }

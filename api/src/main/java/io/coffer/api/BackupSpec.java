@@ -2,38 +2,58 @@ package io.coffer.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crd.generator.annotation.SelectableField;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
-import io.fabric8.crd.generator.annotation.SelectableField;
 import java.util.ArrayList;
 import java.util.List;
 
-/** What to back up, where to, and how. A Backup is a request: its spec cannot change once created. */
+/**
+ * What to back up, where to, and how. A Backup is a request: its spec cannot change once created.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = "self.type == 'Files' || self.type == 'Incremental' || has(self.source.mongodb)",
+@ValidationRule(
+    value = "self.type == 'Files' || self.type == 'Incremental' || has(self.source.mongodb)",
     message = "type Database and Full need source.mongodb")
-@ValidationRule(value = "self.type == 'Database' || self.type == 'Incremental' || (has(self.source.files) && size(self.source.files) > 0)",
+@ValidationRule(
+    value =
+        "self.type == 'Database' || self.type == 'Incremental' || (has(self.source.files) && size(self.source.files) > 0)",
     message = "type Files and Full need at least one entry in source.files")
-@ValidationRule(value = "self.type != 'Incremental' || has(self.source.mongodb) || (has(self.source.files) && size(self.source.files) > 0)",
-    message = "type Incremental needs source.mongodb or source.files (the same as the backup it builds on)")
-@ValidationRule(value = "self.type != 'Incremental' || has(self.chain)",
-    message = "type Incremental needs chain.indexKeySecret (the same one as the backup it builds on)")
-@ValidationRule(value = "!has(self.chain) || !has(self.chain.parent) || self.type == 'Incremental'",
+@ValidationRule(
+    value =
+        "self.type != 'Incremental' || has(self.source.mongodb) || (has(self.source.files) && size(self.source.files) > 0)",
+    message =
+        "type Incremental needs source.mongodb or source.files (the same as the backup it builds on)")
+@ValidationRule(
+    value = "self.type != 'Incremental' || has(self.chain)",
+    message =
+        "type Incremental needs chain.indexKeySecret (the same one as the backup it builds on)")
+@ValidationRule(
+    value = "!has(self.chain) || !has(self.chain.parent) || self.type == 'Incremental'",
     message = "chain.parent goes with type Incremental")
 public class BackupSpec {
-  public enum Type { Database, Files, Full, Incremental }
+  public enum Type {
+    Database,
+    Files,
+    Full,
+    Incremental
+  }
 
   /** What deleting the Backup does to what it stored. */
-  public enum DeletionPolicy { Delete, Retain }
+  public enum DeletionPolicy {
+    Delete,
+    Retain
+  }
 
   @Required
   @SelectableField
-  @JsonPropertyDescription("Database (MongoDB only), Files (volumes only), Full (both), or Incremental (only what changed since the "
-      + "backup it builds on, see chain). Selectable: kubectl get backups --field-selector spec.type=Incremental.")
+  @JsonPropertyDescription(
+      "Database (MongoDB only), Files (volumes only), Full (both), or Incremental (only what changed since the "
+          + "backup it builds on, see chain). Selectable: kubectl get backups --field-selector spec.type=Incremental.")
   public Type type;
 
   @Required
@@ -44,19 +64,22 @@ public class BackupSpec {
   @JsonPropertyDescription("Where the backup is stored: an S3-compatible bucket or a volume.")
   public StorageSpec storage = new StorageSpec();
 
-  @JsonPropertyDescription("Encryption with age: to public keys (recipients) or with a passphrase. Without it the archive is not encrypted.")
+  @JsonPropertyDescription(
+      "Encryption with age: to public keys (recipients) or with a passphrase. Without it the archive is not encrypted.")
   public EncryptionSpec encryption;
 
   @JsonPropertyDescription("Compression of the zip archive.")
   public CompressionSpec compression;
 
-  @JsonPropertyDescription("Incremental chains: a backup with chain.indexKeySecret can be built on by Incremental ones, which need it too.")
+  @JsonPropertyDescription(
+      "Incremental chains: a backup with chain.indexKeySecret can be built on by Incremental ones, which need it too.")
   public ChainSpec chain;
 
   @Min(0)
   @Max(10)
   @Default("2")
-  @JsonPropertyDescription("How many times a failed attempt is retried, with exponential back-off (10 s, 20 s, 40 s, ...).")
+  @JsonPropertyDescription(
+      "How many times a failed attempt is retried, with exponential back-off (10 s, 20 s, 40 s, ...).")
   public Integer backoffLimit = 2;
 
   @Min(60)
@@ -64,41 +87,51 @@ public class BackupSpec {
   public Long activeDeadlineSeconds;
 
   @Pattern("^[0-9]+(m|h|d)$")
-  @JsonPropertyDescription("Delete this Backup (and its stored objects) this long after it completed, e.g. 30d, 12h, 90m.")
+  @JsonPropertyDescription(
+      "Delete this Backup (and its stored objects) this long after it completed, e.g. 30d, 12h, 90m.")
   public String ttl;
 
   @Default("Delete")
-  @JsonPropertyDescription("What deleting this Backup does to its stored objects: Delete (default) removes them first and keeps the "
-      + "Backup until that succeeded; Retain leaves them in storage. The annotation coffer.io/deletion-policy (Delete or Retain) "
-      + "overrides this at any time, also while a deletion is stuck: kubectl annotate backup NAME coffer.io/deletion-policy=Retain.")
+  @JsonPropertyDescription(
+      "What deleting this Backup does to its stored objects: Delete (default) removes them first and keeps the "
+          + "Backup until that succeeded; Retain leaves them in storage. The annotation coffer.io/deletion-policy (Delete or Retain) "
+          + "overrides this at any time, also while a deletion is stuck: kubectl annotate backup NAME coffer.io/deletion-policy=Retain.")
   public DeletionPolicy deletionPolicy = DeletionPolicy.Delete;
 
   @JsonPropertyDescription("Resources and placement of the backup Job's pod.")
   public PodTemplate podTemplate;
 
-  @JsonPropertyDescription("How on-demand verification (annotation coffer.io/verify-requested) checks this backup.")
+  @JsonPropertyDescription(
+      "How on-demand verification (annotation coffer.io/verify-requested) checks this backup.")
   public VerificationSpec verification;
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class ChainSpec {
     @Required
-    @JsonPropertyDescription("Secret key with the chain index key (a random secret, e.g. `openssl rand -base64 32`). Backup Jobs read the "
-        + "index of earlier backups with it; it opens no backup, so public-key encryption keeps private keys out of backup Jobs.")
+    @JsonPropertyDescription(
+        "Secret key with the chain index key (a random secret, e.g. `openssl rand -base64 32`). Backup Jobs read the "
+            + "index of earlier backups with it; it opens no backup, so public-key encryption keeps private keys out of backup Jobs.")
     public KeyRef indexKeySecret;
 
-    @JsonPropertyDescription("Incremental only: the Backup to build on (default: the newest Succeeded Backup with the same source, storage "
-        + "and indexKeySecret).")
+    @JsonPropertyDescription(
+        "Incremental only: the Backup to build on (default: the newest Succeeded Backup with the same source, storage "
+            + "and indexKeySecret).")
     @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
     public String parent;
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  @ValidationRule(value = "!has(self.deep) || !self.deep || has(self.identity)", message = "deep verification needs verification.identity (a Secret key with an age identity) to decrypt")
+  @ValidationRule(
+      value = "!has(self.deep) || !self.deep || has(self.identity)",
+      message =
+          "deep verification needs verification.identity (a Secret key with an age identity) to decrypt")
   public static class VerificationSpec {
-    @JsonPropertyDescription("Decrypt and check every entry and document, not only the stored archive's checksum.")
+    @JsonPropertyDescription(
+        "Decrypt and check every entry and document, not only the stored archive's checksum.")
     public Boolean deep;
 
-    @JsonPropertyDescription("Secret key with an age identity (or the passphrase, for passphrase backups) for deep verification.")
+    @JsonPropertyDescription(
+        "Secret key with an age identity (or the passphrase, for passphrase backups) for deep verification.")
     public KeyRef identity;
   }
 
@@ -110,22 +143,27 @@ public class BackupSpec {
     @JsonPropertyDescription("File volumes to back up, each under a name.")
     public List<FileVolume> files = new ArrayList<>();
 
-    @JsonPropertyDescription("Only files whose relative path or name matches one of these globs, e.g. '**.pdf'.")
+    @JsonPropertyDescription(
+        "Only files whose relative path or name matches one of these globs, e.g. '**.pdf'.")
     public List<String> filesInclude = new ArrayList<>();
 
-    @JsonPropertyDescription("Leave out files and directories that match one of these globs, e.g. 'tmp'.")
+    @JsonPropertyDescription(
+        "Leave out files and directories that match one of these globs, e.g. 'tmp'.")
     public List<String> filesExclude = new ArrayList<>();
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  @ValidationRule(value = "!has(self.modules) || size(self.modules) == 0 || has(self.moduleMap)",
+  @ValidationRule(
+      value = "!has(self.modules) || size(self.modules) == 0 || has(self.moduleMap)",
       message = "modules need a moduleMap (a ConfigMap key holding the module map YAML)")
   public static class MongoSource {
     @Required
-    @JsonPropertyDescription("Secret key holding the MongoDB connection string (it may contain a password).")
+    @JsonPropertyDescription(
+        "Secret key holding the MongoDB connection string (it may contain a password).")
     public KeyRef uriSecret;
 
-    @JsonPropertyDescription("Collections to take: patterns over db.collection with * and ?; a bare name is a whole database.")
+    @JsonPropertyDescription(
+        "Collections to take: patterns over db.collection with * and ?; a bare name is a whole database.")
     public List<@Pattern("^!?[^\\s$]+$") String> include = new ArrayList<>();
 
     @JsonPropertyDescription("Collections to leave out, same patterns.")
@@ -134,7 +172,8 @@ public class BackupSpec {
     @JsonPropertyDescription("Modules of the module map to take, e.g. [hr, finance].")
     public List<@Pattern("^[a-z0-9][a-z0-9_-]*$") String> modules = new ArrayList<>();
 
-    @JsonPropertyDescription("ConfigMap key holding the module map (modules: {hr: [erp.employees, ...]}).")
+    @JsonPropertyDescription(
+        "ConfigMap key holding the module map (modules: {hr: [erp.employees, ...]}).")
     public KeyRef moduleMap;
   }
 
@@ -154,7 +193,9 @@ public class BackupSpec {
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  @ValidationRule(value = "has(self.s3) != has(self.volume)", message = "set exactly one of storage.s3 and storage.volume")
+  @ValidationRule(
+      value = "has(self.s3) != has(self.volume)",
+      message = "set exactly one of storage.s3 and storage.volume")
   public static class StorageSpec {
     @JsonPropertyDescription("An S3-compatible bucket (AWS S3, MinIO, Ceph, ...).")
     public S3 s3;
@@ -162,8 +203,9 @@ public class BackupSpec {
     @JsonPropertyDescription("A PersistentVolumeClaim.")
     public VolumeStorage volume;
 
-    @JsonPropertyDescription("Cap on the write rate to storage, in MiB/s, so a nightly backup does not saturate a shared link "
-        + "(default: no cap).")
+    @JsonPropertyDescription(
+        "Cap on the write rate to storage, in MiB/s, so a nightly backup does not saturate a shared link "
+            + "(default: no cap).")
     @Min(1)
     @Max(10000)
     public Integer uploadLimitMiBps;
@@ -190,7 +232,8 @@ public class BackupSpec {
     @JsonPropertyDescription("Secret with keys AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.")
     public String credentialsSecret;
 
-    @JsonPropertyDescription("Secret key with PEM CA certificates, for an https endpoint with a private CA.")
+    @JsonPropertyDescription(
+        "Secret key with PEM CA certificates, for an https endpoint with a private CA.")
     public KeyRef caSecret;
   }
 
@@ -205,10 +248,12 @@ public class BackupSpec {
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  @ValidationRule(value = "has(self.recipients) != has(self.passphraseSecret)",
+  @ValidationRule(
+      value = "has(self.recipients) != has(self.passphraseSecret)",
       message = "set exactly one of encryption.recipients and encryption.passphraseSecret")
   public static class EncryptionSpec {
-    @JsonPropertyDescription("Secret key with age public keys (age1..., one per line). The backup Job needs no private key.")
+    @JsonPropertyDescription(
+        "Secret key with age public keys (age1..., one per line). The backup Job needs no private key.")
     public KeyRef recipients;
 
     @JsonPropertyDescription("Secret key with a passphrase (scrypt).")
@@ -217,7 +262,10 @@ public class BackupSpec {
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class CompressionSpec {
-    public enum Method { deflate, store }
+    public enum Method {
+      deflate,
+      store
+    }
 
     @Default("deflate")
     @JsonPropertyDescription("deflate (default) or store (for data that does not compress).")

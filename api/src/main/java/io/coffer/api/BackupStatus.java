@@ -1,8 +1,8 @@
 package io.coffer.api;
 
-import io.fabric8.crd.generator.annotation.SelectableField;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crd.generator.annotation.SelectableField;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +12,8 @@ import java.util.Map;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class BackupStatus {
   @SelectableField
-  @JsonPropertyDescription("Pending, Running, Succeeded or Failed. Selectable: kubectl get backups --field-selector status.phase=Failed.")
+  @JsonPropertyDescription(
+      "Pending, Running, Succeeded or Failed. Selectable: kubectl get backups --field-selector status.phase=Failed.")
   public Phase phase;
 
   @JsonPropertyDescription("Standard conditions: Ready, Failed.")
@@ -59,20 +60,24 @@ public class BackupStatus {
   @JsonPropertyDescription("The last lines of the engine's log.")
   public List<String> logTail;
 
-  @JsonPropertyDescription("When the next attempt is due, after a failed one (of the backup, or of the deletion of its stored objects).")
+  @JsonPropertyDescription(
+      "When the next attempt is due, after a failed one (of the backup, or of the deletion of its stored objects).")
   public String nextAttemptAt;
 
-  @JsonPropertyDescription("Attempts to delete the stored objects, once the Backup is being deleted.")
+  @JsonPropertyDescription(
+      "Attempts to delete the stored objects, once the Backup is being deleted.")
   public Integer deleteAttempts;
 
-  @JsonPropertyDescription("Incremental: the Backup this one builds on (restoring it reads the chain back to a full backup).")
+  @JsonPropertyDescription(
+      "Incremental: the Backup this one builds on (restoring it reads the chain back to a full backup).")
   public String parent;
 
   @JsonPropertyDescription("The last verification (annotation coffer.io/verify-requested).")
   public Verification verification;
 
-  @JsonPropertyDescription("The last download request (annotation coffer.io/download-requested): a URL that reads the stored archive "
-      + "(encrypted when the backup is) without credentials until expiresAt, made by a Job that holds the storage credentials.")
+  @JsonPropertyDescription(
+      "The last download request (annotation coffer.io/download-requested): a URL that reads the stored archive "
+          + "(encrypted when the backup is) without credentials until expiresAt, made by a Job that holds the storage credentials.")
   public Download download;
 
   @JsonInclude(JsonInclude.Include.NON_NULL)

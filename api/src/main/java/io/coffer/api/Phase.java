@@ -2,6 +2,7 @@ package io.coffer.api;
 
 /**
  * The phase of a Backup (and of a Restore), for people; machines read the conditions.
+ *
  * <pre>
  *   (new) -> Pending: the spec is accepted; the operator checks what only it can see, then creates the Job.
  *   Pending -> Running: the Job's pod runs the engine.
@@ -10,7 +11,11 @@ package io.coffer.api;
  *   Pending | Running -> Failed: invalid input, or the last attempt failed (terminal).
  * </pre>
  */
-public enum Phase { Pending, Running, Succeeded, Failed;
+public enum Phase {
+  Pending,
+  Running,
+  Succeeded,
+  Failed;
 
   public boolean terminal() {
     return this == Succeeded || this == Failed;

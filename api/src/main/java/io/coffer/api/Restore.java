@@ -16,16 +16,39 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Kind("Restore")
 @Plural("restores")
 @ShortNames("crs")
-@AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Backup", jsonPath = ".status.backupId", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Mode", jsonPath = ".spec.mode", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "DryRun", jsonPath = ".spec.dryRun", type = AdditionalPrinterColumn.Type.BOOLEAN)
-@AdditionalPrinterColumn(name = "Documents", jsonPath = ".status.documents", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "Duration", jsonPath = ".status.duration", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(
+    name = "Phase",
+    jsonPath = ".status.phase",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Backup",
+    jsonPath = ".status.backupId",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Mode",
+    jsonPath = ".spec.mode",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "DryRun",
+    jsonPath = ".spec.dryRun",
+    type = AdditionalPrinterColumn.Type.BOOLEAN)
+@AdditionalPrinterColumn(
+    name = "Documents",
+    jsonPath = ".status.documents",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "Duration",
+    jsonPath = ".status.duration",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
 public class Restore extends CustomResource<RestoreSpec, RestoreStatus> implements Namespaced {
   @Override
-  @ValidationRule(value = "self == oldSelf", message = "a Restore is one-shot: its spec cannot change; create a new Restore instead")
+  @ValidationRule(
+      value = "self == oldSelf",
+      message = "a Restore is one-shot: its spec cannot change; create a new Restore instead")
   public RestoreSpec getSpec() {
     return super.getSpec();
   }

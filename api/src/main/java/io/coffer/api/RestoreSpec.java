@@ -11,31 +11,47 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Brings a backup back, all or part, in place or elsewhere. A Restore is one-shot: once finished, applying it
- * again changes nothing; a new restore is a new Restore.
+ * Brings a backup back, all or part, in place or elsewhere. A Restore is one-shot: once finished,
+ * applying it again changes nothing; a new restore is a new Restore.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = "has(self.backupName) != has(self.source)",
-    message = "set exactly one of backupName (a Backup in this namespace) and source (storage and backupId, an archive file, or a mongodump)")
-@ValidationRule(value = "!has(self.mode) || self.mode != 'Replace' || (has(self.dryRun) && self.dryRun) || (has(self.confirm) && self.confirm)",
-    message = "mode Replace drops and recreates every selected collection and file tree: set confirm: true (or dryRun: true to preview)")
-@ValidationRule(value = "has(self.backupName) || (has(self.target) && (has(self.target.mongodb) || (has(self.target.files) && size(self.target.files) > 0)))",
-    message = "a restore from source (disaster recovery) needs a target: target.mongodb and/or target.files")
-@ValidationRule(value = "!has(self.source) || !has(self.source.mongodump) || (!has(self.decryption) && (!has(self.modules) || size(self.modules) == 0)"
-    + " && (!has(self.trees) || size(self.trees) == 0) && has(self.target) && has(self.target.mongodb) && has(self.target.mongodb.uriSecret)"
-    + " && (!has(self.target.files) || size(self.target.files) == 0))",
-    message = "a mongodump (source.mongodump) is not encrypted and holds only collections: set target.mongodb.uriSecret, and leave out decryption, modules, trees and target.files")
+@ValidationRule(
+    value = "has(self.backupName) != has(self.source)",
+    message =
+        "set exactly one of backupName (a Backup in this namespace) and source (storage and backupId, an archive file, or a mongodump)")
+@ValidationRule(
+    value =
+        "!has(self.mode) || self.mode != 'Replace' || (has(self.dryRun) && self.dryRun) || (has(self.confirm) && self.confirm)",
+    message =
+        "mode Replace drops and recreates every selected collection and file tree: set confirm: true (or dryRun: true to preview)")
+@ValidationRule(
+    value =
+        "has(self.backupName) || (has(self.target) && (has(self.target.mongodb) || (has(self.target.files) && size(self.target.files) > 0)))",
+    message =
+        "a restore from source (disaster recovery) needs a target: target.mongodb and/or target.files")
+@ValidationRule(
+    value =
+        "!has(self.source) || !has(self.source.mongodump) || (!has(self.decryption) && (!has(self.modules) || size(self.modules) == 0)"
+            + " && (!has(self.trees) || size(self.trees) == 0) && has(self.target) && has(self.target.mongodb) && has(self.target.mongodb.uriSecret)"
+            + " && (!has(self.target.files) || size(self.target.files) == 0))",
+    message =
+        "a mongodump (source.mongodump) is not encrypted and holds only collections: set target.mongodb.uriSecret, and leave out decryption, modules, trees and target.files")
 public class RestoreSpec {
-  public enum Mode { Merge, Replace }
+  public enum Mode {
+    Merge,
+    Replace
+  }
 
   @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
   @JsonPropertyDescription("The Backup (in this namespace) to restore.")
   public String backupName;
 
-  @JsonPropertyDescription("For disaster recovery into a cluster without the Backup resource: where the backup lies and its id.")
+  @JsonPropertyDescription(
+      "For disaster recovery into a cluster without the Backup resource: where the backup lies and its id.")
   public Source source;
 
-  @JsonPropertyDescription("The key that opens an encrypted backup: an age identity or the passphrase.")
+  @JsonPropertyDescription(
+      "The key that opens an encrypted backup: an age identity or the passphrase.")
   public Decryption decryption;
 
   @JsonPropertyDescription("Where to restore (default: where the backup came from).")
@@ -54,21 +70,26 @@ public class RestoreSpec {
   public List<String> trees = new ArrayList<>();
 
   @Default("Merge")
-  @JsonPropertyDescription("Merge (default: upsert documents by _id, overwrite and add files, keep the rest) or Replace (make each selected collection and tree exactly the backup's; needs confirm).")
+  @JsonPropertyDescription(
+      "Merge (default: upsert documents by _id, overwrite and add files, keep the rest) or Replace (make each selected collection and tree exactly the backup's; needs confirm).")
   public Mode mode = Mode.Merge;
 
   @JsonPropertyDescription("Must be true for mode Replace.")
   public Boolean confirm;
 
-  @JsonPropertyDescription("Only compute the plan (what would be restored, what exists and would be replaced or merged) into status; touch nothing.")
+  @JsonPropertyDescription(
+      "Only compute the plan (what would be restored, what exists and would be replaced or merged) into status; touch nothing.")
   public Boolean dryRun;
 
   @JsonPropertyDescription("Resources and placement of the restore Job's pod.")
   public PodTemplate podTemplate;
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  @ValidationRule(value = "has(self.archive) ? !has(self.storage) && !has(self.backupId) && !has(self.mongodump) : has(self.storage) && (has(self.backupId) != has(self.mongodump))",
-      message = "set source.storage with source.backupId (a backup in its storage) or with source.mongodump (what mongodump wrote there), or source.archive alone (an archive file on a volume)")
+  @ValidationRule(
+      value =
+          "has(self.archive) ? !has(self.storage) && !has(self.backupId) && !has(self.mongodump) : has(self.storage) && (has(self.backupId) != has(self.mongodump))",
+      message =
+          "set source.storage with source.backupId (a backup in its storage) or with source.mongodump (what mongodump wrote there), or source.archive alone (an archive file on a volume)")
   public static class Source {
     @JsonPropertyDescription("Where the backup lies.")
     public BackupSpec.StorageSpec storage;
@@ -77,16 +98,20 @@ public class RestoreSpec {
     @JsonPropertyDescription("The backup id in that storage (see `coffer list`).")
     public String backupId;
 
-    @JsonPropertyDescription("Instead of storage and backupId: one backup's archive file on a volume (as `coffer download` writes it, "
-        + "encrypted or not), e.g. a copy kept offline. Not for incremental backups, whose archive holds only changes.")
+    @JsonPropertyDescription(
+        "Instead of storage and backupId: one backup's archive file on a volume (as `coffer download` writes it, "
+            + "encrypted or not), e.g. a copy kept offline. Not for incremental backups, whose archive holds only changes.")
     public ArchiveFile archive;
 
     @Pattern("^[^/](.*[^/])?$")
-    @ValidationRule(value = "!self.matches('(^|/)[.][.](/|$)')", message = "source.mongodump must stay inside the storage (no '..')")
-    @JsonPropertyDescription("Instead of backupId: what a mongodump cron left in source.storage, by its path there: an archive file (mongodump "
-        + "--archive, gzipped or not) in S3 or on a volume, or a folder (mongodump --out, gzipped or not) on a volume, e.g. cron/2026-11-30.archive.gz. "
-        + "Its collections are staged and checked (the archive's CRCs, every document) before any is put in place; its oplog is not replayed; "
-        + "users, roles and system collections are left out. Needs target.mongodb.")
+    @ValidationRule(
+        value = "!self.matches('(^|/)[.][.](/|$)')",
+        message = "source.mongodump must stay inside the storage (no '..')")
+    @JsonPropertyDescription(
+        "Instead of backupId: what a mongodump cron left in source.storage, by its path there: an archive file (mongodump "
+            + "--archive, gzipped or not) in S3 or on a volume, or a folder (mongodump --out, gzipped or not) on a volume, e.g. cron/2026-11-30.archive.gz. "
+            + "Its collections are staged and checked (the archive's CRCs, every document) before any is put in place; its oplog is not replayed; "
+            + "users, roles and system collections are left out. Needs target.mongodb.")
     public String mongodump;
   }
 
@@ -98,13 +123,18 @@ public class RestoreSpec {
 
     @Required
     @Pattern("^[^/](.*[^/])?$")
-    @ValidationRule(value = "!self.matches('(^|/)[.][.](/|$)')", message = "source.archive.path must stay inside the volume (no '..')")
-    @JsonPropertyDescription("Path of the archive inside the volume, e.g. offline/rayerp-2026-11-26.zip.age.")
+    @ValidationRule(
+        value = "!self.matches('(^|/)[.][.](/|$)')",
+        message = "source.archive.path must stay inside the volume (no '..')")
+    @JsonPropertyDescription(
+        "Path of the archive inside the volume, e.g. offline/rayerp-2026-11-26.zip.age.")
     public String path;
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  @ValidationRule(value = "has(self.identity) != has(self.passphraseSecret)", message = "set exactly one of decryption.identity and decryption.passphraseSecret")
+  @ValidationRule(
+      value = "has(self.identity) != has(self.passphraseSecret)",
+      message = "set exactly one of decryption.identity and decryption.passphraseSecret")
   public static class Decryption {
     @JsonPropertyDescription("Secret key holding an age identity file (AGE-SECRET-KEY-1...).")
     public KeyRef identity;
@@ -118,13 +148,15 @@ public class RestoreSpec {
     @JsonPropertyDescription("MongoDB to restore into (default: the Backup's source).")
     public TargetMongo mongodb;
 
-    @JsonPropertyDescription("Volumes to restore file trees into, by tree name (default: the Backup's volumes).")
+    @JsonPropertyDescription(
+        "Volumes to restore file trees into, by tree name (default: the Backup's volumes).")
     public List<BackupSpec.FileVolume> files = new ArrayList<>();
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class TargetMongo {
-    @JsonPropertyDescription("Secret key with the target's connection string (default: the Backup's source).")
+    @JsonPropertyDescription(
+        "Secret key with the target's connection string (default: the Backup's source).")
     public KeyRef uriSecret;
 
     @JsonPropertyDescription("Restore database FROM into TO, e.g. {erp: erp_restored}.")

@@ -1,8 +1,8 @@
 package io.coffer.api;
 
-import io.fabric8.crd.generator.annotation.SelectableField;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crd.generator.annotation.SelectableField;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,12 +11,17 @@ import java.util.List;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class RestoreStatus {
   @SelectableField
-  @JsonPropertyDescription("Pending, Running, Succeeded or Failed. Selectable: kubectl get restores --field-selector status.phase=Running.")
+  @JsonPropertyDescription(
+      "Pending, Running, Succeeded or Failed. Selectable: kubectl get restores --field-selector status.phase=Running.")
   public Phase phase;
+
   public List<Condition> conditions = new ArrayList<>();
   public Long observedGeneration;
-  @com.fasterxml.jackson.annotation.JsonPropertyDescription("The backup restored; for a mongodump (spec.source.mongodump), \"mongodump\" and its path.")
+
+  @com.fasterxml.jackson.annotation.JsonPropertyDescription(
+      "The backup restored; for a mongodump (spec.source.mongodump), \"mongodump\" and its path.")
   public String backupId;
+
   public String startedAt;
   public String completedAt;
   public String duration;
@@ -25,15 +30,17 @@ public class RestoreStatus {
   public String lastError;
   public List<String> logTail;
 
-  @JsonPropertyDescription("Each collection and file tree: source, target, size and what happens to the target (create, replace, merge).")
+  @JsonPropertyDescription(
+      "Each collection and file tree: source, target, size and what happens to the target (create, replace, merge).")
   public List<Item> plan;
 
   public Integer collections;
   public Long documents;
   public Long files;
 
-  @JsonPropertyDescription("What this restore writes to, once its Job exists: mongodb:SECRET/KEY (the target's URI Secret) and "
-      + "pvc:CLAIM (each target volume). While it runs, Backups and other Restores of any of them wait.")
+  @JsonPropertyDescription(
+      "What this restore writes to, once its Job exists: mongodb:SECRET/KEY (the target's URI Secret) and "
+          + "pvc:CLAIM (each target volume). While it runs, Backups and other Restores of any of them wait.")
   public List<String> targets;
 
   @JsonPropertyDescription("Why the restore waits, e.g. for another restore of the same target.")

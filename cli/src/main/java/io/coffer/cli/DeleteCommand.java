@@ -13,25 +13,41 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "delete", mixinStandardHelpOptions = true,
-    description = {"Delete a backup's objects from storage, complete or not.",
-        "The descriptor goes first, so a half-deleted backup reads as incomplete, never as complete.",
-        "Deleting a backup that is not there succeeds."})
+@Command(
+    name = "delete",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Delete a backup's objects from storage, complete or not.",
+      "The descriptor goes first, so a half-deleted backup reads as incomplete, never as complete.",
+      "Deleting a backup that is not there succeeds."
+    })
 final class DeleteCommand implements Callable<Integer>, Main.ResultWriting {
   @Mixin CommonOptions common;
 
-  @Option(names = "--backup", required = true, paramLabel = "ID", description = "The backup to delete.")
+  @Option(
+      names = "--backup",
+      required = true,
+      paramLabel = "ID",
+      description = "The backup to delete.")
   String backup;
 
-  @Option(names = "--lock-token", paramLabel = "TOKEN",
-      description = "A backup run holding this id's lock under TOKEN has ended (killed): take its lock over (see `coffer backup --lock-token`). "
-          + "Otherwise a backup still being written is not deleted (exit code 8).")
+  @Option(
+      names = "--lock-token",
+      paramLabel = "TOKEN",
+      description =
+          "A backup run holding this id's lock under TOKEN has ended (killed): take its lock over (see `coffer backup --lock-token`). "
+              + "Otherwise a backup still being written is not deleted (exit code 8).")
   String lockToken;
 
   @Override
   public Integer call() throws Exception {
-    DeleteRequest request = new DeleteRequest(backup, common.storageRef(), lockToken, common.report());
-    DeleteResult r = Engine.delete(request, common.context(new Progress(), null, RestoreOptions.Confirmation.GIVEN, Purpose.DELETE, false));
+    DeleteRequest request =
+        new DeleteRequest(backup, common.storageRef(), lockToken, common.report());
+    DeleteResult r =
+        Engine.delete(
+            request,
+            common.context(
+                new Progress(), null, RestoreOptions.Confirmation.GIVEN, Purpose.DELETE, false));
     common.writeResult(r);
     if (common.json()) System.out.println(Json.pretty(r));
     else System.out.println("Deleted backup " + r.backupId() + " (" + r.objects() + " objects)");

@@ -5,13 +5,16 @@ import io.coffer.protocol.Marks;
 import io.coffer.protocol.Purpose;
 
 /**
- * A person's words for the request fields an engine message names: the flag they would type. The switch is exhaustive,
- * so a field added to the protocol without its flag does not compile.
+ * A person's words for the request fields an engine message names: the flag they would type. The
+ * switch is exhaustive, so a field added to the protocol without its flag does not compile.
  */
 final class Flags {
   private Flags() {}
 
-  /** {@code purpose}: the command (files are {@code --files} to back up, {@code --files-target} to restore); {@code uriFile}: the URI came from a file. */
+  /**
+   * {@code purpose}: the command (files are {@code --files} to back up, {@code --files-target} to
+   * restore); {@code uriFile}: the URI came from a file.
+   */
   static String word(Field f, Integer index, Purpose purpose, boolean uriFile) {
     return switch (f) {
       case STORAGE -> "--storage";
@@ -31,10 +34,14 @@ final class Flags {
       case PASSPHRASE, DECRYPTION_PASSPHRASE -> "--passphrase-file";
       case COMPRESSION -> "--compression";
       case LEVEL -> "--level";
-      case FILES -> purpose == Purpose.RESTORE ? "--files-target" : index == null ? "--files NAME=DIR" : "--files";
+      case FILES ->
+          purpose == Purpose.RESTORE
+              ? "--files-target"
+              : index == null ? "--files NAME=DIR" : "--files";
       case FILES_INCLUDE -> "--files-include";
       case FILES_EXCLUDE -> "--files-exclude";
-      case MONGODB_URI -> uriFile ? "--mongodb-uri-file" : "--mongodb-uri or set COFFER_MONGODB_URI";
+      case MONGODB_URI ->
+          uriFile ? "--mongodb-uri-file" : "--mongodb-uri or set COFFER_MONGODB_URI";
       case INCLUDE -> "--include";
       case EXCLUDE -> "--exclude";
       case MODULES -> "--modules";

@@ -16,16 +16,19 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Turns the operator's text log into one JSON object per line ({@code ts}, {@code level}, {@code logger},
- * {@code msg}), for log collectors. It sits under System.err and reads the lines slf4j-simple writes
- * ({@code 2026-11-26T16:20:29.123+0000 INFO BackupReconciler - message}); other lines (a stack trace, a plain
- * println) become objects of their own, stack lines at level ERROR.
+ * Turns the operator's text log into one JSON object per line ({@code ts}, {@code level}, {@code
+ * logger}, {@code msg}), for log collectors. It sits under System.err and reads the lines
+ * slf4j-simple writes ({@code 2026-11-26T16:20:29.123+0000 INFO BackupReconciler - message}); other
+ * lines (a stack trace, a plain println) become objects of their own, stack lines at level ERROR.
  */
 final class JsonLogLines extends OutputStream {
-  private static final Pattern RECORD = Pattern.compile("^(\\d{4}-\\d\\d-\\d\\dT\\S+) (TRACE|DEBUG|INFO|WARN|ERROR) (\\S+) - (.*)$");
-  private static final Pattern STACK = Pattern.compile(
-      "^(\\s+at |\\s*\\.\\.\\. \\d+ more|Caused by: |\\s+Suppressed: |([a-zA-Z_$][\\w$]*\\.)+[\\w$]*(Exception|Error)(: |$)).*");
-  private static final DateTimeFormatter SIMPLE = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSZ");
+  private static final Pattern RECORD =
+      Pattern.compile("^(\\d{4}-\\d\\d-\\d\\dT\\S+) (TRACE|DEBUG|INFO|WARN|ERROR) (\\S+) - (.*)$");
+  private static final Pattern STACK =
+      Pattern.compile(
+          "^(\\s+at |\\s*\\.\\.\\. \\d+ more|Caused by: |\\s+Suppressed: |([a-zA-Z_$][\\w$]*\\.)+[\\w$]*(Exception|Error)(: |$)).*");
+  private static final DateTimeFormatter SIMPLE =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSZ");
   private final PrintStream out;
   private final Clock clock;
   private final ByteArrayOutputStream line = new ByteArrayOutputStream();
@@ -37,7 +40,9 @@ final class JsonLogLines extends OutputStream {
 
   /** Sends everything written to System.err through this converter from now on. */
   static void install() {
-    System.setErr(new PrintStream(new JsonLogLines(System.err, Clock.systemUTC()), true, StandardCharsets.UTF_8));
+    System.setErr(
+        new PrintStream(
+            new JsonLogLines(System.err, Clock.systemUTC()), true, StandardCharsets.UTF_8));
   }
 
   @Override

@@ -1,8 +1,8 @@
 package io.coffer.cli;
 
 import io.coffer.engine.CofferException;
-import io.coffer.protocol.ExitCode;
 import io.coffer.engine.crypto.AgeKeys;
+import io.coffer.protocol.ExitCode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -15,24 +15,42 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "keygen", mixinStandardHelpOptions = true,
-    description = {"Create an age X25519 key pair, in the same format as age-keygen.",
-        "The identity (private key) goes to the file, readable only by you; the recipient (public key) is printed."})
+@Command(
+    name = "keygen",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Create an age X25519 key pair, in the same format as age-keygen.",
+      "The identity (private key) goes to the file, readable only by you; the recipient (public key) is printed."
+    })
 final class KeygenCommand implements Callable<Integer> {
-  @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "Where to write the identity; must not exist.")
+  @Option(
+      names = {"-o", "--output"},
+      required = true,
+      paramLabel = "FILE",
+      description = "Where to write the identity; must not exist.")
   Path output;
 
   @Override
   public Integer call() throws Exception {
     AgeKeys.Identity id = AgeKeys.generate();
-    String text = "# created: " + Instant.now().truncatedTo(ChronoUnit.SECONDS) + "\n# public key: " + id.recipient().encoded()
-        + "\n" + id.encoded() + "\n";
+    String text =
+        "# created: "
+            + Instant.now().truncatedTo(ChronoUnit.SECONDS)
+            + "\n# public key: "
+            + id.recipient().encoded()
+            + "\n"
+            + id.encoded()
+            + "\n";
     try {
-      Files.createFile(output, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.createFile(
+          output,
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     } catch (FileAlreadyExistsException e) {
-      throw CofferException.usage(output + " already exists; choose another file (keys are never overwritten)");
+      throw CofferException.usage(
+          output + " already exists; choose another file (keys are never overwritten)");
     }
-    Files.writeString(output, text, StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING);
+    Files.writeString(
+        output, text, StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING);
     System.err.println("Public key: " + id.recipient().encoded());
     System.out.println(id.recipient().encoded());
     return ExitCode.OK.code();

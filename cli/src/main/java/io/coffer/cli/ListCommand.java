@@ -2,9 +2,10 @@ package io.coffer.cli;
 
 import io.coffer.engine.BackupDescriptor;
 import io.coffer.engine.BackupStore;
-import io.coffer.protocol.ExitCode;
+import io.coffer.engine.Printable;
 import io.coffer.engine.archive.Json;
 import io.coffer.engine.storage.Storage;
+import io.coffer.protocol.ExitCode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,9 +13,11 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import io.coffer.engine.Printable;
 
-@Command(name = "list", mixinStandardHelpOptions = true, description = "List the backups in a storage location, newest first.")
+@Command(
+    name = "list",
+    mixinStandardHelpOptions = true,
+    description = "List the backups in a storage location, newest first.")
 final class ListCommand implements Callable<Integer> {
   @Mixin CommonOptions common;
 
@@ -41,8 +44,15 @@ final class ListCommand implements Callable<Integer> {
       for (BackupStore.Listed l : all) {
         BackupDescriptor d = l.descriptor();
         if (d == null) System.out.printf(row, l.id(), "-", "-", "-", "-", "no (interrupted)");
-        else System.out.printf(row, d.id(), Printable.escape(d.createdAt()), Printable.escape(d.parent() != null ? "incr. " + d.type() : d.type()),
-            ProgressReporter.human(d.storedSize()), d.encrypted() ? "yes" : "no", "yes");
+        else
+          System.out.printf(
+              row,
+              d.id(),
+              Printable.escape(d.createdAt()),
+              Printable.escape(d.parent() != null ? "incr. " + d.type() : d.type()),
+              ProgressReporter.human(d.storedSize()),
+              d.encrypted() ? "yes" : "no",
+              "yes");
       }
       if (all.isEmpty()) System.out.println("(no backups in " + storage.describe() + ")");
     }

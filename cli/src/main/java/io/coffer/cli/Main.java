@@ -1,20 +1,40 @@
 package io.coffer.cli;
 
 import io.coffer.engine.CofferException;
-import io.coffer.protocol.ExitCode;
+import io.coffer.engine.Printable;
 import io.coffer.engine.Version;
+import io.coffer.protocol.ExitCode;
 import java.io.PrintWriter;
+import java.util.Arrays;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import io.coffer.engine.Printable;
-import java.util.Arrays;
 
 /** {@code coffer}: one jar, one subcommand per mode. */
-@Command(name = "coffer", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
-    description = {"Backups of MongoDB databases and file trees: zip archives, age encryption, S3 or a volume.", ""},
-    subcommands = {BackupCommand.class, RestoreCommand.class, RunCommand.class, VerifyCommand.class, InspectCommand.class,
-        ListCommand.class, DownloadCommand.class, ShareCommand.class, LogsCommand.class, DeleteCommand.class, KeygenCommand.class, OperatorCommand.class, ConsoleCommand.class, DemoCommand.class,
-        CommandLine.HelpCommand.class},
+@Command(
+    name = "coffer",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.VersionProvider.class,
+    description = {
+      "Backups of MongoDB databases and file trees: zip archives, age encryption, S3 or a volume.",
+      ""
+    },
+    subcommands = {
+      BackupCommand.class,
+      RestoreCommand.class,
+      RunCommand.class,
+      VerifyCommand.class,
+      InspectCommand.class,
+      ListCommand.class,
+      DownloadCommand.class,
+      ShareCommand.class,
+      LogsCommand.class,
+      DeleteCommand.class,
+      KeygenCommand.class,
+      OperatorCommand.class,
+      ConsoleCommand.class,
+      DemoCommand.class,
+      CommandLine.HelpCommand.class
+    },
     footerHeading = "%nExit codes:%n")
 public final class Main implements Runnable {
 
@@ -27,11 +47,15 @@ public final class Main implements Runnable {
     try {
       return cl.execute(args);
     } catch (StackOverflowError e) {
-      System.err.println("coffer: error: unexpected error: the stack overflowed (please report this with the command and its log)");
+      System.err.println(
+          "coffer: error: unexpected error: the stack overflowed (please report this with the command and its log)");
       return ExitCode.INTERNAL.code();
     } catch (OutOfMemoryError e) {
-      System.err.println("coffer: error: out of memory (" + e.getMessage() + "): in a pod, raise spec.podTemplate.resources.limits.memory"
-          + " (the heap is half of it); by hand, COFFER_JAVA_OPTS=-Xmx512m");
+      System.err.println(
+          "coffer: error: out of memory ("
+              + e.getMessage()
+              + "): in a pod, raise spec.podTemplate.resources.limits.memory"
+              + " (the heap is half of it); by hand, COFFER_JAVA_OPTS=-Xmx512m");
       return ExitCode.INTERNAL.code();
     }
   }
@@ -39,39 +63,58 @@ public final class Main implements Runnable {
   static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main());
     // one source for the exit codes: the ExitCode enum
-    cl.getCommandSpec().usageMessage().footer(Arrays.stream(ExitCode.values())
-        .map(c -> String.format("  %d  %s", c.code(), c.meaning())).toArray(String[]::new));
-    cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
-      PrintWriter err = cmd.getErr();
-      ExitCode code = ExitCode.INTERNAL;
-      String message;
-      if (ex instanceof CofferException ce) {
-        code = ce.code();
-        message = ce.getMessage();
-      } else {
-        message = "unexpected error: " + ex.getClass().getSimpleName() + (ex.getMessage() == null ? "" : ": " + firstLine(ex.getMessage()))
-            + " (please report this with the command and its log)";
-        if (System.getenv("COFFER_DEBUG") != null) ex.printStackTrace(err);
-      }
-      message = Printable.escape(message); // names from archives reach this line
-      Object user = cmd.getCommand();
-      // the engine names request fields with marks: each command shows them in its own words (a flag, a request path)
-      err.println("coffer: error: " + (user instanceof ResultWriting rw ? rw.words(message) : Flags.render(message, null, false)));
-      err.flush();
-      if (user instanceof ResultWriting rw) rw.writeFailure(code, message);
-      return code.code();
-    });
-    cl.setParameterExceptionHandler((ex, args) -> {
-      PrintWriter err = ex.getCommandLine().getErr();
-      String suggestion = "";
-      if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
-        suggestion = "; did you mean " + u.getSuggestions().get(0) + "?";
-      }
-      err.println("coffer: error: " + Printable.escape(Main.firstLine(ex.getMessage())) + suggestion);
-      err.println("Run '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
-      err.flush();
-      return ExitCode.USAGE.code();
-    });
+    cl.getCommandSpec()
+        .usageMessage()
+        .footer(
+            Arrays.stream(ExitCode.values())
+                .map(c -> String.format("  %d  %s", c.code(), c.meaning()))
+                .toArray(String[]::new));
+    cl.setExecutionExceptionHandler(
+        (ex, cmd, parse) -> {
+          PrintWriter err = cmd.getErr();
+          ExitCode code = ExitCode.INTERNAL;
+          String message;
+          if (ex instanceof CofferException ce) {
+            code = ce.code();
+            message = ce.getMessage();
+          } else {
+            message =
+                "unexpected error: "
+                    + ex.getClass().getSimpleName()
+                    + (ex.getMessage() == null ? "" : ": " + firstLine(ex.getMessage()))
+                    + " (please report this with the command and its log)";
+            if (System.getenv("COFFER_DEBUG") != null) ex.printStackTrace(err);
+          }
+          message = Printable.escape(message); // names from archives reach this line
+          Object user = cmd.getCommand();
+          // the engine names request fields with marks: each command shows them in its own words (a
+          // flag, a request path)
+          err.println(
+              "coffer: error: "
+                  + (user instanceof ResultWriting rw
+                      ? rw.words(message)
+                      : Flags.render(message, null, false)));
+          err.flush();
+          if (user instanceof ResultWriting rw) rw.writeFailure(code, message);
+          return code.code();
+        });
+    cl.setParameterExceptionHandler(
+        (ex, args) -> {
+          PrintWriter err = ex.getCommandLine().getErr();
+          String suggestion = "";
+          if (ex instanceof CommandLine.UnmatchedArgumentException u
+              && !u.getSuggestions().isEmpty()) {
+            suggestion = "; did you mean " + u.getSuggestions().get(0) + "?";
+          }
+          err.println(
+              "coffer: error: " + Printable.escape(Main.firstLine(ex.getMessage())) + suggestion);
+          err.println(
+              "Run '"
+                  + ex.getCommandLine().getCommandSpec().qualifiedName()
+                  + " --help' for usage.");
+          err.flush();
+          return ExitCode.USAGE.code();
+        });
     return cl;
   }
 

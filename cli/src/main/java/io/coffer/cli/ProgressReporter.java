@@ -1,14 +1,18 @@
 package io.coffer.cli;
 
+import io.coffer.engine.Printable;
 import io.coffer.engine.Progress;
 import io.coffer.engine.archive.Json;
-import java.io.PrintStream;
-import io.coffer.engine.Printable;
 import io.coffer.protocol.ProgressLine;
+import java.io.PrintStream;
 
 /** Prints progress while a command runs: a bar on a terminal, or JSON lines for the operator. */
 final class ProgressReporter implements AutoCloseable {
-  enum Mode { NONE, BAR, JSON }
+  enum Mode {
+    NONE,
+    BAR,
+    JSON
+  }
 
   private final Progress progress;
   private final Mode mode;
@@ -23,16 +27,19 @@ final class ProgressReporter implements AutoCloseable {
       thread = null;
       return;
     }
-    thread = new Thread(() -> {
-      try {
-        while (!Thread.currentThread().isInterrupted()) {
-          Thread.sleep(mode == Mode.JSON ? 1000 : 250);
-          print();
-        }
-      } catch (InterruptedException e) {
-        // done
-      }
-    }, "coffer-progress");
+    thread =
+        new Thread(
+            () -> {
+              try {
+                while (!Thread.currentThread().isInterrupted()) {
+                  Thread.sleep(mode == Mode.JSON ? 1000 : 250);
+                  print();
+                }
+              } catch (InterruptedException e) {
+                // done
+              }
+            },
+            "coffer-progress");
     thread.setDaemon(true);
     thread.start();
   }
@@ -47,8 +54,15 @@ final class ProgressReporter implements AutoCloseable {
         int filled = (int) Math.round(s.percent() / 100.0 * width);
         String shown = Printable.escape(s.item());
         String item = shown.length() > 40 ? "..." + shown.substring(shown.length() - 37) : shown;
-        out.printf("\r[%s%s] %5.1f%% %s %d docs %d files %s\u001b[K", "#".repeat(filled), " ".repeat(width - filled),
-            s.percent(), human(s.bytes()), s.documents(), s.files(), item);
+        out.printf(
+            "\r[%s%s] %5.1f%% %s %d docs %d files %s\u001b[K",
+            "#".repeat(filled),
+            " ".repeat(width - filled),
+            s.percent(),
+            human(s.bytes()),
+            s.documents(),
+            s.files(),
+            item);
       }
       out.flush();
     }

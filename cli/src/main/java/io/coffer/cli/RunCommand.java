@@ -18,22 +18,32 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import java.nio.file.NoSuchFileException;
 
-@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Run one request document: what the operator's Job pods do. The document (JSON, with a \"kind\" of backup, restore,",
-        "verify, share or delete) holds the whole input: the same records the other commands make from their flags, with",
-        "paths of mounted secret files, never secret values. Its \"report\" says where progress lines and the result go.",
-        "A failure names the document's fields (mongodb.include, files[1]) between \u27e6 and \u27e7 in the",
-        "result file, for the operator to put in its resource's words; the log names them by their paths.", "",
-        "Example (docs/requests.md shows a document of each kind):",
-        "  coffer run --request /etc/coffer/request/request.json"})
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Run one request document: what the operator's Job pods do. The document (JSON, with a \"kind\" of backup, restore,",
+      "verify, share or delete) holds the whole input: the same records the other commands make from their flags, with",
+      "paths of mounted secret files, never secret values. Its \"report\" says where progress lines and the result go.",
+      "A failure names the document's fields (mongodb.include, files[1]) between \u27e6 and \u27e7 in the",
+      "result file, for the operator to put in its resource's words; the log names them by their paths.",
+      "",
+      "Example (docs/requests.md shows a document of each kind):",
+      "  coffer run --request /etc/coffer/request/request.json"
+    })
 final class RunCommand implements Callable<Integer>, Main.ResultWriting {
-  @Option(names = "--request", required = true, paramLabel = "FILE", description = "The request document (JSON).")
+  @Option(
+      names = "--request",
+      required = true,
+      paramLabel = "FILE",
+      description = "The request document (JSON).")
   Path file;
 
   /** The result file the request names, once it is read: a failure goes there too. */
@@ -44,13 +54,21 @@ final class RunCommand implements Callable<Integer>, Main.ResultWriting {
     try {
       json = Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw CofferException.usage("cannot read the request " + file + ": " + (e instanceof NoSuchFileException ? "no such file"
-          : e.getClass().getSimpleName()));
+      throw CofferException.usage(
+          "cannot read the request "
+              + file
+              + ": "
+              + (e instanceof NoSuchFileException ? "no such file" : e.getClass().getSimpleName()));
     }
     try {
       return Protocol.request(json);
     } catch (IllegalArgumentException e) {
-      throw CofferException.usage("the request " + file + " is " + e.getMessage() + " (`coffer run --help` says what it holds)");
+      throw CofferException.usage(
+          "the request "
+              + file
+              + " is "
+              + e.getMessage()
+              + " (`coffer run --help` says what it holds)");
     }
   }
 
@@ -61,26 +79,37 @@ final class RunCommand implements Callable<Integer>, Main.ResultWriting {
     resultFile = report.resultFile() == null ? null : Path.of(report.resultFile());
     Progress progress = new Progress();
     PrintStream err = System.err;
-    EngineLog log = new EngineLog(line -> {
-      synchronized (err) {
-        err.println(Marks.paths(line));
-      }
-    });
-    // nobody can answer a question in a pod: a restore that would delete goes on only with confirm in its request
-    Engine.Context context = new Engine.Context(log, progress, CommonOptions.secrets(), null, losses -> false, System.in);
+    EngineLog log =
+        new EngineLog(
+            line -> {
+              synchronized (err) {
+                err.println(Marks.paths(line));
+              }
+            });
+    // nobody can answer a question in a pod: a restore that would delete goes on only with confirm
+    // in its request
+    Engine.Context context =
+        new Engine.Context(
+            log, progress, CommonOptions.secrets(), null, losses -> false, System.in);
     Object result;
-    try (ProgressReporter rep = new ProgressReporter(progress, CommonOptions.progressMode(report.progress() == null ? "none" : report.progress(), false),
-        System.err)) {
-      result = switch (request.purpose()) {
-        case BACKUP -> Engine.backup((BackupRequest) request, context);
-        case RESTORE -> Engine.restore((RestoreRequest) request, context);
-        case VERIFY -> Engine.verify((VerifyRequest) request, context);
-        case SHARE -> Engine.share((ShareRequest) request, context);
-        case DELETE -> Engine.delete((DeleteRequest) request, context);
-      };
+    try (ProgressReporter rep =
+        new ProgressReporter(
+            progress,
+            CommonOptions.progressMode(
+                report.progress() == null ? "none" : report.progress(), false),
+            System.err)) {
+      result =
+          switch (request.purpose()) {
+            case BACKUP -> Engine.backup((BackupRequest) request, context);
+            case RESTORE -> Engine.restore((RestoreRequest) request, context);
+            case VERIFY -> Engine.verify((VerifyRequest) request, context);
+            case SHARE -> Engine.share((ShareRequest) request, context);
+            case DELETE -> Engine.delete((DeleteRequest) request, context);
+          };
     }
     CommonOptions.writeResult(resultFile, result);
-    // with a result file (a Job) the log ends with the engine's own lines, which a status's log tail shows
+    // with a result file (a Job) the log ends with the engine's own lines, which a status's log
+    // tail shows
     if (resultFile == null) System.out.println(Json.pretty(result));
     return ExitCode.OK.code();
   }

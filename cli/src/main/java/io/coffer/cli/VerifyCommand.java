@@ -14,11 +14,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "verify", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Check a stored backup.", "",
-        "Without --deep: the stored archive's size and SHA-256 against backup.json (no key needed).",
-        "With --deep: also decrypt, check every entry against the manifest and every document's BSON.",
-        "With --archive FILE: always deep (a file alone has no separate checksum to compare with)."})
+@Command(
+    name = "verify",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Check a stored backup.",
+      "",
+      "Without --deep: the stored archive's size and SHA-256 against backup.json (no key needed).",
+      "With --deep: also decrypt, check every entry against the manifest and every document's BSON.",
+      "With --archive FILE: always deep (a file alone has no separate checksum to compare with)."
+    })
 final class VerifyCommand implements Callable<Integer>, Main.ResultWriting {
   @Mixin CommonOptions common;
 
@@ -34,9 +40,15 @@ final class VerifyCommand implements Callable<Integer>, Main.ResultWriting {
 
   /** The request these flags make: the same record a Job's request document holds. */
   VerifyRequest request() {
-    return new VerifyRequest(backup, archive.file == null ? null : archive.file.toString(), common.storageRef(), deep,
-        new Request.Decryption(key.identityFile == null ? null : key.identityFile.toString(),
-            key.passphraseFile == null ? null : key.passphraseFile.toString()), common.report());
+    return new VerifyRequest(
+        backup,
+        archive.file == null ? null : archive.file.toString(),
+        common.storageRef(),
+        deep,
+        new Request.Decryption(
+            key.identityFile == null ? null : key.identityFile.toString(),
+            key.passphraseFile == null ? null : key.passphraseFile.toString()),
+        common.report());
   }
 
   @Override
@@ -46,7 +58,11 @@ final class VerifyCommand implements Callable<Integer>, Main.ResultWriting {
     Progress progress = new Progress();
     VerifyResult r;
     try (ProgressReporter rep = common.reporter(progress)) {
-      r = Engine.verify(request, common.context(progress, null, RestoreOptions.Confirmation.GIVEN, Purpose.VERIFY, false));
+      r =
+          Engine.verify(
+              request,
+              common.context(
+                  progress, null, RestoreOptions.Confirmation.GIVEN, Purpose.VERIFY, false));
     }
     common.writeResult(r);
     if (json) System.out.println(Json.pretty(r));

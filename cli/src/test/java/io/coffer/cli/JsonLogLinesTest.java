@@ -16,20 +16,29 @@ import org.junit.jupiter.api.Test;
 
 class JsonLogLinesTest {
   @Test
-  void givenSlf4jLinesAndAStackTrace_whenWrittenThroughTheConverter_thenEachLineIsOneJsonObject() throws Exception {
+  void givenSlf4jLinesAndAStackTrace_whenWrittenThroughTheConverter_thenEachLineIsOneJsonObject()
+      throws Exception {
     ByteArrayOutputStream sink = new ByteArrayOutputStream();
-    PrintStream err = new PrintStream(new JsonLogLines(new PrintStream(sink, true, StandardCharsets.UTF_8),
-        Clock.fixed(Instant.parse("2026-11-26T10:00:00Z"), ZoneOffset.UTC)), true, StandardCharsets.UTF_8);
-    err.println("2026-11-26T16:20:29.123+0100 INFO BackupReconciler - backup rayerp/nightly: \"Running\" -> Succeeded");
+    PrintStream err =
+        new PrintStream(
+            new JsonLogLines(
+                new PrintStream(sink, true, StandardCharsets.UTF_8),
+                Clock.fixed(Instant.parse("2026-11-26T10:00:00Z"), ZoneOffset.UTC)),
+            true,
+            StandardCharsets.UTF_8);
+    err.println(
+        "2026-11-26T16:20:29.123+0100 INFO BackupReconciler - backup rayerp/nightly: \"Running\" -> Succeeded");
     err.print("2026-11-26T16:20:30.000+0000 WARN Operator - lost the lease\n");
     new IllegalStateException("boom").printStackTrace(err);
     err.println("coffer operator started (all namespaces)");
     List<JsonNode> lines = new ArrayList<>();
-    for (String l : sink.toString(StandardCharsets.UTF_8).split("\n")) lines.add(new ObjectMapper().readTree(l));
+    for (String l : sink.toString(StandardCharsets.UTF_8).split("\n"))
+      lines.add(new ObjectMapper().readTree(l));
     assertThat(lines.get(0).get("ts").asText()).isEqualTo("2026-11-26T15:20:29.123Z");
     assertThat(lines.get(0).get("level").asText()).isEqualTo("INFO");
     assertThat(lines.get(0).get("logger").asText()).isEqualTo("BackupReconciler");
-    assertThat(lines.get(0).get("msg").asText()).isEqualTo("backup rayerp/nightly: \"Running\" -> Succeeded");
+    assertThat(lines.get(0).get("msg").asText())
+        .isEqualTo("backup rayerp/nightly: \"Running\" -> Succeeded");
     assertThat(lines.get(1).get("level").asText()).isEqualTo("WARN");
     assertThat(lines.get(2).get("msg").asText()).isEqualTo("java.lang.IllegalStateException: boom");
     assertThat(lines.get(2).get("level").asText()).isEqualTo("ERROR");

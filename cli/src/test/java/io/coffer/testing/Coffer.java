@@ -6,9 +6,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Runs {@code coffer} in this JVM, exactly as {@code main} does but without {@code System.exit}, capturing what it
- * prints: for test matrices where a process per run would cost a JVM start each. Without a console (so a prompt
- * is never answered) and with this JVM's environment (so secrets come from options, never from COFFER_* variables).
+ * Runs {@code coffer} in this JVM, exactly as {@code main} does but without {@code System.exit},
+ * capturing what it prints: for test matrices where a process per run would cost a JVM start each.
+ * Without a console (so a prompt is never answered) and with this JVM's environment (so secrets
+ * come from options, never from COFFER_* variables).
  */
 public final class Coffer {
   private Coffer() {}
@@ -25,7 +26,8 @@ public final class Coffer {
     PrintStream err = System.err;
     ByteArrayOutputStream o = new ByteArrayOutputStream();
     ByteArrayOutputStream e = new ByteArrayOutputStream();
-    try (PrintStream po = new PrintStream(o, true, StandardCharsets.UTF_8); PrintStream pe = new PrintStream(e, true, StandardCharsets.UTF_8)) {
+    try (PrintStream po = new PrintStream(o, true, StandardCharsets.UTF_8);
+        PrintStream pe = new PrintStream(e, true, StandardCharsets.UTF_8)) {
       System.setOut(po);
       System.setErr(pe);
       int code = Main.run(args);

@@ -29,7 +29,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -38,38 +40,61 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import java.util.LinkedHashSet;
-import java.util.Locale;
 
 /**
- * {@code coffer console}: the page (from the jar) and the JSON API it calls. Every API call is made as the person
- * using the page ({@link Users}); the page asks {@code /api/session} which actions that person may take
- * (SelfSubjectAccessReview) and shows only those, and the API server refuses the rest anyway. Live data comes from
- * watches ({@code /api/watch}, server-sent events), logs from the Job's pod ({@code pods/log}, followed while it runs).
+ * {@code coffer console}: the page (from the jar) and the JSON API it calls. Every API call is made
+ * as the person using the page ({@link Users}); the page asks {@code /api/session} which actions
+ * that person may take (SelfSubjectAccessReview) and shows only those, and the API server refuses
+ * the rest anyway. Live data comes from watches ({@code /api/watch}, server-sent events), logs from
+ * the Job's pod ({@code pods/log}, followed while it runs).
  */
 public final class ConsoleServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ConsoleServer.class);
   static final ObjectMapper MAPPER = new ObjectMapper();
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-  private static final Pattern NAMESPACED = Pattern.compile("^/api/namespaces/([a-z0-9][-a-z0-9]*)/([a-z]+)(?:/([a-z0-9][-a-z0-9.]*))?(?:/([a-z]+))?$");
-  private static final Pattern LOGS = Pattern.compile("^/api/namespaces/([a-z0-9][-a-z0-9]*)/logs/(backups|restores)/([a-z0-9][-a-z0-9.]*)$");
+  private static final Pattern NAMESPACED =
+      Pattern.compile(
+          "^/api/namespaces/([a-z0-9][-a-z0-9]*)/([a-z]+)(?:/([a-z0-9][-a-z0-9.]*))?(?:/([a-z]+))?$");
+  private static final Pattern LOGS =
+      Pattern.compile(
+          "^/api/namespaces/([a-z0-9][-a-z0-9]*)/logs/(backups|restores)/([a-z0-9][-a-z0-9.]*)$");
   static final String VERIFY_ANNOTATION = "coffer.io/verify-requested";
-  /** The operator answers it with a Job that holds the storage credentials and a presigned URL in status.download. */
-  static final String DOWNLOAD_ANNOTATION = "coffer.io/download-requested";
-  private static final Map<String, String> TYPES = Map.of("html", "text/html; charset=utf-8", "js", "text/javascript; charset=utf-8",
-      "css", "text/css; charset=utf-8", "svg", "image/svg+xml", "png", "image/png");
 
-  /** What the console is started with. {@code namespaces}: the ones it offers (the first is the default). */
+  /**
+   * The operator answers it with a Job that holds the storage credentials and a presigned URL in
+   * status.download.
+   */
+  static final String DOWNLOAD_ANNOTATION = "coffer.io/download-requested";
+
+  private static final Map<String, String> TYPES =
+      Map.of(
+          "html",
+          "text/html; charset=utf-8",
+          "js",
+          "text/javascript; charset=utf-8",
+          "css",
+          "text/css; charset=utf-8",
+          "svg",
+          "image/svg+xml",
+          "png",
+          "image/png");
+
+  /**
+   * What the console is started with. {@code namespaces}: the ones it offers (the first is the
+   * default).
+   */
   public record Settings(InetAddress address, int port, List<String> namespaces) {}
 
   private final HttpServer server;
   private final Users users;
   private final Settings settings;
-  private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "console-http");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService threads =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "console-http");
+            t.setDaemon(true);
+            return t;
+          });
   private final LiveFeed feed = new LiveFeed();
 
   public ConsoleServer(Users users, Settings settings) throws IOException {
@@ -87,7 +112,8 @@ public final class ConsoleServer implements AutoCloseable {
 
   /** The address to open: http://127.0.0.1:PORT/. */
   public String url() {
-    String host = settings.address().isAnyLocalAddress() ? "127.0.0.1" : settings.address().getHostAddress();
+    String host =
+        settings.address().isAnyLocalAddress() ? "127.0.0.1" : settings.address().getHostAddress();
     if (host.contains(":")) host = "[" + host + "]";
     return "http://" + host + ":" + port() + "/";
   }
@@ -97,7 +123,13 @@ public final class ConsoleServer implements AutoCloseable {
     try {
       headers(ex);
       if (!hostAllowed(ex)) {
-        error(ex, 403, "the Host header " + ex.getRequestHeaders().getFirst("Host") + " is not this console's address: open " + url());
+        error(
+            ex,
+            403,
+            "the Host header "
+                + ex.getRequestHeaders().getFirst("Host")
+                + " is not this console's address: open "
+                + url());
         return;
       }
       if (!path.startsWith("/api/")) {
@@ -105,9 +137,12 @@ public final class ConsoleServer implements AutoCloseable {
         return;
       }
       String method = ex.getRequestMethod();
-      if (!method.equals("GET") && !"1".equals(ex.getRequestHeaders().getFirst("X-Coffer-Console"))) {
-        // a plain form post or a script on another site cannot send this header without the console's consent (CORS)
-        error(ex, 403, "a change needs the header X-Coffer-Console: 1 (sent by the console's page)");
+      if (!method.equals("GET")
+          && !"1".equals(ex.getRequestHeaders().getFirst("X-Coffer-Console"))) {
+        // a plain form post or a script on another site cannot send this header without the
+        // console's consent (CORS)
+        error(
+            ex, 403, "a change needs the header X-Coffer-Console: 1 (sent by the console's page)");
         return;
       }
       try (Users.Lease lease = users.lease(ex)) {
@@ -127,13 +162,19 @@ public final class ConsoleServer implements AutoCloseable {
       LOG.debug("console: {} {}: {}", ex.getRequestMethod(), path, e.toString());
     } catch (RuntimeException e) {
       LOG.warn("console: {} {} failed", ex.getRequestMethod(), path, e);
-      error(ex, 500, "the console failed on this request (" + e.getClass().getSimpleName() + "); its log says more");
+      error(
+          ex,
+          500,
+          "the console failed on this request ("
+              + e.getClass().getSimpleName()
+              + "); its log says more");
     } finally {
       ex.close();
     }
   }
 
-  private void api(HttpExchange ex, KubernetesClient kube, String method, String path) throws IOException {
+  private void api(HttpExchange ex, KubernetesClient kube, String method, String path)
+      throws IOException {
     if (path.equals("/api/session")) {
       json(ex, 200, session(kube));
     } else if (path.equals("/api/watch")) {
@@ -153,20 +194,31 @@ public final class ConsoleServer implements AutoCloseable {
     }
   }
 
-  /** What the API server said, without the client's wrapping (never a token: fabric8 puts none in its messages). */
+  /**
+   * What the API server said, without the client's wrapping (never a token: fabric8 puts none in
+   * its messages).
+   */
   static String apiMessage(KubernetesClientException e) {
     KubernetesClientException a = answered(e);
     if (a.getCode() <= 0) {
       Throwable root = e;
       while (root.getCause() != null) root = root.getCause();
-      return "the Kubernetes API cannot be reached: " + (root == e ? e.getMessage() : root.getClass().getSimpleName() + " " + root.getMessage());
+      return "the Kubernetes API cannot be reached: "
+          + (root == e
+              ? e.getMessage()
+              : root.getClass().getSimpleName() + " " + root.getMessage());
     }
-    if (a.getCode() == 401) return "the Kubernetes API does not accept these credentials (401 Unauthorized): sign in again";
-    if (a.getStatus() != null && a.getStatus().getMessage() != null) return a.getStatus().getMessage();
+    if (a.getCode() == 401)
+      return "the Kubernetes API does not accept these credentials (401 Unauthorized): sign in again";
+    if (a.getStatus() != null && a.getStatus().getMessage() != null)
+      return a.getStatus().getMessage();
     return a.getMessage();
   }
 
-  /** The client wraps what the API server answered: the innermost exception with an HTTP code is that answer. */
+  /**
+   * The client wraps what the API server answered: the innermost exception with an HTTP code is
+   * that answer.
+   */
   static KubernetesClientException answered(KubernetesClientException e) {
     KubernetesClientException best = e;
     for (Throwable t = e; t != null; t = t.getCause()) {
@@ -175,10 +227,21 @@ public final class ConsoleServer implements AutoCloseable {
     return best;
   }
 
-  private void route(HttpExchange ex, KubernetesClient kube, String method, String ns, String plural, String name, String action)
+  private void route(
+      HttpExchange ex,
+      KubernetesClient kube,
+      String method,
+      String ns,
+      String plural,
+      String name,
+      String action)
       throws IOException {
     if (!served(ex, ns)) return;
-    switch (plural + (name == null ? "" : "/") + (action == null ? "" : "/" + action) + " " + method) {
+    switch (plural
+        + (name == null ? "" : "/")
+        + (action == null ? "" : "/" + action)
+        + " "
+        + method) {
       case "templates GET" -> json(ex, 200, templates(kube, ns));
       case "modules GET" -> json(ex, 200, modules(kube, ns, query(ex).get("template")));
       case "backups POST" -> {
@@ -188,7 +251,9 @@ public final class ConsoleServer implements AutoCloseable {
         LOG.info("console: created Backup {}/{}", ns, b.getMetadata().getName());
         json(ex, 201, Views.backup(b));
       }
-      case "backups/ GET" -> json(ex, 200, full(kube.resources(Backup.class).inNamespace(ns).withName(name).require()));
+      case "backups/ GET" ->
+          json(
+              ex, 200, full(kube.resources(Backup.class).inNamespace(ns).withName(name).require()));
       case "backups/ DELETE" -> {
         kube.resources(Backup.class).inNamespace(ns).withName(name).delete();
         json(ex, 202, Map.of("deleted", name));
@@ -196,8 +261,12 @@ public final class ConsoleServer implements AutoCloseable {
       case "backups//verify POST", "backups//download POST" -> {
         String at = Instant.now().toString();
         String annotation = action.equals("verify") ? VERIFY_ANNOTATION : DOWNLOAD_ANNOTATION;
-        kube.resources(Backup.class).inNamespace(ns).withName(name).patch(PatchContext.of(PatchType.JSON_MERGE),
-            "{\"metadata\":{\"annotations\":{\"" + annotation + "\":\"" + at + "\"}}}");
+        kube.resources(Backup.class)
+            .inNamespace(ns)
+            .withName(name)
+            .patch(
+                PatchContext.of(PatchType.JSON_MERGE),
+                "{\"metadata\":{\"annotations\":{\"" + annotation + "\":\"" + at + "\"}}}");
         json(ex, 202, Map.of("requested", at));
       }
       case "backupschedules POST" -> {
@@ -206,23 +275,42 @@ public final class ConsoleServer implements AutoCloseable {
         BackupSchedule s = kube.resource(Forms.schedule(ns, form, t.spec, null)).create();
         json(ex, 201, Views.schedule(s));
       }
-      case "backupschedules/ GET" -> json(ex, 200, full(kube.resources(BackupSchedule.class).inNamespace(ns).withName(name).require()));
+      case "backupschedules/ GET" ->
+          json(
+              ex,
+              200,
+              full(kube.resources(BackupSchedule.class).inNamespace(ns).withName(name).require()));
       case "backupschedules/ PUT" -> {
         JsonNode form = body(ex);
-        BackupSchedule existing = kube.resources(BackupSchedule.class).inNamespace(ns).withName(name).require();
-        // the template chosen in the form (the schedule's own by default): another one brings back what a type change dropped
-        BackupSpec base = form.path("template").path("name").asText("").isEmpty() ? existing.getSpec().template : template(kube, ns, form.path("template")).spec;
+        BackupSchedule existing =
+            kube.resources(BackupSchedule.class).inNamespace(ns).withName(name).require();
+        // the template chosen in the form (the schedule's own by default): another one brings back
+        // what a type change dropped
+        BackupSpec base =
+            form.path("template").path("name").asText("").isEmpty()
+                ? existing.getSpec().template
+                : template(kube, ns, form.path("template")).spec;
         BackupSchedule edited = Forms.schedule(ns, form, base, existing);
-        BackupSchedule s = kube.resources(BackupSchedule.class).inNamespace(ns).withName(name).edit(x -> {
-          x.setSpec(edited.getSpec());
-          return x;
-        });
+        BackupSchedule s =
+            kube.resources(BackupSchedule.class)
+                .inNamespace(ns)
+                .withName(name)
+                .edit(
+                    x -> {
+                      x.setSpec(edited.getSpec());
+                      return x;
+                    });
         json(ex, 200, Views.schedule(s));
       }
       case "backupschedules//suspend POST", "backupschedules//resume POST" -> {
         String value = action.equals("suspend") ? "true" : "null";
-        BackupSchedule s = kube.resources(BackupSchedule.class).inNamespace(ns).withName(name)
-            .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"suspend\":" + value + "}}");
+        BackupSchedule s =
+            kube.resources(BackupSchedule.class)
+                .inNamespace(ns)
+                .withName(name)
+                .patch(
+                    PatchContext.of(PatchType.JSON_MERGE),
+                    "{\"spec\":{\"suspend\":" + value + "}}");
         json(ex, 200, Views.schedule(s));
       }
       case "backupschedules/ DELETE" -> {
@@ -237,38 +325,69 @@ public final class ConsoleServer implements AutoCloseable {
           // by id, from storage: the template says where it lies and where it goes back to
           wanted = Forms.restoreById(ns, form, template(kube, ns, form.path("template")).spec);
         } else {
-          if (backupName.isEmpty()) throw new Forms.Invalid("choose the backup to restore, or give a stored backup's id");
+          if (backupName.isEmpty())
+            throw new Forms.Invalid("choose the backup to restore, or give a stored backup's id");
           Backup b = kube.resources(Backup.class).inNamespace(ns).withName(backupName).get();
-          if (b == null) throw new Forms.Invalid("there is no Backup " + backupName + " in namespace " + ns);
+          if (b == null)
+            throw new Forms.Invalid("there is no Backup " + backupName + " in namespace " + ns);
           wanted = Forms.restore(ns, form, b);
         }
         Restore r = kube.resource(wanted).create();
-        LOG.info("console: created Restore {}/{}{}", ns, r.getMetadata().getName(), Boolean.TRUE.equals(r.getSpec().dryRun) ? " (dry run)" : "");
+        LOG.info(
+            "console: created Restore {}/{}{}",
+            ns,
+            r.getMetadata().getName(),
+            Boolean.TRUE.equals(r.getSpec().dryRun) ? " (dry run)" : "");
         json(ex, 201, Views.restore(r));
       }
-      case "restores/ GET" -> json(ex, 200, full(kube.resources(Restore.class).inNamespace(ns).withName(name).require()));
+      case "restores/ GET" ->
+          json(
+              ex,
+              200,
+              full(kube.resources(Restore.class).inNamespace(ns).withName(name).require()));
       case "restores/ DELETE" -> {
         kube.resources(Restore.class).inNamespace(ns).withName(name).delete();
         json(ex, 202, Map.of("deleted", name));
       }
-      default -> error(ex, 405, method + " is not something the console does with " + plural + (name == null ? "" : "/" + name)
-          + (action == null ? "" : "/" + action));
+      default ->
+          error(
+              ex,
+              405,
+              method
+                  + " is not something the console does with "
+                  + plural
+                  + (name == null ? "" : "/" + name)
+                  + (action == null ? "" : "/" + action));
     }
   }
 
   private boolean served(HttpExchange ex, String ns) throws IOException {
     if (settings.namespaces().isEmpty() || settings.namespaces().contains(ns)) return true;
-    error(ex, 404, "this console serves namespaces " + settings.namespaces() + ", not " + ns + " (coffer console --namespace)");
+    error(
+        ex,
+        404,
+        "this console serves namespaces "
+            + settings.namespaces()
+            + ", not "
+            + ns
+            + " (coffer console --namespace)");
     return false;
   }
 
-  /** The resource as the API server has it (spec and status: names of Secrets, never their contents). */
+  /**
+   * The resource as the API server has it (spec and status: names of Secrets, never their
+   * contents).
+   */
   private static Object full(HasMetadata r) throws IOException {
     Map<String, Object> m = new LinkedHashMap<>(Views.of(r));
-    var node = (com.fasterxml.jackson.databind.node.ObjectNode) MAPPER.readTree(USERINFO.matcher(Forms.JSON.asJson(r)).replaceAll("//***@"));
+    var node =
+        (com.fasterxml.jackson.databind.node.ObjectNode)
+            MAPPER.readTree(USERINFO.matcher(Forms.JSON.asJson(r)).replaceAll("//***@"));
     var meta = (com.fasterxml.jackson.databind.node.ObjectNode) node.path("metadata");
     meta.remove("managedFields");
-    if (meta.path("annotations").isObject()) ((com.fasterxml.jackson.databind.node.ObjectNode) meta.get("annotations")).remove("kubectl.kubernetes.io/last-applied-configuration");
+    if (meta.path("annotations").isObject())
+      ((com.fasterxml.jackson.databind.node.ObjectNode) meta.get("annotations"))
+          .remove("kubectl.kubernetes.io/last-applied-configuration");
     m.put("resource", node);
     return m;
   }
@@ -278,13 +397,18 @@ public final class ConsoleServer implements AutoCloseable {
 
   record Template(String name, BackupSpec spec) {}
 
-  /** The spec a form builds on: a schedule's Backup template or an existing Backup's spec, read as the user. */
+  /**
+   * The spec a form builds on: a schedule's Backup template or an existing Backup's spec, read as
+   * the user.
+   */
   private static Template template(KubernetesClient kube, String ns, JsonNode ref) {
     return template(kube, ns, ref.path("kind").asText(""), ref.path("name").asText(""));
   }
 
   private static Template template(KubernetesClient kube, String ns, String kind, String name) {
-    if (name.isEmpty()) throw new Forms.Invalid("choose what to base it on: a schedule or an earlier backup (they say where the data is and where it goes)");
+    if (name.isEmpty())
+      throw new Forms.Invalid(
+          "choose what to base it on: a schedule or an earlier backup (they say where the data is and where it goes)");
     if (kind.equals("BackupSchedule")) {
       BackupSchedule s = kube.resources(BackupSchedule.class).inNamespace(ns).withName(name).get();
       if (s == null) throw new Forms.Invalid("there is no BackupSchedule " + name + " in " + ns);
@@ -292,19 +416,32 @@ public final class ConsoleServer implements AutoCloseable {
     }
     Backup b = kube.resources(Backup.class).inNamespace(ns).withName(name).get();
     if (b == null) throw new Forms.Invalid("there is no Backup " + name + " in " + ns);
-    return new Template(b.getMetadata().getLabels() != null && b.getMetadata().getLabels().containsKey("coffer.io/schedule")
-        ? b.getMetadata().getLabels().get("coffer.io/schedule") : name, b.getSpec());
+    return new Template(
+        b.getMetadata().getLabels() != null
+                && b.getMetadata().getLabels().containsKey("coffer.io/schedule")
+            ? b.getMetadata().getLabels().get("coffer.io/schedule")
+            : name,
+        b.getSpec());
   }
 
-  /** What a new Backup or schedule can be based on: every schedule, and the newest Backups that no schedule made. */
+  /**
+   * What a new Backup or schedule can be based on: every schedule, and the newest Backups that no
+   * schedule made.
+   */
   private static List<Map<String, Object>> templates(KubernetesClient kube, String ns) {
     List<Map<String, Object>> out = new ArrayList<>();
-    for (BackupSchedule s : kube.resources(BackupSchedule.class).inNamespace(ns).list().getItems()) {
+    for (BackupSchedule s :
+        kube.resources(BackupSchedule.class).inNamespace(ns).list().getItems()) {
       out.add(templateView("BackupSchedule", s.getMetadata().getName(), s.getSpec().template));
     }
     kube.resources(Backup.class).inNamespace(ns).list().getItems().stream()
-        .filter(b -> b.getMetadata().getLabels() == null || !b.getMetadata().getLabels().containsKey("coffer.io/schedule"))
-        .sorted(Comparator.comparing((Backup b) -> b.getMetadata().getCreationTimestamp()).reversed()).limit(20)
+        .filter(
+            b ->
+                b.getMetadata().getLabels() == null
+                    || !b.getMetadata().getLabels().containsKey("coffer.io/schedule"))
+        .sorted(
+            Comparator.comparing((Backup b) -> b.getMetadata().getCreationTimestamp()).reversed())
+        .limit(20)
         .forEach(b -> out.add(templateView("Backup", b.getMetadata().getName(), b.getSpec())));
     return out;
   }
@@ -327,15 +464,21 @@ public final class ConsoleServer implements AutoCloseable {
     return m;
   }
 
-  /** The modules of a template's module map (a ConfigMap key, read as the user): name and collections. */
+  /**
+   * The modules of a template's module map (a ConfigMap key, read as the user): name and
+   * collections.
+   */
   private static Map<String, Object> modules(KubernetesClient kube, String ns, String ref) {
     if (ref == null || !ref.contains("/")) throw new Forms.Invalid("modules?template=KIND/NAME");
-    Template t = template(kube, ns, ref.substring(0, ref.indexOf('/')), ref.substring(ref.indexOf('/') + 1));
+    Template t =
+        template(kube, ns, ref.substring(0, ref.indexOf('/')), ref.substring(ref.indexOf('/') + 1));
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("chosen", t.spec.source.mongodb == null ? List.of() : t.spec.source.mongodb.modules);
     if (t.spec.source.mongodb == null || t.spec.source.mongodb.moduleMap == null) {
       out.put("modules", Map.of());
-      out.put("note", "this template has no module map: it backs up what source.mongodb.include selects");
+      out.put(
+          "note",
+          "this template has no module map: it backs up what source.mongodb.include selects");
       return out;
     }
     var ref2 = t.spec.source.mongodb.moduleMap;
@@ -344,43 +487,72 @@ public final class ConsoleServer implements AutoCloseable {
       String yaml = cm == null || cm.getData() == null ? null : cm.getData().get(ref2.key);
       if (yaml == null) {
         out.put("modules", Map.of());
-        out.put("note", "ConfigMap " + ref2.name + " has no key " + ref2.key + ": the backup will fail until it has");
+        out.put(
+            "note",
+            "ConfigMap "
+                + ref2.name
+                + " has no key "
+                + ref2.key
+                + ": the backup will fail until it has");
         return out;
       }
       JsonNode map = YAML.readTree(yaml).path("modules");
       Map<String, List<String>> modules = new LinkedHashMap<>();
-      map.fields().forEachRemaining(e -> {
-        List<String> cols = new ArrayList<>();
-        e.getValue().forEach(c -> cols.add(c.asText()));
-        modules.put(e.getKey(), cols);
-      });
+      map.fields()
+          .forEachRemaining(
+              e -> {
+                List<String> cols = new ArrayList<>();
+                e.getValue().forEach(c -> cols.add(c.asText()));
+                modules.put(e.getKey(), cols);
+              });
       out.put("modules", modules);
     } catch (KubernetesClientException e) {
       if (e.getCode() != 403) throw e;
       out.put("modules", Map.of());
-      out.put("note", "you may not read ConfigMap " + ref2.name + " (the module map), so its modules cannot be listed; type them instead");
+      out.put(
+          "note",
+          "you may not read ConfigMap "
+              + ref2.name
+              + " (the module map), so its modules cannot be listed; type them instead");
     } catch (IOException e) {
       out.put("modules", Map.of());
-      out.put("note", "the module map in ConfigMap " + ref2.name + " is not YAML: " + e.getMessage().lines().findFirst().orElse(""));
+      out.put(
+          "note",
+          "the module map in ConfigMap "
+              + ref2.name
+              + " is not YAML: "
+              + e.getMessage().lines().findFirst().orElse(""));
     }
     return out;
   }
 
-  /** Who the user is and what they may do in each namespace (SelfSubjectAccessReview, one per action). */
+  /**
+   * Who the user is and what they may do in each namespace (SelfSubjectAccessReview, one per
+   * action).
+   */
   private Map<String, Object> session(KubernetesClient kube) {
     Map<String, Object> out = new LinkedHashMap<>();
     String user;
     try {
-      var review = kube.authentication().v1().selfSubjectReviews().create(new SelfSubjectReviewBuilder().build());
-      user = review.getStatus() == null || review.getStatus().getUserInfo() == null ? "?" : review.getStatus().getUserInfo().getUsername();
+      var review =
+          kube.authentication()
+              .v1()
+              .selfSubjectReviews()
+              .create(new SelfSubjectReviewBuilder().build());
+      user =
+          review.getStatus() == null || review.getStatus().getUserInfo() == null
+              ? "?"
+              : review.getStatus().getUserInfo().getUsername();
     } catch (KubernetesClientException e) {
       if (answered(e).getCode() == 401) throw e;
       user = "(the API server does not say: " + apiMessage(e) + ")";
     }
     out.put("user", user);
     out.put("mode", users.mode());
-    List<String> namespaces = settings.namespaces().isEmpty() ? List.of(kube.getNamespace() == null ? "default" : kube.getNamespace())
-        : settings.namespaces();
+    List<String> namespaces =
+        settings.namespaces().isEmpty()
+            ? List.of(kube.getNamespace() == null ? "default" : kube.getNamespace())
+            : settings.namespaces();
     Map<String, Object> can = new LinkedHashMap<>();
     for (String ns : namespaces) {
       Map<String, Boolean> a = new LinkedHashMap<>();
@@ -394,7 +566,10 @@ public final class ConsoleServer implements AutoCloseable {
       a.put("deleteSchedule", allowed(kube, ns, "coffer.io", "backupschedules", "delete", null));
       a.put("createRestore", allowed(kube, ns, "coffer.io", "restores", "create", null));
       a.put("deleteRestore", allowed(kube, ns, "coffer.io", "restores", "delete", null));
-      a.put("readLogs", allowed(kube, ns, "", "pods", "get", "log") && allowed(kube, ns, "", "pods", "list", null));
+      a.put(
+          "readLogs",
+          allowed(kube, ns, "", "pods", "get", "log")
+              && allowed(kube, ns, "", "pods", "list", null));
       can.put(ns, a);
     }
     out.put("namespaces", namespaces);
@@ -402,38 +577,73 @@ public final class ConsoleServer implements AutoCloseable {
     return out;
   }
 
-  private static boolean allowed(KubernetesClient kube, String ns, String group, String resource, String verb, String sub) {
-    var review = kube.authorization().v1().selfSubjectAccessReview().create(new SelfSubjectAccessReviewBuilder().withNewSpec()
-        .withNewResourceAttributes().withNamespace(ns).withGroup(group).withResource(resource).withVerb(verb).withSubresource(sub)
-        .endResourceAttributes().endSpec().build());
+  private static boolean allowed(
+      KubernetesClient kube, String ns, String group, String resource, String verb, String sub) {
+    var review =
+        kube.authorization()
+            .v1()
+            .selfSubjectAccessReview()
+            .create(
+                new SelfSubjectAccessReviewBuilder()
+                    .withNewSpec()
+                    .withNewResourceAttributes()
+                    .withNamespace(ns)
+                    .withGroup(group)
+                    .withResource(resource)
+                    .withVerb(verb)
+                    .withSubresource(sub)
+                    .endResourceAttributes()
+                    .endSpec()
+                    .build());
     return review.getStatus() != null && Boolean.TRUE.equals(review.getStatus().getAllowed());
   }
 
-  /** The log of the Job that ran (or runs) a Backup or Restore: its newest pod's, followed while it runs. */
-  private static void logs(HttpExchange ex, KubernetesClient kube, String ns, String plural, String name, boolean follow) throws IOException {
-    HasMetadata r = plural.equals("backups") ? kube.resources(Backup.class).inNamespace(ns).withName(name).require()
-        : kube.resources(Restore.class).inNamespace(ns).withName(name).require();
-    String job = r instanceof Backup b ? (b.getStatus() == null ? null : b.getStatus().jobName)
-        : ((Restore) r).getStatus() == null ? null : ((Restore) r).getStatus().jobName;
+  /**
+   * The log of the Job that ran (or runs) a Backup or Restore: its newest pod's, followed while it
+   * runs.
+   */
+  private static void logs(
+      HttpExchange ex, KubernetesClient kube, String ns, String plural, String name, boolean follow)
+      throws IOException {
+    HasMetadata r =
+        plural.equals("backups")
+            ? kube.resources(Backup.class).inNamespace(ns).withName(name).require()
+            : kube.resources(Restore.class).inNamespace(ns).withName(name).require();
+    String job =
+        r instanceof Backup b
+            ? (b.getStatus() == null ? null : b.getStatus().jobName)
+            : ((Restore) r).getStatus() == null ? null : ((Restore) r).getStatus().jobName;
     if (job == null) {
       error(ex, 404, "no Job has run for " + name + " yet");
       return;
     }
-    Pod pod = kube.pods().inNamespace(ns).withLabel("job-name", job).list().getItems().stream()
-        .max(Comparator.comparing((Pod p) -> p.getMetadata().getCreationTimestamp())).orElse(null);
+    Pod pod =
+        kube.pods().inNamespace(ns).withLabel("job-name", job).list().getItems().stream()
+            .max(Comparator.comparing((Pod p) -> p.getMetadata().getCreationTimestamp()))
+            .orElse(null);
     if (pod == null) {
-      error(ex, 404, "the pod of Job " + job + " is gone (deleted, or its node was); the resource's status keeps the last lines of its log");
+      error(
+          ex,
+          404,
+          "the pod of Job "
+              + job
+              + " is gone (deleted, or its node was); the resource's status keeps the last lines of its log");
       return;
     }
     boolean running = pod.getStatus() != null && "Running".equals(pod.getStatus().getPhase());
     var podRef = kube.pods().inNamespace(ns).withName(pod.getMetadata().getName());
-    podRef.tailingLines(1).getLog(); // a refusal (no pods/log right) or a pod without a log yet answers here, before the headers
+    podRef
+        .tailingLines(1)
+        .getLog(); // a refusal (no pods/log right) or a pod without a log yet answers here, before
+    // the headers
     ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
     ex.getResponseHeaders().set("X-Coffer-Pod", pod.getMetadata().getName());
     ex.sendResponseHeaders(200, 0);
-    // streamed, never held whole: a finished log up to its first 32 MiB (limitBytes), a running one as it grows
+    // streamed, never held whole: a finished log up to its first 32 MiB (limitBytes), a running one
+    // as it grows
     try (LogWatch w = follow && running ? podRef.watchLog() : null;
-        InputStream in = w != null ? w.getOutput() : podRef.limitBytes(LOG_LIMIT).getLogInputStream();
+        InputStream in =
+            w != null ? w.getOutput() : podRef.limitBytes(LOG_LIMIT).getLogInputStream();
         OutputStream out = ex.getResponseBody()) {
       byte[] buf = new byte[8192];
       for (int n; (n = in.read(buf)) > 0; ) {
@@ -450,12 +660,15 @@ public final class ConsoleServer implements AutoCloseable {
     String q = ex.getRequestURI().getRawQuery();
     if (q != null) {
       for (String kv : q.split("&")) {
-        if (kv.startsWith("namespace=")) asked.add(URLDecoder.decode(kv.substring(10), StandardCharsets.UTF_8));
+        if (kv.startsWith("namespace="))
+          asked.add(URLDecoder.decode(kv.substring(10), StandardCharsets.UTF_8));
       }
     }
     for (String ns : asked) {
-      if (!ns.matches("^[a-z0-9][-a-z0-9]*$") || (!settings.namespaces().isEmpty() && !settings.namespaces().contains(ns))) {
-        throw new Forms.Invalid("namespace " + ns + " is not one this console serves: " + settings.namespaces());
+      if (!ns.matches("^[a-z0-9][-a-z0-9]*$")
+          || (!settings.namespaces().isEmpty() && !settings.namespaces().contains(ns))) {
+        throw new Forms.Invalid(
+            "namespace " + ns + " is not one this console serves: " + settings.namespaces());
       }
     }
     return asked.isEmpty() ? settings.namespaces() : List.copyOf(new LinkedHashSet<>(asked));
@@ -467,7 +680,8 @@ public final class ConsoleServer implements AutoCloseable {
     if (q == null) return m;
     for (String kv : q.split("&")) {
       int i = kv.indexOf('=');
-      if (i > 0) m.put(kv.substring(0, i), URLDecoder.decode(kv.substring(i + 1), StandardCharsets.UTF_8));
+      if (i > 0)
+        m.put(kv.substring(0, i), URLDecoder.decode(kv.substring(i + 1), StandardCharsets.UTF_8));
     }
     return m;
   }
@@ -484,18 +698,24 @@ public final class ConsoleServer implements AutoCloseable {
     }
   }
 
-  /** Loopback consoles answer only to loopback names, so a page on another site cannot reach them by DNS rebinding. */
+  /**
+   * Loopback consoles answer only to loopback names, so a page on another site cannot reach them by
+   * DNS rebinding.
+   */
   private boolean hostAllowed(HttpExchange ex) {
     if (!settings.address().isLoopbackAddress()) return true;
     String host = ex.getRequestHeaders().getFirst("Host");
     if (host == null) return false;
     String port = ":" + port();
-    return Set.of("127.0.0.1" + port, "localhost" + port, "[::1]" + port).contains(host.toLowerCase(Locale.ROOT));
+    return Set.of("127.0.0.1" + port, "localhost" + port, "[::1]" + port)
+        .contains(host.toLowerCase(Locale.ROOT));
   }
 
   private static void headers(HttpExchange ex) {
     var h = ex.getResponseHeaders();
-    h.set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'");
+    h.set(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'");
     h.set("X-Content-Type-Options", "nosniff");
     h.set("Referrer-Policy", "no-referrer");
     h.set("Cache-Control", "no-store");
@@ -513,7 +733,8 @@ public final class ConsoleServer implements AutoCloseable {
         return;
       }
       byte[] b = in.readAllBytes();
-      ex.getResponseHeaders().set("Content-Type", TYPES.get(name.substring(name.lastIndexOf('.') + 1)));
+      ex.getResponseHeaders()
+          .set("Content-Type", TYPES.get(name.substring(name.lastIndexOf('.') + 1)));
       ex.sendResponseHeaders(200, b.length);
       try (OutputStream out = ex.getResponseBody()) {
         out.write(b);

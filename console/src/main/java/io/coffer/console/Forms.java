@@ -14,16 +14,17 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
-import java.util.Locale;
 
 /**
- * The console's forms, turned into Coffer resources: pure functions of what the user typed and the spec of the
- * resource they chose as a template (a schedule's Backup template, or an earlier Backup: it says where the data lies,
- * where it is stored and how it is encrypted, which the console cannot know otherwise and must never invent). A form
- * that does not make sense fails with {@link Invalid}, whose message says what to change; the API server's own
- * validation (CEL rules, patterns) still applies after this.
+ * The console's forms, turned into Coffer resources: pure functions of what the user typed and the
+ * spec of the resource they chose as a template (a schedule's Backup template, or an earlier
+ * Backup: it says where the data lies, where it is stored and how it is encrypted, which the
+ * console cannot know otherwise and must never invent). A form that does not make sense fails with
+ * {@link Invalid}, whose message says what to change; the API server's own validation (CEL rules,
+ * patterns) still applies after this.
  */
 public final class Forms {
   static final KubernetesSerialization JSON = new KubernetesSerialization();
@@ -31,7 +32,11 @@ public final class Forms {
   private static final Pattern MODULE = Pattern.compile("^[a-z0-9][a-z0-9_-]*$");
   private static final Pattern TIME = Pattern.compile("^([01][0-9]|2[0-3]):[0-5][0-9]$");
   private static final Pattern RETENTION_AGE = Pattern.compile("^[0-9]+[mhdw]$");
-  /** Where the console's resources say who made them: the user's own name is on the API server's audit log. */
+
+  /**
+   * Where the console's resources say who made them: the user's own name is on the API server's
+   * audit log.
+   */
   public static final String ANNOTATION_CREATED_BY = "coffer.io/created-with";
 
   private Forms() {}
@@ -49,12 +54,18 @@ public final class Forms {
   }
 
   /**
-   * A new Backup: {@code template} gives source, storage, encryption and chain; the form chooses the type, the modules
-   * and whether to encrypt. Fields: name (optional: generated from the template's name), type, modules, encrypt.
+   * A new Backup: {@code template} gives source, storage, encryption and chain; the form chooses
+   * the type, the modules and whether to encrypt. Fields: name (optional: generated from the
+   * template's name), type, modules, encrypt.
    */
-  public static Backup backup(String namespace, JsonNode form, String templateName, BackupSpec template) {
+  public static Backup backup(
+      String namespace, JsonNode form, String templateName, BackupSpec template) {
     BackupSpec spec = copy(template);
-    spec.type = enumOf(BackupSpec.Type.class, text(form, "type", spec.type == null ? "Full" : spec.type.name()), "type");
+    spec.type =
+        enumOf(
+            BackupSpec.Type.class,
+            text(form, "type", spec.type == null ? "Full" : spec.type.name()),
+            "type");
     applyWhat(spec, form);
     Backup b = new Backup();
     b.setMetadata(meta(namespace, text(form, "name", null), templateName + "-manual-"));
@@ -66,26 +77,39 @@ public final class Forms {
   private static void applyWhat(BackupSpec spec, JsonNode form) {
     List<String> modules = strings(form, "modules");
     for (String m : modules) {
-      if (!MODULE.matcher(m).matches()) throw new Invalid("module '" + m + "' is not a module name (lower case letters, digits, - and _)");
+      if (!MODULE.matcher(m).matches())
+        throw new Invalid(
+            "module '" + m + "' is not a module name (lower case letters, digits, - and _)");
     }
     boolean database = spec.type != BackupSpec.Type.Files;
     if (database && spec.source.mongodb == null) {
-      throw new Invalid("type " + spec.type + " backs up MongoDB, but the template has no MongoDB source: choose type Files or another template");
+      throw new Invalid(
+          "type "
+              + spec.type
+              + " backs up MongoDB, but the template has no MongoDB source: choose type Files or another template");
     }
-    if (spec.type != BackupSpec.Type.Database && spec.type != BackupSpec.Type.Incremental && spec.source.files.isEmpty()) {
-      throw new Invalid("type " + spec.type + " backs up volumes, but the template has none: choose type Database or another template");
+    if (spec.type != BackupSpec.Type.Database
+        && spec.type != BackupSpec.Type.Incremental
+        && spec.source.files.isEmpty()) {
+      throw new Invalid(
+          "type "
+              + spec.type
+              + " backs up volumes, but the template has none: choose type Database or another template");
     }
     if (spec.type == BackupSpec.Type.Files) spec.source.mongodb = null;
     if (spec.type == BackupSpec.Type.Database) spec.source.files = new ArrayList<>();
     if (spec.type == BackupSpec.Type.Incremental && spec.chain == null) {
-      throw new Invalid("an Incremental backup builds on a chain, and the template has no chain.indexKeySecret: choose a template that has one");
+      throw new Invalid(
+          "an Incremental backup builds on a chain, and the template has no chain.indexKeySecret: choose a template that has one");
     }
     if (spec.type != BackupSpec.Type.Incremental && spec.chain != null) spec.chain.parent = null;
     if (spec.source.mongodb != null && form.has("modules")) {
       if (!modules.isEmpty() && spec.source.mongodb.moduleMap == null) {
-        throw new Invalid("the template has no module map (source.mongodb.moduleMap), so modules cannot be chosen: leave them all unticked");
+        throw new Invalid(
+            "the template has no module map (source.mongodb.moduleMap), so modules cannot be chosen: leave them all unticked");
       }
-      // ticked modules are the selection (the template's include patterns would add to them); none ticked: the template's
+      // ticked modules are the selection (the template's include patterns would add to them); none
+      // ticked: the template's
       if (!modules.isEmpty()) {
         spec.source.mongodb.modules = modules;
         spec.source.mongodb.include = new ArrayList<>();
@@ -93,29 +117,43 @@ public final class Forms {
     }
     boolean encrypt = form.path("encrypt").asBoolean(spec.encryption != null);
     if (encrypt && spec.encryption == null) {
-      throw new Invalid("the template has no encryption keys (spec.encryption), so this backup cannot be encrypted: choose a template that has them");
+      throw new Invalid(
+          "the template has no encryption keys (spec.encryption), so this backup cannot be encrypted: choose a template that has them");
     }
     if (!encrypt) spec.encryption = null;
   }
 
   /**
-   * A new schedule (or, with {@code existing}, the same schedule edited: name and template stay). Fields: name,
-   * every (Daily, Weekly, Monthly or Cron), time, dayOfWeek, dayOfMonth, cron, timeZone, type, modules, encrypt,
-   * keepLast, maxAge, keepDaily, keepWeekly, keepMonthly, verifyAfterEachBackup.
+   * A new schedule (or, with {@code existing}, the same schedule edited: name and template stay).
+   * Fields: name, every (Daily, Weekly, Monthly or Cron), time, dayOfWeek, dayOfMonth, cron,
+   * timeZone, type, modules, encrypt, keepLast, maxAge, keepDaily, keepWeekly, keepMonthly,
+   * verifyAfterEachBackup.
    */
-  public static BackupSchedule schedule(String namespace, JsonNode form, BackupSpec template, BackupSchedule existing) {
-    BackupScheduleSpec spec = existing == null ? new BackupScheduleSpec()
-        : JSON.unmarshal(JSON.asJson(existing.getSpec()), BackupScheduleSpec.class);
+  public static BackupSchedule schedule(
+      String namespace, JsonNode form, BackupSpec template, BackupSchedule existing) {
+    BackupScheduleSpec spec =
+        existing == null
+            ? new BackupScheduleSpec()
+            : JSON.unmarshal(JSON.asJson(existing.getSpec()), BackupScheduleSpec.class);
     BackupSpec t = copy(template);
-    t.type = enumOf(BackupSpec.Type.class, text(form, "type", t.type == null ? "Full" : t.type.name()), "type");
+    t.type =
+        enumOf(
+            BackupSpec.Type.class,
+            text(form, "type", t.type == null ? "Full" : t.type.name()),
+            "type");
     applyWhat(t, form);
     spec.template = t;
     String every = text(form, "every", "Daily");
     if (every.equals("Cron")) {
       String cron = text(form, "cron", "").trim();
-      if (cron.isEmpty()) throw new Invalid("a Cron schedule needs a cron expression, e.g. '0 2 * * *' (02:00 every day)");
+      if (cron.isEmpty())
+        throw new Invalid(
+            "a Cron schedule needs a cron expression, e.g. '0 2 * * *' (02:00 every day)");
       if (!cron.startsWith("@") && cron.split("\\s+").length != 5) {
-        throw new Invalid("'" + cron + "' is not a 5-field cron expression (minute hour day-of-month month day-of-week), e.g. '0 2 * * *'");
+        throw new Invalid(
+            "'"
+                + cron
+                + "' is not a 5-field cron expression (minute hour day-of-month month day-of-week), e.g. '0 2 * * *'");
       }
       spec.schedule = cron;
       spec.frequency = null;
@@ -123,13 +161,20 @@ public final class Forms {
       var f = new BackupScheduleSpec.Frequency();
       f.every = enumOf(BackupScheduleSpec.Frequency.Every.class, every, "frequency");
       f.time = text(form, "time", "02:00");
-      if (!TIME.matcher(f.time).matches()) throw new Invalid("time '" + f.time + "' is not a time of day HH:MM, e.g. 02:00");
+      if (!TIME.matcher(f.time).matches())
+        throw new Invalid("time '" + f.time + "' is not a time of day HH:MM, e.g. 02:00");
       if (f.every == BackupScheduleSpec.Frequency.Every.Weekly) {
-        f.dayOfWeek = enumOf(BackupScheduleSpec.Frequency.Day.class, text(form, "dayOfWeek", "Sunday"), "day of the week");
+        f.dayOfWeek =
+            enumOf(
+                BackupScheduleSpec.Frequency.Day.class,
+                text(form, "dayOfWeek", "Sunday"),
+                "day of the week");
       }
       if (f.every == BackupScheduleSpec.Frequency.Every.Monthly) {
         int day = form.path("dayOfMonth").asInt(1);
-        if (day < 1 || day > 28) throw new Invalid("day of the month must be 1 to 28 (so that every month has it), not " + day);
+        if (day < 1 || day > 28)
+          throw new Invalid(
+              "day of the month must be 1 to 28 (so that every month has it), not " + day);
         f.dayOfMonth = day;
       }
       spec.frequency = f;
@@ -149,11 +194,14 @@ public final class Forms {
     r.keepMonthly = count(form, "keepMonthly", r.keepMonthly);
     if (form.has("maxAge")) {
       String age = form.path("maxAge").asText("").trim();
-      if (!age.isEmpty() && !RETENTION_AGE.matcher(age).matches()) throw new Invalid("keep for '" + age + "' is not an age like 30d, 12h or 4w");
+      if (!age.isEmpty() && !RETENTION_AGE.matcher(age).matches())
+        throw new Invalid("keep for '" + age + "' is not an age like 30d, 12h or 4w");
       r.maxAge = age.isEmpty() ? null : age;
     }
     spec.retention = r;
-    if (form.has("verifyAfterEachBackup")) spec.verifyAfterEachBackup = form.path("verifyAfterEachBackup").asBoolean() ? Boolean.TRUE : null;
+    if (form.has("verifyAfterEachBackup"))
+      spec.verifyAfterEachBackup =
+          form.path("verifyAfterEachBackup").asBoolean() ? Boolean.TRUE : null;
     BackupSchedule s = new BackupSchedule();
     if (existing != null) {
       s.setMetadata(new ObjectMeta());
@@ -162,7 +210,10 @@ public final class Forms {
     } else {
       String name = text(form, "name", "");
       if (!NAME.matcher(name).matches() || name.length() > 52) {
-        throw new Invalid("schedule name '" + name + "' must be lower case letters, digits and '-', at most 52 characters, e.g. nightly");
+        throw new Invalid(
+            "schedule name '"
+                + name
+                + "' must be lower case letters, digits and '-', at most 52 characters, e.g. nightly");
       }
       s.setMetadata(meta(namespace, name, null));
     }
@@ -171,27 +222,33 @@ public final class Forms {
   }
 
   /**
-   * A Restore of Backup {@code backupName}: fields modules, trees, mode (Merge or Replace), dryRun, confirmText (for a
-   * Replace that is not a dry run: the Backup's name, typed), decryptionSecret and decryptionKey (names only: the
-   * console never reads the Secret), passphrase (the Secret holds a passphrase, not an identity), renameDatabases
-   * ({from: to}), targetClaims ({tree: claim}).
+   * A Restore of Backup {@code backupName}: fields modules, trees, mode (Merge or Replace), dryRun,
+   * confirmText (for a Replace that is not a dry run: the Backup's name, typed), decryptionSecret
+   * and decryptionKey (names only: the console never reads the Secret), passphrase (the Secret
+   * holds a passphrase, not an identity), renameDatabases ({from: to}), targetClaims ({tree:
+   * claim}).
    */
   public static Restore restore(String namespace, JsonNode form, Backup backup) {
     RestoreSpec spec = new RestoreSpec();
     spec.backupName = backup.getMetadata().getName();
-    return restore(namespace, form, spec, spec.backupName, backup.getSpec().encryption, "the backup's name");
+    return restore(
+        namespace, form, spec, spec.backupName, backup.getSpec().encryption, "the backup's name");
   }
 
   /**
-   * A Restore of a backup that only storage knows (disaster recovery: no Backup resource), by its id: where it lies
-   * and its MongoDB come from {@code template}, a schedule's or a Backup's spec; file trees go where targetClaims says;
-   * the form adds backupId and the same fields as {@link #restore(String, JsonNode, Backup)}. Whether it is encrypted is
-   * known only once read, so the key follows the template's encryption.
+   * A Restore of a backup that only storage knows (disaster recovery: no Backup resource), by its
+   * id: where it lies and its MongoDB come from {@code template}, a schedule's or a Backup's spec;
+   * file trees go where targetClaims says; the form adds backupId and the same fields as {@link
+   * #restore(String, JsonNode, Backup)}. Whether it is encrypted is known only once read, so the
+   * key follows the template's encryption.
    */
   public static Restore restoreById(String namespace, JsonNode form, BackupSpec template) {
     String id = text(form, "backupId", "").trim();
     if (!BACKUP_ID.matcher(id).matches()) {
-      throw new Invalid("backup id '" + id + "' is not one (letters, digits, . _ -, as `coffer list` or a Backup's status.backupId shows it)");
+      throw new Invalid(
+          "backup id '"
+              + id
+              + "' is not one (letters, digits, . _ -, as `coffer list` or a Backup's status.backupId shows it)");
     }
     RestoreSpec spec = new RestoreSpec();
     spec.source = new RestoreSpec.Source();
@@ -202,39 +259,55 @@ public final class Forms {
       spec.target.mongodb = new RestoreSpec.TargetMongo();
       spec.target.mongodb.uriSecret = template.source.mongodb.uriSecret;
     }
-    // file trees only where the form names a claim for them (targetClaims): the template's volumes may hold trees this
+    // file trees only where the form names a claim for them (targetClaims): the template's volumes
+    // may hold trees this
     // backup does not, and the engine refuses a target for a tree the backup lacks
     return restore(namespace, form, spec, id, template.encryption, "the backup id");
   }
 
   private static final Pattern BACKUP_ID = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$");
 
-  private static Restore restore(String namespace, JsonNode form, RestoreSpec spec, String backupName, BackupSpec.EncryptionSpec encryption,
+  private static Restore restore(
+      String namespace,
+      JsonNode form,
+      RestoreSpec spec,
+      String backupName,
+      BackupSpec.EncryptionSpec encryption,
       String what) {
     spec.mode = enumOf(RestoreSpec.Mode.class, text(form, "mode", "Merge"), "mode");
     spec.dryRun = form.path("dryRun").asBoolean(false) ? Boolean.TRUE : null;
     if (spec.mode == RestoreSpec.Mode.Replace && spec.dryRun == null) {
       String typed = text(form, "confirmText", "");
       if (!typed.equals(backupName)) {
-        throw new Invalid("a Replace drops and recreates every selected collection and file tree: type " + what + " (" + backupName
-            + ") to confirm it");
+        throw new Invalid(
+            "a Replace drops and recreates every selected collection and file tree: type "
+                + what
+                + " ("
+                + backupName
+                + ") to confirm it");
       }
       spec.confirm = true;
     }
     spec.modules = strings(form, "modules");
     for (String m : spec.modules) {
-      if (!MODULE.matcher(m).matches()) throw new Invalid("module '" + m + "' is not a module name");
+      if (!MODULE.matcher(m).matches())
+        throw new Invalid("module '" + m + "' is not a module name");
     }
     spec.trees = strings(form, "trees");
     if (encryption != null) {
       String secret = text(form, "decryptionSecret", "").trim();
       String key = text(form, "decryptionKey", "").trim();
       if (secret.isEmpty() || key.isEmpty()) {
-        throw new Invalid("backup " + backupName + " is encrypted: name the Secret and key that hold its "
-            + (encryption.passphraseSecret != null ? "passphrase" : "age identity") + " (the console never reads it; the restore Job does)");
+        throw new Invalid(
+            "backup "
+                + backupName
+                + " is encrypted: name the Secret and key that hold its "
+                + (encryption.passphraseSecret != null ? "passphrase" : "age identity")
+                + " (the console never reads it; the restore Job does)");
       }
       spec.decryption = new RestoreSpec.Decryption();
-      if (encryption.passphraseSecret != null) spec.decryption.passphraseSecret = new KeyRef(secret, key);
+      if (encryption.passphraseSecret != null)
+        spec.decryption.passphraseSecret = new KeyRef(secret, key);
       else spec.decryption.identity = new KeyRef(secret, key);
     }
     Map<String, String> rename = map(form, "renameDatabases");
@@ -254,8 +327,14 @@ public final class Forms {
       }
     }
     Restore r = new Restore();
-    String base = backupName.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-").replaceAll("^-+|-+$", "");
-    r.setMetadata(meta(namespace, text(form, "name", null), (base.isEmpty() ? "restore" : base) + (spec.dryRun != null ? "-preview-" : "-restore-")));
+    String base =
+        backupName.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-").replaceAll("^-+|-+$", "");
+    r.setMetadata(
+        meta(
+            namespace,
+            text(form, "name", null),
+            (base.isEmpty() ? "restore" : base)
+                + (spec.dryRun != null ? "-preview-" : "-restore-")));
     r.setSpec(spec);
     return r;
   }
@@ -265,11 +344,15 @@ public final class Forms {
     m.setNamespace(namespace);
     if (name != null && !name.isBlank()) {
       if (!NAME.matcher(name).matches() || name.length() > 63) {
-        throw new Invalid("name '" + name + "' must be lower case letters, digits and '-' (at most 63), or empty for a generated one");
+        throw new Invalid(
+            "name '"
+                + name
+                + "' must be lower case letters, digits and '-' (at most 63), or empty for a generated one");
       }
       m.setName(name);
     } else {
-      m.setGenerateName(generateName.length() > 50 ? generateName.substring(0, 49) + "-" : generateName);
+      m.setGenerateName(
+          generateName.length() > 50 ? generateName.substring(0, 49) + "-" : generateName);
     }
     m.setAnnotations(new LinkedHashMap<>(Map.of(ANNOTATION_CREATED_BY, "coffer console")));
     return m;
@@ -297,18 +380,24 @@ public final class Forms {
   private static List<String> strings(JsonNode form, String field) {
     List<String> out = new ArrayList<>();
     JsonNode n = form.get(field);
-    if (n != null && n.isArray()) n.forEach(x -> {
-      if (!x.asText().isBlank()) out.add(x.asText().trim());
-    });
+    if (n != null && n.isArray())
+      n.forEach(
+          x -> {
+            if (!x.asText().isBlank()) out.add(x.asText().trim());
+          });
     return out;
   }
 
   private static Map<String, String> map(JsonNode form, String field) {
     Map<String, String> out = new LinkedHashMap<>();
     JsonNode n = form.get(field);
-    if (n != null && n.isObject()) n.fields().forEachRemaining(e -> {
-      if (!e.getKey().isBlank() && !e.getValue().asText().isBlank()) out.put(e.getKey().trim(), e.getValue().asText().trim());
-    });
+    if (n != null && n.isObject())
+      n.fields()
+          .forEachRemaining(
+              e -> {
+                if (!e.getKey().isBlank() && !e.getValue().asText().isBlank())
+                  out.put(e.getKey().trim(), e.getValue().asText().trim());
+              });
     return out;
   }
 

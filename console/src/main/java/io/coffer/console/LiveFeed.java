@@ -22,16 +22,18 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code GET /api/watch?namespace=N...}: server-sent events, as the user. For each namespace and kind the page first
- * gets a {@code snapshot} (a list), then every {@code change} from a watch that starts at the list's resource version,
- * the way an informer does; when a watch ends (the API server closes watches every few minutes, or says the version
- * is too old) the stream ends with {@code resync} and the browser's EventSource reconnects for a fresh snapshot.
- * A comment line every 15 s keeps proxies from closing the stream and notices a page that went away.
+ * {@code GET /api/watch?namespace=N...}: server-sent events, as the user. For each namespace and
+ * kind the page first gets a {@code snapshot} (a list), then every {@code change} from a watch that
+ * starts at the list's resource version, the way an informer does; when a watch ends (the API
+ * server closes watches every few minutes, or says the version is too old) the stream ends with
+ * {@code resync} and the browser's EventSource reconnects for a fresh snapshot. A comment line
+ * every 15 s keeps proxies from closing the stream and notices a page that went away.
  */
 final class LiveFeed implements AutoCloseable {
   private final Set<CountDownLatch> open = ConcurrentHashMap.newKeySet();
 
-  private static final List<Class<? extends HasMetadata>> KINDS = List.of(Backup.class, BackupSchedule.class, Restore.class);
+  private static final List<Class<? extends HasMetadata>> KINDS =
+      List.of(Backup.class, BackupSchedule.class, Restore.class);
 
   void stream(HttpExchange ex, KubernetesClient kube, List<String> namespaces) throws IOException {
     ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
@@ -42,7 +44,8 @@ final class LiveFeed implements AutoCloseable {
     Object lock = new Object();
     open.add(done);
     try {
-      // list everything first: a refused list (no rights) is an error the page can show, before the stream starts
+      // list everything first: a refused list (no rights) is an error the page can show, before the
+      // stream starts
       List<Map<String, Object>> snapshots = new ArrayList<>();
       List<String> versions = new ArrayList<>();
       for (String ns : namespaces) {
@@ -98,39 +101,51 @@ final class LiveFeed implements AutoCloseable {
     }
   }
 
-  private static <T extends HasMetadata> Watch watch(KubernetesClient kube, Class<T> kind, String ns, String version, OutputStream out, Object lock,
+  private static <T extends HasMetadata> Watch watch(
+      KubernetesClient kube,
+      Class<T> kind,
+      String ns,
+      String version,
+      OutputStream out,
+      Object lock,
       CountDownLatch done) {
-    return kube.resources(kind).inNamespace(ns).withResourceVersion(version).watch(new Watcher<T>() {
-      @Override
-      public void eventReceived(Action action, T resource) {
-        if (action == Action.BOOKMARK || action == Action.ERROR) return;
-        Map<String, Object> e = new LinkedHashMap<>();
-        e.put("type", action.name());
-        e.put("item", Views.of(resource));
-        try {
-          synchronized (lock) {
-            send(out, "change", e);
-            out.flush();
-          }
-        } catch (IOException x) {
-          done.countDown();
-        }
-      }
+    return kube.resources(kind)
+        .inNamespace(ns)
+        .withResourceVersion(version)
+        .watch(
+            new Watcher<T>() {
+              @Override
+              public void eventReceived(Action action, T resource) {
+                if (action == Action.BOOKMARK || action == Action.ERROR) return;
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("type", action.name());
+                e.put("item", Views.of(resource));
+                try {
+                  synchronized (lock) {
+                    send(out, "change", e);
+                    out.flush();
+                  }
+                } catch (IOException x) {
+                  done.countDown();
+                }
+              }
 
-      @Override
-      public void onClose(WatcherException cause) {
-        done.countDown();
-      }
+              @Override
+              public void onClose(WatcherException cause) {
+                done.countDown();
+              }
 
-      @Override
-      public void onClose() {
-        done.countDown();
-      }
-    });
+              @Override
+              public void onClose() {
+                done.countDown();
+              }
+            });
   }
 
   private static void send(OutputStream out, String event, Object data) throws IOException {
-    out.write(("event: " + event + "\ndata: " + ConsoleServer.MAPPER.writeValueAsString(data) + "\n\n").getBytes(StandardCharsets.UTF_8));
+    out.write(
+        ("event: " + event + "\ndata: " + ConsoleServer.MAPPER.writeValueAsString(data) + "\n\n")
+            .getBytes(StandardCharsets.UTF_8));
   }
 
   @Override

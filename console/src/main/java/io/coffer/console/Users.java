@@ -15,10 +15,11 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * Who a request acts as. The console has no rights of its own: either it runs on an admin's machine with their
- * kubeconfig ({@link #kubeconfig}: every request is theirs), or in the cluster behind an authenticating proxy that
- * forwards each user's bearer token ({@link #forwardedToken}: each request goes to the API server with the token it
- * came with, and a request without one is refused).
+ * Who a request acts as. The console has no rights of its own: either it runs on an admin's machine
+ * with their kubeconfig ({@link #kubeconfig}: every request is theirs), or in the cluster behind an
+ * authenticating proxy that forwards each user's bearer token ({@link #forwardedToken}: each
+ * request goes to the API server with the token it came with, and a request without one is
+ * refused).
  */
 public interface Users extends AutoCloseable {
   /** Thrown when a request carries no identity the console may use. */
@@ -28,7 +29,10 @@ public interface Users extends AutoCloseable {
     }
   }
 
-  /** A client for one request, held until the request (a stream too) ends: {@link Lease#close()} gives it back. */
+  /**
+   * A client for one request, held until the request (a stream too) ends: {@link Lease#close()}
+   * gives it back.
+   */
   interface Lease extends AutoCloseable {
     KubernetesClient client();
 
@@ -72,15 +76,19 @@ public interface Users extends AutoCloseable {
   }
 
   /**
-   * {@code base}: the API server and its CA (in a pod: the in-cluster config), its own credentials dropped. The token
-   * comes from {@code Authorization: Bearer} or, as oauth2-proxy sends it, {@code X-Forwarded-Access-Token}. A client
-   * per token is kept for a few minutes, keyed by the token's SHA-256 (the token itself is kept only in that client).
+   * {@code base}: the API server and its CA (in a pod: the in-cluster config), its own credentials
+   * dropped. The token comes from {@code Authorization: Bearer} or, as oauth2-proxy sends it,
+   * {@code X-Forwarded-Access-Token}. A client per token is kept for a few minutes, keyed by the
+   * token's SHA-256 (the token itself is kept only in that client).
    */
   static Users forwardedToken(Config base) {
     return new Users() {
       private final Map<String, Entry> clients = new LinkedHashMap<>(16, 0.75f, true);
 
-      /** One user's client; {@code leases}: requests using it now. Closed only when retired and unused. */
+      /**
+       * One user's client; {@code leases}: requests using it now. Closed only when retired and
+       * unused.
+       */
       final class Entry {
         final KubernetesClient client;
         long lastUsed;
@@ -96,33 +104,52 @@ public interface Users extends AutoCloseable {
       public Lease lease(HttpExchange ex) {
         String token = bearer(ex);
         if (token == null) {
-          throw new Unauthenticated("no bearer token: the console in the cluster acts only as the signed-in user; put it behind an "
-              + "authenticating proxy that forwards the user's token (Authorization: Bearer or X-Forwarded-Access-Token)");
+          throw new Unauthenticated(
+              "no bearer token: the console in the cluster acts only as the signed-in user; put it behind an "
+                  + "authenticating proxy that forwards the user's token (Authorization: Bearer or X-Forwarded-Access-Token)");
         }
         if (!TOKEN.matcher(token).matches() || token.length() > 16384) {
-          throw new Unauthenticated("the bearer token is malformed (it must be one word of letters, digits and -._~+/=): sign in again");
+          throw new Unauthenticated(
+              "the bearer token is malformed (it must be one word of letters, digits and -._~+/=): sign in again");
         }
         String key = sha256(token);
         long now = System.nanoTime();
         Entry e;
         synchronized (clients) {
-          // idle clients go after 10 minutes, and the oldest unused ones when there are too many; none is closed in use
+          // idle clients go after 10 minutes, and the oldest unused ones when there are too many;
+          // none is closed in use
           for (Iterator<Entry> it = clients.values().iterator(); it.hasNext(); ) {
             Entry old = it.next();
-            if (old.leases == 0 && (now - old.lastUsed > 600_000_000_000L || clients.size() > 200)) {
+            if (old.leases == 0
+                && (now - old.lastUsed > 600_000_000_000L || clients.size() > 200)) {
               old.client.close();
               it.remove();
             }
           }
           e = clients.get(key);
           if (e == null) {
-            Config c = new ConfigBuilder(base).withOauthToken(token).withAutoOAuthToken(null).withUsername(null).withPassword(null)
-                .withClientCertData(null).withClientCertFile(null).withClientKeyData(null).withClientKeyFile(null).withAuthProvider(null)
-                .withOauthTokenProvider(null).withImpersonateUsername(null).withImpersonateGroups().withImpersonateExtras(null)
-                .withRequestRetryBackoffLimit(1).withConnectionTimeout(5_000)
-                // over HTTP/2 the API server answers a bad token by closing the connection (GOAWAY), which the client reports as an
-                // I/O error; over HTTP/1.1 it is a plain 401
-                .withHttp2Disable(true).build();
+            Config c =
+                new ConfigBuilder(base)
+                    .withOauthToken(token)
+                    .withAutoOAuthToken(null)
+                    .withUsername(null)
+                    .withPassword(null)
+                    .withClientCertData(null)
+                    .withClientCertFile(null)
+                    .withClientKeyData(null)
+                    .withClientKeyFile(null)
+                    .withAuthProvider(null)
+                    .withOauthTokenProvider(null)
+                    .withImpersonateUsername(null)
+                    .withImpersonateGroups()
+                    .withImpersonateExtras(null)
+                    .withRequestRetryBackoffLimit(1)
+                    .withConnectionTimeout(5_000)
+                    // over HTTP/2 the API server answers a bad token by closing the connection
+                    // (GOAWAY), which the client reports as an
+                    // I/O error; over HTTP/1.1 it is a plain 401
+                    .withHttp2Disable(true)
+                    .build();
             e = new Entry(new KubernetesClientBuilder().withConfig(c).build());
             clients.put(key, e);
           }
@@ -159,10 +186,13 @@ public interface Users extends AutoCloseable {
       @Override
       public void close() {
         synchronized (clients) {
-          clients.values().forEach(e -> {
-            e.retired = true;
-            if (e.leases == 0) e.client.close();
-          });
+          clients
+              .values()
+              .forEach(
+                  e -> {
+                    e.retired = true;
+                    if (e.leases == 0) e.client.close();
+                  });
           clients.clear();
         }
       }
@@ -174,14 +204,18 @@ public interface Users extends AutoCloseable {
   /** The request's token, or null when it has none (a blank one counts as none). */
   static String bearer(HttpExchange ex) {
     String auth = ex.getRequestHeaders().getFirst("Authorization");
-    if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) && !auth.substring(7).isBlank()) return auth.substring(7).trim();
+    if (auth != null
+        && auth.regionMatches(true, 0, "Bearer ", 0, 7)
+        && !auth.substring(7).isBlank()) return auth.substring(7).trim();
     String forwarded = ex.getRequestHeaders().getFirst("X-Forwarded-Access-Token");
     return forwarded == null || forwarded.isBlank() ? null : forwarded.trim();
   }
 
   static String sha256(String s) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

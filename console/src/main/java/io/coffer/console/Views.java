@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What the page shows of each resource: the fields of its tables, badges and plots, small enough that a namespace of
- * a few thousand Backups travels in one snapshot. Names of Secrets appear (they are in the spec, for whoever may read
- * the resource); their contents never reach the console.
+ * What the page shows of each resource: the fields of its tables, badges and plots, small enough
+ * that a namespace of a few thousand Backups travels in one snapshot. Names of Secrets appear (they
+ * are in the spec, for whoever may read the resource); their contents never reach the console.
  */
 public final class Views {
   private Views() {}
@@ -42,7 +42,8 @@ public final class Views {
       m.put("type", spec.type == null ? null : spec.type.name());
       m.put("encrypted", spec.encryption != null);
       m.put("storage", storage(spec.storage));
-      if (spec.source != null && spec.source.mongodb != null) m.put("modules", spec.source.mongodb.modules);
+      if (spec.source != null && spec.source.mongodb != null)
+        m.put("modules", spec.source.mongodb.modules);
       List<String> trees = new ArrayList<>();
       if (spec.source != null) spec.source.files.forEach(f -> trees.add(f.name));
       m.put("trees", trees);
@@ -75,8 +76,15 @@ public final class Views {
         c.put("documents", st.contents.documents);
         c.put("files", st.contents.files);
         c.put("modules", st.contents.modules);
-        c.put("databases", st.contents.collectionCounts == null ? List.of()
-            : st.contents.collectionCounts.keySet().stream().map(k -> k.contains(".") ? k.substring(0, k.indexOf('.')) : k).distinct().sorted().toList());
+        c.put(
+            "databases",
+            st.contents.collectionCounts == null
+                ? List.of()
+                : st.contents.collectionCounts.keySet().stream()
+                    .map(k -> k.contains(".") ? k.substring(0, k.indexOf('.')) : k)
+                    .distinct()
+                    .sorted()
+                    .toList());
         m.put("contents", c);
       }
     }
@@ -91,7 +99,8 @@ public final class Views {
       if (spec.frequency != null) {
         m.put("every", spec.frequency.every == null ? null : spec.frequency.every.name());
         m.put("time", spec.frequency.time);
-        m.put("dayOfWeek", spec.frequency.dayOfWeek == null ? null : spec.frequency.dayOfWeek.name());
+        m.put(
+            "dayOfWeek", spec.frequency.dayOfWeek == null ? null : spec.frequency.dayOfWeek.name());
         m.put("dayOfMonth", spec.frequency.dayOfMonth);
       }
       m.put("timeZone", spec.timeZone);
@@ -100,7 +109,8 @@ public final class Views {
         m.put("type", spec.template.type == null ? null : spec.template.type.name());
         m.put("encrypted", spec.template.encryption != null);
         m.put("storage", storage(spec.template.storage));
-        if (spec.template.source != null && spec.template.source.mongodb != null) m.put("modules", spec.template.source.mongodb.modules);
+        if (spec.template.source != null && spec.template.source.mongodb != null)
+          m.put("modules", spec.template.source.mongodb.modules);
       }
       if (spec.retention != null) {
         Map<String, Object> r = new LinkedHashMap<>();
@@ -124,7 +134,13 @@ public final class Views {
       m.put("retained", st.retained);
       m.put("totalStoredBytes", st.totalStoredBytes);
       m.put("totalSize", st.totalSize);
-      var ready = st.conditions == null ? null : st.conditions.stream().filter(c -> "Ready".equals(c.getType())).findFirst().orElse(null);
+      var ready =
+          st.conditions == null
+              ? null
+              : st.conditions.stream()
+                  .filter(c -> "Ready".equals(c.getType()))
+                  .findFirst()
+                  .orElse(null);
       if (ready != null) {
         m.put("ready", "True".equals(ready.getStatus()));
         m.put("message", ready.getMessage());
@@ -143,7 +159,10 @@ public final class Views {
       m.put("dryRun", Boolean.TRUE.equals(spec.dryRun));
       m.put("modules", spec.modules);
       if (spec.decryption != null) {
-        var k = spec.decryption.identity != null ? spec.decryption.identity : spec.decryption.passphraseSecret;
+        var k =
+            spec.decryption.identity != null
+                ? spec.decryption.identity
+                : spec.decryption.passphraseSecret;
         if (k != null) m.put("decryption", Map.of("secret", k.name, "key", k.key));
       }
     }
@@ -171,8 +190,12 @@ public final class Views {
   /** Where a backup is stored, as a person says it: s3://bucket/prefix or pvc:claim/path. */
   static String storage(BackupSpec.StorageSpec s) {
     if (s == null) return null;
-    if (s.s3 != null) return "s3://" + s.s3.bucket + (s.s3.prefix == null || s.s3.prefix.isEmpty() ? "" : "/" + s.s3.prefix);
-    if (s.volume != null) return "pvc:" + s.volume.claimName + (s.volume.path == null ? "" : "/" + s.volume.path);
+    if (s.s3 != null)
+      return "s3://"
+          + s.s3.bucket
+          + (s.s3.prefix == null || s.s3.prefix.isEmpty() ? "" : "/" + s.s3.prefix);
+    if (s.volume != null)
+      return "pvc:" + s.volume.claimName + (s.volume.path == null ? "" : "/" + s.volume.path);
     return null;
   }
 }

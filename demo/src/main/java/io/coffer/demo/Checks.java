@@ -23,6 +23,7 @@ final class Checks {
 
   void print(Console out) {
     out.line("Checks");
-    for (Check c : checks) out.line(String.format("  %s %-54s %s", c.ok() ? "[ok]  " : "[FAIL]", c.what(), c.seen()));
+    for (Check c : checks)
+      out.line(String.format("  %s %-54s %s", c.ok() ? "[ok]  " : "[FAIL]", c.what(), c.seen()));
   }
 }

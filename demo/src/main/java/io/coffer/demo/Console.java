@@ -2,7 +2,10 @@ package io.coffer.demo;
 
 import java.io.PrintStream;
 
-/** The demo's output: steps, details and tables, plain text so it reads the same in a terminal and a CI log. */
+/**
+ * The demo's output: steps, details and tables, plain text so it reads the same in a terminal and a
+ * CI log.
+ */
 final class Console {
   private final PrintStream out = System.out;
 

@@ -7,39 +7,39 @@ import com.mongodb.client.MongoCursor;
 import de.bwaldvogel.mongo.MongoServer;
 import io.coffer.engine.BackupEngine;
 import io.coffer.engine.BackupOptions;
-import io.coffer.protocol.BackupResult;
 import io.coffer.engine.BackupType;
-import io.coffer.engine.EngineLog;
 import io.coffer.engine.Encryption;
+import io.coffer.engine.EngineLog;
 import io.coffer.engine.Progress;
 import io.coffer.engine.RestoreEngine;
 import io.coffer.engine.RestoreOptions;
 import io.coffer.engine.archive.Compression;
+import io.coffer.engine.crypto.Age;
 import io.coffer.engine.crypto.AgeKeys;
 import io.coffer.engine.files.FileTreeDumper;
 import io.coffer.engine.mongo.MongoRestorer;
 import io.coffer.engine.mongo.Selection;
 import io.coffer.engine.storage.FileStorage;
+import io.coffer.protocol.BackupResult;
 import io.coffer.testing.EmbeddedServers;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.bson.Document;
 import org.bson.RawBsonDocument;
-import io.coffer.engine.crypto.Age;
-import java.util.Collections;
-import java.util.Comparator;
 
 /**
- * Prints figures for the engine's performance goals (a command, never a timed test):
- * MongoDB backup and restore against a plain raw cursor drain of the same collections, files backup against
- * restic on the same tree, and the peak RSS of the engine as its own process for two input sizes.
+ * Prints figures for the engine's performance goals (a command, never a timed test): MongoDB backup
+ * and restore against a plain raw cursor drain of the same collections, files backup against restic
+ * on the same tree, and the peak RSS of the engine as its own process for two input sizes.
  *
  * <p>Run: {@code e2e/bench/engine.sh [documents] [fileMiB]} (defaults 1,000,000 and 300).
  */
@@ -56,8 +56,11 @@ public final class EngineBench {
     int docs = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
     int fileMiB = args.length > 1 ? Integer.parseInt(args[1]) : 300;
     Path work = Files.createTempDirectory("coffer-bench");
-    System.out.printf("machine: %d cores, Java %s, %s%n", Runtime.getRuntime().availableProcessors(),
-        System.getProperty("java.version"), System.getProperty("os.name"));
+    System.out.printf(
+        "machine: %d cores, Java %s, %s%n",
+        Runtime.getRuntime().availableProcessors(),
+        System.getProperty("java.version"),
+        System.getProperty("os.name"));
     try {
       mongo(work, docs);
       files(work, fileMiB);
@@ -76,7 +79,8 @@ public final class EngineBench {
       FileStorage storage = new FileStorage(work.resolve("store"));
       AgeKeys.Identity id = AgeKeys.generate();
       Selection sel = new Selection(List.of("bench"), List.of(), List.of(), null);
-      // one warm-up round, then ROUNDS measured rounds in turn; medians are reported (the JIT and the
+      // one warm-up round, then ROUNDS measured rounds in turn; medians are reported (the JIT and
+      // the
       // embedded server's garbage collection make single runs noisy)
       List<Double> drains = new ArrayList<>();
       List<Double> plain = new ArrayList<>();
@@ -87,15 +91,61 @@ public final class EngineBench {
         double d = time(() -> drain(client));
         String pid = "plain-" + round;
         String aid = "age-" + round;
-        double p = time(() -> new BackupEngine(storage, new EngineLog(null), new Progress()).run(new BackupOptions(pid, BackupType.DATABASE,
-            uri, sel, List.of(), List.of(), List.of(), Encryption.NONE, Compression.DEFLATE, 1, 10)));
+        double p =
+            time(
+                () ->
+                    new BackupEngine(storage, new EngineLog(null), new Progress())
+                        .run(
+                            new BackupOptions(
+                                pid,
+                                BackupType.DATABASE,
+                                uri,
+                                sel,
+                                List.of(),
+                                List.of(),
+                                List.of(),
+                                Encryption.NONE,
+                                Compression.DEFLATE,
+                                1,
+                                10)));
         BackupResult[] r = new BackupResult[1];
-        double a = time(() -> r[0] = new BackupEngine(storage, new EngineLog(null), new Progress()).run(new BackupOptions(aid,
-            BackupType.DATABASE, uri, sel, List.of(), List.of(), List.of(), Encryption.toRecipients(List.of(id.recipient())),
-            Compression.DEFLATE, 1, 10)));
-        double rt = time(() -> new RestoreEngine(storage, new EngineLog(null), new Progress()).run(new RestoreOptions(aid, uri,
-            Age.DecryptionKeys.of(List.of(id)), List.of(), List.of(), List.of(), List.of(), null,
-            Map.of("bench", "bench_restored"), MongoRestorer.Mode.REPLACE, Map.of(), false, 10)));
+        double a =
+            time(
+                () ->
+                    r[0] =
+                        new BackupEngine(storage, new EngineLog(null), new Progress())
+                            .run(
+                                new BackupOptions(
+                                    aid,
+                                    BackupType.DATABASE,
+                                    uri,
+                                    sel,
+                                    List.of(),
+                                    List.of(),
+                                    List.of(),
+                                    Encryption.toRecipients(List.of(id.recipient())),
+                                    Compression.DEFLATE,
+                                    1,
+                                    10)));
+        double rt =
+            time(
+                () ->
+                    new RestoreEngine(storage, new EngineLog(null), new Progress())
+                        .run(
+                            new RestoreOptions(
+                                aid,
+                                uri,
+                                Age.DecryptionKeys.of(List.of(id)),
+                                List.of(),
+                                List.of(),
+                                List.of(),
+                                List.of(),
+                                null,
+                                Map.of("bench", "bench_restored"),
+                                MongoRestorer.Mode.REPLACE,
+                                Map.of(),
+                                false,
+                                10)));
         stored = r[0].storedSize();
         if (round > 0) {
           drains.add(d);
@@ -105,15 +155,21 @@ public final class EngineBench {
         }
       }
       double drain = median(drains);
-      System.out.printf("  plain raw cursor drain : %6.2f s  %7.1f MB/s  (%,d bytes of BSON; median of %d)%n", drain, bytes / drain / 1e6, bytes, ROUNDS);
-      System.out.printf("  coffer backup (plain)  : %6.2f s  %7.1f MB/s  ratio to drain %.2f (goal <= 1.15)%n", median(plain),
-          bytes / median(plain) / 1e6, median(plain) / drain);
-      System.out.printf("  coffer backup (age)    : %6.2f s  %7.1f MB/s  ratio to drain %.2f (goal <= 1.15)  stored %,d bytes%n",
+      System.out.printf(
+          "  plain raw cursor drain : %6.2f s  %7.1f MB/s  (%,d bytes of BSON; median of %d)%n",
+          drain, bytes / drain / 1e6, bytes, ROUNDS);
+      System.out.printf(
+          "  coffer backup (plain)  : %6.2f s  %7.1f MB/s  ratio to drain %.2f (goal <= 1.15)%n",
+          median(plain), bytes / median(plain) / 1e6, median(plain) / drain);
+      System.out.printf(
+          "  coffer backup (age)    : %6.2f s  %7.1f MB/s  ratio to drain %.2f (goal <= 1.15)  stored %,d bytes%n",
           median(aged), bytes / median(aged) / 1e6, median(aged) / drain, stored);
-      System.out.printf("  coffer restore (age)   : %6.2f s  %7.1f MB/s  ratio to backup %.2f (goal <= 1.0)%n", median(restores),
-          bytes / median(restores) / 1e6, median(restores) / median(aged));
+      System.out.printf(
+          "  coffer restore (age)   : %6.2f s  %7.1f MB/s  ratio to backup %.2f (goal <= 1.0)%n",
+          median(restores), bytes / median(restores) / 1e6, median(restores) / median(aged));
       double ins = time(() -> insertBaseline(client));
-      System.out.printf("  plain insertMany of the same documents (the server's write speed, a floor for any restore): %6.2f s  ratio restore/insert %.2f%n",
+      System.out.printf(
+          "  plain insertMany of the same documents (the server's write speed, a floor for any restore): %6.2f s  ratio restore/insert %.2f%n",
           ins, median(restores) / ins);
     } finally {
       server.shutdownNow();
@@ -125,11 +181,25 @@ public final class EngineBench {
     Random r = new Random(1);
     List<Document> batch = new ArrayList<>();
     for (int i = 0; i < docs; i++) {
-      batch.add(new Document("_id", i).append("customer", "Customer " + r.nextInt(10_000)).append("status", i % 3 == 0 ? "paid" : "open")
-          .append("total", r.nextDouble() * 1000).append("lines", List.of(new Document("sku", "SKU-" + r.nextInt(5000)).append("qty", r.nextInt(9)),
-              new Document("sku", "SKU-" + r.nextInt(5000)).append("qty", r.nextInt(9))))
-          .append("note", "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore " + r.nextLong())
-          .append("address", new Document("street", r.nextInt(999) + " Main Street").append("city", "City " + r.nextInt(300)).append("zip", String.valueOf(10000 + r.nextInt(89999)))));
+      batch.add(
+          new Document("_id", i)
+              .append("customer", "Customer " + r.nextInt(10_000))
+              .append("status", i % 3 == 0 ? "paid" : "open")
+              .append("total", r.nextDouble() * 1000)
+              .append(
+                  "lines",
+                  List.of(
+                      new Document("sku", "SKU-" + r.nextInt(5000)).append("qty", r.nextInt(9)),
+                      new Document("sku", "SKU-" + r.nextInt(5000)).append("qty", r.nextInt(9))))
+              .append(
+                  "note",
+                  "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore "
+                      + r.nextLong())
+              .append(
+                  "address",
+                  new Document("street", r.nextInt(999) + " Main Street")
+                      .append("city", "City " + r.nextInt(300))
+                      .append("zip", String.valueOf(10000 + r.nextInt(89999)))));
       if (batch.size() == 10_000) {
         c.insertMany(batch);
         batch.clear();
@@ -139,10 +209,16 @@ public final class EngineBench {
   }
 
   static void insertBaseline(MongoClient client) {
-    MongoCollection<RawBsonDocument> target = client.getDatabase("bench_insert").getCollection("orders", RawBsonDocument.class);
+    MongoCollection<RawBsonDocument> target =
+        client.getDatabase("bench_insert").getCollection("orders", RawBsonDocument.class);
     target.drop();
     List<RawBsonDocument> batch = new ArrayList<>();
-    for (RawBsonDocument d : client.getDatabase("bench").getCollection("orders", RawBsonDocument.class).find().batchSize(2000)) {
+    for (RawBsonDocument d :
+        client
+            .getDatabase("bench")
+            .getCollection("orders", RawBsonDocument.class)
+            .find()
+            .batchSize(2000)) {
       batch.add(d);
       if (batch.size() == 1000) {
         target.insertMany(batch);
@@ -154,8 +230,13 @@ public final class EngineBench {
 
   static long drain(MongoClient client) {
     long bytes = 0;
-    try (MongoCursor<RawBsonDocument> cur = client.getDatabase("bench").getCollection("orders", RawBsonDocument.class).find()
-        .batchSize(2000).cursor()) {
+    try (MongoCursor<RawBsonDocument> cur =
+        client
+            .getDatabase("bench")
+            .getCollection("orders", RawBsonDocument.class)
+            .find()
+            .batchSize(2000)
+            .cursor()) {
       while (cur.hasNext()) bytes += cur.next().getByteBuffer().remaining();
     }
     return bytes;
@@ -164,29 +245,53 @@ public final class EngineBench {
   static void files(Path work, int mib) throws Exception {
     if (mib <= 0) return; // MongoDB only
     Path tree = work.resolve("tree");
-    System.out.printf("%nFiles: generating a %d MiB mixed tree (text, random data, many small files)...%n", mib);
+    System.out.printf(
+        "%nFiles: generating a %d MiB mixed tree (text, random data, many small files)...%n", mib);
     long total = generateTree(tree, mib);
     FileStorage storage = new FileStorage(work.resolve("fstore"));
     char[] indexKey = "bench-index-key-0123456789abcdef".toCharArray();
     Encryption enc = Encryption.toRecipients(List.of(AgeKeys.generate().recipient()));
-    double t = time(() -> new BackupEngine(storage, new EngineLog(null), new Progress()).run(new BackupOptions("files-1", BackupType.FILES,
-        null, Selection.all(), List.of(new FileTreeDumper.Tree("tree", tree)), List.of(), List.of(), enc, Compression.DEFLATE, 1, 10, null, indexKey)));
+    double t =
+        time(
+            () ->
+                new BackupEngine(storage, new EngineLog(null), new Progress())
+                    .run(
+                        new BackupOptions(
+                            "files-1",
+                            BackupType.FILES,
+                            null,
+                            Selection.all(),
+                            List.of(new FileTreeDumper.Tree("tree", tree)),
+                            List.of(),
+                            List.of(),
+                            enc,
+                            Compression.DEFLATE,
+                            1,
+                            10,
+                            null,
+                            indexKey)));
     System.out.printf("  coffer backup (age)    : %6.2f s  %7.1f MB/s%n", t, total / t / 1e6);
     boolean restic = onPath("restic");
     Path repo = work.resolve("restic");
     double rt = 0;
     if (restic) {
-      ProcessBuilder init = new ProcessBuilder("restic", "init", "--repo", repo.toString()).redirectErrorStream(true);
+      ProcessBuilder init =
+          new ProcessBuilder("restic", "init", "--repo", repo.toString()).redirectErrorStream(true);
       init.environment().put("RESTIC_PASSWORD", "bench");
       run(init);
-      ProcessBuilder backup = new ProcessBuilder("restic", "backup", "--repo", repo.toString(), tree.toString()).redirectErrorStream(true);
+      ProcessBuilder backup =
+          new ProcessBuilder("restic", "backup", "--repo", repo.toString(), tree.toString())
+              .redirectErrorStream(true);
       backup.environment().put("RESTIC_PASSWORD", "bench");
       rt = time(() -> run(backup));
-      System.out.printf("  restic backup          : %6.2f s  %7.1f MB/s  coffer/restic %.2f (goal <= 1.0)%n", rt, total / rt / 1e6, t / rt);
+      System.out.printf(
+          "  restic backup          : %6.2f s  %7.1f MB/s  coffer/restic %.2f (goal <= 1.0)%n",
+          rt, total / rt / 1e6, t / rt);
     } else {
       System.out.println("  restic is not installed (apt-get install restic): comparison skipped");
     }
-    // 1 % of the files rewritten, then an incremental backup (coffer) and a second snapshot (restic)
+    // 1 % of the files rewritten, then an incremental backup (coffer) and a second snapshot
+    // (restic)
     List<Path> regular;
     try (var s = Files.walk(tree)) {
       regular = s.filter(Files::isRegularFile).sorted().toList();
@@ -198,11 +303,33 @@ public final class EngineBench {
       Files.write(regular.get(i), b);
     }
     BackupResult[] inc = new BackupResult[1];
-    double ti = time(() -> inc[0] = new BackupEngine(storage, new EngineLog(null), new Progress()).run(new BackupOptions("files-2", BackupType.FILES,
-        null, Selection.all(), List.of(new FileTreeDumper.Tree("tree", tree)), List.of(), List.of(), enc, Compression.DEFLATE, 1, 10, "files-1", indexKey)));
-    System.out.printf("  coffer incremental     : %6.2f s  %,d bytes stored (1 %% of %d files rewritten)%n", ti, inc[0].storedSize(), regular.size());
+    double ti =
+        time(
+            () ->
+                inc[0] =
+                    new BackupEngine(storage, new EngineLog(null), new Progress())
+                        .run(
+                            new BackupOptions(
+                                "files-2",
+                                BackupType.FILES,
+                                null,
+                                Selection.all(),
+                                List.of(new FileTreeDumper.Tree("tree", tree)),
+                                List.of(),
+                                List.of(),
+                                enc,
+                                Compression.DEFLATE,
+                                1,
+                                10,
+                                "files-1",
+                                indexKey)));
+    System.out.printf(
+        "  coffer incremental     : %6.2f s  %,d bytes stored (1 %% of %d files rewritten)%n",
+        ti, inc[0].storedSize(), regular.size());
     if (restic) {
-      ProcessBuilder again = new ProcessBuilder("restic", "backup", "--repo", repo.toString(), tree.toString()).redirectErrorStream(true);
+      ProcessBuilder again =
+          new ProcessBuilder("restic", "backup", "--repo", repo.toString(), tree.toString())
+              .redirectErrorStream(true);
       again.environment().put("RESTIC_PASSWORD", "bench");
       double rti = time(() -> run(again));
       System.out.printf("  restic second snapshot : %6.2f s  coffer/restic %.2f%n", rti, ti / rti);
@@ -214,7 +341,8 @@ public final class EngineBench {
   static void rss(Path work, Path tree, long total) throws Exception {
     String jar = System.getProperty("coffer.jar");
     if (jar == null || !Files.exists(Path.of(jar))) {
-      System.out.println("  (set -Dcoffer.jar=operator/target/coffer.jar to measure the engine's peak RSS)");
+      System.out.println(
+          "  (set -Dcoffer.jar=operator/target/coffer.jar to measure the engine's peak RSS)");
       return;
     }
     Path big = work.resolve("tree2");
@@ -224,16 +352,33 @@ public final class EngineBench {
     copyTree(tree, big.resolve("b"));
     for (Path p : List.of(tree, big)) {
       long size = p == tree ? total : 2 * total;
-      ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-jar", jar,
-          "backup", "--storage", work.resolve("rss-store").toString(), "--type", "files", "--files", "t=" + p, "-q", "--progress", "none")
-          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+      ProcessBuilder pb =
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-Xmx256m",
+                  "-jar",
+                  jar,
+                  "backup",
+                  "--storage",
+                  work.resolve("rss-store").toString(),
+                  "--type",
+                  "files",
+                  "--files",
+                  "t=" + p,
+                  "-q",
+                  "--progress",
+                  "none")
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD);
       Process proc = pb.start();
       long peak = 0;
       while (proc.isAlive()) {
         peak = Math.max(peak, vmHwm(proc.pid()));
         Thread.sleep(50);
       }
-      System.out.printf("  engine peak RSS, %4d MiB input : %4d MiB (exit %d; -Xmx256m)%n", size >> 20, peak >> 10, proc.exitValue());
+      System.out.printf(
+          "  engine peak RSS, %4d MiB input : %4d MiB (exit %d; -Xmx256m)%n",
+          size >> 20, peak >> 10, proc.exitValue());
     }
   }
 
@@ -250,12 +395,33 @@ public final class EngineBench {
 
   /**
    * A mixed tree without repeated content (real uploads do not repeat, and repeats would flatter a
-   * deduplicating tool): 60 % of files small text, 30 % random (already-compressed) data, 10 % large text.
+   * deduplicating tool): 60 % of files small text, 30 % random (already-compressed) data, 10 %
+   * large text.
    */
   public static long generateTree(Path root, int mib) throws IOException {
     Random r = new Random(3);
-    String[] words = {"invoice", "customer", "RayERP", "total", "project", "task", "employee", "payment", "due", "ledger",
-        "contact", "department", "approved", "pending", "amount", "currency", "EUR", "USD", "quarter", "report"};
+    String[] words = {
+      "invoice",
+      "customer",
+      "RayERP",
+      "total",
+      "project",
+      "task",
+      "employee",
+      "payment",
+      "due",
+      "ledger",
+      "contact",
+      "department",
+      "approved",
+      "pending",
+      "amount",
+      "currency",
+      "EUR",
+      "USD",
+      "quarter",
+      "report"
+    };
     long target = (long) mib << 20;
     long written = 0;
     int n = 0;
@@ -268,7 +434,10 @@ public final class EngineBench {
         int size = kind < 6 ? 2_000 + r.nextInt(30_000) : 4_000_000;
         StringBuilder sb = new StringBuilder(size + 100);
         while (sb.length() < size) {
-          sb.append(words[r.nextInt(words.length)]).append(' ').append(r.nextInt(1_000_000)).append(r.nextInt(7) == 0 ? '\n' : ' ');
+          sb.append(words[r.nextInt(words.length)])
+              .append(' ')
+              .append(r.nextInt(1_000_000))
+              .append(r.nextInt(7) == 0 ? '\n' : ' ');
         }
         data = sb.substring(0, size).getBytes(StandardCharsets.UTF_8);
       } else {
@@ -305,7 +474,8 @@ public final class EngineBench {
 
   static void run(ProcessBuilder pb) throws Exception {
     Process p = pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-    if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) throw new IllegalStateException("failed: " + pb.command());
+    if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0)
+      throw new IllegalStateException("failed: " + pb.command());
   }
 
   static boolean onPath(String tool) {

@@ -14,9 +14,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The engine's memory inside the real image under a container memory limit (a memory cgroup, as on a node), for
- * the Job pods' default resources and the README's sizing table: peak RSS of {@code coffer backup} (files, and a
- * MongoDB database) and whether the kernel OOM-killed it. Goal: peak RSS at most 80 % of the limit, never killed.
+ * The engine's memory inside the real image under a container memory limit (a memory cgroup, as on
+ * a node), for the Job pods' default resources and the README's sizing table: peak RSS of {@code
+ * coffer backup} (files, and a MongoDB database) and whether the kernel OOM-killed it. Goal: peak
+ * RSS at most 80 % of the limit, never killed.
  *
  * <pre>
  *   e2e/bench/image-memory.sh [fileMiB=700] [documents=1000000] [limitsMiB=256,512]   (as root: mount namespaces)
@@ -27,7 +28,8 @@ public final class ImageMemoryBench {
     int mib = args.length > 0 ? Integer.parseInt(args[0]) : 700;
     int docs = args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000;
     List<Long> limits = new ArrayList<>();
-    for (String l : (args.length > 2 ? args[2] : "256,512").split(",")) limits.add(Long.parseLong(l.trim()));
+    for (String l : (args.length > 2 ? args[2] : "256,512").split(","))
+      limits.add(Long.parseLong(l.trim()));
     ImageRuntime image = ImageRuntime.shared();
     if (image == null) {
       System.err.println("image-memory: cannot run the image here: " + ImageRuntime.unavailable());
@@ -42,7 +44,9 @@ public final class ImageMemoryBench {
       EngineBench.seed(client, docs);
     }
     String recipient = AgeKeys.generate().recipient().encoded();
-    System.out.printf("engine memory in the image %s (%s): %d MiB of files, %,d documents%n", image.reference(), image.digest(), total >> 20, docs);
+    System.out.printf(
+        "engine memory in the image %s (%s): %d MiB of files, %,d documents%n",
+        image.reference(), image.digest(), total >> 20, docs);
     System.out.println("goal: peak RSS at most 80 % of the memory limit, never OOM-killed");
     boolean met = true;
     for (long limit : limits) {
@@ -50,18 +54,44 @@ public final class ImageMemoryBench {
         Path pod = Files.createDirectories(work.resolve("pod-" + kind + "-" + limit));
         Path store = Files.createDirectories(work.resolve("store-" + kind + "-" + limit));
         Map<String, ImageRuntime.Mount> mounts = new LinkedHashMap<>();
-        mounts.put("/tmp", new ImageRuntime.Mount(Files.createDirectories(pod.resolve("tmp")), false));
+        mounts.put(
+            "/tmp", new ImageRuntime.Mount(Files.createDirectories(pod.resolve("tmp")), false));
         mounts.put("/data/storage", new ImageRuntime.Mount(store, false));
-        List<String> a = new ArrayList<>(List.of("backup", "--storage", "file:///data/storage", "--recipient", recipient, "-q", "--progress", "none"));
+        List<String> a =
+            new ArrayList<>(
+                List.of(
+                    "backup",
+                    "--storage",
+                    "file:///data/storage",
+                    "--recipient",
+                    recipient,
+                    "-q",
+                    "--progress",
+                    "none"));
         if (kind.equals("files")) {
           mounts.put("/data/source/docs", new ImageRuntime.Mount(tree, true));
           a.addAll(List.of("--type", "files", "--files", "docs=/data/source/docs"));
         } else {
           a.addAll(List.of("--type", "database", "--mongodb-uri", uri));
         }
-        for (Path p : List.of(pod, store, pod.resolve("tmp"))) ImageRuntime.run(List.of("chown", "65532:65532", p.toString()));
-        var c = new ImageRuntime.Container("bench", pod, mounts, pod.resolve("termination-log"), "/dev/termination-log", List.of(), a,
-            Map.of(), 65532, 65532, List.of(65532L), true, limit << 20, pod.resolve("log.txt"));
+        for (Path p : List.of(pod, store, pod.resolve("tmp")))
+          ImageRuntime.run(List.of("chown", "65532:65532", p.toString()));
+        var c =
+            new ImageRuntime.Container(
+                "bench",
+                pod,
+                mounts,
+                pod.resolve("termination-log"),
+                "/dev/termination-log",
+                List.of(),
+                a,
+                Map.of(),
+                65532,
+                65532,
+                List.of(65532L),
+                true,
+                limit << 20,
+                pod.resolve("log.txt"));
         Run run = measure(image, c);
         long peak = run.peakKiB();
         int exit = run.exit();
@@ -69,9 +99,19 @@ public final class ImageMemoryBench {
         double seconds = run.seconds();
         boolean ok = exit == 0 && !oom && (peak >> 10) <= limit * 8 / 10;
         met &= ok;
-        System.out.printf("  limit %4d MiB  %-8s  peak RSS %4d MiB (%3d %%)  %6.1f s  exit %d%s  %s%n", limit, kind, peak >> 10,
-            (peak >> 10) * 100 / limit, seconds, exit, oom ? " OOM-killed" : "", ok ? "ok" : "MISSED");
-        if (exit != 0) System.out.println("    " + Files.readString(pod.resolve("log.txt")).strip().replace("\n", "\n    "));
+        System.out.printf(
+            "  limit %4d MiB  %-8s  peak RSS %4d MiB (%3d %%)  %6.1f s  exit %d%s  %s%n",
+            limit,
+            kind,
+            peak >> 10,
+            (peak >> 10) * 100 / limit,
+            seconds,
+            exit,
+            oom ? " OOM-killed" : "",
+            ok ? "ok" : "MISSED");
+        if (exit != 0)
+          System.out.println(
+              "    " + Files.readString(pod.resolve("log.txt")).strip().replace("\n", "\n    "));
       }
     }
     server.shutdownNow();
@@ -80,7 +120,10 @@ public final class ImageMemoryBench {
     System.exit(met ? 0 : 1);
   }
 
-  /** One container's run: its peak RSS (VmHWM, polled every 50 ms), time, exit code and whether the kernel OOM-killed it. */
+  /**
+   * One container's run: its peak RSS (VmHWM, polled every 50 ms), time, exit code and whether the
+   * kernel OOM-killed it.
+   */
   record Run(long peakKiB, double seconds, int exit, boolean oom) {}
 
   static Run measure(ImageRuntime image, ImageRuntime.Container c) throws Exception {

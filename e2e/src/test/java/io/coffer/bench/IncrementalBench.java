@@ -7,7 +7,6 @@ import com.mongodb.client.model.Updates;
 import de.bwaldvogel.mongo.MongoServer;
 import io.coffer.engine.BackupEngine;
 import io.coffer.engine.BackupOptions;
-import io.coffer.protocol.BackupResult;
 import io.coffer.engine.BackupType;
 import io.coffer.engine.Encryption;
 import io.coffer.engine.EngineLog;
@@ -17,37 +16,45 @@ import io.coffer.engine.crypto.AgeKeys;
 import io.coffer.engine.files.FileTreeDumper;
 import io.coffer.engine.mongo.Selection;
 import io.coffer.engine.storage.FileStorage;
+import io.coffer.protocol.BackupResult;
 import io.coffer.testing.EmbeddedServers;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Random;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Date;
+import java.util.List;
+import java.util.Random;
 import java.util.stream.IntStream;
 
 /**
- * Prints what an incremental backup costs next to a full one (a command, never a timed test): 1 % of the
- * documents changed (updates, inserts and deletes) and 1 % of the files changed, stored bytes (the archive and the
- * chain index objects) and time of the increment as shares of the full backup's, on mongo-java-server without and
- * with an oplog. The documents are small events (about 130 bytes, the shape where an index costs most), or with
- * {@code orders} the engine benchmark's orders (about 400 bytes).
+ * Prints what an incremental backup costs next to a full one (a command, never a timed test): 1 %
+ * of the documents changed (updates, inserts and deletes) and 1 % of the files changed, stored
+ * bytes (the archive and the chain index objects) and time of the increment as shares of the full
+ * backup's, on mongo-java-server without and with an oplog. The documents are small events (about
+ * 130 bytes, the shape where an index costs most), or with {@code orders} the engine benchmark's
+ * orders (about 400 bytes).
  *
- * <p>Run: {@code e2e/bench/incremental.sh [documents] [files] [events|orders]} (defaults 200,000, 0 and events: the
- * goal's case, small documents and no files).
+ * <p>Run: {@code e2e/bench/incremental.sh [documents] [files] [events|orders]} (defaults 200,000, 0
+ * and events: the goal's case, small documents and no files).
  */
 public final class IncrementalBench {
   public static void main(String[] args) throws Exception {
     int docs = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
     int fileCount = args.length > 1 ? Integer.parseInt(args[1]) : 0;
     boolean events = args.length <= 2 || !"orders".equals(args[2]);
-    System.out.printf("machine: %d cores, Java %s; %,d %s, %,d files (100 KiB each, half of them incompressible)%n",
-        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), docs,
-        events ? "events (about 130 bytes each)" : "orders (about 400 bytes each)", fileCount);
+    System.out.printf(
+        "machine: %d cores, Java %s; %,d %s, %,d files (100 KiB each, half of them incompressible)%n",
+        Runtime.getRuntime().availableProcessors(),
+        System.getProperty("java.version"),
+        docs,
+        events ? "events (about 130 bytes each)" : "orders (about 400 bytes each)",
+        fileCount);
     for (boolean oplog : new boolean[] {false, true}) {
-      System.out.println(oplog ? "\nMongoDB with an oplog (a replica set): the increment reads only touched documents"
-          : "\nplain MongoDB, no oplog: the increment reads every document and compares it with the index");
+      System.out.println(
+          oplog
+              ? "\nMongoDB with an oplog (a replica set): the increment reads only touched documents"
+              : "\nplain MongoDB, no oplog: the increment reads every document and compares it with the index");
       run(docs, fileCount, oplog, events);
     }
   }
@@ -58,9 +65,15 @@ public final class IncrementalBench {
     Random r = new Random(1);
     List<org.bson.Document> batch = new ArrayList<>();
     for (int i = 0; i < docs; i++) {
-      batch.add(new org.bson.Document("_id", i).append("type", i % 7 == 0 ? "login" : "document.viewed").append("user", "user" + r.nextInt(5000))
-          .append("at", new Date(1_700_000_000_000L + i * 1000L)).append("module", "HR").append("ok", r.nextInt(50) != 0)
-          .append("ms", r.nextInt(2000)).append("ref", "DOC-" + r.nextInt(1_000_000)));
+      batch.add(
+          new org.bson.Document("_id", i)
+              .append("type", i % 7 == 0 ? "login" : "document.viewed")
+              .append("user", "user" + r.nextInt(5000))
+              .append("at", new Date(1_700_000_000_000L + i * 1000L))
+              .append("module", "HR")
+              .append("ok", r.nextInt(50) != 0)
+              .append("ms", r.nextInt(2000))
+              .append("ref", "DOC-" + r.nextInt(1_000_000)));
       if (batch.size() == 10_000) {
         c.insertMany(batch);
         batch.clear();
@@ -72,7 +85,8 @@ public final class IncrementalBench {
   /** What a backup stores: its archive and its chain index objects. */
   static long stored(FileStorage storage, BackupResult r) throws Exception {
     long total = r.storedSize();
-    for (String k : storage.list(r.id())) if (k.contains("/index/")) total += storage.size(k).orElse(0);
+    for (String k : storage.list(r.id()))
+      if (k.contains("/index/")) total += storage.size(k).orElse(0);
     return total;
   }
 
@@ -100,34 +114,83 @@ public final class IncrementalBench {
       List<FileTreeDumper.Tree> trees = List.of(new FileTreeDumper.Tree("uploads", tree));
       Encryption enc = Encryption.toRecipients(List.of(ops.recipient()));
       // warm-up (JIT), not measured
-      new BackupEngine(storage, new EngineLog(null), new Progress()).run(new BackupOptions("warm", BackupType.FULL, uri, sel, trees, List.of(),
-          List.of(), enc, Compression.DEFLATE, 1, 15));
+      new BackupEngine(storage, new EngineLog(null), new Progress())
+          .run(
+              new BackupOptions(
+                  "warm",
+                  BackupType.FULL,
+                  uri,
+                  sel,
+                  trees,
+                  List.of(),
+                  List.of(),
+                  enc,
+                  Compression.DEFLATE,
+                  1,
+                  15));
       long t0 = System.nanoTime();
-      BackupResult full = new BackupEngine(storage, new EngineLog(null), new Progress()).run(new BackupOptions("full", BackupType.FULL, uri, sel,
-          trees, List.of(), List.of(), enc, Compression.DEFLATE, 1, 15, null, key));
+      BackupResult full =
+          new BackupEngine(storage, new EngineLog(null), new Progress())
+              .run(
+                  new BackupOptions(
+                      "full",
+                      BackupType.FULL,
+                      uri,
+                      sel,
+                      trees,
+                      List.of(),
+                      List.of(),
+                      enc,
+                      Compression.DEFLATE,
+                      1,
+                      15,
+                      null,
+                      key));
       double fullSeconds = (System.nanoTime() - t0) / 1e9;
       // 1 % of the documents: updates, inserts and deletes; 1 % of the files rewritten
       int changes = docs / 100;
       var orders = client.getDatabase("bench").getCollection("orders");
-      for (int i = 0; i < changes * 8 / 10; i++) orders.updateOne(Filters.eq("_id", r.nextInt(docs)), Updates.set("status", "changed-" + i));
-      for (int i = 0; i < changes / 10; i++) orders.insertOne(new org.bson.Document("_id", docs + i).append("status", "new"));
-      orders.deleteMany(Filters.in("_id", IntStream.range(0, changes / 10).map(i -> i * 97 % docs).boxed().toList()));
+      for (int i = 0; i < changes * 8 / 10; i++)
+        orders.updateOne(Filters.eq("_id", r.nextInt(docs)), Updates.set("status", "changed-" + i));
+      for (int i = 0; i < changes / 10; i++)
+        orders.insertOne(new org.bson.Document("_id", docs + i).append("status", "new"));
+      orders.deleteMany(
+          Filters.in(
+              "_id", IntStream.range(0, changes / 10).map(i -> i * 97 % docs).boxed().toList()));
       for (int i = 0; i < fileCount / 100; i++) {
         r.nextBytes(b);
         Files.write(tree.resolve("f" + (i * 100) + ".bin"), b);
       }
       t0 = System.nanoTime();
-      BackupResult inc = new BackupEngine(storage, new EngineLog(null), new Progress()).run(new BackupOptions("incr", BackupType.FULL, uri, sel,
-          trees, List.of(), List.of(), enc, Compression.DEFLATE, 1, 15, "full", key));
+      BackupResult inc =
+          new BackupEngine(storage, new EngineLog(null), new Progress())
+              .run(
+                  new BackupOptions(
+                      "incr",
+                      BackupType.FULL,
+                      uri,
+                      sel,
+                      trees,
+                      List.of(),
+                      List.of(),
+                      enc,
+                      Compression.DEFLATE,
+                      1,
+                      15,
+                      "full",
+                      key));
       double incSeconds = (System.nanoTime() - t0) / 1e9;
       long fullBytes = stored(storage, full);
       long incBytes = stored(storage, inc);
-      System.out.printf("full backup:        %,12d bytes stored (%,d archive + %,d index) in %6.2f s%n", fullBytes, full.storedSize(),
-          fullBytes - full.storedSize(), fullSeconds);
-      System.out.printf("incremental backup: %,12d bytes stored (%,d archive + %,d index) in %6.2f s%n", incBytes, inc.storedSize(),
-          incBytes - inc.storedSize(), incSeconds);
+      System.out.printf(
+          "full backup:        %,12d bytes stored (%,d archive + %,d index) in %6.2f s%n",
+          fullBytes, full.storedSize(), fullBytes - full.storedSize(), fullSeconds);
+      System.out.printf(
+          "incremental backup: %,12d bytes stored (%,d archive + %,d index) in %6.2f s%n",
+          incBytes, inc.storedSize(), incBytes - inc.storedSize(), incSeconds);
       double share = 100.0 * incBytes / fullBytes;
-      System.out.printf("increment / full:   %6.1f %% of the bytes (goal <= 5 %%: %s), %6.1f %% of the time (goal <= 30 %%)%n",
+      System.out.printf(
+          "increment / full:   %6.1f %% of the bytes (goal <= 5 %%: %s), %6.1f %% of the time (goal <= 30 %%)%n",
           share, share <= 5 ? "met" : "missed", 100.0 * incSeconds / fullSeconds);
     } finally {
       server.shutdownNow();

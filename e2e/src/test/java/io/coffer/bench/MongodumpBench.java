@@ -12,6 +12,7 @@ import io.coffer.engine.Progress;
 import io.coffer.engine.RestoreEngine;
 import io.coffer.engine.RestoreOptions;
 import io.coffer.engine.archive.Compression;
+import io.coffer.engine.crypto.Age;
 import io.coffer.engine.crypto.AgeKeys;
 import io.coffer.engine.mongo.MongoRestorer;
 import io.coffer.engine.mongo.Selection;
@@ -25,13 +26,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.bson.RawBsonDocument;
-import io.coffer.engine.crypto.Age;
 
 /**
- * Prints what {@code coffer restore --from-mongodump} takes next to {@code coffer restore} of a Coffer backup of the
- * same documents, in one run, on one server (mongo-java-server). Goal: a mongodump restores no slower than a Coffer
- * backup (ratio <= 1.0). The peer the issue names, mongorestore, cannot be built here (the Go module proxy refuses
- * mongo-tools), and the dumps are written to mongodump's format by {@link MongodumpFixtures}, not by mongodump.
+ * Prints what {@code coffer restore --from-mongodump} takes next to {@code coffer restore} of a
+ * Coffer backup of the same documents, in one run, on one server (mongo-java-server). Goal: a
+ * mongodump restores no slower than a Coffer backup (ratio <= 1.0). The peer the issue names,
+ * mongorestore, cannot be built here (the Go module proxy refuses mongo-tools), and the dumps are
+ * written to mongodump's format by {@link MongodumpFixtures}, not by mongodump.
  *
  * <p>Run: {@code e2e/bench/mongodump.sh [documents=300000]}.
  */
@@ -39,16 +40,25 @@ public final class MongodumpBench {
   public static void main(String[] args) throws Exception {
     int docs = args.length > 0 ? Integer.parseInt(args[0]) : 300_000;
     Path work = Files.createTempDirectory("coffer-bench-dump");
-    System.out.printf("machine: %d cores, Java %s%n", Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+    System.out.printf(
+        "machine: %d cores, Java %s%n",
+        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
     MongoServer server = EmbeddedServers.mongo();
     String uri = EmbeddedServers.uri(server);
     try (MongoClient client = MongoClients.create(uri)) {
       System.out.printf("seeding %,d documents...%n", docs);
       EngineBench.seed(client, docs);
-      List<RawBsonDocument> all = client.getDatabase("bench").getCollection("orders", RawBsonDocument.class).find().batchSize(2000).into(new ArrayList<>());
+      List<RawBsonDocument> all =
+          client
+              .getDatabase("bench")
+              .getCollection("orders", RawBsonDocument.class)
+              .find()
+              .batchSize(2000)
+              .into(new ArrayList<>());
       long bytes = 0;
       for (RawBsonDocument d : all) bytes += d.getByteBuffer().remaining();
-      List<MongodumpFixtures.Coll> colls = List.of(new MongodumpFixtures.Coll("bench", "orders", all));
+      List<MongodumpFixtures.Coll> colls =
+          List.of(new MongodumpFixtures.Coll("bench", "orders", all));
       MongodumpFixtures.folder(work.resolve("dump"), colls, null, false);
       MongodumpFixtures.folder(work.resolve("dumpgz"), colls, null, true);
       Path archive = work.resolve("dump.archive.gz");
@@ -56,22 +66,78 @@ public final class MongodumpBench {
       all = null;
       FileStorage storage = new FileStorage(work.resolve("store"));
       AgeKeys.Identity id = AgeKeys.generate();
-      new BackupEngine(storage, new EngineLog(null), new Progress()).run(new BackupOptions("ref", BackupType.DATABASE, uri,
-          new Selection(List.of("bench"), List.of(), List.of(), null), List.of(), List.of(), List.of(), Encryption.toRecipients(List.of(id.recipient())),
-          Compression.DEFLATE, 1, 10));
-      RestoreOptions dump = new RestoreOptions("mongodump", uri, null, List.of(), List.of(), List.of(), List.of(), BackupType.DATABASE,
-          Map.of("bench", "bench_restored"), MongoRestorer.Mode.REPLACE, Map.of(), false, 10, false, RestoreOptions.Confirmation.GIVEN);
+      new BackupEngine(storage, new EngineLog(null), new Progress())
+          .run(
+              new BackupOptions(
+                  "ref",
+                  BackupType.DATABASE,
+                  uri,
+                  new Selection(List.of("bench"), List.of(), List.of(), null),
+                  List.of(),
+                  List.of(),
+                  List.of(),
+                  Encryption.toRecipients(List.of(id.recipient())),
+                  Compression.DEFLATE,
+                  1,
+                  10));
+      RestoreOptions dump =
+          new RestoreOptions(
+              "mongodump",
+              uri,
+              null,
+              List.of(),
+              List.of(),
+              List.of(),
+              List.of(),
+              BackupType.DATABASE,
+              Map.of("bench", "bench_restored"),
+              MongoRestorer.Mode.REPLACE,
+              Map.of(),
+              false,
+              10,
+              false,
+              RestoreOptions.Confirmation.GIVEN);
       List<Double> coffer = new ArrayList<>();
       List<Double> folder = new ArrayList<>();
       List<Double> folderGz = new ArrayList<>();
       List<Double> archiveGz = new ArrayList<>();
-      for (int round = 0; round <= EngineBench.ROUNDS; round++) { // one warm-up round, then the measured ones, in turn
-        double c = EngineBench.time(() -> new RestoreEngine(storage, new EngineLog(null), new Progress()).run(new RestoreOptions("ref", uri,
-            Age.DecryptionKeys.of(List.of(id)), List.of(), List.of(), List.of(), List.of(), null,
-            Map.of("bench", "bench_restored"), MongoRestorer.Mode.REPLACE, Map.of(), false, 10)));
-        double f = EngineBench.time(() -> new DumpRestoreEngine(new EngineLog(null), new Progress()).run(work.resolve("dump").toString(), null, dump));
-        double g = EngineBench.time(() -> new DumpRestoreEngine(new EngineLog(null), new Progress()).run(work.resolve("dumpgz").toString(), null, dump));
-        double a = EngineBench.time(() -> new DumpRestoreEngine(new EngineLog(null), new Progress()).run(archive.toString(), null, dump));
+      for (int round = 0;
+          round <= EngineBench.ROUNDS;
+          round++) { // one warm-up round, then the measured ones, in turn
+        double c =
+            EngineBench.time(
+                () ->
+                    new RestoreEngine(storage, new EngineLog(null), new Progress())
+                        .run(
+                            new RestoreOptions(
+                                "ref",
+                                uri,
+                                Age.DecryptionKeys.of(List.of(id)),
+                                List.of(),
+                                List.of(),
+                                List.of(),
+                                List.of(),
+                                null,
+                                Map.of("bench", "bench_restored"),
+                                MongoRestorer.Mode.REPLACE,
+                                Map.of(),
+                                false,
+                                10)));
+        double f =
+            EngineBench.time(
+                () ->
+                    new DumpRestoreEngine(new EngineLog(null), new Progress())
+                        .run(work.resolve("dump").toString(), null, dump));
+        double g =
+            EngineBench.time(
+                () ->
+                    new DumpRestoreEngine(new EngineLog(null), new Progress())
+                        .run(work.resolve("dumpgz").toString(), null, dump));
+        double a =
+            EngineBench.time(
+                () ->
+                    new DumpRestoreEngine(new EngineLog(null), new Progress())
+                        .run(archive.toString(), null, dump));
         if (round > 0) {
           coffer.add(c);
           folder.add(f);
@@ -80,14 +146,24 @@ public final class MongodumpBench {
         }
       }
       double ref = EngineBench.median(coffer);
-      System.out.printf("%,d documents, %,d bytes of BSON; medians of %d rounds%n", docs, bytes, EngineBench.ROUNDS);
-      System.out.printf("  coffer restore of a Coffer backup (age)      : %6.2f s  %6.1f MB/s%n", ref, bytes / ref / 1e6);
-      for (var row : List.of(Map.entry("--from-mongodump folder (mongodump --out)    ", folder),
-          Map.entry("--from-mongodump folder --gzip               ", folderGz), Map.entry("--from-mongodump archive --gzip (4 at once)  ", archiveGz))) {
+      System.out.printf(
+          "%,d documents, %,d bytes of BSON; medians of %d rounds%n",
+          docs, bytes, EngineBench.ROUNDS);
+      System.out.printf(
+          "  coffer restore of a Coffer backup (age)      : %6.2f s  %6.1f MB/s%n",
+          ref, bytes / ref / 1e6);
+      for (var row :
+          List.of(
+              Map.entry("--from-mongodump folder (mongodump --out)    ", folder),
+              Map.entry("--from-mongodump folder --gzip               ", folderGz),
+              Map.entry("--from-mongodump archive --gzip (4 at once)  ", archiveGz))) {
         double t = EngineBench.median(row.getValue());
-        System.out.printf("  %s: %6.2f s  %6.1f MB/s  ratio to coffer restore %.2f (goal <= 1.0)%n", row.getKey(), t, bytes / t / 1e6, t / ref);
+        System.out.printf(
+            "  %s: %6.2f s  %6.1f MB/s  ratio to coffer restore %.2f (goal <= 1.0)%n",
+            row.getKey(), t, bytes / t / 1e6, t / ref);
       }
-      System.out.println("  mongorestore: not measured (github.com/mongodb/mongo-tools cannot be fetched from the Go module proxy here)");
+      System.out.println(
+          "  mongorestore: not measured (github.com/mongodb/mongo-tools cannot be fetched from the Go module proxy here)");
     } finally {
       server.shutdownNow();
       EngineBench.deleteTree(work);

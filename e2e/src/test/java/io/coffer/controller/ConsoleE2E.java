@@ -24,16 +24,19 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.client.ConfigBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,17 +47,14 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.Select;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.util.HexFormat;
-import java.util.function.Supplier;
 
 /**
- * The console in a real browser (headless Chromium through Selenium), against the real control plane and the
- * operator of {@link OperatorHarness}: the Backups, Schedules, Logs and Restore screens, clicked as an admin would.
- * Each console acts as a ServiceAccount bound to the chart's own roles (coffer-viewer, -editor, -restorer), so what
- * the page offers and what the API server allows come from RBAC, not from the console. Simulated: the nodes (the
- * harness's node agent runs each Job's pod from the image); MongoDB is mongo-java-server, S3 is S3Proxy.
+ * The console in a real browser (headless Chromium through Selenium), against the real control
+ * plane and the operator of {@link OperatorHarness}: the Backups, Schedules, Logs and Restore
+ * screens, clicked as an admin would. Each console acts as a ServiceAccount bound to the chart's
+ * own roles (coffer-viewer, -editor, -restorer), so what the page offers and what the API server
+ * allows come from RBAC, not from the console. Simulated: the nodes (the harness's node agent runs
+ * each Job's pod from the image); MongoDB is mongo-java-server, S3 is S3Proxy.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsoleE2E {
@@ -69,34 +69,61 @@ class ConsoleE2E {
   @BeforeAll
   static void start() throws Exception {
     String missing = Browser.missing();
-    if ("true".equalsIgnoreCase(System.getenv("CI")) && missing != null) throw new AssertionError(missing + " - CI=true requires it");
+    if ("true".equalsIgnoreCase(System.getenv("CI")) && missing != null)
+      throw new AssertionError(missing + " - CI=true requires it");
     Assumptions.assumeTrue(missing == null, missing);
     OperatorHarness.start();
     ControlPlane cp = OperatorHarness.cluster.controlPlane();
     if (client.namespaces().withName(BULK).get() == null) {
-      client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(BULK).endMetadata().build()).create();
+      client
+          .namespaces()
+          .resource(new NamespaceBuilder().withNewMetadata().withName(BULK).endMetadata().build())
+          .create();
     }
-    // ops: backs up, schedules and restores (the chart's three roles, plus Kubernetes' view for the module map ConfigMap)
-    account("ops", List.of("coffer-viewer", "coffer-editor", "coffer-restorer", "view"), List.of(NS, BULK));
+    // ops: backs up, schedules and restores (the chart's three roles, plus Kubernetes' view for the
+    // module map ConfigMap)
+    account(
+        "ops",
+        List.of("coffer-viewer", "coffer-editor", "coffer-restorer", "view"),
+        List.of(NS, BULK));
     // auditor: may look, never act
     account("auditor", List.of("coffer-viewer"), List.of(NS, BULK));
     // names of its own: the other suites of this JVM share the namespace
-    client.configMaps().inNamespace(NS).resource(new ConfigMapBuilder().withNewMetadata().withName("console-modules").endMetadata()
-        .withData(Map.of("modules.yaml", "modules:\n  hr: [erp.employees]\n  finance: [erp.invoices]\n")).build()).create();
+    client
+        .configMaps()
+        .inNamespace(NS)
+        .resource(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName("console-modules")
+                .endMetadata()
+                .withData(
+                    Map.of(
+                        "modules.yaml",
+                        "modules:\n  hr: [erp.employees]\n  finance: [erp.invoices]\n"))
+                .build())
+        .create();
     BackupSchedule nightly = new BackupSchedule();
     nightly.getMetadata().setName("erp-nightly");
     nightly.getMetadata().setNamespace(NS);
     nightly.setSpec(new BackupScheduleSpec());
     nightly.getSpec().schedule = "0 3 1 1 *"; // once a year: the test makes its Backups by hand
     nightly.getSpec().template = OperatorHarness.backup("template", "s3").getSpec();
-    nightly.getSpec().template.source.mongodb.moduleMap = new KeyRef("console-modules", "modules.yaml");
+    nightly.getSpec().template.source.mongodb.moduleMap =
+        new KeyRef("console-modules", "modules.yaml");
     nightly.getSpec().template.source.mongodb.modules = List.of("hr", "finance");
     client.resource(nightly).create();
     ops = new ConsoleServer(Users.kubeconfig(cp.client(cp.token(NS, "ops"))), settings());
     auditorToken = cp.token(NS, "auditor");
     auditor = new ConsoleServer(Users.kubeconfig(cp.client(auditorToken)), settings());
-    proxied = new ConsoleServer(Users.forwardedToken(new ConfigBuilder(io.fabric8.kubernetes.client.Config.empty()).withMasterUrl(cp.server()).withTrustCerts(true).build()),
-        new ConsoleServer.Settings(InetAddress.getLoopbackAddress(), 0, List.of(NS)));
+    proxied =
+        new ConsoleServer(
+            Users.forwardedToken(
+                new ConfigBuilder(io.fabric8.kubernetes.client.Config.empty())
+                    .withMasterUrl(cp.server())
+                    .withTrustCerts(true)
+                    .build()),
+            new ConsoleServer.Settings(InetAddress.getLoopbackAddress(), 0, List.of(NS)));
     browser = new Browser();
   }
 
@@ -106,13 +133,32 @@ class ConsoleE2E {
 
   static void account(String name, List<String> roles, List<String> namespaces) {
     if (client.serviceAccounts().inNamespace(NS).withName(name).get() == null) {
-      client.serviceAccounts().inNamespace(NS).resource(new ServiceAccountBuilder().withNewMetadata().withName(name).endMetadata().build()).create();
+      client
+          .serviceAccounts()
+          .inNamespace(NS)
+          .resource(
+              new ServiceAccountBuilder().withNewMetadata().withName(name).endMetadata().build())
+          .create();
     }
     for (String ns : namespaces) {
       for (String role : roles) {
-        client.rbac().roleBindings().inNamespace(ns).resource(new RoleBindingBuilder().withNewMetadata().withName(name + "-" + role).endMetadata()
-            .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", role).addNewSubject().withKind("ServiceAccount").withName(name)
-            .withNamespace(NS).endSubject().build()).serverSideApply();
+        client
+            .rbac()
+            .roleBindings()
+            .inNamespace(ns)
+            .resource(
+                new RoleBindingBuilder()
+                    .withNewMetadata()
+                    .withName(name + "-" + role)
+                    .endMetadata()
+                    .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", role)
+                    .addNewSubject()
+                    .withKind("ServiceAccount")
+                    .withName(name)
+                    .withNamespace(NS)
+                    .endSubject()
+                    .build())
+            .serverSideApply();
       }
     }
   }
@@ -135,34 +181,50 @@ class ConsoleE2E {
 
   @Test
   @Order(1)
-  void givenTheBackupForm_whenAModuleIsChosen_thenTheBackupRunsLiveToSucceededWithOnlyThatModule() throws Exception {
+  void givenTheBackupForm_whenAModuleIsChosen_thenTheBackupRunsLiveToSucceededWithOnlyThatModule()
+      throws Exception {
     browser.open(ops.url() + "#/backups");
     browser.awaitText("who", "system:serviceaccount:rayerp:ops");
     browser.find("new-backup").click();
-    browser.await("the module map's modules", d -> browser.present("module-hr") && browser.present("module-finance"));
+    browser.await(
+        "the module map's modules",
+        d -> browser.present("module-hr") && browser.present("module-finance"));
     // the template ticks both; this backup takes HR only
     WebElement finance = browser.find("module-finance");
     if (finance.isSelected()) finance.click();
     WebElement hr = browser.find("module-hr");
     if (!hr.isSelected()) hr.click();
     new Select(browser.find("form-type")).selectByValue("Database");
-    assertThat(browser.find("form-encrypt").isSelected()).as("the template encrypts, so the form does").isTrue();
+    assertThat(browser.find("form-encrypt").isSelected())
+        .as("the template encrypts, so the form does")
+        .isTrue();
     browser.screenshot("new-backup");
     browser.find("create-backup").click();
     browser.awaitText("notice", "Backup created");
-    Backup created = poll(() -> client.resources(Backup.class).inNamespace(NS).list().getItems().stream()
-        .filter(b -> b.getMetadata().getName().startsWith("erp-nightly-manual-")).findFirst().orElse(null));
+    Backup created =
+        poll(
+            () ->
+                client.resources(Backup.class).inNamespace(NS).list().getItems().stream()
+                    .filter(b -> b.getMetadata().getName().startsWith("erp-nightly-manual-"))
+                    .findFirst()
+                    .orElse(null));
     manual = created.getMetadata().getName();
     assertThat(created.getSpec().source.mongodb.modules).containsExactly("hr");
     assertThat(created.getSpec().type).hasToString("Database");
     assertThat(created.getSpec().encryption).isNotNull();
-    assertThat(created.getMetadata().getAnnotations()).containsEntry("coffer.io/created-with", "coffer console");
+    assertThat(created.getMetadata().getAnnotations())
+        .containsEntry("coffer.io/created-with", "coffer console");
     // the row follows the watch: no reload, no polling
     browser.awaitText("row-" + manual, "Succeeded");
     Backup done = client.resources(Backup.class).inNamespace(NS).withName(manual).get();
     assertThat(done.getStatus().contents.collectionCounts).containsOnlyKeys("erp.employees");
-    assertThat(browser.awaitText("row-" + manual, done.getStatus().size).getText()).contains("manual");
-    browser.await("the shield of an encrypted backup", d -> !d.findElements(By.cssSelector("[data-test='row-" + manual + "'] [data-test='shield']")).isEmpty());
+    assertThat(browser.awaitText("row-" + manual, done.getStatus().size).getText())
+        .contains("manual");
+    browser.await(
+        "the shield of an encrypted backup",
+        d ->
+            !d.findElements(By.cssSelector("[data-test='row-" + manual + "'] [data-test='shield']"))
+                .isEmpty());
   }
 
   @Test
@@ -170,10 +232,14 @@ class ConsoleE2E {
   void givenARunningBackup_thenItsProgressShowsWhileItRuns() throws Exception {
     client.resource(OperatorHarness.slowBackup("console-slow", 2)).create();
     browser.open(ops.url() + "#/backups");
-    browser.await("a progress bar on the running backup", d -> {
-      var rows = d.findElements(By.cssSelector("[data-test='row-console-slow'] [data-test='progress']"));
-      return !rows.isEmpty();
-    });
+    browser.await(
+        "a progress bar on the running backup",
+        d -> {
+          var rows =
+              d.findElements(
+                  By.cssSelector("[data-test='row-console-slow'] [data-test='progress']"));
+          return !rows.isEmpty();
+        });
     browser.screenshot("backups-running");
     browser.awaitText("row-console-slow", "Succeeded");
   }
@@ -181,7 +247,8 @@ class ConsoleE2E {
   @Test
   @Order(3)
   void givenAThousandBackups_whenFiltered_thenPagesAndCountsFollow() throws Exception {
-    // 1,200 Backups in a namespace the operator does not watch, their status written as the operator would
+    // 1,200 Backups in a namespace the operator does not watch, their status written as the
+    // operator would
     List<Backup> made = new ArrayList<>();
     Instant t0 = Instant.parse("2026-10-01T02:00:00Z");
     for (String name : List.of("hourly", "weekly")) {
@@ -204,11 +271,16 @@ class ConsoleE2E {
       BackupStatus st = new BackupStatus();
       st.phase = i % 10 == 3 ? Phase.Failed : Phase.Succeeded;
       st.completedAt = t0.plusSeconds(3600L * i).toString();
-      st.storedBytes = st.phase == Phase.Failed ? null : 40_000_000L + 20_000L * i + (i % 7) * 3_000_000L;
-      st.size = st.storedBytes == null ? null : String.format("%.1f MiB", st.storedBytes / 1048576.0);
+      st.storedBytes =
+          st.phase == Phase.Failed ? null : 40_000_000L + 20_000L * i + (i % 7) * 3_000_000L;
+      st.size =
+          st.storedBytes == null ? null : String.format("%.1f MiB", st.storedBytes / 1048576.0);
       st.durationSeconds = 40.0 + (i % 13) * 3;
       st.duration = Math.round(st.durationSeconds) + "s";
-      st.lastError = st.phase == Phase.Failed ? "cannot connect to MongoDB at mongodb://***@erp-db:27017" : null;
+      st.lastError =
+          st.phase == Phase.Failed
+              ? "cannot connect to MongoDB at mongodb://***@erp-db:27017"
+              : null;
       b.setStatus(st);
       client.resource(b).updateStatus();
     }
@@ -224,7 +296,9 @@ class ConsoleE2E {
     browser.find("search").sendKeys("bulk-119");
     // bulk-1193 is the only failed weekly one among bulk-119x (i % 10 == 3, odd)
     browser.awaitText("page-info", "1–1 of 1 ");
-    assertThat(browser.find("backup-table").getText()).contains("bulk-1193").doesNotContain("bulk-1191");
+    assertThat(browser.find("backup-table").getText())
+        .contains("bulk-1193")
+        .doesNotContain("bulk-1191");
     browser.screenshot("backups-filtered");
   }
 
@@ -242,7 +316,8 @@ class ConsoleE2E {
 
   @Test
   @Order(5)
-  void givenTheScheduleForm_whenCreatedSuspendedResumedAndEdited_thenTheSpecFollows() throws Exception {
+  void givenTheScheduleForm_whenCreatedSuspendedResumedAndEdited_thenTheSpecFollows()
+      throws Exception {
     browser.open(ops.url() + "#/schedules");
     browser.find("new-schedule").click();
     browser.find("form-name").sendKeys("weekly-db");
@@ -254,43 +329,75 @@ class ConsoleE2E {
     new Select(browser.find("form-type")).selectByValue("Database");
     browser.find("save-schedule").click();
     browser.awaitText("schedule-weekly-db", "Weekly on Sunday at 02:00 (Europe/Berlin)");
-    BackupSchedule s = client.resources(BackupSchedule.class).inNamespace(NS).withName("weekly-db").get();
+    BackupSchedule s =
+        client.resources(BackupSchedule.class).inNamespace(NS).withName("weekly-db").get();
     assertThat(s.getSpec().frequency.every).hasToString("Weekly");
     assertThat(s.getSpec().retention.keepLast).isEqualTo(4);
     assertThat(s.getSpec().template.storage.s3.bucket).isEqualTo("backups");
     browser.find("suspend-weekly-db").click();
     browser.awaitText("schedule-weekly-db", "suspended");
-    assertThat(client.resources(BackupSchedule.class).inNamespace(NS).withName("weekly-db").get().getSpec().suspend).isTrue();
+    assertThat(
+            client
+                .resources(BackupSchedule.class)
+                .inNamespace(NS)
+                .withName("weekly-db")
+                .get()
+                .getSpec()
+                .suspend)
+        .isTrue();
     browser.find("resume-weekly-db").click();
     browser.await("resumed", d -> browser.present("suspend-weekly-db"));
-    assertThat(client.resources(BackupSchedule.class).inNamespace(NS).withName("weekly-db").get().getSpec().suspend).isNull();
+    assertThat(
+            client
+                .resources(BackupSchedule.class)
+                .inNamespace(NS)
+                .withName("weekly-db")
+                .get()
+                .getSpec()
+                .suspend)
+        .isNull();
     browser.find("edit-weekly-db").click();
     WebElement time = browser.find("form-time");
-    ((org.openqa.selenium.JavascriptExecutor) browser.driver).executeScript("arguments[0].value = '04:30'", time);
+    ((org.openqa.selenium.JavascriptExecutor) browser.driver)
+        .executeScript("arguments[0].value = '04:30'", time);
     browser.find("save-schedule").click();
     browser.awaitText("schedule-weekly-db", "at 04:30");
     s = client.resources(BackupSchedule.class).inNamespace(NS).withName("weekly-db").get();
     assertThat(s.getSpec().frequency.time).isEqualTo("04:30");
     assertThat(s.getSpec().frequency.dayOfWeek).hasToString("Sunday");
-    assertThat(s.getStatus() == null ? null : s.getStatus().nextScheduleTime).as("the operator computed the next run").isNotNull();
+    assertThat(s.getStatus() == null ? null : s.getStatus().nextScheduleTime)
+        .as("the operator computed the next run")
+        .isNotNull();
     browser.screenshot("schedules");
   }
 
   @Test
   @Order(6)
-  void givenABackup_whenAReplaceIsPreviewedAndConfirmedByTyping_thenTheRestoreRunsAndItsLogShows() throws Exception {
+  void givenABackup_whenAReplaceIsPreviewedAndConfirmedByTyping_thenTheRestoreRunsAndItsLogShows()
+      throws Exception {
     browser.open(ops.url() + "#/restore?backup=" + manual + "&namespace=" + NS);
-    browser.await("the backup chosen", d -> manual.equals(new Select(browser.find("restore-backup")).getFirstSelectedOption().getAttribute("value")));
+    browser.await(
+        "the backup chosen",
+        d ->
+            manual.equals(
+                new Select(browser.find("restore-backup"))
+                    .getFirstSelectedOption()
+                    .getAttribute("value")));
     new Select(browser.find("restore-mode")).selectByValue("Replace");
     browser.find("restore-rename").sendKeys("erp_console");
     browser.fill("restore-secret", "age-key");
     browser.fill("restore-key", "identity");
     browser.find("preview").click();
     browser.awaitText("plan", "erp_console.employees");
-    assertThat(browser.all("[data-test='warning']")).as("the warnings before a Replace").hasSizeGreaterThanOrEqualTo(2);
-    assertThat(browser.text("[data-test='restore-result']")).contains("Replace drops every selected collection");
-    List<Restore> previews = client.resources(Restore.class).inNamespace(NS).list().getItems().stream()
-        .filter(r -> r.getMetadata().getName().startsWith(manual + "-preview-")).toList();
+    assertThat(browser.all("[data-test='warning']"))
+        .as("the warnings before a Replace")
+        .hasSizeGreaterThanOrEqualTo(2);
+    assertThat(browser.text("[data-test='restore-result']"))
+        .contains("Replace drops every selected collection");
+    List<Restore> previews =
+        client.resources(Restore.class).inNamespace(NS).list().getItems().stream()
+            .filter(r -> r.getMetadata().getName().startsWith(manual + "-preview-"))
+            .toList();
     assertThat(previews).hasSize(1);
     assertThat(previews.get(0).getSpec().dryRun).isTrue();
     WebElement go = browser.find("start-restore");
@@ -303,10 +410,14 @@ class ConsoleE2E {
     go.click();
     browser.awaitText("restore-run", "Succeeded");
     try (MongoClient c = MongoClients.create(EmbeddedServers.uri(OperatorHarness.mongo))) {
-      assertThat(c.getDatabase("erp_console").getCollection("employees").countDocuments()).isEqualTo(2000);
+      assertThat(c.getDatabase("erp_console").getCollection("employees").countDocuments())
+          .isEqualTo(2000);
     }
-    Restore real = client.resources(Restore.class).inNamespace(NS).list().getItems().stream()
-        .filter(r -> r.getMetadata().getName().startsWith(manual + "-restore-")).findFirst().orElseThrow();
+    Restore real =
+        client.resources(Restore.class).inNamespace(NS).list().getItems().stream()
+            .filter(r -> r.getMetadata().getName().startsWith(manual + "-restore-"))
+            .findFirst()
+            .orElseThrow();
     assertThat(real.getSpec().mode).isEqualTo(RestoreSpec.Mode.Replace);
     assertThat(real.getSpec().confirm).isTrue();
     assertThat(real.getSpec().decryption.identity.name).isEqualTo("age-key");
@@ -326,23 +437,43 @@ class ConsoleE2E {
     assertThat(browser.all("[data-test^='restore-']")).isEmpty();
     assertThat(browser.all("[data-test^='verify-']")).isEmpty();
     assertThat(browser.all("[data-test^='delete-']")).isEmpty();
-    assertThat(browser.all("[data-test^='download-']")).as("asking for a download URL takes patch on backups").isEmpty();
+    assertThat(browser.all("[data-test^='download-']"))
+        .as("asking for a download URL takes patch on backups")
+        .isEmpty();
     browser.open(auditor.url() + "#/restore");
     browser.awaitText("no-restore", "You may not restore here");
     browser.open(auditor.url() + "#/schedules");
     browser.awaitText("schedule-weekly-db", "Weekly");
-    assertThat(browser.all("[data-test^='suspend-'], [data-test^='edit-'], [data-test='new-schedule']")).isEmpty();
+    assertThat(
+            browser.all(
+                "[data-test^='suspend-'], [data-test^='edit-'], [data-test='new-schedule']"))
+        .isEmpty();
     // forced: the console passes the request on as the viewer, and the API server says no
     HttpClient http = HttpClient.newHttpClient();
-    String body = "{\"backupName\":\"" + manual + "\",\"mode\":\"Merge\",\"decryptionSecret\":\"age-key\",\"decryptionKey\":\"identity\"}";
-    HttpResponse<String> forced = http.send(HttpRequest.newBuilder(URI.create(auditor.url() + "api/namespaces/" + NS + "/restores"))
-        .header("X-Coffer-Console", "1").header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    String body =
+        "{\"backupName\":\""
+            + manual
+            + "\",\"mode\":\"Merge\",\"decryptionSecret\":\"age-key\",\"decryptionKey\":\"identity\"}";
+    HttpResponse<String> forced =
+        http.send(
+            HttpRequest.newBuilder(URI.create(auditor.url() + "api/namespaces/" + NS + "/restores"))
+                .header("X-Coffer-Console", "1")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(forced.statusCode()).isEqualTo(403);
-    assertThat(forced.body()).contains("system:serviceaccount:rayerp:auditor").contains("cannot create resource \\\"restores\\\"");
+    assertThat(forced.body())
+        .contains("system:serviceaccount:rayerp:auditor")
+        .contains("cannot create resource \\\"restores\\\"");
     // a page on another site cannot post (no header), and a rebinding name is refused
-    HttpResponse<String> csrf = http.send(HttpRequest.newBuilder(URI.create(ops.url() + "api/namespaces/" + NS + "/restores"))
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> csrf =
+        http.send(
+            HttpRequest.newBuilder(URI.create(ops.url() + "api/namespaces/" + NS + "/restores"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(csrf.statusCode()).isEqualTo(403);
     assertThat(csrf.body()).contains("X-Coffer-Console");
     browser.screenshot("viewer");
@@ -350,18 +481,33 @@ class ConsoleE2E {
 
   @Test
   @Order(8)
-  void givenTheInClusterMode_thenEachRequestActsAsItsBearerToken_andNoTokenIsRefused() throws Exception {
+  void givenTheInClusterMode_thenEachRequestActsAsItsBearerToken_andNoTokenIsRefused()
+      throws Exception {
     HttpClient http = HttpClient.newHttpClient();
-    HttpResponse<String> none = http.send(HttpRequest.newBuilder(URI.create(proxied.url() + "api/session")).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> none =
+        http.send(
+            HttpRequest.newBuilder(URI.create(proxied.url() + "api/session")).build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(none.statusCode()).isEqualTo(401);
     assertThat(none.body()).contains("no bearer token");
-    HttpResponse<String> asAuditor = http.send(HttpRequest.newBuilder(URI.create(proxied.url() + "api/session"))
-        .header("X-Forwarded-Access-Token", auditorToken).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> asAuditor =
+        http.send(
+            HttpRequest.newBuilder(URI.create(proxied.url() + "api/session"))
+                .header("X-Forwarded-Access-Token", auditorToken)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(asAuditor.statusCode()).isEqualTo(200);
-    assertThat(asAuditor.body()).contains("\"user\":\"system:serviceaccount:rayerp:auditor\"").contains("\"createRestore\":false")
-        .contains("\"listBackups\":true").doesNotContain(auditorToken);
-    HttpResponse<String> bad = http.send(HttpRequest.newBuilder(URI.create(proxied.url() + "api/session"))
-        .header("Authorization", "Bearer not-a-token").build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(asAuditor.body())
+        .contains("\"user\":\"system:serviceaccount:rayerp:auditor\"")
+        .contains("\"createRestore\":false")
+        .contains("\"listBackups\":true")
+        .doesNotContain(auditorToken);
+    HttpResponse<String> bad =
+        http.send(
+            HttpRequest.newBuilder(URI.create(proxied.url() + "api/session"))
+                .header("Authorization", "Bearer not-a-token")
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(bad.statusCode()).as(bad.body()).isEqualTo(401);
     assertThat(bad.body()).doesNotContain("not-a-token");
   }
@@ -371,8 +517,12 @@ class ConsoleE2E {
   void theOverviewSaysWhatIsHealthyAndPlotsEachSchedule() throws Exception {
     browser.open(ops.url() + "#/overview");
     browser.awaitText("card-failed", "Failed in the last day");
-    browser.await("the plots of the bulk schedules", d -> browser.present("plot-hourly") && browser.present("plot-weekly"));
-    assertThat(browser.all("[data-test='plot-hourly'] rect")).as("one bar per backup, the last 40").hasSize(40);
+    browser.await(
+        "the plots of the bulk schedules",
+        d -> browser.present("plot-hourly") && browser.present("plot-weekly"));
+    assertThat(browser.all("[data-test='plot-hourly'] rect"))
+        .as("one bar per backup, the last 40")
+        .hasSize(40);
     WebElement table = browser.find("health-table");
     assertThat(table.getText()).contains("erp-nightly").contains("weekly-db");
     browser.screenshot("overview");
@@ -380,7 +530,8 @@ class ConsoleE2E {
 
   @Test
   @Order(10)
-  void givenDownload_thenAJobSignsAUrl_andTheBrowsersLinkFetchesTheStoredArchiveExactly() throws Exception {
+  void givenDownload_thenAJobSignsAUrl_andTheBrowsersLinkFetchesTheStoredArchiveExactly()
+      throws Exception {
     browser.open(ops.url() + "#/backups");
     browser.find("search").sendKeys(manual);
     browser.find("download-" + manual).click();
@@ -389,27 +540,42 @@ class ConsoleE2E {
     Backup b = client.resources(Backup.class).inNamespace(NS).withName(manual).get();
     assertThat(b.getStatus().download.result).isEqualTo("Ready");
     assertThat(b.getStatus().download.jobName).isEqualTo(manual + "-share-1");
-    assertThat(href).isEqualTo(b.getStatus().download.url).startsWith(EmbeddedServers.endpoint(OperatorHarness.s3));
+    assertThat(href)
+        .isEqualTo(b.getStatus().download.url)
+        .startsWith(EmbeddedServers.endpoint(OperatorHarness.s3));
     assertThat(href).doesNotContain(EmbeddedServers.SECRET_KEY);
-    // the link needs no credentials: the bytes are the stored (encrypted) archive, its SHA-256 the one the Backup recorded
-    HttpResponse<byte[]> got = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(href)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    // the link needs no credentials: the bytes are the stored (encrypted) archive, its SHA-256 the
+    // one the Backup recorded
+    HttpResponse<byte[]> got =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(href)).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
     assertThat(got.statusCode()).isEqualTo(200);
-    assertThat(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(got.body()))).isEqualTo(b.getStatus().sha256);
-    assertThat(new String(got.body(), 0, 21, StandardCharsets.US_ASCII)).isEqualTo("age-encryption.org/v1");
+    assertThat(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(got.body())))
+        .isEqualTo(b.getStatus().sha256);
+    assertThat(new String(got.body(), 0, 21, StandardCharsets.US_ASCII))
+        .isEqualTo("age-encryption.org/v1");
     browser.screenshot("download");
   }
 
   @Test
   @Order(11)
-  void givenOnlyAStoredBackupsId_thenItIsRestoredFromStorage_intoAnotherDatabase() throws Exception {
+  void givenOnlyAStoredBackupsId_thenItIsRestoredFromStorage_intoAnotherDatabase()
+      throws Exception {
     Backup b = client.resources(Backup.class).inNamespace(NS).withName(manual).get();
     browser.open(ops.url() + "#/restore?id=" + b.getStatus().backupId + "&namespace=" + NS);
-    browser.await("the storages the schedules and backups use", d -> !new Select(browser.find("restore-template")).getOptions().isEmpty());
-    assertThat(new Select(browser.find("restore-template")).getFirstSelectedOption().getText()).contains("s3://backups/rayerp");
+    browser.await(
+        "the storages the schedules and backups use",
+        d -> !new Select(browser.find("restore-template")).getOptions().isEmpty());
+    assertThat(new Select(browser.find("restore-template")).getFirstSelectedOption().getText())
+        .contains("s3://backups/rayerp");
     assertThat(browser.find("restore-id").getAttribute("value")).isEqualTo(b.getStatus().backupId);
     browser.find("restore-rename-from").sendKeys("erp");
     browser.find("restore-rename").sendKeys("erp_byid");
-    assertThat(browser.find("claim-uploads").getAttribute("value")).as("the template's claim, offered").isEqualTo("uploads");
+    assertThat(browser.find("claim-uploads").getAttribute("value"))
+        .as("the template's claim, offered")
+        .isEqualTo("uploads");
     browser.find("claim-uploads").clear(); // this backup holds no file tree
     browser.fill("restore-secret", "age-key");
     browser.fill("restore-key", "identity");
@@ -417,12 +583,19 @@ class ConsoleE2E {
     browser.awaitText("plan", "erp_byid.employees");
     browser.find("start-restore").click();
     browser.awaitText("restore-run", "Succeeded");
-    Restore r = client.resources(Restore.class).inNamespace(NS).list().getItems().stream()
-        .filter(x -> x.getSpec().source != null && b.getStatus().backupId.equals(x.getSpec().source.backupId) && !Boolean.TRUE.equals(x.getSpec().dryRun))
-        .findFirst().orElseThrow();
+    Restore r =
+        client.resources(Restore.class).inNamespace(NS).list().getItems().stream()
+            .filter(
+                x ->
+                    x.getSpec().source != null
+                        && b.getStatus().backupId.equals(x.getSpec().source.backupId)
+                        && !Boolean.TRUE.equals(x.getSpec().dryRun))
+            .findFirst()
+            .orElseThrow();
     assertThat(r.getSpec().backupName).as("no Backup resource is needed").isNull();
     try (MongoClient c = MongoClients.create(EmbeddedServers.uri(OperatorHarness.mongo))) {
-      assertThat(c.getDatabase("erp_byid").getCollection("employees").countDocuments()).isEqualTo(2000);
+      assertThat(c.getDatabase("erp_byid").getCollection("employees").countDocuments())
+          .isEqualTo(2000);
     }
     browser.screenshot("restore-by-id");
   }

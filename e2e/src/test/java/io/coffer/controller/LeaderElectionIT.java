@@ -7,6 +7,8 @@ import io.coffer.api.BackupSpec;
 import io.coffer.api.Phase;
 import io.coffer.job.JobFactory;
 import io.coffer.testing.Cluster;
+import io.coffer.testing.ImageRuntime;
+import io.coffer.testing.RealCluster;
 import io.coffer.testing.Specs;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -22,27 +24,41 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import io.coffer.testing.ImageRuntime;
-import io.coffer.testing.RealCluster;
 
 /**
- * Two operator replicas with leader election (a Lease in the operator's namespace, as the chart's Role allows),
- * failover, and the operator's HTTP endpoints, on the real control plane ({@link Cluster}); each replica has a client
- * of its own, authenticated as the chart's ServiceAccount. Simulated: the nodes (pods are local processes); the two
- * replicas are two operators in this JVM rather than two pods.
+ * Two operator replicas with leader election (a Lease in the operator's namespace, as the chart's
+ * Role allows), failover, and the operator's HTTP endpoints, on the real control plane ({@link
+ * Cluster}); each replica has a client of its own, authenticated as the chart's ServiceAccount.
+ * Simulated: the nodes (pods are local processes); the two replicas are two operators in this JVM
+ * rather than two pods.
  */
 class LeaderElectionIT {
   static final String NS = "ops";
   static final String LEASE = "coffer-operator-election-test";
 
   static CofferOperator.Config config(String identity) {
-    return new CofferOperator.Config(new JobFactory.Settings(ImageRuntime.REFERENCE, "IfNotPresent"), Set.of(NS), Duration.ofMillis(200),
-        Duration.ofMillis(300), Duration.ofMillis(300), Clock.systemUTC(), new CofferOperator.LeaderElection(LEASE, Cluster.OPERATOR_NAMESPACE,
-            identity, Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(200)));
+    return new CofferOperator.Config(
+        new JobFactory.Settings(ImageRuntime.REFERENCE, "IfNotPresent"),
+        Set.of(NS),
+        Duration.ofMillis(200),
+        Duration.ofMillis(300),
+        Duration.ofMillis(300),
+        Clock.systemUTC(),
+        new CofferOperator.LeaderElection(
+            LEASE,
+            Cluster.OPERATOR_NAMESPACE,
+            identity,
+            Duration.ofSeconds(2),
+            Duration.ofMillis(1500),
+            Duration.ofMillis(200)));
   }
 
   static Backup filesBackup(String name) {
-    return Specs.backup(NS, name).type(BackupSpec.Type.Files).files("docs", "docs").volume("store").build();
+    return Specs.backup(NS, name)
+        .type(BackupSpec.Type.Files)
+        .files("docs", "docs")
+        .volume("store")
+        .build();
   }
 
   static Backup await(KubernetesClient client, String name) throws InterruptedException {
@@ -61,7 +77,8 @@ class LeaderElectionIT {
   }
 
   @Test
-  void givenTwoReplicas_thenOneLeads_andWhenItStopsTheOtherTakesOver_withoutDuplicateJobs() throws Exception {
+  void givenTwoReplicas_thenOneLeads_andWhenItStopsTheOtherTakesOver_withoutDuplicateJobs()
+      throws Exception {
     Cluster cluster = RealCluster.get();
     KubernetesClient client = cluster.admin();
     cluster.namespace(NS);
@@ -83,37 +100,59 @@ class LeaderElectionIT {
         while (holder(client) == null && System.currentTimeMillis() < deadline) Thread.sleep(50);
         two.start();
         assertThat(holder(client)).isEqualTo("replica-1");
-        try (OperatorHttp http = new OperatorHttp(0, one, caches1); OperatorHttp standby = new OperatorHttp(0, two, caches2)) {
-          // both replicas are ready: a Deployment of two rolls out, and the standby can take over at once
+        try (OperatorHttp http = new OperatorHttp(0, one, caches1);
+            OperatorHttp standby = new OperatorHttp(0, two, caches2)) {
+          // both replicas are ready: a Deployment of two rolls out, and the standby can take over
+          // at once
           HttpClient probe = HttpClient.newHttpClient();
           for (OperatorHttp h : List.of(http, standby)) {
-            var ready = probe.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + h.port() + "/readyz")).build(), HttpResponse.BodyHandlers.ofString());
+            var ready =
+                probe.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + h.port() + "/readyz"))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
           }
           client.resource(filesBackup("first")).create();
           await(client, "first");
           HttpClient web = HttpClient.newHttpClient();
-          var health = web.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port() + "/healthz")).build(),
-              HttpResponse.BodyHandlers.ofString());
+          var health =
+              web.send(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port() + "/healthz"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
           assertThat(health.statusCode()).isEqualTo(200);
-          var metrics = web.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port() + "/metrics")).build(),
-              HttpResponse.BodyHandlers.ofString());
-          assertThat(metrics.body()).contains("coffer_backups{namespace=\"ops\",phase=\"Succeeded\"} 1")
+          var metrics =
+              web.send(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port() + "/metrics"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+          assertThat(metrics.body())
+              .contains("coffer_backups{namespace=\"ops\",phase=\"Succeeded\"} 1")
               .contains("coffer_backup_duration_seconds_count 1");
-          // the standby's controllers wait for the lease: it counts nothing, so a scrape of both does not count twice
-          var standbyMetrics = web.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + standby.port() + "/metrics")).build(),
-              HttpResponse.BodyHandlers.ofString());
+          // the standby's controllers wait for the lease: it counts nothing, so a scrape of both
+          // does not count twice
+          var standbyMetrics =
+              web.send(
+                  HttpRequest.newBuilder(
+                          URI.create("http://127.0.0.1:" + standby.port() + "/metrics"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
           assertThat(standbyMetrics.statusCode()).isEqualTo(200);
-          assertThat(standbyMetrics.body()).contains("# TYPE coffer_backups gauge").doesNotContain("coffer_backups{");
+          assertThat(standbyMetrics.body())
+              .contains("# TYPE coffer_backups gauge")
+              .doesNotContain("coffer_backups{");
         }
         one.stop();
         deadline = System.currentTimeMillis() + 20_000;
-        while (!"replica-2".equals(holder(client)) && System.currentTimeMillis() < deadline) Thread.sleep(50);
+        while (!"replica-2".equals(holder(client)) && System.currentTimeMillis() < deadline)
+          Thread.sleep(50);
         assertThat(holder(client)).isEqualTo("replica-2");
         client.resource(filesBackup("second")).create();
         await(client, "second");
         two.stop();
-        assertThat(client.batch().v1().jobs().inNamespace(NS).list().getItems()).extracting(j -> j.getMetadata().getName())
+        assertThat(client.batch().v1().jobs().inNamespace(NS).list().getItems())
+            .extracting(j -> j.getMetadata().getName())
             .containsExactlyInAnyOrder("first-backup-1", "second-backup-1");
       }
     }

@@ -1,12 +1,13 @@
 package io.coffer.controller;
 
-import io.coffer.protocol.BackupRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import de.bwaldvogel.mongo.MongoServer;
 import io.coffer.api.Backup;
+import io.coffer.api.BackupSchedule;
+import io.coffer.api.BackupScheduleStatus;
 import io.coffer.api.BackupSpec;
 import io.coffer.api.KeyRef;
 import io.coffer.api.Phase;
@@ -14,15 +15,18 @@ import io.coffer.api.Restore;
 import io.coffer.api.RestoreSpec;
 import io.coffer.engine.crypto.AgeKeys;
 import io.coffer.job.JobFactory;
-import io.coffer.testing.EmbeddedServers;
-import io.coffer.testing.Specs;
+import io.coffer.protocol.BackupRequest;
 import io.coffer.testing.Cluster;
+import io.coffer.testing.EmbeddedServers;
+import io.coffer.testing.ImageRuntime;
+import io.coffer.testing.MutableClock;
+import io.coffer.testing.NodeAgent;
+import io.coffer.testing.RealCluster;
+import io.coffer.testing.Specs;
+import io.coffer.testing.TestStorage;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.coffer.testing.MutableClock;
-import io.coffer.testing.TestStorage;
-import io.coffer.api.BackupSchedule;
 import io.javaoperatorsdk.operator.Operator;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,25 +34,22 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.bson.Document;
 import org.gaul.s3proxy.S3Proxy;
-import io.coffer.api.BackupScheduleStatus;
-import io.coffer.testing.ImageRuntime;
-import io.coffer.testing.NodeAgent;
-import io.coffer.testing.RealCluster;
-import java.util.Random;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 
 /**
- * What the operator scenarios share, started once per JVM (the suites run one after another in it): a real control
- * plane ({@link Cluster}: kube-apiserver with RBAC and the admission plugins, etcd, the Job, garbage-collector and PV
- * controllers, the scheduler), the operator authenticated as the Helm chart's ServiceAccount, in a namespace enforcing
- * Pod Security "restricted", MongoDB with RayERP's collections, an S3 bucket, Secrets, volumes; and the helpers the
- * scenarios use to make resources and wait for them. Simulated: the nodes ({@link NodeAgent} runs
- * each pod as a local process: the engine from this build). Real: the operator, the engine, MongoDB's wire protocol
+ * What the operator scenarios share, started once per JVM (the suites run one after another in it):
+ * a real control plane ({@link Cluster}: kube-apiserver with RBAC and the admission plugins, etcd,
+ * the Job, garbage-collector and PV controllers, the scheduler), the operator authenticated as the
+ * Helm chart's ServiceAccount, in a namespace enforcing Pod Security "restricted", MongoDB with
+ * RayERP's collections, an S3 bucket, Secrets, volumes; and the helpers the scenarios use to make
+ * resources and wait for them. Simulated: the nodes ({@link NodeAgent} runs each pod as a local
+ * process: the engine from this build). Real: the operator, the engine, MongoDB's wire protocol
  * (mongo-java-server), S3 (S3Proxy).
  */
 final class OperatorHarness {
@@ -85,15 +86,30 @@ final class OperatorHarness {
     mongo = EmbeddedServers.mongo();
     try (MongoClient c = MongoClients.create(EmbeddedServers.uri(mongo))) {
       List<Document> docs = new ArrayList<>();
-      for (int i = 0; i < 2000; i++) docs.add(new Document("_id", i).append("name", "Employee " + i));
+      for (int i = 0; i < 2000; i++)
+        docs.add(new Document("_id", i).append("name", "Employee " + i));
       c.getDatabase("erp").getCollection("employees").insertMany(docs);
-      c.getDatabase("erp").getCollection("invoices").insertOne(new Document("_id", 1).append("total", 10));
+      c.getDatabase("erp")
+          .getCollection("invoices")
+          .insertOne(new Document("_id", 1).append("total", 10));
     }
     s3 = EmbeddedServers.s3();
     EmbeddedServers.makeBucket(s3, "backups");
     secret("mongo", Map.of("uri", EmbeddedServers.uri(mongo)));
-    secret("s3", Map.of("AWS_ACCESS_KEY_ID", EmbeddedServers.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", EmbeddedServers.SECRET_KEY));
-    secret("s3-wrong", Map.of("AWS_ACCESS_KEY_ID", EmbeddedServers.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", "wrong-secret"));
+    secret(
+        "s3",
+        Map.of(
+            "AWS_ACCESS_KEY_ID",
+            EmbeddedServers.ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY",
+            EmbeddedServers.SECRET_KEY));
+    secret(
+        "s3-wrong",
+        Map.of(
+            "AWS_ACCESS_KEY_ID",
+            EmbeddedServers.ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY",
+            "wrong-secret"));
     secret("age", Map.of("recipients", identity.recipient().encoded() + "\n"));
     secret("age-key", Map.of("identity", "# ops\n" + identity.encoded() + "\n"));
     Path work = Files.createTempDirectory("coffer-operator-it");
@@ -102,14 +118,24 @@ final class OperatorHarness {
     cluster.claim(NS, "uploads", Files.createDirectories(work.resolve("uploads")));
     cluster.claim(NS, "restored-uploads", restoredUploads);
     Files.writeString(work.resolve("uploads/contract.txt"), "signed");
-    // 12 MiB that do not compress: with an upload cap of a few MiB/s a backup of it runs for seconds
+    // 12 MiB that do not compress: with an upload cap of a few MiB/s a backup of it runs for
+    // seconds
     Path scans = Files.createDirectories(work.resolve("scans"));
     byte[] noise = new byte[12 << 20];
     new Random(7).nextBytes(noise);
     Files.write(scans.resolve("scan-0001.pdf"), noise);
     cluster.claim(NS, "scans", scans);
-    operator = CofferOperator.create(cluster.operatorClient(), new CofferOperator.Config(new JobFactory.Settings(ImageRuntime.REFERENCE, "IfNotPresent"),
-        Set.of(NS), Duration.ofMillis(200), Duration.ofMillis(300), Duration.ofMillis(300), clock, null));
+    operator =
+        CofferOperator.create(
+            cluster.operatorClient(),
+            new CofferOperator.Config(
+                new JobFactory.Settings(ImageRuntime.REFERENCE, "IfNotPresent"),
+                Set.of(NS),
+                Duration.ofMillis(200),
+                Duration.ofMillis(300),
+                Duration.ofMillis(300),
+                clock,
+                null));
     operator.start();
     Runtime.getRuntime().addShutdownHook(new Thread(OperatorHarness::stop));
   }
@@ -126,14 +152,31 @@ final class OperatorHarness {
   }
 
   static void secret(String name, Map<String, String> data) {
-    client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName(name).endMetadata()
-        .withStringData(data).build()).create();
+    client
+        .secrets()
+        .inNamespace(NS)
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .withStringData(data)
+                .build())
+        .create();
   }
 
-  /** RayERP's full backup: MongoDB (database erp) and the uploads volume, to S3, encrypted to the team's recipient. */
+  /**
+   * RayERP's full backup: MongoDB (database erp) and the uploads volume, to S3, encrypted to the
+   * team's recipient.
+   */
   static Backup backup(String name, String credentials) {
-    return Specs.backup(NS, name).mongo("mongo", "uri", "erp").files("uploads", "uploads")
-        .s3(EmbeddedServers.endpoint(s3), "backups", "rayerp", credentials).recipients("age", "recipients").backoffLimit(1).build();
+    return Specs.backup(NS, name)
+        .mongo("mongo", "uri", "erp")
+        .files("uploads", "uploads")
+        .s3(EmbeddedServers.endpoint(s3), "backups", "rayerp", credentials)
+        .recipients("age", "recipients")
+        .backoffLimit(1)
+        .build();
   }
 
   static Backup await(String name, Predicate<Backup> done) throws InterruptedException {
@@ -144,13 +187,44 @@ final class OperatorHarness {
       if (b != null && done.test(b)) return b;
       Thread.sleep(100);
     }
-    throw new AssertionError("timed out waiting for Backup " + name + "; last seen: " + (b == null ? "no such Backup"
-        : client.getKubernetesSerialization().asJson(b.getMetadata()) + " " + client.getKubernetesSerialization().asJson(b.getStatus()))
-        + "; jobs: " + client.batch().v1().jobs().inNamespace(NS).list().getItems().stream().map(j -> j.getMetadata().getName()).toList()
-        + "; its jobs and pods: " + client.batch().v1().jobs().inNamespace(NS).withLabel(JobFactory.LABEL_BACKUP, name).list().getItems().stream()
-            .map(j -> j.getMetadata().getName() + " " + client.getKubernetesSerialization().asJson(j.getStatus())).toList()
-        + " " + client.pods().inNamespace(NS).list().getItems().stream().filter(p -> p.getMetadata().getName().startsWith(name + "-"))
-            .map(p -> p.getMetadata().getName() + " " + client.getKubernetesSerialization().asJson(p.getStatus())).toList());
+    throw new AssertionError(
+        "timed out waiting for Backup "
+            + name
+            + "; last seen: "
+            + (b == null
+                ? "no such Backup"
+                : client.getKubernetesSerialization().asJson(b.getMetadata())
+                    + " "
+                    + client.getKubernetesSerialization().asJson(b.getStatus()))
+            + "; jobs: "
+            + client.batch().v1().jobs().inNamespace(NS).list().getItems().stream()
+                .map(j -> j.getMetadata().getName())
+                .toList()
+            + "; its jobs and pods: "
+            + client
+                .batch()
+                .v1()
+                .jobs()
+                .inNamespace(NS)
+                .withLabel(JobFactory.LABEL_BACKUP, name)
+                .list()
+                .getItems()
+                .stream()
+                .map(
+                    j ->
+                        j.getMetadata().getName()
+                            + " "
+                            + client.getKubernetesSerialization().asJson(j.getStatus()))
+                .toList()
+            + " "
+            + client.pods().inNamespace(NS).list().getItems().stream()
+                .filter(p -> p.getMetadata().getName().startsWith(name + "-"))
+                .map(
+                    p ->
+                        p.getMetadata().getName()
+                            + " "
+                            + client.getKubernetesSerialization().asJson(p.getStatus()))
+                .toList());
   }
 
   static void incrementalChain(Backup f) throws Exception {
@@ -160,7 +234,13 @@ final class OperatorHarness {
     inc.getSpec().chain = new BackupSpec.ChainSpec();
     inc.getSpec().chain.indexKeySecret = new KeyRef("index-key", "key");
     client.resource(inc).create();
-    Backup i = await("chain-inc", x -> x.getStatus() != null && x.getStatus().phase != null && x.getStatus().phase.terminal());
+    Backup i =
+        await(
+            "chain-inc",
+            x ->
+                x.getStatus() != null
+                    && x.getStatus().phase != null
+                    && x.getStatus().phase.terminal());
     assertThat(i.getStatus().phase).as(i.getStatus().lastError).isEqualTo(Phase.Succeeded);
     assertThat(i.getStatus().parent).isEqualTo("chain-full");
     assertThat(i.getStatus().storedBytes).isLessThan(f.getStatus().storedBytes);
@@ -176,17 +256,28 @@ final class OperatorHarness {
     Restore done = awaitRestore("chain-restore");
     assertThat(done.getStatus().phase).as(done.getStatus().lastError).isEqualTo(Phase.Succeeded);
     try (MongoClient c = MongoClients.create(EmbeddedServers.uri(mongo))) {
-      assertThat(c.getDatabase("erp_chain_restore").getCollection("chain_extra").countDocuments()).isEqualTo(1);
-      assertThat(c.getDatabase("erp_chain_restore").getCollection("invoices").countDocuments()).isEqualTo(1);
-      assertThat(c.getDatabase("erp_chain_restore").getCollection("employees").countDocuments()).isEqualTo(2000);
+      assertThat(c.getDatabase("erp_chain_restore").getCollection("chain_extra").countDocuments())
+          .isEqualTo(1);
+      assertThat(c.getDatabase("erp_chain_restore").getCollection("invoices").countDocuments())
+          .isEqualTo(1);
+      assertThat(c.getDatabase("erp_chain_restore").getCollection("employees").countDocuments())
+          .isEqualTo(2000);
     }
     // the full backup stays while the increment needs it
     client.resource(f).delete();
-    await("chain-full", x -> x.getStatus().lastError != null && x.getStatus().lastError.contains("builds on this one"));
+    await(
+        "chain-full",
+        x ->
+            x.getStatus().lastError != null
+                && x.getStatus().lastError.contains("builds on this one"));
     assertThat(TestStorage.s3(s3, "backups", "chains").list(f.getStatus().backupId)).isNotEmpty();
     client.resource(i).delete();
-    awaitCondition("both gone", () -> client.resources(Backup.class).inNamespace(NS).withName("chain-full").get() == null
-        && client.resources(Backup.class).inNamespace(NS).withName("chain-inc").get() == null);
+    awaitCondition(
+        "both gone",
+        () ->
+            client.resources(Backup.class).inNamespace(NS).withName("chain-full").get() == null
+                && client.resources(Backup.class).inNamespace(NS).withName("chain-inc").get()
+                    == null);
     assertThat(TestStorage.s3(s3, "backups", "chains").list(f.getStatus().backupId)).isEmpty();
     // nothing to build on: a clear failure, no Job
     Backup orphan = backup("chain-orphan", "s3");
@@ -195,12 +286,26 @@ final class OperatorHarness {
     orphan.getSpec().chain = new BackupSpec.ChainSpec();
     orphan.getSpec().chain.indexKeySecret = new KeyRef("index-key", "key");
     client.resource(orphan).create();
-    Backup o = await("chain-orphan", x -> x.getStatus() != null && x.getStatus().phase == Phase.Failed);
-    assertThat(o.getStatus().lastError).contains("no Succeeded Backup with the same source, storage and chain.indexKeySecret");
-    assertThat(client.batch().v1().jobs().inNamespace(NS).withLabel(JobFactory.LABEL_BACKUP, "chain-orphan").list().getItems()).isEmpty();
+    Backup o =
+        await("chain-orphan", x -> x.getStatus() != null && x.getStatus().phase == Phase.Failed);
+    assertThat(o.getStatus().lastError)
+        .contains("no Succeeded Backup with the same source, storage and chain.indexKeySecret");
+    assertThat(
+            client
+                .batch()
+                .v1()
+                .jobs()
+                .inNamespace(NS)
+                .withLabel(JobFactory.LABEL_BACKUP, "chain-orphan")
+                .list()
+                .getItems())
+        .isEmpty();
   }
 
-  /** A files backup of the 12 MiB scan folder, written at most at {@code mibps} MiB/s: it runs for seconds. */
+  /**
+   * A files backup of the 12 MiB scan folder, written at most at {@code mibps} MiB/s: it runs for
+   * seconds.
+   */
   static Backup slowBackup(String name, int mibps) {
     Backup b = backup(name, "s3");
     b.getSpec().type = BackupSpec.Type.Files;
@@ -212,10 +317,18 @@ final class OperatorHarness {
     return b;
   }
 
-  /** A Restore of {@code backupName} into database erp_NAME and the restored-uploads volume, with the team's identity. */
+  /**
+   * A Restore of {@code backupName} into database erp_NAME and the restored-uploads volume, with
+   * the team's identity.
+   */
   static Restore restore(String name, String backupName, RestoreSpec.Mode mode) {
-    return Specs.restore(NS, name).backupName(backupName).mode(mode).identity("age-key", "identity")
-        .renameDatabases(Map.of("erp", "erp_" + name.replace('-', '_'))).targetFiles("uploads", "restored-uploads").build();
+    return Specs.restore(NS, name)
+        .backupName(backupName)
+        .mode(mode)
+        .identity("age-key", "identity")
+        .renameDatabases(Map.of("erp", "erp_" + name.replace('-', '_')))
+        .targetFiles("uploads", "restored-uploads")
+        .build();
   }
 
   static Restore awaitRestore(String name) throws InterruptedException {
@@ -223,15 +336,27 @@ final class OperatorHarness {
     Restore r = null;
     while (System.currentTimeMillis() < deadline) {
       r = client.resources(Restore.class).inNamespace(NS).withName(name).get();
-      if (r != null && r.getStatus() != null && r.getStatus().phase != null && r.getStatus().phase.terminal()) return r;
+      if (r != null
+          && r.getStatus() != null
+          && r.getStatus().phase != null
+          && r.getStatus().phase.terminal()) return r;
       Thread.sleep(100);
     }
-    throw new AssertionError("timed out; last status: " + (r == null ? null : client.getKubernetesSerialization().asJson(r.getStatus())));
+    throw new AssertionError(
+        "timed out; last status: "
+            + (r == null ? null : client.getKubernetesSerialization().asJson(r.getStatus())));
   }
 
   static List<Backup> scheduled(String schedule) {
-    return client.resources(Backup.class).inNamespace(NS).withLabel("coffer.io/schedule", schedule).list().getItems().stream()
-        .filter(b -> b.getMetadata().getDeletionTimestamp() == null).toList();
+    return client
+        .resources(Backup.class)
+        .inNamespace(NS)
+        .withLabel("coffer.io/schedule", schedule)
+        .list()
+        .getItems()
+        .stream()
+        .filter(b -> b.getMetadata().getDeletionTimestamp() == null)
+        .toList();
   }
 
   static void awaitCondition(String what, BooleanSupplier done) throws InterruptedException {
@@ -239,10 +364,12 @@ final class OperatorHarness {
   }
 
   /** {@code seen}: what to report when it times out. */
-  static void awaitCondition(String what, BooleanSupplier done, Supplier<String> seen) throws InterruptedException {
+  static void awaitCondition(String what, BooleanSupplier done, Supplier<String> seen)
+      throws InterruptedException {
     long deadline = System.currentTimeMillis() + 60_000;
     while (!done.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) throw new AssertionError("timed out waiting for " + what + "; seen: " + seen.get());
+      if (System.currentTimeMillis() > deadline)
+        throw new AssertionError("timed out waiting for " + what + "; seen: " + seen.get());
       Thread.sleep(100);
     }
   }
@@ -258,15 +385,26 @@ final class OperatorHarness {
   }
 
   static Backup annotate(String name, String value) {
-    return patch(Backup.class, name, "{\"metadata\":{\"annotations\":{\"coffer.io/verify-requested\":\"" + value + "\"}}}");
+    return patch(
+        Backup.class,
+        name,
+        "{\"metadata\":{\"annotations\":{\"coffer.io/verify-requested\":\"" + value + "\"}}}");
   }
 
   /**
-   * A merge patch, as {@code kubectl patch --type merge} sends it: no resource version, so it never conflicts with the
-   * operator's status writes (an {@code edit} sends the version it read and loses that race on a real server).
+   * A merge patch, as {@code kubectl patch --type merge} sends it: no resource version, so it never
+   * conflicts with the operator's status writes (an {@code edit} sends the version it read and
+   * loses that race on a real server).
    */
-  static <T extends io.fabric8.kubernetes.api.model.HasMetadata> T patch(Class<T> type, String name, String mergePatch) {
-    return client.resources(type).inNamespace(NS).withName(name).patch(
-        io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE), mergePatch);
+  static <T extends io.fabric8.kubernetes.api.model.HasMetadata> T patch(
+      Class<T> type, String name, String mergePatch) {
+    return client
+        .resources(type)
+        .inNamespace(NS)
+        .withName(name)
+        .patch(
+            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            mergePatch);
   }
 }

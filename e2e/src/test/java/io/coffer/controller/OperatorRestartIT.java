@@ -7,18 +7,18 @@ import io.coffer.api.Backup;
 import io.coffer.api.BackupSpec;
 import io.coffer.api.Phase;
 import io.coffer.job.JobFactory;
-import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.coffer.testing.ImageRuntime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import io.coffer.testing.ImageRuntime;
 
 /**
- * The operator restarting while Backups run: it adopts their Jobs, and each Backup ends with one Job per attempt.
- * On the shared real control plane of {@link OperatorHarness} (which says what is simulated: the nodes).
+ * The operator restarting while Backups run: it adopts their Jobs, and each Backup ends with one
+ * Job per attempt. On the shared real control plane of {@link OperatorHarness} (which says what is
+ * simulated: the nodes).
  */
 class OperatorRestartIT {
   @BeforeAll
@@ -27,14 +27,25 @@ class OperatorRestartIT {
   }
 
   @Test
-  void givenAnOperatorRestartWhileAJobRuns_whenTheNewOperatorStarts_thenItAdoptsTheJobAndMakesNoDuplicate() throws Exception {
+  void
+      givenAnOperatorRestartWhileAJobRuns_whenTheNewOperatorStarts_thenItAdoptsTheJobAndMakesNoDuplicate()
+          throws Exception {
     kubelet.hold();
     try {
       client.resource(backup("restart", "s3")).create();
       await("restart", x -> x.getStatus() != null && x.getStatus().jobName != null);
       operator.stop();
-      operator = CofferOperator.create(cluster.operatorClient(), new CofferOperator.Config(new JobFactory.Settings(ImageRuntime.REFERENCE, "IfNotPresent"),
-          Set.of(NS), Duration.ofMillis(200), Duration.ofMillis(300), Duration.ofMillis(300), clock, null));
+      operator =
+          CofferOperator.create(
+              cluster.operatorClient(),
+              new CofferOperator.Config(
+                  new JobFactory.Settings(ImageRuntime.REFERENCE, "IfNotPresent"),
+                  Set.of(NS),
+                  Duration.ofMillis(200),
+                  Duration.ofMillis(300),
+                  Duration.ofMillis(300),
+                  clock,
+                  null));
       operator.start();
       Thread.sleep(1000); // the new operator reconciles the Backup while its Job waits
     } finally {
@@ -42,11 +53,21 @@ class OperatorRestartIT {
     }
     Backup b = await("restart", x -> x.getStatus().phase == Phase.Succeeded);
     assertThat(b.getStatus().attempts).isEqualTo(1);
-    assertThat(client.batch().v1().jobs().inNamespace(NS).withLabel(JobFactory.LABEL_BACKUP, "restart").list().getItems()).hasSize(1);
+    assertThat(
+            client
+                .batch()
+                .v1()
+                .jobs()
+                .inNamespace(NS)
+                .withLabel(JobFactory.LABEL_BACKUP, "restart")
+                .list()
+                .getItems())
+        .hasSize(1);
   }
 
   @Test
-  void givenTenBackupsInFlight_whenTheOperatorRestarts_thenAllConvergeWithOneJobEach() throws Exception {
+  void givenTenBackupsInFlight_whenTheOperatorRestarts_thenAllConvergeWithOneJobEach()
+      throws Exception {
     List<String> names = new ArrayList<>();
     kubelet.hold();
     try {
@@ -60,8 +81,17 @@ class OperatorRestartIT {
       }
       for (String n : names) await(n, x -> x.getStatus() != null && x.getStatus().jobName != null);
       operator.stop();
-      operator = CofferOperator.create(cluster.operatorClient(), new CofferOperator.Config(new JobFactory.Settings(ImageRuntime.REFERENCE, "IfNotPresent"),
-          Set.of(NS), Duration.ofMillis(200), Duration.ofMillis(300), Duration.ofMillis(300), clock, null));
+      operator =
+          CofferOperator.create(
+              cluster.operatorClient(),
+              new CofferOperator.Config(
+                  new JobFactory.Settings(ImageRuntime.REFERENCE, "IfNotPresent"),
+                  Set.of(NS),
+                  Duration.ofMillis(200),
+                  Duration.ofMillis(300),
+                  Duration.ofMillis(300),
+                  clock,
+                  null));
       operator.start();
       Thread.sleep(1000); // the new operator looks at all ten while their pods wait
     } finally {
@@ -69,9 +99,21 @@ class OperatorRestartIT {
     }
     for (String n : names) {
       Backup b = await(n, x -> x.getStatus().phase != null && x.getStatus().phase.terminal());
-      assertThat(b.getStatus().phase).as(n + ": " + b.getStatus().lastError).isEqualTo(Phase.Succeeded);
+      assertThat(b.getStatus().phase)
+          .as(n + ": " + b.getStatus().lastError)
+          .isEqualTo(Phase.Succeeded);
       assertThat(b.getStatus().attempts).isEqualTo(1);
-      assertThat(client.batch().v1().jobs().inNamespace(NS).withLabel(JobFactory.LABEL_BACKUP, n).list().getItems()).as(n).hasSize(1);
+      assertThat(
+              client
+                  .batch()
+                  .v1()
+                  .jobs()
+                  .inNamespace(NS)
+                  .withLabel(JobFactory.LABEL_BACKUP, n)
+                  .list()
+                  .getItems())
+          .as(n)
+          .hasSize(1);
     }
   }
 }

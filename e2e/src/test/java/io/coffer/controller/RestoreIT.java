@@ -11,11 +11,17 @@ import io.coffer.api.KeyRef;
 import io.coffer.api.Phase;
 import io.coffer.api.Restore;
 import io.coffer.api.RestoreSpec;
+import io.coffer.engine.BackupStore;
+import io.coffer.engine.storage.StorageLocations;
 import io.coffer.job.JobFactory;
 import io.coffer.testing.EmbeddedServers;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.coffer.testing.Forger;
+import io.coffer.testing.ImageRuntime;
+import io.coffer.testing.MongodumpFixtures;
+import io.coffer.testing.NodeAgent;
 import io.coffer.testing.TestStorage;
+import io.coffer.testing.World;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,17 +29,11 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import io.coffer.engine.BackupStore;
-import io.coffer.engine.storage.StorageLocations;
-import io.coffer.testing.Forger;
-import io.coffer.testing.ImageRuntime;
-import io.coffer.testing.MongodumpFixtures;
-import io.coffer.testing.NodeAgent;
-import io.coffer.testing.World;
 
 /**
- * Restores: dry run, confirmation, merge, disaster recovery from a bare bucket, target locks against Backups, and forged archives.
- * On the shared real control plane of {@link OperatorHarness} (which says what is simulated: the nodes).
+ * Restores: dry run, confirmation, merge, disaster recovery from a bare bucket, target locks
+ * against Backups, and forged archives. On the shared real control plane of {@link OperatorHarness}
+ * (which says what is simulated: the nodes).
  */
 class RestoreIT {
   @BeforeAll
@@ -42,7 +42,9 @@ class RestoreIT {
   }
 
   @Test
-  void givenASucceededBackup_whenRestores_areApplied_thenDryRunPlans_ReplaceNeedsConfirmation_andMergeRestoresOnce() throws Exception {
+  void
+      givenASucceededBackup_whenRestores_areApplied_thenDryRunPlans_ReplaceNeedsConfirmation_andMergeRestoresOnce()
+          throws Exception {
     client.resource(backup("for-restore", "s3")).create();
     await("for-restore", x -> x.getStatus() != null && x.getStatus().phase == Phase.Succeeded);
     try (MongoClient c = MongoClients.create(EmbeddedServers.uri(mongo))) {
@@ -52,20 +54,33 @@ class RestoreIT {
       client.resource(dry).create();
       var ds = awaitRestore("dry").getStatus();
       assertThat(ds.phase).as(ds.lastError).isEqualTo(Phase.Succeeded);
-      assertThat(ds.plan).anySatisfy(i -> {
-        assertThat(i.source).isEqualTo("erp.employees");
-        assertThat(i.target).isEqualTo("erp_dry.employees");
-        assertThat(i.documents).isEqualTo(2000);
-        assertThat(i.action).isEqualTo("create");
-      });
+      assertThat(ds.plan)
+          .anySatisfy(
+              i -> {
+                assertThat(i.source).isEqualTo("erp.employees");
+                assertThat(i.target).isEqualTo("erp_dry.employees");
+                assertThat(i.documents).isEqualTo(2000);
+                assertThat(i.action).isEqualTo("create");
+              });
       assertThat(ds.plan).anySatisfy(i -> assertThat(i.kind).isEqualTo("files"));
-      // (mongo-java-server lists a database once it is asked about it; what matters is that nothing was written)
+      // (mongo-java-server lists a database once it is asked about it; what matters is that nothing
+      // was written)
       assertThat(c.getDatabase("erp_dry").listCollectionNames().into(new ArrayList<>())).isEmpty();
-      // Replace without confirmation: the API server itself refuses it (the CRD's CEL rule), so no Job can exist
-      org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.resource(restore("unconfirmed", "for-restore", RestoreSpec.Mode.Replace)).create())
-          .isInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class).hasMessageContaining("set confirm: true")
-          .satisfies(e -> assertThat(((io.fabric8.kubernetes.client.KubernetesClientException) e).getCode()).isEqualTo(422));
-      assertThat(client.resources(Restore.class).inNamespace(NS).withName("unconfirmed").get()).isNull();
+      // Replace without confirmation: the API server itself refuses it (the CRD's CEL rule), so no
+      // Job can exist
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () ->
+                  client
+                      .resource(restore("unconfirmed", "for-restore", RestoreSpec.Mode.Replace))
+                      .create())
+          .isInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class)
+          .hasMessageContaining("set confirm: true")
+          .satisfies(
+              e ->
+                  assertThat(((io.fabric8.kubernetes.client.KubernetesClientException) e).getCode())
+                      .isEqualTo(422));
+      assertThat(client.resources(Restore.class).inNamespace(NS).withName("unconfirmed").get())
+          .isNull();
       // Merge into another database and volume
       client.resource(restore("copy", "for-restore", RestoreSpec.Mode.Merge)).create();
       Restore done = awaitRestore("copy");
@@ -73,41 +88,90 @@ class RestoreIT {
       assertThat(cs.phase).as(cs.lastError).isEqualTo(Phase.Succeeded);
       assertThat(cs.documents).isEqualTo(2001);
       assertThat(cs.files).isEqualTo(1);
-      assertThat(c.getDatabase("erp_copy").getCollection("employees").countDocuments()).isEqualTo(2000);
+      assertThat(c.getDatabase("erp_copy").getCollection("employees").countDocuments())
+          .isEqualTo(2000);
       assertThat(Files.readString(restoredUploads.resolve("contract.txt"))).isEqualTo("signed");
       // one-shot: touching the finished Restore (as a re-sync would) starts nothing new
       patch(Restore.class, "copy", "{\"metadata\":{\"labels\":{\"resynced\":\"yes\"}}}");
       Thread.sleep(1500);
-      assertThat(client.batch().v1().jobs().inNamespace(NS).withLabel(JobFactory.LABEL_RESTORE, "copy").list().getItems()).hasSize(1);
-      assertThat(client.resources(Restore.class).inNamespace(NS).withName("copy").get().getStatus().phase).isEqualTo(Phase.Succeeded);
+      assertThat(
+              client
+                  .batch()
+                  .v1()
+                  .jobs()
+                  .inNamespace(NS)
+                  .withLabel(JobFactory.LABEL_RESTORE, "copy")
+                  .list()
+                  .getItems())
+          .hasSize(1);
+      assertThat(
+              client
+                  .resources(Restore.class)
+                  .inNamespace(NS)
+                  .withName("copy")
+                  .get()
+                  .getStatus()
+                  .phase)
+          .isEqualTo(Phase.Succeeded);
     }
     client.resource(restore("no-such", "missing-backup", RestoreSpec.Mode.Merge)).create();
-    assertThat(awaitRestore("no-such").getStatus().lastError).contains("Backup missing-backup does not exist");
+    assertThat(awaitRestore("no-such").getStatus().lastError)
+        .contains("Backup missing-backup does not exist");
   }
 
   @Test
-  void givenARunningRestore_whenABackupOfTheSameTargetIsApplied_thenTheBackupWaitsUntilTheRestoreEnds() throws Exception {
+  void
+      givenARunningRestore_whenABackupOfTheSameTargetIsApplied_thenTheBackupWaitsUntilTheRestoreEnds()
+          throws Exception {
     client.resource(backup("source-of-restore", "s3")).create();
-    await("source-of-restore", x -> x.getStatus() != null && x.getStatus().phase == Phase.Succeeded);
+    await(
+        "source-of-restore", x -> x.getStatus() != null && x.getStatus().phase == Phase.Succeeded);
     kubelet.hold();
     try {
       Restore r = restore("in-place", "source-of-restore", RestoreSpec.Mode.Merge);
       r.getSpec().target = null; // in place: the Backup's own database and volume
       client.resource(r).create();
-      awaitCondition("restore job", () -> client.resources(Restore.class).inNamespace(NS).withName("in-place").get().getStatus() != null
-          && client.resources(Restore.class).inNamespace(NS).withName("in-place").get().getStatus().jobName != null);
+      awaitCondition(
+          "restore job",
+          () ->
+              client.resources(Restore.class).inNamespace(NS).withName("in-place").get().getStatus()
+                      != null
+                  && client
+                          .resources(Restore.class)
+                          .inNamespace(NS)
+                          .withName("in-place")
+                          .get()
+                          .getStatus()
+                          .jobName
+                      != null);
       client.resource(backup("during-restore", "s3")).create();
-      Backup waiting = await("during-restore", x -> x.getStatus() != null && x.getStatus().conditions.stream()
-          .anyMatch(c -> c.getMessage() != null && c.getMessage().contains("waiting for Restore in-place")));
+      Backup waiting =
+          await(
+              "during-restore",
+              x ->
+                  x.getStatus() != null
+                      && x.getStatus().conditions.stream()
+                          .anyMatch(
+                              c ->
+                                  c.getMessage() != null
+                                      && c.getMessage().contains("waiting for Restore in-place")));
       assertThat(waiting.getStatus().jobName).isNull();
       // a second restore of the same target waits too
       Restore second = restore("in-place-2", "source-of-restore", RestoreSpec.Mode.Merge);
       second.getSpec().target = null;
       client.resource(second).create();
-      awaitCondition("second restore waits", () -> {
-        var st = client.resources(Restore.class).inNamespace(NS).withName("in-place-2").get().getStatus();
-        return st != null && st.waitingFor != null && st.waitingFor.contains("in-place");
-      });
+      awaitCondition(
+          "second restore waits",
+          () -> {
+            var st =
+                client
+                    .resources(Restore.class)
+                    .inNamespace(NS)
+                    .withName("in-place-2")
+                    .get()
+                    .getStatus();
+            return st != null && st.waitingFor != null && st.waitingFor.contains("in-place");
+          });
     } finally {
       kubelet.release();
     }
@@ -118,9 +182,14 @@ class RestoreIT {
   }
 
   @Test
-  void givenOnlyABucket_whenADisasterRecoveryRestoreNamesTheBackupId_thenItRestoresWithoutAnyBackupResource() throws Exception {
+  void
+      givenOnlyABucket_whenADisasterRecoveryRestoreNamesTheBackupId_thenItRestoresWithoutAnyBackupResource()
+          throws Exception {
     client.resource(backup("dr-source", "s3")).create();
-    String id = await("dr-source", x -> x.getStatus() != null && x.getStatus().phase == Phase.Succeeded).getStatus().backupId;
+    String id =
+        await("dr-source", x -> x.getStatus() != null && x.getStatus().phase == Phase.Succeeded)
+            .getStatus()
+            .backupId;
     Restore r = new Restore();
     r.setMetadata(new ObjectMetaBuilder().withName("dr").withNamespace(NS).build());
     RestoreSpec s = new RestoreSpec();
@@ -140,16 +209,28 @@ class RestoreIT {
     client.resource(r).create();
     Restore done = awaitRestore("dr");
     assertThat(done.getStatus().phase).as(done.getStatus().lastError).isEqualTo(Phase.Succeeded);
-    assertThat(done.getStatus().backupId).as(client.getKubernetesSerialization().asJson(done.getStatus())).isEqualTo(id);
+    assertThat(done.getStatus().backupId)
+        .as(client.getKubernetesSerialization().asJson(done.getStatus()))
+        .isEqualTo(id);
     try (MongoClient c = MongoClients.create(EmbeddedServers.uri(mongo))) {
-      assertThat(c.getDatabase("erp_dr").listCollectionNames().into(new ArrayList<>())).containsExactly("invoices");
+      assertThat(c.getDatabase("erp_dr").listCollectionNames().into(new ArrayList<>()))
+          .containsExactly("invoices");
     }
 
     // the bucket gone too: a copy of the archive kept on a volume is enough (source.archive)
-    Path offline = Files.createDirectories(Files.createTempDirectory("coffer-offline").resolve("2026-11"));
+    Path offline =
+        Files.createDirectories(Files.createTempDirectory("coffer-offline").resolve("2026-11"));
     cluster.claim(NS, "offline-copies", offline.getParent());
-    try (var storage = StorageLocations.open("s3://backups/rayerp", EmbeddedServers.endpoint(s3), null,
-        Map.of("AWS_ACCESS_KEY_ID", EmbeddedServers.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", EmbeddedServers.SECRET_KEY));
+    try (var storage =
+            StorageLocations.open(
+                "s3://backups/rayerp",
+                EmbeddedServers.endpoint(s3),
+                null,
+                Map.of(
+                    "AWS_ACCESS_KEY_ID",
+                    EmbeddedServers.ACCESS_KEY,
+                    "AWS_SECRET_ACCESS_KEY",
+                    EmbeddedServers.SECRET_KEY));
         var in = storage.open(BackupStore.key(id, "archive.zip.age"))) {
       Files.copy(in, offline.resolve("dr-source.zip.age"));
     }
@@ -169,30 +250,47 @@ class RestoreIT {
     fromFile.setSpec(fs);
     client.resource(fromFile).create();
     Restore fileDone = awaitRestore("from-file");
-    assertThat(fileDone.getStatus().phase).as(fileDone.getStatus().lastError).isEqualTo(Phase.Succeeded);
+    assertThat(fileDone.getStatus().phase)
+        .as(fileDone.getStatus().lastError)
+        .isEqualTo(Phase.Succeeded);
     assertThat(fileDone.getStatus().backupId).as("named by the archive itself").isEqualTo(id);
     assertThat(fileDone.getStatus().documents).isEqualTo(2001);
     try (MongoClient c = MongoClients.create(EmbeddedServers.uri(mongo))) {
-      assertThat(c.getDatabase("erp_from_file").getCollection("employees").countDocuments()).isEqualTo(2000);
+      assertThat(c.getDatabase("erp_from_file").getCollection("employees").countDocuments())
+          .isEqualTo(2000);
     }
   }
 
   /**
-   * A team's mongodump cron uploaded gzipped archives to the bucket before Coffer: a Restore names one by its path
-   * (source.mongodump), and its collections come back as from a backup. Simulated: the nodes, and the dump (written to
-   * mongodump's format by MongodumpFixtures; no real mongodump can be built here).
+   * A team's mongodump cron uploaded gzipped archives to the bucket before Coffer: a Restore names
+   * one by its path (source.mongodump), and its collections come back as from a backup. Simulated:
+   * the nodes, and the dump (written to mongodump's format by MongodumpFixtures; no real mongodump
+   * can be built here).
    */
   @Test
-  void givenAMongodumpArchiveInTheBucket_whenARestoreNamesIt_thenItsCollectionsAreRestored() throws Exception {
+  void givenAMongodumpArchiveInTheBucket_whenARestoreNamesIt_thenItsCollectionsAreRestored()
+      throws Exception {
     List<org.bson.RawBsonDocument> staff = new ArrayList<>();
     for (int i = 0; i < 250; i++) {
-      staff.add(new org.bson.RawBsonDocument(MongodumpFixtures.bson(new org.bson.BsonDocument("_id", new org.bson.BsonInt32(i))
-          .append("name", new org.bson.BsonString("Staff " + i)))));
+      staff.add(
+          new org.bson.RawBsonDocument(
+              MongodumpFixtures.bson(
+                  new org.bson.BsonDocument("_id", new org.bson.BsonInt32(i))
+                      .append("name", new org.bson.BsonString("Staff " + i)))));
     }
-    byte[] archive = MongodumpFixtures.archive(List.of(new MongodumpFixtures.Coll("legacy", "staff", staff)),
-        null, 100, 1, true);
-    try (var storage = StorageLocations.open("s3://backups/rayerp", EmbeddedServers.endpoint(s3), null,
-        Map.of("AWS_ACCESS_KEY_ID", EmbeddedServers.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", EmbeddedServers.SECRET_KEY));
+    byte[] archive =
+        MongodumpFixtures.archive(
+            List.of(new MongodumpFixtures.Coll("legacy", "staff", staff)), null, 100, 1, true);
+    try (var storage =
+            StorageLocations.open(
+                "s3://backups/rayerp",
+                EmbeddedServers.endpoint(s3),
+                null,
+                Map.of(
+                    "AWS_ACCESS_KEY_ID",
+                    EmbeddedServers.ACCESS_KEY,
+                    "AWS_SECRET_ACCESS_KEY",
+                    EmbeddedServers.SECRET_KEY));
         var out = storage.create("cron/2026-11-30.archive.gz")) {
       out.write(archive);
     }
@@ -213,34 +311,44 @@ class RestoreIT {
     assertThat(done.getStatus().documents).isEqualTo(250);
     assertThat(done.getStatus().backupId).isEqualTo("mongodump cron/2026-11-30.archive.gz");
     try (MongoClient c = MongoClients.create(EmbeddedServers.uri(mongo))) {
-      assertThat(c.getDatabase("legacy_k8s").getCollection("staff").countDocuments()).isEqualTo(250);
+      assertThat(c.getDatabase("legacy_k8s").getCollection("staff").countDocuments())
+          .isEqualTo(250);
     }
     // a mongodump is not encrypted: the API server refuses a decryption key for one, before any Job
     Restore keyed = new Restore();
-    keyed.setMetadata(new ObjectMetaBuilder().withName("from-mongodump-keyed").withNamespace(NS).build());
+    keyed.setMetadata(
+        new ObjectMetaBuilder().withName("from-mongodump-keyed").withNamespace(NS).build());
     RestoreSpec k = client.getKubernetesSerialization().clone(s);
     k.decryption = new RestoreSpec.Decryption();
     k.decryption.identity = new KeyRef("age-key", "identity");
     keyed.setSpec(k);
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.resource(keyed).create())
-        .isInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class).hasMessageContaining("a mongodump (source.mongodump) is not encrypted");
+        .isInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class)
+        .hasMessageContaining("a mongodump (source.mongodump) is not encrypted");
   }
 
   /**
-   * A backup forged into the bucket by whoever can write there (checksums rewritten to match): a link out of the
-   * target, then a file "under" it. The Restore ends Failed with the engine's reason, and nothing outside the target
-   * volume is written. Simulated: the nodes (a local process per pod).
+   * A backup forged into the bucket by whoever can write there (checksums rewritten to match): a
+   * link out of the target, then a file "under" it. The Restore ends Failed with the engine's
+   * reason, and nothing outside the target volume is written. Simulated: the nodes (a local process
+   * per pod).
    */
   @Test
-  void givenAForgedBackupInTheBucket_whenARestoreNamesIt_thenItFailsWithTheReason_andNothingOutsideTheTargetVolumeChanges() throws Exception {
+  void
+      givenAForgedBackupInTheBucket_whenARestoreNamesIt_thenItFailsWithTheReason_andNothingOutsideTheTargetVolumeChanges()
+          throws Exception {
     Path sandbox = Files.createTempDirectory("coffer-forged");
     Path volume = Files.createDirectories(sandbox.resolve("volume"));
     Files.writeString(volume.resolve("keep.txt"), "the volume's own file");
     Path outside = Files.createDirectories(sandbox.resolve("outside"));
     Files.writeString(outside.resolve("secret.txt"), "must never change");
     cluster.claim(NS, "forged-target", volume);
-    Path local = new Forger("forged-1").directory("up", "").symlink("up", "evil", outside.toString())
-        .file("up", "evil/pwned.txt", "owned").writeTo(Files.createTempDirectory("coffer-forger"));
+    Path local =
+        new Forger("forged-1")
+            .directory("up", "")
+            .symlink("up", "evil", outside.toString())
+            .file("up", "evil/pwned.txt", "owned")
+            .writeTo(Files.createTempDirectory("coffer-forger"));
     var storage = TestStorage.s3(s3, "backups", "rayerp");
     try (var files = Files.list(local)) {
       for (Path f : files.toList()) {
@@ -249,7 +357,8 @@ class RestoreIT {
         out.close();
       }
     }
-    // the node gives the volume to the pod's fsGroup before the engine starts (a kubelet's doing, not the restore's):
+    // the node gives the volume to the pod's fsGroup before the engine starts (a kubelet's doing,
+    // not the restore's):
     // the snapshot is of the volume as the engine finds it
     if (ImageRuntime.shared() != null) NodeAgent.ownership(volume, 65532, false);
     Map<String, String> before = World.snapshot(sandbox);

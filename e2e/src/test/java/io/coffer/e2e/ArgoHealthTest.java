@@ -14,8 +14,9 @@ import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.lib.jse.JsePlatform;
 
 /**
- * The Argo CD health checks in docs/argocd/*.lua, run by a Lua interpreter (LuaJ) on resources shaped as the
- * operator writes them, the way Argo CD runs them: {@code obj} is the resource, the script returns {status, message}.
+ * The Argo CD health checks in docs/argocd/*.lua, run by a Lua interpreter (LuaJ) on resources
+ * shaped as the operator writes them, the way Argo CD runs them: {@code obj} is the resource, the
+ * script returns {status, message}.
  */
 class ArgoHealthTest {
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -37,7 +38,9 @@ class ArgoHealthTest {
     return LuaValue.valueOf(n.asText());
   }
 
-  /** Runs the health script of {@code kind} on a resource given as YAML; returns "status: message". */
+  /**
+   * Runs the health script of {@code kind} on a resource given as YAML; returns "status: message".
+   */
   static String health(String kind, String resource) throws Exception {
     Globals g = JsePlatform.standardGlobals();
     g.set("obj", lua(YAML.readTree(resource)));
@@ -46,36 +49,69 @@ class ArgoHealthTest {
   }
 
   @Test
-  void givenBackupsInEachPhase_whenArgoAsksForHealth_thenItMapsPhasesAndVerification() throws Exception {
-    assertThat(health("backup", "kind: Backup\nspec: {type: Full}")).isEqualTo("Progressing: Waiting for the Coffer operator");
-    assertThat(health("backup", "status: {phase: Running, progress: {percent: 42.4, item: erp.invoices}}"))
+  void givenBackupsInEachPhase_whenArgoAsksForHealth_thenItMapsPhasesAndVerification()
+      throws Exception {
+    assertThat(health("backup", "kind: Backup\nspec: {type: Full}"))
+        .isEqualTo("Progressing: Waiting for the Coffer operator");
+    assertThat(
+            health(
+                "backup",
+                "status: {phase: Running, progress: {percent: 42.4, item: erp.invoices}}"))
         .isEqualTo("Progressing: Running: 42% (erp.invoices)");
-    assertThat(health("backup", "status: {phase: Pending, lastError: 'S3 refused the credentials', nextAttemptAt: '2026-11-26T10:00:00Z'}"))
-        .isEqualTo("Progressing: Attempt failed (S3 refused the credentials); retrying at 2026-11-26T10:00:00Z");
-    assertThat(health("backup", "status: {phase: Succeeded, size: 5.6 MiB, duration: 1.7s}")).isEqualTo("Healthy: Stored 5.6 MiB in 1.7s");
-    assertThat(health("backup", "status: {phase: Succeeded, verification: {result: Failed, message: 'archive.zip.age does not match its checksum'}}"))
-        .isEqualTo("Degraded: Stored backup failed verification: archive.zip.age does not match its checksum");
-    assertThat(health("backup", "status: {phase: Failed, lastError: 'MongoDB at mongodb://db:27017 did not answer within 15 s'}"))
+    assertThat(
+            health(
+                "backup",
+                "status: {phase: Pending, lastError: 'S3 refused the credentials', nextAttemptAt: '2026-11-26T10:00:00Z'}"))
+        .isEqualTo(
+            "Progressing: Attempt failed (S3 refused the credentials); retrying at 2026-11-26T10:00:00Z");
+    assertThat(health("backup", "status: {phase: Succeeded, size: 5.6 MiB, duration: 1.7s}"))
+        .isEqualTo("Healthy: Stored 5.6 MiB in 1.7s");
+    assertThat(
+            health(
+                "backup",
+                "status: {phase: Succeeded, verification: {result: Failed, message: 'archive.zip.age does not match its checksum'}}"))
+        .isEqualTo(
+            "Degraded: Stored backup failed verification: archive.zip.age does not match its checksum");
+    assertThat(
+            health(
+                "backup",
+                "status: {phase: Failed, lastError: 'MongoDB at mongodb://db:27017 did not answer within 15 s'}"))
         .isEqualTo("Degraded: MongoDB at mongodb://db:27017 did not answer within 15 s");
   }
 
   @Test
-  void givenSchedules_whenArgoAsksForHealth_thenSuspendedInvalidAndHealthyAreTold() throws Exception {
+  void givenSchedules_whenArgoAsksForHealth_thenSuspendedInvalidAndHealthyAreTold()
+      throws Exception {
     assertThat(health("backupschedule", "spec: {suspend: true}")).startsWith("Suspended:");
-    assertThat(health("backupschedule", "spec: {}\nstatus: {conditions: [{type: Ready, status: 'False', message: \"unknown time zone 'Mars/Base'\"}]}"))
+    assertThat(
+            health(
+                "backupschedule",
+                "spec: {}\nstatus: {conditions: [{type: Ready, status: 'False', message: \"unknown time zone 'Mars/Base'\"}]}"))
         .isEqualTo("Degraded: unknown time zone 'Mars/Base'");
-    assertThat(health("backupschedule", "spec: {}\nstatus: {nextScheduleTime: '2026-11-27T02:00+01:00', lastSuccessfulBackup: nightly-20261126-0200,"
-        + " conditions: [{type: Ready, status: 'True'}]}")).isEqualTo("Healthy: Next run 2026-11-27T02:00+01:00; last success nightly-20261126-0200");
+    assertThat(
+            health(
+                "backupschedule",
+                "spec: {}\nstatus: {nextScheduleTime: '2026-11-27T02:00+01:00', lastSuccessfulBackup: nightly-20261126-0200,"
+                    + " conditions: [{type: Ready, status: 'True'}]}"))
+        .isEqualTo("Healthy: Next run 2026-11-27T02:00+01:00; last success nightly-20261126-0200");
     assertThat(health("backupschedule", "spec: {}")).startsWith("Progressing:");
   }
 
   @Test
   void givenRestores_whenArgoAsksForHealth_thenPreviewsWaitsAndFailuresAreTold() throws Exception {
-    assertThat(health("restore", "spec: {dryRun: true}\nstatus: {phase: Succeeded, plan: [{action: replace}, {action: create}]}"))
+    assertThat(
+            health(
+                "restore",
+                "spec: {dryRun: true}\nstatus: {phase: Succeeded, plan: [{action: replace}, {action: create}]}"))
         .isEqualTo("Healthy: Preview ready: 2 items in status.plan; nothing was changed");
-    assertThat(health("restore", "spec: {}\nstatus: {phase: Succeeded, duration: 2.1s}")).isEqualTo("Healthy: Restored in 2.1s");
-    assertThat(health("restore", "spec: {}\nstatus: {phase: Pending, waitingFor: 'Backup nightly-20261126-0200 of the same target'}"))
+    assertThat(health("restore", "spec: {}\nstatus: {phase: Succeeded, duration: 2.1s}"))
+        .isEqualTo("Healthy: Restored in 2.1s");
+    assertThat(
+            health(
+                "restore",
+                "spec: {}\nstatus: {phase: Pending, waitingFor: 'Backup nightly-20261126-0200 of the same target'}"))
         .isEqualTo("Progressing: Waiting for Backup nightly-20261126-0200 of the same target");
-    assertThat(health("restore", "spec: {}\nstatus: {phase: Failed, lastError: 'wrong key'}")).isEqualTo("Degraded: wrong key");
+    assertThat(health("restore", "spec: {}\nstatus: {phase: Failed, lastError: 'wrong key'}"))
+        .isEqualTo("Degraded: wrong key");
   }
 }

@@ -23,14 +23,25 @@ import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
-/** The Helm chart, rendered and linted by Helm itself (helm-java bundles it; there is no helm binary here). */
+/**
+ * The Helm chart, rendered and linted by Helm itself (helm-java bundles it; there is no helm binary
+ * here).
+ */
 class ChartIT {
   static final Path CHART = Path.of("../charts/coffer");
   static final KubernetesSerialization K8S = new KubernetesSerialization();
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   static List<JsonNode> render(UnaryOperator<TemplateCommand> values) throws Exception {
-    String text = values.apply(new Helm(CHART).template().withName("coffer").withNamespace("coffer-system").withKubeVersion("1.30.0")).call();
+    String text =
+        values
+            .apply(
+                new Helm(CHART)
+                    .template()
+                    .withName("coffer")
+                    .withNamespace("coffer-system")
+                    .withKubeVersion("1.30.0"))
+            .call();
     List<JsonNode> docs = new ArrayList<>();
     try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(text)) {
       while (it.hasNext()) {
@@ -46,14 +57,21 @@ class ChartIT {
   }
 
   static <T> T one(List<JsonNode> docs, String kind, String name, Class<T> type) {
-    JsonNode n = docs.stream().filter(d -> d.path("kind").asText().equals(kind) && d.path("metadata").path("name").asText().equals(name))
-        .findFirst().orElseThrow(() -> new AssertionError("no " + kind + " " + name));
+    JsonNode n =
+        docs.stream()
+            .filter(
+                d ->
+                    d.path("kind").asText().equals(kind)
+                        && d.path("metadata").path("name").asText().equals(name))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no " + kind + " " + name));
     return K8S.unmarshal(n.toString(), type);
   }
 
   static boolean allows(ClusterRole role, String resource, String verb) {
     for (PolicyRule r : role.getRules()) {
-      if ((r.getResources().contains(resource) || r.getResources().contains("*")) && (r.getVerbs().contains(verb) || r.getVerbs().contains("*"))) return true;
+      if ((r.getResources().contains(resource) || r.getResources().contains("*"))
+          && (r.getVerbs().contains(verb) || r.getVerbs().contains("*"))) return true;
     }
     return false;
   }
@@ -65,7 +83,9 @@ class ChartIT {
   }
 
   @Test
-  void givenDefaults_whenRendered_thenTwoRestrictedReplicasElectALeader_andJobsUseTheOperatorsImage() throws Exception {
+  void
+      givenDefaults_whenRendered_thenTwoRestrictedReplicasElectALeader_andJobsUseTheOperatorsImage()
+          throws Exception {
     List<JsonNode> docs = render(t -> t);
     Deployment d = one(docs, "Deployment", "coffer", Deployment.class);
     assertThat(d.getSpec().getReplicas()).isEqualTo(2);
@@ -74,14 +94,21 @@ class ChartIT {
     var c = pod.getContainers().get(0);
     assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
     assertThat(c.getArgs()).first().isEqualTo("operator");
-    assertThat(c.getEnv()).anySatisfy(e -> {
-      assertThat(e.getName()).isEqualTo("POD_NAMESPACE");
-      assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
-    });
-    assertThat(c.getEnv()).anySatisfy(e -> {
-      assertThat(e.getName()).isEqualTo("COFFER_IMAGE");
-      assertThat(e.getValue()).isEqualTo(c.getImage()).isEqualTo("ghcr.io/coffer-io/coffer:0.1.0");
-    });
+    assertThat(c.getEnv())
+        .anySatisfy(
+            e -> {
+              assertThat(e.getName()).isEqualTo("POD_NAMESPACE");
+              assertThat(e.getValueFrom().getFieldRef().getFieldPath())
+                  .isEqualTo("metadata.namespace");
+            });
+    assertThat(c.getEnv())
+        .anySatisfy(
+            e -> {
+              assertThat(e.getName()).isEqualTo("COFFER_IMAGE");
+              assertThat(e.getValue())
+                  .isEqualTo(c.getImage())
+                  .isEqualTo("ghcr.io/coffer-io/coffer:0.1.0");
+            });
     assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
     assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
     assertThat(kind(docs, "ClusterRoleBinding")).hasSize(1);
@@ -92,17 +119,22 @@ class ChartIT {
   }
 
   @Test
-  void givenDefaults_whenRendered_thenTheOperatorMayNotReadSecrets_andEditorsCannotRestore() throws Exception {
+  void givenDefaults_whenRendered_thenTheOperatorMayNotReadSecrets_andEditorsCannotRestore()
+      throws Exception {
     List<JsonNode> docs = render(t -> t);
     ClusterRole operator = one(docs, "ClusterRole", "coffer-operator", ClusterRole.class);
     for (String verb : List.of("get", "list", "watch")) {
       assertThat(allows(operator, "secrets", verb)).as("operator " + verb + " secrets").isFalse();
-      assertThat(allows(operator, "configmaps", verb)).as("operator " + verb + " configmaps").isFalse();
+      assertThat(allows(operator, "configmaps", verb))
+          .as("operator " + verb + " configmaps")
+          .isFalse();
     }
-    assertThat(operator.getRules()).allSatisfy(r -> {
-      assertThat(r.getResources()).doesNotContain("*");
-      assertThat(r.getVerbs()).doesNotContain("*");
-    });
+    assertThat(operator.getRules())
+        .allSatisfy(
+            r -> {
+              assertThat(r.getResources()).doesNotContain("*");
+              assertThat(r.getVerbs()).doesNotContain("*");
+            });
     assertThat(allows(operator, "jobs", "create")).isTrue();
     assertThat(allows(operator, "pods/log", "get")).isTrue();
     assertThat(allows(operator, "backups/status", "patch")).isTrue();
@@ -115,65 +147,117 @@ class ChartIT {
     assertThat(allows(editor, "backupschedules", "update")).isTrue();
     assertThat(allows(editor, "restores", "create")).as("an editor may not restore").isFalse();
     assertThat(allows(restorer, "restores", "create")).isTrue();
-    assertThat(viewer.getMetadata().getLabels()).containsEntry("rbac.authorization.k8s.io/aggregate-to-view", "true");
-    assertThat(editor.getMetadata().getLabels()).containsEntry("rbac.authorization.k8s.io/aggregate-to-edit", "true");
-    assertThat(restorer.getMetadata().getLabels()).containsEntry("rbac.authorization.k8s.io/aggregate-to-admin", "true")
+    assertThat(viewer.getMetadata().getLabels())
+        .containsEntry("rbac.authorization.k8s.io/aggregate-to-view", "true");
+    assertThat(editor.getMetadata().getLabels())
+        .containsEntry("rbac.authorization.k8s.io/aggregate-to-edit", "true");
+    assertThat(restorer.getMetadata().getLabels())
+        .containsEntry("rbac.authorization.k8s.io/aggregate-to-admin", "true")
         .doesNotContainKey("rbac.authorization.k8s.io/aggregate-to-edit");
   }
 
   @Test
-  void givenWatchedNamespacesAndMonitoring_whenRendered_thenRoleBindingsPerNamespace_andAlerts() throws Exception {
-    List<JsonNode> docs = render(t -> t.set("watchNamespaces[0]", "rayerp").set("watchNamespaces[1]", "crm")
-        .set("metrics.serviceMonitor.enabled", "true").set("metrics.prometheusRule.enabled", "true").set("networkPolicy.enabled", "true"));
+  void givenWatchedNamespacesAndMonitoring_whenRendered_thenRoleBindingsPerNamespace_andAlerts()
+      throws Exception {
+    List<JsonNode> docs =
+        render(
+            t ->
+                t.set("watchNamespaces[0]", "rayerp")
+                    .set("watchNamespaces[1]", "crm")
+                    .set("metrics.serviceMonitor.enabled", "true")
+                    .set("metrics.prometheusRule.enabled", "true")
+                    .set("networkPolicy.enabled", "true"));
     assertThat(kind(docs, "ClusterRoleBinding")).isEmpty();
-    assertThat(kind(docs, "RoleBinding")).extracting(d -> d.path("metadata").path("namespace").asText())
+    assertThat(kind(docs, "RoleBinding"))
+        .extracting(d -> d.path("metadata").path("namespace").asText())
         .contains("rayerp", "crm", "coffer-system");
     Deployment d = one(docs, "Deployment", "coffer", Deployment.class);
-    assertThat(d.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()).contains("--namespace=rayerp", "--namespace=crm");
+    assertThat(d.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+        .contains("--namespace=rayerp", "--namespace=crm");
     assertThat(kind(docs, "ServiceMonitor")).hasSize(1);
     assertThat(kind(docs, "NetworkPolicy")).hasSize(1);
-    JsonNode rules = kind(docs, "PrometheusRule").get(0).path("spec").path("groups").get(0).path("rules");
+    JsonNode rules =
+        kind(docs, "PrometheusRule").get(0).path("spec").path("groups").get(0).path("rules");
     List<String> alerts = new ArrayList<>();
     rules.forEach(r -> alerts.add(r.path("alert").asText()));
-    assertThat(alerts).containsExactlyInAnyOrder("CofferBackupFailed", "CofferNoRecentBackup", "CofferVerificationFailed", "CofferRestoreFailed");
+    assertThat(alerts)
+        .containsExactlyInAnyOrder(
+            "CofferBackupFailed",
+            "CofferNoRecentBackup",
+            "CofferVerificationFailed",
+            "CofferRestoreFailed");
     rules.forEach(r -> assertThat(r.path("expr").asText()).matches(".*coffer_[a-z_]+.*"));
   }
 
   @Test
-  void givenTheConsole_whenEnabled_thenItActsOnlyWithForwardedTokens_andNothingSelectsItButItsService() throws Exception {
+  void
+      givenTheConsole_whenEnabled_thenItActsOnlyWithForwardedTokens_andNothingSelectsItButItsService()
+          throws Exception {
     assertThat(kind(render(t -> t), "Deployment")).as("the console is opt-in").hasSize(1);
-    List<JsonNode> docs = render(t -> t.set("console.enabled", "true").set("watchNamespaces[0]", "rayerp"));
+    List<JsonNode> docs =
+        render(t -> t.set("console.enabled", "true").set("watchNamespaces[0]", "rayerp"));
     Deployment console = one(docs, "Deployment", "coffer-console", Deployment.class);
     var pod = console.getSpec().getTemplate().getSpec();
-    assertThat(pod.getContainers().get(0).getArgs()).containsExactly("console", "--auth=token", "--address=0.0.0.0", "--port=8484", "--namespace=rayerp");
+    assertThat(pod.getContainers().get(0).getArgs())
+        .containsExactly(
+            "console", "--auth=token", "--address=0.0.0.0", "--port=8484", "--namespace=rayerp");
     assertThat(pod.getAutomountServiceAccountToken()).as("no token of its own").isFalse();
     assertThat(pod.getVolumes().get(0).getConfigMap().getName()).isEqualTo("kube-root-ca.crt");
-    assertThat(pod.getContainers().get(0).getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+    assertThat(pod.getContainers().get(0).getSecurityContext().getReadOnlyRootFilesystem())
+        .isTrue();
     String account = pod.getServiceAccountName();
     for (String k : List.of("RoleBinding", "ClusterRoleBinding")) {
-      assertThat(kind(docs, k)).as("no binding names the console's ServiceAccount")
-          .allSatisfy(b -> assertThat(b.path("subjects").toString()).doesNotContain("\"" + account + "\""));
+      assertThat(kind(docs, k))
+          .as("no binding names the console's ServiceAccount")
+          .allSatisfy(
+              b -> assertThat(b.path("subjects").toString()).doesNotContain("\"" + account + "\""));
     }
-    // the operator's Deployment and metrics Service must not select the console's pods, nor its Service the operator's
+    // the operator's Deployment and metrics Service must not select the console's pods, nor its
+    // Service the operator's
     var consoleLabels = console.getSpec().getTemplate().getMetadata().getLabels();
     Deployment operator = one(docs, "Deployment", "coffer", Deployment.class);
-    assertThat(consoleLabels.entrySet().containsAll(operator.getSpec().getSelector().getMatchLabels().entrySet())).as("the operator's selector").isFalse();
+    assertThat(
+            consoleLabels
+                .entrySet()
+                .containsAll(operator.getSpec().getSelector().getMatchLabels().entrySet()))
+        .as("the operator's selector")
+        .isFalse();
     for (JsonNode svc : kind(docs, "Service")) {
-      Map<String, String> sel = K8S.unmarshal(svc.path("spec").path("selector").toString(), Map.class);
+      Map<String, String> sel =
+          K8S.unmarshal(svc.path("spec").path("selector").toString(), Map.class);
       boolean selectsConsole = consoleLabels.entrySet().containsAll(sel.entrySet());
-      assertThat(selectsConsole).as(svc.path("metadata").path("name").asText()).isEqualTo(svc.path("metadata").path("name").asText().equals("coffer-console"));
+      assertThat(selectsConsole)
+          .as(svc.path("metadata").path("name").asText())
+          .isEqualTo(svc.path("metadata").path("name").asText().equals("coffer-console"));
     }
     ClusterRole viewer = one(docs, "ClusterRole", "coffer-viewer", ClusterRole.class);
     assertThat(allows(viewer, "pods/log", "get")).as("the Logs screen, as the user").isTrue();
-    ClusterRole quiet = one(render(t -> t.set("rbac.viewerReadsLogs", "false")), "ClusterRole", "coffer-viewer", ClusterRole.class);
+    ClusterRole quiet =
+        one(
+            render(t -> t.set("rbac.viewerReadsLogs", "false")),
+            "ClusterRole",
+            "coffer-viewer",
+            ClusterRole.class);
     assertThat(allows(quiet, "pods/log", "get")).isFalse();
   }
 
   @Test
   void givenBadValues_whenRendered_thenTheValuesSchemaRefusesThem() {
-    for (Map.Entry<String, Object> bad : Map.<String, Object>of("replicaCount", "0", "operator.logFormat", "xml",
-        "image.pullPolicy", "Sometimes", "watchNamespaces[0]", "Not_A_Namespace", "unknownKey", "1").entrySet()) {
-      assertThatThrownBy(() -> render(t -> t.set(bad.getKey(), bad.getValue()))).as(bad.getKey())
+    for (Map.Entry<String, Object> bad :
+        Map.<String, Object>of(
+                "replicaCount",
+                "0",
+                "operator.logFormat",
+                "xml",
+                "image.pullPolicy",
+                "Sometimes",
+                "watchNamespaces[0]",
+                "Not_A_Namespace",
+                "unknownKey",
+                "1")
+            .entrySet()) {
+      assertThatThrownBy(() -> render(t -> t.set(bad.getKey(), bad.getValue())))
+          .as(bad.getKey())
           .hasMessageContaining("values don't meet the specifications of the schema");
     }
   }
@@ -184,7 +268,8 @@ class ChartIT {
       List<Path> crds = files.filter(f -> f.toString().endsWith(".yml")).toList();
       assertThat(crds).hasSize(3);
       for (Path crd : crds) {
-        assertThat(CHART.resolve("crds").resolve(crd.getFileName())).as("charts/coffer/crds is stale: cp crds/*.yml charts/coffer/crds/")
+        assertThat(CHART.resolve("crds").resolve(crd.getFileName()))
+            .as("charts/coffer/crds is stale: cp crds/*.yml charts/coffer/crds/")
             .hasSameTextualContentAs(crd);
       }
     }

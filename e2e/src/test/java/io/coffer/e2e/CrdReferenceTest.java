@@ -14,18 +14,22 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * docs/reference.md is generated from the CRDs (themselves generated from the Java types): every field, its type,
- * whether it is required, its default, its limits and its description, plus the CEL rules with their messages.
- * Regenerate: {@code mvn -pl e2e test -Dtest=CrdReferenceTest -Dcoffer.writeDocs=true} (after {@code -am install}).
+ * docs/reference.md is generated from the CRDs (themselves generated from the Java types): every
+ * field, its type, whether it is required, its default, its limits and its description, plus the
+ * CEL rules with their messages. Regenerate: {@code mvn -pl e2e test -Dtest=CrdReferenceTest
+ * -Dcoffer.writeDocs=true} (after {@code -am install}).
  */
 class CrdReferenceTest {
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   static final Path DOC = Path.of("../docs/reference.md");
+
   /** Fields of standard Kubernetes types, listed without their (long, well documented) insides. */
   static final Set<String> NATIVE = Set.of("affinity", "tolerations", "resources");
 
   static String render() throws Exception {
-    StringBuilder md = new StringBuilder("""
+    StringBuilder md =
+        new StringBuilder(
+            """
         # CRD field reference
 
         Generated from `crds/*.yml` by `e2e/src/test/java/io/coffer/e2e/CrdReferenceTest.java`; do not edit by hand.
@@ -39,16 +43,26 @@ class CrdReferenceTest {
       JsonNode version = root.path("spec").path("versions").get(0);
       md.append("## ").append(kind).append("\n\n");
       md.append("`kubectl get ").append(crd).append('`');
-      root.path("spec").path("names").path("shortNames").forEach(n -> md.append(" (short: `").append(n.asText()).append("`)"));
+      root.path("spec")
+          .path("names")
+          .path("shortNames")
+          .forEach(n -> md.append(" (short: `").append(n.asText()).append("`)"));
       md.append(" shows: ");
       List<String> cols = new ArrayList<>();
-      version.path("additionalPrinterColumns").forEach(c -> cols.add(c.path("name").asText() + (c.path("priority").asInt() > 0 ? " (-o wide)" : "")));
+      version
+          .path("additionalPrinterColumns")
+          .forEach(
+              c ->
+                  cols.add(
+                      c.path("name").asText()
+                          + (c.path("priority").asInt() > 0 ? " (-o wide)" : "")));
       md.append(String.join(", ", cols)).append(".\n\n");
       JsonNode schema = version.path("schema").path("openAPIV3Schema").path("properties");
       for (String part : List.of("spec", "status")) {
         md.append("### ").append(kind).append(".").append(part).append("\n\n");
         List<String> rules = new ArrayList<>();
-        md.append("| Field | Type | Required | Default | Limits | Description |\n|---|---|---|---|---|---|\n");
+        md.append(
+            "| Field | Type | Required | Default | Limits | Description |\n|---|---|---|---|---|---|\n");
         fields(md, rules, schema.path(part), part, Set.of());
         md.append('\n');
         if (!rules.isEmpty()) {
@@ -61,9 +75,19 @@ class CrdReferenceTest {
     return md.toString();
   }
 
-  private static void fields(StringBuilder md, List<String> rules, JsonNode node, String path, Set<String> required) {
-    node.path("x-kubernetes-validations").forEach(v -> rules.add("`" + path + "`: " + v.path("message").asText()
-        + " (`" + v.path("rule").asText() + "`)"));
+  private static void fields(
+      StringBuilder md, List<String> rules, JsonNode node, String path, Set<String> required) {
+    node.path("x-kubernetes-validations")
+        .forEach(
+            v ->
+                rules.add(
+                    "`"
+                        + path
+                        + "`: "
+                        + v.path("message").asText()
+                        + " (`"
+                        + v.path("rule").asText()
+                        + "`)"));
     Set<String> req = new HashSet<>();
     node.path("required").forEach(r -> req.add(r.asText()));
     var it = node.path("properties").fields();
@@ -71,11 +95,22 @@ class CrdReferenceTest {
       var e = it.next();
       JsonNode f = e.getValue();
       String p = path + "." + e.getKey();
-      md.append("| `").append(p).append("` | ").append(type(f)).append(" | ").append(req.contains(e.getKey()) ? "required" : "")
-          .append(" | ").append(f.has("default") ? "`" + f.path("default").toString().replace("\"", "") + "`" : "")
-          .append(" | ").append(limits(f)).append(" | ").append(f.path("description").asText("").replace("|", "\\|").replace("\n", " "))
+      md.append("| `")
+          .append(p)
+          .append("` | ")
+          .append(type(f))
+          .append(" | ")
+          .append(req.contains(e.getKey()) ? "required" : "")
+          .append(" | ")
+          .append(
+              f.has("default") ? "`" + f.path("default").toString().replace("\"", "") + "`" : "")
+          .append(" | ")
+          .append(limits(f))
+          .append(" | ")
+          .append(f.path("description").asText("").replace("|", "\\|").replace("\n", " "))
           .append(" |\n");
-      if (NATIVE.contains(e.getKey())) continue; // a standard Kubernetes type: see the Kubernetes API reference
+      if (NATIVE.contains(e.getKey()))
+        continue; // a standard Kubernetes type: see the Kubernetes API reference
       if (f.has("properties")) fields(md, rules, f, p, req);
       else if (f.path("items").has("properties")) fields(md, rules, f.path("items"), p + "[]", req);
       else if (f.has("x-kubernetes-validations")) fields(md, rules, f, p, req);
@@ -85,7 +120,8 @@ class CrdReferenceTest {
   private static String type(JsonNode f) {
     String t = f.path("type").asText("object");
     if (t.equals("array")) return "array of " + f.path("items").path("type").asText("object");
-    if (t.equals("object") && f.has("additionalProperties")) return "map of " + f.path("additionalProperties").path("type").asText("object");
+    if (t.equals("object") && f.has("additionalProperties"))
+      return "map of " + f.path("additionalProperties").path("type").asText("object");
     return t;
   }
 
@@ -105,10 +141,19 @@ class CrdReferenceTest {
   }
 
   @Test
-  void givenTheGeneratedCrds_whenTheReferenceIsRendered_thenDocsReferenceMdIsUpToDate() throws Exception {
+  void givenTheGeneratedCrds_whenTheReferenceIsRendered_thenDocsReferenceMdIsUpToDate()
+      throws Exception {
     String text = render();
-    assertThat(text).contains("`spec.storage.s3.bucket`", "`spec.schedule`", "`spec.confirm`", "Rules checked at admission");
+    assertThat(text)
+        .contains(
+            "`spec.storage.s3.bucket`",
+            "`spec.schedule`",
+            "`spec.confirm`",
+            "Rules checked at admission");
     if (Boolean.getBoolean("coffer.writeDocs")) Files.writeString(DOC, text);
-    assertThat(DOC).as("docs/reference.md is stale: mvn -pl e2e test -Dtest=CrdReferenceTest -Dcoffer.writeDocs=true").hasContent(text);
+    assertThat(DOC)
+        .as(
+            "docs/reference.md is stale: mvn -pl e2e test -Dtest=CrdReferenceTest -Dcoffer.writeDocs=true")
+        .hasContent(text);
   }
 }

@@ -6,12 +6,13 @@ import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import de.bwaldvogel.mongo.MongoServer;
 import io.coffer.engine.BackupStore;
-import io.coffer.protocol.ExitCode;
 import io.coffer.engine.storage.FileStorage;
 import io.coffer.engine.storage.S3Storage;
+import io.coffer.protocol.ExitCode;
 import io.coffer.testing.ChaosProxy;
 import io.coffer.testing.Cli;
 import io.coffer.testing.EmbeddedServers;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,13 +24,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import java.nio.file.Files;
 
 /**
- * Things fail mid-way: S3 goes away in the middle of an upload, MongoDB in the middle of a dump (a proxy cuts
- * every connection and refuses new ones), a file target refuses further writes (a file-size limit, as a full volume). The engine stops with the cause in one line and the right exit
- * code (so the operator retries with back-off, then fails with that cause), nothing partial is visible, and
- * once the network is back the retry with the same id succeeds.
+ * Things fail mid-way: S3 goes away in the middle of an upload, MongoDB in the middle of a dump (a
+ * proxy cuts every connection and refuses new ones), a file target refuses further writes (a
+ * file-size limit, as a full volume). The engine stops with the cause in one line and the right
+ * exit code (so the operator retries with back-off, then fails with that cause), nothing partial is
+ * visible, and once the network is back the retry with the same id succeeds.
  */
 class FaultsE2E {
   static MongoServer mongo;
@@ -63,21 +64,48 @@ class FaultsE2E {
   }
 
   static Map<String, String> env(String mongoUri) {
-    return Map.of("COFFER_MONGODB_URI", mongoUri, "AWS_ACCESS_KEY_ID", EmbeddedServers.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", EmbeddedServers.SECRET_KEY);
+    return Map.of(
+        "COFFER_MONGODB_URI",
+        mongoUri,
+        "AWS_ACCESS_KEY_ID",
+        EmbeddedServers.ACCESS_KEY,
+        "AWS_SECRET_ACCESS_KEY",
+        EmbeddedServers.SECRET_KEY);
   }
 
   @Test
-  void givenS3GoingAwayMidUpload_thenTheBackupFailsWithTheCause_nothingIsVisible_andTheRetrySucceeds() throws Exception {
-    S3Storage direct = new S3Storage(EmbeddedServers.endpoint(s3), null, EmbeddedServers.ACCESS_KEY, EmbeddedServers.SECRET_KEY, "backups", "faults");
+  void
+      givenS3GoingAwayMidUpload_thenTheBackupFailsWithTheCause_nothingIsVisible_andTheRetrySucceeds()
+          throws Exception {
+    S3Storage direct =
+        new S3Storage(
+            EmbeddedServers.endpoint(s3),
+            null,
+            EmbeddedServers.ACCESS_KEY,
+            EmbeddedServers.SECRET_KEY,
+            "backups",
+            "faults");
     try (ChaosProxy proxy = new ChaosProxy(s3.getPort())) {
-      String[] args = {"backup", "--storage", "s3://backups/faults", "--s3-endpoint", "http://127.0.0.1:" + proxy.port(), "--id", "s3cut",
-          "--compression", "store", "--timeout", "5"};
+      String[] args = {
+        "backup",
+        "--storage",
+        "s3://backups/faults",
+        "--s3-endpoint",
+        "http://127.0.0.1:" + proxy.port(),
+        "--id",
+        "s3cut",
+        "--compression",
+        "store",
+        "--timeout",
+        "5"
+      };
       proxy.cutAfter(6 << 20); // the archive is ~17 MB
       Cli.Result r = Cli.run(tmp, env(EmbeddedServers.uri(mongo)), args);
       assertThat(proxy.isDown()).as("the cut happened").isTrue();
       assertThat(r.exit()).as(r.err()).isEqualTo(ExitCode.STORAGE.code());
       assertThat(r.err()).contains("coffer: error:").doesNotContain(EmbeddedServers.SECRET_KEY);
-      assertThat(new BackupStore(direct).list()).noneMatch(l -> l.id().equals("s3cut") && l.descriptor() != null);
+      assertThat(new BackupStore(direct).list())
+          .noneMatch(l -> l.id().equals("s3cut") && l.descriptor() != null);
       assertThat(direct.list("s3cut")).as("no object of the failed attempt is visible").isEmpty();
       proxy.heal();
       Cli.Result retry = Cli.run(tmp, env(EmbeddedServers.uri(mongo)), args);
@@ -87,31 +115,42 @@ class FaultsE2E {
   }
 
   @Test
-  void givenMongoGoingAwayMidDump_thenTheBackupFailsWithTheCause_nothingIsVisible_andTheRetrySucceeds() throws Exception {
+  void
+      givenMongoGoingAwayMidDump_thenTheBackupFailsWithTheCause_nothingIsVisible_andTheRetrySucceeds()
+          throws Exception {
     Path store = tmp.resolve("store");
     try (ChaosProxy proxy = new ChaosProxy(mongo.getLocalAddress().getPort())) {
       String uri = "mongodb://127.0.0.1:" + proxy.port();
-      String[] args = {"backup", "--storage", "file://" + store, "--id", "mongocut", "--timeout", "3"};
+      String[] args = {
+        "backup", "--storage", "file://" + store, "--id", "mongocut", "--timeout", "3"
+      };
       proxy.cutAfter(5 << 20); // the collection is ~17 MB of BSON
       Cli.Result r = Cli.run(tmp, env(uri), args);
       assertThat(proxy.isDown()).as("the cut happened").isTrue();
       assertThat(r.exit()).as(r.err()).isEqualTo(ExitCode.SOURCE.code());
       assertThat(r.err()).contains("coffer: error:").contains("erp.ledger");
-      assertThat(new BackupStore(new FileStorage(store)).list()).noneMatch(l -> l.descriptor() != null);
+      assertThat(new BackupStore(new FileStorage(store)).list())
+          .noneMatch(l -> l.descriptor() != null);
       proxy.heal();
       Cli.Result retry = Cli.run(tmp, env(uri), args);
       assertThat(retry.exit()).as(retry.err()).isZero();
-      assertThat(new BackupStore(new FileStorage(store)).descriptor("mongocut").documents()).isEqualTo(40_000);
+      assertThat(new BackupStore(new FileStorage(store)).descriptor("mongocut").documents())
+          .isEqualTo(40_000);
       try (var s = Files.list(store.resolve("mongocut"))) {
-        assertThat(s.map(p -> p.getFileName().toString()).toList()).containsExactlyInAnyOrder("archive.zip", "manifest.json", "backup.log", "backup.json");
+        assertThat(s.map(p -> p.getFileName().toString()).toList())
+            .containsExactlyInAnyOrder("archive.zip", "manifest.json", "backup.log", "backup.json");
       }
     }
   }
 
   @Test
-  void givenAFileTargetThatRefusesWritesMidBackup_thenTheBackupFailsWithTheCause_nothingIsVisible_andTheRetrySucceeds() throws Exception {
+  void
+      givenAFileTargetThatRefusesWritesMidBackup_thenTheBackupFailsWithTheCause_nothingIsVisible_andTheRetrySucceeds()
+          throws Exception {
     Path store = tmp.resolve("small-store");
-    String[] args = {"backup", "--storage", "file://" + store, "--id", "full", "--compression", "store"};
+    String[] args = {
+      "backup", "--storage", "file://" + store, "--id", "full", "--compression", "store"
+    };
     // no file above 4 MiB: the ~17 MB archive cannot be written, as on a full volume
     Cli.Result r = Cli.runWithFileLimit(tmp, env(EmbeddedServers.uri(mongo)), 4096, args);
     assertThat(r.exit()).as(r.err()).isEqualTo(ExitCode.STORAGE.code());
@@ -120,6 +159,7 @@ class FaultsE2E {
     assertThat(store.resolve("full")).doesNotExist();
     Cli.Result retry = Cli.run(tmp, env(EmbeddedServers.uri(mongo)), args);
     assertThat(retry.exit()).as(retry.err()).isZero();
-    assertThat(new BackupStore(new FileStorage(store)).descriptor("full").documents()).isEqualTo(40_000);
+    assertThat(new BackupStore(new FileStorage(store)).descriptor("full").documents())
+        .isEqualTo(40_000);
   }
 }

@@ -20,13 +20,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The image the build wrote (image/target/coffer-image.tar, read back as the OCI archive it is), the Dockerfile
- * that builds the same image with Docker, the chart's default image and the release workflow that publishes it:
- * one entrypoint, user, environment and name. Reads files only; the archive's layers are listed with {@code tar}.
+ * The image the build wrote (image/target/coffer-image.tar, read back as the OCI archive it is),
+ * the Dockerfile that builds the same image with Docker, the chart's default image and the release
+ * workflow that publishes it: one entrypoint, user, environment and name. Reads files only; the
+ * archive's layers are listed with {@code tar}.
  */
 class ImageConfigTest {
   static final Path TOP = Path.of("..");
-  static final String TAR = System.getProperty("coffer.image.tar", "../image/target/coffer-image.tar");
+  static final String TAR =
+      System.getProperty("coffer.image.tar", "../image/target/coffer-image.tar");
   static final ObjectMapper JSON = new ObjectMapper();
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   static Path oci;
@@ -55,7 +57,10 @@ class ImageConfigTest {
     return JSON.readTree(oci.resolve(path).toFile());
   }
 
-  /** Standard output of a command that must succeed (standard error, such as tar's notes on headers, is left out). */
+  /**
+   * Standard output of a command that must succeed (standard error, such as tar's notes on headers,
+   * is left out).
+   */
   static String run(String... cmd) throws IOException, InterruptedException {
     Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -65,13 +70,27 @@ class ImageConfigTest {
 
   @Test
   void theArchiveIsAnOciImageOfTheChartsDefaultName_withTheConfigOfImageConfig() throws Exception {
-    assertThat(JSON.readTree(oci.resolve("oci-layout").toFile()).path("imageLayoutVersion").asText()).isEqualTo("1.0.0");
-    String name = index.path("manifests").get(0).path("annotations").path("org.opencontainers.image.ref.name").asText();
+    assertThat(
+            JSON.readTree(oci.resolve("oci-layout").toFile()).path("imageLayoutVersion").asText())
+        .isEqualTo("1.0.0");
+    String name =
+        index
+            .path("manifests")
+            .get(0)
+            .path("annotations")
+            .path("org.opencontainers.image.ref.name")
+            .asText();
     JsonNode values = YAML.readTree(TOP.resolve("charts/coffer/values.yaml").toFile());
     JsonNode chart = YAML.readTree(TOP.resolve("charts/coffer/Chart.yaml").toFile());
-    assertThat(name).isEqualTo(values.path("image").path("repository").asText() + ":" + chart.path("appVersion").asText())
+    assertThat(name)
+        .isEqualTo(
+            values.path("image").path("repository").asText()
+                + ":"
+                + chart.path("appVersion").asText())
         .isEqualTo(System.getProperty("coffer.image"));
-    assertThat(chart.path("version").asText()).as("the release tags chart and image with one version").isEqualTo(chart.path("appVersion").asText());
+    assertThat(chart.path("version").asText())
+        .as("the release tags chart and image with one version")
+        .isEqualTo(chart.path("appVersion").asText());
     JsonNode c = config.path("config");
     assertThat(strings(c.path("Entrypoint"))).isEqualTo(ImageConfig.ENTRYPOINT);
     assertThat(strings(c.path("Cmd"))).isEqualTo(ImageConfig.CMD);
@@ -102,7 +121,8 @@ class ImageConfigTest {
       if (!finalStage) continue;
       switch (op) {
         case "ENV" -> {
-          for (String kv : arg.split("\\s+")) env.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+          for (String kv : arg.split("\\s+"))
+            env.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
         }
         case "LABEL" -> {
           Matcher m = Pattern.compile("(\\S+)=\"([^\"]*)\"").matcher(arg);
@@ -110,7 +130,7 @@ class ImageConfigTest {
         }
         case "ENTRYPOINT", "CMD" -> last.put(op, strings(JSON.readTree(arg)));
         case "USER" -> last.put(op, List.of(arg));
-        default -> { }
+        default -> {}
       }
     }
     assertThat(last.get("FROM")).containsExactly("scratch");
@@ -119,7 +139,10 @@ class ImageConfigTest {
     assertThat(last.get("USER")).containsExactly(ImageConfig.USER);
     assertThat(env).isEqualTo(ImageConfig.ENVIRONMENT);
     assertThat(labels).isEqualTo(ImageConfig.LABELS);
-    assertThat(Files.readString(TOP.resolve("Dockerfile"))).contains("image/build-rootfs.sh").contains("COPY --from=rootfs /out/rootfs/ /").contains("FROM --platform=$BUILDPLATFORM");
+    assertThat(Files.readString(TOP.resolve("Dockerfile")))
+        .contains("image/build-rootfs.sh")
+        .contains("COPY --from=rootfs /out/rootfs/ /")
+        .contains("FROM --platform=$BUILDPLATFORM");
   }
 
   @Test
@@ -128,18 +151,65 @@ class ImageConfigTest {
     for (JsonNode layer : manifest.path("layers")) {
       String path = "blobs/" + layer.path("digest").asText().replace(':', '/');
       run("tar", "-xf", TAR, "-C", oci.toString(), path);
-      entries.addAll(run("tar", "-tvzf", oci.resolve(path).toString(), "--numeric-owner").lines().toList());
+      entries.addAll(
+          run("tar", "-tvzf", oci.resolve(path).toString(), "--numeric-owner").lines().toList());
     }
-    List<String> paths = entries.stream().map(l -> l.substring(l.lastIndexOf(' ') + 1).replaceFirst("^\\./", "").replaceFirst("^/", "")).toList();
-    assertThat(run("tar", "-xzOf", oci.resolve("blobs/" + manifest.path("layers").get(0).path("digest").asText().replace(':', '/')).toString(),
-        "etc/passwd")).contains("nonroot:x:65532:65532:");
+    List<String> paths =
+        entries.stream()
+            .map(
+                l ->
+                    l.substring(l.lastIndexOf(' ') + 1)
+                        .replaceFirst("^\\./", "")
+                        .replaceFirst("^/", ""))
+            .toList();
+    assertThat(
+            run(
+                "tar",
+                "-xzOf",
+                oci.resolve(
+                        "blobs/"
+                            + manifest
+                                .path("layers")
+                                .get(0)
+                                .path("digest")
+                                .asText()
+                                .replace(':', '/'))
+                    .toString(),
+                "etc/passwd"))
+        .contains("nonroot:x:65532:65532:");
     // modules loaded by name, which jdeps cannot see: TLS's elliptic curves, mongodb+srv:// lookups
-    assertThat(run("tar", "-xzOf", oci.resolve("blobs/" + manifest.path("layers").get(0).path("digest").asText().replace(':', '/')).toString(),
-        "opt/java/release")).contains("jdk.crypto.ec").contains("jdk.naming.dns").contains("java.base");
-    assertThat(paths).contains("opt/java/bin/java", "opt/coffer/coffer.jar", "etc/passwd",
-        "var/lib/dpkg/status.d/libc6", "usr/share/doc/libc6/copyright", "opt/java/lib/security/cacerts")
+    assertThat(
+            run(
+                "tar",
+                "-xzOf",
+                oci.resolve(
+                        "blobs/"
+                            + manifest
+                                .path("layers")
+                                .get(0)
+                                .path("digest")
+                                .asText()
+                                .replace(':', '/'))
+                    .toString(),
+                "opt/java/release"))
+        .contains("jdk.crypto.ec")
+        .contains("jdk.naming.dns")
+        .contains("java.base");
+    assertThat(paths)
+        .contains(
+            "opt/java/bin/java",
+            "opt/coffer/coffer.jar",
+            "etc/passwd",
+            "var/lib/dpkg/status.d/libc6",
+            "usr/share/doc/libc6/copyright",
+            "opt/java/lib/security/cacerts")
         .anyMatch(p -> p.matches("(lib64|lib)/ld-linux-.*\\.so\\.\\d"))
-        .noneMatch(p -> p.equals("bin/sh") || p.equals("usr/bin/sh") || p.equals("bin/bash") || p.startsWith("usr/bin/apt"));
+        .noneMatch(
+            p ->
+                p.equals("bin/sh")
+                    || p.equals("usr/bin/sh")
+                    || p.equals("bin/bash")
+                    || p.startsWith("usr/bin/apt"));
     for (String e : entries) {
       String owner = e.split("\\s+")[1];
       if (!e.contains("home/nonroot")) assertThat(owner).as(e).isEqualTo("0/0");
@@ -147,26 +217,36 @@ class ImageConfigTest {
   }
 
   @Test
-  void theReleaseWorkflowPublishesTheChartsDefaultImage_forBothArchitectures_withAnSbom() throws Exception {
+  void theReleaseWorkflowPublishesTheChartsDefaultImage_forBothArchitectures_withAnSbom()
+      throws Exception {
     JsonNode wf = YAML.readTree(TOP.resolve(".github/workflows/release.yml").toFile());
     JsonNode values = YAML.readTree(TOP.resolve("charts/coffer/values.yaml").toFile());
-    assertThat(wf.path("env").path("IMAGE").asText()).isEqualTo(values.path("image").path("repository").asText());
-    JsonNode on = wf.has("on") ? wf.path("on") : wf.path("true"); // YAML 1.1 reads the key on as true
+    assertThat(wf.path("env").path("IMAGE").asText())
+        .isEqualTo(values.path("image").path("repository").asText());
+    JsonNode on =
+        wf.has("on") ? wf.path("on") : wf.path("true"); // YAML 1.1 reads the key on as true
     assertThat(on.path("push").path("tags").get(0).asText()).isEqualTo("v*");
     JsonNode build = null;
     for (JsonNode step : wf.path("jobs").path("publish").path("steps")) {
-      if (step.path("uses").asText().startsWith("docker/build-push-action")) build = step.path("with");
+      if (step.path("uses").asText().startsWith("docker/build-push-action"))
+        build = step.path("with");
     }
     assertThat(build).as("a docker/build-push-action step").isNotNull();
     assertThat(build.path("platforms").asText()).contains("linux/amd64").contains("linux/arm64");
     assertThat(build.path("sbom").asBoolean()).isTrue();
     assertThat(build.path("push").asBoolean()).isTrue();
-    assertThat(build.path("tags").asText()).contains("${{ env.IMAGE }}:${{ steps.version.outputs.version }}");
+    assertThat(build.path("tags").asText())
+        .contains("${{ env.IMAGE }}:${{ steps.version.outputs.version }}");
     String text = Files.readString(TOP.resolve(".github/workflows/release.yml"));
-    assertThat(text).contains("helm push").contains("oci://ghcr.io/coffer-io/charts").contains("bash .ci/run");
+    assertThat(text)
+        .contains("helm push")
+        .contains("oci://ghcr.io/coffer-io/charts")
+        .contains("bash .ci/run");
   }
 
-  /** Dockerfile instructions, continuation lines joined, comments and the parser directive dropped. */
+  /**
+   * Dockerfile instructions, continuation lines joined, comments and the parser directive dropped.
+   */
   static List<String> instructions(String dockerfile) {
     List<String> out = new ArrayList<>();
     StringBuilder cur = new StringBuilder();

@@ -9,31 +9,32 @@ import com.mongodb.client.model.Sorts;
 import de.bwaldvogel.mongo.MongoServer;
 import io.coffer.testing.Cli;
 import io.coffer.testing.EmbeddedServers;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import org.bson.Document;
 import org.bson.RawBsonDocument;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.util.Comparator;
-import java.util.concurrent.TimeUnit;
 
 /**
- * A restore in Replace mode killed (SIGKILL) at 12 seeded moments: every target collection is either untouched
- * or completely restored, never half-written; the file tree is either untouched or completely restored, or (a kill
- * while its checked files were being moved into place) carries the marker from which the next restore finishes
- * the moves; the next restore removes what the killed one staged and finishes.
+ * A restore in Replace mode killed (SIGKILL) at 12 seeded moments: every target collection is
+ * either untouched or completely restored, never half-written; the file tree is either untouched or
+ * completely restored, or (a kill while its checked files were being moved into place) carries the
+ * marker from which the next restore finishes the moves; the next restore removes what the killed
+ * one staged and finishes.
  */
 class KillRestoreE2E {
   static MongoServer mongo;
@@ -49,7 +50,11 @@ class KillRestoreE2E {
     client = MongoClients.create(uri);
     for (String c : COLLECTIONS) {
       List<Document> docs = new ArrayList<>();
-      for (int i = 0; i < 15_000; i++) docs.add(new Document("_id", i).append("c", c).append("payload", "new state of " + c + " #" + i));
+      for (int i = 0; i < 15_000; i++)
+        docs.add(
+            new Document("_id", i)
+                .append("c", c)
+                .append("payload", "new state of " + c + " #" + i));
       client.getDatabase("erp").getCollection(c).insertMany(docs);
     }
     for (int i = 0; i < 300; i++) {
@@ -57,8 +62,22 @@ class KillRestoreE2E {
       Files.createDirectories(f.getParent());
       Files.writeString(f, "new state of document " + i + "\n".repeat(i % 13 + 1));
     }
-    Cli.Result r = Cli.run(tmp, Map.of("COFFER_MONGODB_URI", uri), "backup", "--storage", "file://" + tmp.resolve("store"), "--id", "b1",
-        "--type", "full", "--include", "erp.*", "--files", "uploads=" + tmp.resolve("uploads"), "-q");
+    Cli.Result r =
+        Cli.run(
+            tmp,
+            Map.of("COFFER_MONGODB_URI", uri),
+            "backup",
+            "--storage",
+            "file://" + tmp.resolve("store"),
+            "--id",
+            "b1",
+            "--type",
+            "full",
+            "--include",
+            "erp.*",
+            "--files",
+            "uploads=" + tmp.resolve("uploads"),
+            "-q");
     assertThat(r.exit()).as(r.err()).isZero();
   }
 
@@ -68,7 +87,9 @@ class KillRestoreE2E {
     mongo.shutdownNow();
   }
 
-  /** The old state of the target: other documents in the same collections, other files in the tree. */
+  /**
+   * The old state of the target: other documents in the same collections, other files in the tree.
+   */
   static void resetTarget() throws IOException {
     Path live = tmp.resolve("live-uploads");
     if (Files.exists(live)) {
@@ -83,7 +104,8 @@ class KillRestoreE2E {
     client.getDatabase("live").drop();
     for (String c : COLLECTIONS) {
       List<Document> docs = new ArrayList<>();
-      for (int i = 0; i < 500; i++) docs.add(new Document("_id", "old-" + i).append("payload", "old state"));
+      for (int i = 0; i < 500; i++)
+        docs.add(new Document("_id", "old-" + i).append("payload", "old state"));
       client.getDatabase("live").getCollection(c).insertMany(docs);
     }
   }
@@ -91,8 +113,14 @@ class KillRestoreE2E {
   static String digest(String db, String coll) throws Exception {
     MessageDigest md = MessageDigest.getInstance("SHA-256");
     long n = 0;
-    try (MongoCursor<RawBsonDocument> it = client.getDatabase(db).getCollection(coll, RawBsonDocument.class).find()
-        .sort(Sorts.ascending("_id")).batchSize(5000).iterator()) {
+    try (MongoCursor<RawBsonDocument> it =
+        client
+            .getDatabase(db)
+            .getCollection(coll, RawBsonDocument.class)
+            .find()
+            .sort(Sorts.ascending("_id"))
+            .batchSize(5000)
+            .iterator()) {
       while (it.hasNext()) {
         var bb = it.next().getByteBuffer();
         byte[] b = new byte[bb.remaining()];
@@ -110,7 +138,10 @@ class KillRestoreE2E {
     return out;
   }
 
-  /** A tree's content (paths and bytes), leaving out Coffer's own staging folders and markers at its top. */
+  /**
+   * A tree's content (paths and bytes), leaving out Coffer's own staging folders and markers at its
+   * top.
+   */
   static String tree(Path root) throws Exception {
     MessageDigest md = MessageDigest.getInstance("SHA-256");
     int n = 0;
@@ -133,22 +164,42 @@ class KillRestoreE2E {
   }
 
   @Test
-  void givenRestoresKilledAtRandomMoments_thenEachCollectionIsUntouchedOrFullyRestored_andTheNextRestoreFinishes() throws Exception {
+  void
+      givenRestoresKilledAtRandomMoments_thenEachCollectionIsUntouchedOrFullyRestored_andTheNextRestoreFinishes()
+          throws Exception {
     Map<String, String> fresh = state("erp");
     resetTarget();
     Map<String, String> old = state("live");
     String freshTree = tree(tmp.resolve("uploads"));
     String oldTree = tree(tmp.resolve("live-uploads"));
-    String[] args = {"restore", "--storage", "file://" + tmp.resolve("store"), "--backup", "b1", "--rename-db", "erp=live", "--mode", "replace",
-        "--files-target", "uploads=" + tmp.resolve("live-uploads"), "--yes", "-q"};
+    String[] args = {
+      "restore",
+      "--storage",
+      "file://" + tmp.resolve("store"),
+      "--backup",
+      "b1",
+      "--rename-db",
+      "erp=live",
+      "--mode",
+      "replace",
+      "--files-target",
+      "uploads=" + tmp.resolve("live-uploads"),
+      "--yes",
+      "-q"
+    };
     Random r = new Random(11);
     int mixed = 0;
     int killed = 0;
     int movesCut = 0;
     for (int i = 0; i < 12; i++) {
       resetTarget();
-      Process p = Cli.startLogged(tmp, Map.of("COFFER_MONGODB_URI", uri), tmp.resolve("restore-" + i + ".log"), args);
-      long delay = 200 + r.nextInt(1800); // the JVM starts in ~0.5 s; the restore ends 1.5-2.5 s after the start
+      Process p =
+          Cli.startLogged(
+              tmp, Map.of("COFFER_MONGODB_URI", uri), tmp.resolve("restore-" + i + ".log"), args);
+      long delay =
+          200
+              + r.nextInt(
+                  1800); // the JVM starts in ~0.5 s; the restore ends 1.5-2.5 s after the start
       if (!p.waitFor(delay, TimeUnit.MILLISECONDS)) {
         p.destroyForcibly().waitFor();
         killed++;
@@ -156,14 +207,18 @@ class KillRestoreE2E {
       Map<String, String> now = state("live");
       int restored = 0;
       for (String c : COLLECTIONS) {
-        assertThat(now.get(c)).as("kill #%d after %d ms: %s is half-written", i, delay, c).isIn(old.get(c), fresh.get(c));
+        assertThat(now.get(c))
+            .as("kill #%d after %d ms: %s is half-written", i, delay, c)
+            .isIn(old.get(c), fresh.get(c));
         if (now.get(c).equals(fresh.get(c))) restored++;
       }
       if (restored > 0 && restored < COLLECTIONS.size()) mixed++;
       if (interruptedMoves(tmp.resolve("live-uploads"))) {
         movesCut++; // half moved is allowed only under the marker the next restore finishes from
       } else {
-        assertThat(tree(tmp.resolve("live-uploads"))).as("kill #%d after %d ms: the file tree is half-written", i, delay).isIn(oldTree, freshTree);
+        assertThat(tree(tmp.resolve("live-uploads")))
+            .as("kill #%d after %d ms: the file tree is half-written", i, delay)
+            .isIn(oldTree, freshTree);
       }
     }
     // the next restore, not killed, drops what killed ones staged and completes
@@ -172,11 +227,23 @@ class KillRestoreE2E {
     assertThat(state("live")).isEqualTo(fresh);
     assertThat(tree(tmp.resolve("live-uploads"))).isEqualTo(freshTree);
     try (var top = Files.list(tmp.resolve("live-uploads"))) {
-      assertThat(top.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".coffer-")).toList()).as("Coffer's leftovers").isEmpty();
+      assertThat(
+              top.map(p -> p.getFileName().toString())
+                  .filter(n -> n.startsWith(".coffer-"))
+                  .toList())
+          .as("Coffer's leftovers")
+          .isEmpty();
     }
-    assertThat(client.getDatabase("live").listCollectionNames().into(new ArrayList<>())).containsExactlyInAnyOrderElementsOf(COLLECTIONS);
+    assertThat(client.getDatabase("live").listCollectionNames().into(new ArrayList<>()))
+        .containsExactlyInAnyOrderElementsOf(COLLECTIONS);
     assertThat(killed).as("kills that hit a running restore").isGreaterThanOrEqualTo(4);
-    System.out.println("KillRestoreE2E: " + killed + " of 12 restores killed while running, " + mixed + " between two collections' swaps, "
-        + movesCut + " while moving files into place");
+    System.out.println(
+        "KillRestoreE2E: "
+            + killed
+            + " of 12 restores killed while running, "
+            + mixed
+            + " between two collections' swaps, "
+            + movesCut
+            + " while moving files into place");
   }
 }

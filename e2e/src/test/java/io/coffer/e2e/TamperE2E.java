@@ -12,7 +12,6 @@ import io.coffer.engine.BackupType;
 import io.coffer.engine.CofferException;
 import io.coffer.engine.Encryption;
 import io.coffer.engine.EngineLog;
-import io.coffer.protocol.ExitCode;
 import io.coffer.engine.Progress;
 import io.coffer.engine.RestoreEngine;
 import io.coffer.engine.RestoreOptions;
@@ -24,11 +23,12 @@ import io.coffer.engine.files.FileTreeDumper;
 import io.coffer.engine.mongo.MongoRestorer;
 import io.coffer.engine.mongo.Selection;
 import io.coffer.engine.storage.FileStorage;
+import io.coffer.protocol.ExitCode;
 import io.coffer.testing.EmbeddedServers;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -37,12 +37,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import java.util.Arrays;
 
 /**
- * Damaged and altered archives: 20 random byte flips and 5 truncations (seeded) of a stored, encrypted backup,
- * a wrong key and a wrong passphrase. Verification catches every one, and restore refuses every one with the
- * target untouched: a database and a folder that hold other data keep it, byte for byte.
+ * Damaged and altered archives: 20 random byte flips and 5 truncations (seeded) of a stored,
+ * encrypted backup, a wrong key and a wrong passphrase. Verification catches every one, and restore
+ * refuses every one with the target untouched: a database and a folder that hold other data keep
+ * it, byte for byte.
  */
 class TamperE2E {
   static MongoServer server;
@@ -60,20 +60,35 @@ class TamperE2E {
     uri = EmbeddedServers.uri(server);
     client = MongoClients.create(uri);
     List<Document> docs = new ArrayList<>();
-    for (int i = 0; i < 3000; i++) docs.add(new Document("_id", i).append("name", "Employee " + i).append("salary", 1000 + i));
+    for (int i = 0; i < 3000; i++)
+      docs.add(new Document("_id", i).append("name", "Employee " + i).append("salary", 1000 + i));
     client.getDatabase("erp").getCollection("employees").insertMany(docs);
     Path uploads = Files.createDirectories(tmp.resolve("uploads"));
     byte[] scan = new byte[300_000];
     new Random(5).nextBytes(scan);
     Files.write(uploads.resolve("scan.pdf"), scan);
     storage = new FileStorage(tmp.resolve("store"));
-    new BackupEngine(storage, new EngineLog(null), new Progress()).run(new BackupOptions("good", BackupType.FULL, uri,
-        new Selection(List.of("erp"), List.of(), List.of(), null), List.of(new FileTreeDumper.Tree("uploads", uploads)), List.of(), List.of(),
-        Encryption.toRecipients(List.of(ops.recipient())), Compression.DEFLATE, 1, 5));
+    new BackupEngine(storage, new EngineLog(null), new Progress())
+        .run(
+            new BackupOptions(
+                "good",
+                BackupType.FULL,
+                uri,
+                new Selection(List.of("erp"), List.of(), List.of(), null),
+                List.of(new FileTreeDumper.Tree("uploads", uploads)),
+                List.of(),
+                List.of(),
+                Encryption.toRecipients(List.of(ops.recipient())),
+                Compression.DEFLATE,
+                1,
+                5));
     archive = tmp.resolve("store/good/archive.zip.age");
     pristine = Files.readAllBytes(archive);
     // the target: a database and a folder that already hold other data
-    client.getDatabase("target").getCollection("employees").insertOne(new Document("_id", "keep-me").append("v", 1));
+    client
+        .getDatabase("target")
+        .getCollection("employees")
+        .insertOne(new Document("_id", "keep-me").append("v", 1));
     Files.createDirectories(tmp.resolve("target-files"));
     Files.writeString(tmp.resolve("target-files/existing.txt"), "keep me");
   }
@@ -85,13 +100,29 @@ class TamperE2E {
   }
 
   static void restoreIntoTarget(Age.DecryptionKeys keys) throws Exception {
-    new RestoreEngine(storage, new EngineLog(null), new Progress()).run(new RestoreOptions("good", uri, keys, List.of(), List.of(), List.of(),
-        List.of(), null, Map.of("erp", "target"), MongoRestorer.Mode.REPLACE, Map.of("uploads", tmp.resolve("target-files")), false, 5));
+    new RestoreEngine(storage, new EngineLog(null), new Progress())
+        .run(
+            new RestoreOptions(
+                "good",
+                uri,
+                keys,
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                null,
+                Map.of("erp", "target"),
+                MongoRestorer.Mode.REPLACE,
+                Map.of("uploads", tmp.resolve("target-files")),
+                false,
+                5));
   }
 
   static void assertTargetUntouched() throws Exception {
-    assertThat(client.getDatabase("target").listCollectionNames().into(new ArrayList<>())).containsExactly("employees");
-    assertThat(client.getDatabase("target").getCollection("employees").find().into(new ArrayList<>()))
+    assertThat(client.getDatabase("target").listCollectionNames().into(new ArrayList<>()))
+        .containsExactly("employees");
+    assertThat(
+            client.getDatabase("target").getCollection("employees").find().into(new ArrayList<>()))
         .containsExactly(new Document("_id", "keep-me").append("v", 1));
     try (var s = Files.list(tmp.resolve("target-files"))) {
       assertThat(s.map(p -> p.getFileName().toString()).toList()).containsExactly("existing.txt");
@@ -103,11 +134,16 @@ class TamperE2E {
     Files.write(archive, bytes);
     try {
       VerifyEngine verify = new VerifyEngine(storage, new EngineLog(null), new Progress());
-      assertThatThrownBy(() -> verify.run("good", false, null)).as(what + ": checksum verification").isInstanceOf(CofferException.class)
+      assertThatThrownBy(() -> verify.run("good", false, null))
+          .as(what + ": checksum verification")
+          .isInstanceOf(CofferException.class)
           .satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.INTEGRITY));
-      assertThatThrownBy(() -> verify.run("good", true, Age.DecryptionKeys.of(List.of(ops)))).as(what + ": deep verification")
+      assertThatThrownBy(() -> verify.run("good", true, Age.DecryptionKeys.of(List.of(ops))))
+          .as(what + ": deep verification")
           .isInstanceOf(CofferException.class);
-      assertThatThrownBy(() -> restoreIntoTarget(Age.DecryptionKeys.of(List.of(ops)))).as(what + ": restore").isInstanceOf(CofferException.class);
+      assertThatThrownBy(() -> restoreIntoTarget(Age.DecryptionKeys.of(List.of(ops))))
+          .as(what + ": restore")
+          .isInstanceOf(CofferException.class);
       assertTargetUntouched();
     } finally {
       Files.write(archive, pristine);
@@ -115,7 +151,9 @@ class TamperE2E {
   }
 
   @Test
-  void givenTwentyByteFlipsAndFiveTruncations_whenVerifiedOrRestored_thenEachIsCaught_andTheTargetIsUntouched() throws Exception {
+  void
+      givenTwentyByteFlipsAndFiveTruncations_whenVerifiedOrRestored_thenEachIsCaught_andTheTargetIsUntouched()
+          throws Exception {
     Random r = new Random(20261126);
     for (int i = 0; i < 20; i++) {
       byte[] b = pristine.clone();
@@ -127,17 +165,25 @@ class TamperE2E {
       int len = r.nextInt(pristine.length);
       damaged("truncation #" + i + " to " + len + " bytes", Arrays.copyOf(pristine, len));
     }
-    // the pristine archive still verifies and restores: the checks above were not failing for another reason
-    new VerifyEngine(storage, new EngineLog(null), new Progress()).run("good", true, Age.DecryptionKeys.of(List.of(ops)));
+    // the pristine archive still verifies and restores: the checks above were not failing for
+    // another reason
+    new VerifyEngine(storage, new EngineLog(null), new Progress())
+        .run("good", true, Age.DecryptionKeys.of(List.of(ops)));
   }
 
   @Test
-  void givenAWrongKeyOrPassphrase_whenRestored_thenRefusedAndTheTargetIsUntouched() throws Exception {
-    assertThatThrownBy(() -> restoreIntoTarget(Age.DecryptionKeys.of(List.of(AgeKeys.generate())))).isInstanceOf(CofferException.class)
+  void givenAWrongKeyOrPassphrase_whenRestored_thenRefusedAndTheTargetIsUntouched()
+      throws Exception {
+    assertThatThrownBy(() -> restoreIntoTarget(Age.DecryptionKeys.of(List.of(AgeKeys.generate()))))
+        .isInstanceOf(CofferException.class)
         .satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.KEY));
     assertTargetUntouched();
-    assertThatThrownBy(() -> restoreIntoTarget(Age.DecryptionKeys.passphrase("not the passphrase".toCharArray())))
-        .isInstanceOf(CofferException.class).satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.KEY));
+    assertThatThrownBy(
+            () ->
+                restoreIntoTarget(
+                    Age.DecryptionKeys.passphrase("not the passphrase".toCharArray())))
+        .isInstanceOf(CofferException.class)
+        .satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.KEY));
     assertTargetUntouched();
   }
 }

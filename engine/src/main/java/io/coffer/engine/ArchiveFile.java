@@ -1,39 +1,40 @@
 package io.coffer.engine;
 
-import io.coffer.protocol.ExitCode;
 import io.coffer.engine.archive.HashingInputStream;
+import io.coffer.engine.archive.HashingOutputStream;
 import io.coffer.engine.archive.Json;
 import io.coffer.engine.archive.Manifest;
+import io.coffer.engine.archive.ManifestCheck;
 import io.coffer.engine.crypto.Age;
 import io.coffer.engine.crypto.AgeException;
+import io.coffer.engine.io.Limited;
 import io.coffer.engine.storage.Storage;
 import io.coffer.engine.storage.StorageException;
+import io.coffer.protocol.ExitCode;
+import io.coffer.protocol.Field;
 import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.OptionalLong;
-import io.coffer.engine.archive.HashingOutputStream;
-import io.coffer.engine.archive.ManifestCheck;
-import io.coffer.engine.io.Limited;
-import io.coffer.protocol.Field;
-import java.io.ByteArrayInputStream;
-import java.io.OutputStream;
-import java.util.Arrays;
 
 /**
- * One backup's archive on its own, away from its storage (what {@code coffer download} writes, or a copy someone
- * handed over): read once to find the manifest it carries as its last entry, then served as a read-only storage
- * holding that one backup, so restore, inspect and verify work on it unchanged. An incremental backup's archive
- * holds only changes and cannot stand alone.
+ * One backup's archive on its own, away from its storage (what {@code coffer download} writes, or a
+ * copy someone handed over): read once to find the manifest it carries as its last entry, then
+ * served as a read-only storage holding that one backup, so restore, inspect and verify work on it
+ * unchanged. An incremental backup's archive holds only changes and cannot stand alone.
  */
 public final class ArchiveFile implements Storage {
-  private static final byte[] AGE_MAGIC = "age-encryption.org/v1\n".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] AGE_MAGIC =
+      "age-encryption.org/v1\n".getBytes(StandardCharsets.US_ASCII);
   private static final String MANIFEST = "manifest.json";
 
   private final Path file;
@@ -51,17 +52,31 @@ public final class ArchiveFile implements Storage {
     return descriptor.id();
   }
 
-  /** Reads {@code file} through once (decrypting with {@code keys} if it is age-encrypted) for its manifest and checksum. */
+  /**
+   * Reads {@code file} through once (decrypting with {@code keys} if it is age-encrypted) for its
+   * manifest and checksum.
+   */
   public static ArchiveFile open(Path file, Age.DecryptionKeys keys) throws IOException {
     if (Files.exists(file) && !Files.isRegularFile(file)) {
-      throw CofferException.usage(Field.ARCHIVE.mark() + " " + file + " is not a file (" + Field.ARCHIVE.mark() + " takes an archive as `coffer download` writes it)");
+      throw CofferException.usage(
+          Field.ARCHIVE.mark()
+              + " "
+              + file
+              + " is not a file ("
+              + Field.ARCHIVE.mark()
+              + " takes an archive as `coffer download` writes it)");
     }
     String name = String.valueOf(file.getFileName());
     HashingInputStream hashed;
     try {
       hashed = new HashingInputStream(Files.newInputStream(file));
     } catch (NoSuchFileException e) {
-      throw CofferException.usage("no file " + file + " (" + Field.ARCHIVE.mark() + " takes an archive as `coffer download` writes it)");
+      throw CofferException.usage(
+          "no file "
+              + file
+              + " ("
+              + Field.ARCHIVE.mark()
+              + " takes an archive as `coffer download` writes it)");
     }
     try (hashed) {
       BufferedInputStream in = new BufferedInputStream(hashed, 1 << 16);
@@ -69,7 +84,14 @@ public final class ArchiveFile implements Storage {
       boolean encrypted = Arrays.equals(in.readNBytes(AGE_MAGIC.length), AGE_MAGIC);
       in.reset();
       if (encrypted && keys == null) {
-        throw new CofferException(ExitCode.KEY, file + " is age-encrypted; give " + Field.IDENTITY.mark() + " (or " + Field.DECRYPTION_PASSPHRASE.mark() + " for passphrase backups)");
+        throw new CofferException(
+            ExitCode.KEY,
+            file
+                + " is age-encrypted; give "
+                + Field.IDENTITY.mark()
+                + " (or "
+                + Field.DECRYPTION_PASSPHRASE.mark()
+                + " for passphrase backups)");
       }
       byte[] json = null;
       try {
@@ -79,8 +101,17 @@ public final class ArchiveFile implements Storage {
         while ((h = zip.getNextEntry()) != null) {
           InputStream content = BackupStore.entryContent(zip);
           if (Manifest.ENTRY_NAME.equals(h.getFileName()) && json == null) {
-            json = Limited.readAll(content, ManifestCheck.MAX_MANIFEST_BYTES, () -> new CofferException(
-                ExitCode.INTEGRITY, file + " holds a " + Manifest.ENTRY_NAME + " larger than Coffer writes: it is not a Coffer archive"));
+            json =
+                Limited.readAll(
+                    content,
+                    ManifestCheck.MAX_MANIFEST_BYTES,
+                    () ->
+                        new CofferException(
+                            ExitCode.INTEGRITY,
+                            file
+                                + " holds a "
+                                + Manifest.ENTRY_NAME
+                                + " larger than Coffer writes: it is not a Coffer archive"));
           } else {
             content.transferTo(OutputStream.nullOutputStream());
           }
@@ -90,15 +121,26 @@ public final class ArchiveFile implements Storage {
       } catch (CofferException e) {
         throw e;
       } catch (RuntimeException e) {
-        throw new CofferException(ExitCode.INTEGRITY, file + " is not a readable Coffer archive (malformed zip: " + e.getClass().getSimpleName() + ")", e);
+        throw new CofferException(
+            ExitCode.INTEGRITY,
+            file
+                + " is not a readable Coffer archive (malformed zip: "
+                + e.getClass().getSimpleName()
+                + ")",
+            e);
       } catch (IOException e) {
         if (e.getCause() instanceof AgeException ae) throw BackupStore.fromAge(name, ae);
         if (json == null) {
-          throw new CofferException(ExitCode.INTEGRITY, file + " is not a readable Coffer archive (" + BackupStore.reason(e) + ")", e);
+          throw new CofferException(
+              ExitCode.INTEGRITY,
+              file + " is not a readable Coffer archive (" + BackupStore.reason(e) + ")",
+              e);
         }
       }
       if (json == null) {
-        throw new CofferException(ExitCode.INTEGRITY, file + " is not a Coffer archive, or is truncated: it holds no " + Manifest.ENTRY_NAME);
+        throw new CofferException(
+            ExitCode.INTEGRITY,
+            file + " is not a Coffer archive, or is truncated: it holds no " + Manifest.ENTRY_NAME);
       }
       String sha256 = hashed.drainAndHash(); // the whole file, whatever the zip reader left unread
       Manifest m;
@@ -106,18 +148,35 @@ public final class ArchiveFile implements Storage {
       try {
         m = Json.readUntrusted(json, Manifest.class);
       } catch (IOException e) {
-        throw new CofferException(ExitCode.INTEGRITY, "the manifest in " + file + " is not valid JSON of a Coffer manifest");
+        throw new CofferException(
+            ExitCode.INTEGRITY,
+            "the manifest in " + file + " is not valid JSON of a Coffer manifest");
       }
       if (m == null || !Manifest.FORMAT.equals(m.format()) || m.id() == null) {
-        throw new CofferException(ExitCode.INTEGRITY, file + " is not a Coffer archive (" + Manifest.ENTRY_NAME + " of another format)");
+        throw new CofferException(
+            ExitCode.INTEGRITY,
+            file + " is not a Coffer archive (" + Manifest.ENTRY_NAME + " of another format)");
       }
       if (!BackupStore.ID.matcher(m.id()).matches()) {
-        throw new CofferException(ExitCode.INTEGRITY, file + " names a backup id no Coffer backup has ('" + m.id() + "')");
+        throw new CofferException(
+            ExitCode.INTEGRITY,
+            file + " names a backup id no Coffer backup has ('" + m.id() + "')");
       }
       ManifestCheck.check(m, m.id());
       if (m.parent() != null) {
-        throw CofferException.usage(file + " holds backup " + m.id() + ", an incremental backup: only its changes since backup "
-            + m.parent() + ". Restore it from its storage location, where its chain lies (" + Field.STORAGE.mark() + " ... " + Field.BACKUP_ID.mark() + " " + m.id() + ")");
+        throw CofferException.usage(
+            file
+                + " holds backup "
+                + m.id()
+                + ", an incremental backup: only its changes since backup "
+                + m.parent()
+                + ". Restore it from its storage location, where its chain lies ("
+                + Field.STORAGE.mark()
+                + " ... "
+                + Field.BACKUP_ID.mark()
+                + " "
+                + m.id()
+                + ")");
       }
       int collections = 0;
       long documents = 0;
@@ -132,9 +191,30 @@ public final class ArchiveFile implements Storage {
         if (e.kind() == Manifest.Kind.file) files++;
       }
       String manifestSha = HexFormat.of().formatHex(HashingOutputStream.sha256().digest(json));
-      BackupDescriptor d = new BackupDescriptor(BackupDescriptor.FORMAT, 1, m.id(), m.createdAt(), null, m.type(),
-          encrypted ? "archive.zip.age" : "archive.zip", hashed.count(), sha256, raw, encrypted, encrypted ? "age" : null, null, MANIFEST, manifestSha,
-          collections, documents, files, m.skipped() == null ? 0 : m.skipped().size(), null, null, null);
+      BackupDescriptor d =
+          new BackupDescriptor(
+              BackupDescriptor.FORMAT,
+              1,
+              m.id(),
+              m.createdAt(),
+              null,
+              m.type(),
+              encrypted ? "archive.zip.age" : "archive.zip",
+              hashed.count(),
+              sha256,
+              raw,
+              encrypted,
+              encrypted ? "age" : null,
+              null,
+              MANIFEST,
+              manifestSha,
+              collections,
+              documents,
+              files,
+              m.skipped() == null ? 0 : m.skipped().size(),
+              null,
+              null,
+              null);
       return new ArchiveFile(file, d, json);
     }
   }
@@ -146,16 +226,19 @@ public final class ArchiveFile implements Storage {
 
   @Override
   public InputStream open(String key) throws IOException {
-    if (key.equals(BackupStore.key(descriptor.id(), descriptor.archive()))) return Files.newInputStream(file);
-    if (key.equals(BackupStore.key(descriptor.id(), BackupDescriptor.FILE))) return new ByteArrayInputStream(Json.pretty(descriptor)
-        .getBytes(StandardCharsets.UTF_8));
-    if (key.equals(BackupStore.key(descriptor.id(), MANIFEST))) return new ByteArrayInputStream(manifest);
+    if (key.equals(BackupStore.key(descriptor.id(), descriptor.archive())))
+      return Files.newInputStream(file);
+    if (key.equals(BackupStore.key(descriptor.id(), BackupDescriptor.FILE)))
+      return new ByteArrayInputStream(Json.pretty(descriptor).getBytes(StandardCharsets.UTF_8));
+    if (key.equals(BackupStore.key(descriptor.id(), MANIFEST)))
+      return new ByteArrayInputStream(manifest);
     throw StorageException.notFound(key + " is not in " + describe());
   }
 
   @Override
   public OptionalLong size(String key) throws IOException {
-    if (key.equals(BackupStore.key(descriptor.id(), descriptor.archive()))) return OptionalLong.of(Files.size(file));
+    if (key.equals(BackupStore.key(descriptor.id(), descriptor.archive())))
+      return OptionalLong.of(Files.size(file));
     return OptionalLong.empty();
   }
 
@@ -166,7 +249,9 @@ public final class ArchiveFile implements Storage {
 
   @Override
   public List<String> list(String folder) {
-    return folder.equals(descriptor.id()) ? List.of(BackupStore.key(descriptor.id(), descriptor.archive())) : List.of();
+    return folder.equals(descriptor.id())
+        ? List.of(BackupStore.key(descriptor.id(), descriptor.archive()))
+        : List.of();
   }
 
   @Override

@@ -1,37 +1,37 @@
 package io.coffer.engine;
 
-import io.coffer.protocol.BackupResult;
-import io.coffer.protocol.ExitCode;
 import io.coffer.engine.archive.ArchiveWriter;
+import io.coffer.engine.archive.Compression;
 import io.coffer.engine.archive.HashingOutputStream;
 import io.coffer.engine.archive.Json;
 import io.coffer.engine.archive.Manifest;
 import io.coffer.engine.crypto.AgeKeys;
 import io.coffer.engine.files.FileTreeDumper;
+import io.coffer.engine.incremental.ChainIndex;
 import io.coffer.engine.mongo.MongoConnection;
 import io.coffer.engine.mongo.MongoDumper;
 import io.coffer.engine.storage.Storage;
+import io.coffer.protocol.BackupResult;
+import io.coffer.protocol.ExitCode;
+import io.coffer.protocol.Field;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import io.coffer.engine.archive.Compression;
-import io.coffer.engine.incremental.ChainIndex;
-import io.coffer.protocol.Field;
-import java.nio.file.Files;
-import java.util.HexFormat;
 import java.util.UUID;
 
 /**
- * One backup: MongoDB and file trees -> zip -> (age) -> storage, as one chain of streams. The archive is
- * published only when complete; the manifest copy and the log follow; {@code backup.json} comes last, so
- * an interrupted backup never looks complete.
+ * One backup: MongoDB and file trees -> zip -> (age) -> storage, as one chain of streams. The
+ * archive is published only when complete; the manifest copy and the log follow; {@code
+ * backup.json} comes last, so an interrupted backup never looks complete.
  */
 public final class BackupEngine {
   public static final String VERSION = "coffer " + Version.get();
@@ -50,37 +50,76 @@ public final class BackupEngine {
     Instant created = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     String run = UUID.randomUUID().toString().substring(0, 8);
     String host = System.getenv().getOrDefault("HOSTNAME", "");
-    try (Storage.Lock lock = store.lock(id, "backup run " + run + (host.isEmpty() ? "" : " on " + host) + ", started " + created,
-        o.lockToken(), o.lockWaitSeconds(), log)) {
+    try (Storage.Lock lock =
+        store.lock(
+            id,
+            "backup run " + run + (host.isEmpty() ? "" : " on " + host) + ", started " + created,
+            o.lockToken(),
+            o.lockWaitSeconds(),
+            log)) {
       return run(o, id, created, lock);
     }
   }
 
   /** The backup itself, while this run holds the backup id's lock (one writer per id). */
-  private BackupResult run(BackupOptions o, String id, Instant created, Storage.Lock lock) throws IOException {
+  private BackupResult run(BackupOptions o, String id, Instant created, Storage.Lock lock)
+      throws IOException {
     Storage storage = store.storage();
     if (storage.exists(BackupStore.key(id, BackupDescriptor.FILE))) {
-      throw CofferException.usage("backup " + id + " already exists in " + storage.describe() + "; choose another " + Field.ID.mark() + " or delete it first");
+      throw CofferException.usage(
+          "backup "
+              + id
+              + " already exists in "
+              + storage.describe()
+              + "; choose another "
+              + Field.ID.mark()
+              + " or delete it first");
     }
     int leftovers = storage.removeLeftovers(id);
-    if (leftovers > 0) log.info("removed " + leftovers + " leftovers of an interrupted earlier attempt");
-    log.info("backup " + id + " (" + o.type().label() + ") to " + storage.describe()
-        + (o.encryption().enabled() ? ", encrypted with " + o.encryption().scheme() : ", not encrypted"));
+    if (leftovers > 0)
+      log.info("removed " + leftovers + " leftovers of an interrupted earlier attempt");
+    log.info(
+        "backup "
+            + id
+            + " ("
+            + o.type().label()
+            + ") to "
+            + storage.describe()
+            + (o.encryption().enabled()
+                ? ", encrypted with " + o.encryption().scheme()
+                : ", not encrypted"));
 
     ChainIndex index = o.indexKey() == null ? null : new ChainIndex(storage, o.indexKey());
     if (o.parent() != null) {
       BackupDescriptor parent = store.descriptor(o.parent());
       if (parent.index() == null) {
-        throw CofferException.usage("backup " + o.parent() + " has no chain index (it was made without " + Field.INDEX_KEY.mark() + "), so nothing can be"
-            + " based on it; take a full backup with " + Field.INDEX_KEY.mark() + " to start a chain");
+        throw CofferException.usage(
+            "backup "
+                + o.parent()
+                + " has no chain index (it was made without "
+                + Field.INDEX_KEY.mark()
+                + "), so nothing can be"
+                + " based on it; take a full backup with "
+                + Field.INDEX_KEY.mark()
+                + " to start a chain");
       }
       index.checkKey(o.parent());
-      log.info("incremental: only what changed since backup " + o.parent() + " (" + parent.createdAt() + ")");
+      log.info(
+          "incremental: only what changed since backup "
+              + o.parent()
+              + " ("
+              + parent.createdAt()
+              + ")");
     }
     MongoDumper mongo = null;
     List<MongoDumper.Target> targets = List.of();
-    FileTreeDumper files = new FileTreeDumper(o.filesInclude(), o.filesExclude(),
-        o.compression() == Compression.STORE, log, progress);
+    FileTreeDumper files =
+        new FileTreeDumper(
+            o.filesInclude(),
+            o.filesExclude(),
+            o.compression() == Compression.STORE,
+            log,
+            progress);
     if (index != null) files.indexed(index, id, o.parent());
     String archiveName = o.encryption().enabled() ? "archive.zip.age" : "archive.zip";
     Storage.AtomicOutput stored = null;
@@ -92,16 +131,36 @@ public final class BackupEngine {
         if (index != null) mongo.indexed(index, id, o.parent());
         targets = mongo.resolve(o.selection());
         if (targets.isEmpty()) {
-          throw CofferException.usage("the selection matches no collection in " + MongoConnection.redact(o.mongoUri())
-              + "; check " + Field.INCLUDE.mark() + " / " + Field.EXCLUDE.mark() + " / " + Field.MODULES.mark() + " (`coffer backup --help` explains the patterns)");
+          throw CofferException.usage(
+              "the selection matches no collection in "
+                  + MongoConnection.redact(o.mongoUri())
+                  + "; check "
+                  + Field.INCLUDE.mark()
+                  + " / "
+                  + Field.EXCLUDE.mark()
+                  + " / "
+                  + Field.MODULES.mark()
+                  + " (`coffer backup --help` explains the patterns)");
         }
         for (MongoDumper.Target t : targets) progress.addTotal(t.estimatedBytes());
-        log.info("selected " + targets.size() + " collections from " + MongoConnection.redact(o.mongoUri()));
+        log.info(
+            "selected "
+                + targets.size()
+                + " collections from "
+                + MongoConnection.redact(o.mongoUri()));
       }
       if (o.type().hasFiles()) {
         for (FileTreeDumper.Tree t : o.trees()) {
           if (!Files.isDirectory(t.root())) {
-            throw new CofferException(ExitCode.SOURCE, "file tree " + t.name() + ": " + t.root() + " is not a readable directory; check " + Field.FILES.mark(o.trees().indexOf(t)) + "");
+            throw new CofferException(
+                ExitCode.SOURCE,
+                "file tree "
+                    + t.name()
+                    + ": "
+                    + t.root()
+                    + " is not a readable directory; check "
+                    + Field.FILES.mark(o.trees().indexOf(t))
+                    + "");
           }
           progress.addTotal(files.estimate(t));
         }
@@ -109,7 +168,8 @@ public final class BackupEngine {
 
       stored = storage.create(BackupStore.key(id, archiveName));
       HashingOutputStream hashed = new HashingOutputStream(stored);
-      // reading on this thread, deflate on a pool, encryption, hashing and the write on the zip writer's thread
+      // reading on this thread, deflate on a pool, encryption, hashing and the write on the zip
+      // writer's thread
       archive = new ArchiveWriter(o.encryption().wrap(hashed), o.compression(), o.level());
       progress.phase("dumping");
       for (MongoDumper.Target t : targets) mongo.dump(t, archive);
@@ -122,13 +182,27 @@ public final class BackupEngine {
       progress.phase("finishing");
       Map<String, String> treeSources = new LinkedHashMap<>();
       for (FileTreeDumper.Tree t : o.trees()) treeSources.put(t.name(), t.root().toString());
-      Manifest manifest = new Manifest(Manifest.FORMAT, Manifest.FORMAT_VERSION, id, created.toString(), o.type().label(),
-          new Manifest.Source(o.type().hasDatabase() ? MongoConnection.redact(o.mongoUri()) : null,
-              o.type().hasFiles() ? treeSources : null),
-          new Manifest.Selection(o.selection().include(), o.selection().exclude(), o.selection().modules(),
-              o.filesInclude(), o.filesExclude()),
-          o.compression().label(), o.compression() == Compression.DEFLATE ? o.level() : null,
-          List.copyOf(archive.entries()), List.copyOf(files.skipped()), o.parent());
+      Manifest manifest =
+          new Manifest(
+              Manifest.FORMAT,
+              Manifest.FORMAT_VERSION,
+              id,
+              created.toString(),
+              o.type().label(),
+              new Manifest.Source(
+                  o.type().hasDatabase() ? MongoConnection.redact(o.mongoUri()) : null,
+                  o.type().hasFiles() ? treeSources : null),
+              new Manifest.Selection(
+                  o.selection().include(),
+                  o.selection().exclude(),
+                  o.selection().modules(),
+                  o.filesInclude(),
+                  o.filesExclude()),
+              o.compression().label(),
+              o.compression() == Compression.DEFLATE ? o.level() : null,
+              List.copyOf(archive.entries()),
+              List.copyOf(files.skipped()),
+              o.parent());
       byte[] manifestJson = archive.finish(manifest); // closes the chain and publishes the archive
       stored = null;
       long storedSize = hashed.count();
@@ -163,24 +237,70 @@ public final class BackupEngine {
         }
       }
       double duration = Math.round(progress.elapsedSeconds() * 100) / 100.0;
-      log.info("archive " + archiveName + ": " + storedSize + " bytes stored (" + rawSize + " raw), sha256 " + sha256);
-      log.info("backup " + id + " completed in " + duration + " s: " + collections + " collections, " + documents
-          + " documents, " + fileCount + " files" + (files.skipped().isEmpty() ? "" : ", " + files.skipped().size() + " skipped"));
+      log.info(
+          "archive "
+              + archiveName
+              + ": "
+              + storedSize
+              + " bytes stored ("
+              + rawSize
+              + " raw), sha256 "
+              + sha256);
+      log.info(
+          "backup "
+              + id
+              + " completed in "
+              + duration
+              + " s: "
+              + collections
+              + " collections, "
+              + documents
+              + " documents, "
+              + fileCount
+              + " files"
+              + (files.skipped().isEmpty() ? "" : ", " + files.skipped().size() + " skipped"));
       put(storage, BackupStore.key(id, BackupDescriptor.LOG), log.bytes());
-      List<String> recipients = o.encryption().recipients().stream().map(AgeKeys.Recipient::encoded).toList();
-      BackupDescriptor d = new BackupDescriptor(BackupDescriptor.FORMAT, 1, id, created.toString(),
-          Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), o.type().label(), archiveName, storedSize, sha256,
-          rawSize, o.encryption().enabled(), o.encryption().scheme(), recipients.isEmpty() ? null : recipients,
-          manifestName, HexFormat.of().formatHex(HashingOutputStream.sha256().digest(manifestBytes)),
-          collections, documents, fileCount, files.skipped().size(), VERSION, o.parent(), index == null ? null : index.scheme());
+      List<String> recipients =
+          o.encryption().recipients().stream().map(AgeKeys.Recipient::encoded).toList();
+      BackupDescriptor d =
+          new BackupDescriptor(
+              BackupDescriptor.FORMAT,
+              1,
+              id,
+              created.toString(),
+              Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
+              o.type().label(),
+              archiveName,
+              storedSize,
+              sha256,
+              rawSize,
+              o.encryption().enabled(),
+              o.encryption().scheme(),
+              recipients.isEmpty() ? null : recipients,
+              manifestName,
+              HexFormat.of().formatHex(HashingOutputStream.sha256().digest(manifestBytes)),
+              collections,
+              documents,
+              fileCount,
+              files.skipped().size(),
+              VERSION,
+              o.parent(),
+              index == null ? null : index.scheme());
       lock.check();
-      if (!storage.createIfAbsent(BackupStore.key(id, BackupDescriptor.FILE), Json.pretty(d).getBytes(StandardCharsets.UTF_8))) {
-        throw new CofferException(ExitCode.BUSY, "backup " + id + " was completed by another run while this one wrote it; this run's copy is not used");
+      if (!storage.createIfAbsent(
+          BackupStore.key(id, BackupDescriptor.FILE),
+          Json.pretty(d).getBytes(StandardCharsets.UTF_8))) {
+        throw new CofferException(
+            ExitCode.BUSY,
+            "backup "
+                + id
+                + " was completed by another run while this one wrote it; this run's copy is not used");
       }
       progress.phase("done");
       List<String> skipped = new ArrayList<>();
       for (Manifest.Skipped s : files.skipped()) skipped.add(s.path() + ": " + s.reason());
-      return Results.backup(d, storage.describe(), duration, modules, perCollection, log.warnings(), skipped);
+      return Results.backup(
+          d, storage.describe(), duration, modules, perCollection, log.warnings(), skipped);
     } catch (IOException | RuntimeException e) {
       if (archive != null) archive.abort();
       if (stored != null) stored.abort();
@@ -191,10 +311,14 @@ public final class BackupEngine {
     }
   }
 
-  /** A failed run's chain index objects: nothing of a backup that has no descriptor stays behind to be based on. */
+  /**
+   * A failed run's chain index objects: nothing of a backup that has no descriptor stays behind to
+   * be based on.
+   */
   private void discardIndex(Storage storage, String id, Storage.Lock lock) {
     try {
-      // only this run's objects: never those of a run that took the lock over, or completed this backup
+      // only this run's objects: never those of a run that took the lock over, or completed this
+      // backup
       try {
         lock.check();
       } catch (IOException | RuntimeException lost) {
@@ -204,8 +328,12 @@ public final class BackupEngine {
       String prefix = BackupStore.key(id, "index/");
       for (String k : storage.list(id)) if (k.startsWith(prefix)) storage.delete(k);
     } catch (IOException | RuntimeException cleanup) {
-      log.warn("could not remove the chain index objects of the failed backup " + id + " (" + cleanup.getMessage()
-          + "); a new attempt with this id replaces them");
+      log.warn(
+          "could not remove the chain index objects of the failed backup "
+              + id
+              + " ("
+              + cleanup.getMessage()
+              + "); a new attempt with this id replaces them");
     }
   }
 

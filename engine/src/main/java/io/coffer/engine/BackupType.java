@@ -4,7 +4,9 @@ import java.util.Locale;
 
 /** What a backup holds. */
 public enum BackupType {
-  DATABASE, FILES, FULL;
+  DATABASE,
+  FILES,
+  FULL;
 
   public boolean hasDatabase() {
     return this != FILES;

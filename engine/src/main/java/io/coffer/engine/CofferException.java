@@ -1,9 +1,10 @@
 package io.coffer.engine;
 
 import io.coffer.protocol.ExitCode;
+
 /**
- * A failure with a category (the exit code) and a one-line message that says what is wrong and what to do.
- * Messages never carry secrets: callers pass redacted URIs and never key material.
+ * A failure with a category (the exit code) and a one-line message that says what is wrong and what
+ * to do. Messages never carry secrets: callers pass redacted URIs and never key material.
  */
 public class CofferException extends RuntimeException {
   private final ExitCode code;

@@ -6,7 +6,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.List;
 
-/** How a backup is encrypted: not at all, to age X25519 recipients, or with an scrypt passphrase. */
+/**
+ * How a backup is encrypted: not at all, to age X25519 recipients, or with an scrypt passphrase.
+ */
 public record Encryption(List<AgeKeys.Recipient> recipients, char[] passphrase, int scryptLogN) {
 
   public static final Encryption NONE = new Encryption(List.of(), null, 0);

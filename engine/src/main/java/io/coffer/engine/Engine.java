@@ -44,29 +44,48 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The engine's front door: one call per request kind, the same for a Job ({@code coffer run --request FILE}) and a person
- * at a terminal (whose flags become the same requests). A failure is a {@link CofferException} whose message names
- * request fields with marks ({@link Field#mark()}), which the caller renders in its own words.
+ * The engine's front door: one call per request kind, the same for a Job ({@code coffer run
+ * --request FILE}) and a person at a terminal (whose flags become the same requests). A failure is
+ * a {@link CofferException} whose message names request fields with marks ({@link Field#mark()}),
+ * which the caller renders in its own words.
  */
 public final class Engine {
   private Engine() {}
 
   /**
-   * What a run has besides its request: where it logs and counts progress, the environment it may fall back to for
-   * secrets, a MongoDB URI a person typed ({@code --mongodb-uri}: never part of a request), who confirms a destructive
-   * restore, and standard input (a mongodump archive piped in).
+   * What a run has besides its request: where it logs and counts progress, the environment it may
+   * fall back to for secrets, a MongoDB URI a person typed ({@code --mongodb-uri}: never part of a
+   * request), who confirms a destructive restore, and standard input (a mongodump archive piped
+   * in).
    */
-  public record Context(EngineLog log, Progress progress, Secrets secrets, String typedMongoUri, RestoreOptions.Confirmation confirmation,
+  public record Context(
+      EngineLog log,
+      Progress progress,
+      Secrets secrets,
+      String typedMongoUri,
+      RestoreOptions.Confirmation confirmation,
       InputStream stdin) {
     public Context(EngineLog log, Progress progress, Map<String, String> env) {
-      this(log, progress, new Secrets(env), null, RestoreOptions.Confirmation.GIVEN, InputStream.nullInputStream());
+      this(
+          log,
+          progress,
+          new Secrets(env),
+          null,
+          RestoreOptions.Confirmation.GIVEN,
+          InputStream.nullInputStream());
     }
   }
 
-  /** The storage a request names, with its credentials from the files it names (else the environment). */
+  /**
+   * The storage a request names, with its credentials from the files it names (else the
+   * environment).
+   */
   public static Storage openStorage(Request.StorageRef ref, Secrets secrets) {
     if (ref == null || ref.uri() == null) {
-      throw CofferException.usage("give " + Field.STORAGE.mark() + ": where backups live, s3://bucket/prefix or file:///path");
+      throw CofferException.usage(
+          "give "
+              + Field.STORAGE.mark()
+              + ": where backups live, s3://bucket/prefix or file:///path");
     }
     Request.S3 s3 = ref.s3() == null ? new Request.S3(null, null, null, null, null) : ref.s3();
     Map<String, String> env = new HashMap<>();
@@ -74,17 +93,27 @@ public final class Engine {
       if (secrets.env(name) != null) env.put(name, secrets.env(name));
     }
     if (ref.uri().startsWith("s3://")) {
-      String ak = secrets.fileOrEnv(s3.accessKeyIdFile(), "AWS_ACCESS_KEY_ID", Field.S3_CREDENTIALS);
-      String sk = secrets.fileOrEnv(s3.secretAccessKeyFile(), "AWS_SECRET_ACCESS_KEY", Field.S3_CREDENTIALS);
+      String ak =
+          secrets.fileOrEnv(s3.accessKeyIdFile(), "AWS_ACCESS_KEY_ID", Field.S3_CREDENTIALS);
+      String sk =
+          secrets.fileOrEnv(
+              s3.secretAccessKeyFile(), "AWS_SECRET_ACCESS_KEY", Field.S3_CREDENTIALS);
       if (ak != null) env.put("AWS_ACCESS_KEY_ID", ak);
       if (sk != null) env.put("AWS_SECRET_ACCESS_KEY", sk);
     }
-    Storage s = StorageLocations.open(ref.uri(), s3.endpoint(), s3.region(), s3.caFile() == null ? null : Path.of(s3.caFile()), env);
+    Storage s =
+        StorageLocations.open(
+            ref.uri(),
+            s3.endpoint(),
+            s3.region(),
+            s3.caFile() == null ? null : Path.of(s3.caFile()),
+            env);
     Integer limit = ref.uploadLimitMiBps();
     if (limit == null) return s;
     if (limit <= 0) {
       s.close();
-      throw CofferException.usage(Field.UPLOAD_LIMIT.mark() + " must be a positive number of MiB/s, not " + limit);
+      throw CofferException.usage(
+          Field.UPLOAD_LIMIT.mark() + " must be a positive number of MiB/s, not " + limit);
     }
     return new ThrottledStorage(s, limit * 1024L * 1024L);
   }
@@ -94,38 +123,58 @@ public final class Engine {
     String parent = r.chain() == null ? null : r.chain().parent();
     boolean incremental = type.equalsIgnoreCase("incremental");
     if (incremental && parent == null) {
-      throw CofferException.usage(Field.TYPE.mark() + " incremental needs " + Field.PARENT.mark()
-          + " ID: the backup it builds on (`coffer list` shows them)");
+      throw CofferException.usage(
+          Field.TYPE.mark()
+              + " incremental needs "
+              + Field.PARENT.mark()
+              + " ID: the backup it builds on (`coffer list` shows them)");
     }
-    if (!incremental && parent != null) throw CofferException.usage(Field.PARENT.mark() + " goes with " + Field.TYPE.mark() + " incremental");
+    if (!incremental && parent != null)
+      throw CofferException.usage(
+          Field.PARENT.mark() + " goes with " + Field.TYPE.mark() + " incremental");
     BackupType declared = incremental ? null : BackupType.parse(type);
-    BackupRequest.Encryption e = r.encryption() == null ? new BackupRequest.Encryption(null, null, null) : r.encryption();
+    BackupRequest.Encryption e =
+        r.encryption() == null ? new BackupRequest.Encryption(null, null, null) : r.encryption();
     List<AgeKeys.Recipient> rcpts = c.secrets().recipients(e.recipients(), e.recipientsFile());
     Encryption enc = Encryption.NONE;
     if (e.passphraseFile() != null) {
-      if (!rcpts.isEmpty()) throw CofferException.usage("use either recipients or " + Field.PASSPHRASE.mark() + ", not both");
-      enc = Encryption.withPassphrase(c.secrets().passphrase(e.passphraseFile(), Field.PASSPHRASE), Age.DEFAULT_SCRYPT_LOG_N);
+      if (!rcpts.isEmpty())
+        throw CofferException.usage(
+            "use either recipients or " + Field.PASSPHRASE.mark() + ", not both");
+      enc =
+          Encryption.withPassphrase(
+              c.secrets().passphrase(e.passphraseFile(), Field.PASSPHRASE),
+              Age.DEFAULT_SCRYPT_LOG_N);
     } else if (!rcpts.isEmpty()) {
       enc = Encryption.toRecipients(rcpts);
     }
-    BackupRequest.Compression z = r.compression() == null ? new BackupRequest.Compression(null, null) : r.compression();
+    BackupRequest.Compression z =
+        r.compression() == null ? new BackupRequest.Compression(null, null) : r.compression();
     Compression compression;
     try {
       compression = Compression.parse(z.method() == null ? "deflate" : z.method());
     } catch (IllegalArgumentException ex) {
       throw CofferException.usage(ex.getMessage());
     }
-    BackupRequest.Mongo m = r.mongodb() == null ? new BackupRequest.Mongo(null, null, null, null, null, null) : r.mongodb();
+    BackupRequest.Mongo m =
+        r.mongodb() == null
+            ? new BackupRequest.Mongo(null, null, null, null, null, null)
+            : r.mongodb();
     ModuleMap map = m.moduleMapFile() == null ? null : ModuleMap.read(Path.of(m.moduleMapFile()));
     Selection sel = new Selection(m.include(), m.exclude(), m.modules(), map);
     List<FileTreeDumper.Tree> trees = new ArrayList<>();
     for (Request.Tree t : r.files()) {
       String name = t.name();
       if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
-        throw CofferException.usage("file tree name '" + Printable.escape(String.valueOf(name)) + "' must be letters, digits, '.', '_' or '-'");
+        throw CofferException.usage(
+            "file tree name '"
+                + Printable.escape(String.valueOf(name))
+                + "' must be letters, digits, '.', '_' or '-'");
       }
-      if (trees.stream().anyMatch(x -> x.name().equals(name))) throw CofferException.usage("file tree name '" + name + "' is given twice");
-      if (t.path() == null || t.path().isBlank()) throw CofferException.usage(Field.FILES.mark(trees.size()) + " needs a directory");
+      if (trees.stream().anyMatch(x -> x.name().equals(name)))
+        throw CofferException.usage("file tree name '" + name + "' is given twice");
+      if (t.path() == null || t.path().isBlank())
+        throw CofferException.usage(Field.FILES.mark(trees.size()) + " needs a directory");
       trees.add(new FileTreeDumper.Tree(name, Path.of(t.path()).toAbsolutePath().normalize()));
     }
     String id = r.id() != null ? r.id() : defaultId();
@@ -136,10 +185,28 @@ public final class Engine {
     int lockWait = r.lock() == null || r.lock().waitSeconds() == null ? 0 : r.lock().waitSeconds();
     String lockToken = r.lock() == null ? null : r.lock().token();
     try (Storage storage = openStorage(r.storage(), c.secrets())) {
-      BackupType t = incremental ? BackupType.parse(new BackupStore(storage).descriptor(parent).type()) : declared;
+      BackupType t =
+          incremental
+              ? BackupType.parse(new BackupStore(storage).descriptor(parent).type())
+              : declared;
       String uri = t.hasDatabase() ? c.secrets().mongoUri(c.typedMongoUri(), m.uriFile()) : null;
-      BackupOptions o = new BackupOptions(id, t, uri, sel, trees, r.filesInclude(), r.filesExclude(), enc, compression, level, timeout, parent,
-          indexKey, lockWait, lockToken);
+      BackupOptions o =
+          new BackupOptions(
+              id,
+              t,
+              uri,
+              sel,
+              trees,
+              r.filesInclude(),
+              r.filesExclude(),
+              enc,
+              compression,
+              level,
+              timeout,
+              parent,
+              indexKey,
+              lockWait,
+              lockToken);
       BackupResult done = keepExisting ? earlier(storage, id, c.log()) : null;
       return done != null ? done : new BackupEngine(storage, c.log(), c.progress()).run(o);
     }
@@ -149,15 +216,23 @@ public final class Engine {
     return switch (existing == null ? "fail" : existing.toLowerCase(Locale.ROOT)) {
       case "fail" -> false;
       case "keep" -> true;
-      default -> throw CofferException.usage(Field.EXISTING.mark() + " must be fail or keep, not " + existing);
+      default ->
+          throw CofferException.usage(
+              Field.EXISTING.mark() + " must be fail or keep, not " + existing);
     };
   }
 
   /** A complete backup with this id from an earlier attempt, or null. */
-  private static BackupResult earlier(Storage storage, String id, EngineLog log) throws IOException {
+  private static BackupResult earlier(Storage storage, String id, EngineLog log)
+      throws IOException {
     try {
       BackupDescriptor d = new BackupStore(storage).descriptor(id);
-      log.info("backup " + id + " is already complete in " + storage.describe() + " (an earlier attempt finished it); keeping it");
+      log.info(
+          "backup "
+              + id
+              + " is already complete in "
+              + storage.describe()
+              + " (an earlier attempt finished it); keeping it");
       return Results.existing(d, storage.describe());
     } catch (CofferException e) {
       if (e.code() == ExitCode.NOT_FOUND) return null;
@@ -169,30 +244,57 @@ public final class Engine {
   public static String defaultId() {
     byte[] b = new byte[2];
     new SecureRandom().nextBytes(b);
-    return ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + HexFormat.of().formatHex(b);
+    return ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
+        + "-"
+        + HexFormat.of().formatHex(b);
   }
 
   public static RestoreResult restore(RestoreRequest r, Context c) throws IOException {
     MongoRestorer.Mode mode = mode(r.mode());
-    RestoreRequest.Source src = r.source() == null ? new RestoreRequest.Source(null, null, null) : r.source();
-    RestoreRequest.Mongo m = r.mongodb() == null ? new RestoreRequest.Mongo(null, null, null, null, null, false, null) : r.mongodb();
+    RestoreRequest.Source src =
+        r.source() == null ? new RestoreRequest.Source(null, null, null) : r.source();
+    RestoreRequest.Mongo m =
+        r.mongodb() == null
+            ? new RestoreRequest.Mongo(null, null, null, null, null, false, null)
+            : r.mongodb();
     int timeout = m.timeoutSeconds() == null ? 15 : m.timeoutSeconds();
-    RestoreOptions.Confirmation confirmation = r.confirm() ? RestoreOptions.Confirmation.GIVEN : c.confirmation();
+    RestoreOptions.Confirmation confirmation =
+        r.confirm() ? RestoreOptions.Confirmation.GIVEN : c.confirmation();
     if (src.mongodump() != null) return fromMongodump(r, src, m, mode, timeout, confirmation, c);
-    Request.Decryption d = r.decryption() == null ? new Request.Decryption(null, null) : r.decryption();
+    Request.Decryption d =
+        r.decryption() == null ? new Request.Decryption(null, null) : r.decryption();
     Age.DecryptionKeys keys = c.secrets().decryptionKeys(d.identityFile(), d.passphraseFile());
     String uri = c.secrets().mongoUri(c.typedMongoUri(), m.uriFile());
     BackupType only = r.type() == null ? null : BackupType.parse(r.type());
     Map<String, Path> targets = new LinkedHashMap<>();
     for (Request.Tree t : r.files()) {
       if (t.name() == null || t.name().isEmpty() || t.path() == null || t.path().isEmpty()) {
-        throw CofferException.usage(Field.FILES.mark(targets.size()) + " takes NAME=DIR, not '" + Printable.escape(t.name() + "=" + t.path()) + "'");
+        throw CofferException.usage(
+            Field.FILES.mark(targets.size())
+                + " takes NAME=DIR, not '"
+                + Printable.escape(t.name() + "=" + t.path())
+                + "'");
       }
       targets.put(t.name(), Path.of(t.path()).toAbsolutePath().normalize());
     }
     Source source = openSource(r.storage(), src.archiveFile(), src.backupId(), keys, c.secrets());
-    RestoreOptions o = new RestoreOptions(source.backupId(), uri, keys, m.include(), m.exclude(), m.modules(), r.trees(), only,
-        m.renameDatabases(), mode, targets, r.dryRun(), timeout, m.systemDatabases(), confirmation);
+    RestoreOptions o =
+        new RestoreOptions(
+            source.backupId(),
+            uri,
+            keys,
+            m.include(),
+            m.exclude(),
+            m.modules(),
+            r.trees(),
+            only,
+            m.renameDatabases(),
+            mode,
+            targets,
+            r.dryRun(),
+            timeout,
+            m.systemDatabases(),
+            confirmation);
     try (Storage storage = source.storage()) {
       return new RestoreEngine(storage, c.log(), c.progress()).run(o);
     }
@@ -206,34 +308,88 @@ public final class Engine {
     }
   }
 
-  private static RestoreResult fromMongodump(RestoreRequest r, RestoreRequest.Source src, RestoreRequest.Mongo m, MongoRestorer.Mode mode,
-      int timeout, RestoreOptions.Confirmation confirmation, Context c) throws IOException {
+  private static RestoreResult fromMongodump(
+      RestoreRequest r,
+      RestoreRequest.Source src,
+      RestoreRequest.Mongo m,
+      MongoRestorer.Mode mode,
+      int timeout,
+      RestoreOptions.Confirmation confirmation,
+      Context c)
+      throws IOException {
     String dump = src.mongodump();
     if (src.backupId() != null || src.archiveFile() != null) {
-      throw CofferException.usage(Field.MONGODUMP.mark() + " reads a mongodump, not a Coffer backup: leave out " + Field.BACKUP_ID.mark() + " and "
-          + Field.ARCHIVE.mark());
+      throw CofferException.usage(
+          Field.MONGODUMP.mark()
+              + " reads a mongodump, not a Coffer backup: leave out "
+              + Field.BACKUP_ID.mark()
+              + " and "
+              + Field.ARCHIVE.mark());
     }
-    if (r.decryption() != null && (r.decryption().identityFile() != null || r.decryption().passphraseFile() != null)) {
-      throw CofferException.usage("a mongodump is not encrypted: leave out " + Field.IDENTITY.mark() + " and " + Field.DECRYPTION_PASSPHRASE.mark());
+    if (r.decryption() != null
+        && (r.decryption().identityFile() != null || r.decryption().passphraseFile() != null)) {
+      throw CofferException.usage(
+          "a mongodump is not encrypted: leave out "
+              + Field.IDENTITY.mark()
+              + " and "
+              + Field.DECRYPTION_PASSPHRASE.mark());
     }
-    if (!m.modules().isEmpty() || !r.trees().isEmpty() || !r.files().isEmpty() || (r.type() != null && BackupType.parse(r.type()) != BackupType.DATABASE)) {
-      throw CofferException.usage("a mongodump holds only collections: leave out " + Field.MODULES.mark() + ", " + Field.TREES.mark() + ", "
-          + Field.FILES.mark() + " and " + Field.TYPE.mark());
+    if (!m.modules().isEmpty()
+        || !r.trees().isEmpty()
+        || !r.files().isEmpty()
+        || (r.type() != null && BackupType.parse(r.type()) != BackupType.DATABASE)) {
+      throw CofferException.usage(
+          "a mongodump holds only collections: leave out "
+              + Field.MODULES.mark()
+              + ", "
+              + Field.TREES.mark()
+              + ", "
+              + Field.FILES.mark()
+              + " and "
+              + Field.TYPE.mark());
     }
     String uri = c.secrets().mongoUri(c.typedMongoUri(), m.uriFile());
     String label = dump.equals("-") ? "mongodump on standard input" : "mongodump " + dump;
-    RestoreOptions o = new RestoreOptions(label, uri, null, m.include(), m.exclude(), List.of(), List.of(), BackupType.DATABASE,
-        m.renameDatabases(), mode, Map.of(), r.dryRun(), timeout, m.systemDatabases(), confirmation);
+    RestoreOptions o =
+        new RestoreOptions(
+            label,
+            uri,
+            null,
+            m.include(),
+            m.exclude(),
+            List.of(),
+            List.of(),
+            BackupType.DATABASE,
+            m.renameDatabases(),
+            mode,
+            Map.of(),
+            r.dryRun(),
+            timeout,
+            m.systemDatabases(),
+            confirmation);
     DumpRestoreEngine engine = new DumpRestoreEngine(c.log(), c.progress());
     Request.StorageRef storage = r.storage();
     if (storage != null && storage.uri() != null) {
-      // what a mongodump cron left in a storage location, by its path there (the operator's Restore spec.source.mongodump)
-      if (dump.isBlank() || dump.equals("-") || dump.contains("://") || dump.startsWith("/") || List.of(dump.split("/")).contains("..")) {
-        throw CofferException.usage("with " + Field.STORAGE.mark() + ", " + Field.MONGODUMP.mark()
-            + " names a path inside that storage (e.g. cron/2026-11-30.archive.gz), not '" + Printable.escape(dump) + "'");
+      // what a mongodump cron left in a storage location, by its path there (the operator's Restore
+      // spec.source.mongodump)
+      if (dump.isBlank()
+          || dump.equals("-")
+          || dump.contains("://")
+          || dump.startsWith("/")
+          || List.of(dump.split("/")).contains("..")) {
+        throw CofferException.usage(
+            "with "
+                + Field.STORAGE.mark()
+                + ", "
+                + Field.MONGODUMP.mark()
+                + " names a path inside that storage (e.g. cron/2026-11-30.archive.gz), not '"
+                + Printable.escape(dump)
+                + "'");
       }
       try (Storage s = openStorage(storage, c.secrets())) {
-        if (s instanceof FileStorage fs) return engine.run(fs.path(dump).toString(), c.stdin(), o); // a volume: a folder or an archive file
+        if (s instanceof FileStorage fs)
+          return engine.run(
+              fs.path(dump).toString(), c.stdin(), o); // a volume: a folder or an archive file
         try (InputStream in = s.open(dump)) {
           return engine.runArchive(dump + " in " + s.describe(), in, s.size(dump).orElse(-1), o);
         }
@@ -245,66 +401,120 @@ public final class Engine {
       int slash = dump.lastIndexOf('/');
       String name = dump.substring(slash + 1);
       if (slash < "s3://".length() || name.isEmpty() || dump.indexOf('/', "s3://".length()) < 0) {
-        throw CofferException.usage(Field.MONGODUMP.mark()
-            + " s3://... names one archive object: s3://bucket/path/dump.archive.gz (a folder dump must be on disk)");
+        throw CofferException.usage(
+            Field.MONGODUMP.mark()
+                + " s3://... names one archive object: s3://bucket/path/dump.archive.gz (a folder dump must be on disk)");
       }
-      try (Storage s = openStorage(new Request.StorageRef(dump.substring(0, slash), s3, null), c.secrets()); InputStream in = s.open(name)) {
+      try (Storage s =
+              openStorage(new Request.StorageRef(dump.substring(0, slash), s3, null), c.secrets());
+          InputStream in = s.open(name)) {
         return engine.runArchive(dump, in, s.size(name).orElse(-1), o);
       }
     }
     if (s3 != null && (s3.endpoint() != null || s3.region() != null || s3.caFile() != null)) {
-      throw CofferException.usage(Field.S3_ENDPOINT.mark() + ", " + Field.S3_REGION.mark() + " and " + Field.S3_CA_FILE.mark() + " apply to "
-          + Field.MONGODUMP.mark() + " s3://bucket/path/dump.archive only");
+      throw CofferException.usage(
+          Field.S3_ENDPOINT.mark()
+              + ", "
+              + Field.S3_REGION.mark()
+              + " and "
+              + Field.S3_CA_FILE.mark()
+              + " apply to "
+              + Field.MONGODUMP.mark()
+              + " s3://bucket/path/dump.archive only");
     }
     return engine.run(dump, c.stdin(), o);
   }
 
-  /** The storage to read and the backup in it: storage with a backup id, or an archive file alone. */
+  /**
+   * The storage to read and the backup in it: storage with a backup id, or an archive file alone.
+   */
   private record Source(Storage storage, String backupId) {}
 
-  private static Source openSource(Request.StorageRef storage, String archive, String backupId, Age.DecryptionKeys keys, Secrets secrets)
+  private static Source openSource(
+      Request.StorageRef storage,
+      String archive,
+      String backupId,
+      Age.DecryptionKeys keys,
+      Secrets secrets)
       throws IOException {
     if (archive == null) {
       if (backupId == null) {
-        throw CofferException.usage("give " + Field.BACKUP_ID.mark() + " ID (see `coffer list`), or " + Field.ARCHIVE.mark()
-            + " FILE for an archive on its own");
+        throw CofferException.usage(
+            "give "
+                + Field.BACKUP_ID.mark()
+                + " ID (see `coffer list`), or "
+                + Field.ARCHIVE.mark()
+                + " FILE for an archive on its own");
       }
       return new Source(openStorage(storage, secrets), backupId);
     }
     if ((storage != null && storage.uri() != null) || backupId != null) {
-      throw CofferException.usage(Field.ARCHIVE.mark() + " reads one archive file on its own: leave out " + Field.STORAGE.mark() + " and "
-          + Field.BACKUP_ID.mark());
+      throw CofferException.usage(
+          Field.ARCHIVE.mark()
+              + " reads one archive file on its own: leave out "
+              + Field.STORAGE.mark()
+              + " and "
+              + Field.BACKUP_ID.mark());
     }
     ArchiveFile a = ArchiveFile.open(Path.of(archive), keys);
     return new Source(a, a.backupId());
   }
 
   public static VerifyResult verify(VerifyRequest r, Context c) throws IOException {
-    boolean thorough = r.deep() || r.archiveFile() != null; // a file's checksum can only be compared with itself: check every entry
-    Request.Decryption d = r.decryption() == null ? new Request.Decryption(null, null) : r.decryption();
-    Age.DecryptionKeys keys = thorough ? c.secrets().decryptionKeys(d.identityFile(), d.passphraseFile()) : null;
+    boolean thorough =
+        r.deep()
+            || r.archiveFile()
+                != null; // a file's checksum can only be compared with itself: check every entry
+    Request.Decryption d =
+        r.decryption() == null ? new Request.Decryption(null, null) : r.decryption();
+    Age.DecryptionKeys keys =
+        thorough ? c.secrets().decryptionKeys(d.identityFile(), d.passphraseFile()) : null;
     Source source = openSource(r.storage(), r.archiveFile(), r.backupId(), keys, c.secrets());
     try (Storage storage = source.storage()) {
-      return new VerifyEngine(storage, c.log(), c.progress()).run(source.backupId(), thorough, keys);
+      return new VerifyEngine(storage, c.log(), c.progress())
+          .run(source.backupId(), thorough, keys);
     }
   }
 
   public static ShareResult share(ShareRequest r, Context c) throws IOException {
     int minutes = r.expiresMinutes();
-    if (minutes < 1 || minutes > 1440) throw CofferException.usage(Field.EXPIRES.mark() + " must be 1 to 1440 minutes, not " + minutes);
-    if (r.backupId() == null) throw CofferException.usage("give " + Field.BACKUP_ID.mark() + " ID: the backup to share");
+    if (minutes < 1 || minutes > 1440)
+      throw CofferException.usage(
+          Field.EXPIRES.mark() + " must be 1 to 1440 minutes, not " + minutes);
+    if (r.backupId() == null)
+      throw CofferException.usage("give " + Field.BACKUP_ID.mark() + " ID: the backup to share");
     try (Storage storage = openStorage(r.storage(), c.secrets())) {
       BackupStore store = new BackupStore(storage);
       BackupDescriptor d = store.descriptor(r.backupId());
-      Instant expires = Instant.now().plus(Duration.ofMinutes(minutes)).truncatedTo(ChronoUnit.SECONDS);
-      String url = store.presignArchive(d, Duration.ofMinutes(minutes)).orElseThrow(() -> new CofferException(ExitCode.USAGE,
-          "backups in " + storage.describe() + " have no download URL (a volume): copy one with coffer download --backup " + d.id() + " --to FILE"));
-      return new ShareResult(ShareResult.STATUS, d.id(), url, expires.toString(), d.id() + "-" + d.archive(), d.sha256(), d.storedSize(), d.encrypted());
+      Instant expires =
+          Instant.now().plus(Duration.ofMinutes(minutes)).truncatedTo(ChronoUnit.SECONDS);
+      String url =
+          store
+              .presignArchive(d, Duration.ofMinutes(minutes))
+              .orElseThrow(
+                  () ->
+                      new CofferException(
+                          ExitCode.USAGE,
+                          "backups in "
+                              + storage.describe()
+                              + " have no download URL (a volume): copy one with coffer download --backup "
+                              + d.id()
+                              + " --to FILE"));
+      return new ShareResult(
+          ShareResult.STATUS,
+          d.id(),
+          url,
+          expires.toString(),
+          d.id() + "-" + d.archive(),
+          d.sha256(),
+          d.storedSize(),
+          d.encrypted());
     }
   }
 
   public static DeleteResult delete(DeleteRequest r, Context c) throws IOException {
-    if (r.backupId() == null) throw CofferException.usage("give " + Field.BACKUP_ID.mark() + " ID: the backup to delete");
+    if (r.backupId() == null)
+      throw CofferException.usage("give " + Field.BACKUP_ID.mark() + " ID: the backup to delete");
     try (Storage storage = openStorage(r.storage(), c.secrets())) {
       BackupStore store = new BackupStore(storage);
       int n = storage.list(BackupStore.checkId(r.backupId())).size();

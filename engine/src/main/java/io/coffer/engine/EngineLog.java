@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * The log of one backup or restore: echoed as it happens and stored beside the archive. Bounded: after
- * {@link #MAX_LINES} lines only warnings are kept, and a count of what was left out.
+ * The log of one backup or restore: echoed as it happens and stored beside the archive. Bounded:
+ * after {@link #MAX_LINES} lines only warnings are kept, and a count of what was left out.
  */
 public final class EngineLog {
   static final int MAX_LINES = 5000;
@@ -19,7 +19,7 @@ public final class EngineLog {
   private int warnings;
 
   public EngineLog(Consumer<String> echo) {
-    this.echo = echo == null ? s -> { } : echo;
+    this.echo = echo == null ? s -> {} : echo;
   }
 
   public synchronized void info(String message) {
@@ -36,8 +36,14 @@ public final class EngineLog {
   }
 
   private void add(String level, String message) {
-    // names from archives and file systems can hold escape sequences and line breaks: one event, one printable line
-    String line = Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + level + " " + Printable.escape(message);
+    // names from archives and file systems can hold escape sequences and line breaks: one event,
+    // one printable line
+    String line =
+        Instant.now().truncatedTo(ChronoUnit.MILLIS)
+            + " "
+            + level
+            + " "
+            + Printable.escape(message);
     echo.accept(line);
     if (lines.size() < MAX_LINES || !"INFO".equals(level)) lines.add(line);
     else dropped++;

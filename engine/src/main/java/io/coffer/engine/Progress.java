@@ -1,7 +1,7 @@
 package io.coffer.engine;
 
-import java.util.concurrent.atomic.AtomicLong;
 import io.coffer.protocol.ProgressLine;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** Live counters of a running command, read by a reporter thread (progress bar or JSON lines). */
 public final class Progress {
@@ -12,7 +12,6 @@ public final class Progress {
   private final AtomicLong files = new AtomicLong();
   private volatile String phase = "starting";
   private volatile String item = "";
-
 
   public void phase(String p) {
     this.phase = p;
@@ -42,13 +41,23 @@ public final class Progress {
     return (System.nanoTime() - startNanos) / 1e9;
   }
 
-  /** What the progress line says now (the protocol's record: the operator reads it back from the pod's log). */
+  /**
+   * What the progress line says now (the protocol's record: the operator reads it back from the
+   * pod's log).
+   */
   public ProgressLine snapshot() {
     long b = bytes.get();
     long t = totalBytes.get();
     String p = phase;
     double pct = "done".equals(p) ? 100.0 : t <= 0 ? 0.0 : Math.min(99.0, 100.0 * b / t);
-    return new ProgressLine(p, Math.round(pct * 10) / 10.0, b, t, documents.get(), files.get(), item,
+    return new ProgressLine(
+        p,
+        Math.round(pct * 10) / 10.0,
+        b,
+        t,
+        documents.get(),
+        files.get(),
+        item,
         Math.round(elapsedSeconds() * 10) / 10.0);
   }
 }

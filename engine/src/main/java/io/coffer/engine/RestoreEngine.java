@@ -1,22 +1,24 @@
 package io.coffer.engine;
 
-import io.coffer.protocol.RestoreResult;
-import io.coffer.protocol.ExitCode;
 import io.coffer.engine.archive.HashingInputStream;
 import io.coffer.engine.archive.Manifest;
 import io.coffer.engine.archive.ManifestCheck;
+import io.coffer.engine.crypto.AgeException;
+import io.coffer.engine.files.FileRestorer;
+import io.coffer.engine.files.FileTreeDumper;
 import io.coffer.engine.fs.Name;
 import io.coffer.engine.io.Limited;
 import io.coffer.engine.mongo.MongoMetadata;
 import io.coffer.engine.mongo.MongoNames;
-import io.coffer.engine.crypto.AgeException;
-import io.coffer.engine.files.FileRestorer;
-import io.coffer.engine.files.FileTreeDumper;
 import io.coffer.engine.mongo.MongoRestorer;
 import io.coffer.engine.mongo.Selection;
 import io.coffer.engine.storage.Storage;
+import io.coffer.protocol.ExitCode;
+import io.coffer.protocol.Field;
+import io.coffer.protocol.RestoreResult;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,25 +26,23 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import net.lingala.zip4j.io.inputstream.ZipInputStream;
 import net.lingala.zip4j.model.LocalFileHeader;
 import org.bson.BsonDocument;
-import io.coffer.protocol.Field;
-import java.io.OutputStream;
-import java.util.LinkedList;
-import java.util.Locale;
-import java.util.Objects;
-import java.util.TreeSet;
 
 /**
- * Restores all or part of a backup. The archive is read once, as a stream: every entry is checked against
- * the manifest (size, SHA-256) and the stored archive against {@code backup.json}, and everything selected is
- * staged aside. Only when all of that held are the targets swapped in; any failure before drops the staging
- * and leaves every target untouched.
+ * Restores all or part of a backup. The archive is read once, as a stream: every entry is checked
+ * against the manifest (size, SHA-256) and the stored archive against {@code backup.json}, and
+ * everything selected is staged aside. Only when all of that held are the targets swapped in; any
+ * failure before drops the staging and leaves every target untouched.
  */
 public final class RestoreEngine {
   private final BackupStore store;
@@ -55,17 +55,37 @@ public final class RestoreEngine {
     this.progress = progress;
   }
 
-  /** What will be restored: the selected entries of the newest manifest, each tree's target, how many files. */
-  private record Plan(Map<String, Manifest.Entry> byPath, Set<String> selectedPaths, Set<String> skippedPaths,
-      Map<String, Path> treeTargets, boolean needsMongo, long files) {}
+  /**
+   * What will be restored: the selected entries of the newest manifest, each tree's target, how
+   * many files.
+   */
+  private record Plan(
+      Map<String, Manifest.Entry> byPath,
+      Set<String> selectedPaths,
+      Set<String> skippedPaths,
+      Map<String, Path> treeTargets,
+      boolean needsMongo,
+      long files) {}
 
   public RestoreResult run(RestoreOptions o) throws IOException {
     BackupDescriptor d = store.descriptor(o.backupId());
     Manifest manifest = store.manifest(d, o.keys());
     List<BackupDescriptor> chain = chain(d);
-    log.info("restore of backup " + d.id() + " (" + d.type() + ", created " + d.createdAt() + ")"
-        + (chain.size() > 1 ? ", an incremental backup: reading its chain of " + chain.size() + " backups, from " + chain.get(0).id() : "")
-        + (o.dryRun() ? ", dry run" : ", mode " + o.mode().name().toLowerCase()));
+    log.info(
+        "restore of backup "
+            + d.id()
+            + " ("
+            + d.type()
+            + ", created "
+            + d.createdAt()
+            + ")"
+            + (chain.size() > 1
+                ? ", an incremental backup: reading its chain of "
+                    + chain.size()
+                    + " backups, from "
+                    + chain.get(0).id()
+                : "")
+            + (o.dryRun() ? ", dry run" : ", mode " + o.mode().name().toLowerCase()));
     String runId = UUID.randomUUID().toString().substring(0, 8);
     MongoRestorer mongo = null;
     try {
@@ -82,10 +102,22 @@ public final class RestoreEngine {
         return summary("Planned", o, items);
       }
       if (!losses.isEmpty() && !o.confirmation().confirm(List.copyOf(losses))) {
-        throw CofferException.usage("a replace would delete what backup " + d.id() + " does not hold (" + String.join("; ", losses)
-            + "); " + Field.DRY_RUN.mark() + " lists it; confirm with " + Field.CONFIRM.mark() + ", or use " + Field.MODE.mark() + " merge to keep it");
+        throw CofferException.usage(
+            "a replace would delete what backup "
+                + d.id()
+                + " does not hold ("
+                + String.join("; ", losses)
+                + "); "
+                + Field.DRY_RUN.mark()
+                + " lists it; confirm with "
+                + Field.CONFIRM.mark()
+                + ", or use "
+                + Field.MODE.mark()
+                + " merge to keep it");
       }
-      FileRestorer files = new FileRestorer(plan.treeTargets(), o.mode() == MongoRestorer.Mode.REPLACE, runId, log, progress);
+      FileRestorer files =
+          new FileRestorer(
+              plan.treeTargets(), o.mode() == MongoRestorer.Mode.REPLACE, runId, log, progress);
       if (mongo != null) {
         Set<String> dbs = new TreeSet<>();
         for (String p : plan.selectedPaths()) {
@@ -102,8 +134,13 @@ public final class RestoreEngine {
           stream(b, mb, d.id(), o, plan, mongo, files, written);
         }
         if (written[0] != plan.files()) {
-          throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " lists " + (plan.files() - written[0])
-              + " files whose content no archive of its chain holds; nothing was restored");
+          throw new CofferException(
+              ExitCode.INTEGRITY,
+              "backup "
+                  + d.id()
+                  + " lists "
+                  + (plan.files() - written[0])
+                  + " files whose content no archive of its chain holds; nothing was restored");
         }
         if (mongo != null) checkCounts(plan, o, mongo);
         progress.phase("swapping");
@@ -115,7 +152,12 @@ public final class RestoreEngine {
         throw e;
       }
       progress.phase("done");
-      log.info("restore of backup " + d.id() + " completed in " + Math.round(progress.elapsedSeconds() * 100) / 100.0 + " s");
+      log.info(
+          "restore of backup "
+              + d.id()
+              + " completed in "
+              + Math.round(progress.elapsedSeconds() * 100) / 100.0
+              + " s");
       return summary("Succeeded", o, items);
     } finally {
       if (mongo != null) mongo.close();
@@ -129,29 +171,48 @@ public final class RestoreEngine {
     Set<String> ids = new HashSet<>(Set.of(d.id()));
     while (chain.getFirst().parent() != null) {
       String p = chain.getFirst().parent();
-      if (!ids.add(p)) throw new CofferException(ExitCode.INTEGRITY, "the chain of backup " + d.id() + " loops at " + p);
+      if (!ids.add(p))
+        throw new CofferException(
+            ExitCode.INTEGRITY, "the chain of backup " + d.id() + " loops at " + p);
       BackupDescriptor parent;
       try {
         parent = store.descriptor(p);
       } catch (CofferException e) {
         if (e.code() != ExitCode.NOT_FOUND) throw e;
-        throw new CofferException(ExitCode.NOT_FOUND, "backup " + d.id() + " is incremental and needs backup " + p
-            + " of its chain, which is missing or incomplete in storage; it cannot be restored", e);
+        throw new CofferException(
+            ExitCode.NOT_FOUND,
+            "backup "
+                + d.id()
+                + " is incremental and needs backup "
+                + p
+                + " of its chain, which is missing or incomplete in storage; it cannot be restored",
+            e);
       }
       chain.addFirst(parent);
     }
     return chain;
   }
 
-  /** After a chain: every incrementally restored collection holds exactly the documents the newest backup counted. */
+  /**
+   * After a chain: every incrementally restored collection holds exactly the documents the newest
+   * backup counted.
+   */
   private void checkCounts(Plan plan, RestoreOptions o, MongoRestorer mongo) {
     for (String path : plan.selectedPaths()) {
       Manifest.Entry e = plan.byPath().get(path);
       if (e.kind() != Manifest.Kind.bson || !Boolean.TRUE.equals(e.delta())) continue;
       long n = mongo.stagedCount(o.targetDb(e.database()), e.collection());
       if (n != e.documents()) {
-        throw new CofferException(ExitCode.INTEGRITY, e.database() + "." + e.collection() + " holds " + n
-            + " documents after its chain, the backup counted " + e.documents() + "; nothing was restored");
+        throw new CofferException(
+            ExitCode.INTEGRITY,
+            e.database()
+                + "."
+                + e.collection()
+                + " holds "
+                + n
+                + " documents after its chain, the backup counted "
+                + e.documents()
+                + "; nothing was restored");
       }
     }
   }
@@ -169,8 +230,17 @@ public final class RestoreEngine {
       if (i.files() != null) files += i.files();
       bytes += i.bytes();
     }
-    return new RestoreResult(status, o.backupId(), o.mode().name().toLowerCase(), o.dryRun(),
-        Math.round(progress.elapsedSeconds() * 100) / 100.0, collections, docs, files, bytes, items);
+    return new RestoreResult(
+        status,
+        o.backupId(),
+        o.mode().name().toLowerCase(),
+        o.dryRun(),
+        Math.round(progress.elapsedSeconds() * 100) / 100.0,
+        collections,
+        docs,
+        files,
+        bytes,
+        items);
   }
 
   private Plan plan(RestoreOptions o, Manifest m) {
@@ -184,18 +254,37 @@ public final class RestoreEngine {
     }
     for (String mod : o.modules()) {
       if (!knownModules.contains(mod)) {
-        throw CofferException.usage("backup " + m.id() + " has no module '" + mod + "'; it holds: "
-            + (knownModules.isEmpty() ? "no modules (it was made without a module map)" : String.join(", ", new TreeSet<>(knownModules))));
+        throw CofferException.usage(
+            "backup "
+                + m.id()
+                + " has no module '"
+                + mod
+                + "'; it holds: "
+                + (knownModules.isEmpty()
+                    ? "no modules (it was made without a module map)"
+                    : String.join(", ", new TreeSet<>(knownModules))));
       }
     }
     for (String t : o.trees()) {
       if (!knownTrees.contains(t)) {
-        throw CofferException.usage("backup " + m.id() + " has no file tree '" + t + "'; it holds: "
-            + (knownTrees.isEmpty() ? "none" : String.join(", ", knownTrees)));
+        throw CofferException.usage(
+            "backup "
+                + m.id()
+                + " has no file tree '"
+                + t
+                + "'; it holds: "
+                + (knownTrees.isEmpty() ? "none" : String.join(", ", knownTrees)));
       }
     }
     for (String k : o.filesTargets().keySet()) {
-      if (!knownTrees.contains(k)) throw CofferException.usage(Field.FILES.mark() + " names tree '" + k + "', which backup " + m.id() + " does not hold");
+      if (!knownTrees.contains(k))
+        throw CofferException.usage(
+            Field.FILES.mark()
+                + " names tree '"
+                + k
+                + "', which backup "
+                + m.id()
+                + " does not hold");
     }
     o.checkRenames();
     boolean wantDb = o.what() == null || o.what().hasDatabase();
@@ -203,16 +292,32 @@ public final class RestoreEngine {
     boolean collectionFilter = !o.include().isEmpty() || !o.modules().isEmpty();
     if (o.what() == null && collectionFilter && o.trees().isEmpty()) wantFiles = false;
     if (o.what() == null && !collectionFilter && !o.trees().isEmpty()) wantDb = false;
-    // the trees to restore: those named, else all; each goes only where the caller says, never where the backup says
-    Set<String> trees = new TreeSet<>(wantFiles ? (o.trees().isEmpty() ? knownTrees : Set.copyOf(o.trees())) : Set.of());
+    // the trees to restore: those named, else all; each goes only where the caller says, never
+    // where the backup says
+    Set<String> trees =
+        new TreeSet<>(
+            wantFiles ? (o.trees().isEmpty() ? knownTrees : Set.copyOf(o.trees())) : Set.of());
     Map<String, Path> treeTargets = new LinkedHashMap<>();
     for (String t : trees) {
       Path target = o.filesTargets().get(t);
       if (target == null) {
-        String original = m.source() == null || m.source().files() == null ? null : m.source().files().get(t);
-        throw CofferException.usage("backup " + m.id() + " holds file tree " + t + (original == null ? "" : " (backed up from " + original + ")")
-            + ": give " + Field.FILES.mark() + " " + t + "=DIR to restore it" + (trees.size() > 1 ? ", or " + Field.TREES.mark() + " to pick trees" : "")
-            + ", or " + Field.TYPE.mark() + " database to leave files out");
+        String original =
+            m.source() == null || m.source().files() == null ? null : m.source().files().get(t);
+        throw CofferException.usage(
+            "backup "
+                + m.id()
+                + " holds file tree "
+                + t
+                + (original == null ? "" : " (backed up from " + original + ")")
+                + ": give "
+                + Field.FILES.mark()
+                + " "
+                + t
+                + "=DIR to restore it"
+                + (trees.size() > 1 ? ", or " + Field.TREES.mark() + " to pick trees" : "")
+                + ", or "
+                + Field.TYPE.mark()
+                + " database to leave files out");
       }
       treeTargets.put(t, target.toAbsolutePath().normalize());
     }
@@ -227,8 +332,10 @@ public final class RestoreEngine {
       if (e.database() != null) {
         if (!wantDb) continue;
         if (patterns && !sel.includes(e.database(), e.collection())) continue;
-        if (!o.modules().isEmpty() && (e.module() == null || !o.modules().contains(e.module()))) continue;
-        if (MongoNames.SYSTEM_DATABASES.contains(o.targetDb(e.database())) && !o.systemDatabases()) {
+        if (!o.modules().isEmpty() && (e.module() == null || !o.modules().contains(e.module())))
+          continue;
+        if (MongoNames.SYSTEM_DATABASES.contains(o.targetDb(e.database()))
+            && !o.systemDatabases()) {
           leftOutSystem.add(o.targetDb(e.database()));
           continue;
         }
@@ -236,8 +343,20 @@ public final class RestoreEngine {
           String t = o.targetDb(e.database()) + "." + e.collection();
           String other = targets.putIfAbsent(t, e.database() + "." + e.collection());
           if (other != null) {
-            throw CofferException.usage(other + " and " + e.database() + "." + e.collection() + " of backup " + m.id() + " would both be restored into " + t
-                + "; rename one with " + Field.RENAME_DB.mark() + " or leave one out with " + Field.EXCLUDE.mark());
+            throw CofferException.usage(
+                other
+                    + " and "
+                    + e.database()
+                    + "."
+                    + e.collection()
+                    + " of backup "
+                    + m.id()
+                    + " would both be restored into "
+                    + t
+                    + "; rename one with "
+                    + Field.RENAME_DB.mark()
+                    + " or leave one out with "
+                    + Field.EXCLUDE.mark());
           }
         }
         selected.add(e.path());
@@ -249,8 +368,15 @@ public final class RestoreEngine {
     }
     if (!leftOutSystem.isEmpty()) log.warn(MongoNames.leftOutSystem(leftOutSystem));
     if (selected.isEmpty()) {
-      throw CofferException.usage("nothing to restore: the selection matches nothing in backup " + m.id()
-          + (leftOutSystem.isEmpty() ? "" : " but system databases (give " + Field.SYSTEM_DATABASES.mark() + " to restore them)") + "; `coffer inspect` shows what it holds");
+      throw CofferException.usage(
+          "nothing to restore: the selection matches nothing in backup "
+              + m.id()
+              + (leftOutSystem.isEmpty()
+                  ? ""
+                  : " but system databases (give "
+                      + Field.SYSTEM_DATABASES.mark()
+                      + " to restore them)")
+              + "; `coffer inspect` shows what it holds");
     }
     if (needsMongo) o.requireMongoUri();
     Set<String> skipped = new HashSet<>();
@@ -258,7 +384,10 @@ public final class RestoreEngine {
     return new Plan(byPath, selected, skipped, treeTargets, needsMongo, files);
   }
 
-  /** Refuses, before anything is written, a file restore whose target lacks the room the manifest says it needs. */
+  /**
+   * Refuses, before anything is written, a file restore whose target lacks the room the manifest
+   * says it needs.
+   */
   private void checkSpace(Plan plan, RestoreOptions o) throws IOException {
     Map<String, Long> need = new HashMap<>();
     for (String p : plan.selectedPaths()) {
@@ -273,8 +402,18 @@ public final class RestoreEngine {
       long free = Files.getFileStore(existing).getUsableSpace();
       long needed = n.getValue() + (1 << 20);
       if (needed > free) {
-        throw new CofferException(ExitCode.SOURCE, "file tree " + n.getKey() + " needs " + human(needed) + " and " + target + " has "
-            + human(free) + " free; nothing was written: make room or restore elsewhere with " + Field.FILES.mark());
+        throw new CofferException(
+            ExitCode.SOURCE,
+            "file tree "
+                + n.getKey()
+                + " needs "
+                + human(needed)
+                + " and "
+                + target
+                + " has "
+                + human(free)
+                + " free; nothing was written: make room or restore elsewhere with "
+                + Field.FILES.mark());
       }
     }
   }
@@ -286,7 +425,8 @@ public final class RestoreEngine {
     return String.format(Locale.ROOT, "%.1f TiB", bytes / 1099511627776.0);
   }
 
-  private List<RestoreResult.Item> describeTargets(Plan plan, MongoRestorer mongo, RestoreOptions o, List<String> losses) throws IOException {
+  private List<RestoreResult.Item> describeTargets(
+      Plan plan, MongoRestorer mongo, RestoreOptions o, List<String> losses) throws IOException {
     boolean replace = o.mode() == MongoRestorer.Mode.REPLACE;
     List<RestoreResult.Item> items = new ArrayList<>();
     Map<String, Set<String>> existing = new HashMap<>();
@@ -297,13 +437,22 @@ public final class RestoreEngine {
       Manifest.Entry e = plan.byPath().get(path);
       if (e.kind() == Manifest.Kind.bson || e.kind() == Manifest.Kind.view) {
         String db = o.targetDb(e.database());
-        boolean exists = existing.computeIfAbsent(db, mongo::existingCollections).contains(e.collection());
+        boolean exists =
+            existing.computeIfAbsent(db, mongo::existingCollections).contains(e.collection());
         String action = !exists ? "create" : replace ? "replace" : "merge";
         Long now = exists && replace ? mongo.count(db, e.collection()) : null;
-        if (now != null && now > 0) losses.add("collection " + db + "." + e.collection() + " and its " + now + " documents");
-        items.add(new RestoreResult.Item(e.kind() == Manifest.Kind.view ? "view" : "collection",
-            e.database() + "." + e.collection(), db + "." + e.collection(),
-            e.kind() == Manifest.Kind.bson ? e.documents() : 0L, null, e.size(), action, now));
+        if (now != null && now > 0)
+          losses.add("collection " + db + "." + e.collection() + " and its " + now + " documents");
+        items.add(
+            new RestoreResult.Item(
+                e.kind() == Manifest.Kind.view ? "view" : "collection",
+                e.database() + "." + e.collection(),
+                db + "." + e.collection(),
+                e.kind() == Manifest.Kind.bson ? e.documents() : 0L,
+                null,
+                e.size(),
+                action,
+                now));
         progress.addTotal(e.size());
       } else if (e.tree() != null) {
         long[] t = trees.computeIfAbsent(e.tree(), k -> new long[2]);
@@ -321,19 +470,49 @@ public final class RestoreEngine {
       String action = !nonEmpty ? "create" : replace ? "replace" : "merge";
       Long loses = null;
       if (nonEmpty && replace) {
-        FileRestorer.Deletions del = FileRestorer.wouldDelete(target, keep.getOrDefault(t.getKey(), Set.of()), 10);
+        FileRestorer.Deletions del =
+            FileRestorer.wouldDelete(target, keep.getOrDefault(t.getKey(), Set.of()), 10);
         loses = del.total();
         if (del.total() > 0) {
-          losses.add(del.total() + " entries in " + target + " that the backup does not hold (" + String.join(", ", del.samples())
-              + (del.total() > del.samples().size() ? ", ..." : "") + ")");
+          losses.add(
+              del.total()
+                  + " entries in "
+                  + target
+                  + " that the backup does not hold ("
+                  + String.join(", ", del.samples())
+                  + (del.total() > del.samples().size() ? ", ..." : "")
+                  + ")");
         }
       }
-      items.add(new RestoreResult.Item("files", t.getKey(), target.toString(), null, t.getValue()[0], t.getValue()[1], action, loses));
+      items.add(
+          new RestoreResult.Item(
+              "files",
+              t.getKey(),
+              target.toString(),
+              null,
+              t.getValue()[0],
+              t.getValue()[1],
+              action,
+              loses));
     }
     for (RestoreResult.Item i : items) {
-      log.info("plan: " + i.kind() + " " + i.source() + " -> " + i.target() + ": " + i.action()
-          + (i.documents() != null ? " (" + i.documents() + " documents)" : "") + (i.files() != null ? " (" + i.files() + " files)" : "")
-          + (i.loses() != null && i.loses() > 0 ? ", deleting " + i.loses() + (i.kind().equals("files") ? " entries" : " documents") + " the backup does not hold" : ""));
+      log.info(
+          "plan: "
+              + i.kind()
+              + " "
+              + i.source()
+              + " -> "
+              + i.target()
+              + ": "
+              + i.action()
+              + (i.documents() != null ? " (" + i.documents() + " documents)" : "")
+              + (i.files() != null ? " (" + i.files() + " files)" : "")
+              + (i.loses() != null && i.loses() > 0
+                  ? ", deleting "
+                      + i.loses()
+                      + (i.kind().equals("files") ? " entries" : " documents")
+                      + " the backup does not hold"
+                  : ""));
     }
     return items;
   }
@@ -345,12 +524,20 @@ public final class RestoreEngine {
   }
 
   /**
-   * Reads one archive of the chain ({@code d}; the newest is {@code newestId}) and stages what the final state
-   * takes from it: collections (whole, or the changes and deletions of an increment, applied in chain order) and
-   * the files whose content this archive holds.
+   * Reads one archive of the chain ({@code d}; the newest is {@code newestId}) and stages what the
+   * final state takes from it: collections (whole, or the changes and deletions of an increment,
+   * applied in chain order) and the files whose content this archive holds.
    */
-  private void stream(BackupDescriptor d, Manifest m, String newestId, RestoreOptions o, Plan plan, MongoRestorer mongo, FileRestorer files,
-      long[] written) throws IOException {
+  private void stream(
+      BackupDescriptor d,
+      Manifest m,
+      String newestId,
+      RestoreOptions o,
+      Plan plan,
+      MongoRestorer mongo,
+      FileRestorer files,
+      long[] written)
+      throws IOException {
     progress.phase("restoring");
     Set<String> seen = new HashSet<>();
     Map<String, BsonDocument> metadata = new HashMap<>();
@@ -377,85 +564,181 @@ public final class RestoreEngine {
         String name = h.getFileName();
         InputStream content = BackupStore.entryContent(zip);
         if (name.equals(Manifest.ENTRY_NAME)) {
-          drain(new Limited(content, ManifestCheck.MAX_MANIFEST_BYTES, () -> new CofferException(ExitCode.INTEGRITY,
-              "backup " + d.id() + " holds a " + name + " larger than any Coffer writes; nothing was restored")));
+          drain(
+              new Limited(
+                  content,
+                  ManifestCheck.MAX_MANIFEST_BYTES,
+                  () ->
+                      new CofferException(
+                          ExitCode.INTEGRITY,
+                          "backup "
+                              + d.id()
+                              + " holds a "
+                              + name
+                              + " larger than any Coffer writes; nothing was restored")));
           continue;
         }
         if (skippedHere.contains(name)) {
-          drain(content); // archived, then found changed while being read: not part of the backup (read, never written)
+          drain(content); // archived, then found changed while being read: not part of the backup
+          // (read, never written)
           continue;
         }
         Manifest.Entry e = byPath.get(name);
-        if (e == null) throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " holds an entry its manifest does not list: " + name);
-        if (!e.archived()) throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " holds entry " + name + ", which its manifest says lies in backup " + e.from());
-        if (!seen.add(name)) throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " holds entry " + name + " twice");
-        HashingInputStream entry = new HashingInputStream(new Limited(content, e.size(), () -> new CofferException(ExitCode.INTEGRITY,
-            "backup " + d.id() + ": entry " + name + " holds more than the " + e.size() + " bytes its manifest declares; nothing was restored")));
+        if (e == null)
+          throw new CofferException(
+              ExitCode.INTEGRITY,
+              "backup " + d.id() + " holds an entry its manifest does not list: " + name);
+        if (!e.archived())
+          throw new CofferException(
+              ExitCode.INTEGRITY,
+              "backup "
+                  + d.id()
+                  + " holds entry "
+                  + name
+                  + ", which its manifest says lies in backup "
+                  + e.from());
+        if (!seen.add(name))
+          throw new CofferException(
+              ExitCode.INTEGRITY, "backup " + d.id() + " holds entry " + name + " twice");
+        HashingInputStream entry =
+            new HashingInputStream(
+                new Limited(
+                    content,
+                    e.size(),
+                    () ->
+                        new CofferException(
+                            ExitCode.INTEGRITY,
+                            "backup "
+                                + d.id()
+                                + ": entry "
+                                + name
+                                + " holds more than the "
+                                + e.size()
+                                + " bytes its manifest declares; nothing was restored")));
         if (takes(e, d.id(), newest, newestId, plan, selectedCollections)) {
-          // a file's content may come from an older archive of the chain; its mode and time are the newest backup's
-          restoreEntry(e.kind() == Manifest.Kind.file ? plan.byPath().get(name) : e, entry, o, mongo, files, metadata);
+          // a file's content may come from an older archive of the chain; its mode and time are the
+          // newest backup's
+          restoreEntry(
+              e.kind() == Manifest.Kind.file ? plan.byPath().get(name) : e,
+              entry,
+              o,
+              mongo,
+              files,
+              metadata);
           if (e.kind() == Manifest.Kind.file) written[0]++;
         }
         String sha = entry.drainAndHash();
         check(d, e, entry.count(), sha);
       }
       if (seen.size() != archived) {
-        throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " is truncated: " + (archived - seen.size())
-            + " entries of the manifest are missing from the archive");
+        throw new CofferException(
+            ExitCode.INTEGRITY,
+            "backup "
+                + d.id()
+                + " is truncated: "
+                + (archived - seen.size())
+                + " entries of the manifest are missing from the archive");
       }
       String sha = stored.drainAndHash();
       if (!sha.equals(d.sha256()) || stored.count() != d.storedSize()) {
-        throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " does not match its checksum (stored archive altered or truncated); nothing was restored");
+        throw new CofferException(
+            ExitCode.INTEGRITY,
+            "backup "
+                + d.id()
+                + " does not match its checksum (stored archive altered or truncated); nothing was restored");
       }
     } catch (AgeException e) {
       throw BackupStore.fromAge(d.id(), e);
     } catch (net.lingala.zip4j.exception.ZipException e) {
-      throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " is damaged: " + BackupStore.reason(e) + "; nothing was restored", e);
+      throw new CofferException(
+          ExitCode.INTEGRITY,
+          "backup " + d.id() + " is damaged: " + BackupStore.reason(e) + "; nothing was restored",
+          e);
     } catch (IOException e) {
       if (e.getCause() instanceof AgeException ae) throw BackupStore.fromAge(d.id(), ae);
-      throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + " cannot be read to the end (" + BackupStore.reason(e)
-          + "): it is damaged or truncated, or the storage failed mid-way" + "; nothing was restored", e);
+      throw new CofferException(
+          ExitCode.INTEGRITY,
+          "backup "
+              + d.id()
+              + " cannot be read to the end ("
+              + BackupStore.reason(e)
+              + "): it is damaged or truncated, or the storage failed mid-way"
+              + "; nothing was restored",
+          e);
     }
   }
 
   /** Whether the final state takes this entry of archive {@code id}. */
-  private static boolean takes(Manifest.Entry e, String id, boolean newest, String newestId, Plan plan, Set<String> selectedCollections) {
+  private static boolean takes(
+      Manifest.Entry e,
+      String id,
+      boolean newest,
+      String newestId,
+      Plan plan,
+      Set<String> selectedCollections) {
     if (e.database() != null) {
       if (!selectedCollections.contains(e.database() + "." + e.collection())) return false;
-      return e.kind() != Manifest.Kind.view || newest; // a view's definition comes from the newest backup
+      return e.kind() != Manifest.Kind.view
+          || newest; // a view's definition comes from the newest backup
     }
-    if (!plan.selectedPaths().contains(e.path())) return false; // not in the final state (deleted since) or not selected
-    if (e.kind() != Manifest.Kind.file) return newest; // directories and links: as the newest backup has them
+    if (!plan.selectedPaths().contains(e.path()))
+      return false; // not in the final state (deleted since) or not selected
+    if (e.kind() != Manifest.Kind.file)
+      return newest; // directories and links: as the newest backup has them
     Manifest.Entry last = plan.byPath().get(e.path());
     String source = last.from() != null ? last.from() : newestId;
     return source.equals(id) && Objects.equals(last.sha256(), e.sha256());
   }
 
-  private void restoreEntry(Manifest.Entry e, InputStream in, RestoreOptions o, MongoRestorer mongo, FileRestorer files,
-      Map<String, BsonDocument> metadata) throws IOException {
+  private void restoreEntry(
+      Manifest.Entry e,
+      InputStream in,
+      RestoreOptions o,
+      MongoRestorer mongo,
+      FileRestorer files,
+      Map<String, BsonDocument> metadata)
+      throws IOException {
     long mtime = e.mtime() == null ? 0 : e.mtime();
     switch (e.kind()) {
       case metadata, view -> {
-        BsonDocument meta = MongoMetadata.parse(in.readAllBytes(), e.path(), e.kind() == Manifest.Kind.view);
-        if (e.kind() == Manifest.Kind.view) mongo.defineView(o.targetDb(e.database()), e.collection(), meta);
+        BsonDocument meta =
+            MongoMetadata.parse(in.readAllBytes(), e.path(), e.kind() == Manifest.Kind.view);
+        if (e.kind() == Manifest.Kind.view)
+          mongo.defineView(o.targetDb(e.database()), e.collection(), meta);
         else metadata.put(e.database() + "." + e.collection(), meta);
       }
       case bson -> {
         progress.item(e.database() + "." + e.collection());
-        BsonDocument meta = metadata.getOrDefault(e.database() + "." + e.collection(), new BsonDocument());
+        BsonDocument meta =
+            metadata.getOrDefault(e.database() + "." + e.collection(), new BsonDocument());
         if (Boolean.TRUE.equals(e.delta())) {
           mongo.applyChanges(o.targetDb(e.database()), e.collection(), meta, in, e.path());
           return;
         }
-        long n = mongo.stage(o.targetDb(e.database()), e.collection(), meta, in, e.path(), e.documents());
+        long n =
+            mongo.stage(
+                o.targetDb(e.database()), e.collection(), meta, in, e.path(), e.documents());
         if (n != e.documents()) {
-          throw new CofferException(ExitCode.INTEGRITY, e.path() + " holds " + n + " documents, the manifest says " + e.documents() + "; nothing was restored");
+          throw new CofferException(
+              ExitCode.INTEGRITY,
+              e.path()
+                  + " holds "
+                  + n
+                  + " documents, the manifest says "
+                  + e.documents()
+                  + "; nothing was restored");
         }
       }
-      case deletions -> mongo.applyDeletions(o.targetDb(e.database()), e.collection(), in, e.path(), e.documents());
-      case directory -> files.directory(e.tree(), ManifestCheck.components(e), mode(e), mtime, e.path());
+      case deletions ->
+          mongo.applyDeletions(
+              o.targetDb(e.database()), e.collection(), in, e.path(), e.documents());
+      case directory ->
+          files.directory(e.tree(), ManifestCheck.components(e), mode(e), mtime, e.path());
       case file -> {
-        progress.item(e.tree() + ":" + e.path().substring(FileTreeDumper.ROOT.length() + e.tree().length() + 1));
+        progress.item(
+            e.tree()
+                + ":"
+                + e.path().substring(FileTreeDumper.ROOT.length() + e.tree().length() + 1));
         files.file(e.tree(), ManifestCheck.components(e), in, mode(e), mtime, e.path());
       }
       case symlink -> {
@@ -472,8 +755,13 @@ public final class RestoreEngine {
 
   static void check(BackupDescriptor d, Manifest.Entry e, long size, String sha) {
     if (size != e.size() || (e.sha256() != null && !e.sha256().equals(sha))) {
-      throw new CofferException(ExitCode.INTEGRITY, "backup " + d.id() + ": entry " + e.path()
-          + " does not match the manifest (size or SHA-256 differ): the archive is damaged; nothing was restored");
+      throw new CofferException(
+          ExitCode.INTEGRITY,
+          "backup "
+              + d.id()
+              + ": entry "
+              + e.path()
+              + " does not match the manifest (size or SHA-256 differ): the archive is damaged; nothing was restored");
     }
   }
 

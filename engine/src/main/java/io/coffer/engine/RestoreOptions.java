@@ -1,19 +1,20 @@
 package io.coffer.engine;
 
 import io.coffer.engine.crypto.Age;
+import io.coffer.engine.mongo.MongoNames;
 import io.coffer.engine.mongo.MongoRestorer;
+import io.coffer.protocol.Field;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import io.coffer.engine.mongo.MongoNames;
-import io.coffer.protocol.Field;
 
 /**
- * A restore request. {@code include}/{@code exclude} are collection patterns and {@code modules} module names
- * as recorded in the backup's manifest; {@code trees} limits the file trees (empty = all the backup holds). Where
- * things go is the caller's alone: every restored tree needs its target in {@code filesTargets}, never one the
- * backup names. {@code systemDatabases}: restore {@code admin}, {@code local} and {@code config} too.
- * {@code confirmation} is asked before a replace deletes anything that the backup does not hold.
+ * A restore request. {@code include}/{@code exclude} are collection patterns and {@code modules}
+ * module names as recorded in the backup's manifest; {@code trees} limits the file trees (empty =
+ * all the backup holds). Where things go is the caller's alone: every restored tree needs its
+ * target in {@code filesTargets}, never one the backup names. {@code systemDatabases}: restore
+ * {@code admin}, {@code local} and {@code config} too. {@code confirmation} is asked before a
+ * replace deletes anything that the backup does not hold.
  */
 public record RestoreOptions(
     String backupId,
@@ -32,7 +33,10 @@ public record RestoreOptions(
     boolean systemDatabases,
     Confirmation confirmation) {
 
-  /** Asked, with what a replace would delete or replace, before anything is written; false stops the restore. */
+  /**
+   * Asked, with what a replace would delete or replace, before anything is written; false stops the
+   * restore.
+   */
   @FunctionalInterface
   public interface Confirmation {
     boolean confirm(List<String> losses);
@@ -41,11 +45,38 @@ public record RestoreOptions(
     Confirmation GIVEN = losses -> true;
   }
 
-  /** A request whose destructive parts the caller has already confirmed, without system databases. */
-  public RestoreOptions(String backupId, String mongoUri, Age.DecryptionKeys keys, List<String> include, List<String> exclude,
-      List<String> modules, List<String> trees, BackupType what, Map<String, String> renameDb, MongoRestorer.Mode mode,
-      Map<String, Path> filesTargets, boolean dryRun, int timeoutSeconds) {
-    this(backupId, mongoUri, keys, include, exclude, modules, trees, what, renameDb, mode, filesTargets, dryRun, timeoutSeconds, false,
+  /**
+   * A request whose destructive parts the caller has already confirmed, without system databases.
+   */
+  public RestoreOptions(
+      String backupId,
+      String mongoUri,
+      Age.DecryptionKeys keys,
+      List<String> include,
+      List<String> exclude,
+      List<String> modules,
+      List<String> trees,
+      BackupType what,
+      Map<String, String> renameDb,
+      MongoRestorer.Mode mode,
+      Map<String, Path> filesTargets,
+      boolean dryRun,
+      int timeoutSeconds) {
+    this(
+        backupId,
+        mongoUri,
+        keys,
+        include,
+        exclude,
+        modules,
+        trees,
+        what,
+        renameDb,
+        mode,
+        filesTargets,
+        dryRun,
+        timeoutSeconds,
+        false,
         Confirmation.GIVEN);
   }
 
@@ -59,7 +90,9 @@ public record RestoreOptions(
     if (confirmation == null) confirmation = Confirmation.GIVEN;
   }
 
-  /** The database {@code db} of the backup or dump is restored into (its --rename-db, else itself). */
+  /**
+   * The database {@code db} of the backup or dump is restored into (its --rename-db, else itself).
+   */
   public String targetDb(String db) {
     return renameDb.getOrDefault(db, db);
   }
@@ -68,14 +101,17 @@ public record RestoreOptions(
   public void checkRenames() {
     for (Map.Entry<String, String> r : renameDb.entrySet()) {
       String why = MongoNames.invalidDatabase(r.getValue());
-      if (why != null) throw CofferException.usage(Field.RENAME_DB.mark() + " " + r.getKey() + "=" + r.getValue() + " names " + why);
+      if (why != null)
+        throw CofferException.usage(
+            Field.RENAME_DB.mark() + " " + r.getKey() + "=" + r.getValue() + " names " + why);
     }
   }
 
   /** Refuses a restore of collections without a MongoDB to restore them into. */
   public void requireMongoUri() {
     if (mongoUri == null || mongoUri.isBlank()) {
-      throw CofferException.usage("restoring collections needs a target: give " + Field.MONGODB_URI.mark());
+      throw CofferException.usage(
+          "restoring collections needs a target: give " + Field.MONGODB_URI.mark());
     }
   }
 

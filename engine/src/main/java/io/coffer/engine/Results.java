@@ -1,14 +1,14 @@
 package io.coffer.engine;
 
-import io.coffer.protocol.BackupResult;
 import io.coffer.engine.archive.Json;
+import io.coffer.protocol.BackupResult;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.time.Duration;
-import java.time.Instant;
 
 /** Builds results that fit a pod's termination message (4 KiB): detail is trimmed, totals never. */
 public final class Results {
@@ -16,27 +16,54 @@ public final class Results {
 
   private Results() {}
 
-  /** The result of a backup completed earlier (its descriptor), for a retry that finds it complete. */
+  /**
+   * The result of a backup completed earlier (its descriptor), for a retry that finds it complete.
+   */
   public static BackupResult existing(BackupDescriptor d, String location) {
     double duration = 0;
     try {
-      duration = Duration.between(Instant.parse(d.createdAt()), Instant.parse(d.completedAt())).toMillis() / 1000.0;
+      duration =
+          Duration.between(Instant.parse(d.createdAt()), Instant.parse(d.completedAt())).toMillis()
+              / 1000.0;
     } catch (RuntimeException e) {
       // an older descriptor without times: no duration
     }
     return backup(d, location, duration, Map.of(), Map.of(), 0, List.of());
   }
 
-  static BackupResult backup(BackupDescriptor d, String location, double duration, Map<String, Long> modules,
-      Map<String, Long> perCollection, int warnings, List<String> skipped) {
+  static BackupResult backup(
+      BackupDescriptor d,
+      String location,
+      double duration,
+      Map<String, Long> modules,
+      Map<String, Long> perCollection,
+      int warnings,
+      List<String> skipped) {
     Map<String, Long> counts = new LinkedHashMap<>(perCollection);
     List<String> skip = new ArrayList<>(skipped);
     boolean truncated = false;
     while (true) {
-      BackupResult r = new BackupResult("Succeeded", d.id(), d.type(), location, d.archive(), d.storedSize(), d.rawSize(),
-          d.sha256(), d.encrypted(), d.recipients(), duration, d.collections(), d.documents(), d.files(),
-          modules.isEmpty() ? null : modules, counts.isEmpty() ? null : counts, truncated ? Boolean.TRUE : null, warnings,
-          skip.isEmpty() ? null : skip);
+      BackupResult r =
+          new BackupResult(
+              "Succeeded",
+              d.id(),
+              d.type(),
+              location,
+              d.archive(),
+              d.storedSize(),
+              d.rawSize(),
+              d.sha256(),
+              d.encrypted(),
+              d.recipients(),
+              duration,
+              d.collections(),
+              d.documents(),
+              d.files(),
+              modules.isEmpty() ? null : modules,
+              counts.isEmpty() ? null : counts,
+              truncated ? Boolean.TRUE : null,
+              warnings,
+              skip.isEmpty() ? null : skip);
       if (Json.write(r).getBytes(StandardCharsets.UTF_8).length <= MAX_BYTES) return r;
       if (!skip.isEmpty()) {
         skip.remove(skip.size() - 1);

@@ -6,18 +6,18 @@ import io.coffer.protocol.ExitCode;
 import io.coffer.protocol.Field;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Reads keys, passphrases and URIs from the files a request names, else from the environment; messages name the request
- * field (a mark, see {@link Field}) and never include a value.
+ * Reads keys, passphrases and URIs from the files a request names, else from the environment;
+ * messages name the request field (a mark, see {@link Field}) and never include a value.
  */
 public final class Secrets {
   private final Map<String, String> env;
@@ -34,9 +34,14 @@ public final class Secrets {
     try {
       return Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      String why = e instanceof AccessDeniedException ? "permission denied (in a pod: is it readable by the pod's fsGroup?)"
-          : e instanceof NoSuchFileException ? "no such file"
-          : e instanceof CharacterCodingException ? "not UTF-8 text" : e.getClass().getSimpleName();
+      String why =
+          e instanceof AccessDeniedException
+              ? "permission denied (in a pod: is it readable by the pod's fsGroup?)"
+              : e instanceof NoSuchFileException
+                  ? "no such file"
+                  : e instanceof CharacterCodingException
+                      ? "not UTF-8 text"
+                      : e.getClass().getSimpleName();
       throw CofferException.usage("cannot read " + field.mark() + " " + file + ": " + why);
     }
   }
@@ -45,13 +50,21 @@ public final class Secrets {
     return file == null ? null : Path.of(file);
   }
 
-  /** A passphrase from {@code file} ({@code field}), else env COFFER_PASSPHRASE; null when neither is there. */
+  /**
+   * A passphrase from {@code file} ({@code field}), else env COFFER_PASSPHRASE; null when neither
+   * is there.
+   */
   char[] passphrase(String file, Field field) {
     String s = file != null ? readFile(path(file), field) : env("COFFER_PASSPHRASE");
     if (s == null) return null;
-    String p = s.endsWith("\r\n") ? s.substring(0, s.length() - 2) : s.endsWith("\n") ? s.substring(0, s.length() - 1) : s;
+    String p =
+        s.endsWith("\r\n")
+            ? s.substring(0, s.length() - 2)
+            : s.endsWith("\n") ? s.substring(0, s.length() - 1) : s;
     Placeholders.refuse(file != null ? field.mark() : "COFFER_PASSPHRASE", p);
-    if (p.isEmpty()) throw CofferException.usage("the passphrase is empty" + (file != null ? " in " + file : " in COFFER_PASSPHRASE"));
+    if (p.isEmpty())
+      throw CofferException.usage(
+          "the passphrase is empty" + (file != null ? " in " + file : " in COFFER_PASSPHRASE"));
     return p.toCharArray();
   }
 
@@ -62,7 +75,10 @@ public final class Secrets {
     String k = s.strip();
     Placeholders.refuse(file != null ? Field.INDEX_KEY.mark() : "COFFER_INDEX_KEY", k);
     if (k.length() < 16) {
-      throw CofferException.usage("the index key is too short (" + k.length() + " characters; use 16 or more, e.g. `openssl rand -base64 32`)");
+      throw CofferException.usage(
+          "the index key is too short ("
+              + k.length()
+              + " characters; use 16 or more, e.g. `openssl rand -base64 32`)");
     }
     return k.toCharArray();
   }
@@ -70,7 +86,8 @@ public final class Secrets {
   List<AgeKeys.Identity> identities(String file) {
     try {
       if (file != null) {
-        Placeholders.refuse(Field.IDENTITY.mark(), Files.readString(path(file), StandardCharsets.UTF_8));
+        Placeholders.refuse(
+            Field.IDENTITY.mark(), Files.readString(path(file), StandardCharsets.UTF_8));
         return AgeKeys.readIdentities(path(file));
       }
       String value = env("COFFER_AGE_IDENTITY");
@@ -85,7 +102,15 @@ public final class Secrets {
     } catch (IllegalArgumentException e) {
       throw new CofferException(ExitCode.KEY, e.getMessage());
     } catch (IOException e) {
-      throw new CofferException(ExitCode.KEY, "cannot read " + Field.IDENTITY.mark() + " " + file + " (" + e.getClass().getSimpleName() + ")");
+      throw new CofferException(
+          ExitCode.KEY,
+          "cannot read "
+              + Field.IDENTITY.mark()
+              + " "
+              + file
+              + " ("
+              + e.getClass().getSimpleName()
+              + ")");
     }
   }
 
@@ -121,10 +146,19 @@ public final class Secrets {
     return out;
   }
 
-  /** A MongoDB URI: typed by a person ({@code given}, never part of a request), else from {@code file}, else env COFFER_MONGODB_URI. */
+  /**
+   * A MongoDB URI: typed by a person ({@code given}, never part of a request), else from {@code
+   * file}, else env COFFER_MONGODB_URI.
+   */
   String mongoUri(String given, String file) {
-    String uri = given != null ? given : file != null ? readFile(path(file), Field.MONGODB_URI).strip() : env("COFFER_MONGODB_URI");
-    Placeholders.refuse(given != null || file != null ? Field.MONGODB_URI.mark() : "COFFER_MONGODB_URI", uri);
+    String uri =
+        given != null
+            ? given
+            : file != null
+                ? readFile(path(file), Field.MONGODB_URI).strip()
+                : env("COFFER_MONGODB_URI");
+    Placeholders.refuse(
+        given != null || file != null ? Field.MONGODB_URI.mark() : "COFFER_MONGODB_URI", uri);
     return uri;
   }
 

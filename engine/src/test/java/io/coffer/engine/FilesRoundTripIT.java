@@ -1,17 +1,20 @@
 package io.coffer.engine;
 
-import io.coffer.protocol.RestoreResult;
-import io.coffer.protocol.BackupResult;
-import io.coffer.protocol.ExitCode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.coffer.engine.archive.Compression;
 import io.coffer.engine.files.FileTreeDumper;
+import io.coffer.engine.fs.Dir;
+import io.coffer.engine.fs.Name;
+import io.coffer.engine.fs.Stat;
 import io.coffer.engine.mongo.MongoRestorer;
 import io.coffer.engine.mongo.Selection;
 import io.coffer.engine.storage.FileStorage;
 import io.coffer.engine.storage.Storage;
+import io.coffer.protocol.BackupResult;
+import io.coffer.protocol.ExitCode;
+import io.coffer.protocol.RestoreResult;
 import io.coffer.testing.Tools;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -21,6 +24,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -29,12 +33,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import io.coffer.engine.fs.Dir;
-import io.coffer.engine.fs.Name;
-import io.coffer.engine.fs.Stat;
-import java.util.Arrays;
 
-/** File trees: content, empty directories, symlinks, modes, mtimes, Unicode names, special files. */
+/**
+ * File trees: content, empty directories, symlinks, modes, mtimes, Unicode names, special files.
+ */
 class FilesRoundTripIT {
   @TempDir Path tmp;
   Path src;
@@ -46,29 +48,59 @@ class FilesRoundTripIT {
     Files.createDirectories(src.resolve("projects/2026/q4"));
     Files.createDirectories(src.resolve("empty/nested-empty"));
     Files.writeString(src.resolve("readme.txt"), "RayERP uploads\n");
-    Files.writeString(src.resolve("projects/2026/q4/Angebot für Müller – 見積書.txt"), "ünïcødé content ✓");
+    Files.writeString(
+        src.resolve("projects/2026/q4/Angebot für Müller – 見積書.txt"), "ünïcødé content ✓");
     byte[] random = new byte[700_000];
     new Random(7).nextBytes(random);
     Files.write(src.resolve("projects/scan.pdf"), random);
     Files.write(src.resolve("projects/zeros.bin"), new byte[2_000_000]);
     Files.writeString(src.resolve("script.sh"), "#!/bin/sh\necho hi\n");
-    Files.setPosixFilePermissions(src.resolve("script.sh"), PosixFilePermissions.fromString("rwxr-x---"));
-    Files.setPosixFilePermissions(src.resolve("readme.txt"), PosixFilePermissions.fromString("r--------"));
+    Files.setPosixFilePermissions(
+        src.resolve("script.sh"), PosixFilePermissions.fromString("rwxr-x---"));
+    Files.setPosixFilePermissions(
+        src.resolve("readme.txt"), PosixFilePermissions.fromString("r--------"));
     Files.createSymbolicLink(src.resolve("latest"), Path.of("projects/scan.pdf"));
     Files.createSymbolicLink(src.resolve("dangling"), Path.of("/nonexistent/target"));
-    Files.setLastModifiedTime(src.resolve("projects/scan.pdf"), FileTime.fromMillis(946_684_800_000L));
+    Files.setLastModifiedTime(
+        src.resolve("projects/scan.pdf"), FileTime.fromMillis(946_684_800_000L));
     Files.setLastModifiedTime(src.resolve("empty"), FileTime.fromMillis(1_600_000_000_000L));
     storage = new FileStorage(tmp.resolve("store"));
   }
 
   BackupResult backup(String id, Compression c) throws IOException {
-    return new BackupEngine(storage, new EngineLog(null), new Progress()).run(new BackupOptions(id, BackupType.FILES, null,
-        Selection.all(), List.of(new FileTreeDumper.Tree("uploads", src)), List.of(), List.of(), Encryption.NONE, c, 6, 5));
+    return new BackupEngine(storage, new EngineLog(null), new Progress())
+        .run(
+            new BackupOptions(
+                id,
+                BackupType.FILES,
+                null,
+                Selection.all(),
+                List.of(new FileTreeDumper.Tree("uploads", src)),
+                List.of(),
+                List.of(),
+                Encryption.NONE,
+                c,
+                6,
+                5));
   }
 
   RestoreResult restore(String id, Path target, MongoRestorer.Mode mode) throws IOException {
-    return new RestoreEngine(storage, new EngineLog(null), new Progress()).run(new RestoreOptions(id, null, null, List.of(), List.of(),
-        List.of(), List.of(), null, Map.of(), mode, Map.of("uploads", target), false, 5));
+    return new RestoreEngine(storage, new EngineLog(null), new Progress())
+        .run(
+            new RestoreOptions(
+                id,
+                null,
+                null,
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                null,
+                Map.of(),
+                mode,
+                Map.of("uploads", target),
+                false,
+                5));
   }
 
   /** path -> kind, mode, mtime (files and dirs), content or link target. */
@@ -80,11 +112,20 @@ class FilesRoundTripIT {
         if (Files.isSymbolicLink(p)) {
           out.put(rel, "link->" + Files.readSymbolicLink(p));
         } else if (Files.isDirectory(p)) {
-          out.put(rel, "dir " + PosixFilePermissions.toString(Files.getPosixFilePermissions(p))
-              + (rel.isEmpty() ? "" : " " + Files.getLastModifiedTime(p).toMillis() / 1000));
+          out.put(
+              rel,
+              "dir "
+                  + PosixFilePermissions.toString(Files.getPosixFilePermissions(p))
+                  + (rel.isEmpty() ? "" : " " + Files.getLastModifiedTime(p).toMillis() / 1000));
         } else {
-          out.put(rel, "file " + PosixFilePermissions.toString(Files.getPosixFilePermissions(p)) + " "
-              + Files.getLastModifiedTime(p).toMillis() / 1000 + " " + Arrays.hashCode(Files.readAllBytes(p)));
+          out.put(
+              rel,
+              "file "
+                  + PosixFilePermissions.toString(Files.getPosixFilePermissions(p))
+                  + " "
+                  + Files.getLastModifiedTime(p).toMillis() / 1000
+                  + " "
+                  + Arrays.hashCode(Files.readAllBytes(p)));
         }
       }
     }
@@ -92,7 +133,8 @@ class FilesRoundTripIT {
   }
 
   @Test
-  void givenATree_whenBackedUpAndRestored_thenContentModesTimesLinksAndEmptyDirectoriesAreEqual() throws IOException {
+  void givenATree_whenBackedUpAndRestored_thenContentModesTimesLinksAndEmptyDirectoriesAreEqual()
+      throws IOException {
     Map<String, String> before = describe(src);
     BackupResult r = backup("f1", Compression.DEFLATE);
     assertThat(r.files()).isEqualTo(7);
@@ -113,7 +155,8 @@ class FilesRoundTripIT {
   }
 
   @Test
-  void givenReplaceOrMerge_whenRestoringOverAnExistingTree_thenExtraFilesGoOrStay() throws IOException {
+  void givenReplaceOrMerge_whenRestoringOverAnExistingTree_thenExtraFilesGoOrStay()
+      throws IOException {
     backup("m1", Compression.DEFLATE);
     Path target = tmp.resolve("live");
     Files.createDirectories(target.resolve("projects"));
@@ -131,7 +174,8 @@ class FilesRoundTripIT {
   }
 
   @Test
-  void givenADamagedArchive_whenRestoringFiles_thenRefusedAndTheTargetIsUntouched() throws IOException {
+  void givenADamagedArchive_whenRestoringFiles_thenRefusedAndTheTargetIsUntouched()
+      throws IOException {
     backup("d1", Compression.DEFLATE);
     Path target = tmp.resolve("live");
     Files.createDirectories(target);
@@ -143,7 +187,8 @@ class FilesRoundTripIT {
       f.seek(f.length() / 2);
       f.write(b ^ 0xff);
     }
-    assertThatThrownBy(() -> restore("d1", target, MongoRestorer.Mode.REPLACE)).isInstanceOf(CofferException.class)
+    assertThatThrownBy(() -> restore("d1", target, MongoRestorer.Mode.REPLACE))
+        .isInstanceOf(CofferException.class)
         .satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.INTEGRITY));
     try (Stream<Path> s = Files.list(target)) {
       assertThat(s.map(p -> p.getFileName().toString()).toList()).containsExactly("keep.txt");
@@ -152,7 +197,8 @@ class FilesRoundTripIT {
   }
 
   @Test
-  void givenATruncatedArchive_whenVerifyingOrRestoring_thenRefusedAndTheTargetIsUntouched() throws IOException {
+  void givenATruncatedArchive_whenVerifyingOrRestoring_thenRefusedAndTheTargetIsUntouched()
+      throws IOException {
     backup("t1", Compression.DEFLATE);
     Path archive = tmp.resolve("store/t1/archive.zip");
     try (RandomAccessFile f = new RandomAccessFile(archive.toFile(), "rw")) {
@@ -161,9 +207,14 @@ class FilesRoundTripIT {
     Path target = tmp.resolve("live");
     Files.createDirectories(target);
     Files.writeString(target.resolve("keep.txt"), "precious");
-    assertThatThrownBy(() -> new VerifyEngine(storage, new EngineLog(null), new Progress()).run("t1", true, null))
-        .isInstanceOf(CofferException.class).satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.INTEGRITY));
-    assertThatThrownBy(() -> restore("t1", target, MongoRestorer.Mode.REPLACE)).isInstanceOf(CofferException.class)
+    assertThatThrownBy(
+            () ->
+                new VerifyEngine(storage, new EngineLog(null), new Progress())
+                    .run("t1", true, null))
+        .isInstanceOf(CofferException.class)
+        .satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.INTEGRITY));
+    assertThatThrownBy(() -> restore("t1", target, MongoRestorer.Mode.REPLACE))
+        .isInstanceOf(CofferException.class)
         .satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.INTEGRITY));
     try (Stream<Path> s = Files.list(target)) {
       assertThat(s.map(p -> p.getFileName().toString()).toList()).containsExactly("keep.txt");
@@ -171,14 +222,31 @@ class FilesRoundTripIT {
   }
 
   @Test
-  void givenIncludeAndExcludeGlobs_whenBackingUp_thenOnlyMatchingFilesAreTaken() throws IOException {
-    BackupResult r = new BackupEngine(storage, new EngineLog(null), new Progress()).run(new BackupOptions("g1", BackupType.FILES, null,
-        Selection.all(), List.of(new FileTreeDumper.Tree("uploads", src)), List.of("**.txt", "*.txt"), List.of("empty"),
-        Encryption.NONE, Compression.DEFLATE, 1, 5));
+  void givenIncludeAndExcludeGlobs_whenBackingUp_thenOnlyMatchingFilesAreTaken()
+      throws IOException {
+    BackupResult r =
+        new BackupEngine(storage, new EngineLog(null), new Progress())
+            .run(
+                new BackupOptions(
+                    "g1",
+                    BackupType.FILES,
+                    null,
+                    Selection.all(),
+                    List.of(new FileTreeDumper.Tree("uploads", src)),
+                    List.of("**.txt", "*.txt"),
+                    List.of("empty"),
+                    Encryption.NONE,
+                    Compression.DEFLATE,
+                    1,
+                    5));
     Path target = tmp.resolve("globbed");
     restore("g1", target, MongoRestorer.Mode.REPLACE);
     try (Stream<Path> s = Files.walk(target)) {
-      assertThat(s.filter(Files::isRegularFile).map(p -> target.relativize(p).toString()).sorted().toList())
+      assertThat(
+              s.filter(Files::isRegularFile)
+                  .map(p -> target.relativize(p).toString())
+                  .sorted()
+                  .toList())
           .containsExactly("projects/2026/q4/Angebot für Müller – 見積書.txt", "readme.txt");
     }
     assertThat(target.resolve("empty")).doesNotExist();
@@ -190,28 +258,45 @@ class FilesRoundTripIT {
     Tools.require("mkfifo");
     assertThat(Tools.run(src, List.of("mkfifo", "pipe")).exit()).isZero();
     BackupResult r = backup("p1", Compression.DEFLATE);
-    assertThat(r.skipped()).singleElement().asString().contains("files/uploads/pipe").contains("special file");
+    assertThat(r.skipped())
+        .singleElement()
+        .asString()
+        .contains("files/uploads/pipe")
+        .contains("special file");
     assertThat(r.warnings()).isEqualTo(1);
     String log = new String(storage.open("p1/backup.log").readAllBytes(), StandardCharsets.UTF_8);
     assertThat(log).contains("WARN skipped files/uploads/pipe");
   }
 
   @Test
-  void givenAnUnencryptedFilesBackup_whenUnzipped_thenUnzipRecreatesTheTreeWithLinksAndModes() throws Exception {
+  void givenAnUnencryptedFilesBackup_whenUnzipped_thenUnzipRecreatesTheTreeWithLinksAndModes()
+      throws Exception {
     Tools.require("unzip");
     backup("u1", Compression.DEFLATE);
-    Tools.Run x = Tools.run(tmp, List.of("unzip", "-q", tmp.resolve("store/u1/archive.zip").toString(), "-d", "x"));
+    Tools.Run x =
+        Tools.run(
+            tmp, List.of("unzip", "-q", tmp.resolve("store/u1/archive.zip").toString(), "-d", "x"));
     assertThat(x.exit()).as(x.out()).isZero();
     Path out = tmp.resolve("x/files/uploads");
-    assertThat(Files.readSymbolicLink(out.resolve("latest"))).isEqualTo(Path.of("projects/scan.pdf"));
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("script.sh")))).isEqualTo("rwxr-x---");
-    assertThat(Files.readString(out.resolve("projects/2026/q4/Angebot für Müller – 見積書.txt"))).isEqualTo("ünïcødé content ✓");
+    assertThat(Files.readSymbolicLink(out.resolve("latest")))
+        .isEqualTo(Path.of("projects/scan.pdf"));
+    assertThat(
+            PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("script.sh"))))
+        .isEqualTo("rwxr-x---");
+    assertThat(Files.readString(out.resolve("projects/2026/q4/Angebot für Müller – 見積書.txt")))
+        .isEqualTo("ünïcødé content ✓");
     assertThat(out.resolve("empty/nested-empty")).isDirectory();
-    assertThat(Files.getLastModifiedTime(out.resolve("projects/scan.pdf"), LinkOption.NOFOLLOW_LINKS).toMillis() / 1000)
+    assertThat(
+            Files.getLastModifiedTime(out.resolve("projects/scan.pdf"), LinkOption.NOFOLLOW_LINKS)
+                    .toMillis()
+                / 1000)
         .isBetween(946_684_800L - 2, 946_684_800L + 2);
   }
 
-  /** Every entry under a directory by its raw name bytes (read as ISO-8859-1, so each byte is one char): kind and content. */
+  /**
+   * Every entry under a directory by its raw name bytes (read as ISO-8859-1, so each byte is one
+   * char): kind and content.
+   */
   static Map<String, String> rawTree(Dir dir, String prefix) throws IOException {
     Map<String, String> out = new TreeMap<>();
     for (Name n : dir.list()) {
@@ -243,15 +328,22 @@ class FilesRoundTripIT {
   void givenNamesThatAreNotUtf8_whenRoundTripped_thenEveryNameKeepsItsBytes() throws IOException {
     Path names = Files.createDirectories(tmp.resolve("latin1"));
     try (Dir d = Dir.open(names)) {
-      // "M\xfcller" and "M\xfdller" are Latin-1, not UTF-8: as Java strings both would read "M\ufffdller" and collapse
-      for (Name n : List.of(raw('M', 0xfc, 'l', 'l', 'e', 'r'), raw('M', 0xfd, 'l', 'l', 'e', 'r'), raw('a', '%', 'F', 'F'), raw('a', 0xff))) {
+      // "M\xfcller" and "M\xfdller" are Latin-1, not UTF-8: as Java strings both would read
+      // "M\ufffdller" and collapse
+      for (Name n :
+          List.of(
+              raw('M', 0xfc, 'l', 'l', 'e', 'r'),
+              raw('M', 0xfd, 'l', 'l', 'e', 'r'),
+              raw('a', '%', 'F', 'F'),
+              raw('a', 0xff))) {
         try (var out = d.create(n)) {
           out.write(n.bytes());
           out.finish(0644, 1_700_000_000_000L);
         }
       }
       d.mkdir(raw('d', 0xe9, 'j', 0xe0), 0755);
-      try (Dir sub = d.dir(raw('d', 0xe9, 'j', 0xe0)); var out = sub.create(Name.of("inside.txt"))) {
+      try (Dir sub = d.dir(raw('d', 0xe9, 'j', 0xe0));
+          var out = sub.create(Name.of("inside.txt"))) {
         out.write("in a Latin-1 folder".getBytes(StandardCharsets.UTF_8));
         out.finish(0644, 1_700_000_000_000L);
       }
@@ -261,29 +353,67 @@ class FilesRoundTripIT {
     try (Dir d = Dir.open(names)) {
       before = rawTree(d, "");
     }
-    BackupResult r = new BackupEngine(storage, new EngineLog(null), new Progress()).run(new BackupOptions("latin1", BackupType.FILES, null,
-        Selection.all(), List.of(new FileTreeDumper.Tree("uploads", names)), List.of(), List.of(), Encryption.NONE, Compression.DEFLATE, 1, 5));
+    BackupResult r =
+        new BackupEngine(storage, new EngineLog(null), new Progress())
+            .run(
+                new BackupOptions(
+                    "latin1",
+                    BackupType.FILES,
+                    null,
+                    Selection.all(),
+                    List.of(new FileTreeDumper.Tree("uploads", names)),
+                    List.of(),
+                    List.of(),
+                    Encryption.NONE,
+                    Compression.DEFLATE,
+                    1,
+                    5));
     assertThat(r.files()).isEqualTo(6);
     Path target = tmp.resolve("latin1-restored");
     restore("latin1", target, MongoRestorer.Mode.REPLACE);
     try (Dir d = Dir.open(target)) {
       assertThat(rawTree(d, "")).isEqualTo(before);
     }
-    assertThat(new VerifyEngine(storage, new EngineLog(null), new Progress()).run("latin1", true, null).status()).isEqualTo("Verified");
+    assertThat(
+            new VerifyEngine(storage, new EngineLog(null), new Progress())
+                .run("latin1", true, null)
+                .status())
+        .isEqualTo("Verified");
   }
 
   @Test
-  void givenATreeThatFitsThePathLimitOnlyWhereItWas_whenRestoredUnderALongerPath_thenEveryLevelIsWritten() throws IOException {
+  void
+      givenATreeThatFitsThePathLimitOnlyWhereItWas_whenRestoredUnderALongerPath_thenEveryLevelIsWritten()
+          throws IOException {
     Path deep = Files.createDirectories(tmp.resolve("d"));
-    int levels = (4000 - deep.toString().length()) / 13; // each level "level-nnnnnn/": the source's paths stay under 4096
+    int levels =
+        (4000 - deep.toString().length())
+            / 13; // each level "level-nnnnnn/": the source's paths stay under 4096
     Path p = deep;
     for (int i = 0; i < levels; i++) p = p.resolve(String.format("level-%06d", i));
     Files.createDirectories(p);
     Files.writeString(p.resolve("bottom.txt"), "at the bottom");
-    new BackupEngine(storage, new EngineLog(null), new Progress()).run(new BackupOptions("deep", BackupType.FILES, null, Selection.all(),
-        List.of(new FileTreeDumper.Tree("uploads", deep)), List.of(), List.of(), Encryption.NONE, Compression.DEFLATE, 1, 5));
-    // under this target (and its staging folder) the bottom's path is longer than PATH_MAX: only descriptors reach it
-    Path target = Files.createDirectories(tmp.resolve("a-restore-target-whose-path-is-much-longer-than-where-the-tree-came-from".repeat(3)));
+    new BackupEngine(storage, new EngineLog(null), new Progress())
+        .run(
+            new BackupOptions(
+                "deep",
+                BackupType.FILES,
+                null,
+                Selection.all(),
+                List.of(new FileTreeDumper.Tree("uploads", deep)),
+                List.of(),
+                List.of(),
+                Encryption.NONE,
+                Compression.DEFLATE,
+                1,
+                5));
+    // under this target (and its staging folder) the bottom's path is longer than PATH_MAX: only
+    // descriptors reach it
+    Path target =
+        Files.createDirectories(
+            tmp.resolve(
+                "a-restore-target-whose-path-is-much-longer-than-where-the-tree-came-from"
+                    .repeat(3)));
     restore("deep", target, MongoRestorer.Mode.REPLACE);
     Dir cur = Dir.open(target);
     for (int i = 0; i < levels; i++) {
@@ -291,20 +421,36 @@ class FilesRoundTripIT {
       cur.close();
       cur = next;
     }
-    try (Dir bottom = cur; var in = bottom.read(Name.of("bottom.txt"))) {
+    try (Dir bottom = cur;
+        var in = bottom.read(Name.of("bottom.txt"))) {
       assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("at the bottom");
     }
     assertThat(target.toString().length() + levels * 13L).isGreaterThan(4096);
     try (Dir parent = Dir.open(target.getParent())) {
-      parent.deleteTree(Name.of(target.getFileName().toString())); // past PATH_MAX, JUnit's own cleanup cannot
+      parent.deleteTree(
+          Name.of(target.getFileName().toString())); // past PATH_MAX, JUnit's own cleanup cannot
     }
   }
 
   @Test
-  void givenATreeRootThatIsALinkToADirectory_whenBackedUp_thenTheDirectoryIsWhatIsStored() throws IOException {
+  void givenATreeRootThatIsALinkToADirectory_whenBackedUp_thenTheDirectoryIsWhatIsStored()
+      throws IOException {
     Path link = Files.createSymbolicLink(tmp.resolve("uploads-link"), src);
-    BackupResult r = new BackupEngine(storage, new EngineLog(null), new Progress()).run(new BackupOptions("via-link", BackupType.FILES, null,
-        Selection.all(), List.of(new FileTreeDumper.Tree("uploads", link)), List.of(), List.of(), Encryption.NONE, Compression.DEFLATE, 1, 5));
+    BackupResult r =
+        new BackupEngine(storage, new EngineLog(null), new Progress())
+            .run(
+                new BackupOptions(
+                    "via-link",
+                    BackupType.FILES,
+                    null,
+                    Selection.all(),
+                    List.of(new FileTreeDumper.Tree("uploads", link)),
+                    List.of(),
+                    List.of(),
+                    Encryption.NONE,
+                    Compression.DEFLATE,
+                    1,
+                    5));
     assertThat(r.files()).isEqualTo(7);
     Path target = tmp.resolve("from-link");
     restore("via-link", target, MongoRestorer.Mode.REPLACE);

@@ -6,8 +6,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
- * The same chains on FerretDB v1.24.2 with SQLite (a real second server: its wire protocol and command set, no oplog),
- * so increments, deltas of the chain index and restores of each point do not rest on mongo-java-server's quirks.
+ * The same chains on FerretDB v1.24.2 with SQLite (a real second server: its wire protocol and
+ * command set, no oplog), so increments, deltas of the chain index and restores of each point do
+ * not rest on mongo-java-server's quirks.
  */
 class IncrementalFerretDbIT extends IncrementalIT {
   static FerretDb ferret;

@@ -6,7 +6,10 @@ import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import io.coffer.testing.EmbeddedServers;
 import org.junit.jupiter.api.BeforeAll;
 
-/** The same chains on a server that keeps an oplog: increments read only the documents the oplog says were touched. */
+/**
+ * The same chains on a server that keeps an oplog: increments read only the documents the oplog
+ * says were touched.
+ */
 class IncrementalOplogIT extends IncrementalIT {
   @BeforeAll
   static void withOplog() {

@@ -3,43 +3,73 @@ package io.coffer.fuzz;
 import io.coffer.engine.Encryption;
 import io.coffer.engine.crypto.AgeKeys;
 import io.coffer.testing.Forger;
+import io.coffer.testing.MongodumpFixtures;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import io.coffer.testing.MongodumpFixtures;
 
 /**
- * Writes the fuzz test's seeds: one well-formed input per reader (a manifest, a descriptor, age files to a recipient
- * and to a passphrase, archives plain and encrypted, mongodump archives plain and gzipped), each behind the byte that picks its reader, so mutation starts
- * from what Coffer itself writes. Run: {@code java ... FuzzSeeds engine/src/test/resources}.
- * The key is a throwaway made for the fuzz test; it protects nothing.
+ * Writes the fuzz test's seeds: one well-formed input per reader (a manifest, a descriptor, age
+ * files to a recipient and to a passphrase, archives plain and encrypted, mongodump archives plain
+ * and gzipped), each behind the byte that picks its reader, so mutation starts from what Coffer
+ * itself writes. Run: {@code java ... FuzzSeeds engine/src/test/resources}. The key is a throwaway
+ * made for the fuzz test; it protects nothing.
  */
 public final class FuzzSeeds {
-  static final String IDENTITY = "AGE-SECRET-KEY-1X3HE6HVDS5CUEDPZTFN4X60HH7M6Q6AHA6WWZ9VE5JX5STH0P6NQM58GFF";
+  static final String IDENTITY =
+      "AGE-SECRET-KEY-1X3HE6HVDS5CUEDPZTFN4X60HH7M6Q6AHA6WWZ9VE5JX5STH0P6NQM58GFF";
   static final String PASSPHRASE = "fuzzing passphrase";
-  static final String DIR = "io/coffer/fuzz/UntrustedInputFuzzTestInputs/givenAnyBytes_whenReadAsStorageContent_thenReadOrRefusedWithAnEngineError";
+  static final String DIR =
+      "io/coffer/fuzz/UntrustedInputFuzzTestInputs/givenAnyBytes_whenReadAsStorageContent_thenReadOrRefusedWithAnEngineError";
 
   private FuzzSeeds() {}
 
   public static void main(String[] args) throws Exception {
     Path out = Files.createDirectories(Path.of(args[0]).resolve(DIR));
-    Forger f = new Forger("seed").directory("up", "").directory("up", "docs").file("up", "docs/a.txt", "RayERP invoice 2026-11")
-        .file("up", "b.bin", new byte[300]).symlink("up", "latest", "docs/a.txt");
+    Forger f =
+        new Forger("seed")
+            .directory("up", "")
+            .directory("up", "docs")
+            .file("up", "docs/a.txt", "RayERP invoice 2026-11")
+            .file("up", "b.bin", new byte[300])
+            .symlink("up", "latest", "docs/a.txt");
     Path tmp = Files.createTempDirectory("seeds");
     Path dir = f.writeTo(tmp);
     write(out, "manifest", 0, Files.readAllBytes(dir.resolve("manifest.json")));
     write(out, "descriptor", 1, Files.readAllBytes(dir.resolve("backup.json")));
     AgeKeys.Recipient r = AgeKeys.parseIdentity(IDENTITY).recipient();
-    write(out, "age-x25519", 2, seal(Encryption.toRecipients(List.of(r)), "a small secret payload".getBytes(StandardCharsets.UTF_8)));
-    write(out, "age-scrypt", 2, seal(Encryption.withPassphrase(PASSPHRASE.toCharArray(), 10), "another payload".getBytes(StandardCharsets.UTF_8)));
+    write(
+        out,
+        "age-x25519",
+        2,
+        seal(
+            Encryption.toRecipients(List.of(r)),
+            "a small secret payload".getBytes(StandardCharsets.UTF_8)));
+    write(
+        out,
+        "age-scrypt",
+        2,
+        seal(
+            Encryption.withPassphrase(PASSPHRASE.toCharArray(), 10),
+            "another payload".getBytes(StandardCharsets.UTF_8)));
     write(out, "archive", 3, f.zip());
     write(out, "archive-age", 3, seal(Encryption.toRecipients(List.of(r)), f.zip()));
-    var colls = List.of(new MongodumpFixtures.Coll("erp", "staff", List.of(
-        new org.bson.RawBsonDocument(MongodumpFixtures.bson(new org.bson.BsonDocument("_id", new org.bson.BsonInt32(1))))),
-        new org.bson.BsonDocument("capped", org.bson.BsonBoolean.FALSE), List.of(), ""), new MongodumpFixtures.Coll("crm", "empty", List.of()));
+    var colls =
+        List.of(
+            new MongodumpFixtures.Coll(
+                "erp",
+                "staff",
+                List.of(
+                    new org.bson.RawBsonDocument(
+                        MongodumpFixtures.bson(
+                            new org.bson.BsonDocument("_id", new org.bson.BsonInt32(1))))),
+                new org.bson.BsonDocument("capped", org.bson.BsonBoolean.FALSE),
+                List.of(),
+                ""),
+            new MongodumpFixtures.Coll("crm", "empty", List.of()));
     write(out, "mongodump-archive", 4, MongodumpFixtures.archive(colls, List.of(), 1, 2, false));
     write(out, "mongodump-archive-gzip", 4, MongodumpFixtures.archive(colls, null, 1, 1, true));
   }

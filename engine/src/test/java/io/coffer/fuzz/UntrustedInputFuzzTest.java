@@ -3,9 +3,9 @@ package io.coffer.fuzz;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.coffer.engine.ArchiveFile;
 import io.coffer.engine.BackupStore;
+import io.coffer.engine.BackupType;
 import io.coffer.engine.CofferException;
 import io.coffer.engine.EngineLog;
-import io.coffer.protocol.ExitCode;
 import io.coffer.engine.Progress;
 import io.coffer.engine.RestoreEngine;
 import io.coffer.engine.RestoreOptions;
@@ -13,37 +13,39 @@ import io.coffer.engine.VerifyEngine;
 import io.coffer.engine.crypto.Age;
 import io.coffer.engine.crypto.AgeException;
 import io.coffer.engine.crypto.AgeKeys;
+import io.coffer.engine.mongo.MongoMetadata;
 import io.coffer.engine.mongo.MongoRestorer;
+import io.coffer.engine.mongodump.DumpArchive;
 import io.coffer.engine.storage.FileStorage;
+import io.coffer.protocol.ExitCode;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import io.coffer.engine.BackupType;
-import io.coffer.engine.mongo.MongoMetadata;
-import io.coffer.engine.mongodump.DumpArchive;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.Comparator;
 
 /**
- * Coverage-guided fuzzing (Jazzer) of everything Coffer reads from storage: the manifest, the descriptor, an age
- * file, a whole archive through {@code --archive}'s reader, deep verification and a files-only restore into a
- * scratch folder, and a mongodump archive ({@code --from-mongodump}) read to its end with every namespace's metadata
- * parsed. Each input either reads or is refused with an engine error carrying an exit code other than 1; any
- * other exception, and any write outside the scratch target, is a finding. The first byte picks the reader.
+ * Coverage-guided fuzzing (Jazzer) of everything Coffer reads from storage: the manifest, the
+ * descriptor, an age file, a whole archive through {@code --archive}'s reader, deep verification
+ * and a files-only restore into a scratch folder, and a mongodump archive ({@code
+ * --from-mongodump}) read to its end with every namespace's metadata parsed. Each input either
+ * reads or is refused with an engine error carrying an exit code other than 1; any other exception,
+ * and any write outside the scratch target, is a finding. The first byte picks the reader.
  *
- * <p>With {@code JAZZER_FUZZ=1} (the Maven build's default, in a surefire execution of its own) it fuzzes for its
- * {@code maxDuration}; without, it replays the seeds in {@code src/test/resources/.../UntrustedInputFuzzTestInputs}
- * (written by {@link FuzzSeeds}: archives, manifests and age files as Coffer writes them) and any findings kept there.
- * Nothing is simulated: the readers are the engine's own, on real files in a temporary folder.
+ * <p>With {@code JAZZER_FUZZ=1} (the Maven build's default, in a surefire execution of its own) it
+ * fuzzes for its {@code maxDuration}; without, it replays the seeds in {@code
+ * src/test/resources/.../UntrustedInputFuzzTestInputs} (written by {@link FuzzSeeds}: archives,
+ * manifests and age files as Coffer writes them) and any findings kept there. Nothing is simulated:
+ * the readers are the engine's own, on real files in a temporary folder.
  */
 class UntrustedInputFuzzTest {
   static final Path WORK;
@@ -55,11 +57,14 @@ class UntrustedInputFuzzTest {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    KEYS = new Age.DecryptionKeys(List.of(AgeKeys.parseIdentity(FuzzSeeds.IDENTITY)), FuzzSeeds.PASSPHRASE.toCharArray());
+    KEYS =
+        new Age.DecryptionKeys(
+            List.of(AgeKeys.parseIdentity(FuzzSeeds.IDENTITY)), FuzzSeeds.PASSPHRASE.toCharArray());
   }
 
   @FuzzTest(maxDuration = "60s")
-  void givenAnyBytes_whenReadAsStorageContent_thenReadOrRefusedWithAnEngineError(byte[] input) throws Exception {
+  void givenAnyBytes_whenReadAsStorageContent_thenReadOrRefusedWithAnEngineError(byte[] input)
+      throws Exception {
     if (input.length == 0) return;
     byte[] data = Arrays.copyOfRange(input, 1, input.length);
     try {
@@ -71,7 +76,8 @@ class UntrustedInputFuzzTest {
         default -> archive(data);
       }
     } catch (CofferException e) {
-      if (e.code() == ExitCode.INTERNAL) throw new AssertionError("an internal error on storage content: " + e.getMessage(), e);
+      if (e.code() == ExitCode.INTERNAL)
+        throw new AssertionError("an internal error on storage content: " + e.getMessage(), e);
     }
   }
 
@@ -92,12 +98,16 @@ class UntrustedInputFuzzTest {
     }
   }
 
-  /** A mongodump archive (gzipped or not): the prelude and its metadata, every block, every CRC, to the end. */
+  /**
+   * A mongodump archive (gzipped or not): the prelude and its metadata, every block, every CRC, to
+   * the end.
+   */
   static void mongodump(byte[] data) throws IOException {
     DumpArchive a = DumpArchive.open(new ByteArrayInputStream(data), "fuzz");
     for (DumpArchive.Namespace ns : a.prelude()) {
       if (!ns.metadata().isEmpty()) {
-        MongoMetadata.parse(ns.metadata().getBytes(StandardCharsets.UTF_8), "fuzz", "view".equals(ns.type()));
+        MongoMetadata.parse(
+            ns.metadata().getBytes(StandardCharsets.UTF_8), "fuzz", "view".equals(ns.type()));
       }
     }
     while (a.next() != null) {
@@ -105,7 +115,10 @@ class UntrustedInputFuzzTest {
     }
   }
 
-  /** The archive alone: opened, verified deep, and its file trees restored into a scratch target, which alone may change. */
+  /**
+   * The archive alone: opened, verified deep, and its file trees restored into a scratch target,
+   * which alone may change.
+   */
   static void archive(byte[] data) throws IOException {
     Path file = WORK.resolve("archive.zip");
     Files.write(file, data);
@@ -116,12 +129,27 @@ class UntrustedInputFuzzTest {
     ArchiveFile a = ArchiveFile.open(file, KEYS);
     new VerifyEngine(a, new EngineLog(null), new Progress()).run(a.backupId(), true, KEYS);
     try {
-      new RestoreEngine(a, new EngineLog(null), new Progress()).run(new RestoreOptions(a.backupId(), null, KEYS, List.of(), List.of(), List.of(),
-          List.of(), BackupType.FILES, Map.of(), MongoRestorer.Mode.MERGE, Map.of("up", target), false, 1));
+      new RestoreEngine(a, new EngineLog(null), new Progress())
+          .run(
+              new RestoreOptions(
+                  a.backupId(),
+                  null,
+                  KEYS,
+                  List.of(),
+                  List.of(),
+                  List.of(),
+                  List.of(),
+                  BackupType.FILES,
+                  Map.of(),
+                  MongoRestorer.Mode.MERGE,
+                  Map.of("up", target),
+                  false,
+                  1));
     } finally {
       long after = census(WORK);
       long restored = census(target);
-      if (after - restored != before - 1) throw new AssertionError("a restore changed something outside its target");
+      if (after - restored != before - 1)
+        throw new AssertionError("a restore changed something outside its target");
     }
   }
 

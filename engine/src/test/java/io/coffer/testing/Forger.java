@@ -27,10 +27,11 @@ import org.bson.io.BasicOutputBuffer;
 
 /**
  * Writes backups the way an attacker with write access to the bucket would: a zip, a manifest and a
- * {@code backup.json} whose sizes and SHA-256 sums all match, so every integrity check passes and only the content
- * is hostile. Each entry's zip name, zip content and manifest record are set independently (by default the record
- * describes the content truthfully); the manifest and the descriptor can be rewritten as values or replaced by raw
- * bytes, and the whole can be age-encrypted to a recipient, as Coffer's own backups are.
+ * {@code backup.json} whose sizes and SHA-256 sums all match, so every integrity check passes and
+ * only the content is hostile. Each entry's zip name, zip content and manifest record are set
+ * independently (by default the record describes the content truthfully); the manifest and the
+ * descriptor can be rewritten as values or replaced by raw bytes, and the whole can be
+ * age-encrypted to a recipient, as Coffer's own backups are.
  */
 public final class Forger {
   private final String id;
@@ -43,7 +44,9 @@ public final class Forger {
   private byte[] rawDescriptor;
   private byte[] rawArchive;
 
-  /** One zip entry ({@code zipName} null: none) and its manifest record ({@code entry} null: none). */
+  /**
+   * One zip entry ({@code zipName} null: none) and its manifest record ({@code entry} null: none).
+   */
   private record Item(String zipName, byte[] content, int unixMode, Manifest.Entry entry) {}
 
   public Forger(String id) {
@@ -64,9 +67,21 @@ public final class Forger {
   }
 
   /** The manifest record Coffer would write for this content; {@code kind} and names as given. */
-  public static Manifest.Entry record(String path, Manifest.Kind kind, byte[] content, String tree, Integer mode, String target) {
-    return new Manifest.Entry(path, kind, content.length, kind == Manifest.Kind.directory ? null : sha256(content), null, null, null, null,
-        tree, mode, 1_700_000_000_000L, target);
+  public static Manifest.Entry record(
+      String path, Manifest.Kind kind, byte[] content, String tree, Integer mode, String target) {
+    return new Manifest.Entry(
+        path,
+        kind,
+        content.length,
+        kind == Manifest.Kind.directory ? null : sha256(content),
+        null,
+        null,
+        null,
+        null,
+        tree,
+        mode,
+        1_700_000_000_000L,
+        target);
   }
 
   /** Records where a tree "came from" (what an attacker would like a restore to write to). */
@@ -77,7 +92,11 @@ public final class Forger {
 
   public Forger directory(String tree, String rel) {
     String path = "files/" + tree + "/" + (rel.isEmpty() ? "" : rel + "/");
-    return add(path, new byte[0], 0040755, record(path, Manifest.Kind.directory, new byte[0], tree, 0755, null));
+    return add(
+        path,
+        new byte[0],
+        0040755,
+        record(path, Manifest.Kind.directory, new byte[0], tree, 0755, null));
   }
 
   public Forger file(String tree, String rel, String content) {
@@ -99,23 +118,59 @@ public final class Forger {
   public Forger collection(String db, String coll, String metadataJson, BsonDocument... docs) {
     byte[] meta = metadataJson.getBytes(StandardCharsets.UTF_8);
     String mp = DumpNames.metadata(db, coll);
-    add(mp, meta, 0100644, new Manifest.Entry(mp, Manifest.Kind.metadata, meta.length, sha256(meta), null, db, coll, null, null, null, null, null));
+    add(
+        mp,
+        meta,
+        0100644,
+        new Manifest.Entry(
+            mp,
+            Manifest.Kind.metadata,
+            meta.length,
+            sha256(meta),
+            null,
+            db,
+            coll,
+            null,
+            null,
+            null,
+            null,
+            null));
     byte[] bson = bson(docs);
     String bp = DumpNames.bson(db, coll);
-    return add(bp, bson, 0100644, new Manifest.Entry(bp, Manifest.Kind.bson, bson.length, sha256(bson), (long) docs.length, db, coll, null, null, null, null, null));
+    return add(
+        bp,
+        bson,
+        0100644,
+        new Manifest.Entry(
+            bp,
+            Manifest.Kind.bson,
+            bson.length,
+            sha256(bson),
+            (long) docs.length,
+            db,
+            coll,
+            null,
+            null,
+            null,
+            null,
+            null));
   }
 
   public static byte[] bson(BsonDocument... docs) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (BsonDocument d : docs) {
       BasicOutputBuffer buf = new BasicOutputBuffer();
-      new BsonDocumentCodec().encode(new BsonBinaryWriter(buf), d, EncoderContext.builder().build());
+      new BsonDocumentCodec()
+          .encode(new BsonBinaryWriter(buf), d, EncoderContext.builder().build());
       out.writeBytes(buf.toByteArray());
     }
     return out.toByteArray();
   }
 
-  /** An entry whose zip name, content and manifest record are all given (the record may lie; null: not listed). */
+  /**
+   * An entry whose zip name, content and manifest record are all given (the record may lie; null:
+   * not listed).
+   */
   public Forger add(String zipName, byte[] content, int unixMode, Manifest.Entry entry) {
     items.add(new Item(zipName, content, unixMode, entry));
     return this;
@@ -144,7 +199,9 @@ public final class Forger {
     return this;
   }
 
-  /** The manifest's bytes, as stored and as the archive's last entry, with checksums made to match. */
+  /**
+   * The manifest's bytes, as stored and as the archive's last entry, with checksums made to match.
+   */
   public Forger rawManifest(String json) {
     this.rawManifest = json.getBytes(StandardCharsets.UTF_8);
     return this;
@@ -155,7 +212,10 @@ public final class Forger {
     return this;
   }
 
-  /** The stored archive's bytes (before encryption) instead of a zip; the descriptor's checksum matches them. */
+  /**
+   * The stored archive's bytes (before encryption) instead of a zip; the descriptor's checksum
+   * matches them.
+   */
   public Forger rawArchive(byte[] bytes) {
     this.rawArchive = bytes;
     return this;
@@ -170,13 +230,27 @@ public final class Forger {
     List<Manifest.Entry> entries = new ArrayList<>();
     for (Item i : items) if (i.entry() != null) entries.add(i.entry());
     boolean files = !sources.isEmpty() || entries.stream().anyMatch(e -> e.tree() != null);
-    Manifest m = new Manifest(Manifest.FORMAT, Manifest.FORMAT_VERSION, id, "2026-11-30T02:00:00Z", files ? "full" : "database",
-        new Manifest.Source(null, sources.isEmpty() ? null : Map.copyOf(sources)), null, "deflate", 6, entries, List.of(), null);
+    Manifest m =
+        new Manifest(
+            Manifest.FORMAT,
+            Manifest.FORMAT_VERSION,
+            id,
+            "2026-11-30T02:00:00Z",
+            files ? "full" : "database",
+            new Manifest.Source(null, sources.isEmpty() ? null : Map.copyOf(sources)),
+            null,
+            "deflate",
+            6,
+            entries,
+            List.of(),
+            null);
     return manifestEdit.apply(m);
   }
 
   private byte[] manifestBytes() {
-    return rawManifest != null ? rawManifest : Json.pretty(manifest()).getBytes(StandardCharsets.UTF_8);
+    return rawManifest != null
+        ? rawManifest
+        : Json.pretty(manifest()).getBytes(StandardCharsets.UTF_8);
   }
 
   /** The plain zip: every entry in order, the manifest last. */
@@ -221,11 +295,34 @@ public final class Forger {
     String manifestName = enc ? "manifest.json.age" : "manifest.json";
     Files.write(dir.resolve(archiveName), archive);
     Files.write(dir.resolve(manifestName), manifest);
-    BackupDescriptor d = new BackupDescriptor(BackupDescriptor.FORMAT, 1, id, "2026-11-30T02:00:00Z", "2026-11-30T02:00:05Z",
-        "full", archiveName, archive.length, sha256(archive), archive.length, enc, enc ? encryption.scheme() : null, null,
-        manifestName, sha256(manifest), 0, 0, 0, 0, "forger", null, null);
+    BackupDescriptor d =
+        new BackupDescriptor(
+            BackupDescriptor.FORMAT,
+            1,
+            id,
+            "2026-11-30T02:00:00Z",
+            "2026-11-30T02:00:05Z",
+            "full",
+            archiveName,
+            archive.length,
+            sha256(archive),
+            archive.length,
+            enc,
+            enc ? encryption.scheme() : null,
+            null,
+            manifestName,
+            sha256(manifest),
+            0,
+            0,
+            0,
+            0,
+            "forger",
+            null,
+            null);
     d = descriptorEdit.apply(d);
-    Files.write(dir.resolve(BackupDescriptor.FILE), rawDescriptor != null ? rawDescriptor : Json.pretty(d).getBytes(StandardCharsets.UTF_8));
+    Files.write(
+        dir.resolve(BackupDescriptor.FILE),
+        rawDescriptor != null ? rawDescriptor : Json.pretty(d).getBytes(StandardCharsets.UTF_8));
     return dir;
   }
 

@@ -8,6 +8,12 @@ public final class TestStorage {
   private TestStorage() {}
 
   public static S3Storage s3(S3Proxy proxy, String bucket, String prefix) {
-    return new S3Storage(EmbeddedServers.endpoint(proxy), null, EmbeddedServers.ACCESS_KEY, EmbeddedServers.SECRET_KEY, bucket, prefix);
+    return new S3Storage(
+        EmbeddedServers.endpoint(proxy),
+        null,
+        EmbeddedServers.ACCESS_KEY,
+        EmbeddedServers.SECRET_KEY,
+        bucket,
+        prefix);
   }
 }

@@ -10,7 +10,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
-/** External CLIs the tests check interop with: skipped with a message when missing, failed under CI=true. */
+/**
+ * External CLIs the tests check interop with: skipped with a message when missing, failed under
+ * CI=true.
+ */
 public final class Tools {
   private Tools() {}
 
@@ -18,7 +21,10 @@ public final class Tools {
     for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
       if (Path.of(dir, tool).toFile().canExecute()) return;
     }
-    String msg = "'" + tool + "' is not installed (apt-get install -y age unzip 7zip); interop check skipped";
+    String msg =
+        "'"
+            + tool
+            + "' is not installed (apt-get install -y age unzip 7zip); interop check skipped";
     if ("true".equalsIgnoreCase(System.getenv("CI"))) fail(msg + " - but CI=true requires it");
     Assumptions.abort(msg);
   }

@@ -12,9 +12,9 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
- * Everything under a folder as one comparable value: each path's kind, mode, modification time, and content or
- * link target, links never followed. Two snapshots are equal only if nothing was created, written, renamed,
- * deleted, chmod-ed or touched in between.
+ * Everything under a folder as one comparable value: each path's kind, mode, modification time, and
+ * content or link target, links never followed. Two snapshots are equal only if nothing was
+ * created, written, renamed, deleted, chmod-ed or touched in between.
  */
 public final class World {
   private World() {}
@@ -24,13 +24,25 @@ public final class World {
     if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) return out;
     try (Stream<Path> s = Files.walk(root)) {
       for (Path p : (Iterable<Path>) s::iterator) {
-        PosixFileAttributes a = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        PosixFileAttributes a =
+            Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         String rel = root.relativize(p).toString();
         String what;
         if (a.isSymbolicLink()) what = "link -> " + Files.readSymbolicLink(p);
-        else if (a.isDirectory()) what = "dir " + PosixFilePermissions.toString(a.permissions()) + " " + a.lastModifiedTime().toMillis();
-        else what = "file " + PosixFilePermissions.toString(a.permissions()) + " " + a.lastModifiedTime().toMillis() + " "
-            + Arrays.hashCode(Files.readAllBytes(p));
+        else if (a.isDirectory())
+          what =
+              "dir "
+                  + PosixFilePermissions.toString(a.permissions())
+                  + " "
+                  + a.lastModifiedTime().toMillis();
+        else
+          what =
+              "file "
+                  + PosixFilePermissions.toString(a.permissions())
+                  + " "
+                  + a.lastModifiedTime().toMillis()
+                  + " "
+                  + Arrays.hashCode(Files.readAllBytes(p));
         out.put(rel, what);
       }
     }

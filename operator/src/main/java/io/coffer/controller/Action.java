@@ -5,8 +5,8 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 
 /**
- * What a decider asks the reconciler to do besides writing the status: plain values, so a decision can be compared
- * in a unit test, and carried out by {@link Actuator} in the order given.
+ * What a decider asks the reconciler to do besides writing the status: plain values, so a decision
+ * can be compared in a unit test, and carried out by {@link Actuator} in the order given.
  */
 public sealed interface Action {
   /** Create this Job (once: a Job of that name that exists already is the same one). */

@@ -12,9 +12,10 @@ import java.util.HashMap;
 import java.util.List;
 
 /**
- * Carries out a decision's actions for the resource being reconciled. Creating is idempotent (409 means it exists
- * already: made before a restart, or by the look before this one), and a Job just created goes into the Job
- * informer's cache at once, so the next look counts it even before its watch event arrives. Events are best effort.
+ * Carries out a decision's actions for the resource being reconciled. Creating is idempotent (409
+ * means it exists already: made before a restart, or by the look before this one), and a Job just
+ * created goes into the Job informer's cache at once, so the next look counts it even before its
+ * watch event arrives. Events are best effort.
  */
 public final class Actuator {
   private final EventRecorder events;
@@ -30,7 +31,8 @@ public final class Actuator {
         Job placed = Placement.place(client, c.job());
         try {
           Job created = client.resource(placed).create();
-          if (ctx.eventSourceRetriever().getEventSourceFor(Job.class) instanceof InformerEventSource<Job, P> jobs) {
+          if (ctx.eventSourceRetriever().getEventSourceFor(Job.class)
+              instanceof InformerEventSource<Job, P> jobs) {
             jobs.handleRecentResourceCreate(ResourceID.fromResource(primary), created);
           }
         } catch (KubernetesClientException e) {
@@ -48,11 +50,15 @@ public final class Actuator {
         client.resource(d.resource()).delete();
       } else if (a instanceof Action.Annotate an) {
         try {
-          client.resource(an.resource()).edit(x -> {
-            if (x.getMetadata().getAnnotations() == null) x.getMetadata().setAnnotations(new HashMap<>());
-            x.getMetadata().getAnnotations().put(an.key(), an.value());
-            return x;
-          });
+          client
+              .resource(an.resource())
+              .edit(
+                  x -> {
+                    if (x.getMetadata().getAnnotations() == null)
+                      x.getMetadata().setAnnotations(new HashMap<>());
+                    x.getMetadata().getAnnotations().put(an.key(), an.value());
+                    return x;
+                  });
         } catch (KubernetesClientException e) {
           if (e.getCode() != 404) throw e; // gone meanwhile: nothing to ask
         }

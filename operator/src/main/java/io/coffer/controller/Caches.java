@@ -7,9 +7,9 @@ import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
 import java.util.List;
 
 /**
- * The controllers' informer caches of their own resources, for readers outside a reconcile ({@code /metrics}):
- * each controller hands its primary cache over when its event sources are prepared. Empty until then,
- * and empty on a replica that does not lead.
+ * The controllers' informer caches of their own resources, for readers outside a reconcile ({@code
+ * /metrics}): each controller hands its primary cache over when its event sources are prepared.
+ * Empty until then, and empty on a replica that does not lead.
  */
 public final class Caches {
   private volatile IndexedResourceCache<Backup> backups;
@@ -17,7 +17,10 @@ public final class Caches {
   private volatile IndexedResourceCache<BackupSchedule> schedules;
   private volatile boolean leading = true;
 
-  /** Whether this replica holds the lease (always, without leader election): a standby's caches are warm, not its. */
+  /**
+   * Whether this replica holds the lease (always, without leader election): a standby's caches are
+   * warm, not its.
+   */
   public void leading(boolean leading) {
     this.leading = leading;
   }

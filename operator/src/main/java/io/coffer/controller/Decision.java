@@ -1,13 +1,14 @@
 package io.coffer.controller;
 
+import io.coffer.status.Reason;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import io.coffer.status.Reason;
 
 /**
- * What a decider made of one look at a resource: its new status (null: the status stays as it is), the actions
- * to carry out, and when to look again if no event comes first (null: only on an event).
+ * What a decider made of one look at a resource: its new status (null: the status stays as it is),
+ * the actions to carry out, and when to look again if no event comes first (null: only on an
+ * event).
  */
 public record Decision<S>(S status, List<Action> actions, Duration requeue) {
   public Decision {
@@ -19,7 +20,10 @@ public record Decision<S>(S status, List<Action> actions, Duration requeue) {
     return new Decision<>(null, List.of(), null);
   }
 
-  /** A decision under construction: deciders add actions as they go and finish with a status and a requeue. */
+  /**
+   * A decision under construction: deciders add actions as they go and finish with a status and a
+   * requeue.
+   */
   public static final class Builder<S> {
     private final List<Action> actions = new ArrayList<>();
 

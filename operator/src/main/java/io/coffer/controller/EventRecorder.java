@@ -27,18 +27,42 @@ public final class EventRecorder {
     record(client, about, "Warning", reason, message);
   }
 
-  private void record(KubernetesClient client, HasMetadata about, String type, Reason reason, String message) {
+  private void record(
+      KubernetesClient client, HasMetadata about, String type, Reason reason, String message) {
     String now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
     try {
-      client.v1().events().inNamespace(about.getMetadata().getNamespace()).resource(new EventBuilder()
-          .withNewMetadata().withName(about.getMetadata().getName() + "." + UUID.randomUUID().toString().substring(0, 8))
-          .withNamespace(about.getMetadata().getNamespace()).endMetadata()
-          .withInvolvedObject(new ObjectReferenceBuilder().withApiVersion(about.getApiVersion()).withKind(about.getKind())
-              .withName(about.getMetadata().getName()).withNamespace(about.getMetadata().getNamespace())
-              .withUid(about.getMetadata().getUid()).build())
-          .withType(type).withReason(reason.name()).withMessage(message.length() > 1000 ? message.substring(0, 1000) : message)
-          .withFirstTimestamp(now).withLastTimestamp(now).withCount(1).withNewSource().withComponent("coffer-operator").endSource()
-          .build()).create();
+      client
+          .v1()
+          .events()
+          .inNamespace(about.getMetadata().getNamespace())
+          .resource(
+              new EventBuilder()
+                  .withNewMetadata()
+                  .withName(
+                      about.getMetadata().getName()
+                          + "."
+                          + UUID.randomUUID().toString().substring(0, 8))
+                  .withNamespace(about.getMetadata().getNamespace())
+                  .endMetadata()
+                  .withInvolvedObject(
+                      new ObjectReferenceBuilder()
+                          .withApiVersion(about.getApiVersion())
+                          .withKind(about.getKind())
+                          .withName(about.getMetadata().getName())
+                          .withNamespace(about.getMetadata().getNamespace())
+                          .withUid(about.getMetadata().getUid())
+                          .build())
+                  .withType(type)
+                  .withReason(reason.name())
+                  .withMessage(message.length() > 1000 ? message.substring(0, 1000) : message)
+                  .withFirstTimestamp(now)
+                  .withLastTimestamp(now)
+                  .withCount(1)
+                  .withNewSource()
+                  .withComponent("coffer-operator")
+                  .endSource()
+                  .build())
+          .create();
     } catch (KubernetesClientException e) {
       // events are best effort
     }

@@ -3,62 +3,126 @@ package io.coffer.controller;
 import io.coffer.api.Backup;
 import io.coffer.api.BackupSchedule;
 import io.coffer.api.Restore;
-import java.time.Instant;
-import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import io.coffer.controller.schedule.ScheduleDecider;
 import io.coffer.schedule.Cron;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
-/** Renders Prometheus text metrics from the resources' status. Pure: the informer caches list, this counts. */
+/**
+ * Renders Prometheus text metrics from the resources' status. Pure: the informer caches list, this
+ * counts.
+ */
 public final class Metrics {
   static final double[] DURATION_BUCKETS = {10, 30, 60, 300, 900, 1800, 3600, 7200, 14400};
   static final double[] SIZE_BUCKETS = {1e6, 1e7, 1e8, 1e9, 1e10, 1e11};
 
   private Metrics() {}
 
-  public static String render(List<Backup> backups, List<Restore> restores, List<BackupSchedule> schedules) {
+  public static String render(
+      List<Backup> backups, List<Restore> restores, List<BackupSchedule> schedules) {
     StringBuilder sb = new StringBuilder();
     Map<String, Integer> byPhase = new TreeMap<>();
-    for (Backup b : backups) byPhase.merge(key(b.getMetadata().getNamespace(), b.getStatus() == null || b.getStatus().phase == null ? "Pending"
-        : b.getStatus().phase.name()), 1, Integer::sum);
-    sb.append("# HELP coffer_backups Backups by namespace and phase.\n# TYPE coffer_backups gauge\n");
-    byPhase.forEach((k, v) -> sb.append("coffer_backups{").append(k).append("} ").append(v).append('\n'));
+    for (Backup b : backups)
+      byPhase.merge(
+          key(
+              b.getMetadata().getNamespace(),
+              b.getStatus() == null || b.getStatus().phase == null
+                  ? "Pending"
+                  : b.getStatus().phase.name()),
+          1,
+          Integer::sum);
+    sb.append(
+        "# HELP coffer_backups Backups by namespace and phase.\n# TYPE coffer_backups gauge\n");
+    byPhase.forEach(
+        (k, v) -> sb.append("coffer_backups{").append(k).append("} ").append(v).append('\n'));
     Map<String, Integer> restoresByPhase = new TreeMap<>();
-    for (Restore r : restores) restoresByPhase.merge(key(r.getMetadata().getNamespace(), r.getStatus() == null || r.getStatus().phase == null
-        ? "Pending" : r.getStatus().phase.name()), 1, Integer::sum);
-    sb.append("# HELP coffer_restores Restores by namespace and phase.\n# TYPE coffer_restores gauge\n");
-    restoresByPhase.forEach((k, v) -> sb.append("coffer_restores{").append(k).append("} ").append(v).append('\n'));
-    histogram(sb, "coffer_backup_duration_seconds", "Duration of succeeded backups.", DURATION_BUCKETS,
-        backups.stream().filter(b -> b.getStatus() != null && b.getStatus().durationSeconds != null).mapToDouble(b -> b.getStatus().durationSeconds).toArray());
-    histogram(sb, "coffer_backup_stored_bytes", "Stored size of succeeded backups.", SIZE_BUCKETS,
-        backups.stream().filter(b -> b.getStatus() != null && b.getStatus().storedBytes != null).mapToDouble(b -> b.getStatus().storedBytes).toArray());
-    sb.append("# HELP coffer_schedule_last_success_timestamp_seconds When each schedule last produced a succeeded backup.\n")
+    for (Restore r : restores)
+      restoresByPhase.merge(
+          key(
+              r.getMetadata().getNamespace(),
+              r.getStatus() == null || r.getStatus().phase == null
+                  ? "Pending"
+                  : r.getStatus().phase.name()),
+          1,
+          Integer::sum);
+    sb.append(
+        "# HELP coffer_restores Restores by namespace and phase.\n# TYPE coffer_restores gauge\n");
+    restoresByPhase.forEach(
+        (k, v) -> sb.append("coffer_restores{").append(k).append("} ").append(v).append('\n'));
+    histogram(
+        sb,
+        "coffer_backup_duration_seconds",
+        "Duration of succeeded backups.",
+        DURATION_BUCKETS,
+        backups.stream()
+            .filter(b -> b.getStatus() != null && b.getStatus().durationSeconds != null)
+            .mapToDouble(b -> b.getStatus().durationSeconds)
+            .toArray());
+    histogram(
+        sb,
+        "coffer_backup_stored_bytes",
+        "Stored size of succeeded backups.",
+        SIZE_BUCKETS,
+        backups.stream()
+            .filter(b -> b.getStatus() != null && b.getStatus().storedBytes != null)
+            .mapToDouble(b -> b.getStatus().storedBytes)
+            .toArray());
+    sb.append(
+            "# HELP coffer_schedule_last_success_timestamp_seconds When each schedule last produced a succeeded backup.\n")
         .append("# TYPE coffer_schedule_last_success_timestamp_seconds gauge\n");
     for (BackupSchedule s : schedules) {
       if (s.getStatus() == null || s.getStatus().lastSuccessfulTime == null) continue;
-      sb.append("coffer_schedule_last_success_timestamp_seconds{namespace=\"").append(s.getMetadata().getNamespace()).append("\",schedule=\"")
-          .append(s.getMetadata().getName()).append("\"} ").append(Instant.parse(s.getStatus().lastSuccessfulTime).getEpochSecond()).append('\n');
+      sb.append("coffer_schedule_last_success_timestamp_seconds{namespace=\"")
+          .append(s.getMetadata().getNamespace())
+          .append("\",schedule=\"")
+          .append(s.getMetadata().getName())
+          .append("\"} ")
+          .append(Instant.parse(s.getStatus().lastSuccessfulTime).getEpochSecond())
+          .append('\n');
     }
-    sb.append("# HELP coffer_schedule_period_seconds Time between a schedule's next two runs (alert when no backup succeeded for longer).\n")
+    sb.append(
+            "# HELP coffer_schedule_period_seconds Time between a schedule's next two runs (alert when no backup succeeded for longer).\n")
         .append("# TYPE coffer_schedule_period_seconds gauge\n");
     for (BackupSchedule s : schedules) {
       Long period = period(s);
       if (period == null) continue;
-      sb.append("coffer_schedule_period_seconds{namespace=\"").append(s.getMetadata().getNamespace()).append("\",schedule=\"")
-          .append(s.getMetadata().getName()).append("\"} ").append(period).append('\n');
+      sb.append("coffer_schedule_period_seconds{namespace=\"")
+          .append(s.getMetadata().getNamespace())
+          .append("\",schedule=\"")
+          .append(s.getMetadata().getName())
+          .append("\"} ")
+          .append(period)
+          .append('\n');
     }
     Map<String, Integer> verifications = new TreeMap<>();
     for (Backup b : backups) {
-      if (b.getStatus() == null || b.getStatus().verification == null || b.getStatus().verification.result == null) continue;
-      verifications.merge("namespace=\"" + b.getMetadata().getNamespace() + "\",result=\"" + b.getStatus().verification.result + "\"", 1, Integer::sum);
+      if (b.getStatus() == null
+          || b.getStatus().verification == null
+          || b.getStatus().verification.result == null) continue;
+      verifications.merge(
+          "namespace=\""
+              + b.getMetadata().getNamespace()
+              + "\",result=\""
+              + b.getStatus().verification.result
+              + "\"",
+          1,
+          Integer::sum);
     }
-    sb.append("# HELP coffer_backup_verifications Backups by namespace and the result of their last verification.\n")
+    sb.append(
+            "# HELP coffer_backup_verifications Backups by namespace and the result of their last verification.\n")
         .append("# TYPE coffer_backup_verifications gauge\n");
-    verifications.forEach((k, v) -> sb.append("coffer_backup_verifications{").append(k).append("} ").append(v).append('\n'));
+    verifications.forEach(
+        (k, v) ->
+            sb.append("coffer_backup_verifications{")
+                .append(k)
+                .append("} ")
+                .append(v)
+                .append('\n'));
     return sb.toString();
   }
 
@@ -78,17 +142,36 @@ public final class Metrics {
     return "namespace=\"" + ns + "\",phase=\"" + phase + "\"";
   }
 
-  private static void histogram(StringBuilder sb, String name, String help, double[] buckets, double[] values) {
-    sb.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name).append(" histogram\n");
+  private static void histogram(
+      StringBuilder sb, String name, String help, double[] buckets, double[] values) {
+    sb.append("# HELP ")
+        .append(name)
+        .append(' ')
+        .append(help)
+        .append("\n# TYPE ")
+        .append(name)
+        .append(" histogram\n");
     double sum = 0;
     for (double v : values) sum += v;
     for (double b : buckets) {
       long n = 0;
       for (double v : values) if (v <= b) n++;
-      sb.append(name).append("_bucket{le=\"").append(b >= 1e6 ? String.format("%.0e", b).replace("e+0", "e+") : String.valueOf((long) b))
-          .append("\"} ").append(n).append('\n');
+      sb.append(name)
+          .append("_bucket{le=\"")
+          .append(
+              b >= 1e6 ? String.format("%.0e", b).replace("e+0", "e+") : String.valueOf((long) b))
+          .append("\"} ")
+          .append(n)
+          .append('\n');
     }
     sb.append(name).append("_bucket{le=\"+Inf\"} ").append(values.length).append('\n');
-    sb.append(name).append("_sum ").append(sum).append('\n').append(name).append("_count ").append(values.length).append('\n');
+    sb.append(name)
+        .append("_sum ")
+        .append(sum)
+        .append('\n')
+        .append(name)
+        .append("_count ")
+        .append(values.length)
+        .append('\n');
   }
 }

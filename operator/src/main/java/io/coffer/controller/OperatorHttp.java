@@ -9,28 +9,40 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 
 /**
- * /healthz (the operator runs), /readyz (its informers are healthy) and /metrics (Prometheus text, counted from the
- * controllers' informer caches: a scrape costs the API server nothing; a standby replica, whose controllers wait for
- * the lease, reports no resources, so the leader's figures are not counted twice).
+ * /healthz (the operator runs), /readyz (its informers are healthy) and /metrics (Prometheus text,
+ * counted from the controllers' informer caches: a scrape costs the API server nothing; a standby
+ * replica, whose controllers wait for the lease, reports no resources, so the leader's figures are
+ * not counted twice).
  */
 public final class OperatorHttp implements AutoCloseable {
   private final HttpServer server;
 
-  /** {@code caches}: the ones given to {@link CofferOperator#create(io.fabric8.kubernetes.client.KubernetesClient, CofferOperator.Config, Caches)}. */
+  /**
+   * {@code caches}: the ones given to {@link
+   * CofferOperator#create(io.fabric8.kubernetes.client.KubernetesClient, CofferOperator.Config,
+   * Caches)}.
+   */
   public OperatorHttp(int port, Operator operator, Caches caches) throws IOException {
     server = HttpServer.create(new InetSocketAddress(port), 0);
-    server.createContext("/healthz", ex -> reply(ex, operator.getRuntimeInfo().isStarted() ? 200 : 503, "ok\n"));
-    server.createContext("/readyz", ex -> {
-      boolean ready = operator.getRuntimeInfo().isStarted() && operator.getRuntimeInfo().allEventSourcesAreHealthy();
-      reply(ex, ready ? 200 : 503, ready ? "ok\n" : "informers not ready\n");
-    });
-    server.createContext("/metrics", ex -> {
-      try {
-        reply(ex, 200, Metrics.render(caches.backups(), caches.restores(), caches.schedules()));
-      } catch (RuntimeException e) {
-        reply(ex, 500, "cannot count resources: " + e.getClass().getSimpleName() + "\n");
-      }
-    });
+    server.createContext(
+        "/healthz", ex -> reply(ex, operator.getRuntimeInfo().isStarted() ? 200 : 503, "ok\n"));
+    server.createContext(
+        "/readyz",
+        ex -> {
+          boolean ready =
+              operator.getRuntimeInfo().isStarted()
+                  && operator.getRuntimeInfo().allEventSourcesAreHealthy();
+          reply(ex, ready ? 200 : 503, ready ? "ok\n" : "informers not ready\n");
+        });
+    server.createContext(
+        "/metrics",
+        ex -> {
+          try {
+            reply(ex, 200, Metrics.render(caches.backups(), caches.restores(), caches.schedules()));
+          } catch (RuntimeException e) {
+            reply(ex, 500, "cannot count resources: " + e.getClass().getSimpleName() + "\n");
+          }
+        });
     server.start();
   }
 

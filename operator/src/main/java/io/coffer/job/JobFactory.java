@@ -26,18 +26,19 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.security.NoSuchAlgorithmException;
 import java.util.TreeMap;
 
 /**
- * The one place that turns a resource into a Job: names, labels, the request document its engine runs (made by
- * {@link Requests}), secrets as mounted files (the operator never reads them), volumes, and a pod that meets the "restricted" Pod
- * Security profile with no service-account token. Pure: same input, same Job.
+ * The one place that turns a resource into a Job: names, labels, the request document its engine
+ * runs (made by {@link Requests}), secrets as mounted files (the operator never reads them),
+ * volumes, and a pod that meets the "restricted" Pod Security profile with no service-account
+ * token. Pure: same input, same Job.
  */
 public final class JobFactory {
   public static final String LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
@@ -46,36 +47,64 @@ public final class JobFactory {
   public static final String LABEL_RESTORE = "coffer.io/restore";
   public static final String LABEL_ATTEMPT = "coffer.io/attempt";
   public static final String LABEL_PURPOSE = "coffer.io/purpose";
-  /** On every Job: the id of the backup in storage it works on (an annotation: ids can be longer than label values). */
+
+  /**
+   * On every Job: the id of the backup in storage it works on (an annotation: ids can be longer
+   * than label values).
+   */
   public static final String ANNOTATION_BACKUP_ID = "coffer.io/backup-id";
-  /** On an Incremental Backup's Jobs: the id of the backup it builds on. Retries and a restarted operator read it back. */
+
+  /**
+   * On an Incremental Backup's Jobs: the id of the backup it builds on. Retries and a restarted
+   * operator read it back.
+   */
   public static final String ANNOTATION_PARENT_ID = "coffer.io/parent-backup-id";
-  /** On a Job's pod: the request document its engine runs (mounted as a file through the downward API). */
+
+  /**
+   * On a Job's pod: the request document its engine runs (mounted as a file through the downward
+   * API).
+   */
   public static final String ANNOTATION_REQUEST = "coffer.io/request";
+
   static final String REQUEST_ROOT = "/etc/coffer/request";
   static final String REQUEST_NAME = "request.json";
+
   /** What every Job's container runs: the request document, nothing else on the command line. */
   static final List<String> RUN = List.of("run", "--request", REQUEST_ROOT + "/" + REQUEST_NAME);
-
 
   /** Operator settings that shape Jobs. */
   public record Settings(String image, String imagePullPolicy) {}
 
   private JobFactory() {}
 
-  /** The id of a Backup's archive in storage: its name and the start of its uid, unique even if the name is reused. */
+  /**
+   * The id of a Backup's archive in storage: its name and the start of its uid, unique even if the
+   * name is reused.
+   */
   public static String backupId(Backup b) {
-    String uid = b.getMetadata().getUid() == null ? "0000000" : b.getMetadata().getUid().replace("-", "");
+    String uid =
+        b.getMetadata().getUid() == null ? "0000000" : b.getMetadata().getUid().replace("-", "");
     return b.getMetadata().getName() + "-" + uid.substring(0, Math.min(8, uid.length()));
   }
 
-  /** {@code <name>-backup-<attempt>}, shortened with a hash to fit the 63 characters of a label value. */
+  /**
+   * {@code <name>-backup-<attempt>}, shortened with a hash to fit the 63 characters of a label
+   * value.
+   */
   public static String jobName(HasMetadata owner, String purpose, int attempt) {
     String base = owner.getMetadata().getName() + "-" + purpose + "-" + attempt;
     if (base.length() <= 63) return base;
     String hash = sha(base).substring(0, 8);
-    return owner.getMetadata().getName().substring(0, 63 - purpose.length() - 12 - String.valueOf(attempt).length())
-        + "-" + hash + "-" + purpose + "-" + attempt;
+    return owner
+            .getMetadata()
+            .getName()
+            .substring(0, 63 - purpose.length() - 12 - String.valueOf(attempt).length())
+        + "-"
+        + hash
+        + "-"
+        + purpose
+        + "-"
+        + attempt;
   }
 
   public static Job backupJob(Backup b, int attempt, Settings s) {
@@ -85,54 +114,116 @@ public final class JobFactory {
   /** {@code parentId}: for an Incremental Backup, the backup id of the one it builds on. */
   public static Job backupJob(Backup b, int attempt, Settings s, String parentId) {
     if (b.getSpec().type == BackupSpec.Type.Incremental && parentId == null) {
-      throw new IllegalArgumentException("an Incremental Backup's Job needs the parent's backup id");
+      throw new IllegalArgumentException(
+          "an Incremental Backup's Job needs the parent's backup id");
     }
-    Map<String, String> annotations = new LinkedHashMap<>(Map.of(ANNOTATION_BACKUP_ID, backupId(b)));
+    Map<String, String> annotations =
+        new LinkedHashMap<>(Map.of(ANNOTATION_BACKUP_ID, backupId(b)));
     if (parentId != null) annotations.put(ANNOTATION_PARENT_ID, parentId);
-    return job(b, LABEL_BACKUP, Purpose.BACKUP, attempt, Requests.backup(b, parentId), annotations, b.getSpec().podTemplate,
-        b.getSpec().activeDeadlineSeconds, s);
-  }
-
-  /** A Job running {@code coffer verify}: the checksum, or with {@code deep} every entry (needs the identity Secret). */
-  public static Job verifyJob(Backup b, int n, boolean deep, Settings s) {
-    return job(b, LABEL_BACKUP, Purpose.VERIFY, n, Requests.verify(b, deep), Map.of(ANNOTATION_BACKUP_ID, backupId(b)), b.getSpec().podTemplate,
-        null, s);
-  }
-
-  /** A Job running {@code coffer share}: a presigned URL of the stored archive, valid {@code minutes}; storage access only. */
-  public static Job shareJob(Backup b, int n, int minutes, Settings s) {
-    return job(b, LABEL_BACKUP, Purpose.SHARE, n, Requests.share(b, minutes), Map.of(ANNOTATION_BACKUP_ID, backupId(b)), b.getSpec().podTemplate,
-        300L, s);
-  }
-
-  /** A Job that deletes the Backup's objects from storage ({@code coffer delete}); needs storage access only. */
-  public static Job deleteJob(Backup b, int attempt, Settings s) {
-    return job(b, LABEL_BACKUP, Purpose.DELETE, attempt, Requests.delete(b), Map.of(ANNOTATION_BACKUP_ID, backupId(b)), b.getSpec().podTemplate,
-        600L, s);
+    return job(
+        b,
+        LABEL_BACKUP,
+        Purpose.BACKUP,
+        attempt,
+        Requests.backup(b, parentId),
+        annotations,
+        b.getSpec().podTemplate,
+        b.getSpec().activeDeadlineSeconds,
+        s);
   }
 
   /**
-   * A Job running {@code coffer restore}. {@code backup} is the Backup named by the Restore, or null for a
-   * restore from a storage location (disaster recovery); targets default to the Backup's sources.
+   * A Job running {@code coffer verify}: the checksum, or with {@code deep} every entry (needs the
+   * identity Secret).
+   */
+  public static Job verifyJob(Backup b, int n, boolean deep, Settings s) {
+    return job(
+        b,
+        LABEL_BACKUP,
+        Purpose.VERIFY,
+        n,
+        Requests.verify(b, deep),
+        Map.of(ANNOTATION_BACKUP_ID, backupId(b)),
+        b.getSpec().podTemplate,
+        null,
+        s);
+  }
+
+  /**
+   * A Job running {@code coffer share}: a presigned URL of the stored archive, valid {@code
+   * minutes}; storage access only.
+   */
+  public static Job shareJob(Backup b, int n, int minutes, Settings s) {
+    return job(
+        b,
+        LABEL_BACKUP,
+        Purpose.SHARE,
+        n,
+        Requests.share(b, minutes),
+        Map.of(ANNOTATION_BACKUP_ID, backupId(b)),
+        b.getSpec().podTemplate,
+        300L,
+        s);
+  }
+
+  /**
+   * A Job that deletes the Backup's objects from storage ({@code coffer delete}); needs storage
+   * access only.
+   */
+  public static Job deleteJob(Backup b, int attempt, Settings s) {
+    return job(
+        b,
+        LABEL_BACKUP,
+        Purpose.DELETE,
+        attempt,
+        Requests.delete(b),
+        Map.of(ANNOTATION_BACKUP_ID, backupId(b)),
+        b.getSpec().podTemplate,
+        600L,
+        s);
+  }
+
+  /**
+   * A Job running {@code coffer restore}. {@code backup} is the Backup named by the Restore, or
+   * null for a restore from a storage location (disaster recovery); targets default to the Backup's
+   * sources.
    */
   public static Job restoreJob(Restore r, Backup backup, Settings s) {
     Requests.Mapped m = Requests.restore(r, backup);
-    String id = ((RestoreRequest) m.request()).source().backupId(); // an archive file names its backup only in the engine's result
-    return job(r, LABEL_RESTORE, Purpose.RESTORE, 1, m, id == null ? Map.of() : Map.of(ANNOTATION_BACKUP_ID, id), r.getSpec().podTemplate, null, s);
+    String id =
+        ((RestoreRequest) m.request())
+            .source()
+            .backupId(); // an archive file names its backup only in the engine's result
+    return job(
+        r,
+        LABEL_RESTORE,
+        Purpose.RESTORE,
+        1,
+        m,
+        id == null ? Map.of() : Map.of(ANNOTATION_BACKUP_ID, id),
+        r.getSpec().podTemplate,
+        null,
+        s);
   }
 
   /** The request a Job carries (its pod's annotation), or null when it carries none. */
   public static Request request(Job job) {
     var meta = job.getSpec().getTemplate().getMetadata();
-    String json = meta == null || meta.getAnnotations() == null ? null : meta.getAnnotations().get(ANNOTATION_REQUEST);
+    String json =
+        meta == null || meta.getAnnotations() == null
+            ? null
+            : meta.getAnnotations().get(ANNOTATION_REQUEST);
     return json == null ? null : Protocol.request(json);
   }
 
   /** The MongoDB a Restore writes to: its own target, else the Backup's source. */
   public static KeyRef targetUri(Restore r, Backup backup) {
     RestoreSpec spec = r.getSpec();
-    if (spec.target != null && spec.target.mongodb != null && spec.target.mongodb.uriSecret != null) return spec.target.mongodb.uriSecret;
-    return backup != null && backup.getSpec().source.mongodb != null ? backup.getSpec().source.mongodb.uriSecret : null;
+    if (spec.target != null && spec.target.mongodb != null && spec.target.mongodb.uriSecret != null)
+      return spec.target.mongodb.uriSecret;
+    return backup != null && backup.getSpec().source.mongodb != null
+        ? backup.getSpec().source.mongodb.uriSecret
+        : null;
   }
 
   /** The volumes a Restore writes to, by tree name: its own targets, else the Backup's sources. */
@@ -147,7 +238,8 @@ public final class JobFactory {
   }
 
   /** The labels of a Job and its pod: who manages it, whose it is, what for, which attempt. */
-  private static Map<String, String> labels(String ownerLabel, HasMetadata owner, String purpose, Object attempt) {
+  private static Map<String, String> labels(
+      String ownerLabel, HasMetadata owner, String purpose, Object attempt) {
     Map<String, String> labels = new LinkedHashMap<>();
     labels.put(LABEL_MANAGED_BY, MANAGER);
     labels.put(ownerLabel, owner.getMetadata().getName());
@@ -157,19 +249,28 @@ public final class JobFactory {
   }
 
   /**
-   * The engine's default resources, from measurements in the image (e2e/bench/image-memory.sh: a 700 MB files backup
-   * peaks at 194 MiB RSS in a 256 MiB limit, 2 GB at 203 MiB, 1M documents at 141 MiB): memory requested as much as its limit, so a
-   * Job pod is never BestEffort and is not the first evicted; CPU requested, not limited (the engine is compression
-   * and encryption bound: a limit only throttles it).
+   * The engine's default resources, from measurements in the image (e2e/bench/image-memory.sh: a
+   * 700 MB files backup peaks at 194 MiB RSS in a 256 MiB limit, 2 GB at 203 MiB, 1M documents at
+   * 141 MiB): memory requested as much as its limit, so a Job pod is never BestEffort and is not
+   * the first evicted; CPU requested, not limited (the engine is compression and encryption bound:
+   * a limit only throttles it).
    */
-  public static final Map<String, Quantity> DEFAULT_REQUESTS = Map.of("cpu", new Quantity("250m"), "memory", new Quantity("384Mi"));
-  public static final Map<String, Quantity> DEFAULT_LIMITS = Map.of("memory", new Quantity("384Mi"));
-  /** Restores and verifications that decrypt with a passphrase: a heap of 320 MiB holds scrypt's 256 MiB at age's default cost. */
+  public static final Map<String, Quantity> DEFAULT_REQUESTS =
+      Map.of("cpu", new Quantity("250m"), "memory", new Quantity("384Mi"));
+
+  public static final Map<String, Quantity> DEFAULT_LIMITS =
+      Map.of("memory", new Quantity("384Mi"));
+
+  /**
+   * Restores and verifications that decrypt with a passphrase: a heap of 320 MiB holds scrypt's 256
+   * MiB at age's default cost.
+   */
   public static final Quantity PASSPHRASE_MEMORY = new Quantity("640Mi");
 
   /**
-   * {@code spec.podTemplate.resources} over the defaults: its requests replace the default ones key by key; its
-   * limits, if it gives any, replace the default limits; a default limit below a request it gives is raised to it.
+   * {@code spec.podTemplate.resources} over the defaults: its requests replace the default ones key
+   * by key; its limits, if it gives any, replace the default limits; a default limit below a
+   * request it gives is raised to it.
    */
   static ResourceRequirements resources(ResourceRequirements given, boolean passphraseDecryption) {
     Map<String, Quantity> requests = new LinkedHashMap<>(DEFAULT_REQUESTS);
@@ -183,72 +284,155 @@ public final class JobFactory {
       limits = new LinkedHashMap<>(given.getLimits());
       // as the API server does: a limit without a request requests the limit
       for (var l : limits.entrySet()) {
-        if (given.getRequests() == null || !given.getRequests().containsKey(l.getKey())) requests.put(l.getKey(), l.getValue());
+        if (given.getRequests() == null || !given.getRequests().containsKey(l.getKey()))
+          requests.put(l.getKey(), l.getValue());
       }
     } else {
       for (var l : limits.entrySet()) {
         Quantity request = requests.get(l.getKey());
-        if (request != null && Quantity.getAmountInBytes(request).compareTo(Quantity.getAmountInBytes(l.getValue())) > 0) l.setValue(request);
+        if (request != null
+            && Quantity.getAmountInBytes(request).compareTo(Quantity.getAmountInBytes(l.getValue()))
+                > 0) l.setValue(request);
       }
     }
-    return new ResourceRequirementsBuilder().withRequests(new TreeMap<>(requests)).withLimits(new TreeMap<>(limits)).build();
+    return new ResourceRequirementsBuilder()
+        .withRequests(new TreeMap<>(requests))
+        .withLimits(new TreeMap<>(limits))
+        .build();
   }
 
   /**
-   * The Job: the engine runs {@code coffer run --request FILE} on the request document, which the pod mounts from its own
-   * annotation (the downward API), beside the volumes the request's paths need.
+   * The Job: the engine runs {@code coffer run --request FILE} on the request document, which the
+   * pod mounts from its own annotation (the downward API), beside the volumes the request's paths
+   * need.
    */
-  private static Job job(HasMetadata owner, String ownerLabel, Purpose purpose, int attempt, Requests.Mapped m, Map<String, String> annotations,
-      PodTemplate t, Long deadline, Settings s) {
-    Map<String, String> labels = labels(ownerLabel, owner, purpose.label(), String.valueOf(attempt));
+  private static Job job(
+      HasMetadata owner,
+      String ownerLabel,
+      Purpose purpose,
+      int attempt,
+      Requests.Mapped m,
+      Map<String, String> annotations,
+      PodTemplate t,
+      Long deadline,
+      Settings s) {
+    Map<String, String> labels =
+        labels(ownerLabel, owner, purpose.label(), String.valueOf(attempt));
     List<Volume> volumes = new ArrayList<>(m.volumes());
-    volumes.add(new VolumeBuilder().withName("request").withNewDownwardAPI().withDefaultMode(0444).addNewItem().withPath(REQUEST_NAME)
-        .withNewFieldRef().withFieldPath("metadata.annotations['" + ANNOTATION_REQUEST + "']").endFieldRef().endItem().endDownwardAPI().build());
+    volumes.add(
+        new VolumeBuilder()
+            .withName("request")
+            .withNewDownwardAPI()
+            .withDefaultMode(0444)
+            .addNewItem()
+            .withPath(REQUEST_NAME)
+            .withNewFieldRef()
+            .withFieldPath("metadata.annotations['" + ANNOTATION_REQUEST + "']")
+            .endFieldRef()
+            .endItem()
+            .endDownwardAPI()
+            .build());
     List<VolumeMount> mounts = new ArrayList<>(m.mounts());
     mounts.add(Mounts.mount("request", REQUEST_ROOT, true));
-    Container c = new ContainerBuilder().withName("engine").withImage(s.image()).withImagePullPolicy(s.imagePullPolicy())
-        .withArgs(RUN).withVolumeMounts(mounts)
-        .withTerminationMessagePath(Requests.TERMINATION_LOG).withTerminationMessagePolicy("FallbackToLogsOnError")
-        .withNewSecurityContext().withAllowPrivilegeEscalation(false).withReadOnlyRootFilesystem(true).withRunAsNonRoot(true)
-        .withNewCapabilities().withDrop("ALL").endCapabilities().withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
-        .endSecurityContext()
-        // opening a passphrase archive may cost age's scrypt 256 MiB of heap (archives made by `age -p`)
-        .withResources(resources(t != null ? t.resources : null, decryptsWithPassphrase(m.request())))
-        .build();
-    PodSpecBuilder pod = new PodSpecBuilder().withRestartPolicy("Never").withAutomountServiceAccountToken(false)
-        .withNewSecurityContext().withRunAsNonRoot(true).withRunAsUser(65532L).withRunAsGroup(65532L).withFsGroup(65532L)
-        .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile().endSecurityContext()
-        .withContainers(c).withVolumes(volumes);
+    Container c =
+        new ContainerBuilder()
+            .withName("engine")
+            .withImage(s.image())
+            .withImagePullPolicy(s.imagePullPolicy())
+            .withArgs(RUN)
+            .withVolumeMounts(mounts)
+            .withTerminationMessagePath(Requests.TERMINATION_LOG)
+            .withTerminationMessagePolicy("FallbackToLogsOnError")
+            .withNewSecurityContext()
+            .withAllowPrivilegeEscalation(false)
+            .withReadOnlyRootFilesystem(true)
+            .withRunAsNonRoot(true)
+            .withNewCapabilities()
+            .withDrop("ALL")
+            .endCapabilities()
+            .withNewSeccompProfile()
+            .withType("RuntimeDefault")
+            .endSeccompProfile()
+            .endSecurityContext()
+            // opening a passphrase archive may cost age's scrypt 256 MiB of heap (archives made by
+            // `age -p`)
+            .withResources(
+                resources(t != null ? t.resources : null, decryptsWithPassphrase(m.request())))
+            .build();
+    PodSpecBuilder pod =
+        new PodSpecBuilder()
+            .withRestartPolicy("Never")
+            .withAutomountServiceAccountToken(false)
+            .withNewSecurityContext()
+            .withRunAsNonRoot(true)
+            .withRunAsUser(65532L)
+            .withRunAsGroup(65532L)
+            .withFsGroup(65532L)
+            .withNewSeccompProfile()
+            .withType("RuntimeDefault")
+            .endSeccompProfile()
+            .endSecurityContext()
+            .withContainers(c)
+            .withVolumes(volumes);
     if (t != null) {
-      pod.withNodeSelector(t.nodeSelector).withTolerations(t.tolerations).withAffinity(t.affinity).withPriorityClassName(t.priorityClassName);
+      pod.withNodeSelector(t.nodeSelector)
+          .withTolerations(t.tolerations)
+          .withAffinity(t.affinity)
+          .withPriorityClassName(t.priorityClassName);
     }
     return new JobBuilder()
-        .withNewMetadata().withName(jobName(owner, purpose.label(), attempt)).withNamespace(owner.getMetadata().getNamespace()).withLabels(labels)
+        .withNewMetadata()
+        .withName(jobName(owner, purpose.label(), attempt))
+        .withNamespace(owner.getMetadata().getNamespace())
+        .withLabels(labels)
         .withAnnotations(annotations)
-        .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion(owner.getApiVersion()).withKind(owner.getKind())
-            .withName(owner.getMetadata().getName()).withUid(owner.getMetadata().getUid()).withController(true)
-            .withBlockOwnerDeletion(true).build())
+        .withOwnerReferences(
+            new OwnerReferenceBuilder()
+                .withApiVersion(owner.getApiVersion())
+                .withKind(owner.getKind())
+                .withName(owner.getMetadata().getName())
+                .withUid(owner.getMetadata().getUid())
+                .withController(true)
+                .withBlockOwnerDeletion(true)
+                .build())
         .endMetadata()
-        .withNewSpec().withBackoffLimit(0).withActiveDeadlineSeconds(deadline).withTtlSecondsAfterFinished(7 * 24 * 3600)
-        .withNewTemplate().withNewMetadata().withLabels(labels).withAnnotations(Map.of(ANNOTATION_REQUEST, Protocol.write(m.request()))).endMetadata()
-        .withSpec(pod.build()).endTemplate()
-        .endSpec().build();
+        .withNewSpec()
+        .withBackoffLimit(0)
+        .withActiveDeadlineSeconds(deadline)
+        .withTtlSecondsAfterFinished(7 * 24 * 3600)
+        .withNewTemplate()
+        .withNewMetadata()
+        .withLabels(labels)
+        .withAnnotations(Map.of(ANNOTATION_REQUEST, Protocol.write(m.request())))
+        .endMetadata()
+        .withSpec(pod.build())
+        .endTemplate()
+        .endSpec()
+        .build();
   }
 
   /** Restores and verifications that open a passphrase archive: age's scrypt needs the memory. */
   private static boolean decryptsWithPassphrase(Request r) {
-    Request.Decryption d = r instanceof RestoreRequest rr ? rr.decryption() : r instanceof VerifyRequest v ? v.decryption() : null;
+    Request.Decryption d =
+        r instanceof RestoreRequest rr
+            ? rr.decryption()
+            : r instanceof VerifyRequest v ? v.decryption() : null;
     return d != null && d.passphraseFile() != null;
   }
 
   /** A Job's annotation, or null. */
   public static String annotation(Job job, String key) {
-    return job.getMetadata().getAnnotations() == null ? null : job.getMetadata().getAnnotations().get(key);
+    return job.getMetadata().getAnnotations() == null
+        ? null
+        : job.getMetadata().getAnnotations().get(key);
   }
 
   /** A Job's attempt number (label coffer.io/attempt), 0 when it has none. */
   public static int attempt(Job job) {
-    String a = job.getMetadata().getLabels() == null ? null : job.getMetadata().getLabels().get(LABEL_ATTEMPT);
+    String a =
+        job.getMetadata().getLabels() == null
+            ? null
+            : job.getMetadata().getLabels().get(LABEL_ATTEMPT);
     try {
       return a == null ? 0 : Integer.parseInt(a);
     } catch (NumberFormatException e) {
@@ -258,12 +442,16 @@ public final class JobFactory {
 
   /** A Job's purpose (label coffer.io/purpose), or null for a Job that is not Coffer's. */
   public static Purpose purpose(Job job) {
-    return job.getMetadata().getLabels() == null ? null : Purpose.byLabel(job.getMetadata().getLabels().get(LABEL_PURPOSE));
+    return job.getMetadata().getLabels() == null
+        ? null
+        : Purpose.byLabel(job.getMetadata().getLabels().get(LABEL_PURPOSE));
   }
 
   private static String sha(String s) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

@@ -12,14 +12,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What a Job mounts for its request, gathered while the request is made: each method mounts one thing and returns the
- * in-pod path the request names. {@link #places()} says in the resource's words what each such path is, for messages
- * that name a path.
+ * What a Job mounts for its request, gathered while the request is made: each method mounts one
+ * thing and returns the in-pod path the request names. {@link #places()} says in the resource's
+ * words what each such path is, for messages that name a path.
  */
 final class Mounts {
   static final String FILES_ROOT = "/data/files/";
+
   /** Where a Restore's source.archive volume is mounted (read-only). */
   static final String ARCHIVE_ROOT = "/data/archive";
+
   static final String STORAGE_ROOT = "/data/storage";
   static final String SECRETS_ROOT = "/etc/coffer/";
 
@@ -37,17 +39,33 @@ final class Mounts {
     return places;
   }
 
-  /** One key of a Secret as a file readable by the pod's fsGroup only; {@code name} names the volume. */
+  /**
+   * One key of a Secret as a file readable by the pod's fsGroup only; {@code name} names the
+   * volume.
+   */
   String secret(String name, KeyRef ref) {
-    volumes.add(new VolumeBuilder().withName(name).withNewSecret().withSecretName(ref.name).withDefaultMode(0400)
-        .addNewItem().withKey(ref.key).withPath("value").endItem().endSecret().build());
+    volumes.add(
+        new VolumeBuilder()
+            .withName(name)
+            .withNewSecret()
+            .withSecretName(ref.name)
+            .withDefaultMode(0400)
+            .addNewItem()
+            .withKey(ref.key)
+            .withPath("value")
+            .endItem()
+            .endSecret()
+            .build());
     mounts.add(mount(name, SECRETS_ROOT + name, true));
     String path = SECRETS_ROOT + name + "/value";
     places.put(path, "(Secret " + ref.name + ", key " + ref.key + ")");
     return path;
   }
 
-  /** Two keys of one Secret as files, e.g. an S3 access key id and its secret: their paths, in the order of {@code keys}. */
+  /**
+   * Two keys of one Secret as files, e.g. an S3 access key id and its secret: their paths, in the
+   * order of {@code keys}.
+   */
   List<String> secretKeys(String name, String secret, String... keys) {
     VolumeBuilder v = new VolumeBuilder().withName(name);
     var s = v.withNewSecret().withSecretName(secret).withDefaultMode(0400);
@@ -64,8 +82,17 @@ final class Mounts {
 
   /** One key of a ConfigMap as a file. */
   String configMap(String name, KeyRef ref, String file) {
-    volumes.add(new VolumeBuilder().withName(name).withNewConfigMap().withName(ref.name)
-        .addNewItem().withKey(ref.key).withPath(file).endItem().endConfigMap().build());
+    volumes.add(
+        new VolumeBuilder()
+            .withName(name)
+            .withNewConfigMap()
+            .withName(ref.name)
+            .addNewItem()
+            .withKey(ref.key)
+            .withPath(file)
+            .endItem()
+            .endConfigMap()
+            .build());
     mounts.add(mount(name, SECRETS_ROOT + name, true));
     String path = SECRETS_ROOT + name + "/" + file;
     places.put(path, "(ConfigMap " + ref.name + ", key " + ref.key + ")");
@@ -74,13 +101,19 @@ final class Mounts {
 
   /** {@code claim NAME[, subPath PATH]}: which volume a file tree entry names. */
   static String claim(BackupSpec.FileVolume f) {
-    return "claim " + f.claimName + (f.subPath != null && !f.subPath.isBlank() ? ", subPath " + f.subPath : "");
+    return "claim "
+        + f.claimName
+        + (f.subPath != null && !f.subPath.isBlank() ? ", subPath " + f.subPath : "");
   }
 
   /** A file volume's claim at /data/files/NAME; {@code words}: what it is in the resource. */
   String files(BackupSpec.FileVolume f, boolean readOnly, String words) {
     String vol = "files-" + f.name.toLowerCase().replaceAll("[^a-z0-9-]", "-");
-    volumes.add(new VolumeBuilder().withName(vol).withNewPersistentVolumeClaim(f.claimName, readOnly).build());
+    volumes.add(
+        new VolumeBuilder()
+            .withName(vol)
+            .withNewPersistentVolumeClaim(f.claimName, readOnly)
+            .build());
     VolumeMount vm = mount(vol, FILES_ROOT + f.name, readOnly);
     if (f.subPath != null && !f.subPath.isBlank()) vm.setSubPath(f.subPath);
     mounts.add(vm);
@@ -89,8 +122,13 @@ final class Mounts {
   }
 
   /** A claim mounted read-only at {@code root}; returns {@code root/path}. */
-  String claim(String name, String claimName, String root, String path, boolean readOnly, String words) {
-    volumes.add(new VolumeBuilder().withName(name).withNewPersistentVolumeClaim(claimName, readOnly).build());
+  String claim(
+      String name, String claimName, String root, String path, boolean readOnly, String words) {
+    volumes.add(
+        new VolumeBuilder()
+            .withName(name)
+            .withNewPersistentVolumeClaim(claimName, readOnly)
+            .build());
     mounts.add(mount(name, root, readOnly));
     String at = path == null || path.isEmpty() ? root : root + "/" + path;
     places.put(at, words);
@@ -99,6 +137,10 @@ final class Mounts {
   }
 
   static VolumeMount mount(String name, String path, boolean readOnly) {
-    return new VolumeMountBuilder().withName(name).withMountPath(path).withReadOnly(readOnly).build();
+    return new VolumeMountBuilder()
+        .withName(name)
+        .withMountPath(path)
+        .withReadOnly(readOnly)
+        .build();
   }
 }

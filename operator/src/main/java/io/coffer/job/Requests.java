@@ -17,21 +17,37 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The spec of a resource as the engine's request: one pure function per Job kind. Every spec field the engine needs
- * reaches the request here and nowhere else; secrets become paths of mounted files ({@link Mounts}), never values.
+ * The spec of a resource as the engine's request: one pure function per Job kind. Every spec field
+ * the engine needs reaches the request here and nowhere else; secrets become paths of mounted files
+ * ({@link Mounts}), never values.
  */
 public final class Requests {
   /** Where a Job's engine writes its result: the container's termination message. */
   public static final String TERMINATION_LOG = "/dev/termination-log";
-  /** What every Job's engine reports: progress lines on its log, the result in its termination message. */
+
+  /**
+   * What every Job's engine reports: progress lines on its log, the result in its termination
+   * message.
+   */
   static final Request.Report REPORT = new Request.Report("json", TERMINATION_LOG);
-  /** How long a backup attempt waits for another writer of its id (an earlier attempt being stopped). */
+
+  /**
+   * How long a backup attempt waits for another writer of its id (an earlier attempt being
+   * stopped).
+   */
   static final int LOCK_WAIT_SECONDS = 240;
 
   private Requests() {}
 
-  /** A request, the volumes and mounts its paths need, and what each in-pod path is in the resource's words. */
-  public record Mapped(Request request, List<Volume> volumes, List<VolumeMount> mounts, Map<String, String> places) {}
+  /**
+   * A request, the volumes and mounts its paths need, and what each in-pod path is in the
+   * resource's words.
+   */
+  public record Mapped(
+      Request request,
+      List<Volume> volumes,
+      List<VolumeMount> mounts,
+      Map<String, String> places) {}
 
   private static Mapped mapped(Request r, Mounts m) {
     return new Mapped(r, List.copyOf(m.volumes), List.copyOf(m.mounts), Map.copyOf(m.places()));
@@ -45,8 +61,16 @@ public final class Requests {
     BackupSpec.MongoSource mongo = spec.source.mongodb;
     BackupRequest.Mongo db = null;
     if (mongo != null && spec.type != BackupSpec.Type.Files) {
-      db = new BackupRequest.Mongo(m.secret("mongodb-uri", mongo.uriSecret), mongo.include, mongo.exclude, mongo.modules,
-          mongo.moduleMap == null ? null : m.configMap("module-map", mongo.moduleMap, "modules.yaml"), null);
+      db =
+          new BackupRequest.Mongo(
+              m.secret("mongodb-uri", mongo.uriSecret),
+              mongo.include,
+              mongo.exclude,
+              mongo.modules,
+              mongo.moduleMap == null
+                  ? null
+                  : m.configMap("module-map", mongo.moduleMap, "modules.yaml"),
+              null);
     }
     List<Request.Tree> trees = new ArrayList<>();
     List<String> filesInclude = List.of();
@@ -54,115 +78,238 @@ public final class Requests {
     if (spec.type != BackupSpec.Type.Database) {
       for (int i = 0; i < spec.source.files.size(); i++) {
         BackupSpec.FileVolume f = spec.source.files.get(i);
-        trees.add(new Request.Tree(f.name, m.files(f, true, "spec.source.files[" + i + "] (" + Mounts.claim(f) + ")")));
+        trees.add(
+            new Request.Tree(
+                f.name,
+                m.files(f, true, "spec.source.files[" + i + "] (" + Mounts.claim(f) + ")")));
       }
       filesInclude = spec.source.filesInclude;
       filesExclude = spec.source.filesExclude;
     }
     BackupRequest.Encryption encryption = null;
     if (spec.encryption != null && spec.encryption.recipients != null) {
-      encryption = new BackupRequest.Encryption(null, m.secret("recipients", spec.encryption.recipients), null);
+      encryption =
+          new BackupRequest.Encryption(
+              null, m.secret("recipients", spec.encryption.recipients), null);
     } else if (spec.encryption != null && spec.encryption.passphraseSecret != null) {
-      encryption = new BackupRequest.Encryption(null, null, m.secret("passphrase", spec.encryption.passphraseSecret));
+      encryption =
+          new BackupRequest.Encryption(
+              null, null, m.secret("passphrase", spec.encryption.passphraseSecret));
     }
-    BackupRequest.Compression compression = spec.compression == null ? null
-        : new BackupRequest.Compression(spec.compression.method.name(), spec.compression.level);
+    BackupRequest.Compression compression =
+        spec.compression == null
+            ? null
+            : new BackupRequest.Compression(spec.compression.method.name(), spec.compression.level);
     String indexKey = spec.chain == null ? null : m.secret("index-key", spec.chain.indexKeySecret);
-    BackupRequest.Chain chain = parentId == null && indexKey == null ? null : new BackupRequest.Chain(parentId, indexKey);
-    // a retried attempt may find the lock of the attempt before it, whose pod was killed: under the Backup's uid as lock
-    // token it takes that over at once (attempts of one Backup never overlap); another writer's lock it waits for.
-    // existing keep: an attempt killed after it finished (backup.json written) must not fail the retry
-    BackupRequest r = new BackupRequest(JobFactory.backupId(b), spec.type.name().toLowerCase(), storage, db, trees, filesInclude, filesExclude,
-        encryption, compression, chain, new BackupRequest.Lock(LOCK_WAIT_SECONDS, String.valueOf(b.getMetadata().getUid())), "keep", REPORT);
+    BackupRequest.Chain chain =
+        parentId == null && indexKey == null ? null : new BackupRequest.Chain(parentId, indexKey);
+    // a retried attempt may find the lock of the attempt before it, whose pod was killed: under the
+    // Backup's uid as lock
+    // token it takes that over at once (attempts of one Backup never overlap); another writer's
+    // lock it waits for.
+    // existing keep: an attempt killed after it finished (backup.json written) must not fail the
+    // retry
+    BackupRequest r =
+        new BackupRequest(
+            JobFactory.backupId(b),
+            spec.type.name().toLowerCase(),
+            storage,
+            db,
+            trees,
+            filesInclude,
+            filesExclude,
+            encryption,
+            compression,
+            chain,
+            new BackupRequest.Lock(LOCK_WAIT_SECONDS, String.valueOf(b.getMetadata().getUid())),
+            "keep",
+            REPORT);
     return mapped(r, m);
   }
 
-  /** {@code coffer verify}: the checksum, or with {@code deep} every entry (with the identity Secret, if the spec names one). */
+  /**
+   * {@code coffer verify}: the checksum, or with {@code deep} every entry (with the identity
+   * Secret, if the spec names one).
+   */
   public static Mapped verify(Backup b, boolean deep) {
     Mounts m = new Mounts();
     Request.StorageRef storage = storage(b.getSpec().storage, m, true, "spec.storage");
     Request.Decryption decryption = null;
     BackupSpec.VerificationSpec v = b.getSpec().verification;
     if (deep && v != null && v.identity != null) {
-      boolean passphrase = b.getSpec().encryption != null && b.getSpec().encryption.passphraseSecret != null;
+      boolean passphrase =
+          b.getSpec().encryption != null && b.getSpec().encryption.passphraseSecret != null;
       String file = m.secret("identity", v.identity);
-      decryption = passphrase ? new Request.Decryption(null, file) : new Request.Decryption(file, null);
+      decryption =
+          passphrase ? new Request.Decryption(null, file) : new Request.Decryption(file, null);
     }
-    return mapped(new VerifyRequest(JobFactory.backupId(b), null, storage, deep, decryption, REPORT), m);
+    return mapped(
+        new VerifyRequest(JobFactory.backupId(b), null, storage, deep, decryption, REPORT), m);
   }
 
-  /** {@code coffer share}: a presigned URL of the stored archive, valid {@code minutes}; storage access only. */
+  /**
+   * {@code coffer share}: a presigned URL of the stored archive, valid {@code minutes}; storage
+   * access only.
+   */
   public static Mapped share(Backup b, int minutes) {
     Mounts m = new Mounts();
     Request.StorageRef storage = storage(b.getSpec().storage, m, true, "spec.storage");
     return mapped(new ShareRequest(JobFactory.backupId(b), storage, minutes, REPORT), m);
   }
 
-  /** {@code coffer delete}: the Backup's own attempts hold its id's lock under its uid; the operator deletes only once they have stopped. */
+  /**
+   * {@code coffer delete}: the Backup's own attempts hold its id's lock under its uid; the operator
+   * deletes only once they have stopped.
+   */
   public static Mapped delete(Backup b) {
     Mounts m = new Mounts();
     Request.StorageRef storage = storage(b.getSpec().storage, m, false, "spec.storage");
-    return mapped(new DeleteRequest(JobFactory.backupId(b), storage, String.valueOf(b.getMetadata().getUid()), REPORT), m);
+    return mapped(
+        new DeleteRequest(
+            JobFactory.backupId(b), storage, String.valueOf(b.getMetadata().getUid()), REPORT),
+        m);
   }
 
   /**
-   * {@code coffer restore}. {@code backup} is the Backup named by the Restore, or null for a restore from a storage location
-   * (disaster recovery), an archive file or a mongodump; targets default to the Backup's sources.
+   * {@code coffer restore}. {@code backup} is the Backup named by the Restore, or null for a
+   * restore from a storage location (disaster recovery), an archive file or a mongodump; targets
+   * default to the Backup's sources.
    */
   public static Mapped restore(Restore res, Backup backup) {
     RestoreSpec spec = res.getSpec();
     Mounts m = new Mounts();
-    RestoreSpec.ArchiveFile archive = backup == null && spec.source != null ? spec.source.archive : null;
+    RestoreSpec.ArchiveFile archive =
+        backup == null && spec.source != null ? spec.source.archive : null;
     RestoreRequest.Source source;
     Request.StorageRef storage = null;
     if (archive != null) { // the file names its backup; read-only, whatever the mode
-      source = new RestoreRequest.Source(null, m.claim("archive", archive.claimName, Mounts.ARCHIVE_ROOT, archive.path, true,
-          "spec.source.archive (claim " + archive.claimName + ", path " + archive.path + ")"), null);
-    } else if (backup == null && spec.source.mongodump != null) { // what a mongodump cron left in a storage location
+      source =
+          new RestoreRequest.Source(
+              null,
+              m.claim(
+                  "archive",
+                  archive.claimName,
+                  Mounts.ARCHIVE_ROOT,
+                  archive.path,
+                  true,
+                  "spec.source.archive (claim "
+                      + archive.claimName
+                      + ", path "
+                      + archive.path
+                      + ")"),
+              null);
+    } else if (backup == null
+        && spec.source.mongodump != null) { // what a mongodump cron left in a storage location
       source = new RestoreRequest.Source(null, null, spec.source.mongodump);
-      storage = storage(spec.source.storage, m, true, "spec.source.storage"); // only read: the legacy dump may be the only copy
+      storage =
+          storage(
+              spec.source.storage,
+              m,
+              true,
+              "spec.source.storage"); // only read: the legacy dump may be the only copy
     } else {
-      source = new RestoreRequest.Source(backup != null ? JobFactory.backupId(backup) : spec.source.backupId, null, null);
-      // a restore only reads its storage: a volume storage is mounted read-only, so no restore can touch a backup
-      storage = backup != null ? storage(backup.getSpec().storage, m, true, "Backup " + backup.getMetadata().getName() + " spec.storage")
-          : storage(spec.source.storage, m, true, "spec.source.storage");
+      source =
+          new RestoreRequest.Source(
+              backup != null ? JobFactory.backupId(backup) : spec.source.backupId, null, null);
+      // a restore only reads its storage: a volume storage is mounted read-only, so no restore can
+      // touch a backup
+      storage =
+          backup != null
+              ? storage(
+                  backup.getSpec().storage,
+                  m,
+                  true,
+                  "Backup " + backup.getMetadata().getName() + " spec.storage")
+              : storage(spec.source.storage, m, true, "spec.source.storage");
     }
     var uri = JobFactory.targetUri(res, backup);
-    Map<String, String> renames = spec.target != null && spec.target.mongodb != null && spec.target.mongodb.renameDatabases != null
-        ? spec.target.mongodb.renameDatabases : Map.of();
-    RestoreRequest.Mongo mongo = new RestoreRequest.Mongo(uri == null ? null : m.secret("mongodb-uri", uri), spec.include, spec.exclude, spec.modules,
-        renames, false, null);
+    Map<String, String> renames =
+        spec.target != null
+                && spec.target.mongodb != null
+                && spec.target.mongodb.renameDatabases != null
+            ? spec.target.mongodb.renameDatabases
+            : Map.of();
+    RestoreRequest.Mongo mongo =
+        new RestoreRequest.Mongo(
+            uri == null ? null : m.secret("mongodb-uri", uri),
+            spec.include,
+            spec.exclude,
+            spec.modules,
+            renames,
+            false,
+            null);
     boolean dryRun = Boolean.TRUE.equals(spec.dryRun);
     List<BackupSpec.FileVolume> own = spec.target == null ? List.of() : spec.target.files;
     List<Request.Tree> targets = new ArrayList<>();
     for (BackupSpec.FileVolume f : JobFactory.targetFiles(res, backup)) {
       int i = own.indexOf(f);
-      String words = i >= 0 ? "spec.target.files[" + i + "] (" + Mounts.claim(f) + ")"
-          : "the volume of tree " + f.name + " (" + Mounts.claim(f) + ", from the Backup; spec.target.files can name another)";
+      String words =
+          i >= 0
+              ? "spec.target.files[" + i + "] (" + Mounts.claim(f) + ")"
+              : "the volume of tree "
+                  + f.name
+                  + " ("
+                  + Mounts.claim(f)
+                  + ", from the Backup; spec.target.files can name another)";
       targets.add(new Request.Tree(f.name, m.files(f, dryRun, words)));
     }
     Request.Decryption decryption = null;
     if (spec.decryption != null) {
-      decryption = spec.decryption.identity != null ? new Request.Decryption(m.secret("identity", spec.decryption.identity), null)
-          : new Request.Decryption(null, m.secret("passphrase", spec.decryption.passphraseSecret));
+      decryption =
+          spec.decryption.identity != null
+              ? new Request.Decryption(m.secret("identity", spec.decryption.identity), null)
+              : new Request.Decryption(
+                  null, m.secret("passphrase", spec.decryption.passphraseSecret));
     }
-    RestoreRequest r = new RestoreRequest(source, storage, decryption, mongo, spec.trees, null, targets, spec.mode.name().toLowerCase(), dryRun,
-        Boolean.TRUE.equals(spec.confirm), REPORT); // the Restore's confirm: the engine asks nothing more
+    RestoreRequest r =
+        new RestoreRequest(
+            source,
+            storage,
+            decryption,
+            mongo,
+            spec.trees,
+            null,
+            targets,
+            spec.mode.name().toLowerCase(),
+            dryRun,
+            Boolean.TRUE.equals(spec.confirm),
+            REPORT); // the Restore's confirm: the engine asks nothing more
     return mapped(r, m);
   }
 
-  /** {@code readOnly}: a volume storage is mounted read-only (the Job only reads it); {@code at}: the spec path of the storage. */
-  private static Request.StorageRef storage(BackupSpec.StorageSpec st, Mounts m, boolean readOnly, String at) {
+  /**
+   * {@code readOnly}: a volume storage is mounted read-only (the Job only reads it); {@code at}:
+   * the spec path of the storage.
+   */
+  private static Request.StorageRef storage(
+      BackupSpec.StorageSpec st, Mounts m, boolean readOnly, String at) {
     if (st.s3 != null) {
       String prefix = st.s3.prefix == null ? "" : "/" + st.s3.prefix.replaceAll("^/+|/+$", "");
       String ca = st.s3.caSecret == null ? null : m.secret("s3-ca", st.s3.caSecret);
-      List<String> keys = m.secretKeys("s3-credentials", st.s3.credentialsSecret, "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY");
-      return new Request.StorageRef("s3://" + st.s3.bucket + prefix, new Request.S3(st.s3.endpoint, st.s3.region, ca, keys.get(0), keys.get(1)),
+      List<String> keys =
+          m.secretKeys(
+              "s3-credentials",
+              st.s3.credentialsSecret,
+              "AWS_ACCESS_KEY_ID",
+              "AWS_SECRET_ACCESS_KEY");
+      return new Request.StorageRef(
+          "s3://" + st.s3.bucket + prefix,
+          new Request.S3(st.s3.endpoint, st.s3.region, ca, keys.get(0), keys.get(1)),
           st.uploadLimitMiBps);
     }
     String path = st.volume.path == null ? "" : st.volume.path.replaceAll("^/+|/+$", "");
-    String where = m.claim("storage", st.volume.claimName, Mounts.STORAGE_ROOT, path, readOnly,
-        at + ".volume (claim " + st.volume.claimName + (path.isEmpty() ? "" : ", path " + st.volume.path) + ")");
+    String where =
+        m.claim(
+            "storage",
+            st.volume.claimName,
+            Mounts.STORAGE_ROOT,
+            path,
+            readOnly,
+            at
+                + ".volume (claim "
+                + st.volume.claimName
+                + (path.isEmpty() ? "" : ", path " + st.volume.path)
+                + ")");
     return new Request.StorageRef("file://" + where, null, st.uploadLimitMiBps);
   }
 }

@@ -7,36 +7,44 @@ import io.coffer.api.RestoreSpec;
 import io.coffer.protocol.Field;
 import io.coffer.protocol.Marks;
 import io.coffer.protocol.Purpose;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * An engine message in the words of the resource it ran for: each request field it names ({@link Field}, a mark) becomes
- * the spec path it was made from, by an exhaustive switch (a new field without its spec path does not compile), and each
- * in-pod path the request chose becomes what it is in the spec ({@link Requests.Mapped#places()}). Pure.
+ * An engine message in the words of the resource it ran for: each request field it names ({@link
+ * Field}, a mark) becomes the spec path it was made from, by an exhaustive switch (a new field
+ * without its spec path does not compile), and each in-pod path the request chose becomes what it
+ * is in the spec ({@link Requests.Mapped#places()}). Pure.
  */
 public final class SpecWords {
   private SpecWords() {}
 
-  /** A message of a Job that ran for Backup {@code b} ({@code purpose}: backup, verify, share or delete). */
+  /**
+   * A message of a Job that ran for Backup {@code b} ({@code purpose}: backup, verify, share or
+   * delete).
+   */
   public static String backup(String message, Backup b, Purpose purpose) {
     if (message == null) return null;
-    Requests.Mapped mapped = switch (purpose) {
-      case BACKUP -> Requests.backup(b, null);
-      case VERIFY -> Requests.verify(b, true);
-      case SHARE -> Requests.share(b, 1);
-      case DELETE -> Requests.delete(b);
-      case RESTORE -> throw new IllegalArgumentException("a restore's message is in a Restore's words: SpecWords.restore");
-    };
+    Requests.Mapped mapped =
+        switch (purpose) {
+          case BACKUP -> Requests.backup(b, null);
+          case VERIFY -> Requests.verify(b, true);
+          case SHARE -> Requests.share(b, 1);
+          case DELETE -> Requests.delete(b);
+          case RESTORE ->
+              throw new IllegalArgumentException(
+                  "a restore's message is in a Restore's words: SpecWords.restore");
+        };
     return places(Marks.render(message, (f, i) -> backupWord(f, i, b, purpose)), mapped.places());
   }
 
   /** A message of a Restore's Job ({@code backup}: the Backup it names, or null). */
   public static String restore(String message, Restore r, Backup backup) {
     if (message == null) return null;
-    return places(Marks.render(message, (f, i) -> restoreWord(f, i, r, backup)), Requests.restore(r, backup).places());
+    return places(
+        Marks.render(message, (f, i) -> restoreWord(f, i, r, backup)),
+        Requests.restore(r, backup).places());
   }
 
   static String backupWord(Field f, Integer i, Backup b, Purpose purpose) {
@@ -55,8 +63,16 @@ public final class SpecWords {
       case PASSPHRASE -> "spec.encryption.passphraseSecret";
       case COMPRESSION -> "spec.compression.method";
       case LEVEL -> "spec.compression.level";
-      case FILES -> i == null || i >= spec.source.files.size() ? "spec.source.files"
-          : "spec.source.files[" + i + "]" + (spec.source.files.get(i).subPath != null && !spec.source.files.get(i).subPath.isBlank() ? ".subPath" : ".claimName");
+      case FILES ->
+          i == null || i >= spec.source.files.size()
+              ? "spec.source.files"
+              : "spec.source.files["
+                  + i
+                  + "]"
+                  + (spec.source.files.get(i).subPath != null
+                          && !spec.source.files.get(i).subPath.isBlank()
+                      ? ".subPath"
+                      : ".claimName");
       case FILES_INCLUDE -> "spec.source.filesInclude";
       case FILES_EXCLUDE -> "spec.source.filesExclude";
       case MONGODB_URI -> "spec.source.mongodb.uriSecret";
@@ -66,24 +82,45 @@ public final class SpecWords {
       case MODULE_MAP -> "spec.source.mongodb.moduleMap";
       case IDENTITY, DECRYPTION_PASSPHRASE -> "spec.verification.identity";
       case DEEP -> "spec.verification.deep";
-      case BACKUP_ID, ID -> "the backup id " + JobFactory.backupId(b) + " (the Backup's name and uid)";
-      case EXISTING, LOCK_WAIT, LOCK_TOKEN, TIMEOUT, EXPIRES, RENAME_DB, SYSTEM_DATABASES, ARCHIVE, MONGODUMP, TREES, MODE, DRY_RUN, CONFIRM ->
+      case BACKUP_ID, ID ->
+          "the backup id " + JobFactory.backupId(b) + " (the Backup's name and uid)";
+      case EXISTING,
+          LOCK_WAIT,
+          LOCK_TOKEN,
+          TIMEOUT,
+          EXPIRES,
+          RENAME_DB,
+          SYSTEM_DATABASES,
+          ARCHIVE,
+          MONGODUMP,
+          TREES,
+          MODE,
+          DRY_RUN,
+          CONFIRM ->
           own(f, purpose);
     };
   }
 
   static String restoreWord(Field f, Integer i, Restore r, Backup backup) {
     RestoreSpec spec = r.getSpec();
-    String storage = backup != null ? "Backup " + backup.getMetadata().getName() + " spec.storage" : "spec.source.storage";
-    boolean ownUri = spec.target != null && spec.target.mongodb != null && spec.target.mongodb.uriSecret != null;
+    String storage =
+        backup != null
+            ? "Backup " + backup.getMetadata().getName() + " spec.storage"
+            : "spec.source.storage";
+    boolean ownUri =
+        spec.target != null && spec.target.mongodb != null && spec.target.mongodb.uriSecret != null;
     return switch (f) {
       case STORAGE -> storage;
       case S3_ENDPOINT -> storage + ".s3.endpoint";
       case S3_REGION -> storage + ".s3.region";
       case S3_CA_FILE -> storage + ".s3.caSecret";
       case S3_CREDENTIALS -> storage + ".s3.credentialsSecret";
-      case MONGODB_URI -> ownUri || backup == null || backup.getSpec().source.mongodb == null ? "spec.target.mongodb.uriSecret"
-          : "Backup " + backup.getMetadata().getName() + " spec.source.mongodb.uriSecret (spec.target.mongodb.uriSecret can name another)";
+      case MONGODB_URI ->
+          ownUri || backup == null || backup.getSpec().source.mongodb == null
+              ? "spec.target.mongodb.uriSecret"
+              : "Backup "
+                  + backup.getMetadata().getName()
+                  + " spec.source.mongodb.uriSecret (spec.target.mongodb.uriSecret can name another)";
       case INCLUDE -> "spec.include";
       case EXCLUDE -> "spec.exclude";
       case MODULES -> "spec.modules";
@@ -99,28 +136,61 @@ public final class SpecWords {
       case DRY_RUN -> "spec.dryRun";
       case CONFIRM -> "spec.confirm";
       case FILES -> filesTarget(i, r, backup);
-      case SYSTEM_DATABASES -> "coffer restore --system-databases (by hand: a Restore leaves admin, local and config out)";
-      case UPLOAD_LIMIT, ID, EXISTING, PARENT, INDEX_KEY, LOCK_WAIT, LOCK_TOKEN, RECIPIENTS, PASSPHRASE, COMPRESSION, LEVEL, FILES_INCLUDE,
-          FILES_EXCLUDE, MODULE_MAP, TIMEOUT, DEEP, EXPIRES -> own(f, Purpose.RESTORE);
+      case SYSTEM_DATABASES ->
+          "coffer restore --system-databases (by hand: a Restore leaves admin, local and config out)";
+      case UPLOAD_LIMIT,
+          ID,
+          EXISTING,
+          PARENT,
+          INDEX_KEY,
+          LOCK_WAIT,
+          LOCK_TOKEN,
+          RECIPIENTS,
+          PASSPHRASE,
+          COMPRESSION,
+          LEVEL,
+          FILES_INCLUDE,
+          FILES_EXCLUDE,
+          MODULE_MAP,
+          TIMEOUT,
+          DEEP,
+          EXPIRES ->
+          own(f, Purpose.RESTORE);
     };
   }
 
-  /** The target of the request's file tree {@code i}: an entry of the Restore's own targets, or the Backup's volume. */
+  /**
+   * The target of the request's file tree {@code i}: an entry of the Restore's own targets, or the
+   * Backup's volume.
+   */
   private static String filesTarget(Integer i, Restore r, Backup backup) {
     List<BackupSpec.FileVolume> targets = JobFactory.targetFiles(r, backup);
     if (i == null || i >= targets.size()) return "spec.target.files";
     BackupSpec.FileVolume f = targets.get(i);
-    List<BackupSpec.FileVolume> own = r.getSpec().target == null ? List.of() : r.getSpec().target.files;
+    List<BackupSpec.FileVolume> own =
+        r.getSpec().target == null ? List.of() : r.getSpec().target.files;
     int j = own.indexOf(f);
-    return j >= 0 ? "spec.target.files[" + j + "]" : "the volume of tree " + f.name + " (from the Backup; spec.target.files can name another)";
+    return j >= 0
+        ? "spec.target.files[" + j + "]"
+        : "the volume of tree " + f.name + " (from the Backup; spec.target.files can name another)";
   }
 
-  /** A request field the operator sets itself: no spec field to fix, so a failure about it is the operator's. */
+  /**
+   * A request field the operator sets itself: no spec field to fix, so a failure about it is the
+   * operator's.
+   */
   private static String own(Field f, Purpose purpose) {
-    return "the " + purpose.label() + " request's " + f.path() + " (set by the operator, not by the spec: please report this)";
+    return "the "
+        + purpose.label()
+        + " request's "
+        + f.path()
+        + " (set by the operator, not by the spec: please report this)";
   }
 
-  /** Each in-pod path of the request, longest first so a mount's sub-path is not read as the mount, in the spec's words. */
+  /**
+   * Each in-pod path of the request, longest first so a mount's sub-path is not read as the mount,
+   * in the spec's words.
+   */
   private static String places(String message, Map<String, String> places) {
     List<String> paths = new ArrayList<>(places.keySet());
     paths.sort((a, c) -> c.length() - a.length());
@@ -129,7 +199,10 @@ public final class SpecWords {
     return text;
   }
 
-  /** {@code path} replaced where it stands as a whole path: not inside a longer name ({@code /data/files/up} in {@code /data/files/upload}). */
+  /**
+   * {@code path} replaced where it stands as a whole path: not inside a longer name ({@code
+   * /data/files/up} in {@code /data/files/upload}).
+   */
   private static String replaceWhole(String text, String path, String words) {
     StringBuilder out = new StringBuilder();
     int at = 0;
@@ -138,8 +211,11 @@ public final class SpecWords {
       if (i < 0) break;
       int end = i + path.length();
       boolean before = i == 0 || !isNameChar(text.charAt(i - 1)) && text.charAt(i - 1) != '/';
-      boolean after = end == text.length() || !isNameChar(text.charAt(end)) || text.charAt(end) == '.' && (end + 1 == text.length()
-          || !isNameChar(text.charAt(end + 1)));
+      boolean after =
+          end == text.length()
+              || !isNameChar(text.charAt(end))
+              || text.charAt(end) == '.'
+                  && (end + 1 == text.length() || !isNameChar(text.charAt(end + 1)));
       out.append(text, at, i).append(before && after ? words : path);
       at = end;
     }
@@ -149,5 +225,4 @@ public final class SpecWords {
   private static boolean isNameChar(char c) {
     return Character.isLetterOrDigit(c) || c == '-' || c == '_' || c == '.';
   }
-
 }

@@ -12,16 +12,32 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * A 5-field cron expression (minute hour day-of-month month day-of-week, with *, lists, ranges, steps and
- * names) or @hourly / @daily / @weekly / @monthly / @yearly, evaluated in a time zone. As in Vixie cron, when
- * both day fields are restricted a day matches either. Daylight saving: a time that does not exist that day
- * (spring forward) fires at the same wall-clock time shifted by the gap; a time that occurs twice (fall back)
- * fires once, at its first occurrence.
+ * A 5-field cron expression (minute hour day-of-month month day-of-week, with *, lists, ranges,
+ * steps and names) or @hourly / @daily / @weekly / @monthly / @yearly, evaluated in a time zone. As
+ * in Vixie cron, when both day fields are restricted a day matches either. Daylight saving: a time
+ * that does not exist that day (spring forward) fires at the same wall-clock time shifted by the
+ * gap; a time that occurs twice (fall back) fires once, at its first occurrence.
  */
 public final class Cron {
-  private static final Map<String, String> MACROS = Map.of("@hourly", "0 * * * *", "@daily", "0 0 * * *", "@midnight", "0 0 * * *",
-      "@weekly", "0 0 * * 0", "@monthly", "0 0 1 * *", "@yearly", "0 0 1 1 *", "@annually", "0 0 1 1 *");
-  private static final String[] MONTHS = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
+  private static final Map<String, String> MACROS =
+      Map.of(
+          "@hourly",
+          "0 * * * *",
+          "@daily",
+          "0 0 * * *",
+          "@midnight",
+          "0 0 * * *",
+          "@weekly",
+          "0 0 * * 0",
+          "@monthly",
+          "0 0 1 * *",
+          "@yearly",
+          "0 0 1 1 *",
+          "@annually",
+          "0 0 1 1 *");
+  private static final String[] MONTHS = {
+    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"
+  };
   private static final String[] DAYS = {"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"};
   private final String expression;
   private final BitSet minutes;
@@ -50,7 +66,10 @@ public final class Cron {
     String expanded = MACROS.getOrDefault(e.toLowerCase(Locale.ROOT), e);
     String[] f = expanded.split("\\s+");
     if (f.length != 5) {
-      throw new IllegalArgumentException("cron '" + expression + "' must have 5 fields (minute hour day-of-month month day-of-week) or be @daily, @weekly, @monthly, @hourly");
+      throw new IllegalArgumentException(
+          "cron '"
+              + expression
+              + "' must have 5 fields (minute hour day-of-month month day-of-week) or be @daily, @weekly, @monthly, @hourly");
     }
     return new Cron(expression, f);
   }
@@ -74,7 +93,9 @@ public final class Cron {
         String[] lh = range.split("-", 2);
         lo = number(lh[0], min, max, names, min, what);
         hi = number(lh[1], min, max, names, min, what);
-        if (hi < lo) throw new IllegalArgumentException("cron " + what + " range '" + range + "' runs backwards");
+        if (hi < lo)
+          throw new IllegalArgumentException(
+              "cron " + what + " range '" + range + "' runs backwards");
       } else {
         lo = number(range, min, max, names, min, what);
         hi = slash >= 0 ? max : lo;
@@ -92,22 +113,29 @@ public final class Cron {
     }
     try {
       int v = Integer.parseInt(s);
-      if (v < min || v > max) throw new IllegalArgumentException("cron " + what + " '" + s + "' is out of range " + min + "-" + max);
+      if (v < min || v > max)
+        throw new IllegalArgumentException(
+            "cron " + what + " '" + s + "' is out of range " + min + "-" + max);
       return v;
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("cron " + what + " '" + s + "' is not a number" + (names != null ? " or a name" : ""));
+      throw new IllegalArgumentException(
+          "cron " + what + " '" + s + "' is not a number" + (names != null ? " or a name" : ""));
     }
   }
 
   private boolean dayMatches(LocalDate d) {
     if (!months.get(d.getMonthValue())) return false;
     boolean dom = daysOfMonth.get(d.getDayOfMonth());
-    boolean dow = daysOfWeek.get(d.getDayOfWeek() == DayOfWeek.SUNDAY ? 0 : d.getDayOfWeek().getValue());
+    boolean dow =
+        daysOfWeek.get(d.getDayOfWeek() == DayOfWeek.SUNDAY ? 0 : d.getDayOfWeek().getValue());
     if (domRestricted && dowRestricted) return dom || dow;
     return dom && dow;
   }
 
-  /** The first firing strictly after {@code after}, or null if there is none within 5 years (e.g. 30 February). */
+  /**
+   * The first firing strictly after {@code after}, or null if there is none within 5 years (e.g. 30
+   * February).
+   */
   public ZonedDateTime next(ZonedDateTime after, ZoneId zone) {
     ZonedDateTime from = after.withZoneSameInstant(zone);
     LocalDate day = from.toLocalDate();
@@ -116,7 +144,9 @@ public final class Cron {
       for (int h = hours.nextSetBit(0); h >= 0; h = hours.nextSetBit(h + 1)) {
         for (int m = minutes.nextSetBit(0); m >= 0; m = minutes.nextSetBit(m + 1)) {
           LocalDateTime local = LocalDateTime.of(day, LocalTime.of(h, m));
-          ZonedDateTime t = ZonedDateTime.ofLocal(local, zone, null); // gap: shifted forward; overlap: the earlier offset
+          ZonedDateTime t =
+              ZonedDateTime.ofLocal(
+                  local, zone, null); // gap: shifted forward; overlap: the earlier offset
           if (t.isAfter(after)) return t.truncatedTo(ChronoUnit.MINUTES);
         }
       }
@@ -124,7 +154,10 @@ public final class Cron {
     return null;
   }
 
-  /** The latest firing in (after, until], or null: at most one catch-up run, however long the downtime. */
+  /**
+   * The latest firing in (after, until], or null: at most one catch-up run, however long the
+   * downtime.
+   */
   public ZonedDateTime latestBetween(ZonedDateTime after, ZonedDateTime until, ZoneId zone) {
     ZonedDateTime last = null;
     ZonedDateTime t = next(after, zone);
@@ -132,7 +165,8 @@ public final class Cron {
     while (t != null && !t.isAfter(until)) {
       last = t;
       if (++guard > 10_000) {
-        // a long downtime with a frequent schedule: jump close to the end instead of walking every minute
+        // a long downtime with a frequent schedule: jump close to the end instead of walking every
+        // minute
         ZonedDateTime near = until.minusDays(1);
         if (near.isAfter(t)) t = near;
       }

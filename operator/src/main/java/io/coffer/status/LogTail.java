@@ -7,8 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads an engine pod's log: its JSON progress lines ({@code --progress json}) become status.progress, the
- * other lines the bounded log tail. Pure.
+ * Reads an engine pod's log: its JSON progress lines ({@code --progress json}) become
+ * status.progress, the other lines the bounded log tail. Pure.
  */
 public final class LogTail {
   public static final int LINES = 20;

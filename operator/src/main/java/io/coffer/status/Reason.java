@@ -1,9 +1,9 @@
 package io.coffer.status;
 
 /**
- * Reasons of events and conditions: one list, so both speak the same words. Each says what happened, for whom:
- * Backup and Restore ({@code JobCreated} .. {@code Failed}), a Backup's stored objects ({@code Deleting} ..
- * {@code Retained}), its verification, and a BackupSchedule's runs.
+ * Reasons of events and conditions: one list, so both speak the same words. Each says what
+ * happened, for whom: Backup and Restore ({@code JobCreated} .. {@code Failed}), a Backup's stored
+ * objects ({@code Deleting} .. {@code Retained}), its verification, and a BackupSchedule's runs.
  */
 public enum Reason {
   /** An attempt's Job was created. */
@@ -11,12 +11,18 @@ public enum Reason {
   /** The engine runs. */
   Running,
   Succeeded,
-  /** An attempt failed; another follows after back-off ({@link #RetryScheduled} is the condition meanwhile). */
+  /**
+   * An attempt failed; another follows after back-off ({@link #RetryScheduled} is the condition
+   * meanwhile).
+   */
   AttemptFailed,
   RetryScheduled,
   /** The last attempt failed, or no attempt can help. */
   Failed,
-  /** The spec is valid for the API server but not usable (a time zone, a cron expression, a missing parent). */
+  /**
+   * The spec is valid for the API server but not usable (a time zone, a cron expression, a missing
+   * parent).
+   */
   InvalidSpec,
   /** Something else must happen first (a restore of the same target, a parent backup). */
   Waiting,
@@ -33,7 +39,9 @@ public enum Reason {
   Verifying,
   Verified,
   VerificationFailed,
-  /** A download URL was asked for (annotation coffer.io/download-requested), made, or could not be. */
+  /**
+   * A download URL was asked for (annotation coffer.io/download-requested), made, or could not be.
+   */
   Sharing,
   Shared,
   ShareFailed,

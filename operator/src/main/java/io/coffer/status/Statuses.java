@@ -4,7 +4,10 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 
-/** Deciders work on a copy of the status; the reconciler writes it only when it differs from what is stored. */
+/**
+ * Deciders work on a copy of the status; the reconciler writes it only when it differs from what is
+ * stored.
+ */
 public final class Statuses {
   private static final KubernetesSerialization JSON = new KubernetesSerialization();
 

@@ -5,13 +5,14 @@ import io.coffer.testing.ServerValidator;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
- * The same samples and malformed BackupSchedules as {@link BackupScheduleValidationTest}, admitted or refused by the real API server
- * (server-side dry run against the installed CRD: structural schema, CEL rules and their cost budget), with the same
- * messages. Nothing is simulated here.
+ * The same samples and malformed BackupSchedules as {@link BackupScheduleValidationTest}, admitted
+ * or refused by the real API server (server-side dry run against the installed CRD: structural
+ * schema, CEL rules and their cost budget), with the same messages. Nothing is simulated here.
  */
 class BackupScheduleServerValidationIT extends BackupScheduleValidationTest {
   @BeforeAll
-  static void onTheServer() throws Exception { // after the superclass's load(): the server replaces the local validator
+  static void onTheServer()
+      throws Exception { // after the superclass's load(): the server replaces the local validator
     validator = new ServerValidator(RealCluster.get(), "admission");
   }
 }

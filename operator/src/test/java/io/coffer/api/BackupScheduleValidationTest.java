@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.coffer.controller.schedule.ScheduleDecider;
+import io.coffer.schedule.Cron;
 import io.coffer.testing.CrdValidator;
+import io.coffer.testing.Validator;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -13,9 +16,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import io.coffer.controller.schedule.ScheduleDecider;
-import io.coffer.schedule.Cron;
-import io.coffer.testing.Validator;
 
 class BackupScheduleValidationTest {
   static Validator validator;
@@ -26,7 +26,8 @@ class BackupScheduleValidationTest {
   }
 
   @Test
-  void givenEverySampleSchedule_thenItPassesTheSchemaAndCelRules_andItsCronParses() throws IOException {
+  void givenEverySampleSchedule_thenItPassesTheSchemaAndCelRules_andItsCronParses()
+      throws IOException {
     List<JsonNode> schedules = BackupValidationTest.samples("BackupSchedule");
     assertThat(schedules).hasSizeGreaterThanOrEqualTo(2);
     KubernetesSerialization k8s = new KubernetesSerialization();
@@ -38,7 +39,9 @@ class BackupScheduleValidationTest {
   }
 
   static ObjectNode valid() throws IOException {
-    return (ObjectNode) BackupValidationTest.YAML.readTree("""
+    return (ObjectNode)
+        BackupValidationTest.YAML.readTree(
+            """
         apiVersion: coffer.io/v1alpha1
         kind: BackupSchedule
         metadata: {name: s, namespace: ns}
@@ -52,7 +55,10 @@ class BackupScheduleValidationTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       no schedule at all            | /spec/schedule                | ~                                    | set exactly one of schedule
       schedule and frequency        | /spec/frequency               | {"every": "Daily", "time": "02:00"}  | set exactly one of schedule
       four-field cron               | /spec/schedule                | "0 2 * *"                            | should match
@@ -70,13 +76,17 @@ class BackupScheduleValidationTest {
       template without type         | /spec/template/type           | ~                                    | spec.template.type: Required value
       template with both storages   | /spec/template/storage/s3     | {"bucket": "bkt", "credentialsSecret": "c"} | set exactly one of storage.s3 and storage.volume
       """)
-  void givenAMalformedSchedule_thenItIsRefusedWithAClearMessage(String what, String pointer, String value, String expected)
-      throws IOException {
+  void givenAMalformedSchedule_thenItIsRefusedWithAClearMessage(
+      String what, String pointer, String value, String expected) throws IOException {
     ObjectNode doc = valid();
-    if (pointer.startsWith("/spec/frequency")) BackupValidationTest.set(doc, "/spec/schedule", null);
-    if (what.equals("schedule and frequency")) BackupValidationTest.set(doc, "/spec/schedule", BackupValidationTest.YAML.readTree("\"0 2 * * *\""));
+    if (pointer.startsWith("/spec/frequency"))
+      BackupValidationTest.set(doc, "/spec/schedule", null);
+    if (what.equals("schedule and frequency"))
+      BackupValidationTest.set(
+          doc, "/spec/schedule", BackupValidationTest.YAML.readTree("\"0 2 * * *\""));
     assertThat(validator.validate(valid())).isEmpty();
-    BackupValidationTest.set(doc, pointer, value.equals("~") ? null : BackupValidationTest.YAML.readTree(value));
+    BackupValidationTest.set(
+        doc, pointer, value.equals("~") ? null : BackupValidationTest.YAML.readTree(value));
     assertThat(validator.validate(doc)).as(what).anyMatch(e -> e.contains(expected));
   }
 }

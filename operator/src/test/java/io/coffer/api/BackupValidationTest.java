@@ -2,8 +2,6 @@ package io.coffer.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.coffer.testing.PodSecurity;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -11,6 +9,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import io.coffer.job.JobFactory;
 import io.coffer.testing.CrdValidator;
+import io.coffer.testing.PodSecurity;
+import io.coffer.testing.Validator;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
@@ -23,9 +23,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import io.coffer.testing.Validator;
 
-/** The samples pass the generated CRD's schema and CEL rules; malformed Backups are refused with a clear message. */
+/**
+ * The samples pass the generated CRD's schema and CEL rules; malformed Backups are refused with a
+ * clear message.
+ */
 class BackupValidationTest {
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   static Validator validator;
@@ -50,7 +52,8 @@ class BackupValidationTest {
   }
 
   @Test
-  void givenEverySampleBackup_thenItPassesTheSchemaAndCelRules_andMakesARestrictedJob() throws IOException {
+  void givenEverySampleBackup_thenItPassesTheSchemaAndCelRules_andMakesARestrictedJob()
+      throws IOException {
     List<JsonNode> backups = samples("Backup");
     assertThat(backups).hasSizeGreaterThanOrEqualTo(3);
     KubernetesSerialization k8s = new KubernetesSerialization();
@@ -66,7 +69,9 @@ class BackupValidationTest {
   }
 
   static ObjectNode valid() throws IOException {
-    return (ObjectNode) YAML.readTree("""
+    return (ObjectNode)
+        YAML.readTree(
+            """
         apiVersion: coffer.io/v1alpha1
         kind: Backup
         metadata: {name: b, namespace: ns}
@@ -81,7 +86,10 @@ class BackupValidationTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       missing type                 | /spec/type                    | ~                                  | spec.type: Required value
       unknown type                 | /spec/type                    | "Everything"                       | Unsupported value: "Everything"
       database without mongodb     | /spec/source/mongodb          | ~                                  | type Database and Full need source.mongodb
@@ -112,8 +120,8 @@ class BackupValidationTest {
       volume without claim         | /spec/source/files/0/claimName | ~                                 | claimName: Required value
       deep check without key       | /spec/verification            | {"deep": true}                     | deep verification needs verification.identity
       """)
-  void givenAMalformedBackup_thenTheSchemaOrACelRuleRefusesItWithAClearMessage(String what, String pointer, String value,
-      String expected) throws IOException {
+  void givenAMalformedBackup_thenTheSchemaOrACelRuleRefusesItWithAClearMessage(
+      String what, String pointer, String value, String expected) throws IOException {
     ObjectNode doc = valid();
     assertThat(validator.validate(doc)).as("the base document is valid").isEmpty();
     set(doc, pointer, value.equals("~") ? null : YAML.readTree(value));
@@ -125,7 +133,8 @@ class BackupValidationTest {
     ObjectNode old = valid();
     ObjectNode changed = valid();
     ((ObjectNode) changed.get("spec")).put("type", "Database");
-    assertThat(validator.validateUpdate(old, changed)).anyMatch(e -> e.contains("its spec cannot change"));
+    assertThat(validator.validateUpdate(old, changed))
+        .anyMatch(e -> e.contains("its spec cannot change"));
     assertThat(validator.validateUpdate(old, valid())).isEmpty();
   }
 

@@ -1,25 +1,24 @@
 package io.coffer.api;
 
-import io.coffer.protocol.RestoreRequest;
 import static org.assertj.core.api.Assertions.assertThat;
-
-import io.coffer.testing.PodSecurity;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.coffer.job.JobFactory;
+import io.coffer.protocol.RestoreRequest;
 import io.coffer.testing.CrdValidator;
+import io.coffer.testing.PodSecurity;
+import io.coffer.testing.Validator;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import io.coffer.testing.Validator;
-import java.util.Map;
 
 class RestoreValidationTest {
   static Validator validator;
@@ -30,23 +29,31 @@ class RestoreValidationTest {
   }
 
   @Test
-  void givenEverySampleRestore_thenItPassesTheSchemaAndCelRules_andMakesARestrictedJob() throws IOException {
+  void givenEverySampleRestore_thenItPassesTheSchemaAndCelRules_andMakesARestrictedJob()
+      throws IOException {
     List<JsonNode> restores = BackupValidationTest.samples("Restore");
     assertThat(restores).hasSizeGreaterThanOrEqualTo(4);
     KubernetesSerialization k8s = new KubernetesSerialization();
-    Backup backup = k8s.unmarshal(BackupValidationTest.samples("Backup").get(1).toString(), Backup.class);
+    Backup backup =
+        k8s.unmarshal(BackupValidationTest.samples("Backup").get(1).toString(), Backup.class);
     backup.getMetadata().setUid("0b1c2d3e-0000");
     for (JsonNode doc : restores) {
       assertThat(validator.validate(doc)).as(doc.path("metadata").path("name").asText()).isEmpty();
       Restore r = k8s.unmarshal(doc.toString(), Restore.class);
-      Job job = JobFactory.restoreJob(r, r.getSpec().backupName == null ? null : backup, new JobFactory.Settings("coffer:1", "IfNotPresent"));
+      Job job =
+          JobFactory.restoreJob(
+              r,
+              r.getSpec().backupName == null ? null : backup,
+              new JobFactory.Settings("coffer:1", "IfNotPresent"));
       PodSecurity.assertRestricted(job.getSpec().getTemplate().getSpec());
       assertThat(JobFactory.request(job)).isInstanceOf(RestoreRequest.class);
     }
   }
 
   static ObjectNode valid() throws IOException {
-    return (ObjectNode) BackupValidationTest.YAML.readTree("""
+    return (ObjectNode)
+        BackupValidationTest.YAML.readTree(
+            """
         apiVersion: coffer.io/v1alpha1
         kind: Restore
         metadata: {name: r, namespace: ns}
@@ -57,7 +64,10 @@ class RestoreValidationTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       neither backup nor source        | /spec/backupName              | ~                                   | set exactly one of backupName
       both backup and source           | /spec/source                  | {"backupId": "x"}                   | set exactly one of backupName
       replace without confirm          | /spec/mode                    | "Replace"                           | set confirm: true
@@ -66,17 +76,21 @@ class RestoreValidationTest {
       bad backup name                  | /spec/backupName              | "Nightly_1"                         | should match
       bad module                       | /spec/modules                 | ["Finance"]                         | should match
       """)
-  void givenAMalformedRestore_thenItIsRefusedWithAClearMessage(String what, String pointer, String value, String expected)
-      throws IOException {
+  void givenAMalformedRestore_thenItIsRefusedWithAClearMessage(
+      String what, String pointer, String value, String expected) throws IOException {
     ObjectNode doc = valid();
     assertThat(validator.validate(doc)).isEmpty();
-    BackupValidationTest.set(doc, pointer, value.equals("~") ? null : BackupValidationTest.YAML.readTree(value));
+    BackupValidationTest.set(
+        doc, pointer, value.equals("~") ? null : BackupValidationTest.YAML.readTree(value));
     assertThat(validator.validate(doc)).as(what).anyMatch(e -> e.contains(expected));
   }
 
   @Test
   void givenADisasterRecoveryRestoreWithoutTarget_thenItIsRefused() throws IOException {
-    ObjectNode doc = (ObjectNode) BackupValidationTest.YAML.readTree("""
+    ObjectNode doc =
+        (ObjectNode)
+            BackupValidationTest.YAML.readTree(
+                """
         apiVersion: coffer.io/v1alpha1
         kind: Restore
         metadata: {name: r, namespace: ns}
@@ -84,18 +98,32 @@ class RestoreValidationTest {
           source: {backupId: b1, storage: {volume: {claimName: backups}}}
         """);
     assertThat(validator.validate(doc)).anyMatch(e -> e.contains("needs a target"));
-    BackupValidationTest.set(doc, "/spec/target", BackupValidationTest.YAML.readTree("{\"mongodb\": {\"uriSecret\": {\"name\": \"m\", \"key\": \"uri\"}}}"));
+    BackupValidationTest.set(
+        doc,
+        "/spec/target",
+        BackupValidationTest.YAML.readTree(
+            "{\"mongodb\": {\"uriSecret\": {\"name\": \"m\", \"key\": \"uri\"}}}"));
     assertThat(validator.validate(doc)).isEmpty();
     // a restore only reads its storage: the volume holding the backups is mounted read-only
     Restore r = new KubernetesSerialization().unmarshal(doc.toString(), Restore.class);
-    var pod = JobFactory.restoreJob(r, null, new JobFactory.Settings("coffer:1", "IfNotPresent")).getSpec().getTemplate().getSpec();
-    assertThat(pod.getVolumes()).anyMatch(v -> v.getName().equals("storage") && v.getPersistentVolumeClaim().getReadOnly());
-    assertThat(pod.getContainers().get(0).getVolumeMounts()).anyMatch(m -> m.getName().equals("storage") && m.getReadOnly());
+    var pod =
+        JobFactory.restoreJob(r, null, new JobFactory.Settings("coffer:1", "IfNotPresent"))
+            .getSpec()
+            .getTemplate()
+            .getSpec();
+    assertThat(pod.getVolumes())
+        .anyMatch(v -> v.getName().equals("storage") && v.getPersistentVolumeClaim().getReadOnly());
+    assertThat(pod.getContainers().get(0).getVolumeMounts())
+        .anyMatch(m -> m.getName().equals("storage") && m.getReadOnly());
   }
 
   @Test
-  void givenAnArchiveFileSource_thenTheJobReadsItFromItsVolumeReadOnly_andMalformedOnesAreRefused() throws IOException {
-    ObjectNode doc = (ObjectNode) BackupValidationTest.YAML.readTree("""
+  void givenAnArchiveFileSource_thenTheJobReadsItFromItsVolumeReadOnly_andMalformedOnesAreRefused()
+      throws IOException {
+    ObjectNode doc =
+        (ObjectNode)
+            BackupValidationTest.YAML.readTree(
+                """
         apiVersion: coffer.io/v1alpha1
         kind: Restore
         metadata: {name: r, namespace: ns, uid: 0b1c}
@@ -113,23 +141,38 @@ class RestoreValidationTest {
     assertThat(request.source().archiveFile()).isEqualTo("/data/archive/2026/rayerp.zip.age");
     assertThat(request.source().backupId()).isNull();
     assertThat(request.storage()).isNull();
-    assertThat(pod.getVolumes()).anyMatch(v -> v.getPersistentVolumeClaim() != null && v.getPersistentVolumeClaim().getClaimName().equals("offline")
-        && v.getPersistentVolumeClaim().getReadOnly());
-    assertThat(pod.getContainers().get(0).getVolumeMounts()).anyMatch(m -> m.getMountPath().equals("/data/archive") && m.getReadOnly());
+    assertThat(pod.getVolumes())
+        .anyMatch(
+            v ->
+                v.getPersistentVolumeClaim() != null
+                    && v.getPersistentVolumeClaim().getClaimName().equals("offline")
+                    && v.getPersistentVolumeClaim().getReadOnly());
+    assertThat(pod.getContainers().get(0).getVolumeMounts())
+        .anyMatch(m -> m.getMountPath().equals("/data/archive") && m.getReadOnly());
 
-    for (String[] bad : new String[][] {
-        {"/spec/source/backupId", "\"b1\"", "or source.archive alone"},
-        {"/spec/source/archive/path", "\"../secrets/x.zip\"", "must stay inside the volume"},
-        {"/spec/source/archive/path", "\"/etc/passwd\"", "should match"},
-        {"/spec/source/archive/claimName", "~", "claimName"}}) {
+    for (String[] bad :
+        new String[][] {
+          {"/spec/source/backupId", "\"b1\"", "or source.archive alone"},
+          {"/spec/source/archive/path", "\"../secrets/x.zip\"", "must stay inside the volume"},
+          {"/spec/source/archive/path", "\"/etc/passwd\"", "should match"},
+          {"/spec/source/archive/claimName", "~", "claimName"}
+        }) {
       ObjectNode copy = doc.deepCopy();
-      BackupValidationTest.set(copy, bad[0], bad[1].equals("~") ? null : BackupValidationTest.YAML.readTree(bad[1]));
-      assertThat(validator.validate(copy)).as(bad[0] + " = " + bad[1]).anyMatch(e -> e.contains(bad[2]));
+      BackupValidationTest.set(
+          copy, bad[0], bad[1].equals("~") ? null : BackupValidationTest.YAML.readTree(bad[1]));
+      assertThat(validator.validate(copy))
+          .as(bad[0] + " = " + bad[1])
+          .anyMatch(e -> e.contains(bad[2]));
     }
   }
+
   @Test
-  void givenAMongodumpSource_thenTheJobReadsItFromTheStorage_withNoKey_andMalformedOnesAreRefused() throws IOException {
-    ObjectNode doc = (ObjectNode) BackupValidationTest.YAML.readTree("""
+  void givenAMongodumpSource_thenTheJobReadsItFromTheStorage_withNoKey_andMalformedOnesAreRefused()
+      throws IOException {
+    ObjectNode doc =
+        (ObjectNode)
+            BackupValidationTest.YAML.readTree(
+                """
         apiVersion: coffer.io/v1alpha1
         kind: Restore
         metadata: {name: r, namespace: ns, uid: 0b1c}
@@ -149,23 +192,45 @@ class RestoreValidationTest {
     assertThat(request.source().backupId()).isNull();
     assertThat(request.source().archiveFile()).isNull();
     assertThat(request.decryption()).isNull();
-    assertThat(pod.getVolumes()).anyMatch(v -> v.getPersistentVolumeClaim() != null && v.getPersistentVolumeClaim().getClaimName().equals("old-dumps")
-        && v.getPersistentVolumeClaim().getReadOnly());
-    assertThat(pod.getContainers().get(0).getVolumeMounts()).anyMatch(m -> m.getName().equals("storage") && m.getReadOnly());
-    for (String[] bad : new String[][] {
-        {"/spec/source/backupId", "\"b1\"", "or with source.mongodump"},
-        {"/spec/source/mongodump", "\"../secrets\"", "must stay inside the storage"},
-        {"/spec/source/mongodump", "\"/etc\"", "should match"},
-        {"/spec/decryption", "{\"identity\": {\"name\": \"a\", \"key\": \"b\"}}", "is not encrypted and holds only collections"},
-        {"/spec/modules", "[\"hr\"]", "is not encrypted and holds only collections"},
-        {"/spec/trees", "[\"uploads\"]", "is not encrypted and holds only collections"},
-        {"/spec/target/files", "[{\"name\": \"uploads\", \"claimName\": \"u\"}]", "is not encrypted and holds only collections"},
-        {"/spec/source/archive", "{\"claimName\": \"c\", \"path\": \"a.zip\"}", "or source.archive alone"},
-        {"/spec/backupName", "\"nightly\"", "set exactly one of backupName"},
-        {"/spec/target/mongodb", "~", "set target.mongodb.uriSecret"}}) {
+    assertThat(pod.getVolumes())
+        .anyMatch(
+            v ->
+                v.getPersistentVolumeClaim() != null
+                    && v.getPersistentVolumeClaim().getClaimName().equals("old-dumps")
+                    && v.getPersistentVolumeClaim().getReadOnly());
+    assertThat(pod.getContainers().get(0).getVolumeMounts())
+        .anyMatch(m -> m.getName().equals("storage") && m.getReadOnly());
+    for (String[] bad :
+        new String[][] {
+          {"/spec/source/backupId", "\"b1\"", "or with source.mongodump"},
+          {"/spec/source/mongodump", "\"../secrets\"", "must stay inside the storage"},
+          {"/spec/source/mongodump", "\"/etc\"", "should match"},
+          {
+            "/spec/decryption",
+            "{\"identity\": {\"name\": \"a\", \"key\": \"b\"}}",
+            "is not encrypted and holds only collections"
+          },
+          {"/spec/modules", "[\"hr\"]", "is not encrypted and holds only collections"},
+          {"/spec/trees", "[\"uploads\"]", "is not encrypted and holds only collections"},
+          {
+            "/spec/target/files",
+            "[{\"name\": \"uploads\", \"claimName\": \"u\"}]",
+            "is not encrypted and holds only collections"
+          },
+          {
+            "/spec/source/archive",
+            "{\"claimName\": \"c\", \"path\": \"a.zip\"}",
+            "or source.archive alone"
+          },
+          {"/spec/backupName", "\"nightly\"", "set exactly one of backupName"},
+          {"/spec/target/mongodb", "~", "set target.mongodb.uriSecret"}
+        }) {
       ObjectNode copy = doc.deepCopy();
-      BackupValidationTest.set(copy, bad[0], bad[1].equals("~") ? null : BackupValidationTest.YAML.readTree(bad[1]));
-      assertThat(validator.validate(copy)).as(bad[0] + " = " + bad[1]).anyMatch(e -> e.contains(bad[2]));
+      BackupValidationTest.set(
+          copy, bad[0], bad[1].equals("~") ? null : BackupValidationTest.YAML.readTree(bad[1]));
+      assertThat(validator.validate(copy))
+          .as(bad[0] + " = " + bad[1])
+          .anyMatch(e -> e.contains(bad[2]));
     }
   }
 }

@@ -27,7 +27,8 @@ class MetricsTest {
   @Test
   void givenBackupsAndSchedules_whenRendered_thenPhasesVerificationsAndSchedulePeriodsAreThere() {
     BackupSchedule nightly = new BackupSchedule();
-    nightly.setMetadata(new ObjectMetaBuilder().withName("nightly").withNamespace("rayerp").build());
+    nightly.setMetadata(
+        new ObjectMetaBuilder().withName("nightly").withNamespace("rayerp").build());
     nightly.setSpec(new BackupScheduleSpec());
     nightly.getSpec().schedule = "0 2 * * *";
     nightly.getSpec().timeZone = "UTC";
@@ -35,9 +36,16 @@ class MetricsTest {
     broken.setMetadata(new ObjectMetaBuilder().withName("broken").withNamespace("rayerp").build());
     broken.setSpec(new BackupScheduleSpec());
     broken.getSpec().schedule = "not a cron";
-    String text = Metrics.render(List.of(backup("a", Phase.Succeeded, "Verified"), backup("b", Phase.Succeeded, "Failed"),
-        backup("c", Phase.Failed, null)), List.of(), List.of(nightly, broken));
-    assertThat(text).contains("coffer_backups{namespace=\"rayerp\",phase=\"Succeeded\"} 2")
+    String text =
+        Metrics.render(
+            List.of(
+                backup("a", Phase.Succeeded, "Verified"),
+                backup("b", Phase.Succeeded, "Failed"),
+                backup("c", Phase.Failed, null)),
+            List.of(),
+            List.of(nightly, broken));
+    assertThat(text)
+        .contains("coffer_backups{namespace=\"rayerp\",phase=\"Succeeded\"} 2")
         .contains("coffer_backups{namespace=\"rayerp\",phase=\"Failed\"} 1")
         .contains("coffer_backup_verifications{namespace=\"rayerp\",result=\"Failed\"} 1")
         .contains("coffer_backup_verifications{namespace=\"rayerp\",result=\"Verified\"} 1")

@@ -19,15 +19,25 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The spec -> request mapping, as plain values: every spec field the engine needs reaches the request, as a path, never a secret. */
+/**
+ * The spec -> request mapping, as plain values: every spec field the engine needs reaches the
+ * request, as a path, never a secret.
+ */
 class RequestsTest {
   static final JobFactory.Settings SETTINGS = new JobFactory.Settings("coffer:1", "IfNotPresent");
 
   /** A Backup with every field the engine reads set. */
   static Backup full() {
-    Backup b = Specs.backup("rayerp", "nightly").uid("1234abcd-5678").type(BackupSpec.Type.Full).mongo("mongo", "uri", "erp.*")
-        .files("uploads", "rayerp-uploads", "documents").s3("https://minio:9000", "backups", "/rayerp/", "s3").recipients("age", "recipients")
-        .chain("index", "key").build();
+    Backup b =
+        Specs.backup("rayerp", "nightly")
+            .uid("1234abcd-5678")
+            .type(BackupSpec.Type.Full)
+            .mongo("mongo", "uri", "erp.*")
+            .files("uploads", "rayerp-uploads", "documents")
+            .s3("https://minio:9000", "backups", "/rayerp/", "s3")
+            .recipients("age", "recipients")
+            .chain("index", "key")
+            .build();
     BackupSpec spec = b.getSpec();
     spec.source.mongodb.exclude = List.of("erp.audit_*");
     spec.source.mongodb.modules = List.of("hr");
@@ -50,8 +60,14 @@ class RequestsTest {
     assertThat(r.id()).isEqualTo("nightly-1234abcd");
     assertThat(r.type()).isEqualTo("full");
     assertThat(r.storage().uri()).isEqualTo("s3://backups/rayerp");
-    assertThat(r.storage().s3()).isEqualTo(new Request.S3("https://minio:9000", "eu-1", "/etc/coffer/s3-ca/value",
-        "/etc/coffer/s3-credentials/AWS_ACCESS_KEY_ID", "/etc/coffer/s3-credentials/AWS_SECRET_ACCESS_KEY"));
+    assertThat(r.storage().s3())
+        .isEqualTo(
+            new Request.S3(
+                "https://minio:9000",
+                "eu-1",
+                "/etc/coffer/s3-ca/value",
+                "/etc/coffer/s3-credentials/AWS_ACCESS_KEY_ID",
+                "/etc/coffer/s3-credentials/AWS_SECRET_ACCESS_KEY"));
     assertThat(r.storage().uploadLimitMiBps()).isEqualTo(20);
     assertThat(r.mongodb().uriFile()).isEqualTo("/etc/coffer/mongodb-uri/value");
     assertThat(r.mongodb().include()).containsExactly("erp.*");
@@ -67,20 +83,63 @@ class RequestsTest {
     assertThat(r.lock().token()).isEqualTo("1234abcd-5678");
     assertThat(r.existing()).isEqualTo("keep");
     assertThat(r.report()).isEqualTo(new Request.Report("json", "/dev/termination-log"));
-    // each file the request names is mounted from the Secret or ConfigMap the spec names, and that is all the secrets travel as
-    Map<String, String> secrets = Map.of("s3-ca", "ca", "s3-credentials", "s3", "mongodb-uri", "mongo", "recipients", "age", "index-key", "index");
-    secrets.forEach((volume, secret) -> assertThat(m.volumes()).anyMatch(v -> v.getName().equals(volume) && v.getSecret().getSecretName().equals(secret)));
-    assertThat(m.volumes()).anyMatch(v -> v.getName().equals("module-map") && v.getConfigMap().getName().equals("modules"));
-    assertThat(m.volumes()).anyMatch(v -> v.getPersistentVolumeClaim() != null && v.getPersistentVolumeClaim().getClaimName().equals("rayerp-uploads"));
-    assertThat(m.mounts()).anyMatch(x -> x.getMountPath().equals("/data/files/uploads") && "documents".equals(x.getSubPath()) && x.getReadOnly());
+    // each file the request names is mounted from the Secret or ConfigMap the spec names, and that
+    // is all the secrets travel as
+    Map<String, String> secrets =
+        Map.of(
+            "s3-ca",
+            "ca",
+            "s3-credentials",
+            "s3",
+            "mongodb-uri",
+            "mongo",
+            "recipients",
+            "age",
+            "index-key",
+            "index");
+    secrets.forEach(
+        (volume, secret) ->
+            assertThat(m.volumes())
+                .anyMatch(
+                    v ->
+                        v.getName().equals(volume)
+                            && v.getSecret().getSecretName().equals(secret)));
+    assertThat(m.volumes())
+        .anyMatch(
+            v -> v.getName().equals("module-map") && v.getConfigMap().getName().equals("modules"));
+    assertThat(m.volumes())
+        .anyMatch(
+            v ->
+                v.getPersistentVolumeClaim() != null
+                    && v.getPersistentVolumeClaim().getClaimName().equals("rayerp-uploads"));
+    assertThat(m.mounts())
+        .anyMatch(
+            x ->
+                x.getMountPath().equals("/data/files/uploads")
+                    && "documents".equals(x.getSubPath())
+                    && x.getReadOnly());
   }
 
   @Test
   void givenARestoreOfABackup_thenItsTargetsDefaultToTheBackupsSources_andItsOwnFieldsWin() {
-    Backup b = Specs.backup("rayerp", "nightly").uid("1234abcd-5678").files("uploads", "rayerp-uploads").mongo("mongo", "uri")
-        .s3("http://minio:9000", "backups", "rayerp", "s3").status(Phase.Succeeded, s -> { }).build();
-    Restore r = Specs.restore("rayerp", "rollback").backupName("nightly").targetFiles("scans", "restored-scans").targetMongo("target", "uri")
-        .renameDatabases(Map.of("erp", "erp_copy")).identity("id", "key").dryRun().confirm().build();
+    Backup b =
+        Specs.backup("rayerp", "nightly")
+            .uid("1234abcd-5678")
+            .files("uploads", "rayerp-uploads")
+            .mongo("mongo", "uri")
+            .s3("http://minio:9000", "backups", "rayerp", "s3")
+            .status(Phase.Succeeded, s -> {})
+            .build();
+    Restore r =
+        Specs.restore("rayerp", "rollback")
+            .backupName("nightly")
+            .targetFiles("scans", "restored-scans")
+            .targetMongo("target", "uri")
+            .renameDatabases(Map.of("erp", "erp_copy"))
+            .identity("id", "key")
+            .dryRun()
+            .confirm()
+            .build();
     r.getSpec().include = List.of("erp.*");
     r.getSpec().exclude = List.of("erp.logs");
     r.getSpec().modules = List.of("hr");
@@ -89,7 +148,11 @@ class RequestsTest {
     assertThat(q.source()).isEqualTo(new RestoreRequest.Source("nightly-1234abcd", null, null));
     assertThat(q.storage().uri()).isEqualTo("s3://backups/rayerp");
     assertThat(q.mongodb().uriFile()).isEqualTo("/etc/coffer/mongodb-uri/value");
-    assertThat(m.volumes()).anyMatch(v -> v.getName().equals("mongodb-uri") && v.getSecret().getSecretName().equals("target"));
+    assertThat(m.volumes())
+        .anyMatch(
+            v ->
+                v.getName().equals("mongodb-uri")
+                    && v.getSecret().getSecretName().equals("target"));
     assertThat(q.mongodb().include()).containsExactly("erp.*");
     assertThat(q.mongodb().exclude()).containsExactly("erp.logs");
     assertThat(q.mongodb().modules()).containsExactly("hr");
@@ -100,7 +163,9 @@ class RequestsTest {
     assertThat(q.confirm()).isTrue();
     assertThat(q.mode()).isEqualTo(r.getSpec().mode.name().toLowerCase());
     // a dry run mounts its targets read-only, and every restore reads its storage only
-    assertThat(m.mounts()).filteredOn(x -> x.getMountPath().startsWith("/data/files/")).allMatch(x -> x.getReadOnly());
+    assertThat(m.mounts())
+        .filteredOn(x -> x.getMountPath().startsWith("/data/files/"))
+        .allMatch(x -> x.getReadOnly());
   }
 
   @Test
@@ -110,13 +175,14 @@ class RequestsTest {
     Restore r = Specs.restore("rayerp", "rollback").backupName("nightly").build();
     for (Purpose p : Purpose.values()) {
       // exhaustive: a purpose without its Job does not compile
-      Job job = switch (p) {
-        case BACKUP -> JobFactory.backupJob(b, 1, SETTINGS);
-        case VERIFY -> JobFactory.verifyJob(b, 1, true, SETTINGS);
-        case SHARE -> JobFactory.shareJob(b, 1, 15, SETTINGS);
-        case DELETE -> JobFactory.deleteJob(b, 1, SETTINGS);
-        case RESTORE -> JobFactory.restoreJob(r, b, SETTINGS);
-      };
+      Job job =
+          switch (p) {
+            case BACKUP -> JobFactory.backupJob(b, 1, SETTINGS);
+            case VERIFY -> JobFactory.verifyJob(b, 1, true, SETTINGS);
+            case SHARE -> JobFactory.shareJob(b, 1, 15, SETTINGS);
+            case DELETE -> JobFactory.deleteJob(b, 1, SETTINGS);
+            case RESTORE -> JobFactory.restoreJob(r, b, SETTINGS);
+          };
       assertThat(JobFactory.purpose(job)).isEqualTo(p);
       assertThat(job.getMetadata().getName()).endsWith("-" + p.label() + "-1");
       Request request = JobFactory.request(job);
@@ -125,11 +191,19 @@ class RequestsTest {
       // the document round-trips as the engine reads it
       assertThat(Protocol.request(Protocol.write(request))).isEqualTo(request);
       var pod = job.getSpec().getTemplate().getSpec();
-      assertThat(pod.getContainers().get(0).getArgs()).containsExactly("run", "--request", "/etc/coffer/request/request.json");
+      assertThat(pod.getContainers().get(0).getArgs())
+          .containsExactly("run", "--request", "/etc/coffer/request/request.json");
       assertThat(pod.getContainers().get(0).getEnv()).isEmpty();
-      Volume v = pod.getVolumes().stream().filter(x -> x.getName().equals("request")).findFirst().orElseThrow();
-      assertThat(v.getDownwardAPI().getItems().get(0).getFieldRef().getFieldPath()).isEqualTo("metadata.annotations['coffer.io/request']");
-      assertThat(Protocol.write(request)).doesNotContain("s3-secret-value").doesNotContain("mongodb://");
+      Volume v =
+          pod.getVolumes().stream()
+              .filter(x -> x.getName().equals("request"))
+              .findFirst()
+              .orElseThrow();
+      assertThat(v.getDownwardAPI().getItems().get(0).getFieldRef().getFieldPath())
+          .isEqualTo("metadata.annotations['coffer.io/request']");
+      assertThat(Protocol.write(request))
+          .doesNotContain("s3-secret-value")
+          .doesNotContain("mongodb://");
     }
   }
 }

@@ -19,23 +19,37 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * What the API server would check at admission, done in tests against the generated CRD: the OpenAPI schema
- * (types, required, enum, pattern, minimum / maximum) and the x-kubernetes-validations CEL rules (with
- * dev.cel). The fabric8 mock enforces none of it. Rules that use oldSelf (transition rules) apply to updates
- * only and are checked by {@link #validateUpdate}.
+ * What the API server would check at admission, done in tests against the generated CRD: the
+ * OpenAPI schema (types, required, enum, pattern, minimum / maximum) and the
+ * x-kubernetes-validations CEL rules (with dev.cel). The fabric8 mock enforces none of it. Rules
+ * that use oldSelf (transition rules) apply to updates only and are checked by {@link
+ * #validateUpdate}.
  */
 public final class CrdValidator implements Validator {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-  private static final CelCompiler COMPILER = CelCompilerFactory.standardCelCompilerBuilder()
-      .setStandardMacros(CelStandardMacro.STANDARD_MACROS).addVar("self", SimpleType.DYN).addVar("oldSelf", SimpleType.DYN).build();
+  private static final CelCompiler COMPILER =
+      CelCompilerFactory.standardCelCompilerBuilder()
+          .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
+          .addVar("self", SimpleType.DYN)
+          .addVar("oldSelf", SimpleType.DYN)
+          .build();
   private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().build();
   private final JsonNode schema;
 
   public CrdValidator(Path crd) throws IOException {
-    this.schema = YAML.readTree(crd.toFile()).path("spec").path("versions").get(0).path("schema").path("openAPIV3Schema");
+    this.schema =
+        YAML.readTree(crd.toFile())
+            .path("spec")
+            .path("versions")
+            .get(0)
+            .path("schema")
+            .path("openAPIV3Schema");
   }
 
-  /** The errors a create of this object would get, as "path: message". Empty when it would be admitted. */
+  /**
+   * The errors a create of this object would get, as "path: message". Empty when it would be
+   * admitted.
+   */
   @Override
   public List<String> validate(JsonNode object) {
     List<String> errors = new ArrayList<>();
@@ -53,12 +67,18 @@ public final class CrdValidator implements Validator {
   /** A copy with schema defaults filled in, as the API server does before it validates. */
   static JsonNode defaulted(JsonNode s, JsonNode v) {
     if (v == null || !v.isObject()) return v;
-    com.fasterxml.jackson.databind.node.ObjectNode copy = ((com.fasterxml.jackson.databind.node.ObjectNode) v).deepCopy();
+    com.fasterxml.jackson.databind.node.ObjectNode copy =
+        ((com.fasterxml.jackson.databind.node.ObjectNode) v).deepCopy();
     JsonNode props = s.path("properties");
-    props.fields().forEachRemaining(e -> {
-      if (!copy.has(e.getKey()) && e.getValue().has("default")) copy.set(e.getKey(), e.getValue().get("default"));
-      if (copy.has(e.getKey())) copy.set(e.getKey(), defaulted(e.getValue(), copy.get(e.getKey())));
-    });
+    props
+        .fields()
+        .forEachRemaining(
+            e -> {
+              if (!copy.has(e.getKey()) && e.getValue().has("default"))
+                copy.set(e.getKey(), e.getValue().get("default"));
+              if (copy.has(e.getKey()))
+                copy.set(e.getKey(), defaulted(e.getValue(), copy.get(e.getKey())));
+            });
     return copy;
   }
 
@@ -78,10 +98,18 @@ public final class CrdValidator implements Validator {
         for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
           var e = it.next();
           if (props.has(e.getKey())) {
-            check(props.get(e.getKey()), e.getValue(), old == null ? null : old.get(e.getKey()), path + "." + e.getKey(), errors);
+            check(
+                props.get(e.getKey()),
+                e.getValue(),
+                old == null ? null : old.get(e.getKey()),
+                path + "." + e.getKey(),
+                errors);
           } else if (s.has("additionalProperties") && s.get("additionalProperties").isObject()) {
-            check(s.get("additionalProperties"), e.getValue(), null, path + "." + e.getKey(), errors);
-          } else if (!props.isMissingNode() && !s.path("x-kubernetes-preserve-unknown-fields").asBoolean(false) && !path.isEmpty()) {
+            check(
+                s.get("additionalProperties"), e.getValue(), null, path + "." + e.getKey(), errors);
+          } else if (!props.isMissingNode()
+              && !s.path("x-kubernetes-preserve-unknown-fields").asBoolean(false)
+              && !path.isEmpty()) {
             errors.add(path + "." + e.getKey() + ": unknown field");
           }
         }
@@ -91,12 +119,14 @@ public final class CrdValidator implements Validator {
           errors.add(path + ": must be an array");
           return;
         }
-        for (int i = 0; i < v.size(); i++) check(s.path("items"), v.get(i), null, path + "[" + i + "]", errors);
+        for (int i = 0; i < v.size(); i++)
+          check(s.path("items"), v.get(i), null, path + "[" + i + "]", errors);
       }
       case "string" -> {
         if (!v.isTextual()) errors.add(path + ": must be a string");
         else {
-          if (s.has("pattern") && !Pattern.compile(s.get("pattern").asText()).matcher(v.asText()).find()) {
+          if (s.has("pattern")
+              && !Pattern.compile(s.get("pattern").asText()).matcher(v.asText()).find()) {
             errors.add(path + ": should match '" + s.get("pattern").asText() + "'");
           }
           if (s.has("enum")) {
@@ -107,16 +137,23 @@ public final class CrdValidator implements Validator {
         }
       }
       case "integer", "number" -> {
-        if (!v.isNumber()) errors.add(path + ": Invalid value: \"string\": " + path.substring(1) + " in body must be of type integer");
+        if (!v.isNumber())
+          errors.add(
+              path
+                  + ": Invalid value: \"string\": "
+                  + path.substring(1)
+                  + " in body must be of type integer");
         else {
-          if (s.has("minimum") && v.asDouble() < s.get("minimum").asDouble()) errors.add(path + ": should be greater than or equal to " + s.get("minimum").asLong());
-          if (s.has("maximum") && v.asDouble() > s.get("maximum").asDouble()) errors.add(path + ": should be less than or equal to " + s.get("maximum").asLong());
+          if (s.has("minimum") && v.asDouble() < s.get("minimum").asDouble())
+            errors.add(path + ": should be greater than or equal to " + s.get("minimum").asLong());
+          if (s.has("maximum") && v.asDouble() > s.get("maximum").asDouble())
+            errors.add(path + ": should be less than or equal to " + s.get("maximum").asLong());
         }
       }
       case "boolean" -> {
         if (!v.isBoolean()) errors.add(path + ": must be a boolean");
       }
-      default -> { }
+      default -> {}
     }
     for (JsonNode rule : s.path("x-kubernetes-validations")) {
       String expr = rule.get("rule").asText();
@@ -127,7 +164,8 @@ public final class CrdValidator implements Validator {
         vars.put("self", plain(v));
         if (transition) vars.put("oldSelf", plain(old));
         Object result = RUNTIME.createProgram(COMPILER.compile(expr).getAst()).eval(vars);
-        if (!Boolean.TRUE.equals(result)) errors.add(path + ": " + rule.path("message").asText(expr));
+        if (!Boolean.TRUE.equals(result))
+          errors.add(path + ": " + rule.path("message").asText(expr));
       } catch (Exception e) {
         errors.add(path + ": rule " + expr + " failed to evaluate: " + e.getMessage());
       }
@@ -153,7 +191,9 @@ public final class CrdValidator implements Validator {
     return n.asText();
   }
 
-  /** Paths as the API server prints them: {@code spec.type}, without the leading dot of the walk. */
+  /**
+   * Paths as the API server prints them: {@code spec.type}, without the leading dot of the walk.
+   */
   private static List<String> asTheServerSaysIt(List<String> errors) {
     return errors.stream().map(e -> e.startsWith(".") ? e.substring(1) : e).toList();
   }

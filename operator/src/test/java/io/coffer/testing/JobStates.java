@@ -15,8 +15,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Jobs and pods in the states Kubernetes writes (the Job controller's conditions, the kubelet's container states
- * and termination message), for unit tests of the deciders: what an informer cache would hold, as plain values.
+ * Jobs and pods in the states Kubernetes writes (the Job controller's conditions, the kubelet's
+ * container states and termination message), for unit tests of the deciders: what an informer cache
+ * would hold, as plain values.
  */
 public final class JobStates {
   private static final KubernetesSerialization JSON = new KubernetesSerialization();
@@ -30,49 +31,133 @@ public final class JobStates {
 
   public static Job complete(Job j) {
     Job c = JSON.clone(j);
-    c.setStatus(new JobStatusBuilder().withConditions(new JobConditionBuilder().withType("Complete").withStatus("True").build()).build());
+    c.setStatus(
+        new JobStatusBuilder()
+            .withConditions(
+                new JobConditionBuilder().withType("Complete").withStatus("True").build())
+            .build());
     return c;
   }
 
   public static Job failed(Job j) {
     Job c = JSON.clone(j);
-    c.setStatus(new JobStatusBuilder().withConditions(new JobConditionBuilder().withType("Failed").withStatus("True")
-        .withReason("BackoffLimitExceeded").build()).build());
+    c.setStatus(
+        new JobStatusBuilder()
+            .withConditions(
+                new JobConditionBuilder()
+                    .withType("Failed")
+                    .withStatus("True")
+                    .withReason("BackoffLimitExceeded")
+                    .build())
+            .build());
     return c;
   }
 
   public static Pod pending(Job j) {
-    return pod(j, new ContainerStatusBuilder().withName("engine").withNewState().withNewWaiting().withReason("ContainerCreating").endWaiting()
-        .endState().build(), null);
+    return pod(
+        j,
+        new ContainerStatusBuilder()
+            .withName("engine")
+            .withNewState()
+            .withNewWaiting()
+            .withReason("ContainerCreating")
+            .endWaiting()
+            .endState()
+            .build(),
+        null);
   }
 
   public static Pod running(Job j) {
-    return pod(j, new ContainerStatusBuilder().withName("engine").withNewState().withNewRunning().withStartedAt("2026-12-01T02:00:05Z")
-        .endRunning().endState().build(), "2026-12-01T02:00:01Z");
+    return pod(
+        j,
+        new ContainerStatusBuilder()
+            .withName("engine")
+            .withNewState()
+            .withNewRunning()
+            .withStartedAt("2026-12-01T02:00:05Z")
+            .endRunning()
+            .endState()
+            .build(),
+        "2026-12-01T02:00:01Z");
   }
 
-  /** A pod whose container ended with {@code exitCode} and left {@code message} (the engine's --result-file). */
+  /**
+   * A pod whose container ended with {@code exitCode} and left {@code message} (the engine's
+   * --result-file).
+   */
   public static Pod terminated(Job j, int exitCode, String message) {
-    return pod(j, new ContainerStatusBuilder().withName("engine").withNewState().withNewTerminated().withExitCode(exitCode)
-        .withMessage(message).endTerminated().endState().build(), "2026-12-01T02:00:01Z");
+    return pod(
+        j,
+        new ContainerStatusBuilder()
+            .withName("engine")
+            .withNewState()
+            .withNewTerminated()
+            .withExitCode(exitCode)
+            .withMessage(message)
+            .endTerminated()
+            .endState()
+            .build(),
+        "2026-12-01T02:00:01Z");
   }
 
-  /** A pod that cannot start: the kubelet's waiting reason, e.g. CreateContainerConfigError for a missing Secret. */
+  /**
+   * A pod that cannot start: the kubelet's waiting reason, e.g. CreateContainerConfigError for a
+   * missing Secret.
+   */
   public static Pod stuck(Job j, String reason, String message) {
-    return pod(j, new ContainerStatusBuilder().withName("engine").withNewState().withNewWaiting().withReason(reason).withMessage(message)
-        .endWaiting().endState().build(), null);
+    return pod(
+        j,
+        new ContainerStatusBuilder()
+            .withName("engine")
+            .withNewState()
+            .withNewWaiting()
+            .withReason(reason)
+            .withMessage(message)
+            .endWaiting()
+            .endState()
+            .build(),
+        null);
   }
 
-  private static Pod pod(Job j, io.fabric8.kubernetes.api.model.ContainerStatus cs, String startTime) {
-    return new PodBuilder().withNewMetadata().withName(j.getMetadata().getName() + "-x1y2z").withNamespace(j.getMetadata().getNamespace())
-        .withLabels(Map.of("job-name", j.getMetadata().getName())).withCreationTimestamp("2026-12-01T02:00:00Z").endMetadata()
-        .withNewStatus().withStartTime(startTime).withContainerStatuses(List.of(cs)).endStatus().build();
+  private static Pod pod(
+      Job j, io.fabric8.kubernetes.api.model.ContainerStatus cs, String startTime) {
+    return new PodBuilder()
+        .withNewMetadata()
+        .withName(j.getMetadata().getName() + "-x1y2z")
+        .withNamespace(j.getMetadata().getNamespace())
+        .withLabels(Map.of("job-name", j.getMetadata().getName()))
+        .withCreationTimestamp("2026-12-01T02:00:00Z")
+        .endMetadata()
+        .withNewStatus()
+        .withStartTime(startTime)
+        .withContainerStatuses(List.of(cs))
+        .endStatus()
+        .build();
   }
 
   /** A backup result as the engine writes it. */
   public static String backupResult(String id, long stored) {
-    return Protocol.write(new BackupResult("Succeeded", id, "full", "s3://backups/rayerp", id + ".zip.age", stored, stored * 3, "ab".repeat(32),
-        true, List.of("age1example"), 12.5, 3, 2001, 1, Map.of("hr", 2000L), Map.of("erp.employees", 2000L), null, 0, null));
+    return Protocol.write(
+        new BackupResult(
+            "Succeeded",
+            id,
+            "full",
+            "s3://backups/rayerp",
+            id + ".zip.age",
+            stored,
+            stored * 3,
+            "ab".repeat(32),
+            true,
+            List.of("age1example"),
+            12.5,
+            3,
+            2001,
+            1,
+            Map.of("hr", 2000L),
+            Map.of("erp.employees", 2000L),
+            null,
+            0,
+            null));
   }
 
   /** A failure as the engine writes it. */

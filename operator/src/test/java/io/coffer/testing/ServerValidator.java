@@ -10,8 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Admission by the real API server: a server-side dry-run create (or update) of the resource, with the CRD's
- * structural schema, defaulting and CEL rules (cost budget included) as the cluster applies them. Nothing is stored.
+ * Admission by the real API server: a server-side dry-run create (or update) of the resource, with
+ * the CRD's structural schema, defaulting and CEL rules (cost budget included) as the cluster
+ * applies them. Nothing is stored.
  */
 public final class ServerValidator implements Validator {
   private final KubernetesClient client;
@@ -26,7 +27,8 @@ public final class ServerValidator implements Validator {
 
   private String json(JsonNode object, String name) {
     ObjectNode copy = object.deepCopy();
-    ObjectNode meta = copy.has("metadata") ? (ObjectNode) copy.get("metadata") : copy.putObject("metadata");
+    ObjectNode meta =
+        copy.has("metadata") ? (ObjectNode) copy.get("metadata") : copy.putObject("metadata");
     meta.put("namespace", namespace);
     if (name != null) meta.put("name", name);
     meta.remove("resourceVersion");
@@ -46,9 +48,13 @@ public final class ServerValidator implements Validator {
   @Override
   public List<String> validateUpdate(JsonNode oldObject, JsonNode newObject) {
     String name = "update-check-" + (++counter);
-    GenericKubernetesResource created = (GenericKubernetesResource) client.resource(json(oldObject, name)).create();
+    GenericKubernetesResource created =
+        (GenericKubernetesResource) client.resource(json(oldObject, name)).create();
     try {
-      GenericKubernetesResource changed = client.getKubernetesSerialization().unmarshal(json(newObject, name), GenericKubernetesResource.class);
+      GenericKubernetesResource changed =
+          client
+              .getKubernetesSerialization()
+              .unmarshal(json(newObject, name), GenericKubernetesResource.class);
       changed.getMetadata().setResourceVersion(created.getMetadata().getResourceVersion());
       client.resource(changed).dryRun().update();
       return List.of();

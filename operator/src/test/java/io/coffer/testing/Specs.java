@@ -7,17 +7,18 @@ import io.coffer.api.KeyRef;
 import io.coffer.api.Phase;
 import io.coffer.api.Restore;
 import io.coffer.api.RestoreSpec;
+import io.coffer.api.RestoreStatus;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import io.coffer.api.RestoreStatus;
 import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * The test suites' one way to write a Backup or a Restore: a builder per kind with the fields the scenarios vary,
- * so no test class keeps its own copy of a spec. Plain values, nothing is sent anywhere.
+ * The test suites' one way to write a Backup or a Restore: a builder per kind with the fields the
+ * scenarios vary, so no test class keeps its own copy of a spec. Plain values, nothing is sent
+ * anywhere.
  */
 public final class Specs {
   private Specs() {}
@@ -99,7 +100,8 @@ public final class Specs {
       return this;
     }
 
-    public BackupBuilder s3(String endpoint, String bucket, String prefix, String credentialsSecret) {
+    public BackupBuilder s3(
+        String endpoint, String bucket, String prefix, String credentialsSecret) {
       s.storage.volume = null;
       s.storage.s3 = new BackupSpec.S3();
       s.storage.s3.endpoint = endpoint;
@@ -143,7 +145,9 @@ public final class Specs {
       return this;
     }
 
-    /** A status as the operator would have written it: the phase, and what else the scenario sets. */
+    /**
+     * A status as the operator would have written it: the phase, and what else the scenario sets.
+     */
     public BackupBuilder status(Phase phase, Consumer<BackupStatus> more) {
       BackupStatus st = new BackupStatus();
       st.phase = phase;
@@ -221,7 +225,10 @@ public final class Specs {
       return this;
     }
 
-    /** Into other databases of the same MongoDB (the Backup's source, unless targetMongo named another). */
+    /**
+     * Into other databases of the same MongoDB (the Backup's source, unless targetMongo named
+     * another).
+     */
     public RestoreBuilder renameDatabases(Map<String, String> renames) {
       if (s.target == null) s.target = new RestoreSpec.Target();
       if (s.target.mongodb == null) s.target.mongodb = new RestoreSpec.TargetMongo();

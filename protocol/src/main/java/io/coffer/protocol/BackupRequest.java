@@ -4,8 +4,9 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
 /**
- * A backup: what ({@code type}, {@code mongodb}, {@code files}), where ({@code storage}) and how ({@code encryption},
- * {@code compression}, {@code chain}). {@code id} null: the engine makes one from the time.
+ * A backup: what ({@code type}, {@code mongodb}, {@code files}), where ({@code storage}) and how
+ * ({@code encryption}, {@code compression}, {@code chain}). {@code id} null: the engine makes one
+ * from the time.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BackupRequest(
@@ -21,7 +22,8 @@ public record BackupRequest(
     Chain chain,
     Lock lock,
     String existing,
-    Report report) implements Request {
+    Report report)
+    implements Request {
 
   public BackupRequest {
     files = Request.list(files);
@@ -34,9 +36,17 @@ public record BackupRequest(
     return Purpose.BACKUP;
   }
 
-  /** The database to read: its URI in a file (null: the environment's COFFER_MONGODB_URI), what to take. */
+  /**
+   * The database to read: its URI in a file (null: the environment's COFFER_MONGODB_URI), what to
+   * take.
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record Mongo(String uriFile, List<String> include, List<String> exclude, List<String> modules, String moduleMapFile,
+  public record Mongo(
+      String uriFile,
+      List<String> include,
+      List<String> exclude,
+      List<String> modules,
+      String moduleMapFile,
       Integer timeoutSeconds) {
     public Mongo {
       include = Request.list(include);
@@ -57,11 +67,17 @@ public record BackupRequest(
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Compression(String method, Integer level) {}
 
-  /** {@code parent}: the backup an incremental one builds on; {@code indexKeyFile}: the chain index's key. */
+  /**
+   * {@code parent}: the backup an incremental one builds on; {@code indexKeyFile}: the chain
+   * index's key.
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Chain(String parent, String indexKeyFile) {}
 
-  /** How long to wait for another run writing this id, and the token under which an earlier attempt's lock is taken over. */
+  /**
+   * How long to wait for another run writing this id, and the token under which an earlier
+   * attempt's lock is taken over.
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Lock(Integer waitSeconds, String token) {}
 }

@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The outcome of a backup, as printed with {@code --output json} and written by {@code --result-file}
- * (kept under 4 KiB: the operator reads it from a pod's termination message).
+ * The outcome of a backup, as printed with {@code --output json} and written by {@code
+ * --result-file} (kept under 4 KiB: the operator reads it from a pod's termination message).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BackupResult(

@@ -1,6 +1,9 @@
 package io.coffer.protocol;
 
-/** Process exit codes of every {@code coffer} command; documented in the README and in {@code --help}. */
+/**
+ * Process exit codes of every {@code coffer} command; documented in the README and in {@code
+ * --help}.
+ */
 public enum ExitCode {
   OK(0, "success"),
   INTERNAL(1, "unexpected internal error (a bug: please report it with the log)"),
@@ -10,7 +13,9 @@ public enum ExitCode {
   INTEGRITY(5, "the archive is damaged, truncated or does not match its checksums"),
   KEY(6, "missing or wrong key or passphrase"),
   NOT_FOUND(7, "no such backup, or the backup is incomplete"),
-  BUSY(8, "another run is writing this backup id or restoring into this target; try again when it has finished");
+  BUSY(
+      8,
+      "another run is writing this backup id or restoring into this target; try again when it has finished");
 
   private final int code;
   private final String meaning;
@@ -28,7 +33,10 @@ public enum ExitCode {
     return meaning;
   }
 
-  /** Whether another attempt would fail the same way: bad input, a key that does not fit, damaged or missing data. */
+  /**
+   * Whether another attempt would fail the same way: bad input, a key that does not fit, damaged or
+   * missing data.
+   */
   public boolean permanent() {
     return this == USAGE || this == KEY || this == INTEGRITY || this == NOT_FOUND;
   }

@@ -5,10 +5,11 @@ import java.util.Map;
 
 /**
  * The fields of the requests a failure can be about, by their stable path in the request document
- * ({@code mongodb.include}, {@code files[1]}). The engine names a field in a message with {@link #mark()}; whoever shows
- * the message puts its own word in place of the mark ({@link Marks#render}): the CLI the flag a person typed, the
- * operator the spec path of the resource. Both do so with an exhaustive switch over this enum, so a new field without
- * its words does not compile.
+ * ({@code mongodb.include}, {@code files[1]}). The engine names a field in a message with {@link
+ * #mark()}; whoever shows the message puts its own word in place of the mark ({@link
+ * Marks#render}): the CLI the flag a person typed, the operator the spec path of the resource. Both
+ * do so with an exhaustive switch over this enum, so a new field without its words does not
+ * compile.
  */
 public enum Field {
   // where backups are (every kind)
@@ -59,6 +60,7 @@ public enum Field {
 
   /** Marks open and close with characters no message of ours uses otherwise. */
   public static final char OPEN = '\u27e6';
+
   public static final char CLOSE = '\u27e7';
 
   private static final Map<String, Field> BY_PATH = new HashMap<>();

@@ -4,8 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads the field marks in an engine message ({@link Field#mark()}) and puts a reader's words in their place. A mark
- * that names no field (text from elsewhere that happens to hold the brackets) is left as it is.
+ * Reads the field marks in an engine message ({@link Field#mark()}) and puts a reader's words in
+ * their place. A mark that names no field (text from elsewhere that happens to hold the brackets)
+ * is left as it is.
  */
 public final class Marks {
   private Marks() {}
@@ -41,14 +42,19 @@ public final class Marks {
   /** The marks of a message, in order. */
   public static List<Mark> marks(String message) {
     List<Mark> out = new ArrayList<>();
-    render(message, (f, i) -> {
-      out.add(new Mark(f, i));
-      return "";
-    });
+    render(
+        message,
+        (f, i) -> {
+          out.add(new Mark(f, i));
+          return "";
+        });
     return out;
   }
 
-  /** The message with each mark replaced by the request path it names ({@code files[1]}): for logs and people without a better word. */
+  /**
+   * The message with each mark replaced by the request path it names ({@code files[1]}): for logs
+   * and people without a better word.
+   */
   public static String paths(String message) {
     return render(message, (f, i) -> i == null ? f.path() : f.path() + "[" + i + "]");
   }

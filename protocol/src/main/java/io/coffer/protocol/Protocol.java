@@ -7,14 +7,16 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.UncheckedIOException;
 
 /**
- * The contract between the engine (which runs in Job pods) and the operator (which reads what the pods leave): the
- * progress lines of the pod's log and the result in its termination message, as typed records, written and read
- * through this one mapper. Unknown fields are ignored, so an older operator reads a newer engine.
+ * The contract between the engine (which runs in Job pods) and the operator (which reads what the
+ * pods leave): the progress lines of the pod's log and the result in its termination message, as
+ * typed records, written and read through this one mapper. Unknown fields are ignored, so an older
+ * operator reads a newer engine.
  */
 public final class Protocol {
-  public static final ObjectMapper MAPPER = new ObjectMapper()
-      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
-      .configure(SerializationFeature.FAIL_ON_EMPTY_BEANS, false);
+  public static final ObjectMapper MAPPER =
+      new ObjectMapper()
+          .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+          .configure(SerializationFeature.FAIL_ON_EMPTY_BEANS, false);
 
   private Protocol() {}
 
@@ -26,7 +28,10 @@ public final class Protocol {
     }
   }
 
-  /** What an engine run ended with: one of its results, or its failure; {@link Unknown} for anything else. */
+  /**
+   * What an engine run ended with: one of its results, or its failure; {@link Unknown} for anything
+   * else.
+   */
   public sealed interface Outcome permits Backup, Restore, Verify, Share, Delete, Failed, Unknown {}
 
   public record Backup(BackupResult result) implements Outcome {}
@@ -41,10 +46,16 @@ public final class Protocol {
 
   public record Failed(Failure failure) implements Outcome {}
 
-  /** Not a result the engine writes (a message from Kubernetes, say, or nothing): {@code text} as it was. */
+  /**
+   * Not a result the engine writes (a message from Kubernetes, say, or nothing): {@code text} as it
+   * was.
+   */
   public record Unknown(String text) implements Outcome {}
 
-  /** Reads a termination message of a Job run for {@code purpose}: its result on success, its failure, or {@link Unknown}. */
+  /**
+   * Reads a termination message of a Job run for {@code purpose}: its result on success, its
+   * failure, or {@link Unknown}.
+   */
   public static Outcome outcome(String message, Purpose purpose) {
     if (message == null || message.isBlank()) return new Unknown(message);
     try {
@@ -52,7 +63,9 @@ public final class Protocol {
       if (n == null || !n.isObject()) return new Unknown(message);
       String status = n.path("status").asText("");
       if (status.equals(Failure.STATUS)) return new Failed(MAPPER.treeToValue(n, Failure.class));
-      boolean success = status.equals(purpose.successStatus()) || (purpose == Purpose.RESTORE && status.equals("Planned"));
+      boolean success =
+          status.equals(purpose.successStatus())
+              || (purpose == Purpose.RESTORE && status.equals("Planned"));
       if (!success) return new Unknown(message);
       return switch (purpose) {
         case BACKUP -> new Backup(MAPPER.treeToValue(n, BackupResult.class));
@@ -66,19 +79,28 @@ public final class Protocol {
     }
   }
 
-  /** A request document ({@code coffer run --request FILE}); what is wrong with it, one line, as an IllegalArgumentException. */
+  /**
+   * A request document ({@code coffer run --request FILE}); what is wrong with it, one line, as an
+   * IllegalArgumentException.
+   */
   public static Request request(String json) {
     try {
       Request r = MAPPER.readValue(json, Request.class);
       if (r == null) throw new IllegalArgumentException("the request is empty");
       return r;
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      String why = e.getOriginalMessage() == null ? e.getClass().getSimpleName() : e.getOriginalMessage().lines().findFirst().orElse("");
+      String why =
+          e.getOriginalMessage() == null
+              ? e.getClass().getSimpleName()
+              : e.getOriginalMessage().lines().findFirst().orElse("");
       throw new IllegalArgumentException("not a request document: " + why, e);
     }
   }
 
-  /** A progress line of a pod's log, or null when the line is not one (a log line, or torn at the end of a tail). */
+  /**
+   * A progress line of a pod's log, or null when the line is not one (a log line, or torn at the
+   * end of a tail).
+   */
   public static ProgressLine progress(String line) {
     if (line == null || !line.startsWith("{\"phase\"")) return null;
     try {
@@ -89,8 +111,9 @@ public final class Protocol {
   }
 
   /**
-   * Where an object of a backup lies, for people: {@code s3://bucket/prefix/ID/archive.zip (at http://endpoint)}
-   * or {@code file:///root/ID/archive.zip}, from a storage description (a storage's {@code describe()}).
+   * Where an object of a backup lies, for people: {@code s3://bucket/prefix/ID/archive.zip (at
+   * http://endpoint)} or {@code file:///root/ID/archive.zip}, from a storage description (a
+   * storage's {@code describe()}).
    */
   public static String locate(String storageDescription, String id, String name) {
     int at = storageDescription.indexOf(" at ");

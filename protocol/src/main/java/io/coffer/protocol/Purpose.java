@@ -1,8 +1,8 @@
 package io.coffer.protocol;
 
 /**
- * What a Job runs: gives the Job its name suffix and its {@code coffer.io/purpose} label, and says which request it
- * carries and which result its success leaves.
+ * What a Job runs: gives the Job its name suffix and its {@code coffer.io/purpose} label, and says
+ * which request it carries and which result its success leaves.
  */
 public enum Purpose {
   BACKUP("backup", BackupRequest.class, "Succeeded"),
@@ -21,7 +21,10 @@ public enum Purpose {
     this.successStatus = successStatus;
   }
 
-  /** The label value, the Job name's suffix and the request's {@code kind}: {@code backup}, {@code verify}, ... */
+  /**
+   * The label value, the Job name's suffix and the request's {@code kind}: {@code backup}, {@code
+   * verify}, ...
+   */
   public String label() {
     return label;
   }
@@ -30,7 +33,9 @@ public enum Purpose {
     return request;
   }
 
-  /** The {@code status} of the result a success leaves (a restore's dry run leaves {@code Planned}). */
+  /**
+   * The {@code status} of the result a success leaves (a restore's dry run leaves {@code Planned}).
+   */
   public String successStatus() {
     return successStatus;
   }

@@ -7,9 +7,10 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import java.util.List;
 
 /**
- * A Job's whole input, as one document: the operator writes it, the Job mounts it, {@code coffer run --request FILE}
- * reads it; a person's flags become the same records. It holds paths of mounted secret files, never secret values.
- * Every field has a stable path ({@link Field}) that a failure can name.
+ * A Job's whole input, as one document: the operator writes it, the Job mounts it, {@code coffer
+ * run --request FILE} reads it; a person's flags become the same records. It holds paths of mounted
+ * secret files, never secret values. Every field has a stable path ({@link Field}) that a failure
+ * can name.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "kind")
 @JsonSubTypes({
@@ -19,25 +20,33 @@ import java.util.List;
   @JsonSubTypes.Type(value = ShareRequest.class, name = "share"),
   @JsonSubTypes.Type(value = DeleteRequest.class, name = "delete")
 })
-public sealed interface Request permits BackupRequest, RestoreRequest, VerifyRequest, ShareRequest, DeleteRequest {
+public sealed interface Request
+    permits BackupRequest, RestoreRequest, VerifyRequest, ShareRequest, DeleteRequest {
   @JsonIgnore
   Purpose purpose();
 
   /** How the run reports: progress lines and where the result goes. */
   Report report();
 
-  /** Where backups live ({@link Field#STORAGE} and the {@code storage.s3.*} fields); null for a restore from a file or a dump. */
+  /**
+   * Where backups live ({@link Field#STORAGE} and the {@code storage.s3.*} fields); null for a
+   * restore from a file or a dump.
+   */
   StorageRef storage();
 
-  /** {@code progress}: json, none or auto; {@code resultFile}: where the result (or the failure) goes as JSON, or null. */
+  /**
+   * {@code progress}: json, none or auto; {@code resultFile}: where the result (or the failure)
+   * goes as JSON, or null.
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   record Report(String progress, String resultFile) {
     public static final Report NONE = new Report("none", null);
   }
 
   /**
-   * {@code uri}: {@code s3://bucket/prefix} or {@code file:///path}. Credentials and a CA are files (mounted Secrets); where they
-   * are null the engine falls back to the environment ({@code AWS_ACCESS_KEY_ID}, ...), as a person's shell sets it.
+   * {@code uri}: {@code s3://bucket/prefix} or {@code file:///path}. Credentials and a CA are files
+   * (mounted Secrets); where they are null the engine falls back to the environment ({@code
+   * AWS_ACCESS_KEY_ID}, ...), as a person's shell sets it.
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   record StorageRef(String uri, S3 s3, Integer uploadLimitMiBps) {
@@ -47,7 +56,12 @@ public sealed interface Request permits BackupRequest, RestoreRequest, VerifyReq
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  record S3(String endpoint, String region, String caFile, String accessKeyIdFile, String secretAccessKeyFile) {}
+  record S3(
+      String endpoint,
+      String region,
+      String caFile,
+      String accessKeyIdFile,
+      String secretAccessKeyFile) {}
 
   /** An age identity file or a passphrase file that opens an encrypted backup. */
   @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -5,9 +5,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A restore: from a stored backup ({@code storage} and {@code source.backupId}), an archive file ({@code source.archiveFile})
- * or what mongodump wrote ({@code source.mongodump}, inside {@code storage} when it is given); into {@code mongodb} and
- * the directories of {@code files}; {@code mode} replace or merge.
+ * A restore: from a stored backup ({@code storage} and {@code source.backupId}), an archive file
+ * ({@code source.archiveFile}) or what mongodump wrote ({@code source.mongodump}, inside {@code
+ * storage} when it is given); into {@code mongodb} and the directories of {@code files}; {@code
+ * mode} replace or merge.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RestoreRequest(
@@ -21,7 +22,8 @@ public record RestoreRequest(
     String mode,
     boolean dryRun,
     boolean confirm,
-    Report report) implements Request {
+    Report report)
+    implements Request {
 
   public RestoreRequest {
     trees = Request.list(trees);
@@ -37,10 +39,19 @@ public record RestoreRequest(
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Source(String backupId, String archiveFile, String mongodump) {}
 
-  /** The target database (its URI in a file; null: COFFER_MONGODB_URI) and what of the backup's collections goes there. */
+  /**
+   * The target database (its URI in a file; null: COFFER_MONGODB_URI) and what of the backup's
+   * collections goes there.
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record Mongo(String uriFile, List<String> include, List<String> exclude, List<String> modules, Map<String, String> renameDatabases,
-      boolean systemDatabases, Integer timeoutSeconds) {
+  public record Mongo(
+      String uriFile,
+      List<String> include,
+      List<String> exclude,
+      List<String> modules,
+      Map<String, String> renameDatabases,
+      boolean systemDatabases,
+      Integer timeoutSeconds) {
     public Mongo {
       include = Request.list(include);
       exclude = Request.list(exclude);

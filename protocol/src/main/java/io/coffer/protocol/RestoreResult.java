@@ -18,12 +18,28 @@ public record RestoreResult(
     List<Item> items) {
 
   /**
-   * One collection or file tree: source, target, what happens to the target. {@code loses}: what a replace takes
-   * from the target that the backup does not hold (documents now in the collection, entries of the folder).
+   * One collection or file tree: source, target, what happens to the target. {@code loses}: what a
+   * replace takes from the target that the backup does not hold (documents now in the collection,
+   * entries of the folder).
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record Item(String kind, String source, String target, Long documents, Long files, long bytes, String action, Long loses) {
-    public Item(String kind, String source, String target, Long documents, Long files, long bytes, String action) {
+  public record Item(
+      String kind,
+      String source,
+      String target,
+      Long documents,
+      Long files,
+      long bytes,
+      String action,
+      Long loses) {
+    public Item(
+        String kind,
+        String source,
+        String target,
+        Long documents,
+        Long files,
+        long bytes,
+        String action) {
       this(kind, source, target, documents, files, bytes, action, null);
     }
   }

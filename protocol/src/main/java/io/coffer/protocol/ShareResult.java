@@ -3,11 +3,19 @@ package io.coffer.protocol;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
- * The outcome of {@code coffer share}: a URL that downloads the stored archive (as stored: encrypted when the backup
- * is) without credentials until {@code expiresAt}; {@code fileName} is the name to save it under.
+ * The outcome of {@code coffer share}: a URL that downloads the stored archive (as stored:
+ * encrypted when the backup is) without credentials until {@code expiresAt}; {@code fileName} is
+ * the name to save it under.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record ShareResult(String status, String backupId, String url, String expiresAt, String fileName, String sha256, long storedSize,
+public record ShareResult(
+    String status,
+    String backupId,
+    String url,
+    String expiresAt,
+    String fileName,
+    String sha256,
+    long storedSize,
     boolean encrypted) {
   public static final String STATUS = "Shared";
 }

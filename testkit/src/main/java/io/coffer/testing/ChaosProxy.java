@@ -11,8 +11,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A TCP proxy that fails on purpose: after a given number of bytes forwarded (either way) it cuts every
- * connection and refuses new ones, as a network partition or a crashed server would, until {@link #heal()}.
+ * A TCP proxy that fails on purpose: after a given number of bytes forwarded (either way) it cuts
+ * every connection and refuses new ones, as a network partition or a crashed server would, until
+ * {@link #heal()}.
  */
 public final class ChaosProxy implements AutoCloseable {
   private final ServerSocket server;
@@ -69,24 +70,28 @@ public final class ChaosProxy implements AutoCloseable {
   }
 
   private void pump(Socket from, Socket to) {
-    Thread t = new Thread(() -> {
-      byte[] buf = new byte[16 * 1024];
-      try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-        int n;
-        while ((n = in.read(buf)) > 0) {
-          if (sent.addAndGet(n) > cutAfter) {
-            cut();
-            return;
-          }
-          out.write(buf, 0, n);
-        }
-      } catch (IOException e) {
-        // one side went away
-      } finally {
-        close(from);
-        close(to);
-      }
-    }, "chaos-pump");
+    Thread t =
+        new Thread(
+            () -> {
+              byte[] buf = new byte[16 * 1024];
+              try (InputStream in = from.getInputStream();
+                  OutputStream out = to.getOutputStream()) {
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                  if (sent.addAndGet(n) > cutAfter) {
+                    cut();
+                    return;
+                  }
+                  out.write(buf, 0, n);
+                }
+              } catch (IOException e) {
+                // one side went away
+              } finally {
+                close(from);
+                close(to);
+              }
+            },
+            "chaos-pump");
     t.setDaemon(true);
     t.start();
   }

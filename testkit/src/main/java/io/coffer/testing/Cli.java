@@ -9,14 +9,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Runs {@code coffer} as its own process (as a Job pod or a person would), with a chosen environment. */
+/**
+ * Runs {@code coffer} as its own process (as a Job pod or a person would), with a chosen
+ * environment.
+ */
 public final class Cli {
   private Cli() {}
 
   public record Result(int exit, String out, String err) {}
 
-  /** Runs coffer with its standard output and error going, as they come, to one log file; returns the exit code. */
-  public static int runLogged(Path dir, Map<String, String> env, Path log, String... args) throws IOException, InterruptedException {
+  /**
+   * Runs coffer with its standard output and error going, as they come, to one log file; returns
+   * the exit code.
+   */
+  public static int runLogged(Path dir, Map<String, String> env, Path log, String... args)
+      throws IOException, InterruptedException {
     Process p = startLogged(dir, env, log, args);
     if (!p.waitFor(120, TimeUnit.SECONDS)) {
       p.destroyForcibly();
@@ -26,16 +33,26 @@ public final class Cli {
   }
 
   /** Starts coffer with its standard output and error going, as they come, to one log file. */
-  public static Process startLogged(Path dir, Map<String, String> env, Path log, String... args) throws IOException {
-    Process p = builder(dir, env, args).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  public static Process startLogged(Path dir, Map<String, String> env, Path log, String... args)
+      throws IOException {
+    Process p =
+        builder(dir, env, args).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     p.getOutputStream().close();
     return p;
   }
 
   private static ProcessBuilder builder(Path dir, Map<String, String> env, String... args) {
-    String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", cp, "io.coffer.cli.Main"));
+    String cp =
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                cp,
+                "io.coffer.cli.Main"));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
     pb.environment().keySet().removeIf(k -> k.startsWith("COFFER_") || k.startsWith("AWS_"));
@@ -43,22 +60,28 @@ public final class Cli {
     return pb;
   }
 
-  public static Result run(Path dir, Map<String, String> env, String... args) throws IOException, InterruptedException {
+  public static Result run(Path dir, Map<String, String> env, String... args)
+      throws IOException, InterruptedException {
     return run(builder(dir, env, args));
   }
 
   /** Runs coffer with {@code input} on its standard input (as {@code cat input | coffer ...}). */
-  public static Result runWithInput(Path dir, Map<String, String> env, Path input, String... args) throws IOException, InterruptedException {
+  public static Result runWithInput(Path dir, Map<String, String> env, Path input, String... args)
+      throws IOException, InterruptedException {
     return run(builder(dir, env, args).redirectInput(input.toFile()));
   }
 
   /**
-   * Runs coffer with the largest file it may write capped ({@code ulimit -f}, KiB): writes beyond fail as on a full
-   * disk (EFBIG instead of ENOSPC; the JVM ignores SIGXFSZ).
+   * Runs coffer with the largest file it may write capped ({@code ulimit -f}, KiB): writes beyond
+   * fail as on a full disk (EFBIG instead of ENOSPC; the JVM ignores SIGXFSZ).
    */
-  public static Result runWithFileLimit(Path dir, Map<String, String> env, long maxFileKiB, String... args) throws IOException, InterruptedException {
+  public static Result runWithFileLimit(
+      Path dir, Map<String, String> env, long maxFileKiB, String... args)
+      throws IOException, InterruptedException {
     ProcessBuilder pb = builder(dir, env, args);
-    List<String> cmd = new ArrayList<>(List.of("bash", "-c", "ulimit -f " + maxFileKiB + " && exec \"$0\" \"$@\""));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of("bash", "-c", "ulimit -f " + maxFileKiB + " && exec \"$0\" \"$@\""));
     cmd.addAll(pb.command());
     return run(pb.command(cmd));
   }
@@ -75,7 +98,11 @@ public final class Cli {
       p.destroyForcibly();
       throw new AssertionError("coffer timed out: " + List.of(args));
     }
-    Result r = new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+    Result r =
+        new Result(
+            p.exitValue(),
+            Files.readString(out, StandardCharsets.UTF_8),
+            Files.readString(err, StandardCharsets.UTF_8));
     Files.delete(out);
     Files.delete(err);
     return r;

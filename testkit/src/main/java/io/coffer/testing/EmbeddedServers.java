@@ -5,13 +5,15 @@ import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.Properties;
 import org.gaul.s3proxy.BlobStores;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
-import java.nio.file.Path;
 
-/** Embedded MongoDB (mongo-java-server, real wire protocol) and S3 (S3Proxy, real S3 API) for tests. */
+/**
+ * Embedded MongoDB (mongo-java-server, real wire protocol) and S3 (S3Proxy, real S3 API) for tests.
+ */
 public final class EmbeddedServers {
   public static final String ACCESS_KEY = "coffer-test-access";
   public static final String SECRET_KEY = "coffer-test-secret-Sup3rS3cret";
@@ -34,18 +36,22 @@ public final class EmbeddedServers {
     return s3(null);
   }
 
-  /** S3 over a local folder ({@code <dir>/<bucket>/<key>}), or in memory when {@code dir} is null. */
+  /**
+   * S3 over a local folder ({@code <dir>/<bucket>/<key>}), or in memory when {@code dir} is null.
+   */
   public static S3Proxy s3(Path dir) throws Exception {
     Properties props = new Properties();
     if (dir != null) props.setProperty("jclouds.filesystem.basedir", dir.toString());
-    S3Proxy proxy = S3Proxy.builder()
-        .blobStore(BlobStores.create(dir == null ? "transient" : "filesystem", props))
-        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
-        .endpoint(URI.create("http://127.0.0.1:0"))
-        .build();
+    S3Proxy proxy =
+        S3Proxy.builder()
+            .blobStore(BlobStores.create(dir == null ? "transient" : "filesystem", props))
+            .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+            .endpoint(URI.create("http://127.0.0.1:0"))
+            .build();
     proxy.start();
     long deadline = System.currentTimeMillis() + 10_000;
-    while (!"STARTED".equals(proxy.getState()) && System.currentTimeMillis() < deadline) Thread.sleep(20);
+    while (!"STARTED".equals(proxy.getState()) && System.currentTimeMillis() < deadline)
+      Thread.sleep(20);
     return proxy;
   }
 
@@ -54,7 +60,8 @@ public final class EmbeddedServers {
   }
 
   public static void makeBucket(S3Proxy proxy, String bucket) throws Exception {
-    MinioClient c = MinioClient.builder().endpoint(endpoint(proxy)).credentials(ACCESS_KEY, SECRET_KEY).build();
+    MinioClient c =
+        MinioClient.builder().endpoint(endpoint(proxy)).credentials(ACCESS_KEY, SECRET_KEY).build();
     c.makeBucket(MakeBucketArgs.builder().bucket(bucket).build());
   }
 }

@@ -5,16 +5,17 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
-import java.util.Comparator;
 
 /**
- * FerretDB v1.24.2 (testkit/bin/ferretdb.sh builds it from the Go module proxy) with its SQLite backend, in a temporary
- * folder on a free port: a second MongoDB-compatible server beside mongo-java-server, so the engine does not depend on
- * one fake's quirks. Real: FerretDB's wire protocol and its command set (it lacks some, e.g. renameCollection with
- * dropTarget). Missing binary: the test is skipped, except under CI=true, where it fails.
+ * FerretDB v1.24.2 (testkit/bin/ferretdb.sh builds it from the Go module proxy) with its SQLite
+ * backend, in a temporary folder on a free port: a second MongoDB-compatible server beside
+ * mongo-java-server, so the engine does not depend on one fake's quirks. Real: FerretDB's wire
+ * protocol and its command set (it lacks some, e.g. renameCollection with dropTarget). Missing
+ * binary: the test is skipped, except under CI=true, where it fails.
  */
 public final class FerretDb implements AutoCloseable {
   private final Process process;
@@ -38,19 +39,33 @@ public final class FerretDb implements AutoCloseable {
   /** Starts one, or skips (fails under CI=true) the calling test when it is not built. */
   public static FerretDb start() throws IOException, InterruptedException {
     Path bin = binary();
-    String missing = "FerretDB is not built: testkit/bin/ferretdb.sh (the Maven build runs it when Go is on the PATH)";
-    if (bin == null && "true".equalsIgnoreCase(System.getenv("CI"))) Assertions.fail(missing + " - CI=true requires it");
+    String missing =
+        "FerretDB is not built: testkit/bin/ferretdb.sh (the Maven build runs it when Go is on the PATH)";
+    if (bin == null && "true".equalsIgnoreCase(System.getenv("CI")))
+      Assertions.fail(missing + " - CI=true requires it");
     Assumptions.assumeTrue(bin != null, missing);
     Path dir = Files.createTempDirectory("coffer-ferretdb");
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    Process p = new ProcessBuilder(bin.toString(), "--handler=sqlite", "--sqlite-url=file:" + dir + "/", "--listen-addr=127.0.0.1:" + port,
-        "--telemetry=disable", "--log-level=warn", "--state-dir=" + dir).redirectErrorStream(true).redirectOutput(dir.resolve("ferretdb.log").toFile()).start();
+    Process p =
+        new ProcessBuilder(
+                bin.toString(),
+                "--handler=sqlite",
+                "--sqlite-url=file:" + dir + "/",
+                "--listen-addr=127.0.0.1:" + port,
+                "--telemetry=disable",
+                "--log-level=warn",
+                "--state-dir=" + dir)
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("ferretdb.log").toFile())
+            .start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (System.nanoTime() < deadline) {
-      if (!p.isAlive()) throw new IOException("FerretDB ended at start: " + Files.readString(dir.resolve("ferretdb.log")));
+      if (!p.isAlive())
+        throw new IOException(
+            "FerretDB ended at start: " + Files.readString(dir.resolve("ferretdb.log")));
       try (Socket ignored = new Socket("127.0.0.1", port)) {
         return new FerretDb(p, dir, port);
       } catch (IOException e) {
@@ -58,7 +73,11 @@ public final class FerretDb implements AutoCloseable {
       }
     }
     p.destroyForcibly();
-    throw new IOException("FerretDB did not listen on port " + port + " within 30 s: " + Files.readString(dir.resolve("ferretdb.log")));
+    throw new IOException(
+        "FerretDB did not listen on port "
+            + port
+            + " within 30 s: "
+            + Files.readString(dir.resolve("ferretdb.log")));
   }
 
   public String uri() {

@@ -3,40 +3,44 @@ package io.coffer.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileTime;
-import java.time.Instant;
-import java.util.Comparator;
 
 /**
- * Runs a container from the Coffer image archive (image/target/coffer-image.tar, an OCI image layout) the way a
- * container runtime does, without one: the archive is unpacked once per image digest (~/.cache/coffer/images); each
- * container gets its own mount namespace and hostname (unshare), the image as its root through an overlay whose
- * upper layer is the pod's (so the image stays untouched), remounted read-only when the container's security
- * context says {@code readOnlyRootFilesystem}; /proc, a /dev with null, zero, random, urandom and the termination
- * log, its own /etc/hosts, /etc/hostname and /etc/resolv.conf, the cgroup hierarchies (so the JVM sees its limit), and the pod's volumes bind-mounted where the pod says (read-only where it says); then chroot
- * to it as the pod's uid, gid and groups and exec the image's entrypoint (or the container's command) with the
- * image's environment under the container's. A memory limit becomes a memory cgroup with that limit: exceeding it
- * is an OOM kill, as on a node.
+ * Runs a container from the Coffer image archive (image/target/coffer-image.tar, an OCI image
+ * layout) the way a container runtime does, without one: the archive is unpacked once per image
+ * digest (~/.cache/coffer/images); each container gets its own mount namespace and hostname
+ * (unshare), the image as its root through an overlay whose upper layer is the pod's (so the image
+ * stays untouched), remounted read-only when the container's security context says {@code
+ * readOnlyRootFilesystem}; /proc, a /dev with null, zero, random, urandom and the termination log,
+ * its own /etc/hosts, /etc/hostname and /etc/resolv.conf, the cgroup hierarchies (so the JVM sees
+ * its limit), and the pod's volumes bind-mounted where the pod says (read-only where it says); then
+ * chroot to it as the pod's uid, gid and groups and exec the image's entrypoint (or the container's
+ * command) with the image's environment under the container's. A memory limit becomes a memory
+ * cgroup with that limit: exceeding it is an OOM kill, as on a node.
  *
- * <p>Simulated: no network namespace (the host's network, as {@code hostNetwork: true}), no seccomp filter or
- * capability bounding beyond what a non-root uid has, no CPU limit, no image pulls (images are loaded, as with
- * {@code kind load image-archive}). Needs root (mount namespaces, chroot) and cgroup v1 or v2 with the memory
- * controller writable.
+ * <p>Simulated: no network namespace (the host's network, as {@code hostNetwork: true}), no seccomp
+ * filter or capability bounding beyond what a non-root uid has, no CPU limit, no image pulls
+ * (images are loaded, as with {@code kind load image-archive}). Needs root (mount namespaces,
+ * chroot) and cgroup v1 or v2 with the memory controller writable.
  */
 public final class ImageRuntime {
   /** The image the chart and the release name; what the tests' Jobs ask for. */
-  public static final String REFERENCE = System.getProperty("coffer.image", "ghcr.io/coffer-io/coffer:0.1.0");
+  public static final String REFERENCE =
+      System.getProperty("coffer.image", "ghcr.io/coffer-io/coffer:0.1.0");
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private static volatile ImageRuntime shared;
   private static volatile String unavailable;
@@ -51,7 +55,8 @@ public final class ImageRuntime {
   private final String user;
   private final Path memoryCgroups;
 
-  private ImageRuntime(String reference, String digest, Path rootfs, JsonNode config) throws IOException {
+  private ImageRuntime(String reference, String digest, Path rootfs, JsonNode config)
+      throws IOException {
     this.reference = reference;
     this.digest = digest;
     this.rootfs = rootfs;
@@ -68,32 +73,42 @@ public final class ImageRuntime {
   }
 
   /**
-   * The runtime for the archive named by {@code -Dcoffer.image.tar} (or {@code COFFER_IMAGE_TAR}), unpacked on first
-   * use; null when none is named or this machine cannot run it ({@link #unavailable()} says why). With CI=true a
-   * named archive that cannot run is an error: the real-cluster tests must not quietly fall back to class-path processes.
+   * The runtime for the archive named by {@code -Dcoffer.image.tar} (or {@code COFFER_IMAGE_TAR}),
+   * unpacked on first use; null when none is named or this machine cannot run it ({@link
+   * #unavailable()} says why). With CI=true a named archive that cannot run is an error: the
+   * real-cluster tests must not quietly fall back to class-path processes.
    */
   public static synchronized ImageRuntime shared() {
-    if (refused != null) throw refused; // every caller, not only the first: no quiet fallback on a second try
+    if (refused != null)
+      throw refused; // every caller, not only the first: no quiet fallback on a second try
     if (shared != null || unavailable != null) return shared;
     String tar = System.getProperty("coffer.image.tar", System.getenv("COFFER_IMAGE_TAR"));
     if (tar == null || tar.isBlank()) {
-      // nothing named (the demo, modules built before the image): class-path processes, which their callers say
+      // nothing named (the demo, modules built before the image): class-path processes, which their
+      // callers say
       unavailable = "no image archive named (-Dcoffer.image.tar)";
       return null;
     }
     try {
       Path archive = Path.of(tar);
-      if (!Files.isRegularFile(archive)) throw new IllegalStateException(archive + " does not exist: build it with mvn -pl image -am package");
-      if (!"0".equals(run(List.of("id", "-u")).trim())) throw new IllegalStateException("running containers from the image needs root (mount namespaces, chroot)");
+      if (!Files.isRegularFile(archive))
+        throw new IllegalStateException(
+            archive + " does not exist: build it with mvn -pl image -am package");
+      if (!"0".equals(run(List.of("id", "-u")).trim()))
+        throw new IllegalStateException(
+            "running containers from the image needs root (mount namespaces, chroot)");
       shared = load(archive, REFERENCE);
-      System.err.println("image runtime: Coffer pods run from " + archive + " (" + shared.digest + ")");
+      System.err.println(
+          "image runtime: Coffer pods run from " + archive + " (" + shared.digest + ")");
     } catch (Exception e) {
       unavailable = e.getMessage();
       if ("true".equals(System.getenv("CI"))) {
-        refused = new IllegalStateException("the Coffer image cannot run here: " + e.getMessage(), e);
+        refused =
+            new IllegalStateException("the Coffer image cannot run here: " + e.getMessage(), e);
         throw refused;
       }
-      System.err.println("image runtime: none (" + e.getMessage() + "): Coffer pods run as class-path processes");
+      System.err.println(
+          "image runtime: none (" + e.getMessage() + "): Coffer pods run as class-path processes");
     }
     return shared;
   }
@@ -102,32 +117,52 @@ public final class ImageRuntime {
     return unavailable;
   }
 
-  /** Unpacks the archive's image {@code reference} (once per manifest digest) and reads its config. */
-  public static ImageRuntime load(Path archive, String reference) throws IOException, InterruptedException {
-    Path cache = Files.createDirectories(Path.of(System.getProperty("user.home"), ".cache", "coffer", "images"));
+  /**
+   * Unpacks the archive's image {@code reference} (once per manifest digest) and reads its config.
+   */
+  public static ImageRuntime load(Path archive, String reference)
+      throws IOException, InterruptedException {
+    Path cache =
+        Files.createDirectories(
+            Path.of(System.getProperty("user.home"), ".cache", "coffer", "images"));
     // one JVM at a time unpacks and prunes (a benchmark beside a test run, two builds)
-    try (var lockFile = FileChannel.open(cache.resolve(".lock"), StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE); var lock = lockFile.lock()) {
+    try (var lockFile =
+            FileChannel.open(
+                cache.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        var lock = lockFile.lock()) {
       return loadLocked(cache, archive, reference);
     }
   }
 
-  private static ImageRuntime loadLocked(Path cache, Path archive, String reference) throws IOException, InterruptedException {
+  private static ImageRuntime loadLocked(Path cache, Path archive, String reference)
+      throws IOException, InterruptedException {
     Path staging = cache.resolve("staging-" + ProcessHandle.current().pid());
     deleteTree(staging);
     Files.createDirectories(staging);
     try {
-      run(List.of("tar", "-xf", archive.toString(), "-C", staging.toString(), "index.json", "oci-layout"));
+      run(
+          List.of(
+              "tar",
+              "-xf",
+              archive.toString(),
+              "-C",
+              staging.toString(),
+              "index.json",
+              "oci-layout"));
       JsonNode index = JSON.readTree(staging.resolve("index.json").toFile());
       JsonNode manifestRef = null;
       for (JsonNode m : index.path("manifests")) {
-        if (reference.equals(m.path("annotations").path("org.opencontainers.image.ref.name").asText())) manifestRef = m;
+        if (reference.equals(
+            m.path("annotations").path("org.opencontainers.image.ref.name").asText()))
+          manifestRef = m;
       }
       if (manifestRef == null) throw new IOException(archive + " holds no image " + reference);
       String digest = manifestRef.path("digest").asText();
       Path image = cache.resolve(digest.replace(':', '-'));
       JsonNode manifest = JSON.readTree(blob(archive, staging, digest).toFile());
-      JsonNode config = JSON.readTree(blob(archive, staging, manifest.path("config").path("digest").asText()).toFile());
+      JsonNode config =
+          JSON.readTree(
+              blob(archive, staging, manifest.path("config").path("digest").asText()).toFile());
       if (!Files.exists(image.resolve("complete"))) {
         Path rootfs = Files.createDirectories(staging.resolve("rootfs"));
         for (JsonNode layer : manifest.path("layers")) {
@@ -135,7 +170,16 @@ public final class ImageRuntime {
           run(List.of("tar", "-xf", archive.toString(), "-C", staging.toString(), blobPath(d)));
           Path blob = staging.resolve(blobPath(d));
           boolean gzip = layer.path("mediaType").asText().endsWith("gzip");
-          run(List.of("tar", gzip ? "-xzf" : "-xf", blob.toString(), "-C", rootfs.toString(), "--same-owner", "--same-permissions", "--numeric-owner"));
+          run(
+              List.of(
+                  "tar",
+                  gzip ? "-xzf" : "-xf",
+                  blob.toString(),
+                  "-C",
+                  rootfs.toString(),
+                  "--same-owner",
+                  "--same-permissions",
+                  "--numeric-owner"));
           Files.delete(blob);
         }
         deleteTree(image);
@@ -153,13 +197,16 @@ public final class ImageRuntime {
   }
 
   /**
-   * Every build makes a new image: the cache keeps the current one, the two used before it, and any used in the last
-   * hour (another JVM's pods may run on it); about 100 MB each.
+   * Every build makes a new image: the cache keeps the current one, the two used before it, and any
+   * used in the last hour (another JVM's pods may run on it); about 100 MB each.
    */
   private static void prune(Path cache, Path current) throws IOException {
     List<Path> images;
     try (var all = Files.list(cache)) {
-      images = all.filter(p -> Files.exists(p.resolve("complete")) && !p.equals(current)).sorted((a, b) -> Long.compare(used(b), used(a))).toList();
+      images =
+          all.filter(p -> Files.exists(p.resolve("complete")) && !p.equals(current))
+              .sorted((a, b) -> Long.compare(used(b), used(a)))
+              .toList();
     }
     long hourAgo = System.currentTimeMillis() - 3_600_000;
     for (Path old : images.subList(Math.min(2, images.size()), images.size())) {
@@ -187,14 +234,32 @@ public final class ImageRuntime {
     return user;
   }
 
-  /** What one container needs from the pod: its mounts (container path to host path), identity and limits. */
-  public record Container(String hostname, Path podDir, Map<String, Mount> mounts, Path termination, String terminationPath,
-      List<String> command, List<String> args, Map<String, String> env, long uid, long gid, List<Long> groups,
-      boolean readOnlyRoot, Long memoryLimit, Path log) {}
+  /**
+   * What one container needs from the pod: its mounts (container path to host path), identity and
+   * limits.
+   */
+  public record Container(
+      String hostname,
+      Path podDir,
+      Map<String, Mount> mounts,
+      Path termination,
+      String terminationPath,
+      List<String> command,
+      List<String> args,
+      Map<String, String> env,
+      long uid,
+      long gid,
+      List<Long> groups,
+      boolean readOnlyRoot,
+      Long memoryLimit,
+      Path log) {}
 
   public record Mount(Path source, boolean readOnly) {}
 
-  /** A started container: its process (the pid is the entrypoint's) and its cgroup, for the exit reason. */
+  /**
+   * A started container: its process (the pid is the entrypoint's) and its cgroup, for the exit
+   * reason.
+   */
   public final class Started {
     public final Process process;
     private final Path cgroup;
@@ -208,7 +273,12 @@ public final class ImageRuntime {
     public boolean oomKilled() {
       if (cgroup == null) return false;
       try {
-        for (String line : Files.readAllLines(cgroup.resolve(Files.exists(cgroup.resolve("memory.events")) ? "memory.events" : "memory.oom_control"))) {
+        for (String line :
+            Files.readAllLines(
+                cgroup.resolve(
+                    Files.exists(cgroup.resolve("memory.events"))
+                        ? "memory.events"
+                        : "memory.oom_control"))) {
           String[] f = line.trim().split("\\s+");
           if (f.length == 2 && f[0].equals("oom_kill") && Long.parseLong(f[1]) > 0) return true;
         }
@@ -242,10 +312,15 @@ public final class ImageRuntime {
     Path workdir = Files.createDirectories(c.podDir().resolve("rootfs-work"));
     Path root = Files.createDirectories(c.podDir().resolve("rootfs"));
     Path etc = Files.createDirectories(c.podDir().resolve("etc"));
-    Files.writeString(etc.resolve("hosts"), "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.0.1\t" + c.hostname() + "\n");
+    Files.writeString(
+        etc.resolve("hosts"),
+        "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.0.1\t"
+            + c.hostname()
+            + "\n");
     Files.writeString(etc.resolve("hostname"), c.hostname() + "\n");
     Path resolv = Path.of("/etc/resolv.conf");
-    Files.writeString(etc.resolve("resolv.conf"), Files.isReadable(resolv) ? Files.readString(resolv) : "");
+    Files.writeString(
+        etc.resolve("resolv.conf"), Files.isReadable(resolv) ? Files.readString(resolv) : "");
     if (!Files.exists(c.termination())) Files.createFile(c.termination());
     run(List.of("chmod", "0666", c.termination().toString()));
 
@@ -254,55 +329,95 @@ public final class ImageRuntime {
       cgroup = Files.createDirectories(memoryCgroups.resolve(c.podDir().getFileName().toString()));
       if (Files.exists(cgroup.resolve("memory.max"))) { // v2: no swap either, as a kubelet sets it
         Files.writeString(cgroup.resolve("memory.max"), String.valueOf(c.memoryLimit()));
-        if (Files.exists(cgroup.resolve("memory.swap.max"))) Files.writeString(cgroup.resolve("memory.swap.max"), "0");
+        if (Files.exists(cgroup.resolve("memory.swap.max")))
+          Files.writeString(cgroup.resolve("memory.swap.max"), "0");
       } else if (Files.exists(cgroup.resolve("memory.limit_in_bytes"))) {
         Files.writeString(cgroup.resolve("memory.limit_in_bytes"), String.valueOf(c.memoryLimit()));
         if (Files.exists(cgroup.resolve("memory.memsw.limit_in_bytes"))) {
-          Files.writeString(cgroup.resolve("memory.memsw.limit_in_bytes"), String.valueOf(c.memoryLimit()));
+          Files.writeString(
+              cgroup.resolve("memory.memsw.limit_in_bytes"), String.valueOf(c.memoryLimit()));
         }
       } else {
-        throw new IOException(cgroup + " has no memory controller: cannot give the container its memory limit");
+        throw new IOException(
+            cgroup + " has no memory controller: cannot give the container its memory limit");
       }
     }
     StringBuilder s = new StringBuilder("set -e\n");
-    if (cgroup != null) s.append("echo $$ > ").append(q(cgroup.resolve("cgroup.procs").toString())).append('\n');
+    if (cgroup != null)
+      s.append("echo $$ > ").append(q(cgroup.resolve("cgroup.procs").toString())).append('\n');
     s.append("/usr/bin/hostname ").append(q(c.hostname())).append('\n');
     String r = root.toString();
-    s.append("/usr/bin/mount -t overlay overlay -o ").append(q("lowerdir=" + rootfs + ",upperdir=" + upper + ",workdir=" + workdir)).append(' ').append(q(r)).append('\n');
-    // mount points first (in the pod's upper layer), then the root goes read-only, then everything is mounted over it
+    s.append("/usr/bin/mount -t overlay overlay -o ")
+        .append(q("lowerdir=" + rootfs + ",upperdir=" + upper + ",workdir=" + workdir))
+        .append(' ')
+        .append(q(r))
+        .append('\n');
+    // mount points first (in the pod's upper layer), then the root goes read-only, then everything
+    // is mounted over it
     List<String> dirs = new ArrayList<>(List.of("/proc", "/dev", "/etc"));
     if (memoryCgroups != null) dirs.add("/sys/fs/cgroup");
-    List<String> files = new ArrayList<>(List.of("/etc/hosts", "/etc/hostname", "/etc/resolv.conf"));
-    // volumes mounted parents first (by depth, as containerd orders them), so a nested mount is not hidden
+    List<String> files =
+        new ArrayList<>(List.of("/etc/hosts", "/etc/hostname", "/etc/resolv.conf"));
+    // volumes mounted parents first (by depth, as containerd orders them), so a nested mount is not
+    // hidden
     List<Map.Entry<String, Mount>> mounts = new ArrayList<>(c.mounts().entrySet());
     mounts.sort(Comparator.comparingInt(m -> m.getKey().split("/").length));
     for (var m : mounts) (Files.isDirectory(m.getValue().source()) ? dirs : files).add(m.getKey());
-    if (!c.terminationPath().startsWith("/dev/")) files.add(c.terminationPath()); // its mount point, made before the root is read-only
+    if (!c.terminationPath().startsWith("/dev/"))
+      files.add(c.terminationPath()); // its mount point, made before the root is read-only
     for (String d : dirs) s.append("/usr/bin/mkdir -p ").append(q(r + d)).append('\n');
     for (String f : files) {
-      s.append("/usr/bin/mkdir -p ").append(q(r + Path.of(f).getParent())).append(" && [ -e ").append(q(r + f)).append(" ] || /usr/bin/touch ").append(q(r + f)).append('\n');
+      s.append("/usr/bin/mkdir -p ")
+          .append(q(r + Path.of(f).getParent()))
+          .append(" && [ -e ")
+          .append(q(r + f))
+          .append(" ] || /usr/bin/touch ")
+          .append(q(r + f))
+          .append('\n');
     }
     if (c.readOnlyRoot()) s.append("/usr/bin/mount -o remount,ro ").append(q(r)).append('\n');
     s.append("/usr/bin/mount -t proc proc ").append(q(r + "/proc")).append('\n');
-    s.append("/usr/bin/mount -t tmpfs -o mode=755,size=1m,nosuid tmpfs ").append(q(r + "/dev")).append('\n');
+    s.append("/usr/bin/mount -t tmpfs -o mode=755,size=1m,nosuid tmpfs ")
+        .append(q(r + "/dev"))
+        .append('\n');
     for (String d : List.of("null", "zero", "random", "urandom", "full")) {
-      s.append("/usr/bin/touch ").append(q(r + "/dev/" + d)).append(" && /usr/bin/mount --bind /dev/").append(d).append(' ').append(q(r + "/dev/" + d)).append('\n');
+      s.append("/usr/bin/touch ")
+          .append(q(r + "/dev/" + d))
+          .append(" && /usr/bin/mount --bind /dev/")
+          .append(d)
+          .append(' ')
+          .append(q(r + "/dev/" + d))
+          .append('\n');
     }
     s.append("/usr/bin/ln -s /proc/self/fd ").append(q(r + "/dev/fd")).append('\n');
     for (String[] l : new String[][] {{"stdin", "0"}, {"stdout", "1"}, {"stderr", "2"}}) {
-      s.append("/usr/bin/ln -s /proc/self/fd/").append(l[1]).append(' ').append(q(r + "/dev/" + l[0])).append('\n');
+      s.append("/usr/bin/ln -s /proc/self/fd/")
+          .append(l[1])
+          .append(' ')
+          .append(q(r + "/dev/" + l[0]))
+          .append('\n');
     }
-    if (c.terminationPath().startsWith("/dev/")) s.append("/usr/bin/touch ").append(q(r + c.terminationPath())).append('\n');
+    if (c.terminationPath().startsWith("/dev/"))
+      s.append("/usr/bin/touch ").append(q(r + c.terminationPath())).append('\n');
     bind(s, c.termination(), r + c.terminationPath(), false);
     if (memoryCgroups != null) {
-      // the JVM reads its limit there (HotSpot wants every v1 controller it knows, not only memory), read-only
-      s.append("/usr/bin/mount --rbind /sys/fs/cgroup ").append(q(r + "/sys/fs/cgroup")).append('\n');
+      // the JVM reads its limit there (HotSpot wants every v1 controller it knows, not only
+      // memory), read-only
+      s.append("/usr/bin/mount --rbind /sys/fs/cgroup ")
+          .append(q(r + "/sys/fs/cgroup"))
+          .append('\n');
       s.append("/usr/bin/mount -o remount,bind,ro ").append(q(r + "/sys/fs/cgroup")).append('\n');
     }
-    for (String f : List.of("hosts", "hostname", "resolv.conf")) bind(s, etc.resolve(f), r + "/etc/" + f, true);
+    for (String f : List.of("hosts", "hostname", "resolv.conf"))
+      bind(s, etc.resolve(f), r + "/etc/" + f, true);
     for (var m : mounts) {
       // a mount point inside an earlier volume is made in that volume, as a runtime does
-      if (Files.isDirectory(m.getValue().source())) s.append("[ -d ").append(q(r + m.getKey())).append(" ] || /usr/bin/mkdir -p ").append(q(r + m.getKey())).append('\n');
+      if (Files.isDirectory(m.getValue().source()))
+        s.append("[ -d ")
+            .append(q(r + m.getKey()))
+            .append(" ] || /usr/bin/mkdir -p ")
+            .append(q(r + m.getKey()))
+            .append('\n');
       bind(s, m.getValue().source(), r + m.getKey(), m.getValue().readOnly());
     }
     StringBuilder groups = new StringBuilder();
@@ -311,14 +426,33 @@ public final class ImageRuntime {
     if (groups.length() > 0) s.append(" --groups=").append(groups);
     s.append(' ').append(q(r)).append(" \"$@\"\n");
 
-    List<String> argv = new ArrayList<>(List.of("/usr/bin/unshare", "--mount", "--uts", "--propagation", "private", "/bin/sh", "-c", s.toString(), "container"));
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                "/usr/bin/unshare",
+                "--mount",
+                "--uts",
+                "--propagation",
+                "private",
+                "/bin/sh",
+                "-c",
+                s.toString(),
+                "container"));
     List<String> command = c.command() == null || c.command().isEmpty() ? entrypoint : c.command();
-    List<String> args = c.command() == null || c.command().isEmpty() ? (c.args() == null || c.args().isEmpty() ? cmd : c.args())
-        : (c.args() == null ? List.of() : c.args());
-    if (command.isEmpty() && args.isEmpty()) throw new IOException("image " + reference + " has no entrypoint and the container no command");
+    List<String> args =
+        c.command() == null || c.command().isEmpty()
+            ? (c.args() == null || c.args().isEmpty() ? cmd : c.args())
+            : (c.args() == null ? List.of() : c.args());
+    if (command.isEmpty() && args.isEmpty())
+      throw new IOException(
+          "image " + reference + " has no entrypoint and the container no command");
     argv.addAll(command);
     argv.addAll(args);
-    ProcessBuilder pb = new ProcessBuilder(argv).directory(c.podDir().toFile()).redirectErrorStream(true).redirectOutput(c.log().toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(argv)
+            .directory(c.podDir().toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(c.log().toFile());
     pb.environment().clear();
     pb.environment().putAll(env);
     pb.environment().putAll(c.env());
@@ -329,7 +463,9 @@ public final class ImageRuntime {
     return new Started(p, cgroup);
   }
 
-  /** uid and gid of the image's USER ({@code 65532:65532} or a number); root when it says nothing. */
+  /**
+   * uid and gid of the image's USER ({@code 65532:65532} or a number); root when it says nothing.
+   */
   public long[] imageUser() {
     if (user.isBlank()) return new long[] {0, 0};
     String[] parts = user.split(":");
@@ -337,12 +473,17 @@ public final class ImageRuntime {
       long uid = Long.parseLong(parts[0]);
       return new long[] {uid, parts.length > 1 ? Long.parseLong(parts[1]) : uid};
     } catch (NumberFormatException e) {
-      throw new IllegalStateException("image user " + user + " is a name: this runtime takes numbers only");
+      throw new IllegalStateException(
+          "image user " + user + " is a name: this runtime takes numbers only");
     }
   }
 
   private static void bind(StringBuilder s, Path source, String target, boolean readOnly) {
-    s.append("/usr/bin/mount --bind ").append(q(source.toString())).append(' ').append(q(target)).append('\n');
+    s.append("/usr/bin/mount --bind ")
+        .append(q(source.toString()))
+        .append(' ')
+        .append(q(target))
+        .append('\n');
     if (readOnly) s.append("/usr/bin/mount -o remount,bind,ro ").append(q(target)).append('\n');
   }
 
@@ -354,14 +495,18 @@ public final class ImageRuntime {
   static void killAll(Path cgroup) {
     try {
       for (String pid : Files.readAllLines(cgroup.resolve("cgroup.procs"))) {
-        if (!pid.isBlank()) ProcessHandle.of(Long.parseLong(pid.trim())).ifPresent(ProcessHandle::destroyForcibly);
+        if (!pid.isBlank())
+          ProcessHandle.of(Long.parseLong(pid.trim())).ifPresent(ProcessHandle::destroyForcibly);
       }
     } catch (IOException | RuntimeException e) {
       // gone already
     }
   }
 
-  /** Cgroups of containers of JVMs that are gone (killed before they cleaned up): their processes killed, the cgroups removed. */
+  /**
+   * Cgroups of containers of JVMs that are gone (killed before they cleaned up): their processes
+   * killed, the cgroups removed.
+   */
   private static void sweep(Path mine) {
     try (var jvms = Files.list(mine)) {
       for (Path jvm : jvms.filter(p -> p.getFileName().toString().matches("jvm-\\d+")).toList()) {
@@ -382,7 +527,10 @@ public final class ImageRuntime {
     }
   }
 
-  /** This JVM's folder of container cgroups under {@code mine}, the memory controller enabled below it on v2. */
+  /**
+   * This JVM's folder of container cgroups under {@code mine}, the memory controller enabled below
+   * it on v2.
+   */
   private static Path ours(Path mine, boolean v2) throws IOException {
     sweep(mine);
     Path jvm = Files.createDirectories(mine.resolve("jvm-" + ProcessHandle.current().pid()));
@@ -398,10 +546,10 @@ public final class ImageRuntime {
   }
 
   /**
-   * The folder under which this runtime makes one memory cgroup per container, or null: cgroup v1's memory
-   * hierarchy, or under cgroup v2 a child of the root with the memory controller enabled for its children (the
-   * root's own subtree_control enabled first if need be). Top-level, as a kubelet's kubepods slice is: the
-   * containers are not limited by this JVM's own cgroup.
+   * The folder under which this runtime makes one memory cgroup per container, or null: cgroup v1's
+   * memory hierarchy, or under cgroup v2 a child of the root with the memory controller enabled for
+   * its children (the root's own subtree_control enabled first if need be). Top-level, as a
+   * kubelet's kubepods slice is: the containers are not limited by this JVM's own cgroup.
    */
   private static Path memoryCgroupRoot() {
     Path v1 = Path.of("/sys/fs/cgroup/memory");
@@ -427,7 +575,8 @@ public final class ImageRuntime {
     } catch (IOException e) {
       System.err.println("image runtime: cannot set up memory cgroups (" + e.getMessage() + ")");
     }
-    System.err.println("image runtime: no writable memory cgroup: containers run without their memory limit");
+    System.err.println(
+        "image runtime: no writable memory cgroup: containers run without their memory limit");
     return null;
   }
 
@@ -435,7 +584,8 @@ public final class ImageRuntime {
     return "blobs/" + digest.replace(':', '/');
   }
 
-  private static Path blob(Path archive, Path staging, String digest) throws IOException, InterruptedException {
+  private static Path blob(Path archive, Path staging, String digest)
+      throws IOException, InterruptedException {
     run(List.of("tar", "-xf", archive.toString(), "-C", staging.toString(), blobPath(digest)));
     return staging.resolve(blobPath(digest));
   }
@@ -451,7 +601,8 @@ public final class ImageRuntime {
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     p.getOutputStream().close();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IOException(String.join(" ", cmd) + " failed: " + out.trim());
+    if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0)
+      throw new IOException(String.join(" ", cmd) + " failed: " + out.trim());
     return out;
   }
 

@@ -17,18 +17,28 @@ public final class PodSecurity {
     for (Volume v : pod.getVolumes()) {
       assertThat(v.getHostPath()).as("hostPath volume " + v.getName()).isNull();
     }
-    boolean podNonRoot = pod.getSecurityContext() != null && Boolean.TRUE.equals(pod.getSecurityContext().getRunAsNonRoot());
-    String podSeccomp = pod.getSecurityContext() == null || pod.getSecurityContext().getSeccompProfile() == null ? null
-        : pod.getSecurityContext().getSeccompProfile().getType();
+    boolean podNonRoot =
+        pod.getSecurityContext() != null
+            && Boolean.TRUE.equals(pod.getSecurityContext().getRunAsNonRoot());
+    String podSeccomp =
+        pod.getSecurityContext() == null || pod.getSecurityContext().getSeccompProfile() == null
+            ? null
+            : pod.getSecurityContext().getSeccompProfile().getType();
     for (Container c : pod.getContainers()) {
       var sc = c.getSecurityContext();
       assertThat(sc).as("container securityContext").isNotNull();
       assertThat(sc.getPrivileged()).as("privileged").isNotEqualTo(Boolean.TRUE);
       assertThat(sc.getAllowPrivilegeEscalation()).as("allowPrivilegeEscalation").isFalse();
       assertThat(sc.getCapabilities().getDrop()).as("capabilities.drop").contains("ALL");
-      assertThat(sc.getCapabilities().getAdd() == null || sc.getCapabilities().getAdd().stream().allMatch("NET_BIND_SERVICE"::equals)).isTrue();
-      assertThat(podNonRoot || Boolean.TRUE.equals(sc.getRunAsNonRoot())).as("runAsNonRoot").isTrue();
-      String seccomp = sc.getSeccompProfile() != null ? sc.getSeccompProfile().getType() : podSeccomp;
+      assertThat(
+              sc.getCapabilities().getAdd() == null
+                  || sc.getCapabilities().getAdd().stream().allMatch("NET_BIND_SERVICE"::equals))
+          .isTrue();
+      assertThat(podNonRoot || Boolean.TRUE.equals(sc.getRunAsNonRoot()))
+          .as("runAsNonRoot")
+          .isTrue();
+      String seccomp =
+          sc.getSeccompProfile() != null ? sc.getSeccompProfile().getType() : podSeccomp;
       assertThat(seccomp).as("seccompProfile").isIn("RuntimeDefault", "Localhost");
       if (sc.getRunAsUser() != null) assertThat(sc.getRunAsUser()).isNotZero();
     }

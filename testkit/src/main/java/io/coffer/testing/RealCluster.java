@@ -5,8 +5,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * The JVM's real cluster ({@link Cluster#shared()}) for a test, or: the test skipped with one line saying how to build
- * the control plane, except under {@code CI=true}, where a missing control plane fails it.
+ * The JVM's real cluster ({@link Cluster#shared()}) for a test, or: the test skipped with one line
+ * saying how to build the control plane, except under {@code CI=true}, where a missing control
+ * plane fails it.
  */
 public final class RealCluster {
   private RealCluster() {}

@@ -4,15 +4,15 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
- * Writes the backup archive: a standard zip (see {@link ZipStreamWriter}) whose entries are recorded, with
- * their size and SHA-256, for the manifest. Unix modes and symlinks go into the central directory, so
- * {@code unzip} restores them too.
+ * Writes the backup archive: a standard zip (see {@link ZipStreamWriter}) whose entries are
+ * recorded, with their size and SHA-256, for the manifest. Unix modes and symlinks go into the
+ * central directory, so {@code unzip} restores them too.
  */
 public final class ArchiveWriter implements Closeable {
   private static final int S_IFREG = 0100000;
@@ -25,7 +25,8 @@ public final class ArchiveWriter implements Closeable {
   private boolean entryOpen;
 
   public ArchiveWriter(OutputStream out, Compression compression, int level) {
-    if (level < 0 || level > 9) throw new IllegalArgumentException("compression level must be 0-9, not " + level);
+    if (level < 0 || level > 9)
+      throw new IllegalArgumentException("compression level must be 0-9, not " + level);
     this.zip = new ZipStreamWriter(out, Runtime.getRuntime().availableProcessors());
     this.level = compression == Compression.STORE ? 0 : level;
   }
@@ -73,13 +74,20 @@ public final class ArchiveWriter implements Closeable {
     }
   }
 
-  /** Starts an entry; the caller writes the content, closes the stream, then {@link #record}s the entry. */
+  /**
+   * Starts an entry; the caller writes the content, closes the stream, then {@link #record}s the
+   * entry.
+   */
   public EntryStream begin(String name, long mtimeMillis, int unixMode) throws IOException {
     return begin(name, mtimeMillis, unixMode, false);
   }
 
-  /** Starts an entry; {@code incompressible} content is written as deflate's stored blocks, without compression work. */
-  public EntryStream begin(String name, long mtimeMillis, int unixMode, boolean incompressible) throws IOException {
+  /**
+   * Starts an entry; {@code incompressible} content is written as deflate's stored blocks, without
+   * compression work.
+   */
+  public EntryStream begin(String name, long mtimeMillis, int unixMode, boolean incompressible)
+      throws IOException {
     if (entryOpen) throw new IllegalStateException("an entry is already open");
     zip.startEntry(name, mtimeMillis, S_IFREG | (unixMode & 07777), incompressible ? 0 : level);
     entryOpen = true;
@@ -102,7 +110,10 @@ public final class ArchiveWriter implements Closeable {
     zip.directory(name, mtimeMillis, S_IFDIR | (unixMode & 07777));
   }
 
-  /** A symbolic link: its target, as the file system holds it (raw bytes), is the entry's content, as unzip expects. */
+  /**
+   * A symbolic link: its target, as the file system holds it (raw bytes), is the entry's content,
+   * as unzip expects.
+   */
   public EntryStream symlink(String name, byte[] target, long mtimeMillis) throws IOException {
     if (entryOpen) throw new IllegalStateException("an entry is already open");
     zip.startEntry(name, mtimeMillis, S_IFLNK | 0777, 0);

@@ -3,11 +3,12 @@ package io.coffer.engine.archive;
 import java.util.Locale;
 
 /**
- * How entries are compressed. {@code store} writes deflate "stored" blocks (level 0): no compression work,
- * yet entries of unknown length still stream, which real STORE entries cannot.
+ * How entries are compressed. {@code store} writes deflate "stored" blocks (level 0): no
+ * compression work, yet entries of unknown length still stream, which real STORE entries cannot.
  */
 public enum Compression {
-  DEFLATE, STORE;
+  DEFLATE,
+  STORE;
 
   public static final int DEFAULT_LEVEL = 1;
 

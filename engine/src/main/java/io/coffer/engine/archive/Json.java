@@ -9,9 +9,10 @@ import java.io.UncheckedIOException;
 
 /** The one Jackson mapper of the engine: manifests, descriptors, results, progress lines. */
 public final class Json {
-  public static final ObjectMapper MAPPER = new ObjectMapper()
-      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
-      .configure(SerializationFeature.FAIL_ON_EMPTY_BEANS, false);
+  public static final ObjectMapper MAPPER =
+      new ObjectMapper()
+          .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+          .configure(SerializationFeature.FAIL_ON_EMPTY_BEANS, false);
 
   private Json() {}
 
@@ -36,22 +37,26 @@ public final class Json {
     return MAPPER.readValue(bytes, type);
   }
 
-  private static final ObjectMapper STRICT = MAPPER.copy()
-      .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-      .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
-      .disable(com.fasterxml.jackson.databind.MapperFeature.ALLOW_COERCION_OF_SCALARS);
+  private static final ObjectMapper STRICT =
+      MAPPER
+          .copy()
+          .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
+          .disable(com.fasterxml.jackson.databind.MapperFeature.ALLOW_COERCION_OF_SCALARS);
 
   /**
-   * For what was read from storage or an archive (descriptors, manifests, locks): one value, no key twice, no
-   * strings for numbers; any failure is an {@link IOException} (Jackson's own limits bound nesting and string sizes).
+   * For what was read from storage or an archive (descriptors, manifests, locks): one value, no key
+   * twice, no strings for numbers; any failure is an {@link IOException} (Jackson's own limits
+   * bound nesting and string sizes).
    */
   public static <T> T readUntrusted(byte[] bytes, Class<T> type) throws IOException {
     try {
       return STRICT.readValue(bytes, type);
     } catch (RuntimeException e) {
-      throw new IOException("not a valid " + type.getSimpleName() + ": " + e.getClass().getSimpleName(), e);
+      throw new IOException(
+          "not a valid " + type.getSimpleName() + ": " + e.getClass().getSimpleName(), e);
     }
   }
 }

@@ -6,9 +6,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code coffer-manifest.json}: the last entry of every archive, and a copy beside it in storage. It lists
- * every entry with its size and SHA-256 (collections with their document count), so restore and deep
- * verification can check each byte, and inspect can preview a backup without reading the archive.
+ * {@code coffer-manifest.json}: the last entry of every archive, and a copy beside it in storage.
+ * It lists every entry with its size and SHA-256 (collections with their document count), so
+ * restore and deep verification can check each byte, and inspect can preview a backup without
+ * reading the archive.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -27,17 +28,50 @@ public record Manifest(
     String parent) {
 
   /** A full backup's manifest (no parent). */
-  public Manifest(String format, int formatVersion, String id, String createdAt, String type, Source source, Selection selection,
-      String compression, Integer compressionLevel, List<Entry> entries, List<Skipped> skipped) {
-    this(format, formatVersion, id, createdAt, type, source, selection, compression, compressionLevel, entries, skipped, null);
+  public Manifest(
+      String format,
+      int formatVersion,
+      String id,
+      String createdAt,
+      String type,
+      Source source,
+      Selection selection,
+      String compression,
+      Integer compressionLevel,
+      List<Entry> entries,
+      List<Skipped> skipped) {
+    this(
+        format,
+        formatVersion,
+        id,
+        createdAt,
+        type,
+        source,
+        selection,
+        compression,
+        compressionLevel,
+        entries,
+        skipped,
+        null);
   }
 
   public static final String FORMAT = "coffer-archive";
   public static final int FORMAT_VERSION = 1;
   public static final String ENTRY_NAME = "coffer-manifest.json";
 
-  /** {@code deletions}: in an incremental backup, the {@code _id}s of documents deleted since its parent. */
-  public enum Kind { bson, metadata, view, file, directory, symlink, deletions }
+  /**
+   * {@code deletions}: in an incremental backup, the {@code _id}s of documents deleted since its
+   * parent.
+   */
+  public enum Kind {
+    bson,
+    metadata,
+    view,
+    file,
+    directory,
+    symlink,
+    deletions
+  }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @JsonIgnoreProperties(ignoreUnknown = true)
@@ -45,16 +79,21 @@ public record Manifest(
 
   @JsonInclude(JsonInclude.Include.NON_EMPTY)
   @JsonIgnoreProperties(ignoreUnknown = true)
-  public record Selection(List<String> include, List<String> exclude, List<String> modules,
-      List<String> filesInclude, List<String> filesExclude) {}
+  public record Selection(
+      List<String> include,
+      List<String> exclude,
+      List<String> modules,
+      List<String> filesInclude,
+      List<String> filesExclude) {}
 
   /**
-   * One archive entry. Collection entries name their database, collection and module; files their tree. In an
-   * incremental backup, a file whose content did not change names in {@code from} the backup whose archive holds
-   * it (and is not in this archive), and a collection's {@code bson} entry with {@code delta} holds only the
-   * documents inserted or changed since the parent ({@code documents} is then the collection's count after it).
-   * A file, directory or link whose name is not valid UTF-8 carries its real name in {@code raw} (the path inside
-   * its tree, as bytes, in base64); its zip name then shows each invalid byte as {@code %XX}. A link's target is the
+   * One archive entry. Collection entries name their database, collection and module; files their
+   * tree. In an incremental backup, a file whose content did not change names in {@code from} the
+   * backup whose archive holds it (and is not in this archive), and a collection's {@code bson}
+   * entry with {@code delta} holds only the documents inserted or changed since the parent ({@code
+   * documents} is then the collection's count after it). A file, directory or link whose name is
+   * not valid UTF-8 carries its real name in {@code raw} (the path inside its tree, as bytes, in
+   * base64); its zip name then shows each invalid byte as {@code %XX}. A link's target is the
    * content of its zip entry (raw bytes); {@code target} shows it.
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -76,17 +115,74 @@ public record Manifest(
       Boolean delta,
       String raw) {
 
-    public Entry(String path, Kind kind, long size, String sha256, Long documents, String database, String collection, String module,
-        String tree, Integer mode, Long mtime, String target) {
-      this(path, kind, size, sha256, documents, database, collection, module, tree, mode, mtime, target, null, null, null);
+    public Entry(
+        String path,
+        Kind kind,
+        long size,
+        String sha256,
+        Long documents,
+        String database,
+        String collection,
+        String module,
+        String tree,
+        Integer mode,
+        Long mtime,
+        String target) {
+      this(
+          path,
+          kind,
+          size,
+          sha256,
+          documents,
+          database,
+          collection,
+          module,
+          tree,
+          mode,
+          mtime,
+          target,
+          null,
+          null,
+          null);
     }
 
-    public Entry(String path, Kind kind, long size, String sha256, Long documents, String database, String collection, String module,
-        String tree, Integer mode, Long mtime, String target, String from, Boolean delta) {
-      this(path, kind, size, sha256, documents, database, collection, module, tree, mode, mtime, target, from, delta, null);
+    public Entry(
+        String path,
+        Kind kind,
+        long size,
+        String sha256,
+        Long documents,
+        String database,
+        String collection,
+        String module,
+        String tree,
+        Integer mode,
+        Long mtime,
+        String target,
+        String from,
+        Boolean delta) {
+      this(
+          path,
+          kind,
+          size,
+          sha256,
+          documents,
+          database,
+          collection,
+          module,
+          tree,
+          mode,
+          mtime,
+          target,
+          from,
+          delta,
+          null);
     }
 
-    /** Whether the entry's bytes are in this backup's archive (not only named, as an unchanged file of a chain). */
+    /**
+     * Whether the entry's bytes are in this backup's archive (not only named, as an unchanged file
+     * of a chain).
+     */
     public boolean archived() {
       return from == null;
     }

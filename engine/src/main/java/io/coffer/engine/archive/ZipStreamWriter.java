@@ -26,12 +26,13 @@ import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 
 /**
- * A standard zip written as a stream, with deflate spread over the cores the way pigz does it: each entry's
- * data is cut into blocks that worker threads compress in parallel (every block primed with the 32 KiB
- * before it and ended with a sync flush, so the blocks join into one ordinary deflate stream), and one
- * writer thread puts headers, blocks and data descriptors downstream in order. Entries carry ZIP64 data
- * descriptors, Unix modes and UTF-8 names; the central directory (ZIP64 when needed) ends the stream.
- * Memory is bounded by the queue: a few blocks in flight, whatever the data size.
+ * A standard zip written as a stream, with deflate spread over the cores the way pigz does it: each
+ * entry's data is cut into blocks that worker threads compress in parallel (every block primed with
+ * the 32 KiB before it and ended with a sync flush, so the blocks join into one ordinary deflate
+ * stream), and one writer thread puts headers, blocks and data descriptors downstream in order.
+ * Entries carry ZIP64 data descriptors, Unix modes and UTF-8 names; the central directory (ZIP64
+ * when needed) ends the stream. Memory is bounded by the queue: a few blocks in flight, whatever
+ * the data size.
  */
 public final class ZipStreamWriter implements Closeable {
   static final int BLOCK = 512 * 1024;
@@ -51,7 +52,9 @@ public final class ZipStreamWriter implements Closeable {
   private byte[] dictionary;
   private boolean closed;
 
-  /** Everything about one entry; producer fields are set before the item that reads them is queued. */
+  /**
+   * Everything about one entry; producer fields are set before the item that reads them is queued.
+   */
   private static final class Entry {
     final byte[] name;
     final int method;
@@ -76,15 +79,23 @@ public final class ZipStreamWriter implements Closeable {
     }
   }
 
-  private record Item(Future<byte[]> data, Supplier<byte[]> lazy, LongConsumer before, LongConsumer after, boolean end) {}
+  private record Item(
+      Future<byte[]> data,
+      Supplier<byte[]> lazy,
+      LongConsumer before,
+      LongConsumer after,
+      boolean end) {}
 
   public ZipStreamWriter(OutputStream out, int threads) {
     this.out = out;
-    this.pool = Executors.newFixedThreadPool(Math.max(1, threads), r -> {
-      Thread t = new Thread(r, "coffer-deflate");
-      t.setDaemon(true);
-      return t;
-    });
+    this.pool =
+        Executors.newFixedThreadPool(
+            Math.max(1, threads),
+            r -> {
+              Thread t = new Thread(r, "coffer-deflate");
+              t.setDaemon(true);
+              return t;
+            });
     this.queue = new ArrayBlockingQueue<>(2 * Math.max(1, threads) + 4);
     this.writer = new Thread(this::drain, "coffer-zip-writer");
     this.writer.setDaemon(true);
@@ -99,7 +110,8 @@ public final class ZipStreamWriter implements Closeable {
       while (true) {
         Item item = queue.take();
         if (item.end()) {
-          if (aborted) return; // the end an abort sends: never close (and so publish) a partial archive
+          if (aborted)
+            return; // the end an abort sends: never close (and so publish) a partial archive
           break;
         }
         if (item.before() != null) item.before().accept(offset);
@@ -133,13 +145,23 @@ public final class ZipStreamWriter implements Closeable {
     throw new IOException(t);
   }
 
-  /** Starts a file entry compressed at {@code level} (0 = deflate's stored blocks, for incompressible data). */
-  public void startEntry(String name, long mtimeMillis, int unixMode, int level) throws IOException {
+  /**
+   * Starts a file entry compressed at {@code level} (0 = deflate's stored blocks, for
+   * incompressible data).
+   */
+  public void startEntry(String name, long mtimeMillis, int unixMode, int level)
+      throws IOException {
     if (current != null) throw new IllegalStateException("an entry is already open");
     current = new Entry(name, Deflater.DEFLATED, level, mtimeMillis, unixMode);
     entries.add(current);
     Entry e = current;
-    enqueue(new Item(CompletableFuture.completedFuture(localHeader(e)), null, off -> e.offset = off, null, false));
+    enqueue(
+        new Item(
+            CompletableFuture.completedFuture(localHeader(e)),
+            null,
+            off -> e.offset = off,
+            null,
+            false));
     blockLen = 0;
     dictionary = null;
   }
@@ -217,7 +239,13 @@ public final class ZipStreamWriter implements Closeable {
     if (current != null) throw new IllegalStateException("an entry is open");
     Entry e = new Entry(name.endsWith("/") ? name : name + "/", 0, 0, mtimeMillis, unixMode);
     entries.add(e);
-    enqueue(new Item(CompletableFuture.completedFuture(localHeader(e)), null, off -> e.offset = off, null, false));
+    enqueue(
+        new Item(
+            CompletableFuture.completedFuture(localHeader(e)),
+            null,
+            off -> e.offset = off,
+            null,
+            false));
   }
 
   @Override
@@ -227,7 +255,8 @@ public final class ZipStreamWriter implements Closeable {
     closed = true;
     List<Entry> all = List.copyOf(entries);
     long[] start = new long[1];
-    enqueue(new Item(null, () -> centralDirectory(all, start[0]), off -> start[0] = off, null, false));
+    enqueue(
+        new Item(null, () -> centralDirectory(all, start[0]), off -> start[0] = off, null, false));
     enqueue(new Item(null, null, null, null, true));
     try {
       writer.join();
@@ -240,7 +269,9 @@ public final class ZipStreamWriter implements Closeable {
     checkFailure();
   }
 
-  /** Stops without finishing; the downstream is left unclosed for its owner to abort. Never throws. */
+  /**
+   * Stops without finishing; the downstream is left unclosed for its owner to abort. Never throws.
+   */
   public void abort() {
     aborted = true; // before the end item: the writer thread sees it when it takes that item
     closed = true;
@@ -261,13 +292,28 @@ public final class ZipStreamWriter implements Closeable {
     boolean file = !e.directory();
     byte[] extra = file ? zip64Extra(0, 0, -1) : new byte[0];
     Buf b = new Buf(30 + e.name.length + extra.length);
-    b.u32(0x04034b50).u16(file ? 45 : 20).u16(file ? 0x0808 : 0x0800).u16(e.method).u32(e.dosTime)
-        .u32(0).u32(file ? MAGIC32 : 0).u32(file ? MAGIC32 : 0).u16(e.name.length).u16(extra.length).bytes(e.name).bytes(extra);
+    b.u32(0x04034b50)
+        .u16(file ? 45 : 20)
+        .u16(file ? 0x0808 : 0x0800)
+        .u16(e.method)
+        .u32(e.dosTime)
+        .u32(0)
+        .u32(file ? MAGIC32 : 0)
+        .u32(file ? MAGIC32 : 0)
+        .u16(e.name.length)
+        .u16(extra.length)
+        .bytes(e.name)
+        .bytes(extra);
     return b.array();
   }
 
   private static byte[] dataDescriptor(Entry e) {
-    return new Buf(24).u32(0x08074b50).u32(e.crc.getValue()).u64(e.compressedSize).u64(e.size).array();
+    return new Buf(24)
+        .u32(0x08074b50)
+        .u32(e.crc.getValue())
+        .u64(e.compressedSize)
+        .u64(e.size)
+        .array();
   }
 
   private static byte[] zip64Extra(long size, long compressed, long offset) {
@@ -293,28 +339,68 @@ public final class ZipStreamWriter implements Closeable {
       }
       long attrs = ((long) e.unixMode & 0xffff) << 16 | (e.directory() ? 0x10 : 0);
       Buf b = new Buf(46 + e.name.length + extra.length);
-      b.u32(0x02014b50).u16(MADE_BY_UNIX).u16(file || bigOffset ? 45 : 20).u16(file ? 0x0808 : 0x0800).u16(e.method)
-          .u32(e.dosTime).u32(file ? e.crc.getValue() : 0).u32(file ? MAGIC32 : 0).u32(file ? MAGIC32 : 0).u16(e.name.length)
-          .u16(extra.length).u16(0).u16(0).u16(0).u32(attrs).u32(file || bigOffset ? MAGIC32 : e.offset).bytes(e.name).bytes(extra);
+      b.u32(0x02014b50)
+          .u16(MADE_BY_UNIX)
+          .u16(file || bigOffset ? 45 : 20)
+          .u16(file ? 0x0808 : 0x0800)
+          .u16(e.method)
+          .u32(e.dosTime)
+          .u32(file ? e.crc.getValue() : 0)
+          .u32(file ? MAGIC32 : 0)
+          .u32(file ? MAGIC32 : 0)
+          .u16(e.name.length)
+          .u16(extra.length)
+          .u16(0)
+          .u16(0)
+          .u16(0)
+          .u32(attrs)
+          .u32(file || bigOffset ? MAGIC32 : e.offset)
+          .bytes(e.name)
+          .bytes(extra);
       cd.writeBytes(b.array());
     }
     long size = cd.size();
     long end64 = start + size;
-    cd.writeBytes(new Buf(56).u32(0x06064b50).u64(44).u16(MADE_BY_UNIX).u16(45).u32(0).u32(0).u64(all.size()).u64(all.size())
-        .u64(size).u64(start).array());
+    cd.writeBytes(
+        new Buf(56)
+            .u32(0x06064b50)
+            .u64(44)
+            .u16(MADE_BY_UNIX)
+            .u16(45)
+            .u32(0)
+            .u32(0)
+            .u64(all.size())
+            .u64(all.size())
+            .u64(size)
+            .u64(start)
+            .array());
     cd.writeBytes(new Buf(20).u32(0x07064b50).u32(0).u64(end64).u32(1).array());
     int n = Math.min(all.size(), 0xFFFF);
-    cd.writeBytes(new Buf(22).u32(0x06054b50).u16(0).u16(0).u16(n).u16(n).u32(Math.min(size, MAGIC32))
-        .u32(Math.min(start, MAGIC32)).u16(0).array());
+    cd.writeBytes(
+        new Buf(22)
+            .u32(0x06054b50)
+            .u16(0)
+            .u16(0)
+            .u16(n)
+            .u16(n)
+            .u32(Math.min(size, MAGIC32))
+            .u32(Math.min(start, MAGIC32))
+            .u16(0)
+            .array());
     return cd.toByteArray();
   }
 
   static long dosTime(long millis) {
-    LocalDateTime t = LocalDateTime.ofInstant(Instant.ofEpochMilli(millis), ZoneOffset.systemDefault());
+    LocalDateTime t =
+        LocalDateTime.ofInstant(Instant.ofEpochMilli(millis), ZoneOffset.systemDefault());
     if (t.getYear() < 1980) return (1 << 21) | (1 << 16);
     if (t.getYear() > 2107) t = LocalDateTime.of(2107, 12, 31, 23, 59, 58);
-    return ((long) (t.getYear() - 1980) << 25) | ((long) t.getMonthValue() << 21) | ((long) t.getDayOfMonth() << 16)
-        | ((long) t.getHour() << 11) | ((long) t.getMinute() << 5) | (t.getSecond() >> 1);
+    return ((long) (t.getYear() - 1980) << 25)
+        | ((long) t.getMonthValue() << 21)
+        | ((long) t.getDayOfMonth() << 16)
+        | ((long) t.getHour() << 11)
+        | ((long) t.getMinute() << 5)
+        | (t.getSecond() >> 1);
   }
 
   /** Little-endian record builder. */

@@ -1,18 +1,26 @@
 package io.coffer.engine.crypto;
 
 import io.coffer.engine.crypto.AgeException.Kind;
+import io.coffer.protocol.Field;
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import javax.crypto.Cipher;
 import javax.crypto.Mac;
 import javax.crypto.spec.IvParameterSpec;
@@ -22,19 +30,11 @@ import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
 import org.bouncycastle.crypto.generators.SCrypt;
 import org.bouncycastle.crypto.params.HKDFParameters;
 import org.bouncycastle.math.ec.rfc7748.X25519;
-import io.coffer.protocol.Field;
-import java.io.BufferedInputStream;
-import java.io.InterruptedIOException;
-import java.util.ArrayDeque;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
- * The age v1 file format (age-encryption.org/v1): X25519 and scrypt recipient stanzas, HMAC-SHA256 header
- * MAC and the ChaCha20-Poly1305 STREAM payload in 64 KiB chunks. Encryption and decryption are streams, so
- * memory stays at one chunk whatever the file size.
+ * The age v1 file format (age-encryption.org/v1): X25519 and scrypt recipient stanzas, HMAC-SHA256
+ * header MAC and the ChaCha20-Poly1305 STREAM payload in 64 KiB chunks. Encryption and decryption
+ * are streams, so memory stays at one chunk whatever the file size.
  */
 public final class Age {
   static final String VERSION_LINE = "age-encryption.org/v1";
@@ -43,15 +43,22 @@ public final class Age {
   private static final int FILE_KEY_LEN = 16;
   private static final String X25519_INFO = "age-encryption.org/v1/X25519";
   private static final String SCRYPT_LABEL = "age-encryption.org/v1/scrypt";
+
   /** Work factor used when encrypting to a passphrase; age's own default. */
   /**
-   * scrypt work factor for passphrase encryption: 2^16 (64 MiB, a fraction of a second). age's CLI uses 2^18,
-   * which needs 256 MiB at once: more than an engine Job's heap is sized for. Backup passphrases are long stored
-   * secrets, not memorised words, so the lower cost gives up no real strength. Decryption accepts any age cost.
+   * scrypt work factor for passphrase encryption: 2^16 (64 MiB, a fraction of a second). age's CLI
+   * uses 2^18, which needs 256 MiB at once: more than an engine Job's heap is sized for. Backup
+   * passphrases are long stored secrets, not memorised words, so the lower cost gives up no real
+   * strength. Decryption accepts any age cost.
    */
   public static final int DEFAULT_SCRYPT_LOG_N = 16;
-  /** The largest work factor accepted when decrypting, as age does, so a hostile file cannot exhaust memory. */
+
+  /**
+   * The largest work factor accepted when decrypting, as age does, so a hostile file cannot exhaust
+   * memory.
+   */
   static final int MAX_SCRYPT_LOG_N = 22;
+
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final Base64.Encoder B64 = Base64.getEncoder().withoutPadding();
   private static final Base64.Decoder B64D = Base64.getDecoder();
@@ -70,7 +77,11 @@ public final class Age {
 
     @Override
     public String toString() {
-      return "DecryptionKeys(" + identities.size() + " identities" + (passphrase != null ? ", passphrase" : "") + ")";
+      return "DecryptionKeys("
+          + identities.size()
+          + " identities"
+          + (passphrase != null ? ", passphrase" : "")
+          + ")";
     }
   }
 
@@ -78,25 +89,30 @@ public final class Age {
 
   // ---------------------------------------------------------------- encryption
 
-  public static OutputStream encrypt(OutputStream out, List<AgeKeys.Recipient> recipients) throws IOException {
-    if (recipients.isEmpty()) throw new IllegalArgumentException("at least one recipient is required");
+  public static OutputStream encrypt(OutputStream out, List<AgeKeys.Recipient> recipients)
+      throws IOException {
+    if (recipients.isEmpty())
+      throw new IllegalArgumentException("at least one recipient is required");
     byte[] fileKey = random(FILE_KEY_LEN);
     List<Stanza> stanzas = new ArrayList<>();
     for (AgeKeys.Recipient r : recipients) stanzas.add(wrapX25519(fileKey, r));
     return finishHeader(out, fileKey, stanzas);
   }
 
-  public static OutputStream encryptWithPassphrase(OutputStream out, char[] passphrase, int logN) throws IOException {
+  public static OutputStream encryptWithPassphrase(OutputStream out, char[] passphrase, int logN)
+      throws IOException {
     if (passphrase.length == 0) throw new IllegalArgumentException("the passphrase is empty");
     byte[] fileKey = random(FILE_KEY_LEN);
     byte[] salt = random(16);
     byte[] wrapKey = scrypt(passphrase, salt, logN);
     byte[] body = chachaSeal(wrapKey, new byte[12], fileKey);
-    Stanza s = new Stanza("scrypt", List.of(B64.encodeToString(salt), Integer.toString(logN)), body);
+    Stanza s =
+        new Stanza("scrypt", List.of(B64.encodeToString(salt), Integer.toString(logN)), body);
     return finishHeader(out, fileKey, List.of(s));
   }
 
-  private static OutputStream finishHeader(OutputStream out, byte[] fileKey, List<Stanza> stanzas) throws IOException {
+  private static OutputStream finishHeader(OutputStream out, byte[] fileKey, List<Stanza> stanzas)
+      throws IOException {
     ByteArrayOutputStream header = new ByteArrayOutputStream();
     header.writeBytes((VERSION_LINE + "\n").getBytes(StandardCharsets.US_ASCII));
     for (Stanza s : stanzas) {
@@ -128,17 +144,19 @@ public final class Age {
     X25519.scalarMultBase(ephemeral, 0, share, 0);
     byte[] shared = new byte[32];
     if (!X25519.calculateAgreement(ephemeral, 0, recipient.publicKey(), 0, shared, 0)) {
-      throw new IllegalArgumentException("recipient " + recipient.encoded() + " is a low-order point");
+      throw new IllegalArgumentException(
+          "recipient " + recipient.encoded() + " is a low-order point");
     }
     byte[] salt = concat(share, recipient.publicKey());
     byte[] wrapKey = hkdf(shared, salt, X25519_INFO, 32);
-    return new Stanza("X25519", List.of(B64.encodeToString(share)), chachaSeal(wrapKey, new byte[12], fileKey));
+    return new Stanza(
+        "X25519", List.of(B64.encodeToString(share)), chachaSeal(wrapKey, new byte[12], fileKey));
   }
 
   /**
-   * STREAM encryption. Chunks are independent (each has its own nonce), so runs of 16 chunks are sealed on
-   * worker threads and written in order, at most a few runs in flight. A full chunk is only sealed once more
-   * data proves it is not the last one.
+   * STREAM encryption. Chunks are independent (each has its own nonce), so runs of 16 chunks are
+   * sealed on worker threads and written in order, at most a few runs in flight. A full chunk is
+   * only sealed once more data proves it is not the last one.
    */
   private static final class EncryptingStream extends OutputStream {
     private static final int RUN = 16;
@@ -157,11 +175,14 @@ public final class Age {
       this.key = new SecretKeySpec(key, "ChaCha20");
       int threads = Runtime.getRuntime().availableProcessors();
       this.window = threads + 1;
-      this.pool = Executors.newFixedThreadPool(threads, r -> {
-        Thread t = new Thread(r, "coffer-age");
-        t.setDaemon(true);
-        return t;
-      });
+      this.pool =
+          Executors.newFixedThreadPool(
+              threads,
+              r -> {
+                Thread t = new Thread(r, "coffer-age");
+                t.setDaemon(true);
+                return t;
+              });
     }
 
     @Override
@@ -182,7 +203,10 @@ public final class Age {
       }
     }
 
-    /** Seals the first RUN chunks (more data follows them, so none is the last) and keeps the extra byte. */
+    /**
+     * Seals the first RUN chunks (more data follows them, so none is the last) and keeps the extra
+     * byte.
+     */
     private void submitRun() throws IOException {
       byte[] run = buf;
       long first = counter;
@@ -198,7 +222,8 @@ public final class Age {
       while (inFlight.size() >= window) writeOldest();
     }
 
-    private byte[] seal(byte[] data, int n, long first, boolean lastRun) throws GeneralSecurityException {
+    private byte[] seal(byte[] data, int n, long first, boolean lastRun)
+        throws GeneralSecurityException {
       Cipher cipher = newChaCha();
       int chunks = lastRun ? Math.max(1, (n + CHUNK - 1) / CHUNK) : n / CHUNK;
       byte[] sealed = new byte[n + chunks * TAG];
@@ -247,15 +272,19 @@ public final class Age {
   // ---------------------------------------------------------------- decryption
 
   /**
-   * Opens an age file. The header is read and checked, and the file key unwrapped, before this returns, so a
-   * wrong key or a damaged header fails here; payload damage or truncation fails on the read that meets it.
+   * Opens an age file. The header is read and checked, and the file key unwrapped, before this
+   * returns, so a wrong key or a damaged header fails here; payload damage or truncation fails on
+   * the read that meets it.
    */
   public static InputStream decrypt(InputStream source, DecryptionKeys keys) throws IOException {
-    InputStream in = source instanceof BufferedInputStream ? source : new BufferedInputStream(source, CHUNK);
+    InputStream in =
+        source instanceof BufferedInputStream ? source : new BufferedInputStream(source, CHUNK);
     HeaderReader reader = new HeaderReader(in);
     String first = reader.line();
     if (!VERSION_LINE.equals(first)) {
-      throw new AgeException(Kind.BAD_INPUT, "not an age-encrypted file (it does not start with " + VERSION_LINE + ")");
+      throw new AgeException(
+          Kind.BAD_INPUT,
+          "not an age-encrypted file (it does not start with " + VERSION_LINE + ")");
     }
     List<Stanza> stanzas = new ArrayList<>();
     String macLine;
@@ -265,40 +294,48 @@ public final class Age {
         macLine = line;
         break;
       }
-      if (!line.startsWith("-> ")) throw new AgeException(Kind.CORRUPT, "the age header is damaged (unexpected line)");
+      if (!line.startsWith("-> "))
+        throw new AgeException(Kind.CORRUPT, "the age header is damaged (unexpected line)");
       String[] parts = line.substring(3).split(" ", -1);
       for (String p : parts) {
-        if (p.isEmpty()) throw new AgeException(Kind.CORRUPT, "the age header is damaged (empty stanza argument)");
+        if (p.isEmpty())
+          throw new AgeException(Kind.CORRUPT, "the age header is damaged (empty stanza argument)");
       }
       ByteArrayOutputStream body = new ByteArrayOutputStream();
       while (true) {
         String b = reader.line();
-        if (b.length() > 64) throw new AgeException(Kind.CORRUPT, "the age header is damaged (body line too long)");
+        if (b.length() > 64)
+          throw new AgeException(Kind.CORRUPT, "the age header is damaged (body line too long)");
         body.writeBytes(b64(b));
         if (b.length() < 64) break;
       }
-      stanzas.add(new Stanza(parts[0], List.of(parts).subList(1, parts.length), body.toByteArray()));
+      stanzas.add(
+          new Stanza(parts[0], List.of(parts).subList(1, parts.length), body.toByteArray()));
     }
     byte[] headerForMac = reader.bytesUpTo(reader.size() - macLine.length() - 1 + 3);
     byte[] mac = b64(macLine.substring(4));
     byte[] fileKey = unwrap(stanzas, keys);
     byte[] expected = hmac(hkdf(fileKey, new byte[0], "header", 32), headerForMac);
     if (!MessageDigest.isEqual(expected, mac)) {
-      throw new AgeException(Kind.CORRUPT, "the age header MAC does not match: the file is damaged or was altered");
+      throw new AgeException(
+          Kind.CORRUPT, "the age header MAC does not match: the file is damaged or was altered");
     }
     byte[] nonce = in.readNBytes(16);
-    if (nonce.length != 16) throw new AgeException(Kind.CORRUPT, "the age file is truncated (no payload)");
+    if (nonce.length != 16)
+      throw new AgeException(Kind.CORRUPT, "the age file is truncated (no payload)");
     return new DecryptingStream(in, hkdf(fileKey, nonce, "payload", 32));
   }
 
   private static byte[] unwrap(List<Stanza> stanzas, DecryptionKeys keys) throws AgeException {
     boolean hasScrypt = stanzas.stream().anyMatch(s -> s.type().equals("scrypt"));
     if (hasScrypt && stanzas.size() != 1) {
-      throw new AgeException(Kind.CORRUPT, "the age header is invalid (an scrypt stanza must be alone)");
+      throw new AgeException(
+          Kind.CORRUPT, "the age header is invalid (an scrypt stanza must be alone)");
     }
     for (Stanza s : stanzas) {
       if (s.type().equals("X25519")) {
-        if (s.args().size() != 1) throw new AgeException(Kind.CORRUPT, "the age header is damaged (X25519 stanza)");
+        if (s.args().size() != 1)
+          throw new AgeException(Kind.CORRUPT, "the age header is damaged (X25519 stanza)");
         byte[] share = b64(s.args().get(0));
         if (share.length != 32 || s.body().length != 32) {
           throw new AgeException(Kind.CORRUPT, "the age header is damaged (X25519 stanza sizes)");
@@ -312,7 +349,8 @@ public final class Age {
           if (fileKey != null && fileKey.length == FILE_KEY_LEN) return fileKey;
         }
       } else if (s.type().equals("scrypt")) {
-        if (s.args().size() != 2) throw new AgeException(Kind.CORRUPT, "the age header is damaged (scrypt stanza)");
+        if (s.args().size() != 2)
+          throw new AgeException(Kind.CORRUPT, "the age header is damaged (scrypt stanza)");
         byte[] salt = b64(s.args().get(0));
         int logN;
         try {
@@ -320,32 +358,56 @@ public final class Age {
         } catch (NumberFormatException e) {
           throw new AgeException(Kind.CORRUPT, "the age header is damaged (scrypt work factor)");
         }
-        if (salt.length != 16 || logN <= 0 || s.body().length != 32 || !s.args().get(1).matches("[1-9][0-9]*")) {
+        if (salt.length != 16
+            || logN <= 0
+            || s.body().length != 32
+            || !s.args().get(1).matches("[1-9][0-9]*")) {
           throw new AgeException(Kind.CORRUPT, "the age header is damaged (scrypt stanza)");
         }
         if (logN > MAX_SCRYPT_LOG_N) {
-          throw new AgeException(Kind.BAD_INPUT, "the scrypt work factor " + logN + " is above the limit " + MAX_SCRYPT_LOG_N);
+          throw new AgeException(
+              Kind.BAD_INPUT,
+              "the scrypt work factor " + logN + " is above the limit " + MAX_SCRYPT_LOG_N);
         }
         if (keys.passphrase() == null) {
-          throw new AgeException(Kind.NO_MATCHING_KEY, "this archive is encrypted with a passphrase; give " + Field.DECRYPTION_PASSPHRASE.mark());
+          throw new AgeException(
+              Kind.NO_MATCHING_KEY,
+              "this archive is encrypted with a passphrase; give "
+                  + Field.DECRYPTION_PASSPHRASE.mark());
         }
-        // scrypt holds 1 KiB per unit of work at once: a header must not be able to exhaust the heap (an OOM kill, not an error)
+        // scrypt holds 1 KiB per unit of work at once: a header must not be able to exhaust the
+        // heap (an OOM kill, not an error)
         long needs = 1024L << logN;
         Runtime rt = Runtime.getRuntime();
         long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
         if (needs > free * 3 / 4) {
-          throw new AgeException(Kind.BAD_INPUT, "the passphrase's scrypt work factor 2^" + logN + " needs " + (needs >> 20) + " MiB at once, more than"
-              + " this process has free (" + (free >> 20) + " MiB); give the engine more heap (COFFER_JAVA_OPTS=-Xmx...) if the file is genuine");
+          throw new AgeException(
+              Kind.BAD_INPUT,
+              "the passphrase's scrypt work factor 2^"
+                  + logN
+                  + " needs "
+                  + (needs >> 20)
+                  + " MiB at once, more than"
+                  + " this process has free ("
+                  + (free >> 20)
+                  + " MiB); give the engine more heap (COFFER_JAVA_OPTS=-Xmx...) if the file is genuine");
         }
         byte[] fileKey = chachaOpen(scrypt(keys.passphrase(), salt, logN), new byte[12], s.body());
         if (fileKey != null && fileKey.length == FILE_KEY_LEN) return fileKey;
-        throw new AgeException(Kind.NO_MATCHING_KEY, "wrong passphrase: it does not open this archive");
+        throw new AgeException(
+            Kind.NO_MATCHING_KEY, "wrong passphrase: it does not open this archive");
       }
     }
     if (keys.identities().isEmpty()) {
-      throw new AgeException(Kind.NO_MATCHING_KEY, "this archive is encrypted to age recipients; give " + Field.IDENTITY.mark() + " with a matching AGE-SECRET-KEY");
+      throw new AgeException(
+          Kind.NO_MATCHING_KEY,
+          "this archive is encrypted to age recipients; give "
+              + Field.IDENTITY.mark()
+              + " with a matching AGE-SECRET-KEY");
     }
-    throw new AgeException(Kind.NO_MATCHING_KEY, "no identity matches: none of the given age identities is a recipient of this archive");
+    throw new AgeException(
+        Kind.NO_MATCHING_KEY,
+        "no identity matches: none of the given age identities is a recipient of this archive");
   }
 
   /** Reads the header line by line, keeping the raw bytes for the MAC. */
@@ -366,10 +428,18 @@ public final class Age {
         if (c < 0) throw new AgeException(Kind.CORRUPT, "the age header is truncated");
         raw.write(c);
         // real headers are a few hundred bytes: a hostile one must not fill the heap
-        if (raw.size() > MAX_HEADER_BYTES) throw new AgeException(Kind.CORRUPT, "the age header is larger than " + MAX_HEADER_BYTES + " bytes: not a file age writes");
+        if (raw.size() > MAX_HEADER_BYTES)
+          throw new AgeException(
+              Kind.CORRUPT,
+              "the age header is larger than "
+                  + MAX_HEADER_BYTES
+                  + " bytes: not a file age writes");
         if (c == '\n') return sb.toString();
-        if (c < 32 || c > 126) throw new AgeException(Kind.BAD_INPUT, "not an age-encrypted file (binary data in the header)");
-        if (sb.length() > 4096) throw new AgeException(Kind.CORRUPT, "the age header line is too long");
+        if (c < 32 || c > 126)
+          throw new AgeException(
+              Kind.BAD_INPUT, "not an age-encrypted file (binary data in the header)");
+        if (sb.length() > 4096)
+          throw new AgeException(Kind.CORRUPT, "the age header line is too long");
         sb.append((char) c);
       }
     }
@@ -420,7 +490,10 @@ public final class Age {
       return take;
     }
 
-    /** Reads one sealed chunk plus one look-ahead byte, which tells whether this chunk must be the last. */
+    /**
+     * Reads one sealed chunk plus one look-ahead byte, which tells whether this chunk must be the
+     * last.
+     */
     private void nextChunk() throws IOException {
       int want = CHUNK + TAG + 1;
       while (sealedLen < want) {
@@ -430,7 +503,9 @@ public final class Age {
       }
       boolean last = sealedLen < want;
       int chunkLen = last ? sealedLen : CHUNK + TAG;
-      if (chunkLen < TAG) throw new AgeException(Kind.CORRUPT, "the archive is truncated (incomplete encrypted chunk)");
+      if (chunkLen < TAG)
+        throw new AgeException(
+            Kind.CORRUPT, "the archive is truncated (incomplete encrypted chunk)");
       if (last && chunkLen == TAG && counter > 0) {
         throw new AgeException(Kind.CORRUPT, "the archive is damaged (empty final chunk)");
       }
@@ -439,9 +514,15 @@ public final class Age {
         limit = cipher.doFinal(sealed, 0, chunkLen, plain, 0);
       } catch (GeneralSecurityException e) {
         if (!last) {
-          throw new AgeException(Kind.CORRUPT, "the archive is damaged: encrypted chunk " + counter + " fails authentication");
+          throw new AgeException(
+              Kind.CORRUPT,
+              "the archive is damaged: encrypted chunk " + counter + " fails authentication");
         }
-        throw new AgeException(Kind.CORRUPT, "the archive is damaged or truncated: final encrypted chunk " + counter + " fails authentication");
+        throw new AgeException(
+            Kind.CORRUPT,
+            "the archive is damaged or truncated: final encrypted chunk "
+                + counter
+                + " fails authentication");
       }
       pos = 0;
       counter++;
@@ -480,7 +561,13 @@ public final class Age {
   private static byte[] scrypt(char[] passphrase, byte[] salt, int logN) {
     byte[] pass = new String(passphrase).getBytes(StandardCharsets.UTF_8);
     try {
-      return SCrypt.generate(pass, concat(SCRYPT_LABEL.getBytes(StandardCharsets.US_ASCII), salt), 1 << logN, 8, 1, 32);
+      return SCrypt.generate(
+          pass,
+          concat(SCRYPT_LABEL.getBytes(StandardCharsets.US_ASCII), salt),
+          1 << logN,
+          8,
+          1,
+          32);
     } finally {
       Arrays.fill(pass, (byte) 0);
     }
@@ -525,10 +612,12 @@ public final class Age {
   }
 
   private static byte[] b64(String s) throws AgeException {
-    if (s.endsWith("=") || s.contains("\n")) throw new AgeException(Kind.CORRUPT, "the age header is damaged (padded base64)");
+    if (s.endsWith("=") || s.contains("\n"))
+      throw new AgeException(Kind.CORRUPT, "the age header is damaged (padded base64)");
     try {
       byte[] out = B64D.decode(s);
-      if (!B64.encodeToString(out).equals(s)) throw new AgeException(Kind.CORRUPT, "the age header is damaged (non-canonical base64)");
+      if (!B64.encodeToString(out).equals(s))
+        throw new AgeException(Kind.CORRUPT, "the age header is damaged (non-canonical base64)");
       return out;
     } catch (IllegalArgumentException e) {
       throw new AgeException(Kind.CORRUPT, "the age header is damaged (bad base64)");

@@ -22,7 +22,8 @@ public final class AgeKeys {
   /** An X25519 public key, printable as {@code age1...}. */
   public record Recipient(byte[] publicKey) {
     public Recipient {
-      if (publicKey.length != 32) throw new IllegalArgumentException("X25519 public key must be 32 bytes");
+      if (publicKey.length != 32)
+        throw new IllegalArgumentException("X25519 public key must be 32 bytes");
       publicKey = publicKey.clone();
     }
 
@@ -57,7 +58,8 @@ public final class AgeKeys {
     private final Recipient recipient;
 
     Identity(byte[] secret) {
-      if (secret.length != 32) throw new IllegalArgumentException("X25519 secret key must be 32 bytes");
+      if (secret.length != 32)
+        throw new IllegalArgumentException("X25519 secret key must be 32 bytes");
       this.secret = secret.clone();
       byte[] pub = new byte[32];
       X25519.scalarMultBase(this.secret, 0, pub, 0);
@@ -90,24 +92,29 @@ public final class AgeKeys {
   }
 
   /**
-   * A recipient ({@code age1...}). The text is never repeated in an error: what was given in its place may be a
-   * secret (a passphrase file, an identity), and errors reach logs.
+   * A recipient ({@code age1...}). The text is never repeated in an error: what was given in its
+   * place may be a secret (a passphrase file, an identity), and errors reach logs.
    */
   public static Recipient parseRecipient(String text) {
     String s = text.strip();
     if (s.regionMatches(true, 0, IDENTITY_HRP + "1", 0, IDENTITY_HRP.length() + 1)) {
-      throw new IllegalArgumentException("a private key (AGE-SECRET-KEY-1...) was given where a recipient, a public key age1..., belongs;"
-          + " `age-keygen -y KEYFILE` prints its public key (keep the private key out of backup Jobs)");
+      throw new IllegalArgumentException(
+          "a private key (AGE-SECRET-KEY-1...) was given where a recipient, a public key age1..., belongs;"
+              + " `age-keygen -y KEYFILE` prints its public key (keep the private key out of backup Jobs)");
     }
     Bech32.Decoded d;
     try {
       d = Bech32.decode(s);
     } catch (IllegalArgumentException e) {
       // Bech32's reasons (bad checksum, bad character, ...) never quote the text
-      throw new IllegalArgumentException("not an age recipient (expected age1...: " + e.getMessage() + "; the value is not shown)");
+      throw new IllegalArgumentException(
+          "not an age recipient (expected age1...: "
+              + e.getMessage()
+              + "; the value is not shown)");
     }
     if (!d.hrp().equals(RECIPIENT_HRP) || d.data().length != 32) {
-      throw new IllegalArgumentException("not an X25519 age recipient (expected age1...; the value is not shown)");
+      throw new IllegalArgumentException(
+          "not an X25519 age recipient (expected age1...; the value is not shown)");
     }
     return new Recipient(d.data());
   }
@@ -118,15 +125,20 @@ public final class AgeKeys {
     try {
       d = Bech32.decode(s);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("not an age identity (expected AGE-SECRET-KEY-1...): " + e.getMessage());
+      throw new IllegalArgumentException(
+          "not an age identity (expected AGE-SECRET-KEY-1...): " + e.getMessage());
     }
     if (!d.hrp().equals(IDENTITY_HRP) || d.data().length != 32) {
-      throw new IllegalArgumentException("not an X25519 age identity (expected AGE-SECRET-KEY-1...)");
+      throw new IllegalArgumentException(
+          "not an X25519 age identity (expected AGE-SECRET-KEY-1...)");
     }
     return new Identity(d.data());
   }
 
-  /** Reads recipients, one per line; blank lines and {@code #} comments are skipped. Errors name the line, never its text. */
+  /**
+   * Reads recipients, one per line; blank lines and {@code #} comments are skipped. Errors name the
+   * line, never its text.
+   */
   public static List<Recipient> readRecipients(String content) {
     List<Recipient> out = new ArrayList<>();
     int lineNo = 0;
@@ -155,11 +167,15 @@ public final class AgeKeys {
       try {
         out.add(parseIdentity(l));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("identity file " + file + " line " + lineNo + ": " + e.getMessage());
+        throw new IllegalArgumentException(
+            "identity file " + file + " line " + lineNo + ": " + e.getMessage());
       }
     }
     if (out.isEmpty()) {
-      throw new IllegalArgumentException("identity file " + file + " holds no AGE-SECRET-KEY-1... line; create one with age-keygen");
+      throw new IllegalArgumentException(
+          "identity file "
+              + file
+              + " holds no AGE-SECRET-KEY-1... line; create one with age-keygen");
     }
     return out;
   }

@@ -27,7 +27,8 @@ final class Bech32 {
     if (!lower && !upper) throw new IllegalArgumentException("mixed case");
     String str = s.toLowerCase(Locale.ROOT);
     int pos = str.lastIndexOf('1');
-    if (pos < 1 || pos + 7 > str.length()) throw new IllegalArgumentException("bad separator position");
+    if (pos < 1 || pos + 7 > str.length())
+      throw new IllegalArgumentException("bad separator position");
     String hrp = str.substring(0, pos);
     for (char c : hrp.toCharArray()) {
       if (c < 33 || c > 126) throw new IllegalArgumentException("bad character in prefix");
@@ -38,7 +39,8 @@ final class Bech32 {
       if (v < 0) throw new IllegalArgumentException("bad character");
       values[i] = (byte) v;
     }
-    if (polymod(concat(hrpExpand(hrp), values)) != 1) throw new IllegalArgumentException("bad checksum");
+    if (polymod(concat(hrpExpand(hrp), values)) != 1)
+      throw new IllegalArgumentException("bad checksum");
     byte[] data = new byte[values.length - 6];
     System.arraycopy(values, 0, data, 0, data.length);
     return new Decoded(hrp, convertBits(data, 5, 8, false));

@@ -2,12 +2,12 @@ package io.coffer.engine.files;
 
 import io.coffer.engine.CofferException;
 import io.coffer.engine.EngineLog;
-import io.coffer.protocol.ExitCode;
 import io.coffer.engine.Progress;
 import io.coffer.engine.fs.Dir;
 import io.coffer.engine.fs.FsException;
 import io.coffer.engine.fs.Name;
 import io.coffer.engine.fs.Stat;
+import io.coffer.protocol.ExitCode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -17,28 +17,31 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
-import java.util.Set;
 
 /**
- * Restores file trees by writing aside first: everything lands in {@code <target>/.coffer-restore-<run>/}
- * and {@link #commit()} moves it into place (renames on one file system) only after the whole archive has
- * been read and checked. In replace mode the previous content is moved to {@code .coffer-old-<run>} and
- * removed once the new content is in place; merge mode overwrites and adds, and leaves other files alone.
- * The staging folder lives inside the target, so a target that is a volume's mount point works too.
+ * Restores file trees by writing aside first: everything lands in {@code
+ * <target>/.coffer-restore-<run>/} and {@link #commit()} moves it into place (renames on one file
+ * system) only after the whole archive has been read and checked. In replace mode the previous
+ * content is moved to {@code .coffer-old-<run>} and removed once the new content is in place; merge
+ * mode overwrites and adds, and leaves other files alone. The staging folder lives inside the
+ * target, so a target that is a volume's mount point works too.
  *
- * <p>An archive is a stranger's input. Every write goes through a {@link Dir}: relative to a directory descriptor,
- * one name at a time, never through a link, never over an existing entry; links are created after all content, so
- * no content is ever written through a link the archive made. Names Coffer uses for its own state are refused in an
- * archive. Only the target the caller chose is written: it is opened once and locked ({@code flock}) for the whole
- * restore, so a second restore into it is refused while the first runs.
+ * <p>An archive is a stranger's input. Every write goes through a {@link Dir}: relative to a
+ * directory descriptor, one name at a time, never through a link, never over an existing entry;
+ * links are created after all content, so no content is ever written through a link the archive
+ * made. Names Coffer uses for its own state are refused in an archive. Only the target the caller
+ * chose is written: it is opened once and locked ({@code flock}) for the whole restore, so a second
+ * restore into it is refused while the first runs.
  *
- * <p>Moving into place takes many renames. A marker file {@code .coffer-commit-<run>} names the step under way
- * (moving the old content aside, moving the new in, or merging); a restore killed in the middle of it leaves the
- * marker, and the next restore into that target first finishes those moves (the content was complete and checked
- * before the first of them), so a tree ends up wholly old or wholly new, never half of each. The marker is read
- * only if it is a small regular file naming a step Coffer writes, and its folders only if they are real directories.
+ * <p>Moving into place takes many renames. A marker file {@code .coffer-commit-<run>} names the
+ * step under way (moving the old content aside, moving the new in, or merging); a restore killed in
+ * the middle of it leaves the marker, and the next restore into that target first finishes those
+ * moves (the content was complete and checked before the first of them), so a tree ends up wholly
+ * old or wholly new, never half of each. The marker is read only if it is a small regular file
+ * naming a step Coffer writes, and its folders only if they are real directories.
  */
 public final class FileRestorer {
   private static final String STAGING = ".coffer-restore-";
@@ -48,7 +51,11 @@ public final class FileRestorer {
   private static final String ASIDE = "replace:aside";
   private static final String IN = "replace:in";
   private static final String MERGE = "merge";
-  /** Set-user-ID and set-group-ID bits are never restored on files: an archive must not plant a privileged program. */
+
+  /**
+   * Set-user-ID and set-group-ID bits are never restored on files: an archive must not plant a
+   * privileged program.
+   */
   private static final int FILE_MODE_MASK = 01777;
 
   private final Map<String, Path> targets;
@@ -64,7 +71,10 @@ public final class FileRestorer {
 
   private record Link(List<Name> rel, byte[] target, long mtime, String entry) {}
 
-  /** One tree being restored: its target (open and locked), its staging folder, and the open directories of the last path written. */
+  /**
+   * One tree being restored: its target (open and locked), its staging folder, and the open
+   * directories of the last path written.
+   */
   private final class Tree {
     final String name;
     final Path target;
@@ -108,8 +118,10 @@ public final class FileRestorer {
     }
   }
 
-  public FileRestorer(Map<String, Path> targets, boolean replace, String runId, EngineLog log, Progress progress) {
-    if (!RUN.matcher(runId).matches()) throw new IllegalArgumentException("run id must be 8 hex digits: " + runId);
+  public FileRestorer(
+      Map<String, Path> targets, boolean replace, String runId, EngineLog log, Progress progress) {
+    if (!RUN.matcher(runId).matches())
+      throw new IllegalArgumentException("run id must be 8 hex digits: " + runId);
     this.targets = targets;
     this.replace = replace;
     this.runId = runId;
@@ -117,12 +129,18 @@ public final class FileRestorer {
     this.progress = progress;
   }
 
-  /** Whether a name at a tree's top is one Coffer uses for its own state in a target (refused in archives, skipped by backups). */
+  /**
+   * Whether a name at a tree's top is one Coffer uses for its own state in a target (refused in
+   * archives, skipped by backups).
+   */
   public static boolean reserved(Name top) {
     return top.startsWith(STAGING) || top.startsWith(OLD) || top.startsWith(COMMIT);
   }
 
-  /** Whether a name in a target is one of Coffer's working folders or markers, which a replace neither moves aside nor counts. */
+  /**
+   * Whether a name in a target is one of Coffer's working folders or markers, which a replace
+   * neither moves aside nor counts.
+   */
   public static boolean ours(Name n) {
     String s = n.utf8();
     if (s == null) return false;
@@ -140,7 +158,10 @@ public final class FileRestorer {
     return new CofferException(ExitCode.SOURCE, "cannot write to " + target + ": " + reason, e);
   }
 
-  /** Opens and locks the tree's target, finishes or clears what an earlier restore left, and creates the staging folder. */
+  /**
+   * Opens and locks the tree's target, finishes or clears what an earlier restore left, and creates
+   * the staging folder.
+   */
   private Tree tree(String name) throws IOException {
     Tree t = trees.get(name);
     if (t != null) return t;
@@ -151,11 +172,19 @@ public final class FileRestorer {
       Files.createDirectories(target);
       targetDir = Dir.open(target);
       if (!targetDir.tryLock()) {
-        throw new CofferException(ExitCode.BUSY, "another restore is writing into " + target + " right now; wait until it has finished, then try again");
+        throw new CofferException(
+            ExitCode.BUSY,
+            "another restore is writing into "
+                + target
+                + " right now; wait until it has finished, then try again");
       }
       finishInterrupted(targetDir, target);
       removeLeftovers(targetDir);
-      long mtime = targetDir.stat().mtimeMillis(); // given back on a rollback: a refused restore leaves even that as it was
+      long mtime =
+          targetDir
+              .stat()
+              .mtimeMillis(); // given back on a rollback: a refused restore leaves even that as it
+      // was
       Name staged = Name.of(STAGING + runId);
       targetDir.mkdir(staged, 0700);
       t = new Tree(name, target, targetDir, targetDir.dir(staged), mtime);
@@ -170,7 +199,10 @@ public final class FileRestorer {
     return t;
   }
 
-  /** Staged trees an interrupted earlier restore left behind (never {@code .coffer-old-*}: that may be the only old copy). */
+  /**
+   * Staged trees an interrupted earlier restore left behind (never {@code .coffer-old-*}: that may
+   * be the only old copy).
+   */
   private void removeLeftovers(Dir target) throws IOException {
     for (Name n : target.list()) {
       if (!n.startsWith(STAGING) || !ours(n)) continue;
@@ -180,18 +212,26 @@ public final class FileRestorer {
   }
 
   private static CofferException collision(String entry, String tree) {
-    return new CofferException(ExitCode.INTEGRITY, "the archive's entry " + entry + " collides with another entry of tree " + tree
-        + " (the same name twice, or a name under a file or a link); nothing was restored");
+    return new CofferException(
+        ExitCode.INTEGRITY,
+        "the archive's entry "
+            + entry
+            + " collides with another entry of tree "
+            + tree
+            + " (the same name twice, or a name under a file or a link); nothing was restored");
   }
 
   /**
-   * The staged directory that holds {@code rel}'s last name, created where missing; the directories of the last path
-   * stay open, so entries in archive order (a directory, then what it holds) cost one open each.
+   * The staged directory that holds {@code rel}'s last name, created where missing; the directories
+   * of the last path stay open, so entries in archive order (a directory, then what it holds) cost
+   * one open each.
    */
   private Dir parent(Tree t, List<Name> rel, String entry) throws IOException {
     int depth = rel.size() - 1;
     int common = 0;
-    while (common < t.openNames.size() && common < depth && t.openNames.get(common).equals(rel.get(common))) common++;
+    while (common < t.openNames.size()
+        && common < depth
+        && t.openNames.get(common).equals(rel.get(common))) common++;
     while (t.openNames.size() > common) {
       t.openNames.remove(t.openNames.size() - 1);
       t.openDirs.remove(t.openDirs.size() - 1).close();
@@ -227,7 +267,8 @@ public final class FileRestorer {
   }
 
   /** A directory of the tree ({@code rel} empty: the tree's root, i.e. the target itself). */
-  public void directory(String tree, List<Name> rel, int mode, long mtime, String entry) throws IOException {
+  public void directory(String tree, List<Name> rel, int mode, long mtime, String entry)
+      throws IOException {
     Tree t = tree(tree);
     try {
       if (!rel.isEmpty()) {
@@ -248,8 +289,13 @@ public final class FileRestorer {
     }
   }
 
-  /** A regular file; its content is read to the end of {@code content}, which the caller limits to the declared size. */
-  public long file(String tree, List<Name> rel, InputStream content, int mode, long mtime, String entry) throws IOException {
+  /**
+   * A regular file; its content is read to the end of {@code content}, which the caller limits to
+   * the declared size.
+   */
+  public long file(
+      String tree, List<Name> rel, InputStream content, int mode, long mtime, String entry)
+      throws IOException {
     Tree t = tree(tree);
     Dir.Out out;
     try {
@@ -281,8 +327,12 @@ public final class FileRestorer {
     return n;
   }
 
-  /** A symbolic link, created (as a link, its target never resolved) after all content, by {@link #commit()}. */
-  public void symlink(String tree, List<Name> rel, byte[] target, long mtime, String entry) throws IOException {
+  /**
+   * A symbolic link, created (as a link, its target never resolved) after all content, by {@link
+   * #commit()}.
+   */
+  public void symlink(String tree, List<Name> rel, byte[] target, long mtime, String entry)
+      throws IOException {
     tree(tree).links.add(new Link(rel, target, mtime, entry));
     progress.addFiles(1);
   }
@@ -309,33 +359,44 @@ public final class FileRestorer {
       try {
         Name marker = Name.of(COMMIT + runId);
         mark(t.targetDir, marker, replace ? ASIDE : MERGE);
-        t.committing = true; // from here on the marker, not a rollback, decides: the next restore finishes the moves
+        t.committing =
+            true; // from here on the marker, not a rollback, decides: the next restore finishes the
+        // moves
         t.staging.close();
         place(t.targetDir, runId, replace ? ASIDE : MERGE, marker);
         applyDirectories(t.targetDir, t.dirs, true);
       } catch (FsException e) {
         throw cannotWrite(t.target, e);
       }
-      log.info("restored file tree " + t.name + " into " + t.target + (replace ? " (replaced)" : " (merged)"));
+      log.info(
+          "restored file tree "
+              + t.name
+              + " into "
+              + t.target
+              + (replace ? " (replaced)" : " (merged)"));
     }
     if (privilegedBits > 0) {
-      log.warn(privilegedBits + " files had set-user-ID or set-group-ID bits in the backup; they were restored without them");
+      log.warn(
+          privilegedBits
+              + " files had set-user-ID or set-group-ID bits in the backup; they were restored without them");
     }
     for (Tree t : trees.values()) t.close();
     trees.clear();
   }
 
   /**
-   * Modes and times of the restored directories, deepest first (so a read-only directory is closed last). The
-   * target's own folder is often a volume's root that another user owns (a kubelet gives the pod's fsGroup write
-   * access, not ownership): there a mode or time that cannot be set is kept as it is, said once, not a failure.
+   * Modes and times of the restored directories, deepest first (so a read-only directory is closed
+   * last). The target's own folder is often a volume's root that another user owns (a kubelet gives
+   * the pod's fsGroup write access, not ownership): there a mode or time that cannot be set is kept
+   * as it is, said once, not a failure.
    */
   private void applyDirectories(Dir dir, Node node, boolean root) throws IOException {
     for (Map.Entry<Name, Node> c : node.children.entrySet()) {
       try (Dir child = dir.dir(c.getKey())) {
         applyDirectories(child, c.getValue(), false);
       } catch (FsException e) {
-        log.warn("could not set the mode of " + dir.where() + "/" + c.getKey() + ": " + e.getReason());
+        log.warn(
+            "could not set the mode of " + dir.where() + "/" + c.getKey() + ": " + e.getReason());
       }
     }
     if (node.attr == null) return;
@@ -343,7 +404,12 @@ public final class FileRestorer {
       dir.setModeAndTime(node.attr.mode(), node.attr.mtime());
     } catch (FsException e) {
       if (!root || (e.errno() != 1 && e.errno() != 13)) throw e; // EPERM, EACCES
-      log.info("kept the mode and time of " + dir.where() + " (" + e.getReason() + ": it belongs to another user, as a volume's root does)");
+      log.info(
+          "kept the mode and time of "
+              + dir.where()
+              + " ("
+              + e.getReason()
+              + ": it belongs to another user, as a volume's root does)");
     }
   }
 
@@ -357,7 +423,10 @@ public final class FileRestorer {
     target.rename(tmp, target, marker, true);
   }
 
-  /** The moves of run {@code run} into {@code target}, from step {@code step} on; then its folders and marker go. */
+  /**
+   * The moves of run {@code run} into {@code target}, from step {@code step} on; then its folders
+   * and marker go.
+   */
   private static void place(Dir target, String run, String step, Name marker) throws IOException {
     Name staged = Name.of(STAGING + run);
     Name old = Name.of(OLD + run);
@@ -391,7 +460,8 @@ public final class FileRestorer {
       Stat dst = to.stat(n);
       if (src == null) continue;
       if (src.isDirectory() && dst != null && dst.isDirectory()) {
-        try (Dir f = from.dir(n); Dir t = to.dir(n)) {
+        try (Dir f = from.dir(n);
+            Dir t = to.dir(n)) {
           mergeInto(f, t);
         }
       } else {
@@ -401,7 +471,10 @@ public final class FileRestorer {
     }
   }
 
-  /** Finishes the moves of a restore that was killed while moving its checked files into {@code target}. */
+  /**
+   * Finishes the moves of a restore that was killed while moving its checked files into {@code
+   * target}.
+   */
   private void finishInterrupted(Dir target, Path path) throws IOException {
     for (Name marker : target.list()) {
       if (!marker.startsWith(COMMIT)) continue;
@@ -419,40 +492,62 @@ public final class FileRestorer {
       try (InputStream in = target.read(marker)) {
         step = new String(in.readNBytes(64), StandardCharsets.US_ASCII).strip();
       }
-      if (!step.equals(ASIDE) && !step.equals(IN) && !step.equals(MERGE)) throw strange(path, marker, "it names no step Coffer knows");
+      if (!step.equals(ASIDE) && !step.equals(IN) && !step.equals(MERGE))
+        throw strange(path, marker, "it names no step Coffer knows");
       String run = name.substring(COMMIT.length());
       for (Name folder : List.of(Name.of(STAGING + run), Name.of(OLD + run))) {
         Stat f = target.stat(folder);
-        if (f != null && !f.isDirectory()) throw strange(path, folder, "it should be a directory Coffer made, and is not");
+        if (f != null && !f.isDirectory())
+          throw strange(path, folder, "it should be a directory Coffer made, and is not");
       }
-      log.warn("an earlier restore (run " + run + ") was interrupted while moving its checked files into " + path
-          + "; finishing its moves first (the modes and times of its directories may differ from the backup's)");
+      log.warn(
+          "an earlier restore (run "
+              + run
+              + ") was interrupted while moving its checked files into "
+              + path
+              + "; finishing its moves first (the modes and times of its directories may differ from the backup's)");
       place(target, run, step, marker);
     }
   }
 
   private static CofferException strange(Path target, Name n, String why) {
-    return new CofferException(ExitCode.SOURCE, target + "/" + n + " looks like Coffer's restore state but " + why
-        + "; Coffer leaves it alone and writes nothing: look at it and remove it by hand");
+    return new CofferException(
+        ExitCode.SOURCE,
+        target
+            + "/"
+            + n
+            + " looks like Coffer's restore state but "
+            + why
+            + "; Coffer leaves it alone and writes nothing: look at it and remove it by hand");
   }
 
   /**
-   * Deletes the staging folders of trees not yet being moved into place (those targets were never touched); a tree
-   * whose moves had begun keeps its marker and folders, and the next restore into its target finishes them. Never throws.
+   * Deletes the staging folders of trees not yet being moved into place (those targets were never
+   * touched); a tree whose moves had begun keeps its marker and folders, and the next restore into
+   * its target finishes them. Never throws.
    */
   public void rollback() {
     for (Tree t : trees.values()) {
       t.closeOpen();
       t.staging.close();
       if (t.committing) {
-        log.warn("the restore stopped while moving checked files into " + t.target + "; the next restore into it finishes those moves first");
+        log.warn(
+            "the restore stopped while moving checked files into "
+                + t.target
+                + "; the next restore into it finishes those moves first");
         t.targetDir.close();
         continue;
       }
       try {
         t.targetDir.deleteTree(Name.of(STAGING + runId));
       } catch (IOException e) {
-        log.warn("could not remove staging folder " + t.target + "/" + STAGING + runId + "; remove it by hand");
+        log.warn(
+            "could not remove staging folder "
+                + t.target
+                + "/"
+                + STAGING
+                + runId
+                + "; remove it by hand");
       }
       try {
         t.targetDir.setTime(t.targetMtime);
@@ -464,17 +559,22 @@ public final class FileRestorer {
     trees.clear();
   }
 
-  /** Lets go of every descriptor and lock and leaves the disk as it is: what a killed restore leaves (for tests). */
+  /**
+   * Lets go of every descriptor and lock and leaves the disk as it is: what a killed restore leaves
+   * (for tests).
+   */
   void abandon() {
     for (Tree t : trees.values()) t.close();
     trees.clear();
   }
 
   /**
-   * What a replace would delete from {@code target}: every entry (file, link, directory) it holds that the restored
-   * tree does not, Coffer's own folders aside. {@code keep} holds the restored paths. At most {@code max} samples.
+   * What a replace would delete from {@code target}: every entry (file, link, directory) it holds
+   * that the restored tree does not, Coffer's own folders aside. {@code keep} holds the restored
+   * paths. At most {@code max} samples.
    */
-  public static Deletions wouldDelete(Path target, Set<List<Name>> keep, int max) throws IOException {
+  public static Deletions wouldDelete(Path target, Set<List<Name>> keep, int max)
+      throws IOException {
     Deletions d = new Deletions(new ArrayList<>(), new long[1]);
     if (!Files.isDirectory(target)) return d;
     try (Dir dir = Dir.open(target)) {
@@ -490,7 +590,9 @@ public final class FileRestorer {
     }
   }
 
-  private static void collect(Dir dir, List<Name> rel, Set<List<Name>> keep, int max, Deletions d, boolean top) throws IOException {
+  private static void collect(
+      Dir dir, List<Name> rel, Set<List<Name>> keep, int max, Deletions d, boolean top)
+      throws IOException {
     for (Name n : dir.list()) {
       if (top && ours(n)) continue;
       List<Name> p = new ArrayList<>(rel);

@@ -1,37 +1,38 @@
 package io.coffer.engine.files;
 
+import io.coffer.engine.CofferException;
 import io.coffer.engine.EngineLog;
 import io.coffer.engine.Progress;
 import io.coffer.engine.archive.ArchiveWriter;
+import io.coffer.engine.archive.HashingInputStream;
 import io.coffer.engine.archive.Manifest;
-import java.io.IOException;
-import java.io.InputStream;
 import io.coffer.engine.fs.Dir;
 import io.coffer.engine.fs.FsException;
 import io.coffer.engine.fs.Name;
 import io.coffer.engine.fs.Stat;
+import io.coffer.engine.incremental.ChainIndex;
+import io.coffer.protocol.ExitCode;
+import io.coffer.protocol.Field;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.util.ArrayList;
-import java.util.List;
-import io.coffer.engine.CofferException;
-import io.coffer.engine.archive.HashingInputStream;
-import io.coffer.engine.incremental.ChainIndex;
-import io.coffer.protocol.ExitCode;
-import io.coffer.protocol.Field;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.zip.Deflater;
 
 /**
- * Archives named directory trees under {@code files/<name>/}: regular files, directories (empty ones too),
- * symlinks as links, permission bits and modification times, names byte for byte. What cannot be read, and special
- * files (sockets, FIFOs, devices), are reported in the manifest's {@code skipped} list and in the log.
+ * Archives named directory trees under {@code files/<name>/}: regular files, directories (empty
+ * ones too), symlinks as links, permission bits and modification times, names byte for byte. What
+ * cannot be read, and special files (sockets, FIFOs, devices), are reported in the manifest's
+ * {@code skipped} list and in the log.
  */
 public final class FileTreeDumper {
   public static final String ROOT = "files/";
@@ -50,10 +51,17 @@ public final class FileTreeDumper {
   private final Deflater sampler = new Deflater(1, true);
   private final boolean storeAll;
 
-  public FileTreeDumper(List<String> includeGlobs, List<String> excludeGlobs, boolean storeAll, EngineLog log, Progress progress) {
+  public FileTreeDumper(
+      List<String> includeGlobs,
+      List<String> excludeGlobs,
+      boolean storeAll,
+      EngineLog log,
+      Progress progress) {
     this.storeAll = storeAll;
-    for (String g : includeGlobs) includes.add(FileSystems.getDefault().getPathMatcher("glob:" + g));
-    for (String g : excludeGlobs) excludes.add(FileSystems.getDefault().getPathMatcher("glob:" + g));
+    for (String g : includeGlobs)
+      includes.add(FileSystems.getDefault().getPathMatcher("glob:" + g));
+    for (String g : excludeGlobs)
+      excludes.add(FileSystems.getDefault().getPathMatcher("glob:" + g));
     this.log = log;
     this.progress = progress;
   }
@@ -62,7 +70,10 @@ public final class FileTreeDumper {
     return skipped;
   }
 
-  /** Adds up the bytes of the regular files a tree holds (for progress); what cannot be read counts nothing. */
+  /**
+   * Adds up the bytes of the regular files a tree holds (for progress); what cannot be read counts
+   * nothing.
+   */
   public long estimate(Tree tree) {
     try (Dir root = Dir.open(tree.root())) {
       return estimate(root, 0);
@@ -95,8 +106,8 @@ public final class FileTreeDumper {
   private ChainIndex.Writer indexWriter;
 
   /**
-   * Also writes each tree's chain index; with {@code parentId}, a file whose size, time and mode (or, failing
-   * those, content) match the parent's is named in the manifest, not stored again.
+   * Also writes each tree's chain index; with {@code parentId}, a file whose size, time and mode
+   * (or, failing those, content) match the parent's is named in the manifest, not stored again.
    */
   public FileTreeDumper indexed(ChainIndex index, String backupId, String parentId) {
     this.index = index;
@@ -125,36 +136,82 @@ public final class FileTreeDumper {
   }
 
   /** An unchanged file of an incremental backup: named, with the backup that holds its content. */
-  private void unchanged(Tree tree, String entryBase, String rel, ChainIndex.FileRec prev, int mode, long mtime,
-      String raw, ArchiveWriter archive) throws IOException {
-    archive.record(new Manifest.Entry(entryBase, Manifest.Kind.file, prev.size(), prev.sha256(), null, null, null, null,
-        tree.name(), mode, mtime, null, prev.from(), null, raw));
-    indexWriter.file(new ChainIndex.FileRec(rel, prev.size(), mtime, mode, prev.sha256(), prev.from()));
+  private void unchanged(
+      Tree tree,
+      String entryBase,
+      String rel,
+      ChainIndex.FileRec prev,
+      int mode,
+      long mtime,
+      String raw,
+      ArchiveWriter archive)
+      throws IOException {
+    archive.record(
+        new Manifest.Entry(
+            entryBase,
+            Manifest.Kind.file,
+            prev.size(),
+            prev.sha256(),
+            null,
+            null,
+            null,
+            null,
+            tree.name(),
+            mode,
+            mtime,
+            null,
+            prev.from(),
+            null,
+            raw));
+    indexWriter.file(
+        new ChainIndex.FileRec(rel, prev.size(), mtime, mode, prev.sha256(), prev.from()));
     progress.addFiles(1);
     progress.addBytes(prev.size());
   }
 
-  /** How deep a tree may go: deeper directories are reported as skipped (each level holds a descriptor open). */
+  /**
+   * How deep a tree may go: deeper directories are reported as skipped (each level holds a
+   * descriptor open).
+   */
   public static final int MAX_DEPTH = 1000;
 
   /**
-   * Walks the tree through directory descriptors: names as the file system stores them (a name that is not
-   * valid UTF-8 keeps its bytes in the manifest), no link followed (a link is archived as a link; an entry that
-   * turns into a link or a FIFO while being read is skipped), any depth up to {@link #MAX_DEPTH}. The tree's root is
-   * opened as the user named it, so a root that is a link to a directory is that directory.
+   * Walks the tree through directory descriptors: names as the file system stores them (a name that
+   * is not valid UTF-8 keeps its bytes in the manifest), no link followed (a link is archived as a
+   * link; an entry that turns into a link or a FIFO while being read is skipped), any depth up to
+   * {@link #MAX_DEPTH}. The tree's root is opened as the user named it, so a root that is a link to
+   * a directory is that directory.
    */
   private void walk(Tree tree, ArchiveWriter archive) throws IOException {
     try (Dir root = Dir.open(tree.root())) {
       visitDirectory(tree, root, root.stat(), "", new byte[0], false, 0, archive);
     } catch (FsException e) {
-      throw new CofferException(ExitCode.SOURCE, "file tree " + tree.name() + ": cannot read "
-          + tree.root() + " (" + e.getReason() + "); check " + Field.FILES.mark(), e);
+      throw new CofferException(
+          ExitCode.SOURCE,
+          "file tree "
+              + tree.name()
+              + ": cannot read "
+              + tree.root()
+              + " ("
+              + e.getReason()
+              + "); check "
+              + Field.FILES.mark(),
+          e);
     }
   }
 
-  private void visitDirectory(Tree tree, Dir dir, Stat st, String rel, byte[] raw, boolean rawNeeded, int depth, ArchiveWriter archive)
+  private void visitDirectory(
+      Tree tree,
+      Dir dir,
+      Stat st,
+      String rel,
+      byte[] raw,
+      boolean rawNeeded,
+      int depth,
+      ArchiveWriter archive)
       throws IOException {
-    String dirName = rel.isEmpty() ? ROOT + tree.name() + "/" : ROOT + tree.name() + "/" + rel + "/";
+    String dirName =
+        rel.isEmpty() ? ROOT + tree.name() + "/" : ROOT + tree.name() + "/" + rel + "/";
     List<Name> children;
     try {
       children = dir.list();
@@ -163,18 +220,37 @@ public final class FileTreeDumper {
       return;
     }
     archive.directory(dirName, st.mtimeMillis(), st.mode());
-    archive.record(new Manifest.Entry(dirName, Manifest.Kind.directory, 0, null, null, null, null, null, tree.name(),
-        st.mode(), st.mtimeMillis(), null, null, null, rawNeeded ? base64(raw) : null));
+    archive.record(
+        new Manifest.Entry(
+            dirName,
+            Manifest.Kind.directory,
+            0,
+            null,
+            null,
+            null,
+            null,
+            null,
+            tree.name(),
+            st.mode(),
+            st.mtimeMillis(),
+            null,
+            null,
+            null,
+            rawNeeded ? base64(raw) : null));
     Set<String> taken = new HashSet<>();
     for (Name c : children) if (c.utf8() != null) taken.add(c.utf8());
     for (Name c : children) {
       String text = c.utf8();
       boolean childRawNeeded = rawNeeded || text == null;
-      if (text == null) text = unique(c.text(), taken); // shown as %XX in the zip name; the manifest keeps the bytes
+      if (text == null)
+        text =
+            unique(c.text(), taken); // shown as %XX in the zip name; the manifest keeps the bytes
       String childRel = rel.isEmpty() ? text : rel + "/" + text;
       String entryBase = ROOT + tree.name() + "/" + childRel;
       if (depth == 0 && FileRestorer.reserved(c)) {
-        skip(entryBase, "a working folder or marker of an unfinished Coffer restore, not part of the tree");
+        skip(
+            entryBase,
+            "a working folder or marker of an unfinished Coffer restore, not part of the tree");
         continue;
       }
       if (matches(excludes, childRel)) continue;
@@ -198,8 +274,23 @@ public final class FileTreeDumper {
             continue;
           }
           ArchiveWriter.EntryStream s = archive.symlink(entryBase, target, cs.mtimeMillis());
-          archive.record(new Manifest.Entry(entryBase, Manifest.Kind.symlink, s.size(), s.sha256(), null, null, null, null,
-              tree.name(), cs.mode(), cs.mtimeMillis(), Name.display(target), null, null, rawField));
+          archive.record(
+              new Manifest.Entry(
+                  entryBase,
+                  Manifest.Kind.symlink,
+                  s.size(),
+                  s.sha256(),
+                  null,
+                  null,
+                  null,
+                  null,
+                  tree.name(),
+                  cs.mode(),
+                  cs.mtimeMillis(),
+                  Name.display(target),
+                  null,
+                  null,
+                  rawField));
           progress.addFiles(1);
         }
         case DIRECTORY -> {
@@ -224,7 +315,16 @@ public final class FileTreeDumper {
     }
   }
 
-  private void file(Tree tree, Dir dir, Name c, Stat cs, String rel, String entryBase, String raw, ArchiveWriter archive) throws IOException {
+  private void file(
+      Tree tree,
+      Dir dir,
+      Name c,
+      Stat cs,
+      String rel,
+      String entryBase,
+      String raw,
+      ArchiveWriter archive)
+      throws IOException {
     if (!includes.isEmpty() && !matches(includes, rel)) return;
     progress.item(tree.name() + ":" + rel);
     int mode = cs.mode();
@@ -249,7 +349,11 @@ public final class FileTreeDumper {
     try {
       in = dir.read(c);
     } catch (FsException e) {
-      skip(entryBase, e.errno() == 22 ? "changed into a special file while being read" : "cannot read: " + e.getReason());
+      skip(
+          entryBase,
+          e.errno() == 22
+              ? "changed into a special file while being read"
+              : "cannot read: " + e.getReason());
       return;
     }
     try (in) {
@@ -257,7 +361,9 @@ public final class FileTreeDumper {
     }
   }
 
-  /** A name not yet taken among its siblings: {@code text}, else {@code text~2}, {@code text~3}, ... */
+  /**
+   * A name not yet taken among its siblings: {@code text}, else {@code text~2}, {@code text~3}, ...
+   */
   private static String unique(String text, Set<String> taken) {
     String t = text;
     for (int i = 2; !taken.add(t); i++) t = text + "~" + i;
@@ -278,14 +384,23 @@ public final class FileTreeDumper {
   }
 
   /**
-   * Copies one file into the archive. Content that does not compress (judged on a sample of its first block)
-   * is written without compression work. A file that changes size while being read is kept as read, with a
-   * warning.
+   * Copies one file into the archive. Content that does not compress (judged on a sample of its
+   * first block) is written without compression work. A file that changes size while being read is
+   * kept as read, with a warning.
    */
-  private void copyFile(Tree tree, String entryBase, InputStream in, long size, int mode, long mtime, String raw, ArchiveWriter archive)
+  private void copyFile(
+      Tree tree,
+      String entryBase,
+      InputStream in,
+      long size,
+      int mode,
+      long mtime,
+      String raw,
+      ArchiveWriter archive)
       throws IOException {
     int first = in.readNBytes(buf, 0, buf.length);
-    boolean store = !storeAll && size >= MIN_SAMPLE && first >= MIN_SAMPLE && !compresses(buf, first);
+    boolean store =
+        !storeAll && size >= MIN_SAMPLE && first >= MIN_SAMPLE && !compresses(buf, first);
     ArchiveWriter.EntryStream out = archive.begin(entryBase, mtime, mode, store || storeAll);
     long written = 0;
     int n = first;
@@ -297,13 +412,36 @@ public final class FileTreeDumper {
     }
     out.close();
     if (written != size) {
-      log.warn("file " + entryBase + " changed size while being read (" + size + " -> " + written + " bytes); the copy is what was read");
+      log.warn(
+          "file "
+              + entryBase
+              + " changed size while being read ("
+              + size
+              + " -> "
+              + written
+              + " bytes); the copy is what was read");
     }
-    archive.record(new Manifest.Entry(entryBase, Manifest.Kind.file, out.size(), out.sha256(), null, null, null, null,
-        tree.name(), mode, mtime, null, null, null, raw));
+    archive.record(
+        new Manifest.Entry(
+            entryBase,
+            Manifest.Kind.file,
+            out.size(),
+            out.sha256(),
+            null,
+            null,
+            null,
+            null,
+            tree.name(),
+            mode,
+            mtime,
+            null,
+            null,
+            null,
+            raw));
     if (indexWriter != null) {
       String rel = entryBase.substring(ROOT.length() + tree.name().length() + 1);
-      indexWriter.file(new ChainIndex.FileRec(rel, out.size(), mtime, mode, out.sha256(), backupId));
+      indexWriter.file(
+          new ChainIndex.FileRec(rel, out.size(), mtime, mode, out.sha256(), backupId));
     }
     progress.addFiles(1);
   }
@@ -334,6 +472,8 @@ public final class FileTreeDumper {
 
   static String reason(IOException e) {
     if (e instanceof AccessDeniedException) return "permission denied";
-    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + " " + e.getMessage();
+    return e.getMessage() == null
+        ? e.getClass().getSimpleName()
+        : e.getClass().getSimpleName() + " " + e.getMessage();
   }
 }

@@ -51,7 +51,10 @@ public final class FsException extends FileSystemException {
     return errno == Posix.EEXIST;
   }
 
-  /** The entry is a symbolic link (or, for a directory expected, not a directory): where Coffer never follows. */
+  /**
+   * The entry is a symbolic link (or, for a directory expected, not a directory): where Coffer
+   * never follows.
+   */
   public boolean notADirectoryOrLink() {
     return errno == ELOOP || errno == ENOTDIR;
   }

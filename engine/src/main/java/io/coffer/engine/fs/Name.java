@@ -7,9 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * One entry name inside a directory, as the file system stores it: raw bytes, not necessarily UTF-8. Never empty,
- * never {@code .} or {@code ..}, never holding {@code /} or NUL, at most 255 bytes; so a name can only ever name an
- * entry of the directory it is used with.
+ * One entry name inside a directory, as the file system stores it: raw bytes, not necessarily
+ * UTF-8. Never empty, never {@code .} or {@code ..}, never holding {@code /} or NUL, at most 255
+ * bytes; so a name can only ever name an entry of the directory it is used with.
  */
 public final class Name implements Comparable<Name> {
   public static final int MAX_BYTES = 255;
@@ -19,7 +19,10 @@ public final class Name implements Comparable<Name> {
     this.bytes = bytes;
   }
 
-  /** The name's bytes, or an {@link IllegalArgumentException} saying why they cannot be one entry's name. */
+  /**
+   * The name's bytes, or an {@link IllegalArgumentException} saying why they cannot be one entry's
+   * name.
+   */
   public static Name of(byte[] bytes) {
     String why = invalid(bytes);
     if (why != null) throw new IllegalArgumentException(why);
@@ -67,16 +70,21 @@ public final class Name implements Comparable<Name> {
 
   public static String utf8(byte[] bytes) {
     try {
-      return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes))
+          .toString();
     } catch (CharacterCodingException e) {
       return null;
     }
   }
 
   /**
-   * The name as text: itself when it is valid UTF-8, else each byte that is not part of a valid sequence as
-   * {@code %XX}. Lossless only together with the raw bytes, which the manifest keeps for such names.
+   * The name as text: itself when it is valid UTF-8, else each byte that is not part of a valid
+   * sequence as {@code %XX}. Lossless only together with the raw bytes, which the manifest keeps
+   * for such names.
    */
   public String text() {
     return display(bytes);
@@ -113,7 +121,9 @@ public final class Name implements Comparable<Name> {
     return utf8(Arrays.copyOfRange(b, i, i + n)) == null ? 0 : n;
   }
 
-  /** For messages: {@link #text()}; the log and the error line escape what a terminal must not see. */
+  /**
+   * For messages: {@link #text()}; the log and the error line escape what a terminal must not see.
+   */
   @Override
   public String toString() {
     return text();

@@ -8,16 +8,19 @@ import java.nio.ByteBuffer;
 import java.util.Locale;
 
 /**
- * The few libc calls that let Coffer work inside one directory the way Go's {@code os.Root} does: every call names
- * one entry relative to an open directory descriptor, with the name as raw bytes. Java's file API has no
- * {@code mkdirat}, {@code symlinkat} or {@code renameat}, takes names as strings (so names that are not valid UTF-8
- * collapse into one) and resolves whole paths (so a deep tree under a longer prefix passes PATH_MAX).
- * Linux only (x86-64 and arm64); direct-mapped through JNA.
+ * The few libc calls that let Coffer work inside one directory the way Go's {@code os.Root} does:
+ * every call names one entry relative to an open directory descriptor, with the name as raw bytes.
+ * Java's file API has no {@code mkdirat}, {@code symlinkat} or {@code renameat}, takes names as
+ * strings (so names that are not valid UTF-8 collapse into one) and resolves whole paths (so a deep
+ * tree under a longer prefix passes PATH_MAX). Linux only (x86-64 and arm64); direct-mapped through
+ * JNA.
  */
 final class Posix {
   private Posix() {}
 
-  static final boolean ARM64 = Platform.isARM() || System.getProperty("os.arch", "").toLowerCase(Locale.ROOT).contains("aarch64");
+  static final boolean ARM64 =
+      Platform.isARM()
+          || System.getProperty("os.arch", "").toLowerCase(Locale.ROOT).contains("aarch64");
 
   static final int O_RDONLY = 0;
   static final int O_WRONLY = 1;
@@ -59,7 +62,9 @@ final class Posix {
   static {
     Throwable failure = null;
     try {
-      if (!Platform.isLinux()) throw new UnsupportedOperationException("file trees need Linux, this is " + System.getProperty("os.name"));
+      if (!Platform.isLinux())
+        throw new UnsupportedOperationException(
+            "file trees need Linux, this is " + System.getProperty("os.name"));
       Native.register(Posix.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
     } catch (Throwable t) {
       failure = t;
@@ -67,11 +72,16 @@ final class Posix {
     UNAVAILABLE = failure;
   }
 
-  /** Throws a clear error where the native calls cannot be loaded (another OS, no writable temporary folder for JNA). */
+  /**
+   * Throws a clear error where the native calls cannot be loaded (another OS, no writable temporary
+   * folder for JNA).
+   */
   static void check() {
     if (UNAVAILABLE != null) {
-      throw new IllegalStateException("native file access is not available (" + UNAVAILABLE.getMessage()
-          + "); Coffer reads and restores file trees on Linux only, and JNA needs a writable java.io.tmpdir or jna.tmpdir");
+      throw new IllegalStateException(
+          "native file access is not available ("
+              + UNAVAILABLE.getMessage()
+              + "); Coffer reads and restores file trees on Linux only, and JNA needs a writable java.io.tmpdir or jna.tmpdir");
     }
   }
 
@@ -85,7 +95,8 @@ final class Posix {
 
   static native int renameat(int olddirfd, byte[] oldpath, int newdirfd, byte[] newpath);
 
-  static native int renameat2(int olddirfd, byte[] oldpath, int newdirfd, byte[] newpath, int flags);
+  static native int renameat2(
+      int olddirfd, byte[] oldpath, int newdirfd, byte[] newpath, int flags);
 
   static native int unlinkat(int dirfd, byte[] path, int flags);
 

@@ -6,23 +6,28 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * An increment's comparison of a collection, read in {@code _id} order, with its parent's index ({@link ChainIndex.Cursor},
- * in the same order): a merge of two sorted streams, so memory holds the changes only (a collection of ten million
- * documents with 1 % changed keeps about a hundred thousand records, not ten million).
+ * An increment's comparison of a collection, read in {@code _id} order, with its parent's index
+ * ({@link ChainIndex.Cursor}, in the same order): a merge of two sorted streams, so memory holds
+ * the changes only (a collection of ten million documents with 1 % changed keeps about a hundred
+ * thousand records, not ten million).
  *
- * <p>Correct whatever the order: a parent record passed over is kept as "deleted unless seen later", a current document
- * not found is kept as "new"; at the end a deletion is only one never seen as a current document. So if the server's
- * order and {@link IdOrder} disagree (types it does not rank, another server's order), nothing is lost: those records
- * only stay in memory until the end, and a document judged new is stored whole, which restores the same.
+ * <p>Correct whatever the order: a parent record passed over is kept as "deleted unless seen
+ * later", a current document not found is kept as "new"; at the end a deletion is only one never
+ * seen as a current document. So if the server's order and {@link IdOrder} disagree (types it does
+ * not rank, another server's order), nothing is lost: those records only stay in memory until the
+ * end, and a document judged new is stored whole, which restores the same.
  */
 public final class ChainDiff implements AutoCloseable {
   private final ChainIndex.Cursor parent;
   private boolean more;
+
   /** Parent records passed over: idHash to their position in the lists below. */
   private final LongLongMap passed = new LongLongMap(1024);
+
   private final List<byte[]> passedIds = new ArrayList<>();
   private long[] passedHashes = new long[1024];
-  private final LongLongMap fresh = new LongLongMap(1024); // current documents not found in the parent: idHash -> 0
+  private final LongLongMap fresh =
+      new LongLongMap(1024); // current documents not found in the parent: idHash -> 0
   private long matched;
 
   /** Takes over the cursor: closed by {@link #close()}, or here when its first read fails. */
@@ -40,7 +45,9 @@ public final class ChainDiff implements AutoCloseable {
     return parent.chain();
   }
 
-  /** Whether a current document (the next in {@code _id} order) is new or changed since the parent. */
+  /**
+   * Whether a current document (the next in {@code _id} order) is new or changed since the parent.
+   */
   public boolean changed(long idHash, long docHash, byte[] idElement) throws IOException {
     while (more) {
       if (parent.idHash == idHash && Arrays.equals(parent.idElement, idElement)) {
@@ -70,11 +77,13 @@ public final class ChainDiff implements AutoCloseable {
   private boolean anyMatched;
 
   private void pass() {
-    // a record repeated in the parent's index (damaged or hostile input) is never taken for a deletion of the document
+    // a record repeated in the parent's index (damaged or hostile input) is never taken for a
+    // deletion of the document
     // matched just before, nor kept twice
     if ((anyMatched && parent.idHash == lastMatched) || passed.contains(parent.idHash)) return;
     int n = passedIds.size();
-    if (n * 2 + 1 >= passedHashes.length) passedHashes = Arrays.copyOf(passedHashes, passedHashes.length * 2);
+    if (n * 2 + 1 >= passedHashes.length)
+      passedHashes = Arrays.copyOf(passedHashes, passedHashes.length * 2);
     passedHashes[n * 2] = parent.idHash;
     passedHashes[n * 2 + 1] = parent.docHash;
     passedIds.add(parent.idElement);
@@ -87,8 +96,9 @@ public final class ChainDiff implements AutoCloseable {
   }
 
   /**
-   * After the last current document: every parent document not seen (passed over, or after the last one); how many.
-   * The caller checks them against the server before it records them (a document there now is never recorded deleted).
+   * After the last current document: every parent document not seen (passed over, or after the last
+   * one); how many. The caller checks them against the server before it records them (a document
+   * there now is never recorded deleted).
    */
   public long deletions(Deleted out) throws IOException {
     while (more) {
@@ -99,14 +109,18 @@ public final class ChainDiff implements AutoCloseable {
     for (int i = 0; i < passedIds.size(); i++) {
       byte[] id = passedIds.get(i);
       long idHash = passedHashes[i * 2];
-      if (id == null || fresh.contains(idHash)) continue; // seen after all (out of order): not deleted
+      if (id == null || fresh.contains(idHash))
+        continue; // seen after all (out of order): not deleted
       out.accept(idHash, id);
       n++;
     }
     return n;
   }
 
-  /** Records held in memory for the comparison (passed over plus new): about the changes, whatever the collection's size. */
+  /**
+   * Records held in memory for the comparison (passed over plus new): about the changes, whatever
+   * the collection's size.
+   */
   public long held() {
     return passed.size() + fresh.size();
   }

@@ -3,11 +3,11 @@ package io.coffer.engine.incremental;
 import io.coffer.engine.BackupStore;
 import io.coffer.engine.CofferException;
 import io.coffer.engine.Encryption;
-import io.coffer.protocol.ExitCode;
 import io.coffer.engine.crypto.Age;
 import io.coffer.engine.crypto.AgeException;
 import io.coffer.engine.storage.Storage;
 import io.coffer.engine.storage.StorageException;
+import io.coffer.protocol.ExitCode;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
@@ -17,42 +17,56 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.zip.DeflaterOutputStream;
-import java.util.zip.InflaterInputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import java.util.zip.Deflater;
+import java.util.zip.DeflaterOutputStream;
+import java.util.zip.InflaterInputStream;
 
 /**
- * What an incremental backup needs to know of its parent, and nothing more: per collection, a hash of each
- * document's {@code _id} and of its bytes (and the {@code _id} itself, to record deletions); per file tree, each
- * file's size, time, mode, SHA-256 and which backup of the chain holds its content. One object per collection or
- * tree under {@code <id>/index/}, encrypted with the index key, a secret only backup Jobs hold: they cannot
- * decrypt earlier backups (those are encrypted to public keys) yet can compute the increment.
+ * What an incremental backup needs to know of its parent, and nothing more: per collection, a hash
+ * of each document's {@code _id} and of its bytes (and the {@code _id} itself, to record
+ * deletions); per file tree, each file's size, time, mode, SHA-256 and which backup of the chain
+ * holds its content. One object per collection or tree under {@code <id>/index/}, encrypted with
+ * the index key, a secret only backup Jobs hold: they cannot decrypt earlier backups (those are
+ * encrypted to public keys) yet can compute the increment.
  *
- * <p>A collection's object is a <em>checkpoint</em> (every document) or a <em>delta</em> (the documents inserted or
- * changed and the {@code _id}s deleted since its parent, which it names): an increment of 1 % changed documents
- * stores 1 % of an index, not a whole one. The current state is the newest checkpoint with the deltas after it
- * applied ({@link #documents}); a checkpoint is written again when the deltas since the last one reach
- * {@link #MAX_DELTAS} or a quarter of its documents, so reading a long chain stays cheap. Everything read is
- * untrusted: a delta that names an unknown, looping or too long chain is refused.
+ * <p>A collection's object is a <em>checkpoint</em> (every document) or a <em>delta</em> (the
+ * documents inserted or changed and the {@code _id}s deleted since its parent, which it names): an
+ * increment of 1 % changed documents stores 1 % of an index, not a whole one. The current state is
+ * the newest checkpoint with the deltas after it applied ({@link #documents}); a checkpoint is
+ * written again when the deltas since the last one reach {@link #MAX_DELTAS} or a quarter of its
+ * documents, so reading a long chain stays cheap. Everything read is untrusted: a delta that names
+ * an unknown, looping or too long chain is refused.
  */
 public final class ChainIndex {
   /** Objects written before deltas: a checkpoint with no header. Still read. */
   private static final int MAGIC_V1 = 0x43494458; // "CIDX"
-  private static final int MAGIC = 0x43494432; // "CID2": a header (kind, then parent and depth for a delta) follows
+
+  private static final int MAGIC =
+      0x43494432; // "CID2": a header (kind, then parent and depth for a delta) follows
   private static final byte CHECKPOINT = 'C';
   private static final byte DELTA = 'I';
+
   /** Deltas after a checkpoint before the next increment writes a checkpoint again. */
   public static final int MAX_DELTAS = 16;
-  /** The longest chain of index objects a reader follows (a checkpoint plus its deltas), against loops in bad input. */
+
+  /**
+   * The longest chain of index objects a reader follows (a checkpoint plus its deltas), against
+   * loops in bad input.
+   */
   private static final int MAX_CHAIN = MAX_DELTAS + 1;
-  /** scrypt cost for the index: the index key is a random secret, not a password, so a low cost is enough. */
+
+  /**
+   * scrypt cost for the index: the index key is a random secret, not a password, so a low cost is
+   * enough.
+   */
   private static final int SCRYPT_LOG_N = 10;
+
   public static final String SCHEME_KEYED = "age-scrypt";
   public static final String SCHEME_PLAIN = "plain";
 
@@ -81,7 +95,9 @@ public final class ChainIndex {
     return BackupStore.key(backupId, "index/" + name + ".idx");
   }
 
-  /** One file as the index remembers it. {@code from}: the backup whose archive holds the content. */
+  /**
+   * One file as the index remembers it. {@code from}: the backup whose archive holds the content.
+   */
   public record FileRec(String path, long size, long mtime, int mode, String sha256, String from) {}
 
   /** Writes one index object; published by {@link #close()}, thrown away by {@link #abort()}. */
@@ -90,12 +106,18 @@ public final class ChainIndex {
     private final DataOutputStream out;
     private boolean done;
 
-    /** {@code parentId} null: a checkpoint; else a delta on the parent's index, the {@code depth}-th since a checkpoint. */
+    /**
+     * {@code parentId} null: a checkpoint; else a delta on the parent's index, the {@code depth}-th
+     * since a checkpoint.
+     */
     Writer(String backupId, String name, String parentId, int depth) throws IOException {
       target = storage.create(objectKey(backupId, name));
       Encryption enc = key == null ? Encryption.NONE : Encryption.withPassphrase(key, SCRYPT_LOG_N);
       OutputStream wrapped = enc.wrap(target);
-      out = new DataOutputStream(new BufferedOutputStream(new DeflaterOutputStream(wrapped, new Deflater(1), 64 * 1024), 64 * 1024));
+      out =
+          new DataOutputStream(
+              new BufferedOutputStream(
+                  new DeflaterOutputStream(wrapped, new Deflater(1), 64 * 1024), 64 * 1024));
       out.writeInt(MAGIC);
       if (parentId == null) {
         out.writeByte(CHECKPOINT);
@@ -157,11 +179,15 @@ public final class ChainIndex {
   }
 
   /** A delta on {@code parent}'s index, whose chain a {@link Cursor} described. */
-  public Writer deltaWriter(String backupId, String name, String parentId, Chain parent) throws IOException {
+  public Writer deltaWriter(String backupId, String name, String parentId, Chain parent)
+      throws IOException {
     return new Writer(backupId, name, parentId, parent.deltas() + 1);
   }
 
-  /** Fails (with the reason) unless this key opens the index of {@code backupId}; called before anything is written. */
+  /**
+   * Fails (with the reason) unless this key opens the index of {@code backupId}; called before
+   * anything is written.
+   */
   public void checkKey(String backupId) throws IOException {
     String prefix = BackupStore.key(backupId, "index/");
     for (String k : storage.list(backupId)) {
@@ -171,7 +197,11 @@ public final class ChainIndex {
         return;
       }
     }
-    throw new CofferException(ExitCode.NOT_FOUND, "backup " + backupId + " has no chain index objects; take a full backup to start a new chain");
+    throw new CofferException(
+        ExitCode.NOT_FOUND,
+        "backup "
+            + backupId
+            + " has no chain index objects; take a full backup to start a new chain");
   }
 
   /** Whether a backup has an index object of that name. */
@@ -183,8 +213,13 @@ public final class ChainIndex {
   public final class Reader implements Closeable {
     private final DataInputStream in;
     private final String what;
-    /** For a delta: the backup whose index it applies to, and how many deltas since the checkpoint it is. */
+
+    /**
+     * For a delta: the backup whose index it applies to, and how many deltas since the checkpoint
+     * it is.
+     */
     private String parent;
+
     private int depth;
 
     Reader(String backupId, String name) throws IOException {
@@ -193,7 +228,9 @@ public final class ChainIndex {
       try {
         raw = storage.open(objectKey(backupId, name));
       } catch (StorageException e) {
-        if (e.isNotFound()) throw new CofferException(ExitCode.NOT_FOUND, what + " is missing; take a full backup to start a new chain");
+        if (e.isNotFound())
+          throw new CofferException(
+              ExitCode.NOT_FOUND, what + " is missing; take a full backup to start a new chain");
         throw e;
       }
       InputStream plain = raw;
@@ -202,8 +239,12 @@ public final class ChainIndex {
           plain = Age.decrypt(raw, Age.DecryptionKeys.passphrase(key));
         } catch (AgeException e) {
           raw.close();
-          throw new CofferException(ExitCode.KEY, what + " does not open with this index key (" + e.getMessage()
-              + "); give the index key the chain was made with, or take a full backup");
+          throw new CofferException(
+              ExitCode.KEY,
+              what
+                  + " does not open with this index key ("
+                  + e.getMessage()
+                  + "); give the index key the chain was made with, or take a full backup");
         }
       }
       in = new DataInputStream(new BufferedInputStream(new InflaterInputStream(plain), 64 * 1024));
@@ -215,7 +256,8 @@ public final class ChainIndex {
             parent = in.readUTF();
             depth = in.readInt();
             if (depth < 1 || depth > MAX_DELTAS || !BackupStore.ID.matcher(parent).matches()) {
-              throw new CofferException(ExitCode.INTEGRITY, what + " is damaged (a delta with a bad header)");
+              throw new CofferException(
+                  ExitCode.INTEGRITY, what + " is damaged (a delta with a bad header)");
             }
           } else if (kind != CHECKPOINT) {
             throw new CofferException(ExitCode.INTEGRITY, what + " is damaged (unknown kind)");
@@ -228,7 +270,8 @@ public final class ChainIndex {
         throw e;
       } catch (IOException e) {
         in.close();
-        throw new CofferException(ExitCode.INTEGRITY, what + " is truncated or damaged: " + e.getMessage(), e);
+        throw new CofferException(
+            ExitCode.INTEGRITY, what + " is truncated or damaged: " + e.getMessage(), e);
       }
     }
 
@@ -237,9 +280,13 @@ public final class ChainIndex {
       return parent;
     }
 
-    /** The next document record as {idHash, docHash} with its _id element in {@code id[0]}; null at the end. */
+    /**
+     * The next document record as {idHash, docHash} with its _id element in {@code id[0]}; null at
+     * the end.
+     */
     public long[] nextDocument(byte[][] id) throws IOException {
-      if (parent != null) throw new IllegalStateException(what + " is a delta: read it through documents()");
+      if (parent != null)
+        throw new IllegalStateException(what + " is a delta: read it through documents()");
       int tag = tag();
       if (tag == 'E') return null;
       if (tag != 'D') throw new CofferException(ExitCode.INTEGRITY, what + " is damaged");
@@ -247,8 +294,8 @@ public final class ChainIndex {
     }
 
     /**
-     * The next record of a delta: {idHash, docHash} for a document inserted or changed (its _id element in
-     * {@code id[0]}), {idHash} for one deleted; null at the end.
+     * The next record of a delta: {idHash, docHash} for a document inserted or changed (its _id
+     * element in {@code id[0]}), {idHash} for one deleted; null at the end.
      */
     long[] nextChange(byte[][] id) throws IOException {
       int tag = tag();
@@ -268,7 +315,8 @@ public final class ChainIndex {
         long idHash = in.readLong();
         long docHash = in.readLong();
         int n = in.readInt();
-        if (n < 0 || n > 16 * 1024 * 1024) throw new CofferException(ExitCode.INTEGRITY, what + " is damaged");
+        if (n < 0 || n > 16 * 1024 * 1024)
+          throw new CofferException(ExitCode.INTEGRITY, what + " is damaged");
         id[0] = in.readNBytes(n);
         if (id[0].length != n) throw new EOFException();
         return new long[] {idHash, docHash};
@@ -288,7 +336,8 @@ public final class ChainIndex {
       int tag = tag();
       if (tag == 'E') return null;
       if (tag != 'F') throw new CofferException(ExitCode.INTEGRITY, what + " is damaged");
-      return new FileRec(in.readUTF(), in.readLong(), in.readLong(), in.readInt(), in.readUTF(), in.readUTF());
+      return new FileRec(
+          in.readUTF(), in.readLong(), in.readLong(), in.readInt(), in.readUTF(), in.readUTF());
     }
 
     private int tag() throws IOException {
@@ -314,20 +363,30 @@ public final class ChainIndex {
     void accept(long idHash, long docHash, byte[] idElement) throws IOException;
   }
 
-  /** The most delta records a chain holds before the next increment writes a checkpoint: what a cursor keeps in memory. */
-  static final long MAX_DELTA_RECORDS = 1_000_000;
   /**
-   * What a cursor holds at most, whatever the index objects say (they are untrusted): records, and bytes of their
-   * {@code _id}s. A legitimate chain passes it only when one increment changed several million documents.
+   * The most delta records a chain holds before the next increment writes a checkpoint: what a
+   * cursor keeps in memory.
+   */
+  static final long MAX_DELTA_RECORDS = 1_000_000;
+
+  /**
+   * What a cursor holds at most, whatever the index objects say (they are untrusted): records, and
+   * bytes of their {@code _id}s. A legitimate chain passes it only when one increment changed
+   * several million documents.
    */
   static final long MAX_HELD_RECORDS = 4 * MAX_DELTA_RECORDS;
+
   static final long MAX_HELD_BYTES = 256L << 20;
 
-  /** What a {@link Cursor} found between the backup asked for and its checkpoint: the deltas and their records. */
+  /**
+   * What a {@link Cursor} found between the backup asked for and its checkpoint: the deltas and
+   * their records.
+   */
   public record Chain(int deltas, long deltaRecords) {
     /**
-     * Whether the next increment of a collection of about {@code documents} should write a checkpoint rather than a
-     * delta: after {@link #MAX_DELTAS} deltas, or once they hold a quarter of the documents (or a million records).
+     * Whether the next increment of a collection of about {@code documents} should write a
+     * checkpoint rather than a delta: after {@link #MAX_DELTAS} deltas, or once they hold a quarter
+     * of the documents (or a million records).
      */
     public boolean checkpointDue(long documents) {
       return deltas + 1 > MAX_DELTAS || deltaRecords > Math.min(documents / 4, MAX_DELTA_RECORDS);
@@ -335,10 +394,10 @@ public final class ChainIndex {
   }
 
   /**
-   * Every document of a collection as its index at {@code backupId} has it, in {@code _id} order ({@link IdOrder}): the
-   * checkpoint's records (written in the server's {@code _id} order) with the deltas after it merged in (the newest
-   * record of an {@code _id} wins; deleted ones are left out). Memory holds the deltas' records only, which
-   * {@link Chain#checkpointDue} bounds.
+   * Every document of a collection as its index at {@code backupId} has it, in {@code _id} order
+   * ({@link IdOrder}): the checkpoint's records (written in the server's {@code _id} order) with
+   * the deltas after it merged in (the newest record of an {@code _id} wins; deleted ones are left
+   * out). Memory holds the deltas' records only, which {@link Chain#checkpointDue} bounds.
    */
   public final class Cursor implements Closeable {
     private final Overrides newer = new Overrides();
@@ -350,8 +409,10 @@ public final class ChainIndex {
     private long[] base; // the checkpoint's next record not yet returned, or null
     private byte[] baseId;
     private boolean baseDone;
+
     /** The record {@link #next} returned. */
     public long idHash;
+
     public long docHash;
     public byte[] idElement;
 
@@ -363,30 +424,49 @@ public final class ChainIndex {
       long records = 0;
       while (true) {
         if (!seen.add(at) || seen.size() > MAX_CHAIN) {
-          throw new CofferException(ExitCode.INTEGRITY, "the index " + name + " of backup " + backupId
-              + " is damaged: its chain of deltas loops or is longer than " + MAX_DELTAS + "; take a full backup to start a new chain");
+          throw new CofferException(
+              ExitCode.INTEGRITY,
+              "the index "
+                  + name
+                  + " of backup "
+                  + backupId
+                  + " is damaged: its chain of deltas loops or is longer than "
+                  + MAX_DELTAS
+                  + "; take a full backup to start a new chain");
         }
         Reader r = reader(at, name);
         if (r.parent() == null) {
           if (deltas > 0 && expect != 0) {
             r.close();
-            throw new CofferException(ExitCode.INTEGRITY, "the index " + name + " of backup " + at + " is damaged (a delta out of place)");
+            throw new CofferException(
+                ExitCode.INTEGRITY,
+                "the index " + name + " of backup " + at + " is damaged (a delta out of place)");
           }
           checkpoint = r;
           break;
         }
         try (r) {
           if (deltas > 0 && r.depth != expect) {
-            throw new CofferException(ExitCode.INTEGRITY, "the index " + name + " of backup " + at + " is damaged (a delta out of place)");
+            throw new CofferException(
+                ExitCode.INTEGRITY,
+                "the index " + name + " of backup " + at + " is damaged (a delta out of place)");
           }
           expect = r.depth - 1;
           deltas++;
           long[] rec;
           while ((rec = r.nextChange(id)) != null) {
             if (++records > MAX_HELD_RECORDS || newer.bytes > MAX_HELD_BYTES) {
-              throw new CofferException(ExitCode.USAGE, "the index " + name + " of backup " + backupId + " holds more changes since its"
-                  + " last checkpoint (" + records + " records) than an increment keeps in memory (an increment that changed millions of"
-                  + " documents, or a damaged index); take a full backup to start a new chain");
+              throw new CofferException(
+                  ExitCode.USAGE,
+                  "the index "
+                      + name
+                      + " of backup "
+                      + backupId
+                      + " holds more changes since its"
+                      + " last checkpoint ("
+                      + records
+                      + " records) than an increment keeps in memory (an increment that changed millions of"
+                      + " documents, or a damaged index); take a full backup to start a new chain");
             }
             if (rec.length == 1) newer.deleted(rec[0]);
             else newer.put(rec[0], rec[1], id[0]);
@@ -402,7 +482,10 @@ public final class ChainIndex {
       return chain;
     }
 
-    /** Moves to the next document (its fields in {@link #idHash}, {@link #docHash}, {@link #idElement}); false at the end. */
+    /**
+     * Moves to the next document (its fields in {@link #idHash}, {@link #docHash}, {@link
+     * #idElement}); false at the end.
+     */
     public boolean next() throws IOException {
       while (base == null && !baseDone) {
         long[] rec = checkpoint.nextDocument(id);
@@ -415,7 +498,8 @@ public final class ChainIndex {
       }
       boolean haveNewer = nextNewer < order.length;
       if (base == null && !haveNewer) return false;
-      if (base != null && (!haveNewer || IdOrder.compare(baseId, newer.id(order[nextNewer])) <= 0)) {
+      if (base != null
+          && (!haveNewer || IdOrder.compare(baseId, newer.id(order[nextNewer])) <= 0)) {
         idHash = base[0];
         docHash = base[1];
         idElement = baseId;
@@ -439,7 +523,10 @@ public final class ChainIndex {
     return new Cursor(backupId, name);
   }
 
-  /** Every document of a collection's index at {@code backupId}, in {@code _id} order (see {@link Cursor}). */
+  /**
+   * Every document of a collection's index at {@code backupId}, in {@code _id} order (see {@link
+   * Cursor}).
+   */
   public Chain documents(String backupId, String name, DocumentVisitor visitor) throws IOException {
     try (Cursor c = cursor(backupId, name)) {
       while (c.next()) visitor.accept(c.idHash, c.docHash, c.idElement);
@@ -449,10 +536,12 @@ public final class ChainIndex {
 
   /** The deltas' records, newest first: the first record of an {@code _id} wins. */
   private static final class Overrides {
-    private final LongLongMap at = new LongLongMap(1024); // idHash -> position in the lists, or -1 when deleted
+    private final LongLongMap at =
+        new LongLongMap(1024); // idHash -> position in the lists, or -1 when deleted
     private final ArrayList<byte[]> ids = new ArrayList<>();
     private long[] idHashes = new long[1024];
     private long[] docHashes = new long[1024];
+
     /** About what the records take in memory. */
     long bytes;
 
@@ -497,7 +586,8 @@ public final class ChainIndex {
       try {
         Arrays.sort(idx, (x, y) -> IdOrder.compare(ids.get(x), ids.get(y)));
       } catch (IllegalArgumentException inconsistent) {
-        // an order broken by malformed _ids: sort by the raw bytes (always consistent); the merge stays correct, only
+        // an order broken by malformed _ids: sort by the raw bytes (always consistent); the merge
+        // stays correct, only
         // less tight (see ChainDiff)
         Arrays.sort(idx, (x, y) -> Arrays.compare(ids.get(x), ids.get(y)));
       }
@@ -521,7 +611,10 @@ public final class ChainIndex {
     w.close();
   }
 
-  /** A tree's files by relative path (trees are small enough to hold; collections are not, see {@link LongLongMap}). */
+  /**
+   * A tree's files by relative path (trees are small enough to hold; collections are not, see
+   * {@link LongLongMap}).
+   */
   public Map<String, FileRec> files(String backupId, String tree) throws IOException {
     Map<String, FileRec> out = new HashMap<>();
     if (!has(backupId, treeName(tree))) return out;

@@ -1,13 +1,16 @@
 package io.coffer.engine.incremental;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import org.bson.BsonBinaryReader;
 import org.bson.BsonType;
-import java.nio.ByteOrder;
 
-/** A document's identity for the chain index: its {@code _id} element (raw bytes), a hash of it, and a hash of the whole document. */
+/**
+ * A document's identity for the chain index: its {@code _id} element (raw bytes), a hash of it, and
+ * a hash of the whole document.
+ */
 public final class DocHash {
   private final MessageDigest sha;
 
@@ -57,7 +60,10 @@ public final class DocHash {
 
   /** The document {@code {_id: id}}, encoded. */
   public static byte[] idDocument(org.bson.BsonValue id) {
-    var bb = new org.bson.RawBsonDocument(new org.bson.BsonDocument("_id", id), new org.bson.codecs.BsonDocumentCodec()).getByteBuffer();
+    var bb =
+        new org.bson.RawBsonDocument(
+                new org.bson.BsonDocument("_id", id), new org.bson.codecs.BsonDocumentCodec())
+            .getByteBuffer();
     byte[] doc = new byte[bb.remaining()];
     bb.get(doc);
     return doc;

@@ -5,15 +5,17 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * MongoDB's sort order of {@code _id} values (BSON comparison order), on the raw {@code _id} elements the chain index
- * keeps: MinKey, null, numbers, strings, objects, arrays, binary, ObjectId, boolean, date, timestamp, regex, MaxKey;
- * numbers by value across int32, int64 and double (NaN first); strings by their UTF-8 bytes (the simple collation);
- * binary by length, subtype, then bytes; objects field by field (type, name, value).
+ * MongoDB's sort order of {@code _id} values (BSON comparison order), on the raw {@code _id}
+ * elements the chain index keeps: MinKey, null, numbers, strings, objects, arrays, binary,
+ * ObjectId, boolean, date, timestamp, regex, MaxKey; numbers by value across int32, int64 and
+ * double (NaN first); strings by their UTF-8 bytes (the simple collation); binary by length,
+ * subtype, then bytes; objects field by field (type, name, value).
  *
- * <p>An increment merges the parent's index with the collection read in {@code _id} order, so that it holds only the
- * changes in memory. Correctness never rests on this order: where it disagrees with the server's (a type it does not
- * rank, Decimal128, a server with another order), the merge only holds more records until the end (see
- * {@link ChainDiff}). Malformed input compares as unranked, never throws.
+ * <p>An increment merges the parent's index with the collection read in {@code _id} order, so that
+ * it holds only the changes in memory. Correctness never rests on this order: where it disagrees
+ * with the server's (a type it does not rank, Decimal128, a server with another order), the merge
+ * only holds more records until the end (see {@link ChainDiff}). Malformed input compares as
+ * unranked, never throws.
  */
 public final class IdOrder {
   private IdOrder() {}
@@ -33,7 +35,10 @@ public final class IdOrder {
     return i + 1;
   }
 
-  /** The canonical rank of a BSON type, as MongoDB orders them; 100 and up for types this order does not rank. */
+  /**
+   * The canonical rank of a BSON type, as MongoDB orders them; 100 and up for types this order does
+   * not rank.
+   */
   static int rank(byte type) {
     return switch (type) {
       case (byte) 0xFF -> 1; // MinKey
@@ -63,42 +68,50 @@ public final class IdOrder {
         return 0;
       case 3:
         return compareNumbers(ta, a, ia, tb, b, ib);
-      case 4: {
-        int la = le32(a, ia) - 1;
-        int lb = le32(b, ib) - 1;
-        return Arrays.compareUnsigned(a, ia + 4, ia + 4 + la, b, ib + 4, ib + 4 + lb);
-      }
+      case 4:
+        {
+          int la = le32(a, ia) - 1;
+          int lb = le32(b, ib) - 1;
+          return Arrays.compareUnsigned(a, ia + 4, ia + 4 + la, b, ib + 4, ib + 4 + lb);
+        }
       case 5, 6:
         return compareDocuments(a, ia, b, ib);
-      case 7: {
-        int la = le32(a, ia);
-        int lb = le32(b, ib);
-        if (la != lb) return Integer.compare(la, lb);
-        if (a[ia + 4] != b[ib + 4]) return Integer.compare(a[ia + 4] & 0xFF, b[ib + 4] & 0xFF);
-        return Arrays.compareUnsigned(a, ia + 5, ia + 5 + la, b, ib + 5, ib + 5 + lb);
-      }
+      case 7:
+        {
+          int la = le32(a, ia);
+          int lb = le32(b, ib);
+          if (la != lb) return Integer.compare(la, lb);
+          if (a[ia + 4] != b[ib + 4]) return Integer.compare(a[ia + 4] & 0xFF, b[ib + 4] & 0xFF);
+          return Arrays.compareUnsigned(a, ia + 5, ia + 5 + la, b, ib + 5, ib + 5 + lb);
+        }
       case 8:
         return Arrays.compareUnsigned(a, ia, ia + 12, b, ib, ib + 12);
       case 9:
         return Integer.compare(a[ia], b[ib]);
       case 10:
         return Long.compare(le64(a, ia), le64(b, ib));
-      case 11: // timestamp: increment (low word) then seconds (high word), as one unsigned 64-bit number
+      case 11: // timestamp: increment (low word) then seconds (high word), as one unsigned 64-bit
+        // number
         return Long.compareUnsigned(le64(a, ia), le64(b, ib));
-      default: { // regex: pattern, then options
-        int ea = cstringEnd(a, ia);
-        int eb = cstringEnd(b, ib);
-        int c = Arrays.compareUnsigned(a, ia, ea, b, ib, eb);
-        if (c != 0) return c;
-        return Arrays.compareUnsigned(a, ea + 1, cstringEnd(a, ea + 1), b, eb + 1, cstringEnd(b, eb + 1));
-      }
+      default:
+        { // regex: pattern, then options
+          int ea = cstringEnd(a, ia);
+          int eb = cstringEnd(b, ib);
+          int c = Arrays.compareUnsigned(a, ia, ea, b, ib, eb);
+          if (c != 0) return c;
+          return Arrays.compareUnsigned(
+              a, ea + 1, cstringEnd(a, ea + 1), b, eb + 1, cstringEnd(b, eb + 1));
+        }
     }
   }
 
   private static int compareNumbers(byte ta, byte[] a, int ia, byte tb, byte[] b, int ib) {
     if (ta != 0x01 && tb != 0x01) return Long.compare(integer(ta, a, ia), integer(tb, b, ib));
-    if (ta == 0x01 && tb == 0x01) return compareDoubles(Double.longBitsToDouble(le64(a, ia)), Double.longBitsToDouble(le64(b, ib)));
-    if (ta == 0x01) return compareDoubleToLong(Double.longBitsToDouble(le64(a, ia)), integer(tb, b, ib));
+    if (ta == 0x01 && tb == 0x01)
+      return compareDoubles(
+          Double.longBitsToDouble(le64(a, ia)), Double.longBitsToDouble(le64(b, ib)));
+    if (ta == 0x01)
+      return compareDoubleToLong(Double.longBitsToDouble(le64(a, ia)), integer(tb, b, ib));
     return -compareDoubleToLong(Double.longBitsToDouble(le64(b, ib)), integer(ta, a, ia));
   }
 
@@ -122,7 +135,10 @@ public final class IdOrder {
     return frac > 0 ? 1 : frac < 0 ? -1 : 0;
   }
 
-  /** Embedded documents (and arrays): element by element, type rank, then field name, then value; the shorter first. */
+  /**
+   * Embedded documents (and arrays): element by element, type rank, then field name, then value;
+   * the shorter first.
+   */
   private static int compareDocuments(byte[] a, int ia, byte[] b, int ib) {
     int pa = ia + 4;
     int pb = ib + 4;

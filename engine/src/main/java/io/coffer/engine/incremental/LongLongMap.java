@@ -1,9 +1,9 @@
 package io.coffer.engine.incremental;
 
-
 /**
- * An open-addressing map from long to long (16 bytes an entry at 50 % load), for a collection's document
- * hashes: a million documents take 32 MiB, not the 100 MiB of boxed maps. Keys are already hashes.
+ * An open-addressing map from long to long (16 bytes an entry at 50 % load), for a collection's
+ * document hashes: a million documents take 32 MiB, not the 100 MiB of boxed maps. Keys are already
+ * hashes.
  */
 final class LongLongMap {
   private long[] keys;
@@ -88,5 +88,4 @@ final class LongLongMap {
   public String toString() {
     return "LongLongMap(" + size + ")";
   }
-
 }

@@ -14,9 +14,10 @@ import org.bson.BsonTimestamp;
 import org.bson.BsonValue;
 
 /**
- * Where the server keeps an oplog (a replica set, or mongo-java-server with its oplog on), the documents touched
- * since a position: an increment then reads only those, not every document. Collections changed by a command
- * (create, drop, rename) since then are read whole instead. Memory: the touched {@code _id}s only.
+ * Where the server keeps an oplog (a replica set, or mongo-java-server with its oplog on), the
+ * documents touched since a position: an increment then reads only those, not every document.
+ * Collections changed by a command (create, drop, rename) since then are read whole instead.
+ * Memory: the touched {@code _id}s only.
  */
 public final class OplogChanges {
   private final Map<String, Map<Long, BsonValue>> touched = new HashMap<>();
@@ -33,10 +34,16 @@ public final class OplogChanges {
 
   private static Long edge(MongoClient client, int direction) {
     try {
-      BsonDocument d = oplog(client).find().sort(new BsonDocument("$natural", new BsonInt32(direction))).limit(1).first();
+      BsonDocument d =
+          oplog(client)
+              .find()
+              .sort(new BsonDocument("$natural", new BsonInt32(direction)))
+              .limit(1)
+              .first();
       return d == null || !d.isTimestamp("ts") ? null : d.getTimestamp("ts").getValue();
     } catch (MongoException e) {
-      return null; // no oplog (a standalone server), or no right to read it: every document is read instead
+      return null; // no oplog (a standalone server), or no right to read it: every document is read
+      // instead
     }
   }
 
@@ -45,7 +52,10 @@ public final class OplogChanges {
     return edge(client, -1);
   }
 
-  /** The changes since {@code since}, or null when the oplog no longer reaches back that far (or there is none). */
+  /**
+   * The changes since {@code since}, or null when the oplog no longer reaches back that far (or
+   * there is none).
+   */
   public static OplogChanges since(MongoClient client, long since) {
     Long oldest = edge(client, 1);
     if (oldest == null || Long.compareUnsigned(oldest, since) > 0) return null;
@@ -55,7 +65,10 @@ public final class OplogChanges {
     Map<String, Map<Long, BsonValue>> touched = new HashMap<>();
     Set<String> commanded = new HashSet<>();
     try {
-      for (BsonDocument e : oplog(client).find(new BsonDocument("ts", new BsonDocument("$gt", new BsonTimestamp(since)))).batchSize(5000)) {
+      for (BsonDocument e :
+          oplog(client)
+              .find(new BsonDocument("ts", new BsonDocument("$gt", new BsonTimestamp(since))))
+              .batchSize(5000)) {
         n++;
         String op = e.getString("op", new org.bson.BsonString("")).getValue();
         String ns = e.getString("ns", new org.bson.BsonString("")).getValue();
@@ -65,14 +78,21 @@ public final class OplogChanges {
           case "u" -> add(touched, ns, e.getDocument("o2", new BsonDocument()).get("_id"), hasher);
           case "c" -> {
             String db = ns.endsWith(".$cmd") ? ns.substring(0, ns.length() - 5) : ns;
-            for (String k : new String[] {"create", "drop", "renameCollection", "to", "createIndexes", "collMod"}) {
+            for (String k :
+                new String[] {
+                  "create", "drop", "renameCollection", "to", "createIndexes", "collMod"
+                }) {
               if (!o.isString(k)) continue;
               String v = o.getString(k).getValue();
-              commanded.add(v.contains(".") && (k.equals("renameCollection") || k.equals("to")) ? v : db + "." + v);
+              commanded.add(
+                  v.contains(".") && (k.equals("renameCollection") || k.equals("to"))
+                      ? v
+                      : db + "." + v);
             }
-            if (o.containsKey("applyOps") || o.containsKey("dropDatabase")) commanded.add(db + ".*");
+            if (o.containsKey("applyOps") || o.containsKey("dropDatabase"))
+              commanded.add(db + ".*");
           }
-          default -> { }
+          default -> {}
         }
       }
     } catch (MongoException e) {
@@ -84,14 +104,20 @@ public final class OplogChanges {
     return c;
   }
 
-  private static void add(Map<String, Map<Long, BsonValue>> touched, String ns, BsonValue id, DocHash hasher) {
+  private static void add(
+      Map<String, Map<Long, BsonValue>> touched, String ns, BsonValue id, DocHash hasher) {
     if (id == null) return;
     byte[] doc = DocHash.idDocument(id);
     byte[] element = DocHash.idElement(doc, 0, doc.length);
-    touched.computeIfAbsent(ns, k -> new LinkedHashMap<>()).put(hasher.hash(element, 0, element.length), id);
+    touched
+        .computeIfAbsent(ns, k -> new LinkedHashMap<>())
+        .put(hasher.hash(element, 0, element.length), id);
   }
 
-  /** Whether the oplog tells everything that happened to a collection since the position (no command changed it). */
+  /**
+   * Whether the oplog tells everything that happened to a collection since the position (no command
+   * changed it).
+   */
   public boolean covers(String db, String coll) {
     return !commanded.contains(db + "." + coll) && !commanded.contains(db + ".*");
   }

@@ -8,9 +8,10 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A bounded in-memory pipe between a writer thread and a reader thread (at most {@code capacity} chunks of
- * {@code chunkSize} bytes in flight). Either side can fail the pipe; the other side then sees an exception
- * instead of a clean end of stream, so a consumer such as an S3 upload never completes on partial data.
+ * A bounded in-memory pipe between a writer thread and a reader thread (at most {@code capacity}
+ * chunks of {@code chunkSize} bytes in flight). Either side can fail the pipe; the other side then
+ * sees an exception instead of a clean end of stream, so a consumer such as an S3 upload never
+ * completes on partial data.
  */
 public final class BlockingPipe {
   private static final byte[] EOF = new byte[0];
@@ -107,7 +108,8 @@ public final class BlockingPipe {
             throw new InterruptedIOException("interrupted while reading");
           }
           pos = 0;
-          if (writerFailure != null) throw new IOException("the archive stream was aborted", writerFailure);
+          if (writerFailure != null)
+            throw new IOException("the archive stream was aborted", writerFailure);
           if (current == EOF) {
             eof = true;
             return -1;

@@ -6,8 +6,9 @@ import java.io.InputStream;
 import java.util.function.Supplier;
 
 /**
- * Declared sizes are limits, not hints: a stream that gives at most {@code limit} bytes and fails (with the
- * caller's error) the moment its source holds more, so nothing past a lie is ever read, let alone written.
+ * Declared sizes are limits, not hints: a stream that gives at most {@code limit} bytes and fails
+ * (with the caller's error) the moment its source holds more, so nothing past a lie is ever read,
+ * let alone written.
  */
 public final class Limited extends FilterInputStream {
   private final long limit;
@@ -21,7 +22,8 @@ public final class Limited extends FilterInputStream {
   }
 
   /** Reads all of {@code in} into memory, failing once it passes {@code limit} bytes. */
-  public static byte[] readAll(InputStream in, long limit, Supplier<? extends RuntimeException> tooLong) throws IOException {
+  public static byte[] readAll(
+      InputStream in, long limit, Supplier<? extends RuntimeException> tooLong) throws IOException {
     return new Limited(in, limit, tooLong).readAllBytes();
   }
 

@@ -8,8 +8,9 @@ public final class Streams {
   private Streams() {}
 
   /**
-   * Skips by reading through {@code in} itself, so a filter that hashes, counts or limits what passes also sees what
-   * is skipped ({@code FilterInputStream.skip} would go around it to the stream below).
+   * Skips by reading through {@code in} itself, so a filter that hashes, counts or limits what
+   * passes also sees what is skipped ({@code FilterInputStream.skip} would go around it to the
+   * stream below).
    */
   public static long skipByReading(InputStream in, long n) throws IOException {
     byte[] buf = new byte[8192];

@@ -4,16 +4,20 @@ import io.coffer.engine.CofferException;
 import io.coffer.protocol.ExitCode;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import org.bson.BsonBinaryReader;
 import org.bson.BsonDocument;
 import org.bson.codecs.BsonDocumentCodec;
 import org.bson.codecs.DecoderContext;
-import java.nio.ByteBuffer;
 
-/** Reads a {@code .bson} file (concatenated documents) one raw document at a time, checking each frame. */
+/**
+ * Reads a {@code .bson} file (concatenated documents) one raw document at a time, checking each
+ * frame.
+ */
 public final class BsonStream {
   /** 16 MiB, the server's document limit, plus room for the overhead mongodump allows. */
   static final int MAX_DOCUMENT = 16 * 1024 * 1024 + 16 * 1024;
+
   private final InputStream in;
   private final String name;
   private final long limit;
@@ -23,16 +27,24 @@ public final class BsonStream {
     this(in, name, Long.MAX_VALUE);
   }
 
-  /** A stream that fails at the first document past {@code limit} (the count its manifest declares). */
+  /**
+   * A stream that fails at the first document past {@code limit} (the count its manifest declares).
+   */
   public BsonStream(InputStream in, String name, long limit) {
     this.in = in;
     this.name = name;
     this.limit = limit;
   }
 
-  /** The length a BSON document states in its first four bytes (little-endian), the document at {@code at}. */
+  /**
+   * The length a BSON document states in its first four bytes (little-endian), the document at
+   * {@code at}.
+   */
   public static int length(byte[] buf, int at) {
-    return (buf[at] & 0xff) | (buf[at + 1] & 0xff) << 8 | (buf[at + 2] & 0xff) << 16 | (buf[at + 3] & 0xff) << 24;
+    return (buf[at] & 0xff)
+        | (buf[at + 1] & 0xff) << 8
+        | (buf[at + 2] & 0xff) << 16
+        | (buf[at + 3] & 0xff) << 24;
   }
 
   /** The next document's bytes, or null at a clean end. */
@@ -48,7 +60,12 @@ public final class BsonStream {
     if (in.readNBytes(doc, 4, len - 4) != len - 4) throw damaged("a truncated document");
     if (doc[len - 1] != 0) throw damaged("a document without its terminating zero");
     if (index >= limit) {
-      throw new CofferException(ExitCode.INTEGRITY, name + " holds more than the " + limit + " documents its manifest declares; nothing was restored");
+      throw new CofferException(
+          ExitCode.INTEGRITY,
+          name
+              + " holds more than the "
+              + limit
+              + " documents its manifest declares; nothing was restored");
     }
     index++;
     return doc;
@@ -72,6 +89,7 @@ public final class BsonStream {
   }
 
   private CofferException damaged(String what) {
-    return new CofferException(ExitCode.INTEGRITY, name + " is damaged: " + what + " after document " + index);
+    return new CofferException(
+        ExitCode.INTEGRITY, name + " is damaged: " + what + " after document " + index);
   }
 }

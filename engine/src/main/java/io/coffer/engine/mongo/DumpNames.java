@@ -4,9 +4,9 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * File names in mongodump's layout: {@code mongodb/<db>/<collection>.bson} and {@code .metadata.json}.
- * Characters a file name cannot hold ({@code /}, {@code \}, NUL) and {@code %} itself are percent-encoded,
- * as mongodump does, so names round-trip through mongorestore.
+ * File names in mongodump's layout: {@code mongodb/<db>/<collection>.bson} and {@code
+ * .metadata.json}. Characters a file name cannot hold ({@code /}, {@code \}, NUL) and {@code %}
+ * itself are percent-encoded, as mongodump does, so names round-trip through mongorestore.
  */
 public final class DumpNames {
   public static final String ROOT = "mongodb/";
@@ -17,13 +17,15 @@ public final class DumpNames {
 
   public static String escape(String name) {
     StringBuilder sb = new StringBuilder();
-    name.codePoints().forEach(cp -> {
-      if (cp < 128 && SPECIAL.indexOf(cp) >= 0) {
-        sb.append('%').append(String.format("%02X", cp));
-      } else {
-        sb.appendCodePoint(cp);
-      }
-    });
+    name.codePoints()
+        .forEach(
+            cp -> {
+              if (cp < 128 && SPECIAL.indexOf(cp) >= 0) {
+                sb.append('%').append(String.format("%02X", cp));
+              } else {
+                sb.appendCodePoint(cp);
+              }
+            });
     return sb.toString();
   }
 
@@ -50,8 +52,8 @@ public final class DumpNames {
   }
 
   /**
-   * In an incremental backup, the {@code _id}s of a collection's documents deleted since the parent. Outside
-   * {@code mongodb/}, so mongodump's layout stays as mongorestore knows it.
+   * In an incremental backup, the {@code _id}s of a collection's documents deleted since the
+   * parent. Outside {@code mongodb/}, so mongodump's layout stays as mongorestore knows it.
    */
   public static String deletions(String db, String collection) {
     return "coffer-deletions/" + escape(db) + "/" + escape(collection) + ".bson";

@@ -10,10 +10,12 @@ import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import io.coffer.engine.CofferException;
 import io.coffer.protocol.ExitCode;
-import java.util.concurrent.TimeUnit;
 import io.coffer.protocol.Field;
+import java.util.concurrent.TimeUnit;
 
-/** Opens MongoDB from a URI and turns driver failures into one-line messages without credentials. */
+/**
+ * Opens MongoDB from a URI and turns driver failures into one-line messages without credentials.
+ */
 public final class MongoConnection {
   private MongoConnection() {}
 
@@ -25,14 +27,16 @@ public final class MongoConnection {
     try {
       cs = new ConnectionString(uri);
     } catch (IllegalArgumentException e) {
-      throw CofferException.usage("the MongoDB URI is not valid (expected mongodb://host:port/...); the value is not shown because it may hold a password");
+      throw CofferException.usage(
+          "the MongoDB URI is not valid (expected mongodb://host:port/...); the value is not shown because it may hold a password");
     }
-    MongoClientSettings settings = MongoClientSettings.builder()
-        .applyConnectionString(cs)
-        .applyToClusterSettings(b -> b.serverSelectionTimeout(timeoutSeconds, TimeUnit.SECONDS))
-        .applyToSocketSettings(b -> b.connectTimeout(timeoutSeconds, TimeUnit.SECONDS))
-        .applicationName("coffer")
-        .build();
+    MongoClientSettings settings =
+        MongoClientSettings.builder()
+            .applyConnectionString(cs)
+            .applyToClusterSettings(b -> b.serverSelectionTimeout(timeoutSeconds, TimeUnit.SECONDS))
+            .applyToSocketSettings(b -> b.connectTimeout(timeoutSeconds, TimeUnit.SECONDS))
+            .applicationName("coffer")
+            .build();
     return MongoClients.create(settings);
   }
 
@@ -42,7 +46,9 @@ public final class MongoConnection {
     try {
       ConnectionString cs = new ConnectionString(uri);
       String scheme = uri.startsWith("mongodb+srv://") ? "mongodb+srv://" : "mongodb://";
-      return scheme + String.join(",", cs.getHosts()) + (cs.getDatabase() != null ? "/" + cs.getDatabase() : "");
+      return scheme
+          + String.join(",", cs.getHosts())
+          + (cs.getDatabase() != null ? "/" + cs.getDatabase() : "");
     } catch (IllegalArgumentException e) {
       return "(invalid MongoDB URI)";
     }
@@ -51,20 +57,39 @@ public final class MongoConnection {
   public static CofferException translate(String what, String uri, MongoException e) {
     String where = redact(uri);
     if (e instanceof MongoTimeoutException) {
-      return new CofferException(ExitCode.SOURCE, what + ": cannot reach MongoDB at " + where
-          + " (no server answered in time); check the URI, the network and that the server runs", e);
+      return new CofferException(
+          ExitCode.SOURCE,
+          what
+              + ": cannot reach MongoDB at "
+              + where
+              + " (no server answered in time); check the URI, the network and that the server runs",
+          e);
     }
     if (e instanceof MongoSecurityException) {
-      return new CofferException(ExitCode.SOURCE, what + ": MongoDB at " + where
-          + " refused the credentials; check the user, password and authSource in the URI", e);
+      return new CofferException(
+          ExitCode.SOURCE,
+          what
+              + ": MongoDB at "
+              + where
+              + " refused the credentials; check the user, password and authSource in the URI",
+          e);
     }
-    if (e instanceof MongoCommandException mce && (mce.getErrorCode() == 13 || mce.getErrorCode() == 18)) {
-      return new CofferException(ExitCode.SOURCE, what + ": MongoDB at " + where + " denied access ("
-          + mce.getErrorCodeName() + "); the user needs the backup/restore roles", e);
+    if (e instanceof MongoCommandException mce
+        && (mce.getErrorCode() == 13 || mce.getErrorCode() == 18)) {
+      return new CofferException(
+          ExitCode.SOURCE,
+          what
+              + ": MongoDB at "
+              + where
+              + " denied access ("
+              + mce.getErrorCodeName()
+              + "); the user needs the backup/restore roles",
+          e);
     }
     String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     int nl = msg.indexOf('\n');
     if (nl > 0) msg = msg.substring(0, nl);
-    return new CofferException(ExitCode.SOURCE, what + ": MongoDB at " + where + " failed: " + msg, e);
+    return new CofferException(
+        ExitCode.SOURCE, what + ": MongoDB at " + where + " failed: " + msg, e);
   }
 }

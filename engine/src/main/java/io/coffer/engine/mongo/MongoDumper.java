@@ -6,17 +6,24 @@ import com.mongodb.client.MongoCursor;
 import com.mongodb.client.MongoDatabase;
 import io.coffer.engine.CofferException;
 import io.coffer.engine.EngineLog;
-import io.coffer.protocol.ExitCode;
 import io.coffer.engine.Progress;
 import io.coffer.engine.archive.ArchiveWriter;
 import io.coffer.engine.archive.Manifest;
+import io.coffer.engine.incremental.ChainDiff;
 import io.coffer.engine.incremental.ChainIndex;
+import io.coffer.engine.incremental.DocHash;
+import io.coffer.engine.incremental.IdOrder;
+import io.coffer.engine.incremental.OplogChanges;
+import io.coffer.protocol.ExitCode;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import org.bson.BsonDocument;
@@ -24,23 +31,17 @@ import org.bson.BsonString;
 import org.bson.RawBsonDocument;
 import org.bson.json.JsonMode;
 import org.bson.json.JsonWriterSettings;
-import io.coffer.engine.incremental.ChainDiff;
-import io.coffer.engine.incremental.DocHash;
-import io.coffer.engine.incremental.IdOrder;
-import io.coffer.engine.incremental.OplogChanges;
-import java.io.OutputStream;
-import java.util.HashSet;
-import java.util.Set;
 
 /**
- * Dumps collections into the archive in mongodump's layout. Documents travel as raw BSON bytes, never
- * decoded. A reader thread drains the cursor into a small queue of 1 MiB batches while the caller's thread
- * compresses, so reading and compressing overlap and memory stays at a few batches.
+ * Dumps collections into the archive in mongodump's layout. Documents travel as raw BSON bytes,
+ * never decoded. A reader thread drains the cursor into a small queue of 1 MiB batches while the
+ * caller's thread compresses, so reading and compressing overlap and memory stays at a few batches.
  */
 public final class MongoDumper implements AutoCloseable {
   static final int BATCH_SIZE = 2000;
   private static final int CHUNK = 1 << 20;
-  private static final JsonWriterSettings CANONICAL = JsonWriterSettings.builder().outputMode(JsonMode.EXTENDED).build();
+  private static final JsonWriterSettings CANONICAL =
+      JsonWriterSettings.builder().outputMode(JsonMode.EXTENDED).build();
 
   private final MongoClient client;
   private final String uri;
@@ -48,28 +49,47 @@ public final class MongoDumper implements AutoCloseable {
   private final Progress progress;
 
   /** A collection or view chosen for the backup. */
-  public record Target(String database, String name, String type, BsonDocument options, String module, long estimatedBytes) {}
+  public record Target(
+      String database,
+      String name,
+      String type,
+      BsonDocument options,
+      String module,
+      long estimatedBytes) {}
 
   private ChainIndex index;
   private String backupId;
   private String parentId;
 
   /**
-   * Also writes the chain index of each collection (for later incremental backups); with {@code parentId}, stores
-   * only the documents inserted or changed since that backup, and the {@code _id}s of those deleted.
+   * Also writes the chain index of each collection (for later incremental backups); with {@code
+   * parentId}, stores only the documents inserted or changed since that backup, and the {@code
+   * _id}s of those deleted.
    */
-  public MongoDumper indexed(ChainIndex index, String backupId, String parentId) throws IOException {
+  public MongoDumper indexed(ChainIndex index, String backupId, String parentId)
+      throws IOException {
     this.index = index;
     this.backupId = backupId;
     this.parentId = parentId;
-    // the oplog position before any data is read: the next increment asks the oplog for what changed since
+    // the oplog position before any data is read: the next increment asks the oplog for what
+    // changed since
     Long now = OplogChanges.latest(client);
     if (now != null) index.recordOplogPosition(backupId, now);
     if (parentId != null) {
       Long since = index.oplogPosition(parentId);
       oplog = since == null ? null : OplogChanges.since(client, since);
-      if (oplog != null) log.info("the oplog covers the time since backup " + parentId + " (" + oplog.entries() + " entries): only touched documents are read");
-      else log.info("no oplog reaching back to backup " + parentId + ": every document is read and compared with its index");
+      if (oplog != null)
+        log.info(
+            "the oplog covers the time since backup "
+                + parentId
+                + " ("
+                + oplog.entries()
+                + " entries): only touched documents are read");
+      else
+        log.info(
+            "no oplog reaching back to backup "
+                + parentId
+                + ": every document is read and compared with its index");
     }
     return this;
   }
@@ -92,7 +112,8 @@ public final class MongoDumper implements AutoCloseable {
         MongoDatabase database = client.getDatabase(db);
         List<BsonDocument> infos = new ArrayList<>();
         database.listCollections(BsonDocument.class).into(infos);
-        infos.sort((a, b) -> a.getString("name").getValue().compareTo(b.getString("name").getValue()));
+        infos.sort(
+            (a, b) -> a.getString("name").getValue().compareTo(b.getString("name").getValue()));
         for (BsonDocument info : infos) {
           String name = info.getString("name").getValue();
           if (!selection.includes(db, name)) continue;
@@ -100,7 +121,8 @@ public final class MongoDumper implements AutoCloseable {
           BsonDocument options = info.getDocument("options", new BsonDocument());
           long size = 0;
           if (!"view".equals(type)) size = estimateSize(database, name);
-          out.add(new Target(db, name, type, options, selection.moduleOf(db, name).orElse(null), size));
+          out.add(
+              new Target(db, name, type, options, selection.moduleOf(db, name).orElse(null), size));
         }
       }
     } catch (MongoException e) {
@@ -111,10 +133,12 @@ public final class MongoDumper implements AutoCloseable {
 
   private long estimateSize(MongoDatabase db, String name) {
     try {
-      BsonDocument stats = db.runCommand(new BsonDocument("collStats", new BsonString(name)), BsonDocument.class);
+      BsonDocument stats =
+          db.runCommand(new BsonDocument("collStats", new BsonString(name)), BsonDocument.class);
       if (stats.isNumber("size")) return stats.getNumber("size").longValue();
     } catch (MongoException e) {
-      // collStats is optional (not every server or role allows it): fall back to a count-based guess
+      // collStats is optional (not every server or role allows it): fall back to a count-based
+      // guess
     }
     try {
       return db.getCollection(name).estimatedDocumentCount() * 512;
@@ -131,7 +155,10 @@ public final class MongoDumper implements AutoCloseable {
     BsonDocument meta = new BsonDocument();
     List<BsonDocument> indexes = new ArrayList<>();
     try {
-      if (!"view".equals(t.type())) db.getCollection(t.name(), BsonDocument.class).listIndexes(BsonDocument.class).into(indexes);
+      if (!"view".equals(t.type()))
+        db.getCollection(t.name(), BsonDocument.class)
+            .listIndexes(BsonDocument.class)
+            .into(indexes);
     } catch (MongoException e) {
       throw MongoConnection.translate("cannot list the indexes of " + ns, uri, e);
     }
@@ -141,10 +168,23 @@ public final class MongoDumper implements AutoCloseable {
     meta.put("options", t.options());
     byte[] metaJson = meta.toJson(CANONICAL).getBytes(StandardCharsets.UTF_8);
     long now = System.currentTimeMillis();
-    ArchiveWriter.EntryStream m = archive.writeSmall(DumpNames.metadata(t.database(), t.name()), now, metaJson);
+    ArchiveWriter.EntryStream m =
+        archive.writeSmall(DumpNames.metadata(t.database(), t.name()), now, metaJson);
     Manifest.Kind metaKind = "view".equals(t.type()) ? Manifest.Kind.view : Manifest.Kind.metadata;
-    archive.record(new Manifest.Entry(DumpNames.metadata(t.database(), t.name()), metaKind, m.size(), m.sha256(),
-        null, t.database(), t.name(), t.module(), null, null, null, null));
+    archive.record(
+        new Manifest.Entry(
+            DumpNames.metadata(t.database(), t.name()),
+            metaKind,
+            m.size(),
+            m.sha256(),
+            null,
+            t.database(),
+            t.name(),
+            t.module(),
+            null,
+            null,
+            null,
+            null));
     if ("view".equals(t.type())) {
       log.info("view " + ns + ": definition saved");
       return;
@@ -157,18 +197,47 @@ public final class MongoDumper implements AutoCloseable {
     ArchiveWriter.EntryStream out = archive.begin(path, now, 0644);
     long docs = copyDocuments(db, t.name(), ns, out);
     out.close();
-    archive.record(new Manifest.Entry(path, Manifest.Kind.bson, out.size(), out.sha256(), docs, t.database(), t.name(),
-        t.module(), null, null, null, null));
-    log.info("collection " + ns + ": " + docs + " documents, " + out.size() + " bytes, " + indexes.size() + " indexes");
+    archive.record(
+        new Manifest.Entry(
+            path,
+            Manifest.Kind.bson,
+            out.size(),
+            out.sha256(),
+            docs,
+            t.database(),
+            t.name(),
+            t.module(),
+            null,
+            null,
+            null,
+            null));
+    log.info(
+        "collection "
+            + ns
+            + ": "
+            + docs
+            + " documents, "
+            + out.size()
+            + " bytes, "
+            + indexes.size()
+            + " indexes");
   }
 
   /**
-   * A collection with its chain index: everything (a full backup, or a collection new since the parent) or the
-   * changes. The collection is read in {@code _id} order and compared with the parent's index in the same order
-   * ({@link ChainDiff}), so memory holds the changes, not the collection. The index is a
-   * checkpoint of every document, or (an increment whose chain is not due for one) a delta of what changed.
+   * A collection with its chain index: everything (a full backup, or a collection new since the
+   * parent) or the changes. The collection is read in {@code _id} order and compared with the
+   * parent's index in the same order ({@link ChainDiff}), so memory holds the changes, not the
+   * collection. The index is a checkpoint of every document, or (an increment whose chain is not
+   * due for one) a delta of what changed.
    */
-  private void dumpIndexed(Target t, MongoDatabase db, String ns, String path, long now, ArchiveWriter archive, int indexCount)
+  private void dumpIndexed(
+      Target t,
+      MongoDatabase db,
+      String ns,
+      String path,
+      long now,
+      ArchiveWriter archive,
+      int indexCount)
       throws IOException {
     String name = ChainIndex.collectionName(t.database(), t.name());
     boolean delta = parentId != null && index.has(parentId, name);
@@ -178,74 +247,124 @@ public final class MongoDumper implements AutoCloseable {
     }
     ChainDiff parent = delta ? new ChainDiff(index.cursor(parentId, name)) : null;
     try {
-      boolean checkpoint = parent == null || parent.chain().checkpointDue(estimatedCount(db, t.name()));
+      boolean checkpoint =
+          parent == null || parent.chain().checkpointDue(estimatedCount(db, t.name()));
       DocHash hasher = new DocHash();
       long[] stored = {0};
       long[] deleted = {0};
-      ChainIndex.Writer w = checkpoint ? index.writer(backupId, name) : index.deltaWriter(backupId, name, parentId, parent.chain());
-      Indexed written = indexedEntry(t, ns, path, now, archive, w, delta, out -> {
-        long[] total = {0};
-        drain(db, t.name(), ns, true, b -> { // the documents of a batch lie back to back, each led by its little-endian length
-          byte[] buf = b.data();
-          for (int at = 0; at < b.length(); ) {
-            int n = BsonStream.length(buf, at);
-            var ids = hasher.of(buf, at, n);
-            boolean changed = parent == null || parent.changed(ids.idHash(), ids.docHash(), ids.idElement());
-            if (checkpoint || changed) w.document(ids.idHash(), ids.docHash(), ids.idElement());
-            if (changed) {
-              out.write(buf, at, n);
-              stored[0]++;
-            }
-            at += n;
-          }
-          total[0] += b.documents();
-          progress.addBytes(b.length());
-          progress.addDocuments(b.documents());
-        });
-        return total[0];
-      }, () -> {
-        if (parent == null) return;
-        List<byte[]> candidates = new ArrayList<>();
-        List<Long> hashes = new ArrayList<>();
-        parent.deletions((idHash, id) -> {
-          candidates.add(id);
-          hashes.add(idHash);
-        });
-        boolean[] there = present(db, t.name(), candidates);
-        List<byte[]> gone = new ArrayList<>();
-        for (int i = 0; i < candidates.size(); i++) {
-          if (there[i]) continue;
-          gone.add(candidates.get(i));
-          if (!checkpoint) w.deleted(hashes.get(i));
-        }
-        if (!gone.isEmpty()) {
-          deleted[0] = deletions(t, now, archive, del -> {
-            for (byte[] id : gone) del.write(DocHash.idDocument(id));
-            return gone.size();
-          });
-        }
-      });
-      log.info("collection " + ns + ": " + written.documents() + " documents" + (delta ? ", " + stored[0] + " new or changed and " + deleted[0]
-          + " deleted since " + parentId : "") + ", " + written.bytes() + " bytes, " + indexCount + " indexes"
-          + (delta && checkpoint ? " (index checkpoint)" : ""));
+      ChainIndex.Writer w =
+          checkpoint
+              ? index.writer(backupId, name)
+              : index.deltaWriter(backupId, name, parentId, parent.chain());
+      Indexed written =
+          indexedEntry(
+              t,
+              ns,
+              path,
+              now,
+              archive,
+              w,
+              delta,
+              out -> {
+                long[] total = {0};
+                drain(
+                    db,
+                    t.name(),
+                    ns,
+                    true,
+                    b -> { // the documents of a batch lie back to back, each led by its
+                      // little-endian length
+                      byte[] buf = b.data();
+                      for (int at = 0; at < b.length(); ) {
+                        int n = BsonStream.length(buf, at);
+                        var ids = hasher.of(buf, at, n);
+                        boolean changed =
+                            parent == null
+                                || parent.changed(ids.idHash(), ids.docHash(), ids.idElement());
+                        if (checkpoint || changed)
+                          w.document(ids.idHash(), ids.docHash(), ids.idElement());
+                        if (changed) {
+                          out.write(buf, at, n);
+                          stored[0]++;
+                        }
+                        at += n;
+                      }
+                      total[0] += b.documents();
+                      progress.addBytes(b.length());
+                      progress.addDocuments(b.documents());
+                    });
+                return total[0];
+              },
+              () -> {
+                if (parent == null) return;
+                List<byte[]> candidates = new ArrayList<>();
+                List<Long> hashes = new ArrayList<>();
+                parent.deletions(
+                    (idHash, id) -> {
+                      candidates.add(id);
+                      hashes.add(idHash);
+                    });
+                boolean[] there = present(db, t.name(), candidates);
+                List<byte[]> gone = new ArrayList<>();
+                for (int i = 0; i < candidates.size(); i++) {
+                  if (there[i]) continue;
+                  gone.add(candidates.get(i));
+                  if (!checkpoint) w.deleted(hashes.get(i));
+                }
+                if (!gone.isEmpty()) {
+                  deleted[0] =
+                      deletions(
+                          t,
+                          now,
+                          archive,
+                          del -> {
+                            for (byte[] id : gone) del.write(DocHash.idDocument(id));
+                            return gone.size();
+                          });
+                }
+              });
+      log.info(
+          "collection "
+              + ns
+              + ": "
+              + written.documents()
+              + " documents"
+              + (delta
+                  ? ", "
+                      + stored[0]
+                      + " new or changed and "
+                      + deleted[0]
+                      + " deleted since "
+                      + parentId
+                  : "")
+              + ", "
+              + written.bytes()
+              + " bytes, "
+              + indexCount
+              + " indexes"
+              + (delta && checkpoint ? " (index checkpoint)" : ""));
     } finally {
       if (parent != null) parent.close();
     }
   }
 
   /**
-   * Which deletion candidates of an increment the server holds now: a document there is never recorded as deleted,
-   * whatever the parent's index says (it is untrusted, and a repeated record must not delete a document).
+   * Which deletion candidates of an increment the server holds now: a document there is never
+   * recorded as deleted, whatever the parent's index says (it is untrusted, and a repeated record
+   * must not delete a document).
    */
   private static boolean[] present(MongoDatabase db, String name, List<byte[]> candidates) {
     boolean[] out = new boolean[candidates.size()];
     for (int i = 0; i < candidates.size(); i += 1000) {
       int end = Math.min(candidates.size(), i + 1000);
       org.bson.BsonArray ids = new org.bson.BsonArray();
-      for (int j = i; j < end; j++) ids.add(new RawBsonDocument(DocHash.idDocument(candidates.get(j))).get("_id"));
+      for (int j = i; j < end; j++)
+        ids.add(new RawBsonDocument(DocHash.idDocument(candidates.get(j))).get("_id"));
       Set<org.bson.BsonValue> there = new HashSet<>();
-      for (RawBsonDocument d : db.getCollection(name, RawBsonDocument.class).find(new BsonDocument("_id", new BsonDocument("$in", ids)))
-          .projection(new BsonDocument("_id", new org.bson.BsonInt32(1)))) {
+      for (RawBsonDocument d :
+          db.getCollection(name, RawBsonDocument.class)
+              .find(new BsonDocument("_id", new BsonDocument("$in", ids)))
+              .projection(new BsonDocument("_id", new org.bson.BsonInt32(1)))) {
         there.add(d.get("_id"));
       }
       for (int j = i; j < end; j++) out[j] = there.contains(ids.get(j - i));
@@ -253,7 +372,9 @@ public final class MongoDumper implements AutoCloseable {
     return out;
   }
 
-  /** The server's estimate of a collection's size (metadata, not a count), or 0 when it gives none. */
+  /**
+   * The server's estimate of a collection's size (metadata, not a count), or 0 when it gives none.
+   */
   private static long estimatedCount(MongoDatabase db, String name) {
     try {
       return db.getCollection(name).estimatedDocumentCount();
@@ -271,16 +392,28 @@ public final class MongoDumper implements AutoCloseable {
   }
 
   private interface IndexedTail {
-    /** Writes what follows the documents (the deletions entry, and their index records) before the index is published. */
+    /**
+     * Writes what follows the documents (the deletions entry, and their index records) before the
+     * index is published.
+     */
     void run() throws IOException;
   }
 
   /**
-   * A collection's bson entry and its chain index object {@code w}, written together by {@code body} and then
-   * {@code tail}, and recorded in the manifest; a failure publishes no index.
+   * A collection's bson entry and its chain index object {@code w}, written together by {@code
+   * body} and then {@code tail}, and recorded in the manifest; a failure publishes no index.
    */
-  private Indexed indexedEntry(Target t, String ns, String path, long now, ArchiveWriter archive, ChainIndex.Writer w, boolean delta,
-      IndexedBody body, IndexedTail tail) throws IOException {
+  private Indexed indexedEntry(
+      Target t,
+      String ns,
+      String path,
+      long now,
+      ArchiveWriter archive,
+      ChainIndex.Writer w,
+      boolean delta,
+      IndexedBody body,
+      IndexedTail tail)
+      throws IOException {
     long total;
     ArchiveWriter.EntryStream out;
     try {
@@ -292,8 +425,22 @@ public final class MongoDumper implements AutoCloseable {
         throw MongoConnection.translate("cannot read " + ns, uri, e);
       }
       out.close();
-      archive.record(new Manifest.Entry(path, Manifest.Kind.bson, out.size(), out.sha256(), total, t.database(), t.name(),
-          t.module(), null, null, null, null, null, delta ? Boolean.TRUE : null));
+      archive.record(
+          new Manifest.Entry(
+              path,
+              Manifest.Kind.bson,
+              out.size(),
+              out.sha256(),
+              total,
+              t.database(),
+              t.name(),
+              t.module(),
+              null,
+              null,
+              null,
+              null,
+              null,
+              delta ? Boolean.TRUE : null));
       try {
         tail.run();
       } catch (MongoException e) {
@@ -307,85 +454,151 @@ public final class MongoDumper implements AutoCloseable {
     return new Indexed(total, out.size());
   }
 
-  private void dumpFromOplog(Target t, MongoDatabase db, String ns, String path, long now, ArchiveWriter archive, String name)
+  private void dumpFromOplog(
+      Target t,
+      MongoDatabase db,
+      String ns,
+      String path,
+      long now,
+      ArchiveWriter archive,
+      String name)
       throws IOException {
     Map<Long, org.bson.BsonValue> touched = oplog.touched(t.database(), t.name());
     DocHash hasher = new DocHash();
     Set<Long> parentHad = new HashSet<>();
     long[] untouched = {0};
-    // the parent's documents: which touched ones it had (a touched one gone now was deleted), how many it keeps
-    ChainIndex.Chain chain = index.documents(parentId, name, (idHash, docHash, id) -> {
-      if (touched.containsKey(idHash)) parentHad.add(idHash);
-      else untouched[0]++;
-    });
+    // the parent's documents: which touched ones it had (a touched one gone now was deleted), how
+    // many it keeps
+    ChainIndex.Chain chain =
+        index.documents(
+            parentId,
+            name,
+            (idHash, docHash, id) -> {
+              if (touched.containsKey(idHash)) parentHad.add(idHash);
+              else untouched[0]++;
+            });
     boolean checkpoint = chain.checkpointDue(estimatedCount(db, t.name()));
-    ChainIndex.Writer w = checkpoint ? index.writer(backupId, name) : index.deltaWriter(backupId, name, parentId, chain);
+    ChainIndex.Writer w =
+        checkpoint
+            ? index.writer(backupId, name)
+            : index.deltaWriter(backupId, name, parentId, chain);
     List<DocHash.Ids> found = new ArrayList<>(); // the touched documents there now
     Set<Long> foundIds = new HashSet<>();
     long[] goneCount = {0};
-    Indexed written = indexedEntry(t, ns, path, now, archive, w, true, out -> {
-      List<org.bson.BsonValue> ids = new ArrayList<>(touched.values());
-      for (int i = 0; i < ids.size(); i += 1000) {
-        org.bson.BsonArray batch = new org.bson.BsonArray(ids.subList(i, Math.min(ids.size(), i + 1000)));
-        for (RawBsonDocument d : db.getCollection(t.name(), RawBsonDocument.class).find(new BsonDocument("_id", new BsonDocument("$in", batch)))) {
-          var bb = d.getByteBuffer();
-          byte[] doc = new byte[bb.remaining()];
-          bb.get(doc);
-          var h = hasher.of(doc, 0, doc.length);
-          if (!foundIds.add(h.idHash())) continue;
-          out.write(doc);
-          found.add(h);
-          progress.addBytes(doc.length);
-          progress.addDocuments(1);
-        }
-      }
-      return untouched[0] + found.size();
-    }, () -> {
-      // the index: in _id order, the parent's untouched records (a checkpoint only) with the touched documents merged in
-      found.sort((a, b) -> IdOrder.compare(a.idElement(), b.idElement()));
-      int[] next = {0};
-      if (checkpoint) {
-        index.documents(parentId, name, (idHash, docHash, id) -> {
-          if (touched.containsKey(idHash)) return;
-          while (next[0] < found.size() && IdOrder.compare(found.get(next[0]).idElement(), id) < 0) {
-            var f = found.get(next[0]++);
-            w.document(f.idHash(), f.docHash(), f.idElement());
-          }
-          w.document(idHash, docHash, id);
-        });
-      }
-      for (; next[0] < found.size(); next[0]++) {
-        var f = found.get(next[0]);
-        w.document(f.idHash(), f.docHash(), f.idElement());
-      }
-      List<Long> gone = new ArrayList<>();
-      for (Long x : parentHad) if (!foundIds.contains(x)) gone.add(x);
-      if (gone.isEmpty()) return;
-      deletions(t, now, archive, del -> {
-        for (Long x : gone) {
-          del.write(DocHash.idDocument(touched.get(x)));
-          if (!checkpoint) w.deleted(x);
-        }
-        return gone.size();
-      });
-      goneCount[0] = gone.size();
-    });
-    log.info("collection " + ns + ": " + written.documents() + " documents, " + found.size() + " new or changed and " + goneCount[0]
-        + " deleted since " + parentId + " (from the oplog), " + written.bytes() + " bytes" + (checkpoint ? " (index checkpoint)" : ""));
+    Indexed written =
+        indexedEntry(
+            t,
+            ns,
+            path,
+            now,
+            archive,
+            w,
+            true,
+            out -> {
+              List<org.bson.BsonValue> ids = new ArrayList<>(touched.values());
+              for (int i = 0; i < ids.size(); i += 1000) {
+                org.bson.BsonArray batch =
+                    new org.bson.BsonArray(ids.subList(i, Math.min(ids.size(), i + 1000)));
+                for (RawBsonDocument d :
+                    db.getCollection(t.name(), RawBsonDocument.class)
+                        .find(new BsonDocument("_id", new BsonDocument("$in", batch)))) {
+                  var bb = d.getByteBuffer();
+                  byte[] doc = new byte[bb.remaining()];
+                  bb.get(doc);
+                  var h = hasher.of(doc, 0, doc.length);
+                  if (!foundIds.add(h.idHash())) continue;
+                  out.write(doc);
+                  found.add(h);
+                  progress.addBytes(doc.length);
+                  progress.addDocuments(1);
+                }
+              }
+              return untouched[0] + found.size();
+            },
+            () -> {
+              // the index: in _id order, the parent's untouched records (a checkpoint only) with
+              // the touched documents merged in
+              found.sort((a, b) -> IdOrder.compare(a.idElement(), b.idElement()));
+              int[] next = {0};
+              if (checkpoint) {
+                index.documents(
+                    parentId,
+                    name,
+                    (idHash, docHash, id) -> {
+                      if (touched.containsKey(idHash)) return;
+                      while (next[0] < found.size()
+                          && IdOrder.compare(found.get(next[0]).idElement(), id) < 0) {
+                        var f = found.get(next[0]++);
+                        w.document(f.idHash(), f.docHash(), f.idElement());
+                      }
+                      w.document(idHash, docHash, id);
+                    });
+              }
+              for (; next[0] < found.size(); next[0]++) {
+                var f = found.get(next[0]);
+                w.document(f.idHash(), f.docHash(), f.idElement());
+              }
+              List<Long> gone = new ArrayList<>();
+              for (Long x : parentHad) if (!foundIds.contains(x)) gone.add(x);
+              if (gone.isEmpty()) return;
+              deletions(
+                  t,
+                  now,
+                  archive,
+                  del -> {
+                    for (Long x : gone) {
+                      del.write(DocHash.idDocument(touched.get(x)));
+                      if (!checkpoint) w.deleted(x);
+                    }
+                    return gone.size();
+                  });
+              goneCount[0] = gone.size();
+            });
+    log.info(
+        "collection "
+            + ns
+            + ": "
+            + written.documents()
+            + " documents, "
+            + found.size()
+            + " new or changed and "
+            + goneCount[0]
+            + " deleted since "
+            + parentId
+            + " (from the oplog), "
+            + written.bytes()
+            + " bytes"
+            + (checkpoint ? " (index checkpoint)" : ""));
   }
 
   private interface DeletionWriter {
     long write(OutputStream out) throws IOException;
   }
 
-  /** An increment's entry of the _ids deleted since its parent (written by {@code body}, which says how many). */
-  private static long deletions(Target t, long now, ArchiveWriter archive, DeletionWriter body) throws IOException {
+  /**
+   * An increment's entry of the _ids deleted since its parent (written by {@code body}, which says
+   * how many).
+   */
+  private static long deletions(Target t, long now, ArchiveWriter archive, DeletionWriter body)
+      throws IOException {
     String path = DumpNames.deletions(t.database(), t.name());
     ArchiveWriter.EntryStream del = archive.begin(path, now, 0644);
     long n = body.write(del);
     del.close();
-    archive.record(new Manifest.Entry(path, Manifest.Kind.deletions, del.size(), del.sha256(), n, t.database(), t.name(), t.module(),
-        null, null, null, null));
+    archive.record(
+        new Manifest.Entry(
+            path,
+            Manifest.Kind.deletions,
+            del.size(),
+            del.sha256(),
+            n,
+            t.database(),
+            t.name(),
+            t.module(),
+            null,
+            null,
+            null,
+            null));
     return n;
   }
 
@@ -393,14 +606,20 @@ public final class MongoDumper implements AutoCloseable {
     static final Batch END = new Batch(new byte[0], 0, 0, null);
   }
 
-  private long copyDocuments(MongoDatabase db, String name, String ns, ArchiveWriter.EntryStream out) throws IOException {
+  private long copyDocuments(
+      MongoDatabase db, String name, String ns, ArchiveWriter.EntryStream out) throws IOException {
     long[] docs = {0};
-    drain(db, name, ns, false, b -> {
-      out.write(b.data(), 0, b.length());
-      docs[0] += b.documents();
-      progress.addBytes(b.length());
-      progress.addDocuments(b.documents());
-    });
+    drain(
+        db,
+        name,
+        ns,
+        false,
+        b -> {
+          out.write(b.data(), 0, b.length());
+          docs[0] += b.documents();
+          progress.addBytes(b.length());
+          progress.addDocuments(b.documents());
+        });
     return docs[0];
   }
 
@@ -409,58 +628,69 @@ public final class MongoDumper implements AutoCloseable {
   }
 
   /**
-   * Every document of a collection (in {@code _id} order with {@code byId}, else in the server's natural order), in
-   * batches of about 1 MiB handed to {@code sink} on this thread while a reader thread fetches the next ones: the
-   * server's encoding overlaps this thread's work, at most four batches wait.
+   * Every document of a collection (in {@code _id} order with {@code byId}, else in the server's
+   * natural order), in batches of about 1 MiB handed to {@code sink} on this thread while a reader
+   * thread fetches the next ones: the server's encoding overlaps this thread's work, at most four
+   * batches wait.
    */
-  private void drain(MongoDatabase db, String name, String ns, boolean byId, BatchSink sink) throws IOException {
+  private void drain(MongoDatabase db, String name, String ns, boolean byId, BatchSink sink)
+      throws IOException {
     BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(4);
-    Thread reader = new Thread(() -> {
-      Batch end = Batch.END;
-      var find = db.getCollection(name, RawBsonDocument.class).find().batchSize(BATCH_SIZE);
-      if (byId) find = find.sort(new BsonDocument("_id", new org.bson.BsonInt32(1))); // the _id index: no sort in memory
-      try (MongoCursor<RawBsonDocument> cursor = find.cursor()) {
-        byte[] buf = new byte[CHUNK];
-        int len = 0;
-        int docs = 0;
-        while (cursor.hasNext()) {
-          RawBsonDocument doc = cursor.next();
-          var bb = doc.getByteBuffer();
-          int n = bb.remaining();
-          if (len + n > buf.length) {
-            if (len > 0) {
-              queue.put(new Batch(buf, len, docs, null));
-              buf = new byte[Math.max(CHUNK, n)];
-              len = 0;
-              docs = 0;
-            } else {
-              buf = new byte[n];
-            }
-          }
-          bb.get(buf, len, n);
-          len += n;
-          docs++;
-        }
-        if (len > 0) queue.put(new Batch(buf, len, docs, null));
-      } catch (InterruptedException e) {
-        return;
-      } catch (Throwable e) {
-        end = new Batch(null, 0, 0, e);
-      }
-      try {
-        queue.put(end);
-      } catch (InterruptedException ignored) {
-        // the consumer gave up
-      }
-    }, "coffer-mongo-reader");
+    Thread reader =
+        new Thread(
+            () -> {
+              Batch end = Batch.END;
+              var find = db.getCollection(name, RawBsonDocument.class).find().batchSize(BATCH_SIZE);
+              if (byId)
+                find =
+                    find.sort(
+                        new BsonDocument(
+                            "_id", new org.bson.BsonInt32(1))); // the _id index: no sort in memory
+              try (MongoCursor<RawBsonDocument> cursor = find.cursor()) {
+                byte[] buf = new byte[CHUNK];
+                int len = 0;
+                int docs = 0;
+                while (cursor.hasNext()) {
+                  RawBsonDocument doc = cursor.next();
+                  var bb = doc.getByteBuffer();
+                  int n = bb.remaining();
+                  if (len + n > buf.length) {
+                    if (len > 0) {
+                      queue.put(new Batch(buf, len, docs, null));
+                      buf = new byte[Math.max(CHUNK, n)];
+                      len = 0;
+                      docs = 0;
+                    } else {
+                      buf = new byte[n];
+                    }
+                  }
+                  bb.get(buf, len, n);
+                  len += n;
+                  docs++;
+                }
+                if (len > 0) queue.put(new Batch(buf, len, docs, null));
+              } catch (InterruptedException e) {
+                return;
+              } catch (Throwable e) {
+                end = new Batch(null, 0, 0, e);
+              }
+              try {
+                queue.put(end);
+              } catch (InterruptedException ignored) {
+                // the consumer gave up
+              }
+            },
+            "coffer-mongo-reader");
     reader.setDaemon(true);
     reader.start();
     try {
       while (true) {
         Batch b = queue.take();
         if (b.failure() != null) {
-          if (b.failure() instanceof MongoException me) throw MongoConnection.translate("cannot read " + ns, uri, me);
-          throw new CofferException(ExitCode.SOURCE, "cannot read " + ns + ": " + b.failure().getMessage(), b.failure());
+          if (b.failure() instanceof MongoException me)
+            throw MongoConnection.translate("cannot read " + ns, uri, me);
+          throw new CofferException(
+              ExitCode.SOURCE, "cannot read " + ns + ": " + b.failure().getMessage(), b.failure());
         }
         if (b == Batch.END) break;
         sink.accept(b);

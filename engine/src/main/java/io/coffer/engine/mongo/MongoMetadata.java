@@ -9,23 +9,46 @@ import org.bson.BsonDocument;
 import org.bson.BsonValue;
 
 /**
- * A collection's {@code .metadata.json} (mongodump's: options and indexes in canonical extended JSON), read from an
- * archive and so a stranger's: it must parse, its options must be a document and its indexes documents with a key
- * and a name. Only the collection options that shape data are passed to {@code create}; a collection's metadata may
- * not make it a view, and a view's holds only a source and a pipeline.
+ * A collection's {@code .metadata.json} (mongodump's: options and indexes in canonical extended
+ * JSON), read from an archive and so a stranger's: it must parse, its options must be a document
+ * and its indexes documents with a key and a name. Only the collection options that shape data are
+ * passed to {@code create}; a collection's metadata may not make it a view, and a view's holds only
+ * a source and a pipeline.
  */
 public final class MongoMetadata {
-  /** Options of {@code create} a restore passes on; others (storageEngine's configString, encryptedFields, ...) are dropped. */
-  static final Set<String> COLLECTION_OPTIONS = Set.of("capped", "size", "max", "validator", "validationLevel", "validationAction",
-      "collation", "timeseries", "expireAfterSeconds", "clusteredIndex", "changeStreamPreAndPostImages", "indexOptionDefaults");
+  /**
+   * Options of {@code create} a restore passes on; others (storageEngine's configString,
+   * encryptedFields, ...) are dropped.
+   */
+  static final Set<String> COLLECTION_OPTIONS =
+      Set.of(
+          "capped",
+          "size",
+          "max",
+          "validator",
+          "validationLevel",
+          "validationAction",
+          "collation",
+          "timeseries",
+          "expireAfterSeconds",
+          "clusteredIndex",
+          "changeStreamPreAndPostImages",
+          "indexOptionDefaults");
+
   static final Set<String> VIEW_OPTIONS = Set.of("viewOn", "pipeline", "collation");
 
   private MongoMetadata() {}
 
-  /** Deeper than MongoDB itself stores (100 levels): refused before the recursive parser could overflow its stack. */
+  /**
+   * Deeper than MongoDB itself stores (100 levels): refused before the recursive parser could
+   * overflow its stack.
+   */
   static final int MAX_DEPTH = 200;
 
-  /** Extended JSON text as a document, whatever it holds (refused when not JSON, or nested past {@link #MAX_DEPTH}). */
+  /**
+   * Extended JSON text as a document, whatever it holds (refused when not JSON, or nested past
+   * {@link #MAX_DEPTH}).
+   */
   public static BsonDocument parseJson(byte[] json, String entry) {
     if (depth(json) > MAX_DEPTH) throw bad(entry, "nests deeper than " + MAX_DEPTH + " levels");
     try {
@@ -38,11 +61,14 @@ public final class MongoMetadata {
   public static BsonDocument parse(byte[] json, String entry, boolean view) {
     BsonDocument d = parseJson(json, entry);
     BsonValue options = d.get("options");
-    if (options != null && !options.isDocument()) throw bad(entry, "has options that are not a document");
+    if (options != null && !options.isDocument())
+      throw bad(entry, "has options that are not a document");
     BsonDocument o = options == null ? new BsonDocument() : options.asDocument();
     if (view) {
-      if (!o.isString("viewOn") || !o.isArray("pipeline")) throw bad(entry, "defines a view without viewOn and pipeline");
-      for (String k : o.keySet()) if (!VIEW_OPTIONS.contains(k)) throw bad(entry, "defines a view with option " + k);
+      if (!o.isString("viewOn") || !o.isArray("pipeline"))
+        throw bad(entry, "defines a view without viewOn and pipeline");
+      for (String k : o.keySet())
+        if (!VIEW_OPTIONS.contains(k)) throw bad(entry, "defines a view with option " + k);
     } else if (o.containsKey("viewOn") || o.containsKey("pipeline")) {
       throw bad(entry, "makes a collection a view");
     }
@@ -50,7 +76,9 @@ public final class MongoMetadata {
     if (indexes != null) {
       if (!indexes.isArray()) throw bad(entry, "has indexes that are not a list");
       for (BsonValue ix : (BsonArray) indexes) {
-        if (!ix.isDocument() || !ix.asDocument().isDocument("key") || !ix.asDocument().isString("name")) {
+        if (!ix.isDocument()
+            || !ix.asDocument().isDocument("key")
+            || !ix.asDocument().isString("name")) {
           throw bad(entry, "has an index without a key document and a name");
         }
       }
@@ -80,6 +108,8 @@ public final class MongoMetadata {
   }
 
   private static CofferException bad(String entry, String what) {
-    return new CofferException(ExitCode.INTEGRITY, entry + " " + what + ": the archive is damaged or forged; nothing was restored");
+    return new CofferException(
+        ExitCode.INTEGRITY,
+        entry + " " + what + ": the archive is damaged or forged; nothing was restored");
   }
 }

@@ -3,34 +3,27 @@ package io.coffer.engine.mongo;
 import com.mongodb.MongoException;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoCollection;
-import com.mongodb.client.MongoCursor;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.InsertManyOptions;
 import com.mongodb.client.model.ReplaceOneModel;
 import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.WriteModel;
+import io.coffer.engine.CofferException;
 import io.coffer.engine.EngineLog;
 import io.coffer.engine.Printable;
 import io.coffer.engine.Progress;
-import java.io.IOException;
-import java.io.InputStream;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
-import org.bson.BsonArray;
-import org.bson.BsonBoolean;
-import org.bson.BsonDocument;
-import org.bson.BsonString;
-import org.bson.BsonValue;
-import org.bson.RawBsonDocument;
-import io.coffer.engine.CofferException;
 import io.coffer.engine.storage.RunIdentity;
 import io.coffer.protocol.ExitCode;
 import io.coffer.protocol.Field;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -41,33 +34,54 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
+import org.bson.BsonArray;
+import org.bson.BsonBoolean;
+import org.bson.BsonDocument;
+import org.bson.BsonString;
+import org.bson.BsonValue;
+import org.bson.RawBsonDocument;
 
 /**
- * Restores collections without ever leaving one half-written: documents go into a staging collection
- * ({@code coffer_restore_<run>_<name>}) and only {@link #commit()}, called once the whole archive has been
- * read and checked, swaps them in ({@code renameCollection} with {@code dropTarget}, atomic per collection)
- * or merges them (upsert by {@code _id}). {@link #rollback()} drops the staging collections.
+ * Restores collections without ever leaving one half-written: documents go into a staging
+ * collection ({@code coffer_restore_<run>_<name>}) and only {@link #commit()}, called once the
+ * whole archive has been read and checked, swaps them in ({@code renameCollection} with {@code
+ * dropTarget}, atomic per collection) or merges them (upsert by {@code _id}). {@link #rollback()}
+ * drops the staging collections.
  */
 public final class MongoRestorer implements AutoCloseable {
   public static final String STAGING_PREFIX = "coffer_restore_";
-  /** A staging collection's name: the prefix, a run id (8 hex digits), the collection's own name. */
+
+  /**
+   * A staging collection's name: the prefix, a run id (8 hex digits), the collection's own name.
+   */
   private static final Pattern STAGED = Pattern.compile("coffer_restore_[0-9a-f]{8}_.+");
+
   /** A lock whose holder has not been heard of for this long belongs to a restore that died. */
   static final long LOCK_STALE_MILLIS = 120_000;
+
   private static final long HEARTBEAT_MILLIS = 20_000;
   private static final int INSERT_BATCH_DOCS = 1000;
   private static final int INSERT_BATCH_BYTES = 8 * 1024 * 1024;
+
   /**
-   * Bytes of documents between the reader and the server at any moment, over every collection being loaded (batches
-   * being built, waiting and being inserted): 64 MiB, so a pod's memory bounds a restore whatever its documents' size.
-   * A document larger than what is free waits for every batch before it (it alone may pass the budget).
+   * Bytes of documents between the reader and the server at any moment, over every collection being
+   * loaded (batches being built, waiting and being inserted): 64 MiB, so a pod's memory bounds a
+   * restore whatever its documents' size. A document larger than what is free waits for every batch
+   * before it (it alone may pass the budget).
    */
   static final int BYTES_IN_FLIGHT = 64 * 1024 * 1024;
+
   private final Semaphore inFlight = new Semaphore(BYTES_IN_FLIGHT);
-  /** Staging collections a {@link Load} is filling now: a second load of one would mix two sources. */
+
+  /**
+   * Staging collections a {@link Load} is filling now: a second load of one would mix two sources.
+   */
   private final Set<String> loading = ConcurrentHashMap.newKeySet();
 
-  public enum Mode { REPLACE, MERGE }
+  public enum Mode {
+    REPLACE,
+    MERGE
+  }
 
   private final MongoClient client;
   private final String uri;
@@ -80,11 +94,13 @@ public final class MongoRestorer implements AutoCloseable {
   private final List<String> locked = new ArrayList<>();
   private ScheduledExecutorService heartbeat;
 
-  private record Staged(String database, String target, String staging, List<BsonDocument> indexes, long documents) {}
+  private record Staged(
+      String database, String target, String staging, List<BsonDocument> indexes, long documents) {}
 
   private record View(String database, String name, BsonDocument options) {}
 
-  public MongoRestorer(String uri, int timeoutSeconds, Mode mode, String runId, EngineLog log, Progress progress) {
+  public MongoRestorer(
+      String uri, int timeoutSeconds, Mode mode, String runId, EngineLog log, Progress progress) {
     this.uri = uri;
     this.client = MongoConnection.open(uri, timeoutSeconds);
     this.mode = mode;
@@ -111,8 +127,9 @@ public final class MongoRestorer implements AutoCloseable {
   }
 
   /**
-   * Drops staging collections that an interrupted earlier restore (a killed process) left in a target database.
-   * Only one restore writes a target at a time (the operator locks it), so any other run's staging is stale.
+   * Drops staging collections that an interrupted earlier restore (a killed process) left in a
+   * target database. Only one restore writes a target at a time (the operator locks it), so any
+   * other run's staging is stale.
    */
   public void removeLeftovers(String db) {
     try {
@@ -128,10 +145,18 @@ public final class MongoRestorer implements AutoCloseable {
   }
 
   /**
-   * Loads one collection's documents into its staging collection, never more than {@code maxDocuments} (the count the
-   * manifest declares: one more fails before it is inserted). Returns the number of documents.
+   * Loads one collection's documents into its staging collection, never more than {@code
+   * maxDocuments} (the count the manifest declares: one more fails before it is inserted). Returns
+   * the number of documents.
    */
-  public long stage(String db, String name, BsonDocument metadata, InputStream bson, String entryName, long maxDocuments) throws IOException {
+  public long stage(
+      String db,
+      String name,
+      BsonDocument metadata,
+      InputStream bson,
+      String entryName,
+      long maxDocuments)
+      throws IOException {
     try (Load load = open(db, name, metadata, Integer.MAX_VALUE, INSERT_BATCH_BYTES)) {
       BsonStream in = new BsonStream(bson, entryName, maxDocuments);
       byte[] doc;
@@ -141,21 +166,36 @@ public final class MongoRestorer implements AutoCloseable {
   }
 
   /**
-   * Creates one collection's staging collection (with the backup's options) and returns what loads it, document by
-   * document: the caller may feed several at once, as a mongodump archive interleaves its collections. At most
-   * {@code maxInserters} connections write its batches, each of at most {@code batchBytes} (0: the default, 8 MiB)
-   * unless one document is larger.
+   * Creates one collection's staging collection (with the backup's options) and returns what loads
+   * it, document by document: the caller may feed several at once, as a mongodump archive
+   * interleaves its collections. At most {@code maxInserters} connections write its batches, each
+   * of at most {@code batchBytes} (0: the default, 8 MiB) unless one document is larger.
    */
-  public Load open(String db, String name, BsonDocument metadata, int maxInserters, int batchBytes) {
+  public Load open(
+      String db, String name, BsonDocument metadata, int maxInserters, int batchBytes) {
     String staging = STAGING_PREFIX + runId + "_" + name;
     if (loading.contains(db + "." + staging)) {
-      throw new CofferException(ExitCode.USAGE, "two sources would be restored into " + Printable.escape(db + "." + name)
-          + " at once; rename one with " + Field.RENAME_DB.mark() + " or leave one out with " + Field.EXCLUDE.mark() + ". Nothing was restored");
+      throw new CofferException(
+          ExitCode.USAGE,
+          "two sources would be restored into "
+              + Printable.escape(db + "." + name)
+              + " at once; rename one with "
+              + Field.RENAME_DB.mark()
+              + " or leave one out with "
+              + Field.EXCLUDE.mark()
+              + ". Nothing was restored");
     }
     if (name.indexOf('.') >= 0 && ferretDbVersion() != null) {
-      throw new CofferException(ExitCode.SOURCE, "collection " + Printable.escape(db + "." + name)
-          + ": FerretDB " + Printable.escape(ferretDbVersion()) + " cannot rename a collection whose name has a dot (InvalidNamespace), and a"
-          + " restore puts each collection in place by renaming its staged copy; leave it out of the restore (" + Field.EXCLUDE.mark() + ") or restore into MongoDB. Nothing was restored");
+      throw new CofferException(
+          ExitCode.SOURCE,
+          "collection "
+              + Printable.escape(db + "." + name)
+              + ": FerretDB "
+              + Printable.escape(ferretDbVersion())
+              + " cannot rename a collection whose name has a dot (InvalidNamespace), and a"
+              + " restore puts each collection in place by renaming its staged copy; leave it out of the restore ("
+              + Field.EXCLUDE.mark()
+              + ") or restore into MongoDB. Nothing was restored");
     }
     MongoDatabase database = client.getDatabase(db);
     BsonDocument options = metadata.getDocument("options", new BsonDocument());
@@ -165,41 +205,71 @@ public final class MongoRestorer implements AutoCloseable {
       database.getCollection(staging).drop();
       BsonDocument create = new BsonDocument("create", new BsonString(staging));
       for (var e : options.entrySet()) {
-        if (MongoMetadata.COLLECTION_OPTIONS.contains(e.getKey())) create.put(e.getKey(), e.getValue());
-        else if (!e.getKey().equals("uuid")) log.warn("collection " + Printable.escape(db + "." + name) + ": option " + Printable.escape(e.getKey()) + " of the backup is not restored");
+        if (MongoMetadata.COLLECTION_OPTIONS.contains(e.getKey()))
+          create.put(e.getKey(), e.getValue());
+        else if (!e.getKey().equals("uuid"))
+          log.warn(
+              "collection "
+                  + Printable.escape(db + "." + name)
+                  + ": option "
+                  + Printable.escape(e.getKey())
+                  + " of the backup is not restored");
       }
       database.runCommand(create);
-      staged.removeIf(x -> x.database().equals(db) && x.target().equals(name)); // staged again: a newer backup of the chain holds it whole
+      staged.removeIf(
+          x ->
+              x.database().equals(db)
+                  && x.target()
+                      .equals(name)); // staged again: a newer backup of the chain holds it whole
       staged.add(new Staged(db, name, staging, indexes, 0));
     } catch (MongoException e) {
       throw MongoConnection.translate("cannot stage " + db + "." + name, uri, e);
     }
     boolean capped = options.getBoolean("capped", BsonBoolean.FALSE).getValue();
     loading.add(db + "." + staging);
-    return new Load(db, name, staging, database.getCollection(staging, RawBsonDocument.class), Math.max(1, Math.min(maxInserters, inserters(capped))),
+    return new Load(
+        db,
+        name,
+        staging,
+        database.getCollection(staging, RawBsonDocument.class),
+        Math.max(1, Math.min(maxInserters, inserters(capped))),
         batchBytes <= 0 ? INSERT_BATCH_BYTES : Math.min(batchBytes, INSERT_BATCH_BYTES));
   }
 
   private Staged stagedOf(String db, String name, String entryName) {
     for (Staged x : staged) if (x.database().equals(db) && x.target().equals(name)) return x;
-    throw new CofferException(ExitCode.INTEGRITY, entryName
-        + " holds changes to a collection no earlier backup of the chain holds: the chain is broken; nothing was restored");
+    throw new CofferException(
+        ExitCode.INTEGRITY,
+        entryName
+            + " holds changes to a collection no earlier backup of the chain holds: the chain is broken; nothing was restored");
   }
 
-  /** Applies an increment's inserted and changed documents to a staged collection (replace by {@code _id}, or insert). */
-  public void applyChanges(String db, String name, BsonDocument metadata, InputStream bson, String entryName) throws IOException {
+  /**
+   * Applies an increment's inserted and changed documents to a staged collection (replace by {@code
+   * _id}, or insert).
+   */
+  public void applyChanges(
+      String db, String name, BsonDocument metadata, InputStream bson, String entryName)
+      throws IOException {
     Staged s = stagedOf(db, name, entryName);
     List<BsonDocument> indexes = new ArrayList<>();
     for (BsonValue v : metadata.getArray("indexes", new BsonArray())) indexes.add(v.asDocument());
-    if (!indexes.isEmpty()) staged.set(staged.indexOf(s), new Staged(s.database(), s.target(), s.staging(), indexes, s.documents()));
-    MongoCollection<RawBsonDocument> coll = client.getDatabase(db).getCollection(s.staging(), RawBsonDocument.class);
+    if (!indexes.isEmpty())
+      staged.set(
+          staged.indexOf(s),
+          new Staged(s.database(), s.target(), s.staging(), indexes, s.documents()));
+    MongoCollection<RawBsonDocument> coll =
+        client.getDatabase(db).getCollection(s.staging(), RawBsonDocument.class);
     BsonStream in = new BsonStream(bson, entryName);
     List<RawBsonDocument> batch = new ArrayList<>();
     byte[] doc;
     try {
       while ((doc = in.next()) != null) {
         RawBsonDocument d = new RawBsonDocument(doc);
-        if (d.get("_id") == null) throw new CofferException(ExitCode.INTEGRITY, entryName + " holds a changed document without an _id; nothing was restored");
+        if (d.get("_id") == null)
+          throw new CofferException(
+              ExitCode.INTEGRITY,
+              entryName + " holds a changed document without an _id; nothing was restored");
         batch.add(d);
         progress.addBytes(doc.length);
         progress.addDocuments(1);
@@ -215,22 +285,27 @@ public final class MongoRestorer implements AutoCloseable {
   }
 
   /**
-   * Writes documents over those of the same {@code _id} (or adds them): one bulk of {@code replaceOne} upserts, atomic
-   * per document. FerretDB 1.x answers a bulk of upserts with a table scan per document (1,000 into 3,000 documents
-   * had not finished after five minutes), so there the batch's {@code _id}s are deleted and the batch inserted: two
-   * commands, so for a moment those documents are absent (said once per restore).
+   * Writes documents over those of the same {@code _id} (or adds them): one bulk of {@code
+   * replaceOne} upserts, atomic per document. FerretDB 1.x answers a bulk of upserts with a table
+   * scan per document (1,000 into 3,000 documents had not finished after five minutes), so there
+   * the batch's {@code _id}s are deleted and the batch inserted: two commands, so for a moment
+   * those documents are absent (said once per restore).
    */
   private void upsert(MongoCollection<RawBsonDocument> coll, List<RawBsonDocument> docs) {
     if (!slowUpserts()) {
       List<WriteModel<RawBsonDocument>> models = new ArrayList<>(docs.size());
-      for (RawBsonDocument d : docs) models.add(new ReplaceOneModel<>(new BsonDocument("_id", d.get("_id")), d, new ReplaceOptions().upsert(true)));
+      for (RawBsonDocument d : docs)
+        models.add(
+            new ReplaceOneModel<>(
+                new BsonDocument("_id", d.get("_id")), d, new ReplaceOptions().upsert(true)));
       coll.bulkWrite(models);
       return;
     }
     BsonArray ids = new BsonArray();
     for (RawBsonDocument d : docs) ids.add(d.get("_id"));
     BsonDocument byIds = new BsonDocument("_id", new BsonDocument("$in", ids));
-    List<RawBsonDocument> before = coll.find(byIds).into(new ArrayList<>()); // put back if the insert fails
+    List<RawBsonDocument> before =
+        coll.find(byIds).into(new ArrayList<>()); // put back if the insert fails
     coll.deleteMany(byIds);
     try {
       coll.insertMany(docs, new InsertManyOptions().ordered(true));
@@ -239,8 +314,14 @@ public final class MongoRestorer implements AutoCloseable {
         coll.deleteMany(byIds);
         if (!before.isEmpty()) coll.insertMany(before);
       } catch (MongoException again) {
-        log.warn("could not put back " + before.size() + " documents of " + coll.getNamespace().getFullName() + " after a failed write ("
-            + again.getClass().getSimpleName() + "); restore them from this backup again");
+        log.warn(
+            "could not put back "
+                + before.size()
+                + " documents of "
+                + coll.getNamespace().getFullName()
+                + " after a failed write ("
+                + again.getClass().getSimpleName()
+                + "); restore them from this backup again");
       }
       throw e;
     }
@@ -248,14 +329,20 @@ public final class MongoRestorer implements AutoCloseable {
 
   private boolean saidSlowUpserts;
 
-  /** Whether the server's bulk upserts scan the collection per document (FerretDB's); says so once. */
+  /**
+   * Whether the server's bulk upserts scan the collection per document (FerretDB's); says so once.
+   */
   private boolean slowUpserts() {
     if (ferretDbVersion() == null) return false;
     if (!saidSlowUpserts) {
       saidSlowUpserts = true;
-      log.warn("this server is FerretDB " + Printable.escape(ferretDbVersion()) + ", whose bulk upserts scan the collection per document:"
-          + " documents written over others are deleted and inserted again in batches of " + INSERT_BATCH_DOCS
-          + ", so for a moment a batch's documents are absent (not atomic per document)");
+      log.warn(
+          "this server is FerretDB "
+              + Printable.escape(ferretDbVersion())
+              + ", whose bulk upserts scan the collection per document:"
+              + " documents written over others are deleted and inserted again in batches of "
+              + INSERT_BATCH_DOCS
+              + ", so for a moment a batch's documents are absent (not atomic per document)");
     }
     return true;
   }
@@ -268,8 +355,16 @@ public final class MongoRestorer implements AutoCloseable {
     if (!askedBuildInfo) {
       askedBuildInfo = true;
       try {
-        BsonDocument info = client.getDatabase("admin").runCommand(new BsonDocument("buildInfo", new org.bson.BsonInt32(1)), BsonDocument.class);
-        if (info.containsKey("ferretdbVersion")) ferretDb = info.get("ferretdbVersion").isString() ? info.getString("ferretdbVersion").getValue() : "?";
+        BsonDocument info =
+            client
+                .getDatabase("admin")
+                .runCommand(
+                    new BsonDocument("buildInfo", new org.bson.BsonInt32(1)), BsonDocument.class);
+        if (info.containsKey("ferretdbVersion"))
+          ferretDb =
+              info.get("ferretdbVersion").isString()
+                  ? info.getString("ferretdbVersion").getValue()
+                  : "?";
       } catch (MongoException e) {
         // a server that does not answer buildInfo is no FerretDB
       }
@@ -277,17 +372,26 @@ public final class MongoRestorer implements AutoCloseable {
     return ferretDb;
   }
 
-  /** Removes from a staged collection the documents an increment records as deleted (at most {@code maxDocuments}). */
-  public void applyDeletions(String db, String name, InputStream bson, String entryName, long maxDocuments) throws IOException {
+  /**
+   * Removes from a staged collection the documents an increment records as deleted (at most {@code
+   * maxDocuments}).
+   */
+  public void applyDeletions(
+      String db, String name, InputStream bson, String entryName, long maxDocuments)
+      throws IOException {
     Staged s = stagedOf(db, name, entryName);
-    MongoCollection<RawBsonDocument> coll = client.getDatabase(db).getCollection(s.staging(), RawBsonDocument.class);
+    MongoCollection<RawBsonDocument> coll =
+        client.getDatabase(db).getCollection(s.staging(), RawBsonDocument.class);
     BsonStream in = new BsonStream(bson, entryName, maxDocuments);
     org.bson.BsonArray ids = new org.bson.BsonArray();
     byte[] doc;
     try {
       while ((doc = in.next()) != null) {
         BsonValue id = new RawBsonDocument(doc).get("_id");
-        if (id == null) throw new CofferException(ExitCode.INTEGRITY, entryName + " lists a deletion without an _id; nothing was restored");
+        if (id == null)
+          throw new CofferException(
+              ExitCode.INTEGRITY,
+              entryName + " lists a deletion without an _id; nothing was restored");
         ids.add(id);
         if (ids.size() >= INSERT_BATCH_DOCS) {
           coll.deleteMany(new BsonDocument("_id", new BsonDocument("$in", ids)));
@@ -310,45 +414,73 @@ public final class MongoRestorer implements AutoCloseable {
   }
 
   /**
-   * Takes each target database's restore lock (a document in {@code coffer_restore_lock}, kept fresh every 20 s): a
-   * second restore into a database is refused while the first runs, so it cannot drop the first one's staging
-   * collections. A lock not refreshed for two minutes belongs to a restore that died, and is taken over.
+   * Takes each target database's restore lock (a document in {@code coffer_restore_lock}, kept
+   * fresh every 20 s): a second restore into a database is refused while the first runs, so it
+   * cannot drop the first one's staging collections. A lock not refreshed for two minutes belongs
+   * to a restore that died, and is taken over.
    */
   public void lock(Collection<String> dbs) {
     long now = System.currentTimeMillis();
     String host = Objects.requireNonNullElse(System.getenv("HOSTNAME"), "");
     for (String db : dbs) {
-      MongoCollection<BsonDocument> c = client.getDatabase(db).getCollection(MongoNames.LOCK_COLLECTION, BsonDocument.class);
+      MongoCollection<BsonDocument> c =
+          client.getDatabase(db).getCollection(MongoNames.LOCK_COLLECTION, BsonDocument.class);
       RunIdentity me = RunIdentity.current();
-      BsonDocument mine = new BsonDocument("_id", new BsonString("restore")).append("run", new BsonString(runId))
-          .append("host", new BsonString(host)).append("since", new org.bson.BsonDateTime(now)).append("seen", new org.bson.BsonDateTime(now))
-          .append("process", new BsonDocument("boot", new BsonString(me.boot())).append("host", new BsonString(me.host()))
-              .append("pid", new org.bson.BsonInt64(me.pid())).append("started", new org.bson.BsonInt64(me.started()))
-              .append("pidNamespace", new BsonString(me.pidNamespace())));
+      BsonDocument mine =
+          new BsonDocument("_id", new BsonString("restore"))
+              .append("run", new BsonString(runId))
+              .append("host", new BsonString(host))
+              .append("since", new org.bson.BsonDateTime(now))
+              .append("seen", new org.bson.BsonDateTime(now))
+              .append(
+                  "process",
+                  new BsonDocument("boot", new BsonString(me.boot()))
+                      .append("host", new BsonString(me.host()))
+                      .append("pid", new org.bson.BsonInt64(me.pid()))
+                      .append("started", new org.bson.BsonInt64(me.started()))
+                      .append("pidNamespace", new BsonString(me.pidNamespace())));
       try {
         try {
           c.insertOne(mine);
         } catch (com.mongodb.MongoWriteException e) {
           if (e.getError().getCategory() != com.mongodb.ErrorCategory.DUPLICATE_KEY) throw e;
           BsonDocument held = c.find(new BsonDocument("_id", new BsonString("restore"))).first();
-          long seen = held != null && held.isDateTime("seen") ? held.getDateTime("seen").getValue() : 0;
+          long seen =
+              held != null && held.isDateTime("seen") ? held.getDateTime("seen").getValue() : 0;
           if (held != null && now - seen < LOCK_STALE_MILLIS && !endedHere(held)) {
-            throw new CofferException(ExitCode.BUSY, "another restore (run "
-                + held.getString("run", new BsonString("?")).getValue() + ") is writing database " + db + " right now; wait until it has finished, then try again");
+            throw new CofferException(
+                ExitCode.BUSY,
+                "another restore (run "
+                    + held.getString("run", new BsonString("?")).getValue()
+                    + ") is writing database "
+                    + db
+                    + " right now; wait until it has finished, then try again");
           }
           if (held == null) { // released just now: take it like a first comer, or learn who did
             c.insertOne(mine);
             locked.add(db);
             continue;
           }
-          // replaced only if it is still the lock seen stale: of two restores taking it over, one wins
-          BsonDocument filter = new BsonDocument("_id", new BsonString("restore")).append("run", held.get("run", new org.bson.BsonNull()))
-              .append("seen", held.get("seen", new org.bson.BsonNull()));
+          // replaced only if it is still the lock seen stale: of two restores taking it over, one
+          // wins
+          BsonDocument filter =
+              new BsonDocument("_id", new BsonString("restore"))
+                  .append("run", held.get("run", new org.bson.BsonNull()))
+                  .append("seen", held.get("seen", new org.bson.BsonNull()));
           if (c.replaceOne(filter, mine).getMatchedCount() == 0) {
-            throw new CofferException(ExitCode.BUSY, "another restore took database " + db + " just now; try again later");
+            throw new CofferException(
+                ExitCode.BUSY,
+                "another restore took database " + db + " just now; try again later");
           }
-          log.warn("took over the restore lock of database " + db + " from run " + held.getString("run", new BsonString("?")).getValue()
-              + (endedHere(held) ? ", whose process on this machine has ended" : ", not heard of for " + (now - seen) / 1000 + " s") + " (a restore that died)");
+          log.warn(
+              "took over the restore lock of database "
+                  + db
+                  + " from run "
+                  + held.getString("run", new BsonString("?")).getValue()
+                  + (endedHere(held)
+                      ? ", whose process on this machine has ended"
+                      : ", not heard of for " + (now - seen) / 1000 + " s")
+                  + " (a restore that died)");
         }
       } catch (MongoException e) {
         throw MongoConnection.translate("cannot lock " + db + " for the restore", uri, e);
@@ -356,22 +488,33 @@ public final class MongoRestorer implements AutoCloseable {
       locked.add(db);
     }
     if (heartbeat == null && !locked.isEmpty()) {
-      heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "coffer-restore-lock");
-        t.setDaemon(true);
-        return t;
-      });
-      heartbeat.scheduleWithFixedDelay(this::refreshLocks, HEARTBEAT_MILLIS, HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
+      heartbeat =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "coffer-restore-lock");
+                t.setDaemon(true);
+                return t;
+              });
+      heartbeat.scheduleWithFixedDelay(
+          this::refreshLocks, HEARTBEAT_MILLIS, HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
     }
   }
 
-  /** Whether a lock names a process of this machine that has ended (a killed restore): no need to wait for staleness. */
+  /**
+   * Whether a lock names a process of this machine that has ended (a killed restore): no need to
+   * wait for staleness.
+   */
   private static boolean endedHere(BsonDocument held) {
     if (!held.isDocument("process")) return false;
     BsonDocument p = held.getDocument("process");
     try {
-      return new RunIdentity(p.getString("boot").getValue(), p.getString("host").getValue(),
-          p.getNumber("pid").longValue(), p.getNumber("started").longValue(), p.getString("pidNamespace", new BsonString("")).getValue()).endedHere();
+      return new RunIdentity(
+              p.getString("boot").getValue(),
+              p.getString("host").getValue(),
+              p.getNumber("pid").longValue(),
+              p.getNumber("started").longValue(),
+              p.getString("pidNamespace", new BsonString("")).getValue())
+          .endedHere();
     } catch (RuntimeException e) {
       return false;
     }
@@ -380,11 +523,23 @@ public final class MongoRestorer implements AutoCloseable {
   private void refreshLocks() {
     for (String db : locked) {
       try {
-        client.getDatabase(db).getCollection(MongoNames.LOCK_COLLECTION).updateOne(
-            new BsonDocument("_id", new BsonString("restore")).append("run", new BsonString(runId)),
-            new BsonDocument("$set", new BsonDocument("seen", new org.bson.BsonDateTime(System.currentTimeMillis()))));
+        client
+            .getDatabase(db)
+            .getCollection(MongoNames.LOCK_COLLECTION)
+            .updateOne(
+                new BsonDocument("_id", new BsonString("restore"))
+                    .append("run", new BsonString(runId)),
+                new BsonDocument(
+                    "$set",
+                    new BsonDocument(
+                        "seen", new org.bson.BsonDateTime(System.currentTimeMillis()))));
       } catch (RuntimeException e) {
-        log.warn("could not refresh the restore lock of database " + db + " (" + e.getClass().getSimpleName() + ")");
+        log.warn(
+            "could not refresh the restore lock of database "
+                + db
+                + " ("
+                + e.getClass().getSimpleName()
+                + ")");
       }
     }
   }
@@ -393,11 +548,17 @@ public final class MongoRestorer implements AutoCloseable {
     if (heartbeat != null) heartbeat.shutdownNow();
     for (String db : locked) {
       try {
-        MongoCollection<BsonDocument> c = client.getDatabase(db).getCollection(MongoNames.LOCK_COLLECTION, BsonDocument.class);
-        c.deleteOne(new BsonDocument("_id", new BsonString("restore")).append("run", new BsonString(runId)));
+        MongoCollection<BsonDocument> c =
+            client.getDatabase(db).getCollection(MongoNames.LOCK_COLLECTION, BsonDocument.class);
+        c.deleteOne(
+            new BsonDocument("_id", new BsonString("restore"))
+                .append("run", new BsonString(runId)));
         if (c.countDocuments() == 0) c.drop();
       } catch (RuntimeException e) {
-        log.warn("could not release the restore lock of database " + db + "; it expires by itself in two minutes");
+        log.warn(
+            "could not release the restore lock of database "
+                + db
+                + "; it expires by itself in two minutes");
       }
     }
     locked.clear();
@@ -419,23 +580,26 @@ public final class MongoRestorer implements AutoCloseable {
   }
 
   /**
-   * Inserters per collection: batches are written by this many connections at once (a server with more cores takes
-   * them in parallel, as mongorestore's insertion workers do); one for a capped collection (its order is its content)
-   * and on FerretDB, whose SQLite backend writes one at a time.
+   * Inserters per collection: batches are written by this many connections at once (a server with
+   * more cores takes them in parallel, as mongorestore's insertion workers do); one for a capped
+   * collection (its order is its content) and on FerretDB, whose SQLite backend writes one at a
+   * time.
    */
   private int inserters(boolean capped) {
-    if (capped || ferretDbVersion() != null) return 1; // a capped collection keeps the backup's order
+    if (capped || ferretDbVersion() != null)
+      return 1; // a capped collection keeps the backup's order
 
     return Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors()));
   }
 
   /**
-   * One collection's documents on their way into its staging collection: the caller's thread parses them (and decrypts
-   * and inflates the archive) and hands them over in batches; {@code inserters} other threads insert them, so the
-   * cores and the server work at once. At most two batches per inserter wait in between. The order of insertion within
-   * a collection is not kept (as with mongorestore's parallel workers) unless there is one inserter; the documents are.
-   * {@link #finish()} waits for the last insert and records the count; {@link #close()} without it stops the inserters
-   * (the staging collection is dropped by {@link #rollback()}).
+   * One collection's documents on their way into its staging collection: the caller's thread parses
+   * them (and decrypts and inflates the archive) and hands them over in batches; {@code inserters}
+   * other threads insert them, so the cores and the server work at once. At most two batches per
+   * inserter wait in between. The order of insertion within a collection is not kept (as with
+   * mongorestore's parallel workers) unless there is one inserter; the documents are. {@link
+   * #finish()} waits for the last insert and records the count; {@link #close()} without it stops
+   * the inserters (the staging collection is dropped by {@link #rollback()}).
    */
   public final class Load implements AutoCloseable {
     private final String db;
@@ -452,7 +616,13 @@ public final class MongoRestorer implements AutoCloseable {
 
     private final String key;
 
-    private Load(String db, String name, String staging, MongoCollection<RawBsonDocument> coll, int inserters, int maxBatchBytes) {
+    private Load(
+        String db,
+        String name,
+        String staging,
+        MongoCollection<RawBsonDocument> coll,
+        int inserters,
+        int maxBatchBytes) {
       this.maxBatchBytes = maxBatchBytes;
       this.key = db + "." + staging;
       this.db = db;
@@ -460,24 +630,28 @@ public final class MongoRestorer implements AutoCloseable {
       this.coll = coll;
       this.queue = new ArrayBlockingQueue<>(2 * inserters);
       for (int i = 0; i < inserters; i++) {
-        Thread inserter = new Thread(() -> {
-          try {
-            while (true) {
-              List<RawBsonDocument> b = queue.take();
-              if (b == END) return;
-              try {
-                coll.insertMany(b, new InsertManyOptions().ordered(true));
-              } finally {
-                inFlight.release(bytes(b));
-              }
-              inserted.addAndGet(b.size());
-              progress.addDocuments(b.size());
-            }
-          } catch (Throwable t) {
-            // the queue is left as it is: every other inserter still finds its END (none waits for ever)
-            failure.compareAndSet(null, t);
-          }
-        }, "coffer-mongo-inserter-" + i);
+        Thread inserter =
+            new Thread(
+                () -> {
+                  try {
+                    while (true) {
+                      List<RawBsonDocument> b = queue.take();
+                      if (b == END) return;
+                      try {
+                        coll.insertMany(b, new InsertManyOptions().ordered(true));
+                      } finally {
+                        inFlight.release(bytes(b));
+                      }
+                      inserted.addAndGet(b.size());
+                      progress.addDocuments(b.size());
+                    }
+                  } catch (Throwable t) {
+                    // the queue is left as it is: every other inserter still finds its END (none
+                    // waits for ever)
+                    failure.compareAndSet(null, t);
+                  }
+                },
+                "coffer-mongo-inserter-" + i);
         inserter.setDaemon(true);
         inserter.start();
         threads.add(inserter);
@@ -488,9 +662,12 @@ public final class MongoRestorer implements AutoCloseable {
     public void add(byte[] doc) throws IOException {
       if (finished) throw new IllegalStateException("load of " + db + "." + name + " is finished");
       try {
-        while (!inFlight.tryAcquire(Math.min(doc.length, BYTES_IN_FLIGHT), 100, TimeUnit.MILLISECONDS)) {
+        while (!inFlight.tryAcquire(
+            Math.min(doc.length, BYTES_IN_FLIGHT), 100, TimeUnit.MILLISECONDS)) {
           rethrow(); // an inserter that failed releases nothing more: stop waiting
-          if (!batch.isEmpty()) { // what this load holds back counts too: hand it over, so the budget frees up
+          if (!batch
+              .isEmpty()) { // what this load holds back counts too: hand it over, so the budget
+            // frees up
             hand(batch);
             batch = new ArrayList<>(INSERT_BATCH_DOCS);
             batchBytes = 0;
@@ -527,7 +704,8 @@ public final class MongoRestorer implements AutoCloseable {
       long n = inserted.get();
       for (int i = 0; i < staged.size(); i++) {
         Staged s = staged.get(i);
-        if (s.database().equals(db) && s.target().equals(name)) staged.set(i, new Staged(db, name, s.staging(), s.indexes(), n));
+        if (s.database().equals(db) && s.target().equals(name))
+          staged.set(i, new Staged(db, name, s.staging(), s.indexes(), n));
       }
       return n;
     }
@@ -547,12 +725,20 @@ public final class MongoRestorer implements AutoCloseable {
     private void rethrow() throws IOException {
       Throwable f = failure.get();
       if (f instanceof org.bson.BSONException) {
-        throw new CofferException(ExitCode.INTEGRITY, "a document for " + Printable.escape(db + "." + name)
-            + " is malformed BSON (" + f.getClass().getSimpleName() + "): the source is damaged; nothing was restored", f);
+        throw new CofferException(
+            ExitCode.INTEGRITY,
+            "a document for "
+                + Printable.escape(db + "." + name)
+                + " is malformed BSON ("
+                + f.getClass().getSimpleName()
+                + "): the source is damaged; nothing was restored",
+            f);
       }
-      if (f instanceof MongoException me) throw MongoConnection.translate("cannot stage " + db + "." + name, uri, me);
+      if (f instanceof MongoException me)
+        throw MongoConnection.translate("cannot stage " + db + "." + name, uri, me);
       if (f instanceof RuntimeException re) throw re;
-      if (f != null) throw new IOException("insert into " + db + "." + name + " failed: " + f.getMessage(), f);
+      if (f != null)
+        throw new IOException("insert into " + db + "." + name + " failed: " + f.getMessage(), f);
     }
 
     /** Stops the inserters that are still running (after a failure elsewhere); never throws. */
@@ -579,15 +765,21 @@ public final class MongoRestorer implements AutoCloseable {
   }
 
   /**
-   * Swaps or merges every staged collection into place, then creates the views. Every index is built on the staged
-   * copies first, after their data, so an index the server cannot build stops the restore before any collection is put
-   * in place (a Merge builds them on its targets again, after merging).
+   * Swaps or merges every staged collection into place, then creates the views. Every index is
+   * built on the staged copies first, after their data, so an index the server cannot build stops
+   * the restore before any collection is put in place (a Merge builds them on its targets again,
+   * after merging).
    */
   public void commit() {
     checkViews();
     for (Staged s : staged) {
       progress.item(s.database() + "." + s.target());
-      createIndexes(client.getDatabase(s.database()), s.staging(), s.indexes(), s.database() + "." + s.target(), true);
+      createIndexes(
+          client.getDatabase(s.database()),
+          s.staging(),
+          s.indexes(),
+          s.database() + "." + s.target(),
+          true);
     }
     for (Staged s : staged) {
       String ns = s.database() + "." + s.target();
@@ -630,24 +822,35 @@ public final class MongoRestorer implements AutoCloseable {
   }
 
   /**
-   * Before anything is put in place, when there are views to restore: whether the server makes views at all, by making
-   * one of its own and looking for it. FerretDB 1.x answers NotImplemented; mongo-java-server takes the command and
-   * makes a plain collection. Either way the restore stops here with what to do, instead of after the collections.
+   * Before anything is put in place, when there are views to restore: whether the server makes
+   * views at all, by making one of its own and looking for it. FerretDB 1.x answers NotImplemented;
+   * mongo-java-server takes the command and makes a plain collection. Either way the restore stops
+   * here with what to do, instead of after the collections.
    */
   private void checkViews() {
     if (views.isEmpty()) return;
     View first = views.get(0);
     String ns = first.database() + "." + first.name();
-    // no staged collection has this name: a collection whose own name starts with the prefix is never restored
+    // no staged collection has this name: a collection whose own name starts with the prefix is
+    // never restored
     String probe = STAGING_PREFIX + runId + "_" + STAGING_PREFIX + "view";
     MongoDatabase db = client.getDatabase(first.database());
     String why = null;
     try {
-      db.runCommand(new BsonDocument("create", new BsonString(probe)).append("viewOn", new BsonString(probe + "_on")).append("pipeline", new BsonArray()));
-      BsonDocument info = db.listCollections(BsonDocument.class).filter(new BsonDocument("name", new BsonString(probe))).first();
-      if (info == null || !"view".equals(info.getString("type", new BsonString("")).getValue())) why = "it took a view's create command but made no view";
+      db.runCommand(
+          new BsonDocument("create", new BsonString(probe))
+              .append("viewOn", new BsonString(probe + "_on"))
+              .append("pipeline", new BsonArray()));
+      BsonDocument info =
+          db.listCollections(BsonDocument.class)
+              .filter(new BsonDocument("name", new BsonString(probe)))
+              .first();
+      if (info == null || !"view".equals(info.getString("type", new BsonString("")).getValue()))
+        why = "it took a view's create command but made no view";
     } catch (com.mongodb.MongoCommandException e) {
-      if (e.getErrorCode() == 13) throw MongoConnection.translate("cannot create view " + ns, uri, e); // Unauthorized: not a lack of views
+      if (e.getErrorCode() == 13)
+        throw MongoConnection.translate(
+            "cannot create view " + ns, uri, e); // Unauthorized: not a lack of views
       why = String.valueOf(e.getErrorMessage());
     } catch (MongoException e) {
       throw MongoConnection.translate("cannot create view " + ns, uri, e);
@@ -655,32 +858,53 @@ public final class MongoRestorer implements AutoCloseable {
       try {
         db.getCollection(probe).drop();
       } catch (MongoException e) {
-        log.warn("could not drop " + first.database() + "." + probe + ", made to learn whether the server has views; drop it by hand");
+        log.warn(
+            "could not drop "
+                + first.database()
+                + "."
+                + probe
+                + ", made to learn whether the server has views; drop it by hand");
       }
     }
     if (why != null) {
-      throw new CofferException(ExitCode.SOURCE, "view " + Printable.escape(ns) + ": this server cannot create views ("
-          + Printable.escape(why) + "); leave the views out (" + Field.EXCLUDE.mark() + " '" + Printable.escape(ns) + "') or restore into MongoDB. Nothing was put in place");
+      throw new CofferException(
+          ExitCode.SOURCE,
+          "view "
+              + Printable.escape(ns)
+              + ": this server cannot create views ("
+              + Printable.escape(why)
+              + "); leave the views out ("
+              + Field.EXCLUDE.mark()
+              + " '"
+              + Printable.escape(ns)
+              + "') or restore into MongoDB. Nothing was put in place");
     }
   }
 
   /**
-   * Renames the staged copy over the target in one step ({@code renameCollection} with {@code dropTarget}). A server
-   * without {@code dropTarget} (FerretDB 1.x answers NotImplemented) gets the fallback, said once per restore: a
-   * target that does not exist is simply renamed into place (atomic still); one that exists is dropped first, so for a
-   * moment it does not exist (not atomic).
+   * Renames the staged copy over the target in one step ({@code renameCollection} with {@code
+   * dropTarget}). A server without {@code dropTarget} (FerretDB 1.x answers NotImplemented) gets
+   * the fallback, said once per restore: a target that does not exist is simply renamed into place
+   * (atomic still); one that exists is dropped first, so for a moment it does not exist (not
+   * atomic).
    */
   private void swapIn(MongoDatabase db, Staged s, String ns) {
-    BsonDocument rename = new BsonDocument("renameCollection", new BsonString(s.database() + "." + s.staging())).append("to", new BsonString(ns));
+    BsonDocument rename =
+        new BsonDocument("renameCollection", new BsonString(s.database() + "." + s.staging()))
+            .append("to", new BsonString(ns));
     if (!noDropTarget) {
       try {
-        client.getDatabase("admin").runCommand(rename.clone().append("dropTarget", BsonBoolean.TRUE));
+        client
+            .getDatabase("admin")
+            .runCommand(rename.clone().append("dropTarget", BsonBoolean.TRUE));
         return;
       } catch (com.mongodb.MongoCommandException e) {
-        if (e.getErrorCode() != 238 || !String.valueOf(e.getErrorMessage()).contains("dropTarget")) throw e;
+        if (e.getErrorCode() != 238 || !String.valueOf(e.getErrorMessage()).contains("dropTarget"))
+          throw e;
         noDropTarget = true;
-        log.warn("this server has no renameCollection with dropTarget (NotImplemented, as in FerretDB): a collection that exists is "
-            + "dropped and then the restored copy renamed into its place, so between the two it does not exist (not atomic)");
+        log.warn(
+            "this server has no renameCollection with dropTarget (NotImplemented, as in FerretDB): a collection that exists is "
+                + "dropped and then the restored copy renamed into its place, so between the two it does not exist (not atomic)");
       }
     }
     if (existingCollections(s.database()).contains(s.target())) db.getCollection(s.target()).drop();
@@ -691,19 +915,25 @@ public final class MongoRestorer implements AutoCloseable {
   private boolean noDropTarget;
 
   /**
-   * Writes the staged documents over the target's, page by page in {@code _id} order: each page's query is done before
-   * its documents are written, so no cursor stays open on the staging collection while the target is written (which
-   * FerretDB's SQLite backend does not bear).
+   * Writes the staged documents over the target's, page by page in {@code _id} order: each page's
+   * query is done before its documents are written, so no cursor stays open on the staging
+   * collection while the target is written (which FerretDB's SQLite backend does not bear).
    */
   private long merge(MongoDatabase db, Staged s) {
     MongoCollection<RawBsonDocument> target = db.getCollection(s.target(), RawBsonDocument.class);
     MongoCollection<RawBsonDocument> staging = db.getCollection(s.staging(), RawBsonDocument.class);
     long n = 0;
     while (true) {
-      // the first page of what is left: a merged page is deleted from the staged copy (which is thrown away after), so
+      // the first page of what is left: a merged page is deleted from the staged copy (which is
+      // thrown away after), so
       // no cursor and no "$gt the last _id" (which would skip _ids of other types) is needed
-      List<RawBsonDocument> page = staging.find().sort(new BsonDocument("_id", new org.bson.BsonInt32(1)))
-          .limit(INSERT_BATCH_DOCS).batchSize(INSERT_BATCH_DOCS).into(new ArrayList<>());
+      List<RawBsonDocument> page =
+          staging
+              .find()
+              .sort(new BsonDocument("_id", new org.bson.BsonInt32(1)))
+              .limit(INSERT_BATCH_DOCS)
+              .batchSize(INSERT_BATCH_DOCS)
+              .into(new ArrayList<>());
       if (page.isEmpty()) return n;
       upsert(target, page);
       n += page.size();
@@ -713,8 +943,12 @@ public final class MongoRestorer implements AutoCloseable {
     }
   }
 
-  /** {@code staged}: built on a staged copy, before anything is put in place (else on a target already merged into). */
-  private void createIndexes(MongoDatabase db, String collection, List<BsonDocument> indexes, String ns, boolean staged) {
+  /**
+   * {@code staged}: built on a staged copy, before anything is put in place (else on a target
+   * already merged into).
+   */
+  private void createIndexes(
+      MongoDatabase db, String collection, List<BsonDocument> indexes, String ns, boolean staged) {
     BsonArray specs = new BsonArray();
     for (BsonDocument ix : indexes) {
       if ("_id_".equals(ix.getString("name", new BsonString("")).getValue())) continue;
@@ -726,14 +960,25 @@ public final class MongoRestorer implements AutoCloseable {
     }
     if (specs.isEmpty()) return;
     try {
-      db.runCommand(new BsonDocument("createIndexes", new BsonString(collection)).append("indexes", specs));
+      db.runCommand(
+          new BsonDocument("createIndexes", new BsonString(collection)).append("indexes", specs));
     } catch (com.mongodb.MongoCommandException e) {
-      if (e.getErrorCode() != 238 && e.getErrorCode() != 67 && e.getErrorCode() != 197) throw MongoConnection.translate("cannot index " + ns, uri, e);
-      // NotImplemented, CannotCreateIndex, InvalidIndexSpecificationOption: a kind of index this server does not build
-      throw new CofferException(ExitCode.SOURCE, "collection " + Printable.escape(ns)
-          + ": this server cannot build the backup's indexes (" + Printable.escape(String.valueOf(e.getErrorMessage()))
-          + "); restore into a server that has this kind of index (docs/servers.md lists them), or leave the collection out (" + Field.EXCLUDE.mark() + ")."
-          + (staged ? " Nothing was put in place" : " Its documents are merged already, without these indexes"));
+      if (e.getErrorCode() != 238 && e.getErrorCode() != 67 && e.getErrorCode() != 197)
+        throw MongoConnection.translate("cannot index " + ns, uri, e);
+      // NotImplemented, CannotCreateIndex, InvalidIndexSpecificationOption: a kind of index this
+      // server does not build
+      throw new CofferException(
+          ExitCode.SOURCE,
+          "collection "
+              + Printable.escape(ns)
+              + ": this server cannot build the backup's indexes ("
+              + Printable.escape(String.valueOf(e.getErrorMessage()))
+              + "); restore into a server that has this kind of index (docs/servers.md lists them), or leave the collection out ("
+              + Field.EXCLUDE.mark()
+              + ")."
+              + (staged
+                  ? " Nothing was put in place"
+                  : " Its documents are merged already, without these indexes"));
     } catch (MongoException e) {
       throw MongoConnection.translate("cannot index " + ns, uri, e);
     }
@@ -745,7 +990,12 @@ public final class MongoRestorer implements AutoCloseable {
       try {
         client.getDatabase(s.database()).getCollection(s.staging()).drop();
       } catch (MongoException e) {
-        log.warn("could not drop staging collection " + s.database() + "." + s.staging() + "; drop it by hand");
+        log.warn(
+            "could not drop staging collection "
+                + s.database()
+                + "."
+                + s.staging()
+                + "; drop it by hand");
       }
     }
     staged.clear();

@@ -1,19 +1,20 @@
 package io.coffer.engine.mongo;
 
 import io.coffer.engine.CofferException;
+import io.coffer.protocol.Field;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
-import io.coffer.protocol.Field;
 
 /**
- * Which collections a backup or restore takes: include / exclude patterns over {@code db.collection}
- * ({@code *} and {@code ?} wildcards; a bare name means a whole database; a leading {@code !} excludes),
- * plus named modules from a {@link ModuleMap}. With no include pattern and no module, everything is taken
- * except the system databases (admin, local, config) and {@code system.*} collections.
+ * Which collections a backup or restore takes: include / exclude patterns over {@code
+ * db.collection} ({@code *} and {@code ?} wildcards; a bare name means a whole database; a leading
+ * {@code !} excludes), plus named modules from a {@link ModuleMap}. With no include pattern and no
+ * module, everything is taken except the system databases (admin, local, config) and {@code
+ * system.*} collections.
  */
 public final class Selection {
   private static final List<String> SYSTEM_DBS = List.of("admin", "local", "config");
@@ -22,10 +23,12 @@ public final class Selection {
   private final List<String> modules;
   private final List<Pattern> includePatterns = new ArrayList<>();
   private final List<Pattern> excludePatterns = new ArrayList<>();
+
   /** Module name -> its patterns, in the order of the map. */
   private final Map<String, List<Pattern>> modulePatterns = new LinkedHashMap<>();
 
-  public Selection(List<String> include, List<String> exclude, List<String> modules, ModuleMap map) {
+  public Selection(
+      List<String> include, List<String> exclude, List<String> modules, ModuleMap map) {
     List<String> inc = new ArrayList<>();
     List<String> exc = new ArrayList<>(exclude);
     for (String p : include) {
@@ -38,12 +41,21 @@ public final class Selection {
     for (String p : inc) includePatterns.add(compile(p));
     for (String p : exc) excludePatterns.add(compile(p));
     if (!modules.isEmpty() && map == null) {
-      throw CofferException.usage(Field.MODULES.mark() + " needs a module map: give " + Field.MODULE_MAP.mark() + " FILE (see samples/rayerp-modules.yaml)");
+      throw CofferException.usage(
+          Field.MODULES.mark()
+              + " needs a module map: give "
+              + Field.MODULE_MAP.mark()
+              + " FILE (see samples/rayerp-modules.yaml)");
     }
     if (map != null) {
       for (String m : modules) {
         if (!map.modules().containsKey(m)) {
-          throw CofferException.usage(Field.MODULES.mark() + " names unknown module '" + m + "'; the module map defines: " + String.join(", ", map.modules().keySet()));
+          throw CofferException.usage(
+              Field.MODULES.mark()
+                  + " names unknown module '"
+                  + m
+                  + "'; the module map defines: "
+                  + String.join(", ", map.modules().keySet()));
         }
       }
       for (Map.Entry<String, List<String>> e : map.modules().entrySet()) {
@@ -58,9 +70,12 @@ public final class Selection {
     return new Selection(List.of(), List.of(), List.of(), null);
   }
 
-  /** Turns a pattern into a regex over "db.collection"; a pattern without a dot names a database. */
+  /**
+   * Turns a pattern into a regex over "db.collection"; a pattern without a dot names a database.
+   */
   static Pattern compile(String pattern) {
-    if (pattern.isBlank()) throw CofferException.usage("empty collection pattern; use db.collection, db.* or db");
+    if (pattern.isBlank())
+      throw CofferException.usage("empty collection pattern; use db.collection, db.* or db");
     String p = pattern.contains(".") ? pattern : pattern + ".*";
     StringBuilder re = new StringBuilder();
     for (char c : p.toCharArray()) {
@@ -80,7 +95,8 @@ public final class Selection {
 
   public boolean includes(String db, String collection) {
     String ns = db + "." + collection;
-    if (collection.startsWith("system.") || collection.startsWith(MongoRestorer.STAGING_PREFIX)) return false;
+    if (collection.startsWith("system.") || collection.startsWith(MongoRestorer.STAGING_PREFIX))
+      return false;
     for (Pattern p : excludePatterns) {
       if (p.matcher(ns).matches()) return false;
     }

@@ -1,9 +1,10 @@
 package io.coffer.engine.mongodump;
 
 /**
- * The checksum a mongodump archive keeps per namespace: Go's {@code hash/crc64} with the ECMA table (reflected
- * polynomial 0xC96C5795D7870F42, initial value and final xor all ones; the catalogue's CRC-64/XZ), over the body
- * documents of the namespace in order. Its check value, of "123456789", is 0x995DC9BBDF1939FA.
+ * The checksum a mongodump archive keeps per namespace: Go's {@code hash/crc64} with the ECMA table
+ * (reflected polynomial 0xC96C5795D7870F42, initial value and final xor all ones; the catalogue's
+ * CRC-64/XZ), over the body documents of the namespace in order. Its check value, of "123456789",
+ * is 0x995DC9BBDF1939FA.
  */
 final class Crc64 {
   private static final long[] TABLE = new long[256];
@@ -11,7 +12,8 @@ final class Crc64 {
   static {
     for (int i = 0; i < 256; i++) {
       long crc = i;
-      for (int j = 0; j < 8; j++) crc = (crc & 1) != 0 ? (crc >>> 1) ^ 0xC96C5795D7870F42L : crc >>> 1;
+      for (int j = 0; j < 8; j++)
+        crc = (crc & 1) != 0 ? (crc >>> 1) ^ 0xC96C5795D7870F42L : crc >>> 1;
       TABLE[i] = crc;
     }
   }

@@ -3,12 +3,19 @@ package io.coffer.engine.mongodump;
 import io.coffer.engine.CofferException;
 import io.coffer.engine.EngineLog;
 import io.coffer.engine.Printable;
+import io.coffer.engine.archive.Json;
+import io.coffer.engine.archive.Manifest;
+import io.coffer.engine.archive.ManifestCheck;
 import io.coffer.engine.io.Limited;
+import io.coffer.engine.mongo.MongoMetadata;
 import io.coffer.protocol.ExitCode;
+import io.coffer.protocol.Field;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,26 +23,23 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.zip.GZIPInputStream;
 import org.bson.BsonDocument;
-import io.coffer.engine.archive.Json;
-import io.coffer.engine.archive.Manifest;
-import io.coffer.engine.archive.ManifestCheck;
-import io.coffer.engine.mongo.MongoMetadata;
-import io.coffer.protocol.Field;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.LinkOption;
 
 /**
- * The folder {@code mongodump --out DIR} writes (or one database's folder of it): {@code DIR/<db>/<name>.bson} (the
- * documents, concatenated) and {@code <name>.metadata.json} (options and indexes, canonical extended JSON), each
- * {@code .gz} with {@code --gzip}; names escaped as Go's {@code url.PathEscape}, cut to 238 bytes with a hash when
- * longer (the real name is then the metadata's {@code collectionName}); {@code oplog.bson} and {@code prelude.json} at
- * the top. A Coffer archive's unzipped {@code mongodb/} folder has the same layout. Only regular files are read, none
- * above 16 MiB of metadata.
+ * The folder {@code mongodump --out DIR} writes (or one database's folder of it): {@code
+ * DIR/<db>/<name>.bson} (the documents, concatenated) and {@code <name>.metadata.json} (options and
+ * indexes, canonical extended JSON), each {@code .gz} with {@code --gzip}; names escaped as Go's
+ * {@code url.PathEscape}, cut to 238 bytes with a hash when longer (the real name is then the
+ * metadata's {@code collectionName}); {@code oplog.bson} and {@code prelude.json} at the top. A
+ * Coffer archive's unzipped {@code mongodb/} folder has the same layout. Only regular files are
+ * read, none above 16 MiB of metadata.
  */
 public final class DumpFolder {
   static final long MAX_METADATA_BYTES = 16L * 1024 * 1024;
 
-  /** One collection of the folder: its data file (null: none, as for a view) and metadata file (null: none). */
+  /**
+   * One collection of the folder: its data file (null: none, as for a view) and metadata file
+   * (null: none).
+   */
   public record Entry(String db, String collection, Path data, Path metadata, long size) {}
 
   private final List<Entry> entries = new ArrayList<>();
@@ -51,20 +55,35 @@ public final class DumpFolder {
       top = s.sorted().toList();
     }
     if (Files.exists(dir.resolve("coffer-manifest.json"))) {
-      throw CofferException.usage(Printable.escape(dir.toString()) + " is an unzipped Coffer archive: restore the archive itself (" + Field.ARCHIVE.mark() + " FILE),"
-          + " or give its mongodb/ folder to " + Field.MONGODUMP.mark());
+      throw CofferException.usage(
+          Printable.escape(dir.toString())
+              + " is an unzipped Coffer archive: restore the archive itself ("
+              + Field.ARCHIVE.mark()
+              + " FILE),"
+              + " or give its mongodb/ folder to "
+              + Field.MONGODUMP.mark());
     }
     refuseIncrement(dir);
-    boolean collectionFiles = top.stream().anyMatch(p -> Files.isRegularFile(p) && kind(p.getFileName().toString()) != null
-        && !p.getFileName().toString().equals("oplog.bson"));
-    boolean databaseFolders = top.stream().anyMatch(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS));
+    boolean collectionFiles =
+        top.stream()
+            .anyMatch(
+                p ->
+                    Files.isRegularFile(p)
+                        && kind(p.getFileName().toString()) != null
+                        && !p.getFileName().toString().equals("oplog.bson"));
+    boolean databaseFolders =
+        top.stream().anyMatch(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS));
     if (collectionFiles && databaseFolders) {
-      throw CofferException.usage(Printable.escape(dir.toString()) + " holds both collection files and folders: give the folder mongodump --out wrote"
-          + " (one folder per database) or one database's folder of it");
+      throw CofferException.usage(
+          Printable.escape(dir.toString())
+              + " holds both collection files and folders: give the folder mongodump --out wrote"
+              + " (one folder per database) or one database's folder of it");
     }
     if (collectionFiles) {
       Path name = dir.toAbsolutePath().normalize().getFileName();
-      if (name == null) throw CofferException.usage("a database's folder needs a name, the database's: give the folder mongodump --out wrote");
+      if (name == null)
+        throw CofferException.usage(
+            "a database's folder needs a name, the database's: give the folder mongodump --out wrote");
       f.database(dir, name.toString(), log);
     } else {
       for (Path p : top) {
@@ -73,16 +92,22 @@ public final class DumpFolder {
           f.database(p, n, log);
         } else if (n.equals("oplog.bson")) {
           f.oplog = true;
-        } else if ((n.equals("prelude.json") || n.equals("prelude.json.gz")) && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+        } else if ((n.equals("prelude.json") || n.equals("prelude.json.gz"))
+            && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
           f.serverVersion = prelude(p);
         } else if (!n.startsWith(".")) {
-          log.warn("ignored " + Printable.escape(n) + " at the top of the dump: not a database folder, oplog.bson or prelude.json");
+          log.warn(
+              "ignored "
+                  + Printable.escape(n)
+                  + " at the top of the dump: not a database folder, oplog.bson or prelude.json");
         }
       }
     }
     if (f.entries.isEmpty()) {
-      throw CofferException.usage(Printable.escape(dir.toString()) + " holds no mongodump collections (no <db>/<collection>.bson or .metadata.json);"
-          + " give the folder `mongodump --out` wrote, or the file of `mongodump --archive`");
+      throw CofferException.usage(
+          Printable.escape(dir.toString())
+              + " holds no mongodump collections (no <db>/<collection>.bson or .metadata.json);"
+              + " give the folder `mongodump --out` wrote, or the file of `mongodump --archive`");
     }
     return f;
   }
@@ -94,15 +119,23 @@ public final class DumpFolder {
         String n = p.getFileName().toString();
         String kind = kind(n);
         if (kind == null || !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-          if (!n.startsWith(".")) log.warn("ignored " + Printable.escape(db + "/" + n) + ": not a regular .bson or .metadata.json file of mongodump's");
+          if (!n.startsWith("."))
+            log.warn(
+                "ignored "
+                    + Printable.escape(db + "/" + n)
+                    + ": not a regular .bson or .metadata.json file of mongodump's");
           continue;
         }
         String base = n.substring(0, n.length() - kind.length());
         Path[] pair = byBase.computeIfAbsent(base, k -> new Path[2]);
         int slot = kind.startsWith(".metadata") ? 1 : 0;
         if (pair[slot] != null) {
-          throw CofferException.usage("the dump holds both " + Printable.escape(db + "/" + pair[slot].getFileName()) + " and " + Printable.escape(db + "/" + n)
-              + ": keep one of them");
+          throw CofferException.usage(
+              "the dump holds both "
+                  + Printable.escape(db + "/" + pair[slot].getFileName())
+                  + " and "
+                  + Printable.escape(db + "/" + n)
+                  + ": keep one of them");
         }
         pair[slot] = p;
       }
@@ -111,36 +144,55 @@ public final class DumpFolder {
       String base = e.getKey();
       Path data = e.getValue()[0];
       Path meta = e.getValue()[1];
-      if (data != null && meta == null && base.startsWith("system.buckets.") && byBase.containsKey(base.substring("system.buckets.".length()))) {
+      if (data != null
+          && meta == null
+          && base.startsWith("system.buckets.")
+          && byBase.containsKey(base.substring("system.buckets.".length()))) {
         continue; // a time-series collection's buckets: listed with its metadata below
       }
       String name;
       if (PathNames.truncated(base)) {
         if (meta == null) {
-          throw new CofferException(ExitCode.INTEGRITY, Printable.escape(db + "/" + base) + " has a name mongodump cut short, and no .metadata.json to"
-              + " give the real one (collectionName); nothing was restored");
+          throw new CofferException(
+              ExitCode.INTEGRITY,
+              Printable.escape(db + "/" + base)
+                  + " has a name mongodump cut short, and no .metadata.json to"
+                  + " give the real one (collectionName); nothing was restored");
         }
         BsonDocument m = metadataOf(meta);
         if (!m.isString("collectionName")) {
-          throw new CofferException(ExitCode.INTEGRITY, Printable.escape(db + "/" + meta.getFileName()) + " names no collectionName for a name mongodump cut"
-              + " short; nothing was restored");
+          throw new CofferException(
+              ExitCode.INTEGRITY,
+              Printable.escape(db + "/" + meta.getFileName())
+                  + " names no collectionName for a name mongodump cut"
+                  + " short; nothing was restored");
         }
         name = m.getString("collectionName").getValue();
       } else {
         name = PathNames.unescape(base);
         if (name == null) {
-          throw CofferException.usage(Printable.escape(db + "/" + base) + " is not a name mongodump writes (a % not followed by two hex digits):"
-              + " rename the file to the collection's name, escaped as in a URL path");
+          throw CofferException.usage(
+              Printable.escape(db + "/" + base)
+                  + " is not a name mongodump writes (a % not followed by two hex digits):"
+                  + " rename the file to the collection's name, escaped as in a URL path");
         }
       }
       if (meta != null && data == null) {
-        Path buckets = byBase.containsKey("system.buckets." + base) ? byBase.get("system.buckets." + base)[0] : null;
+        Path buckets =
+            byBase.containsKey("system.buckets." + base)
+                ? byBase.get("system.buckets." + base)[0]
+                : null;
         if (buckets != null) data = buckets;
       }
       for (Entry other : entries) {
         if (other.db().equals(db) && other.collection().equals(name)) {
-          throw CofferException.usage("the dump holds collection " + Printable.escape(db + "." + name) + " twice (" + Printable.escape(base) + " and another"
-              + " name that unescapes the same): keep one of the files");
+          throw CofferException.usage(
+              "the dump holds collection "
+                  + Printable.escape(db + "." + name)
+                  + " twice ("
+                  + Printable.escape(base)
+                  + " and another"
+                  + " name that unescapes the same): keep one of the files");
         }
       }
       long size = (data == null ? 0 : Files.size(data)) + (meta == null ? 0 : Files.size(meta));
@@ -149,14 +201,16 @@ public final class DumpFolder {
   }
 
   /**
-   * The mongodb/ folder of an unzipped incremental Coffer backup holds only the changes since its parent: restored as a
-   * dump it would replace whole collections with them. Refused; the archive itself restores the whole chain.
+   * The mongodb/ folder of an unzipped incremental Coffer backup holds only the changes since its
+   * parent: restored as a dump it would replace whole collections with them. Refused; the archive
+   * itself restores the whole chain.
    */
   private static void refuseIncrement(Path dir) throws IOException {
     Path parent = dir.toAbsolutePath().normalize().getParent();
     if (parent == null) return;
     Path manifest = parent.resolve("coffer-manifest.json");
-    if (!dir.toAbsolutePath().normalize().getFileName().toString().equals("mongodb") || !Files.isRegularFile(manifest)) return;
+    if (!dir.toAbsolutePath().normalize().getFileName().toString().equals("mongodb")
+        || !Files.isRegularFile(manifest)) return;
     Manifest m;
     try {
       byte[] json = metadataBytes(manifest);
@@ -167,9 +221,16 @@ public final class DumpFolder {
     }
     if (m == null) return;
     if (m.parent() != null || "incremental".equalsIgnoreCase(String.valueOf(m.type()))) {
-      throw CofferException.usage(Printable.escape(dir.toString()) + " is the mongodb/ folder of an incremental Coffer backup (" + Printable.escape(String.valueOf(m.id()))
-          + "): it holds only the changes since backup " + Printable.escape(String.valueOf(m.parent())) + "; restore the backup itself"
-          + " (" + Field.BACKUP_ID.mark() + "), which reads its whole chain");
+      throw CofferException.usage(
+          Printable.escape(dir.toString())
+              + " is the mongodb/ folder of an incremental Coffer backup ("
+              + Printable.escape(String.valueOf(m.id()))
+              + "): it holds only the changes since backup "
+              + Printable.escape(String.valueOf(m.parent()))
+              + "; restore the backup itself"
+              + " ("
+              + Field.BACKUP_ID.mark()
+              + "), which reads its whole chain");
     }
   }
 
@@ -202,15 +263,27 @@ public final class DumpFolder {
       return new GZIPInputStream(in, 1 << 16);
     } catch (IOException e) {
       in.close();
-      throw new CofferException(ExitCode.INTEGRITY, Printable.escape(p.getFileName().toString()) + " is not a gzip file, as its name says ("
-          + e.getMessage() + "); nothing was restored", e);
+      throw new CofferException(
+          ExitCode.INTEGRITY,
+          Printable.escape(p.getFileName().toString())
+              + " is not a gzip file, as its name says ("
+              + e.getMessage()
+              + "); nothing was restored",
+          e);
     }
   }
 
   /** A metadata file's JSON text, at most 16 MiB. */
   public static byte[] metadataBytes(Path p) throws IOException {
-    try (InputStream in = new Limited(open(p), MAX_METADATA_BYTES, () -> new CofferException(ExitCode.INTEGRITY,
-        Printable.escape(p.getFileName().toString()) + " is larger than any metadata mongodump writes (16 MiB); nothing was restored"))) {
+    try (InputStream in =
+        new Limited(
+            open(p),
+            MAX_METADATA_BYTES,
+            () ->
+                new CofferException(
+                    ExitCode.INTEGRITY,
+                    Printable.escape(p.getFileName().toString())
+                        + " is larger than any metadata mongodump writes (16 MiB); nothing was restored"))) {
       return in.readAllBytes();
     }
   }

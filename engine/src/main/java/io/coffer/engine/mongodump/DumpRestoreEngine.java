@@ -11,9 +11,12 @@ import io.coffer.engine.mongo.MongoNames;
 import io.coffer.engine.mongo.MongoRestorer;
 import io.coffer.engine.mongo.Selection;
 import io.coffer.protocol.ExitCode;
+import io.coffer.protocol.Field;
 import io.coffer.protocol.RestoreResult;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,26 +28,31 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
-import org.bson.BsonDocument;
-import io.coffer.protocol.Field;
-import java.io.EOFException;
-import java.nio.ByteBuffer;
 import java.util.zip.ZipException;
+import org.bson.BsonDocument;
 
 /**
- * Restores what {@code mongodump} wrote, so the dumps of a mongodump cron stay restorable after the move to Coffer: a
- * folder ({@code --out}, gzipped or not; also a Coffer archive's unzipped {@code mongodb/} folder) or an archive file
- * ({@code --archive}, gzipped or not, or standard input). The same guarantees as a Coffer restore: every collection is
- * staged aside and put in place only once the whole dump has been read and checked (the archive's CRCs, every
- * document's frame); any failure before drops the staging and leaves every target untouched. Selection, renames,
- * replace or merge, confirmation and dry run work as for a backup. Left out, with a warning: the oplog (not replayed),
- * users and roles, {@code system.*} collections, and the system databases unless asked for; a time-series collection
- * is refused (mongodump dumps its buckets).
+ * Restores what {@code mongodump} wrote, so the dumps of a mongodump cron stay restorable after the
+ * move to Coffer: a folder ({@code --out}, gzipped or not; also a Coffer archive's unzipped {@code
+ * mongodb/} folder) or an archive file ({@code --archive}, gzipped or not, or standard input). The
+ * same guarantees as a Coffer restore: every collection is staged aside and put in place only once
+ * the whole dump has been read and checked (the archive's CRCs, every document's frame); any
+ * failure before drops the staging and leaves every target untouched. Selection, renames, replace
+ * or merge, confirmation and dry run work as for a backup. Left out, with a warning: the oplog (not
+ * replayed), users and roles, {@code system.*} collections, and the system databases unless asked
+ * for; a time-series collection is refused (mongodump dumps its buckets).
  */
 public final class DumpRestoreEngine {
-  /** Collections an archive may have open at once: mongodump writes as many as --numParallelCollections (4). */
+  /**
+   * Collections an archive may have open at once: mongodump writes as many as
+   * --numParallelCollections (4).
+   */
   static final int MAX_OPEN_COLLECTIONS = 16;
-  /** Bytes per insert batch while collections interleave, so many open at once stay within a pod's memory. */
+
+  /**
+   * Bytes per insert batch while collections interleave, so many open at once stay within a pod's
+   * memory.
+   */
   static final int INTERLEAVED_BATCH_BYTES = 2 * 1024 * 1024;
 
   private final EngineLog log;
@@ -62,16 +70,27 @@ public final class DumpRestoreEngine {
   }
 
   /**
-   * One collection or view of the dump, chosen or not. {@code key} is db.collection in the dump; {@code json} its
-   * metadata (null: none); {@code metadata} the parsed metadata, once chosen.
+   * One collection or view of the dump, chosen or not. {@code key} is db.collection in the dump;
+   * {@code json} its metadata (null: none); {@code metadata} the parsed metadata, once chosen.
    */
-  private record Item(String db, String collection, String type, Json json, String label, DumpFolder.Entry file, long size, BsonDocument metadata) {
+  private record Item(
+      String db,
+      String collection,
+      String type,
+      Json json,
+      String label,
+      DumpFolder.Entry file,
+      long size,
+      BsonDocument metadata) {
     String key() {
       return db + "." + collection;
     }
 
     Item parsed() throws IOException {
-      BsonDocument m = json == null ? new BsonDocument() : MongoMetadata.parse(json.read(), Printable.escape(label), view());
+      BsonDocument m =
+          json == null
+              ? new BsonDocument()
+              : MongoMetadata.parse(json.read(), Printable.escape(label), view());
       return new Item(db, collection, type, json, label, file, size, m);
     }
 
@@ -80,12 +99,17 @@ public final class DumpRestoreEngine {
     }
   }
 
-  /** Restores {@code source} ({@code "-"}: an archive on {@code stdin}); {@code o.backupId()} only names it in results. */
+  /**
+   * Restores {@code source} ({@code "-"}: an archive on {@code stdin}); {@code o.backupId()} only
+   * names it in results.
+   */
   public RestoreResult run(String source, InputStream stdin, RestoreOptions o) throws IOException {
     boolean fromStdin = source.equals("-");
     Path path = fromStdin ? null : Path.of(source);
     if (!fromStdin && !Files.exists(path)) {
-      throw CofferException.usage(Printable.escape(source) + " does not exist: give the folder `mongodump --out` wrote or the file of `mongodump --archive`");
+      throw CofferException.usage(
+          Printable.escape(source)
+              + " does not exist: give the folder `mongodump --out` wrote or the file of `mongodump --archive`");
     }
     if (!fromStdin && Files.isDirectory(path)) {
       DumpFolder folder;
@@ -94,9 +118,17 @@ public final class DumpRestoreEngine {
       } catch (IOException e) {
         throw unreadable(source, e);
       }
-      log.info("restore of the mongodump folder " + Printable.escape(path.toString()) + " (" + folder.entries().size() + " collections"
-          + (folder.serverVersion() == null ? "" : ", dumped from MongoDB " + Printable.escape(folder.serverVersion())) + ")"
-          + (o.dryRun() ? ", dry run" : ", mode " + o.mode().name().toLowerCase()));
+      log.info(
+          "restore of the mongodump folder "
+              + Printable.escape(path.toString())
+              + " ("
+              + folder.entries().size()
+              + " collections"
+              + (folder.serverVersion() == null
+                  ? ""
+                  : ", dumped from MongoDB " + Printable.escape(folder.serverVersion()))
+              + ")"
+              + (o.dryRun() ? ", dry run" : ", mode " + o.mode().name().toLowerCase()));
       if (folder.hasOplog()) oplogWarning();
       List<Item> items = new ArrayList<>();
       try {
@@ -113,15 +145,28 @@ public final class DumpRestoreEngine {
   }
 
   /**
-   * Restores a mongodump archive read from {@code raw} (a file, standard input, an object in storage; {@code size} its
-   * length, or -1), named {@code label} in messages. The caller closes {@code raw}.
+   * Restores a mongodump archive read from {@code raw} (a file, standard input, an object in
+   * storage; {@code size} its length, or -1), named {@code label} in messages. The caller closes
+   * {@code raw}.
    */
-  public RestoreResult runArchive(String label, InputStream raw, long size, RestoreOptions o) throws IOException {
+  public RestoreResult runArchive(String label, InputStream raw, long size, RestoreOptions o)
+      throws IOException {
     DumpArchive archive = DumpArchive.open(raw, label);
-    log.info("restore of the mongodump archive " + Printable.escape(label) + " (" + archive.prelude().size() + " namespaces"
-        + ", dumped from MongoDB " + Printable.escape(archive.serverVersion()) + (archive.toolVersion().isEmpty() ? "" : " by mongodump " + Printable.escape(archive.toolVersion()))
-        + ")" + (o.dryRun() ? ", dry run" : ", mode " + o.mode().name().toLowerCase()));
-    if (size >= 0 && !archive.gzipped()) progress.addTotal(size); // a gzipped one's size says nothing of the bytes inside
+    log.info(
+        "restore of the mongodump archive "
+            + Printable.escape(label)
+            + " ("
+            + archive.prelude().size()
+            + " namespaces"
+            + ", dumped from MongoDB "
+            + Printable.escape(archive.serverVersion())
+            + (archive.toolVersion().isEmpty()
+                ? ""
+                : " by mongodump " + Printable.escape(archive.toolVersion()))
+            + ")"
+            + (o.dryRun() ? ", dry run" : ", mode " + o.mode().name().toLowerCase()));
+    if (size >= 0 && !archive.gzipped())
+      progress.addTotal(size); // a gzipped one's size says nothing of the bytes inside
     List<Item> items = new ArrayList<>();
     for (DumpArchive.Namespace ns : archive.prelude()) {
       if (ns.db().isEmpty() && ns.collection().equals("oplog")) {
@@ -133,22 +178,34 @@ public final class DumpRestoreEngine {
     return restore(o, items, (chosen, loads) -> readArchive(archive, chosen, loads, o));
   }
 
-  /** A dump that cannot be read (permissions, a failing disk, a connection reset): the source's fault, not the data's. */
+  /**
+   * A dump that cannot be read (permissions, a failing disk, a connection reset): the source's
+   * fault, not the data's.
+   */
   static CofferException unreadable(String source, IOException e) {
-    return new CofferException(ExitCode.SOURCE, "cannot read " + Printable.escape(source) + " (" + e.getClass().getSimpleName()
-        + (e.getMessage() == null ? "" : ": " + Printable.escape(e.getMessage())) + "); nothing was restored", e);
+    return new CofferException(
+        ExitCode.SOURCE,
+        "cannot read "
+            + Printable.escape(source)
+            + " ("
+            + e.getClass().getSimpleName()
+            + (e.getMessage() == null ? "" : ": " + Printable.escape(e.getMessage()))
+            + "); nothing was restored",
+        e);
   }
 
   private void oplogWarning() {
-    log.warn("the dump holds an oplog (mongodump --oplog), which Coffer does not replay: each collection is restored as it was read during the"
-        + " dump, not as of one moment; use mongorestore --oplogReplay where that matters");
+    log.warn(
+        "the dump holds an oplog (mongodump --oplog), which Coffer does not replay: each collection is restored as it was read during the"
+            + " dump, not as of one moment; use mongorestore --oplogReplay where that matters");
   }
 
   private Item folderItem(DumpFolder.Entry e) throws IOException {
     String label = e.db() + "/" + (e.metadata() != null ? e.metadata() : e.data()).getFileName();
     String type = "";
     if (e.metadata() != null) {
-      BsonDocument any = MongoMetadata.parseJson(DumpFolder.metadataBytes(e.metadata()), Printable.escape(label));
+      BsonDocument any =
+          MongoMetadata.parseJson(DumpFolder.metadataBytes(e.metadata()), Printable.escape(label));
       type = kind(any.isString("type") ? any.getString("type").getValue() : "", any);
     }
     Json json = e.metadata() == null ? null : () -> DumpFolder.metadataBytes(e.metadata());
@@ -156,12 +213,16 @@ public final class DumpRestoreEngine {
   }
 
   /**
-   * A view is what defines one (viewOn); one dumped with --viewsAsCollections keeps the type "view" but not its
-   * definition, and is restored as the collection of documents it was dumped as.
+   * A view is what defines one (viewOn); one dumped with --viewsAsCollections keeps the type "view"
+   * but not its definition, and is restored as the collection of documents it was dumped as.
    */
   private static String kind(String type, BsonDocument metadata) {
-    if (type.equals("collection")) type = ""; // listCollections' own word for one, as Coffer's archives and some mongodumps write it
-    BsonDocument options = metadata.isDocument("options") ? metadata.getDocument("options") : new BsonDocument();
+    if (type.equals("collection"))
+      type =
+          ""; // listCollections' own word for one, as Coffer's archives and some mongodumps write
+    // it
+    BsonDocument options =
+        metadata.isDocument("options") ? metadata.getDocument("options") : new BsonDocument();
     if (options.containsKey("timeseries")) return "timeseries"; // older mongodumps write no type
     boolean defines = options.containsKey("viewOn");
     if (type.isEmpty() && defines) return "view";
@@ -172,13 +233,22 @@ public final class DumpRestoreEngine {
   private static Item archiveItem(DumpArchive.Namespace ns, String label) {
     String type = ns.type() == null ? "" : ns.type();
     String what = label + ": the metadata of " + ns.key();
-    if (!ns.metadata().isEmpty()) type = kind(type, MongoMetadata.parseJson(ns.metadata().getBytes(StandardCharsets.UTF_8), Printable.escape(what)));
+    if (!ns.metadata().isEmpty())
+      type =
+          kind(
+              type,
+              MongoMetadata.parseJson(
+                  ns.metadata().getBytes(StandardCharsets.UTF_8), Printable.escape(what)));
     else if (type.equals("collection")) type = "";
-    Json json = ns.metadata().isEmpty() ? null : () -> ns.metadata().getBytes(StandardCharsets.UTF_8);
+    Json json =
+        ns.metadata().isEmpty() ? null : () -> ns.metadata().getBytes(StandardCharsets.UTF_8);
     return new Item(ns.db(), ns.collection(), type, json, what, null, 0, null);
   }
 
-  /** Reads the chosen collections' documents into their loads (opened through the given function); returns documents per key. */
+  /**
+   * Reads the chosen collections' documents into their loads (opened through the given function);
+   * returns documents per key.
+   */
   @FunctionalInterface
   private interface Reader {
     Map<String, long[]> read(Map<String, Item> chosen, Loads loads) throws IOException;
@@ -189,10 +259,12 @@ public final class DumpRestoreEngine {
     MongoRestorer.Load open(Item item, int maxInserters, int batchBytes);
   }
 
-  private RestoreResult restore(RestoreOptions o, List<Item> all, Reader reader) throws IOException {
+  private RestoreResult restore(RestoreOptions o, List<Item> all, Reader reader)
+      throws IOException {
     Map<String, Item> chosen = choose(o, all);
     String runId = UUID.randomUUID().toString().substring(0, 8);
-    try (MongoRestorer mongo = new MongoRestorer(o.mongoUri(), o.timeoutSeconds(), o.mode(), runId, log, progress)) {
+    try (MongoRestorer mongo =
+        new MongoRestorer(o.mongoUri(), o.timeoutSeconds(), o.mode(), runId, log, progress)) {
       mongo.ping();
       List<String> losses = new ArrayList<>();
       Map<String, String> actions = new HashMap<>();
@@ -200,33 +272,57 @@ public final class DumpRestoreEngine {
       Map<String, Set<String>> existing = new HashMap<>();
       for (Item i : chosen.values()) {
         String db = o.targetDb(i.db());
-        boolean exists = existing.computeIfAbsent(db, mongo::existingCollections).contains(i.collection());
+        boolean exists =
+            existing.computeIfAbsent(db, mongo::existingCollections).contains(i.collection());
         boolean replace = o.mode() == MongoRestorer.Mode.REPLACE;
         actions.put(i.key(), !exists ? "create" : replace ? "replace" : "merge");
         if (exists && replace && !i.view()) {
           long now = mongo.count(db, i.collection());
           loses.put(i.key(), now);
-          if (now > 0) losses.add("collection " + db + "." + i.collection() + " and its " + now + " documents");
+          if (now > 0)
+            losses.add(
+                "collection " + db + "." + i.collection() + " and its " + now + " documents");
         }
-        log.info("plan: " + (i.view() ? "view " : "collection ") + Printable.escape(i.key()) + " -> " + Printable.escape(db + "." + i.collection()) + ": "
-            + actions.get(i.key()));
+        log.info(
+            "plan: "
+                + (i.view() ? "view " : "collection ")
+                + Printable.escape(i.key())
+                + " -> "
+                + Printable.escape(db + "." + i.collection())
+                + ": "
+                + actions.get(i.key()));
       }
       if (!o.dryRun() && !losses.isEmpty() && !o.confirmation().confirm(List.copyOf(losses))) {
-        throw CofferException.usage("a replace would delete what the dump does not hold (" + String.join("; ", losses)
-            + "); " + Field.DRY_RUN.mark() + " lists it; confirm with " + Field.CONFIRM.mark() + ", or use " + Field.MODE.mark() + " merge to keep it");
+        throw CofferException.usage(
+            "a replace would delete what the dump does not hold ("
+                + String.join("; ", losses)
+                + "); "
+                + Field.DRY_RUN.mark()
+                + " lists it; confirm with "
+                + Field.CONFIRM.mark()
+                + ", or use "
+                + Field.MODE.mark()
+                + " merge to keep it");
       }
       Map<String, long[]> counts;
       progress.phase("restoring");
       if (o.dryRun()) {
-        counts = reader.read(chosen, (item, n, b) -> null); // reads and checks the whole dump, writes nothing
+        counts =
+            reader.read(
+                chosen, (item, n, b) -> null); // reads and checks the whole dump, writes nothing
       } else {
         Set<String> dbs = new TreeSet<>();
         for (Item i : chosen.values()) dbs.add(o.targetDb(i.db()));
         mongo.lock(dbs);
         for (String db : dbs) mongo.removeLeftovers(db);
         try {
-          counts = reader.read(chosen, (item, n, b) -> mongo.open(o.targetDb(item.db()), item.collection(), item.metadata(), n, b));
-          for (Item i : chosen.values()) if (i.view()) mongo.defineView(o.targetDb(i.db()), i.collection(), i.metadata());
+          counts =
+              reader.read(
+                  chosen,
+                  (item, n, b) ->
+                      mongo.open(o.targetDb(item.db()), item.collection(), item.metadata(), n, b));
+          for (Item i : chosen.values())
+            if (i.view()) mongo.defineView(o.targetDb(i.db()), i.collection(), i.metadata());
           progress.phase("swapping");
           mongo.commit();
         } catch (Throwable e) { // an OutOfMemoryError too: the staging never stays behind
@@ -241,8 +337,16 @@ public final class DumpRestoreEngine {
       int collections = 0;
       for (Item i : chosen.values()) {
         long[] c = counts.getOrDefault(i.key(), new long[2]);
-        items.add(new RestoreResult.Item(i.view() ? "view" : "collection", i.key(), o.targetDb(i.db()) + "." + i.collection(),
-            i.view() ? 0L : c[0], null, c[1], actions.get(i.key()), loses.get(i.key())));
+        items.add(
+            new RestoreResult.Item(
+                i.view() ? "view" : "collection",
+                i.key(),
+                o.targetDb(i.db()) + "." + i.collection(),
+                i.view() ? 0L : c[0],
+                null,
+                c[1],
+                actions.get(i.key()),
+                loses.get(i.key())));
         if (!i.view()) {
           collections++;
           docs += c[0];
@@ -250,16 +354,44 @@ public final class DumpRestoreEngine {
         bytes += c[1];
       }
       double seconds = Math.round(progress.elapsedSeconds() * 100) / 100.0;
-      if (!o.dryRun()) log.info("restore of " + Printable.escape(o.backupId()) + " completed in " + seconds + " s: " + collections + " collections, " + docs + " documents");
-      return new RestoreResult(o.dryRun() ? "Planned" : "Succeeded", o.backupId(), o.mode().name().toLowerCase(), o.dryRun(), seconds, collections, docs, 0,
-          bytes, items);
+      if (!o.dryRun())
+        log.info(
+            "restore of "
+                + Printable.escape(o.backupId())
+                + " completed in "
+                + seconds
+                + " s: "
+                + collections
+                + " collections, "
+                + docs
+                + " documents");
+      return new RestoreResult(
+          o.dryRun() ? "Planned" : "Succeeded",
+          o.backupId(),
+          o.mode().name().toLowerCase(),
+          o.dryRun(),
+          seconds,
+          collections,
+          docs,
+          0,
+          bytes,
+          items);
     }
   }
 
-  /** The collections and views to restore, keyed by their dump name; says once what is left out and why. */
+  /**
+   * The collections and views to restore, keyed by their dump name; says once what is left out and
+   * why.
+   */
   private Map<String, Item> choose(RestoreOptions o, List<Item> all) throws IOException {
     if (!o.modules().isEmpty() || !o.trees().isEmpty() || !o.filesTargets().isEmpty()) {
-      throw CofferException.usage("a mongodump holds neither modules nor file trees: leave out " + Field.MODULES.mark() + ", " + Field.TREES.mark() + " and " + Field.FILES.mark());
+      throw CofferException.usage(
+          "a mongodump holds neither modules nor file trees: leave out "
+              + Field.MODULES.mark()
+              + ", "
+              + Field.TREES.mark()
+              + " and "
+              + Field.FILES.mark());
     }
     o.checkRenames();
     Selection sel = new Selection(o.include(), o.exclude(), List.of(), null);
@@ -272,7 +404,17 @@ public final class DumpRestoreEngine {
       if (patterns && !sel.includes(i.db(), i.collection())) continue;
       String db = o.targetDb(i.db());
       String whyDb = MongoNames.invalidDatabase(db);
-      if (whyDb != null) throw new CofferException(ExitCode.USAGE, "the dump holds database " + Printable.escape(i.db()) + ", " + whyDb + "; rename it with " + Field.RENAME_DB.mark() + " or leave it out with " + Field.EXCLUDE.mark());
+      if (whyDb != null)
+        throw new CofferException(
+            ExitCode.USAGE,
+            "the dump holds database "
+                + Printable.escape(i.db())
+                + ", "
+                + whyDb
+                + "; rename it with "
+                + Field.RENAME_DB.mark()
+                + " or leave it out with "
+                + Field.EXCLUDE.mark());
       if (MongoNames.SYSTEM_DATABASES.contains(db) && !o.systemDatabases()) {
         leftOutSystem.add(db);
         continue;
@@ -283,21 +425,47 @@ public final class DumpRestoreEngine {
         continue;
       }
       if (i.type().equals("timeseries")) {
-        throw CofferException.usage("the dump holds the time-series collection " + Printable.escape(i.key()) + ", which mongodump dumps as its buckets"
-            + " and Coffer cannot restore from a mongodump yet; leave it out (" + Field.EXCLUDE.mark() + " '" + Printable.escape(i.key()) + "') and restore it with mongorestore");
+        throw CofferException.usage(
+            "the dump holds the time-series collection "
+                + Printable.escape(i.key())
+                + ", which mongodump dumps as its buckets"
+                + " and Coffer cannot restore from a mongodump yet; leave it out ("
+                + Field.EXCLUDE.mark()
+                + " '"
+                + Printable.escape(i.key())
+                + "') and restore it with mongorestore");
       }
       if (!i.type().isEmpty() && !i.type().equals("view")) {
-        throw new CofferException(ExitCode.INTEGRITY, "the dump says " + Printable.escape(i.key()) + " is of type " + Printable.escape(i.type())
-            + ", which mongodump never writes; nothing was restored");
+        throw new CofferException(
+            ExitCode.INTEGRITY,
+            "the dump says "
+                + Printable.escape(i.key())
+                + " is of type "
+                + Printable.escape(i.type())
+                + ", which mongodump never writes; nothing was restored");
       }
       if (i.file() != null && i.file().data() == null && !i.view()) {
-        throw new CofferException(ExitCode.INTEGRITY, "the dump holds the metadata of " + Printable.escape(i.key()) + " but no .bson file beside it"
-            + " (mongodump writes one for every collection, empty or not): it is incomplete; leave the collection out (" + Field.EXCLUDE.mark() + ") or dump it again. Nothing was restored");
+        throw new CofferException(
+            ExitCode.INTEGRITY,
+            "the dump holds the metadata of "
+                + Printable.escape(i.key())
+                + " but no .bson file beside it"
+                + " (mongodump writes one for every collection, empty or not): it is incomplete; leave the collection out ("
+                + Field.EXCLUDE.mark()
+                + ") or dump it again. Nothing was restored");
       }
       String t = db + "." + i.collection();
       if (targets.containsKey(t)) {
-        throw CofferException.usage(Printable.escape(targets.get(t)) + " and " + Printable.escape(i.key()) + " of the dump would both be restored into "
-            + Printable.escape(t) + "; rename one with " + Field.RENAME_DB.mark() + " or leave one out with " + Field.EXCLUDE.mark());
+        throw CofferException.usage(
+            Printable.escape(targets.get(t))
+                + " and "
+                + Printable.escape(i.key())
+                + " of the dump would both be restored into "
+                + Printable.escape(t)
+                + "; rename one with "
+                + Field.RENAME_DB.mark()
+                + " or leave one out with "
+                + Field.EXCLUDE.mark());
       }
       targets.put(t, i.key());
       chosen.put(i.key(), i.parsed());
@@ -305,17 +473,37 @@ public final class DumpRestoreEngine {
     if (!leftOutSystem.isEmpty()) log.warn(MongoNames.leftOutSystem(leftOutSystem));
     for (String l : leftOut) log.warn("left out " + Printable.escape(l));
     if (chosen.isEmpty()) {
-      throw CofferException.usage("nothing to restore: the selection matches no collection of the dump" + (leftOutSystem.isEmpty() ? "" : " but system databases"
-          + " (give " + Field.SYSTEM_DATABASES.mark() + " to restore them)") + "; " + Field.DRY_RUN.mark() + " without " + Field.INCLUDE.mark() + " lists what it holds");
+      throw CofferException.usage(
+          "nothing to restore: the selection matches no collection of the dump"
+              + (leftOutSystem.isEmpty()
+                  ? ""
+                  : " but system databases"
+                      + " (give "
+                      + Field.SYSTEM_DATABASES.mark()
+                      + " to restore them)")
+              + "; "
+              + Field.DRY_RUN.mark()
+              + " without "
+              + Field.INCLUDE.mark()
+              + " lists what it holds");
     }
     o.requireMongoUri();
     return chosen;
   }
 
-  /** A folder: one collection after the other, each file read to its end (and inflated) before the next. */
-  private Map<String, long[]> readFolder(Map<String, Item> chosen, Loads loads, RestoreOptions o) throws IOException {
+  /**
+   * A folder: one collection after the other, each file read to its end (and inflated) before the
+   * next.
+   */
+  private Map<String, long[]> readFolder(Map<String, Item> chosen, Loads loads, RestoreOptions o)
+      throws IOException {
     Map<String, long[]> counts = new HashMap<>();
-    boolean gzipped = chosen.values().stream().anyMatch(i -> i.file().data() != null && i.file().data().getFileName().toString().endsWith(".gz"));
+    boolean gzipped =
+        chosen.values().stream()
+            .anyMatch(
+                i ->
+                    i.file().data() != null
+                        && i.file().data().getFileName().toString().endsWith(".gz"));
     if (!gzipped) for (Item i : chosen.values()) progress.addTotal(i.size());
     for (Item i : chosen.values()) {
       long[] c = new long[2];
@@ -349,21 +537,31 @@ public final class DumpRestoreEngine {
     return counts;
   }
 
-  /** The next document of a folder's file: a damaged gzip stream is the data's fault, any other read error the source's. */
+  /**
+   * The next document of a folder's file: a damaged gzip stream is the data's fault, any other read
+   * error the source's.
+   */
   private static byte[] next(BsonStream docs, String label) {
     try {
       return docs.next();
     } catch (ZipException | EOFException e) {
-      throw new CofferException(ExitCode.INTEGRITY, Printable.escape(label) + " is damaged or truncated (" + e.getMessage() + "); nothing was restored", e);
+      throw new CofferException(
+          ExitCode.INTEGRITY,
+          Printable.escape(label)
+              + " is damaged or truncated ("
+              + e.getMessage()
+              + "); nothing was restored",
+          e);
     } catch (IOException e) {
       throw unreadable(label, e);
     }
   }
 
   /**
-   * Walks every element of a document (into every sub-document and array), to refuse a malformed one before the server
-   * sees it: the checks of a full decode (types, lengths, terminators, booleans, old binary's inner length), reading
-   * only what those need (strings, booleans, binary, DBPointers) and skipping fixed-size values.
+   * Walks every element of a document (into every sub-document and array), to refuse a malformed
+   * one before the server sees it: the checks of a full decode (types, lengths, terminators,
+   * booleans, old binary's inner length), reading only what those need (strings, booleans, binary,
+   * DBPointers) and skipping fixed-size values.
    */
   static void validate(byte[] doc, String key, long index) {
     try (org.bson.BsonBinaryReader r = new org.bson.BsonBinaryReader(ByteBuffer.wrap(doc))) {
@@ -371,8 +569,16 @@ public final class DumpRestoreEngine {
       walk(r, 0);
       r.readEndDocument();
     } catch (RuntimeException e) {
-      throw new CofferException(ExitCode.INTEGRITY, "document " + (index + 1) + " of " + Printable.escape(key) + " in the dump is malformed BSON"
-          + " (" + e.getClass().getSimpleName() + "); the dump is damaged; nothing was restored");
+      throw new CofferException(
+          ExitCode.INTEGRITY,
+          "document "
+              + (index + 1)
+              + " of "
+              + Printable.escape(key)
+              + " in the dump is malformed BSON"
+              + " ("
+              + e.getClass().getSimpleName()
+              + "); the dump is damaged; nothing was restored");
     }
   }
 
@@ -380,7 +586,8 @@ public final class DumpRestoreEngine {
   private static final int MAX_DEPTH = 200;
 
   private static void walk(org.bson.BsonBinaryReader r, int depth) {
-    if (depth > MAX_DEPTH) throw new org.bson.BsonSerializationException("nested deeper than " + MAX_DEPTH);
+    if (depth > MAX_DEPTH)
+      throw new org.bson.BsonSerializationException("nested deeper than " + MAX_DEPTH);
     org.bson.BsonType t;
     while ((t = r.readBsonType()) != org.bson.BsonType.END_OF_DOCUMENT) {
       if (r.getState() == org.bson.AbstractBsonReader.State.NAME) r.skipName();
@@ -416,10 +623,12 @@ public final class DumpRestoreEngine {
   }
 
   /**
-   * An archive: read once, in its order; a collection's load opens at its first block and finishes at its EOF (its CRC
-   * checked), so collections dumped at once are loaded at once.
+   * An archive: read once, in its order; a collection's load opens at its first block and finishes
+   * at its EOF (its CRC checked), so collections dumped at once are loaded at once.
    */
-  private Map<String, long[]> readArchive(DumpArchive archive, Map<String, Item> chosen, Loads loads, RestoreOptions o) throws IOException {
+  private Map<String, long[]> readArchive(
+      DumpArchive archive, Map<String, Item> chosen, Loads loads, RestoreOptions o)
+      throws IOException {
     Map<String, long[]> counts = new HashMap<>();
     Map<String, MongoRestorer.Load> open = new HashMap<>();
     int inserters = archive.concurrency() > 1 ? 1 : Integer.MAX_VALUE;
@@ -428,13 +637,18 @@ public final class DumpRestoreEngine {
       while ((ev = archive.next()) != null) {
         String key = ev.namespace().key();
         Item i = chosen.get(key);
-        if (i == null || i.view()) continue; // not chosen (its CRC is checked all the same), or a view's empty block
+        if (i == null || i.view())
+          continue; // not chosen (its CRC is checked all the same), or a view's empty block
         long[] c = counts.computeIfAbsent(key, k -> new long[2]);
         MongoRestorer.Load load = open.get(key);
         if (load == null && !open.containsKey(key)) {
           if (open.size() >= MAX_OPEN_COLLECTIONS) {
-            throw new CofferException(ExitCode.INTEGRITY, Printable.escape(o.backupId()) + " interleaves more than " + MAX_OPEN_COLLECTIONS
-                + " collections at once, which mongodump never does (it dumps --numParallelCollections at a time); nothing was restored");
+            throw new CofferException(
+                ExitCode.INTEGRITY,
+                Printable.escape(o.backupId())
+                    + " interleaves more than "
+                    + MAX_OPEN_COLLECTIONS
+                    + " collections at once, which mongodump never does (it dumps --numParallelCollections at a time); nothing was restored");
           }
           progress.item(key);
           load = loads.open(i, inserters, INTERLEAVED_BATCH_BYTES);

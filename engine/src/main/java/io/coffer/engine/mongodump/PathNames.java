@@ -4,11 +4,15 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Collection names in a mongodump folder: {@code url.PathEscape}d by mongodump (Go), so read back as Go's
- * {@code url.PathUnescape} does: every {@code %} starts two hex digits, {@code +} is itself.
+ * Collection names in a mongodump folder: {@code url.PathEscape}d by mongodump (Go), so read back
+ * as Go's {@code url.PathUnescape} does: every {@code %} starts two hex digits, {@code +} is
+ * itself.
  */
 final class PathNames {
-  /** mongodump's longest file base name; longer ones are cut to 208 bytes, {@code %24} and a SHA-1 in base64. */
+  /**
+   * mongodump's longest file base name; longer ones are cut to 208 bytes, {@code %24} and a SHA-1
+   * in base64.
+   */
   static final int TRUNCATED_LENGTH = 238;
 
   private PathNames() {}
@@ -32,7 +36,9 @@ final class PathNames {
     return out.toString(StandardCharsets.UTF_8);
   }
 
-  /** Whether mongodump cut this base name (its real name is then in the metadata's collectionName). */
+  /**
+   * Whether mongodump cut this base name (its real name is then in the metadata's collectionName).
+   */
   static boolean truncated(String base) {
     return base.length() == TRUNCATED_LENGTH && base.contains("%24");
   }

@@ -1,12 +1,22 @@
 package io.coffer.engine.storage;
 
+import io.coffer.engine.CofferException;
+import io.coffer.engine.fs.Dir;
+import io.coffer.engine.fs.FsException;
+import io.coffer.engine.fs.Name;
+import io.coffer.engine.io.Limited;
+import io.coffer.protocol.ExitCode;
+import io.coffer.protocol.Field;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -18,18 +28,11 @@ import java.util.List;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.stream.Stream;
-import io.coffer.engine.CofferException;
-import io.coffer.engine.fs.Dir;
-import io.coffer.engine.fs.FsException;
-import io.coffer.engine.fs.Name;
-import io.coffer.engine.io.Limited;
-import io.coffer.protocol.ExitCode;
-import io.coffer.protocol.Field;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 
-/** Backups in a directory, typically a mounted volume. Writes go to a hidden temporary name, then rename. */
+/**
+ * Backups in a directory, typically a mounted volume. Writes go to a hidden temporary name, then
+ * rename.
+ */
 public final class FileStorage implements Storage {
   static final String PARTIAL_PREFIX = ".partial-";
   private final Path root;
@@ -44,26 +47,37 @@ public final class FileStorage implements Storage {
   }
 
   /**
-   * Where a key lies on disk (a file or a folder; it need not exist), never outside the root: not by {@code ..}, and not
-   * through a link planted inside the storage that points out of it.
+   * Where a key lies on disk (a file or a folder; it need not exist), never outside the root: not
+   * by {@code ..}, and not through a link planted inside the storage that points out of it.
    */
   public Path path(String key) {
     Path p = root.resolve(key).normalize();
-    if (!p.startsWith(root)) throw CofferException.usage("'" + key + "' is outside the storage " + describe());
+    if (!p.startsWith(root))
+      throw CofferException.usage("'" + key + "' is outside the storage " + describe());
     try {
       if (Files.exists(p) && !p.toRealPath().startsWith(root.toRealPath())) {
-        throw CofferException.usage("'" + key + "' leads out of the storage " + describe() + " through a symbolic link");
+        throw CofferException.usage(
+            "'" + key + "' leads out of the storage " + describe() + " through a symbolic link");
       }
     } catch (IOException e) {
-      throw new CofferException(ExitCode.STORAGE, "cannot read '" + key + "' in the storage " + describe()
-          + " (" + e.getClass().getSimpleName() + ")", e);
+      throw new CofferException(
+          ExitCode.STORAGE,
+          "cannot read '"
+              + key
+              + "' in the storage "
+              + describe()
+              + " ("
+              + e.getClass().getSimpleName()
+              + ")",
+          e);
     }
     return p;
   }
 
   private Path resolve(String key) {
     Path p = root.resolve(key).normalize();
-    if (!p.startsWith(root)) throw new IllegalArgumentException("storage key escapes the storage root: " + key);
+    if (!p.startsWith(root))
+      throw new IllegalArgumentException("storage key escapes the storage root: " + key);
     return p;
   }
 
@@ -75,7 +89,8 @@ public final class FileStorage implements Storage {
     } catch (IOException e) {
       throw fail("cannot create directory " + target.getParent(), e);
     }
-    Path tmp = target.resolveSibling(PARTIAL_PREFIX + target.getFileName() + "-" + UUID.randomUUID());
+    Path tmp =
+        target.resolveSibling(PARTIAL_PREFIX + target.getFileName() + "-" + UUID.randomUUID());
     FileChannel channel;
     try {
       channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
@@ -107,7 +122,8 @@ public final class FileStorage implements Storage {
         try {
           channel.force(true);
           out.close();
-          Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+          Files.move(
+              tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
           Files.deleteIfExists(tmp);
           throw fail("cannot finish writing " + target, e);
@@ -154,11 +170,13 @@ public final class FileStorage implements Storage {
   public List<String> listFolders() throws IOException {
     List<String> out = new ArrayList<>();
     if (!Files.isDirectory(root)) {
-      throw StorageException.notFound("the storage directory " + root + " does not exist; check " + Field.STORAGE.mark());
+      throw StorageException.notFound(
+          "the storage directory " + root + " does not exist; check " + Field.STORAGE.mark());
     }
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
       for (Path p : ds) {
-        if (Files.isDirectory(p) && !p.getFileName().toString().startsWith(".")) out.add(p.getFileName().toString());
+        if (Files.isDirectory(p) && !p.getFileName().toString().startsWith("."))
+          out.add(p.getFileName().toString());
       }
     }
     return out;
@@ -171,7 +189,10 @@ public final class FileStorage implements Storage {
     List<String> out = new ArrayList<>();
     try (Stream<Path> s = Files.walk(dir)) {
       s.filter(Files::isRegularFile)
-          .filter(p -> !p.getFileName().toString().startsWith(PARTIAL_PREFIX) && !p.getFileName().toString().equals(LOCK))
+          .filter(
+              p ->
+                  !p.getFileName().toString().startsWith(PARTIAL_PREFIX)
+                      && !p.getFileName().toString().equals(LOCK))
           .forEach(p -> out.add(root.relativize(p).toString().replace('\\', '/')));
     }
     return out;
@@ -191,8 +212,9 @@ public final class FileStorage implements Storage {
   }
 
   /**
-   * The lock is {@code <folder>/.coffer-lock}, held with {@code flock} (which the kernel releases when the process
-   * ends, however it ends, so a killed run never blocks the next; NFS clients map it to a whole-file lock).
+   * The lock is {@code <folder>/.coffer-lock}, held with {@code flock} (which the kernel releases
+   * when the process ends, however it ends, so a killed run never blocks the next; NFS clients map
+   * it to a whole-file lock).
    */
   @Override
   public Lock lock(String folder, String owner, String token, String[] holder) throws IOException {
@@ -203,7 +225,8 @@ public final class FileStorage implements Storage {
         Files.createDirectories(dir);
         d = Dir.open(dir);
       } catch (FsException e) {
-        if (!e.notFound() || attempt >= 5) throw fail("cannot lock " + dir, e); // removed by a releasing holder just now: again
+        if (!e.notFound() || attempt >= 5)
+          throw fail("cannot lock " + dir, e); // removed by a releasing holder just now: again
       } catch (IOException e) {
         throw fail("cannot lock " + dir, e);
       }
@@ -213,7 +236,9 @@ public final class FileStorage implements Storage {
       lf = d.lockFile(Name.of(LOCK), owner.getBytes(StandardCharsets.UTF_8));
     } catch (FsException e) {
       d.close();
-      if (e.notFound()) return lock(folder, owner, token, holder); // the folder went with a releasing holder: make it again
+      if (e.notFound())
+        return lock(
+            folder, owner, token, holder); // the folder went with a releasing holder: make it again
       throw fail("cannot lock " + dir, e);
     } catch (IOException e) {
       d.close();
@@ -222,8 +247,14 @@ public final class FileStorage implements Storage {
     if (lf == null) {
       d.close();
       try {
-        holder[0] = new String(Limited.readAll(Files.newInputStream(dir.resolve(LOCK)), 1024,
-            () -> new IllegalStateException("lock too long")), StandardCharsets.UTF_8).strip();
+        holder[0] =
+            new String(
+                    Limited.readAll(
+                        Files.newInputStream(dir.resolve(LOCK)),
+                        1024,
+                        () -> new IllegalStateException("lock too long")),
+                    StandardCharsets.UTF_8)
+                .strip();
       } catch (IOException | RuntimeException e) {
         holder[0] = "another run";
       }
@@ -240,13 +271,18 @@ public final class FileStorage implements Storage {
     };
   }
 
-  /** Written aside and hard-linked into place: link(2) fails when the name exists, so at most one writer publishes it. */
+  /**
+   * Written aside and hard-linked into place: link(2) fails when the name exists, so at most one
+   * writer publishes it.
+   */
   @Override
   public boolean createIfAbsent(String key, byte[] content) throws IOException {
     Path target = resolve(key);
     Files.createDirectories(target.getParent());
-    Path tmp = target.resolveSibling(PARTIAL_PREFIX + target.getFileName() + "-" + UUID.randomUUID());
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+    Path tmp =
+        target.resolveSibling(PARTIAL_PREFIX + target.getFileName() + "-" + UUID.randomUUID());
+    try (FileChannel ch =
+        FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       ch.write(ByteBuffer.wrap(content));
       ch.force(true);
     } catch (IOException e) {
@@ -260,7 +296,8 @@ public final class FileStorage implements Storage {
       return false;
     } catch (UnsupportedOperationException | IOException e) {
       // a file system without hard links: an exclusive create, then the content
-      try (FileChannel ch = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      try (FileChannel ch =
+          FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         ch.write(ByteBuffer.wrap(content));
         ch.force(true);
         return true;

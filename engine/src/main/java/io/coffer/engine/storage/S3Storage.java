@@ -1,6 +1,11 @@
 package io.coffer.engine.storage;
 
+import io.coffer.engine.CofferException;
+import io.coffer.engine.archive.Json;
 import io.coffer.engine.io.BlockingPipe;
+import io.coffer.engine.io.Limited;
+import io.coffer.protocol.ExitCode;
+import io.coffer.protocol.Field;
 import io.minio.GetObjectArgs;
 import io.minio.ListObjectsArgs;
 import io.minio.MinioAsyncClient;
@@ -12,20 +17,11 @@ import io.minio.StatObjectArgs;
 import io.minio.errors.ErrorResponseException;
 import io.minio.messages.Item;
 import io.minio.messages.Upload;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.OptionalLong;
-import java.util.concurrent.ExecutionException;
-import io.coffer.engine.CofferException;
-import io.coffer.engine.archive.Json;
-import io.coffer.engine.io.Limited;
-import io.coffer.protocol.ExitCode;
-import io.coffer.protocol.Field;
-import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,8 +29,12 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -44,31 +44,51 @@ import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
 /**
- * Backups in an S3-compatible bucket (AWS S3, MinIO, Ceph, ...). Archives of unknown length go up as
- * multipart uploads fed through a bounded pipe: memory is one part (16 MiB) plus the pipe, whatever the size.
+ * Backups in an S3-compatible bucket (AWS S3, MinIO, Ceph, ...). Archives of unknown length go up
+ * as multipart uploads fed through a bounded pipe: memory is one part (16 MiB) plus the pipe,
+ * whatever the size.
  */
 public final class S3Storage implements Storage {
   /** Part size for uploads of unknown length; S3 allows 10,000 parts, so up to ~160 GiB. */
   static final long PART_SIZE = 16L * 1024 * 1024;
+
   private final MinioClient client;
   private final MinioAsyncClient asyncClient;
   private final String endpoint;
   private final String bucket;
   private final String prefix;
 
-  public S3Storage(String endpoint, String region, String accessKey, String secretKey, String bucket, String prefix) {
+  public S3Storage(
+      String endpoint,
+      String region,
+      String accessKey,
+      String secretKey,
+      String bucket,
+      String prefix) {
     this(endpoint, region, accessKey, secretKey, bucket, prefix, null);
   }
 
-  /** {@code caFile}: PEM certificates to trust for a TLS endpoint with a private CA (null: the JVM's trust store). */
-  public S3Storage(String endpoint, String region, String accessKey, String secretKey, String bucket, String prefix,
+  /**
+   * {@code caFile}: PEM certificates to trust for a TLS endpoint with a private CA (null: the JVM's
+   * trust store).
+   */
+  public S3Storage(
+      String endpoint,
+      String region,
+      String accessKey,
+      String secretKey,
+      String bucket,
+      String prefix,
       Path caFile) {
     this.endpoint = endpoint;
     this.bucket = bucket;
-    this.prefix = prefix == null || prefix.isEmpty() ? "" : (prefix.endsWith("/") ? prefix : prefix + "/");
+    this.prefix =
+        prefix == null || prefix.isEmpty() ? "" : (prefix.endsWith("/") ? prefix : prefix + "/");
     try {
-      MinioClient.Builder b = MinioClient.builder().endpoint(endpoint).credentials(accessKey, secretKey);
-      MinioAsyncClient.Builder ab = MinioAsyncClient.builder().endpoint(endpoint).credentials(accessKey, secretKey);
+      MinioClient.Builder b =
+          MinioClient.builder().endpoint(endpoint).credentials(accessKey, secretKey);
+      MinioAsyncClient.Builder ab =
+          MinioAsyncClient.builder().endpoint(endpoint).credentials(accessKey, secretKey);
       if (region != null && !region.isBlank()) {
         b.region(region);
         ab.region(region);
@@ -89,7 +109,8 @@ public final class S3Storage implements Storage {
   static okhttp3.OkHttpClient trusting(Path caFile) {
     try (var in = Files.newInputStream(caFile)) {
       var certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
-      if (certs.isEmpty()) throw new StorageException("the S3 CA file " + caFile + " holds no PEM certificate", null);
+      if (certs.isEmpty())
+        throw new StorageException("the S3 CA file " + caFile + " holds no PEM certificate", null);
       KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
       ks.load(null, null);
       int i = 0;
@@ -99,9 +120,13 @@ public final class S3Storage implements Storage {
       var tm = (X509TrustManager) tmf.getTrustManagers()[0];
       var ssl = SSLContext.getInstance("TLS");
       ssl.init(null, new TrustManager[] {tm}, null);
-      return new okhttp3.OkHttpClient.Builder().sslSocketFactory(ssl.getSocketFactory(), tm).build();
+      return new okhttp3.OkHttpClient.Builder()
+          .sslSocketFactory(ssl.getSocketFactory(), tm)
+          .build();
     } catch (IOException | GeneralSecurityException e) {
-      throw new StorageException("cannot use the S3 CA file " + caFile + ": " + e.getMessage() + "; give PEM certificates", e);
+      throw new StorageException(
+          "cannot use the S3 CA file " + caFile + ": " + e.getMessage() + "; give PEM certificates",
+          e);
     }
   }
 
@@ -118,15 +143,21 @@ public final class S3Storage implements Storage {
   public AtomicOutput create(String key) {
     BlockingPipe pipe = new BlockingPipe(4, 256 * 1024);
     Throwable[] failure = new Throwable[1];
-    Thread uploader = new Thread(() -> {
-      try (InputStream in = pipe.inputStream()) {
-        client.putObject(PutObjectArgs.builder().bucket(bucket).object(object(key))
-            .stream(in, -1, PART_SIZE).contentType("application/octet-stream").build());
-      } catch (Throwable t) {
-        failure[0] = t;
-        pipe.failReader(t);
-      }
-    }, "coffer-s3-upload");
+    Thread uploader =
+        new Thread(
+            () -> {
+              try (InputStream in = pipe.inputStream()) {
+                client.putObject(
+                    PutObjectArgs.builder().bucket(bucket).object(object(key)).stream(
+                            in, -1, PART_SIZE)
+                        .contentType("application/octet-stream")
+                        .build());
+              } catch (Throwable t) {
+                failure[0] = t;
+                pipe.failReader(t);
+              }
+            },
+            "coffer-s3-upload");
     uploader.setDaemon(true);
     uploader.start();
     return new AtomicOutput() {
@@ -185,8 +216,14 @@ public final class S3Storage implements Storage {
   @Override
   public Optional<String> presign(String key, Duration validFor) {
     try {
-      return Optional.of(client.getPresignedObjectUrl(io.minio.GetPresignedObjectUrlArgs.builder().method(io.minio.http.Method.GET)
-          .bucket(bucket).object(object(key)).expiry((int) Math.min(validFor.toSeconds(), 7 * 24 * 3600)).build()));
+      return Optional.of(
+          client.getPresignedObjectUrl(
+              io.minio.GetPresignedObjectUrlArgs.builder()
+                  .method(io.minio.http.Method.GET)
+                  .bucket(bucket)
+                  .object(object(key))
+                  .expiry((int) Math.min(validFor.toSeconds(), 7 * 24 * 3600))
+                  .build()));
     } catch (Exception e) {
       throw translate("cannot sign a download URL for " + key, e);
     }
@@ -204,7 +241,10 @@ public final class S3Storage implements Storage {
   @Override
   public OptionalLong size(String key) {
     try {
-      return OptionalLong.of(client.statObject(StatObjectArgs.builder().bucket(bucket).object(object(key)).build()).size());
+      return OptionalLong.of(
+          client
+              .statObject(StatObjectArgs.builder().bucket(bucket).object(object(key)).build())
+              .size());
     } catch (Exception e) {
       StorageException se = translate("cannot read " + key, e);
       if (se.isNotFound() && !isBucketMissing(e)) return OptionalLong.empty();
@@ -215,7 +255,9 @@ public final class S3Storage implements Storage {
   @Override
   public List<String> listFolders() {
     List<String> out = new ArrayList<>();
-    for (Result<Item> r : client.listObjects(ListObjectsArgs.builder().bucket(bucket).prefix(prefix).delimiter("/").build())) {
+    for (Result<Item> r :
+        client.listObjects(
+            ListObjectsArgs.builder().bucket(bucket).prefix(prefix).delimiter("/").build())) {
       Item item = get(r);
       if (item.isDir()) {
         String name = item.objectName().substring(prefix.length());
@@ -230,25 +272,30 @@ public final class S3Storage implements Storage {
   public List<String> list(String folder) {
     String p = object(folder.endsWith("/") ? folder : folder + "/");
     List<String> out = new ArrayList<>();
-    for (Result<Item> r : client.listObjects(ListObjectsArgs.builder().bucket(bucket).prefix(p).recursive(true).build())) {
+    for (Result<Item> r :
+        client.listObjects(
+            ListObjectsArgs.builder().bucket(bucket).prefix(p).recursive(true).build())) {
       Item item = get(r);
-      if (!item.isDir() && !item.objectName().endsWith("/" + LOCK)) out.add(item.objectName().substring(prefix.length()));
+      if (!item.isDir() && !item.objectName().endsWith("/" + LOCK))
+        out.add(item.objectName().substring(prefix.length()));
     }
     return out;
   }
 
   /** A lock object not refreshed for this long belongs to a run that died. */
   static final long LOCK_STALE_MILLIS = 180_000;
+
   private static final long HEARTBEAT_MILLIS = 30_000;
 
   /** What a lock object holds: who, and when it last said it was alive. */
   record LockInfo(String owner, long seen, String token, RunIdentity run) {}
 
   /**
-   * The lock is the object {@code <folder>/.coffer-lock}, created with {@code If-None-Match: *} (S3's conditional
-   * write, so of two runs starting together one wins), refreshed every 30 s, and taken over when not refreshed for
-   * three minutes (its run died). It is read back after writing, so on a store that ignores the condition the last
-   * writer holds it and the other sees that it does not.
+   * The lock is the object {@code <folder>/.coffer-lock}, created with {@code If-None-Match: *}
+   * (S3's conditional write, so of two runs starting together one wins), refreshed every 30 s, and
+   * taken over when not refreshed for three minutes (its run died). It is read back after writing,
+   * so on a store that ignores the condition the last writer holds it and the other sees that it
+   * does not.
    */
   @Override
   public Lock lock(String folder, String owner, String token, String[] holder) throws IOException {
@@ -256,10 +303,15 @@ public final class S3Storage implements Storage {
     long now = System.currentTimeMillis();
     if (!createIfAbsent(key, lockJson(owner, now, token))) {
       LockInfo held = readLock(key);
-      // an earlier attempt of the same request, or a run of this machine that has ended: no need to wait for staleness
-      boolean ended = held != null && ((token != null && token.equals(held.token())) || (held.run() != null && held.run().endedHere()));
+      // an earlier attempt of the same request, or a run of this machine that has ended: no need to
+      // wait for staleness
+      boolean ended =
+          held != null
+              && ((token != null && token.equals(held.token()))
+                  || (held.run() != null && held.run().endedHere()));
       if (held != null && !ended && now - held.seen() < LOCK_STALE_MILLIS) {
-        holder[0] = held.owner() + ", last seen " + Math.max(0, now - held.seen()) / 1000 + " s ago";
+        holder[0] =
+            held.owner() + ", last seen " + Math.max(0, now - held.seen()) / 1000 + " s ago";
         return null;
       }
       delete(key); // its run stopped refreshing it or has ended
@@ -273,26 +325,38 @@ public final class S3Storage implements Storage {
       holder[0] = back == null ? "another run" : back.owner();
       return null;
     }
-    ScheduledExecutorService beat = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "coffer-s3-lock");
-      t.setDaemon(true);
-      return t;
-    });
-    beat.scheduleWithFixedDelay(() -> {
-      try {
-        LockInfo cur = readLock(key);
-        if (cur != null && owner.equals(cur.owner())) put(key, lockJson(owner, System.currentTimeMillis(), token));
-      } catch (IOException | RuntimeException e) {
-        // the next beat tries again; three minutes of silence make the lock stale
-      }
-    }, HEARTBEAT_MILLIS, HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
+    ScheduledExecutorService beat =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "coffer-s3-lock");
+              t.setDaemon(true);
+              return t;
+            });
+    beat.scheduleWithFixedDelay(
+        () -> {
+          try {
+            LockInfo cur = readLock(key);
+            if (cur != null && owner.equals(cur.owner()))
+              put(key, lockJson(owner, System.currentTimeMillis(), token));
+          } catch (IOException | RuntimeException e) {
+            // the next beat tries again; three minutes of silence make the lock stale
+          }
+        },
+        HEARTBEAT_MILLIS,
+        HEARTBEAT_MILLIS,
+        TimeUnit.MILLISECONDS);
     return new Lock() {
       @Override
       public void check() throws IOException {
         LockInfo cur = readLock(key);
         if (cur == null || !owner.equals(cur.owner())) {
-          throw new CofferException(ExitCode.BUSY, "lost the lock of " + folder
-              + " to " + (cur == null ? "nobody (it was removed)" : cur.owner()) + " while writing; nothing more is published");
+          throw new CofferException(
+              ExitCode.BUSY,
+              "lost the lock of "
+                  + folder
+                  + " to "
+                  + (cur == null ? "nobody (it was removed)" : cur.owner())
+                  + " while writing; nothing more is published");
         }
       }
 
@@ -310,13 +374,18 @@ public final class S3Storage implements Storage {
   }
 
   private static byte[] lockJson(String owner, long seen, String token) {
-    return Json.write(new LockInfo(owner, seen, token, RunIdentity.current())).getBytes(StandardCharsets.UTF_8);
+    return Json.write(new LockInfo(owner, seen, token, RunIdentity.current()))
+        .getBytes(StandardCharsets.UTF_8);
   }
 
   private LockInfo readLock(String key) throws IOException {
     byte[] b;
     try (InputStream in = open(key)) {
-      b = Limited.readAll(in, 4096, () -> new StorageException("the lock " + key + " is larger than a lock", null));
+      b =
+          Limited.readAll(
+              in,
+              4096,
+              () -> new StorageException("the lock " + key + " is larger than a lock", null));
     } catch (StorageException e) {
       if (e.isNotFound()) return null;
       throw e;
@@ -331,8 +400,11 @@ public final class S3Storage implements Storage {
 
   private void put(String key, byte[] content) throws IOException {
     try {
-      client.putObject(PutObjectArgs.builder().bucket(bucket).object(object(key))
-          .stream(new ByteArrayInputStream(content), content.length, -1).contentType("application/json").build());
+      client.putObject(
+          PutObjectArgs.builder().bucket(bucket).object(object(key)).stream(
+                  new ByteArrayInputStream(content), content.length, -1)
+              .contentType("application/json")
+              .build());
     } catch (Exception e) {
       throw translate("cannot write " + key, e);
     }
@@ -341,12 +413,20 @@ public final class S3Storage implements Storage {
   @Override
   public boolean createIfAbsent(String key, byte[] content) throws IOException {
     try {
-      client.putObject(PutObjectArgs.builder().bucket(bucket).object(object(key)).headers(Map.of("If-None-Match", "*"))
-          .stream(new ByteArrayInputStream(content), content.length, -1).contentType("application/json").build());
+      client.putObject(
+          PutObjectArgs.builder()
+              .bucket(bucket)
+              .object(object(key))
+              .headers(Map.of("If-None-Match", "*"))
+              .stream(new ByteArrayInputStream(content), content.length, -1)
+              .contentType("application/json")
+              .build());
       return true;
     } catch (ErrorResponseException e) {
       String code = e.errorResponse().code();
-      if ("PreconditionFailed".equals(code) || "ConditionalRequestConflict".equals(code) || e.response().code() == 412) return false;
+      if ("PreconditionFailed".equals(code)
+          || "ConditionalRequestConflict".equals(code)
+          || e.response().code() == 412) return false;
       throw translate("cannot write " + key, e);
     } catch (Exception e) {
       throw translate("cannot write " + key, e);
@@ -367,9 +447,14 @@ public final class S3Storage implements Storage {
     String p = object(folder.endsWith("/") ? folder : folder + "/");
     int n = 0;
     try {
-      var response = asyncClient.listMultipartUploadsAsync(bucket, null, null, null, null, 1000, p, null, null, null).get();
+      var response =
+          asyncClient
+              .listMultipartUploadsAsync(bucket, null, null, null, null, 1000, p, null, null, null)
+              .get();
       for (Upload u : response.result().uploads()) {
-        asyncClient.abortMultipartUploadAsync(bucket, null, u.objectName(), u.uploadId(), null, null).get();
+        asyncClient
+            .abortMultipartUploadAsync(bucket, null, u.objectName(), u.uploadId(), null, null)
+            .get();
         n++;
       }
     } catch (InterruptedException e) {
@@ -391,14 +476,22 @@ public final class S3Storage implements Storage {
   }
 
   private boolean isBucketMissing(Throwable e) {
-    return e instanceof ErrorResponseException ere && "NoSuchBucket".equals(ere.errorResponse().code());
+    return e instanceof ErrorResponseException ere
+        && "NoSuchBucket".equals(ere.errorResponse().code());
   }
 
-  /** Turns client exceptions into one line that names the cause and what to check; never includes credentials. */
+  /**
+   * Turns client exceptions into one line that names the cause and what to check; never includes
+   * credentials.
+   */
   StorageException translate(String what, Throwable e) {
     Throwable t = e;
-    while ((t instanceof ExecutionException || (t instanceof IOException && !(t instanceof ConnectException)
-        && !(t instanceof UnknownHostException))) && t.getCause() != null && t.getCause() != t) {
+    while ((t instanceof ExecutionException
+            || (t instanceof IOException
+                && !(t instanceof ConnectException)
+                && !(t instanceof UnknownHostException)))
+        && t.getCause() != null
+        && t.getCause() != t) {
       t = t.getCause();
     }
     if (t instanceof StorageException se) return se;
@@ -406,21 +499,44 @@ public final class S3Storage implements Storage {
       String code = ere.errorResponse().code();
       switch (code) {
         case "NoSuchKey":
-          return StorageException.notFound(what + ": no such object in s3://" + bucket + "/" + prefix);
+          return StorageException.notFound(
+              what + ": no such object in s3://" + bucket + "/" + prefix);
         case "NoSuchBucket":
-          return new StorageException(what + ": bucket " + bucket + " does not exist at " + endpoint + "; create it or fix " + Field.STORAGE.mark(), e);
+          return new StorageException(
+              what
+                  + ": bucket "
+                  + bucket
+                  + " does not exist at "
+                  + endpoint
+                  + "; create it or fix "
+                  + Field.STORAGE.mark(),
+              e);
         case "SignatureDoesNotMatch":
         case "InvalidAccessKeyId":
         case "AccessDenied":
-          return new StorageException(what + ": S3 refused the credentials (" + code
-              + "); check " + Field.S3_CREDENTIALS.mark(), e);
+          return new StorageException(
+              what
+                  + ": S3 refused the credentials ("
+                  + code
+                  + "); check "
+                  + Field.S3_CREDENTIALS.mark(),
+              e);
         default:
-          return new StorageException(what + ": S3 error " + code + ": " + ere.errorResponse().message(), e);
+          return new StorageException(
+              what + ": S3 error " + code + ": " + ere.errorResponse().message(), e);
       }
     }
     if (t instanceof ConnectException || t instanceof UnknownHostException) {
-      return new StorageException(what + ": cannot reach S3 endpoint " + endpoint + " (" + t.getClass().getSimpleName()
-          + "); check " + Field.S3_ENDPOINT.mark() + " and the network", e);
+      return new StorageException(
+          what
+              + ": cannot reach S3 endpoint "
+              + endpoint
+              + " ("
+              + t.getClass().getSimpleName()
+              + "); check "
+              + Field.S3_ENDPOINT.mark()
+              + " and the network",
+          e);
     }
     String msg = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     return new StorageException(what + " at " + endpoint + ": " + msg, e);

@@ -3,19 +3,21 @@ package io.coffer.engine.storage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.List;
-import java.util.OptionalLong;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
- * Where backups live: a directory tree or an S3 bucket prefix. Keys are relative, '/'-separated. Objects
- * written through {@link #create} become visible only when the stream closes cleanly, so an interrupted
- * write never leaves a partial object under its final name.
+ * Where backups live: a directory tree or an S3 bucket prefix. Keys are relative, '/'-separated.
+ * Objects written through {@link #create} become visible only when the stream closes cleanly, so an
+ * interrupted write never leaves a partial object under its final name.
  */
 public interface Storage extends AutoCloseable {
 
-  /** An output whose content is published on {@link #close()} and thrown away on {@link #abort()}. */
+  /**
+   * An output whose content is published on {@link #close()} and thrown away on {@link #abort()}.
+   */
   abstract class AtomicOutput extends OutputStream {
     /** Discards what was written; never throws. */
     public abstract void abort();
@@ -44,25 +46,30 @@ public interface Storage extends AutoCloseable {
   void delete(String key) throws IOException;
 
   /**
-   * A URL that reads the object without credentials until it expires (an S3 presigned GET), or empty where the
-   * storage has none (a volume).
+   * A URL that reads the object without credentials until it expires (an S3 presigned GET), or
+   * empty where the storage has none (a volume).
    */
   default Optional<String> presign(String key, Duration validFor) throws IOException {
     return Optional.empty();
   }
 
   /**
-   * Removes what interrupted writes left under a folder (partial files, abandoned multipart uploads).
-   * Returns how many leftovers were removed.
+   * Removes what interrupted writes left under a folder (partial files, abandoned multipart
+   * uploads). Returns how many leftovers were removed.
    */
   int removeLeftovers(String folder) throws IOException;
 
   /** The object that marks a folder as being written (excluded from {@link #list}). */
   String LOCK = ".coffer-lock";
 
-  /** One run's hold on a backup folder: while it lasts, no other run writes or deletes that backup. */
+  /**
+   * One run's hold on a backup folder: while it lasts, no other run writes or deletes that backup.
+   */
   interface Lock extends AutoCloseable {
-    /** Fails when this run no longer holds the lock (another run took it over as stale): publish nothing then. */
+    /**
+     * Fails when this run no longer holds the lock (another run took it over as stale): publish
+     * nothing then.
+     */
     void check() throws IOException;
 
     /** Releases the lock; never throws. */
@@ -71,9 +78,10 @@ public interface Storage extends AutoCloseable {
   }
 
   /**
-   * Takes the lock of {@code folder} for a run named {@code owner}, or returns null while another run holds it
-   * (its description in {@code holder[0]}). A lock held under the same non-null {@code token} is taken over at once:
-   * the caller vouches that no other run with that token is alive (the operator's next attempt of one Backup).
+   * Takes the lock of {@code folder} for a run named {@code owner}, or returns null while another
+   * run holds it (its description in {@code holder[0]}). A lock held under the same non-null {@code
+   * token} is taken over at once: the caller vouches that no other run with that token is alive
+   * (the operator's next attempt of one Backup).
    */
   Lock lock(String folder, String owner, String token, String[] holder) throws IOException;
 

@@ -3,15 +3,15 @@ package io.coffer.engine.storage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.util.List;
-import java.util.OptionalLong;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
- * Caps the rate at which objects are written (backups), so a backup shares a link instead of saturating it.
- * Reads (restores) are not capped. The cap is kept over the whole write: a writer that falls behind may catch
- * up in bursts of at most one second's worth of bytes.
+ * Caps the rate at which objects are written (backups), so a backup shares a link instead of
+ * saturating it. Reads (restores) are not capped. The cap is kept over the whole write: a writer
+ * that falls behind may catch up in bursts of at most one second's worth of bytes.
  */
 public final class ThrottledStorage implements Storage {
   private final Storage inner;

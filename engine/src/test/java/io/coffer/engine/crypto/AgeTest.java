@@ -50,8 +50,12 @@ class AgeTest {
   }
 
   @ParameterizedTest
-  @ValueSource(ints = {0, 1, 65535, 65536, 65537, 131072, 200_000, 1_048_576, 1_048_577, 2_162_688, 3_000_001})
-  void givenAnySize_whenEncryptedToRecipients_thenDecryptsToTheSameBytes(int size) throws IOException {
+  @ValueSource(
+      ints = {
+        0, 1, 65535, 65536, 65537, 131072, 200_000, 1_048_576, 1_048_577, 2_162_688, 3_000_001
+      })
+  void givenAnySize_whenEncryptedToRecipients_thenDecryptsToTheSameBytes(int size)
+      throws IOException {
     AgeKeys.Identity a = AgeKeys.generate();
     AgeKeys.Identity b = AgeKeys.generate();
     byte[] plain = data(size);
@@ -67,10 +71,16 @@ class AgeTest {
     try (OutputStream out = Age.encryptWithPassphrase(bos, "correct horse".toCharArray(), 10)) {
       out.write(plain);
     }
-    assertThat(decrypt(bos.toByteArray(), Age.DecryptionKeys.passphrase("correct horse".toCharArray()))).isEqualTo(plain);
-    assertThatThrownBy(() -> decrypt(bos.toByteArray(), Age.DecryptionKeys.passphrase("wrong".toCharArray())))
-        .isInstanceOf(AgeException.class).hasMessageContaining("wrong passphrase")
-        .extracting(e -> ((AgeException) e).kind()).isEqualTo(AgeException.Kind.NO_MATCHING_KEY);
+    assertThat(
+            decrypt(
+                bos.toByteArray(), Age.DecryptionKeys.passphrase("correct horse".toCharArray())))
+        .isEqualTo(plain);
+    assertThatThrownBy(
+            () -> decrypt(bos.toByteArray(), Age.DecryptionKeys.passphrase("wrong".toCharArray())))
+        .isInstanceOf(AgeException.class)
+        .hasMessageContaining("wrong passphrase")
+        .extracting(e -> ((AgeException) e).kind())
+        .isEqualTo(AgeException.Kind.NO_MATCHING_KEY);
   }
 
   @Test
@@ -78,7 +88,8 @@ class AgeTest {
     byte[] enc = encrypt(data(10), List.of(AgeKeys.generate().recipient()));
     assertThatThrownBy(() -> decrypt(enc, Age.DecryptionKeys.of(List.of(AgeKeys.generate()))))
         .isInstanceOf(AgeException.class)
-        .extracting(e -> ((AgeException) e).kind()).isEqualTo(AgeException.Kind.NO_MATCHING_KEY);
+        .extracting(e -> ((AgeException) e).kind())
+        .isEqualTo(AgeException.Kind.NO_MATCHING_KEY);
   }
 
   @Test
@@ -90,7 +101,9 @@ class AgeTest {
       byte[] bad = enc.clone();
       int pos = r.nextInt(bad.length);
       bad[pos] ^= (byte) (1 << r.nextInt(8));
-      assertThatThrownBy(() -> decrypt(bad, Age.DecryptionKeys.of(List.of(id)))).as("flip at %d", pos).isInstanceOf(AgeException.class);
+      assertThatThrownBy(() -> decrypt(bad, Age.DecryptionKeys.of(List.of(id))))
+          .as("flip at %d", pos)
+          .isInstanceOf(AgeException.class);
     }
   }
 
@@ -99,18 +112,28 @@ class AgeTest {
     AgeKeys.Identity id = AgeKeys.generate();
     byte[] enc = encrypt(data(3 * 65536), List.of(id.recipient()));
     int header = enc.length - 3 * (65536 + 16);
-    for (int cut : new int[] {enc.length - 1, header + 65536 + 16, header + 2 * (65536 + 16), header + 10, header}) {
+    for (int cut :
+        new int[] {
+          enc.length - 1, header + 65536 + 16, header + 2 * (65536 + 16), header + 10, header
+        }) {
       byte[] bad = Arrays.copyOf(enc, cut);
-      assertThatThrownBy(() -> decrypt(bad, Age.DecryptionKeys.of(List.of(id)))).as("cut at %d", cut)
+      assertThatThrownBy(() -> decrypt(bad, Age.DecryptionKeys.of(List.of(id))))
+          .as("cut at %d", cut)
           .isInstanceOf(AgeException.class)
-          .extracting(e -> ((AgeException) e).kind()).isEqualTo(AgeException.Kind.CORRUPT);
+          .extracting(e -> ((AgeException) e).kind())
+          .isEqualTo(AgeException.Kind.CORRUPT);
     }
   }
 
   @Test
   void givenNotAnAgeFile_whenDecrypting_thenBadInput() {
-    assertThatThrownBy(() -> decrypt("PK\u0003\u0004hello".getBytes(StandardCharsets.ISO_8859_1), Age.DecryptionKeys.of(List.of(AgeKeys.generate()))))
-        .isInstanceOf(AgeException.class).hasMessageContaining("not an age-encrypted file");
+    assertThatThrownBy(
+            () ->
+                decrypt(
+                    "PK\u0003\u0004hello".getBytes(StandardCharsets.ISO_8859_1),
+                    Age.DecryptionKeys.of(List.of(AgeKeys.generate()))))
+        .isInstanceOf(AgeException.class)
+        .hasMessageContaining("not an age-encrypted file");
   }
 
   @Test
@@ -120,8 +143,10 @@ class AgeTest {
     assertThat(AgeKeys.parseIdentity(id.encoded()).recipient()).isEqualTo(id.recipient());
     assertThat(AgeKeys.parseRecipient(id.recipient().encoded())).isEqualTo(id.recipient());
     assertThat(id.toString()).doesNotContain(id.encoded()).contains(id.recipient().encoded());
-    String corrupted = id.recipient().encoded().substring(0, 20) + (id.recipient().encoded().charAt(20) == 'q' ? 'p' : 'q')
-        + id.recipient().encoded().substring(21);
+    String corrupted =
+        id.recipient().encoded().substring(0, 20)
+            + (id.recipient().encoded().charAt(20) == 'q' ? 'p' : 'q')
+            + id.recipient().encoded().substring(21);
     assertThatThrownBy(() -> AgeKeys.parseRecipient(corrupted)).hasMessageContaining("checksum");
   }
 
@@ -133,7 +158,8 @@ class AgeTest {
     assertThat(gen.exit()).isZero();
     List<AgeKeys.Identity> ids = AgeKeys.readIdentities(dir.resolve("key.txt"));
     assertThat(gen.out()).contains(ids.get(0).recipient().encoded());
-    byte[] plain = data(3 * 1024 * 1024 + 65536); // several parallel runs, ending on a chunk boundary
+    byte[] plain =
+        data(3 * 1024 * 1024 + 65536); // several parallel runs, ending on a chunk boundary
     Files.write(dir.resolve("x.age"), encrypt(plain, List.of(ids.get(0).recipient())));
     Tools.Run dec = Tools.run(dir, List.of("age", "-d", "-i", "key.txt", "-o", "x.out", "x.age"));
     assertThat(dec.exit()).as(dec.out()).isZero();
@@ -147,9 +173,13 @@ class AgeTest {
     Files.writeString(dir.resolve("key.txt"), "# test\n" + id.encoded() + "\n");
     byte[] plain = data(200_001);
     Files.write(dir.resolve("x"), plain);
-    Tools.Run enc = Tools.run(dir, List.of("age", "-r", id.recipient().encoded(), "-o", "x.age", "x"));
+    Tools.Run enc =
+        Tools.run(dir, List.of("age", "-r", id.recipient().encoded(), "-o", "x.age", "x"));
     assertThat(enc.exit()).as(enc.out()).isZero();
-    byte[] out = decrypt(Files.readAllBytes(dir.resolve("x.age")), Age.DecryptionKeys.of(AgeKeys.readIdentities(dir.resolve("key.txt"))));
+    byte[] out =
+        decrypt(
+            Files.readAllBytes(dir.resolve("x.age")),
+            Age.DecryptionKeys.of(AgeKeys.readIdentities(dir.resolve("key.txt"))));
     assertThat(out).isEqualTo(plain);
   }
 
@@ -163,9 +193,15 @@ class AgeTest {
       out.write(plain);
     }
     Files.write(dir.resolve("p.age"), bos.toByteArray());
-    // age reads passphrases from a terminal only: script(1) gives it one, and printf answers the prompt
-    Tools.Run dec = Tools.run(dir, List.of("bash", "-c",
-        "printf 'hunter2 hunter2\\n' | script -qec 'age -d -o p.out p.age' /dev/null"));
+    // age reads passphrases from a terminal only: script(1) gives it one, and printf answers the
+    // prompt
+    Tools.Run dec =
+        Tools.run(
+            dir,
+            List.of(
+                "bash",
+                "-c",
+                "printf 'hunter2 hunter2\\n' | script -qec 'age -d -o p.out p.age' /dev/null"));
     assertThat(Files.exists(dir.resolve("p.out"))).as(dec.out()).isTrue();
     assertThat(Files.readAllBytes(dir.resolve("p.out"))).isEqualTo(plain);
   }

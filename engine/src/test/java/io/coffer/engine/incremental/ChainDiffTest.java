@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.coffer.engine.storage.FileStorage;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.TreeMap;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
@@ -18,21 +21,22 @@ import org.bson.BsonValue;
 import org.bson.RawBsonDocument;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import java.util.Arrays;
-import java.util.Collections;
-import java.util.Random;
 
 /**
- * The chain index's merge, on index objects in a real folder (no MongoDB: the documents are given in the order a server
- * would return them): the _id order, deltas merged into a checkpoint, and a diff that stays exact when the two orders
- * disagree.
+ * The chain index's merge, on index objects in a real folder (no MongoDB: the documents are given
+ * in the order a server would return them): the _id order, deltas merged into a checkpoint, and a
+ * diff that stays exact when the two orders disagree.
  */
 class ChainDiffTest {
   @TempDir Path tmp;
   final DocHash hasher = new DocHash();
 
   DocHash.Ids doc(BsonValue id, String v) {
-    var bb = new RawBsonDocument(new BsonDocument("_id", id).append("v", new BsonString(v)), new org.bson.codecs.BsonDocumentCodec()).getByteBuffer();
+    var bb =
+        new RawBsonDocument(
+                new BsonDocument("_id", id).append("v", new BsonString(v)),
+                new org.bson.codecs.BsonDocumentCodec())
+            .getByteBuffer();
     byte[] b = new byte[bb.remaining()];
     bb.get(b);
     return hasher.of(b, 0, b.length);
@@ -45,24 +49,60 @@ class ChainDiffTest {
 
   @Test
   void givenIdsOfEveryRankedType_whenSorted_thenMongoDbsOrder() {
-    List<BsonValue> expected = List.of(new BsonMinKey(), BsonNull.VALUE, new org.bson.BsonDouble(Double.NaN), new org.bson.BsonDouble(-1e300),
-        new org.bson.BsonInt64(Long.MIN_VALUE), new BsonInt32(-5), new org.bson.BsonDouble(-4.5), new org.bson.BsonDouble(0.0),
-        new BsonInt32(1), new org.bson.BsonDouble(1.5), new org.bson.BsonInt64(2), new BsonInt32(3), new org.bson.BsonDouble(9.007199254740993E15),
-        new org.bson.BsonInt64(9_007_199_254_740_993L), new BsonString(""), new BsonString("A"), new BsonString("Z"), new BsonString("a"),
-        new BsonString("ab"), new BsonString("é"), new BsonDocument("a", new BsonInt32(1)), new BsonDocument("a", new BsonInt32(1)).append("b", new BsonInt32(0)),
-        // an embedded document's elements compare by type first, then name, then value: {b: 0} before {a: "x"}
-        new BsonDocument("a", new BsonInt32(2)), new BsonDocument("b", new BsonInt32(0)), new BsonDocument("a", new BsonString("x")),
-        new org.bson.BsonBinary(new byte[] {9}), new org.bson.BsonBinary(new byte[] {1, 2}), new org.bson.BsonBinary((byte) 4, new byte[] {1, 2}),
-        new org.bson.BsonObjectId(new org.bson.types.ObjectId("000000000000000000000001")),
-        new org.bson.BsonObjectId(new org.bson.types.ObjectId("ff0000000000000000000000")), org.bson.BsonBoolean.FALSE, org.bson.BsonBoolean.TRUE,
-        new org.bson.BsonDateTime(-1), new org.bson.BsonDateTime(1), new org.bson.BsonTimestamp(1, 2), new org.bson.BsonTimestamp(2, 1),
-        new org.bson.BsonRegularExpression("a", "i"), new BsonMaxKey());
+    List<BsonValue> expected =
+        List.of(
+            new BsonMinKey(),
+            BsonNull.VALUE,
+            new org.bson.BsonDouble(Double.NaN),
+            new org.bson.BsonDouble(-1e300),
+            new org.bson.BsonInt64(Long.MIN_VALUE),
+            new BsonInt32(-5),
+            new org.bson.BsonDouble(-4.5),
+            new org.bson.BsonDouble(0.0),
+            new BsonInt32(1),
+            new org.bson.BsonDouble(1.5),
+            new org.bson.BsonInt64(2),
+            new BsonInt32(3),
+            new org.bson.BsonDouble(9.007199254740993E15),
+            new org.bson.BsonInt64(9_007_199_254_740_993L),
+            new BsonString(""),
+            new BsonString("A"),
+            new BsonString("Z"),
+            new BsonString("a"),
+            new BsonString("ab"),
+            new BsonString("é"),
+            new BsonDocument("a", new BsonInt32(1)),
+            new BsonDocument("a", new BsonInt32(1)).append("b", new BsonInt32(0)),
+            // an embedded document's elements compare by type first, then name, then value: {b: 0}
+            // before {a: "x"}
+            new BsonDocument("a", new BsonInt32(2)),
+            new BsonDocument("b", new BsonInt32(0)),
+            new BsonDocument("a", new BsonString("x")),
+            new org.bson.BsonBinary(new byte[] {9}),
+            new org.bson.BsonBinary(new byte[] {1, 2}),
+            new org.bson.BsonBinary((byte) 4, new byte[] {1, 2}),
+            new org.bson.BsonObjectId(new org.bson.types.ObjectId("000000000000000000000001")),
+            new org.bson.BsonObjectId(new org.bson.types.ObjectId("ff0000000000000000000000")),
+            org.bson.BsonBoolean.FALSE,
+            org.bson.BsonBoolean.TRUE,
+            new org.bson.BsonDateTime(-1),
+            new org.bson.BsonDateTime(1),
+            new org.bson.BsonTimestamp(1, 2),
+            new org.bson.BsonTimestamp(2, 1),
+            new org.bson.BsonRegularExpression("a", "i"),
+            new BsonMaxKey());
     List<byte[]> shuffled = new ArrayList<>(expected.stream().map(ChainDiffTest::el).toList());
     Collections.shuffle(shuffled, new Random(7));
     shuffled.sort(IdOrder::compare);
-    assertThat(shuffled).usingElementComparator(Arrays::compare).containsExactlyElementsOf(expected.stream().map(ChainDiffTest::el).toList());
-    assertThat(IdOrder.compare(el(new BsonInt32(2)), el(new org.bson.BsonInt64(2)))).as("numbers by value across types").isZero();
-    assertThat(IdOrder.compare(new byte[] {0x02, '_', 'i', 'd', 0, 1}, el(new BsonInt32(1)))).as("malformed: an order, no exception").isNotNull();
+    assertThat(shuffled)
+        .usingElementComparator(Arrays::compare)
+        .containsExactlyElementsOf(expected.stream().map(ChainDiffTest::el).toList());
+    assertThat(IdOrder.compare(el(new BsonInt32(2)), el(new org.bson.BsonInt64(2))))
+        .as("numbers by value across types")
+        .isZero();
+    assertThat(IdOrder.compare(new byte[] {0x02, '_', 'i', 'd', 0, 1}, el(new BsonInt32(1))))
+        .as("malformed: an order, no exception")
+        .isNotNull();
   }
 
   /** Writes a checkpoint of {@code docs} in the given order as backup {@code id}. */
@@ -72,12 +112,17 @@ class ChainDiffTest {
     w.close();
   }
 
-  /** What an increment sees: which current documents are new or changed, and which parent documents are deleted. */
-  static Map<String, String> diff(ChainIndex index, String parent, List<DocHash.Ids> current) throws Exception {
+  /**
+   * What an increment sees: which current documents are new or changed, and which parent documents
+   * are deleted.
+   */
+  static Map<String, String> diff(ChainIndex index, String parent, List<DocHash.Ids> current)
+      throws Exception {
     Map<String, String> out = new TreeMap<>();
     try (ChainDiff d = new ChainDiff(index.cursor(parent, "mongodb.erp.events"))) {
       for (DocHash.Ids c : current) {
-        if (d.changed(c.idHash(), c.docHash(), c.idElement())) out.put(name(c.idElement()), "stored");
+        if (d.changed(c.idHash(), c.docHash(), c.idElement()))
+          out.put(name(c.idElement()), "stored");
       }
       d.deletions((h, id) -> out.put(name(id), "deleted"));
     }
@@ -102,7 +147,9 @@ class ChainDiffTest {
       long changed = 0;
       for (DocHash.Ids c : now) if (d.changed(c.idHash(), c.docHash(), c.idElement())) changed++;
       assertThat(changed).isEqualTo(2);
-      assertThat(d.held()).as("memory holds the changes, not the 1,000 documents").isLessThanOrEqualTo(2);
+      assertThat(d.held())
+          .as("memory holds the changes, not the 1,000 documents")
+          .isLessThanOrEqualTo(2);
       List<String> gone = new ArrayList<>();
       d.deletions((h, id) -> gone.add(name(id)));
       assertThat(gone).containsExactly("BsonInt32{value=500}");
@@ -111,7 +158,8 @@ class ChainDiffTest {
 
   @Test
   void givenOrdersThatDisagree_whenDiffed_thenTheResultIsStillExact() throws Exception {
-    // the parent's checkpoint in one order, the current collection in the reverse one (a server whose order is not
+    // the parent's checkpoint in one order, the current collection in the reverse one (a server
+    // whose order is not
     // IdOrder's): every document is held until the end, and nothing unchanged is called deleted
     ChainIndex index = new ChainIndex(new FileStorage(tmp), "k-0123456789abcdef".toCharArray());
     List<DocHash.Ids> before = new ArrayList<>();
@@ -122,14 +170,24 @@ class ChainDiffTest {
     now.remove(7);
     now.add(doc(new BsonString("inserted"), "new"));
     Collections.reverse(now);
-    assertThat(diff(index, "b0", now)).containsExactlyInAnyOrderEntriesOf(Map.of("BsonInt32{value=3}", "stored",
-        "BsonInt32{value=7}", "deleted", "BsonString{value='inserted'}", "stored"));
+    assertThat(diff(index, "b0", now))
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                "BsonInt32{value=3}",
+                "stored",
+                "BsonInt32{value=7}",
+                "deleted",
+                "BsonString{value='inserted'}",
+                "stored"));
   }
 
   @Test
-  void givenARepeatedRecordInTheParentsIndex_whenDiffed_thenTheDocumentIsNotCalledDeleted() throws Exception {
-    // untrusted input: a checkpoint that lists a document twice in a row must not make an increment call it deleted; a
-    // repeat further on is a deletion candidate here, and the dumper asks the server before it records one
+  void givenARepeatedRecordInTheParentsIndex_whenDiffed_thenTheDocumentIsNotCalledDeleted()
+      throws Exception {
+    // untrusted input: a checkpoint that lists a document twice in a row must not make an increment
+    // call it deleted; a
+    // repeat further on is a deletion candidate here, and the dumper asks the server before it
+    // records one
     // (IncrementalIT.givenARepeatedRecordInAHostileIndex...)
     ChainIndex index = new ChainIndex(new FileStorage(tmp), null);
     DocHash.Ids a = doc(new BsonInt32(1), "v");
@@ -139,7 +197,8 @@ class ChainDiffTest {
   }
 
   @Test
-  void givenDeltasOnACheckpoint_whenTheCursorReadsThem_thenTheNewestRecordWinsInIdOrder() throws Exception {
+  void givenDeltasOnACheckpoint_whenTheCursorReadsThem_thenTheNewestRecordWinsInIdOrder()
+      throws Exception {
     ChainIndex index = new ChainIndex(new FileStorage(tmp), null);
     List<DocHash.Ids> before = new ArrayList<>();
     for (int i = 0; i < 10; i += 2) before.add(doc(new BsonInt32(i), "v")); // 0 2 4 6 8
@@ -165,14 +224,30 @@ class ChainDiffTest {
     DocHash.Ids threeAgain = doc(new BsonInt32(3), "again");
     w2.close();
     List<String> seen = new ArrayList<>();
-    index.documents("b2", "mongodb.erp.events", (h, d, id) -> seen.add(name(id) + (d == four.docHash() ? " changed" : "")));
-    assertThat(seen).containsExactly("BsonInt32{value=0}", "BsonInt32{value=2}", "BsonInt32{value=4} changed", "BsonInt32{value=8}");
+    index.documents(
+        "b2",
+        "mongodb.erp.events",
+        (h, d, id) -> seen.add(name(id) + (d == four.docHash() ? " changed" : "")));
+    assertThat(seen)
+        .containsExactly(
+            "BsonInt32{value=0}",
+            "BsonInt32{value=2}",
+            "BsonInt32{value=4} changed",
+            "BsonInt32{value=8}");
     List<String> atB1 = new ArrayList<>();
     index.documents("b1", "mongodb.erp.events", (h, d, id) -> atB1.add(name(id)));
-    assertThat(atB1).containsExactly("BsonInt32{value=0}", "BsonInt32{value=2}", "BsonInt32{value=3}", "BsonInt32{value=4}", "BsonInt32{value=8}");
+    assertThat(atB1)
+        .containsExactly(
+            "BsonInt32{value=0}",
+            "BsonInt32{value=2}",
+            "BsonInt32{value=3}",
+            "BsonInt32{value=4}",
+            "BsonInt32{value=8}");
     assertThat(threeAgain.idHash()).isEqualTo(three.idHash());
     assertThat(new ChainIndex.Chain(ChainIndex.MAX_DELTAS, 0).checkpointDue(1000)).isTrue();
-    assertThat(new ChainIndex.Chain(1, 300).checkpointDue(1000)).as("deltas past a quarter of the documents").isTrue();
+    assertThat(new ChainIndex.Chain(1, 300).checkpointDue(1000))
+        .as("deltas past a quarter of the documents")
+        .isTrue();
     assertThat(new ChainIndex.Chain(1, 200).checkpointDue(1000)).isFalse();
   }
 }

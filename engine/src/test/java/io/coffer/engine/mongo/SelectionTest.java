@@ -4,18 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.coffer.engine.CofferException;
-import java.util.List;
-import org.junit.jupiter.api.Test;
 import io.coffer.protocol.Field;
 import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 class SelectionTest {
-  static final ModuleMap RAYERP = ModuleMap.parse("""
+  static final ModuleMap RAYERP =
+      ModuleMap.parse(
+          """
       modules:
         hr: [erp.employees, erp.departments]
         finance: [erp.invoices, "erp.ledger_*"]
         system: [erp.settings, "erp.audit_*"]
-      """, "test");
+      """,
+          "test");
 
   @Test
   void givenNoSelection_thenEverythingButSystemDatabasesAndCollectionsIsTaken() {
@@ -30,7 +33,9 @@ class SelectionTest {
 
   @Test
   void givenPatterns_thenIncludesAndExclusionsApplyWithWildcardsAndBareDatabaseNames() {
-    Selection s = new Selection(List.of("erp.*", "!erp.audit_*", "crm"), List.of("erp.tmp?"), List.of(), null);
+    Selection s =
+        new Selection(
+            List.of("erp.*", "!erp.audit_*", "crm"), List.of("erp.tmp?"), List.of(), null);
     assertThat(s.includes("erp", "employees")).isTrue();
     assertThat(s.includes("erp", "audit_log")).isFalse();
     assertThat(s.includes("erp", "tmp1")).isFalse();
@@ -56,22 +61,29 @@ class SelectionTest {
   @Test
   void givenBadModuleInput_thenClearUsageErrors() {
     assertThatThrownBy(() -> new Selection(List.of(), List.of(), List.of("hr"), null))
-        .isInstanceOf(CofferException.class).hasMessageContaining(Field.MODULE_MAP.mark());
-    assertThatThrownBy(() -> ModuleMap.parse("hr: [a]", "m.yaml")).hasMessageContaining("top-level 'modules:'");
-    assertThatThrownBy(() -> ModuleMap.parse("modules:\n  HR!: [a.b]", "m.yaml")).hasMessageContaining("module name 'HR!'");
-    assertThatThrownBy(() -> ModuleMap.parse("modules:\n  hr: []", "m.yaml")).hasMessageContaining("at least one collection pattern");
-    assertThatThrownBy(() -> ModuleMap.parse("modules: [", "m.yaml")).hasMessageContaining("not valid YAML");
+        .isInstanceOf(CofferException.class)
+        .hasMessageContaining(Field.MODULE_MAP.mark());
+    assertThatThrownBy(() -> ModuleMap.parse("hr: [a]", "m.yaml"))
+        .hasMessageContaining("top-level 'modules:'");
+    assertThatThrownBy(() -> ModuleMap.parse("modules:\n  HR!: [a.b]", "m.yaml"))
+        .hasMessageContaining("module name 'HR!'");
+    assertThatThrownBy(() -> ModuleMap.parse("modules:\n  hr: []", "m.yaml"))
+        .hasMessageContaining("at least one collection pattern");
+    assertThatThrownBy(() -> ModuleMap.parse("modules: [", "m.yaml"))
+        .hasMessageContaining("not valid YAML");
   }
 
   @Test
   void givenTheShippedRayErpMap_thenItParsesWithTheSixModules() {
     ModuleMap m = ModuleMap.read(Path.of("../samples/rayerp-modules.yaml"));
-    assertThat(m.modules()).containsOnlyKeys("hr", "projects", "finance", "contacts", "users", "system");
+    assertThat(m.modules())
+        .containsOnlyKeys("hr", "projects", "finance", "contacts", "users", "system");
   }
 
   @Test
   void givenAwkwardCollectionNames_thenDumpFileNamesRoundTrip() {
-    for (String name : List.of("plain", "dotted.name", "a/b", "100%", "名前", "x:y*z?\"<>|", "back\\slash")) {
+    for (String name :
+        List.of("plain", "dotted.name", "a/b", "100%", "名前", "x:y*z?\"<>|", "back\\slash")) {
       String escaped = DumpNames.escape(name);
       assertThat(escaped).doesNotContain("/").doesNotContain("\\");
       assertThat(DumpNames.unescape(escaped)).isEqualTo(name);

@@ -6,8 +6,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
- * {@link DumpRestoreIT} on FerretDB v1.24.2 with SQLite (a second server's wire protocol and command set): the same
- * dumps, the same checks. Simulated as there: the dumps are written to mongodump's format, not by mongodump.
+ * {@link DumpRestoreIT} on FerretDB v1.24.2 with SQLite (a second server's wire protocol and
+ * command set): the same dumps, the same checks. Simulated as there: the dumps are written to
+ * mongodump's format, not by mongodump.
  */
 class DumpRestoreFerretDbIT extends DumpRestoreIT {
   static FerretDb ferret;

@@ -5,25 +5,27 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.coffer.engine.CofferException;
 import io.coffer.protocol.ExitCode;
+import io.coffer.protocol.Field;
 import io.coffer.testing.EmbeddedServers;
+import io.coffer.testing.TestStorage;
 import java.io.InputStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Properties;
 import java.util.Random;
 import org.gaul.s3proxy.S3Proxy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import io.coffer.protocol.Field;
-import io.coffer.testing.TestStorage;
-import java.net.URI;
-import java.util.Map;
-import java.util.Properties;
 
-/** Both storages: atomic publication, aborts that leave nothing, listing, deletion, clear errors. */
+/**
+ * Both storages: atomic publication, aborts that leave nothing, listing, deletion, clear errors.
+ */
 class StorageIT {
   static S3Proxy s3;
   @TempDir Path tmp;
@@ -44,12 +46,14 @@ class StorageIT {
   }
 
   @Test
-  void givenALargeObject_whenWrittenInPieces_thenItReadsBackWhole_andListsUnderItsFolder() throws Exception {
+  void givenALargeObject_whenWrittenInPieces_thenItReadsBackWhole_andListsUnderItsFolder()
+      throws Exception {
     byte[] data = new byte[40 * 1024 * 1024 + 12345]; // more than two S3 parts
     new Random(5).nextBytes(data);
     for (Storage s : storages("big")) {
       Storage.AtomicOutput out = s.create("b1/archive.zip");
-      for (int off = 0; off < data.length; off += 100_000) out.write(data, off, Math.min(100_000, data.length - off));
+      for (int off = 0; off < data.length; off += 100_000)
+        out.write(data, off, Math.min(100_000, data.length - off));
       out.close();
       try (InputStream in = s.open("b1/archive.zip")) {
         assertThat(in.readAllBytes()).as(s.describe()).isEqualTo(data);
@@ -79,45 +83,113 @@ class StorageIT {
   void givenAPartialFileFromACrash_thenItIsIgnoredAndRemovedAsALeftover() throws Exception {
     FileStorage fs = new FileStorage(tmp.resolve("crash"));
     Files.createDirectories(tmp.resolve("crash/b3"));
-    Files.writeString(tmp.resolve("crash/b3/" + FileStorage.PARTIAL_PREFIX + "archive.zip-123"), "half");
+    Files.writeString(
+        tmp.resolve("crash/b3/" + FileStorage.PARTIAL_PREFIX + "archive.zip-123"), "half");
     assertThat(fs.list("b3")).isEmpty();
     assertThat(fs.removeLeftovers("b3")).isEqualTo(1);
-    assertThat(tmp.resolve("crash/b3/" + FileStorage.PARTIAL_PREFIX + "archive.zip-123")).doesNotExist();
+    assertThat(tmp.resolve("crash/b3/" + FileStorage.PARTIAL_PREFIX + "archive.zip-123"))
+        .doesNotExist();
   }
 
   @Test
-  void givenAnHttpsEndpointWithAPrivateCa_thenItIsRefusedWithoutTheCaFile_andWorksWithIt() throws Exception {
+  void givenAnHttpsEndpointWithAPrivateCa_thenItIsRefusedWithoutTheCaFile_andWorksWithIt()
+      throws Exception {
     // a self-signed certificate for 127.0.0.1, made with the JDK's keytool
     Path ks = tmp.resolve("s3.p12");
     String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-    Process gen = new ProcessBuilder(keytool, "-genkeypair", "-alias", "s3", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=127.0.0.1",
-        "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-keystore", ks.toString(), "-storepass", "changeit",
-        "-keypass", "changeit").redirectErrorStream(true).start();
+    Process gen =
+        new ProcessBuilder(
+                keytool,
+                "-genkeypair",
+                "-alias",
+                "s3",
+                "-keyalg",
+                "RSA",
+                "-keysize",
+                "2048",
+                "-dname",
+                "CN=127.0.0.1",
+                "-ext",
+                "SAN=ip:127.0.0.1",
+                "-validity",
+                "2",
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                ks.toString(),
+                "-storepass",
+                "changeit",
+                "-keypass",
+                "changeit")
+            .redirectErrorStream(true)
+            .start();
     assertThat(gen.waitFor()).isZero();
     Path ca = tmp.resolve("ca.pem");
-    Process exp = new ProcessBuilder(keytool, "-exportcert", "-rfc", "-alias", "s3", "-keystore", ks.toString(), "-storepass", "changeit",
-        "-file", ca.toString()).redirectErrorStream(true).start();
+    Process exp =
+        new ProcessBuilder(
+                keytool,
+                "-exportcert",
+                "-rfc",
+                "-alias",
+                "s3",
+                "-keystore",
+                ks.toString(),
+                "-storepass",
+                "changeit",
+                "-file",
+                ca.toString())
+            .redirectErrorStream(true)
+            .start();
     assertThat(exp.waitFor()).isZero();
-    S3Proxy tls = S3Proxy.builder().blobStore(org.gaul.s3proxy.BlobStores.create("transient", new Properties()))
-        .awsAuthentication(org.gaul.s3proxy.auth.AuthenticationType.AWS_V2_OR_V4, EmbeddedServers.ACCESS_KEY, EmbeddedServers.SECRET_KEY)
-        .secureEndpoint(URI.create("https://127.0.0.1:0")).keyStore(ks.toString(), "changeit").build();
+    S3Proxy tls =
+        S3Proxy.builder()
+            .blobStore(org.gaul.s3proxy.BlobStores.create("transient", new Properties()))
+            .awsAuthentication(
+                org.gaul.s3proxy.auth.AuthenticationType.AWS_V2_OR_V4,
+                EmbeddedServers.ACCESS_KEY,
+                EmbeddedServers.SECRET_KEY)
+            .secureEndpoint(URI.create("https://127.0.0.1:0"))
+            .keyStore(ks.toString(), "changeit")
+            .build();
     tls.start();
     try {
       long deadline = System.currentTimeMillis() + 10_000;
-      while (!"STARTED".equals(tls.getState()) && System.currentTimeMillis() < deadline) Thread.sleep(20);
+      while (!"STARTED".equals(tls.getState()) && System.currentTimeMillis() < deadline)
+        Thread.sleep(20);
       String endpoint = "https://127.0.0.1:" + tls.getSecurePort();
-      S3Storage untrusted = new S3Storage(endpoint, null, EmbeddedServers.ACCESS_KEY, EmbeddedServers.SECRET_KEY, "secure", "p");
+      S3Storage untrusted =
+          new S3Storage(
+              endpoint,
+              null,
+              EmbeddedServers.ACCESS_KEY,
+              EmbeddedServers.SECRET_KEY,
+              "secure",
+              "p");
       assertThatThrownBy(untrusted::listFolders).isInstanceOf(StorageException.class);
-      S3Storage trusted = new S3Storage(endpoint, null, EmbeddedServers.ACCESS_KEY, EmbeddedServers.SECRET_KEY, "secure", "p", ca);
-      io.minio.MinioClient.builder().endpoint(endpoint).credentials(EmbeddedServers.ACCESS_KEY, EmbeddedServers.SECRET_KEY)
-          .httpClient(S3Storage.trusting(ca)).build().makeBucket(io.minio.MakeBucketArgs.builder().bucket("secure").build());
+      S3Storage trusted =
+          new S3Storage(
+              endpoint,
+              null,
+              EmbeddedServers.ACCESS_KEY,
+              EmbeddedServers.SECRET_KEY,
+              "secure",
+              "p",
+              ca);
+      io.minio.MinioClient.builder()
+          .endpoint(endpoint)
+          .credentials(EmbeddedServers.ACCESS_KEY, EmbeddedServers.SECRET_KEY)
+          .httpClient(S3Storage.trusting(ca))
+          .build()
+          .makeBucket(io.minio.MakeBucketArgs.builder().bucket("secure").build());
       Storage.AtomicOutput out = trusted.create("b1/backup.json");
       out.write("{}".getBytes(StandardCharsets.UTF_8));
       out.close();
       assertThat(trusted.listFolders()).containsExactly("b1");
       Files.writeString(tmp.resolve("bad.pem"), "not a certificate");
-      assertThatThrownBy(() -> new S3Storage(endpoint, null, "a", "b", "secure", "", tmp.resolve("bad.pem")))
-          .isInstanceOf(StorageException.class).hasMessageContaining("give PEM certificates");
+      assertThatThrownBy(
+              () -> new S3Storage(endpoint, null, "a", "b", "secure", "", tmp.resolve("bad.pem")))
+          .isInstanceOf(StorageException.class)
+          .hasMessageContaining("give PEM certificates");
     } finally {
       tls.stop();
     }
@@ -126,20 +198,41 @@ class StorageIT {
   @Test
   void givenMissingThings_thenErrorsSayWhatIsWrong() throws Exception {
     S3Storage noBucket = TestStorage.s3(s3, "no-such-bucket", "");
-    assertThatThrownBy(noBucket::listFolders).isInstanceOf(StorageException.class).hasMessageContaining("bucket no-such-bucket does not exist");
+    assertThatThrownBy(noBucket::listFolders)
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("bucket no-such-bucket does not exist");
     S3Storage s = TestStorage.s3(s3, "store", "p");
-    assertThatThrownBy(() -> s.open("nope/backup.json")).isInstanceOf(StorageException.class)
+    assertThatThrownBy(() -> s.open("nope/backup.json"))
+        .isInstanceOf(StorageException.class)
         .satisfies(e -> assertThat(((StorageException) e).isNotFound()).isTrue());
-    S3Storage bad = new S3Storage(EmbeddedServers.endpoint(s3), null, EmbeddedServers.ACCESS_KEY, "not-the-secret", "store", "");
-    assertThatThrownBy(bad::listFolders).isInstanceOf(StorageException.class).hasMessageContaining("refused the credentials")
+    S3Storage bad =
+        new S3Storage(
+            EmbeddedServers.endpoint(s3),
+            null,
+            EmbeddedServers.ACCESS_KEY,
+            "not-the-secret",
+            "store",
+            "");
+    assertThatThrownBy(bad::listFolders)
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("refused the credentials")
         .hasMessageNotContaining("not-the-secret");
     S3Storage down = new S3Storage("http://127.0.0.1:1", null, "a", "b", "store", "");
-    assertThatThrownBy(() -> down.size("x")).isInstanceOf(StorageException.class).hasMessageContaining("cannot reach S3 endpoint");
-    assertThatThrownBy(() -> new FileStorage(tmp).open("../etc/passwd")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> StorageLocations.open("ftp://x/y", null, null, Map.of())).isInstanceOf(CofferException.class)
+    assertThatThrownBy(() -> down.size("x"))
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("cannot reach S3 endpoint");
+    assertThatThrownBy(() -> new FileStorage(tmp).open("../etc/passwd"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> StorageLocations.open("ftp://x/y", null, null, Map.of()))
+        .isInstanceOf(CofferException.class)
         .satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.USAGE));
-    assertThatThrownBy(() -> StorageLocations.open("s3://bucket/p", null, null, Map.of())).hasMessageContaining(Field.S3_CREDENTIALS.mark());
-    assertThat(new String(new FileStorage(tmp).describe().getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8)).startsWith("file://");
+    assertThatThrownBy(() -> StorageLocations.open("s3://bucket/p", null, null, Map.of()))
+        .hasMessageContaining(Field.S3_CREDENTIALS.mark());
+    assertThat(
+            new String(
+                new FileStorage(tmp).describe().getBytes(StandardCharsets.UTF_8),
+                StandardCharsets.UTF_8))
+        .startsWith("file://");
   }
 
   @Test
@@ -156,8 +249,12 @@ class StorageIT {
       Storage.Lock c = s.lock("b1", "run c", null, holder);
       assertThat(c).as(s.describe()).isNotNull();
       c.close();
-      assertThat(s.createIfAbsent("b1/backup.json", "first".getBytes(StandardCharsets.UTF_8))).as(s.describe()).isTrue();
-      assertThat(s.createIfAbsent("b1/backup.json", "second".getBytes(StandardCharsets.UTF_8))).as(s.describe()).isFalse();
+      assertThat(s.createIfAbsent("b1/backup.json", "first".getBytes(StandardCharsets.UTF_8)))
+          .as(s.describe())
+          .isTrue();
+      assertThat(s.createIfAbsent("b1/backup.json", "second".getBytes(StandardCharsets.UTF_8)))
+          .as(s.describe())
+          .isFalse();
       try (InputStream in = s.open("b1/backup.json")) {
         assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("first");
       }
@@ -165,14 +262,19 @@ class StorageIT {
   }
 
   @Test
-  void givenAnS3LockLeftByAKilledAttempt_whenTheNextAttemptOfTheSameRequestComes_thenItTakesTheLockOverAtOnce() throws Exception {
+  void
+      givenAnS3LockLeftByAKilledAttempt_whenTheNextAttemptOfTheSameRequestComes_thenItTakesTheLockOverAtOnce()
+          throws Exception {
     Storage s = TestStorage.s3(s3, "store", "takeover");
     String[] holder = new String[1];
-    Storage.Lock killed = s.lock("b1", "attempt 1", "backup-uid-1", holder); // never closed: its pod was killed
+    Storage.Lock killed =
+        s.lock("b1", "attempt 1", "backup-uid-1", holder); // never closed: its pod was killed
     assertThat(s.lock("b1", "someone else", "backup-uid-2", holder)).isNull();
     Storage.Lock next = s.lock("b1", "attempt 2", "backup-uid-1", holder);
     assertThat(next).isNotNull();
-    assertThatThrownBy(killed::check).isInstanceOf(CofferException.class).hasMessageContaining("lost the lock")
+    assertThatThrownBy(killed::check)
+        .isInstanceOf(CofferException.class)
+        .hasMessageContaining("lost the lock")
         .satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.BUSY));
     next.check();
     next.close();

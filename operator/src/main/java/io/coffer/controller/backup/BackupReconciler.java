@@ -11,8 +11,8 @@ import io.coffer.controller.TargetLocks;
 import io.coffer.controller.Tuning;
 import io.coffer.controller.Writes;
 import io.coffer.job.JobFactory;
-import io.coffer.protocol.Purpose;
 import io.coffer.job.JobObserver;
+import io.coffer.protocol.Purpose;
 import io.coffer.status.LogTail;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -36,13 +36,18 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Backup: observe (its Jobs and pods, the Restores writing to its source, the Backups beside it: informer caches;
- * the engine's log while it can change), decide ({@link BackupDecider}; when deleted, {@link CleanupDecider}), act
- * (create or stop Jobs, record events, patch the status). Annotation changes wake it too (a verification request, a
- * deletion policy), so updates are filtered by {@link RequestChanged} rather than by generation.
+ * Backup: observe (its Jobs and pods, the Restores writing to its source, the Backups beside it:
+ * informer caches; the engine's log while it can change), decide ({@link BackupDecider}; when
+ * deleted, {@link CleanupDecider}), act (create or stop Jobs, record events, patch the status).
+ * Annotation changes wake it too (a verification request, a deletion policy), so updates are
+ * filtered by {@link RequestChanged} rather than by generation.
  */
-@ControllerConfiguration(name = "backup", generationAwareEventProcessing = false,
-    informer = @io.javaoperatorsdk.operator.api.config.informer.Informer(onUpdateFilter = RequestChanged.class))
+@ControllerConfiguration(
+    name = "backup",
+    generationAwareEventProcessing = false,
+    informer =
+        @io.javaoperatorsdk.operator.api.config.informer.Informer(
+            onUpdateFilter = RequestChanged.class))
 public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
   private final BackupDecider decider;
   private final CleanupDecider cleanup;
@@ -52,7 +57,8 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
   private final Writes writes;
   private InformerEventSource<Restore, Backup> restores;
 
-  public BackupReconciler(JobFactory.Settings settings, Tuning tuning, Clock clock, Caches caches, Writes writes) {
+  public BackupReconciler(
+      JobFactory.Settings settings, Tuning tuning, Clock clock, Caches caches, Writes writes) {
     this.writes = writes;
     this.decider = new BackupDecider(settings, tuning);
     this.cleanup = new CleanupDecider(settings, tuning);
@@ -65,14 +71,31 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
   public List<EventSource<?, Backup>> prepareEventSources(EventSourceContext<Backup> ctx) {
     var backups = ctx.getPrimaryCache();
     caches.backups(backups);
-    List<EventSource<?, Backup>> sources = new ArrayList<>(JobEventSources.of(ctx, Backup.class, "backup", null, JobFactory.LABEL_BACKUP));
+    List<EventSource<?, Backup>> sources =
+        new ArrayList<>(
+            JobEventSources.of(ctx, Backup.class, "backup", null, JobFactory.LABEL_BACKUP));
     // a Restore that starts or ends wakes the unfinished Backups of its targets
-    restores = new InformerEventSource<>(InformerEventSourceConfiguration.from(Restore.class, Backup.class).withName("backup-restores")
-        .withSecondaryToPrimaryMapper(r -> {
-          if (r.getStatus() == null || r.getStatus().targets == null) return Set.of();
-          return backups.list(r.getMetadata().getNamespace(), b -> b.getStatus() == null || b.getStatus().phase == null || !b.getStatus().phase.terminal())
-              .filter(b -> !Collections.disjoint(TargetLocks.of(b), r.getStatus().targets)).map(ResourceID::fromResource).collect(Collectors.toSet());
-        }).build(), ctx);
+    restores =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Restore.class, Backup.class)
+                .withName("backup-restores")
+                .withSecondaryToPrimaryMapper(
+                    r -> {
+                      if (r.getStatus() == null || r.getStatus().targets == null) return Set.of();
+                      return backups
+                          .list(
+                              r.getMetadata().getNamespace(),
+                              b ->
+                                  b.getStatus() == null
+                                      || b.getStatus().phase == null
+                                      || !b.getStatus().phase.terminal())
+                          .filter(
+                              b -> !Collections.disjoint(TargetLocks.of(b), r.getStatus().targets))
+                          .map(ResourceID::fromResource)
+                          .collect(Collectors.toSet());
+                    })
+                .build(),
+            ctx);
     restores.addIndexers(Map.of(TargetLocks.INDEX, TargetLocks::indexKeys));
     sources.add(restores);
     return sources;
@@ -97,24 +120,34 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
     List<Pod> pods = List.copyOf(ctx.getSecondaryResources(Pod.class));
     String ns = b.getMetadata().getNamespace();
     List<Backup> neighbours = ctx.getPrimaryCache().list(ns).toList();
-    Restore lockedBy = TargetLocks.activeRestore(k -> restores.byIndex(TargetLocks.INDEX, k), ns, TargetLocks.of(b), null).orElse(null);
+    Restore lockedBy =
+        TargetLocks.activeRestore(
+                k -> restores.byIndex(TargetLocks.INDEX, k), ns, TargetLocks.of(b), null)
+            .orElse(null);
     var partial = new BackupObservation(jobs, pods, null, neighbours, lockedBy);
     return new BackupObservation(jobs, pods, log(b, partial, ctx), neighbours, lockedBy);
   }
 
   /**
-   * The current attempt's log, while it can have changed: the engine runs, or it ended and the Backup does not say so
-   * yet. A finished Backup, or a failed attempt already counted, is not read again.
+   * The current attempt's log, while it can have changed: the engine runs, or it ended and the
+   * Backup does not say so yet. A finished Backup, or a failed attempt already counted, is not read
+   * again.
    */
   private LogTail.Parsed log(Backup b, BackupObservation o, Context<Backup> ctx) {
     BackupStatus s = b.getStatus();
-    if (s != null && s.phase != null && s.phase.terminal() || b.getMetadata().getDeletionTimestamp() != null) return null;
-    int attempt = Math.max(s == null || s.attempts == null ? 0 : s.attempts, o.lastAttempt(Purpose.BACKUP));
+    if (s != null && s.phase != null && s.phase.terminal()
+        || b.getMetadata().getDeletionTimestamp() != null) return null;
+    int attempt =
+        Math.max(s == null || s.attempts == null ? 0 : s.attempts, o.lastAttempt(Purpose.BACKUP));
     Job job = o.job(Purpose.BACKUP, attempt);
     if (job == null) return null;
     JobObserver.Outcome out = JobObserver.observe(job, o.pods());
-    boolean changing = out.state() == JobObserver.State.RUNNING
-        || (out.state() != JobObserver.State.PENDING && (s == null || s.nextAttemptAt == null));
-    return changing ? PodLog.read(ctx.getClient(), b.getMetadata().getNamespace(), out.podName(), clock.instant()) : null;
+    boolean changing =
+        out.state() == JobObserver.State.RUNNING
+            || (out.state() != JobObserver.State.PENDING && (s == null || s.nextAttemptAt == null));
+    return changing
+        ? PodLog.read(
+            ctx.getClient(), b.getMetadata().getNamespace(), out.podName(), clock.instant())
+        : null;
   }
 }

@@ -8,8 +8,8 @@ import io.coffer.controller.Decision;
 import io.coffer.job.JobFactory;
 import io.coffer.job.JobObserver;
 import io.coffer.job.SpecWords;
-import io.coffer.protocol.Purpose;
 import io.coffer.protocol.Protocol;
+import io.coffer.protocol.Purpose;
 import io.coffer.status.BackupStatusMapper;
 import io.coffer.status.Reason;
 import io.coffer.status.Statuses;
@@ -19,12 +19,14 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 
 /**
- * Downloads of a Succeeded Backup without storage credentials, the way Velero's DownloadRequest works: each new value
- * of the annotation {@value #ANNOTATION} (the console's Download button, or {@code kubectl annotate}) starts one Job
- * that holds the storage credentials and answers with a presigned URL of the stored archive, valid for
- * {@value #MINUTES} minutes; the URL goes to {@code status.download} and is removed once it expired. Whoever may patch
- * the Backup may ask; whoever may read it sees the URL while it lasts (the archive is as stored: age-encrypted when the
- * backup is). A volume has no URL: that is said at once, without a Job. Pure.
+ * Downloads of a Succeeded Backup without storage credentials, the way Velero's DownloadRequest
+ * works: each new value of the annotation {@value #ANNOTATION} (the console's Download button, or
+ * {@code kubectl annotate}) starts one Job that holds the storage credentials and answers with a
+ * presigned URL of the stored archive, valid for {@value #MINUTES} minutes; the URL goes to {@code
+ * status.download} and is removed once it expired. Whoever may patch the Backup may ask; whoever
+ * may read it sees the URL while it lasts (the archive is as stored: age-encrypted when the backup
+ * is). A volume has no URL: that is said at once, without a Job. Pure.
+ *
  * <pre>
  *   annotation value not yet answered -> Running (Job created), or Failed at once (a volume)
  *   Running -> Ready (url, expiresAt) | Failed, from the Job;  Ready -> Expired at expiresAt
@@ -36,11 +38,24 @@ public final class DownloadDecider {
 
   private DownloadDecider() {}
 
-  /** Updates {@code s.download} and {@code d}; returns when to look again (the URL's expiry), or null. */
-  static Duration decide(Backup b, BackupStatus s, BackupObservation o, Instant now, JobFactory.Settings settings,
+  /**
+   * Updates {@code s.download} and {@code d}; returns when to look again (the URL's expiry), or
+   * null.
+   */
+  static Duration decide(
+      Backup b,
+      BackupStatus s,
+      BackupObservation o,
+      Instant now,
+      JobFactory.Settings settings,
       Decision.Builder<BackupStatus> d) {
-    String requested = b.getMetadata().getAnnotations() == null ? null : b.getMetadata().getAnnotations().get(ANNOTATION);
-    if (requested == null || s.phase != Phase.Succeeded || b.getMetadata().getDeletionTimestamp() != null) return null;
+    String requested =
+        b.getMetadata().getAnnotations() == null
+            ? null
+            : b.getMetadata().getAnnotations().get(ANNOTATION);
+    if (requested == null
+        || s.phase != Phase.Succeeded
+        || b.getMetadata().getDeletionTimestamp() != null) return null;
     BackupStatus.Download v = s.download;
     if (v == null || !requested.equals(v.requested)) {
       BackupStatus.Download next = new BackupStatus.Download();
@@ -49,8 +64,10 @@ public final class DownloadDecider {
       next.time = Statuses.time(now);
       if (b.getSpec().storage.s3 == null) {
         next.result = "Failed";
-        next.message = "a backup on a volume (spec.storage.volume) has no download URL: copy it with coffer download in a pod that "
-            + "mounts claim " + b.getSpec().storage.volume.claimName;
+        next.message =
+            "a backup on a volume (spec.storage.volume) has no download URL: copy it with coffer download in a pod that "
+                + "mounts claim "
+                + b.getSpec().storage.volume.claimName;
         d.warning(Reason.ShareFailed, next.message);
       } else {
         Job job = JobFactory.shareJob(b, next.count, MINUTES, settings);
@@ -70,13 +87,23 @@ public final class DownloadDecider {
     if (out.state() == JobObserver.State.SUCCEEDED) {
       v.time = Statuses.time(now);
       // the pod's answer is input like any other: only an http(s) URL and a time are taken from it
-      if (out.result() instanceof Protocol.Share r && r.result().url() != null
-          && r.result().url().matches("^https?://[^\\s\"<>]+$") && parses(r.result().expiresAt())) {
+      if (out.result() instanceof Protocol.Share r
+          && r.result().url() != null
+          && r.result().url().matches("^https?://[^\\s\"<>]+$")
+          && parses(r.result().expiresAt())) {
         v.result = "Ready";
         v.url = r.result().url();
         v.expiresAt = r.result().expiresAt();
-        v.fileName = r.result().fileName() == null ? null : r.result().fileName().replaceAll("[^A-Za-z0-9._-]", "_");
-        v.message = "valid until " + v.expiresAt + (r.result().encrypted() ? " (the archive is age-encrypted)" : " (the archive is not encrypted)");
+        v.fileName =
+            r.result().fileName() == null
+                ? null
+                : r.result().fileName().replaceAll("[^A-Za-z0-9._-]", "_");
+        v.message =
+            "valid until "
+                + v.expiresAt
+                + (r.result().encrypted()
+                    ? " (the archive is age-encrypted)"
+                    : " (the archive is not encrypted)");
         d.event(Reason.Shared, "download URL ready, " + v.message);
         return expire(v, now, d);
       }
@@ -93,7 +120,8 @@ public final class DownloadDecider {
   }
 
   /** A Ready URL until its time, Expired (and gone from the status) after. */
-  private static Duration expire(BackupStatus.Download v, Instant now, Decision.Builder<BackupStatus> d) {
+  private static Duration expire(
+      BackupStatus.Download v, Instant now, Decision.Builder<BackupStatus> d) {
     Instant at = Instant.parse(v.expiresAt);
     if (now.isBefore(at)) return Duration.between(now, at).plusSeconds(1);
     v.result = "Expired";

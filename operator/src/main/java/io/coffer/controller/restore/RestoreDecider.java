@@ -23,10 +23,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 
 /**
- * A Restore's state machine, one-shot, as a pure function. Before its Job: checks what only the operator can see
- * (a Replace is confirmed, the Backup exists and succeeded, no other restore writes to the same targets), else it
- * waits or fails. With its Job: Pending, Running (progress from the log), then Succeeded with the plan (dry run) or
- * what was restored, or Failed with the engine's reason in the Restore's words. Finished, it never acts again.
+ * A Restore's state machine, one-shot, as a pure function. Before its Job: checks what only the
+ * operator can see (a Replace is confirmed, the Backup exists and succeeded, no other restore
+ * writes to the same targets), else it waits or fails. With its Job: Pending, Running (progress
+ * from the log), then Succeeded with the plan (dry run) or what was restored, or Failed with the
+ * engine's reason in the Restore's words. Finished, it never acts again.
  */
 public final class RestoreDecider {
   private final JobFactory.Settings settings;
@@ -59,53 +60,95 @@ public final class RestoreDecider {
       }
       case RUNNING -> {
         s.phase = Phase.Running;
-        if (s.startedAt == null) s.startedAt = out.startedAt() != null ? out.startedAt() : Statuses.time(now);
+        if (s.startedAt == null)
+          s.startedAt = out.startedAt() != null ? out.startedAt() : Statuses.time(now);
         Conditions.working(s.conditions, Reason.Running, "restoring", s.observedGeneration, now);
         return d.done(s, tuning.progressEvery());
       }
       case SUCCEEDED -> {
-        if (!RestoreStatusMapper.apply(s, out.result())) return finish(s, "the Job completed but the engine left no result", now, d);
+        if (!RestoreStatusMapper.apply(s, out.result()))
+          return finish(s, "the Job completed but the engine left no result", now, d);
         s.phase = Phase.Succeeded;
         s.completedAt = Statuses.time(now);
         boolean dry = Boolean.TRUE.equals(r.getSpec().dryRun);
-        String msg = dry ? "plan ready: " + s.plan.size() + " items, nothing was changed"
-            : "restored " + s.collections + " collections (" + s.documents + " documents) and " + s.files + " files";
-        Conditions.ready(s.conditions, dry ? Reason.Planned : Reason.Succeeded, msg, s.observedGeneration, now);
+        String msg =
+            dry
+                ? "plan ready: " + s.plan.size() + " items, nothing was changed"
+                : "restored "
+                    + s.collections
+                    + " collections ("
+                    + s.documents
+                    + " documents) and "
+                    + s.files
+                    + " files";
+        Conditions.ready(
+            s.conditions, dry ? Reason.Planned : Reason.Succeeded, msg, s.observedGeneration, now);
         d.event(dry ? Reason.Planned : Reason.Succeeded, msg);
         return d.done(s, null);
       }
       default -> {
-        return finish(s, SpecWords.restore(BackupStatusMapper.errorOf(out.result()), r, o.backup()), now, d);
+        return finish(
+            s, SpecWords.restore(BackupStatusMapper.errorOf(out.result()), r, o.backup()), now, d);
       }
     }
   }
 
-  private Decision<RestoreStatus> start(Restore r, RestoreStatus s, RestoreObservation o, Instant now, Decision.Builder<RestoreStatus> d) {
+  private Decision<RestoreStatus> start(
+      Restore r,
+      RestoreStatus s,
+      RestoreObservation o,
+      Instant now,
+      Decision.Builder<RestoreStatus> d) {
     RestoreSpec spec = r.getSpec();
     boolean dry = Boolean.TRUE.equals(spec.dryRun);
     if (spec.mode == RestoreSpec.Mode.Replace && !dry && !Boolean.TRUE.equals(spec.confirm)) {
-      return finish(s, "mode Replace drops and recreates every selected collection and file tree: set spec.confirm: true "
-          + "(or spec.dryRun: true to preview); nothing was changed", now, d);
+      return finish(
+          s,
+          "mode Replace drops and recreates every selected collection and file tree: set spec.confirm: true "
+              + "(or spec.dryRun: true to preview); nothing was changed",
+          now,
+          d);
     }
     Backup backup = o.backup();
     if (spec.backupName != null) {
       if (backup == null) {
         String created = r.getMetadata().getCreationTimestamp();
-        // applied together, the Restore may be seen before its Backup: three wait steps before a name counts as wrong
-        if (created != null && Duration.between(Instant.parse(created), now).compareTo(tuning.retryBase().multipliedBy(3)) < 0) {
+        // applied together, the Restore may be seen before its Backup: three wait steps before a
+        // name counts as wrong
+        if (created != null
+            && Duration.between(Instant.parse(created), now)
+                    .compareTo(tuning.retryBase().multipliedBy(3))
+                < 0) {
           return waitFor(s, "Backup " + spec.backupName + " to exist in this namespace", now, d);
         }
-        return finish(s, "spec.backupName: Backup " + spec.backupName + " does not exist in this namespace", now, d);
+        return finish(
+            s,
+            "spec.backupName: Backup " + spec.backupName + " does not exist in this namespace",
+            now,
+            d);
       }
       Phase bp = backup.getStatus() == null ? null : backup.getStatus().phase;
-      if (bp == Phase.Failed) return finish(s, "spec.backupName: Backup " + spec.backupName + " failed; it cannot be restored", now, d);
-      if (bp != Phase.Succeeded) return waitFor(s, "Backup " + spec.backupName + " to succeed", now, d);
+      if (bp == Phase.Failed)
+        return finish(
+            s,
+            "spec.backupName: Backup " + spec.backupName + " failed; it cannot be restored",
+            now,
+            d);
+      if (bp != Phase.Succeeded)
+        return waitFor(s, "Backup " + spec.backupName + " to succeed", now, d);
       s.backupId = JobFactory.backupId(backup);
     } else {
-      s.backupId = spec.source.backupId; // null for an archive file (the engine's result names it) and a mongodump (the result names it "mongodump PATH")
+      s.backupId =
+          spec.source
+              .backupId; // null for an archive file (the engine's result names it) and a mongodump
+      // (the result names it "mongodump PATH")
     }
     if (!dry && o.other() != null) {
-      return waitFor(s, "Restore " + o.other().getMetadata().getName() + " of the same target to finish", now, d);
+      return waitFor(
+          s,
+          "Restore " + o.other().getMetadata().getName() + " of the same target to finish",
+          now,
+          d);
     }
     Job job = JobFactory.restoreJob(r, backup, settings);
     d.act(new Action.CreateJob(job));
@@ -113,21 +156,39 @@ public final class RestoreDecider {
     s.waitingFor = null;
     s.targets = dry ? null : new ArrayList<>(TargetLocks.of(r, backup));
     s.phase = Phase.Pending;
-    Conditions.working(s.conditions, Reason.JobCreated, "Job " + s.jobName + " created", s.observedGeneration, now);
-    d.event(Reason.JobCreated, "Job " + s.jobName + " created for " + (s.backupId != null ? "backup " + s.backupId
-        : spec.source.mongodump != null ? "mongodump " + spec.source.mongodump
-        : "archive file " + spec.source.archive.path + " on volume " + spec.source.archive.claimName));
+    Conditions.working(
+        s.conditions,
+        Reason.JobCreated,
+        "Job " + s.jobName + " created",
+        s.observedGeneration,
+        now);
+    d.event(
+        Reason.JobCreated,
+        "Job "
+            + s.jobName
+            + " created for "
+            + (s.backupId != null
+                ? "backup " + s.backupId
+                : spec.source.mongodump != null
+                    ? "mongodump " + spec.source.mongodump
+                    : "archive file "
+                        + spec.source.archive.path
+                        + " on volume "
+                        + spec.source.archive.claimName));
     return d.done(s, tuning.progressEvery());
   }
 
-  private Decision<RestoreStatus> waitFor(RestoreStatus s, String what, Instant now, Decision.Builder<RestoreStatus> d) {
+  private Decision<RestoreStatus> waitFor(
+      RestoreStatus s, String what, Instant now, Decision.Builder<RestoreStatus> d) {
     s.phase = Phase.Pending;
     s.waitingFor = what;
-    Conditions.working(s.conditions, Reason.Waiting, "waiting for " + what, s.observedGeneration, now);
+    Conditions.working(
+        s.conditions, Reason.Waiting, "waiting for " + what, s.observedGeneration, now);
     return d.done(s, tuning.retryBase());
   }
 
-  private Decision<RestoreStatus> finish(RestoreStatus s, String error, Instant now, Decision.Builder<RestoreStatus> d) {
+  private Decision<RestoreStatus> finish(
+      RestoreStatus s, String error, Instant now, Decision.Builder<RestoreStatus> d) {
     s.phase = Phase.Failed;
     s.lastError = error;
     s.waitingFor = null;

@@ -8,11 +8,13 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import java.util.List;
 
 /**
- * What one look at a Restore sees, from informer caches except the log: its Job (null before it is created) and
- * pods, the engine's log while it can change (else null), the Backup it names (null: none named, or not in the
- * cache), and another Restore writing to the same targets now (null if none).
+ * What one look at a Restore sees, from informer caches except the log: its Job (null before it is
+ * created) and pods, the engine's log while it can change (else null), the Backup it names (null:
+ * none named, or not in the cache), and another Restore writing to the same targets now (null if
+ * none).
  */
-public record RestoreObservation(Job job, List<Pod> pods, LogTail.Parsed log, Backup backup, Restore other) {
+public record RestoreObservation(
+    Job job, List<Pod> pods, LogTail.Parsed log, Backup backup, Restore other) {
   public RestoreObservation {
     pods = List.copyOf(pods);
   }

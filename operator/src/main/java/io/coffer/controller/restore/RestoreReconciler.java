@@ -10,8 +10,8 @@ import io.coffer.controller.TargetLocks;
 import io.coffer.controller.Tuning;
 import io.coffer.controller.Writes;
 import io.coffer.job.JobFactory;
-import io.coffer.protocol.Purpose;
 import io.coffer.job.JobObserver;
+import io.coffer.protocol.Purpose;
 import io.coffer.status.LogTail;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -31,9 +31,10 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * Restore: observe (its Job and pod, the Backup it names, other Restores of the same targets: informer caches; the
- * engine's log while it can change), decide ({@link RestoreDecider}), act (create the Job once, record events,
- * patch the status). A Backup that changes wakes the Restores that name it.
+ * Restore: observe (its Job and pod, the Backup it names, other Restores of the same targets:
+ * informer caches; the engine's log while it can change), decide ({@link RestoreDecider}), act
+ * (create the Job once, record events, patch the status). A Backup that changes wakes the Restores
+ * that name it.
  */
 @ControllerConfiguration(name = "restore")
 public class RestoreReconciler implements Reconciler<Restore> {
@@ -45,7 +46,8 @@ public class RestoreReconciler implements Reconciler<Restore> {
   private final Writes writes;
   private InformerEventSource<Backup, Restore> backups;
 
-  public RestoreReconciler(JobFactory.Settings settings, Tuning tuning, Clock clock, Caches caches, Writes writes) {
+  public RestoreReconciler(
+      JobFactory.Settings settings, Tuning tuning, Clock clock, Caches caches, Writes writes) {
     this.writes = writes;
     this.decider = new RestoreDecider(settings, tuning);
     this.actuator = new Actuator(clock);
@@ -56,13 +58,35 @@ public class RestoreReconciler implements Reconciler<Restore> {
   @Override
   public List<EventSource<?, Restore>> prepareEventSources(EventSourceContext<Restore> ctx) {
     var restores = ctx.getPrimaryCache();
-    restores.addIndexers(Map.of(TargetLocks.INDEX, TargetLocks::indexKeys,
-        BY_BACKUP, r -> r.getSpec().backupName == null ? List.of() : List.of(r.getMetadata().getNamespace() + "/" + r.getSpec().backupName)));
+    restores.addIndexers(
+        Map.of(
+            TargetLocks.INDEX,
+            TargetLocks::indexKeys,
+            BY_BACKUP,
+            r ->
+                r.getSpec().backupName == null
+                    ? List.of()
+                    : List.of(r.getMetadata().getNamespace() + "/" + r.getSpec().backupName)));
     caches.restores(restores);
-    List<EventSource<?, Restore>> sources = new ArrayList<>(JobEventSources.of(ctx, Restore.class, "restore", Purpose.RESTORE, JobFactory.LABEL_RESTORE));
-    backups = new InformerEventSource<>(InformerEventSourceConfiguration.from(Backup.class, Restore.class).withName("restore-backups")
-        .withSecondaryToPrimaryMapper(b -> restores.byIndex(BY_BACKUP, b.getMetadata().getNamespace() + "/" + b.getMetadata().getName()).stream()
-            .map(ResourceID::fromResource).collect(Collectors.toSet())).build(), ctx);
+    List<EventSource<?, Restore>> sources =
+        new ArrayList<>(
+            JobEventSources.of(
+                ctx, Restore.class, "restore", Purpose.RESTORE, JobFactory.LABEL_RESTORE));
+    backups =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Backup.class, Restore.class)
+                .withName("restore-backups")
+                .withSecondaryToPrimaryMapper(
+                    b ->
+                        restores
+                            .byIndex(
+                                BY_BACKUP,
+                                b.getMetadata().getNamespace() + "/" + b.getMetadata().getName())
+                            .stream()
+                            .map(ResourceID::fromResource)
+                            .collect(Collectors.toSet()))
+                .build(),
+            ctx);
     sources.add(backups);
     return sources;
   }
@@ -78,17 +102,31 @@ public class RestoreReconciler implements Reconciler<Restore> {
     String ns = r.getMetadata().getNamespace();
     Job job = ctx.getSecondaryResources(Job.class).stream().findFirst().orElse(null);
     List<Pod> pods = List.copyOf(ctx.getSecondaryResources(Pod.class));
-    Backup backup = r.getSpec().backupName == null ? null : backups.get(new ResourceID(r.getSpec().backupName, ns)).orElse(null);
-    Restore other = TargetLocks.activeRestore(k -> ctx.getPrimaryCache().byIndex(TargetLocks.INDEX, k), ns, TargetLocks.of(r, backup),
-        r.getMetadata().getName()).orElse(null);
+    Backup backup =
+        r.getSpec().backupName == null
+            ? null
+            : backups.get(new ResourceID(r.getSpec().backupName, ns)).orElse(null);
+    Restore other =
+        TargetLocks.activeRestore(
+                k -> ctx.getPrimaryCache().byIndex(TargetLocks.INDEX, k),
+                ns,
+                TargetLocks.of(r, backup),
+                r.getMetadata().getName())
+            .orElse(null);
     return new RestoreObservation(job, pods, log(r, job, pods, ctx), backup, other);
   }
 
-  /** The engine's log while it can have changed: the pod runs, or it ended and the Restore does not say so yet. */
+  /**
+   * The engine's log while it can have changed: the pod runs, or it ended and the Restore does not
+   * say so yet.
+   */
   private LogTail.Parsed log(Restore r, Job job, List<Pod> pods, Context<Restore> ctx) {
-    if (job == null || r.getStatus() != null && r.getStatus().phase != null && r.getStatus().phase.terminal()) return null;
+    if (job == null
+        || r.getStatus() != null && r.getStatus().phase != null && r.getStatus().phase.terminal())
+      return null;
     JobObserver.Outcome out = JobObserver.observe(job, pods);
     if (out.state() == JobObserver.State.PENDING) return null;
-    return PodLog.read(ctx.getClient(), r.getMetadata().getNamespace(), out.podName(), clock.instant());
+    return PodLog.read(
+        ctx.getClient(), r.getMetadata().getNamespace(), out.podName(), clock.instant());
   }
 }

@@ -21,9 +21,9 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * BackupSchedule: observe (its Backups and the chain parents of the namespace, from the Backup informer), decide
- * ({@link ScheduleDecider}), act (create and delete Backups, ask for verifications, record events, patch the
- * status). A change of any of its Backups wakes it.
+ * BackupSchedule: observe (its Backups and the chain parents of the namespace, from the Backup
+ * informer), decide ({@link ScheduleDecider}), act (create and delete Backups, ask for
+ * verifications, record events, patch the status). A change of any of its Backups wakes it.
  */
 @ControllerConfiguration(name = "backupschedule")
 public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
@@ -43,25 +43,44 @@ public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
   }
 
   @Override
-  public List<EventSource<?, BackupSchedule>> prepareEventSources(EventSourceContext<BackupSchedule> ctx) {
+  public List<EventSource<?, BackupSchedule>> prepareEventSources(
+      EventSourceContext<BackupSchedule> ctx) {
     caches.schedules(ctx.getPrimaryCache());
     // every Backup of the namespace: its own by label, and the others for the chains they form
-    backups = new InformerEventSource<>(InformerEventSourceConfiguration.from(Backup.class, BackupSchedule.class).withName("schedule-backups")
-        .withSecondaryToPrimaryMapper(JobEventSources.<Backup>byLabel(ScheduleDecider.LABEL_SCHEDULE)).build(), ctx);
+    backups =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Backup.class, BackupSchedule.class)
+                .withName("schedule-backups")
+                .withSecondaryToPrimaryMapper(
+                    JobEventSources.<Backup>byLabel(ScheduleDecider.LABEL_SCHEDULE))
+                .build(),
+            ctx);
     return List.of(backups);
   }
 
   @Override
-  public UpdateControl<BackupSchedule> reconcile(BackupSchedule schedule, Context<BackupSchedule> ctx) {
+  public UpdateControl<BackupSchedule> reconcile(
+      BackupSchedule schedule, Context<BackupSchedule> ctx) {
     var d = decider.decide(schedule, observe(schedule, ctx), clock.instant());
     actuator.run(schedule, d.actions(), ctx);
     return writes.control(schedule, d, BackupSchedule::new, ctx);
   }
 
   private ScheduleObservation observe(BackupSchedule schedule, Context<BackupSchedule> ctx) {
-    List<Backup> own = ctx.getSecondaryResources(Backup.class).stream().filter(b -> b.getMetadata().getDeletionTimestamp() == null).toList();
-    Set<String> parents = backups.list(schedule.getMetadata().getNamespace(), b -> b.getMetadata().getDeletionTimestamp() == null
-        && b.getStatus() != null && b.getStatus().parent != null).map(b -> b.getStatus().parent).collect(Collectors.toSet());
+    List<Backup> own =
+        ctx.getSecondaryResources(Backup.class).stream()
+            .filter(b -> b.getMetadata().getDeletionTimestamp() == null)
+            .toList();
+    Set<String> parents =
+        backups
+            .list(
+                schedule.getMetadata().getNamespace(),
+                b ->
+                    b.getMetadata().getDeletionTimestamp() == null
+                        && b.getStatus() != null
+                        && b.getStatus().parent != null)
+            .map(b -> b.getStatus().parent)
+            .collect(Collectors.toSet());
     return new ScheduleObservation(own, parents);
   }
 }

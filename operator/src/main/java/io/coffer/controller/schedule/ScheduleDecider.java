@@ -28,9 +28,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A BackupSchedule, as a pure function of the schedule, its Backups and the time: the due run's Backup (at most one
- * catch-up after downtime, honouring suspend, the concurrency policy and the starting deadline), retention,
- * verification requests, and the report. It creates Backups, never Jobs.
+ * A BackupSchedule, as a pure function of the schedule, its Backups and the time: the due run's
+ * Backup (at most one catch-up after downtime, honouring suspend, the concurrency policy and the
+ * starting deadline), retention, verification requests, and the report. It creates Backups, never
+ * Jobs.
  */
 public final class ScheduleDecider {
   public static final String LABEL_SCHEDULE = "coffer.io/schedule";
@@ -55,7 +56,8 @@ public final class ScheduleDecider {
     };
   }
 
-  public Decision<BackupScheduleStatus> decide(BackupSchedule schedule, ScheduleObservation o, Instant instant) {
+  public Decision<BackupScheduleStatus> decide(
+      BackupSchedule schedule, ScheduleObservation o, Instant instant) {
     BackupScheduleStatus s = Statuses.copyOr(schedule.getStatus(), new BackupScheduleStatus());
     var d = new Decision.Builder<BackupScheduleStatus>();
     s.observedGeneration = schedule.getMetadata().getGeneration();
@@ -69,11 +71,23 @@ public final class ScheduleDecider {
       verifyCron = spec.verificationSchedule == null ? null : Cron.parse(spec.verificationSchedule);
       zone = ZoneId.of(spec.timeZone == null ? "UTC" : spec.timeZone);
       var r = spec.retention;
-      policy = r == null ? new Retention.Policy(null, null, null, null, null, 3) : new Retention.Policy(Retention.parseAge(r.maxAge),
-          r.keepLast, r.keepDaily, r.keepWeekly, r.keepMonthly, r.failedHistoryLimit == null ? 3 : r.failedHistoryLimit);
+      policy =
+          r == null
+              ? new Retention.Policy(null, null, null, null, null, 3)
+              : new Retention.Policy(
+                  Retention.parseAge(r.maxAge),
+                  r.keepLast,
+                  r.keepDaily,
+                  r.keepWeekly,
+                  r.keepMonthly,
+                  r.failedHistoryLimit == null ? 3 : r.failedHistoryLimit);
     } catch (RuntimeException e) {
-      String msg = e instanceof DateTimeException ? "spec.timeZone: unknown time zone '" + spec.timeZone + "': use an IANA name such as Europe/Berlin"
-          : e.getMessage();
+      String msg =
+          e instanceof DateTimeException
+              ? "spec.timeZone: unknown time zone '"
+                  + spec.timeZone
+                  + "': use an IANA name such as Europe/Berlin"
+              : e.getMessage();
       Conditions.working(s.conditions, Reason.InvalidSpec, msg, s.observedGeneration, instant);
       return d.done(s, null);
     }
@@ -84,111 +98,207 @@ public final class ScheduleDecider {
     if (verifyCron != null) verifyOnSchedule(schedule, s, verifyCron, zone, now, o.backups(), d);
     report(s, o.backups(), cron, zone, now);
     boolean suspended = Boolean.TRUE.equals(spec.suspend);
-    Conditions.ready(s.conditions, suspended ? Reason.Suspended : Reason.Scheduled, suspended ? "suspended" : "next run at " + s.nextScheduleTime,
-        s.observedGeneration, instant);
-    Duration wait = s.nextScheduleTime == null ? poll : Duration.between(now, ZonedDateTime.parse(s.nextScheduleTime)).plusSeconds(1);
+    Conditions.ready(
+        s.conditions,
+        suspended ? Reason.Suspended : Reason.Scheduled,
+        suspended ? "suspended" : "next run at " + s.nextScheduleTime,
+        s.observedGeneration,
+        instant);
+    Duration wait =
+        s.nextScheduleTime == null
+            ? poll
+            : Duration.between(now, ZonedDateTime.parse(s.nextScheduleTime)).plusSeconds(1);
     return d.done(s, wait.isNegative() || wait.compareTo(poll) > 0 ? poll : wait);
   }
 
-  private void runIfDue(BackupSchedule schedule, BackupScheduleStatus s, Cron cron, ZoneId zone, ZonedDateTime now, List<Backup> backups,
+  private void runIfDue(
+      BackupSchedule schedule,
+      BackupScheduleStatus s,
+      Cron cron,
+      ZoneId zone,
+      ZonedDateTime now,
+      List<Backup> backups,
       Decision.Builder<BackupScheduleStatus> d) {
     ZonedDateTime due = due(s.lastScheduleTime, schedule, cron, zone, now);
     if (due == null) return;
     s.lastScheduleTime = due.toOffsetDateTime().toString();
     String name = schedule.getMetadata().getName() + "-" + due.format(NAME_TIME);
-    // this run's Backup exists already: a look from a stale cache of this schedule's status; nothing to do
+    // this run's Backup exists already: a look from a stale cache of this schedule's status;
+    // nothing to do
     if (backups.stream().anyMatch(x -> x.getMetadata().getName().equals(name))) return;
     Long deadline = schedule.getSpec().startingDeadlineSeconds;
     if (deadline != null && Duration.between(due, now).getSeconds() > deadline) {
-      d.warning(Reason.RunSkipped, "missed the run of " + due + " by more than " + deadline + " s (spec.startingDeadlineSeconds); skipped");
+      d.warning(
+          Reason.RunSkipped,
+          "missed the run of "
+              + due
+              + " by more than "
+              + deadline
+              + " s (spec.startingDeadlineSeconds); skipped");
       return;
     }
-    List<Backup> active = backups.stream().filter(b -> state(b) == Retention.State.RUNNING).toList();
+    List<Backup> active =
+        backups.stream().filter(b -> state(b) == Retention.State.RUNNING).toList();
     switch (schedule.getSpec().concurrencyPolicy) {
       case Forbid -> {
         if (!active.isEmpty()) {
-          d.warning(Reason.RunSkipped, "skipped the run of " + due + ": Backup " + active.get(0).getMetadata().getName()
-              + " still runs (spec.concurrencyPolicy Forbid)");
+          d.warning(
+              Reason.RunSkipped,
+              "skipped the run of "
+                  + due
+                  + ": Backup "
+                  + active.get(0).getMetadata().getName()
+                  + " still runs (spec.concurrencyPolicy Forbid)");
           return;
         }
       }
-      case Replace -> active.forEach(b -> {
-        d.event(Reason.RunReplaced, "stopping Backup " + b.getMetadata().getName() + " for the run of " + due + " (spec.concurrencyPolicy Replace)");
-        d.act(new Action.Delete(b));
-      });
-      default -> { }
+      case Replace ->
+          active.forEach(
+              b -> {
+                d.event(
+                    Reason.RunReplaced,
+                    "stopping Backup "
+                        + b.getMetadata().getName()
+                        + " for the run of "
+                        + due
+                        + " (spec.concurrencyPolicy Replace)");
+                d.act(new Action.Delete(b));
+              });
+      default -> {}
     }
     Backup b = new Backup();
     b.getMetadata().setName(name);
     b.getMetadata().setNamespace(schedule.getMetadata().getNamespace());
-    b.getMetadata().setLabels(new HashMap<>(Map.of(LABEL_SCHEDULE, schedule.getMetadata().getName())));
-    b.getMetadata().setOwnerReferences(List.of(new OwnerReferenceBuilder().withApiVersion(schedule.getApiVersion())
-        .withKind(schedule.getKind()).withName(schedule.getMetadata().getName()).withUid(schedule.getMetadata().getUid())
-        .withController(true).build()));
+    b.getMetadata()
+        .setLabels(new HashMap<>(Map.of(LABEL_SCHEDULE, schedule.getMetadata().getName())));
+    b.getMetadata()
+        .setOwnerReferences(
+            List.of(
+                new OwnerReferenceBuilder()
+                    .withApiVersion(schedule.getApiVersion())
+                    .withKind(schedule.getKind())
+                    .withName(schedule.getMetadata().getName())
+                    .withUid(schedule.getMetadata().getUid())
+                    .withController(true)
+                    .build()));
     b.setSpec(schedule.getSpec().template);
     d.act(new Action.Create(b));
     d.event(Reason.BackupCreated, "created Backup " + name + " for the run of " + due);
   }
 
   /** The latest firing after {@code last} (else the schedule's creation) up to now, or null. */
-  private static ZonedDateTime due(String last, BackupSchedule schedule, Cron cron, ZoneId zone, ZonedDateTime now) {
+  private static ZonedDateTime due(
+      String last, BackupSchedule schedule, Cron cron, ZoneId zone, ZonedDateTime now) {
     String sinceText = last != null ? last : schedule.getMetadata().getCreationTimestamp();
-    ZonedDateTime since = sinceText == null ? now.minusMinutes(1) : ZonedDateTime.parse(sinceText).withZoneSameInstant(zone);
+    ZonedDateTime since =
+        sinceText == null
+            ? now.minusMinutes(1)
+            : ZonedDateTime.parse(sinceText).withZoneSameInstant(zone);
     return cron.latestBetween(since, now, zone);
   }
 
-  /** On each firing of the verification cron, asks for a verification of the newest succeeded Backup. */
-  private void verifyOnSchedule(BackupSchedule schedule, BackupScheduleStatus s, Cron cron, ZoneId zone, ZonedDateTime now,
-      List<Backup> backups, Decision.Builder<BackupScheduleStatus> d) {
+  /**
+   * On each firing of the verification cron, asks for a verification of the newest succeeded
+   * Backup.
+   */
+  private void verifyOnSchedule(
+      BackupSchedule schedule,
+      BackupScheduleStatus s,
+      Cron cron,
+      ZoneId zone,
+      ZonedDateTime now,
+      List<Backup> backups,
+      Decision.Builder<BackupScheduleStatus> d) {
     ZonedDateTime due = due(s.lastVerificationTime, schedule, cron, zone, now);
     if (due == null) return;
     s.lastVerificationTime = due.toOffsetDateTime().toString();
-    backups.stream().filter(b -> state(b) == Retention.State.SUCCEEDED).max(Comparator.comparing(b -> time(b, now.toInstant())))
-        .ifPresent(b -> d.act(new Action.Annotate(b, VerificationDecider.ANNOTATION, "scheduled-" + due.toOffsetDateTime())));
+    backups.stream()
+        .filter(b -> state(b) == Retention.State.SUCCEEDED)
+        .max(Comparator.comparing(b -> time(b, now.toInstant())))
+        .ifPresent(
+            b ->
+                d.act(
+                    new Action.Annotate(
+                        b, VerificationDecider.ANNOTATION, "scheduled-" + due.toOffsetDateTime())));
   }
 
-  /** Asks each succeeded Backup for one verification (annotation coffer.io/verify-requested), once. */
-  private static void requestVerification(List<Backup> backups, Decision.Builder<BackupScheduleStatus> d) {
+  /**
+   * Asks each succeeded Backup for one verification (annotation coffer.io/verify-requested), once.
+   */
+  private static void requestVerification(
+      List<Backup> backups, Decision.Builder<BackupScheduleStatus> d) {
     for (Backup b : backups) {
-      boolean asked = b.getMetadata().getAnnotations() != null && b.getMetadata().getAnnotations().containsKey(VerificationDecider.ANNOTATION);
-      if (state(b) == Retention.State.SUCCEEDED && !asked) d.act(new Action.Annotate(b, VerificationDecider.ANNOTATION, "after-backup"));
+      boolean asked =
+          b.getMetadata().getAnnotations() != null
+              && b.getMetadata().getAnnotations().containsKey(VerificationDecider.ANNOTATION);
+      if (state(b) == Retention.State.SUCCEEDED && !asked)
+        d.act(new Action.Annotate(b, VerificationDecider.ANNOTATION, "after-backup"));
     }
   }
 
-  private static void prune(ScheduleObservation o, Retention.Policy policy, ZoneId zone, Instant now, Decision.Builder<BackupScheduleStatus> d) {
-    List<Retention.Item> items = o.backups().stream().map(b -> new Retention.Item(b.getMetadata().getName(), time(b, now), state(b))).toList();
+  private static void prune(
+      ScheduleObservation o,
+      Retention.Policy policy,
+      ZoneId zone,
+      Instant now,
+      Decision.Builder<BackupScheduleStatus> d) {
+    List<Retention.Item> items =
+        o.backups().stream()
+            .map(b -> new Retention.Item(b.getMetadata().getName(), time(b, now), state(b)))
+            .toList();
     Set<String> doomed = Retention.prune(items, policy, now, zone);
     for (Backup b : o.backups()) {
       String name = b.getMetadata().getName();
-      if (!doomed.contains(name) || o.parents().contains(name)) continue; // a Backup another builds on stays
+      if (!doomed.contains(name) || o.parents().contains(name))
+        continue; // a Backup another builds on stays
       d.act(new Action.Delete(b));
       d.event(Reason.Pruned, "retention: deleting Backup " + name + " and its stored objects");
     }
   }
 
-  private static void report(BackupScheduleStatus s, List<Backup> backups, Cron cron, ZoneId zone, ZonedDateTime now) {
+  private static void report(
+      BackupScheduleStatus s, List<Backup> backups, Cron cron, ZoneId zone, ZonedDateTime now) {
     ZonedDateTime next = cron.next(now, zone);
     s.nextScheduleTime = next == null ? null : next.toOffsetDateTime().toString();
     Instant at = now.toInstant();
-    List<Backup> ok = backups.stream().filter(b -> state(b) == Retention.State.SUCCEEDED)
-        .sorted(Comparator.comparing((Backup b) -> time(b, at)).reversed()).toList();
-    s.lastSuccessfulBackup = ok.isEmpty() ? s.lastSuccessfulBackup : ok.get(0).getMetadata().getName();
+    List<Backup> ok =
+        backups.stream()
+            .filter(b -> state(b) == Retention.State.SUCCEEDED)
+            .sorted(Comparator.comparing((Backup b) -> time(b, at)).reversed())
+            .toList();
+    s.lastSuccessfulBackup =
+        ok.isEmpty() ? s.lastSuccessfulBackup : ok.get(0).getMetadata().getName();
     s.lastSuccessfulTime = ok.isEmpty() ? s.lastSuccessfulTime : ok.get(0).getStatus().completedAt;
-    backups.stream().filter(b -> state(b) == Retention.State.FAILED).max(Comparator.comparing(b -> time(b, at)))
+    backups.stream()
+        .filter(b -> state(b) == Retention.State.FAILED)
+        .max(Comparator.comparing(b -> time(b, at)))
         .ifPresent(b -> s.lastFailedBackup = b.getMetadata().getName());
-    s.active = backups.stream().filter(b -> state(b) == Retention.State.RUNNING).map(b -> b.getMetadata().getName()).sorted().toList();
+    s.active =
+        backups.stream()
+            .filter(b -> state(b) == Retention.State.RUNNING)
+            .map(b -> b.getMetadata().getName())
+            .sorted()
+            .toList();
     s.retained = ok.size();
-    s.totalStoredBytes = ok.stream().mapToLong(b -> b.getStatus().storedBytes == null ? 0 : b.getStatus().storedBytes).sum();
+    s.totalStoredBytes =
+        ok.stream()
+            .mapToLong(b -> b.getStatus().storedBytes == null ? 0 : b.getStatus().storedBytes)
+            .sum();
     s.totalSize = BackupStatusMapper.human(s.totalStoredBytes);
   }
 
   private static Instant time(Backup b, Instant now) {
-    String t = b.getStatus() != null && b.getStatus().completedAt != null ? b.getStatus().completedAt : b.getMetadata().getCreationTimestamp();
+    String t =
+        b.getStatus() != null && b.getStatus().completedAt != null
+            ? b.getStatus().completedAt
+            : b.getMetadata().getCreationTimestamp();
     return t == null ? now : Instant.parse(t);
   }
 
   private static Retention.State state(Backup b) {
     Phase p = b.getStatus() == null ? null : b.getStatus().phase;
-    return p == Phase.Succeeded ? Retention.State.SUCCEEDED : p == Phase.Failed ? Retention.State.FAILED : Retention.State.RUNNING;
+    return p == Phase.Succeeded
+        ? Retention.State.SUCCEEDED
+        : p == Phase.Failed ? Retention.State.FAILED : Retention.State.RUNNING;
   }
 }

@@ -1,14 +1,14 @@
 package io.coffer.controller.backup;
 
-import io.coffer.job.JobFactory;
-import io.coffer.protocol.ShareRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.coffer.api.Backup;
 import io.coffer.api.Phase;
 import io.coffer.controller.Action;
+import io.coffer.job.JobFactory;
 import io.coffer.protocol.ExitCode;
 import io.coffer.protocol.Protocol;
+import io.coffer.protocol.ShareRequest;
 import io.coffer.protocol.ShareResult;
 import io.coffer.testing.JobStates;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -16,17 +16,24 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Download URLs as part of a Succeeded Backup's state machine: asked for by annotation, answered in status.download, expired. */
+/**
+ * Download URLs as part of a Succeeded Backup's state machine: asked for by annotation, answered in
+ * status.download, expired.
+ */
 class DownloadDeciderTest {
-  final BackupDecider decider = new BackupDecider(BackupDeciderTest.SETTINGS, BackupDeciderTest.TUNING);
+  final BackupDecider decider =
+      new BackupDecider(BackupDeciderTest.SETTINGS, BackupDeciderTest.TUNING);
 
   static Backup succeeded(String requested, boolean volume) {
     var builder = BackupDeciderTest.nightly();
     if (volume) builder.volume("backups");
-    var b = builder.status(Phase.Succeeded, s -> {
-      s.completedAt = "2026-12-01T01:00:00Z";
-      s.backupId = "nightly-1234abcd";
-    });
+    var b =
+        builder.status(
+            Phase.Succeeded,
+            s -> {
+              s.completedAt = "2026-12-01T01:00:00Z";
+              s.backupId = "nightly-1234abcd";
+            });
     if (requested != null) b.annotation(DownloadDecider.ANNOTATION, requested);
     Backup out = b.build();
     if (volume) out.getSpec().storage.s3 = null;
@@ -34,7 +41,16 @@ class DownloadDeciderTest {
   }
 
   static String shared(String url, String expiresAt) {
-    return Protocol.write(new ShareResult(ShareResult.STATUS, "nightly-1234abcd", url, expiresAt, "nightly-1234abcd-archive.zip.age", "ab", 10, true));
+    return Protocol.write(
+        new ShareResult(
+            ShareResult.STATUS,
+            "nightly-1234abcd",
+            url,
+            expiresAt,
+            "nightly-1234abcd-archive.zip.age",
+            "ab",
+            10,
+            true));
   }
 
   @Test
@@ -48,22 +64,39 @@ class DownloadDeciderTest {
     assertThat(request.backupId()).isEqualTo("nightly-1234abcd");
     assertThat(request.expiresMinutes()).isEqualTo(15);
     assertThat(request.storage().uri()).startsWith("s3://");
-    assertThat(container.getVolumeMounts()).noneMatch(m -> m.getName().contains("identity") || m.getName().contains("passphrase"));
+    assertThat(container.getVolumeMounts())
+        .noneMatch(m -> m.getName().contains("identity") || m.getName().contains("passphrase"));
     assertThat(d.status().download.result).isEqualTo("Running");
     assertThat(BackupDeciderTest.events(d)).containsExactly("Sharing");
     b.setStatus(d.status());
     String expires = BackupDeciderTest.NOW.plusSeconds(900).toString();
-    var ready = decider.decide(b, BackupDeciderTest.seen(List.of(JobStates.complete(job)),
-        List.of(JobStates.terminated(job, 0, shared("http://minio:9000/backups/rayerp/nightly-1234abcd/archive.zip.age?X-Amz-Signature=x", expires)))),
-        BackupDeciderTest.NOW.plusSeconds(3));
+    var ready =
+        decider.decide(
+            b,
+            BackupDeciderTest.seen(
+                List.of(JobStates.complete(job)),
+                List.of(
+                    JobStates.terminated(
+                        job,
+                        0,
+                        shared(
+                            "http://minio:9000/backups/rayerp/nightly-1234abcd/archive.zip.age?X-Amz-Signature=x",
+                            expires)))),
+            BackupDeciderTest.NOW.plusSeconds(3));
     assertThat(ready.status().download.result).isEqualTo("Ready");
     assertThat(ready.status().download.url).startsWith("http://minio:9000/backups/");
     assertThat(ready.status().download.expiresAt).isEqualTo(expires);
     assertThat(ready.status().download.message).contains("age-encrypted");
-    assertThat(ready.requeue()).as("looked at again when it expires").isLessThanOrEqualTo(Duration.ofSeconds(898));
+    assertThat(ready.requeue())
+        .as("looked at again when it expires")
+        .isLessThanOrEqualTo(Duration.ofSeconds(898));
     assertThat(BackupDeciderTest.events(ready)).containsExactly("Shared");
     b.setStatus(ready.status());
-    var expired = decider.decide(b, BackupDeciderTest.seen(List.of(JobStates.complete(job)), List.of()), BackupDeciderTest.NOW.plusSeconds(901));
+    var expired =
+        decider.decide(
+            b,
+            BackupDeciderTest.seen(List.of(JobStates.complete(job)), List.of()),
+            BackupDeciderTest.NOW.plusSeconds(901));
     assertThat(expired.status().download.result).isEqualTo("Expired");
     assertThat(expired.status().download.url).as("an expired URL leaves the status").isNull();
     assertThat(expired.actions()).isEmpty();
@@ -75,8 +108,19 @@ class DownloadDeciderTest {
     var d = decider.decide(b, BackupDeciderTest.seen(List.of(), List.of()), BackupDeciderTest.NOW);
     Job job = BackupDeciderTest.actions(d, Action.CreateJob.class).get(0).job();
     b.setStatus(d.status());
-    var bad = decider.decide(b, BackupDeciderTest.seen(List.of(JobStates.complete(job)),
-        List.of(JobStates.terminated(job, 0, shared("javascript:alert(1)", BackupDeciderTest.NOW.plusSeconds(900).toString())))), BackupDeciderTest.NOW);
+    var bad =
+        decider.decide(
+            b,
+            BackupDeciderTest.seen(
+                List.of(JobStates.complete(job)),
+                List.of(
+                    JobStates.terminated(
+                        job,
+                        0,
+                        shared(
+                            "javascript:alert(1)",
+                            BackupDeciderTest.NOW.plusSeconds(900).toString())))),
+            BackupDeciderTest.NOW);
     assertThat(bad.status().download.result).isEqualTo("Failed");
     assertThat(bad.status().download.url).isNull();
   }
@@ -87,8 +131,19 @@ class DownloadDeciderTest {
     var d = decider.decide(b, BackupDeciderTest.seen(List.of(), List.of()), BackupDeciderTest.NOW);
     Job job = JobStates.failed(BackupDeciderTest.actions(d, Action.CreateJob.class).get(0).job());
     b.setStatus(d.status());
-    var failed = decider.decide(b, BackupDeciderTest.seen(List.of(job), List.of(JobStates.terminated(job, 4,
-        JobStates.failure(ExitCode.STORAGE, "cannot sign a download URL for nightly-1234abcd/archive.zip.age: access denied")))), BackupDeciderTest.NOW);
+    var failed =
+        decider.decide(
+            b,
+            BackupDeciderTest.seen(
+                List.of(job),
+                List.of(
+                    JobStates.terminated(
+                        job,
+                        4,
+                        JobStates.failure(
+                            ExitCode.STORAGE,
+                            "cannot sign a download URL for nightly-1234abcd/archive.zip.age: access denied")))),
+            BackupDeciderTest.NOW);
     assertThat(failed.status().download.result).isEqualTo("Failed");
     assertThat(failed.status().download.message).contains("access denied");
     assertThat(BackupDeciderTest.events(failed)).containsExactly("Warning ShareFailed");
@@ -96,7 +151,11 @@ class DownloadDeciderTest {
 
   @Test
   void givenAVolume_thenItSaysAtOnceThatThereIsNoUrl_withoutAJob() {
-    var d = decider.decide(succeeded("1", true), BackupDeciderTest.seen(List.of(), List.of()), BackupDeciderTest.NOW);
+    var d =
+        decider.decide(
+            succeeded("1", true),
+            BackupDeciderTest.seen(List.of(), List.of()),
+            BackupDeciderTest.NOW);
     assertThat(BackupDeciderTest.actions(d, Action.CreateJob.class)).isEmpty();
     assertThat(d.status().download.result).isEqualTo("Failed");
     assertThat(d.status().download.message).contains("coffer download").contains("claim backups");
@@ -104,7 +163,11 @@ class DownloadDeciderTest {
 
   @Test
   void givenNoRequestOrAFailedBackup_thenNothing() {
-    var d = decider.decide(succeeded(null, false), BackupDeciderTest.seen(List.of(), List.of()), BackupDeciderTest.NOW);
+    var d =
+        decider.decide(
+            succeeded(null, false),
+            BackupDeciderTest.seen(List.of(), List.of()),
+            BackupDeciderTest.NOW);
     assertThat(d.status().download).isNull();
     assertThat(d.actions()).isEmpty();
   }

@@ -3,13 +3,16 @@ package io.coffer.controller.backup;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.coffer.api.Backup;
+import io.coffer.api.BackupStatus;
 import io.coffer.api.Phase;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import org.junit.jupiter.api.Test;
-import io.coffer.api.BackupStatus;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 
-/** Which updates wake the Backup controller: its owner's requests and its deletion, never its own status writes. */
+/**
+ * Which updates wake the Backup controller: its owner's requests and its deletion, never its own
+ * status writes.
+ */
 class RequestChangedTest {
   static final KubernetesSerialization JSON = new KubernetesSerialization();
   final RequestChanged filter = new RequestChanged();

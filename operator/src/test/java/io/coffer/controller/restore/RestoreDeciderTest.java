@@ -1,6 +1,5 @@
 package io.coffer.controller.restore;
 
-import io.coffer.protocol.RestoreRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.coffer.api.Backup;
@@ -12,7 +11,9 @@ import io.coffer.controller.Decision;
 import io.coffer.controller.Tuning;
 import io.coffer.job.JobFactory;
 import io.coffer.protocol.ExitCode;
+import io.coffer.protocol.Field;
 import io.coffer.protocol.Protocol;
+import io.coffer.protocol.RestoreRequest;
 import io.coffer.protocol.RestoreResult;
 import io.coffer.testing.JobStates;
 import io.coffer.testing.Specs;
@@ -21,41 +22,61 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import io.coffer.protocol.Field;
 
-/** Every transition of the Restore state machine, as plain values (see {@link JobStates} for what Kubernetes writes). */
+/**
+ * Every transition of the Restore state machine, as plain values (see {@link JobStates} for what
+ * Kubernetes writes).
+ */
 class RestoreDeciderTest {
   static final Instant NOW = Instant.parse("2026-12-01T09:00:00Z");
   static final JobFactory.Settings SETTINGS = new JobFactory.Settings("coffer:1", "IfNotPresent");
-  static final Tuning TUNING = new Tuning(Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofMinutes(1));
+  static final Tuning TUNING =
+      new Tuning(Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofMinutes(1));
   final RestoreDecider decider = new RestoreDecider(SETTINGS, TUNING);
 
   static Backup backup(Phase phase) {
-    return Specs.backup("rayerp", "nightly").uid("1234abcd-0").mongo("mongo", "uri", "erp").files("uploads", "uploads")
-        .s3("http://minio:9000", "backups", "rayerp", "s3").status(phase, s -> s.backupId = "nightly-1234abcd").build();
+    return Specs.backup("rayerp", "nightly")
+        .uid("1234abcd-0")
+        .mongo("mongo", "uri", "erp")
+        .files("uploads", "uploads")
+        .s3("http://minio:9000", "backups", "rayerp", "s3")
+        .status(phase, s -> s.backupId = "nightly-1234abcd")
+        .build();
   }
 
   static Specs.RestoreBuilder rollback() {
-    return Specs.restore("rayerp", "rollback").uid("9999-0").backupName("nightly").created("2026-12-01T08:59:00Z");
+    return Specs.restore("rayerp", "rollback")
+        .uid("9999-0")
+        .backupName("nightly")
+        .created("2026-12-01T08:59:00Z");
   }
 
-  static RestoreObservation seen(Job job, Backup backup, Restore other, io.fabric8.kubernetes.api.model.Pod... pods) {
+  static RestoreObservation seen(
+      Job job, Backup backup, Restore other, io.fabric8.kubernetes.api.model.Pod... pods) {
     return new RestoreObservation(job, List.of(pods), null, backup, other);
   }
 
   static List<String> events(Decision<?> d) {
-    return d.actions().stream().filter(Action.Event.class::isInstance).map(a -> ((Action.Event) a).reason().name()).toList();
+    return d.actions().stream()
+        .filter(Action.Event.class::isInstance)
+        .map(a -> ((Action.Event) a).reason().name())
+        .toList();
   }
 
   static Job created(Decision<?> d) {
-    return d.actions().stream().filter(Action.CreateJob.class::isInstance).map(a -> ((Action.CreateJob) a).job()).findFirst().orElse(null);
+    return d.actions().stream()
+        .filter(Action.CreateJob.class::isInstance)
+        .map(a -> ((Action.CreateJob) a).job())
+        .findFirst()
+        .orElse(null);
   }
 
   @Test
   void givenASucceededBackup_thenTheJobIsCreated_andTheTargetsItWritesAreRecorded() {
     var d = decider.decide(rollback().build(), seen(null, backup(Phase.Succeeded), null), NOW);
     assertThat(created(d).getMetadata().getName()).isEqualTo("rollback-restore-1");
-    assertThat(created(d).getMetadata().getAnnotations()).containsEntry(JobFactory.ANNOTATION_BACKUP_ID, "nightly-1234abcd");
+    assertThat(created(d).getMetadata().getAnnotations())
+        .containsEntry(JobFactory.ANNOTATION_BACKUP_ID, "nightly-1234abcd");
     assertThat(d.status().phase).isEqualTo(Phase.Pending);
     assertThat(d.status().targets).containsExactly("mongodb:mongo/uri", "pvc:uploads");
     assertThat(d.status().backupId).isEqualTo("nightly-1234abcd");
@@ -64,16 +85,23 @@ class RestoreDeciderTest {
 
   @Test
   void givenADryRun_thenItLocksNothing() {
-    var d = decider.decide(rollback().dryRun().build(), seen(null, backup(Phase.Succeeded), null), NOW);
+    var d =
+        decider.decide(rollback().dryRun().build(), seen(null, backup(Phase.Succeeded), null), NOW);
     assertThat(((RestoreRequest) JobFactory.request(created(d))).dryRun()).isTrue();
     assertThat(d.status().targets).isNull();
   }
 
   @Test
   void givenAnUnconfirmedReplace_thenFailed_nothingChanged_sayingWhichFieldToSet() {
-    var d = decider.decide(rollback().mode(RestoreSpec.Mode.Replace).build(), seen(null, backup(Phase.Succeeded), null), NOW);
+    var d =
+        decider.decide(
+            rollback().mode(RestoreSpec.Mode.Replace).build(),
+            seen(null, backup(Phase.Succeeded), null),
+            NOW);
     assertThat(d.status().phase).isEqualTo(Phase.Failed);
-    assertThat(d.status().lastError).contains("set spec.confirm: true").contains("spec.dryRun: true");
+    assertThat(d.status().lastError)
+        .contains("set spec.confirm: true")
+        .contains("spec.dryRun: true");
     assertThat(created(d)).isNull();
   }
 
@@ -85,13 +113,19 @@ class RestoreDeciderTest {
     assertThat(soon.status().waitingFor).isEqualTo("Backup nightly to exist in this namespace");
     var later = decider.decide(r, seen(null, null, null), NOW.plusSeconds(30));
     assertThat(later.status().phase).isEqualTo(Phase.Failed);
-    assertThat(later.status().lastError).isEqualTo("spec.backupName: Backup nightly does not exist in this namespace");
+    assertThat(later.status().lastError)
+        .isEqualTo("spec.backupName: Backup nightly does not exist in this namespace");
     assertThat(later.status().waitingFor).isNull();
   }
 
   @Test
   void givenTheBackupRunningOrFailed_thenItWaitsOrFails() {
-    assertThat(decider.decide(rollback().build(), seen(null, backup(Phase.Running), null), NOW).status().waitingFor).isEqualTo("Backup nightly to succeed");
+    assertThat(
+            decider
+                .decide(rollback().build(), seen(null, backup(Phase.Running), null), NOW)
+                .status()
+                .waitingFor)
+        .isEqualTo("Backup nightly to succeed");
     var failed = decider.decide(rollback().build(), seen(null, backup(Phase.Failed), null), NOW);
     assertThat(failed.status().phase).isEqualTo(Phase.Failed);
     assertThat(failed.status().lastError).contains("failed; it cannot be restored");
@@ -104,7 +138,11 @@ class RestoreDeciderTest {
     assertThat(created(d)).isNull();
     assertThat(d.status().waitingFor).isEqualTo("Restore earlier of the same target to finish");
     assertThat(d.requeue()).isEqualTo(TUNING.retryBase());
-    assertThat(created(decider.decide(rollback().dryRun().build(), seen(null, backup(Phase.Succeeded), other), NOW))).isNotNull();
+    assertThat(
+            created(
+                decider.decide(
+                    rollback().dryRun().build(), seen(null, backup(Phase.Succeeded), other), NOW)))
+        .isNotNull();
   }
 
   @Test
@@ -114,17 +152,43 @@ class RestoreDeciderTest {
     var start = decider.decide(r, seen(null, b, null), NOW);
     r.setStatus(start.status());
     Job job = created(start);
-    assertThat(decider.decide(r, seen(job, b, null, JobStates.pending(job)), NOW).status().phase).isEqualTo(Phase.Pending);
+    assertThat(decider.decide(r, seen(job, b, null, JobStates.pending(job)), NOW).status().phase)
+        .isEqualTo(Phase.Pending);
     var running = decider.decide(r, seen(job, b, null, JobStates.running(job)), NOW.plusSeconds(3));
     assertThat(running.status().phase).isEqualTo(Phase.Running);
     assertThat(running.requeue()).isEqualTo(TUNING.progressEvery());
     r.setStatus(running.status());
-    String result = Protocol.write(new RestoreResult("Succeeded", "nightly-1234abcd", "merge", false, 2.0, 2, 2001, 1, 100,
-        List.of(new RestoreResult.Item("collection", "erp.employees", "erp.employees", 2000L, null, 90, "merge"))));
-    var done = decider.decide(r, seen(JobStates.complete(job), b, null, JobStates.terminated(job, 0, result)), NOW.plusSeconds(9));
+    String result =
+        Protocol.write(
+            new RestoreResult(
+                "Succeeded",
+                "nightly-1234abcd",
+                "merge",
+                false,
+                2.0,
+                2,
+                2001,
+                1,
+                100,
+                List.of(
+                    new RestoreResult.Item(
+                        "collection",
+                        "erp.employees",
+                        "erp.employees",
+                        2000L,
+                        null,
+                        90,
+                        "merge"))));
+    var done =
+        decider.decide(
+            r,
+            seen(JobStates.complete(job), b, null, JobStates.terminated(job, 0, result)),
+            NOW.plusSeconds(9));
     assertThat(done.status().phase).isEqualTo(Phase.Succeeded);
     assertThat(done.status().documents).isEqualTo(2001);
-    assertThat(done.status().plan).singleElement().satisfies(i -> assertThat(i.action).isEqualTo("merge"));
+    assertThat(done.status().plan)
+        .singleElement()
+        .satisfies(i -> assertThat(i.action).isEqualTo("merge"));
     assertThat(events(done)).containsExactly("Succeeded");
     r.setStatus(done.status());
     var after = decider.decide(r, seen(JobStates.complete(job), b, null), NOW.plusSeconds(60));
@@ -137,13 +201,31 @@ class RestoreDeciderTest {
     Backup b = backup(Phase.Succeeded);
     r.setStatus(decider.decide(r, seen(null, b, null), NOW).status());
     Job job = JobStates.failed(JobFactory.restoreJob(r, b, SETTINGS));
-    var d = decider.decide(r, seen(job, b, null, JobStates.terminated(job, 6, JobStates.failure(ExitCode.KEY,
-        "this archive is encrypted to age recipients; give " + Field.IDENTITY.mark() + " with a matching AGE-SECRET-KEY"))), NOW.plusSeconds(4));
+    var d =
+        decider.decide(
+            r,
+            seen(
+                job,
+                b,
+                null,
+                JobStates.terminated(
+                    job,
+                    6,
+                    JobStates.failure(
+                        ExitCode.KEY,
+                        "this archive is encrypted to age recipients; give "
+                            + Field.IDENTITY.mark()
+                            + " with a matching AGE-SECRET-KEY"))),
+            NOW.plusSeconds(4));
     assertThat(d.status().phase).isEqualTo(Phase.Failed);
-    assertThat(d.status().lastError).isEqualTo("this archive is encrypted to age recipients; give spec.decryption.identity with a matching AGE-SECRET-KEY");
-    assertThat(d.status().conditions).anySatisfy(c -> {
-      assertThat(c.getType()).isEqualTo("Failed");
-      assertThat(c.getStatus()).isEqualTo("True");
-    });
+    assertThat(d.status().lastError)
+        .isEqualTo(
+            "this archive is encrypted to age recipients; give spec.decryption.identity with a matching AGE-SECRET-KEY");
+    assertThat(d.status().conditions)
+        .anySatisfy(
+            c -> {
+              assertThat(c.getType()).isEqualTo("Failed");
+              assertThat(c.getStatus()).isEqualTo("True");
+            });
   }
 }
