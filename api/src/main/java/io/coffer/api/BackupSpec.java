@@ -75,12 +75,17 @@ public class BackupSpec {
       "Incremental chains: a backup with chain.indexKeySecret can be built on by Incremental ones, which need it too.")
   public ChainSpec chain;
 
+  /**
+   * Retries of a failed attempt when the spec names none: the one place this default is written.
+   */
+  public static final int DEFAULT_BACKOFF_LIMIT = 2;
+
   @Min(0)
   @Max(10)
-  @Default("2")
+  @Default("" + DEFAULT_BACKOFF_LIMIT)
   @JsonPropertyDescription(
       "How many times a failed attempt is retried, with exponential back-off (10 s, 20 s, 40 s, ...).")
-  public Integer backoffLimit = 2;
+  public Integer backoffLimit = DEFAULT_BACKOFF_LIMIT;
 
   @Min(60)
   @JsonPropertyDescription("Seconds an attempt may run before it is stopped and counted as failed.")

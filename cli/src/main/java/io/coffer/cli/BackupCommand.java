@@ -1,11 +1,11 @@
 package io.coffer.cli;
 
-import io.coffer.engine.CofferException;
+import io.coffer.engine.Confirmation;
 import io.coffer.engine.Engine;
-import io.coffer.engine.Printable;
-import io.coffer.engine.Progress;
-import io.coffer.engine.RestoreOptions;
-import io.coffer.engine.archive.Json;
+import io.coffer.engine.base.CofferException;
+import io.coffer.engine.base.Json;
+import io.coffer.engine.base.Printable;
+import io.coffer.engine.base.Progress;
 import io.coffer.protocol.BackupRequest;
 import io.coffer.protocol.BackupResult;
 import io.coffer.protocol.ExitCode;
@@ -245,11 +245,7 @@ final class BackupCommand implements Callable<Integer>, Main.ResultWriting {
           Engine.backup(
               request,
               common.context(
-                  progress,
-                  mongoUri,
-                  RestoreOptions.Confirmation.GIVEN,
-                  Purpose.BACKUP,
-                  mongoUriFile != null));
+                  progress, mongoUri, Confirmation.GIVEN, Purpose.BACKUP, mongoUriFile != null));
     }
     common.writeResult(r);
     if (json) System.out.println(Json.pretty(r));

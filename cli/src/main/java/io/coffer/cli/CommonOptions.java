@@ -1,15 +1,12 @@
 package io.coffer.cli;
 
-import io.coffer.engine.ArchiveFile;
-import io.coffer.engine.CofferException;
+import io.coffer.engine.Confirmation;
 import io.coffer.engine.Engine;
-import io.coffer.engine.EngineLog;
-import io.coffer.engine.Progress;
-import io.coffer.engine.RestoreOptions;
 import io.coffer.engine.Secrets;
-import io.coffer.engine.archive.Json;
-import io.coffer.engine.crypto.Age;
-import io.coffer.engine.storage.Storage;
+import io.coffer.engine.base.CofferException;
+import io.coffer.engine.base.EngineLog;
+import io.coffer.engine.base.Json;
+import io.coffer.engine.base.Progress;
 import io.coffer.protocol.ExitCode;
 import io.coffer.protocol.Failure;
 import io.coffer.protocol.Protocol;
@@ -107,15 +104,11 @@ public final class CommonOptions {
     return new Secrets(System.getenv());
   }
 
-  Storage openStorage() {
-    return Engine.openStorage(storageRef(), secrets());
-  }
-
   /** What the engine needs besides the request, for a person at a terminal. */
   Engine.Context context(
       Progress progress,
       String typedMongoUri,
-      RestoreOptions.Confirmation confirmation,
+      Confirmation confirmation,
       Purpose purpose,
       boolean uriFile) {
     return new Engine.Context(
@@ -125,27 +118,6 @@ public final class CommonOptions {
         typedMongoUri,
         confirmation,
         System.in);
-  }
-
-  /**
-   * The storage to read and the backup in it: {@code --storage} with {@code --backup}, or an {@code
-   * --archive} file alone.
-   */
-  record Source(Storage storage, String backupId) {}
-
-  Source openSource(Path archive, String backup, Age.DecryptionKeys keys) throws IOException {
-    if (archive == null) {
-      if (backup == null)
-        throw CofferException.usage(
-            "give --backup ID (see `coffer list`), or --archive FILE for an archive on its own");
-      return new Source(openStorage(), backup);
-    }
-    if (storage != null || backup != null) {
-      throw CofferException.usage(
-          "--archive reads one archive file on its own: leave out --storage and --backup");
-    }
-    ArchiveFile a = ArchiveFile.open(archive, keys);
-    return new Source(a, a.backupId());
   }
 
   boolean json() {

@@ -2,7 +2,7 @@ package io.coffer.cli;
 
 import io.coffer.console.ConsoleServer;
 import io.coffer.console.Users;
-import io.coffer.engine.CofferException;
+import io.coffer.engine.base.CofferException;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;

@@ -1,9 +1,9 @@
 package io.coffer.cli;
 
+import io.coffer.engine.Confirmation;
 import io.coffer.engine.Engine;
-import io.coffer.engine.Progress;
-import io.coffer.engine.RestoreOptions;
-import io.coffer.engine.archive.Json;
+import io.coffer.engine.base.Json;
+import io.coffer.engine.base.Progress;
 import io.coffer.protocol.DeleteRequest;
 import io.coffer.protocol.DeleteResult;
 import io.coffer.protocol.ExitCode;
@@ -46,8 +46,7 @@ final class DeleteCommand implements Callable<Integer>, Main.ResultWriting {
     DeleteResult r =
         Engine.delete(
             request,
-            common.context(
-                new Progress(), null, RestoreOptions.Confirmation.GIVEN, Purpose.DELETE, false));
+            common.context(new Progress(), null, Confirmation.GIVEN, Purpose.DELETE, false));
     common.writeResult(r);
     if (common.json()) System.out.println(Json.pretty(r));
     else System.out.println("Deleted backup " + r.backupId() + " (" + r.objects() + " objects)");

@@ -1,6 +1,6 @@
 package io.coffer.cli;
 
-import io.coffer.engine.CofferException;
+import io.coffer.engine.base.CofferException;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

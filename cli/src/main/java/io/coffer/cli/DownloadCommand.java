@@ -1,16 +1,8 @@
 package io.coffer.cli;
 
 import io.coffer.engine.BackupDescriptor;
-import io.coffer.engine.BackupStore;
-import io.coffer.engine.CofferException;
-import io.coffer.engine.archive.HashingInputStream;
-import io.coffer.engine.crypto.Age;
-import io.coffer.engine.crypto.AgeException;
-import io.coffer.engine.storage.FileStorage;
-import io.coffer.engine.storage.Storage;
+import io.coffer.engine.Engine;
 import io.coffer.protocol.ExitCode;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -52,37 +44,15 @@ final class DownloadCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Path target = to.toAbsolutePath().normalize();
-    try (Storage storage = common.openStorage()) {
-      BackupStore store = new BackupStore(storage);
-      BackupDescriptor d = store.descriptor(backup);
-      Age.DecryptionKeys keys = decrypt ? key.keys() : null;
-      if (decrypt && d.encrypted() && keys == null) {
-        throw new CofferException(
-            ExitCode.KEY, "--decrypt needs --identity-file or --passphrase-file");
-      }
-      FileStorage local = new FileStorage(target.getParent());
-      Storage.AtomicOutput out = local.create(target.getFileName().toString());
-      try (HashingInputStream stored = store.openArchive(d)) {
-        InputStream in = decrypt ? BackupStore.decrypting(stored, d, keys) : stored;
-        in.transferTo(out);
-        String sha = stored.drainAndHash();
-        if (!sha.equals(d.sha256()) || stored.count() != d.storedSize()) {
-          throw new CofferException(
-              ExitCode.INTEGRITY,
-              "backup " + d.id() + " does not match its checksum; nothing was written");
-        }
-        out.close();
-      } catch (AgeException e) {
-        out.abort();
-        throw BackupStore.fromAge(d.id(), e);
-      } catch (IOException | RuntimeException e) {
-        out.abort();
-        if (e instanceof CofferException) throw e;
-        throw new CofferException(
-            ExitCode.INTEGRITY,
-            "backup " + d.id() + " cannot be read to the end (" + e.getMessage() + ")",
-            e);
-      }
+    {
+      BackupDescriptor d =
+          Engine.download(
+              common.storageRef(),
+              backup,
+              target,
+              decrypt,
+              key.decryption(),
+              CommonOptions.secrets());
       System.out.println(
           "Wrote "
               + target

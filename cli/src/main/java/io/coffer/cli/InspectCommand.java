@@ -1,12 +1,10 @@
 package io.coffer.cli;
 
 import io.coffer.engine.BackupDescriptor;
-import io.coffer.engine.BackupStore;
-import io.coffer.engine.Printable;
-import io.coffer.engine.archive.Json;
+import io.coffer.engine.Engine;
 import io.coffer.engine.archive.Manifest;
-import io.coffer.engine.crypto.Age;
-import io.coffer.engine.storage.Storage;
+import io.coffer.engine.base.Json;
+import io.coffer.engine.base.Printable;
 import io.coffer.protocol.ExitCode;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,13 +36,17 @@ final class InspectCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     boolean json = common.json();
-    Age.DecryptionKeys keys = key.keys();
-    CommonOptions.Source source = common.openSource(archive.file, backup, keys);
-    try (Storage storage = source.storage()) {
-      BackupStore store = new BackupStore(storage);
-      BackupDescriptor d = store.descriptor(source.backupId());
-      Manifest m = d.encrypted() && keys == null ? null : store.manifest(d, keys);
-      List<String> chain = store.chainIds(d);
+    Engine.Inspection inspection =
+        Engine.inspect(
+            common.storageRef(),
+            archive.file == null ? null : archive.file.toString(),
+            backup,
+            key.decryption(),
+            CommonOptions.secrets());
+    {
+      BackupDescriptor d = inspection.backup();
+      Manifest m = inspection.manifest();
+      List<String> chain = inspection.chain();
       if (json) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("backup", d);

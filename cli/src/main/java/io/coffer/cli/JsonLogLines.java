@@ -1,6 +1,6 @@
 package io.coffer.cli;
 
-import io.coffer.engine.archive.Json;
+import io.coffer.engine.base.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;

@@ -1,6 +1,6 @@
 package io.coffer.cli;
 
-import io.coffer.engine.crypto.Age;
+import io.coffer.protocol.Request;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -19,11 +19,10 @@ public final class KeyOptions {
       description = "Passphrase for backups encrypted with one (env COFFER_PASSPHRASE also works).")
   Path passphraseFile;
 
-  /** Identities and/or a passphrase, or null when none was given. */
-  Age.DecryptionKeys keys() {
-    return CommonOptions.secrets()
-        .decryptionKeys(
-            identityFile == null ? null : identityFile.toString(),
-            passphraseFile == null ? null : passphraseFile.toString());
+  /** The key files as a request names them (null where not given: the environment is asked). */
+  Request.Decryption decryption() {
+    return new Request.Decryption(
+        identityFile == null ? null : identityFile.toString(),
+        passphraseFile == null ? null : passphraseFile.toString());
   }
 }

@@ -1,7 +1,7 @@
 package io.coffer.cli;
 
-import io.coffer.engine.CofferException;
-import io.coffer.engine.crypto.AgeKeys;
+import io.coffer.engine.Engine;
+import io.coffer.engine.base.CofferException;
 import io.coffer.protocol.ExitCode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -9,8 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -32,15 +30,7 @@ final class KeygenCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    AgeKeys.Identity id = AgeKeys.generate();
-    String text =
-        "# created: "
-            + Instant.now().truncatedTo(ChronoUnit.SECONDS)
-            + "\n# public key: "
-            + id.recipient().encoded()
-            + "\n"
-            + id.encoded()
-            + "\n";
+    Engine.KeyPair pair = Engine.newKeyPair();
     try {
       Files.createFile(
           output,
@@ -50,9 +40,12 @@ final class KeygenCommand implements Callable<Integer> {
           output + " already exists; choose another file (keys are never overwritten)");
     }
     Files.writeString(
-        output, text, StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING);
-    System.err.println("Public key: " + id.recipient().encoded());
-    System.out.println(id.recipient().encoded());
+        output,
+        pair.identityFile(),
+        StandardCharsets.US_ASCII,
+        StandardOpenOption.TRUNCATE_EXISTING);
+    System.err.println("Public key: " + pair.recipient());
+    System.out.println(pair.recipient());
     return ExitCode.OK.code();
   }
 }

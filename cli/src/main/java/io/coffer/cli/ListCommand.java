@@ -1,10 +1,9 @@
 package io.coffer.cli;
 
 import io.coffer.engine.BackupDescriptor;
-import io.coffer.engine.BackupStore;
-import io.coffer.engine.Printable;
-import io.coffer.engine.archive.Json;
-import io.coffer.engine.storage.Storage;
+import io.coffer.engine.Engine;
+import io.coffer.engine.base.Json;
+import io.coffer.engine.base.Printable;
 import io.coffer.protocol.ExitCode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,11 +23,12 @@ final class ListCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     boolean json = common.json();
-    try (Storage storage = common.openStorage()) {
-      List<BackupStore.Listed> all = new BackupStore(storage).list();
+    {
+      Engine.Catalogue catalogue = Engine.list(common.storageRef(), CommonOptions.secrets());
+      var all = catalogue.backups();
       if (json) {
         List<Map<String, Object>> out = new ArrayList<>();
-        for (BackupStore.Listed l : all) {
+        for (var l : all) {
           Map<String, Object> m = new LinkedHashMap<>();
           m.put("id", l.id());
           m.put("complete", l.complete());
@@ -41,7 +41,7 @@ final class ListCommand implements Callable<Integer> {
       int w = Math.max(2, all.stream().mapToInt(l -> l.id().length()).max().orElse(2));
       String row = "%-" + w + "s  %-22s %-14s %10s  %-10s %s%n";
       System.out.printf(row, "ID", "CREATED", "TYPE", "SIZE", "ENCRYPTED", "COMPLETE");
-      for (BackupStore.Listed l : all) {
+      for (var l : all) {
         BackupDescriptor d = l.descriptor();
         if (d == null) System.out.printf(row, l.id(), "-", "-", "-", "-", "no (interrupted)");
         else
@@ -54,7 +54,7 @@ final class ListCommand implements Callable<Integer> {
               d.encrypted() ? "yes" : "no",
               "yes");
       }
-      if (all.isEmpty()) System.out.println("(no backups in " + storage.describe() + ")");
+      if (all.isEmpty()) System.out.println("(no backups in " + catalogue.location() + ")");
     }
     return ExitCode.OK.code();
   }

@@ -1,10 +1,7 @@
 package io.coffer.cli;
 
-import io.coffer.engine.BackupDescriptor;
-import io.coffer.engine.BackupStore;
-import io.coffer.engine.storage.Storage;
+import io.coffer.engine.Engine;
 import io.coffer.protocol.ExitCode;
-import java.io.InputStream;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,14 +23,7 @@ final class LogsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (Storage storage = common.openStorage()) {
-      BackupStore store = new BackupStore(storage);
-      store.descriptor(backup);
-      try (InputStream in =
-          storage.open(BackupStore.key(BackupStore.checkId(backup), BackupDescriptor.LOG))) {
-        in.transferTo(System.out);
-      }
-    }
+    Engine.logs(common.storageRef(), backup, System.out, CommonOptions.secrets());
     return ExitCode.OK.code();
   }
 }

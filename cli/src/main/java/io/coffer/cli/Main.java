@@ -1,8 +1,8 @@
 package io.coffer.cli;
 
-import io.coffer.engine.CofferException;
-import io.coffer.engine.Printable;
-import io.coffer.engine.Version;
+import io.coffer.engine.base.CofferException;
+import io.coffer.engine.base.Printable;
+import io.coffer.engine.base.Version;
 import io.coffer.protocol.ExitCode;
 import java.io.PrintWriter;
 import java.util.Arrays;

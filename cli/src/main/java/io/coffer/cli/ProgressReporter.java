@@ -1,8 +1,8 @@
 package io.coffer.cli;
 
-import io.coffer.engine.Printable;
-import io.coffer.engine.Progress;
-import io.coffer.engine.archive.Json;
+import io.coffer.engine.base.Json;
+import io.coffer.engine.base.Printable;
+import io.coffer.engine.base.Progress;
 import io.coffer.protocol.ProgressLine;
 import java.io.PrintStream;
 

@@ -1,10 +1,10 @@
 package io.coffer.cli;
 
-import io.coffer.engine.CofferException;
 import io.coffer.engine.Engine;
-import io.coffer.engine.Printable;
-import io.coffer.engine.Progress;
-import io.coffer.engine.archive.Json;
+import io.coffer.engine.base.CofferException;
+import io.coffer.engine.base.Json;
+import io.coffer.engine.base.Printable;
+import io.coffer.engine.base.Progress;
 import io.coffer.protocol.ExitCode;
 import io.coffer.protocol.Purpose;
 import io.coffer.protocol.Request;

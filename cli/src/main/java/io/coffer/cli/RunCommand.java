@@ -1,10 +1,10 @@
 package io.coffer.cli;
 
-import io.coffer.engine.CofferException;
 import io.coffer.engine.Engine;
-import io.coffer.engine.EngineLog;
-import io.coffer.engine.Progress;
-import io.coffer.engine.archive.Json;
+import io.coffer.engine.base.CofferException;
+import io.coffer.engine.base.EngineLog;
+import io.coffer.engine.base.Json;
+import io.coffer.engine.base.Progress;
 import io.coffer.protocol.BackupRequest;
 import io.coffer.protocol.DeleteRequest;
 import io.coffer.protocol.ExitCode;

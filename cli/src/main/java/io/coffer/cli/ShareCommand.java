@@ -1,9 +1,9 @@
 package io.coffer.cli;
 
+import io.coffer.engine.Confirmation;
 import io.coffer.engine.Engine;
-import io.coffer.engine.Progress;
-import io.coffer.engine.RestoreOptions;
-import io.coffer.engine.archive.Json;
+import io.coffer.engine.base.Json;
+import io.coffer.engine.base.Progress;
 import io.coffer.protocol.ExitCode;
 import io.coffer.protocol.Purpose;
 import io.coffer.protocol.ShareRequest;
@@ -45,8 +45,7 @@ final class ShareCommand implements Callable<Integer>, Main.ResultWriting {
     ShareResult r =
         Engine.share(
             request,
-            common.context(
-                new Progress(), null, RestoreOptions.Confirmation.GIVEN, Purpose.SHARE, false));
+            common.context(new Progress(), null, Confirmation.GIVEN, Purpose.SHARE, false));
     common.writeResult(r);
     if (common.json()) System.out.println(Json.pretty(r));
     else

@@ -1,9 +1,9 @@
 package io.coffer.cli;
 
+import io.coffer.engine.Confirmation;
 import io.coffer.engine.Engine;
-import io.coffer.engine.Progress;
-import io.coffer.engine.RestoreOptions;
-import io.coffer.engine.archive.Json;
+import io.coffer.engine.base.Json;
+import io.coffer.engine.base.Progress;
 import io.coffer.protocol.ExitCode;
 import io.coffer.protocol.Purpose;
 import io.coffer.protocol.Request;
@@ -60,9 +60,7 @@ final class VerifyCommand implements Callable<Integer>, Main.ResultWriting {
     try (ProgressReporter rep = common.reporter(progress)) {
       r =
           Engine.verify(
-              request,
-              common.context(
-                  progress, null, RestoreOptions.Confirmation.GIVEN, Purpose.VERIFY, false));
+              request, common.context(progress, null, Confirmation.GIVEN, Purpose.VERIFY, false));
     }
     common.writeResult(r);
     if (json) System.out.println(Json.pretty(r));

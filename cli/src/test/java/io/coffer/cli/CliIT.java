@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import de.bwaldvogel.mongo.MongoServer;
-import io.coffer.engine.archive.Json;
+import io.coffer.engine.base.Json;
 import io.coffer.engine.storage.StorageLocations;
 import io.coffer.testing.Cli;
 import io.coffer.testing.EmbeddedServers;

@@ -15,11 +15,10 @@ import io.coffer.api.Restore;
 import io.coffer.console.ConsoleServer;
 import io.coffer.console.Users;
 import io.coffer.controller.CofferOperator;
-import io.coffer.engine.ArchiveFile;
-import io.coffer.engine.BackupStore;
-import io.coffer.engine.crypto.Age;
-import io.coffer.engine.crypto.AgeKeys;
+import io.coffer.engine.Engine;
+import io.coffer.engine.Secrets;
 import io.coffer.job.JobFactory;
+import io.coffer.protocol.Request;
 import io.coffer.testing.Cluster;
 import io.coffer.testing.ControlPlane;
 import io.coffer.testing.EmbeddedServers;
@@ -187,7 +186,7 @@ public final class Demo implements Callable<Integer> {
     LocalKubelet kubelet;
     Operator operator;
     ConsoleServer console;
-    AgeKeys.Identity identity = AgeKeys.generate();
+    Engine.KeyPair identity = Engine.newKeyPair();
 
     void keepRunning(Console out, Path dir) throws Exception {
       if (cluster != null) {
@@ -406,9 +405,9 @@ public final class Demo implements Callable<Integer> {
     Files.writeString(
         dir.resolve("ops.key"),
         "# demo key, made by coffer demo\n# public key: "
-            + p.identity.recipient().encoded()
+            + p.identity.recipient()
             + "\n"
-            + p.identity.encoded()
+            + p.identity.identity()
             + "\n");
     Applier apply =
         new Applier(
@@ -423,7 +422,7 @@ public final class Demo implements Callable<Integer> {
                 "backup-bucket/AWS_SECRET_ACCESS_KEY",
                 EmbeddedServers.SECRET_KEY,
                 "backup-recipients/recipients",
-                "# demo key\n" + p.identity.recipient().encoded() + "\n",
+                "# demo key\n" + p.identity.recipient() + "\n",
                 "backup-identity/identity",
                 Files.readString(dir.resolve("ops.key"))),
             EmbeddedServers.endpoint(p.s3));
@@ -587,11 +586,16 @@ public final class Demo implements Callable<Integer> {
    */
   private static boolean archiveAlone(Path archive, Path key, Backup backup) {
     try {
-      var a = ArchiveFile.open(archive, Age.DecryptionKeys.of(AgeKeys.readIdentities(key)));
-      var store = new BackupStore(a);
-      var manifest = store.manifest(store.descriptor(a.backupId()), null);
-      return a.backupId().equals(backup.getStatus().backupId)
-          && manifest.entries().size() > backup.getStatus().contents.collectionCounts.size();
+      var alone =
+          Engine.inspect(
+              null,
+              archive.toString(),
+              null,
+              new Request.Decryption(key.toString(), null),
+              new Secrets(Map.of()));
+      return alone.backup().id().equals(backup.getStatus().backupId)
+          && alone.manifest().entries().size()
+              > backup.getStatus().contents.collectionCounts.size();
     } catch (IOException | RuntimeException e) {
       return false;
     }
@@ -626,8 +630,8 @@ public final class Demo implements Callable<Integer> {
     if (!all.contains("completed in") || !all.contains("rayerp-before-upgrade"))
       return false; // the search must have had something to search
     return !all.contains(EmbeddedServers.SECRET_KEY)
-        && !all.contains(p.identity.encoded())
-        && !all.contains(p.identity.encoded().toLowerCase(Locale.ROOT));
+        && !all.contains(p.identity.identity())
+        && !all.contains(p.identity.identity().toLowerCase(Locale.ROOT));
   }
 
   private static <T extends HasMetadata> T terminal(T r) {

@@ -6,17 +6,18 @@ import de.bwaldvogel.mongo.MongoServer;
 import io.coffer.engine.BackupEngine;
 import io.coffer.engine.BackupOptions;
 import io.coffer.engine.BackupType;
-import io.coffer.engine.Encryption;
-import io.coffer.engine.EngineLog;
-import io.coffer.engine.Progress;
+import io.coffer.engine.Confirmation;
+import io.coffer.engine.DumpRestoreEngine;
 import io.coffer.engine.RestoreEngine;
 import io.coffer.engine.RestoreOptions;
 import io.coffer.engine.archive.Compression;
+import io.coffer.engine.base.EngineLog;
+import io.coffer.engine.base.Progress;
 import io.coffer.engine.crypto.Age;
 import io.coffer.engine.crypto.AgeKeys;
+import io.coffer.engine.crypto.Encryption;
 import io.coffer.engine.mongo.MongoRestorer;
 import io.coffer.engine.mongo.Selection;
-import io.coffer.engine.mongodump.DumpRestoreEngine;
 import io.coffer.engine.storage.FileStorage;
 import io.coffer.testing.EmbeddedServers;
 import io.coffer.testing.MongodumpFixtures;
@@ -96,7 +97,7 @@ public final class MongodumpBench {
               false,
               10,
               false,
-              RestoreOptions.Confirmation.GIVEN);
+              Confirmation.GIVEN);
       List<Double> coffer = new ArrayList<>();
       List<Double> folder = new ArrayList<>();
       List<Double> folderGz = new ArrayList<>();

@@ -11,7 +11,7 @@ import io.coffer.api.KeyRef;
 import io.coffer.api.Phase;
 import io.coffer.api.Restore;
 import io.coffer.api.RestoreSpec;
-import io.coffer.engine.BackupStore;
+import io.coffer.engine.storage.BackupIds;
 import io.coffer.engine.storage.StorageLocations;
 import io.coffer.job.JobFactory;
 import io.coffer.testing.EmbeddedServers;
@@ -231,7 +231,7 @@ class RestoreIT {
                     EmbeddedServers.ACCESS_KEY,
                     "AWS_SECRET_ACCESS_KEY",
                     EmbeddedServers.SECRET_KEY));
-        var in = storage.open(BackupStore.key(id, "archive.zip.age"))) {
+        var in = storage.open(BackupIds.key(id, "archive.zip.age"))) {
       Files.copy(in, offline.resolve("dr-source.zip.age"));
     }
     Restore fromFile = new Restore();

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.coffer.engine.BackupDescriptor;
 import io.coffer.engine.BackupStore;
-import io.coffer.engine.EngineLog;
-import io.coffer.engine.Progress;
 import io.coffer.engine.VerifyEngine;
+import io.coffer.engine.base.EngineLog;
+import io.coffer.engine.base.Progress;
 import io.coffer.engine.storage.FileStorage;
 import io.coffer.testing.Cli;
 import java.nio.file.Files;

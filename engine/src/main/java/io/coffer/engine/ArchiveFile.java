@@ -2,12 +2,13 @@ package io.coffer.engine;
 
 import io.coffer.engine.archive.HashingInputStream;
 import io.coffer.engine.archive.HashingOutputStream;
-import io.coffer.engine.archive.Json;
 import io.coffer.engine.archive.Manifest;
-import io.coffer.engine.archive.ManifestCheck;
+import io.coffer.engine.base.CofferException;
+import io.coffer.engine.base.Json;
 import io.coffer.engine.crypto.Age;
 import io.coffer.engine.crypto.AgeException;
 import io.coffer.engine.io.Limited;
+import io.coffer.engine.storage.BackupIds;
 import io.coffer.engine.storage.Storage;
 import io.coffer.engine.storage.StorageException;
 import io.coffer.protocol.ExitCode;
@@ -144,7 +145,7 @@ public final class ArchiveFile implements Storage {
       }
       String sha256 = hashed.drainAndHash(); // the whole file, whatever the zip reader left unread
       Manifest m;
-      ManifestCheck.checkSize(json, name);
+      Manifest.checkSize(json, name);
       try {
         m = Json.readUntrusted(json, Manifest.class);
       } catch (IOException e) {
@@ -157,7 +158,7 @@ public final class ArchiveFile implements Storage {
             ExitCode.INTEGRITY,
             file + " is not a Coffer archive (" + Manifest.ENTRY_NAME + " of another format)");
       }
-      if (!BackupStore.ID.matcher(m.id()).matches()) {
+      if (!BackupIds.ID.matcher(m.id()).matches()) {
         throw new CofferException(
             ExitCode.INTEGRITY,
             file + " names a backup id no Coffer backup has ('" + m.id() + "')");
@@ -226,18 +227,18 @@ public final class ArchiveFile implements Storage {
 
   @Override
   public InputStream open(String key) throws IOException {
-    if (key.equals(BackupStore.key(descriptor.id(), descriptor.archive())))
+    if (key.equals(BackupIds.key(descriptor.id(), descriptor.archive())))
       return Files.newInputStream(file);
-    if (key.equals(BackupStore.key(descriptor.id(), BackupDescriptor.FILE)))
+    if (key.equals(BackupIds.key(descriptor.id(), BackupDescriptor.FILE)))
       return new ByteArrayInputStream(Json.pretty(descriptor).getBytes(StandardCharsets.UTF_8));
-    if (key.equals(BackupStore.key(descriptor.id(), MANIFEST)))
+    if (key.equals(BackupIds.key(descriptor.id(), MANIFEST)))
       return new ByteArrayInputStream(manifest);
     throw StorageException.notFound(key + " is not in " + describe());
   }
 
   @Override
   public OptionalLong size(String key) throws IOException {
-    if (key.equals(BackupStore.key(descriptor.id(), descriptor.archive())))
+    if (key.equals(BackupIds.key(descriptor.id(), descriptor.archive())))
       return OptionalLong.of(Files.size(file));
     return OptionalLong.empty();
   }
@@ -250,7 +251,7 @@ public final class ArchiveFile implements Storage {
   @Override
   public List<String> list(String folder) {
     return folder.equals(descriptor.id())
-        ? List.of(BackupStore.key(descriptor.id(), descriptor.archive()))
+        ? List.of(BackupIds.key(descriptor.id(), descriptor.archive()))
         : List.of();
   }
 

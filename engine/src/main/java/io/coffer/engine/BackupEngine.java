@@ -3,13 +3,17 @@ package io.coffer.engine;
 import io.coffer.engine.archive.ArchiveWriter;
 import io.coffer.engine.archive.Compression;
 import io.coffer.engine.archive.HashingOutputStream;
-import io.coffer.engine.archive.Json;
 import io.coffer.engine.archive.Manifest;
+import io.coffer.engine.base.CofferException;
+import io.coffer.engine.base.EngineLog;
+import io.coffer.engine.base.Json;
+import io.coffer.engine.base.Progress;
+import io.coffer.engine.base.Version;
 import io.coffer.engine.crypto.AgeKeys;
 import io.coffer.engine.files.FileTreeDumper;
 import io.coffer.engine.incremental.ChainIndex;
 import io.coffer.engine.mongo.MongoConnection;
-import io.coffer.engine.mongo.MongoDumper;
+import io.coffer.engine.storage.BackupIds;
 import io.coffer.engine.storage.Storage;
 import io.coffer.protocol.BackupResult;
 import io.coffer.protocol.ExitCode;
@@ -18,7 +22,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -46,7 +49,7 @@ public final class BackupEngine {
   }
 
   public BackupResult run(BackupOptions o) throws IOException {
-    String id = BackupStore.checkId(o.id());
+    String id = BackupIds.checkId(o.id());
     Instant created = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     String run = UUID.randomUUID().toString().substring(0, 8);
     String host = System.getenv().getOrDefault("HOSTNAME", "");
@@ -65,7 +68,7 @@ public final class BackupEngine {
   private BackupResult run(BackupOptions o, String id, Instant created, Storage.Lock lock)
       throws IOException {
     Storage storage = store.storage();
-    if (storage.exists(BackupStore.key(id, BackupDescriptor.FILE))) {
+    if (storage.exists(BackupIds.key(id, BackupDescriptor.FILE))) {
       throw CofferException.usage(
           "backup "
               + id
@@ -111,8 +114,6 @@ public final class BackupEngine {
               + parent.createdAt()
               + ")");
     }
-    MongoDumper mongo = null;
-    List<MongoDumper.Target> targets = List.of();
     FileTreeDumper files =
         new FileTreeDumper(
             o.filesInclude(),
@@ -124,61 +125,20 @@ public final class BackupEngine {
     String archiveName = o.encryption().enabled() ? "archive.zip.age" : "archive.zip";
     Storage.AtomicOutput stored = null;
     ArchiveWriter archive = null;
+    List<BackupSource> sources = new ArrayList<>();
     try {
+      if (o.type().hasDatabase()) sources.add(new BackupSource.Mongo(o, index, id, log, progress));
+      if (o.type().hasFiles()) sources.add(new BackupSource.Trees(files, o.trees(), log, progress));
       progress.phase("scanning");
-      if (o.type().hasDatabase()) {
-        mongo = new MongoDumper(o.mongoUri(), o.timeoutSeconds(), log, progress);
-        if (index != null) mongo.indexed(index, id, o.parent());
-        targets = mongo.resolve(o.selection());
-        if (targets.isEmpty()) {
-          throw CofferException.usage(
-              "the selection matches no collection in "
-                  + MongoConnection.redact(o.mongoUri())
-                  + "; check "
-                  + Field.INCLUDE.mark()
-                  + " / "
-                  + Field.EXCLUDE.mark()
-                  + " / "
-                  + Field.MODULES.mark()
-                  + " (`coffer backup --help` explains the patterns)");
-        }
-        for (MongoDumper.Target t : targets) progress.addTotal(t.estimatedBytes());
-        log.info(
-            "selected "
-                + targets.size()
-                + " collections from "
-                + MongoConnection.redact(o.mongoUri()));
-      }
-      if (o.type().hasFiles()) {
-        for (FileTreeDumper.Tree t : o.trees()) {
-          if (!Files.isDirectory(t.root())) {
-            throw new CofferException(
-                ExitCode.SOURCE,
-                "file tree "
-                    + t.name()
-                    + ": "
-                    + t.root()
-                    + " is not a readable directory; check "
-                    + Field.FILES.mark(o.trees().indexOf(t))
-                    + "");
-          }
-          progress.addTotal(files.estimate(t));
-        }
-      }
+      for (BackupSource source : sources) source.prepare();
 
-      stored = storage.create(BackupStore.key(id, archiveName));
+      stored = storage.create(BackupIds.key(id, archiveName));
       HashingOutputStream hashed = new HashingOutputStream(stored);
       // reading on this thread, deflate on a pool, encryption, hashing and the write on the zip
       // writer's thread
       archive = new ArchiveWriter(o.encryption().wrap(hashed), o.compression(), o.level());
       progress.phase("dumping");
-      for (MongoDumper.Target t : targets) mongo.dump(t, archive);
-      if (o.type().hasFiles()) {
-        for (FileTreeDumper.Tree t : o.trees()) {
-          files.dump(t, archive);
-          log.info("file tree " + t.name() + ": done");
-        }
-      }
+      for (BackupSource source : sources) source.dump(archive);
       progress.phase("finishing");
       Map<String, String> treeSources = new LinkedHashMap<>();
       for (FileTreeDumper.Tree t : o.trees()) treeSources.put(t.name(), t.root().toString());
@@ -215,7 +175,7 @@ public final class BackupEngine {
       }
       byte[] manifestBytes = encManifest.toByteArray();
       lock.check();
-      put(storage, BackupStore.key(id, manifestName), manifestBytes);
+      put(storage, BackupIds.key(id, manifestName), manifestBytes);
 
       long rawSize = 0;
       long documents = 0;
@@ -259,7 +219,7 @@ public final class BackupEngine {
               + fileCount
               + " files"
               + (files.skipped().isEmpty() ? "" : ", " + files.skipped().size() + " skipped"));
-      put(storage, BackupStore.key(id, BackupDescriptor.LOG), log.bytes());
+      put(storage, BackupIds.key(id, BackupDescriptor.LOG), log.bytes());
       List<String> recipients =
           o.encryption().recipients().stream().map(AgeKeys.Recipient::encoded).toList();
       BackupDescriptor d =
@@ -288,7 +248,7 @@ public final class BackupEngine {
               index == null ? null : index.scheme());
       lock.check();
       if (!storage.createIfAbsent(
-          BackupStore.key(id, BackupDescriptor.FILE),
+          BackupIds.key(id, BackupDescriptor.FILE),
           Json.pretty(d).getBytes(StandardCharsets.UTF_8))) {
         throw new CofferException(
             ExitCode.BUSY,
@@ -307,7 +267,7 @@ public final class BackupEngine {
       if (index != null) discardIndex(storage, id, lock);
       throw e;
     } finally {
-      if (mongo != null) mongo.close();
+      for (BackupSource source : sources) source.close();
     }
   }
 
@@ -324,8 +284,8 @@ public final class BackupEngine {
       } catch (IOException | RuntimeException lost) {
         return;
       }
-      if (storage.exists(BackupStore.key(id, BackupDescriptor.FILE))) return;
-      String prefix = BackupStore.key(id, "index/");
+      if (storage.exists(BackupIds.key(id, BackupDescriptor.FILE))) return;
+      String prefix = BackupIds.key(id, "index/");
       for (String k : storage.list(id)) if (k.startsWith(prefix)) storage.delete(k);
     } catch (IOException | RuntimeException cleanup) {
       log.warn(

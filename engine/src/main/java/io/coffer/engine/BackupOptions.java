@@ -1,6 +1,8 @@
 package io.coffer.engine;
 
 import io.coffer.engine.archive.Compression;
+import io.coffer.engine.base.CofferException;
+import io.coffer.engine.crypto.Encryption;
 import io.coffer.engine.files.FileTreeDumper;
 import io.coffer.engine.mongo.Selection;
 import io.coffer.protocol.Field;

@@ -2,12 +2,14 @@ package io.coffer.engine;
 
 import io.coffer.engine.archive.HashingInputStream;
 import io.coffer.engine.archive.HashingOutputStream;
-import io.coffer.engine.archive.Json;
 import io.coffer.engine.archive.Manifest;
-import io.coffer.engine.archive.ManifestCheck;
+import io.coffer.engine.base.CofferException;
+import io.coffer.engine.base.EngineLog;
+import io.coffer.engine.base.Json;
 import io.coffer.engine.crypto.Age;
 import io.coffer.engine.crypto.AgeException;
 import io.coffer.engine.io.Limited;
+import io.coffer.engine.storage.BackupIds;
 import io.coffer.engine.storage.Storage;
 import io.coffer.engine.storage.StorageException;
 import io.coffer.protocol.ExitCode;
@@ -44,7 +46,6 @@ public final class BackupStore {
     return Protocol.locate(storageDescription, id, name);
   }
 
-  public static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   private final Storage storage;
 
   public BackupStore(Storage storage) {
@@ -53,20 +54,6 @@ public final class BackupStore {
 
   public Storage storage() {
     return storage;
-  }
-
-  public static String checkId(String id) {
-    if (id == null || !ID.matcher(id).matches()) {
-      throw CofferException.usage(
-          "bad backup id '"
-              + id
-              + "': use letters, digits, '.', '_' or '-' (at most 128), starting with a letter or digit");
-    }
-    return id;
-  }
-
-  public static String key(String id, String name) {
-    return id + "/" + name;
   }
 
   /** A listed backup: its descriptor, or null when the folder holds an incomplete backup. */
@@ -82,9 +69,9 @@ public final class BackupStore {
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
   public BackupDescriptor descriptor(String id) throws IOException {
-    checkId(id);
+    BackupIds.checkId(id);
     byte[] bytes;
-    try (InputStream in = storage.open(key(id, BackupDescriptor.FILE))) {
+    try (InputStream in = storage.open(BackupIds.key(id, BackupDescriptor.FILE))) {
       bytes =
           Limited.readAll(
               in,
@@ -171,7 +158,8 @@ public final class BackupStore {
       return "has no valid SHA-256";
     }
     if (d.storedSize() < 0 || d.rawSize() < 0) return "gives a negative size";
-    if (d.parent() != null && (!ID.matcher(d.parent()).matches() || d.parent().equals(id)))
+    if (d.parent() != null
+        && (!BackupIds.ID.matcher(d.parent()).matches() || d.parent().equals(id)))
       return "names an impossible parent";
     return null;
   }
@@ -179,7 +167,7 @@ public final class BackupStore {
   public List<Listed> list() throws IOException {
     List<Listed> out = new ArrayList<>();
     for (String id : storage.listFolders()) {
-      if (!ID.matcher(id).matches()) continue;
+      if (!BackupIds.ID.matcher(id).matches()) continue;
       try {
         out.add(new Listed(id, descriptor(id)));
       } catch (CofferException e) {
@@ -199,7 +187,7 @@ public final class BackupStore {
    * storage has none.
    */
   public Optional<String> presignArchive(BackupDescriptor d, Duration validFor) throws IOException {
-    return storage.presign(key(d.id(), d.archive()), validFor);
+    return storage.presign(BackupIds.key(d.id(), d.archive()), validFor);
   }
 
   /**
@@ -207,7 +195,7 @@ public final class BackupStore {
    * end.
    */
   public HashingInputStream openArchive(BackupDescriptor d) throws IOException {
-    return new HashingInputStream(storage.open(key(d.id(), d.archive())));
+    return new HashingInputStream(storage.open(BackupIds.key(d.id(), d.archive())));
   }
 
   /** Decrypts if the backup is encrypted; key problems become exit code 6, damage exit code 5. */
@@ -318,7 +306,7 @@ public final class BackupStore {
     // an encrypted manifest is its plaintext plus about 1 % (age's 16 bytes per 64 KiB chunk) and a
     // header
     long cap = ManifestCheck.MAX_MANIFEST_BYTES + ManifestCheck.MAX_MANIFEST_BYTES / 64 + 65_536;
-    try (InputStream in = storage.open(key(d.id(), d.manifest()))) {
+    try (InputStream in = storage.open(BackupIds.key(d.id(), d.manifest()))) {
       stored = Limited.readAll(in, cap, () -> tooLarge(d.id()));
     } catch (StorageException e) {
       if (e.isNotFound())
@@ -354,7 +342,7 @@ public final class BackupStore {
 
   /** A manifest's bytes, parsed and checked as a stranger's input for backup {@code id}. */
   public static Manifest parseManifest(byte[] json, String id) {
-    ManifestCheck.checkSize(json, id);
+    Manifest.checkSize(json, id);
     Manifest m;
     try {
       m = Json.readUntrusted(json, Manifest.class);
@@ -413,7 +401,7 @@ public final class BackupStore {
    */
   public Storage.Lock lock(String id, String owner, String token, int waitSeconds, EngineLog log)
       throws IOException {
-    checkId(id);
+    BackupIds.checkId(id);
     long deadline = System.nanoTime() + waitSeconds * 1_000_000_000L;
     boolean told = false;
     while (true) {
@@ -460,7 +448,7 @@ public final class BackupStore {
    * run that ended is taken over.
    */
   public void delete(String id, String token) throws IOException {
-    checkId(id);
+    BackupIds.checkId(id);
     try (Storage.Lock lock =
         lock(id, "delete run " + UUID.randomUUID().toString().substring(0, 8), token, 0, null)) {
       deleteLocked(id);
@@ -469,8 +457,8 @@ public final class BackupStore {
 
   private void deleteLocked(String id) throws IOException {
     // the descriptor goes first, so a half-deleted backup reads as incomplete, never as complete
-    if (storage.exists(key(id, BackupDescriptor.FILE)))
-      storage.delete(key(id, BackupDescriptor.FILE));
+    if (storage.exists(BackupIds.key(id, BackupDescriptor.FILE)))
+      storage.delete(BackupIds.key(id, BackupDescriptor.FILE));
     for (String k : storage.list(id)) storage.delete(k);
     storage.removeLeftovers(id);
   }

@@ -1,5 +1,6 @@
 package io.coffer.engine;
 
+import io.coffer.engine.base.CofferException;
 import java.util.Locale;
 
 /** What a backup holds. */

@@ -1,13 +1,21 @@
 package io.coffer.engine;
 
 import io.coffer.engine.archive.Compression;
+import io.coffer.engine.archive.HashingInputStream;
+import io.coffer.engine.archive.Manifest;
+import io.coffer.engine.base.CofferException;
+import io.coffer.engine.base.EngineLog;
+import io.coffer.engine.base.Printable;
+import io.coffer.engine.base.Progress;
 import io.coffer.engine.crypto.Age;
+import io.coffer.engine.crypto.AgeException;
 import io.coffer.engine.crypto.AgeKeys;
+import io.coffer.engine.crypto.Encryption;
 import io.coffer.engine.files.FileTreeDumper;
 import io.coffer.engine.mongo.ModuleMap;
 import io.coffer.engine.mongo.MongoRestorer;
 import io.coffer.engine.mongo.Selection;
-import io.coffer.engine.mongodump.DumpRestoreEngine;
+import io.coffer.engine.storage.BackupIds;
 import io.coffer.engine.storage.FileStorage;
 import io.coffer.engine.storage.Storage;
 import io.coffer.engine.storage.StorageLocations;
@@ -27,6 +35,7 @@ import io.coffer.protocol.VerifyRequest;
 import io.coffer.protocol.VerifyResult;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -63,16 +72,11 @@ public final class Engine {
       Progress progress,
       Secrets secrets,
       String typedMongoUri,
-      RestoreOptions.Confirmation confirmation,
+      Confirmation confirmation,
       InputStream stdin) {
     public Context(EngineLog log, Progress progress, Map<String, String> env) {
       this(
-          log,
-          progress,
-          new Secrets(env),
-          null,
-          RestoreOptions.Confirmation.GIVEN,
-          InputStream.nullInputStream());
+          log, progress, new Secrets(env), null, Confirmation.GIVEN, InputStream.nullInputStream());
     }
   }
 
@@ -258,8 +262,7 @@ public final class Engine {
             ? new RestoreRequest.Mongo(null, null, null, null, null, false, null)
             : r.mongodb();
     int timeout = m.timeoutSeconds() == null ? 15 : m.timeoutSeconds();
-    RestoreOptions.Confirmation confirmation =
-        r.confirm() ? RestoreOptions.Confirmation.GIVEN : c.confirmation();
+    Confirmation confirmation = r.confirm() ? Confirmation.GIVEN : c.confirmation();
     if (src.mongodump() != null) return fromMongodump(r, src, m, mode, timeout, confirmation, c);
     Request.Decryption d =
         r.decryption() == null ? new Request.Decryption(null, null) : r.decryption();
@@ -314,7 +317,7 @@ public final class Engine {
       RestoreRequest.Mongo m,
       MongoRestorer.Mode mode,
       int timeout,
-      RestoreOptions.Confirmation confirmation,
+      Confirmation confirmation,
       Context c)
       throws IOException {
     String dump = src.mongodump();
@@ -517,9 +520,128 @@ public final class Engine {
       throw CofferException.usage("give " + Field.BACKUP_ID.mark() + " ID: the backup to delete");
     try (Storage storage = openStorage(r.storage(), c.secrets())) {
       BackupStore store = new BackupStore(storage);
-      int n = storage.list(BackupStore.checkId(r.backupId())).size();
+      int n = storage.list(BackupIds.checkId(r.backupId())).size();
       store.delete(r.backupId(), r.lockToken());
       return new DeleteResult(DeleteResult.STATUS, r.backupId(), n);
     }
+  }
+
+  /** What a storage location holds: its description, and its backups (incomplete ones too). */
+  public record Catalogue(String location, List<BackupStore.Listed> backups) {}
+
+  public static Catalogue list(Request.StorageRef storage, Secrets secrets) throws IOException {
+    try (Storage s = openStorage(storage, secrets)) {
+      return new Catalogue(s.describe(), new BackupStore(s).list());
+    }
+  }
+
+  /**
+   * A backup's descriptor, its manifest (null when it is encrypted and no key was given) and the
+   * ids of the chain a restore reads, the full backup first.
+   */
+  public record Inspection(BackupDescriptor backup, Manifest manifest, List<String> chain) {}
+
+  /** Inspects a stored backup ({@code storage} and {@code backupId}) or an archive file alone. */
+  public static Inspection inspect(
+      Request.StorageRef storage,
+      String archiveFile,
+      String backupId,
+      Request.Decryption decryption,
+      Secrets secrets)
+      throws IOException {
+    Request.Decryption d = decryption == null ? new Request.Decryption(null, null) : decryption;
+    Age.DecryptionKeys keys = secrets.decryptionKeys(d.identityFile(), d.passphraseFile());
+    Source source = openSource(storage, archiveFile, backupId, keys, secrets);
+    try (Storage s = source.storage()) {
+      BackupStore store = new BackupStore(s);
+      BackupDescriptor b = store.descriptor(source.backupId());
+      Manifest m = b.encrypted() && keys == null ? null : store.manifest(b, keys);
+      return new Inspection(b, m, store.chainIds(b));
+    }
+  }
+
+  /** Copies the log backup {@code backupId} recorded to {@code out}. */
+  public static void logs(
+      Request.StorageRef storage, String backupId, OutputStream out, Secrets secrets)
+      throws IOException {
+    try (Storage s = openStorage(storage, secrets)) {
+      new BackupStore(s).descriptor(backupId);
+      try (InputStream in =
+          s.open(BackupIds.key(BackupIds.checkId(backupId), BackupDescriptor.LOG))) {
+        in.transferTo(out);
+      }
+    }
+  }
+
+  /**
+   * Writes backup {@code backupId}'s archive to {@code target} (decrypted with {@code decrypt}),
+   * whole and checked against its checksum, or not at all.
+   */
+  public static BackupDescriptor download(
+      Request.StorageRef storage,
+      String backupId,
+      Path target,
+      boolean decrypt,
+      Request.Decryption decryption,
+      Secrets secrets)
+      throws IOException {
+    try (Storage s = openStorage(storage, secrets)) {
+      BackupStore store = new BackupStore(s);
+      BackupDescriptor d = store.descriptor(backupId);
+      Request.Decryption dk = decryption == null ? new Request.Decryption(null, null) : decryption;
+      Age.DecryptionKeys keys =
+          decrypt ? secrets.decryptionKeys(dk.identityFile(), dk.passphraseFile()) : null;
+      if (decrypt && d.encrypted() && keys == null) {
+        throw new CofferException(
+            ExitCode.KEY,
+            "a decrypted download needs "
+                + Field.IDENTITY.mark()
+                + " or "
+                + Field.DECRYPTION_PASSPHRASE.mark());
+      }
+      FileStorage local = new FileStorage(target.getParent());
+      Storage.AtomicOutput out = local.create(target.getFileName().toString());
+      try (HashingInputStream stored = store.openArchive(d)) {
+        InputStream in = decrypt ? BackupStore.decrypting(stored, d, keys) : stored;
+        in.transferTo(out);
+        String sha = stored.drainAndHash();
+        if (!sha.equals(d.sha256()) || stored.count() != d.storedSize()) {
+          throw new CofferException(
+              ExitCode.INTEGRITY,
+              "backup " + d.id() + " does not match its checksum; nothing was written");
+        }
+        out.close();
+      } catch (AgeException e) {
+        out.abort();
+        throw BackupStore.fromAge(d.id(), e);
+      } catch (IOException | RuntimeException e) {
+        out.abort();
+        if (e instanceof CofferException) throw e;
+        throw new CofferException(
+            ExitCode.INTEGRITY,
+            "backup " + d.id() + " cannot be read to the end (" + e.getMessage() + ")",
+            e);
+      }
+      return d;
+    }
+  }
+
+  /**
+   * A new age key pair: the identity ({@code AGE-SECRET-KEY-1...}), the public key, and the text of
+   * an identity file as age-keygen writes it.
+   */
+  public record KeyPair(String identity, String recipient, String identityFile) {}
+
+  public static KeyPair newKeyPair() {
+    AgeKeys.Identity id = AgeKeys.generate();
+    String text =
+        "# created: "
+            + Instant.now().truncatedTo(ChronoUnit.SECONDS)
+            + "\n# public key: "
+            + id.recipient().encoded()
+            + "\n"
+            + id.encoded()
+            + "\n";
+    return new KeyPair(id.encoded(), id.recipient().encoded(), text);
   }
 }

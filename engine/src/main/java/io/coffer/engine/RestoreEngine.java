@@ -2,7 +2,9 @@ package io.coffer.engine;
 
 import io.coffer.engine.archive.HashingInputStream;
 import io.coffer.engine.archive.Manifest;
-import io.coffer.engine.archive.ManifestCheck;
+import io.coffer.engine.base.CofferException;
+import io.coffer.engine.base.EngineLog;
+import io.coffer.engine.base.Progress;
 import io.coffer.engine.crypto.AgeException;
 import io.coffer.engine.files.FileRestorer;
 import io.coffer.engine.files.FileTreeDumper;

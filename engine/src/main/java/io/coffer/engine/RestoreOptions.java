@@ -1,5 +1,6 @@
 package io.coffer.engine;
 
+import io.coffer.engine.base.CofferException;
 import io.coffer.engine.crypto.Age;
 import io.coffer.engine.mongo.MongoNames;
 import io.coffer.engine.mongo.MongoRestorer;
@@ -32,18 +33,6 @@ public record RestoreOptions(
     int timeoutSeconds,
     boolean systemDatabases,
     Confirmation confirmation) {
-
-  /**
-   * Asked, with what a replace would delete or replace, before anything is written; false stops the
-   * restore.
-   */
-  @FunctionalInterface
-  public interface Confirmation {
-    boolean confirm(List<String> losses);
-
-    /** For callers that asked beforehand (the CLI's --yes, a Restore with confirm: true). */
-    Confirmation GIVEN = losses -> true;
-  }
 
   /**
    * A request whose destructive parts the caller has already confirmed, without system databases.

@@ -1,6 +1,6 @@
 package io.coffer.engine;
 
-import io.coffer.engine.archive.Json;
+import io.coffer.engine.base.Json;
 import io.coffer.protocol.BackupResult;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

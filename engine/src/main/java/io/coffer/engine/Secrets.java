@@ -1,5 +1,7 @@
 package io.coffer.engine;
 
+import io.coffer.engine.base.CofferException;
+import io.coffer.engine.base.Placeholders;
 import io.coffer.engine.crypto.Age;
 import io.coffer.engine.crypto.AgeKeys;
 import io.coffer.protocol.ExitCode;

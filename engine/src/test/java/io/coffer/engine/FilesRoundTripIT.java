@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.coffer.engine.archive.Compression;
+import io.coffer.engine.base.CofferException;
+import io.coffer.engine.base.EngineLog;
+import io.coffer.engine.base.Progress;
+import io.coffer.engine.crypto.Encryption;
 import io.coffer.engine.files.FileTreeDumper;
 import io.coffer.engine.fs.Dir;
 import io.coffer.engine.fs.Name;

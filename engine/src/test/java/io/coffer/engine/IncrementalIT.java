@@ -12,15 +12,18 @@ import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
 import de.bwaldvogel.mongo.MongoServer;
 import io.coffer.engine.archive.Compression;
+import io.coffer.engine.base.CofferException;
+import io.coffer.engine.base.EngineLog;
+import io.coffer.engine.base.Progress;
 import io.coffer.engine.crypto.Age;
 import io.coffer.engine.crypto.AgeKeys;
+import io.coffer.engine.crypto.Encryption;
 import io.coffer.engine.files.FileTreeDumper;
 import io.coffer.engine.incremental.ChainIndex;
 import io.coffer.engine.incremental.DocHash;
 import io.coffer.engine.incremental.IdOrder;
 import io.coffer.engine.mongo.MongoRestorer;
 import io.coffer.engine.mongo.Selection;
-import io.coffer.engine.mongodump.DumpRestoreEngine;
 import io.coffer.engine.storage.FileStorage;
 import io.coffer.engine.storage.Storage;
 import io.coffer.protocol.BackupResult;
@@ -361,7 +364,7 @@ class IncrementalIT {
             false,
             5,
             false,
-            RestoreOptions.Confirmation.GIVEN);
+            Confirmation.GIVEN);
     for (String id : List.of("f1", "i1")) {
       Path zip = tmp.resolve(id + ".zip");
       String name =

@@ -10,12 +10,15 @@ import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.Indexes;
 import de.bwaldvogel.mongo.MongoServer;
 import io.coffer.engine.archive.Compression;
+import io.coffer.engine.base.CofferException;
+import io.coffer.engine.base.EngineLog;
+import io.coffer.engine.base.Progress;
 import io.coffer.engine.crypto.Age;
 import io.coffer.engine.crypto.AgeKeys;
+import io.coffer.engine.crypto.Encryption;
 import io.coffer.engine.mongo.ModuleMap;
 import io.coffer.engine.mongo.MongoRestorer;
 import io.coffer.engine.mongo.Selection;
-import io.coffer.engine.mongodump.DumpRestoreEngine;
 import io.coffer.engine.storage.FileStorage;
 import io.coffer.engine.storage.Storage;
 import io.coffer.protocol.BackupResult;
@@ -337,7 +340,7 @@ class MongoRoundTripIT {
             false,
             5,
             false,
-            RestoreOptions.Confirmation.GIVEN);
+            Confirmation.GIVEN);
     RestoreResult r =
         new DumpRestoreEngine(new EngineLog(null), new Progress())
             .run(tmp.resolve("out/mongodb").toString(), null, o);

@@ -2,7 +2,7 @@ package io.coffer.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.coffer.engine.archive.Json;
+import io.coffer.engine.base.Json;
 import io.coffer.protocol.BackupResult;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

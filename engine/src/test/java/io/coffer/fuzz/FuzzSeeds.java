@@ -1,7 +1,7 @@
 package io.coffer.fuzz;
 
-import io.coffer.engine.Encryption;
 import io.coffer.engine.crypto.AgeKeys;
+import io.coffer.engine.crypto.Encryption;
 import io.coffer.testing.Forger;
 import io.coffer.testing.MongodumpFixtures;
 import java.io.ByteArrayOutputStream;

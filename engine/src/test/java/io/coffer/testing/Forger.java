@@ -1,11 +1,11 @@
 package io.coffer.testing;
 
 import io.coffer.engine.BackupDescriptor;
-import io.coffer.engine.Encryption;
 import io.coffer.engine.archive.HashingOutputStream;
-import io.coffer.engine.archive.Json;
 import io.coffer.engine.archive.Manifest;
 import io.coffer.engine.archive.ZipStreamWriter;
+import io.coffer.engine.base.Json;
+import io.coffer.engine.crypto.Encryption;
 import io.coffer.engine.mongo.DumpNames;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package io.coffer.engine.archive;
 
+import io.coffer.engine.base.Json;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;

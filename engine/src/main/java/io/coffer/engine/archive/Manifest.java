@@ -2,6 +2,8 @@ package io.coffer.engine.archive;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.coffer.engine.base.CofferException;
+import io.coffer.protocol.ExitCode;
 import java.util.List;
 import java.util.Map;
 
@@ -190,4 +192,40 @@ public record Manifest(
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Skipped(String path, String reason) {}
+
+  /** The most entries a manifest may list. */
+  public static final int MAX_ENTRIES = 2_000_000;
+
+  /**
+   * Counts the JSON objects in a manifest's bytes before it is parsed (strings skipped): every
+   * entry is one, so a manifest of more than {@link #MAX_ENTRIES} entries is refused before its
+   * records fill the heap.
+   */
+  public static void checkSize(byte[] json, String id) {
+    long objects = 0;
+    boolean string = false;
+    for (int i = 0; i < json.length; i++) {
+      byte b = json[i];
+      if (string) {
+        if (b == '\\') i++;
+        else if (b == '"') string = false;
+      } else if (b == '"') {
+        string = true;
+      } else if (b == '{' && ++objects > 2L * MAX_ENTRIES + 16) {
+        throw damaged(id, "lists more than " + MAX_ENTRIES + " entries");
+      }
+    }
+  }
+
+  /** The manifest of backup {@code id} is not what Coffer writes: nothing of it is used. */
+  public static CofferException damaged(String id, String what) {
+    return new CofferException(
+        ExitCode.INTEGRITY,
+        "the manifest of backup "
+            + id
+            + " "
+            + what
+            + ": the backup is damaged or forged, and Coffer"
+            + " uses nothing from it");
+  }
 }

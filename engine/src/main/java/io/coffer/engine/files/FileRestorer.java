@@ -1,8 +1,8 @@
 package io.coffer.engine.files;
 
-import io.coffer.engine.CofferException;
-import io.coffer.engine.EngineLog;
-import io.coffer.engine.Progress;
+import io.coffer.engine.base.CofferException;
+import io.coffer.engine.base.EngineLog;
+import io.coffer.engine.base.Progress;
 import io.coffer.engine.fs.Dir;
 import io.coffer.engine.fs.FsException;
 import io.coffer.engine.fs.Name;

@@ -1,11 +1,11 @@
 package io.coffer.engine.files;
 
-import io.coffer.engine.CofferException;
-import io.coffer.engine.EngineLog;
-import io.coffer.engine.Progress;
 import io.coffer.engine.archive.ArchiveWriter;
 import io.coffer.engine.archive.HashingInputStream;
 import io.coffer.engine.archive.Manifest;
+import io.coffer.engine.base.CofferException;
+import io.coffer.engine.base.EngineLog;
+import io.coffer.engine.base.Progress;
 import io.coffer.engine.fs.Dir;
 import io.coffer.engine.fs.FsException;
 import io.coffer.engine.fs.Name;

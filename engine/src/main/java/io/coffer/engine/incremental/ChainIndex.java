@@ -1,10 +1,10 @@
 package io.coffer.engine.incremental;
 
-import io.coffer.engine.BackupStore;
-import io.coffer.engine.CofferException;
-import io.coffer.engine.Encryption;
+import io.coffer.engine.base.CofferException;
 import io.coffer.engine.crypto.Age;
 import io.coffer.engine.crypto.AgeException;
+import io.coffer.engine.crypto.Encryption;
+import io.coffer.engine.storage.BackupIds;
 import io.coffer.engine.storage.Storage;
 import io.coffer.engine.storage.StorageException;
 import io.coffer.protocol.ExitCode;
@@ -92,7 +92,7 @@ public final class ChainIndex {
   }
 
   static String objectKey(String backupId, String name) {
-    return BackupStore.key(backupId, "index/" + name + ".idx");
+    return BackupIds.key(backupId, "index/" + name + ".idx");
   }
 
   /**
@@ -189,7 +189,7 @@ public final class ChainIndex {
    * anything is written.
    */
   public void checkKey(String backupId) throws IOException {
-    String prefix = BackupStore.key(backupId, "index/");
+    String prefix = BackupIds.key(backupId, "index/");
     for (String k : storage.list(backupId)) {
       if (k.startsWith(prefix) && k.endsWith(".idx")) {
         String name = k.substring(prefix.length(), k.length() - ".idx".length());
@@ -255,7 +255,7 @@ public final class ChainIndex {
           if (kind == DELTA) {
             parent = in.readUTF();
             depth = in.readInt();
-            if (depth < 1 || depth > MAX_DELTAS || !BackupStore.ID.matcher(parent).matches()) {
+            if (depth < 1 || depth > MAX_DELTAS || !BackupIds.ID.matcher(parent).matches()) {
               throw new CofferException(
                   ExitCode.INTEGRITY, what + " is damaged (a delta with a bad header)");
             }

@@ -1,6 +1,6 @@
 package io.coffer.engine.mongo;
 
-import io.coffer.engine.CofferException;
+import io.coffer.engine.base.CofferException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

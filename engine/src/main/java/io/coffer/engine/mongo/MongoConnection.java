@@ -8,7 +8,7 @@ import com.mongodb.MongoSecurityException;
 import com.mongodb.MongoTimeoutException;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
-import io.coffer.engine.CofferException;
+import io.coffer.engine.base.CofferException;
 import io.coffer.protocol.ExitCode;
 import io.coffer.protocol.Field;
 import java.util.concurrent.TimeUnit;

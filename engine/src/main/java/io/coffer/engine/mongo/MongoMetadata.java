@@ -1,6 +1,6 @@
 package io.coffer.engine.mongo;
 
-import io.coffer.engine.CofferException;
+import io.coffer.engine.base.CofferException;
 import io.coffer.protocol.ExitCode;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;

@@ -1,6 +1,6 @@
 package io.coffer.engine.mongo;
 
-import io.coffer.engine.CofferException;
+import io.coffer.engine.base.CofferException;
 import io.coffer.protocol.Field;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,7 +1,7 @@
 package io.coffer.engine.mongodump;
 
-import io.coffer.engine.CofferException;
-import io.coffer.engine.Printable;
+import io.coffer.engine.base.CofferException;
+import io.coffer.engine.base.Printable;
 import io.coffer.protocol.ExitCode;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
@@ -154,7 +154,7 @@ public final class DumpArchive {
       b1 = b.read();
       b.reset();
     } catch (IOException e) {
-      throw DumpRestoreEngine.unreadable(name, e);
+      throw unreadable(name, e);
     }
     InputStream in = b;
     if (b0 == 0x1f && b1 == 0x8b) {
@@ -181,7 +181,7 @@ public final class DumpArchive {
               + "); nothing was restored",
           e);
     } catch (IOException e) {
-      throw DumpRestoreEngine.unreadable(name, e);
+      throw unreadable(name, e);
     }
   }
 
@@ -223,8 +223,7 @@ public final class DumpArchive {
               + "); nothing was restored",
           e);
     } catch (IOException e) {
-      throw DumpRestoreEngine.unreadable(
-          name, e); // a connection reset, a failing disk: not the data's fault
+      throw unreadable(name, e); // a connection reset, a failing disk: not the data's fault
     }
   }
 
@@ -373,5 +372,21 @@ public final class DumpArchive {
             + " "
             + what
             + ": the mongodump archive is damaged; nothing was restored");
+  }
+
+  /**
+   * A dump that cannot be read (permissions, a failing disk, a connection reset): the source's
+   * fault, not the data's.
+   */
+  public static CofferException unreadable(String source, IOException e) {
+    return new CofferException(
+        ExitCode.SOURCE,
+        "cannot read "
+            + Printable.escape(source)
+            + " ("
+            + e.getClass().getSimpleName()
+            + (e.getMessage() == null ? "" : ": " + Printable.escape(e.getMessage()))
+            + "); nothing was restored",
+        e);
   }
 }

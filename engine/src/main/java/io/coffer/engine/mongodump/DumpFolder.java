@@ -1,11 +1,10 @@
 package io.coffer.engine.mongodump;
 
-import io.coffer.engine.CofferException;
-import io.coffer.engine.EngineLog;
-import io.coffer.engine.Printable;
-import io.coffer.engine.archive.Json;
 import io.coffer.engine.archive.Manifest;
-import io.coffer.engine.archive.ManifestCheck;
+import io.coffer.engine.base.CofferException;
+import io.coffer.engine.base.EngineLog;
+import io.coffer.engine.base.Json;
+import io.coffer.engine.base.Printable;
 import io.coffer.engine.io.Limited;
 import io.coffer.engine.mongo.MongoMetadata;
 import io.coffer.protocol.ExitCode;
@@ -214,7 +213,7 @@ public final class DumpFolder {
     Manifest m;
     try {
       byte[] json = metadataBytes(manifest);
-      ManifestCheck.checkSize(json, "unzipped");
+      Manifest.checkSize(json, "unzipped");
       m = Json.readUntrusted(json, Manifest.class);
     } catch (CofferException | IOException e) {
       return; // not a manifest Coffer can read: the folder is taken as a dump

@@ -1,6 +1,6 @@
 package io.coffer.engine.storage;
 
-import io.coffer.engine.CofferException;
+import io.coffer.engine.base.CofferException;
 import io.coffer.engine.fs.Dir;
 import io.coffer.engine.fs.FsException;
 import io.coffer.engine.fs.Name;

@@ -1,7 +1,7 @@
 package io.coffer.engine.storage;
 
-import io.coffer.engine.CofferException;
-import io.coffer.engine.archive.Json;
+import io.coffer.engine.base.CofferException;
+import io.coffer.engine.base.Json;
 import io.coffer.engine.io.BlockingPipe;
 import io.coffer.engine.io.Limited;
 import io.coffer.protocol.ExitCode;
@@ -232,7 +232,10 @@ public final class S3Storage implements Storage {
   @Override
   public InputStream open(String key) {
     try {
-      return client.getObject(GetObjectArgs.builder().bucket(bucket).object(object(key)).build());
+      return Retry.idempotent(
+          () ->
+              client.getObject(GetObjectArgs.builder().bucket(bucket).object(object(key)).build()),
+          S3Storage::transientError);
     } catch (Exception e) {
       throw translate("cannot read " + key, e);
     }
@@ -242,9 +245,13 @@ public final class S3Storage implements Storage {
   public OptionalLong size(String key) {
     try {
       return OptionalLong.of(
-          client
-              .statObject(StatObjectArgs.builder().bucket(bucket).object(object(key)).build())
-              .size());
+          Retry.idempotent(
+              () ->
+                  client
+                      .statObject(
+                          StatObjectArgs.builder().bucket(bucket).object(object(key)).build())
+                      .size(),
+              S3Storage::transientError));
     } catch (Exception e) {
       StorageException se = translate("cannot read " + key, e);
       if (se.isNotFound() && !isBucketMissing(e)) return OptionalLong.empty();
@@ -254,11 +261,15 @@ public final class S3Storage implements Storage {
 
   @Override
   public List<String> listFolders() {
+    return retried("cannot list " + prefix, this::listFoldersOnce);
+  }
+
+  private List<String> listFoldersOnce() throws Exception {
     List<String> out = new ArrayList<>();
     for (Result<Item> r :
         client.listObjects(
             ListObjectsArgs.builder().bucket(bucket).prefix(prefix).delimiter("/").build())) {
-      Item item = get(r);
+      Item item = r.get();
       if (item.isDir()) {
         String name = item.objectName().substring(prefix.length());
         if (name.endsWith("/")) name = name.substring(0, name.length() - 1);
@@ -270,12 +281,16 @@ public final class S3Storage implements Storage {
 
   @Override
   public List<String> list(String folder) {
+    return retried("cannot list " + folder, () -> listOnce(folder));
+  }
+
+  private List<String> listOnce(String folder) throws Exception {
     String p = object(folder.endsWith("/") ? folder : folder + "/");
     List<String> out = new ArrayList<>();
     for (Result<Item> r :
         client.listObjects(
             ListObjectsArgs.builder().bucket(bucket).prefix(p).recursive(true).build())) {
-      Item item = get(r);
+      Item item = r.get();
       if (!item.isDir() && !item.objectName().endsWith("/" + LOCK))
         out.add(item.objectName().substring(prefix.length()));
     }
@@ -400,11 +415,14 @@ public final class S3Storage implements Storage {
 
   private void put(String key, byte[] content) throws IOException {
     try {
-      client.putObject(
-          PutObjectArgs.builder().bucket(bucket).object(object(key)).stream(
-                  new ByteArrayInputStream(content), content.length, -1)
-              .contentType("application/json")
-              .build());
+      Retry.idempotent(
+          () ->
+              client.putObject(
+                  PutObjectArgs.builder().bucket(bucket).object(object(key)).stream(
+                          new ByteArrayInputStream(content), content.length, -1)
+                      .contentType("application/json")
+                      .build()),
+          S3Storage::transientError);
     } catch (Exception e) {
       throw translate("cannot write " + key, e);
     }
@@ -436,7 +454,13 @@ public final class S3Storage implements Storage {
   @Override
   public void delete(String key) {
     try {
-      client.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(object(key)).build());
+      Retry.idempotent(
+          () -> {
+            client.removeObject(
+                RemoveObjectArgs.builder().bucket(bucket).object(object(key)).build());
+            return null;
+          },
+          S3Storage::transientError);
     } catch (Exception e) {
       throw translate("cannot delete " + key, e);
     }
@@ -467,14 +491,6 @@ public final class S3Storage implements Storage {
     return n;
   }
 
-  private Item get(Result<Item> r) {
-    try {
-      return r.get();
-    } catch (Exception e) {
-      throw translate("cannot list s3://" + bucket + "/" + prefix, e);
-    }
-  }
-
   private boolean isBucketMissing(Throwable e) {
     return e instanceof ErrorResponseException ere
         && "NoSuchBucket".equals(ere.errorResponse().code());
@@ -484,6 +500,39 @@ public final class S3Storage implements Storage {
    * Turns client exceptions into one line that names the cause and what to check; never includes
    * credentials.
    */
+  /** A list, sent again on a transient error; a failure in the storage's words. */
+  private <T> T retried(String what, Retry.Call<T> call) {
+    try {
+      return Retry.idempotent(call, S3Storage::transientError);
+    } catch (Exception e) {
+      throw translate(what, e);
+    }
+  }
+
+  /**
+   * Whether another try of the same request may succeed: the server said so (5xx, SlowDown,
+   * RequestTimeout) or the connection broke; a refusal (4xx: credentials, a missing object or
+   * bucket) never is.
+   */
+  static boolean transientError(Exception e) {
+    Throwable t = e;
+    while (t != null) {
+      if (t instanceof StorageException) return false;
+      if (t instanceof ErrorResponseException ere) {
+        String code = ere.errorResponse().code();
+        return ere.response().code() >= 500
+            || "SlowDown".equals(code)
+            || "RequestTimeout".equals(code)
+            || "InternalError".equals(code)
+            || "ServiceUnavailable".equals(code);
+      }
+      if (t instanceof UnknownHostException) return false;
+      if (t instanceof IOException) return true;
+      t = t.getCause() == t ? null : t.getCause();
+    }
+    return false;
+  }
+
   StorageException translate(String what, Throwable e) {
     Throwable t = e;
     while ((t instanceof ExecutionException

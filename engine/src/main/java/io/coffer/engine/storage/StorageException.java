@@ -1,6 +1,6 @@
 package io.coffer.engine.storage;
 
-import io.coffer.engine.CofferException;
+import io.coffer.engine.base.CofferException;
 import io.coffer.protocol.ExitCode;
 
 public class StorageException extends CofferException {

@@ -1,7 +1,7 @@
 package io.coffer.engine.storage;
 
-import io.coffer.engine.CofferException;
-import io.coffer.engine.Placeholders;
+import io.coffer.engine.base.CofferException;
+import io.coffer.engine.base.Placeholders;
 import io.coffer.protocol.Field;
 import java.nio.file.Path;
 import java.util.Map;

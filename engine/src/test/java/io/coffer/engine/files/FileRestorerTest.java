@@ -2,9 +2,9 @@ package io.coffer.engine.files;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.coffer.engine.CofferException;
-import io.coffer.engine.EngineLog;
-import io.coffer.engine.Progress;
+import io.coffer.engine.base.CofferException;
+import io.coffer.engine.base.EngineLog;
+import io.coffer.engine.base.Progress;
 import io.coffer.engine.fs.Name;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

@@ -3,7 +3,7 @@ package io.coffer.engine.mongo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.coffer.engine.CofferException;
+import io.coffer.engine.base.CofferException;
 import io.coffer.protocol.Field;
 import java.nio.file.Path;
 import java.util.List;

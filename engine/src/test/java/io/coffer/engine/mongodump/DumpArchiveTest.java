@@ -71,12 +71,12 @@ class DumpArchiveTest {
             .append("bin", new org.bson.BsonBinary(new byte[] {1, 2}))
             .append("s", new org.bson.BsonString("héllo"));
     byte[] good = MongodumpFixtures.bson(d);
-    DumpRestoreEngine.validate(good, "erp.x", 0);
+    DumpDocuments.validate(good, "erp.x", 0);
     byte[] bad = good.clone();
     bad[good.length - 2] =
         0x13; // the last string's NUL becomes a character: the string runs to the document's end
     org.assertj.core.api.Assertions.assertThatThrownBy(
-            () -> DumpRestoreEngine.validate(bad, "erp.x", 6))
+            () -> DumpDocuments.validate(bad, "erp.x", 6))
         .hasMessageContaining("document 7 of erp.x in the dump is malformed BSON");
     // a boolean that is neither 0 nor 1; an element type that does not exist; a sub-document longer
     // than it says
@@ -97,7 +97,7 @@ class DumpArchiveTest {
     pointer[4 + 1 + 2 + 4 + 3] = 'x'; // the namespace's NUL
     for (byte[] b : List.of(bool, type, sub, pointer)) {
       org.assertj.core.api.Assertions.assertThatThrownBy(
-              () -> DumpRestoreEngine.validate(b, "erp.x", 0))
+              () -> DumpDocuments.validate(b, "erp.x", 0))
           .hasMessageContaining("malformed BSON");
     }
   }

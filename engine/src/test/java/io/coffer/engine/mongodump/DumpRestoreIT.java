@@ -7,10 +7,12 @@ import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import de.bwaldvogel.mongo.MongoServer;
 import io.coffer.engine.BackupType;
-import io.coffer.engine.CofferException;
-import io.coffer.engine.EngineLog;
-import io.coffer.engine.Progress;
+import io.coffer.engine.Confirmation;
+import io.coffer.engine.DumpRestoreEngine;
 import io.coffer.engine.RestoreOptions;
+import io.coffer.engine.base.CofferException;
+import io.coffer.engine.base.EngineLog;
+import io.coffer.engine.base.Progress;
 import io.coffer.engine.mongo.MongoRestorer;
 import io.coffer.protocol.ExitCode;
 import io.coffer.protocol.Field;
@@ -143,7 +145,7 @@ class DumpRestoreIT {
       Map<String, String> rename,
       MongoRestorer.Mode mode,
       boolean dryRun,
-      RestoreOptions.Confirmation confirmation) {
+      Confirmation confirmation) {
     return new RestoreOptions(
         "mongodump test",
         uri,
@@ -164,12 +166,7 @@ class DumpRestoreIT {
 
   RestoreOptions all() {
     return options(
-        List.of(),
-        List.of(),
-        Map.of(),
-        MongoRestorer.Mode.REPLACE,
-        false,
-        RestoreOptions.Confirmation.GIVEN);
+        List.of(), List.of(), Map.of(), MongoRestorer.Mode.REPLACE, false, Confirmation.GIVEN);
   }
 
   RestoreResult restore(Path source, RestoreOptions o) throws Exception {
@@ -276,7 +273,7 @@ class DumpRestoreIT {
                   Map.of(),
                   MongoRestorer.Mode.REPLACE,
                   true,
-                  RestoreOptions.Confirmation.GIVEN));
+                  Confirmation.GIVEN));
       assertThat(plan.items())
           .filteredOn(i -> i.kind().equals("view"))
           .singleElement()
@@ -302,7 +299,7 @@ class DumpRestoreIT {
                 Map.of("erp", "erp_copy"),
                 MongoRestorer.Mode.REPLACE,
                 false,
-                RestoreOptions.Confirmation.GIVEN));
+                Confirmation.GIVEN));
     assertThat(r.items())
         .extracting(RestoreResult.Item::target)
         .contains("erp_copy.employees", "erp_copy." + ODD)
@@ -509,7 +506,7 @@ class DumpRestoreIT {
                   Map.of(),
                   MongoRestorer.Mode.REPLACE,
                   false,
-                  RestoreOptions.Confirmation.GIVEN));
+                  Confirmation.GIVEN));
       assertThat(r.documents()).isEqualTo(2512);
       clean();
     }
@@ -565,7 +562,7 @@ class DumpRestoreIT {
                         Map.of("erp", "crm"),
                         MongoRestorer.Mode.REPLACE,
                         false,
-                        RestoreOptions.Confirmation.GIVEN)))
+                        Confirmation.GIVEN)))
         .isInstanceOf(CofferException.class)
         .satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.USAGE))
         .hasMessageContaining(

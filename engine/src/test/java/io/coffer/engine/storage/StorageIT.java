@@ -3,9 +3,10 @@ package io.coffer.engine.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.coffer.engine.CofferException;
+import io.coffer.engine.base.CofferException;
 import io.coffer.protocol.ExitCode;
 import io.coffer.protocol.Field;
+import io.coffer.testing.ChaosProxy;
 import io.coffer.testing.EmbeddedServers;
 import io.coffer.testing.TestStorage;
 import java.io.InputStream;
@@ -43,6 +44,51 @@ class StorageIT {
 
   List<Storage> storages(String prefix) {
     return List.of(new FileStorage(tmp.resolve(prefix)), TestStorage.s3(s3, "store", prefix));
+  }
+
+  /**
+   * A connection that drops for a moment (simulated: the test kit's TCP proxy between minio-java
+   * and S3Proxy cuts every connection and refuses new ones, then heals): reads, lists, small puts
+   * and deletes are sent again (Retry), and a drop that lasts is reported as before, after the same
+   * few attempts.
+   */
+  @Test
+  void givenAConnectionThatDropsForAMoment_thenIdempotentRequestsAreSentAgain() throws Exception {
+    try (ChaosProxy proxy = new ChaosProxy(URI.create(EmbeddedServers.endpoint(s3)).getPort())) {
+      S3Storage s =
+          new S3Storage(
+              "http://127.0.0.1:" + proxy.port(),
+              null,
+              EmbeddedServers.ACCESS_KEY,
+              EmbeddedServers.SECRET_KEY,
+              "store",
+              "flaky");
+      Storage.AtomicOutput out = s.create("b1/backup.json");
+      out.write("{}".getBytes());
+      out.close();
+      proxy.cutAfter(0); // the next byte cuts every connection and the proxy refuses new ones
+      Thread healer =
+          new Thread(
+              () -> {
+                try {
+                  Thread.sleep(150);
+                } catch (InterruptedException e) {
+                  return;
+                }
+                proxy.heal();
+              });
+      healer.start();
+      assertThat(s.list("b1")).containsExactly("b1/backup.json");
+      healer.join();
+      proxy.cutAfter(0);
+      long started = System.nanoTime();
+      assertThatThrownBy(() -> s.list("b1")).isInstanceOf(StorageException.class);
+      // three attempts: 250 ms and 500 ms of waiting between them
+      assertThat(System.nanoTime() - started).isGreaterThanOrEqualTo(700_000_000L);
+      proxy.heal();
+      s.delete("b1/backup.json");
+      assertThat(s.list("b1")).isEmpty();
+    }
   }
 
   @Test

@@ -203,7 +203,10 @@ public final class BackupDecider {
       Instant now,
       Decision.Builder<BackupStatus> d) {
     s.lastError = error;
-    int limit = b.getSpec().backoffLimit == null ? 2 : b.getSpec().backoffLimit;
+    int limit =
+        b.getSpec().backoffLimit == null
+            ? BackupSpec.DEFAULT_BACKOFF_LIMIT
+            : b.getSpec().backoffLimit;
     if (attempt <= limit) {
       Duration wait = tuning.backoff(attempt);
       s.nextAttemptAt = now.plus(wait).truncatedTo(ChronoUnit.MILLIS).toString();

@@ -1,4 +1,4 @@
-package io.coffer.engine;
+package io.coffer.engine.base;
 
 import io.coffer.protocol.ProgressLine;
 import java.util.concurrent.atomic.AtomicLong;

@@ -1,4 +1,4 @@
-package io.coffer.engine;
+package io.coffer.engine.base;
 
 /**
  * Text from outside (archive entry names, database names, link targets, file names) made safe for a

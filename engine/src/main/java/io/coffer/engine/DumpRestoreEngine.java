@@ -1,22 +1,23 @@
-package io.coffer.engine.mongodump;
+package io.coffer.engine;
 
-import io.coffer.engine.CofferException;
-import io.coffer.engine.EngineLog;
-import io.coffer.engine.Printable;
-import io.coffer.engine.Progress;
-import io.coffer.engine.RestoreOptions;
+import io.coffer.engine.base.CofferException;
+import io.coffer.engine.base.EngineLog;
+import io.coffer.engine.base.Printable;
+import io.coffer.engine.base.Progress;
 import io.coffer.engine.mongo.BsonStream;
 import io.coffer.engine.mongo.MongoMetadata;
 import io.coffer.engine.mongo.MongoNames;
 import io.coffer.engine.mongo.MongoRestorer;
 import io.coffer.engine.mongo.Selection;
+import io.coffer.engine.mongodump.DumpArchive;
+import io.coffer.engine.mongodump.DumpDocuments;
+import io.coffer.engine.mongodump.DumpFolder;
 import io.coffer.protocol.ExitCode;
 import io.coffer.protocol.Field;
 import io.coffer.protocol.RestoreResult;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -116,7 +117,7 @@ public final class DumpRestoreEngine {
       try {
         folder = DumpFolder.scan(path, log);
       } catch (IOException e) {
-        throw unreadable(source, e);
+        throw DumpArchive.unreadable(source, e);
       }
       log.info(
           "restore of the mongodump folder "
@@ -134,7 +135,7 @@ public final class DumpRestoreEngine {
       try {
         for (DumpFolder.Entry e : folder.entries()) items.add(folderItem(e));
       } catch (IOException e) {
-        throw unreadable(source, e);
+        throw DumpArchive.unreadable(source, e);
       }
       return restore(o, items, (chosen, loads) -> readFolder(chosen, loads, o));
     }
@@ -176,22 +177,6 @@ public final class DumpRestoreEngine {
       items.add(archiveItem(ns, label));
     }
     return restore(o, items, (chosen, loads) -> readArchive(archive, chosen, loads, o));
-  }
-
-  /**
-   * A dump that cannot be read (permissions, a failing disk, a connection reset): the source's
-   * fault, not the data's.
-   */
-  static CofferException unreadable(String source, IOException e) {
-    return new CofferException(
-        ExitCode.SOURCE,
-        "cannot read "
-            + Printable.escape(source)
-            + " ("
-            + e.getClass().getSimpleName()
-            + (e.getMessage() == null ? "" : ": " + Printable.escape(e.getMessage()))
-            + "); nothing was restored",
-        e);
   }
 
   private void oplogWarning() {
@@ -517,13 +502,13 @@ public final class DumpRestoreEngine {
           try {
             in = DumpFolder.open(i.file().data());
           } catch (IOException e) {
-            throw unreadable(label, e);
+            throw DumpArchive.unreadable(label, e);
           }
           try (in) {
             BsonStream docs = new BsonStream(in, Printable.escape(label));
             byte[] d;
             while ((d = next(docs, label)) != null) {
-              validate(d, i.key(), c[0]);
+              DumpDocuments.validate(d, i.key(), c[0]);
               c[0]++;
               c[1] += d.length;
               if (load != null) load.add(d);
@@ -553,72 +538,7 @@ public final class DumpRestoreEngine {
               + "); nothing was restored",
           e);
     } catch (IOException e) {
-      throw unreadable(label, e);
-    }
-  }
-
-  /**
-   * Walks every element of a document (into every sub-document and array), to refuse a malformed
-   * one before the server sees it: the checks of a full decode (types, lengths, terminators,
-   * booleans, old binary's inner length), reading only what those need (strings, booleans, binary,
-   * DBPointers) and skipping fixed-size values.
-   */
-  static void validate(byte[] doc, String key, long index) {
-    try (org.bson.BsonBinaryReader r = new org.bson.BsonBinaryReader(ByteBuffer.wrap(doc))) {
-      r.readStartDocument();
-      walk(r, 0);
-      r.readEndDocument();
-    } catch (RuntimeException e) {
-      throw new CofferException(
-          ExitCode.INTEGRITY,
-          "document "
-              + (index + 1)
-              + " of "
-              + Printable.escape(key)
-              + " in the dump is malformed BSON"
-              + " ("
-              + e.getClass().getSimpleName()
-              + "); the dump is damaged; nothing was restored");
-    }
-  }
-
-  /** MongoDB itself nests documents at most 100 deep; twice that is no server's dump. */
-  private static final int MAX_DEPTH = 200;
-
-  private static void walk(org.bson.BsonBinaryReader r, int depth) {
-    if (depth > MAX_DEPTH)
-      throw new org.bson.BsonSerializationException("nested deeper than " + MAX_DEPTH);
-    org.bson.BsonType t;
-    while ((t = r.readBsonType()) != org.bson.BsonType.END_OF_DOCUMENT) {
-      if (r.getState() == org.bson.AbstractBsonReader.State.NAME) r.skipName();
-      if (t == org.bson.BsonType.DOCUMENT) {
-        r.readStartDocument();
-        walk(r, depth + 1);
-        r.readEndDocument();
-      } else if (t == org.bson.BsonType.ARRAY) {
-        r.readStartArray();
-        walk(r, depth + 1);
-        r.readEndArray();
-      } else if (t == org.bson.BsonType.JAVASCRIPT_WITH_SCOPE) {
-        r.readJavaScriptWithScope();
-        r.readStartDocument();
-        walk(r, depth + 1);
-        r.readEndDocument();
-      } else if (t == org.bson.BsonType.STRING) {
-        r.readString(); // checks its terminating NUL, which skipping would not
-      } else if (t == org.bson.BsonType.SYMBOL) {
-        r.readSymbol();
-      } else if (t == org.bson.BsonType.JAVASCRIPT) {
-        r.readJavaScript();
-      } else if (t == org.bson.BsonType.BOOLEAN) {
-        r.readBoolean(); // 0 or 1, which skipping would not check
-      } else if (t == org.bson.BsonType.DB_POINTER) {
-        r.readDBPointer(); // its namespace's length and NUL
-      } else if (t == org.bson.BsonType.BINARY) {
-        r.readBinaryData(); // subtype 2's inner length
-      } else {
-        r.skipValue();
-      }
+      throw DumpArchive.unreadable(label, e);
     }
   }
 
@@ -655,7 +575,7 @@ public final class DumpRestoreEngine {
           open.put(key, load);
         }
         if (ev instanceof DumpArchive.Document d) {
-          validate(d.bytes(), key, c[0]);
+          DumpDocuments.validate(d.bytes(), key, c[0]);
           c[0]++;
           c[1] += d.bytes().length;
           if (load != null) load.add(d.bytes());

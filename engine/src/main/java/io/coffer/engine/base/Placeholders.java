@@ -1,4 +1,4 @@
-package io.coffer.engine;
+package io.coffer.engine.base;
 
 import java.util.Locale;
 import java.util.Set;

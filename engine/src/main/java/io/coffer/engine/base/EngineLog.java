@@ -1,4 +1,4 @@
-package io.coffer.engine;
+package io.coffer.engine.base;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;

@@ -1,7 +1,5 @@
-package io.coffer.engine;
+package io.coffer.engine.crypto;
 
-import io.coffer.engine.crypto.Age;
-import io.coffer.engine.crypto.AgeKeys;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.List;

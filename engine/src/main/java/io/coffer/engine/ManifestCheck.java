@@ -1,11 +1,13 @@
-package io.coffer.engine.archive;
+package io.coffer.engine;
 
-import io.coffer.engine.CofferException;
+import io.coffer.engine.archive.Manifest;
+import io.coffer.engine.base.CofferException;
 import io.coffer.engine.files.FileRestorer;
 import io.coffer.engine.files.FileTreeDumper;
 import io.coffer.engine.fs.Name;
 import io.coffer.engine.mongo.DumpNames;
 import io.coffer.engine.mongo.MongoNames;
+import io.coffer.engine.storage.BackupIds;
 import io.coffer.protocol.ExitCode;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -37,33 +39,10 @@ public final class ManifestCheck {
   /** The longest link target Linux stores. */
   public static final long MAX_LINK_BYTES = 4095;
 
-  public static final int MAX_ENTRIES = 2_000_000;
-  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   private static final Pattern TREE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
   private ManifestCheck() {}
-
-  /**
-   * Counts the JSON objects in a manifest's bytes before it is parsed (strings skipped): every
-   * entry is one, so a manifest of more than {@link #MAX_ENTRIES} entries is refused before its
-   * records fill the heap.
-   */
-  public static void checkSize(byte[] json, String id) {
-    long objects = 0;
-    boolean string = false;
-    for (int i = 0; i < json.length; i++) {
-      byte b = json[i];
-      if (string) {
-        if (b == '\\') i++;
-        else if (b == '"') string = false;
-      } else if (b == '"') {
-        string = true;
-      } else if (b == '{' && ++objects > 2L * MAX_ENTRIES + 16) {
-        throw bad(id, "lists more than " + MAX_ENTRIES + " entries");
-      }
-    }
-  }
 
   /**
    * Refuses {@code m} unless every part of it is well-formed and it is the manifest of backup
@@ -89,11 +68,12 @@ public final class ManifestCheck {
               + quoted(m.id())
               + ": it belongs to another backup (copied or replaced); do not restore from it");
     }
-    if (m.parent() != null && (!ID.matcher(m.parent()).matches() || m.parent().equals(id)))
+    if (m.parent() != null
+        && (!BackupIds.ID.matcher(m.parent()).matches() || m.parent().equals(id)))
       throw bad(id, "names an impossible parent " + quoted(m.parent()));
     if (m.entries() == null) throw bad(id, "lists no entries");
-    if (m.entries().size() > MAX_ENTRIES)
-      throw bad(id, "lists more than " + MAX_ENTRIES + " entries");
+    if (m.entries().size() > Manifest.MAX_ENTRIES)
+      throw bad(id, "lists more than " + Manifest.MAX_ENTRIES + " entries");
     Set<String> paths = new HashSet<>();
     Map<String, Manifest.Kind> onDisk = new HashMap<>();
     List<String> nonDirectories = new ArrayList<>();
@@ -146,7 +126,9 @@ public final class ManifestCheck {
     if (e.mode() != null && (e.mode() < 0 || e.mode() > 07777))
       throw bad(id, "gives entry " + printable(p) + " an impossible mode");
     if (e.from() != null
-        && (!ID.matcher(e.from()).matches() || e.from().equals(id) || m.parent() == null)) {
+        && (!BackupIds.ID.matcher(e.from()).matches()
+            || e.from().equals(id)
+            || m.parent() == null)) {
       throw bad(
           id,
           "says entry "
@@ -351,13 +333,6 @@ public final class ManifestCheck {
   }
 
   private static CofferException bad(String id, String what) {
-    return new CofferException(
-        ExitCode.INTEGRITY,
-        "the manifest of backup "
-            + id
-            + " "
-            + what
-            + ": the backup is damaged or forged, and Coffer"
-            + " uses nothing from it");
+    return Manifest.damaged(id, what);
   }
 }

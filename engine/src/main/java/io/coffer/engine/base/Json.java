@@ -1,4 +1,4 @@
-package io.coffer.engine.archive;
+package io.coffer.engine.base;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;

@@ -1,4 +1,4 @@
-package io.coffer.engine;
+package io.coffer.engine.base;
 
 /** The version of this build, from the jar manifest (or "dev" when run from classes). */
 public final class Version {

@@ -1,0 +1,121 @@
+package io.coffer.engine;
+
+import io.coffer.engine.archive.ArchiveWriter;
+import io.coffer.engine.base.CofferException;
+import io.coffer.engine.base.EngineLog;
+import io.coffer.engine.base.Progress;
+import io.coffer.engine.files.FileTreeDumper;
+import io.coffer.engine.incremental.ChainIndex;
+import io.coffer.engine.mongo.MongoConnection;
+import io.coffer.engine.mongo.MongoDumper;
+import io.coffer.engine.mongo.Selection;
+import io.coffer.protocol.ExitCode;
+import io.coffer.protocol.Field;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.List;
+
+/**
+ * What a backup reads, one kind at a time: each source checks that it can be read and adds what it
+ * expects to write to the progress total ({@link #prepare}), then writes its entries into the
+ * archive ({@link #dump}). A backup loops over its sources.
+ */
+interface BackupSource extends AutoCloseable {
+  void prepare() throws IOException;
+
+  void dump(ArchiveWriter archive) throws IOException;
+
+  @Override
+  default void close() {}
+
+  /** The collections a selection picks from one MongoDB. */
+  final class Mongo implements BackupSource {
+    private final MongoDumper dumper;
+    private final String uri;
+    private final Selection selection;
+    private final EngineLog log;
+    private final Progress progress;
+    private List<MongoDumper.Target> targets = List.of();
+
+    Mongo(BackupOptions o, ChainIndex index, String id, EngineLog log, Progress progress)
+        throws IOException {
+      this.dumper = new MongoDumper(o.mongoUri(), o.timeoutSeconds(), log, progress);
+      if (index != null) dumper.indexed(index, id, o.parent());
+      this.uri = o.mongoUri();
+      this.selection = o.selection();
+      this.log = log;
+      this.progress = progress;
+    }
+
+    @Override
+    public void prepare() {
+      targets = dumper.resolve(selection);
+      if (targets.isEmpty()) {
+        throw CofferException.usage(
+            "the selection matches no collection in "
+                + MongoConnection.redact(uri)
+                + "; check "
+                + Field.INCLUDE.mark()
+                + " / "
+                + Field.EXCLUDE.mark()
+                + " / "
+                + Field.MODULES.mark()
+                + " (`coffer backup --help` explains the patterns)");
+      }
+      for (MongoDumper.Target t : targets) progress.addTotal(t.estimatedBytes());
+      log.info("selected " + targets.size() + " collections from " + MongoConnection.redact(uri));
+    }
+
+    @Override
+    public void dump(ArchiveWriter archive) throws IOException {
+      for (MongoDumper.Target t : targets) dumper.dump(t, archive);
+    }
+
+    @Override
+    public void close() {
+      dumper.close();
+    }
+  }
+
+  /** Named directory trees. */
+  final class Trees implements BackupSource {
+    private final FileTreeDumper dumper;
+    private final List<FileTreeDumper.Tree> trees;
+    private final EngineLog log;
+    private final Progress progress;
+
+    Trees(
+        FileTreeDumper dumper, List<FileTreeDumper.Tree> trees, EngineLog log, Progress progress) {
+      this.dumper = dumper;
+      this.trees = trees;
+      this.log = log;
+      this.progress = progress;
+    }
+
+    @Override
+    public void prepare() throws IOException {
+      for (int i = 0; i < trees.size(); i++) {
+        FileTreeDumper.Tree t = trees.get(i);
+        if (!Files.isDirectory(t.root())) {
+          throw new CofferException(
+              ExitCode.SOURCE,
+              "file tree "
+                  + t.name()
+                  + ": "
+                  + t.root()
+                  + " is not a readable directory; check "
+                  + Field.FILES.mark(i));
+        }
+        progress.addTotal(dumper.estimate(t));
+      }
+    }
+
+    @Override
+    public void dump(ArchiveWriter archive) throws IOException {
+      for (FileTreeDumper.Tree t : trees) {
+        dumper.dump(t, archive);
+        log.info("file tree " + t.name() + ": done");
+      }
+    }
+  }
+}
