@@ -175,7 +175,7 @@ public final class CommonOptions {
       Files.writeString(resultFile, Json.write(result), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new CofferException(
-          ExitCode.USAGE, "cannot write --result-file " + resultFile + ": " + e.getMessage());
+          ExitCode.USAGE, "cannot write the result file " + resultFile + ": " + e.getMessage());
     }
   }
 

@@ -1,6 +1,7 @@
 package io.coffer.cli;
 
 import io.coffer.engine.Engine;
+import io.coffer.engine.Secrets;
 import io.coffer.engine.base.CofferException;
 import io.coffer.engine.base.EngineLog;
 import io.coffer.engine.base.Json;
@@ -90,14 +91,10 @@ final class RunCommand implements Callable<Integer>, Main.ResultWriting {
     // in its request
     Engine.Context context =
         new Engine.Context(
-            log, progress, CommonOptions.secrets(), null, losses -> false, System.in);
+            log, progress, new Secrets(System.getenv(), true), null, losses -> false, System.in);
     Object result;
     try (ProgressReporter rep =
-        new ProgressReporter(
-            progress,
-            CommonOptions.progressMode(
-                report.progress() == null ? "none" : report.progress(), false),
-            System.err)) {
+        new ProgressReporter(progress, progressMode(report.progress()), System.err)) {
       result =
           switch (request.purpose()) {
             case BACKUP -> Engine.backup((BackupRequest) request, context);
@@ -107,21 +104,45 @@ final class RunCommand implements Callable<Integer>, Main.ResultWriting {
             case DELETE -> Engine.delete((DeleteRequest) request, context);
           };
     }
-    CommonOptions.writeResult(resultFile, result);
+    try {
+      CommonOptions.writeResult(resultFile, result);
+    } catch (CofferException e) {
+      // the work is done (a document replayed by hand still names a pod's /dev/termination-log)
+      err.println("coffer: warning: " + e.getMessage() + "; the result follows");
+      resultFile = null;
+    }
     // with a result file (a Job) the log ends with the engine's own lines, which a status's log
     // tail shows
     if (resultFile == null) System.out.println(Json.pretty(result));
     return ExitCode.OK.code();
   }
 
-  /** The failure keeps its marks: the operator puts them in its resource's words. */
+  /**
+   * The failure keeps its marks: the operator puts them in its resource's words. A request that
+   * could not be read names no result file: in a pod the failure goes to the termination message
+   * all the same, so the operator sees a permanent usage error instead of a log tail.
+   */
   @Override
   public void writeFailure(ExitCode code, String message) {
-    CommonOptions.writeFailure(resultFile, code, message);
+    Path target = resultFile;
+    if (target == null && Files.isWritable(POD_RESULT)) target = POD_RESULT;
+    CommonOptions.writeFailure(target, code, message);
   }
+
+  /** Where a Job's container leaves its result: the termination message path the operator sets. */
+  static final Path POD_RESULT = Path.of("/dev/termination-log");
 
   @Override
   public String words(String message) {
     return Marks.paths(message);
+  }
+
+  private static ProgressReporter.Mode progressMode(String progress) {
+    if (progress == null) return ProgressReporter.Mode.NONE;
+    try {
+      return CommonOptions.progressMode(progress, false);
+    } catch (CofferException e) {
+      throw CofferException.usage("report.progress must be json, none or auto, not " + progress);
+    }
   }
 }

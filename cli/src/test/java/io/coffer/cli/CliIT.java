@@ -187,6 +187,16 @@ class CliIT {
     assertThat(junk.err().strip())
         .startsWith("coffer: error: the request junk.json is not a request document")
         .doesNotContain("\n");
+    // a field the engine does not know is refused, never ignored: a typo must not drop encryption
+    Files.writeString(
+        dir.resolve("typo.json"),
+        "{\"kind\": \"backup\", \"storage\": "
+            + storage
+            + ", \"encrypton\": {\"recipientsFile\": \"keys\"}}");
+    Cli.Result typo = Cli.run(dir, noEnv, "run", "--request", "typo.json");
+    assertThat(typo.exit()).isEqualTo(2);
+    assertThat(typo.err()).contains("not a request document").contains("encrypton");
+    assertThat(client.getDatabase("erp").listCollectionNames()).doesNotContain("typo");
   }
 
   @Test

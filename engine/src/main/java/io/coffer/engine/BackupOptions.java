@@ -97,7 +97,7 @@ public record BackupOptions(
       throw CofferException.usage(
           "an incremental backup needs the index key its chain was made with: give "
               + Field.INDEX_KEY.mark()
-              + " (or set COFFER_INDEX_KEY); the full backup that starts a chain needs it too");
+              + "; the full backup that starts a chain needs it too");
     }
     trees = List.copyOf(trees);
     filesInclude = List.copyOf(filesInclude);

@@ -60,7 +60,7 @@ interface BackupSource extends AutoCloseable {
                 + Field.EXCLUDE.mark()
                 + " / "
                 + Field.MODULES.mark()
-                + " (`coffer backup --help` explains the patterns)");
+                + " (patterns match db.collection with * and ?; a bare name is a whole database)");
       }
       for (MongoDumper.Target t : targets) progress.addTotal(t.estimatedBytes());
       log.info("selected " + targets.size() + " collections from " + MongoConnection.redact(uri));

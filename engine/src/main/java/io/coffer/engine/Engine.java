@@ -164,7 +164,13 @@ public final class Engine {
         r.mongodb() == null
             ? new BackupRequest.Mongo(null, null, null, null, null, null)
             : r.mongodb();
-    ModuleMap map = m.moduleMapFile() == null ? null : ModuleMap.read(Path.of(m.moduleMapFile()));
+    // read as a mounted ConfigMap is: a missing one may yet be created, so the attempt is retried
+    ModuleMap map =
+        m.moduleMapFile() == null
+            ? null
+            : ModuleMap.parse(
+                c.secrets().readFile(Path.of(m.moduleMapFile()), Field.MODULE_MAP),
+                m.moduleMapFile());
     Selection sel = new Selection(m.include(), m.exclude(), m.modules(), map);
     List<FileTreeDumper.Tree> trees = new ArrayList<>();
     for (Request.Tree t : r.files()) {

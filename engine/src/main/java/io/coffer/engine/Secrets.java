@@ -23,27 +23,47 @@ import java.util.Map;
  */
 public final class Secrets {
   private final Map<String, String> env;
+  private final boolean mounted;
 
+  /** For a person: files they name, else their environment. */
   public Secrets(Map<String, String> env) {
+    this(env, false);
+  }
+
+  /**
+   * {@code mounted}: the files are a pod's mounted Secrets (optional volumes), so a missing one is
+   * a Secret not created yet, which the next attempt looks for again (exit 3, not the usage error a
+   * mistyped path of a person's is).
+   */
+  public Secrets(Map<String, String> env, boolean mounted) {
     this.env = Map.copyOf(env);
+    this.mounted = mounted;
   }
 
   String env(String name) {
     return env.get(name);
   }
 
-  static String readFile(Path file, Field field) {
+  String readFile(Path file, Field field) {
     try {
       return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      if (!mounted)
+        throw CofferException.usage("cannot read " + field.mark() + " " + file + ": no such file");
+      throw new CofferException(
+          ExitCode.SOURCE,
+          "cannot read "
+              + field.mark()
+              + " "
+              + file
+              + ": no such file (is the Secret or ConfigMap there, with this key? the next attempt looks again)");
     } catch (IOException e) {
       String why =
           e instanceof AccessDeniedException
               ? "permission denied (in a pod: is it readable by the pod's fsGroup?)"
-              : e instanceof NoSuchFileException
-                  ? "no such file"
-                  : e instanceof CharacterCodingException
-                      ? "not UTF-8 text"
-                      : e.getClass().getSimpleName();
+              : e instanceof CharacterCodingException
+                  ? "not UTF-8 text"
+                  : e.getClass().getSimpleName();
       throw CofferException.usage("cannot read " + field.mark() + " " + file + ": " + why);
     }
   }
@@ -103,6 +123,11 @@ public final class Secrets {
       return out;
     } catch (IllegalArgumentException e) {
       throw new CofferException(ExitCode.KEY, e.getMessage());
+    } catch (NoSuchFileException e) {
+      if (mounted) readFile(path(file), Field.IDENTITY); // the missing Secret: retried, as above
+      throw new CofferException(
+          ExitCode.KEY,
+          "cannot read " + Field.IDENTITY.mark() + " " + file + " (NoSuchFileException)");
     } catch (IOException e) {
       throw new CofferException(
           ExitCode.KEY,
@@ -160,7 +185,10 @@ public final class Secrets {
                 ? readFile(path(file), Field.MONGODB_URI).strip()
                 : env("COFFER_MONGODB_URI");
     Placeholders.refuse(
-        given != null || file != null ? Field.MONGODB_URI.mark() : "COFFER_MONGODB_URI", uri);
+        given != null
+            ? "the MongoDB URI given on the command line"
+            : file != null ? Field.MONGODB_URI.mark() : "COFFER_MONGODB_URI",
+        uri);
     return uri;
   }
 

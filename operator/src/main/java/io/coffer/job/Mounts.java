@@ -17,6 +17,9 @@ import java.util.Map;
  * words what each such path is, for messages that name a path.
  */
 final class Mounts {
+  // Secret and ConfigMap volumes are optional: a kubelet leaves a pod whose required volume is
+  // missing in ContainerCreating for ever, while the engine, finding no file, fails at once and
+  // says which spec field names the missing Secret or key (and does not retry: exit 2).
   static final String FILES_ROOT = "/data/files/";
 
   /** Where a Restore's source.archive volume is mounted (read-only). */
@@ -49,6 +52,7 @@ final class Mounts {
             .withName(name)
             .withNewSecret()
             .withSecretName(ref.name)
+            .withOptional(true)
             .withDefaultMode(0400)
             .addNewItem()
             .withKey(ref.key)
@@ -68,7 +72,7 @@ final class Mounts {
    */
   List<String> secretKeys(String name, String secret, String... keys) {
     VolumeBuilder v = new VolumeBuilder().withName(name);
-    var s = v.withNewSecret().withSecretName(secret).withDefaultMode(0400);
+    var s = v.withNewSecret().withSecretName(secret).withOptional(true).withDefaultMode(0400);
     List<String> paths = new ArrayList<>();
     for (String k : keys) {
       s.addNewItem().withKey(k).withPath(k).endItem();
@@ -87,6 +91,7 @@ final class Mounts {
             .withName(name)
             .withNewConfigMap()
             .withName(ref.name)
+            .withOptional(true)
             .addNewItem()
             .withKey(ref.key)
             .withPath(file)

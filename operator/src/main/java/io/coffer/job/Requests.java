@@ -57,7 +57,10 @@ public final class Requests {
   public static Mapped backup(Backup b, String parentId) {
     BackupSpec spec = b.getSpec();
     Mounts m = new Mounts();
-    Request.StorageRef storage = storage(spec.storage, m, false, "spec.storage");
+    Request.StorageRef where = storage(spec.storage, m, false, "spec.storage");
+    // only a backup writes an archive: the upload cap is its alone
+    Request.StorageRef storage =
+        new Request.StorageRef(where.uri(), where.s3(), spec.storage.uploadLimitMiBps);
     BackupSpec.MongoSource mongo = spec.source.mongodb;
     BackupRequest.Mongo db = null;
     if (mongo != null && spec.type != BackupSpec.Type.Files) {
@@ -199,6 +202,7 @@ public final class Requests {
                       + ")"),
               null);
     } else if (backup == null
+        && spec.source != null
         && spec.source.mongodump != null) { // what a mongodump cron left in a storage location
       source = new RestoreRequest.Source(null, null, spec.source.mongodump);
       storage =
@@ -208,9 +212,13 @@ public final class Requests {
               true,
               "spec.source.storage"); // only read: the legacy dump may be the only copy
     } else {
+      // (the Backup a Restore names may be gone by the time its failure is read: no source then)
+      RestoreSpec.Source from = spec.source;
       source =
           new RestoreRequest.Source(
-              backup != null ? JobFactory.backupId(backup) : spec.source.backupId, null, null);
+              backup != null ? JobFactory.backupId(backup) : from != null ? from.backupId : null,
+              null,
+              null);
       // a restore only reads its storage: a volume storage is mounted read-only, so no restore can
       // touch a backup
       storage =
@@ -220,7 +228,9 @@ public final class Requests {
                   m,
                   true,
                   "Backup " + backup.getMetadata().getName() + " spec.storage")
-              : storage(spec.source.storage, m, true, "spec.source.storage");
+              : from != null && from.storage != null
+                  ? storage(from.storage, m, true, "spec.source.storage")
+                  : null;
     }
     var uri = JobFactory.targetUri(res, backup);
     Map<String, String> renames =
@@ -295,7 +305,7 @@ public final class Requests {
       return new Request.StorageRef(
           "s3://" + st.s3.bucket + prefix,
           new Request.S3(st.s3.endpoint, st.s3.region, ca, keys.get(0), keys.get(1)),
-          st.uploadLimitMiBps);
+          null);
     }
     String path = st.volume.path == null ? "" : st.volume.path.replaceAll("^/+|/+$", "");
     String where =
@@ -310,6 +320,6 @@ public final class Requests {
                 + st.volume.claimName
                 + (path.isEmpty() ? "" : ", path " + st.volume.path)
                 + ")");
-    return new Request.StorageRef("file://" + where, null, st.uploadLimitMiBps);
+    return new Request.StorageRef("file://" + where, null, null);
   }
 }

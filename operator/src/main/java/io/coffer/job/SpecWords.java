@@ -82,8 +82,8 @@ public final class SpecWords {
       case MODULE_MAP -> "spec.source.mongodb.moduleMap";
       case IDENTITY, DECRYPTION_PASSPHRASE -> "spec.verification.identity";
       case DEEP -> "spec.verification.deep";
-      case BACKUP_ID, ID ->
-          "the backup id " + JobFactory.backupId(b) + " (the Backup's name and uid)";
+      // the backup id is the Backup's name and the start of its uid: another name is another id
+      case BACKUP_ID, ID -> "metadata.name (backup id " + JobFactory.backupId(b) + ")";
       case EXISTING,
           LOCK_WAIT,
           LOCK_TOKEN,

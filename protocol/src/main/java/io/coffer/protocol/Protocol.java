@@ -18,6 +18,13 @@ public final class Protocol {
           .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
           .configure(SerializationFeature.FAIL_ON_EMPTY_BEANS, false);
 
+  /**
+   * Requests are read strictly: a field the engine does not know (a typo such as {@code
+   * "encrypton"}, or a newer operator's field) is refused rather than silently dropped.
+   */
+  private static final ObjectMapper REQUESTS =
+      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
+
   private Protocol() {}
 
   public static String write(Object o) {
@@ -85,7 +92,7 @@ public final class Protocol {
    */
   public static Request request(String json) {
     try {
-      Request r = MAPPER.readValue(json, Request.class);
+      Request r = REQUESTS.readValue(json, Request.class);
       if (r == null) throw new IllegalArgumentException("the request is empty");
       return r;
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

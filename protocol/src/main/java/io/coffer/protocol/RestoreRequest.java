@@ -1,6 +1,8 @@
 package io.coffer.protocol;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -56,7 +58,11 @@ public record RestoreRequest(
       include = Request.list(include);
       exclude = Request.list(exclude);
       modules = Request.list(modules);
-      renameDatabases = renameDatabases == null ? Map.of() : Map.copyOf(renameDatabases);
+      // in the order given: the same spec makes the same document
+      renameDatabases =
+          renameDatabases == null
+              ? Map.of()
+              : Collections.unmodifiableMap(new LinkedHashMap<>(renameDatabases));
     }
   }
 }

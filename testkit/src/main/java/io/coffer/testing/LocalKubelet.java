@@ -217,6 +217,12 @@ public final class LocalKubelet implements AutoCloseable {
               v.getSecret() != null
                   ? PodFiles.secret(client, ns, v.getSecret().getSecretName())
                   : PodFiles.configMap(client, ns, v.getConfigMap().getName());
+          boolean optional =
+              Boolean.TRUE.equals(
+                  v.getSecret() != null
+                      ? v.getSecret().getOptional()
+                      : v.getConfigMap().getOptional());
+          if (data == null && optional) data = Map.of(); // as a kubelet: an empty folder
           if (data == null) {
             fail(
                 job,
@@ -231,6 +237,7 @@ public final class LocalKubelet implements AutoCloseable {
           var items =
               v.getSecret() != null ? v.getSecret().getItems() : v.getConfigMap().getItems();
           for (var item : items) {
+            if (data.get(item.getKey()) == null && optional) continue;
             if (data.get(item.getKey()) == null) {
               fail(job, pod, "CreateContainerConfigError", "couldn't find key " + item.getKey());
               return;

@@ -772,20 +772,30 @@ public final class NodeAgent implements AutoCloseable {
     Files.createDirectories(local);
     if (v.getSecret() != null) {
       var secret = v.getSecret();
-      write(
-          local,
-          secretOrWait(ns, secret.getSecretName()),
-          secret.getItems(),
-          "secret " + secret.getSecretName(),
-          secret.getDefaultMode());
+      boolean optional = Boolean.TRUE.equals(secret.getOptional());
+      Map<String, String> data = PodFiles.secret(client, ns, secret.getSecretName());
+      if (data != null || !optional) {
+        write(
+            local,
+            data != null ? data : secretOrWait(ns, secret.getSecretName()),
+            secret.getItems(),
+            "secret " + secret.getSecretName(),
+            secret.getDefaultMode(),
+            optional);
+      }
     } else if (v.getConfigMap() != null) {
       var map = v.getConfigMap();
-      write(
-          local,
-          configMapOrWait(ns, map.getName()),
-          map.getItems(),
-          "configmap " + map.getName(),
-          map.getDefaultMode());
+      boolean optional = Boolean.TRUE.equals(map.getOptional());
+      Map<String, String> data = PodFiles.configMap(client, ns, map.getName());
+      if (data != null || !optional) {
+        write(
+            local,
+            data != null ? data : configMapOrWait(ns, map.getName()),
+            map.getItems(),
+            "configmap " + map.getName(),
+            map.getDefaultMode(),
+            optional);
+      }
     } else if (v.getProjected() != null) {
       for (VolumeProjection p : v.getProjected().getSources()) {
         if (p.getServiceAccountToken() != null) {
@@ -875,12 +885,27 @@ public final class NodeAgent implements AutoCloseable {
   private static void write(
       Path dir, Map<String, String> data, List<KeyToPath> items, String what, Integer defaultMode)
       throws IOException, WaitingException {
+    write(dir, data, items, what, defaultMode, false);
+  }
+
+  /**
+   * {@code optional}: a missing key leaves its file out, as a kubelet does for an optional volume.
+   */
+  private static void write(
+      Path dir,
+      Map<String, String> data,
+      List<KeyToPath> items,
+      String what,
+      Integer defaultMode,
+      boolean optional)
+      throws IOException, WaitingException {
     if (items == null || items.isEmpty()) {
       for (var e : data.entrySet())
         mode(Files.writeString(dir.resolve(e.getKey()), e.getValue()), defaultMode);
       return;
     }
     for (KeyToPath item : items) {
+      if (data.get(item.getKey()) == null && optional) continue;
       if (data.get(item.getKey()) == null)
         throw new WaitingException(
             "CreateContainerConfigError", "couldn't find key " + item.getKey() + " in " + what);

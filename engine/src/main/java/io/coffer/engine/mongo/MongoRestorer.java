@@ -12,7 +12,6 @@ import io.coffer.engine.base.CofferException;
 import io.coffer.engine.base.EngineLog;
 import io.coffer.engine.base.Printable;
 import io.coffer.engine.base.Progress;
-import io.coffer.engine.storage.RunIdentity;
 import io.coffer.protocol.ExitCode;
 import io.coffer.protocol.Field;
 import java.io.IOException;
@@ -22,13 +21,10 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -56,10 +52,6 @@ public final class MongoRestorer implements AutoCloseable {
    */
   private static final Pattern STAGED = Pattern.compile("coffer_restore_[0-9a-f]{8}_.+");
 
-  /** A lock whose holder has not been heard of for this long belongs to a restore that died. */
-  static final long LOCK_STALE_MILLIS = 120_000;
-
-  private static final long HEARTBEAT_MILLIS = 20_000;
   private static final int INSERT_BATCH_DOCS = 1000;
   private static final int INSERT_BATCH_BYTES = 8 * 1024 * 1024;
 
@@ -91,8 +83,7 @@ public final class MongoRestorer implements AutoCloseable {
   private final Progress progress;
   private final List<Staged> staged = new ArrayList<>();
   private final List<View> views = new ArrayList<>();
-  private final List<String> locked = new ArrayList<>();
-  private ScheduledExecutorService heartbeat;
+  private final TargetLock targetLock;
 
   private record Staged(
       String database, String target, String staging, List<BsonDocument> indexes, long documents) {}
@@ -107,6 +98,7 @@ public final class MongoRestorer implements AutoCloseable {
     this.runId = runId;
     this.log = log;
     this.progress = progress;
+    this.targetLock = new TargetLock(client, uri, runId, log);
   }
 
   /** Fails early, before reading the archive, when the target cannot be reached. */
@@ -414,154 +406,11 @@ public final class MongoRestorer implements AutoCloseable {
   }
 
   /**
-   * Takes each target database's restore lock (a document in {@code coffer_restore_lock}, kept
-   * fresh every 20 s): a second restore into a database is refused while the first runs, so it
-   * cannot drop the first one's staging collections. A lock not refreshed for two minutes belongs
-   * to a restore that died, and is taken over.
+   * Takes each target database's restore lock ({@link TargetLock}): a second restore into a
+   * database is refused while the first runs.
    */
   public void lock(Collection<String> dbs) {
-    long now = System.currentTimeMillis();
-    String host = Objects.requireNonNullElse(System.getenv("HOSTNAME"), "");
-    for (String db : dbs) {
-      MongoCollection<BsonDocument> c =
-          client.getDatabase(db).getCollection(MongoNames.LOCK_COLLECTION, BsonDocument.class);
-      RunIdentity me = RunIdentity.current();
-      BsonDocument mine =
-          new BsonDocument("_id", new BsonString("restore"))
-              .append("run", new BsonString(runId))
-              .append("host", new BsonString(host))
-              .append("since", new org.bson.BsonDateTime(now))
-              .append("seen", new org.bson.BsonDateTime(now))
-              .append(
-                  "process",
-                  new BsonDocument("boot", new BsonString(me.boot()))
-                      .append("host", new BsonString(me.host()))
-                      .append("pid", new org.bson.BsonInt64(me.pid()))
-                      .append("started", new org.bson.BsonInt64(me.started()))
-                      .append("pidNamespace", new BsonString(me.pidNamespace())));
-      try {
-        try {
-          c.insertOne(mine);
-        } catch (com.mongodb.MongoWriteException e) {
-          if (e.getError().getCategory() != com.mongodb.ErrorCategory.DUPLICATE_KEY) throw e;
-          BsonDocument held = c.find(new BsonDocument("_id", new BsonString("restore"))).first();
-          long seen =
-              held != null && held.isDateTime("seen") ? held.getDateTime("seen").getValue() : 0;
-          if (held != null && now - seen < LOCK_STALE_MILLIS && !endedHere(held)) {
-            throw new CofferException(
-                ExitCode.BUSY,
-                "another restore (run "
-                    + held.getString("run", new BsonString("?")).getValue()
-                    + ") is writing database "
-                    + db
-                    + " right now; wait until it has finished, then try again");
-          }
-          if (held == null) { // released just now: take it like a first comer, or learn who did
-            c.insertOne(mine);
-            locked.add(db);
-            continue;
-          }
-          // replaced only if it is still the lock seen stale: of two restores taking it over, one
-          // wins
-          BsonDocument filter =
-              new BsonDocument("_id", new BsonString("restore"))
-                  .append("run", held.get("run", new org.bson.BsonNull()))
-                  .append("seen", held.get("seen", new org.bson.BsonNull()));
-          if (c.replaceOne(filter, mine).getMatchedCount() == 0) {
-            throw new CofferException(
-                ExitCode.BUSY,
-                "another restore took database " + db + " just now; try again later");
-          }
-          log.warn(
-              "took over the restore lock of database "
-                  + db
-                  + " from run "
-                  + held.getString("run", new BsonString("?")).getValue()
-                  + (endedHere(held)
-                      ? ", whose process on this machine has ended"
-                      : ", not heard of for " + (now - seen) / 1000 + " s")
-                  + " (a restore that died)");
-        }
-      } catch (MongoException e) {
-        throw MongoConnection.translate("cannot lock " + db + " for the restore", uri, e);
-      }
-      locked.add(db);
-    }
-    if (heartbeat == null && !locked.isEmpty()) {
-      heartbeat =
-          Executors.newSingleThreadScheduledExecutor(
-              r -> {
-                Thread t = new Thread(r, "coffer-restore-lock");
-                t.setDaemon(true);
-                return t;
-              });
-      heartbeat.scheduleWithFixedDelay(
-          this::refreshLocks, HEARTBEAT_MILLIS, HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
-    }
-  }
-
-  /**
-   * Whether a lock names a process of this machine that has ended (a killed restore): no need to
-   * wait for staleness.
-   */
-  private static boolean endedHere(BsonDocument held) {
-    if (!held.isDocument("process")) return false;
-    BsonDocument p = held.getDocument("process");
-    try {
-      return new RunIdentity(
-              p.getString("boot").getValue(),
-              p.getString("host").getValue(),
-              p.getNumber("pid").longValue(),
-              p.getNumber("started").longValue(),
-              p.getString("pidNamespace", new BsonString("")).getValue())
-          .endedHere();
-    } catch (RuntimeException e) {
-      return false;
-    }
-  }
-
-  private void refreshLocks() {
-    for (String db : locked) {
-      try {
-        client
-            .getDatabase(db)
-            .getCollection(MongoNames.LOCK_COLLECTION)
-            .updateOne(
-                new BsonDocument("_id", new BsonString("restore"))
-                    .append("run", new BsonString(runId)),
-                new BsonDocument(
-                    "$set",
-                    new BsonDocument(
-                        "seen", new org.bson.BsonDateTime(System.currentTimeMillis()))));
-      } catch (RuntimeException e) {
-        log.warn(
-            "could not refresh the restore lock of database "
-                + db
-                + " ("
-                + e.getClass().getSimpleName()
-                + ")");
-      }
-    }
-  }
-
-  private void unlock() {
-    if (heartbeat != null) heartbeat.shutdownNow();
-    for (String db : locked) {
-      try {
-        MongoCollection<BsonDocument> c =
-            client.getDatabase(db).getCollection(MongoNames.LOCK_COLLECTION, BsonDocument.class);
-        c.deleteOne(
-            new BsonDocument("_id", new BsonString("restore"))
-                .append("run", new BsonString(runId)));
-        if (c.countDocuments() == 0) c.drop();
-      } catch (RuntimeException e) {
-        log.warn(
-            "could not release the restore lock of database "
-                + db
-                + "; it expires by itself in two minutes");
-      }
-    }
-    locked.clear();
+    targetLock.lock(dbs);
   }
 
   /** Documents in a collection's staging collection. */
@@ -1005,7 +854,7 @@ public final class MongoRestorer implements AutoCloseable {
   @Override
   public void close() {
     try {
-      unlock();
+      targetLock.close();
     } finally {
       client.close();
     }

@@ -4,10 +4,11 @@ import java.util.function.Predicate;
 
 /**
  * The engine's one retry of transient storage errors (a 5xx answer, a reset connection): for
- * requests that can be sent again without changing what they do (reads, lists, deletes, puts of a
- * whole small object), {@link #ATTEMPTS} in all with a doubling wait. Streams that cannot be read
- * twice (an archive being uploaded) are not retried here: the operator's next attempt ({@code
- * spec.backoffLimit}) starts them again.
+ * requests that can be sent again without changing what they do (reads, lists, puts of a whole
+ * small object; not deletes, whose repeat could remove what another run wrote since), {@link
+ * #ATTEMPTS} in all with a doubling wait. Streams that cannot be read twice (an archive being
+ * uploaded) are not retried here: the operator's next attempt ({@code spec.backoffLimit}) starts
+ * them again.
  */
 final class Retry {
   /** Attempts of one request, the first included. */

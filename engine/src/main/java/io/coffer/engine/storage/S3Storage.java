@@ -453,14 +453,10 @@ public final class S3Storage implements Storage {
 
   @Override
   public void delete(String key) {
+    // not retried: a delete whose answer was lost, sent again, could remove what another run
+    // wrote under the same key meanwhile (a lock taken over)
     try {
-      Retry.idempotent(
-          () -> {
-            client.removeObject(
-                RemoveObjectArgs.builder().bucket(bucket).object(object(key)).build());
-            return null;
-          },
-          S3Storage::transientError);
+      client.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(object(key)).build());
     } catch (Exception e) {
       throw translate("cannot delete " + key, e);
     }

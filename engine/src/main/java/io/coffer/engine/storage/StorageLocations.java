@@ -58,8 +58,9 @@ public final class StorageLocations {
         throw CofferException.usage(
             "S3 storage needs credentials: set " + Field.S3_CREDENTIALS.mark());
       }
-      Placeholders.refuse(Field.S3_CREDENTIALS.mark() + " (AWS_ACCESS_KEY_ID)", ak);
-      Placeholders.refuse(Field.S3_CREDENTIALS.mark() + " (AWS_SECRET_ACCESS_KEY)", sk);
+      // the key's own name: the same in a person's environment and in a Backup's Secret
+      Placeholders.refuse("AWS_ACCESS_KEY_ID", ak);
+      Placeholders.refuse("AWS_SECRET_ACCESS_KEY", sk);
       Path ca =
           caFile != null
               ? caFile
