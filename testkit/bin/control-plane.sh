@@ -31,6 +31,16 @@ fi
 command -v go >/dev/null || { echo "control-plane.sh: go is not on the PATH; install Go 1.26+ to build ${missing[*]}" >&2; exit 3; }
 start=$(date +%s)
 mkdir -p "$OUT" "$CACHE/work"
+# one builder at a time: two builds at once (two Maven runs, a demo beside a test run) would move each other's
+# half-written binaries; the second waits, then finds them built
+exec 9>"$CACHE/.build.lock"
+if command -v flock >/dev/null; then flock 9; fi
+missing=()
+for b in "${BINARIES[@]}"; do [ -x "$OUT/$b" ] || missing+=("$b"); done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "control plane v$K8S_VERSION (etcd v$ETCD_VERSION): built by another run, cached in $OUT"
+  exit 0
+fi
 export GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=0
 log() { echo "[control-plane $(( $(date +%s) - start ))s] $*"; }
 

@@ -24,6 +24,14 @@ if [ -x "$OUT" ]; then
 fi
 command -v go >/dev/null || { echo "ferretdb.sh: go is not on the PATH; install Go 1.26+ to build FerretDB" >&2; exit 3; }
 start=$(date +%s)
+# one builder at a time (see control-plane.sh); the second finds it built
+mkdir -p "$CACHE"
+exec 9>"$CACHE/.build.lock"
+if command -v flock >/dev/null; then flock 9; fi
+if [ -x "$OUT" ]; then
+  echo "ferretdb $VERSION: built by another run, cached at $OUT"
+  exit 0
+fi
 export GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=0
 dir=$(cd "$(mktemp -d)" && go mod download -json "github.com/FerretDB/FerretDB@$VERSION" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')
 [ -d "$dir" ] || { echo "ferretdb.sh: go mod download gave no source folder for FerretDB $VERSION" >&2; exit 1; }

@@ -82,13 +82,11 @@ public final class MongoRestorer implements AutoCloseable {
   private final EngineLog log;
   private final Progress progress;
   private final List<Staged> staged = new ArrayList<>();
-  private final List<View> views = new ArrayList<>();
+  private final Views views;
   private final TargetLock targetLock;
 
   private record Staged(
       String database, String target, String staging, List<BsonDocument> indexes, long documents) {}
-
-  private record View(String database, String name, BsonDocument options) {}
 
   public MongoRestorer(
       String uri, int timeoutSeconds, Mode mode, String runId, EngineLog log, Progress progress) {
@@ -99,6 +97,7 @@ public final class MongoRestorer implements AutoCloseable {
     this.log = log;
     this.progress = progress;
     this.targetLock = new TargetLock(client, uri, runId, log);
+    this.views = new Views(client, uri, log);
   }
 
   /** Fails early, before reading the archive, when the target cannot be reached. */
@@ -610,7 +609,7 @@ public final class MongoRestorer implements AutoCloseable {
   }
 
   public void defineView(String db, String name, BsonDocument metadata) {
-    views.add(new View(db, name, metadata.getDocument("options", new BsonDocument())));
+    views.define(db, name, metadata);
   }
 
   /**
@@ -620,15 +619,16 @@ public final class MongoRestorer implements AutoCloseable {
    * after merging).
    */
   public void commit() {
-    checkViews();
+    views.check(STAGING_PREFIX + runId + "_" + STAGING_PREFIX + "view");
     for (Staged s : staged) {
       progress.item(s.database() + "." + s.target());
-      createIndexes(
+      Indexes.create(
           client.getDatabase(s.database()),
           s.staging(),
           s.indexes(),
           s.database() + "." + s.target(),
-          true);
+          true,
+          uri);
     }
     for (Staged s : staged) {
       String ns = s.database() + "." + s.target();
@@ -640,7 +640,7 @@ public final class MongoRestorer implements AutoCloseable {
           log.info("restored " + ns + ": " + s.documents() + " documents (replaced)");
         } else {
           long n = merge(db, s);
-          createIndexes(db, s.target(), s.indexes(), ns, false);
+          Indexes.create(db, s.target(), s.indexes(), ns, false, uri);
           db.getCollection(s.staging()).drop();
           log.info("restored " + ns + ": " + n + " documents merged by _id");
         }
@@ -649,85 +649,7 @@ public final class MongoRestorer implements AutoCloseable {
       }
     }
     staged.clear();
-    for (View v : views) {
-      String ns = v.database() + "." + v.name();
-      try {
-        MongoDatabase db = client.getDatabase(v.database());
-        if (existingCollections(v.database()).contains(v.name())) {
-          if (mode == Mode.MERGE) {
-            log.warn("view " + ns + " exists; kept as it is (merge mode)");
-            continue;
-          }
-          db.getCollection(v.name()).drop();
-        }
-        BsonDocument create = new BsonDocument("create", new BsonString(v.name()));
-        for (var e : v.options().entrySet()) create.put(e.getKey(), e.getValue());
-        db.runCommand(create);
-        log.info("restored view " + ns);
-      } catch (MongoException e) {
-        throw MongoConnection.translate("cannot create view " + ns, uri, e);
-      }
-    }
-  }
-
-  /**
-   * Before anything is put in place, when there are views to restore: whether the server makes
-   * views at all, by making one of its own and looking for it. FerretDB 1.x answers NotImplemented;
-   * mongo-java-server takes the command and makes a plain collection. Either way the restore stops
-   * here with what to do, instead of after the collections.
-   */
-  private void checkViews() {
-    if (views.isEmpty()) return;
-    View first = views.get(0);
-    String ns = first.database() + "." + first.name();
-    // no staged collection has this name: a collection whose own name starts with the prefix is
-    // never restored
-    String probe = STAGING_PREFIX + runId + "_" + STAGING_PREFIX + "view";
-    MongoDatabase db = client.getDatabase(first.database());
-    String why = null;
-    try {
-      db.runCommand(
-          new BsonDocument("create", new BsonString(probe))
-              .append("viewOn", new BsonString(probe + "_on"))
-              .append("pipeline", new BsonArray()));
-      BsonDocument info =
-          db.listCollections(BsonDocument.class)
-              .filter(new BsonDocument("name", new BsonString(probe)))
-              .first();
-      if (info == null || !"view".equals(info.getString("type", new BsonString("")).getValue()))
-        why = "it took a view's create command but made no view";
-    } catch (com.mongodb.MongoCommandException e) {
-      if (e.getErrorCode() == 13)
-        throw MongoConnection.translate(
-            "cannot create view " + ns, uri, e); // Unauthorized: not a lack of views
-      why = String.valueOf(e.getErrorMessage());
-    } catch (MongoException e) {
-      throw MongoConnection.translate("cannot create view " + ns, uri, e);
-    } finally {
-      try {
-        db.getCollection(probe).drop();
-      } catch (MongoException e) {
-        log.warn(
-            "could not drop "
-                + first.database()
-                + "."
-                + probe
-                + ", made to learn whether the server has views; drop it by hand");
-      }
-    }
-    if (why != null) {
-      throw new CofferException(
-          ExitCode.SOURCE,
-          "view "
-              + Printable.escape(ns)
-              + ": this server cannot create views ("
-              + Printable.escape(why)
-              + "); leave the views out ("
-              + Field.EXCLUDE.mark()
-              + " '"
-              + Printable.escape(ns)
-              + "') or restore into MongoDB. Nothing was put in place");
-    }
+    views.create(mode == Mode.MERGE, this::existingCollections);
   }
 
   /**
@@ -789,47 +711,6 @@ public final class MongoRestorer implements AutoCloseable {
       BsonArray ids = new BsonArray();
       for (RawBsonDocument d : page) ids.add(d.get("_id"));
       staging.deleteMany(new BsonDocument("_id", new BsonDocument("$in", ids)));
-    }
-  }
-
-  /**
-   * {@code staged}: built on a staged copy, before anything is put in place (else on a target
-   * already merged into).
-   */
-  private void createIndexes(
-      MongoDatabase db, String collection, List<BsonDocument> indexes, String ns, boolean staged) {
-    BsonArray specs = new BsonArray();
-    for (BsonDocument ix : indexes) {
-      if ("_id_".equals(ix.getString("name", new BsonString("")).getValue())) continue;
-      BsonDocument spec = new BsonDocument();
-      for (var e : ix.entrySet()) {
-        if (!e.getKey().equals("v") && !e.getKey().equals("ns")) spec.put(e.getKey(), e.getValue());
-      }
-      specs.add(spec);
-    }
-    if (specs.isEmpty()) return;
-    try {
-      db.runCommand(
-          new BsonDocument("createIndexes", new BsonString(collection)).append("indexes", specs));
-    } catch (com.mongodb.MongoCommandException e) {
-      if (e.getErrorCode() != 238 && e.getErrorCode() != 67 && e.getErrorCode() != 197)
-        throw MongoConnection.translate("cannot index " + ns, uri, e);
-      // NotImplemented, CannotCreateIndex, InvalidIndexSpecificationOption: a kind of index this
-      // server does not build
-      throw new CofferException(
-          ExitCode.SOURCE,
-          "collection "
-              + Printable.escape(ns)
-              + ": this server cannot build the backup's indexes ("
-              + Printable.escape(String.valueOf(e.getErrorMessage()))
-              + "); restore into a server that has this kind of index (docs/servers.md lists them), or leave the collection out ("
-              + Field.EXCLUDE.mark()
-              + ")."
-              + (staged
-                  ? " Nothing was put in place"
-                  : " Its documents are merged already, without these indexes"));
-    } catch (MongoException e) {
-      throw MongoConnection.translate("cannot index " + ns, uri, e);
     }
   }
 

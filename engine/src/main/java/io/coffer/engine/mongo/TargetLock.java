@@ -9,10 +9,10 @@ import io.coffer.engine.base.CofferException;
 import io.coffer.engine.base.EngineLog;
 import io.coffer.engine.storage.RunIdentity;
 import io.coffer.protocol.ExitCode;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -37,7 +37,10 @@ final class TargetLock implements AutoCloseable {
   private final String uri;
   private final String runId;
   private final EngineLog log;
-  private final List<String> locked = new ArrayList<>();
+
+  /** Read by the heartbeat's thread while this one adds to it. */
+  private final List<String> locked = new CopyOnWriteArrayList<>();
+
   private ScheduledExecutorService heartbeat;
 
   TargetLock(MongoClient client, String uri, String runId, EngineLog log) {
@@ -91,7 +94,14 @@ final class TargetLock implements AutoCloseable {
                     + " right now; wait until it has finished, then try again");
           }
           if (held == null) { // released just now: take it like a first comer, or learn who did
-            c.insertOne(mine);
+            try {
+              c.insertOne(mine);
+            } catch (MongoWriteException again) {
+              if (again.getError().getCategory() != ErrorCategory.DUPLICATE_KEY) throw again;
+              throw new CofferException(
+                  ExitCode.BUSY,
+                  "another restore took database " + db + " just now; try again later");
+            }
             locked.add(db);
             continue;
           }
