@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
  * one name, nothing under a file or a link, sizes and counts in range. The first entry that is not
  * is named in one line (exit code 5).
  */
-public final class ManifestCheck {
+final class ManifestCheck {
   /** The largest manifest Coffer reads (about a million files). */
   public static final int MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
 

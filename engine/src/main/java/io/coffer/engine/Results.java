@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 /** Builds results that fit a pod's termination message (4 KiB): detail is trimmed, totals never. */
-public final class Results {
+final class Results {
   public static final int MAX_BYTES = 4000;
 
   private Results() {}
