@@ -30,11 +30,14 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Run one request document: what the operator's Job pods do. The document (JSON, with a \"kind\" of backup, restore,",
-      "verify, share or delete) holds the whole input: the same records the other commands make from their flags, with",
-      "paths of mounted secret files, never secret values. Its \"report\" says where progress lines and the result go.",
-      "A failure names the document's fields (mongodb.include, files[1]) between \u27e6 and \u27e7 in the",
-      "result file, for the operator to put in its resource's words; the log names them by their paths.",
+      "Run one request document: what the operator's Job pods do. The document (JSON, with a"
+          + " \"kind\" of backup, restore, verify, share or delete) holds the whole input: the same"
+          + " records the other commands make from their flags, with paths of mounted secret files,"
+          + " never secret values. Its \"report\" says where progress lines and the result go.",
+      "",
+      "A failure names the document's fields (mongodb.include, files[1]) between \u27e6 and \u27e7 in"
+          + " the result file, for the operator to put in its resource's words; the log names them by"
+          + " their paths. A field the engine does not know is refused (exit code 2).",
       "",
       "Example (docs/requests.md shows a document of each kind):",
       "  coffer run --request /etc/coffer/request/request.json"
