@@ -48,15 +48,8 @@ public final class Secrets {
     try {
       return Files.readString(file, StandardCharsets.UTF_8);
     } catch (NoSuchFileException e) {
-      if (!mounted)
-        throw CofferException.usage("cannot read " + field.mark() + " " + file + ": no such file");
-      throw new CofferException(
-          ExitCode.SOURCE,
-          "cannot read "
-              + field.mark()
-              + " "
-              + file
-              + ": no such file (is the Secret or ConfigMap there, with this key? the next attempt looks again)");
+      if (mounted) throw missingMounted(file, field);
+      throw CofferException.usage("cannot read " + field.mark() + " " + file + ": no such file");
     } catch (IOException e) {
       String why =
           e instanceof AccessDeniedException
@@ -66,6 +59,19 @@ public final class Secrets {
                   : e.getClass().getSimpleName();
       throw CofferException.usage("cannot read " + field.mark() + " " + file + ": " + why);
     }
+  }
+
+  /**
+   * A pod's mounted file that is not there: its Secret or ConfigMap may yet be created (exit 3).
+   */
+  private static CofferException missingMounted(Path file, Field field) {
+    return new CofferException(
+        ExitCode.SOURCE,
+        "cannot read "
+            + field.mark()
+            + " "
+            + file
+            + ": no such file (is the Secret or ConfigMap there, with this key? the next attempt looks again)");
   }
 
   private static Path path(String file) {
@@ -124,7 +130,7 @@ public final class Secrets {
     } catch (IllegalArgumentException e) {
       throw new CofferException(ExitCode.KEY, e.getMessage());
     } catch (NoSuchFileException e) {
-      if (mounted) readFile(path(file), Field.IDENTITY); // the missing Secret: retried, as above
+      if (mounted) throw missingMounted(path(file), Field.IDENTITY);
       throw new CofferException(
           ExitCode.KEY,
           "cannot read " + Field.IDENTITY.mark() + " " + file + " (NoSuchFileException)");

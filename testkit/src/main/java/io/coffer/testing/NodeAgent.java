@@ -773,11 +773,15 @@ public final class NodeAgent implements AutoCloseable {
     if (v.getSecret() != null) {
       var secret = v.getSecret();
       boolean optional = Boolean.TRUE.equals(secret.getOptional());
-      Map<String, String> data = PodFiles.secret(client, ns, secret.getSecretName());
-      if (data != null || !optional) {
+      // an optional volume whose Secret is missing is an empty folder; a required one waits
+      Map<String, String> data =
+          optional
+              ? PodFiles.secret(client, ns, secret.getSecretName())
+              : secretOrWait(ns, secret.getSecretName());
+      if (data != null) {
         write(
             local,
-            data != null ? data : secretOrWait(ns, secret.getSecretName()),
+            data,
             secret.getItems(),
             "secret " + secret.getSecretName(),
             secret.getDefaultMode(),
@@ -786,11 +790,14 @@ public final class NodeAgent implements AutoCloseable {
     } else if (v.getConfigMap() != null) {
       var map = v.getConfigMap();
       boolean optional = Boolean.TRUE.equals(map.getOptional());
-      Map<String, String> data = PodFiles.configMap(client, ns, map.getName());
-      if (data != null || !optional) {
+      Map<String, String> data =
+          optional
+              ? PodFiles.configMap(client, ns, map.getName())
+              : configMapOrWait(ns, map.getName());
+      if (data != null) {
         write(
             local,
-            data != null ? data : configMapOrWait(ns, map.getName()),
+            data,
             map.getItems(),
             "configmap " + map.getName(),
             map.getDefaultMode(),
