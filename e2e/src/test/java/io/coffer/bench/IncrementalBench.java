@@ -5,18 +5,12 @@ import com.mongodb.client.MongoClients;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Updates;
 import de.bwaldvogel.mongo.MongoServer;
-import io.coffer.engine.BackupEngine;
-import io.coffer.engine.BackupOptions;
-import io.coffer.engine.BackupType;
-import io.coffer.engine.archive.Compression;
-import io.coffer.engine.base.EngineLog;
-import io.coffer.engine.base.Progress;
+import io.coffer.e2e.EngineCalls;
+import io.coffer.e2e.EngineCalls.What;
 import io.coffer.engine.crypto.AgeKeys;
-import io.coffer.engine.crypto.Encryption;
-import io.coffer.engine.files.FileTreeDumper;
-import io.coffer.engine.mongo.Selection;
 import io.coffer.engine.storage.FileStorage;
 import io.coffer.protocol.BackupResult;
+import io.coffer.protocol.Request;
 import io.coffer.testing.EmbeddedServers;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -109,43 +103,16 @@ public final class IncrementalBench {
       }
       FileStorage storage = new FileStorage(work.resolve("store"));
       AgeKeys.Identity ops = AgeKeys.generate();
-      char[] key = "bench-index-key-0123456789abcdef".toCharArray();
-      Selection sel = new Selection(List.of("bench"), List.of(), List.of(), null);
-      List<FileTreeDumper.Tree> trees = List.of(new FileTreeDumper.Tree("uploads", tree));
-      Encryption enc = Encryption.toRecipients(List.of(ops.recipient()));
+      String key =
+          EngineCalls.secretFile(
+              work.resolve("keys"), "index-key", "bench-index-key-0123456789abcdef");
+      What what = What.databases("bench").withFiles(new Request.Tree("uploads", tree.toString()));
       // warm-up (JIT), not measured
-      new BackupEngine(storage, new EngineLog(null), new Progress())
-          .run(
-              new BackupOptions(
-                  "warm",
-                  BackupType.FULL,
-                  uri,
-                  sel,
-                  trees,
-                  List.of(),
-                  List.of(),
-                  enc,
-                  Compression.DEFLATE,
-                  1,
-                  15));
+      EngineCalls.backup(storage, uri, "warm", what, ops.recipient(), "deflate", 1, 15, null, null);
       long t0 = System.nanoTime();
       BackupResult full =
-          new BackupEngine(storage, new EngineLog(null), new Progress())
-              .run(
-                  new BackupOptions(
-                      "full",
-                      BackupType.FULL,
-                      uri,
-                      sel,
-                      trees,
-                      List.of(),
-                      List.of(),
-                      enc,
-                      Compression.DEFLATE,
-                      1,
-                      15,
-                      null,
-                      key));
+          EngineCalls.backup(
+              storage, uri, "full", what, ops.recipient(), "deflate", 1, 15, null, key);
       double fullSeconds = (System.nanoTime() - t0) / 1e9;
       // 1 % of the documents: updates, inserts and deletes; 1 % of the files rewritten
       int changes = docs / 100;
@@ -163,22 +130,8 @@ public final class IncrementalBench {
       }
       t0 = System.nanoTime();
       BackupResult inc =
-          new BackupEngine(storage, new EngineLog(null), new Progress())
-              .run(
-                  new BackupOptions(
-                      "incr",
-                      BackupType.FULL,
-                      uri,
-                      sel,
-                      trees,
-                      List.of(),
-                      List.of(),
-                      enc,
-                      Compression.DEFLATE,
-                      1,
-                      15,
-                      "full",
-                      key));
+          EngineCalls.backup(
+              storage, uri, "incr", what, ops.recipient(), "deflate", 1, 15, "full", key);
       double incSeconds = (System.nanoTime() - t0) / 1e9;
       long fullBytes = stored(storage, full);
       long incBytes = stored(storage, inc);

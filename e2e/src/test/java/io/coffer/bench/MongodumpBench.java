@@ -3,22 +3,11 @@ package io.coffer.bench;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import de.bwaldvogel.mongo.MongoServer;
-import io.coffer.engine.BackupEngine;
-import io.coffer.engine.BackupOptions;
-import io.coffer.engine.BackupType;
-import io.coffer.engine.Confirmation;
-import io.coffer.engine.DumpRestoreEngine;
-import io.coffer.engine.RestoreEngine;
-import io.coffer.engine.RestoreOptions;
-import io.coffer.engine.archive.Compression;
-import io.coffer.engine.base.EngineLog;
-import io.coffer.engine.base.Progress;
-import io.coffer.engine.crypto.Age;
+import io.coffer.e2e.EngineCalls;
+import io.coffer.e2e.EngineCalls.What;
 import io.coffer.engine.crypto.AgeKeys;
-import io.coffer.engine.crypto.Encryption;
-import io.coffer.engine.mongo.MongoRestorer;
-import io.coffer.engine.mongo.Selection;
 import io.coffer.engine.storage.FileStorage;
+import io.coffer.protocol.Request;
 import io.coffer.testing.EmbeddedServers;
 import io.coffer.testing.MongodumpFixtures;
 import java.nio.file.Files;
@@ -67,37 +56,9 @@ public final class MongodumpBench {
       all = null;
       FileStorage storage = new FileStorage(work.resolve("store"));
       AgeKeys.Identity id = AgeKeys.generate();
-      new BackupEngine(storage, new EngineLog(null), new Progress())
-          .run(
-              new BackupOptions(
-                  "ref",
-                  BackupType.DATABASE,
-                  uri,
-                  new Selection(List.of("bench"), List.of(), List.of(), null),
-                  List.of(),
-                  List.of(),
-                  List.of(),
-                  Encryption.toRecipients(List.of(id.recipient())),
-                  Compression.DEFLATE,
-                  1,
-                  10));
-      RestoreOptions dump =
-          new RestoreOptions(
-              "mongodump",
-              uri,
-              null,
-              List.of(),
-              List.of(),
-              List.of(),
-              List.of(),
-              BackupType.DATABASE,
-              Map.of("bench", "bench_restored"),
-              MongoRestorer.Mode.REPLACE,
-              Map.of(),
-              false,
-              10,
-              false,
-              Confirmation.GIVEN);
+      EngineCalls.backup(storage, uri, "ref", What.databases("bench"), id.recipient());
+      Request.Decryption keys = EngineCalls.identity(work.resolve("keys"), id);
+      Map<String, String> rename = Map.of("bench", "bench_restored");
       List<Double> coffer = new ArrayList<>();
       List<Double> folder = new ArrayList<>();
       List<Double> folderGz = new ArrayList<>();
@@ -107,38 +68,15 @@ public final class MongodumpBench {
           round++) { // one warm-up round, then the measured ones, in turn
         double c =
             EngineBench.time(
-                () ->
-                    new RestoreEngine(storage, new EngineLog(null), new Progress())
-                        .run(
-                            new RestoreOptions(
-                                "ref",
-                                uri,
-                                Age.DecryptionKeys.of(List.of(id)),
-                                List.of(),
-                                List.of(),
-                                List.of(),
-                                List.of(),
-                                null,
-                                Map.of("bench", "bench_restored"),
-                                MongoRestorer.Mode.REPLACE,
-                                Map.of(),
-                                false,
-                                10)));
+                () -> EngineCalls.restore(storage, uri, "ref", keys, rename, List.of()));
         double f =
             EngineBench.time(
-                () ->
-                    new DumpRestoreEngine(new EngineLog(null), new Progress())
-                        .run(work.resolve("dump").toString(), null, dump));
+                () -> EngineCalls.restoreMongodump(work.resolve("dump").toString(), uri, rename));
         double g =
             EngineBench.time(
-                () ->
-                    new DumpRestoreEngine(new EngineLog(null), new Progress())
-                        .run(work.resolve("dumpgz").toString(), null, dump));
+                () -> EngineCalls.restoreMongodump(work.resolve("dumpgz").toString(), uri, rename));
         double a =
-            EngineBench.time(
-                () ->
-                    new DumpRestoreEngine(new EngineLog(null), new Progress())
-                        .run(archive.toString(), null, dump));
+            EngineBench.time(() -> EngineCalls.restoreMongodump(archive.toString(), uri, rename));
         if (round > 0) {
           coffer.add(c);
           folder.add(f);

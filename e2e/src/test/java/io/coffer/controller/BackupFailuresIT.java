@@ -10,7 +10,7 @@ import io.coffer.api.KeyRef;
 import io.coffer.api.Phase;
 import io.coffer.api.Restore;
 import io.coffer.api.RestoreSpec;
-import io.coffer.engine.BackupStore;
+import io.coffer.engine.Engine;
 import io.coffer.job.JobFactory;
 import io.coffer.testing.ChaosProxy;
 import io.coffer.testing.EmbeddedServers;
@@ -130,7 +130,7 @@ class BackupFailuresIT {
           .doesNotContain("--");
       assertThat(b.getStatus().lastError).containsIgnoringCase("MongoDB");
       var cut = TestStorage.s3(s3, "backups", "cut");
-      assertThat(new BackupStore(cut).list())
+      assertThat(Engine.list(cut).backups())
           .as("nothing of either is visible as a backup")
           .allMatch(l -> l.descriptor() == null);
     }

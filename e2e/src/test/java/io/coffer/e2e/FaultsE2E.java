@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import de.bwaldvogel.mongo.MongoServer;
-import io.coffer.engine.BackupStore;
+import io.coffer.engine.Engine;
 import io.coffer.engine.storage.FileStorage;
 import io.coffer.engine.storage.S3Storage;
 import io.coffer.protocol.ExitCode;
@@ -104,13 +104,13 @@ class FaultsE2E {
       assertThat(proxy.isDown()).as("the cut happened").isTrue();
       assertThat(r.exit()).as(r.err()).isEqualTo(ExitCode.STORAGE.code());
       assertThat(r.err()).contains("coffer: error:").doesNotContain(EmbeddedServers.SECRET_KEY);
-      assertThat(new BackupStore(direct).list())
+      assertThat(Engine.list(direct).backups())
           .noneMatch(l -> l.id().equals("s3cut") && l.descriptor() != null);
       assertThat(direct.list("s3cut")).as("no object of the failed attempt is visible").isEmpty();
       proxy.heal();
       Cli.Result retry = Cli.run(tmp, env(EmbeddedServers.uri(mongo)), args);
       assertThat(retry.exit()).as(retry.err()).isZero();
-      assertThat(new BackupStore(direct).descriptor("s3cut").documents()).isEqualTo(40_000);
+      assertThat(Engine.descriptor(direct, "s3cut").documents()).isEqualTo(40_000);
     }
   }
 
@@ -129,12 +129,12 @@ class FaultsE2E {
       assertThat(proxy.isDown()).as("the cut happened").isTrue();
       assertThat(r.exit()).as(r.err()).isEqualTo(ExitCode.SOURCE.code());
       assertThat(r.err()).contains("coffer: error:").contains("erp.ledger");
-      assertThat(new BackupStore(new FileStorage(store)).list())
+      assertThat(Engine.list(new FileStorage(store)).backups())
           .noneMatch(l -> l.descriptor() != null);
       proxy.heal();
       Cli.Result retry = Cli.run(tmp, env(uri), args);
       assertThat(retry.exit()).as(retry.err()).isZero();
-      assertThat(new BackupStore(new FileStorage(store)).descriptor("mongocut").documents())
+      assertThat(Engine.descriptor(new FileStorage(store), "mongocut").documents())
           .isEqualTo(40_000);
       try (var s = Files.list(store.resolve("mongocut"))) {
         assertThat(s.map(p -> p.getFileName().toString()).toList())
@@ -159,7 +159,6 @@ class FaultsE2E {
     assertThat(store.resolve("full")).doesNotExist();
     Cli.Result retry = Cli.run(tmp, env(EmbeddedServers.uri(mongo)), args);
     assertThat(retry.exit()).as(retry.err()).isZero();
-    assertThat(new BackupStore(new FileStorage(store)).descriptor("full").documents())
-        .isEqualTo(40_000);
+    assertThat(Engine.descriptor(new FileStorage(store), "full").documents()).isEqualTo(40_000);
   }
 }

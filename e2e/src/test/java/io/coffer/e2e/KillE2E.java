@@ -3,10 +3,7 @@ package io.coffer.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.coffer.engine.BackupDescriptor;
-import io.coffer.engine.BackupStore;
-import io.coffer.engine.VerifyEngine;
-import io.coffer.engine.base.EngineLog;
-import io.coffer.engine.base.Progress;
+import io.coffer.engine.Engine;
 import io.coffer.engine.storage.FileStorage;
 import io.coffer.testing.Cli;
 import java.nio.file.Files;
@@ -42,7 +39,6 @@ class KillE2E {
     Files.writeString(tree.resolve("notes.txt"), "kill me softly\n".repeat(1000));
     Path store = tmp.resolve("store");
     FileStorage storage = new FileStorage(store);
-    BackupStore backups = new BackupStore(storage);
     int killedBeforeTheEnd = 0;
     int incomplete = 0;
     for (int i = 0; i < 20; i++) {
@@ -69,12 +65,13 @@ class KillE2E {
         killedBeforeTheEnd++;
       }
       boolean complete =
-          backups.list().stream().anyMatch(l -> l.id().equals(id) && l.descriptor() != null);
+          Engine.list(storage).backups().stream()
+              .anyMatch(l -> l.id().equals(id) && l.descriptor() != null);
       if (finished) assertThat(p.exitValue()).isZero();
       if (complete) {
         // complete-looking means complete: (killed in its last instant, after backup.json, it still
         // is)
-        new VerifyEngine(storage, new EngineLog(null), new Progress()).run(id, true, null);
+        EngineCalls.verify(storage, id, null);
       } else {
         incomplete++;
       }
@@ -83,8 +80,8 @@ class KillE2E {
       assertThat(retry.exit()).as(retry.err()).isIn(0, 2);
       if (retry.exit() == 2)
         assertThat(complete).as("only a complete backup can already exist").isTrue();
-      BackupDescriptor d = backups.descriptor(id);
-      new VerifyEngine(storage, new EngineLog(null), new Progress()).run(id, true, null);
+      BackupDescriptor d = Engine.descriptor(storage, id);
+      EngineCalls.verify(storage, id, null);
       assertThat(d.files()).isEqualTo(7);
       try (Stream<Path> s = Files.list(store.resolve(id))) {
         Set<String> names = s.map(x -> x.getFileName().toString()).collect(Collectors.toSet());
@@ -99,6 +96,6 @@ class KillE2E {
     assertThat(incomplete)
         .as("killed backups left incomplete (and retried)")
         .isGreaterThanOrEqualTo(10);
-    assertThat(backups.list()).hasSize(20).allMatch(l -> l.descriptor() != null);
+    assertThat(Engine.list(storage).backups()).hasSize(20).allMatch(l -> l.descriptor() != null);
   }
 }

@@ -6,24 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import de.bwaldvogel.mongo.MongoServer;
-import io.coffer.engine.BackupEngine;
-import io.coffer.engine.BackupOptions;
-import io.coffer.engine.BackupType;
-import io.coffer.engine.RestoreEngine;
-import io.coffer.engine.RestoreOptions;
-import io.coffer.engine.VerifyEngine;
-import io.coffer.engine.archive.Compression;
+import io.coffer.e2e.EngineCalls.What;
 import io.coffer.engine.base.CofferException;
-import io.coffer.engine.base.EngineLog;
-import io.coffer.engine.base.Progress;
-import io.coffer.engine.crypto.Age;
 import io.coffer.engine.crypto.AgeKeys;
-import io.coffer.engine.crypto.Encryption;
-import io.coffer.engine.files.FileTreeDumper;
-import io.coffer.engine.mongo.MongoRestorer;
-import io.coffer.engine.mongo.Selection;
 import io.coffer.engine.storage.FileStorage;
 import io.coffer.protocol.ExitCode;
+import io.coffer.protocol.Request;
 import io.coffer.testing.EmbeddedServers;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,20 +56,17 @@ class TamperE2E {
     new Random(5).nextBytes(scan);
     Files.write(uploads.resolve("scan.pdf"), scan);
     storage = new FileStorage(tmp.resolve("store"));
-    new BackupEngine(storage, new EngineLog(null), new Progress())
-        .run(
-            new BackupOptions(
-                "good",
-                BackupType.FULL,
-                uri,
-                new Selection(List.of("erp"), List.of(), List.of(), null),
-                List.of(new FileTreeDumper.Tree("uploads", uploads)),
-                List.of(),
-                List.of(),
-                Encryption.toRecipients(List.of(ops.recipient())),
-                Compression.DEFLATE,
-                1,
-                5));
+    EngineCalls.backup(
+        storage,
+        uri,
+        "good",
+        What.databases("erp").withFiles(new Request.Tree("uploads", uploads.toString())),
+        ops.recipient(),
+        "deflate",
+        1,
+        5,
+        null,
+        null);
     archive = tmp.resolve("store/good/archive.zip.age");
     pristine = Files.readAllBytes(archive);
     // the target: a database and a folder that already hold other data
@@ -99,23 +84,19 @@ class TamperE2E {
     server.shutdownNow();
   }
 
-  static void restoreIntoTarget(Age.DecryptionKeys keys) throws Exception {
-    new RestoreEngine(storage, new EngineLog(null), new Progress())
-        .run(
-            new RestoreOptions(
-                "good",
-                uri,
-                keys,
-                List.of(),
-                List.of(),
-                List.of(),
-                List.of(),
-                null,
-                Map.of("erp", "target"),
-                MongoRestorer.Mode.REPLACE,
-                Map.of("uploads", tmp.resolve("target-files")),
-                false,
-                5));
+  static void restoreIntoTarget(Request.Decryption keys) throws Exception {
+    EngineCalls.restore(
+        storage,
+        uri,
+        "good",
+        keys,
+        Map.of("erp", "target"),
+        List.of(new Request.Tree("uploads", tmp.resolve("target-files").toString())));
+  }
+
+  /** The right identity, as a file. */
+  static Request.Decryption opsKey() throws Exception {
+    return EngineCalls.identity(tmp.resolve("keys"), ops);
   }
 
   static void assertTargetUntouched() throws Exception {
@@ -133,15 +114,14 @@ class TamperE2E {
   static void damaged(String what, byte[] bytes) throws Exception {
     Files.write(archive, bytes);
     try {
-      VerifyEngine verify = new VerifyEngine(storage, new EngineLog(null), new Progress());
-      assertThatThrownBy(() -> verify.run("good", false, null))
+      assertThatThrownBy(() -> EngineCalls.verify(storage, "good", null))
           .as(what + ": checksum verification")
           .isInstanceOf(CofferException.class)
           .satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.INTEGRITY));
-      assertThatThrownBy(() -> verify.run("good", true, Age.DecryptionKeys.of(List.of(ops))))
+      assertThatThrownBy(() -> EngineCalls.verify(storage, "good", opsKey()))
           .as(what + ": deep verification")
           .isInstanceOf(CofferException.class);
-      assertThatThrownBy(() -> restoreIntoTarget(Age.DecryptionKeys.of(List.of(ops))))
+      assertThatThrownBy(() -> restoreIntoTarget(opsKey()))
           .as(what + ": restore")
           .isInstanceOf(CofferException.class);
       assertTargetUntouched();
@@ -167,21 +147,21 @@ class TamperE2E {
     }
     // the pristine archive still verifies and restores: the checks above were not failing for
     // another reason
-    new VerifyEngine(storage, new EngineLog(null), new Progress())
-        .run("good", true, Age.DecryptionKeys.of(List.of(ops)));
+    EngineCalls.verify(storage, "good", opsKey());
   }
 
   @Test
   void givenAWrongKeyOrPassphrase_whenRestored_thenRefusedAndTheTargetIsUntouched()
       throws Exception {
-    assertThatThrownBy(() -> restoreIntoTarget(Age.DecryptionKeys.of(List.of(AgeKeys.generate()))))
+    assertThatThrownBy(
+            () -> restoreIntoTarget(EngineCalls.identity(tmp.resolve("keys"), AgeKeys.generate())))
         .isInstanceOf(CofferException.class)
         .satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.KEY));
     assertTargetUntouched();
     assertThatThrownBy(
             () ->
                 restoreIntoTarget(
-                    Age.DecryptionKeys.passphrase("not the passphrase".toCharArray())))
+                    EngineCalls.passphrase(tmp.resolve("keys"), "not the passphrase")))
         .isInstanceOf(CofferException.class)
         .satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.KEY));
     assertTargetUntouched();

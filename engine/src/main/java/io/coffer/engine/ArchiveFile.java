@@ -33,7 +33,7 @@ import java.util.OptionalLong;
  * served as a read-only storage holding that one backup, so restore, inspect and verify work on it
  * unchanged. An incremental backup's archive holds only changes and cannot stand alone.
  */
-public final class ArchiveFile implements Storage {
+final class ArchiveFile implements Storage {
   private static final byte[] AGE_MAGIC =
       "age-encryption.org/v1\n".getBytes(StandardCharsets.US_ASCII);
   private static final String MANIFEST = "manifest.json";

@@ -36,7 +36,7 @@ import java.util.UUID;
  * archive is published only when complete; the manifest copy and the log follow; {@code
  * backup.json} comes last, so an interrupted backup never looks complete.
  */
-public final class BackupEngine {
+final class BackupEngine {
   public static final String VERSION = "coffer " + Version.get();
   private final BackupStore store;
   private final EngineLog log;

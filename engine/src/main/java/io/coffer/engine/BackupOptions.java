@@ -9,7 +9,7 @@ import io.coffer.protocol.Field;
 import java.util.List;
 
 /** Everything a backup needs, parsed and checked once at the edge (the CLI). Immutable. */
-public record BackupOptions(
+record BackupOptions(
     String id,
     BackupType type,
     String mongoUri,

@@ -36,7 +36,7 @@ import java.util.regex.Pattern;
  * The layout of backups in a storage location: {@code <ID>/archive.zip[.age]}, {@code
  * <ID>/manifest.json[.age]}, {@code <ID>/backup.log} and {@code <ID>/backup.json} (written last).
  */
-public final class BackupStore {
+final class BackupStore {
   /**
    * Where an object of a backup lies, for people: {@code s3://bucket/prefix/ID/archive.zip (at
    * http://endpoint)} or {@code file:///root/ID/archive.zip}, from a storage description as {@link
@@ -57,12 +57,6 @@ public final class BackupStore {
   }
 
   /** A listed backup: its descriptor, or null when the folder holds an incomplete backup. */
-  public record Listed(String id, BackupDescriptor descriptor) {
-    public boolean complete() {
-      return descriptor != null;
-    }
-  }
-
   /** The largest {@code backup.json} Coffer reads (a few KiB in practice). */
   static final int MAX_DESCRIPTOR_BYTES = 1 << 20;
 
@@ -164,20 +158,21 @@ public final class BackupStore {
     return null;
   }
 
-  public List<Listed> list() throws IOException {
-    List<Listed> out = new ArrayList<>();
+  public List<StoredBackup> list() throws IOException {
+    List<StoredBackup> out = new ArrayList<>();
     for (String id : storage.listFolders()) {
       if (!BackupIds.ID.matcher(id).matches()) continue;
       try {
-        out.add(new Listed(id, descriptor(id)));
+        out.add(new StoredBackup(id, descriptor(id)));
       } catch (CofferException e) {
         if (e.code() == ExitCode.NOT_FOUND && storage.list(id).isEmpty()) continue;
-        out.add(new Listed(id, null));
+        out.add(new StoredBackup(id, null));
       }
     }
     out.sort(
-        Comparator.comparing((Listed l) -> l.descriptor() == null ? "" : l.descriptor().createdAt())
-            .thenComparing(Listed::id)
+        Comparator.comparing(
+                (StoredBackup l) -> l.descriptor() == null ? "" : l.descriptor().createdAt())
+            .thenComparing(StoredBackup::id)
             .reversed());
     return out;
   }

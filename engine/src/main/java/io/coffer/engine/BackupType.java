@@ -4,7 +4,7 @@ import io.coffer.engine.base.CofferException;
 import java.util.Locale;
 
 /** What a backup holds. */
-public enum BackupType {
+enum BackupType {
   DATABASE,
   FILES,
   FULL;

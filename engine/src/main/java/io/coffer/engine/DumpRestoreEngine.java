@@ -28,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.UUID;
 import java.util.zip.ZipException;
 import org.bson.BsonDocument;
 
@@ -43,7 +42,7 @@ import org.bson.BsonDocument;
  * replayed), users and roles, {@code system.*} collections, and the system databases unless asked
  * for; a time-series collection is refused (mongodump dumps its buckets).
  */
-public final class DumpRestoreEngine {
+final class DumpRestoreEngine {
   /**
    * Collections an archive may have open at once: mongodump writes as many as
    * --numParallelCollections (4).
@@ -247,120 +246,64 @@ public final class DumpRestoreEngine {
   private RestoreResult restore(RestoreOptions o, List<Item> all, Reader reader)
       throws IOException {
     Map<String, Item> chosen = choose(o, all);
-    String runId = UUID.randomUUID().toString().substring(0, 8);
-    try (MongoRestorer mongo =
-        new MongoRestorer(o.mongoUri(), o.timeoutSeconds(), o.mode(), runId, log, progress)) {
-      mongo.ping();
-      List<String> losses = new ArrayList<>();
-      Map<String, String> actions = new HashMap<>();
-      Map<String, Long> loses = new HashMap<>();
-      Map<String, Set<String>> existing = new HashMap<>();
+    try (RestorePipeline pipeline = new RestorePipeline(o, "the dump", true, log, progress)) {
+      MongoRestorer mongo = pipeline.mongo();
+      Map<String, RestorePipeline.Target> targets = new HashMap<>();
       for (Item i : chosen.values()) {
-        String db = o.targetDb(i.db());
-        boolean exists =
-            existing.computeIfAbsent(db, mongo::existingCollections).contains(i.collection());
-        boolean replace = o.mode() == MongoRestorer.Mode.REPLACE;
-        actions.put(i.key(), !exists ? "create" : replace ? "replace" : "merge");
-        if (exists && replace && !i.view()) {
-          long now = mongo.count(db, i.collection());
-          loses.put(i.key(), now);
-          if (now > 0)
-            losses.add(
-                "collection " + db + "." + i.collection() + " and its " + now + " documents");
-        }
+        RestorePipeline.Target t = pipeline.collection(i.db(), i.collection());
+        targets.put(i.key(), t);
         log.info(
             "plan: "
                 + (i.view() ? "view " : "collection ")
                 + Printable.escape(i.key())
                 + " -> "
-                + Printable.escape(db + "." + i.collection())
+                + Printable.escape(t.target())
                 + ": "
-                + actions.get(i.key()));
+                + t.action());
       }
-      if (!o.dryRun() && !losses.isEmpty() && !o.confirmation().confirm(List.copyOf(losses))) {
-        throw CofferException.usage(
-            "a replace would delete what the dump does not hold ("
-                + String.join("; ", losses)
-                + "); "
-                + Field.DRY_RUN.mark()
-                + " lists it; confirm with "
-                + Field.CONFIRM.mark()
-                + ", or use "
-                + Field.MODE.mark()
-                + " merge to keep it");
-      }
+      pipeline.confirm();
       Map<String, long[]> counts;
       progress.phase("restoring");
       if (o.dryRun()) {
-        counts =
-            reader.read(
-                chosen, (item, n, b) -> null); // reads and checks the whole dump, writes nothing
+        // reads and checks the whole dump, writes nothing
+        counts = reader.read(chosen, (item, n, b) -> null);
       } else {
         Set<String> dbs = new TreeSet<>();
         for (Item i : chosen.values()) dbs.add(o.targetDb(i.db()));
-        mongo.lock(dbs);
-        for (String db : dbs) mongo.removeLeftovers(db);
-        try {
-          counts =
-              reader.read(
-                  chosen,
-                  (item, n, b) ->
-                      mongo.open(o.targetDb(item.db()), item.collection(), item.metadata(), n, b));
-          for (Item i : chosen.values())
-            if (i.view()) mongo.defineView(o.targetDb(i.db()), i.collection(), i.metadata());
-          progress.phase("swapping");
-          mongo.commit();
-        } catch (Throwable e) { // an OutOfMemoryError too: the staging never stays behind
-          mongo.rollback();
-          throw e;
-        }
+        counts =
+            pipeline.stageAndSwap(
+                dbs,
+                null,
+                () -> {
+                  Map<String, long[]> read =
+                      reader.read(
+                          chosen,
+                          (item, n, b) ->
+                              mongo.open(
+                                  o.targetDb(item.db()), item.collection(), item.metadata(), n, b));
+                  for (Item i : chosen.values())
+                    if (i.view())
+                      mongo.defineView(o.targetDb(i.db()), i.collection(), i.metadata());
+                  return read;
+                });
       }
       progress.phase("done");
       List<RestoreResult.Item> items = new ArrayList<>();
-      long docs = 0;
-      long bytes = 0;
-      int collections = 0;
       for (Item i : chosen.values()) {
         long[] c = counts.getOrDefault(i.key(), new long[2]);
+        RestorePipeline.Target t = targets.get(i.key());
         items.add(
             new RestoreResult.Item(
                 i.view() ? "view" : "collection",
                 i.key(),
-                o.targetDb(i.db()) + "." + i.collection(),
+                t.target(),
                 i.view() ? 0L : c[0],
                 null,
                 c[1],
-                actions.get(i.key()),
-                loses.get(i.key())));
-        if (!i.view()) {
-          collections++;
-          docs += c[0];
-        }
-        bytes += c[1];
+                t.action(),
+                i.view() ? null : t.loses()));
       }
-      double seconds = Math.round(progress.elapsedSeconds() * 100) / 100.0;
-      if (!o.dryRun())
-        log.info(
-            "restore of "
-                + Printable.escape(o.backupId())
-                + " completed in "
-                + seconds
-                + " s: "
-                + collections
-                + " collections, "
-                + docs
-                + " documents");
-      return new RestoreResult(
-          o.dryRun() ? "Planned" : "Succeeded",
-          o.backupId(),
-          o.mode().name().toLowerCase(),
-          o.dryRun(),
-          seconds,
-          collections,
-          docs,
-          0,
-          bytes,
-          items);
+      return pipeline.result(o.dryRun() ? "Planned" : "Succeeded", items);
     }
   }
 

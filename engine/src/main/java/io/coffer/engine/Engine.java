@@ -123,6 +123,13 @@ public final class Engine {
   }
 
   public static BackupResult backup(BackupRequest r, Context c) throws IOException {
+    BackupPlan p = backupPlan(r, c);
+    try (Storage storage = openStorage(r.storage(), c.secrets())) {
+      return backup(p, storage, c);
+    }
+  }
+
+  private static BackupPlan backupPlan(BackupRequest r, Context c) {
     String type = r.type() == null ? "database" : r.type();
     String parent = r.chain() == null ? null : r.chain().parent();
     boolean incremental = type.equalsIgnoreCase("incremental");
@@ -194,32 +201,78 @@ public final class Engine {
     int timeout = m.timeoutSeconds() == null ? 15 : m.timeoutSeconds();
     int lockWait = r.lock() == null || r.lock().waitSeconds() == null ? 0 : r.lock().waitSeconds();
     String lockToken = r.lock() == null ? null : r.lock().token();
-    try (Storage storage = openStorage(r.storage(), c.secrets())) {
-      BackupType t =
-          incremental
-              ? BackupType.parse(new BackupStore(storage).descriptor(parent).type())
-              : declared;
-      String uri = t.hasDatabase() ? c.secrets().mongoUri(c.typedMongoUri(), m.uriFile()) : null;
-      BackupOptions o =
-          new BackupOptions(
-              id,
-              t,
-              uri,
-              sel,
-              trees,
-              r.filesInclude(),
-              r.filesExclude(),
-              enc,
-              compression,
-              level,
-              timeout,
-              parent,
-              indexKey,
-              lockWait,
-              lockToken);
-      BackupResult done = keepExisting ? earlier(storage, id, c.log()) : null;
-      return done != null ? done : new BackupEngine(storage, c.log(), c.progress()).run(o);
-    }
+    return new BackupPlan(
+        id,
+        declared,
+        m.uriFile(),
+        sel,
+        trees,
+        r.filesInclude(),
+        r.filesExclude(),
+        enc,
+        compression,
+        level,
+        timeout,
+        parent,
+        indexKey,
+        lockWait,
+        lockToken,
+        keepExisting);
+  }
+
+  /** A backup request read and checked, before its storage is opened. */
+  private record BackupPlan(
+      String id,
+      BackupType declared,
+      String uriFile,
+      Selection selection,
+      List<FileTreeDumper.Tree> trees,
+      List<String> filesInclude,
+      List<String> filesExclude,
+      Encryption encryption,
+      Compression compression,
+      int level,
+      int timeout,
+      String parent,
+      char[] indexKey,
+      int lockWait,
+      String lockToken,
+      boolean keepExisting) {}
+
+  /**
+   * {@link #backup(BackupRequest, Context)} into a storage the caller opened (and closes) instead
+   * of the request's: a test's storage that fails on cue, a tool beside the engine.
+   */
+  public static BackupResult backup(BackupRequest r, Storage storage, Context c)
+      throws IOException {
+    return backup(backupPlan(r, c), storage, c);
+  }
+
+  private static BackupResult backup(BackupPlan p, Storage storage, Context c) throws IOException {
+    BackupType t =
+        p.declared() == null
+            ? BackupType.parse(new BackupStore(storage).descriptor(p.parent()).type())
+            : p.declared();
+    String uri = t.hasDatabase() ? c.secrets().mongoUri(c.typedMongoUri(), p.uriFile()) : null;
+    BackupOptions o =
+        new BackupOptions(
+            p.id(),
+            t,
+            uri,
+            p.selection(),
+            p.trees(),
+            p.filesInclude(),
+            p.filesExclude(),
+            p.encryption(),
+            p.compression(),
+            p.level(),
+            p.timeout(),
+            p.parent(),
+            p.indexKey(),
+            p.lockWait(),
+            p.lockToken());
+    BackupResult done = p.keepExisting() ? earlier(storage, p.id(), c.log()) : null;
+    return done != null ? done : new BackupEngine(storage, c.log(), c.progress()).run(o);
   }
 
   private static boolean keepExisting(String existing) {
@@ -260,6 +313,21 @@ public final class Engine {
   }
 
   public static RestoreResult restore(RestoreRequest r, Context c) throws IOException {
+    return restoreFrom(r, null, c);
+  }
+
+  /**
+   * {@link #restore(RestoreRequest, Context)} of a backup in a storage the caller opened (and
+   * closes) instead of the request's.
+   */
+  public static RestoreResult restore(RestoreRequest r, Storage storage, Context c)
+      throws IOException {
+    if (storage == null) throw new IllegalArgumentException("no storage");
+    return restoreFrom(r, storage, c);
+  }
+
+  private static RestoreResult restoreFrom(RestoreRequest r, Storage given, Context c)
+      throws IOException {
     MongoRestorer.Mode mode = mode(r.mode());
     RestoreRequest.Source src =
         r.source() == null ? new RestoreRequest.Source(null, null, null) : r.source();
@@ -269,7 +337,10 @@ public final class Engine {
             : r.mongodb();
     int timeout = m.timeoutSeconds() == null ? 15 : m.timeoutSeconds();
     Confirmation confirmation = r.confirm() ? Confirmation.GIVEN : c.confirmation();
-    if (src.mongodump() != null) return fromMongodump(r, src, m, mode, timeout, confirmation, c);
+    if (src.mongodump() != null) {
+      if (given != null) throw CofferException.usage(Field.MONGODUMP.mark() + " reads no backup");
+      return fromMongodump(r, src, m, mode, timeout, confirmation, c);
+    }
     Request.Decryption d =
         r.decryption() == null ? new Request.Decryption(null, null) : r.decryption();
     Age.DecryptionKeys keys = c.secrets().decryptionKeys(d.identityFile(), d.passphraseFile());
@@ -286,7 +357,10 @@ public final class Engine {
       }
       targets.put(t.name(), Path.of(t.path()).toAbsolutePath().normalize());
     }
-    Source source = openSource(r.storage(), src.archiveFile(), src.backupId(), keys, c.secrets());
+    Source source =
+        given != null
+            ? new Source(given, requireBackupId(src.backupId()))
+            : openSource(r.storage(), src.archiveFile(), src.backupId(), keys, c.secrets());
     RestoreOptions o =
         new RestoreOptions(
             source.backupId(),
@@ -304,8 +378,10 @@ public final class Engine {
             timeout,
             m.systemDatabases(),
             confirmation);
-    try (Storage storage = source.storage()) {
-      return new RestoreEngine(storage, c.log(), c.progress()).run(o);
+    try {
+      return new RestoreEngine(source.storage(), c.log(), c.progress()).run(o);
+    } finally {
+      if (given == null) source.storage().close();
     }
   }
 
@@ -439,6 +515,13 @@ public final class Engine {
    */
   private record Source(Storage storage, String backupId) {}
 
+  private static String requireBackupId(String backupId) {
+    if (backupId == null)
+      throw CofferException.usage(
+          "give " + Field.BACKUP_ID.mark() + " ID (see `coffer list`): the backup to read");
+    return backupId;
+  }
+
   private static Source openSource(
       Request.StorageRef storage,
       String archive,
@@ -470,6 +553,14 @@ public final class Engine {
   }
 
   public static VerifyResult verify(VerifyRequest r, Context c) throws IOException {
+    return verify(r, null, c);
+  }
+
+  /**
+   * {@link #verify(VerifyRequest, Context)} of a backup in a storage the caller opened (and closes)
+   * instead of the request's; null: the request's.
+   */
+  public static VerifyResult verify(VerifyRequest r, Storage given, Context c) throws IOException {
     boolean thorough =
         r.deep()
             || r.archiveFile()
@@ -478,10 +569,15 @@ public final class Engine {
         r.decryption() == null ? new Request.Decryption(null, null) : r.decryption();
     Age.DecryptionKeys keys =
         thorough ? c.secrets().decryptionKeys(d.identityFile(), d.passphraseFile()) : null;
-    Source source = openSource(r.storage(), r.archiveFile(), r.backupId(), keys, c.secrets());
-    try (Storage storage = source.storage()) {
-      return new VerifyEngine(storage, c.log(), c.progress())
+    Source source =
+        given != null
+            ? new Source(given, requireBackupId(r.backupId()))
+            : openSource(r.storage(), r.archiveFile(), r.backupId(), keys, c.secrets());
+    try {
+      return new VerifyEngine(source.storage(), c.log(), c.progress())
           .run(source.backupId(), thorough, keys);
+    } finally {
+      if (given == null) source.storage().close();
     }
   }
 
@@ -533,12 +629,25 @@ public final class Engine {
   }
 
   /** What a storage location holds: its description, and its backups (incomplete ones too). */
-  public record Catalogue(String location, List<BackupStore.Listed> backups) {}
+  public record Catalogue(String location, List<StoredBackup> backups) {}
 
   public static Catalogue list(Request.StorageRef storage, Secrets secrets) throws IOException {
     try (Storage s = openStorage(storage, secrets)) {
-      return new Catalogue(s.describe(), new BackupStore(s).list());
+      return list(s);
     }
+  }
+
+  /** What a storage the caller opened (and closes) holds. */
+  public static Catalogue list(Storage s) throws IOException {
+    return new Catalogue(s.describe(), new BackupStore(s).list());
+  }
+
+  /**
+   * The descriptor of complete backup {@code backupId} in a storage the caller opened; not found
+   * (exit 4) when it is missing or incomplete.
+   */
+  public static BackupDescriptor descriptor(Storage s, String backupId) throws IOException {
+    return new BackupStore(s).descriptor(backupId);
   }
 
   /**

@@ -35,7 +35,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.UUID;
 import net.lingala.zip4j.io.inputstream.ZipInputStream;
 import net.lingala.zip4j.model.LocalFileHeader;
 import org.bson.BsonDocument;
@@ -46,7 +45,7 @@ import org.bson.BsonDocument;
  * everything selected is staged aside. Only when all of that held are the targets swapped in; any
  * failure before drops the staging and leaves every target untouched.
  */
-public final class RestoreEngine {
+final class RestoreEngine {
   private final BackupStore store;
   private final EngineLog log;
   private final Progress progress;
@@ -88,81 +87,47 @@ public final class RestoreEngine {
                     + chain.get(0).id()
                 : "")
             + (o.dryRun() ? ", dry run" : ", mode " + o.mode().name().toLowerCase()));
-    String runId = UUID.randomUUID().toString().substring(0, 8);
-    MongoRestorer mongo = null;
-    try {
-      Plan plan = plan(o, manifest);
-      if (plan.needsMongo()) {
-        mongo = new MongoRestorer(o.mongoUri(), o.timeoutSeconds(), o.mode(), runId, log, progress);
-        mongo.ping();
-      }
-      List<String> losses = new ArrayList<>();
-      List<RestoreResult.Item> items = describeTargets(plan, mongo, o, losses);
+    Plan plan = plan(o, manifest);
+    try (RestorePipeline pipeline =
+        new RestorePipeline(o, "backup " + d.id(), plan.needsMongo(), log, progress)) {
+      MongoRestorer mongo = pipeline.mongo();
+      List<RestoreResult.Item> items = describeTargets(plan, pipeline, o);
       checkSpace(plan, o);
       if (o.dryRun()) {
         progress.phase("done");
-        return summary("Planned", o, items);
+        return pipeline.result("Planned", items);
       }
-      if (!losses.isEmpty() && !o.confirmation().confirm(List.copyOf(losses))) {
-        throw CofferException.usage(
-            "a replace would delete what backup "
-                + d.id()
-                + " does not hold ("
-                + String.join("; ", losses)
-                + "); "
-                + Field.DRY_RUN.mark()
-                + " lists it; confirm with "
-                + Field.CONFIRM.mark()
-                + ", or use "
-                + Field.MODE.mark()
-                + " merge to keep it");
-      }
+      pipeline.confirm();
       FileRestorer files =
-          new FileRestorer(
-              plan.treeTargets(), o.mode() == MongoRestorer.Mode.REPLACE, runId, log, progress);
-      if (mongo != null) {
-        Set<String> dbs = new TreeSet<>();
-        for (String p : plan.selectedPaths()) {
-          Manifest.Entry e = plan.byPath().get(p);
-          if (e.database() != null) dbs.add(o.targetDb(e.database()));
-        }
-        mongo.lock(dbs);
-        for (String db : dbs) mongo.removeLeftovers(db);
+          new FileRestorer(plan.treeTargets(), pipeline.replace(), pipeline.runId(), log, progress);
+      Set<String> dbs = new TreeSet<>();
+      for (String p : plan.selectedPaths()) {
+        Manifest.Entry e = plan.byPath().get(p);
+        if (e.database() != null) dbs.add(o.targetDb(e.database()));
       }
-      try {
-        long[] written = {0};
-        for (BackupDescriptor b : chain) {
-          Manifest mb = b.id().equals(d.id()) ? manifest : store.manifest(b, o.keys());
-          stream(b, mb, d.id(), o, plan, mongo, files, written);
-        }
-        if (written[0] != plan.files()) {
-          throw new CofferException(
-              ExitCode.INTEGRITY,
-              "backup "
-                  + d.id()
-                  + " lists "
-                  + (plan.files() - written[0])
-                  + " files whose content no archive of its chain holds; nothing was restored");
-        }
-        if (mongo != null) checkCounts(plan, o, mongo);
-        progress.phase("swapping");
-        if (mongo != null) mongo.commit();
-        files.commit();
-      } catch (Throwable e) { // an OutOfMemoryError too: no staging stays behind
-        if (mongo != null) mongo.rollback();
-        files.rollback();
-        throw e;
-      }
+      pipeline.stageAndSwap(
+          dbs,
+          files,
+          () -> {
+            long[] written = {0};
+            for (BackupDescriptor b : chain) {
+              Manifest mb = b.id().equals(d.id()) ? manifest : store.manifest(b, o.keys());
+              stream(b, mb, d.id(), o, plan, mongo, files, written);
+            }
+            if (written[0] != plan.files()) {
+              throw new CofferException(
+                  ExitCode.INTEGRITY,
+                  "backup "
+                      + d.id()
+                      + " lists "
+                      + (plan.files() - written[0])
+                      + " files whose content no archive of its chain holds; nothing was restored");
+            }
+            if (mongo != null) checkCounts(plan, o, mongo);
+            return null;
+          });
       progress.phase("done");
-      log.info(
-          "restore of backup "
-              + d.id()
-              + " completed in "
-              + Math.round(progress.elapsedSeconds() * 100) / 100.0
-              + " s");
-      return summary("Succeeded", o, items);
-    } finally {
-      if (mongo != null) mongo.close();
+      return pipeline.result("Succeeded", items);
     }
   }
 
@@ -217,32 +182,6 @@ public final class RestoreEngine {
                 + "; nothing was restored");
       }
     }
-  }
-
-  private RestoreResult summary(String status, RestoreOptions o, List<RestoreResult.Item> items) {
-    int collections = 0;
-    long docs = 0;
-    long files = 0;
-    long bytes = 0;
-    for (RestoreResult.Item i : items) {
-      if (i.documents() != null) {
-        collections++;
-        docs += i.documents();
-      }
-      if (i.files() != null) files += i.files();
-      bytes += i.bytes();
-    }
-    return new RestoreResult(
-        status,
-        o.backupId(),
-        o.mode().name().toLowerCase(),
-        o.dryRun(),
-        Math.round(progress.elapsedSeconds() * 100) / 100.0,
-        collections,
-        docs,
-        files,
-        bytes,
-        items);
   }
 
   private Plan plan(RestoreOptions o, Manifest m) {
@@ -428,33 +367,26 @@ public final class RestoreEngine {
   }
 
   private List<RestoreResult.Item> describeTargets(
-      Plan plan, MongoRestorer mongo, RestoreOptions o, List<String> losses) throws IOException {
-    boolean replace = o.mode() == MongoRestorer.Mode.REPLACE;
+      Plan plan, RestorePipeline pipeline, RestoreOptions o) throws IOException {
+    boolean replace = pipeline.replace();
     List<RestoreResult.Item> items = new ArrayList<>();
-    Map<String, Set<String>> existing = new HashMap<>();
     Map<String, long[]> trees = new LinkedHashMap<>();
     Map<String, Set<List<Name>>> keep = new HashMap<>();
     for (String path : plan.byPath().keySet()) {
       if (!plan.selectedPaths().contains(path)) continue;
       Manifest.Entry e = plan.byPath().get(path);
       if (e.kind() == Manifest.Kind.bson || e.kind() == Manifest.Kind.view) {
-        String db = o.targetDb(e.database());
-        boolean exists =
-            existing.computeIfAbsent(db, mongo::existingCollections).contains(e.collection());
-        String action = !exists ? "create" : replace ? "replace" : "merge";
-        Long now = exists && replace ? mongo.count(db, e.collection()) : null;
-        if (now != null && now > 0)
-          losses.add("collection " + db + "." + e.collection() + " and its " + now + " documents");
+        RestorePipeline.Target t = pipeline.collection(e.database(), e.collection());
         items.add(
             new RestoreResult.Item(
                 e.kind() == Manifest.Kind.view ? "view" : "collection",
                 e.database() + "." + e.collection(),
-                db + "." + e.collection(),
+                t.target(),
                 e.kind() == Manifest.Kind.bson ? e.documents() : 0L,
                 null,
                 e.size(),
-                action,
-                now));
+                t.action(),
+                t.loses()));
         progress.addTotal(e.size());
       } else if (e.tree() != null) {
         long[] t = trees.computeIfAbsent(e.tree(), k -> new long[2]);
@@ -476,7 +408,7 @@ public final class RestoreEngine {
             FileRestorer.wouldDelete(target, keep.getOrDefault(t.getKey(), Set.of()), 10);
         loses = del.total();
         if (del.total() > 0) {
-          losses.add(
+          pipeline.loses(
               del.total()
                   + " entries in "
                   + target

@@ -17,7 +17,7 @@ import java.util.Map;
  * {@code admin}, {@code local} and {@code config} too. {@code confirmation} is asked before a
  * replace deletes anything that the backup does not hold.
  */
-public record RestoreOptions(
+record RestoreOptions(
     String backupId,
     String mongoUri,
     Age.DecryptionKeys keys,

@@ -31,7 +31,7 @@ import net.lingala.zip4j.model.LocalFileHeader;
  * backup.json} (no key needed). Deep: also decrypts, checks every entry against the manifest and
  * every document's BSON.
  */
-public final class VerifyEngine {
+final class VerifyEngine {
   private final BackupStore store;
   private final EngineLog log;
   private final Progress progress;

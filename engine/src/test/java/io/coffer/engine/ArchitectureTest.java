@@ -81,4 +81,29 @@ class ArchitectureTest {
         .isEmpty();
     assertThat(uses.get("base")).as("base uses nothing of the engine").isNull();
   }
+
+  /**
+   * What the engine's top package shows outside it: the front door and the records and interfaces
+   * its calls take or give. Everything else there (the backup, restore and verify engines, the
+   * store, their options) is package-private, so the compiler keeps callers out.
+   */
+  static final Set<String> FRONT_DOOR =
+      Set.of("Engine", "Secrets", "Confirmation", "BackupDescriptor", "StoredBackup");
+
+  @Test
+  void givenTheEnginesTopPackage_thenOnlyItsFrontDoorIsPublic() throws IOException {
+    Pattern publicType =
+        Pattern.compile(
+            "(?m)^public\\s+(?:final\\s+|abstract\\s+)?(?:class|record|interface|enum)\\s+(\\w+)");
+    Set<String> shown = new TreeSet<>();
+    try (Stream<Path> files = Files.list(Path.of("src/main/java/io/coffer/engine"))) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+        Matcher m = publicType.matcher(Files.readString(f));
+        while (m.find()) shown.add(m.group(1));
+      }
+    }
+    assertThat(shown)
+        .as("public types of io.coffer.engine")
+        .containsExactlyInAnyOrderElementsOf(FRONT_DOOR);
+  }
 }

@@ -610,7 +610,6 @@ class IncrementalIT {
                             "c2",
                             "another-index-key-0123456789".toCharArray())))
         .hasMessageContaining("does not open with this index key");
-    assertThat(new BackupStore(storage).list().stream().map(BackupStore.Listed::id))
-        .doesNotContain("c3");
+    assertThat(new BackupStore(storage).list().stream().map(StoredBackup::id)).doesNotContain("c3");
   }
 }

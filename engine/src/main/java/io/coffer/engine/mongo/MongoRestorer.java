@@ -19,8 +19,9 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -110,8 +111,21 @@ public final class MongoRestorer implements AutoCloseable {
   }
 
   public Set<String> existingCollections(String db) {
+    return existing(db).keySet();
+  }
+
+  /**
+   * The collections and views of a target database now, by name: their type ("collection", "view",
+   * ...; a server that gives none: "collection").
+   */
+  public Map<String, String> existing(String db) {
     try {
-      return client.getDatabase(db).listCollectionNames().into(new HashSet<>());
+      Map<String, String> types = new HashMap<>();
+      for (BsonDocument c : client.getDatabase(db).listCollections(BsonDocument.class)) {
+        String name = c.getString("name").getValue();
+        types.put(name, c.isString("type") ? c.getString("type").getValue() : "collection");
+      }
+      return types;
     } catch (MongoException e) {
       throw MongoConnection.translate("cannot list collections of " + db, uri, e);
     }

@@ -1,4 +1,4 @@
-package io.coffer.engine.mongodump;
+package io.coffer.engine;
 
 import com.mongodb.client.MongoClients;
 import io.coffer.testing.FerretDb;

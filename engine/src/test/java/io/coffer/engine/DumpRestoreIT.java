@@ -1,4 +1,4 @@
-package io.coffer.engine.mongodump;
+package io.coffer.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,10 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import de.bwaldvogel.mongo.MongoServer;
-import io.coffer.engine.BackupType;
-import io.coffer.engine.Confirmation;
-import io.coffer.engine.DumpRestoreEngine;
-import io.coffer.engine.RestoreOptions;
 import io.coffer.engine.base.CofferException;
 import io.coffer.engine.base.EngineLog;
 import io.coffer.engine.base.Progress;

@@ -1,4 +1,4 @@
-package io.coffer.fuzz;
+package io.coffer.engine;
 
 import io.coffer.engine.crypto.AgeKeys;
 import io.coffer.engine.crypto.Encryption;
@@ -23,7 +23,7 @@ public final class FuzzSeeds {
       "AGE-SECRET-KEY-1X3HE6HVDS5CUEDPZTFN4X60HH7M6Q6AHA6WWZ9VE5JX5STH0P6NQM58GFF";
   static final String PASSPHRASE = "fuzzing passphrase";
   static final String DIR =
-      "io/coffer/fuzz/UntrustedInputFuzzTestInputs/givenAnyBytes_whenReadAsStorageContent_thenReadOrRefusedWithAnEngineError";
+      "io/coffer/engine/UntrustedInputFuzzTestInputs/givenAnyBytes_whenReadAsStorageContent_thenReadOrRefusedWithAnEngineError";
 
   private FuzzSeeds() {}
 

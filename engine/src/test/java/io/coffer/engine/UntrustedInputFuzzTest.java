@@ -1,12 +1,6 @@
-package io.coffer.fuzz;
+package io.coffer.engine;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.coffer.engine.ArchiveFile;
-import io.coffer.engine.BackupStore;
-import io.coffer.engine.BackupType;
-import io.coffer.engine.RestoreEngine;
-import io.coffer.engine.RestoreOptions;
-import io.coffer.engine.VerifyEngine;
 import io.coffer.engine.base.CofferException;
 import io.coffer.engine.base.EngineLog;
 import io.coffer.engine.base.Progress;
