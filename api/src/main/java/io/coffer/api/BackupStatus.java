@@ -48,6 +48,22 @@ public class BackupStatus {
 
   public Contents contents;
 
+  @JsonPropertyDescription(
+      "Whether the database part is one moment of the source: PointInTime (the server keeps an oplog; the entries "
+          + "written while the backup read are kept and replayed by a restore, so the copy is the database as it was at "
+          + "consistentAt) or PerCollection (each collection as it was when read, a little apart from the others; "
+          + "consistencyReason says why, e.g. a server without an oplog such as a standalone or FerretDB). "
+          + "Absent for a files-only backup.")
+  public String consistency;
+
+  @JsonPropertyDescription(
+      "PointInTime: the moment the restored database will show (the backup's last read).")
+  public String consistentAt;
+
+  @JsonPropertyDescription(
+      "PerCollection: why the backup is not one moment, and what would make it one.")
+  public String consistencyReason;
+
   @JsonPropertyDescription("Public keys the archive is encrypted to (never a secret).")
   public List<String> recipients;
 

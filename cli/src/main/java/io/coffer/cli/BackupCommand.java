@@ -263,6 +263,13 @@ final class BackupCommand implements Callable<Integer>, Main.ResultWriting {
         "  contents   %d collections, %d documents, %d files%n",
         r.collections(), r.documents(), r.files());
     if (r.modules() != null) System.out.printf("  modules    %s%n", r.modules());
+    if (r.consistency() != null) {
+      System.out.printf(
+          "  moment     %s%n",
+          r.consistency().isPointInTime()
+              ? "one moment of the database, as it was at " + r.consistency().at()
+              : "not one moment: " + Printable.escape(String.valueOf(r.consistency().reason())));
+    }
     System.out.printf("  sha256     %s%n", r.sha256());
     System.out.printf(
         "  encrypted  %s%n",

@@ -79,6 +79,19 @@ final class InspectCommand implements Callable<Integer> {
       } else if (d.index() != null) {
         System.out.println("  chain index: yes (incremental backups can build on it)");
       }
+      if (d.consistency() != null) {
+        System.out.println(
+            "  moment: "
+                + (d.consistency().isPointInTime()
+                    ? "one moment of the database, as it was at "
+                        + Printable.escape(String.valueOf(d.consistency().at()))
+                        + (m != null && m.oplog() != null
+                            ? " (" + m.oplog().entries() + " oplog entries replayed by a restore)"
+                            : "")
+                    : "not one moment ("
+                        + Printable.escape(String.valueOf(d.consistency().reason()))
+                        + ")"));
+      }
       if (m == null) {
         System.out.println(
             "  (contents are encrypted: give --identity-file or --passphrase-file to list them)");

@@ -66,6 +66,9 @@ public final class Views {
       m.put("lastError", st.lastError);
       m.put("parent", st.parent);
       m.put("nextAttemptAt", st.nextAttemptAt);
+      m.put("consistency", st.consistency);
+      m.put("consistentAt", st.consistentAt);
+      m.put("consistencyReason", st.consistencyReason);
       // the status's own small objects, as they are (null fields left out by their @JsonInclude)
       if (st.progress != null) m.put("progress", plain(st.progress));
       if (st.verification != null) m.put("verification", plain(st.verification));

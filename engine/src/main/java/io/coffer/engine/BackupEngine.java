@@ -13,6 +13,7 @@ import io.coffer.engine.crypto.AgeKeys;
 import io.coffer.engine.files.FileTreeDumper;
 import io.coffer.engine.incremental.ChainIndex;
 import io.coffer.engine.mongo.MongoConnection;
+import io.coffer.engine.mongo.OplogCapture;
 import io.coffer.engine.storage.BackupIds;
 import io.coffer.engine.storage.Storage;
 import io.coffer.protocol.BackupResult;
@@ -140,6 +141,8 @@ final class BackupEngine {
       progress.phase("dumping");
       for (BackupSource source : sources) source.dump(archive);
       progress.phase("finishing");
+      OplogCapture.Window window = null;
+      for (BackupSource source : sources) if (source.window() != null) window = source.window();
       Map<String, String> treeSources = new LinkedHashMap<>();
       for (FileTreeDumper.Tree t : o.trees()) treeSources.put(t.name(), t.root().toString());
       Manifest manifest =
@@ -162,7 +165,9 @@ final class BackupEngine {
               o.compression() == Compression.DEFLATE ? o.level() : null,
               List.copyOf(archive.entries()),
               List.copyOf(files.skipped()),
-              o.parent());
+              o.parent(),
+              window == null ? null : window.consistency(),
+              window == null ? null : window.oplog());
       byte[] manifestJson = archive.finish(manifest); // closes the chain and publishes the archive
       stored = null;
       long storedSize = hashed.count();
@@ -245,7 +250,8 @@ final class BackupEngine {
               files.skipped().size(),
               VERSION,
               o.parent(),
-              index == null ? null : index.scheme());
+              index == null ? null : index.scheme(),
+              window == null ? null : window.consistency());
       lock.check();
       if (!storage.createIfAbsent(
           BackupIds.key(id, BackupDescriptor.FILE),

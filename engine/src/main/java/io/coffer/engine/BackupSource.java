@@ -8,12 +8,15 @@ import io.coffer.engine.files.FileTreeDumper;
 import io.coffer.engine.incremental.ChainIndex;
 import io.coffer.engine.mongo.MongoConnection;
 import io.coffer.engine.mongo.MongoDumper;
+import io.coffer.engine.mongo.OplogCapture;
 import io.coffer.engine.mongo.Selection;
 import io.coffer.protocol.ExitCode;
 import io.coffer.protocol.Field;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * What a backup reads, one kind at a time: each source checks that it can be read and adds what it
@@ -24,6 +27,14 @@ interface BackupSource extends AutoCloseable {
   void prepare() throws IOException;
 
   void dump(ArchiveWriter archive) throws IOException;
+
+  /**
+   * Whether what this source wrote is one moment of it, once dumped (null: a source of files, where
+   * the question does not arise).
+   */
+  default OplogCapture.Window window() {
+    return null;
+  }
 
   @Override
   default void close() {}
@@ -66,9 +77,22 @@ interface BackupSource extends AutoCloseable {
       log.info("selected " + targets.size() + " collections from " + MongoConnection.redact(uri));
     }
 
+    private OplogCapture.Window window;
+
     @Override
     public void dump(ArchiveWriter archive) throws IOException {
-      for (MongoDumper.Target t : targets) dumper.dump(t, archive);
+      OplogCapture oplog = dumper.startOplog(); // before the first read
+      Set<String> namespaces = new HashSet<>();
+      for (MongoDumper.Target t : targets) {
+        dumper.dump(t, archive);
+        if (!"view".equals(t.type())) namespaces.add(t.database() + "." + t.name());
+      }
+      window = oplog.finish(namespaces, archive); // after the last read
+    }
+
+    @Override
+    public OplogCapture.Window window() {
+      return window;
     }
 
     @Override

@@ -7,7 +7,9 @@ import io.coffer.engine.files.FileTreeDumper;
 import io.coffer.engine.fs.Name;
 import io.coffer.engine.mongo.DumpNames;
 import io.coffer.engine.mongo.MongoNames;
+import io.coffer.engine.mongo.OplogCapture;
 import io.coffer.engine.storage.BackupIds;
+import io.coffer.protocol.Consistency;
 import io.coffer.protocol.ExitCode;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -105,6 +107,12 @@ final class ManifestCheck {
         }
       }
     }
+    if (m.oplog() != null && !paths.contains(OplogCapture.ENTRY))
+      throw bad(id, "describes an oplog window but holds no oplog");
+    if (m.consistency() != null
+        && !m.consistency().isPointInTime()
+        && !Consistency.PER_COLLECTION.equals(m.consistency().mode()))
+      throw bad(id, "gives an unknown consistency " + quoted(m.consistency().mode()));
     if (m.skipped() != null) {
       for (Manifest.Skipped s : m.skipped()) {
         if (s == null || s.path() == null) throw bad(id, "holds an empty skipped entry");
@@ -153,8 +161,28 @@ final class ManifestCheck {
     switch (e.kind()) {
       case bson, metadata, view, deletions -> collectionEntry(id, e);
       case file, directory, symlink -> treeEntry(id, e);
+      case oplog -> oplogEntry(id, m, e);
       default -> throw bad(id, "holds entry " + printable(p) + " of unknown kind");
     }
+  }
+
+  /**
+   * The oplog of a point-in-time backup: at its one place, counted, and announced by the manifest's
+   * window and consistency.
+   */
+  private static void oplogEntry(String id, Manifest m, Manifest.Entry e) {
+    String p = e.path();
+    if (!p.equals(OplogCapture.ENTRY))
+      throw bad(id, "holds an oplog at " + printable(p) + ", where Coffer never writes one");
+    if (e.database() != null || e.collection() != null || e.tree() != null || e.module() != null)
+      throw bad(id, "gives its oplog a database, collection or file tree");
+    if (e.documents() == null) throw bad(id, "does not count the entries of its oplog");
+    if (m.oplog() == null
+        || m.oplog().entries() != e.documents()
+        || m.consistency() == null
+        || !m.consistency().isPointInTime()
+        || Long.compareUnsigned(m.oplog().start(), m.oplog().end()) > 0)
+      throw bad(id, "holds an oplog that its window (oplog, consistency) does not describe");
   }
 
   private static void collectionEntry(String id, Manifest.Entry e) {

@@ -63,7 +63,8 @@ final class Results {
               counts.isEmpty() ? null : counts,
               truncated ? Boolean.TRUE : null,
               warnings,
-              skip.isEmpty() ? null : skip);
+              skip.isEmpty() ? null : skip,
+              d.consistency());
       if (Json.write(r).getBytes(StandardCharsets.UTF_8).length <= MAX_BYTES) return r;
       if (!skip.isEmpty()) {
         skip.remove(skip.size() - 1);

@@ -94,7 +94,7 @@ final class VerifyEngine {
             ManifestCheck.linkTarget(entry.readAllBytes(), name);
           } else if (e.kind() == Manifest.Kind.metadata || e.kind() == Manifest.Kind.view) {
             MongoMetadata.parse(entry.readAllBytes(), name, e.kind() == Manifest.Kind.view);
-          } else if (e.kind() == Manifest.Kind.bson) {
+          } else if (e.kind() == Manifest.Kind.bson || e.kind() == Manifest.Kind.oplog) {
             BsonStream bson =
                 new BsonStream(
                     entry,

@@ -12,6 +12,11 @@ public enum Reason {
   Running,
   Succeeded,
   /**
+   * A backup succeeded, but its database part is not one moment of the source (a server without an
+   * oplog): each collection is as it was when read. Status consistency says PerCollection and why.
+   */
+  NotPointInTime,
+  /**
    * An attempt failed; another follows after back-off ({@link #RetryScheduled} is the condition
    * meanwhile).
    */

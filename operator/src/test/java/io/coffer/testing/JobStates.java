@@ -1,6 +1,7 @@
 package io.coffer.testing;
 
 import io.coffer.protocol.BackupResult;
+import io.coffer.protocol.Consistency;
 import io.coffer.protocol.ExitCode;
 import io.coffer.protocol.Failure;
 import io.coffer.protocol.Protocol;
@@ -135,8 +136,13 @@ public final class JobStates {
         .build();
   }
 
-  /** A backup result as the engine writes it. */
+  /** A backup result as the engine writes it, of a server with an oplog. */
   public static String backupResult(String id, long stored) {
+    return backupResult(id, stored, Consistency.pointInTime("2026-12-07T10:00:00Z"));
+  }
+
+  /** A backup result as the engine writes it. */
+  public static String backupResult(String id, long stored, Consistency consistency) {
     return Protocol.write(
         new BackupResult(
             "Succeeded",
@@ -157,7 +163,8 @@ public final class JobStates {
             Map.of("erp.employees", 2000L),
             null,
             0,
-            null));
+            null,
+            consistency));
   }
 
   /** A failure as the engine writes it. */

@@ -28,4 +28,5 @@ public record BackupResult(
     Map<String, Long> collectionCounts,
     Boolean collectionCountsTruncated,
     int warnings,
-    List<String> skipped) {}
+    List<String> skipped,
+    Consistency consistency) {}

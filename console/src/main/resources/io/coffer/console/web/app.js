@@ -329,6 +329,8 @@ function backupRow(b) {
     ['Modules', (b.modules && b.modules.length ? b.modules.join(', ') : 'all selected collections')],
     ['Contents', c.documents !== undefined ? `${c.collections || 0} collections, ${c.documents || 0} documents, ${c.files || 0} files` : ''],
     ['Stored / raw', b.storedBytes ? bytes(b.storedBytes) + ' / ' + bytes(b.rawBytes) : ''],
+    ['Moment', b.consistency === 'PointInTime' ? 'one moment of the database: ' + when(b.consistentAt)
+      : b.consistency === 'PerCollection' ? 'not one moment: each collection as it was read (' + (b.consistencyReason || '') + ')' : ''],
     ['Started', when(b.started)], ['Completed', when(b.completed)], ['Attempts', b.attempts],
     ['Builds on', b.parent], ['Verification', v ? `${v.result || ''} ${when(v.time)} ${v.message || ''}` : 'never verified'],
     ['Download', b.download ? `${b.download.result || ''} ${b.download.message || ''}` : ''],

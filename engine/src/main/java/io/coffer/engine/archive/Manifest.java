@@ -3,6 +3,7 @@ package io.coffer.engine.archive;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.coffer.engine.base.CofferException;
+import io.coffer.protocol.Consistency;
 import io.coffer.protocol.ExitCode;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +28,52 @@ public record Manifest(
     Integer compressionLevel,
     List<Entry> entries,
     List<Skipped> skipped,
-    String parent) {
+    String parent,
+    Consistency consistency,
+    Oplog oplog) {
+
+  /**
+   * A manifest without an oplog window (files only, or written before consistency was recorded).
+   */
+  public Manifest(
+      String format,
+      int formatVersion,
+      String id,
+      String createdAt,
+      String type,
+      Source source,
+      Selection selection,
+      String compression,
+      Integer compressionLevel,
+      List<Entry> entries,
+      List<Skipped> skipped,
+      String parent) {
+    this(
+        format,
+        formatVersion,
+        id,
+        createdAt,
+        type,
+        source,
+        selection,
+        compression,
+        compressionLevel,
+        entries,
+        skipped,
+        parent,
+        null,
+        null);
+  }
+
+  /**
+   * The oplog window a point-in-time backup holds in its {@link Kind#oplog} entry: the entries
+   * after {@code start} (the position before the first read) up to {@code end} (after the last
+   * read), as MongoDB timestamps ({@code seconds << 32 | increment}, unsigned), and how many it
+   * kept.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Oplog(long start, long end, long entries) {}
 
   /** A full backup's manifest (no parent). */
   public Manifest(
@@ -63,7 +109,7 @@ public record Manifest(
 
   /**
    * {@code deletions}: in an incremental backup, the {@code _id}s of documents deleted since its
-   * parent.
+   * parent. {@code oplog}: {@code mongodb/oplog.bson}, where mongodump writes its oplog.
    */
   public enum Kind {
     bson,
@@ -72,7 +118,9 @@ public record Manifest(
     file,
     directory,
     symlink,
-    deletions
+    deletions,
+    /** The oplog entries written while the backup read, replayed after the collections. */
+    oplog
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)

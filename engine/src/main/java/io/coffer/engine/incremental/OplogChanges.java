@@ -47,6 +47,11 @@ public final class OplogChanges {
     }
   }
 
+  /** The oldest oplog position the server still holds, or null when it has no readable oplog. */
+  public static Long oldest(MongoClient client) {
+    return edge(client, 1);
+  }
+
   /** The newest oplog position, or null when the server has no readable oplog. */
   public static Long latest(MongoClient client) {
     return edge(client, -1);

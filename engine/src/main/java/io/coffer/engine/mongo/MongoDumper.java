@@ -103,6 +103,14 @@ public final class MongoDumper implements AutoCloseable {
     this.progress = progress;
   }
 
+  /**
+   * Notes the oplog position before the first read, for a backup that is one moment of the source
+   * ({@link OplogCapture}).
+   */
+  public OplogCapture startOplog() {
+    return OplogCapture.start(client, uri, log);
+  }
+
   /** Lists what the selection takes, with a size estimate for progress. */
   public List<Target> resolve(Selection selection) {
     List<Target> out = new ArrayList<>();

@@ -30,6 +30,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.bson.BsonArray;
 import org.bson.BsonBoolean;
@@ -239,6 +240,29 @@ public final class MongoRestorer implements AutoCloseable {
         database.getCollection(staging, RawBsonDocument.class),
         Math.max(1, Math.min(maxInserters, inserters(capped))),
         batchBytes <= 0 ? INSERT_BATCH_BYTES : Math.min(batchBytes, INSERT_BATCH_BYTES));
+  }
+
+  /**
+   * Replays a point-in-time backup's oplog window ({@link OplogReplay}) onto the staged
+   * collections; entries of collections not restored are passed over. Returns the entries applied.
+   */
+  public long replayOplog(InputStream bson, String entryName, Function<String, String> targetDb)
+      throws IOException {
+    try {
+      return OplogReplay.replay(
+          bson,
+          entryName,
+          (db, name) -> {
+            String target = targetDb.apply(db);
+            for (Staged x : staged)
+              if (x.database().equals(target) && x.target().equals(name))
+                return client.getDatabase(target).getCollection(x.staging(), BsonDocument.class);
+            return null;
+          },
+          progress);
+    } catch (MongoException e) {
+      throw MongoConnection.translate("cannot replay the oplog of the backup", uri, e);
+    }
   }
 
   private Staged stagedOf(String db, String name, String entryName) {

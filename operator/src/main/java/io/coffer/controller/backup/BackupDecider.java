@@ -10,6 +10,7 @@ import io.coffer.controller.Tuning;
 import io.coffer.job.JobFactory;
 import io.coffer.job.JobObserver;
 import io.coffer.job.SpecWords;
+import io.coffer.protocol.Consistency;
 import io.coffer.protocol.Purpose;
 import io.coffer.schedule.Retention;
 import io.coffer.status.BackupStatusMapper;
@@ -117,6 +118,11 @@ public final class BackupDecider {
             s.observedGeneration,
             now);
         d.event(Reason.Succeeded, "stored " + s.size + " at " + s.location + " in " + s.duration);
+        if (Consistency.PER_COLLECTION.equals(s.consistency)) {
+          // said once, where an admin looks: a restore gives each collection as it was read
+          d.warning(
+              Reason.NotPointInTime, "not one moment of the database: " + s.consistencyReason);
+        }
         return d.done(s, expiry(b, s, now, d));
       }
       default -> {

@@ -12,6 +12,7 @@ import io.coffer.controller.Decision;
 import io.coffer.controller.Tuning;
 import io.coffer.job.JobFactory;
 import io.coffer.protocol.BackupRequest;
+import io.coffer.protocol.Consistency;
 import io.coffer.protocol.ExitCode;
 import io.coffer.protocol.Field;
 import io.coffer.status.LogTail;
@@ -160,10 +161,38 @@ class BackupDeciderTest {
               assertThat(c.getType()).isEqualTo("Ready");
               assertThat(c.getStatus()).isEqualTo("True");
             });
+    assertThat(s.consistency).isEqualTo("PointInTime");
+    assertThat(s.consistentAt).isEqualTo("2026-12-07T10:00:00Z");
     assertThat(events(d)).containsExactly("Succeeded");
     assertThat(d.requeue())
         .as("the ttl is far: looked at again within the poll")
         .isEqualTo(TUNING.poll());
+  }
+
+  @Test
+  void givenABackupOfAServerWithoutAnOplog_thenSucceededSayingPlainlyItIsNotOneMoment() {
+    Backup b = nightly().build();
+    withStatus(b, decider.decide(b, seen(List.of(), List.of()), NOW));
+    Job job = JobFactory.backupJob(b, 1, SETTINGS);
+    String why = "the server keeps no oplog that Coffer can read (a standalone server or FerretDB)";
+    var d =
+        decider.decide(
+            b,
+            seen(
+                List.of(JobStates.complete(job)),
+                List.of(
+                    JobStates.terminated(
+                        job,
+                        0,
+                        JobStates.backupResult(
+                            "nightly-1234abcd", 4096, Consistency.perCollection(why))))),
+            NOW.plusSeconds(30));
+    BackupStatus s = d.status();
+    assertThat(s.phase).isEqualTo(Phase.Succeeded);
+    assertThat(s.consistency).isEqualTo("PerCollection");
+    assertThat(s.consistentAt).isNull();
+    assertThat(s.consistencyReason).isEqualTo(why);
+    assertThat(events(d)).containsExactly("Succeeded", "Warning NotPointInTime");
   }
 
   @Test
