@@ -273,6 +273,8 @@ class CliIT {
             "--identity-file",
             "key.txt");
     assertThat(inspect.out()).contains("erp.employees").contains("[hr]").contains("finance");
+    // this server keeps no oplog: the backup says it is not one moment, and why
+    assertThat(inspect.out()).contains("moment: not one moment (the server keeps no oplog");
     Cli.Result noKey =
         Cli.run(dir, env, "inspect", "--storage", "s3://backups/rayerp", "--backup", "nightly-1");
     assertThat(noKey.out()).contains("contents are encrypted");

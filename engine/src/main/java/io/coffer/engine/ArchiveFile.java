@@ -26,6 +26,8 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.OptionalLong;
+import net.lingala.zip4j.io.inputstream.ZipInputStream;
+import net.lingala.zip4j.model.LocalFileHeader;
 
 /**
  * One backup's archive on its own, away from its storage (what {@code coffer download} writes, or a
@@ -97,8 +99,8 @@ final class ArchiveFile implements Storage {
       byte[] json = null;
       try {
         InputStream plain = encrypted ? Age.decrypt(in, keys) : in;
-        var zip = new net.lingala.zip4j.io.inputstream.ZipInputStream(plain);
-        net.lingala.zip4j.model.LocalFileHeader h;
+        var zip = new ZipInputStream(plain);
+        LocalFileHeader h;
         while ((h = zip.getNextEntry()) != null) {
           InputStream content = BackupStore.entryContent(zip);
           if (Manifest.ENTRY_NAME.equals(h.getFileName()) && json == null) {

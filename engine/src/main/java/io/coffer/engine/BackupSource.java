@@ -83,11 +83,14 @@ interface BackupSource extends AutoCloseable {
     public void dump(ArchiveWriter archive) throws IOException {
       OplogCapture oplog = dumper.startOplog(); // before the first read
       Set<String> namespaces = new HashSet<>();
+      Set<String> buckets = new HashSet<>();
       for (MongoDumper.Target t : targets) {
         dumper.dump(t, archive);
-        if (!"view".equals(t.type())) namespaces.add(t.database() + "." + t.name());
+        if ("timeseries".equals(t.type()) || t.options().containsKey("timeseries"))
+          buckets.add(t.database() + ".system.buckets." + t.name());
+        else if (!"view".equals(t.type())) namespaces.add(t.database() + "." + t.name());
       }
-      window = oplog.finish(namespaces, archive); // after the last read
+      window = oplog.finish(namespaces, buckets, archive); // after the last read
     }
 
     @Override

@@ -12,6 +12,7 @@ import io.coffer.engine.io.Limited;
 import io.coffer.engine.storage.BackupIds;
 import io.coffer.engine.storage.Storage;
 import io.coffer.engine.storage.StorageException;
+import io.coffer.protocol.Consistency;
 import io.coffer.protocol.ExitCode;
 import io.coffer.protocol.Field;
 import io.coffer.protocol.Protocol;
@@ -31,6 +32,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import net.lingala.zip4j.io.inputstream.ZipInputStream;
+import net.lingala.zip4j.model.LocalFileHeader;
 
 /**
  * The layout of backups in a storage location: {@code <ID>/archive.zip[.age]}, {@code
@@ -155,6 +158,12 @@ final class BackupStore {
     if (d.parent() != null
         && (!BackupIds.ID.matcher(d.parent()).matches() || d.parent().equals(id)))
       return "names an impossible parent";
+    Consistency c = d.consistency();
+    if (c != null
+        && (!(c.isPointInTime() || Consistency.PER_COLLECTION.equals(c.mode()))
+            || (c.at() != null && c.at().length() > 40)
+            || (c.reason() != null && c.reason().length() > 1000)))
+      return "gives a consistency Coffer does not write";
     return null;
   }
 
@@ -238,8 +247,7 @@ final class BackupStore {
    * The next zip entry; damage becomes exit code 5, a key problem surfacing here stays an age
    * error.
    */
-  static net.lingala.zip4j.model.LocalFileHeader nextEntry(
-      net.lingala.zip4j.io.inputstream.ZipInputStream zip, BackupDescriptor d) throws IOException {
+  static LocalFileHeader nextEntry(ZipInputStream zip, BackupDescriptor d) throws IOException {
     try {
       return zip.getNextEntry();
     } catch (AgeException e) {
@@ -269,7 +277,7 @@ final class BackupStore {
    * The current entry's content; the zip reader's failures on malformed data become I/O errors
    * (exit code 5 upstream).
    */
-  static InputStream entryContent(net.lingala.zip4j.io.inputstream.ZipInputStream zip) {
+  static InputStream entryContent(ZipInputStream zip) {
     return new FilterInputStream(zip) {
       @Override
       public int read() throws IOException {

@@ -1,13 +1,16 @@
 package io.coffer.engine;
 
+import com.mongodb.MongoException;
 import io.coffer.engine.base.CofferException;
 import io.coffer.engine.base.EngineLog;
 import io.coffer.engine.base.Printable;
 import io.coffer.engine.base.Progress;
 import io.coffer.engine.mongo.BsonStream;
+import io.coffer.engine.mongo.MongoConnection;
 import io.coffer.engine.mongo.MongoMetadata;
 import io.coffer.engine.mongo.MongoNames;
 import io.coffer.engine.mongo.MongoRestorer;
+import io.coffer.engine.mongo.OplogReplay;
 import io.coffer.engine.mongo.Selection;
 import io.coffer.engine.mongodump.DumpArchive;
 import io.coffer.engine.mongodump.DumpDocuments;
@@ -38,9 +41,10 @@ import org.bson.BsonDocument;
  * same guarantees as a Coffer restore: every collection is staged aside and put in place only once
  * the whole dump has been read and checked (the archive's CRCs, every document's frame); any
  * failure before drops the staging and leaves every target untouched. Selection, renames, replace
- * or merge, confirmation and dry run work as for a backup. Left out, with a warning: the oplog (not
- * replayed), users and roles, {@code system.*} collections, and the system databases unless asked
- * for; a time-series collection is refused (mongodump dumps its buckets).
+ * or merge, confirmation and dry run work as for a backup. A dump made with {@code --oplog} has its
+ * oplog replayed onto the restored collections, as {@code mongorestore --oplogReplay} does. Left
+ * out, with a warning: users and roles, {@code system.*} collections, and the system databases
+ * unless asked for; a time-series collection is refused (mongodump dumps its buckets).
  */
 final class DumpRestoreEngine {
   /**
@@ -129,14 +133,15 @@ final class DumpRestoreEngine {
                   : ", dumped from MongoDB " + Printable.escape(folder.serverVersion()))
               + ")"
               + (o.dryRun() ? ", dry run" : ", mode " + o.mode().name().toLowerCase()));
-      if (folder.hasOplog()) oplogWarning();
+      if (folder.oplog() != null) oplogNote();
       List<Item> items = new ArrayList<>();
       try {
         for (DumpFolder.Entry e : folder.entries()) items.add(folderItem(e));
       } catch (IOException e) {
         throw DumpArchive.unreadable(source, e);
       }
-      return restore(o, items, (chosen, loads) -> readFolder(chosen, loads, o));
+      return restore(
+          o, items, (chosen, loads, mongo) -> readFolder(chosen, loads, mongo, folder.oplog(), o));
     }
     if (fromStdin) return runArchive("standard input", stdin, -1, o);
     try (InputStream raw = Files.newInputStream(path)) {
@@ -169,19 +174,32 @@ final class DumpRestoreEngine {
       progress.addTotal(size); // a gzipped one's size says nothing of the bytes inside
     List<Item> items = new ArrayList<>();
     for (DumpArchive.Namespace ns : archive.prelude()) {
-      if (ns.db().isEmpty() && ns.collection().equals("oplog")) {
-        oplogWarning();
+      if (isOplog(ns)) {
+        oplogNote();
         continue;
       }
       items.add(archiveItem(ns, label));
     }
-    return restore(o, items, (chosen, loads) -> readArchive(archive, chosen, loads, o));
+    return restore(
+        o, items, (chosen, loads, mongo) -> readArchive(archive, chosen, loads, mongo, o));
   }
 
-  private void oplogWarning() {
-    log.warn(
-        "the dump holds an oplog (mongodump --oplog), which Coffer does not replay: each collection is restored as it was read during the"
-            + " dump, not as of one moment; use mongorestore --oplogReplay where that matters");
+  private static CofferException oplogAmidCollections(RestoreOptions o) {
+    return new CofferException(
+        ExitCode.INTEGRITY,
+        Printable.escape(o.backupId())
+            + " interleaves its oplog with collections, which mongodump never does (it writes the"
+            + " oplog once every collection is dumped); nothing was restored");
+  }
+
+  private static boolean isOplog(DumpArchive.Namespace ns) {
+    return ns.db().isEmpty() && ns.collection().equals("oplog");
+  }
+
+  private void oplogNote() {
+    log.info(
+        "the dump holds an oplog (mongodump --oplog): its entries for the restored collections are"
+            + " replayed after them, so they are as they were at the dump's end");
   }
 
   private Item folderItem(DumpFolder.Entry e) throws IOException {
@@ -235,7 +253,12 @@ final class DumpRestoreEngine {
    */
   @FunctionalInterface
   private interface Reader {
-    Map<String, long[]> read(Map<String, Item> chosen, Loads loads) throws IOException;
+    /**
+     * {@code mongo}: where the dump's oplog is replayed, once every collection is staged; null in a
+     * dry run.
+     */
+    Map<String, long[]> read(Map<String, Item> chosen, Loads loads, MongoRestorer mongo)
+        throws IOException;
   }
 
   /** Opens a collection's staging on first use; in a dry run, counts only. */
@@ -266,7 +289,7 @@ final class DumpRestoreEngine {
       progress.phase("restoring");
       if (o.dryRun()) {
         // reads and checks the whole dump, writes nothing
-        counts = reader.read(chosen, (item, n, b) -> null);
+        counts = reader.read(chosen, (item, n, b) -> null, null);
       } else {
         Set<String> dbs = new TreeSet<>();
         for (Item i : chosen.values()) dbs.add(o.targetDb(i.db()));
@@ -280,7 +303,8 @@ final class DumpRestoreEngine {
                           chosen,
                           (item, n, b) ->
                               mongo.open(
-                                  o.targetDb(item.db()), item.collection(), item.metadata(), n, b));
+                                  o.targetDb(item.db()), item.collection(), item.metadata(), n, b),
+                          mongo);
                   for (Item i : chosen.values())
                     if (i.view())
                       mongo.defineView(o.targetDb(i.db()), i.collection(), i.metadata());
@@ -423,7 +447,8 @@ final class DumpRestoreEngine {
    * A folder: one collection after the other, each file read to its end (and inflated) before the
    * next.
    */
-  private Map<String, long[]> readFolder(Map<String, Item> chosen, Loads loads, RestoreOptions o)
+  private Map<String, long[]> readFolder(
+      Map<String, Item> chosen, Loads loads, MongoRestorer mongo, Path oplog, RestoreOptions o)
       throws IOException {
     Map<String, long[]> counts = new HashMap<>();
     boolean gzipped =
@@ -462,6 +487,23 @@ final class DumpRestoreEngine {
         if (load != null) load.finish();
       }
     }
+    if (oplog != null) {
+      progress.item("oplog");
+      long n;
+      String label = oplog.getFileName().toString();
+      try (InputStream in = DumpFolder.openOplog(oplog)) {
+        n =
+            mongo != null
+                ? mongo.replayOplog(in, label, chosen.keySet(), o::targetDb)
+                // a dry run reads and checks every entry of the restored collections
+                : OplogReplay.replay(
+                    in, label, new OplogReplay.Targets(chosen.keySet(), null), progress);
+      }
+      log.info(
+          (mongo != null ? "replayed the dump's oplog: " : "the dump's oplog can be replayed: ")
+              + n
+              + " entries read");
+    }
     return counts;
   }
 
@@ -490,14 +532,43 @@ final class DumpRestoreEngine {
    * at its EOF (its CRC checked), so collections dumped at once are loaded at once.
    */
   private Map<String, long[]> readArchive(
-      DumpArchive archive, Map<String, Item> chosen, Loads loads, RestoreOptions o)
+      DumpArchive archive,
+      Map<String, Item> chosen,
+      Loads loads,
+      MongoRestorer mongo,
+      RestoreOptions o)
       throws IOException {
     Map<String, long[]> counts = new HashMap<>();
     Map<String, MongoRestorer.Load> open = new HashMap<>();
     int inserters = archive.concurrency() > 1 ? 1 : Integer.MAX_VALUE;
+    OplogReplay.Replayer oplog = null;
     try {
       DumpArchive.Event ev;
       while ((ev = archive.next()) != null) {
+        if (isOplog(ev.namespace())) {
+          // mongodump writes its oplog once every collection is dumped: replayed onto them
+          if (!open.isEmpty()) throw oplogAmidCollections(o);
+          if (oplog == null) {
+            progress.item("oplog");
+            oplog =
+                mongo != null
+                    ? mongo.oplogReplayer("the dump's oplog", chosen.keySet(), o::targetDb)
+                    // a dry run reads and checks every entry of the restored collections
+                    : new OplogReplay.Replayer(
+                        "the dump's oplog",
+                        new OplogReplay.Targets(chosen.keySet(), null),
+                        progress);
+          }
+          if (ev instanceof DumpArchive.Document d) {
+            try {
+              oplog.accept(d.bytes());
+            } catch (MongoException e) {
+              throw MongoConnection.translate("cannot replay the dump's oplog", o.mongoUri(), e);
+            }
+          }
+          continue;
+        }
+        if (oplog != null) throw oplogAmidCollections(o);
         String key = ev.namespace().key();
         Item i = chosen.get(key);
         if (i == null || i.view())
@@ -533,6 +604,18 @@ final class DumpRestoreEngine {
       }
     } finally {
       for (MongoRestorer.Load l : open.values()) if (l != null) l.close();
+    }
+    if (oplog != null) {
+      long n;
+      try {
+        n = oplog.finish();
+      } catch (MongoException e) {
+        throw MongoConnection.translate("cannot replay the dump's oplog", o.mongoUri(), e);
+      }
+      log.info(
+          (mongo != null ? "replayed the dump's oplog: " : "the dump's oplog can be replayed: ")
+              + n
+              + " entries read");
     }
     for (Item i : chosen.values()) counts.computeIfAbsent(i.key(), k -> new long[2]);
     return counts;

@@ -107,12 +107,17 @@ final class ManifestCheck {
         }
       }
     }
-    if (m.oplog() != null && !paths.contains(OplogCapture.ENTRY))
-      throw bad(id, "describes an oplog window but holds no oplog");
-    if (m.consistency() != null
-        && !m.consistency().isPointInTime()
-        && !Consistency.PER_COLLECTION.equals(m.consistency().mode()))
-      throw bad(id, "gives an unknown consistency " + quoted(m.consistency().mode()));
+    if (m.oplog() != null
+        && (!paths.contains(OplogCapture.ENTRY)
+            || m.consistency() == null
+            || !m.consistency().isPointInTime()))
+      throw bad(id, "describes an oplog window but holds no oplog to replay");
+    Consistency c = m.consistency();
+    if (c != null
+        && ((!c.isPointInTime() && !Consistency.PER_COLLECTION.equals(c.mode()))
+            || (c.at() != null && c.at().length() > 40)
+            || (c.reason() != null && c.reason().length() > 1000)))
+      throw bad(id, "gives a consistency Coffer does not write " + quoted(c.mode()));
     if (m.skipped() != null) {
       for (Manifest.Skipped s : m.skipped()) {
         if (s == null || s.path() == null) throw bad(id, "holds an empty skipped entry");
@@ -177,11 +182,12 @@ final class ManifestCheck {
     if (e.database() != null || e.collection() != null || e.tree() != null || e.module() != null)
       throw bad(id, "gives its oplog a database, collection or file tree");
     if (e.documents() == null) throw bad(id, "does not count the entries of its oplog");
-    if (m.oplog() == null
-        || m.oplog().entries() != e.documents()
-        || m.consistency() == null
-        || !m.consistency().isPointInTime()
-        || Long.compareUnsigned(m.oplog().start(), m.oplog().end()) > 0)
+    if (m.consistency() == null) throw bad(id, "holds an oplog but says nothing of consistency");
+    // PerCollection: an oplog that changed while it was read, kept for the record, never replayed
+    if (m.consistency().isPointInTime()
+        && (m.oplog() == null
+            || m.oplog().entries() != e.documents()
+            || Long.compareUnsigned(m.oplog().start(), m.oplog().end()) > 0))
       throw bad(id, "holds an oplog that its window (oplog, consistency) does not describe");
   }
 

@@ -4,6 +4,7 @@ import io.coffer.engine.archive.HashingInputStream;
 import io.coffer.engine.archive.Manifest;
 import io.coffer.engine.base.CofferException;
 import io.coffer.engine.base.EngineLog;
+import io.coffer.engine.base.Printable;
 import io.coffer.engine.base.Progress;
 import io.coffer.engine.crypto.AgeException;
 import io.coffer.engine.files.FileRestorer;
@@ -35,6 +36,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import net.lingala.zip4j.exception.ZipException;
 import net.lingala.zip4j.io.inputstream.ZipInputStream;
 import net.lingala.zip4j.model.LocalFileHeader;
 import org.bson.BsonDocument;
@@ -95,6 +97,18 @@ final class RestoreEngine {
         new RestorePipeline(o, "backup " + d.id(), plan.needsMongo(), log, progress)) {
       MongoRestorer mongo = pipeline.mongo();
       List<RestoreResult.Item> items = describeTargets(plan, pipeline, o);
+      if (plan.needsMongo() && manifest.consistency() != null) {
+        log.info(
+            manifest.oplog() != null
+                ? "plan: replay the "
+                    + manifest.oplog().entries()
+                    + " oplog entries written while the backup read, so the database is as it was"
+                    + " at "
+                    + Printable.escape(String.valueOf(manifest.consistency().at()))
+                : "plan: each collection as the backup read it, not one moment ("
+                    + Printable.escape(String.valueOf(manifest.consistency().reason()))
+                    + ")");
+      }
       checkSpace(plan, o);
       if (o.dryRun()) {
         progress.phase("done");
@@ -560,7 +574,7 @@ final class RestoreEngine {
             // the collections are staged (and an increment's counts checked): now the entries
             // written while the backup read, so the copy is one moment
             beforeReplay.run();
-            long n = mongo.replayOplog(entry, name, o::targetDb);
+            long n = mongo.replayOplog(entry, name, selectedCollections, o::targetDb);
             if (n != e.documents()) {
               throw new CofferException(
                   ExitCode.INTEGRITY,
@@ -579,7 +593,7 @@ final class RestoreEngine {
                 "replayed "
                     + n
                     + " oplog entries: the restored collections are as they were at "
-                    + m.consistency().at());
+                    + Printable.escape(String.valueOf(m.consistency().at())));
           }
         } else if (replayed && e.database() != null) {
           throw new CofferException(
@@ -623,7 +637,7 @@ final class RestoreEngine {
       }
     } catch (AgeException e) {
       throw BackupStore.fromAge(d.id(), e);
-    } catch (net.lingala.zip4j.exception.ZipException e) {
+    } catch (ZipException e) {
       throw new CofferException(
           ExitCode.INTEGRITY,
           "backup " + d.id() + " is damaged: " + BackupStore.reason(e) + "; nothing was restored",

@@ -23,6 +23,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import net.lingala.zip4j.exception.ZipException;
 import net.lingala.zip4j.io.inputstream.ZipInputStream;
 import net.lingala.zip4j.model.LocalFileHeader;
 
@@ -152,7 +153,7 @@ final class VerifyEngine {
       }
     } catch (AgeException e) {
       throw BackupStore.fromAge(id, e);
-    } catch (net.lingala.zip4j.exception.ZipException e) {
+    } catch (ZipException e) {
       throw new CofferException(
           ExitCode.INTEGRITY, "backup " + id + " is damaged: " + BackupStore.reason(e), e);
     } catch (IOException e) {

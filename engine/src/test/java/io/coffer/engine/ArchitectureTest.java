@@ -53,9 +53,14 @@ class ArchitectureTest {
           if (!used.equals(pkg)) uses.computeIfAbsent(pkg, k -> new TreeSet<>()).add(used);
         }
         // a fully qualified name in the code would hide a dependency from this test
-        assertThat(src.replaceAll("(?m)^(import|package) .*$", ""))
+        String code = src.replaceAll("(?m)^(import|package) .*$", "");
+        assertThat(code)
             .as(f + " names a class in full instead of importing it")
             .doesNotContainPattern("[^\\w.\"]" + Pattern.quote(prefix) + "\\.[a-z]");
+        assertThat(code)
+            .as(f + " names a library class in full instead of importing it")
+            .doesNotContainPattern(
+                "[^\\w.\"](java|javax|org\\.bson|com\\.mongodb|net\\.lingala)(\\.[a-z]\\w*)*\\.[A-Z]");
       }
     }
     return uses;

@@ -16,6 +16,7 @@ import io.coffer.engine.base.CofferException;
 import io.coffer.engine.base.EngineLog;
 import io.coffer.engine.base.Progress;
 import io.coffer.engine.crypto.Encryption;
+import io.coffer.engine.mongo.BsonStream;
 import io.coffer.engine.mongo.MongoRestorer;
 import io.coffer.engine.mongo.OplogReplay;
 import io.coffer.engine.mongo.Selection;
@@ -27,14 +28,18 @@ import io.coffer.protocol.ExitCode;
 import io.coffer.testing.EmbeddedServers;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import net.lingala.zip4j.io.inputstream.ZipInputStream;
+import net.lingala.zip4j.model.LocalFileHeader;
 import org.bson.BsonArray;
 import org.bson.BsonBinaryWriter;
 import org.bson.BsonDocument;
@@ -42,6 +47,7 @@ import org.bson.BsonInt32;
 import org.bson.BsonString;
 import org.bson.BsonTimestamp;
 import org.bson.Document;
+import org.bson.RawBsonDocument;
 import org.bson.codecs.BsonDocumentCodec;
 import org.bson.codecs.EncoderContext;
 import org.bson.io.BasicOutputBuffer;
@@ -82,7 +88,13 @@ class ConsistencyIT {
   }
 
   BackupResult backup(String id, List<String> include) throws Exception {
-    return new BackupEngine(storage, new EngineLog(null), new Progress())
+    return backup(id, include, new Progress(), null, null);
+  }
+
+  BackupResult backup(
+      String id, List<String> include, Progress progress, String parent, char[] indexKey)
+      throws Exception {
+    return new BackupEngine(storage, new EngineLog(null), progress)
         .run(
             new BackupOptions(
                 id,
@@ -95,7 +107,34 @@ class ConsistencyIT {
                 Encryption.NONE,
                 Compression.DEFLATE,
                 1,
-                10));
+                10,
+                parent,
+                indexKey));
+  }
+
+  /**
+   * Progress that, when the backup reaches the ledger (orders read, lines not yet), waits until the
+   * application has written {@code more} further pairs: the race happens on every run, however slow
+   * the machine.
+   */
+  static Progress waitingAt(String item, AtomicInteger pairs, int more) {
+    return new Progress() {
+      @Override
+      public void item(String i) {
+        super.item(i);
+        if (!i.equals(item)) return;
+        int target = pairs.get() + more;
+        long until = System.nanoTime() + 30_000_000_000L;
+        while (pairs.get() < target && System.nanoTime() < until) {
+          try {
+            Thread.sleep(2);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+        }
+      }
+    };
   }
 
   void restore(String id, Map<String, String> rename) throws Exception {
@@ -162,7 +201,7 @@ class ConsistencyIT {
     while (pairs.get() < 50) Thread.sleep(5);
     BackupResult r;
     try {
-      r = backup("busy", List.of("erp"));
+      r = backup("busy", List.of("erp"), waitingAt("erp.b_ledger", pairs, 30), null, null);
     } finally {
       stop.set(true);
       w.join();
@@ -173,8 +212,8 @@ class ConsistencyIT {
         new BackupStore(storage).manifest(new BackupStore(storage).descriptor("busy"), null);
     long orders = count(m, "a_orders");
     long lines = count(m, "c_lines");
-    // the race did happen: read one after the other, the collections disagree
-    assertThat(lines).as("lines read after orders").isGreaterThan(orders);
+    // the race did happen (the backup waited for it): read one after the other, they disagree
+    assertThat(lines).as("lines read after orders").isGreaterThanOrEqualTo(orders + 30);
     assertThat(m.oplog().entries()).isPositive();
 
     restore("busy", Map.of("erp", "erp_copy"));
@@ -255,15 +294,83 @@ class ConsistencyIT {
     while (pairs.get() < 20) Thread.sleep(5);
     BackupResult r;
     try {
-      r = backup("orders-only", List.of("erp.a_orders", "erp.b_ledger"));
+      r =
+          backup(
+              "orders-only",
+              List.of("erp.a_orders", "erp.b_ledger"),
+              waitingAt("erp.b_ledger", pairs, 10),
+              null,
+              null);
     } finally {
       stop.set(true);
       w.join();
     }
     assertThat(r.consistency().isPointInTime()).isTrue();
+    assertThat(oplogNamespaces("orders-only"))
+        .as("the namespaces of the entries kept: the lines' were written too, and left out")
+        .containsExactly("erp.a_orders");
     restore("orders-only", Map.of("erp", "erp_orders"));
     assertThat(client.getDatabase("erp_orders").listCollectionNames().into(new ArrayList<>()))
         .containsExactlyInAnyOrder("a_orders", "b_ledger");
+  }
+
+  /** The namespaces of the entries a backup's mongodb/oplog.bson holds, as stored. */
+  Set<String> oplogNamespaces(String id) throws Exception {
+    Set<String> ns = new TreeSet<>();
+    try (ZipInputStream zip =
+        new ZipInputStream(
+            Files.newInputStream(tmp.resolve("store").resolve(id).resolve("archive.zip")))) {
+      LocalFileHeader e;
+      while ((e = zip.getNextEntry()) != null) {
+        if (!e.getFileName().equals("mongodb/oplog.bson")) continue;
+        BsonStream docs = new BsonStream(zip, "oplog");
+        byte[] d;
+        while ((d = docs.next()) != null) ns.add(new RawBsonDocument(d).getString("ns").getValue());
+      }
+    }
+    return ns;
+  }
+
+  @Test
+  void givenAnIncrementTakenUnderWrites_whenTheChainIsRestored_thenEveryLineHasItsOrder()
+      throws Exception {
+    seed();
+    char[] key = "consistency-index-key-0123456789".toCharArray();
+    client.getDatabase("erp").getCollection("a_orders").insertOne(new Document("_id", -1));
+    client
+        .getDatabase("erp")
+        .getCollection("c_lines")
+        .insertOne(new Document("_id", -1).append("order", -1));
+    backup("monday", List.of("erp"), new Progress(), null, key);
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicInteger pairs = new AtomicInteger();
+    Thread w = writer(stop, pairs);
+    BackupResult r;
+    try {
+      while (pairs.get() < 20) Thread.sleep(5);
+      r = backup("tuesday", List.of("erp"), waitingAt("erp.b_ledger", pairs, 30), "monday", key);
+    } finally {
+      stop.set(true);
+      w.join();
+    }
+    assertThat(r.consistency().isPointInTime()).isTrue();
+    Manifest m =
+        new BackupStore(storage).manifest(new BackupStore(storage).descriptor("tuesday"), null);
+    restore("tuesday", Map.of("erp", "erp_copy"));
+    assertLinesHaveOrders("erp_copy");
+    assertThat(client.getDatabase("erp_copy").getCollection("a_orders").countDocuments())
+        .as("the orders written while the increment read are there: replayed from its window")
+        .isGreaterThanOrEqualTo(count(m, "a_orders") + 30);
+  }
+
+  void assertLinesHaveOrders(String db) {
+    Set<Object> orderIds = new HashSet<>();
+    for (Document d : client.getDatabase(db).getCollection("a_orders").find())
+      orderIds.add(d.get("_id"));
+    List<Object> orphans = new ArrayList<>();
+    for (Document l : client.getDatabase(db).getCollection("c_lines").find())
+      if (!orderIds.contains(l.get("order"))) orphans.add(l);
+    assertThat(orphans).as("lines whose order is not there").isEmpty();
   }
 
   // --- replay of MongoDB's own oplog forms, from fixtures in its documented format ---
@@ -297,7 +404,7 @@ class ConsistencyIT {
     return OplogReplay.replay(
         new ByteArrayInputStream(bson(entries)),
         "fixture",
-        (db, coll) -> db.equals("erp") && coll.equals("orders") ? target : null,
+        new OplogReplay.Targets(Set.of("erp.orders"), (db, coll) -> target),
         new Progress());
   }
 

@@ -214,7 +214,7 @@ class DumpRestoreIT {
 
   @Test
   void
-      givenAMongodumpFolder_whenRestored_thenEveryCollectionIsBackByteForByteAndUsersAndOplogAreLeftOutWithAWarning()
+      givenAMongodumpFolder_whenRestored_thenEveryCollectionIsBackByteForByteAndUsersAreLeftOutWithAWarning()
           throws Exception {
     for (boolean gzip : List.of(false, true)) {
       clean();
@@ -229,6 +229,125 @@ class DumpRestoreIT {
           .contains("oplog", "left out system database admin", "7.0.16");
       assertThat(client.listDatabaseNames().into(new ArrayList<>())).doesNotContain("admin");
     }
+  }
+
+  /**
+   * What {@code mongodump --oplog} of a replica set keeps (entries in MongoDB's documented forms:
+   * an insert, a {@code $v: 2} diff, a delete, a no-op; and entries of collections not restored,
+   * which are passed over even where they could not be replayed): replayed onto the restored
+   * collections, as mongorestore --oplogReplay does, in a folder (plain and gzipped) and an
+   * archive.
+   */
+  static List<RawBsonDocument> busyOplog() {
+    return List.of(
+        doc(BsonDocument.parse("{op: 'n', ns: '', o: {msg: 'periodic noop'}}")),
+        doc(
+            BsonDocument.parse(
+                "{op: 'i', ns: 'erp.employees', o: {_id: 2500, name: 'Employee 2500',"
+                    + " email: 'e2500@rayerp.test', dept: 'D1'}}")),
+        doc(
+            BsonDocument.parse(
+                "{op: 'u', ns: 'erp.employees', o: {$v: 2, diff: {u: {dept: 'D9'}}}, o2: {_id: 7}}")),
+        doc(BsonDocument.parse("{op: 'd', ns: 'crm.contacts', o: {_id: 'c3'}}")),
+        doc(BsonDocument.parse("{op: 'u', ns: 'other.counters', o: {$inc: {n: 1}}, o2: {_id: 1}}")),
+        doc(BsonDocument.parse("{op: 'c', ns: 'other.$cmd', o: {drop: 'old'}}")));
+  }
+
+  @Test
+  void givenADumpMadeWithItsOplog_whenRestored_thenTheOplogIsReplayedOntoTheRestoredCollections()
+      throws Exception {
+    for (int form = 0; form < 3; form++) {
+      clean();
+      Path source;
+      if (form < 2) {
+        source = tmp.resolve("oplog-dump" + form);
+        MongodumpFixtures.folder(source, dump(), busyOplog(), form == 1);
+      } else {
+        source = tmp.resolve("oplog.archive.gz");
+        Files.write(source, MongodumpFixtures.archive(dump(), busyOplog(), 100, 4, true));
+      }
+      restore(source, all());
+      var employees = client.getDatabase("erp").getCollection("employees");
+      assertThat(employees.countDocuments()).as("form " + form).isEqualTo(2501);
+      assertThat(employees.find(new Document("_id", 7)).first().getString("dept")).isEqualTo("D9");
+      assertThat(employees.find(new Document("_id", 8)).first().getString("dept")).isEqualTo("D1");
+      assertThat(client.getDatabase("crm").getCollection("contacts").countDocuments()).isEqualTo(9);
+      assertThat(client.listDatabaseNames().into(new ArrayList<>())).doesNotContain("other");
+      assertThat(String.join("\n", log.lines())).contains("replayed the dump's oplog: 6 entries");
+    }
+    // renamed: the entries follow their collection into its new database; the excluded one's pass
+    clean();
+    Path dir = tmp.resolve("oplog-renamed");
+    MongodumpFixtures.folder(dir, dump(), busyOplog(), false);
+    restore(
+        dir,
+        options(
+            List.of(),
+            List.of("crm.*"),
+            Map.of("erp", "erp_copy"),
+            MongoRestorer.Mode.REPLACE,
+            false,
+            Confirmation.GIVEN));
+    assertThat(client.getDatabase("erp_copy").getCollection("employees").countDocuments())
+        .isEqualTo(2501);
+    assertThat(client.listDatabaseNames().into(new ArrayList<>())).doesNotContain("crm", "erp");
+  }
+
+  @Test
+  void givenEntriesOfACollectionLeftOut_whoseNameARenamedOneTakes_thenTheyArePassedOver()
+      throws Exception {
+    // crm.contacts is restored as erp.contacts; the oplog's erp.contacts is another collection
+    // (left out): its entries must not reach the restored one
+    Path dir = tmp.resolve("oplog-collide");
+    List<RawBsonDocument> oplog =
+        List.of(
+            doc(BsonDocument.parse("{op: 'd', ns: 'erp.contacts', o: {_id: 'c1'}}")),
+            doc(BsonDocument.parse("{op: 'i', ns: 'erp.contacts', o: {_id: 'zzz'}}")),
+            doc(BsonDocument.parse("{op: 'd', ns: 'crm.contacts', o: {_id: 'c2'}}")));
+    MongodumpFixtures.folder(dir, dump(), oplog, false);
+    restore(
+        dir,
+        options(
+            List.of("crm.*"),
+            List.of(),
+            Map.of("crm", "erp"),
+            MongoRestorer.Mode.REPLACE,
+            false,
+            Confirmation.GIVEN));
+    List<Object> ids = new ArrayList<>();
+    for (Document d : client.getDatabase("erp").getCollection("contacts").find())
+      ids.add(d.get("_id"));
+    assertThat(ids).hasSize(9).contains("c1").doesNotContain("zzz", "c2");
+  }
+
+  @Test
+  void givenADumpWhoseOplogDropsARestoredCollection_whenRestored_thenRefusedAndNothingIsPutInPlace()
+      throws Exception {
+    client.getDatabase("erp").getCollection("employees").insertOne(new Document("_id", "mine"));
+    Path dir = tmp.resolve("oplog-drop");
+    List<RawBsonDocument> oplog =
+        List.of(doc(BsonDocument.parse("{op: 'c', ns: 'crm.$cmd', o: {drop: 'contacts'}}")));
+    MongodumpFixtures.folder(dir, dump(), oplog, false);
+    assertThatThrownBy(() -> restore(dir, all()))
+        .isInstanceOf(CofferException.class)
+        .satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.USAGE))
+        .hasMessageContaining("a command (drop) changed crm.contacts")
+        .hasMessageContaining("mongorestore --oplogReplay");
+    assertUntouched();
+    // the dry run reads and checks the oplog too: it says the same before anything is written
+    assertThatThrownBy(
+            () ->
+                restore(
+                    dir,
+                    options(
+                        List.of(),
+                        List.of(),
+                        Map.of(),
+                        MongoRestorer.Mode.REPLACE,
+                        true,
+                        Confirmation.GIVEN)))
+        .isInstanceOf(CofferException.class)
+        .hasMessageContaining("a command (drop) changed crm.contacts");
   }
 
   /**

@@ -10,6 +10,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.bson.BsonBinaryWriter;
+import org.bson.BsonDocument;
+import org.bson.codecs.BsonDocumentCodec;
+import org.bson.codecs.EncoderContext;
+import org.bson.io.BasicOutputBuffer;
 
 /**
  * Writes the fuzz test's seeds: one well-formed input per reader (a manifest, a descriptor, age
@@ -72,6 +77,7 @@ public final class FuzzSeeds {
             new MongodumpFixtures.Coll("crm", "empty", List.of()));
     write(out, "mongodump-archive", 4, MongodumpFixtures.archive(colls, List.of(), 1, 2, false));
     write(out, "mongodump-archive-gzip", 4, MongodumpFixtures.archive(colls, null, 1, 1, true));
+    write(out, "oplog", 5, oplog());
   }
 
   static byte[] seal(Encryption e, byte[] plain) throws Exception {
@@ -80,6 +86,30 @@ public final class FuzzSeeds {
       o.write(plain);
     }
     return b.toByteArray();
+  }
+
+  /** Oplog entries in MongoDB's forms: an insert, a $v: 2 diff, $set, a delete, a transaction. */
+  public static byte[] oplog() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (String json :
+        List.of(
+            "{op: 'i', ns: 'erp.orders', o: {_id: 1, a: 1, b: {c: 1}, arr: [1, 2, 3]}}",
+            "{op: 'u', ns: 'erp.orders', o: {$v: 2, diff: {u: {a: 2}, i: {n: 1}, d: {x: false},"
+                + " sb: {u: {c: 2}}, sarr: {a: true, l: 2, u1: 9, s0: {u: {k: 1}}}}}, o2: {_id: 1}}",
+            "{op: 'u', ns: 'erp.orders', o: {$v: 1, $set: {'b.c': 3}, $unset: {n: 1}}, o2: {_id: 1}}",
+            "{op: 'u', ns: 'erp.orders', o: {_id: 1, whole: true}, o2: {_id: 1}}",
+            "{op: 'c', ns: 'admin.$cmd', o: {applyOps: [{op: 'i', ns: 'erp.orders', o: {_id: 2}},"
+                + " {op: 'd', ns: 'erp.orders', o: {_id: 1}}]}}",
+            "{op: 'n', ns: '', o: {msg: 'noop'}}")) {
+      BasicOutputBuffer buf = new BasicOutputBuffer();
+      new BsonDocumentCodec()
+          .encode(
+              new BsonBinaryWriter(buf),
+              BsonDocument.parse(json),
+              EncoderContext.builder().build());
+      out.writeBytes(buf.toByteArray());
+    }
+    return out.toByteArray();
   }
 
   static void write(Path dir, String name, int reader, byte[] data) throws Exception {

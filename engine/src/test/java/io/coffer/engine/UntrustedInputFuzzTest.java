@@ -7,8 +7,11 @@ import io.coffer.engine.base.Progress;
 import io.coffer.engine.crypto.Age;
 import io.coffer.engine.crypto.AgeException;
 import io.coffer.engine.crypto.AgeKeys;
+import io.coffer.engine.mongo.BsonStream;
+import io.coffer.engine.mongo.DiffApplier;
 import io.coffer.engine.mongo.MongoMetadata;
 import io.coffer.engine.mongo.MongoRestorer;
+import io.coffer.engine.mongo.OplogReplay;
 import io.coffer.engine.mongodump.DumpArchive;
 import io.coffer.engine.storage.FileStorage;
 import io.coffer.protocol.ExitCode;
@@ -25,7 +28,11 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
+import org.bson.BsonDocument;
+import org.bson.RawBsonDocument;
+import org.bson.codecs.BsonDocumentCodec;
 
 /**
  * Coverage-guided fuzzing (Jazzer) of everything Coffer reads from storage: the manifest, the
@@ -62,11 +69,12 @@ class UntrustedInputFuzzTest {
     if (input.length == 0) return;
     byte[] data = Arrays.copyOfRange(input, 1, input.length);
     try {
-      switch (Math.floorMod(input[0], 5)) {
+      switch (Math.floorMod(input[0], 6)) {
         case 0 -> BackupStore.parseManifest(data, "fuzz");
         case 1 -> descriptor(data);
         case 2 -> age(data);
         case 4 -> mongodump(data);
+        case 5 -> oplog(data);
         default -> archive(data);
       }
     } catch (CofferException e) {
@@ -108,6 +116,37 @@ class UntrustedInputFuzzTest {
       // every document and end is read; the CRCs are checked on the way
     }
   }
+
+  /**
+   * An oplog as a backup or a mongodump holds it: every entry read and checked as a restore's
+   * replay does (a dry run: nothing written), and each update that passes applied in memory to a
+   * document.
+   */
+  static void oplog(byte[] data) throws IOException {
+    OplogReplay.replay(
+        new ByteArrayInputStream(data),
+        "fuzz",
+        new OplogReplay.Targets(Set.of("erp.orders"), null),
+        new Progress());
+    BsonStream in = new BsonStream(new ByteArrayInputStream(data), "fuzz");
+    byte[] raw;
+    while ((raw = in.next()) != null) {
+      BsonDocument e = new RawBsonDocument(raw).decode(new BsonDocumentCodec());
+      if (!"u".equals(e.isString("op") ? e.getString("op").getValue() : "")) continue;
+      if (OplogReplay.unreplayable(e) != null) continue; // a replay refuses it before applying
+      BsonDocument o = e.getDocument("o");
+      try {
+        if (o.isDocument("diff")) DiffApplier.applyDiff(DOC, o.getDocument("diff"));
+        else if (o.keySet().stream().anyMatch(k -> k.startsWith("$")))
+          DiffApplier.applySetUnset(DOC, o);
+      } catch (IllegalArgumentException refused) {
+        // a replay says: the entry cannot be applied (exit 5)
+      }
+    }
+  }
+
+  static final BsonDocument DOC =
+      BsonDocument.parse("{_id: 1, a: 1, b: {c: 1, d: [1, {e: 2}]}, arr: [1, 2, 3]}");
 
   /**
    * The archive alone: opened, verified deep, and its file trees restored into a scratch target,

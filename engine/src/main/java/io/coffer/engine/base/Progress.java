@@ -3,8 +3,11 @@ package io.coffer.engine.base;
 import io.coffer.protocol.ProgressLine;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Live counters of a running command, read by a reporter thread (progress bar or JSON lines). */
-public final class Progress {
+/**
+ * Live counters of a running command, read by a reporter thread (progress bar or JSON lines). Not
+ * final: a test may watch {@link #item} to act at a known point of a backup.
+ */
+public class Progress {
   private final long startNanos = System.nanoTime();
   private final AtomicLong bytes = new AtomicLong();
   private final AtomicLong totalBytes = new AtomicLong();

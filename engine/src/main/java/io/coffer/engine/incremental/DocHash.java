@@ -5,7 +5,11 @@ import java.nio.ByteOrder;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import org.bson.BsonBinaryReader;
+import org.bson.BsonDocument;
 import org.bson.BsonType;
+import org.bson.BsonValue;
+import org.bson.RawBsonDocument;
+import org.bson.codecs.BsonDocumentCodec;
 
 /**
  * A document's identity for the chain index: its {@code _id} element (raw bytes), a hash of it, and
@@ -59,11 +63,9 @@ public final class DocHash {
   }
 
   /** The document {@code {_id: id}}, encoded. */
-  public static byte[] idDocument(org.bson.BsonValue id) {
+  public static byte[] idDocument(BsonValue id) {
     var bb =
-        new org.bson.RawBsonDocument(
-                new org.bson.BsonDocument("_id", id), new org.bson.codecs.BsonDocumentCodec())
-            .getByteBuffer();
+        new RawBsonDocument(new BsonDocument("_id", id), new BsonDocumentCodec()).getByteBuffer();
     byte[] doc = new byte[bb.remaining()];
     bb.get(doc);
     return doc;

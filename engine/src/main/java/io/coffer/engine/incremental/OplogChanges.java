@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
+import org.bson.BsonString;
 import org.bson.BsonTimestamp;
 import org.bson.BsonValue;
 
@@ -75,8 +76,8 @@ public final class OplogChanges {
               .find(new BsonDocument("ts", new BsonDocument("$gt", new BsonTimestamp(since))))
               .batchSize(5000)) {
         n++;
-        String op = e.getString("op", new org.bson.BsonString("")).getValue();
-        String ns = e.getString("ns", new org.bson.BsonString("")).getValue();
+        String op = e.getString("op", new BsonString("")).getValue();
+        String ns = e.getString("ns", new BsonString("")).getValue();
         BsonDocument o = e.getDocument("o", new BsonDocument());
         switch (op) {
           case "i", "d" -> add(touched, ns, o.get("_id"), hasher);

@@ -26,8 +26,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import org.bson.BsonArray;
 import org.bson.BsonDocument;
+import org.bson.BsonInt32;
 import org.bson.BsonString;
+import org.bson.BsonValue;
 import org.bson.RawBsonDocument;
 import org.bson.json.JsonMode;
 import org.bson.json.JsonWriterSettings;
@@ -75,6 +78,9 @@ public final class MongoDumper implements AutoCloseable {
     // changed since
     Long now = OplogChanges.latest(client);
     if (now != null) index.recordOplogPosition(backupId, now);
+    // the window of a point-in-time backup starts here too, before the scan of touched documents:
+    // a document changed after this position is either found by the scan or in the window
+    oplogStart = now;
     if (parentId != null) {
       Long since = index.oplogPosition(parentId);
       oplog = since == null ? null : OplogChanges.since(client, since);
@@ -108,8 +114,13 @@ public final class MongoDumper implements AutoCloseable {
    * ({@link OplogCapture}).
    */
   public OplogCapture startOplog() {
-    return OplogCapture.start(client, uri, log);
+    return oplogStart != null
+        ? OplogCapture.at(client, uri, log, oplogStart)
+        : OplogCapture.start(client, uri, log);
   }
+
+  /** An increment's position before its scan of touched documents, or null. */
+  private Long oplogStart;
 
   /** Lists what the selection takes, with a size estimate for progress. */
   public List<Target> resolve(Selection selection) {
@@ -170,7 +181,7 @@ public final class MongoDumper implements AutoCloseable {
     } catch (MongoException e) {
       throw MongoConnection.translate("cannot list the indexes of " + ns, uri, e);
     }
-    meta.put("indexes", new org.bson.BsonArray(indexes));
+    meta.put("indexes", new BsonArray(indexes));
     meta.put("collectionName", new BsonString(t.name()));
     meta.put("type", new BsonString(t.type()));
     meta.put("options", t.options());
@@ -365,14 +376,14 @@ public final class MongoDumper implements AutoCloseable {
     boolean[] out = new boolean[candidates.size()];
     for (int i = 0; i < candidates.size(); i += 1000) {
       int end = Math.min(candidates.size(), i + 1000);
-      org.bson.BsonArray ids = new org.bson.BsonArray();
+      BsonArray ids = new BsonArray();
       for (int j = i; j < end; j++)
         ids.add(new RawBsonDocument(DocHash.idDocument(candidates.get(j))).get("_id"));
-      Set<org.bson.BsonValue> there = new HashSet<>();
+      Set<BsonValue> there = new HashSet<>();
       for (RawBsonDocument d :
           db.getCollection(name, RawBsonDocument.class)
               .find(new BsonDocument("_id", new BsonDocument("$in", ids)))
-              .projection(new BsonDocument("_id", new org.bson.BsonInt32(1)))) {
+              .projection(new BsonDocument("_id", new BsonInt32(1)))) {
         there.add(d.get("_id"));
       }
       for (int j = i; j < end; j++) out[j] = there.contains(ids.get(j - i));
@@ -471,7 +482,7 @@ public final class MongoDumper implements AutoCloseable {
       ArchiveWriter archive,
       String name)
       throws IOException {
-    Map<Long, org.bson.BsonValue> touched = oplog.touched(t.database(), t.name());
+    Map<Long, BsonValue> touched = oplog.touched(t.database(), t.name());
     DocHash hasher = new DocHash();
     Set<Long> parentHad = new HashSet<>();
     long[] untouched = {0};
@@ -503,10 +514,9 @@ public final class MongoDumper implements AutoCloseable {
             w,
             true,
             out -> {
-              List<org.bson.BsonValue> ids = new ArrayList<>(touched.values());
+              List<BsonValue> ids = new ArrayList<>(touched.values());
               for (int i = 0; i < ids.size(); i += 1000) {
-                org.bson.BsonArray batch =
-                    new org.bson.BsonArray(ids.subList(i, Math.min(ids.size(), i + 1000)));
+                BsonArray batch = new BsonArray(ids.subList(i, Math.min(ids.size(), i + 1000)));
                 for (RawBsonDocument d :
                     db.getCollection(t.name(), RawBsonDocument.class)
                         .find(new BsonDocument("_id", new BsonDocument("$in", batch)))) {
@@ -653,7 +663,7 @@ public final class MongoDumper implements AutoCloseable {
                 find =
                     find.sort(
                         new BsonDocument(
-                            "_id", new org.bson.BsonInt32(1))); // the _id index: no sort in memory
+                            "_id", new BsonInt32(1))); // the _id index: no sort in memory
               try (MongoCursor<RawBsonDocument> cursor = find.cursor()) {
                 byte[] buf = new byte[CHUNK];
                 int len = 0;

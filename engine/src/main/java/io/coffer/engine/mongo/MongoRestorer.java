@@ -1,13 +1,11 @@
 package io.coffer.engine.mongo;
 
+import com.mongodb.MongoCommandException;
 import com.mongodb.MongoException;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.InsertManyOptions;
-import com.mongodb.client.model.ReplaceOneModel;
-import com.mongodb.client.model.ReplaceOptions;
-import com.mongodb.client.model.WriteModel;
 import io.coffer.engine.base.CofferException;
 import io.coffer.engine.base.EngineLog;
 import io.coffer.engine.base.Printable;
@@ -32,9 +30,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+import org.bson.BSONException;
 import org.bson.BsonArray;
 import org.bson.BsonBoolean;
 import org.bson.BsonDocument;
+import org.bson.BsonInt32;
 import org.bson.BsonString;
 import org.bson.BsonValue;
 import org.bson.RawBsonDocument;
@@ -54,7 +54,7 @@ public final class MongoRestorer implements AutoCloseable {
    */
   private static final Pattern STAGED = Pattern.compile("coffer_restore_[0-9a-f]{8}_.+");
 
-  private static final int INSERT_BATCH_DOCS = 1000;
+  private static final int INSERT_BATCH_DOCS = Upserts.BATCH;
   private static final int INSERT_BATCH_BYTES = 8 * 1024 * 1024;
 
   /**
@@ -86,6 +86,7 @@ public final class MongoRestorer implements AutoCloseable {
   private final List<Staged> staged = new ArrayList<>();
   private final Views views;
   private final TargetLock targetLock;
+  private final Upserts upserts;
 
   private record Staged(
       String database, String target, String staging, List<BsonDocument> indexes, long documents) {}
@@ -100,12 +101,13 @@ public final class MongoRestorer implements AutoCloseable {
     this.progress = progress;
     this.targetLock = new TargetLock(client, uri, runId, log);
     this.views = new Views(client, uri, log);
+    this.upserts = new Upserts(client, log);
   }
 
   /** Fails early, before reading the archive, when the target cannot be reached. */
   public void ping() {
     try {
-      client.getDatabase("admin").runCommand(new BsonDocument("ping", new org.bson.BsonInt32(1)));
+      client.getDatabase("admin").runCommand(new BsonDocument("ping", new BsonInt32(1)));
     } catch (MongoException e) {
       throw MongoConnection.translate("cannot restore", uri, e);
     }
@@ -191,13 +193,13 @@ public final class MongoRestorer implements AutoCloseable {
               + Field.EXCLUDE.mark()
               + ". Nothing was restored");
     }
-    if (name.indexOf('.') >= 0 && ferretDbVersion() != null) {
+    if (name.indexOf('.') >= 0 && upserts.ferretDbVersion() != null) {
       throw new CofferException(
           ExitCode.SOURCE,
           "collection "
               + Printable.escape(db + "." + name)
               + ": FerretDB "
-              + Printable.escape(ferretDbVersion())
+              + Printable.escape(upserts.ferretDbVersion())
               + " cannot rename a collection whose name has a dot (InvalidNamespace), and a"
               + " restore puts each collection in place by renaming its staged copy; leave it out of the restore ("
               + Field.EXCLUDE.mark()
@@ -243,26 +245,37 @@ public final class MongoRestorer implements AutoCloseable {
   }
 
   /**
-   * Replays a point-in-time backup's oplog window ({@link OplogReplay}) onto the staged
-   * collections; entries of collections not restored are passed over. Returns the entries applied.
+   * Replays a point-in-time backup's oplog window (or a mongodump's oplog) onto the staged copies
+   * of {@code sources} (the restored collections, db.collection as the source names them; {@code
+   * targetDb} maps a source database to its target). Returns the entries read.
    */
-  public long replayOplog(InputStream bson, String entryName, Function<String, String> targetDb)
+  public long replayOplog(
+      InputStream bson, String entryName, Set<String> sources, Function<String, String> targetDb)
       throws IOException {
     try {
-      return OplogReplay.replay(
-          bson,
-          entryName,
-          (db, name) -> {
-            String target = targetDb.apply(db);
-            for (Staged x : staged)
-              if (x.database().equals(target) && x.target().equals(name))
-                return client.getDatabase(target).getCollection(x.staging(), BsonDocument.class);
-            return null;
-          },
-          progress);
+      return OplogReplay.replay(bson, entryName, stagedTargets(sources, targetDb), progress);
     } catch (MongoException e) {
-      throw MongoConnection.translate("cannot replay the oplog of the backup", uri, e);
+      throw MongoConnection.translate("cannot replay the oplog", uri, e);
     }
+  }
+
+  /** The same, for entries given one at a time (a mongodump archive's oplog blocks). */
+  public OplogReplay.Replayer oplogReplayer(
+      String label, Set<String> sources, Function<String, String> targetDb) {
+    return new OplogReplay.Replayer(label, stagedTargets(sources, targetDb), progress);
+  }
+
+  private OplogReplay.Targets stagedTargets(
+      Set<String> sources, Function<String, String> targetDb) {
+    return new OplogReplay.Targets(
+        Set.copyOf(sources),
+        (db, name) -> {
+          String target = targetDb.apply(db);
+          for (Staged x : staged)
+            if (x.database().equals(target) && x.target().equals(name))
+              return client.getDatabase(target).getCollection(x.staging(), BsonDocument.class);
+          return null;
+        });
   }
 
   private Staged stagedOf(String db, String name, String entryName) {
@@ -303,102 +316,14 @@ public final class MongoRestorer implements AutoCloseable {
         progress.addBytes(doc.length);
         progress.addDocuments(1);
         if (batch.size() >= INSERT_BATCH_DOCS) {
-          upsert(coll, batch);
+          upserts.write(coll, batch);
           batch.clear();
         }
       }
-      if (!batch.isEmpty()) upsert(coll, batch);
+      if (!batch.isEmpty()) upserts.write(coll, batch);
     } catch (MongoException e) {
       throw MongoConnection.translate("cannot stage " + db + "." + name, uri, e);
     }
-  }
-
-  /**
-   * Writes documents over those of the same {@code _id} (or adds them): one bulk of {@code
-   * replaceOne} upserts, atomic per document. FerretDB 1.x answers a bulk of upserts with a table
-   * scan per document (1,000 into 3,000 documents had not finished after five minutes), so there
-   * the batch's {@code _id}s are deleted and the batch inserted: two commands, so for a moment
-   * those documents are absent (said once per restore).
-   */
-  private void upsert(MongoCollection<RawBsonDocument> coll, List<RawBsonDocument> docs) {
-    if (!slowUpserts()) {
-      List<WriteModel<RawBsonDocument>> models = new ArrayList<>(docs.size());
-      for (RawBsonDocument d : docs)
-        models.add(
-            new ReplaceOneModel<>(
-                new BsonDocument("_id", d.get("_id")), d, new ReplaceOptions().upsert(true)));
-      coll.bulkWrite(models);
-      return;
-    }
-    BsonArray ids = new BsonArray();
-    for (RawBsonDocument d : docs) ids.add(d.get("_id"));
-    BsonDocument byIds = new BsonDocument("_id", new BsonDocument("$in", ids));
-    List<RawBsonDocument> before =
-        coll.find(byIds).into(new ArrayList<>()); // put back if the insert fails
-    coll.deleteMany(byIds);
-    try {
-      coll.insertMany(docs, new InsertManyOptions().ordered(true));
-    } catch (MongoException e) {
-      try {
-        coll.deleteMany(byIds);
-        if (!before.isEmpty()) coll.insertMany(before);
-      } catch (MongoException again) {
-        log.warn(
-            "could not put back "
-                + before.size()
-                + " documents of "
-                + coll.getNamespace().getFullName()
-                + " after a failed write ("
-                + again.getClass().getSimpleName()
-                + "); restore them from this backup again");
-      }
-      throw e;
-    }
-  }
-
-  private boolean saidSlowUpserts;
-
-  /**
-   * Whether the server's bulk upserts scan the collection per document (FerretDB's); says so once.
-   */
-  private boolean slowUpserts() {
-    if (ferretDbVersion() == null) return false;
-    if (!saidSlowUpserts) {
-      saidSlowUpserts = true;
-      log.warn(
-          "this server is FerretDB "
-              + Printable.escape(ferretDbVersion())
-              + ", whose bulk upserts scan the collection per document:"
-              + " documents written over others are deleted and inserted again in batches of "
-              + INSERT_BATCH_DOCS
-              + ", so for a moment a batch's documents are absent (not atomic per document)");
-    }
-    return true;
-  }
-
-  private String ferretDb;
-  private boolean askedBuildInfo;
-
-  /** FerretDB's version (its buildInfo names a ferretdbVersion), or null for any other server. */
-  private String ferretDbVersion() {
-    if (!askedBuildInfo) {
-      askedBuildInfo = true;
-      try {
-        BsonDocument info =
-            client
-                .getDatabase("admin")
-                .runCommand(
-                    new BsonDocument("buildInfo", new org.bson.BsonInt32(1)), BsonDocument.class);
-        if (info.containsKey("ferretdbVersion"))
-          ferretDb =
-              info.get("ferretdbVersion").isString()
-                  ? info.getString("ferretdbVersion").getValue()
-                  : "?";
-      } catch (MongoException e) {
-        // a server that does not answer buildInfo is no FerretDB
-      }
-    }
-    return ferretDb;
   }
 
   /**
@@ -412,7 +337,7 @@ public final class MongoRestorer implements AutoCloseable {
     MongoCollection<RawBsonDocument> coll =
         client.getDatabase(db).getCollection(s.staging(), RawBsonDocument.class);
     BsonStream in = new BsonStream(bson, entryName, maxDocuments);
-    org.bson.BsonArray ids = new org.bson.BsonArray();
+    BsonArray ids = new BsonArray();
     byte[] doc;
     try {
       while ((doc = in.next()) != null) {
@@ -424,7 +349,7 @@ public final class MongoRestorer implements AutoCloseable {
         ids.add(id);
         if (ids.size() >= INSERT_BATCH_DOCS) {
           coll.deleteMany(new BsonDocument("_id", new BsonDocument("$in", ids)));
-          ids = new org.bson.BsonArray();
+          ids = new BsonArray();
         }
       }
       if (!ids.isEmpty()) coll.deleteMany(new BsonDocument("_id", new BsonDocument("$in", ids)));
@@ -472,7 +397,7 @@ public final class MongoRestorer implements AutoCloseable {
    * time.
    */
   private int inserters(boolean capped) {
-    if (capped || ferretDbVersion() != null)
+    if (capped || upserts.ferretDbVersion() != null)
       return 1; // a capped collection keeps the backup's order
 
     return Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors()));
@@ -610,7 +535,7 @@ public final class MongoRestorer implements AutoCloseable {
 
     private void rethrow() throws IOException {
       Throwable f = failure.get();
-      if (f instanceof org.bson.BSONException) {
+      if (f instanceof BSONException) {
         throw new CofferException(
             ExitCode.INTEGRITY,
             "a document for "
@@ -707,7 +632,7 @@ public final class MongoRestorer implements AutoCloseable {
             .getDatabase("admin")
             .runCommand(rename.clone().append("dropTarget", BsonBoolean.TRUE));
         return;
-      } catch (com.mongodb.MongoCommandException e) {
+      } catch (MongoCommandException e) {
         if (e.getErrorCode() != 238 || !String.valueOf(e.getErrorMessage()).contains("dropTarget"))
           throw e;
         noDropTarget = true;
@@ -739,12 +664,12 @@ public final class MongoRestorer implements AutoCloseable {
       List<RawBsonDocument> page =
           staging
               .find()
-              .sort(new BsonDocument("_id", new org.bson.BsonInt32(1)))
+              .sort(new BsonDocument("_id", new BsonInt32(1)))
               .limit(INSERT_BATCH_DOCS)
               .batchSize(INSERT_BATCH_DOCS)
               .into(new ArrayList<>());
       if (page.isEmpty()) return n;
-      upsert(target, page);
+      upserts.write(target, page);
       n += page.size();
       BsonArray ids = new BsonArray();
       for (RawBsonDocument d : page) ids.add(d.get("_id"));

@@ -9,8 +9,10 @@ import io.coffer.engine.incremental.OplogChanges;
 import io.coffer.protocol.Consistency;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.Set;
 import org.bson.BsonArray;
+import org.bson.BsonBinaryReader;
 import org.bson.BsonBinaryWriter;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
@@ -18,6 +20,7 @@ import org.bson.BsonTimestamp;
 import org.bson.BsonValue;
 import org.bson.RawBsonDocument;
 import org.bson.codecs.BsonDocumentCodec;
+import org.bson.codecs.DecoderContext;
 import org.bson.codecs.EncoderContext;
 import org.bson.io.BasicOutputBuffer;
 
@@ -48,6 +51,11 @@ public final class OplogCapture {
     this.start = start;
   }
 
+  /** A window that starts at {@code position} (taken before anything was read). */
+  static OplogCapture at(MongoClient client, String uri, EngineLog log, long position) {
+    return new OplogCapture(client, uri, log, position);
+  }
+
   /** Notes the oplog position now, before the backup reads anything. */
   static OplogCapture start(MongoClient client, String uri, EngineLog log) {
     return new OplogCapture(client, uri, log, OplogChanges.latest(client));
@@ -60,44 +68,45 @@ public final class OplogCapture {
    * After the last read: writes the window's entries for {@code namespaces} (db.collection) into
    * the archive and says how consistent the backup is.
    */
-  public Window finish(Set<String> namespaces, ArchiveWriter archive) throws IOException {
+  public Window finish(Set<String> namespaces, Set<String> buckets, ArchiveWriter archive)
+      throws IOException {
     if (start == null) {
       return perCollection(
-          "the server keeps no oplog that Coffer can read (a standalone server or FerretDB): each"
+          "the server keeps no oplog that Coffer can read (a standalone server or FerretDB, or a"
+              + " user without the right to read local.oplog.rs: MongoDB's backup role has it): each"
               + " collection is as it was when it was read; a replica set gives one moment");
     }
-    Long end = OplogChanges.latest(client);
-    Long oldest = OplogChanges.oldest(client);
-    if (end == null || oldest == null) {
-      return perCollection("the oplog could not be read at the end of the backup");
-    }
-    if (Long.compareUnsigned(oldest, start) > 0) {
+    Long latest = OplogChanges.latest(client);
+    if (latest == null || !stillReaches())
       return perCollection(
           "the oplog rolled over while the backup read (its oldest entry is newer than the"
-              + " backup's start): make the oplog larger, or back up at a quieter time");
-    }
-    BsonDocument window =
-        new BsonDocument(
-            "ts",
-            new BsonDocument("$gt", new BsonTimestamp(start))
-                .append("$lte", new BsonTimestamp(end)));
-    // first the whole window is checked (it is what was written during the backup: small), so an
-    // entry that cannot be replayed leaves no oplog in the archive at all
+              + " backup's start), or could not be read at the end: make the oplog larger, or back"
+              + " up at a quieter time");
+    // first the whole window is read and checked (what was written during the backup: small), so
+    // an entry that cannot be replayed leaves no oplog to replay; the window ends at the last
+    // entry this forward read saw, so the second read sees the same entries
+    long end = start;
+    long count = 0;
     try {
-      for (RawBsonDocument e : window(window)) {
-        BsonDocument kept = keep(e, namespaces);
-        String why = kept == null ? null : OplogReplay.unreplayable(kept);
+      for (RawBsonDocument e : window(start, latest)) {
+        if (e.isTimestamp("ts")) end = e.getTimestamp("ts").getValue();
+        BsonDocument kept = keep(e, namespaces, buckets);
+        if (kept == null) continue;
+        String why = problem(kept, buckets);
         if (why != null) return perCollection(why);
+        count++;
       }
     } catch (MongoException e) {
       throw MongoConnection.translate("cannot read the oplog", uri, e);
     }
     long kept = 0;
+    String changed = null;
     ArchiveWriter.EntryStream out = archive.begin(ENTRY, System.currentTimeMillis(), 0644);
     try {
-      for (RawBsonDocument e : window(window)) {
-        BsonDocument k = keep(e, namespaces);
+      for (RawBsonDocument e : window(start, end)) {
+        BsonDocument k = keep(e, namespaces, buckets);
         if (k == null) continue;
+        if (changed == null) changed = problem(k, buckets);
         out.write(k == e ? bytesOf(e) : encode(k));
         kept++;
       }
@@ -106,6 +115,8 @@ public final class OplogCapture {
     } finally {
       out.close();
     }
+    if (changed == null && (kept != count || !stillReaches()))
+      changed = "the oplog changed while it was read (it rolled over, or entries appeared)";
     archive.record(
         new Manifest.Entry(
             ENTRY,
@@ -120,6 +131,10 @@ public final class OplogCapture {
             null,
             null,
             null));
+    if (changed != null) {
+      // written, so listed, but without a window: a restore never replays it
+      return perCollection(changed);
+    }
     String at = Instant.ofEpochSecond(end >>> 32).toString();
     log.info(
         "consistent at "
@@ -131,11 +146,21 @@ public final class OplogCapture {
     return new Window(Consistency.pointInTime(at), new Manifest.Oplog(start, end, kept));
   }
 
-  private Iterable<RawBsonDocument> window(BsonDocument filter) {
+  /** Whether the oplog still holds the backup's start (it has not rolled over past it). */
+  private boolean stillReaches() {
+    Long oldest = OplogChanges.oldest(client);
+    return oldest != null && Long.compareUnsigned(oldest, start) <= 0;
+  }
+
+  private Iterable<RawBsonDocument> window(long after, long upTo) {
     return client
         .getDatabase("local")
         .getCollection("oplog.rs", RawBsonDocument.class)
-        .find(filter)
+        .find(
+            new BsonDocument(
+                "ts",
+                new BsonDocument("$gt", new BsonTimestamp(after))
+                    .append("$lte", new BsonTimestamp(upTo))))
         .sort(new BsonDocument("$natural", new BsonInt32(1)))
         .batchSize(5000);
   }
@@ -149,12 +174,12 @@ public final class OplogCapture {
    * The entry as kept: itself when it concerns a chosen collection; a transaction ({@code
    * applyOps}) with only its chosen operations; null when nothing of it concerns the backup.
    */
-  private static BsonDocument keep(RawBsonDocument e, Set<String> namespaces) {
+  static BsonDocument keep(RawBsonDocument e, Set<String> namespaces, Set<String> buckets) {
     String op = e.isString("op") ? e.getString("op").getValue() : "";
     String ns = e.isString("ns") ? e.getString("ns").getValue() : "";
     switch (op) {
       case "i", "u", "d" -> {
-        return namespaces.contains(ns) ? e : null;
+        return namespaces.contains(ns) || buckets.contains(ns) ? e : null;
       }
       case "c" -> {
         BsonDocument o = e.isDocument("o") ? e.getDocument("o") : new BsonDocument();
@@ -168,17 +193,40 @@ public final class OplogCapture {
             if (namespaces.contains(innerNs)) chosen.add(inner);
           }
           if (chosen.isEmpty()) return null;
-          BsonDocument copy = e.clone();
-          BsonDocument oc = copy.getDocument("o");
-          oc.put("applyOps", chosen);
+          BsonDocument copy = decode(e); // a RawBsonDocument and its parts are immutable
+          copy.getDocument("o").put("applyOps", chosen);
           return copy;
         }
-        return OplogReplay.commandTouches(o, db, namespaces) ? e : null;
+        if (o.containsKey("commitTransaction") || o.containsKey("abortTransaction")) return e;
+        Set<String> all = new HashSet<>(namespaces);
+        all.addAll(buckets);
+        return OplogReplay.commandTouches(o, db, all) ? e : null;
       }
       default -> {
         return null; // a no-op ("n"), or an entry of a kind that changes no data
       }
     }
+  }
+
+  private static BsonDocument decode(RawBsonDocument d) {
+    try (BsonBinaryReader r = new BsonBinaryReader(d.getByteBuffer().asNIO())) {
+      return new BsonDocumentCodec().decode(r, DecoderContext.builder().build());
+    }
+  }
+
+  /**
+   * Why a kept entry cannot be replayed onto what the backup holds, or null: a write to a
+   * time-series collection's buckets (the collection is dumped through its view), or what {@link
+   * OplogReplay#unreplayable} says.
+   */
+  private static String problem(BsonDocument kept, Set<String> buckets) {
+    String ns = kept.isString("ns") ? kept.getString("ns").getValue() : "";
+    if (buckets.contains(ns))
+      return "the time-series collection "
+          + ns.replace(".system.buckets.", ".")
+          + " was written while the backup read it (its writes cannot be replayed onto the"
+          + " documents the backup holds)";
+    return OplogReplay.unreplayable(kept);
   }
 
   private static byte[] bytesOf(RawBsonDocument d) {

@@ -1,16 +1,17 @@
 package io.coffer.engine.mongo;
 
+import com.mongodb.MongoBulkWriteException;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.BulkWriteOptions;
 import com.mongodb.client.model.DeleteOneModel;
 import com.mongodb.client.model.ReplaceOneModel;
 import com.mongodb.client.model.ReplaceOptions;
-import com.mongodb.client.model.UpdateOneModel;
 import com.mongodb.client.model.WriteModel;
 import io.coffer.engine.base.CofferException;
 import io.coffer.engine.base.Printable;
 import io.coffer.engine.base.Progress;
 import io.coffer.protocol.ExitCode;
+import io.coffer.protocol.Field;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -18,43 +19,71 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.bson.BsonArray;
+import java.util.function.BiFunction;
 import org.bson.BsonBinaryReader;
 import org.bson.BsonDocument;
-import org.bson.BsonInt32;
 import org.bson.BsonValue;
 import org.bson.codecs.BsonDocumentCodec;
 import org.bson.codecs.DecoderContext;
 
 /**
- * Replays oplog entries, in their order, onto collections: what a point-in-time backup keeps
- * ({@link OplogCapture}) and what {@code mongodump --oplog} writes. Each entry is applied so that
- * applying it again changes nothing, as a replica set's secondaries apply them: an insert writes
- * the whole document; an update sets and unsets fields to the values the entry holds, in MongoDB's
- * forms ({@code $v: 2} with its {@code diff}: fields updated, inserted, deleted, sub-documents and
- * arrays; {@code $v: 1} and plain {@code $set} / {@code $unset}; a whole replacement); a delete
- * removes by {@code _id}; a transaction ({@code applyOps}) is its operations in order. Nothing is
- * visible before a restore's swap, so a transaction is applied whole or not at all.
+ * Replays oplog entries, in their order, onto staged collections: what a point-in-time backup keeps
+ * ({@link OplogCapture}) and what {@code mongodump --oplog} writes. Each entry is applied as a
+ * replica set applies its oplog over documents that may already be in a later state, so applying it
+ * again changes nothing: an insert writes the whole document; an update is applied to the document
+ * as it is now ({@link DiffApplier}: MongoDB's {@code $v: 2} diff, or {@code $set} / {@code
+ * $unset}), or replaces it whole; a delete removes by {@code _id}; a transaction ({@code applyOps})
+ * is its operations in order. Nothing is visible before a restore's swap, so a transaction is
+ * applied whole or not at all.
  *
- * <p>Not replayed, and said so by {@link #unreplayable}: an update by other operators ({@code
- * $inc}, {@code $push}, ...: MongoDB logs their results, but a server that logs them as given, such
- * as mongo-java-server, makes them unsafe to apply twice), and commands that change a collection
- * (drop, rename, create, indexes, collMod). Everything here is read from storage and untrusted.
+ * <p>Entries of collections not restored are passed over (a mongodump's oplog holds the whole
+ * server's). Not replayed, and said so ({@link #unreplayable}): updates by other operators ({@code
+ * $inc}, {@code $push}: MongoDB logs their results; a server that logs them as given, such as
+ * mongo-java-server, makes them unsafe to apply twice), commands that change a restored collection,
+ * and transactions logged over several entries or prepared. Everything here is read from storage
+ * and untrusted. Memory: one batch of writes (at most {@link #BATCH} entries, {@link
+ * #BATCH_BYTES}).
  */
 public final class OplogReplay {
   private static final int BATCH = 1000;
+  private static final int BATCH_BYTES = 8 * 1024 * 1024;
+  private static final Set<String> TOUCHING_COMMANDS =
+      Set.of(
+          "create",
+          "drop",
+          "collMod",
+          "createIndexes",
+          "dropIndexes",
+          "deleteIndexes",
+          "startIndexBuild",
+          "commitIndexBuild",
+          "abortIndexBuild",
+          "emptycapped",
+          "convertToCapped");
 
   private OplogReplay() {}
 
-  /** The staged collection a namespace's entries go to, or null when it is not restored. */
-  @FunctionalInterface
-  public interface Targets {
-    MongoCollection<BsonDocument> of(String db, String collection);
+  /**
+   * The restored collections by their name in the source ({@code sources}: db.collection), and
+   * their staged copies ({@code staged}: null in a dry run, where entries are checked, not
+   * applied).
+   */
+  public record Targets(
+      Set<String> sources, BiFunction<String, String, MongoCollection<BsonDocument>> staged) {
+    boolean takes(String db, String collection) {
+      return sources.contains(db + "." + collection);
+    }
+
+    boolean takesAnyOf(String db) {
+      return sources.stream().anyMatch(s -> s.startsWith(db + "."));
+    }
+
+    MongoCollection<BsonDocument> of(String db, String collection) {
+      return staged == null ? null : staged.apply(db, collection);
+    }
   }
 
-  /**
-   * Why this entry cannot be replayed so that applying it twice is harmless, or null when it can.
-   */
+  /** Why this entry cannot be replayed safely, or null when it can. */
   public static String unreplayable(BsonDocument e) {
     String op = e.isString("op") ? e.getString("op").getValue() : "";
     String ns = e.isString("ns") ? e.getString("ns").getValue() : "";
@@ -64,25 +93,36 @@ public final class OplogReplay {
         return null;
       }
       case "u" -> {
-        if (o == null) return "an update in the oplog of " + ns + " has no change";
-        if (isDiff(o)) return diffProblem(o.getDocument("diff"), "");
-        boolean operators = false;
-        for (String k : o.keySet()) {
-          if (!k.startsWith("$")) continue;
-          operators = true;
-          if (!Set.of("$set", "$unset", "$v").contains(k)) {
-            return "an update of "
-                + ns
-                + " by "
-                + k
-                + " is in the oplog as given, not as its result (MongoDB logs results; this"
-                + " server does not), so it cannot be replayed safely";
+        if (o == null || o.isEmpty()) return "an update of " + ns + " in the oplog holds no change";
+        if (isDiff(o)) return diffProblem(o.getDocument("diff"), "", 0);
+        boolean operators = o.keySet().stream().anyMatch(k -> k.startsWith("$"));
+        if (!operators) return null; // a replacement
+        for (Map.Entry<String, BsonValue> k : o.entrySet()) {
+          switch (k.getKey()) {
+            case "$v" -> {}
+            case "$set", "$unset" -> {
+              if (!k.getValue().isDocument()) return "an update of " + ns + " is malformed";
+              for (String path : k.getValue().asDocument().keySet()) {
+                String why = pathProblem(path);
+                if (why != null) return why;
+              }
+            }
+            default -> {
+              return "an update of "
+                  + ns
+                  + " by "
+                  + k.getKey()
+                  + " is in the oplog as given, not as its result (MongoDB logs results; this"
+                  + " server does not), so it cannot be replayed safely";
+            }
           }
         }
-        return operators || !o.isEmpty() ? null : "an update in the oplog of " + ns + " is empty";
+        return null;
       }
       case "c" -> {
         if (o != null && o.isArray("applyOps")) {
+          if (splitOrPrepared(e))
+            return "a transaction in the oplog is prepared or logged over several entries";
           for (BsonValue v : o.getArray("applyOps")) {
             if (!v.isDocument()) return "a transaction in the oplog holds something not an entry";
             String why = unreplayable(v.asDocument());
@@ -91,127 +131,217 @@ public final class OplogReplay {
           return null;
         }
         String name = o == null || o.isEmpty() ? "?" : o.getFirstKey();
+        if (name.equals("commitTransaction") || name.equals("abortTransaction"))
+          return "a prepared transaction ended while the backup read";
         return "a command ("
-            + name
+            + Printable.escape(name)
             + ") changed a collection of "
-            + (ns.endsWith(".$cmd") ? ns.substring(0, ns.length() - 5) : ns)
-            + " while the backup read it";
+            + Printable.escape(ns.endsWith(".$cmd") ? ns.substring(0, ns.length() - 5) : ns)
+            + " while it was read";
       }
       default -> {
-        return "the oplog holds an entry of unknown kind '" + op + "'";
+        return "the oplog holds an entry of unknown kind '" + Printable.escape(op) + "'";
       }
     }
   }
 
-  /** Whether a command ({@code o} of an entry in {@code db}) changes one of the namespaces. */
-  static boolean commandTouches(BsonDocument o, String db, Set<String> namespaces) {
-    if (o.containsKey("dropDatabase"))
-      return namespaces.stream().anyMatch(n -> n.startsWith(db + "."));
-    for (String k :
-        List.of("create", "drop", "collMod", "createIndexes", "dropIndexes", "deleteIndexes")) {
-      if (o.isString(k) && namespaces.contains(db + "." + o.getString(k).getValue())) return true;
-    }
-    for (String k : List.of("renameCollection", "to")) {
-      if (o.isString(k) && namespaces.contains(o.getString(k).getValue())) return true;
+  private static boolean splitOrPrepared(BsonDocument e) {
+    BsonDocument o = e.getDocument("o");
+    if (o.isBoolean("prepare") && o.getBoolean("prepare").getValue()) return true;
+    if (e.isBoolean("prepare") && e.getBoolean("prepare").getValue()) return true;
+    if (o.isBoolean("partialTxn") && o.getBoolean("partialTxn").getValue()) return true;
+    if (e.isDocument("prevOpTime")) {
+      BsonDocument prev = e.getDocument("prevOpTime");
+      return prev.isTimestamp("ts") && prev.getTimestamp("ts").getValue() != 0;
     }
     return false;
+  }
+
+  /** Whether a command ({@code o} of an entry in {@code db}) changes one of the namespaces. */
+  static boolean commandTouches(BsonDocument o, String db, Set<String> namespaces) {
+    return touched(o, db, new Targets(namespaces, null)) != null;
+  }
+
+  /** A restored collection (db.collection) a command changes, or null. */
+  private static String touched(BsonDocument o, String db, Targets targets) {
+    if (o.containsKey("dropDatabase")) return targets.takesAnyOf(db) ? db + ".*" : null;
+    if (o.containsKey("commitTransaction") || o.containsKey("abortTransaction"))
+      return targets.takesAnyOf(db) ? db + ".*" : null;
+    for (String k : TOUCHING_COMMANDS) {
+      if (o.isString(k) && targets.takes(db, o.getString(k).getValue()))
+        return db + "." + o.getString(k).getValue();
+    }
+    for (String k : List.of("renameCollection", "to")) {
+      if (!o.isString(k)) continue;
+      String full = o.getString(k).getValue();
+      int dot = full.indexOf('.');
+      if (dot > 0 && targets.takes(full.substring(0, dot), full.substring(dot + 1))) return full;
+    }
+    return null;
   }
 
   private static boolean isDiff(BsonDocument o) {
     return o.isNumber("$v") && o.getNumber("$v").intValue() == 2 && o.isDocument("diff");
   }
 
-  /** Why a {@code $v: 2} diff cannot be written as $set / $unset paths, or null. */
-  private static String diffProblem(BsonDocument diff, String prefix) {
+  private static String pathProblem(String path) {
+    String[] parts = path.split("\\.", -1);
+    if (parts.length > DiffApplier.MAX_DEPTH) return "an update in the oplog is nested too deep";
+    for (String p : parts)
+      if (p.isEmpty() || p.startsWith("$"))
+        return "an update in the oplog names the path '" + Printable.escape(path) + "'";
+    return null;
+  }
+
+  /** Why a {@code $v: 2} diff cannot be applied, or null. */
+  private static String diffProblem(BsonDocument diff, String prefix, int depth) {
+    if (depth > DiffApplier.MAX_DEPTH) return "an update diff in the oplog is nested too deep";
     for (Map.Entry<String, BsonValue> f : diff.entrySet()) {
       String k = f.getKey();
       if (k.equals("u") || k.equals("i") || k.equals("d")) {
         if (!f.getValue().isDocument()) return "an update diff in the oplog is malformed";
-        for (String field : f.getValue().asDocument().keySet()) {
-          if (field.contains(".") || field.startsWith("$") || field.isEmpty())
-            return "an update in the oplog changes the field '"
-                + Printable.escape(prefix + field)
-                + "', whose name cannot be written as a path";
-        }
       } else if (k.startsWith("s") && k.length() > 1) {
-        String field = k.substring(1);
         if (!f.getValue().isDocument()) return "an update diff in the oplog is malformed";
-        if (field.contains(".") || field.startsWith("$"))
-          return "an update in the oplog changes the field '"
-              + Printable.escape(prefix + field)
-              + "', whose name cannot be written as a path";
         BsonDocument sub = f.getValue().asDocument();
+        String path = prefix + k.substring(1) + ".";
         String why =
             sub.containsKey("a")
-                ? arrayProblem(sub, prefix + field + ".")
-                : diffProblem(sub, prefix + field + ".");
+                ? arrayProblem(sub, path, depth + 1)
+                : diffProblem(sub, path, depth + 1);
         if (why != null) return why;
-      } else if (!k.equals("a")) {
+      } else {
         return "an update diff in the oplog holds '" + Printable.escape(k) + "', unknown to Coffer";
       }
     }
     return null;
   }
 
-  private static String arrayProblem(BsonDocument diff, String prefix) {
+  private static String arrayProblem(BsonDocument diff, String prefix, int depth) {
+    if (depth > DiffApplier.MAX_DEPTH) return "an update diff in the oplog is nested too deep";
     for (Map.Entry<String, BsonValue> f : diff.entrySet()) {
       String k = f.getKey();
-      if (k.equals("a") || k.equals("l")) continue;
-      if (k.length() < 2 || !k.substring(1).chars().allMatch(Character::isDigit))
+      if (k.equals("a")) continue;
+      if (k.equals("l")) {
+        if (!(f.getValue().isInt32() || f.getValue().isInt64())
+            || f.getValue().asNumber().longValue() < 0
+            || f.getValue().asNumber().longValue() > Integer.MAX_VALUE)
+          return "an array diff in the oplog gives an impossible length";
+        continue;
+      }
+      if (k.length() < 2 || !DiffApplier.isIndex(k.substring(1)))
         return "an array diff in the oplog holds '" + Printable.escape(k) + "', unknown to Coffer";
       if (k.charAt(0) == 'u') continue;
       if (k.charAt(0) != 's' || !f.getValue().isDocument())
         return "an array diff in the oplog is malformed";
       BsonDocument sub = f.getValue().asDocument();
       String path = prefix + k.substring(1) + ".";
-      String why = sub.containsKey("a") ? arrayProblem(sub, path) : diffProblem(sub, path);
+      String why =
+          sub.containsKey("a")
+              ? arrayProblem(sub, path, depth + 1)
+              : diffProblem(sub, path, depth + 1);
       if (why != null) return why;
     }
     return null;
   }
 
   /**
-   * Applies the entries read from {@code bson} (named {@code label} in messages) to their targets;
-   * returns how many entries it read.
+   * Applies the entries read from {@code bson} (named {@code label} in messages); returns how many
+   * it read.
    */
   public static long replay(InputStream bson, String label, Targets targets, Progress progress)
       throws IOException {
     BsonStream in = new BsonStream(bson, label);
-    Batch batch = new Batch();
-    long n = 0;
+    Replayer r = new Replayer(label, targets, progress);
     byte[] raw;
-    while ((raw = in.next()) != null) {
+    while ((raw = in.next()) != null) r.accept(raw);
+    return r.finish();
+  }
+
+  /**
+   * Entries given one at a time (a mongodump archive's oplog arrives in blocks), applied in their
+   * order; {@link #finish} sends what is pending.
+   */
+  public static final class Replayer {
+    private final String label;
+    private final Targets targets;
+    private final Progress progress;
+    private final Batch batch;
+    private long n;
+
+    public Replayer(String label, Targets targets, Progress progress) {
+      this.label = label;
+      this.targets = targets;
+      this.progress = progress;
+      this.batch = new Batch(label);
+    }
+
+    public void accept(byte[] raw) {
       n++;
-      in.validate(raw); // well-formed, not nested beyond what the stack holds
       BsonDocument e;
       try (BsonBinaryReader r = new BsonBinaryReader(ByteBuffer.wrap(raw))) {
         e = new BsonDocumentCodec().decode(r, DecoderContext.builder().build()); // mutable
+      } catch (RuntimeException | StackOverflowError bad) {
+        throw damaged(label, n, "is not a BSON document Coffer can read");
       }
-      apply(e, label, n, targets, batch);
+      batch.entry = n;
+      try {
+        apply(e, label, n, targets, batch, raw.length, 0);
+      } catch (IllegalArgumentException | StackOverflowError bad) {
+        throw damaged(label, n, "cannot be applied (" + Printable.escape(bad.getMessage()) + ")");
+      }
       progress.addBytes(raw.length);
     }
-    batch.flush();
-    return n;
+
+    /** Sends what is pending; returns how many entries were given. */
+    public long finish() {
+      batch.flush();
+      return n;
+    }
   }
 
-  private static void apply(BsonDocument e, String label, long n, Targets targets, Batch batch) {
-    String why = unreplayable(e);
-    if (why != null) throw damaged(label, n, "cannot be replayed: " + why);
-    String op = e.getString("op").getValue();
+  private static void apply(
+      BsonDocument e, String label, long n, Targets targets, Batch batch, int bytes, int depth) {
+    if (depth > 2) throw damaged(label, n, "nests transactions");
+    String op = e.isString("op") ? e.getString("op").getValue() : "";
     if (op.equals("n")) return;
-    if (op.equals("c")) {
-      for (BsonValue v : e.getDocument("o").getArray("applyOps"))
-        apply(v.asDocument(), label, n, targets, batch);
-      return;
-    }
-    if (!e.isString("ns") || !e.getString("ns").getValue().contains("."))
-      throw damaged(label, n, "names no collection");
-    String ns = e.getString("ns").getValue();
-    int dot = ns.indexOf('.');
-    MongoCollection<BsonDocument> target = targets.of(ns.substring(0, dot), ns.substring(dot + 1));
-    if (target == null) return; // a collection this restore does not take
     if (!e.isDocument("o")) throw damaged(label, n, "holds no change");
     BsonDocument o = e.getDocument("o");
+    String ns = e.isString("ns") ? e.getString("ns").getValue() : "";
+    int dot = ns.indexOf('.');
+    if (dot <= 0 || dot == ns.length() - 1) throw damaged(label, n, "names no collection");
+    String db = ns.substring(0, dot);
+    String collection = ns.substring(dot + 1);
+    if (op.equals("c")) {
+      if (o.isArray("applyOps")) {
+        boolean split = splitOrPrepared(e);
+        for (BsonValue v : o.getArray("applyOps")) {
+          if (!v.isDocument()) throw damaged(label, n, "holds a transaction with a non-entry");
+          if (split) {
+            String inner =
+                v.asDocument().isString("ns") ? v.asDocument().getString("ns").getValue() : "";
+            int d = inner.indexOf('.');
+            if (d > 0 && targets.takes(inner.substring(0, d), inner.substring(d + 1)))
+              throw refused(
+                  label, n, "a prepared transaction, or one logged over several entries,", inner);
+            continue;
+          }
+          apply(v.asDocument(), label, n, targets, batch, bytes, depth + 1);
+        }
+        return;
+      }
+      String touched = touched(o, db, targets);
+      if (touched == null) return; // a command on collections this restore does not take
+      throw refused(
+          label,
+          n,
+          "a command (" + Printable.escape(o.isEmpty() ? "?" : o.getFirstKey()) + ")",
+          touched);
+    }
+    if (!targets.takes(db, collection)) return; // a collection this restore does not take
+    String why = unreplayable(e);
+    if (why != null) throw damaged(label, n, "cannot be replayed: " + why);
+    MongoCollection<BsonDocument> target = targets.of(db, collection);
+    if (target == null) return; // a dry run: checked, not applied
     switch (op) {
       case "i" -> {
         BsonValue id = o.get("_id");
@@ -219,78 +349,53 @@ public final class OplogReplay {
         batch.add(
             target,
             new ReplaceOneModel<>(
-                new BsonDocument("_id", id), o, new ReplaceOptions().upsert(true)));
+                new BsonDocument("_id", id), o, new ReplaceOptions().upsert(true)),
+            bytes);
       }
       case "d" -> {
         BsonValue id = o.get("_id");
         if (id == null) throw damaged(label, n, "deletes without an _id");
-        batch.add(target, new DeleteOneModel<>(new BsonDocument("_id", id)));
+        batch.add(target, new DeleteOneModel<>(new BsonDocument("_id", id)), bytes);
       }
       case "u" -> {
         BsonValue id = e.isDocument("o2") ? e.getDocument("o2").get("_id") : null;
         if (id == null) throw damaged(label, n, "updates without an _id in o2");
         BsonDocument filter = new BsonDocument("_id", id);
-        if (isDiff(o)) {
-          BsonDocument set = new BsonDocument();
-          BsonDocument unset = new BsonDocument();
-          List<BsonDocument> truncations = new ArrayList<>();
-          flatten(o.getDocument("diff"), "", set, unset, truncations);
-          BsonDocument update = new BsonDocument();
-          if (!set.isEmpty()) update.put("$set", set);
-          if (!unset.isEmpty()) update.put("$unset", unset);
-          if (!update.isEmpty()) batch.add(target, new UpdateOneModel<>(filter, update));
-          for (BsonDocument t : truncations)
-            batch.add(target, new UpdateOneModel<>(filter, new BsonDocument("$push", t)));
-        } else if (o.keySet().stream().anyMatch(k -> k.startsWith("$"))) {
-          BsonDocument update = o.clone();
-          update.remove("$v");
-          if (!update.isEmpty()) batch.add(target, new UpdateOneModel<>(filter, update));
-        } else {
+        boolean operators = o.keySet().stream().anyMatch(k -> k.startsWith("$"));
+        if (!operators) {
           BsonDocument replacement = o.clone();
           replacement.put("_id", id);
-          batch.add(target, new ReplaceOneModel<>(filter, replacement));
+          batch.add(target, new ReplaceOneModel<>(filter, replacement), bytes);
+          return;
         }
+        // applied to the document as it is now, as a replica set does: what came before is sent
+        batch.flush();
+        BsonDocument now = target.find(filter).first();
+        if (now == null) return; // deleted later in the oplog, or inserted later: nothing to do
+        BsonDocument after =
+            isDiff(o)
+                ? DiffApplier.applyDiff(now, o.getDocument("diff"))
+                : DiffApplier.applySetUnset(now, o);
+        after.put("_id", id);
+        batch.add(target, new ReplaceOneModel<>(filter, after), bytes);
       }
       default -> throw damaged(label, n, "is of unknown kind");
     }
   }
 
-  /** A {@code $v: 2} diff as {@code $set} / {@code $unset} paths and array truncations. */
-  private static void flatten(
-      BsonDocument diff,
-      String prefix,
-      BsonDocument set,
-      BsonDocument unset,
-      List<BsonDocument> truncations) {
-    for (Map.Entry<String, BsonValue> f : diff.entrySet()) {
-      String k = f.getKey();
-      switch (k) {
-        case "u", "i" -> {
-          for (Map.Entry<String, BsonValue> v : f.getValue().asDocument().entrySet())
-            set.put(prefix + v.getKey(), v.getValue());
-        }
-        case "d" -> {
-          for (String field : f.getValue().asDocument().keySet())
-            unset.put(prefix + field, new BsonInt32(1));
-        }
-        case "a" -> {}
-        case "l" ->
-            truncations.add(
-                new BsonDocument(
-                    prefix.substring(0, prefix.length() - 1),
-                    new BsonDocument("$each", new BsonArray()).append("$slice", f.getValue())));
-        default -> {
-          // "s<field>" (a sub-document or array) or, in an array, "u<index>" / "s<index>"
-          char kind = k.charAt(0);
-          String path = prefix + k.substring(1);
-          if (kind == 'u') {
-            set.put(path, f.getValue());
-          } else {
-            flatten(f.getValue().asDocument(), path + ".", set, unset, truncations);
-          }
-        }
-      }
-    }
+  private static CofferException refused(String label, long n, String what, String ns) {
+    return CofferException.usage(
+        "entry "
+            + n
+            + " of "
+            + Printable.escape(label)
+            + ": "
+            + what
+            + " changed "
+            + Printable.escape(ns)
+            + " while it was read, and Coffer does not replay that; leave that collection out ("
+            + Field.EXCLUDE.mark()
+            + ") or restore it with mongorestore --oplogReplay. Nothing was restored");
   }
 
   private static CofferException damaged(String label, long n, String what) {
@@ -302,25 +407,55 @@ public final class OplogReplay {
             + Printable.escape(label)
             + " "
             + what
-            + "; the backup's oplog is damaged or forged, and nothing was restored");
+            + "; the oplog is damaged or forged, and nothing was restored");
   }
 
   /** Consecutive writes to one collection, sent as one ordered bulk. */
   private static final class Batch {
+    private final String label;
     private MongoCollection<BsonDocument> target;
     private final List<WriteModel<BsonDocument>> writes = new ArrayList<>();
+    private long bytes;
+    private long first;
+    long entry;
 
-    void add(MongoCollection<BsonDocument> to, WriteModel<BsonDocument> w) {
+    Batch(String label) {
+      this.label = label;
+    }
+
+    void add(MongoCollection<BsonDocument> to, WriteModel<BsonDocument> w, int size) {
       if (target != null && !target.getNamespace().equals(to.getNamespace())) flush();
+      if (writes.isEmpty()) first = entry;
       target = to;
       writes.add(w);
-      if (writes.size() >= BATCH) flush();
+      bytes += size;
+      if (writes.size() >= BATCH || bytes >= BATCH_BYTES) flush();
     }
 
     void flush() {
       if (writes.isEmpty()) return;
-      target.bulkWrite(List.copyOf(writes), new BulkWriteOptions().ordered(true));
+      try {
+        target.bulkWrite(List.copyOf(writes), new BulkWriteOptions().ordered(true));
+      } catch (MongoBulkWriteException e) {
+        int at = e.getWriteErrors().isEmpty() ? 0 : e.getWriteErrors().get(0).getIndex();
+        throw new CofferException(
+            ExitCode.INTEGRITY,
+            "the server refused a write replayed from entries "
+                + first
+                + " to "
+                + entry
+                + " of "
+                + Printable.escape(label)
+                + " (write "
+                + (at + 1)
+                + " of the batch: "
+                + Printable.escape(
+                    e.getWriteErrors().isEmpty() ? "?" : e.getWriteErrors().get(0).getMessage())
+                + "); the oplog is damaged or forged, and nothing was restored",
+            e);
+      }
       writes.clear();
+      bytes = 0;
     }
   }
 }

@@ -18,6 +18,7 @@ import java.util.zip.ZipException;
 import org.bson.BsonDocument;
 import org.bson.BsonValue;
 import org.bson.RawBsonDocument;
+import org.bson.codecs.BsonDocumentCodec;
 
 /**
  * Reads the file {@code mongodump --archive} writes (plain, or one gzip stream around it all with
@@ -345,7 +346,7 @@ public final class DumpArchive {
 
   private BsonDocument document(byte[] d, String what) {
     try {
-      BsonDocument doc = new RawBsonDocument(d).decode(new org.bson.codecs.BsonDocumentCodec());
+      BsonDocument doc = new RawBsonDocument(d).decode(new BsonDocumentCodec());
       return doc;
     } catch (RuntimeException | StackOverflowError e) {
       throw damaged("holds a malformed document in " + what);

@@ -42,7 +42,7 @@ public final class DumpFolder {
   public record Entry(String db, String collection, Path data, Path metadata, long size) {}
 
   private final List<Entry> entries = new ArrayList<>();
-  private boolean oplog;
+  private Path oplog;
   private String serverVersion;
 
   private DumpFolder() {}
@@ -69,7 +69,7 @@ public final class DumpFolder {
                 p ->
                     Files.isRegularFile(p)
                         && kind(p.getFileName().toString()) != null
-                        && !p.getFileName().toString().equals("oplog.bson"));
+                        && !p.getFileName().toString().startsWith("oplog.bson"));
     boolean databaseFolders =
         top.stream().anyMatch(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS));
     if (collectionFiles && databaseFolders) {
@@ -89,8 +89,9 @@ public final class DumpFolder {
         String n = p.getFileName().toString();
         if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
           f.database(p, n, log);
-        } else if (n.equals("oplog.bson")) {
-          f.oplog = true;
+        } else if ((n.equals("oplog.bson") || n.equals("oplog.bson.gz"))
+            && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+          f.oplog = p;
         } else if ((n.equals("prelude.json") || n.equals("prelude.json.gz"))
             && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
           f.serverVersion = prelude(p);
@@ -245,13 +246,30 @@ public final class DumpFolder {
     return List.copyOf(entries);
   }
 
-  public boolean hasOplog() {
+  /** The oplog mongodump --oplog wrote (oplog.bson, or .gz), or null. */
+  public Path oplog() {
     return oplog;
   }
 
   /** The server version prelude.json names (mongodump 100.12 and later), or null. */
   public String serverVersion() {
     return serverVersion;
+  }
+
+  /**
+   * The oplog's entries: inflated when it is gzipped, whatever its name ({@code mongodump --gzip}
+   * may write a gzipped oplog.bson).
+   */
+  public static InputStream openOplog(Path p) throws IOException {
+    if (p.getFileName().toString().endsWith(".gz")) return open(p);
+    BufferedInputStream in = new BufferedInputStream(Files.newInputStream(p), 1 << 16);
+    in.mark(3);
+    byte[] head = in.readNBytes(3);
+    in.reset();
+    if (head.length == 3 && head[0] == (byte) 0x1f && head[1] == (byte) 0x8b && head[2] == 8) {
+      return new GZIPInputStream(in, 1 << 16);
+    }
+    return in;
   }
 
   /** A file's content, inflated when its name ends in {@code .gz}. */
