@@ -76,7 +76,8 @@ public final class DiffApplier {
     if (depth > MAX_DEPTH) throw new IllegalArgumentException("nested deeper than MongoDB allows");
     List<BsonValue> out = new ArrayList<>(pre.getValues());
     if (diff.isNumber("l")) {
-      int l = diff.getNumber("l").intValue();
+      long l = diff.getNumber("l").longValue();
+      if (l < 0) throw new IllegalArgumentException("gives an array a negative length");
       while (out.size() > l) out.remove(out.size() - 1);
     }
     for (Map.Entry<String, BsonValue> f : diff.entrySet()) {
