@@ -39,6 +39,18 @@ public class RestoreStatus {
   public Long files;
 
   @JsonPropertyDescription(
+      "Whether the restored databases are one moment of the source: PointInTime (the backup's oplog window, or a "
+          + "mongodump's oplog, was replayed: the databases are as they were at consistentAt) or PerCollection "
+          + "(each collection as it was read; consistencyReason says why). Absent for a files-only restore.")
+  public String consistency;
+
+  @JsonPropertyDescription("PointInTime: the moment the restored databases show.")
+  public String consistentAt;
+
+  @JsonPropertyDescription("PerCollection: why the restored databases are not one moment.")
+  public String consistencyReason;
+
+  @JsonPropertyDescription(
       "What this restore writes to, once its Job exists: mongodb:SECRET/KEY (the target's URI Secret) and "
           + "pvc:CLAIM (each target volume). While it runs, Backups and other Restores of any of them wait.")
   public List<String> targets;

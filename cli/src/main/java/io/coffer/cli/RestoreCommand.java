@@ -233,6 +233,18 @@ final class RestoreCommand implements Callable<Integer>, Main.ResultWriting {
     System.out.printf(
         "  total: %d collections, %d documents, %d files%n",
         r.collections(), r.documents(), r.files());
+    if (r.consistency() != null) {
+      System.out.printf(
+          "  moment: %s%n",
+          r.consistency().isPointInTime()
+              ? "one moment of the source database"
+                  + (r.consistency().at() == null
+                      ? ""
+                      : ", as it was at " + Printable.escape(r.consistency().at()))
+              : "not one moment ("
+                  + Printable.escape(String.valueOf(r.consistency().reason()))
+                  + ")");
+    }
   }
 
   /**

@@ -15,6 +15,7 @@ import io.coffer.engine.mongo.Selection;
 import io.coffer.engine.mongodump.DumpArchive;
 import io.coffer.engine.mongodump.DumpDocuments;
 import io.coffer.engine.mongodump.DumpFolder;
+import io.coffer.protocol.Consistency;
 import io.coffer.protocol.ExitCode;
 import io.coffer.protocol.Field;
 import io.coffer.protocol.RestoreResult;
@@ -61,6 +62,12 @@ final class DumpRestoreEngine {
 
   private final EngineLog log;
   private final Progress progress;
+
+  /** The time of the dump oplog's last entry, once replayed or checked: the moment restored. */
+  private String dumpedAt;
+
+  /** Whether the dump's oplog was replayed (or, in a dry run, read and checked). */
+  private boolean oplogRead;
 
   public DumpRestoreEngine(EngineLog log, Progress progress) {
     this.log = log;
@@ -182,6 +189,27 @@ final class DumpRestoreEngine {
     }
     return restore(
         o, items, (chosen, loads, mongo) -> readArchive(archive, chosen, loads, mongo, o));
+  }
+
+  /** Replays onto the staged collections, or (a dry run: {@code mongo} null) only checks. */
+  private OplogReplay.Replayer replayer(
+      MongoRestorer mongo, String label, Map<String, Item> chosen, RestoreOptions o) {
+    return mongo != null
+        ? mongo.oplogReplayer(label, chosen.keySet(), o::targetDb)
+        : new OplogReplay.Replayer(label, new OplogReplay.Targets(chosen.keySet(), null), progress);
+  }
+
+  private void finish(OplogReplay.Replayer replayer, MongoRestorer mongo, RestoreOptions o) {
+    long n = replayer.finish();
+    dumpedAt = replayer.lastTime();
+    oplogRead = true;
+    log.info(
+        (mongo != null ? "replayed the dump's oplog: " : "the dump's oplog can be replayed: ")
+            + n
+            + " entries read"
+            + (dumpedAt == null
+                ? ""
+                : "; the restored collections are as they were at " + dumpedAt));
   }
 
   private static CofferException oplogAmidCollections(RestoreOptions o) {
@@ -327,7 +355,13 @@ final class DumpRestoreEngine {
                 t.action(),
                 i.view() ? null : t.loses()));
       }
-      return pipeline.result(o.dryRun() ? "Planned" : "Succeeded", items);
+      return pipeline.result(
+          o.dryRun() ? "Planned" : "Succeeded",
+          items,
+          oplogRead
+              ? Consistency.pointInTime(dumpedAt)
+              : Consistency.perCollection(
+                  "the dump was made without --oplog: each collection as mongodump read it"));
     }
   }
 
@@ -489,20 +523,16 @@ final class DumpRestoreEngine {
     }
     if (oplog != null) {
       progress.item("oplog");
-      long n;
       String label = oplog.getFileName().toString();
+      OplogReplay.Replayer replayer = replayer(mongo, label, chosen, o);
       try (InputStream in = DumpFolder.openOplog(oplog)) {
-        n =
-            mongo != null
-                ? mongo.replayOplog(in, label, chosen.keySet(), o::targetDb)
-                // a dry run reads and checks every entry of the restored collections
-                : OplogReplay.replay(
-                    in, label, new OplogReplay.Targets(chosen.keySet(), null), progress);
+        BsonStream entries = new BsonStream(in, Printable.escape(label));
+        byte[] raw;
+        while ((raw = next(entries, label)) != null) replayer.accept(raw);
+        finish(replayer, mongo, o);
+      } catch (MongoException e) {
+        throw MongoConnection.translate("cannot replay the dump's oplog", o.mongoUri(), e);
       }
-      log.info(
-          (mongo != null ? "replayed the dump's oplog: " : "the dump's oplog can be replayed: ")
-              + n
-              + " entries read");
     }
     return counts;
   }
@@ -550,14 +580,7 @@ final class DumpRestoreEngine {
           if (!open.isEmpty()) throw oplogAmidCollections(o);
           if (oplog == null) {
             progress.item("oplog");
-            oplog =
-                mongo != null
-                    ? mongo.oplogReplayer("the dump's oplog", chosen.keySet(), o::targetDb)
-                    // a dry run reads and checks every entry of the restored collections
-                    : new OplogReplay.Replayer(
-                        "the dump's oplog",
-                        new OplogReplay.Targets(chosen.keySet(), null),
-                        progress);
+            oplog = replayer(mongo, "the dump's oplog", chosen, o);
           }
           if (ev instanceof DumpArchive.Document d) {
             try {
@@ -606,16 +629,11 @@ final class DumpRestoreEngine {
       for (MongoRestorer.Load l : open.values()) if (l != null) l.close();
     }
     if (oplog != null) {
-      long n;
       try {
-        n = oplog.finish();
+        finish(oplog, mongo, o);
       } catch (MongoException e) {
         throw MongoConnection.translate("cannot replay the dump's oplog", o.mongoUri(), e);
       }
-      log.info(
-          (mongo != null ? "replayed the dump's oplog: " : "the dump's oplog can be replayed: ")
-              + n
-              + " entries read");
     }
     for (Item i : chosen.values()) counts.computeIfAbsent(i.key(), k -> new long[2]);
     return counts;

@@ -16,6 +16,7 @@ import io.coffer.engine.mongo.MongoNames;
 import io.coffer.engine.mongo.MongoRestorer;
 import io.coffer.engine.mongo.Selection;
 import io.coffer.engine.storage.Storage;
+import io.coffer.protocol.Consistency;
 import io.coffer.protocol.ExitCode;
 import io.coffer.protocol.Field;
 import io.coffer.protocol.RestoreResult;
@@ -112,7 +113,7 @@ final class RestoreEngine {
       checkSpace(plan, o);
       if (o.dryRun()) {
         progress.phase("done");
-        return pipeline.result("Planned", items);
+        return pipeline.result("Planned", items, moment(plan, manifest));
       }
       pipeline.confirm();
       FileRestorer files =
@@ -145,8 +146,19 @@ final class RestoreEngine {
             return null;
           });
       progress.phase("done");
-      return pipeline.result("Succeeded", items);
+      return pipeline.result("Succeeded", items, moment(plan, manifest));
     }
+  }
+
+  /**
+   * What moment the restored databases show: the backup's own consistency (an older backup, made
+   * before it was recorded, says nothing); null for a files-only restore.
+   */
+  private static Consistency moment(Plan plan, Manifest m) {
+    if (!plan.needsMongo()) return null;
+    if (m.consistency() != null) return m.consistency();
+    return Consistency.perCollection(
+        "the backup was made before Coffer recorded consistency: each collection as it was read");
   }
 
   /** The backups to read, oldest (the full backup) first, ending with {@code d}. */

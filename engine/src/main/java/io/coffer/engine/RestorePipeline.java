@@ -6,6 +6,7 @@ import io.coffer.engine.base.Printable;
 import io.coffer.engine.base.Progress;
 import io.coffer.engine.files.FileRestorer;
 import io.coffer.engine.mongo.MongoRestorer;
+import io.coffer.protocol.Consistency;
 import io.coffer.protocol.Field;
 import io.coffer.protocol.RestoreResult;
 import java.io.IOException;
@@ -148,6 +149,14 @@ final class RestorePipeline implements AutoCloseable {
    * documents), and in a real run one log line saying so.
    */
   RestoreResult result(String status, List<RestoreResult.Item> items) {
+    return result(status, items, null);
+  }
+
+  /**
+   * The same, saying whether the restored databases are one moment of the source ({@code
+   * consistency}, or null when the restore has no database part).
+   */
+  RestoreResult result(String status, List<RestoreResult.Item> items, Consistency consistency) {
     int collections = 0;
     long docs = 0;
     long files = 0;
@@ -184,7 +193,8 @@ final class RestorePipeline implements AutoCloseable {
         docs,
         files,
         bytes,
-        items);
+        items,
+        consistency);
   }
 
   @Override

@@ -25,6 +25,7 @@ import io.coffer.engine.storage.Storage;
 import io.coffer.protocol.BackupResult;
 import io.coffer.protocol.Consistency;
 import io.coffer.protocol.ExitCode;
+import io.coffer.protocol.RestoreResult;
 import io.coffer.testing.EmbeddedServers;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -137,8 +138,8 @@ class ConsistencyIT {
     };
   }
 
-  void restore(String id, Map<String, String> rename) throws Exception {
-    new RestoreEngine(storage, new EngineLog(null), new Progress())
+  RestoreResult restore(String id, Map<String, String> rename) throws Exception {
+    return new RestoreEngine(storage, new EngineLog(null), new Progress())
         .run(
             new RestoreOptions(
                 id,
@@ -216,7 +217,8 @@ class ConsistencyIT {
     assertThat(lines).as("lines read after orders").isGreaterThanOrEqualTo(orders + 30);
     assertThat(m.oplog().entries()).isPositive();
 
-    restore("busy", Map.of("erp", "erp_copy"));
+    RestoreResult restored = restore("busy", Map.of("erp", "erp_copy"));
+    assertThat(restored.consistency()).isEqualTo(r.consistency());
     var restoredOrders = client.getDatabase("erp_copy").getCollection("a_orders");
     var restoredLines = client.getDatabase("erp_copy").getCollection("c_lines");
     Set<Object> orderIds = new HashSet<>();
@@ -460,6 +462,30 @@ class ConsistencyIT {
     assertThat(
             orders.find().sort(new BsonDocument("_id", new BsonInt32(1))).into(new ArrayList<>()))
         .isEqualTo(once);
+  }
+
+  @Test
+  void givenOneDocumentInsertedUpdatedDeletedAndInsertedAgain_whenReplayed_thenItsLastState()
+      throws Exception {
+    MongoCollection<BsonDocument> orders =
+        client.getDatabase("replay").getCollection("orders", BsonDocument.class);
+    List<BsonDocument> entries = new ArrayList<>();
+    for (int i = 0; i < 450; i++) { // updates wait in groups of 200: the groups' edges are crossed
+      entries.add(
+          entry("u", "erp.orders", doc("{$v: 2, diff: {u: {n: " + i + "}}}"), doc("{_id: 7}")));
+      if (i == 100) {
+        entries.add(entry("d", "erp.orders", doc("{_id: 7}"), null));
+        entries.add(entry("i", "erp.orders", doc("{_id: 7, again: true, n: -1}"), null));
+      }
+      if (i == 300)
+        entries.add(entry("u", "erp.orders", doc("{$set: {'deep.x': 1}}"), doc("{_id: 7}")));
+    }
+    entries.add(
+        entry("u", "erp.orders", doc("{$v: 2, diff: {u: {n: 1}}}"), doc("{_id: 8}"))); // gone
+    orders.insertOne(doc("{_id: 7, first: true}"));
+    replay(entries, orders);
+    assertThat(orders.find().into(new ArrayList<>()))
+        .containsExactly(doc("{_id: 7, again: true, n: 449, deep: {x: 1}}"));
   }
 
   @Test

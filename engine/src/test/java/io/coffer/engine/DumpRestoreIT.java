@@ -223,6 +223,7 @@ class DumpRestoreIT {
       RestoreResult r = restore(dir, all());
       assertThat(r.status()).isEqualTo("Succeeded");
       assertThat(r.documents()).isEqualTo(2500 + 1 + 1 + 10);
+      assertThat(r.consistency().mode()).isEqualTo("PointInTime"); // its oplog: one no-op
       assertThat(r.collections()).isEqualTo(5);
       assertRestored("erp");
       assertThat(String.join("\n", log.lines()))
@@ -266,7 +267,8 @@ class DumpRestoreIT {
         source = tmp.resolve("oplog.archive.gz");
         Files.write(source, MongodumpFixtures.archive(dump(), busyOplog(), 100, 4, true));
       }
-      restore(source, all());
+      RestoreResult r = restore(source, all());
+      assertThat(r.consistency().mode()).isEqualTo("PointInTime");
       var employees = client.getDatabase("erp").getCollection("employees");
       assertThat(employees.countDocuments()).as("form " + form).isEqualTo(2501);
       assertThat(employees.find(new Document("_id", 7)).first().getString("dept")).isEqualTo("D9");
@@ -441,6 +443,7 @@ class DumpRestoreIT {
         new DumpRestoreEngine(log, new Progress())
             .run("-", new ByteArrayInputStream(archive), all());
     assertThat(r.documents()).isEqualTo(2512);
+    assertThat(r.consistency().reason()).contains("without --oplog");
     assertRestored("erp");
   }
 

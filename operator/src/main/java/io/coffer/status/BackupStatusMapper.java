@@ -2,7 +2,6 @@ package io.coffer.status;
 
 import io.coffer.api.BackupStatus;
 import io.coffer.protocol.BackupResult;
-import io.coffer.protocol.Consistency;
 import io.coffer.protocol.Protocol;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -66,13 +65,10 @@ public final class BackupStatusMapper {
         r.collectionCounts() == null ? null : new LinkedHashMap<>(r.collectionCounts());
     s.contents = c;
     if (r.recipients() != null) s.recipients = new ArrayList<>(r.recipients());
-    Consistency k = r.consistency();
-    s.consistency = k == null ? null : k.mode();
-    s.consistentAt = k == null ? null : k.at();
-    s.consistencyReason =
-        k == null || k.reason() == null
-            ? null
-            : k.reason().length() > 500 ? k.reason().substring(0, 500) + "..." : k.reason();
+    Moment m = Moment.of(r.consistency());
+    s.consistency = m.mode();
+    s.consistentAt = m.at();
+    s.consistencyReason = m.reason();
     return true;
   }
 

@@ -18,6 +18,10 @@ public final class RestoreStatusMapper {
     s.documents = n.documents();
     s.files = n.files();
     s.duration = BackupStatusMapper.duration(n.durationSeconds());
+    Moment m = Moment.of(n.consistency());
+    s.consistency = m.mode();
+    s.consistentAt = m.at();
+    s.consistencyReason = m.reason();
     s.plan = new ArrayList<>();
     if (n.items() != null) {
       for (RestoreResult.Item i : n.items()) {

@@ -15,7 +15,34 @@ public record RestoreResult(
     long documents,
     long files,
     long bytes,
-    List<Item> items) {
+    List<Item> items,
+    Consistency consistency) {
+
+  /** A result that says nothing of consistency (a files-only restore). */
+  public RestoreResult(
+      String status,
+      String backupId,
+      String mode,
+      boolean dryRun,
+      double durationSeconds,
+      int collections,
+      long documents,
+      long files,
+      long bytes,
+      List<Item> items) {
+    this(
+        status,
+        backupId,
+        mode,
+        dryRun,
+        durationSeconds,
+        collections,
+        documents,
+        files,
+        bytes,
+        items,
+        null);
+  }
 
   /**
    * One collection or file tree: source, target, what happens to the target. {@code loses}: what a

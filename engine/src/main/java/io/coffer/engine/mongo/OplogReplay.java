@@ -15,14 +15,19 @@ import io.coffer.protocol.Field;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
+import org.bson.BsonArray;
 import org.bson.BsonBinaryReader;
 import org.bson.BsonDocument;
 import org.bson.BsonValue;
+import org.bson.RawBsonDocument;
 import org.bson.codecs.BsonDocumentCodec;
 import org.bson.codecs.DecoderContext;
 
@@ -267,6 +272,7 @@ public final class OplogReplay {
     private final Progress progress;
     private final Batch batch;
     private long n;
+    private long lastTs;
 
     public Replayer(String label, Targets targets, Progress progress) {
       this.label = label;
@@ -284,12 +290,19 @@ public final class OplogReplay {
         throw damaged(label, n, "is not a BSON document Coffer can read");
       }
       batch.entry = n;
+      if (e.isTimestamp("ts") && Long.compareUnsigned(e.getTimestamp("ts").getValue(), lastTs) > 0)
+        lastTs = e.getTimestamp("ts").getValue();
       try {
         apply(e, label, n, targets, batch, raw.length, 0);
       } catch (IllegalArgumentException | StackOverflowError bad) {
         throw damaged(label, n, "cannot be applied (" + Printable.escape(bad.getMessage()) + ")");
       }
       progress.addBytes(raw.length);
+    }
+
+    /** The time of the newest entry given (second precision), or null when none had a time. */
+    public String lastTime() {
+      return lastTs == 0 ? null : Instant.ofEpochSecond(lastTs >>> 32).toString();
     }
 
     /** Sends what is pending; returns how many entries were given. */
@@ -368,16 +381,9 @@ public final class OplogReplay {
           batch.add(target, new ReplaceOneModel<>(filter, replacement), bytes);
           return;
         }
-        // applied to the document as it is now, as a replica set does: what came before is sent
-        batch.flush();
-        BsonDocument now = target.find(filter).first();
-        if (now == null) return; // deleted later in the oplog, or inserted later: nothing to do
-        BsonDocument after =
-            isDiff(o)
-                ? DiffApplier.applyDiff(now, o.getDocument("diff"))
-                : DiffApplier.applySetUnset(now, o);
-        after.put("_id", id);
-        batch.add(target, new ReplaceOneModel<>(filter, after), bytes);
+        // applied to the document as it is now, as a replica set does (in groups: one read of
+        // their documents, then their final states written)
+        batch.update(target, id, o, bytes);
       }
       default -> throw damaged(label, n, "is of unknown kind");
     }
@@ -410,12 +416,21 @@ public final class OplogReplay {
             + "; the oplog is damaged or forged, and nothing was restored");
   }
 
-  /** Consecutive writes to one collection, sent as one ordered bulk. */
+  /**
+   * Consecutive writes to one collection, sent as one ordered bulk. Updates wait in a group (at
+   * most {@link #UPDATES} entries): their documents are read in one query, each update applied in
+   * memory in the oplog's order, and each document's final state written. Anything else first sends
+   * the group, so every write keeps its place in the oplog's order.
+   */
   private static final class Batch {
+    private static final int UPDATES = 200;
     private final String label;
     private MongoCollection<BsonDocument> target;
     private final List<WriteModel<BsonDocument>> writes = new ArrayList<>();
+    private final List<BsonValue> updateIds = new ArrayList<>();
+    private final List<BsonDocument> updates = new ArrayList<>();
     private long bytes;
+    private long updateBytes;
     private long first;
     long entry;
 
@@ -424,15 +439,94 @@ public final class OplogReplay {
     }
 
     void add(MongoCollection<BsonDocument> to, WriteModel<BsonDocument> w, int size) {
-      if (target != null && !target.getNamespace().equals(to.getNamespace())) flush();
+      switchTo(to);
+      applyUpdates();
       if (writes.isEmpty()) first = entry;
-      target = to;
       writes.add(w);
       bytes += size;
-      if (writes.size() >= BATCH || bytes >= BATCH_BYTES) flush();
+      if (writes.size() >= BATCH || bytes >= BATCH_BYTES) send();
+    }
+
+    void update(MongoCollection<BsonDocument> to, BsonValue id, BsonDocument o, int size) {
+      switchTo(to);
+      if (writes.isEmpty() && updates.isEmpty()) first = entry;
+      updateIds.add(id);
+      updates.add(o);
+      updateBytes += size;
+      if (updates.size() >= UPDATES || updateBytes >= BATCH_BYTES) applyUpdates();
+    }
+
+    private void switchTo(MongoCollection<BsonDocument> to) {
+      if (target != null && !target.getNamespace().equals(to.getNamespace())) flush();
+      target = to;
     }
 
     void flush() {
+      applyUpdates();
+      send();
+    }
+
+    /**
+     * The waiting updates: what came before them is written first, then their documents are read
+     * one at a time off one cursor, updated in memory in order and written back (no upsert: a
+     * document missing now is deleted or inserted later in the oplog).
+     */
+    private void applyUpdates() {
+      if (updates.isEmpty()) return;
+      send();
+      Map<BsonValue, List<BsonDocument>> byId = new LinkedHashMap<>();
+      for (int i = 0; i < updates.size(); i++)
+        byId.computeIfAbsent(updateIds.get(i), k -> new ArrayList<>()).add(updates.get(i));
+      BsonArray ids = new BsonArray(new ArrayList<>(byId.keySet()));
+      Set<BsonValue> seen = new HashSet<>();
+      for (RawBsonDocument raw :
+          target
+              .withDocumentClass(RawBsonDocument.class)
+              .find(new BsonDocument("_id", new BsonDocument("$in", ids)))
+              .batchSize(64)) {
+        BsonDocument now = decode(raw);
+        BsonValue id = now.get("_id");
+        List<BsonDocument> changes = byId.get(id);
+        if (changes == null || !seen.add(id)) continue; // an _id of another type that matched
+        write(id, now, changes, raw.getByteBuffer().remaining());
+      }
+      // an _id the query matched under another type (1 and 1L): read one by one
+      for (Map.Entry<BsonValue, List<BsonDocument>> u : byId.entrySet()) {
+        if (seen.contains(u.getKey())) continue;
+        RawBsonDocument raw =
+            target
+                .withDocumentClass(RawBsonDocument.class)
+                .find(new BsonDocument("_id", u.getKey()))
+                .first();
+        if (raw != null)
+          write(u.getKey(), decode(raw), u.getValue(), raw.getByteBuffer().remaining());
+      }
+      updates.clear();
+      updateIds.clear();
+      updateBytes = 0;
+      send();
+    }
+
+    private void write(BsonValue id, BsonDocument now, List<BsonDocument> changes, int size) {
+      BsonDocument after = now;
+      for (BsonDocument o : changes)
+        after =
+            isDiff(o)
+                ? DiffApplier.applyDiff(after, o.getDocument("diff"))
+                : DiffApplier.applySetUnset(after, o);
+      after.put("_id", now.get("_id"));
+      writes.add(new ReplaceOneModel<>(new BsonDocument("_id", now.get("_id")), after));
+      bytes += size;
+      if (writes.size() >= BATCH || bytes >= BATCH_BYTES) send();
+    }
+
+    private static BsonDocument decode(RawBsonDocument raw) {
+      try (BsonBinaryReader r = new BsonBinaryReader(raw.getByteBuffer().asNIO())) {
+        return new BsonDocumentCodec().decode(r, DecoderContext.builder().build());
+      }
+    }
+
+    private void send() {
       if (writes.isEmpty()) return;
       try {
         target.bulkWrite(List.copyOf(writes), new BulkWriteOptions().ordered(true));
@@ -456,6 +550,7 @@ public final class OplogReplay {
       }
       writes.clear();
       bytes = 0;
+      first = entry;
     }
   }
 }

@@ -10,6 +10,7 @@ import io.coffer.controller.Action;
 import io.coffer.controller.Decision;
 import io.coffer.controller.Tuning;
 import io.coffer.job.JobFactory;
+import io.coffer.protocol.Consistency;
 import io.coffer.protocol.ExitCode;
 import io.coffer.protocol.Field;
 import io.coffer.protocol.Protocol;
@@ -172,13 +173,8 @@ class RestoreDeciderTest {
                 100,
                 List.of(
                     new RestoreResult.Item(
-                        "collection",
-                        "erp.employees",
-                        "erp.employees",
-                        2000L,
-                        null,
-                        90,
-                        "merge"))));
+                        "collection", "erp.employees", "erp.employees", 2000L, null, 90, "merge")),
+                Consistency.pointInTime("2026-12-07T02:00:00Z")));
     var done =
         decider.decide(
             r,
@@ -186,6 +182,8 @@ class RestoreDeciderTest {
             NOW.plusSeconds(9));
     assertThat(done.status().phase).isEqualTo(Phase.Succeeded);
     assertThat(done.status().documents).isEqualTo(2001);
+    assertThat(done.status().consistency).isEqualTo("PointInTime");
+    assertThat(done.status().consistentAt).isEqualTo("2026-12-07T02:00:00Z");
     assertThat(done.status().plan)
         .singleElement()
         .satisfies(i -> assertThat(i.action).isEqualTo("merge"));
