@@ -47,7 +47,9 @@ public class RestoreStatus {
   @JsonPropertyDescription("PointInTime: the moment the restored databases show.")
   public String consistentAt;
 
-  @JsonPropertyDescription("PerCollection: why the restored databases are not one moment.")
+  @JsonPropertyDescription(
+      "PerCollection: why the restored databases are not one moment. PointInTime after a merge: that the "
+          + "targets also keep documents the source did not hold at that moment.")
   public String consistencyReason;
 
   @JsonPropertyDescription(

@@ -297,6 +297,8 @@ final class DumpRestoreEngine {
   private RestoreResult restore(RestoreOptions o, List<Item> all, Reader reader)
       throws IOException {
     Map<String, Item> chosen = choose(o, all);
+    dumpedAt = null; // this run's, not an earlier run's of the same engine
+    oplogRead = false;
     try (RestorePipeline pipeline = new RestorePipeline(o, "the dump", true, log, progress)) {
       MongoRestorer mongo = pipeline.mongo();
       Map<String, RestorePipeline.Target> targets = new HashMap<>();
@@ -358,10 +360,12 @@ final class DumpRestoreEngine {
       return pipeline.result(
           o.dryRun() ? "Planned" : "Succeeded",
           items,
-          oplogRead
-              ? Consistency.pointInTime(dumpedAt)
-              : Consistency.perCollection(
-                  "the dump was made without --oplog: each collection as mongodump read it"));
+          RestorePipeline.merged(
+              o,
+              oplogRead
+                  ? Consistency.pointInTime(dumpedAt)
+                  : Consistency.perCollection(
+                      "the dump was made without --oplog: each collection as mongodump read it")));
     }
   }
 

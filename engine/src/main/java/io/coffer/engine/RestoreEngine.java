@@ -113,7 +113,7 @@ final class RestoreEngine {
       checkSpace(plan, o);
       if (o.dryRun()) {
         progress.phase("done");
-        return pipeline.result("Planned", items, moment(plan, manifest));
+        return pipeline.result("Planned", items, moment(plan, manifest, o));
       }
       pipeline.confirm();
       FileRestorer files =
@@ -146,7 +146,7 @@ final class RestoreEngine {
             return null;
           });
       progress.phase("done");
-      return pipeline.result("Succeeded", items, moment(plan, manifest));
+      return pipeline.result("Succeeded", items, moment(plan, manifest, o));
     }
   }
 
@@ -154,9 +154,9 @@ final class RestoreEngine {
    * What moment the restored databases show: the backup's own consistency (an older backup, made
    * before it was recorded, says nothing); null for a files-only restore.
    */
-  private static Consistency moment(Plan plan, Manifest m) {
+  private static Consistency moment(Plan plan, Manifest m, RestoreOptions o) {
     if (!plan.needsMongo()) return null;
-    if (m.consistency() != null) return m.consistency();
+    if (m.consistency() != null) return RestorePipeline.merged(o, m.consistency());
     return Consistency.perCollection(
         "the backup was made before Coffer recorded consistency: each collection as it was read");
   }

@@ -197,6 +197,18 @@ final class RestorePipeline implements AutoCloseable {
         consistency);
   }
 
+  /**
+   * A merge keeps what the targets held beside the source's documents: the moment is the source's,
+   * and the reason says what else the targets hold.
+   */
+  static Consistency merged(RestoreOptions o, Consistency c) {
+    if (c == null || o.mode() != MongoRestorer.Mode.MERGE || !c.isPointInTime()) return c;
+    return new Consistency(
+        c.mode(),
+        c.at(),
+        "merged: the targets also keep the documents they held that the source did not hold then");
+  }
+
   @Override
   public void close() {
     if (mongo != null) mongo.close();

@@ -13,8 +13,11 @@ public record Moment(String mode, String at, String reason) {
   public static Moment of(Consistency k) {
     if (k == null) return new Moment(null, null, null);
     String reason = k.reason();
-    if (reason != null && reason.length() > MAX_REASON)
-      reason = reason.substring(0, MAX_REASON) + "...";
+    if (reason != null && reason.length() > MAX_REASON) {
+      int end =
+          Character.isHighSurrogate(reason.charAt(MAX_REASON - 1)) ? MAX_REASON - 1 : MAX_REASON;
+      reason = reason.substring(0, end) + "...";
+    }
     return new Moment(k.mode(), k.at(), reason);
   }
 }

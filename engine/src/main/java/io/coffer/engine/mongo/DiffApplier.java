@@ -155,15 +155,18 @@ public final class DiffApplier {
     }
   }
 
-  /** Nulls up to {@code index}, as MongoDB pads an array; refused far past its end. */
+  /** Nulls up to {@code index}, as MongoDB pads an array; refused past what a document holds. */
   private static void pad(List<BsonValue> a, int index) {
-    if (index - a.size() > MAX_PADDING)
+    if (index >= MAX_ARRAY)
       throw new IllegalArgumentException("sets element " + index + " of an array of " + a.size());
     while (a.size() <= index) a.add(BsonNull.VALUE);
   }
 
-  /** Elements an update may add past an array's end (a 16 MB document holds fewer). */
-  static final int MAX_PADDING = 1_000_000;
+  /**
+   * The longest array an update may make: a 16 MB document holds fewer elements, and MongoDB pads
+   * at most 1,500,000 past an array's end.
+   */
+  static final int MAX_ARRAY = 1_500_000;
 
   static boolean isIndex(String s) {
     if (s.isEmpty() || s.length() > 8) return false;

@@ -2,6 +2,7 @@ package io.coffer.engine.mongo;
 
 import com.mongodb.MongoBulkWriteException;
 import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoCursor;
 import com.mongodb.client.model.BulkWriteOptions;
 import com.mongodb.client.model.DeleteOneModel;
 import com.mongodb.client.model.ReplaceOneModel;
@@ -14,7 +15,9 @@ import io.coffer.protocol.ExitCode;
 import io.coffer.protocol.Field;
 import java.io.IOException;
 import java.io.InputStream;
+import java.math.BigDecimal;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -25,11 +28,14 @@ import java.util.Set;
 import java.util.function.BiFunction;
 import org.bson.BsonArray;
 import org.bson.BsonBinaryReader;
+import org.bson.BsonBinaryWriter;
 import org.bson.BsonDocument;
 import org.bson.BsonValue;
 import org.bson.RawBsonDocument;
 import org.bson.codecs.BsonDocumentCodec;
 import org.bson.codecs.DecoderContext;
+import org.bson.codecs.EncoderContext;
+import org.bson.io.BasicOutputBuffer;
 
 /**
  * Replays oplog entries, in their order, onto staged collections: what a point-in-time backup keeps
@@ -338,7 +344,15 @@ public final class OplogReplay {
                   label, n, "a prepared transaction, or one logged over several entries,", inner);
             continue;
           }
-          apply(v.asDocument(), label, n, targets, batch, bytes, depth + 1);
+          // each operation is charged its share of the transaction's bytes
+          apply(
+              v.asDocument(),
+              label,
+              n,
+              targets,
+              batch,
+              Math.max(1, bytes / o.getArray("applyOps").size()),
+              depth + 1);
         }
         return;
       }
@@ -418,21 +432,30 @@ public final class OplogReplay {
 
   /**
    * Consecutive writes to one collection, sent as one ordered bulk. Updates wait in a group (at
-   * most {@link #UPDATES} entries): their documents are read in one query, each update applied in
-   * memory in the oplog's order, and each document's final state written. Anything else first sends
-   * the group, so every write keeps its place in the oplog's order.
+   * most {@link #UPDATES} entries, their {@code _id}s told apart by their exact BSON): their
+   * documents are read (a few MiB at a time, each read finished before anything is written), each
+   * update applied in memory in the oplog's order, and each document's final state written.
+   * Anything else first sends the group, and so does an update whose {@code _id} the server would
+   * take for a waiting one of another type (1 and 1L), so every write keeps its place in the
+   * oplog's order. A write the server refuses, or an update that cannot be applied, names its
+   * entry.
    */
   private static final class Batch {
     private static final int UPDATES = 200;
+    private static final int READ_BYTES = 16 * 1024 * 1024;
     private final String label;
     private MongoCollection<BsonDocument> target;
     private final List<WriteModel<BsonDocument>> writes = new ArrayList<>();
-    private final List<BsonValue> updateIds = new ArrayList<>();
-    private final List<BsonDocument> updates = new ArrayList<>();
+    private final List<Long> writeEntries = new ArrayList<>();
+    private final Map<String, Pending> pending = new LinkedHashMap<>();
+    private final Set<String> pendingValues = new HashSet<>();
+    private int updates;
     private long bytes;
     private long updateBytes;
-    private long first;
     long entry;
+
+    /** The updates of one {@code _id}, in the oplog's order, with their entries' numbers. */
+    private record Pending(BsonValue id, List<BsonDocument> changes, List<Long> entries) {}
 
     Batch(String label) {
       this.label = label;
@@ -441,19 +464,30 @@ public final class OplogReplay {
     void add(MongoCollection<BsonDocument> to, WriteModel<BsonDocument> w, int size) {
       switchTo(to);
       applyUpdates();
-      if (writes.isEmpty()) first = entry;
+      queue(w, entry, size);
+    }
+
+    private void queue(WriteModel<BsonDocument> w, long from, long size) {
       writes.add(w);
+      writeEntries.add(from);
       bytes += size;
       if (writes.size() >= BATCH || bytes >= BATCH_BYTES) send();
     }
 
     void update(MongoCollection<BsonDocument> to, BsonValue id, BsonDocument o, int size) {
       switchTo(to);
-      if (writes.isEmpty() && updates.isEmpty()) first = entry;
-      updateIds.add(id);
-      updates.add(o);
+      String key = exact(id);
+      if (!pending.containsKey(key) && !pendingValues.add(value(id))) {
+        applyUpdates(); // the server takes it for a waiting _id of another type: keep the order
+        pendingValues.add(value(id));
+      }
+      Pending p =
+          pending.computeIfAbsent(key, k -> new Pending(id, new ArrayList<>(), new ArrayList<>()));
+      p.changes().add(o);
+      p.entries().add(entry);
+      updates++;
       updateBytes += size;
-      if (updates.size() >= UPDATES || updateBytes >= BATCH_BYTES) applyUpdates();
+      if (updates >= UPDATES || updateBytes >= BATCH_BYTES) applyUpdates();
     }
 
     private void switchTo(MongoCollection<BsonDocument> to) {
@@ -466,64 +500,112 @@ public final class OplogReplay {
       send();
     }
 
-    /**
-     * The waiting updates: what came before them is written first, then their documents are read
-     * one at a time off one cursor, updated in memory in order and written back (no upsert: a
-     * document missing now is deleted or inserted later in the oplog).
-     */
     private void applyUpdates() {
-      if (updates.isEmpty()) return;
-      send();
-      Map<BsonValue, List<BsonDocument>> byId = new LinkedHashMap<>();
-      for (int i = 0; i < updates.size(); i++)
-        byId.computeIfAbsent(updateIds.get(i), k -> new ArrayList<>()).add(updates.get(i));
-      BsonArray ids = new BsonArray(new ArrayList<>(byId.keySet()));
-      Set<BsonValue> seen = new HashSet<>();
-      for (RawBsonDocument raw :
-          target
-              .withDocumentClass(RawBsonDocument.class)
-              .find(new BsonDocument("_id", new BsonDocument("$in", ids)))
-              .batchSize(64)) {
-        BsonDocument now = decode(raw);
-        BsonValue id = now.get("_id");
-        List<BsonDocument> changes = byId.get(id);
-        if (changes == null || !seen.add(id)) continue; // an _id of another type that matched
-        write(id, now, changes, raw.getByteBuffer().remaining());
+      if (pending.isEmpty()) return;
+      send(); // what came before is written first: the reads below see it
+      Map<String, Pending> left = new LinkedHashMap<>(pending);
+      while (!left.isEmpty()) {
+        BsonArray ids = new BsonArray();
+        for (Pending p : left.values()) ids.add(p.id());
+        List<RawBsonDocument> read = new ArrayList<>();
+        long readBytes = 0;
+        try (MongoCursor<RawBsonDocument> c =
+            target
+                .withDocumentClass(RawBsonDocument.class)
+                .find(new BsonDocument("_id", new BsonDocument("$in", ids)))
+                .batchSize(64)
+                .iterator()) {
+          while (c.hasNext() && readBytes < READ_BYTES) {
+            RawBsonDocument d = c.next();
+            read.add(d);
+            readBytes += d.getByteBuffer().remaining();
+          }
+        } // closed before anything is written (FerretDB's SQLite cannot write under a cursor)
+        int matched = 0;
+        for (RawBsonDocument raw : read) {
+          BsonDocument now = decode(raw);
+          Pending p = left.remove(exact(now.get("_id")));
+          if (p == null) continue;
+          matched++;
+          write(p, now, raw.getByteBuffer().remaining());
+        }
+        if (matched == 0) break; // the rest are gone now (deleted or inserted later in the oplog)
       }
-      // an _id the query matched under another type (1 and 1L): read one by one
-      for (Map.Entry<BsonValue, List<BsonDocument>> u : byId.entrySet()) {
-        if (seen.contains(u.getKey())) continue;
+      // an _id the server matched under another type than the oplog's: read one by one
+      for (Pending p : left.values()) {
         RawBsonDocument raw =
             target
                 .withDocumentClass(RawBsonDocument.class)
-                .find(new BsonDocument("_id", u.getKey()))
+                .find(new BsonDocument("_id", p.id()))
                 .first();
-        if (raw != null)
-          write(u.getKey(), decode(raw), u.getValue(), raw.getByteBuffer().remaining());
+        if (raw != null) write(p, decode(raw), raw.getByteBuffer().remaining());
       }
-      updates.clear();
-      updateIds.clear();
+      pending.clear();
+      pendingValues.clear();
+      updates = 0;
       updateBytes = 0;
       send();
     }
 
-    private void write(BsonValue id, BsonDocument now, List<BsonDocument> changes, int size) {
+    private void write(Pending p, BsonDocument now, int size) {
       BsonDocument after = now;
-      for (BsonDocument o : changes)
-        after =
-            isDiff(o)
-                ? DiffApplier.applyDiff(after, o.getDocument("diff"))
-                : DiffApplier.applySetUnset(after, o);
+      for (int i = 0; i < p.changes().size(); i++) {
+        BsonDocument o = p.changes().get(i);
+        try {
+          after =
+              isDiff(o)
+                  ? DiffApplier.applyDiff(after, o.getDocument("diff"))
+                  : DiffApplier.applySetUnset(after, o);
+        } catch (IllegalArgumentException | StackOverflowError bad) {
+          throw damaged(
+              label,
+              p.entries().get(i),
+              "cannot be applied (" + Printable.escape(bad.getMessage()) + ")");
+        }
+      }
       after.put("_id", now.get("_id"));
-      writes.add(new ReplaceOneModel<>(new BsonDocument("_id", now.get("_id")), after));
-      bytes += size;
-      if (writes.size() >= BATCH || bytes >= BATCH_BYTES) send();
+      queue(
+          new ReplaceOneModel<>(new BsonDocument("_id", now.get("_id")), after),
+          p.entries().get(p.entries().size() - 1),
+          size);
     }
 
     private static BsonDocument decode(RawBsonDocument raw) {
       try (BsonBinaryReader r = new BsonBinaryReader(raw.getByteBuffer().asNIO())) {
         return new BsonDocumentCodec().decode(r, DecoderContext.builder().build());
       }
+    }
+
+    /** An {@code _id} by its exact BSON (type and, in a document, field order included). */
+    private static String exact(BsonValue id) {
+      BasicOutputBuffer buf = new BasicOutputBuffer();
+      new BsonDocumentCodec()
+          .encode(
+              new BsonBinaryWriter(buf),
+              new BsonDocument("_id", id),
+              EncoderContext.builder().build());
+      return new String(buf.toByteArray(), StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * An {@code _id} as the server compares it at the top level: numbers by their value, whatever
+     * their type; anything else by its exact BSON.
+     */
+    private static String value(BsonValue id) {
+      if (id.isNumber() || id.isDecimal128()) {
+        try {
+          BigDecimal v =
+              id.isDecimal128()
+                  ? id.asDecimal128().getValue().bigDecimalValue()
+                  : id.isDouble()
+                      ? new BigDecimal(id.asDouble().getValue())
+                      : BigDecimal.valueOf(id.asNumber().longValue());
+          return "n:" + v.stripTrailingZeros().toPlainString();
+        } catch (RuntimeException notFinite) { // NaN, infinities, a negative zero Decimal128
+          return "n:" + id;
+        }
+      }
+      return "x:" + exact(id);
     }
 
     private void send() {
@@ -534,23 +616,19 @@ public final class OplogReplay {
         int at = e.getWriteErrors().isEmpty() ? 0 : e.getWriteErrors().get(0).getIndex();
         throw new CofferException(
             ExitCode.INTEGRITY,
-            "the server refused a write replayed from entries "
-                + first
-                + " to "
-                + entry
+            "the server refused a write replayed from entry "
+                + writeEntries.get(Math.min(at, writeEntries.size() - 1))
                 + " of "
                 + Printable.escape(label)
-                + " (write "
-                + (at + 1)
-                + " of the batch: "
+                + " ("
                 + Printable.escape(
                     e.getWriteErrors().isEmpty() ? "?" : e.getWriteErrors().get(0).getMessage())
                 + "); the oplog is damaged or forged, and nothing was restored",
             e);
       }
       writes.clear();
+      writeEntries.clear();
       bytes = 0;
-      first = entry;
     }
   }
 }
