@@ -39,11 +39,11 @@ final class ListCommand implements Callable<Integer> {
         return ExitCode.OK.code();
       }
       int w = Math.max(2, all.stream().mapToInt(l -> l.id().length()).max().orElse(2));
-      String row = "%-" + w + "s  %-22s %-14s %10s  %-10s %s%n";
-      System.out.printf(row, "ID", "CREATED", "TYPE", "SIZE", "ENCRYPTED", "COMPLETE");
+      String row = "%-" + w + "s  %-22s %-14s %10s  %-10s %-15s %s%n";
+      System.out.printf(row, "ID", "CREATED", "TYPE", "SIZE", "ENCRYPTED", "MOMENT", "COMPLETE");
       for (var l : all) {
         BackupDescriptor d = l.descriptor();
-        if (d == null) System.out.printf(row, l.id(), "-", "-", "-", "-", "no (interrupted)");
+        if (d == null) System.out.printf(row, l.id(), "-", "-", "-", "-", "-", "no (interrupted)");
         else
           System.out.printf(
               row,
@@ -52,10 +52,21 @@ final class ListCommand implements Callable<Integer> {
               Printable.escape(d.parent() != null ? "incr. " + d.type() : d.type()),
               ProgressReporter.human(d.storedSize()),
               d.encrypted() ? "yes" : "no",
+              moment(d),
               "yes");
       }
       if (all.isEmpty()) System.out.println("(no backups in " + catalogue.location() + ")");
     }
     return ExitCode.OK.code();
+  }
+
+  /**
+   * Whether the backup's databases are one moment of the source (point-in-time) or each collection
+   * as it was read (per-collection); "-" without a database part or from before Coffer recorded it.
+   * {@code coffer inspect} says why.
+   */
+  static String moment(BackupDescriptor d) {
+    if (d.consistency() == null) return "-";
+    return d.consistency().isPointInTime() ? "point-in-time" : "per-collection";
   }
 }

@@ -244,6 +244,7 @@ class CliIT {
 
     Cli.Result list = Cli.run(dir, env, "list", "--storage", "s3://backups/rayerp");
     assertThat(list.out()).contains("nightly-1").contains("yes");
+    assertThat(list.out()).contains("MOMENT").contains("per-collection"); // no oplog on this server
     Cli.Result v =
         Cli.run(dir, env, "verify", "--storage", "s3://backups/rayerp", "--backup", "nightly-1");
     assertThat(v.exit()).as(v.err()).isZero();

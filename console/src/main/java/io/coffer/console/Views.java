@@ -180,6 +180,9 @@ public final class Views {
       m.put("collections", st.collections);
       m.put("documents", st.documents);
       m.put("files", st.files);
+      m.put("consistency", st.consistency);
+      m.put("consistentAt", st.consistentAt);
+      m.put("consistencyReason", st.consistencyReason);
       if (st.progress != null) m.put("progress", plain(st.progress));
       if (st.plan != null) m.put("plan", st.plan.stream().map(Views::plain).toList());
     }

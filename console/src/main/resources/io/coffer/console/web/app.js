@@ -734,6 +734,9 @@ function runPanel(r) {
     r.progress && r.phase === 'Running' ? [h('div', { class: 'bar' }, progressBar(r.progress.percent || 0)), Math.round(r.progress.percent || 0) + ' % ', r.progress.item || ''] : null,
     r.waitingFor ? h('span', { class: 'muted' }, 'waiting for ' + r.waitingFor) : null,
     r.phase === 'Succeeded' ? `restored ${r.collections || 0} collections, ${r.documents || 0} documents, ${r.files || 0} files in ${r.duration || '?'}` : null,
+    r.phase === 'Succeeded' && r.consistency ? h('span', { class: 'muted', test: 'restore-moment' },
+      r.consistency === 'PointInTime' ? ' · one moment of the source: ' + when(r.consistentAt) + (r.consistencyReason ? ' (' + r.consistencyReason + ')' : '')
+        : ' · not one moment (' + (r.consistencyReason || '') + ')') : null,
     r.lastError ? h('span', { class: 'error' }, r.lastError) : null),
     h('a', { href: `#/logs?kind=restores&name=${encodeURIComponent(r.name)}&namespace=${r.namespace}`, test: 'restore-log' }, 'The restore log'));
   return panel;
