@@ -357,31 +357,26 @@ public final class Engine {
       }
       targets.put(t.name(), Path.of(t.path()).toAbsolutePath().normalize());
     }
-    Source source =
-        given != null
-            ? new Source(given, requireBackupId(src.backupId()))
-            : openSource(r.storage(), src.archiveFile(), src.backupId(), keys, c.secrets());
-    RestoreOptions o =
-        new RestoreOptions(
-            source.backupId(),
-            uri,
-            keys,
-            m.include(),
-            m.exclude(),
-            m.modules(),
-            r.trees(),
-            only,
-            m.renameDatabases(),
-            mode,
-            targets,
-            r.dryRun(),
-            timeout,
-            m.systemDatabases(),
-            confirmation);
-    try {
+    try (Source source =
+        openSource(given, r.storage(), src.archiveFile(), src.backupId(), keys, c.secrets())) {
+      RestoreOptions o =
+          new RestoreOptions(
+              source.backupId(),
+              uri,
+              keys,
+              m.include(),
+              m.exclude(),
+              m.modules(),
+              r.trees(),
+              only,
+              m.renameDatabases(),
+              mode,
+              targets,
+              r.dryRun(),
+              timeout,
+              m.systemDatabases(),
+              confirmation);
       return new RestoreEngine(source.storage(), c.log(), c.progress()).run(o);
-    } finally {
-      if (given == null) source.storage().close();
     }
   }
 
@@ -512,8 +507,15 @@ public final class Engine {
 
   /**
    * The storage to read and the backup in it: storage with a backup id, or an archive file alone.
+   * Closing closes the storage only when it was opened here ({@code owned}), not one the caller
+   * gave.
    */
-  private record Source(Storage storage, String backupId) {}
+  private record Source(Storage storage, String backupId, boolean owned) implements AutoCloseable {
+    @Override
+    public void close() throws IOException {
+      if (owned) storage.close();
+    }
+  }
 
   private static String requireBackupId(String backupId) {
     if (backupId == null)
@@ -522,13 +524,19 @@ public final class Engine {
     return backupId;
   }
 
+  /**
+   * The backup to read: in {@code given} (a storage the caller opened), or else where the request
+   * says.
+   */
   private static Source openSource(
+      Storage given,
       Request.StorageRef storage,
       String archive,
       String backupId,
       Age.DecryptionKeys keys,
       Secrets secrets)
       throws IOException {
+    if (given != null) return new Source(given, requireBackupId(backupId), false);
     if (archive == null) {
       if (backupId == null) {
         throw CofferException.usage(
@@ -538,7 +546,7 @@ public final class Engine {
                 + Field.ARCHIVE.mark()
                 + " FILE for an archive on its own");
       }
-      return new Source(openStorage(storage, secrets), backupId);
+      return new Source(openStorage(storage, secrets), backupId, true);
     }
     if ((storage != null && storage.uri() != null) || backupId != null) {
       throw CofferException.usage(
@@ -549,7 +557,7 @@ public final class Engine {
               + Field.BACKUP_ID.mark());
     }
     ArchiveFile a = ArchiveFile.open(Path.of(archive), keys);
-    return new Source(a, a.backupId());
+    return new Source(a, a.backupId(), true);
   }
 
   public static VerifyResult verify(VerifyRequest r, Context c) throws IOException {
@@ -569,15 +577,10 @@ public final class Engine {
         r.decryption() == null ? new Request.Decryption(null, null) : r.decryption();
     Age.DecryptionKeys keys =
         thorough ? c.secrets().decryptionKeys(d.identityFile(), d.passphraseFile()) : null;
-    Source source =
-        given != null
-            ? new Source(given, requireBackupId(r.backupId()))
-            : openSource(r.storage(), r.archiveFile(), r.backupId(), keys, c.secrets());
-    try {
+    try (Source source =
+        openSource(given, r.storage(), r.archiveFile(), r.backupId(), keys, c.secrets())) {
       return new VerifyEngine(source.storage(), c.log(), c.progress())
           .run(source.backupId(), thorough, keys);
-    } finally {
-      if (given == null) source.storage().close();
     }
   }
 
@@ -666,9 +669,8 @@ public final class Engine {
       throws IOException {
     Request.Decryption d = decryption == null ? new Request.Decryption(null, null) : decryption;
     Age.DecryptionKeys keys = secrets.decryptionKeys(d.identityFile(), d.passphraseFile());
-    Source source = openSource(storage, archiveFile, backupId, keys, secrets);
-    try (Storage s = source.storage()) {
-      BackupStore store = new BackupStore(s);
+    try (Source source = openSource(null, storage, archiveFile, backupId, keys, secrets)) {
+      BackupStore store = new BackupStore(source.storage());
       BackupDescriptor b = store.descriptor(source.backupId());
       Manifest m = b.encrypted() && keys == null ? null : store.manifest(b, keys);
       return new Inspection(b, m, store.chainIds(b));

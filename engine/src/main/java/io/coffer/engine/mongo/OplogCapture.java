@@ -12,17 +12,12 @@ import java.time.Instant;
 import java.util.HashSet;
 import java.util.Set;
 import org.bson.BsonArray;
-import org.bson.BsonBinaryReader;
-import org.bson.BsonBinaryWriter;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
 import org.bson.BsonTimestamp;
 import org.bson.BsonValue;
 import org.bson.RawBsonDocument;
 import org.bson.codecs.BsonDocumentCodec;
-import org.bson.codecs.DecoderContext;
-import org.bson.codecs.EncoderContext;
-import org.bson.io.BasicOutputBuffer;
 
 /**
  * Makes a backup one moment of its source where the server keeps an oplog (a replica set): the
@@ -107,7 +102,7 @@ public final class OplogCapture {
         BsonDocument k = keep(e, namespaces, buckets);
         if (k == null) continue;
         if (changed == null) changed = problem(k, buckets);
-        out.write(k == e ? bytesOf(e) : encode(k));
+        out.write(bytesOf(k == e ? e : new RawBsonDocument(k, new BsonDocumentCodec())));
         kept++;
       }
     } catch (MongoException e) {
@@ -193,7 +188,8 @@ public final class OplogCapture {
             if (namespaces.contains(innerNs)) chosen.add(inner);
           }
           if (chosen.isEmpty()) return null;
-          BsonDocument copy = decode(e); // a RawBsonDocument and its parts are immutable
+          // a RawBsonDocument and its parts are immutable: a decoded copy is not
+          BsonDocument copy = e.decode(new BsonDocumentCodec());
           copy.getDocument("o").put("applyOps", chosen);
           return copy;
         }
@@ -205,12 +201,6 @@ public final class OplogCapture {
       default -> {
         return null; // a no-op ("n"), or an entry of a kind that changes no data
       }
-    }
-  }
-
-  private static BsonDocument decode(RawBsonDocument d) {
-    try (BsonBinaryReader r = new BsonBinaryReader(d.getByteBuffer().asNIO())) {
-      return new BsonDocumentCodec().decode(r, DecoderContext.builder().build());
     }
   }
 
@@ -234,11 +224,5 @@ public final class OplogCapture {
     byte[] b = new byte[buf.remaining()];
     buf.get(b);
     return b;
-  }
-
-  private static byte[] encode(BsonDocument d) {
-    BasicOutputBuffer buf = new BasicOutputBuffer();
-    new BsonDocumentCodec().encode(new BsonBinaryWriter(buf), d, EncoderContext.builder().build());
-    return buf.toByteArray();
   }
 }

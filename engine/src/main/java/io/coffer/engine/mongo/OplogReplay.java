@@ -11,12 +11,12 @@ import com.mongodb.client.model.WriteModel;
 import io.coffer.engine.base.CofferException;
 import io.coffer.engine.base.Printable;
 import io.coffer.engine.base.Progress;
+import io.coffer.engine.incremental.DocHash;
 import io.coffer.protocol.ExitCode;
 import io.coffer.protocol.Field;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigDecimal;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,15 +27,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
 import org.bson.BsonArray;
-import org.bson.BsonBinaryReader;
-import org.bson.BsonBinaryWriter;
 import org.bson.BsonDocument;
 import org.bson.BsonValue;
 import org.bson.RawBsonDocument;
 import org.bson.codecs.BsonDocumentCodec;
-import org.bson.codecs.DecoderContext;
-import org.bson.codecs.EncoderContext;
-import org.bson.io.BasicOutputBuffer;
 
 /**
  * Replays oplog entries, in their order, onto staged collections: what a point-in-time backup keeps
@@ -213,18 +208,20 @@ public final class OplogReplay {
         if (!f.getValue().isDocument()) return "an update diff in the oplog is malformed";
       } else if (k.startsWith("s") && k.length() > 1) {
         if (!f.getValue().isDocument()) return "an update diff in the oplog is malformed";
-        BsonDocument sub = f.getValue().asDocument();
-        String path = prefix + k.substring(1) + ".";
-        String why =
-            sub.containsKey("a")
-                ? arrayProblem(sub, path, depth + 1)
-                : diffProblem(sub, path, depth + 1);
+        String why = subProblem(f.getValue().asDocument(), prefix + k.substring(1) + ".", depth);
         if (why != null) return why;
       } else {
         return "an update diff in the oplog holds '" + Printable.escape(k) + "', unknown to Coffer";
       }
     }
     return null;
+  }
+
+  /** A sub-document's or an array's diff ({@code a: true}), one level deeper. */
+  private static String subProblem(BsonDocument sub, String path, int depth) {
+    return sub.containsKey("a")
+        ? arrayProblem(sub, path, depth + 1)
+        : diffProblem(sub, path, depth + 1);
   }
 
   private static String arrayProblem(BsonDocument diff, String prefix, int depth) {
@@ -244,12 +241,7 @@ public final class OplogReplay {
       if (k.charAt(0) == 'u') continue;
       if (k.charAt(0) != 's' || !f.getValue().isDocument())
         return "an array diff in the oplog is malformed";
-      BsonDocument sub = f.getValue().asDocument();
-      String path = prefix + k.substring(1) + ".";
-      String why =
-          sub.containsKey("a")
-              ? arrayProblem(sub, path, depth + 1)
-              : diffProblem(sub, path, depth + 1);
+      String why = subProblem(f.getValue().asDocument(), prefix + k.substring(1) + ".", depth);
       if (why != null) return why;
     }
     return null;
@@ -290,8 +282,8 @@ public final class OplogReplay {
     public void accept(byte[] raw) {
       n++;
       BsonDocument e;
-      try (BsonBinaryReader r = new BsonBinaryReader(ByteBuffer.wrap(raw))) {
-        e = new BsonDocumentCodec().decode(r, DecoderContext.builder().build()); // mutable
+      try {
+        e = new RawBsonDocument(raw).decode(new BsonDocumentCodec()); // a mutable copy
       } catch (RuntimeException | StackOverflowError bad) {
         throw damaged(label, n, "is not a BSON document Coffer can read");
       }
@@ -523,7 +515,7 @@ public final class OplogReplay {
         } // closed before anything is written (FerretDB's SQLite cannot write under a cursor)
         int matched = 0;
         for (RawBsonDocument raw : read) {
-          BsonDocument now = decode(raw);
+          BsonDocument now = raw.decode(new BsonDocumentCodec());
           Pending p = left.remove(exact(now.get("_id")));
           if (p == null) continue;
           matched++;
@@ -538,7 +530,8 @@ public final class OplogReplay {
                 .withDocumentClass(RawBsonDocument.class)
                 .find(new BsonDocument("_id", p.id()))
                 .first();
-        if (raw != null) write(p, decode(raw), raw.getByteBuffer().remaining());
+        if (raw != null)
+          write(p, raw.decode(new BsonDocumentCodec()), raw.getByteBuffer().remaining());
       }
       pending.clear();
       pendingValues.clear();
@@ -570,21 +563,9 @@ public final class OplogReplay {
           size);
     }
 
-    private static BsonDocument decode(RawBsonDocument raw) {
-      try (BsonBinaryReader r = new BsonBinaryReader(raw.getByteBuffer().asNIO())) {
-        return new BsonDocumentCodec().decode(r, DecoderContext.builder().build());
-      }
-    }
-
     /** An {@code _id} by its exact BSON (type and, in a document, field order included). */
     private static String exact(BsonValue id) {
-      BasicOutputBuffer buf = new BasicOutputBuffer();
-      new BsonDocumentCodec()
-          .encode(
-              new BsonBinaryWriter(buf),
-              new BsonDocument("_id", id),
-              EncoderContext.builder().build());
-      return new String(buf.toByteArray(), StandardCharsets.ISO_8859_1);
+      return new String(DocHash.idDocument(id), StandardCharsets.ISO_8859_1);
     }
 
     /**
