@@ -108,6 +108,32 @@ public class BackupScheduleSpec {
     public Integer dayOfMonth;
   }
 
+  @JsonPropertyDescription(
+      "Continuous oplog archiving, for restores to any second (a Restore's pointInTime): the operator runs one"
+          + " archiver (a Deployment of one replica, `coffer oplog-archive`) that tails the source's oplog (a replica set"
+          + " only) and writes slices, encrypted like the backups, next to them in template.storage; status.pointInTime"
+          + " shows the window.")
+  public PointInTimeSpec pointInTime;
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class PointInTimeSpec {
+    @JsonPropertyDescription(
+        "Run the archiver. false (or no pointInTime) stops and removes it; its slices stay.")
+    public Boolean enabled;
+
+    @Default("10m")
+    @Pattern("^[1-9][0-9]{0,4}[smh]$")
+    @JsonPropertyDescription(
+        "How long each slice is (the most a restore to a moment can lose if the archiver's pod dies): 30s, 10m, 1h.")
+    public String sliceInterval = "10m";
+
+    @Pattern("^[1-9][0-9]{0,4}[smh]$")
+    @JsonPropertyDescription(
+        "The recovery point objective: an alert fires (the chart's PrometheusRule) and the PointInTimeReady condition"
+            + " turns False when the newest restorable second is older than this. Default: twice sliceInterval.")
+    public String rpoTarget;
+  }
+
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class RetentionSpec {
     @Pattern("^[0-9]+[mhdw]$")

@@ -36,6 +36,16 @@ import java.util.Map;
             + " && (!has(self.target.files) || size(self.target.files) == 0))",
     message =
         "a mongodump (source.mongodump) is not encrypted and holds only collections: set target.mongodb.uriSecret, and leave out decryption, modules, trees and target.files")
+@ValidationRule(
+    value =
+        "!has(self.source) || has(self.source.archive) || has(self.source.backupId) || has(self.source.mongodump) || has(self.pointInTime)",
+    message =
+        "source.storage alone needs pointInTime (a restore to a moment from the newest point-in-time backup before it); else give source.backupId")
+@ValidationRule(
+    value =
+        "!has(self.pointInTime) || !has(self.source) || !(has(self.source.archive) || has(self.source.mongodump))",
+    message =
+        "pointInTime replays the oplog archive in a storage onto a Coffer backup there: use backupName or source.storage, not source.archive or source.mongodump")
 public class RestoreSpec {
   public enum Mode {
     Merge,
@@ -81,15 +91,23 @@ public class RestoreSpec {
       "Only compute the plan (what would be restored, what exists and would be replaced or merged) into status; touch nothing.")
   public Boolean dryRun;
 
+  @Pattern("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})$")
+  @JsonPropertyDescription(
+      "Restore the databases as they were at the end of this second (RFC 3339, e.g. 2026-12-07T10:15:00Z): a"
+          + " point-in-time backup before it (backupName or source.backupId; with source.storage alone, the newest"
+          + " before it) and the oplog a schedule's archiver (spec.pointInTime) wrote since, replayed up to it. Outside"
+          + " the window (the schedule's status.pointInTime) the restore fails and says what the window is.")
+  public String pointInTime;
+
   @JsonPropertyDescription("Resources and placement of the restore Job's pod.")
   public PodTemplate podTemplate;
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @ValidationRule(
       value =
-          "has(self.archive) ? !has(self.storage) && !has(self.backupId) && !has(self.mongodump) : has(self.storage) && (has(self.backupId) != has(self.mongodump))",
+          "has(self.archive) ? !has(self.storage) && !has(self.backupId) && !has(self.mongodump) : has(self.storage) && !(has(self.backupId) && has(self.mongodump))",
       message =
-          "set source.storage with source.backupId (a backup in its storage) or with source.mongodump (what mongodump wrote there), or source.archive alone (an archive file on a volume)")
+          "set source.storage with source.backupId (a backup in its storage) or with source.mongodump (what mongodump wrote there), or alone with pointInTime; or source.archive alone (an archive file on a volume)")
   public static class Source {
     @JsonPropertyDescription("Where the backup lies.")
     public BackupSpec.StorageSpec storage;

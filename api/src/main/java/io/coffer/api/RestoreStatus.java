@@ -48,6 +48,18 @@ public class RestoreStatus {
   public String consistentAt;
 
   @JsonPropertyDescription(
+      "With spec.pointInTime: the backup the restore started from, and the archived oplog it replayed on top.")
+  public PointInTimeReplay pointInTime;
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class PointInTimeReplay {
+    public String until;
+    public String baseBackupId;
+    public Integer slices;
+    public Long oplogEntries;
+  }
+
+  @JsonPropertyDescription(
       "PerCollection: why the restored databases are not one moment. PointInTime after a merge: that the "
           + "targets also keep documents the source did not hold at that moment.")
   public String consistencyReason;

@@ -57,6 +57,9 @@ final class Flags {
       case MODE -> "--mode";
       case DRY_RUN -> "--dry-run";
       case CONFIRM -> "--yes";
+      case UNTIL -> "--until";
+      case SLICE -> "--slice-interval";
+      case POLL -> "--poll-interval";
       case DEEP -> "--deep";
       case EXPIRES -> "--expires";
     };

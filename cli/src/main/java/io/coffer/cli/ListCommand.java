@@ -5,6 +5,7 @@ import io.coffer.engine.Engine;
 import io.coffer.engine.base.Json;
 import io.coffer.engine.base.Printable;
 import io.coffer.protocol.ExitCode;
+import io.coffer.protocol.OplogWindow;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,6 +36,11 @@ final class ListCommand implements Callable<Integer> {
           if (l.complete()) m.put("backup", l.descriptor());
           out.add(m);
         }
+        if (catalogue.oplog() != null) {
+          Map<String, Object> o = new LinkedHashMap<>();
+          o.put("oplogArchive", catalogue.oplog());
+          out.add(o);
+        }
         System.out.println(Json.pretty(out));
         return ExitCode.OK.code();
       }
@@ -56,8 +62,41 @@ final class ListCommand implements Callable<Integer> {
               "yes");
       }
       if (all.isEmpty()) System.out.println("(no backups in " + catalogue.location() + ")");
+      if (catalogue.oplog() != null) window(catalogue.oplog());
     }
     return ExitCode.OK.code();
+  }
+
+  /** The oplog archive's window and gaps, under the backups. */
+  static void window(OplogWindow w) {
+    System.out.println();
+    System.out.println(
+        "Oplog archive: "
+            + w.slices()
+            + " slices, "
+            + w.entries()
+            + " entries, "
+            + ProgressReporter.human(w.bytes())
+            + (w.lastSliceAt() == null
+                ? ""
+                : ", newest slice " + Printable.escape(w.lastSliceAt())));
+    System.out.println(
+        w.recoverableFrom() == null
+            ? "  restorable to any second: not yet (no point-in-time backup lies in the archived"
+                + " stretch; the next backup opens a window)"
+            : "  restorable to any second from "
+                + Printable.escape(w.recoverableFrom())
+                + " to "
+                + Printable.escape(w.recoverableUntil())
+                + " (coffer restore --until TIME)");
+    for (OplogWindow.Gap g : w.gaps())
+      System.out.println(
+          "  gap: "
+              + Printable.escape(g.from())
+              + " to "
+              + Printable.escape(g.to())
+              + ": "
+              + Printable.escape(String.valueOf(g.reason())));
   }
 
   /**

@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
       ShareCommand.class,
       LogsCommand.class,
       DeleteCommand.class,
+      OplogArchiveCommand.class,
       KeygenCommand.class,
       OperatorCommand.class,
       ConsoleCommand.class,

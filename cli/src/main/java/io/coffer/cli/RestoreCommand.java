@@ -39,6 +39,8 @@ import picocli.CommandLine.Option;
       "      --files-target uploads=/data/uploads",
       "  coffer restore ... --modules hr --rename-db erp=erp_restored --mode merge",
       "  coffer restore ... --dry-run     (print the plan, change nothing)",
+      "  coffer restore --storage s3://backups/rayerp --until 2026-12-07T10:15:00Z --identity-file key.txt \\",
+      "      --mongodb-uri mongodb://db:27017 --rename-db erp=erp_1015   (a moment: a backup and the oplog archive)",
       "  coffer restore --archive rayerp.zip.age --identity-file key.txt --mongodb-uri mongodb://db:27017   (a downloaded archive)",
       "  coffer restore --from-mongodump dump/ --mongodb-uri mongodb://db:27017 --dry-run   (what `mongodump --out dump` wrote)",
       "  mongodump --archive --gzip | coffer restore --from-mongodump - --mongodb-uri mongodb://db:27017 --yes"
@@ -51,6 +53,16 @@ final class RestoreCommand implements Callable<Integer>, Main.ResultWriting {
       paramLabel = "ID",
       description = "The backup to restore (see `coffer list`).")
   String backup;
+
+  @Option(
+      names = "--until",
+      paramLabel = "TIME",
+      description = {
+        "Restore the database as it was at the end of this second (RFC 3339: 2026-12-07T10:15:00Z):"
+            + " the newest point-in-time backup before it (or --backup), then the oplog archived"
+            + " since (`coffer oplog-archive`) up to TIME. `coffer list` shows the window."
+      })
+  String until;
 
   @Mixin ArchiveOption archive;
 
@@ -177,6 +189,7 @@ final class RestoreCommand implements Callable<Integer>, Main.ResultWriting {
         mode,
         dryRun,
         yes,
+        until,
         common.report());
   }
 
@@ -233,6 +246,14 @@ final class RestoreCommand implements Callable<Integer>, Main.ResultWriting {
     System.out.printf(
         "  total: %d collections, %d documents, %d files%n",
         r.collections(), r.documents(), r.files());
+    if (r.pointInTime() != null) {
+      System.out.printf(
+          "  oplog: %s %d entries of %d archived slices after backup %s%n",
+          r.dryRun() ? "would replay" : "replayed",
+          r.pointInTime().entries(),
+          r.pointInTime().slices(),
+          r.pointInTime().base());
+    }
     if (r.consistency() != null) {
       System.out.printf(
           "  moment: %s%n",

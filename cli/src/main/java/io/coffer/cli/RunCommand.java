@@ -10,7 +10,9 @@ import io.coffer.protocol.BackupRequest;
 import io.coffer.protocol.DeleteRequest;
 import io.coffer.protocol.ExitCode;
 import io.coffer.protocol.Marks;
+import io.coffer.protocol.OplogArchiveRequest;
 import io.coffer.protocol.Protocol;
+import io.coffer.protocol.Purpose;
 import io.coffer.protocol.Request;
 import io.coffer.protocol.RestoreRequest;
 import io.coffer.protocol.ShareRequest;
@@ -98,14 +100,26 @@ final class RunCommand implements Callable<Integer>, Main.ResultWriting {
     Object result;
     try (ProgressReporter rep =
         new ProgressReporter(progress, progressMode(report.progress()), System.err)) {
-      result =
-          switch (request.purpose()) {
-            case BACKUP -> Engine.backup((BackupRequest) request, context);
-            case RESTORE -> Engine.restore((RestoreRequest) request, context);
-            case VERIFY -> Engine.verify((VerifyRequest) request, context);
-            case SHARE -> Engine.share((ShareRequest) request, context);
-            case DELETE -> Engine.delete((DeleteRequest) request, context);
-          };
+      try {
+        result =
+            switch (request.purpose()) {
+              case BACKUP -> Engine.backup((BackupRequest) request, context);
+              case RESTORE -> Engine.restore((RestoreRequest) request, context);
+              case VERIFY -> Engine.verify((VerifyRequest) request, context);
+              case SHARE -> Engine.share((ShareRequest) request, context);
+              case DELETE -> Engine.delete((DeleteRequest) request, context);
+              case OPLOG_ARCHIVE ->
+                  Engine.oplogArchive(
+                      (OplogArchiveRequest) request,
+                      context,
+                      OplogArchiveCommand.printer(System.err),
+                      OplogArchiveCommand::onSigterm);
+            };
+      } catch (IOException | RuntimeException e) {
+        // a failed archiver lets a waiting SIGTERM hook end at once
+        if (request.purpose() == Purpose.OPLOG_ARCHIVE) OplogArchiveCommand.finished();
+        throw e;
+      }
     }
     try {
       CommonOptions.writeResult(resultFile, result);
@@ -116,6 +130,8 @@ final class RunCommand implements Callable<Integer>, Main.ResultWriting {
     }
     // with a result file (a Job) the log ends with the engine's own lines, which a status's log
     // tail shows
+    // the result is written: a waiting SIGTERM hook may let the JVM end
+    if (request.purpose() == Purpose.OPLOG_ARCHIVE) OplogArchiveCommand.finished();
     if (resultFile == null) System.out.println(Json.pretty(result));
     return ExitCode.OK.code();
   }

@@ -10,7 +10,10 @@ import io.coffer.api.Restore;
 import io.coffer.api.RestoreSpec;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.time.OffsetDateTime;
 import java.time.ZoneId;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -287,6 +290,19 @@ public final class Forms {
                 + ") to confirm it");
       }
       spec.confirm = true;
+    }
+    String until = text(form, "pointInTime", "").trim();
+    if (!until.isEmpty()) {
+      try {
+        spec.pointInTime =
+            OffsetDateTime.parse(until).toInstant().truncatedTo(ChronoUnit.SECONDS).toString();
+      } catch (DateTimeParseException e) {
+        throw new Invalid(
+            "a moment is a date and time such as 2026-12-07T10:15:00Z (UTC) or"
+                + " 2026-12-07T11:15:00+01:00, not '"
+                + until
+                + "'");
+      }
     }
     spec.modules = strings(form, "modules");
     for (String m : spec.modules) {

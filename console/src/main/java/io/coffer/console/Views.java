@@ -137,6 +137,15 @@ public final class Views {
       m.put("retained", st.retained);
       m.put("totalStoredBytes", st.totalStoredBytes);
       m.put("totalSize", st.totalSize);
+      if (st.pointInTime != null) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("state", st.pointInTime.state);
+        p.put("from", st.pointInTime.recoverableFrom);
+        p.put("until", st.pointInTime.recoverableUntil);
+        p.put("lastSliceAt", st.pointInTime.lastSliceAt);
+        p.put("gaps", st.pointInTime.gaps == null ? 0 : st.pointInTime.gaps.size());
+        m.put("pointInTime", p);
+      }
       var ready =
           st.conditions == null
               ? null
@@ -183,6 +192,14 @@ public final class Views {
       m.put("consistency", st.consistency);
       m.put("consistentAt", st.consistentAt);
       m.put("consistencyReason", st.consistencyReason);
+      if (st.pointInTime != null) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("until", st.pointInTime.until);
+        p.put("base", st.pointInTime.baseBackupId);
+        p.put("slices", st.pointInTime.slices);
+        p.put("entries", st.pointInTime.oplogEntries);
+        m.put("pointInTime", p);
+      }
       if (st.progress != null) m.put("progress", plain(st.progress));
       if (st.plan != null) m.put("plan", st.plan.stream().map(Views::plain).toList());
     }

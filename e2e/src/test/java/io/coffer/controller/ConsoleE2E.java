@@ -9,6 +9,7 @@ import com.mongodb.client.MongoClients;
 import io.coffer.api.Backup;
 import io.coffer.api.BackupSchedule;
 import io.coffer.api.BackupScheduleSpec;
+import io.coffer.api.BackupScheduleStatus;
 import io.coffer.api.BackupStatus;
 import io.coffer.api.KeyRef;
 import io.coffer.api.Phase;
@@ -598,5 +599,66 @@ class ConsoleE2E {
           .isEqualTo(2000);
     }
     browser.screenshot("restore-by-id");
+  }
+
+  /**
+   * The oplog archive in the console: the overview shows each schedule's window (a schedule in the
+   * namespace the operator does not watch, its status written as the operator would), and the
+   * Restore screen's moment becomes the Restore's pointInTime, whose preview says plainly that this
+   * storage's archive reaches no such second (the harness's MongoDB keeps no oplog).
+   */
+  @Test
+  @Order(12)
+  void givenAScheduleWithAnOplogArchive_thenTheOverviewShowsItsWindow_andARestoreTakesAMoment()
+      throws Exception {
+    BackupSchedule s = new BackupSchedule();
+    s.getMetadata().setName("pitr-view");
+    s.getMetadata().setNamespace(BULK);
+    s.setSpec(new BackupScheduleSpec());
+    s.getSpec().schedule = "@daily";
+    s.getSpec().template = OperatorHarness.backup("template", "s3").getSpec();
+    s.getSpec().pointInTime = new BackupScheduleSpec.PointInTimeSpec();
+    s.getSpec().pointInTime.enabled = true;
+    BackupSchedule made = client.resource(s).create();
+    made.setStatus(new BackupScheduleStatus());
+    var p = new BackupScheduleStatus.PointInTimeStatus();
+    p.state = "Running";
+    p.recoverableFrom = "2026-12-07T02:00:00Z";
+    p.recoverableUntil = "2026-12-07T10:15:00Z";
+    var gap = new BackupScheduleStatus.Gap();
+    gap.from = "2026-12-07T05:00:00Z";
+    gap.to = "2026-12-07T05:10:00Z";
+    p.gaps = List.of(gap);
+    made.getStatus().pointInTime = p;
+    client.resource(made).updateStatus();
+    browser.open(ops.url() + "#/overview");
+    browser.awaitText("window-pitr-view", "1 gap");
+    assertThat(browser.text("[data-test='window-pitr-view']")).contains("→");
+    assertThat(browser.text("[data-test='window-erp-nightly']")).isEqualTo("–");
+
+    browser.open(ops.url() + "#/restore?backup=" + manual + "&namespace=" + NS);
+    browser.await(
+        "the backup chosen",
+        d ->
+            manual.equals(
+                new Select(browser.find("restore-backup"))
+                    .getFirstSelectedOption()
+                    .getAttribute("value")));
+    assertThat(browser.text("[data-test='restore-window']"))
+        .contains("empty: the backup's own moment");
+    browser.find("restore-until").sendKeys("2026-12-07T11:15:00+01:00");
+    browser.find("restore-rename").sendKeys("erp_moment");
+    browser.fill("restore-secret", "age-key");
+    browser.fill("restore-key", "identity");
+    browser.find("preview").click();
+    browser.awaitText("plan-error", "no restore reaches 2026-12-07T10:15:00Z");
+    Restore preview =
+        client.resources(Restore.class).inNamespace(NS).list().getItems().stream()
+            .filter(r -> "2026-12-07T10:15:00Z".equals(r.getSpec().pointInTime))
+            .findFirst()
+            .orElseThrow();
+    assertThat(preview.getSpec().dryRun).isTrue();
+    assertThat(preview.getStatus().lastError).contains("spec.pointInTime");
+    browser.screenshot("restore-moment");
   }
 }

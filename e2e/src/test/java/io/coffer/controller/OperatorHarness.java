@@ -125,19 +125,30 @@ final class OperatorHarness {
     new Random(7).nextBytes(noise);
     Files.write(scans.resolve("scan-0001.pdf"), noise);
     cluster.claim(NS, "scans", scans);
-    operator =
-        CofferOperator.create(
-            cluster.operatorClient(),
-            new CofferOperator.Config(
-                new JobFactory.Settings(ImageRuntime.REFERENCE, "IfNotPresent"),
-                Set.of(NS),
-                Duration.ofMillis(200),
-                Duration.ofMillis(300),
-                Duration.ofMillis(300),
-                clock,
-                null));
+    operator = newOperator();
     operator.start();
     Runtime.getRuntime().addShutdownHook(new Thread(OperatorHarness::stop));
+  }
+
+  /** The operator the scenarios run (as the chart's ServiceAccount), not started. */
+  static Operator newOperator() {
+    return CofferOperator.create(
+        cluster.operatorClient(),
+        new CofferOperator.Config(
+            new JobFactory.Settings(ImageRuntime.REFERENCE, "IfNotPresent"),
+            Set.of(NS),
+            Duration.ofMillis(200),
+            Duration.ofMillis(300),
+            Duration.ofMillis(300),
+            clock,
+            null));
+  }
+
+  /** Stops the operator and starts a new one, as a restarted pod would. */
+  static void restartOperator() {
+    operator.stop();
+    operator = newOperator();
+    operator.start();
   }
 
   /** At the JVM's end (the cluster stops with it too). */

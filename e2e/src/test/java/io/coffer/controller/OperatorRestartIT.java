@@ -7,11 +7,8 @@ import io.coffer.api.Backup;
 import io.coffer.api.BackupSpec;
 import io.coffer.api.Phase;
 import io.coffer.job.JobFactory;
-import io.coffer.testing.ImageRuntime;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -34,19 +31,7 @@ class OperatorRestartIT {
     try {
       client.resource(backup("restart", "s3")).create();
       await("restart", x -> x.getStatus() != null && x.getStatus().jobName != null);
-      operator.stop();
-      operator =
-          CofferOperator.create(
-              cluster.operatorClient(),
-              new CofferOperator.Config(
-                  new JobFactory.Settings(ImageRuntime.REFERENCE, "IfNotPresent"),
-                  Set.of(NS),
-                  Duration.ofMillis(200),
-                  Duration.ofMillis(300),
-                  Duration.ofMillis(300),
-                  clock,
-                  null));
-      operator.start();
+      restartOperator();
       Thread.sleep(1000); // the new operator reconciles the Backup while its Job waits
     } finally {
       kubelet.release();
@@ -80,19 +65,7 @@ class OperatorRestartIT {
         names.add("fleet-" + i);
       }
       for (String n : names) await(n, x -> x.getStatus() != null && x.getStatus().jobName != null);
-      operator.stop();
-      operator =
-          CofferOperator.create(
-              cluster.operatorClient(),
-              new CofferOperator.Config(
-                  new JobFactory.Settings(ImageRuntime.REFERENCE, "IfNotPresent"),
-                  Set.of(NS),
-                  Duration.ofMillis(200),
-                  Duration.ofMillis(300),
-                  Duration.ofMillis(300),
-                  clock,
-                  null));
-      operator.start();
+      restartOperator();
       Thread.sleep(1000); // the new operator looks at all ten while their pods wait
     } finally {
       kubelet.release();

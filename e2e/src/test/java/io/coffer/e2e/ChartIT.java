@@ -185,7 +185,9 @@ class ChartIT {
             "CofferBackupFailed",
             "CofferNoRecentBackup",
             "CofferVerificationFailed",
-            "CofferRestoreFailed");
+            "CofferRestoreFailed",
+            "CofferPointInTimeRpoMissed",
+            "CofferOplogGap");
     rules.forEach(r -> assertThat(r.path("expr").asText()).matches(".*coffer_[a-z_]+.*"));
   }
 

@@ -148,6 +148,7 @@ public final class EngineCalls {
             "replace",
             false,
             true,
+            null,
             null);
     return Engine.restore(r, storage, context(mongoUri));
   }
@@ -170,6 +171,7 @@ public final class EngineCalls {
             "replace",
             false,
             true,
+            null,
             null);
     return Engine.restore(r, context(mongoUri));
   }

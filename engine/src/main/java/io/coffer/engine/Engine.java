@@ -1,5 +1,6 @@
 package io.coffer.engine;
 
+import com.mongodb.client.MongoClient;
 import io.coffer.engine.archive.Compression;
 import io.coffer.engine.archive.HashingInputStream;
 import io.coffer.engine.archive.Manifest;
@@ -13,8 +14,12 @@ import io.coffer.engine.crypto.AgeKeys;
 import io.coffer.engine.crypto.Encryption;
 import io.coffer.engine.files.FileTreeDumper;
 import io.coffer.engine.mongo.ModuleMap;
+import io.coffer.engine.mongo.MongoConnection;
 import io.coffer.engine.mongo.MongoRestorer;
 import io.coffer.engine.mongo.Selection;
+import io.coffer.engine.pitr.OplogArchiver;
+import io.coffer.engine.pitr.Slices;
+import io.coffer.engine.pitr.Windows;
 import io.coffer.engine.storage.BackupIds;
 import io.coffer.engine.storage.FileStorage;
 import io.coffer.engine.storage.Storage;
@@ -26,6 +31,8 @@ import io.coffer.protocol.DeleteRequest;
 import io.coffer.protocol.DeleteResult;
 import io.coffer.protocol.ExitCode;
 import io.coffer.protocol.Field;
+import io.coffer.protocol.OplogArchiveRequest;
+import io.coffer.protocol.OplogWindow;
 import io.coffer.protocol.Request;
 import io.coffer.protocol.RestoreRequest;
 import io.coffer.protocol.RestoreResult;
@@ -36,13 +43,17 @@ import io.coffer.protocol.VerifyResult;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -51,6 +62,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The engine's front door: one call per request kind, the same for a Job ({@code coffer run
@@ -144,21 +156,7 @@ public final class Engine {
       throw CofferException.usage(
           Field.PARENT.mark() + " goes with " + Field.TYPE.mark() + " incremental");
     BackupType declared = incremental ? null : BackupType.parse(type);
-    BackupRequest.Encryption e =
-        r.encryption() == null ? new BackupRequest.Encryption(null, null, null) : r.encryption();
-    List<AgeKeys.Recipient> rcpts = c.secrets().recipients(e.recipients(), e.recipientsFile());
-    Encryption enc = Encryption.NONE;
-    if (e.passphraseFile() != null) {
-      if (!rcpts.isEmpty())
-        throw CofferException.usage(
-            "use either recipients or " + Field.PASSPHRASE.mark() + ", not both");
-      enc =
-          Encryption.withPassphrase(
-              c.secrets().passphrase(e.passphraseFile(), Field.PASSPHRASE),
-              Age.DEFAULT_SCRYPT_LOG_N);
-    } else if (!rcpts.isEmpty()) {
-      enc = Encryption.toRecipients(rcpts);
-    }
+    Encryption enc = encryption(r.encryption(), c.secrets());
     BackupRequest.Compression z =
         r.compression() == null ? new BackupRequest.Compression(null, null) : r.compression();
     Compression compression;
@@ -218,6 +216,21 @@ public final class Engine {
         lockWait,
         lockToken,
         keepExisting);
+  }
+
+  /** What a request's encryption says: recipients, a passphrase, or none (not both). */
+  private static Encryption encryption(BackupRequest.Encryption given, Secrets secrets) {
+    BackupRequest.Encryption e =
+        given == null ? new BackupRequest.Encryption(null, null, null) : given;
+    List<AgeKeys.Recipient> rcpts = secrets.recipients(e.recipients(), e.recipientsFile());
+    if (e.passphraseFile() != null) {
+      if (!rcpts.isEmpty())
+        throw CofferException.usage(
+            "use either recipients or " + Field.PASSPHRASE.mark() + ", not both");
+      return Encryption.withPassphrase(
+          secrets.passphrase(e.passphraseFile(), Field.PASSPHRASE), Age.DEFAULT_SCRYPT_LOG_N);
+    }
+    return rcpts.isEmpty() ? Encryption.NONE : Encryption.toRecipients(rcpts);
   }
 
   /** A backup request read and checked, before its storage is opened. */
@@ -339,6 +352,12 @@ public final class Engine {
     Confirmation confirmation = r.confirm() ? Confirmation.GIVEN : c.confirmation();
     if (src.mongodump() != null) {
       if (given != null) throw CofferException.usage(Field.MONGODUMP.mark() + " reads no backup");
+      if (r.until() != null)
+        throw CofferException.usage(
+            Field.UNTIL.mark()
+                + " replays Coffer's oplog archive onto a Coffer backup; a mongodump made with"
+                + " --oplog is restored to its own end: leave out "
+                + Field.UNTIL.mark());
       return fromMongodump(r, src, m, mode, timeout, confirmation, c);
     }
     Request.Decryption d =
@@ -357,11 +376,46 @@ public final class Engine {
       }
       targets.put(t.name(), Path.of(t.path()).toAbsolutePath().normalize());
     }
+    Instant until = r.until() == null ? null : parseUntil(r.until());
+    if (until != null && (src.archiveFile() != null))
+      throw CofferException.usage(
+          Field.UNTIL.mark()
+              + " restores from a storage location, where the oplog archive lies: leave out "
+              + Field.ARCHIVE.mark());
     try (Source source =
-        openSource(given, r.storage(), src.archiveFile(), src.backupId(), keys, c.secrets())) {
+        until != null
+            ? new Source(
+                given != null ? given : openStorage(r.storage(), c.secrets()),
+                src.backupId(),
+                given == null)
+            : openSource(
+                given, r.storage(), src.archiveFile(), src.backupId(), keys, c.secrets())) {
+      Windows.Plan pit = null;
+      String backupId = source.backupId();
+      if (until != null) {
+        pit =
+            Windows.plan(
+                Slices.list(source.storage()),
+                bases(new BackupStore(source.storage())),
+                until,
+                source.backupId(),
+                source.storage().describe());
+        backupId = pit.base().id();
+        c.log()
+            .info(
+                "restore to the end of "
+                    + until
+                    + ": from backup "
+                    + backupId
+                    + " (its moment "
+                    + pit.base().at()
+                    + ") and "
+                    + pit.slices().size()
+                    + " slices of the oplog archive");
+      }
       RestoreOptions o =
           new RestoreOptions(
-              source.backupId(),
+              backupId,
               uri,
               keys,
               m.include(),
@@ -375,8 +429,123 @@ public final class Engine {
               r.dryRun(),
               timeout,
               m.systemDatabases(),
-              confirmation);
+              confirmation,
+              pit);
       return new RestoreEngine(source.storage(), c.log(), c.progress()).run(o);
+    }
+  }
+
+  /** A moment as RFC 3339 ({@code 2026-12-07T10:15:00Z}, or with an offset), whole seconds. */
+  private static Instant parseUntil(String until) {
+    try {
+      Instant t = OffsetDateTime.parse(until).toInstant().truncatedTo(ChronoUnit.SECONDS);
+      if (t.isBefore(Instant.EPOCH) || t.getEpochSecond() >= 0xffffffffL)
+        throw CofferException.usage(
+            Field.UNTIL.mark()
+                + " "
+                + Printable.escape(until)
+                + " lies outside what an oplog holds");
+      return t;
+    } catch (DateTimeParseException e) {
+      throw CofferException.usage(
+          Field.UNTIL.mark()
+              + " takes a moment in RFC 3339, such as 2026-12-07T10:15:00Z or"
+              + " 2026-12-07T11:15:00+01:00, not '"
+              + Printable.escape(until)
+              + "'");
+    }
+  }
+
+  /** The point-in-time backups of a storage location: where a restore to a moment can start. */
+  static List<Windows.Base> bases(BackupStore store) throws IOException {
+    return basesOf(store).list();
+  }
+
+  /**
+   * The same, and whether every backup could be read. A moment outside what an oplog position can
+   * hold (before 1970, or later than a day from now) is no base.
+   */
+  static Windows.Bases basesOf(BackupStore store) throws IOException {
+    List<Windows.Base> out = new ArrayList<>();
+    boolean whole = true;
+    Instant latest = Instant.now().plus(Duration.ofDays(1));
+    for (StoredBackup b : store.list()) {
+      BackupDescriptor d = b.descriptor();
+      if (d == null) {
+        whole = false;
+        continue;
+      }
+      if (d.consistency() == null || !d.consistency().isPointInTime()) continue;
+      try {
+        Instant at = Instant.parse(d.consistency().at());
+        if (at.isBefore(Instant.EPOCH) || at.isAfter(latest)) continue;
+        out.add(new Windows.Base(b.id(), at));
+      } catch (DateTimeParseException | NullPointerException e) {
+        // a moment Coffer does not write: not a base
+      }
+    }
+    return new Windows.Bases(out, whole);
+  }
+
+  /**
+   * Archives the oplog of the request's replica set into its storage until {@code onStop}'s action
+   * is run (a SIGTERM hook), reporting the window after each slice; returns the window at the end.
+   */
+  public static OplogWindow oplogArchive(
+      OplogArchiveRequest r, Context c, Consumer<OplogWindow> report, Consumer<Runnable> onStop)
+      throws IOException {
+    int slice = r.sliceSeconds() == null ? 600 : r.sliceSeconds();
+    if (slice < 1 || slice > 86400)
+      throw CofferException.usage(
+          Field.SLICE.mark() + " must be 1 second to a day, not " + slice + " seconds");
+    int poll = r.pollSeconds() == null ? 1 : r.pollSeconds();
+    if (poll < 1 || poll > slice)
+      throw CofferException.usage(
+          Field.POLL.mark() + " must be 1 second to the slice interval, not " + poll + " seconds");
+    Encryption enc = encryption(r.encryption(), c.secrets());
+    if (!enc.enabled())
+      c.log().warn("the oplog archive is not encrypted: give recipients to encrypt it");
+    OplogArchiveRequest.Mongo m =
+        r.mongodb() == null ? new OplogArchiveRequest.Mongo(null, null) : r.mongodb();
+    String uri = c.secrets().mongoUri(c.typedMongoUri(), m.uriFile());
+    if (uri == null || uri.isBlank())
+      throw CofferException.usage(
+          "give " + Field.MONGODB_URI.mark() + ": the replica set to archive");
+    int timeout = m.timeoutSeconds() == null ? 15 : m.timeoutSeconds();
+    try (Storage storage = openStorage(r.storage(), c.secrets());
+        MongoClient client = MongoConnection.open(uri, timeout)) {
+      BackupStore store = new BackupStore(storage);
+      OplogArchiver a =
+          new OplogArchiver(
+              storage,
+              client,
+              uri,
+              enc,
+              Duration.ofSeconds(slice),
+              Duration.ofSeconds(poll),
+              "oplog archiver"
+                  + (System.getenv().getOrDefault("HOSTNAME", "").isEmpty()
+                      ? ""
+                      : " on " + System.getenv().get("HOSTNAME"))
+                  + ", started "
+                  + Instant.now().truncatedTo(ChronoUnit.SECONDS),
+              r.lockToken(),
+              c.log(),
+              () -> {
+                try {
+                  return basesOf(store);
+                } catch (IOException ex) {
+                  throw new UncheckedIOException(ex);
+                }
+              },
+              report,
+              Clock.systemUTC());
+      onStop.accept(a::stop);
+      try {
+        return a.run().stopped();
+      } catch (UncheckedIOException ex) {
+        throw ex.getCause();
+      }
     }
   }
 
@@ -631,8 +800,11 @@ public final class Engine {
     }
   }
 
-  /** What a storage location holds: its description, and its backups (incomplete ones too). */
-  public record Catalogue(String location, List<StoredBackup> backups) {}
+  /**
+   * What a storage location holds: its description, its backups (incomplete ones too), and what its
+   * oplog archive lets a restore reach (null when it has none).
+   */
+  public record Catalogue(String location, List<StoredBackup> backups, OplogWindow oplog) {}
 
   public static Catalogue list(Request.StorageRef storage, Secrets secrets) throws IOException {
     try (Storage s = openStorage(storage, secrets)) {
@@ -642,7 +814,13 @@ public final class Engine {
 
   /** What a storage the caller opened (and closes) holds. */
   public static Catalogue list(Storage s) throws IOException {
-    return new Catalogue(s.describe(), new BackupStore(s).list());
+    BackupStore store = new BackupStore(s);
+    Slices.Listing slices = Slices.list(s);
+    OplogWindow w =
+        slices.slices().isEmpty() && slices.problems().isEmpty()
+            ? null
+            : Windows.report(slices, bases(store), null, null);
+    return new Catalogue(s.describe(), store.list(), w);
   }
 
   /**

@@ -14,7 +14,11 @@ import io.coffer.engine.io.Limited;
 import io.coffer.engine.mongo.MongoMetadata;
 import io.coffer.engine.mongo.MongoNames;
 import io.coffer.engine.mongo.MongoRestorer;
+import io.coffer.engine.mongo.OplogReplay;
 import io.coffer.engine.mongo.Selection;
+import io.coffer.engine.pitr.Slice;
+import io.coffer.engine.pitr.Slices;
+import io.coffer.engine.pitr.Windows;
 import io.coffer.engine.storage.Storage;
 import io.coffer.protocol.Consistency;
 import io.coffer.protocol.ExitCode;
@@ -50,6 +54,7 @@ import org.bson.BsonDocument;
  */
 final class RestoreEngine {
   private final BackupStore store;
+  private final Storage storage;
   private final EngineLog log;
   private final Progress progress;
 
@@ -58,6 +63,7 @@ final class RestoreEngine {
 
   public RestoreEngine(Storage storage, EngineLog log, Progress progress) {
     this.store = new BackupStore(storage);
+    this.storage = storage;
     this.log = log;
     this.progress = progress;
   }
@@ -94,6 +100,13 @@ final class RestoreEngine {
                 : "")
             + (o.dryRun() ? ", dry run" : ", mode " + o.mode().name().toLowerCase()));
     Plan plan = plan(o, manifest);
+    Windows.Plan pit = o.pointInTime();
+    Long baseEnd = pit == null ? null : baseEnd(d, manifest, plan, pit);
+    Set<String> sources = new HashSet<>();
+    for (String p : plan.selectedPaths()) {
+      Manifest.Entry f = plan.byPath().get(p);
+      if (f.database() != null) sources.add(f.database() + "." + f.collection());
+    }
     try (RestorePipeline pipeline =
         new RestorePipeline(o, "backup " + d.id(), plan.needsMongo(), log, progress)) {
       MongoRestorer mongo = pipeline.mongo();
@@ -112,8 +125,10 @@ final class RestoreEngine {
       }
       checkSpace(plan, o);
       if (o.dryRun()) {
+        RestoreResult.PointInTime replayed =
+            pit == null ? null : replaySlices(pit, baseEnd, d.id(), o, sources, null);
         progress.phase("done");
-        return pipeline.result("Planned", items, moment(plan, manifest, o));
+        return pipeline.result("Planned", items, moment(plan, manifest, o), replayed);
       }
       pipeline.confirm();
       FileRestorer files =
@@ -123,6 +138,7 @@ final class RestoreEngine {
         Manifest.Entry e = plan.byPath().get(p);
         if (e.database() != null) dbs.add(o.targetDb(e.database()));
       }
+      RestoreResult.PointInTime[] pitResult = {null};
       pipeline.stageAndSwap(
           dbs,
           files,
@@ -143,10 +159,11 @@ final class RestoreEngine {
                       + " files whose content no archive of its chain holds; nothing was restored");
             }
             if (mongo != null && !replayed) checkCounts(plan, o, mongo);
+            if (pit != null) pitResult[0] = replaySlices(pit, baseEnd, d.id(), o, sources, mongo);
             return null;
           });
       progress.phase("done");
-      return pipeline.result("Succeeded", items, moment(plan, manifest, o));
+      return pipeline.result("Succeeded", items, moment(plan, manifest, o), pitResult[0]);
     }
   }
 
@@ -156,9 +173,119 @@ final class RestoreEngine {
    */
   private static Consistency moment(Plan plan, Manifest m, RestoreOptions o) {
     if (!plan.needsMongo()) return null;
+    if (o.pointInTime() != null)
+      return RestorePipeline.merged(o, Consistency.pointInTime(o.pointInTime().until().toString()));
     if (m.consistency() != null) return RestorePipeline.merged(o, m.consistency());
     return Consistency.perCollection(
         "the backup was made before Coffer recorded consistency: each collection as it was read");
+  }
+
+  /**
+   * Where a restore to a moment starts replaying the archive: the end of the base backup's own
+   * oplog window (what it holds exactly); refused for a backup that is not one moment, or a restore
+   * without collections.
+   */
+  private Long baseEnd(BackupDescriptor d, Manifest m, Plan plan, Windows.Plan pit) {
+    if (!plan.needsMongo())
+      throw CofferException.usage(
+          "a restore to a moment ("
+              + Field.UNTIL.mark()
+              + ") restores collections: the oplog says nothing of files; restore them from a"
+              + " backup without it");
+    if (m.consistency() == null || !m.consistency().isPointInTime() || m.oplog() == null)
+      throw CofferException.usage(
+          "backup "
+              + d.id()
+              + " is not one moment of its database ("
+              + Printable.escape(
+                  String.valueOf(
+                      m.consistency() == null
+                          ? "made before Coffer recorded it"
+                          : m.consistency().reason()))
+              + "), so no oplog can be replayed on top of it; give another "
+              + Field.BACKUP_ID.mark()
+              + " or leave it out");
+    if (!plan.treeTargets().isEmpty())
+      log.warn(
+          "files are restored as backup "
+              + d.id()
+              + " holds them (from "
+              + d.createdAt()
+              + "): the oplog archive brings the database, not files, to a later moment");
+    long end = m.oplog().end();
+    if (!Slice.second(end).equals(pit.base().at()))
+      throw new CofferException(
+          ExitCode.INTEGRITY,
+          "backup "
+              + d.id()
+              + "'s descriptor and manifest disagree on its moment ("
+              + pit.base().at()
+              + ", "
+              + Slice.second(end)
+              + "); nothing was restored");
+    if (Long.compareUnsigned(end, pit.from()) < 0)
+      throw CofferException.usage(
+          "backup "
+              + d.id()
+              + "'s moment ("
+              + Slice.time(end)
+              + ") lies before the archived stretch, which starts after "
+              + Slice.time(pit.from())
+              + "; give a later "
+              + Field.BACKUP_ID.mark()
+              + " or leave it out");
+    return end;
+  }
+
+  /**
+   * Replays the archived oplog after the base backup's moment ({@code after}) up to the moment
+   * asked for, slice after slice, onto the staged collections ({@code mongo}; null in a dry run,
+   * where every entry is read and checked, none applied). Each slice is checked whole (count, size,
+   * SHA-256) before the swap; an entry read twice (slices that overlap) is applied once.
+   */
+  private RestoreResult.PointInTime replaySlices(
+      Windows.Plan pit,
+      long after,
+      String baseId,
+      RestoreOptions o,
+      Set<String> sources,
+      MongoRestorer mongo)
+      throws IOException {
+    progress.phase("replaying");
+    String label = "the oplog archive";
+    OplogReplay.Replayer r =
+        mongo != null
+            ? mongo.oplogReplayer(label, sources, o::targetDb)
+            : new OplogReplay.Replayer(label, new OplogReplay.Targets(sources, null), progress);
+    long[] last = {after};
+    long[] applied = {0};
+    for (Slice s : pit.slices()) {
+      Slices.read(
+          storage,
+          s,
+          o.keys(),
+          (raw, ts) -> {
+            if (Long.compareUnsigned(ts, last[0]) <= 0) return; // the backup holds it already
+            if (Long.compareUnsigned(ts, pit.limit()) >= 0) return; // after the moment asked for
+            r.accept(raw);
+            last[0] = ts;
+            applied[0]++;
+          });
+    }
+    r.finish();
+    log.info(
+        (mongo == null ? "plan: replay " : "replayed ")
+            + applied[0]
+            + " entries of the oplog archive from "
+            + pit.slices().size()
+            + " slices after backup "
+            + baseId
+            + ": the restored collections "
+            + (mongo == null ? "will be" : "are")
+            + " as they were at the end of "
+            + pit.until());
+    return new RestoreResult.PointInTime(
+        pit.until().toString(), baseId, pit.slices().size(), applied[0]);
   }
 
   /** The backups to read, oldest (the full backup) first, ending with {@code d}. */

@@ -4,6 +4,7 @@ import io.coffer.engine.base.CofferException;
 import io.coffer.engine.crypto.Age;
 import io.coffer.engine.mongo.MongoNames;
 import io.coffer.engine.mongo.MongoRestorer;
+import io.coffer.engine.pitr.Windows;
 import io.coffer.protocol.Field;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,7 +16,8 @@ import java.util.Map;
  * all the backup holds). Where things go is the caller's alone: every restored tree needs its
  * target in {@code filesTargets}, never one the backup names. {@code systemDatabases}: restore
  * {@code admin}, {@code local} and {@code config} too. {@code confirmation} is asked before a
- * replace deletes anything that the backup does not hold.
+ * replace deletes anything that the backup does not hold. {@code pointInTime}: a restore to a
+ * moment, whose base is {@code backupId} (null: the backup's own moment).
  */
 record RestoreOptions(
     String backupId,
@@ -32,7 +34,8 @@ record RestoreOptions(
     boolean dryRun,
     int timeoutSeconds,
     boolean systemDatabases,
-    Confirmation confirmation) {
+    Confirmation confirmation,
+    Windows.Plan pointInTime) {
 
   /**
    * A request whose destructive parts the caller has already confirmed, without system databases.
@@ -67,6 +70,42 @@ record RestoreOptions(
         timeoutSeconds,
         false,
         Confirmation.GIVEN);
+  }
+
+  /** A restore of a backup's own moment. */
+  public RestoreOptions(
+      String backupId,
+      String mongoUri,
+      Age.DecryptionKeys keys,
+      List<String> include,
+      List<String> exclude,
+      List<String> modules,
+      List<String> trees,
+      BackupType what,
+      Map<String, String> renameDb,
+      MongoRestorer.Mode mode,
+      Map<String, Path> filesTargets,
+      boolean dryRun,
+      int timeoutSeconds,
+      boolean systemDatabases,
+      Confirmation confirmation) {
+    this(
+        backupId,
+        mongoUri,
+        keys,
+        include,
+        exclude,
+        modules,
+        trees,
+        what,
+        renameDb,
+        mode,
+        filesTargets,
+        dryRun,
+        timeoutSeconds,
+        systemDatabases,
+        confirmation,
+        null);
   }
 
   public RestoreOptions {

@@ -157,6 +157,15 @@ final class RestorePipeline implements AutoCloseable {
    * consistency}, or null when the restore has no database part).
    */
   RestoreResult result(String status, List<RestoreResult.Item> items, Consistency consistency) {
+    return result(status, items, consistency, null);
+  }
+
+  /** The same, for a restore to a moment ({@code pointInTime}: what it replayed). */
+  RestoreResult result(
+      String status,
+      List<RestoreResult.Item> items,
+      Consistency consistency,
+      RestoreResult.PointInTime pointInTime) {
     int collections = 0;
     long docs = 0;
     long files = 0;
@@ -194,7 +203,8 @@ final class RestorePipeline implements AutoCloseable {
         files,
         bytes,
         items,
-        consistency);
+        consistency,
+        pointInTime);
   }
 
   /**

@@ -36,6 +36,7 @@ class ArchitectureTest {
           "files",
           "mongo",
           "mongodump",
+          "pitr",
           "");
 
   static final Pattern IMPORT =

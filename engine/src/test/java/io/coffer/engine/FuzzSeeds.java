@@ -78,6 +78,55 @@ public final class FuzzSeeds {
     write(out, "mongodump-archive", 4, MongodumpFixtures.archive(colls, List.of(), 1, 2, false));
     write(out, "mongodump-archive-gzip", 4, MongodumpFixtures.archive(colls, null, 1, 1, true));
     write(out, "oplog", 5, oplog());
+    write(out, "oplog-slice", 6, slice());
+  }
+
+  /**
+   * A slice of the oplog archive as the fuzz test reads it: its descriptor's length (two bytes),
+   * the descriptor, then the data (gzipped BSON entries, here unencrypted).
+   */
+  public static byte[] slice() throws Exception {
+    ByteArrayOutputStream raw = new ByteArrayOutputStream();
+    int inc = 0;
+    for (String json :
+        List.of(
+            "{op: 'i', ns: 'erp.orders', o: {_id: 1, a: 1}}",
+            "{op: 'u', ns: 'erp.orders', o: {$v: 2, diff: {u: {a: 2}}}, o2: {_id: 1}}",
+            "{op: 'd', ns: 'erp.orders', o: {_id: 1}}")) {
+      BsonDocument e = BsonDocument.parse(json);
+      e.put("ts", new org.bson.BsonTimestamp(1, ++inc));
+      BasicOutputBuffer buf = new BasicOutputBuffer();
+      new BsonDocumentCodec()
+          .encode(new BsonBinaryWriter(buf), e, EncoderContext.builder().build());
+      raw.writeBytes(buf.toByteArray());
+    }
+    ByteArrayOutputStream gz = new ByteArrayOutputStream();
+    try (var z = new java.util.zip.GZIPOutputStream(gz)) {
+      z.write(raw.toByteArray());
+    }
+    byte[] data = gz.toByteArray();
+    String sha =
+        java.util.HexFormat.of()
+            .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(data));
+    long from = 1L << 32;
+    long to = 2L << 32;
+    byte[] d =
+        ("{\"format\":\"coffer-oplog-slice/1\",\"from\":"
+                + from
+                + ",\"to\":"
+                + to
+                + ",\"entries\":3,\"data\":\".oplog/0000000100000000.bson.gz\",\"storedSize\":"
+                + data.length
+                + ",\"sha256\":\""
+                + sha
+                + "\",\"encryption\":\"none\"}")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(d.length >> 8);
+    out.write(d.length & 0xff);
+    out.writeBytes(d);
+    out.writeBytes(data);
+    return out.toByteArray();
   }
 
   static byte[] seal(Encryption e, byte[] plain) throws Exception {

@@ -13,6 +13,9 @@ import io.coffer.engine.mongo.MongoMetadata;
 import io.coffer.engine.mongo.MongoRestorer;
 import io.coffer.engine.mongo.OplogReplay;
 import io.coffer.engine.mongodump.DumpArchive;
+import io.coffer.engine.pitr.Slice;
+import io.coffer.engine.pitr.Slices;
+import io.coffer.engine.pitr.Windows;
 import io.coffer.engine.storage.FileStorage;
 import io.coffer.protocol.ExitCode;
 import java.io.ByteArrayInputStream;
@@ -24,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -69,12 +73,13 @@ class UntrustedInputFuzzTest {
     if (input.length == 0) return;
     byte[] data = Arrays.copyOfRange(input, 1, input.length);
     try {
-      switch (Math.floorMod(input[0], 6)) {
+      switch (Math.floorMod(input[0], 8)) {
         case 0 -> BackupStore.parseManifest(data, "fuzz");
         case 1 -> descriptor(data);
         case 2 -> age(data);
         case 4 -> mongodump(data);
         case 5 -> oplog(data);
+        case 6 -> slice(data);
         default -> archive(data);
       }
     } catch (CofferException e) {
@@ -146,6 +151,31 @@ class UntrustedInputFuzzTest {
         // a replay says: the entry cannot be applied (exit 5)
       }
     }
+  }
+
+  /**
+   * A slice of the oplog archive (two bytes of descriptor length, the descriptor, the data) in a
+   * storage: listed (the descriptor checked), read to its end (every entry's position, the count,
+   * size and SHA-256), its window reported and a restore to a moment planned.
+   */
+  static void slice(byte[] data) throws IOException {
+    if (data.length < 2) return;
+    int n = Math.min(data.length - 2, ((data[0] & 0xff) << 8) | (data[1] & 0xff));
+    Path store = WORK.resolve("slices");
+    deleteTree(store);
+    Files.createDirectories(store.resolve(Slices.FOLDER));
+    Files.write(
+        store.resolve(Slices.FOLDER + "/0000000100000000-0000000200000000.json"),
+        Arrays.copyOfRange(data, 2, 2 + n));
+    byte[] body = Arrays.copyOfRange(data, 2 + n, data.length);
+    Files.write(store.resolve(Slices.FOLDER + "/0000000100000000.bson.gz"), body);
+    Files.write(store.resolve(Slices.FOLDER + "/0000000100000000.bson.gz.age"), body);
+    FileStorage storage = new FileStorage(store);
+    Slices.Listing l = Slices.list(storage);
+    for (Slice s : l.slices()) Slices.read(storage, s, KEYS, (raw, ts) -> {});
+    List<Windows.Base> bases = List.of(new Windows.Base("b", Instant.ofEpochSecond(1)));
+    Windows.report(l, bases, null, null);
+    Windows.plan(l, bases, Instant.ofEpochSecond(1), null, "fuzz");
   }
 
   static final BsonDocument DOC =

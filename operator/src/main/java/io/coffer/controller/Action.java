@@ -18,6 +18,12 @@ public sealed interface Action {
   /** Create this resource (a schedule's Backup); one that exists already is left alone. */
   record Create(HasMetadata resource) implements Action {}
 
+  /**
+   * Make this resource exactly as given where it exists (a schedule's archiver Deployment whose pod
+   * changed: its own rollout strategy replaces the pod).
+   */
+  record Apply(HasMetadata resource) implements Action {}
+
   /** Delete this resource (a schedule's old Backup, a Backup whose ttl expired). */
   record Delete(HasMetadata resource) implements Action {}
 

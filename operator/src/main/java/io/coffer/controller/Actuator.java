@@ -46,6 +46,8 @@ public final class Actuator {
         } catch (KubernetesClientException e) {
           if (e.getCode() != 409) throw e;
         }
+      } else if (a instanceof Action.Apply ap) {
+        client.resource(ap.resource()).fieldManager("coffer").forceConflicts().serverSideApply();
       } else if (a instanceof Action.Delete d) {
         client.resource(d.resource()).delete();
       } else if (a instanceof Action.Annotate an) {

@@ -139,7 +139,8 @@ public final class CofferOperator {
         config);
     register(
         operator,
-        new BackupScheduleReconciler(config.clock(), config.schedulePoll(), caches, writes),
+        new BackupScheduleReconciler(
+            config.clock(), config.schedulePoll(), config.jobs(), caches, writes),
         config);
     return operator;
   }

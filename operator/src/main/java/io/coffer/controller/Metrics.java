@@ -4,6 +4,7 @@ import io.coffer.api.Backup;
 import io.coffer.api.BackupSchedule;
 import io.coffer.api.Restore;
 import io.coffer.controller.schedule.ScheduleDecider;
+import io.coffer.job.Requests;
 import io.coffer.schedule.Cron;
 import java.time.Duration;
 import java.time.Instant;
@@ -99,6 +100,7 @@ public final class Metrics {
           .append(period)
           .append('\n');
     }
+    pointInTime(sb, schedules);
     Map<String, Integer> verifications = new TreeMap<>();
     for (Backup b : backups) {
       if (b.getStatus() == null
@@ -124,6 +126,76 @@ public final class Metrics {
                 .append(v)
                 .append('\n'));
     return sb.toString();
+  }
+
+  /**
+   * The oplog archive of each schedule with {@code spec.pointInTime}: the newest restorable second
+   * (alert when now minus it passes the RPO target, the next gauge), its gaps and whether the
+   * archiver reports.
+   */
+  static void pointInTime(StringBuilder sb, List<BackupSchedule> schedules) {
+    StringBuilder until = new StringBuilder();
+    StringBuilder rpo = new StringBuilder();
+    StringBuilder gaps = new StringBuilder();
+    StringBuilder up = new StringBuilder();
+    StringBuilder checked = new StringBuilder();
+    for (BackupSchedule s : schedules) {
+      var pit = s.getSpec() == null ? null : s.getSpec().pointInTime;
+      if (pit == null || !Boolean.TRUE.equals(pit.enabled)) continue;
+      String labels =
+          "{namespace=\""
+              + s.getMetadata().getNamespace()
+              + "\",schedule=\""
+              + s.getMetadata().getName()
+              + "\"} ";
+      long target =
+          pit.rpoTarget != null
+              ? Requests.seconds(pit.rpoTarget)
+              : 2L * Requests.seconds(pit.sliceInterval == null ? "10m" : pit.sliceInterval);
+      rpo.append("coffer_pitr_rpo_target_seconds").append(labels).append(target).append('\n');
+      var st = s.getStatus() == null ? null : s.getStatus().pointInTime;
+      up.append("coffer_pitr_archiver_up")
+          .append(labels)
+          .append(st != null && "Running".equals(st.state) ? 1 : 0)
+          .append('\n');
+      if (st == null) continue;
+      if (st.recoverableUntil != null)
+        until
+            .append("coffer_pitr_recoverable_until_timestamp_seconds")
+            .append(labels)
+            .append(Instant.parse(st.recoverableUntil).getEpochSecond())
+            .append('\n');
+      if (st.checkedAt != null)
+        checked
+            .append("coffer_pitr_last_report_timestamp_seconds")
+            .append(labels)
+            .append(Instant.parse(st.checkedAt).getEpochSecond())
+            .append('\n');
+      gaps.append("coffer_pitr_gaps")
+          .append(labels)
+          .append(st.gaps == null ? 0 : st.gaps.size())
+          .append('\n');
+    }
+    sb.append(
+            "# HELP coffer_pitr_recoverable_until_timestamp_seconds The newest second a restore to a moment reaches (spec.pointInTime). time() minus it is the achieved RPO.\n")
+        .append("# TYPE coffer_pitr_recoverable_until_timestamp_seconds gauge\n")
+        .append(until)
+        .append(
+            "# HELP coffer_pitr_rpo_target_seconds A schedule's spec.pointInTime.rpoTarget (default twice its slice interval).\n")
+        .append("# TYPE coffer_pitr_rpo_target_seconds gauge\n")
+        .append(rpo)
+        .append(
+            "# HELP coffer_pitr_gaps Stretches of the oplog archive no slice covers (the oplog rolled over before the archiver read it).\n")
+        .append("# TYPE coffer_pitr_gaps gauge\n")
+        .append(gaps)
+        .append(
+            "# HELP coffer_pitr_archiver_up Whether the schedule's oplog archiver runs and reports.\n")
+        .append("# TYPE coffer_pitr_archiver_up gauge\n")
+        .append(up)
+        .append(
+            "# HELP coffer_pitr_last_report_timestamp_seconds When the archiver last reported (time() minus it: how far behind it is).\n")
+        .append("# TYPE coffer_pitr_last_report_timestamp_seconds gauge\n")
+        .append(checked);
   }
 
   private static Long period(BackupSchedule s) {

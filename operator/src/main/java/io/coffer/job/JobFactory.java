@@ -1,6 +1,7 @@
 package io.coffer.job;
 
 import io.coffer.api.Backup;
+import io.coffer.api.BackupSchedule;
 import io.coffer.api.BackupSpec;
 import io.coffer.api.KeyRef;
 import io.coffer.api.PodTemplate;
@@ -14,14 +15,19 @@ import io.coffer.protocol.VerifyRequest;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import java.nio.charset.StandardCharsets;
@@ -318,6 +324,82 @@ public final class JobFactory {
       Settings s) {
     Map<String, String> labels =
         labels(ownerLabel, owner, purpose.label(), String.valueOf(attempt));
+    return new JobBuilder()
+        .withNewMetadata()
+        .withName(jobName(owner, purpose.label(), attempt))
+        .withNamespace(owner.getMetadata().getNamespace())
+        .withLabels(labels)
+        .withAnnotations(annotations)
+        .withOwnerReferences(owner(owner))
+        .endMetadata()
+        .withNewSpec()
+        .withBackoffLimit(0)
+        .withActiveDeadlineSeconds(deadline)
+        .withTtlSecondsAfterFinished(7 * 24 * 3600)
+        .withTemplate(pod(labels, m, t, "Never", s))
+        .endSpec()
+        .build();
+  }
+
+  private static OwnerReference owner(HasMetadata owner) {
+    return new OwnerReferenceBuilder()
+        .withApiVersion(owner.getApiVersion())
+        .withKind(owner.getKind())
+        .withName(owner.getMetadata().getName())
+        .withUid(owner.getMetadata().getUid())
+        .withController(true)
+        .withBlockOwnerDeletion(true)
+        .build();
+  }
+
+  /** The annotation on an archiver's Deployment: a hash of its pod, to tell a changed spec. */
+  public static final String ANNOTATION_POD_HASH = "coffer.io/pod-hash";
+
+  /** The label value of an archiver's purpose (its Deployment and pod). */
+  public static final String ARCHIVER = Purpose.OPLOG_ARCHIVE.label();
+
+  /**
+   * A schedule's oplog archiver ({@code spec.pointInTime}): a Deployment of one replica, replaced
+   * (never rolled: the old pod ends before the new one starts) when its pod changes, whose pod runs
+   * {@code coffer run} on the archiver's request, with the Job pods' security and no token. SIGTERM
+   * makes it write its open slice: the grace period leaves it the time.
+   */
+  public static Deployment archiver(BackupSchedule schedule, String ownerLabel, Settings s) {
+    Requests.Mapped m = Requests.oplogArchive(schedule);
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(LABEL_MANAGED_BY, MANAGER);
+    labels.put(ownerLabel, schedule.getMetadata().getName());
+    labels.put(LABEL_PURPOSE, ARCHIVER);
+    PodTemplateSpec pod = pod(labels, m, schedule.getSpec().template.podTemplate, "Always", s);
+    pod.getSpec().setTerminationGracePeriodSeconds(60L);
+    String hash = sha(Protocol.write(m.request()) + "|" + pod).substring(0, 16);
+    return new DeploymentBuilder()
+        .withNewMetadata()
+        .withName(jobName(schedule, ARCHIVER, 0).replaceFirst("-0$", ""))
+        .withNamespace(schedule.getMetadata().getNamespace())
+        .withLabels(labels)
+        .withAnnotations(Map.of(ANNOTATION_POD_HASH, hash))
+        .withOwnerReferences(owner(schedule))
+        .endMetadata()
+        .withNewSpec()
+        .withReplicas(1)
+        .withNewSelector()
+        .withMatchLabels(labels)
+        .endSelector()
+        .withNewStrategy()
+        .withType("Recreate")
+        .endStrategy()
+        .withTemplate(pod)
+        .endSpec()
+        .build();
+  }
+
+  /**
+   * A pod that runs {@code coffer run --request FILE} on the request document, which it mounts from
+   * its own annotation (the downward API), beside the volumes the request's paths need.
+   */
+  private static PodTemplateSpec pod(
+      Map<String, String> labels, Requests.Mapped m, PodTemplate t, String restart, Settings s) {
     List<Volume> volumes = new ArrayList<>(m.volumes());
     volumes.add(
         new VolumeBuilder()
@@ -361,7 +443,7 @@ public final class JobFactory {
             .build();
     PodSpecBuilder pod =
         new PodSpecBuilder()
-            .withRestartPolicy("Never")
+            .withRestartPolicy(restart)
             .withAutomountServiceAccountToken(false)
             .withNewSecurityContext()
             .withRunAsNonRoot(true)
@@ -380,34 +462,12 @@ public final class JobFactory {
           .withAffinity(t.affinity)
           .withPriorityClassName(t.priorityClassName);
     }
-    return new JobBuilder()
-        .withNewMetadata()
-        .withName(jobName(owner, purpose.label(), attempt))
-        .withNamespace(owner.getMetadata().getNamespace())
-        .withLabels(labels)
-        .withAnnotations(annotations)
-        .withOwnerReferences(
-            new OwnerReferenceBuilder()
-                .withApiVersion(owner.getApiVersion())
-                .withKind(owner.getKind())
-                .withName(owner.getMetadata().getName())
-                .withUid(owner.getMetadata().getUid())
-                .withController(true)
-                .withBlockOwnerDeletion(true)
-                .build())
-        .endMetadata()
-        .withNewSpec()
-        .withBackoffLimit(0)
-        .withActiveDeadlineSeconds(deadline)
-        .withTtlSecondsAfterFinished(7 * 24 * 3600)
-        .withNewTemplate()
+    return new PodTemplateSpecBuilder()
         .withNewMetadata()
         .withLabels(labels)
         .withAnnotations(Map.of(ANNOTATION_REQUEST, Protocol.write(m.request())))
         .endMetadata()
         .withSpec(pod.build())
-        .endTemplate()
-        .endSpec()
         .build();
   }
 

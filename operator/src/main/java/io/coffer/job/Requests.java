@@ -1,11 +1,13 @@
 package io.coffer.job;
 
 import io.coffer.api.Backup;
+import io.coffer.api.BackupSchedule;
 import io.coffer.api.BackupSpec;
 import io.coffer.api.Restore;
 import io.coffer.api.RestoreSpec;
 import io.coffer.protocol.BackupRequest;
 import io.coffer.protocol.DeleteRequest;
+import io.coffer.protocol.OplogArchiveRequest;
 import io.coffer.protocol.Request;
 import io.coffer.protocol.RestoreRequest;
 import io.coffer.protocol.ShareRequest;
@@ -89,16 +91,7 @@ public final class Requests {
       filesInclude = spec.source.filesInclude;
       filesExclude = spec.source.filesExclude;
     }
-    BackupRequest.Encryption encryption = null;
-    if (spec.encryption != null && spec.encryption.recipients != null) {
-      encryption =
-          new BackupRequest.Encryption(
-              null, m.secret("recipients", spec.encryption.recipients), null);
-    } else if (spec.encryption != null && spec.encryption.passphraseSecret != null) {
-      encryption =
-          new BackupRequest.Encryption(
-              null, null, m.secret("passphrase", spec.encryption.passphraseSecret));
-    }
+    BackupRequest.Encryption encryption = encryption(spec, m);
     BackupRequest.Compression compression =
         spec.compression == null
             ? null
@@ -283,8 +276,58 @@ public final class Requests {
             spec.mode.name().toLowerCase(),
             dryRun,
             Boolean.TRUE.equals(spec.confirm),
+            spec.pointInTime,
             REPORT); // the Restore's confirm: the engine asks nothing more
     return mapped(r, m);
+  }
+
+  /**
+   * {@code coffer oplog-archive} for a schedule with {@code spec.pointInTime}: its template's
+   * storage (written: the archiver puts its slices there), MongoDB source and encryption; the
+   * schedule's uid as lock token, so a restarted archiver of the same schedule takes over at once.
+   */
+  public static Mapped oplogArchive(BackupSchedule schedule) {
+    BackupSpec spec = schedule.getSpec().template;
+    Mounts m = new Mounts();
+    Request.StorageRef storage = storage(spec.storage, m, false, "spec.template.storage");
+    BackupSpec.MongoSource mongo = spec.source.mongodb;
+    OplogArchiveRequest.Mongo db =
+        mongo == null
+            ? null
+            : new OplogArchiveRequest.Mongo(m.secret("mongodb-uri", mongo.uriSecret), null);
+    BackupRequest.Encryption encryption = encryption(spec, m);
+    var pit = schedule.getSpec().pointInTime;
+    OplogArchiveRequest r =
+        new OplogArchiveRequest(
+            storage,
+            db,
+            encryption,
+            seconds(pit == null || pit.sliceInterval == null ? "10m" : pit.sliceInterval),
+            null,
+            String.valueOf(schedule.getMetadata().getUid()),
+            new Request.Report("json", TERMINATION_LOG));
+    return mapped(r, m);
+  }
+
+  /** A Backup spec's encryption: its recipients or passphrase Secret, mounted; null: none. */
+  private static BackupRequest.Encryption encryption(BackupSpec spec, Mounts m) {
+    if (spec.encryption != null && spec.encryption.recipients != null)
+      return new BackupRequest.Encryption(
+          null, m.secret("recipients", spec.encryption.recipients), null);
+    if (spec.encryption != null && spec.encryption.passphraseSecret != null)
+      return new BackupRequest.Encryption(
+          null, null, m.secret("passphrase", spec.encryption.passphraseSecret));
+    return null;
+  }
+
+  /** {@code 30s}, {@code 10m}, {@code 1h} (the CRD's pattern) in seconds. */
+  public static int seconds(String d) {
+    int n = Integer.parseInt(d.substring(0, d.length() - 1));
+    return switch (d.charAt(d.length() - 1)) {
+      case 'h' -> n * 3600;
+      case 'm' -> n * 60;
+      default -> n;
+    };
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.coffer.job;
 
 import io.coffer.api.Backup;
+import io.coffer.api.BackupSchedule;
 import io.coffer.api.BackupSpec;
 import io.coffer.api.Restore;
 import io.coffer.api.RestoreSpec;
@@ -32,9 +33,9 @@ public final class SpecWords {
           case VERIFY -> Requests.verify(b, true);
           case SHARE -> Requests.share(b, 1);
           case DELETE -> Requests.delete(b);
-          case RESTORE ->
+          case RESTORE, OPLOG_ARCHIVE ->
               throw new IllegalArgumentException(
-                  "a restore's message is in a Restore's words: SpecWords.restore");
+                  "a restore's or an archiver's message is in its own resource's words");
         };
     return places(Marks.render(message, (f, i) -> backupWord(f, i, b, purpose)), mapped.places());
   }
@@ -96,9 +97,32 @@ public final class SpecWords {
           TREES,
           MODE,
           DRY_RUN,
-          CONFIRM ->
+          CONFIRM,
+          UNTIL,
+          SLICE,
+          POLL ->
           own(f, purpose);
     };
+  }
+
+  /** A message of a schedule's oplog archiver, in the BackupSchedule's words. */
+  public static String schedule(String message, BackupSchedule s) {
+    if (message == null) return null;
+    Backup template = new Backup();
+    template.setMetadata(s.getMetadata());
+    template.setSpec(s.getSpec().template);
+    return places(
+        Marks.render(
+            message,
+            (f, i) ->
+                switch (f) {
+                  case SLICE -> "spec.pointInTime.sliceInterval";
+                  case POLL -> own(f, Purpose.OPLOG_ARCHIVE);
+                  default ->
+                      backupWord(f, i, template, Purpose.BACKUP)
+                          .replaceFirst("^spec\\.", "spec.template.");
+                }),
+        Requests.oplogArchive(s).places());
   }
 
   static String restoreWord(Field f, Integer i, Restore r, Backup backup) {
@@ -135,6 +159,7 @@ public final class SpecWords {
       case MODE -> "spec.mode";
       case DRY_RUN -> "spec.dryRun";
       case CONFIRM -> "spec.confirm";
+      case UNTIL -> "spec.pointInTime";
       case FILES -> filesTarget(i, r, backup);
       case SYSTEM_DATABASES ->
           "coffer restore --system-databases (by hand: a Restore leaves admin, local and config out)";
@@ -154,7 +179,9 @@ public final class SpecWords {
           MODULE_MAP,
           TIMEOUT,
           DEEP,
-          EXPIRES ->
+          EXPIRES,
+          SLICE,
+          POLL ->
           own(f, Purpose.RESTORE);
     };
   }

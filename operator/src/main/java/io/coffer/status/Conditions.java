@@ -39,7 +39,8 @@ public final class Conditions {
     set(conditions, FAILED, true, reason, message, generation, now);
   }
 
-  private static void set(
+  /** Sets one condition (Ready, Failed, or another type such as a schedule's PointInTimeReady). */
+  public static void set(
       List<Condition> conditions,
       String type,
       boolean status,

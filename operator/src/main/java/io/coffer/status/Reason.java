@@ -60,5 +60,21 @@ public enum Reason {
   Pruned,
   /** A schedule waits for its next run. */
   Scheduled,
-  Suspended
+  Suspended,
+  /** A schedule's oplog archiver (spec.pointInTime) was created, replaced or removed. */
+  ArchiverStarted,
+  ArchiverReplaced,
+  ArchiverStopped,
+  /** The archiver reports no window yet, or its pod does not run. */
+  ArchiverStarting,
+  ArchiverNotReporting,
+  /**
+   * The oplog rolled over before the archiver read it: a stretch no restore can reach (an event for
+   * each new gap; the window opens again with the next backup).
+   */
+  OplogGap,
+  /** PointInTimeReady: the window reaches recent enough (within spec.pointInTime.rpoTarget). */
+  WithinRpo,
+  RpoMissed,
+  NoWindow
 }

@@ -22,6 +22,14 @@ public final class RestoreStatusMapper {
     s.consistency = m.mode();
     s.consistentAt = m.at();
     s.consistencyReason = m.reason();
+    if (n.pointInTime() != null) {
+      RestoreStatus.PointInTimeReplay p = new RestoreStatus.PointInTimeReplay();
+      p.until = n.pointInTime().until();
+      p.baseBackupId = n.pointInTime().base();
+      p.slices = n.pointInTime().slices();
+      p.oplogEntries = n.pointInTime().entries();
+      s.pointInTime = p;
+    }
     s.plan = new ArrayList<>();
     if (n.items() != null) {
       for (RestoreResult.Item i : n.items()) {

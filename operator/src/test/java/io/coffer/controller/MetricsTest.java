@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.coffer.api.Backup;
 import io.coffer.api.BackupSchedule;
 import io.coffer.api.BackupScheduleSpec;
+import io.coffer.api.BackupScheduleStatus;
 import io.coffer.api.BackupStatus;
 import io.coffer.api.Phase;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -51,5 +52,30 @@ class MetricsTest {
         .contains("coffer_backup_verifications{namespace=\"rayerp\",result=\"Verified\"} 1")
         .contains("coffer_schedule_period_seconds{namespace=\"rayerp\",schedule=\"nightly\"} 86400")
         .doesNotContain("schedule=\"broken\"");
+  }
+
+  @Test
+  void givenAScheduleWithPointInTime_thenItsWindowRpoTargetAndGapsAreExported() {
+    BackupSchedule s = new BackupSchedule();
+    s.setMetadata(new ObjectMetaBuilder().withName("nightly").withNamespace("rayerp").build());
+    s.setSpec(new BackupScheduleSpec());
+    s.getSpec().schedule = "0 2 * * *";
+    s.getSpec().pointInTime = new BackupScheduleSpec.PointInTimeSpec();
+    s.getSpec().pointInTime.enabled = true;
+    s.getSpec().pointInTime.sliceInterval = "5m";
+    s.setStatus(new BackupScheduleStatus());
+    s.getStatus().pointInTime = new BackupScheduleStatus.PointInTimeStatus();
+    s.getStatus().pointInTime.state = "Running";
+    s.getStatus().pointInTime.recoverableUntil = "2026-12-07T10:15:00Z";
+    s.getStatus().pointInTime.checkedAt = "2026-12-07T10:15:30Z";
+    s.getStatus().pointInTime.gaps = List.of(new BackupScheduleStatus.Gap());
+    String text = Metrics.render(List.of(), List.of(), List.of(s));
+    String labels = "{namespace=\"rayerp\",schedule=\"nightly\"} ";
+    assertThat(text)
+        .contains("coffer_pitr_recoverable_until_timestamp_seconds" + labels + "1796638500")
+        .contains("coffer_pitr_rpo_target_seconds" + labels + "600")
+        .contains("coffer_pitr_gaps" + labels + "1")
+        .contains("coffer_pitr_archiver_up" + labels + "1")
+        .contains("coffer_pitr_last_report_timestamp_seconds" + labels + "1796638530");
   }
 }

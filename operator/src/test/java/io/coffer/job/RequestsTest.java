@@ -3,18 +3,24 @@ package io.coffer.job;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.coffer.api.Backup;
+import io.coffer.api.BackupSchedule;
+import io.coffer.api.BackupScheduleSpec;
 import io.coffer.api.BackupSpec;
 import io.coffer.api.KeyRef;
 import io.coffer.api.Phase;
 import io.coffer.api.Restore;
 import io.coffer.protocol.BackupRequest;
+import io.coffer.protocol.OplogArchiveRequest;
 import io.coffer.protocol.Protocol;
 import io.coffer.protocol.Purpose;
 import io.coffer.protocol.Request;
 import io.coffer.protocol.RestoreRequest;
 import io.coffer.testing.Specs;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -173,8 +179,19 @@ class RequestsTest {
     Backup b = full();
     b.getStatus();
     Restore r = Specs.restore("rayerp", "rollback").backupName("nightly").build();
+    BackupSchedule schedule = new BackupSchedule();
+    schedule.setMetadata(
+        new ObjectMetaBuilder()
+            .withName("nightly")
+            .withNamespace("rayerp")
+            .withUid("5555")
+            .build());
+    schedule.setSpec(new BackupScheduleSpec());
+    schedule.getSpec().template = b.getSpec();
+    schedule.getSpec().pointInTime = new BackupScheduleSpec.PointInTimeSpec();
+    schedule.getSpec().pointInTime.enabled = true;
     for (Purpose p : Purpose.values()) {
-      // exhaustive: a purpose without its Job does not compile
+      // exhaustive: a purpose without its workload does not compile
       Job job =
           switch (p) {
             case BACKUP -> JobFactory.backupJob(b, 1, SETTINGS);
@@ -182,6 +199,36 @@ class RequestsTest {
             case SHARE -> JobFactory.shareJob(b, 1, 15, SETTINGS);
             case DELETE -> JobFactory.deleteJob(b, 1, SETTINGS);
             case RESTORE -> JobFactory.restoreJob(r, b, SETTINGS);
+            case OPLOG_ARCHIVE -> {
+              // a long-lived Deployment, not a Job: the same pod, restarted when it ends
+              Deployment d = JobFactory.archiver(schedule, "coffer.io/schedule", SETTINGS);
+              assertThat(d.getSpec().getReplicas()).isEqualTo(1);
+              assertThat(d.getSpec().getStrategy().getType()).isEqualTo("Recreate");
+              assertThat(d.getSpec().getTemplate().getSpec().getRestartPolicy())
+                  .isEqualTo("Always");
+              assertThat(d.getSpec().getTemplate().getSpec().getAutomountServiceAccountToken())
+                  .isFalse();
+              var q =
+                  (OplogArchiveRequest)
+                      Protocol.request(
+                          d.getSpec()
+                              .getTemplate()
+                              .getMetadata()
+                              .getAnnotations()
+                              .get(JobFactory.ANNOTATION_REQUEST));
+              assertThat(q.sliceSeconds()).isEqualTo(600);
+              assertThat(q.lockToken()).isEqualTo("5555");
+              assertThat(Protocol.write(q)).doesNotContain("s3-secret-value");
+              yield new JobBuilder()
+                  .withNewMetadata()
+                  .withName(d.getMetadata().getName() + "-1")
+                  .withLabels(d.getMetadata().getLabels())
+                  .endMetadata()
+                  .withNewSpec()
+                  .withTemplate(d.getSpec().getTemplate())
+                  .endSpec()
+                  .build();
+            }
           };
       assertThat(JobFactory.purpose(job)).isEqualTo(p);
       assertThat(job.getMetadata().getName()).endsWith("-" + p.label() + "-1");

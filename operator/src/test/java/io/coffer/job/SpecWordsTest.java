@@ -3,11 +3,14 @@ package io.coffer.job;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.coffer.api.Backup;
+import io.coffer.api.BackupSchedule;
+import io.coffer.api.BackupScheduleSpec;
 import io.coffer.api.Phase;
 import io.coffer.api.Restore;
 import io.coffer.protocol.Field;
 import io.coffer.protocol.Purpose;
 import io.coffer.testing.Specs;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -174,12 +177,18 @@ class SpecWordsTest {
   void givenEveryField_thenEveryKindHasWordsForIt_andNoMarkIsLeft() {
     Backup b = backup();
     Restore r = Specs.restore("rayerp", "rollback").backupName("nightly").build();
+    BackupSchedule s = new BackupSchedule();
+    s.setMetadata(new ObjectMetaBuilder().withName("nightly").withNamespace("rayerp").build());
+    s.setSpec(new BackupScheduleSpec());
+    s.getSpec().template = b.getSpec();
     for (Field f : Field.values()) {
       for (Purpose p : Purpose.values()) {
         String words =
-            p == Purpose.RESTORE
-                ? SpecWords.restore("x " + f.mark() + " y", r, b)
-                : SpecWords.backup("x " + f.mark() + " y", b, p);
+            switch (p) {
+              case RESTORE -> SpecWords.restore("x " + f.mark() + " y", r, b);
+              case OPLOG_ARCHIVE -> SpecWords.schedule("x " + f.mark() + " y", s);
+              default -> SpecWords.backup("x " + f.mark() + " y", b, p);
+            };
         assertThat(words)
             .as(f + " for " + p)
             .doesNotContain(String.valueOf(Field.OPEN))

@@ -54,6 +54,10 @@ public enum Field {
   MODE("mode"),
   DRY_RUN("dryRun"),
   CONFIRM("confirm"),
+  UNTIL("until"),
+  // the oplog archiver
+  SLICE("sliceSeconds"),
+  POLL("pollSeconds"),
   // a verification, a share
   DEEP("deep"),
   EXPIRES("expiresMinutes");

@@ -39,7 +39,8 @@ public final class Protocol {
    * What an engine run ended with: one of its results, or its failure; {@link Unknown} for anything
    * else.
    */
-  public sealed interface Outcome permits Backup, Restore, Verify, Share, Delete, Failed, Unknown {}
+  public sealed interface Outcome
+      permits Backup, Restore, Verify, Share, Delete, Archived, Failed, Unknown {}
 
   public record Backup(BackupResult result) implements Outcome {}
 
@@ -50,6 +51,9 @@ public final class Protocol {
   public record Share(ShareResult result) implements Outcome {}
 
   public record Delete(DeleteResult result) implements Outcome {}
+
+  /** An oplog archiver that stopped, and the window it left. */
+  public record Archived(OplogWindow result) implements Outcome {}
 
   public record Failed(Failure failure) implements Outcome {}
 
@@ -80,6 +84,7 @@ public final class Protocol {
         case VERIFY -> new Verify(MAPPER.treeToValue(n, VerifyResult.class));
         case SHARE -> new Share(MAPPER.treeToValue(n, ShareResult.class));
         case DELETE -> new Delete(MAPPER.treeToValue(n, DeleteResult.class));
+        case OPLOG_ARCHIVE -> new Archived(MAPPER.treeToValue(n, OplogWindow.class));
       };
     } catch (Exception e) {
       return new Unknown(message);
@@ -112,6 +117,19 @@ public final class Protocol {
     if (line == null || !line.startsWith("{\"phase\"")) return null;
     try {
       return MAPPER.readValue(line, ProgressLine.class);
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  /**
+   * The window an oplog archiver's log line reports ({@code {"oplogWindow":...}}), or null when the
+   * line is not one.
+   */
+  public static OplogWindow window(String line) {
+    if (line == null || !line.startsWith("{\"" + OplogWindow.LOG_KEY + "\"")) return null;
+    try {
+      return MAPPER.readValue(line, OplogWindow.Line.class).oplogWindow();
     } catch (Exception e) {
       return null;
     }

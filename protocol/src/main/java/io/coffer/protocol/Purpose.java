@@ -9,7 +9,8 @@ public enum Purpose {
   VERIFY("verify", VerifyRequest.class, "Verified"),
   SHARE("share", ShareRequest.class, ShareResult.STATUS),
   DELETE("delete", DeleteRequest.class, DeleteResult.STATUS),
-  RESTORE("restore", RestoreRequest.class, "Succeeded");
+  RESTORE("restore", RestoreRequest.class, "Succeeded"),
+  OPLOG_ARCHIVE("oplog-archive", OplogArchiveRequest.class, OplogWindow.STATUS);
 
   private final String label;
   private final Class<? extends Request> request;

@@ -18,10 +18,16 @@ import java.util.List;
   @JsonSubTypes.Type(value = RestoreRequest.class, name = "restore"),
   @JsonSubTypes.Type(value = VerifyRequest.class, name = "verify"),
   @JsonSubTypes.Type(value = ShareRequest.class, name = "share"),
-  @JsonSubTypes.Type(value = DeleteRequest.class, name = "delete")
+  @JsonSubTypes.Type(value = DeleteRequest.class, name = "delete"),
+  @JsonSubTypes.Type(value = OplogArchiveRequest.class, name = "oplog-archive")
 })
 public sealed interface Request
-    permits BackupRequest, RestoreRequest, VerifyRequest, ShareRequest, DeleteRequest {
+    permits BackupRequest,
+        RestoreRequest,
+        VerifyRequest,
+        ShareRequest,
+        DeleteRequest,
+        OplogArchiveRequest {
   @JsonIgnore
   Purpose purpose();
 

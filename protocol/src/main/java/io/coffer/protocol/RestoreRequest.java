@@ -10,7 +10,9 @@ import java.util.Map;
  * A restore: from a stored backup ({@code storage} and {@code source.backupId}), an archive file
  * ({@code source.archiveFile}) or what mongodump wrote ({@code source.mongodump}, inside {@code
  * storage} when it is given); into {@code mongodb} and the directories of {@code files}; {@code
- * mode} replace or merge.
+ * mode} replace or merge. {@code until} (RFC 3339): the database as it was at the end of that
+ * second, from the newest point-in-time backup before it and the oplog archived since ({@link
+ * OplogArchiveRequest}).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RestoreRequest(
@@ -24,6 +26,7 @@ public record RestoreRequest(
     String mode,
     boolean dryRun,
     boolean confirm,
+    String until,
     Report report)
     implements Request {
 

@@ -16,7 +16,8 @@ public record RestoreResult(
     long files,
     long bytes,
     List<Item> items,
-    Consistency consistency) {
+    Consistency consistency,
+    PointInTime pointInTime) {
 
   /** A result that says nothing of consistency (a files-only restore). */
   public RestoreResult(
@@ -41,8 +42,16 @@ public record RestoreResult(
         files,
         bytes,
         items,
+        null,
         null);
   }
+
+  /**
+   * A restore to a moment: the second asked for, the backup it started from, and the archived oplog
+   * it replayed on top (slices read, entries applied after the backup's own moment).
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record PointInTime(String until, String base, int slices, long entries) {}
 
   /**
    * One collection or file tree: source, target, what happens to the target. {@code loses}: what a

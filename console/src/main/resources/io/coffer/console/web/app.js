@@ -192,7 +192,7 @@ function overview() {
       card('Success rate', done ? Math.round(100 * ok / done) + ' %' : '–', ok + ' of ' + done + ' finished backups', 'plain', 'rate')),
     h('h2', {}, 'Schedules'),
     schedules.length === 0 ? h('p', { class: 'muted' }, 'No schedules yet. ', h('a', { href: '#/schedules' }, 'Create one.')) :
-      h('table', { test: 'health-table' }, h('thead', {}, h('tr', {}, ['Schedule', 'Health', 'Last result', 'Next run', 'Stored', 'Success'].map(t => h('th', {}, t)))),
+      h('table', { test: 'health-table' }, h('thead', {}, h('tr', {}, ['Schedule', 'Health', 'Last result', 'Next run', 'Stored', 'Success', 'Any second'].map(t => h('th', {}, t)))),
         h('tbody', {}, schedules.map(sc => {
           const [text, cls] = health(sc);
           const bs = scheduledBackups(sc);
@@ -204,7 +204,8 @@ function overview() {
             h('td', {}, last ? [badge(last.phase), ' ', ago(last.completed || last.created)] : h('span', { class: 'muted' }, 'never ran')),
             h('td', {}, sc.suspended ? 'suspended' : when(sc.next)),
             h('td', {}, sc.totalSize || bytes(sc.totalStoredBytes)),
-            h('td', {}, fin.length ? Math.round(100 * fin.filter(b => b.phase === 'Succeeded').length / fin.length) + ' %' : '–'));
+            h('td', {}, fin.length ? Math.round(100 * fin.filter(b => b.phase === 'Succeeded').length / fin.length) + ' %' : '–'),
+            h('td', { test: 'window-' + sc.name }, windowOf(sc)));
         }))),
     h('h2', {}, 'Over time'),
     h('div', { class: 'plots' }, schedules.flatMap(sc => {
@@ -213,6 +214,15 @@ function overview() {
       return [h('div', { class: 'card', test: 'plot-' + sc.name },
         h('h3', {}, sc.name, h('span', { class: 'muted' }, 'stored size and duration of the last ' + bs.length)), plot(bs))];
     })));
+}
+// a schedule's oplog archive (spec.pointInTime): the seconds a restore can reach, and its gaps
+function windowOf(sc) {
+  const p = sc.pointInTime;
+  if (!p) return h('span', { class: 'muted' }, '–');
+  if (!p.until) return h('span', { class: 'muted' }, p.state === 'Running' ? 'opens with the next backup' : (p.state || '').toLowerCase());
+  return h('span', {}, when(p.from) + ' → ' + when(p.until),
+    p.gaps ? [' ', badge(p.gaps + (p.gaps === 1 ? ' gap' : ' gaps'), 'warning')] : null,
+    p.state !== 'Running' ? [' ', badge('archiver ' + (p.state || '').toLowerCase(), 'warning')] : null);
 }
 function card(title, big, sub, cls, test) {
   return h('div', { class: 'card', test: 'card-' + test }, h('h3', {}, title, cls === 'plain' ? null : badge(cls, cls)),
@@ -628,8 +638,11 @@ function restore(params) {
   const decKey = h('input', { placeholder: 'key', test: 'restore-key' });
   const decRow = h('span', {}, decSecret, ' ', decKey, h('span', { class: 'muted' }, ' (the restore Job reads it; the console never does)'));
   const which = h('span', {});
+  const until = h('input', { test: 'restore-until', size: 26, placeholder: '2026-12-07T10:15:00Z' });
+  const untilHint = h('span', { class: 'muted', test: 'restore-window' });
   const form = h('form', { class: 'panel', test: 'restore-form' }, h('div', { class: 'grid' },
-    h('label', {}, 'Namespace'), nsSel, h('label', {}, 'From'), srcSel, h('label', {}, 'Backup'), which, h('label', {}, 'Modules'), modules,
+    h('label', {}, 'Namespace'), nsSel, h('label', {}, 'From'), srcSel, h('label', {}, 'Backup'), which,
+    h('label', {}, 'To a moment'), h('span', {}, until, ' ', untilHint), h('label', {}, 'Modules'), modules,
     h('label', {}, 'Into database'), h('span', {}, renameFrom, dbs, ' → ', renameTo), h('label', {}, 'File trees into'), claims,
     h('label', {}, 'Mode'), mode, h('label', {}, 'Key'), decRow));
   const result = h('div', { test: 'restore-result' });
@@ -644,7 +657,12 @@ function restore(params) {
     modules.replaceChildren(); claims.replaceChildren(); dbs.replaceChildren();
     const b = byId() ? null : chosen();
     const t = byId() ? template() : null;
+    untilHint.replaceChildren();
     if (!b && !t) return;
+    const sc = b && b.schedule ? store.schedules.get(b.namespace + '/' + b.schedule) : null;
+    untilHint.append(sc && sc.pointInTime && sc.pointInTime.until
+      ? `optional: any second from ${when(sc.pointInTime.from)} to ${when(sc.pointInTime.until)} (schedule ${sc.name}'s oplog archive); empty: the backup's own moment`
+      : 'optional: with a schedule\'s oplog archive (spec.pointInTime), any second of its window; empty: the backup\'s own moment');
     const mods = b ? Object.keys((b.contents && b.contents.modules) || {}) : [];
     modules.append(...mods.map(m => h('label', {}, h('input', { type: 'checkbox', value: m, test: 'rmodule-' + m }), ' ', m)),
       mods.length ? h('span', { class: 'muted' }, '(none ticked: everything in the backup)') : h('span', { class: 'muted' }, 'everything in the backup'));
@@ -668,7 +686,7 @@ function restore(params) {
     const targetClaims = {};
     for (const i of claims.querySelectorAll('input[data-tree]')) if (i.value.trim()) targetClaims[i.dataset.tree] = i.value.trim();
     const from = byId() ? { backupId: idInput.value.trim(), template: { kind: template().kind, name: template().name } } : { backupName: chosen().name };
-    return { ...from, mode: mode.value, dryRun, confirmText, renameDatabases: rename, targetClaims,
+    return { ...from, mode: mode.value, dryRun, confirmText, renameDatabases: rename, targetClaims, pointInTime: until.value.trim(),
       modules: [...modules.querySelectorAll('input:checked')].map(i => i.value), decryptionSecret: decSecret.value, decryptionKey: decKey.value };
   }
   form.append(h('div', { class: 'toolbar' }, h('button', { class: 'primary', type: 'submit', test: 'preview' }, 'Preview (dry run)')));
@@ -737,6 +755,8 @@ function runPanel(r) {
     r.phase === 'Succeeded' && r.consistency ? h('span', { class: 'muted', test: 'restore-moment' },
       r.consistency === 'PointInTime' ? ' · one moment of the source: ' + when(r.consistentAt) + (r.consistencyReason ? ' (' + r.consistencyReason + ')' : '')
         : ' · not one moment (' + (r.consistencyReason || '') + ')') : null,
+    r.phase === 'Succeeded' && r.pointInTime ? h('span', { class: 'muted', test: 'restore-replayed' },
+      ` · from backup ${r.pointInTime.base} and ${r.pointInTime.entries} oplog entries of ${r.pointInTime.slices} archived slices`) : null,
     r.lastError ? h('span', { class: 'error' }, r.lastError) : null),
     h('a', { href: `#/logs?kind=restores&name=${encodeURIComponent(r.name)}&namespace=${r.namespace}`, test: 'restore-log' }, 'The restore log'));
   return panel;

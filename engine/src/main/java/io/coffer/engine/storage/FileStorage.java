@@ -10,6 +10,7 @@ import io.coffer.protocol.Field;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -186,16 +187,23 @@ public final class FileStorage implements Storage {
   public List<String> list(String folder) throws IOException {
     Path dir = resolve(folder);
     if (!Files.isDirectory(dir)) return List.of();
-    List<String> out = new ArrayList<>();
-    try (Stream<Path> s = Files.walk(dir)) {
-      s.filter(Files::isRegularFile)
-          .filter(
-              p ->
-                  !p.getFileName().toString().startsWith(PARTIAL_PREFIX)
-                      && !p.getFileName().toString().equals(LOCK))
-          .forEach(p -> out.add(root.relativize(p).toString().replace('\\', '/')));
+    // another run may publish or remove a file while this one walks: walk again
+    for (int attempt = 0; ; attempt++) {
+      List<String> out = new ArrayList<>();
+      try (Stream<Path> s = Files.walk(dir)) {
+        s.filter(Files::isRegularFile)
+            .filter(
+                p ->
+                    !p.getFileName().toString().startsWith(PARTIAL_PREFIX)
+                        && !p.getFileName().toString().equals(LOCK))
+            .forEach(p -> out.add(root.relativize(p).toString().replace('\\', '/')));
+        return out;
+      } catch (UncheckedIOException e) {
+        if (!(e.getCause() instanceof NoSuchFileException) || attempt >= 10) throw e.getCause();
+      } catch (NoSuchFileException e) {
+        if (attempt >= 10) throw e;
+      }
     }
-    return out;
   }
 
   @Override

@@ -6,6 +6,14 @@ import io.coffer.controller.Actuator;
 import io.coffer.controller.Caches;
 import io.coffer.controller.JobEventSources;
 import io.coffer.controller.Writes;
+import io.coffer.job.JobFactory;
+import io.coffer.protocol.OplogWindow;
+import io.coffer.protocol.Protocol;
+import io.coffer.protocol.Purpose;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -16,6 +24,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -34,9 +43,10 @@ public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
   private final Writes writes;
   private InformerEventSource<Backup, BackupSchedule> backups;
 
-  public BackupScheduleReconciler(Clock clock, Duration poll, Caches caches, Writes writes) {
+  public BackupScheduleReconciler(
+      Clock clock, Duration poll, JobFactory.Settings settings, Caches caches, Writes writes) {
     this.writes = writes;
-    this.decider = new ScheduleDecider(poll);
+    this.decider = new ScheduleDecider(poll, settings);
     this.actuator = new Actuator(clock);
     this.clock = clock;
     this.caches = caches;
@@ -55,7 +65,34 @@ public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
                     JobEventSources.<Backup>byLabel(ScheduleDecider.LABEL_SCHEDULE))
                 .build(),
             ctx);
-    return List.of(backups);
+    // the oplog archivers (spec.pointInTime): their Deployments and pods
+    String archivers =
+        JobFactory.LABEL_MANAGED_BY
+            + "="
+            + JobFactory.MANAGER
+            + ","
+            + JobFactory.LABEL_PURPOSE
+            + "="
+            + JobFactory.ARCHIVER;
+    var deployments =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Deployment.class, BackupSchedule.class)
+                .withName("schedule-archivers")
+                .withLabelSelector(archivers)
+                .withSecondaryToPrimaryMapper(
+                    JobEventSources.<Deployment>byLabel(ScheduleDecider.LABEL_SCHEDULE))
+                .build(),
+            ctx);
+    var pods =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Pod.class, BackupSchedule.class)
+                .withName("schedule-archiver-pods")
+                .withLabelSelector(archivers)
+                .withSecondaryToPrimaryMapper(
+                    JobEventSources.<Pod>byLabel(ScheduleDecider.LABEL_SCHEDULE))
+                .build(),
+            ctx);
+    return List.of(backups, deployments, pods);
   }
 
   @Override
@@ -81,6 +118,67 @@ public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
                         && b.getStatus().parent != null)
             .map(b -> b.getStatus().parent)
             .collect(Collectors.toSet());
-    return new ScheduleObservation(own, parents);
+    Deployment deployment =
+        ctx.getSecondaryResources(Deployment.class).stream()
+            .filter(x -> x.getMetadata().getDeletionTimestamp() == null)
+            .findFirst()
+            .orElse(null);
+    return new ScheduleObservation(
+        own, parents, deployment, archiver(schedule, ctx.getSecondaryResources(Pod.class), ctx));
+  }
+
+  /**
+   * What the archiver's pod says: the newest window in its log (read only while it runs), and why
+   * its container last stopped. The newest pod when a replaced one still ends.
+   */
+  private ScheduleObservation.Archiver archiver(
+      BackupSchedule schedule, Set<Pod> pods, Context<BackupSchedule> ctx) {
+    Pod pod =
+        pods.stream()
+            .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+            .max(Comparator.comparing(p -> String.valueOf(p.getMetadata().getCreationTimestamp())))
+            .orElse(null);
+    if (pod == null) return null;
+    boolean running = pod.getStatus() != null && "Running".equals(pod.getStatus().getPhase());
+    String failure = null;
+    if (pod.getStatus() != null && pod.getStatus().getContainerStatuses() != null) {
+      for (ContainerStatus c : pod.getStatus().getContainerStatuses()) {
+        var t = c.getLastState() == null ? null : c.getLastState().getTerminated();
+        if (t == null && c.getState() != null) t = c.getState().getTerminated();
+        if (t != null)
+          failure =
+              t.getMessage() != null && !t.getMessage().isBlank()
+                  ? failureOf(t.getMessage())
+                  : "its container ended (exit " + t.getExitCode() + ")";
+        if (c.getState() != null && c.getState().getRunning() == null) running = false;
+      }
+    }
+    OplogWindow window = null;
+    if (running) {
+      try {
+        String log =
+            ctx.getClient()
+                .pods()
+                .inNamespace(schedule.getMetadata().getNamespace())
+                .withName(pod.getMetadata().getName())
+                .tailingLines(400)
+                .getLog();
+        for (String line : log.split("\n")) {
+          OplogWindow w = Protocol.window(line.strip());
+          if (w != null) window = w;
+        }
+      } catch (KubernetesClientException e) {
+        // the log cannot be read now: the last window stays in the status
+      }
+    }
+    return new ScheduleObservation.Archiver(pod.getMetadata().getName(), running, window, failure);
+  }
+
+  /** The engine's failure line from a termination message, or the message as it was. */
+  private static String failureOf(String message) {
+    Protocol.Outcome o = Protocol.outcome(message, Purpose.OPLOG_ARCHIVE);
+    if (o instanceof Protocol.Failed f) return f.failure().message();
+    String m = message.strip();
+    return m.length() > 500 ? m.substring(m.length() - 500) : m;
   }
 }

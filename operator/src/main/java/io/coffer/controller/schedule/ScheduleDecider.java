@@ -8,6 +8,10 @@ import io.coffer.api.Phase;
 import io.coffer.controller.Action;
 import io.coffer.controller.Decision;
 import io.coffer.controller.backup.VerificationDecider;
+import io.coffer.job.JobFactory;
+import io.coffer.job.Requests;
+import io.coffer.job.SpecWords;
+import io.coffer.protocol.OplogWindow;
 import io.coffer.schedule.Cron;
 import io.coffer.schedule.Retention;
 import io.coffer.status.BackupStatusMapper;
@@ -15,16 +19,20 @@ import io.coffer.status.Conditions;
 import io.coffer.status.Reason;
 import io.coffer.status.Statuses;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -36,11 +44,23 @@ import java.util.Set;
 public final class ScheduleDecider {
   public static final String LABEL_SCHEDULE = "coffer.io/schedule";
   private static final DateTimeFormatter NAME_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmm");
+  public static final String POINT_IN_TIME_READY = "PointInTimeReady";
+
+  /** How often a schedule with an archiver looks at its report (the window moves). */
+  static final Duration ARCHIVER_POLL = Duration.ofSeconds(30);
+
   private final Duration poll;
+  private final JobFactory.Settings settings;
 
   /** {@code poll}: the longest wait between two looks (the next run wakes it earlier). */
   public ScheduleDecider(Duration poll) {
+    this(poll, new JobFactory.Settings("coffer:latest", "IfNotPresent"));
+  }
+
+  /** {@code settings}: the image an archiver's pod runs. */
+  public ScheduleDecider(Duration poll, JobFactory.Settings settings) {
     this.poll = poll;
+    this.settings = settings;
   }
 
   /** A structured frequency as cron. */
@@ -97,6 +117,7 @@ public final class ScheduleDecider {
     if (Boolean.TRUE.equals(spec.verifyAfterEachBackup)) requestVerification(o.backups(), d);
     if (verifyCron != null) verifyOnSchedule(schedule, s, verifyCron, zone, now, o.backups(), d);
     report(s, o.backups(), cron, zone, now);
+    boolean archiving = pointInTime(schedule, s, o, instant, d);
     boolean suspended = Boolean.TRUE.equals(spec.suspend);
     Conditions.ready(
         s.conditions,
@@ -108,7 +129,154 @@ public final class ScheduleDecider {
         s.nextScheduleTime == null
             ? poll
             : Duration.between(now, ZonedDateTime.parse(s.nextScheduleTime)).plusSeconds(1);
-    return d.done(s, wait.isNegative() || wait.compareTo(poll) > 0 ? poll : wait);
+    Duration longest = archiving && ARCHIVER_POLL.compareTo(poll) < 0 ? ARCHIVER_POLL : poll;
+    return d.done(s, wait.isNegative() || wait.compareTo(longest) > 0 ? longest : wait);
+  }
+
+  /**
+   * The archiver of {@code spec.pointInTime}: its Deployment made, replaced when its pod changes,
+   * removed when it is off; {@code status.pointInTime} from its report (the last one stays while
+   * its pod restarts), an event for each new gap, and the PointInTimeReady condition (the window
+   * reaches within rpoTarget of now). Returns whether an archiver runs.
+   */
+  private boolean pointInTime(
+      BackupSchedule schedule,
+      BackupScheduleStatus s,
+      ScheduleObservation o,
+      Instant now,
+      Decision.Builder<BackupScheduleStatus> d) {
+    BackupScheduleSpec.PointInTimeSpec pit = schedule.getSpec().pointInTime;
+    boolean on = pit != null && Boolean.TRUE.equals(pit.enabled);
+    Deployment existing = o.deployment();
+    if (!on) {
+      if (existing != null) {
+        d.act(new Action.Delete(existing));
+        d.event(
+            Reason.ArchiverStopped,
+            "stopped the oplog archiver "
+                + existing.getMetadata().getName()
+                + " (spec.pointInTime is off); its slices stay in storage");
+      }
+      s.pointInTime = null;
+      s.conditions.removeIf(c -> POINT_IN_TIME_READY.equals(c.getType()));
+      return false;
+    }
+    Deployment desired = JobFactory.archiver(schedule, LABEL_SCHEDULE, settings);
+    String name = desired.getMetadata().getName();
+    if (existing == null) {
+      d.act(new Action.Create(desired));
+      d.event(Reason.ArchiverStarted, "started the oplog archiver " + name);
+    } else if (!Objects.equals(hash(existing), hash(desired))) {
+      // updated in place: its Recreate strategy ends the old pod (which writes its open slice)
+      // before the new one starts
+      d.act(new Action.Apply(desired));
+      d.event(
+          Reason.ArchiverReplaced,
+          "replacing the oplog archiver " + name + "'s pod: its spec changed");
+    }
+    BackupScheduleStatus.PointInTimeStatus old = s.pointInTime;
+    BackupScheduleStatus.PointInTimeStatus p =
+        old == null ? new BackupScheduleStatus.PointInTimeStatus() : old;
+    Set<String> known = new HashSet<>();
+    if (old != null && old.gaps != null) for (var g : old.gaps) known.add(g.from + "/" + g.to);
+    p.archiver = name;
+    ScheduleObservation.Archiver a = o.archiver();
+    OplogWindow w = a == null ? null : a.window();
+    if (w != null) {
+      p.recoverableFrom = w.recoverableFrom();
+      p.recoverableUntil = w.recoverableUntil();
+      p.lastSliceAt = w.lastSliceAt();
+      p.checkedAt = w.checkedAt();
+      p.slices = w.slices();
+      p.entries = w.entries();
+      p.size = BackupStatusMapper.human(w.bytes());
+      p.gaps = new ArrayList<>();
+      for (OplogWindow.Gap g : w.gaps()) {
+        BackupScheduleStatus.Gap x = new BackupScheduleStatus.Gap();
+        x.from = g.from();
+        x.to = g.to();
+        x.reason = g.reason();
+        p.gaps.add(x);
+      }
+      for (BackupScheduleStatus.Gap g : p.gaps) {
+        if (known.contains(g.from + "/" + g.to)) continue;
+        d.warning(
+            Reason.OplogGap,
+            "the oplog archive has a gap from "
+                + g.from
+                + " to "
+                + g.to
+                + ": "
+                + g.reason
+                + "; no restore reaches into it");
+      }
+    }
+    p.state =
+        a != null && a.running() && w != null
+            ? "Running"
+            : a == null || (a.running() && w == null && a.lastFailure() == null)
+                ? "Starting"
+                : "NotReporting";
+    s.pointInTime = p;
+    Duration rpo =
+        Duration.ofSeconds(
+            pit.rpoTarget != null
+                ? Requests.seconds(pit.rpoTarget)
+                : 2L * Requests.seconds(pit.sliceInterval == null ? "10m" : pit.sliceInterval));
+    String failure =
+        a != null && a.lastFailure() != null && !"Running".equals(p.state)
+            ? ": " + SpecWords.schedule(a.lastFailure(), schedule)
+            : "";
+    if (!"Running".equals(p.state) && w == null && p.recoverableUntil == null) {
+      Conditions.set(
+          s.conditions,
+          POINT_IN_TIME_READY,
+          false,
+          "Starting".equals(p.state) ? Reason.ArchiverStarting : Reason.ArchiverNotReporting,
+          "Starting".equals(p.state)
+              ? "the oplog archiver " + name + " has not reported yet"
+              : "the oplog archiver " + name + " does not run" + failure,
+          s.observedGeneration,
+          now);
+    } else if (p.recoverableUntil == null) {
+      Conditions.set(
+          s.conditions,
+          POINT_IN_TIME_READY,
+          false,
+          Reason.NoWindow,
+          "no point-in-time backup lies in the archived oplog yet: the next backup opens the window",
+          s.observedGeneration,
+          now);
+    } else {
+      Duration behind = Duration.between(Instant.parse(p.recoverableUntil), now);
+      boolean ok = behind.compareTo(rpo) <= 0;
+      Conditions.set(
+          s.conditions,
+          POINT_IN_TIME_READY,
+          ok,
+          ok ? Reason.WithinRpo : Reason.RpoMissed,
+          "restorable to any second from "
+              + p.recoverableFrom
+              + " to "
+              + p.recoverableUntil
+              + (ok
+                  ? ""
+                  : ", "
+                      + behind.toSeconds()
+                      + " s ago: more than spec.pointInTime.rpoTarget ("
+                      + rpo.toSeconds()
+                      + " s)"
+                      + ("Running".equals(p.state) ? "" : "; the archiver does not run" + failure)),
+          s.observedGeneration,
+          now);
+    }
+    return true;
+  }
+
+  private static String hash(Deployment dep) {
+    return dep.getMetadata().getAnnotations() == null
+        ? null
+        : dep.getMetadata().getAnnotations().get(JobFactory.ANNOTATION_POD_HASH);
   }
 
   private void runIfDue(

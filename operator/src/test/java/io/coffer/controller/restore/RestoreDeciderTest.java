@@ -174,7 +174,8 @@ class RestoreDeciderTest {
                 List.of(
                     new RestoreResult.Item(
                         "collection", "erp.employees", "erp.employees", 2000L, null, 90, "merge")),
-                Consistency.pointInTime("2026-12-07T02:00:00Z")));
+                Consistency.pointInTime("2026-12-07T02:00:00Z"),
+                new RestoreResult.PointInTime("2026-12-07T02:00:00Z", "nightly-1234abcd", 3, 420)));
     var done =
         decider.decide(
             r,
@@ -184,6 +185,9 @@ class RestoreDeciderTest {
     assertThat(done.status().documents).isEqualTo(2001);
     assertThat(done.status().consistency).isEqualTo("PointInTime");
     assertThat(done.status().consistentAt).isEqualTo("2026-12-07T02:00:00Z");
+    assertThat(done.status().pointInTime.baseBackupId).isEqualTo("nightly-1234abcd");
+    assertThat(done.status().pointInTime.slices).isEqualTo(3);
+    assertThat(done.status().pointInTime.oplogEntries).isEqualTo(420);
     assertThat(done.status().plan)
         .singleElement()
         .satisfies(i -> assertThat(i.action).isEqualTo("merge"));

@@ -5,12 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.coffer.api.Backup;
 import io.coffer.api.BackupSchedule;
 import io.coffer.api.BackupScheduleSpec;
+import io.coffer.api.BackupScheduleStatus;
 import io.coffer.api.Phase;
 import io.coffer.controller.Action;
 import io.coffer.controller.Decision;
 import io.coffer.controller.backup.VerificationDecider;
+import io.coffer.job.JobFactory;
+import io.coffer.protocol.OplogWindow;
+import io.coffer.status.Conditions;
+import io.coffer.status.Reason;
 import io.coffer.testing.Specs;
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -223,4 +230,161 @@ class ScheduleDeciderTest {
                   .startsWith("spec.timeZone: unknown time zone 'Mars/Olympus_Mons'");
             });
   }
+
+  // --- spec.pointInTime: the oplog archiver and its window ---
+
+  static BackupSchedule archiving(String slice) {
+    BackupSchedule s =
+        nightly(
+            spec -> {
+              spec.template =
+                  Specs.backup("rayerp", "x")
+                      .mongo("erp-uri", "uri")
+                      .volume("store")
+                      .recipients("keys", "recipients")
+                      .build()
+                      .getSpec();
+              spec.pointInTime = new BackupScheduleSpec.PointInTimeSpec();
+              spec.pointInTime.enabled = true;
+              spec.pointInTime.sliceInterval = slice;
+            });
+    return s;
+  }
+
+  static OplogWindow window(String from, String until, int gaps) {
+    List<OplogWindow.Gap> g = new java.util.ArrayList<>();
+    for (int i = 0; i < gaps; i++)
+      g.add(
+          new OplogWindow.Gap(
+              "2026-12-07T08:00:0" + i + "Z", "2026-12-07T08:10:0" + i + "Z", "rolled over"));
+    return new OplogWindow(null, from, until, until, until, "p", 12, 3400, 1 << 20, g);
+  }
+
+  static final Instant AT = Instant.parse("2026-12-07T10:20:00Z");
+
+  @Test
+  void givenPointInTimeOn_thenItsArchiverDeploymentIsCreated_andTheWindowStartsAsStarting() {
+    BackupSchedule s = archiving("10m");
+    var d = decider.decide(s, new ScheduleObservation(List.of(), Set.of()), AT);
+    Deployment dep =
+        actions(d, Action.Create.class).stream()
+            .map(Action.Create::resource)
+            .filter(Deployment.class::isInstance)
+            .map(Deployment.class::cast)
+            .findFirst()
+            .orElseThrow();
+    assertThat(dep.getMetadata().getName()).isEqualTo("nightly-oplog-archive");
+    assertThat(dep.getMetadata().getLabels())
+        .containsEntry(ScheduleDecider.LABEL_SCHEDULE, "nightly")
+        .containsEntry(JobFactory.LABEL_PURPOSE, "oplog-archive");
+    assertThat(dep.getMetadata().getOwnerReferences().get(0).getUid()).isEqualTo("5555-0");
+    assertThat(actions(d, Action.Event.class))
+        .extracting(e -> e.reason())
+        .contains(Reason.ArchiverStarted);
+    assertThat(d.status().pointInTime.state).isEqualTo("Starting");
+    Condition c = Conditions.get(d.status().conditions, ScheduleDecider.POINT_IN_TIME_READY);
+    assertThat(c.getStatus()).isEqualTo("False");
+    assertThat(c.getReason()).isEqualTo("ArchiverStarting");
+    assertThat(d.requeue()).isLessThanOrEqualTo(Duration.ofSeconds(30));
+  }
+
+  @Test
+  void givenTheArchiverReports_thenTheWindowIsInTheStatus_aNewGapIsAnEvent_andRpoDecidesReady() {
+    BackupSchedule s = archiving("10m");
+    Deployment dep = JobFactory.archiver(s, ScheduleDecider.LABEL_SCHEDULE, SETTINGS);
+    var seen =
+        new ScheduleObservation(
+            List.of(),
+            Set.of(),
+            dep,
+            new ScheduleObservation.Archiver(
+                "p", true, window("2026-12-07T02:00:00Z", "2026-12-07T10:15:00Z", 1), null));
+    var d = decider.decide(s, seen, AT);
+    assertThat(actions(d, Action.Create.class))
+        .as("it runs already")
+        .noneMatch(a -> a.resource() instanceof Deployment);
+    assertThat(actions(d, Action.Delete.class)).isEmpty();
+    var p = d.status().pointInTime;
+    assertThat(p.state).isEqualTo("Running");
+    assertThat(p.recoverableFrom).isEqualTo("2026-12-07T02:00:00Z");
+    assertThat(p.recoverableUntil).isEqualTo("2026-12-07T10:15:00Z");
+    assertThat(p.slices).isEqualTo(12);
+    assertThat(p.size).isEqualTo("1.0 MiB");
+    assertThat(p.gaps)
+        .singleElement()
+        .satisfies(g -> assertThat(g.reason).isEqualTo("rolled over"));
+    assertThat(actions(d, Action.Event.class))
+        .filteredOn(e -> e.reason() == Reason.OplogGap)
+        .singleElement()
+        .satisfies(e -> assertThat(e.warning()).isTrue());
+    Condition c = Conditions.get(d.status().conditions, ScheduleDecider.POINT_IN_TIME_READY);
+    assertThat(c.getStatus()).as("5 minutes behind, within twice the slice").isEqualTo("True");
+    // the same gap on the next look is no new event
+    s.setStatus(d.status());
+    var again = decider.decide(s, seen, AT.plusSeconds(30));
+    assertThat(actions(again, Action.Event.class))
+        .extracting(e -> e.reason())
+        .doesNotContain(Reason.OplogGap);
+    // the archiver stops reporting: the last window stays, and 30 minutes later the RPO is missed
+    var dead =
+        new ScheduleObservation(
+            List.of(),
+            Set.of(),
+            dep,
+            new ScheduleObservation.Archiver(
+                "p",
+                false,
+                null,
+                "{\"status\":\"Failed\",\"exitCode\":3,\"reason\":\"x\",\"message\":\"cannot read the oplog: give \u27e6mongodb.uriFile\u27e7\",\"permanent\":false}"));
+    var late = decider.decide(s, dead, AT.plusSeconds(1800));
+    assertThat(late.status().pointInTime.state).isEqualTo("NotReporting");
+    assertThat(late.status().pointInTime.recoverableUntil).isEqualTo("2026-12-07T10:15:00Z");
+    Condition missed =
+        Conditions.get(late.status().conditions, ScheduleDecider.POINT_IN_TIME_READY);
+    assertThat(missed.getStatus()).isEqualTo("False");
+    assertThat(missed.getReason()).isEqualTo("RpoMissed");
+    assertThat(missed.getMessage())
+        .contains("more than spec.pointInTime.rpoTarget (1200 s)")
+        .contains("spec.template.source.mongodb.uriSecret");
+  }
+
+  @Test
+  void givenTheSliceIntervalChanged_thenTheArchiverIsReplaced_andTurnedOff_itIsRemoved() {
+    BackupSchedule before = archiving("10m");
+    Deployment running = JobFactory.archiver(before, ScheduleDecider.LABEL_SCHEDULE, SETTINGS);
+    var changed =
+        decider.decide(
+            archiving("1m"), new ScheduleObservation(List.of(), Set.of(), running, null), AT);
+    assertThat(actions(changed, Action.Delete.class)).as("updated in place").isEmpty();
+    assertThat(actions(changed, Action.Apply.class))
+        .singleElement()
+        .satisfies(
+            a ->
+                assertThat(
+                        ((Deployment) a.resource())
+                            .getMetadata()
+                            .getAnnotations()
+                            .get(JobFactory.ANNOTATION_POD_HASH))
+                    .isNotEqualTo(
+                        running
+                            .getMetadata()
+                            .getAnnotations()
+                            .get(JobFactory.ANNOTATION_POD_HASH)));
+    assertThat(actions(changed, Action.Event.class))
+        .extracting(e -> e.reason())
+        .contains(Reason.ArchiverReplaced);
+    BackupSchedule off = archiving("10m");
+    off.getSpec().pointInTime.enabled = false;
+    off.setStatus(new BackupScheduleStatus());
+    off.getStatus().pointInTime = new BackupScheduleStatus.PointInTimeStatus();
+    var d = decider.decide(off, new ScheduleObservation(List.of(), Set.of(), running, null), AT);
+    assertThat(actions(d, Action.Delete.class))
+        .extracting(a -> a.resource())
+        .containsExactly(running);
+    assertThat(d.status().pointInTime).isNull();
+    assertThat(Conditions.get(d.status().conditions, ScheduleDecider.POINT_IN_TIME_READY)).isNull();
+  }
+
+  static final JobFactory.Settings SETTINGS =
+      new JobFactory.Settings("coffer:latest", "IfNotPresent");
 }

@@ -1,0 +1,455 @@
+package io.coffer.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Updates;
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import io.coffer.engine.archive.Compression;
+import io.coffer.engine.base.CofferException;
+import io.coffer.engine.base.EngineLog;
+import io.coffer.engine.base.Progress;
+import io.coffer.engine.crypto.Age;
+import io.coffer.engine.crypto.AgeKeys;
+import io.coffer.engine.crypto.Encryption;
+import io.coffer.engine.mongo.Selection;
+import io.coffer.engine.pitr.OplogArchiver;
+import io.coffer.engine.pitr.Slice;
+import io.coffer.engine.pitr.Slices;
+import io.coffer.engine.storage.FileStorage;
+import io.coffer.engine.storage.Storage;
+import io.coffer.protocol.ExitCode;
+import io.coffer.protocol.OplogWindow;
+import io.coffer.protocol.Request;
+import io.coffer.protocol.RestoreRequest;
+import io.coffer.protocol.RestoreResult;
+import io.coffer.testing.EmbeddedServers;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import org.bson.BsonDocument;
+import org.bson.BsonTimestamp;
+import org.bson.Document;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Recovery to any second: a point-in-time backup, the oplog archived beside it while the
+ * application goes on writing, and restores to moments between two writes. mongo-java-server with
+ * its oplog on stands in for a replica set (real driver, real wire protocol; its tailable cursor
+ * never sees new entries, so the archiver's poll opens a new one each time, as it would after a
+ * real server ended a cursor). Simulated: the replica set (one in-memory server), the oplog's
+ * rollover (its oldest entries deleted by hand), a crash (a storage that fails on cue), age keys
+ * made by the test. Slices are a second or less long so the test takes seconds.
+ */
+class PointInTimeIT {
+  @TempDir Path tmp;
+  MongoServer server;
+  String uri;
+  MongoClient client;
+  Storage storage;
+  AgeKeys.Identity identity;
+  Path identityFile;
+
+  @BeforeEach
+  void start() throws Exception {
+    server = new MongoServer(new MemoryBackend());
+    server.enableOplog();
+    server.bind("127.0.0.1", 0);
+    uri = EmbeddedServers.uri(server);
+    client = MongoClients.create(uri);
+    storage = new FileStorage(tmp.resolve("store"));
+    Engine.KeyPair k = Engine.newKeyPair();
+    identityFile = tmp.resolve("key.txt");
+    Files.writeString(identityFile, k.identityFile());
+    recipient = k.recipient();
+  }
+
+  String recipient;
+
+  @AfterEach
+  void stop() {
+    client.close();
+    server.shutdownNow();
+  }
+
+  MongoCollection<Document> orders() {
+    return client.getDatabase("erp").getCollection("orders");
+  }
+
+  void backup(String id) throws Exception {
+    new BackupEngine(storage, new EngineLog(null), new Progress())
+        .run(
+            new BackupOptions(
+                id,
+                BackupType.DATABASE,
+                uri,
+                new Selection(List.of("erp"), List.of(), List.of(), null),
+                List.of(),
+                List.of(),
+                List.of(),
+                Encryption.NONE,
+                Compression.DEFLATE,
+                1,
+                10,
+                null,
+                null));
+  }
+
+  /** An archiver on its own thread, slices of half a second, encrypted to the test's key. */
+  final class Running implements AutoCloseable {
+    final List<OplogWindow> reports = new CopyOnWriteArrayList<>();
+    final AtomicReference<Throwable> failure = new AtomicReference<>();
+    final OplogArchiver archiver;
+    final Thread thread;
+    OplogWindow last;
+
+    Running(Storage into) {
+      archiver =
+          new OplogArchiver(
+              into,
+              client,
+              uri,
+              Encryption.toRecipients(List.of(AgeKeys.parseRecipient(recipient))),
+              Duration.ofMillis(500),
+              Duration.ofMillis(50),
+              "test archiver",
+              "schedule-uid",
+              new EngineLog(null),
+              () -> {
+                try {
+                  return Engine.basesOf(new BackupStore(into));
+                } catch (IOException e) {
+                  throw new RuntimeException(e);
+                }
+              },
+              reports::add,
+              Clock.systemUTC());
+      thread =
+          new Thread(
+              () -> {
+                try {
+                  last = archiver.run();
+                } catch (Throwable t) {
+                  failure.set(t);
+                }
+              });
+      thread.start();
+    }
+
+    /** Waits until the archive holds every entry written so far (a slice ends at or after it). */
+    void caughtUp() throws Exception {
+      long latest = latest();
+      long deadline = System.nanoTime() + 20_000_000_000L;
+      while (System.nanoTime() < deadline && failure.get() == null) {
+        Long end = Slices.list(storage).end();
+        if (end != null && Long.compareUnsigned(end, latest) >= 0) return;
+        Thread.sleep(20);
+      }
+      throw new AssertionError("the archiver did not catch up", failure.get());
+    }
+
+    @Override
+    public void close() throws Exception {
+      archiver.stop();
+      thread.join(20_000);
+      assertThat(thread.isAlive()).isFalse();
+    }
+  }
+
+  long latest() {
+    return client
+        .getDatabase("local")
+        .getCollection("oplog.rs", BsonDocument.class)
+        .find()
+        .sort(new BsonDocument("$natural", new org.bson.BsonInt32(-1)))
+        .first()
+        .getTimestamp("ts")
+        .getValue();
+  }
+
+  /** Waits into the next whole second and returns it: writes after this lie in it or later. */
+  static Instant nextSecond() throws InterruptedException {
+    Instant now = Instant.now();
+    Instant next = now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).plusSeconds(1);
+    Thread.sleep(Duration.between(now, next).toMillis() + 20);
+    return next;
+  }
+
+  RestoreResult restore(String until, String backup, boolean dryRun) throws Exception {
+    return Engine.restore(
+        new RestoreRequest(
+            new RestoreRequest.Source(backup, null, null),
+            null,
+            new Request.Decryption(identityFile.toString(), null),
+            new RestoreRequest.Mongo(
+                null, List.of(), List.of(), List.of(), Map.of("erp", "erp_at"), false, 10),
+            List.of(),
+            null,
+            List.of(),
+            "replace",
+            dryRun,
+            true,
+            until,
+            null),
+        storage,
+        new Engine.Context(
+            new EngineLog(null),
+            new Progress(),
+            new Secrets(Map.of()),
+            uri,
+            Confirmation.GIVEN,
+            InputStream.nullInputStream()));
+  }
+
+  Document restoredOrder(int id) {
+    return client.getDatabase("erp_at").getCollection("orders").find(Filters.eq("_id", id)).first();
+  }
+
+  long restoredOrders() {
+    return client.getDatabase("erp_at").getCollection("orders").countDocuments();
+  }
+
+  @Test
+  void givenWritesAfterTheBackup_whenRestoredToASecondBetweenTwo_thenExactlyTheWritesBeforeIt()
+      throws Exception {
+    for (int i = 0; i < 100; i++) orders().insertOne(new Document("_id", i).append("state", "new"));
+    backup("nightly");
+    Instant t1;
+    Instant t2;
+    Instant t3;
+    try (Running a = new Running(storage)) {
+      t1 = nextSecond();
+      orders().insertOne(new Document("_id", 1000).append("state", "new"));
+      t2 = nextSecond();
+      orders().updateOne(Filters.eq("_id", 1000), Updates.set("state", "paid"));
+      orders().deleteOne(Filters.eq("_id", 5));
+      t3 = nextSecond();
+      orders().insertOne(new Document("_id", 1001).append("state", "new"));
+      nextSecond();
+      orders().insertOne(new Document("_id", 1002)); // ends second t3 in the archive
+      a.caughtUp();
+    }
+    // the first second after the backup: the insert, not yet the update
+    RestoreResult r = restore(t1.toString(), null, false);
+    assertThat(r.pointInTime().base()).isEqualTo("nightly");
+    assertThat(r.pointInTime().until()).isEqualTo(t1.toString());
+    assertThat(r.consistency().at()).isEqualTo(t1.toString());
+    assertThat(restoredOrder(1000).getString("state")).isEqualTo("new");
+    assertThat(restoredOrder(5)).isNotNull();
+    assertThat(restoredOrders()).isEqualTo(101);
+    // the second of the update and the delete
+    r = restore(t2.toString(), "nightly", false);
+    assertThat(restoredOrder(1000).getString("state")).isEqualTo("paid");
+    assertThat(restoredOrder(5)).isNull();
+    assertThat(restoredOrders()).isEqualTo(100);
+    // the dry run names the base, the slices and what it would replay, and changes nothing
+    RestoreResult plan = restore(t3.toString(), null, true);
+    assertThat(plan.status()).isEqualTo("Planned");
+    assertThat(plan.pointInTime().entries()).isEqualTo(4);
+    assertThat(plan.pointInTime().slices()).isPositive();
+    assertThat(restoredOrder(1001)).isNull();
+    r = restore(t3.toString(), null, false);
+    assertThat(r.pointInTime().entries()).isEqualTo(4);
+    assertThat(restoredOrder(1001)).isNotNull();
+    assertThat(restoredOrder(1002)).isNull();
+
+    // before the backup, or past what the archive holds: refused, with the window in the message
+    Instant backupAt =
+        Instant.parse(new BackupStore(storage).descriptor("nightly").consistency().at());
+    for (Instant outside :
+        List.of(
+            backupAt.minusSeconds(60),
+            Instant.now().plusSeconds(3600).truncatedTo(java.time.temporal.ChronoUnit.SECONDS))) {
+      assertThatThrownBy(() -> restore(outside.toString(), null, false))
+          .isInstanceOf(CofferException.class)
+          .satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.USAGE))
+          .hasMessageContaining("no restore reaches " + outside)
+          .hasMessageContaining("reaches " + backupAt + " to ");
+    }
+    assertThatThrownBy(() -> restore("yesterday", null, false)).hasMessageContaining("RFC 3339");
+    // what coffer list shows
+    OplogWindow w = Engine.list(storage).oplog();
+    assertThat(w.recoverableFrom()).isEqualTo(backupAt.toString());
+    assertThat(Instant.parse(w.recoverableUntil())).isAfterOrEqualTo(t3);
+    assertThat(w.gaps()).isEmpty();
+    // the slices are encrypted: without the key nothing is replayed
+    for (Slice s : Slices.list(storage).slices())
+      if (s.data() != null) assertThat(s.encryption()).isEqualTo("age-x25519");
+  }
+
+  @Test
+  void givenTheArchiverStoppedAndStarted_thenEveryEntryIsArchivedOnceWithoutAGap()
+      throws Exception {
+    orders().insertOne(new Document("_id", 0));
+    backup("base");
+    try (Running a = new Running(storage)) {
+      for (int i = 1; i <= 200; i++) orders().insertOne(new Document("_id", i));
+      a.caughtUp();
+    }
+    for (int i = 201; i <= 400; i++) orders().insertOne(new Document("_id", i)); // while stopped
+    // a crash: the storage fails as the second run publishes a slice (its data is never seen)
+    FailingStorage failing = new FailingStorage(storage);
+    Running crashed = new Running(failing);
+    crashed.thread.join(20_000);
+    assertThat(crashed.failure.get()).hasMessageContaining("disk gone");
+    try (Running a = new Running(storage)) {
+      for (int i = 401; i <= 600; i++) orders().insertOne(new Document("_id", i));
+      a.caughtUp();
+      assertThat(a.reports).isNotEmpty();
+    }
+    List<Slice> slices = Slices.list(storage).slices();
+    for (int i = 1; i < slices.size(); i++)
+      assertThat(slices.get(i).from())
+          .as("slice %d starts where the one before ended", i)
+          .isEqualTo(slices.get(i - 1).to());
+    Set<Long> seen = new HashSet<>();
+    List<Integer> ids = new ArrayList<>();
+    Age.DecryptionKeys keys = new Secrets(Map.of()).decryptionKeys(identityFile.toString(), null);
+    for (Slice s : slices)
+      Slices.read(
+          storage,
+          s,
+          keys,
+          (raw, ts) -> {
+            assertThat(seen.add(ts)).as("entry %s archived once", Slice.time(ts)).isTrue();
+            BsonDocument e = new org.bson.RawBsonDocument(raw);
+            if (e.getString("op").getValue().equals("i"))
+              ids.add(e.getDocument("o").getInt32("_id").getValue());
+          });
+    List<Integer> missing = new ArrayList<>();
+    for (int i = 1; i <= 600; i++) if (!ids.contains(i)) missing.add(i);
+    assertThat(missing).as("inserts missing from the archive").isEmpty();
+    assertThat(new HashSet<>(ids)).as("each insert archived once").hasSameSizeAs(ids);
+    RestoreResult r = restore(Engine.list(storage).oplog().recoverableUntil(), null, false);
+    assertThat(r.pointInTime().base()).isEqualTo("base");
+  }
+
+  @Test
+  void givenTheOplogRolledOverWhileStopped_thenAGapIsReportedAndARestoreIntoItRefused()
+      throws Exception {
+    orders().insertOne(new Document("_id", 0));
+    backup("before");
+    try (Running a = new Running(storage)) {
+      orders().insertOne(new Document("_id", 1));
+      a.caughtUp();
+    }
+    Instant lost = nextSecond();
+    orders().insertOne(new Document("_id", 2)); // written while the archiver is stopped...
+    nextSecond();
+    orders().insertOne(new Document("_id", 3));
+    // ...and gone from the oplog before it comes back (a capped oplog that rolled over)
+    // mongo-java-server's oplog is a plain collection that reuses freed slots first, so the oldest
+    // entries are replaced in place by no-ops just older than what stays, as a capped oplog that
+    // wrapped would hold them: its natural order stays its time order
+    long keepFrom = latest();
+    MongoCollection<BsonDocument> oplog =
+        client.getDatabase("local").getCollection("oplog.rs", BsonDocument.class);
+    long gone = oplog.deleteMany(Filters.lt("ts", new BsonTimestamp(keepFrom))).getDeletedCount();
+    for (long i = 0; i < gone; i++)
+      oplog.insertOne(
+          new BsonDocument("ts", new BsonTimestamp(keepFrom - gone + i))
+              .append("op", new org.bson.BsonString("n"))
+              .append("ns", new org.bson.BsonString(""))
+              .append("o", new BsonDocument("msg", new org.bson.BsonString("rolled over"))));
+    Instant afterGap;
+    try (Running a = new Running(storage)) {
+      nextSecond();
+      orders().insertOne(new Document("_id", 4));
+      a.caughtUp();
+      assertThat(a.reports.get(a.reports.size() - 1).gaps()).hasSize(1);
+      OplogWindow w = Engine.list(storage).oplog();
+      assertThat(w.gaps()).hasSize(1);
+      assertThat(w.gaps().get(0).reason()).contains("the oplog no longer held the entries");
+      assertThatThrownBy(() -> restore(lost.toString(), null, false))
+          .hasMessageContaining("no restore reaches")
+          .hasMessageContaining("a gap from");
+      // the next backup opens a new window after the gap
+      backup("after");
+      nextSecond();
+      orders().insertOne(new Document("_id", 5));
+      afterGap = nextSecond();
+      orders().insertOne(new Document("_id", 6));
+      a.caughtUp();
+    }
+    RestoreResult r = restore(afterGap.minusSeconds(1).toString(), null, false);
+    assertThat(r.pointInTime().base()).isEqualTo("after");
+    assertThat(restoredOrder(5)).isNotNull();
+    assertThat(restoredOrder(6)).isNull();
+    assertThat(Engine.list(storage).oplog().recoverableFrom())
+        .isEqualTo(new BackupStore(storage).descriptor("after").consistency().at());
+  }
+
+  /** A storage whose descriptor writes fail: a crash as a slice is published. */
+  record FailingStorage(Storage inner) implements Storage {
+    @Override
+    public String describe() {
+      return inner.describe();
+    }
+
+    @Override
+    public AtomicOutput create(String key) throws IOException {
+      if (key.endsWith(".json")) throw new IOException("disk gone");
+      return inner.create(key);
+    }
+
+    @Override
+    public InputStream open(String key) throws IOException {
+      return inner.open(key);
+    }
+
+    @Override
+    public java.util.OptionalLong size(String key) throws IOException {
+      return inner.size(key);
+    }
+
+    @Override
+    public List<String> listFolders() throws IOException {
+      return inner.listFolders();
+    }
+
+    @Override
+    public List<String> list(String folder) throws IOException {
+      return inner.list(folder);
+    }
+
+    @Override
+    public void delete(String key) throws IOException {
+      inner.delete(key);
+    }
+
+    @Override
+    public int removeLeftovers(String folder) throws IOException {
+      return inner.removeLeftovers(folder);
+    }
+
+    @Override
+    public Lock lock(String folder, String owner, String token, String[] holder)
+        throws IOException {
+      return inner.lock(folder, owner, token, holder);
+    }
+
+    @Override
+    public boolean createIfAbsent(String key, byte[] content) throws IOException {
+      return inner.createIfAbsent(key, content);
+    }
+  }
+}
