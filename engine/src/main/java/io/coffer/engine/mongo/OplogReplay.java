@@ -333,7 +333,11 @@ public final class OplogReplay {
             int d = inner.indexOf('.');
             if (d > 0 && targets.takes(inner.substring(0, d), inner.substring(d + 1)))
               throw refused(
-                  label, n, "a prepared transaction, or one logged over several entries,", inner);
+                  label,
+                  n,
+                  e,
+                  "a prepared transaction, or one logged over several entries,",
+                  inner);
             continue;
           }
           // each operation is charged its share of the transaction's bytes
@@ -353,6 +357,7 @@ public final class OplogReplay {
       throw refused(
           label,
           n,
+          e,
           "a command (" + Printable.escape(o.isEmpty() ? "?" : o.getFirstKey()) + ")",
           touched);
     }
@@ -367,6 +372,7 @@ public final class OplogReplay {
         if (id == null) throw damaged(label, n, "inserts a document without an _id");
         batch.add(
             target,
+            id,
             new ReplaceOneModel<>(
                 new BsonDocument("_id", id), o, new ReplaceOptions().upsert(true)),
             bytes);
@@ -374,7 +380,7 @@ public final class OplogReplay {
       case "d" -> {
         BsonValue id = o.get("_id");
         if (id == null) throw damaged(label, n, "deletes without an _id");
-        batch.add(target, new DeleteOneModel<>(new BsonDocument("_id", id)), bytes);
+        batch.add(target, id, new DeleteOneModel<>(new BsonDocument("_id", id)), bytes);
       }
       case "u" -> {
         BsonValue id = e.isDocument("o2") ? e.getDocument("o2").get("_id") : null;
@@ -384,7 +390,7 @@ public final class OplogReplay {
         if (!operators) {
           BsonDocument replacement = o.clone();
           replacement.put("_id", id);
-          batch.add(target, new ReplaceOneModel<>(filter, replacement), bytes);
+          batch.add(target, id, new ReplaceOneModel<>(filter, replacement), bytes);
           return;
         }
         // applied to the document as it is now, as a replica set does (in groups: one read of
@@ -395,17 +401,24 @@ public final class OplogReplay {
     }
   }
 
-  private static CofferException refused(String label, long n, String what, String ns) {
+  private static CofferException refused(
+      String label, long n, BsonDocument e, String what, String ns) {
+    String at =
+        e.isTimestamp("ts")
+            ? " (at " + Instant.ofEpochSecond(e.getTimestamp("ts").getValue() >>> 32) + ")"
+            : "";
     return CofferException.usage(
         "entry "
             + n
             + " of "
             + Printable.escape(label)
+            + at
             + ": "
             + what
             + " changed "
             + Printable.escape(ns)
-            + " while it was read, and Coffer does not replay that; leave that collection out ("
+            + ", and Coffer does not replay commands on the collections it restores; restore to a"
+            + " moment before it, leave that collection out ("
             + Field.EXCLUDE.mark()
             + ") or restore it with mongorestore --oplogReplay. Nothing was restored");
   }
@@ -426,11 +439,11 @@ public final class OplogReplay {
    * Consecutive writes to one collection, sent as one ordered bulk. Updates wait in a group (at
    * most {@link #UPDATES} entries, their {@code _id}s told apart by their exact BSON): their
    * documents are read (a few MiB at a time, each read finished before anything is written), each
-   * update applied in memory in the oplog's order, and each document's final state written.
-   * Anything else first sends the group, and so does an update whose {@code _id} the server would
-   * take for a waiting one of another type (1 and 1L), so every write keeps its place in the
-   * oplog's order. A write the server refuses, or an update that cannot be applied, names its
-   * entry.
+   * update applied in memory in the oplog's order, and each document's final state written. A write
+   * of a document with a waiting update first sends the group, and so does an update whose {@code
+   * _id} the server would take for a waiting one of another type (1 and 1L), so every document's
+   * writes keep their order. A write the server refuses, or an update that cannot be applied, names
+   * its entry.
    */
   private static final class Batch {
     private static final int UPDATES = 200;
@@ -453,9 +466,15 @@ public final class OplogReplay {
       this.label = label;
     }
 
-    void add(MongoCollection<BsonDocument> to, WriteModel<BsonDocument> w, int size) {
+    /**
+     * A write of document {@code id}. Waiting updates of other documents stay waiting: the order
+     * among documents does not matter on a staged collection (it has no index but {@code _id}'s
+     * until the replay is over), only each document's own order, so an update waits only for the
+     * writes of its own document before it.
+     */
+    void add(MongoCollection<BsonDocument> to, BsonValue id, WriteModel<BsonDocument> w, int size) {
       switchTo(to);
-      applyUpdates();
+      if (pendingValues.contains(value(id))) applyUpdates();
       queue(w, entry, size);
     }
 
