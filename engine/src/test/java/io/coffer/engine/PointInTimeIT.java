@@ -431,53 +431,70 @@ class PointInTimeIT {
     assertThat(restored).containsExactlyInAnyOrderElementsOf(source);
   }
 
+  void oplogFixture(long ts, String ns, String command) {
+    client
+        .getDatabase("local")
+        .getCollection("oplog.rs", BsonDocument.class)
+        .insertOne(
+            new BsonDocument("ts", new BsonTimestamp(ts))
+                .append("op", new org.bson.BsonString("c"))
+                .append("ns", new org.bson.BsonString(ns))
+                .append("o", BsonDocument.parse(command)));
+  }
+
   /**
-   * A command on a restored collection inside the replayed stretch (MongoDB's createIndexes entry,
-   * written into the oplog as a fixture: mongo-java-server logs no index builds) is refused by name
-   * and time; a restore to a second before it works.
+   * Commands in the replayed stretch, as MongoDB logs them (written into the oplog as fixtures:
+   * mongo-java-server logs no index builds): an index built after the backup is in the restored
+   * collection; a drop of a restored collection is refused by name and time, and a restore to a
+   * second before it works.
    */
   @Test
-  void givenAnIndexBuildInTheStretch_thenARestorePastItIsRefusedByName_andOneBeforeItWorks()
+  void givenAnIndexBuildAndADropInTheStretch_thenTheIndexIsRestored_andARestorePastTheDropRefused()
       throws Exception {
     orders().insertOne(new Document("_id", 0));
     backup("base");
-    Instant before;
-    Instant after;
+    Instant indexed;
+    Instant dropped;
     try (Running a = new Running(storage)) {
       nextSecond();
       orders().insertOne(new Document("_id", 1));
-      before = nextSecond().minusSeconds(1);
-      long ts = Slice.at(before.plusSeconds(1)) + 1; // the second after the insert's
-
-      client
-          .getDatabase("local")
-          .getCollection("oplog.rs", BsonDocument.class)
-          .insertOne(
-              new BsonDocument("ts", new BsonTimestamp(ts))
-                  .append("op", new org.bson.BsonString("c"))
-                  .append("ns", new org.bson.BsonString("erp.$cmd"))
-                  .append(
-                      "o",
-                      BsonDocument.parse(
-                          "{createIndexes: 'orders', v: 2, key: {state: 1}, name: 'state_1'}")));
-      after = nextSecond();
+      indexed = nextSecond();
+      oplogFixture(
+          Slice.at(indexed) + 1,
+          "erp.$cmd",
+          "{createIndexes: 'orders', v: 2, key: {state: 1}, name: 'state_1'}");
+      oplogFixture(
+          Slice.at(indexed) + 2,
+          "erp.$cmd",
+          "{commitIndexBuild: 'orders', indexBuildUUID: 1, indexes: [{v: 2, key: {total: -1}, name:"
+              + " 'total_-1'}, {v: 2, key: {gone: 1}, name: 'gone_1'}]}");
+      oplogFixture(Slice.at(indexed) + 3, "erp.$cmd", "{dropIndexes: 'orders', index: 'gone_1'}");
+      dropped = nextSecond();
+      oplogFixture(Slice.at(dropped) + 1, "erp.$cmd", "{drop: 'orders'}");
+      nextSecond();
       orders().insertOne(new Document("_id", 2));
       nextSecond();
       orders().insertOne(new Document("_id", 3));
       a.caughtUp();
     }
-    assertThatThrownBy(() -> restore(after.toString(), null, false))
+    assertThatThrownBy(() -> restore(dropped.toString(), null, false))
         .isInstanceOf(CofferException.class)
         .satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.USAGE))
-        .hasMessageContaining("a command (createIndexes) changed erp.orders")
+        .hasMessageContaining("(at " + dropped + "): a command (drop) changed erp.orders")
         .hasMessageContaining("restore to a moment before it");
     assertThat(client.getDatabase("erp_at").listCollectionNames().into(new ArrayList<>()))
         .as("nothing was restored")
         .doesNotContain("orders");
-    RestoreResult r = restore(before.toString(), null, false);
-    assertThat(restoredOrder(1)).isNotNull();
-    assertThat(restoredOrder(2)).isNull();
+    RestoreResult r = restore(indexed.toString(), null, false);
     assertThat(r.pointInTime().base()).isEqualTo("base");
+    assertThat(restoredOrder(1)).isNotNull();
+    List<String> names = new ArrayList<>();
+    client
+        .getDatabase("erp_at")
+        .getCollection("orders")
+        .listIndexes()
+        .forEach(ix -> names.add(ix.getString("name")));
+    assertThat(names).contains("_id_", "state_1", "total_-1").doesNotContain("gone_1");
   }
 
   /** A storage whose descriptor writes fail: a crash as a slice is published. */

@@ -270,12 +270,43 @@ public final class MongoRestorer implements AutoCloseable {
     return new OplogReplay.Targets(
         Set.copyOf(sources),
         (db, name) -> {
-          String target = targetDb.apply(db);
-          for (Staged x : staged)
-            if (x.database().equals(target) && x.target().equals(name))
-              return client.getDatabase(target).getCollection(x.staging(), BsonDocument.class);
-          return null;
+          Staged x = stagedAs(targetDb.apply(db), name);
+          return x == null
+              ? null
+              : client.getDatabase(x.database()).getCollection(x.staging(), BsonDocument.class);
+        },
+        new OplogReplay.IndexChanges() {
+          @Override
+          public void create(String db, String name, BsonDocument spec) {
+            Staged x = stagedAs(targetDb.apply(db), name);
+            if (x == null) return;
+            String ix = spec.getString("name").getValue();
+            x.indexes()
+                .removeIf(i -> ix.equals(i.getString("name", new BsonString("")).getValue()));
+            x.indexes().add(spec.clone());
+          }
+
+          @Override
+          public void drop(String db, String name, BsonValue which) {
+            Staged x = stagedAs(targetDb.apply(db), name);
+            if (x == null) return;
+            x.indexes()
+                .removeIf(
+                    i -> {
+                      String n = i.getString("name", new BsonString("")).getValue();
+                      if (n.equals("_id_")) return false;
+                      if (which.isDocument()) return which.equals(i.get("key"));
+                      String w = which.asString().getValue();
+                      return w.equals("*") || w.equals(n);
+                    });
+          }
         });
+  }
+
+  /** The staged copy of {@code db.name} (target names), or null when it is not restored. */
+  private Staged stagedAs(String db, String name) {
+    for (Staged x : staged) if (x.database().equals(db) && x.target().equals(name)) return x;
+    return null;
   }
 
   private Staged stagedOf(String db, String name, String entryName) {

@@ -75,7 +75,15 @@ public final class OplogReplay {
    * applied).
    */
   public record Targets(
-      Set<String> sources, BiFunction<String, String, MongoCollection<BsonDocument>> staged) {
+      Set<String> sources,
+      BiFunction<String, String, MongoCollection<BsonDocument>> staged,
+      IndexChanges indexes) {
+    /** Without index changes: a dry run, or a check. */
+    public Targets(
+        Set<String> sources, BiFunction<String, String, MongoCollection<BsonDocument>> staged) {
+      this(sources, staged, null);
+    }
+
     boolean takes(String db, String collection) {
       return sources.contains(db + "." + collection);
     }
@@ -88,6 +96,27 @@ public final class OplogReplay {
       return staged == null ? null : staged.apply(db, collection);
     }
   }
+
+  /**
+   * Where the index builds and drops of a replayed stretch go: the index list a restored collection
+   * gets when it is put in place (source names: db and collection).
+   */
+  public interface IndexChanges {
+    void create(String db, String collection, BsonDocument spec);
+
+    /** {@code which}: an index name, {@code "*"} (all but _id's), or a key pattern. */
+    void drop(String db, String collection, BsonValue which);
+  }
+
+  /** The commands that build or drop an index: replayed into the restored index list. */
+  private static final Set<String> INDEX_COMMANDS =
+      Set.of(
+          "createIndexes",
+          "startIndexBuild",
+          "commitIndexBuild",
+          "abortIndexBuild",
+          "dropIndexes",
+          "deleteIndexes");
 
   /** Why this entry cannot be replayed safely, or null when it can. */
   public static String unreplayable(BsonDocument e) {
@@ -354,6 +383,11 @@ public final class OplogReplay {
       }
       String touched = touched(o, db, targets);
       if (touched == null) return; // a command on collections this restore does not take
+      String command = o.isEmpty() ? "" : o.getFirstKey();
+      if (INDEX_COMMANDS.contains(command) && o.isString(command)) {
+        index(command, o, db, o.getString(command).getValue(), label, n, targets);
+        return;
+      }
       throw refused(
           label,
           n,
@@ -398,6 +432,55 @@ public final class OplogReplay {
         batch.update(target, id, o, bytes);
       }
       default -> throw damaged(label, n, "is of unknown kind");
+    }
+  }
+
+  /**
+   * An index built or dropped on a restored collection: the index list it gets when it is put in
+   * place follows (the build itself runs then, after the data, as for every index). The forms
+   * MongoDB logs: {@code createIndexes} with the spec beside it, a two-phase build's {@code
+   * commitIndexBuild} with its specs (its start and abort change nothing), and {@code dropIndexes}
+   * with a name, {@code "*"} or a key pattern.
+   */
+  private static void index(
+      String command,
+      BsonDocument o,
+      String db,
+      String collection,
+      String label,
+      long n,
+      Targets targets) {
+    List<BsonDocument> specs = new ArrayList<>();
+    switch (command) {
+      case "createIndexes" -> {
+        BsonDocument spec = new BsonDocument();
+        for (Map.Entry<String, BsonValue> f : o.entrySet())
+          if (!f.getKey().equals("createIndexes")) spec.put(f.getKey(), f.getValue());
+        specs.add(spec);
+      }
+      case "commitIndexBuild" -> {
+        if (!o.isArray("indexes"))
+          throw damaged(label, n, "commits an index build without indexes");
+        for (BsonValue v : o.getArray("indexes")) {
+          if (!v.isDocument()) throw damaged(label, n, "commits an index that is no document");
+          specs.add(v.asDocument());
+        }
+      }
+      case "dropIndexes", "deleteIndexes" -> {
+        BsonValue which = o.get("index");
+        if (which == null || !(which.isString() || which.isDocument()))
+          throw damaged(label, n, "drops an index without naming it");
+        if (targets.indexes() != null) targets.indexes().drop(db, collection, which);
+        return;
+      }
+      default -> {
+        return; // a two-phase build's start or abort: no index changes
+      }
+    }
+    for (BsonDocument spec : specs) {
+      if (!spec.isDocument("key") || !spec.isString("name"))
+        throw damaged(label, n, "builds an index without a key or a name");
+      if (targets.indexes() != null) targets.indexes().create(db, collection, spec);
     }
   }
 
