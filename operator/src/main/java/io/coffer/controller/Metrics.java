@@ -4,7 +4,6 @@ import io.coffer.api.Backup;
 import io.coffer.api.BackupSchedule;
 import io.coffer.api.Restore;
 import io.coffer.controller.schedule.ScheduleDecider;
-import io.coffer.job.Requests;
 import io.coffer.schedule.Cron;
 import java.time.Duration;
 import java.time.Instant;
@@ -148,10 +147,7 @@ public final class Metrics {
               + "\",schedule=\""
               + s.getMetadata().getName()
               + "\"} ";
-      long target =
-          pit.rpoTarget != null
-              ? Requests.seconds(pit.rpoTarget)
-              : 2L * Requests.seconds(pit.sliceInterval == null ? "10m" : pit.sliceInterval);
+      long target = ScheduleDecider.rpoTarget(pit).toSeconds();
       rpo.append("coffer_pitr_rpo_target_seconds").append(labels).append(target).append('\n');
       var st = s.getStatus() == null ? null : s.getStatus().pointInTime;
       up.append("coffer_pitr_archiver_up")

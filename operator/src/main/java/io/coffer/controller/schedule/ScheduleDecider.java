@@ -218,11 +218,7 @@ public final class ScheduleDecider {
                 ? "Starting"
                 : "NotReporting";
     s.pointInTime = p;
-    Duration rpo =
-        Duration.ofSeconds(
-            pit.rpoTarget != null
-                ? Requests.seconds(pit.rpoTarget)
-                : 2L * Requests.seconds(pit.sliceInterval == null ? "10m" : pit.sliceInterval));
+    Duration rpo = rpoTarget(pit);
     String failure =
         a != null && a.lastFailure() != null && !"Running".equals(p.state)
             ? ": " + SpecWords.schedule(a.lastFailure(), schedule)
@@ -271,6 +267,14 @@ public final class ScheduleDecider {
           now);
     }
     return true;
+  }
+
+  /** A schedule's recovery point objective: its rpoTarget, else twice its slice interval. */
+  public static Duration rpoTarget(BackupScheduleSpec.PointInTimeSpec pit) {
+    return Duration.ofSeconds(
+        pit.rpoTarget != null
+            ? Requests.seconds(pit.rpoTarget)
+            : 2L * Requests.seconds(pit.sliceInterval == null ? "10m" : pit.sliceInterval));
   }
 
   private static String hash(Deployment dep) {
