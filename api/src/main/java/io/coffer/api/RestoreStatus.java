@@ -57,6 +57,11 @@ public class RestoreStatus {
     public String baseBackupId;
     public Integer slices;
     public Long oplogEntries;
+
+    @JsonPropertyDescription(
+        "What the replayed commands changed: collections created, dropped, renamed or changed, and"
+            + " those created that are not restored, with their time (at most 20 lines and a count).")
+    public List<String> changes;
   }
 
   @JsonPropertyDescription(

@@ -253,6 +253,10 @@ final class RestoreCommand implements Callable<Integer>, Main.ResultWriting {
           r.pointInTime().entries(),
           r.pointInTime().slices(),
           r.pointInTime().base());
+      if (r.pointInTime().changes() != null)
+        for (String c : r.pointInTime().changes())
+          System.out.printf(
+              "    %s %s%n", r.dryRun() ? "would replay:" : "replayed:", Printable.escape(c));
     }
     if (r.consistency() != null) {
       System.out.printf(

@@ -195,7 +195,7 @@ final class DumpRestoreEngine {
   private OplogReplay.Replayer replayer(
       MongoRestorer mongo, String label, Map<String, Item> chosen, RestoreOptions o) {
     return mongo != null
-        ? mongo.oplogReplayer(label, chosen.keySet(), o::targetDb)
+        ? mongo.oplogReplayer(label, chosen.keySet(), ns -> "", o::targetDb)
         : new OplogReplay.Replayer(label, new OplogReplay.Targets(chosen.keySet(), null), progress);
   }
 
@@ -210,6 +210,8 @@ final class DumpRestoreEngine {
             + (dumpedAt == null
                 ? ""
                 : "; the restored collections are as they were at " + dumpedAt));
+    for (String c : replayer.notes())
+      log.info((mongo != null ? "replayed: " : "the dump's oplog: ") + c);
   }
 
   private static CofferException oplogAmidCollections(RestoreOptions o) {

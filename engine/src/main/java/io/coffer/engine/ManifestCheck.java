@@ -204,7 +204,14 @@ final class ManifestCheck {
           case deletions -> DumpNames.deletions(e.database(), e.collection());
           default -> DumpNames.metadata(e.database(), e.collection());
         };
-    if (!p.equals(expected))
+    String legacy =
+        e.kind() == Manifest.Kind.deletions
+            ? expected
+            : DumpNames.legacy(
+                e.database(),
+                e.collection(),
+                e.kind() == Manifest.Kind.bson ? ".bson" : ".metadata.json");
+    if (!p.equals(expected) && !p.equals(legacy))
       throw bad(
           id,
           "holds entry "

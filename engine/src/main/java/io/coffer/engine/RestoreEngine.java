@@ -41,6 +41,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 import net.lingala.zip4j.exception.ZipException;
 import net.lingala.zip4j.io.inputstream.ZipInputStream;
 import net.lingala.zip4j.model.LocalFileHeader;
@@ -107,6 +108,7 @@ final class RestoreEngine {
       Manifest.Entry f = plan.byPath().get(p);
       if (f.database() != null) sources.add(f.database() + "." + f.collection());
     }
+    Function<String, String> admits = pit == null ? null : admits(manifest, o, sources);
     try (RestorePipeline pipeline =
         new RestorePipeline(o, "backup " + d.id(), plan.needsMongo(), log, progress)) {
       MongoRestorer mongo = pipeline.mongo();
@@ -126,7 +128,7 @@ final class RestoreEngine {
       checkSpace(plan, o);
       if (o.dryRun()) {
         RestoreResult.PointInTime replayed =
-            pit == null ? null : replaySlices(pit, baseEnd, d.id(), o, sources, null);
+            pit == null ? null : replaySlices(pit, baseEnd, d.id(), o, sources, admits, null);
         progress.phase("done");
         return pipeline.result("Planned", items, moment(plan, manifest, o), replayed);
       }
@@ -159,7 +161,8 @@ final class RestoreEngine {
                       + " files whose content no archive of its chain holds; nothing was restored");
             }
             if (mongo != null && !replayed) checkCounts(plan, o, mongo);
-            if (pit != null) pitResult[0] = replaySlices(pit, baseEnd, d.id(), o, sources, mongo);
+            if (pit != null)
+              pitResult[0] = replaySlices(pit, baseEnd, d.id(), o, sources, admits, mongo);
             return null;
           });
       progress.phase("done");
@@ -238,6 +241,51 @@ final class RestoreEngine {
   }
 
   /**
+   * Which collections created after the base backup (in the replayed stretch) a restore to a moment
+   * puts in place: null when it does, else why not ("" to say nothing). Those the base backup's
+   * selection and this restore's would both take, in a database the restore restores; none where a
+   * module decides (the module map is not in the backup, so a new collection's module is not
+   * known).
+   */
+  private static Function<String, String> admits(
+      Manifest m, RestoreOptions o, Set<String> sources) {
+    Set<String> dbs = new HashSet<>();
+    for (String ns : sources) dbs.add(ns.substring(0, ns.indexOf('.')));
+    Manifest.Selection took = m.selection();
+    Selection base =
+        took == null
+            ? Selection.all()
+            : new Selection(
+                Objects.requireNonNullElse(took.include(), List.of()),
+                Objects.requireNonNullElse(took.exclude(), List.of()),
+                List.of(),
+                null);
+    Selection restore = new Selection(o.include(), o.exclude(), List.of(), null);
+    boolean patterns = !o.include().isEmpty() || !o.exclude().isEmpty();
+    return ns -> {
+      int dot = ns.indexOf('.');
+      String db = ns.substring(0, dot);
+      String collection = ns.substring(dot + 1);
+      if (!dbs.contains(db) || !base.includes(db, collection)) return "";
+      if (patterns && !restore.includes(db, collection)) return "";
+      if (took != null && took.modules() != null && !took.modules().isEmpty())
+        return "it was created after backup "
+            + m.id()
+            + ", which took modules, and which module it belongs to is not known; restore it"
+            + " from a later backup";
+      if (!o.modules().isEmpty())
+        return "it was created after backup "
+            + m.id()
+            + ", and a restore that picks modules ("
+            + Field.MODULES.mark()
+            + ") cannot tell its module; name it with "
+            + Field.INCLUDE.mark()
+            + " instead";
+      return null;
+    };
+  }
+
+  /**
    * Replays the archived oplog after the base backup's moment ({@code after}) up to the moment
    * asked for, slice after slice, onto the staged collections ({@code mongo}; null in a dry run,
    * where every entry is read and checked, none applied). Each slice is checked whole (count, size,
@@ -249,14 +297,16 @@ final class RestoreEngine {
       String baseId,
       RestoreOptions o,
       Set<String> sources,
+      Function<String, String> admits,
       MongoRestorer mongo)
       throws IOException {
     progress.phase("replaying");
     String label = "the oplog archive";
     OplogReplay.Replayer r =
         mongo != null
-            ? mongo.oplogReplayer(label, sources, o::targetDb)
-            : new OplogReplay.Replayer(label, new OplogReplay.Targets(sources, null), progress);
+            ? mongo.oplogReplayer(label, sources, admits, o::targetDb)
+            : new OplogReplay.Replayer(
+                label, new OplogReplay.Targets(sources, admits, null), progress);
     long[] last = {after};
     long[] applied = {0};
     for (Slice s : pit.slices()) {
@@ -284,8 +334,14 @@ final class RestoreEngine {
             + (mongo == null ? "will be" : "are")
             + " as they were at the end of "
             + pit.until());
+    List<String> changes = r.notes();
+    for (String c : changes) log.info((mongo == null ? "plan: the oplog " : "replayed: ") + c);
     return new RestoreResult.PointInTime(
-        pit.until().toString(), baseId, pit.slices().size(), applied[0]);
+        pit.until().toString(),
+        baseId,
+        pit.slices().size(),
+        applied[0],
+        changes.isEmpty() ? null : changes);
   }
 
   /** The backups to read, oldest (the full backup) first, ending with {@code d}. */

@@ -9,9 +9,16 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.zip.GZIPOutputStream;
 import org.bson.BsonBinaryWriter;
+import org.bson.BsonBoolean;
 import org.bson.BsonDocument;
+import org.bson.BsonInt32;
+import org.bson.BsonTimestamp;
+import org.bson.RawBsonDocument;
 import org.bson.codecs.BsonDocumentCodec;
 import org.bson.codecs.EncoderContext;
 import org.bson.io.BasicOutputBuffer;
@@ -68,10 +75,9 @@ public final class FuzzSeeds {
                 "erp",
                 "staff",
                 List.of(
-                    new org.bson.RawBsonDocument(
-                        MongodumpFixtures.bson(
-                            new org.bson.BsonDocument("_id", new org.bson.BsonInt32(1))))),
-                new org.bson.BsonDocument("capped", org.bson.BsonBoolean.FALSE),
+                    new RawBsonDocument(
+                        MongodumpFixtures.bson(new BsonDocument("_id", new BsonInt32(1))))),
+                new BsonDocument("capped", BsonBoolean.FALSE),
                 List.of(),
                 ""),
             new MongodumpFixtures.Coll("crm", "empty", List.of()));
@@ -94,20 +100,18 @@ public final class FuzzSeeds {
             "{op: 'u', ns: 'erp.orders', o: {$v: 2, diff: {u: {a: 2}}}, o2: {_id: 1}}",
             "{op: 'd', ns: 'erp.orders', o: {_id: 1}}")) {
       BsonDocument e = BsonDocument.parse(json);
-      e.put("ts", new org.bson.BsonTimestamp(1, ++inc));
+      e.put("ts", new BsonTimestamp(1, ++inc));
       BasicOutputBuffer buf = new BasicOutputBuffer();
       new BsonDocumentCodec()
           .encode(new BsonBinaryWriter(buf), e, EncoderContext.builder().build());
       raw.writeBytes(buf.toByteArray());
     }
     ByteArrayOutputStream gz = new ByteArrayOutputStream();
-    try (var z = new java.util.zip.GZIPOutputStream(gz)) {
+    try (var z = new GZIPOutputStream(gz)) {
       z.write(raw.toByteArray());
     }
     byte[] data = gz.toByteArray();
-    String sha =
-        java.util.HexFormat.of()
-            .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(data));
+    String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
     long from = 1L << 32;
     long to = 2L << 32;
     byte[] d =
@@ -120,7 +124,7 @@ public final class FuzzSeeds {
                 + ",\"sha256\":\""
                 + sha
                 + "\",\"encryption\":\"none\"}")
-            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            .getBytes(StandardCharsets.UTF_8);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.write(d.length >> 8);
     out.write(d.length & 0xff);

@@ -47,8 +47,21 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.bson.BsonBinary;
+import org.bson.BsonBoolean;
+import org.bson.BsonDateTime;
+import org.bson.BsonDocument;
+import org.bson.BsonDouble;
+import org.bson.BsonInt32;
+import org.bson.BsonInt64;
+import org.bson.BsonNull;
+import org.bson.BsonObjectId;
+import org.bson.BsonString;
+import org.bson.BsonValue;
 import org.bson.Document;
 import org.bson.RawBsonDocument;
+import org.bson.types.Decimal128;
+import org.bson.types.ObjectId;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -77,7 +90,7 @@ class IncrementalIT {
 
   /** An invoice amount: a Decimal128 where the server has the type. */
   Object amount() {
-    return new org.bson.types.Decimal128(new BigDecimal("12.50"));
+    return new Decimal128(new BigDecimal("12.50"));
   }
 
   @BeforeAll
@@ -190,7 +203,7 @@ class IncrementalIT {
                 new Document("_id", "c1").append("name", "Ada"),
                 new Document("_id", "c2").append("name", "Bo")));
     shop.getCollection("audit")
-        .insertOne(new Document("_id", new org.bson.types.ObjectId()).append("at", new Date(0)));
+        .insertOne(new Document("_id", new ObjectId()).append("at", new Date(0)));
     byte[] big = new byte[400_000];
     new Random(1).nextBytes(big);
     Files.write(uploads.resolve("contract.pdf"), big);
@@ -391,36 +404,36 @@ class IncrementalIT {
     // where the two
     // disagree the merge stays exact but holds more in memory (ChainDiffTest), so each server's
     // order is checked here
-    var c = client.getDatabase("order").getCollection("ids", org.bson.BsonDocument.class);
+    var c = client.getDatabase("order").getCollection("ids", BsonDocument.class);
     c.drop();
-    List<org.bson.BsonValue> ids =
+    List<BsonValue> ids =
         new ArrayList<>(
             List.of(
-                org.bson.BsonNull.VALUE,
-                new org.bson.BsonInt32(-5),
-                new org.bson.BsonDouble(-4.5),
-                new org.bson.BsonInt32(1),
-                new org.bson.BsonDouble(1.5),
-                new org.bson.BsonInt64(2),
-                new org.bson.BsonString("A"),
-                new org.bson.BsonString("a"),
-                new org.bson.BsonString("ab"),
-                new org.bson.BsonString("é"),
-                new org.bson.BsonDocument("a", new org.bson.BsonInt32(1)),
-                new org.bson.BsonDocument("a", new org.bson.BsonInt32(2)),
-                new org.bson.BsonBinary(new byte[] {9}),
-                new org.bson.BsonBinary(new byte[] {1, 2}),
-                new org.bson.BsonObjectId(new org.bson.types.ObjectId("000000000000000000000001")),
-                new org.bson.BsonObjectId(new org.bson.types.ObjectId("ff0000000000000000000000")),
-                org.bson.BsonBoolean.FALSE,
-                org.bson.BsonBoolean.TRUE,
+                BsonNull.VALUE,
+                new BsonInt32(-5),
+                new BsonDouble(-4.5),
+                new BsonInt32(1),
+                new BsonDouble(1.5),
+                new BsonInt64(2),
+                new BsonString("A"),
+                new BsonString("a"),
+                new BsonString("ab"),
+                new BsonString("é"),
+                new BsonDocument("a", new BsonInt32(1)),
+                new BsonDocument("a", new BsonInt32(2)),
+                new BsonBinary(new byte[] {9}),
+                new BsonBinary(new byte[] {1, 2}),
+                new BsonObjectId(new ObjectId("000000000000000000000001")),
+                new BsonObjectId(new ObjectId("ff0000000000000000000000")),
+                BsonBoolean.FALSE,
+                BsonBoolean.TRUE,
                 // dates far from the numbers above: FerretDB 1.24 takes a date's _id as equal to
                 // the number of its milliseconds
-                new org.bson.BsonDateTime(-86_400_000L),
-                new org.bson.BsonDateTime(1_700_000_000_000L)));
-    List<org.bson.BsonValue> shuffled = new ArrayList<>(ids);
+                new BsonDateTime(-86_400_000L),
+                new BsonDateTime(1_700_000_000_000L)));
+    List<BsonValue> shuffled = new ArrayList<>(ids);
     Collections.shuffle(shuffled, new Random(5));
-    for (org.bson.BsonValue id : shuffled) c.insertOne(new org.bson.BsonDocument("_id", id));
+    for (BsonValue id : shuffled) c.insertOne(new BsonDocument("_id", id));
     List<byte[]> server = new ArrayList<>();
     for (RawBsonDocument d :
         client

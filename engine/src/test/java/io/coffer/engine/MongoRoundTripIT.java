@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.Indexes;
@@ -105,7 +106,7 @@ class MongoRoundTripIT {
   }
 
   /** The secondary indexes of employees (every kind the archive must carry). */
-  void createIndexes(com.mongodb.client.MongoCollection<Document> employees) {
+  void createIndexes(MongoCollection<Document> employees) {
     employees.createIndex(
         Indexes.ascending("email"), new IndexOptions().unique(true).name("email_unique"));
     employees.createIndex(

@@ -3,6 +3,7 @@ package io.coffer.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.mongodb.MongoNamespace;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
@@ -36,16 +37,21 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import org.bson.BsonDocument;
+import org.bson.BsonInt32;
+import org.bson.BsonString;
 import org.bson.BsonTimestamp;
 import org.bson.Document;
+import org.bson.RawBsonDocument;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -180,7 +186,7 @@ class PointInTimeIT {
         .getDatabase("local")
         .getCollection("oplog.rs", BsonDocument.class)
         .find()
-        .sort(new BsonDocument("$natural", new org.bson.BsonInt32(-1)))
+        .sort(new BsonDocument("$natural", new BsonInt32(-1)))
         .first()
         .getTimestamp("ts")
         .getValue();
@@ -189,7 +195,7 @@ class PointInTimeIT {
   /** Waits into the next whole second and returns it: writes after this lie in it or later. */
   static Instant nextSecond() throws InterruptedException {
     Instant now = Instant.now();
-    Instant next = now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).plusSeconds(1);
+    Instant next = now.truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
     Thread.sleep(Duration.between(now, next).toMillis() + 20);
     return next;
   }
@@ -278,7 +284,7 @@ class PointInTimeIT {
     for (Instant outside :
         List.of(
             backupAt.minusSeconds(60),
-            Instant.now().plusSeconds(3600).truncatedTo(java.time.temporal.ChronoUnit.SECONDS))) {
+            Instant.now().plusSeconds(3600).truncatedTo(ChronoUnit.SECONDS))) {
       assertThatThrownBy(() -> restore(outside.toString(), null, false))
           .isInstanceOf(CofferException.class)
           .satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.USAGE))
@@ -331,7 +337,7 @@ class PointInTimeIT {
           keys,
           (raw, ts) -> {
             assertThat(seen.add(ts)).as("entry %s archived once", Slice.time(ts)).isTrue();
-            BsonDocument e = new org.bson.RawBsonDocument(raw);
+            BsonDocument e = new RawBsonDocument(raw);
             if (e.getString("op").getValue().equals("i"))
               ids.add(e.getDocument("o").getInt32("_id").getValue());
           });
@@ -367,9 +373,9 @@ class PointInTimeIT {
     for (long i = 0; i < gone; i++)
       oplog.insertOne(
           new BsonDocument("ts", new BsonTimestamp(keepFrom - gone + i))
-              .append("op", new org.bson.BsonString("n"))
-              .append("ns", new org.bson.BsonString(""))
-              .append("o", new BsonDocument("msg", new org.bson.BsonString("rolled over"))));
+              .append("op", new BsonString("n"))
+              .append("ns", new BsonString(""))
+              .append("o", new BsonDocument("msg", new BsonString("rolled over"))));
     Instant afterGap;
     try (Running a = new Running(storage)) {
       nextSecond();
@@ -437,64 +443,160 @@ class PointInTimeIT {
         .getCollection("oplog.rs", BsonDocument.class)
         .insertOne(
             new BsonDocument("ts", new BsonTimestamp(ts))
-                .append("op", new org.bson.BsonString("c"))
-                .append("ns", new org.bson.BsonString(ns))
+                .append("op", new BsonString("c"))
+                .append("ns", new BsonString(ns))
                 .append("o", BsonDocument.parse(command)));
   }
 
+  List<String> restoredCollections() {
+    return client.getDatabase("erp_at").listCollectionNames().into(new ArrayList<>());
+  }
+
+  List<Object> ids(String collection) {
+    List<Object> ids = new ArrayList<>();
+    client
+        .getDatabase("erp_at")
+        .getCollection(collection)
+        .find()
+        .forEach(d -> ids.add(d.get("_id")));
+    return ids;
+  }
+
   /**
-   * Commands in the replayed stretch, as MongoDB logs them (written into the oplog as fixtures:
-   * mongo-java-server logs no index builds): an index built after the backup is in the restored
-   * collection; a drop of a restored collection is refused by name and time, and a restore to a
-   * second before it works.
+   * Commands in the replayed stretch, each as MongoDB logs it. Simulated: mongo-java-server logs
+   * only drops (the drop here is its own entry), so the index builds, the create, the rename and
+   * the collMods are written into its oplog by hand in MongoDB's documented forms, beside the same
+   * change made on the server; a collection it creates at its first insert (no create logged) is
+   * the other form. Each moment restores that moment's collections: created ones appear, a dropped
+   * or renamed-away one is gone from the target after a Replace, a renamed one carries its
+   * documents, index builds, drops and hides follow; option changes the target server cannot make
+   * (mongo-java-server has no collMod) and a rename from outside the restore are refused by name
+   * and time, leaving the target as it was. (MongoDB logs a rename across databases as a copy into
+   * a temporary collection of the target database, renamed in it; the one-entry form across
+   * databases here is what a forged oplog could hold.)
    */
   @Test
-  void givenAnIndexBuildAndADropInTheStretch_thenTheIndexIsRestored_andARestorePastTheDropRefused()
+  void givenCollectionsCreatedDroppedRenamedAndChangedInTheStretch_thenEachMomentHasItsCollections()
       throws Exception {
     orders().insertOne(new Document("_id", 0));
+    client.getDatabase("erp").getCollection("tmp").insertOne(new Document("_id", "t"));
+    client.getDatabase("erp").getCollection("old").insertOne(new Document("_id", "o1"));
     backup("base");
     Instant indexed;
-    Instant dropped;
+    Instant created;
+    Instant changed;
+    Instant validated;
+    Instant renamedIn;
     try (Running a = new Running(storage)) {
       nextSecond();
       orders().insertOne(new Document("_id", 1));
+      // a fixture's inc lies above the server's own in its second, and the server's writes that
+      // follow a fixture go into the next second: the oplog's order stays its time order
       indexed = nextSecond();
       oplogFixture(
-          Slice.at(indexed) + 1,
+          Slice.at(indexed) + 1000,
           "erp.$cmd",
           "{createIndexes: 'orders', v: 2, key: {state: 1}, name: 'state_1'}");
       oplogFixture(
-          Slice.at(indexed) + 2,
+          Slice.at(indexed) + 1001,
           "erp.$cmd",
           "{commitIndexBuild: 'orders', indexBuildUUID: 1, indexes: [{v: 2, key: {total: -1}, name:"
               + " 'total_-1'}, {v: 2, key: {gone: 1}, name: 'gone_1'}]}");
-      oplogFixture(Slice.at(indexed) + 3, "erp.$cmd", "{dropIndexes: 'orders', index: 'gone_1'}");
-      dropped = nextSecond();
-      oplogFixture(Slice.at(dropped) + 1, "erp.$cmd", "{drop: 'orders'}");
+      oplogFixture(
+          Slice.at(indexed) + 1002, "erp.$cmd", "{dropIndexes: 'orders', index: 'gone_1'}");
+      oplogFixture(
+          Slice.at(indexed) + 1003,
+          "erp.$cmd",
+          "{create: 'invoices', idIndex: {v: 2, key: {_id: 1}, name: '_id_'}}");
+      created = nextSecond();
+      client.getDatabase("erp").getCollection("invoices").insertOne(new Document("_id", "i1"));
+      client.getDatabase("erp").getCollection("ledger").insertOne(new Document("_id", "l1"));
+      changed = nextSecond();
+      client.getDatabase("erp").getCollection("tmp").drop();
+      client
+          .getDatabase("erp")
+          .getCollection("old")
+          .renameCollection(new MongoNamespace("erp", "archive"));
+      oplogFixture(
+          Slice.at(changed) + 1000,
+          "erp.$cmd",
+          "{renameCollection: 'erp.old', to: 'erp.archive', stayTemp: false, dropTarget: false}");
+      oplogFixture(
+          Slice.at(changed) + 1001,
+          "erp.$cmd",
+          "{collMod: 'orders', index: {name: 'total_-1', hidden: true}}");
+      validated = nextSecond();
+      client.getDatabase("erp").getCollection("archive").insertOne(new Document("_id", "o2"));
+      oplogFixture(
+          Slice.at(validated) + 1000,
+          "erp.$cmd",
+          "{collMod: 'invoices', validator: {total: {$gte: 0}}, validationLevel: 'moderate'}");
+      renamedIn = nextSecond();
+      oplogFixture(
+          Slice.at(renamedIn) + 1000,
+          "other.$cmd",
+          "{renameCollection: 'other.x', to: 'erp.x', stayTemp: false, dropTarget: false}");
       nextSecond();
       orders().insertOne(new Document("_id", 2));
-      nextSecond();
-      orders().insertOne(new Document("_id", 3));
       a.caughtUp();
     }
-    assertThatThrownBy(() -> restore(dropped.toString(), null, false))
-        .isInstanceOf(CofferException.class)
-        .satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.USAGE))
-        .hasMessageContaining("(at " + dropped + "): a command (drop) changed erp.orders")
-        .hasMessageContaining("restore to a moment before it");
-    assertThat(client.getDatabase("erp_at").listCollectionNames().into(new ArrayList<>()))
-        .as("nothing was restored")
-        .doesNotContain("orders");
-    RestoreResult r = restore(indexed.toString(), null, false);
-    assertThat(r.pointInTime().base()).isEqualTo("base");
-    assertThat(restoredOrder(1)).isNotNull();
-    List<String> names = new ArrayList<>();
+
+    RestoreResult first = restore(created.toString(), null, false);
+    assertThat(first.pointInTime().changes())
+        .containsExactly(
+            "created erp.invoices at " + indexed,
+            "created (by its first insert) erp.ledger at " + created);
+    assertThat(restoredCollections())
+        .containsExactlyInAnyOrder("orders", "tmp", "old", "invoices", "ledger");
+    assertThat(ids("invoices")).containsExactly("i1");
+    assertThat(ids("ledger")).containsExactly("l1");
+    List<String> indexes = new ArrayList<>();
     client
         .getDatabase("erp_at")
         .getCollection("orders")
         .listIndexes()
-        .forEach(ix -> names.add(ix.getString("name")));
-    assertThat(names).contains("_id_", "state_1", "total_-1").doesNotContain("gone_1");
+        .forEach(ix -> indexes.add(ix.getString("name")));
+    assertThat(indexes).contains("_id_", "state_1", "total_-1").doesNotContain("gone_1");
+
+    RestoreResult plan = restore(changed.toString(), null, true);
+    assertThat(plan.pointInTime().changes())
+        .contains(
+            "dropped erp.tmp at " + changed,
+            "renamed erp.old to erp.archive at " + changed,
+            "changed the options of erp.orders (index) at " + changed);
+    assertThat(restoredCollections()).as("a dry run changes nothing").contains("tmp", "old");
+
+    restore(changed.toString(), null, false);
+    assertThat(restoredCollections())
+        .as("the dropped and the renamed-away collection left the target of the Replace")
+        .containsExactlyInAnyOrder("orders", "archive", "invoices", "ledger");
+    assertThat(ids("archive")).containsExactly("o1");
+    Document total = new Document();
+    client
+        .getDatabase("erp_at")
+        .getCollection("orders")
+        .listIndexes()
+        .forEach(
+            ix -> {
+              if (ix.getString("name").equals("total_-1")) total.putAll(ix);
+            });
+    assertThat(total.get("hidden")).as("collMod's index change").isEqualTo(true);
+
+    assertThatThrownBy(() -> restore(validated.toString(), null, false))
+        .isInstanceOf(CofferException.class)
+        .satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.SOURCE))
+        .hasMessageContaining("the target server has no collMod")
+        .hasMessageContaining("erp_at.invoices (validator, validationLevel)");
+    assertThatThrownBy(() -> restore(renamedIn.toString(), null, false))
+        .isInstanceOf(CofferException.class)
+        .satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.USAGE))
+        .hasMessageContaining(
+            "(at "
+                + renamedIn
+                + "): other.x was renamed to erp.x from a collection this restore does not hold");
+    assertThat(restoredCollections())
+        .as("the refused restores left the target as the last one put it, no staging behind")
+        .containsExactlyInAnyOrder("orders", "archive", "invoices", "ledger");
   }
 
   /** A storage whose descriptor writes fail: a crash as a slice is published. */
@@ -516,7 +618,7 @@ class PointInTimeIT {
     }
 
     @Override
-    public java.util.OptionalLong size(String key) throws IOException {
+    public OptionalLong size(String key) throws IOException {
       return inner.size(key);
     }
 

@@ -28,6 +28,7 @@ public final class RestoreStatusMapper {
       p.baseBackupId = n.pointInTime().base();
       p.slices = n.pointInTime().slices();
       p.oplogEntries = n.pointInTime().entries();
+      p.changes = n.pointInTime().changes();
       s.pointInTime = p;
     }
     s.plan = new ArrayList<>();

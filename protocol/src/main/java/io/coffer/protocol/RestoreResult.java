@@ -47,11 +47,14 @@ public record RestoreResult(
   }
 
   /**
-   * A restore to a moment: the second asked for, the backup it started from, and the archived oplog
-   * it replayed on top (slices read, entries applied after the backup's own moment).
+   * A restore to a moment: the second asked for, the backup it started from, the archived oplog it
+   * replayed on top (slices read, entries applied after the backup's own moment), and what the
+   * replayed commands changed (collections created, dropped, renamed, changed; at most 20 lines and
+   * a count).
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record PointInTime(String until, String base, int slices, long entries) {}
+  public record PointInTime(
+      String until, String base, int slices, long entries, List<String> changes) {}
 
   /**
    * One collection or file tree: source, target, what happens to the target. {@code loses}: what a

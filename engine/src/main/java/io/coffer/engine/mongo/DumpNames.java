@@ -5,22 +5,31 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * File names in mongodump's layout: {@code mongodb/<db>/<collection>.bson} and {@code
- * .metadata.json}. Characters a file name cannot hold ({@code /}, {@code \}, NUL) and {@code %}
- * itself are percent-encoded, as mongodump does, so names round-trip through mongorestore.
+ * .metadata.json}. In a collection's name, characters a file name cannot hold ({@code /}, {@code
+ * \}, NUL), {@code %} itself, {@code +} (which mongorestore reads as a space) and those Windows
+ * refuses are percent-encoded, so names round-trip through mongorestore; a database's name is
+ * written as it is, as mongodump does (it holds none of those but {@code %}, which mongorestore
+ * takes as it is). Archives written before 2026-12 escaped database names too and kept {@code +}:
+ * {@link #legacy}.
  */
 public final class DumpNames {
   public static final String ROOT = "mongodb/";
 
   private DumpNames() {}
 
-  private static final String SPECIAL = "/\\%\u0000*\":<>?|";
+  private static final String SPECIAL = "/\\%\u0000*\":<>?|+";
+  private static final String LEGACY_SPECIAL = "/\\%\u0000*\":<>?|";
 
   public static String escape(String name) {
+    return escape(name, SPECIAL);
+  }
+
+  private static String escape(String name, String special) {
     StringBuilder sb = new StringBuilder();
     name.codePoints()
         .forEach(
             cp -> {
-              if (cp < 128 && SPECIAL.indexOf(cp) >= 0) {
+              if (cp < 128 && special.indexOf(cp) >= 0) {
                 sb.append('%').append(String.format("%02X", cp));
               } else {
                 sb.appendCodePoint(cp);
@@ -48,7 +57,12 @@ public final class DumpNames {
   }
 
   public static String bson(String db, String collection) {
-    return ROOT + escape(db) + "/" + escape(collection) + ".bson";
+    return ROOT + db + "/" + escape(collection) + ".bson";
+  }
+
+  /** The path an archive written before 2026-12 gives a collection's entry ({@code suffix}). */
+  public static String legacy(String db, String collection, String suffix) {
+    return ROOT + escape(db, LEGACY_SPECIAL) + "/" + escape(collection, LEGACY_SPECIAL) + suffix;
   }
 
   /**
@@ -60,6 +74,6 @@ public final class DumpNames {
   }
 
   public static String metadata(String db, String collection) {
-    return ROOT + escape(db) + "/" + escape(collection) + ".metadata.json";
+    return ROOT + db + "/" + escape(collection) + ".metadata.json";
   }
 }

@@ -39,7 +39,7 @@ public final class MongoNames {
     if (db.getBytes(StandardCharsets.UTF_8).length >= 64)
       return "a database name of 64 bytes or more";
     for (char c : db.toCharArray()) {
-      if ("/\\. \"$*<>:|?".indexOf(c) >= 0 || c == 0)
+      if ("/\\. \"$".indexOf(c) >= 0 || c == 0)
         return "a database name holding '" + (c == 0 ? "NUL" : String.valueOf(c)) + "'";
     }
     return null;

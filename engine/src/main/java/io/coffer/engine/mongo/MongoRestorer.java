@@ -18,9 +18,11 @@ import java.io.InterruptedIOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -88,8 +90,17 @@ public final class MongoRestorer implements AutoCloseable {
   private final TargetLock targetLock;
   private final Upserts upserts;
 
+  /**
+   * A collection staged: its target, its staging collection, the indexes it gets, the documents
+   * loaded, and option changes ({@code collMod}) replayed onto it.
+   */
   private record Staged(
-      String database, String target, String staging, List<BsonDocument> indexes, long documents) {}
+      String database,
+      String target,
+      String staging,
+      List<BsonDocument> indexes,
+      long documents,
+      List<BsonDocument> mods) {}
 
   public MongoRestorer(
       String uri, int timeoutSeconds, Mode mode, String runId, EngineLog log, Progress progress) {
@@ -211,25 +222,13 @@ public final class MongoRestorer implements AutoCloseable {
     for (BsonValue v : metadata.getArray("indexes", new BsonArray())) indexes.add(v.asDocument());
     try {
       database.getCollection(staging).drop();
-      BsonDocument create = new BsonDocument("create", new BsonString(staging));
-      for (var e : options.entrySet()) {
-        if (MongoMetadata.COLLECTION_OPTIONS.contains(e.getKey()))
-          create.put(e.getKey(), e.getValue());
-        else if (!e.getKey().equals("uuid"))
-          log.warn(
-              "collection "
-                  + Printable.escape(db + "." + name)
-                  + ": option "
-                  + Printable.escape(e.getKey())
-                  + " of the backup is not restored");
-      }
-      database.runCommand(create);
+      createStaging(database, db, name, staging, options);
       staged.removeIf(
           x ->
               x.database().equals(db)
                   && x.target()
                       .equals(name)); // staged again: a newer backup of the chain holds it whole
-      staged.add(new Staged(db, name, staging, indexes, 0));
+      staged.add(new Staged(db, name, staging, indexes, 0, new ArrayList<>()));
     } catch (MongoException e) {
       throw MongoConnection.translate("cannot stage " + db + "." + name, uri, e);
     }
@@ -244,6 +243,24 @@ public final class MongoRestorer implements AutoCloseable {
         batchBytes <= 0 ? INSERT_BATCH_BYTES : Math.min(batchBytes, INSERT_BATCH_BYTES));
   }
 
+  /** Creates a staging collection with the options of {@code db.name} a restore can give it. */
+  private void createStaging(
+      MongoDatabase database, String db, String name, String staging, BsonDocument options) {
+    BsonDocument create = new BsonDocument("create", new BsonString(staging));
+    for (var e : options.entrySet()) {
+      if (MongoMetadata.COLLECTION_OPTIONS.contains(e.getKey()))
+        create.put(e.getKey(), e.getValue());
+      else if (!e.getKey().equals("uuid"))
+        log.warn(
+            "collection "
+                + Printable.escape(db + "." + name)
+                + ": option "
+                + Printable.escape(e.getKey())
+                + " of the backup is not restored");
+    }
+    database.runCommand(create);
+  }
+
   /**
    * Replays a point-in-time backup's oplog window (or a mongodump's oplog) onto the staged copies
    * of {@code sources} (the restored collections, db.collection as the source names them; {@code
@@ -253,55 +270,167 @@ public final class MongoRestorer implements AutoCloseable {
       InputStream bson, String entryName, Set<String> sources, Function<String, String> targetDb)
       throws IOException {
     try {
-      return OplogReplay.replay(bson, entryName, stagedTargets(sources, targetDb), progress);
+      return OplogReplay.replay(
+          bson, entryName, new OplogReplay.Targets(sources, new StagedChanges(targetDb)), progress);
     } catch (MongoException e) {
       throw MongoConnection.translate("cannot replay the oplog", uri, e);
     }
   }
 
-  /** The same, for entries given one at a time (a mongodump archive's oplog blocks). */
+  /**
+   * Entries given one at a time (a mongodump archive's oplog blocks, an oplog archive's slices),
+   * replayed onto the staged copies; {@code admits} says which collections created in the replayed
+   * stretch join the restore ({@link OplogReplay.Targets}).
+   */
   public OplogReplay.Replayer oplogReplayer(
-      String label, Set<String> sources, Function<String, String> targetDb) {
-    return new OplogReplay.Replayer(label, stagedTargets(sources, targetDb), progress);
+      String label,
+      Set<String> sources,
+      Function<String, String> admits,
+      Function<String, String> targetDb) {
+    return new OplogReplay.Replayer(
+        label, new OplogReplay.Targets(sources, admits, new StagedChanges(targetDb)), progress);
   }
 
-  private OplogReplay.Targets stagedTargets(
-      Set<String> sources, Function<String, String> targetDb) {
-    return new OplogReplay.Targets(
-        Set.copyOf(sources),
-        (db, name) -> {
-          Staged x = stagedAs(targetDb.apply(db), name);
-          return x == null
-              ? null
-              : client.getDatabase(x.database()).getCollection(x.staging(), BsonDocument.class);
-        },
-        new OplogReplay.IndexChanges() {
-          @Override
-          public void create(String db, String name, BsonDocument spec) {
-            Staged x = stagedAs(targetDb.apply(db), name);
-            if (x == null) return;
-            String ix = spec.getString("name").getValue();
-            x.indexes()
-                .removeIf(i -> ix.equals(i.getString("name", new BsonString("")).getValue()));
-            x.indexes().add(spec.clone());
-          }
+  /**
+   * What a replay changes, done to the staged copies (source names in, target names here): index
+   * lists and option changes wait for {@link #commit}; a created collection is staged empty, a
+   * dropped one's staging goes at once, a renamed one keeps its staging under its new name. A
+   * Replace removes the target of a collection dropped or renamed away ({@link #gone}).
+   */
+  private final class StagedChanges implements OplogReplay.Changes {
+    private final Function<String, String> targetDb;
 
-          @Override
-          public void drop(String db, String name, BsonValue which) {
-            Staged x = stagedAs(targetDb.apply(db), name);
-            if (x == null) return;
-            x.indexes()
-                .removeIf(
-                    i -> {
-                      String n = i.getString("name", new BsonString("")).getValue();
-                      if (n.equals("_id_")) return false;
-                      if (which.isDocument()) return which.equals(i.get("key"));
-                      String w = which.asString().getValue();
-                      return w.equals("*") || w.equals(n);
-                    });
-          }
-        });
+    StagedChanges(Function<String, String> targetDb) {
+      this.targetDb = targetDb;
+    }
+
+    @Override
+    public MongoCollection<BsonDocument> staged(String db, String name) {
+      Staged x = stagedAs(targetDb.apply(db), name);
+      return x == null
+          ? null
+          : client.getDatabase(x.database()).getCollection(x.staging(), BsonDocument.class);
+    }
+
+    @Override
+    public void createIndex(String db, String name, BsonDocument spec) {
+      Staged x = stagedAs(targetDb.apply(db), name);
+      if (x == null) return;
+      String ix = spec.getString("name").getValue();
+      x.indexes().removeIf(i -> ix.equals(i.getString("name", new BsonString("")).getValue()));
+      x.indexes().add(spec.clone());
+    }
+
+    @Override
+    public void dropIndex(String db, String name, BsonValue which) {
+      Staged x = stagedAs(targetDb.apply(db), name);
+      if (x == null) return;
+      x.indexes()
+          .removeIf(
+              i -> {
+                String n = i.getString("name", new BsonString("")).getValue();
+                if (n.equals("_id_")) return false;
+                if (which.isDocument()) return which.equals(i.get("key"));
+                String w = which.asString().getValue();
+                return w.equals("*") || w.equals(n);
+              });
+    }
+
+    @Override
+    public void create(String db, String name, BsonDocument options) {
+      String target = targetDb.apply(db);
+      gone.remove(target + "." + name);
+      if (options.containsKey("viewOn")) {
+        views.define(target, name, new BsonDocument("options", options));
+        return;
+      }
+      try {
+        MongoDatabase database = client.getDatabase(target);
+        Set<String> taken = existingCollections(target);
+        String staging = STAGING_PREFIX + runId + "_" + name;
+        for (int k = 1; taken.contains(staging); k++)
+          staging = STAGING_PREFIX + runId + "_" + k + "_" + name; // a name staged before
+        createStaging(database, target, name, staging, options);
+        staged.add(new Staged(target, name, staging, new ArrayList<>(), 0, new ArrayList<>()));
+      } catch (MongoException e) {
+        throw MongoConnection.translate("cannot stage " + target + "." + name, uri, e);
+      }
+    }
+
+    @Override
+    public void drop(String db, String name) {
+      String target = targetDb.apply(db);
+      if (mode == Mode.REPLACE) gone.add(target + "." + name);
+      if (views.forget(target, name)) return;
+      Staged x = stagedAs(target, name);
+      if (x == null) return;
+      staged.remove(x);
+      try {
+        client.getDatabase(target).getCollection(x.staging()).drop();
+      } catch (MongoException e) {
+        throw MongoConnection.translate("cannot drop " + target + "." + x.staging(), uri, e);
+      }
+    }
+
+    @Override
+    public void rename(String db, String from, String to) {
+      String target = targetDb.apply(db);
+      Staged x = stagedAs(target, from);
+      if (x == null) {
+        throw new CofferException(
+            ExitCode.USAGE,
+            "the oplog renames "
+                + Printable.escape(target + "." + from)
+                + ", a view, which MongoDB cannot rename; the oplog is damaged or forged, and"
+                + " nothing was restored");
+      }
+      if (mode == Mode.REPLACE) gone.add(target + "." + from);
+      gone.remove(target + "." + to);
+      staged.set(
+          staged.indexOf(x),
+          new Staged(target, to, x.staging(), x.indexes(), x.documents(), x.mods()));
+    }
+
+    @Override
+    public void modify(String db, String name, BsonDocument changes) {
+      String target = targetDb.apply(db);
+      Staged x = stagedAs(target, name);
+      if (x == null) {
+        throw CofferException.usage(
+            "the oplog changes view "
+                + Printable.escape(target + "." + name)
+                + " (collMod), which Coffer does not replay; restore to a moment before it, or"
+                + " leave it out ("
+                + Field.EXCLUDE.mark()
+                + "). Nothing was restored");
+      }
+      BsonDocument rest = changes.clone();
+      BsonValue index = rest.remove("index");
+      if (index != null && index.isDocument()) modifyIndex(x, index.asDocument());
+      if (!rest.isEmpty()) x.mods().add(rest);
+    }
+
+    /** {@code collMod}'s {@code index}: an index (by name or key pattern) hidden, TTL changed. */
+    private void modifyIndex(Staged x, BsonDocument change) {
+      for (BsonDocument i : x.indexes()) {
+        boolean match =
+            change.isString("name")
+                ? change.get("name").equals(i.get("name"))
+                : change.isDocument("keyPattern") && change.get("keyPattern").equals(i.get("key"));
+        if (!match) continue;
+        for (var f : change.entrySet()) {
+          if (f.getKey().equals("name") || f.getKey().equals("keyPattern")) continue;
+          i.put(f.getKey(), f.getValue());
+        }
+      }
+    }
   }
+
+  /**
+   * Targets (db.name) a Replace removes at {@link #commit}: the source dropped or renamed them
+   * before the moment restored to.
+   */
+  private final Set<String> gone = new TreeSet<>();
 
   /** The staged copy of {@code db.name} (target names), or null when it is not restored. */
   private Staged stagedAs(String db, String name) {
@@ -330,7 +459,7 @@ public final class MongoRestorer implements AutoCloseable {
     if (!indexes.isEmpty())
       staged.set(
           staged.indexOf(s),
-          new Staged(s.database(), s.target(), s.staging(), indexes, s.documents()));
+          new Staged(s.database(), s.target(), s.staging(), indexes, s.documents(), s.mods()));
     MongoCollection<RawBsonDocument> coll =
         client.getDatabase(db).getCollection(s.staging(), RawBsonDocument.class);
     BsonStream in = new BsonStream(bson, entryName);
@@ -547,7 +676,7 @@ public final class MongoRestorer implements AutoCloseable {
       for (int i = 0; i < staged.size(); i++) {
         Staged s = staged.get(i);
         if (s.database().equals(db) && s.target().equals(name))
-          staged.set(i, new Staged(db, name, s.staging(), s.indexes(), n));
+          staged.set(i, new Staged(db, name, s.staging(), s.indexes(), n, s.mods()));
       }
       return n;
     }
@@ -623,6 +752,7 @@ public final class MongoRestorer implements AutoCloseable {
           s.database() + "." + s.target(),
           true,
           uri);
+      if (!s.mods().isEmpty()) modify(s);
     }
     for (Staged s : staged) {
       String ns = s.database() + "." + s.target();
@@ -642,8 +772,66 @@ public final class MongoRestorer implements AutoCloseable {
         throw MongoConnection.translate("cannot put " + ns + " in place", uri, e);
       }
     }
+    Set<String> placed = new HashSet<>();
+    for (Staged s : staged) placed.add(s.database() + "." + s.target());
     staged.clear();
     views.create(mode == Mode.MERGE, this::existingCollections);
+    for (String ns : gone) {
+      if (placed.contains(ns) || views.defines(ns)) continue;
+      int dot = ns.indexOf('.');
+      String db = ns.substring(0, dot);
+      String name = ns.substring(dot + 1);
+      try {
+        if (!existing(db).containsKey(name)) continue;
+        client.getDatabase(db).getCollection(name).drop();
+        log.info(
+            "dropped "
+                + Printable.escape(ns)
+                + ": the source dropped or renamed it before the moment restored to");
+      } catch (MongoException e) {
+        throw MongoConnection.translate("cannot drop " + ns, uri, e);
+      }
+    }
+    gone.clear();
+  }
+
+  /**
+   * The option changes ({@code collMod}) replayed onto a collection, made on its staged copy before
+   * anything is put in place; a server without {@code collMod} stops the restore here.
+   */
+  private void modify(Staged s) {
+    String ns = s.database() + "." + s.target();
+    if (mode == Mode.MERGE) {
+      log.warn(
+          Printable.escape(ns)
+              + ": a merge keeps the target's options; the options the source changed in the"
+              + " replayed stretch ("
+              + String.join(", ", s.mods().stream().flatMap(m -> m.keySet().stream()).toList())
+              + ") are not applied");
+      return;
+    }
+    for (BsonDocument m : s.mods()) {
+      BsonDocument command = new BsonDocument("collMod", new BsonString(s.staging()));
+      command.putAll(m);
+      try {
+        client.getDatabase(s.database()).runCommand(command);
+      } catch (MongoCommandException e) {
+        if (e.getErrorCode() == 59 || e.getErrorCode() == 238)
+          throw new CofferException(
+              ExitCode.SOURCE,
+              "the target server has no collMod, and the source changed the options of "
+                  + Printable.escape(ns)
+                  + " ("
+                  + Printable.escape(String.join(", ", m.keySet()))
+                  + ") before the moment restored to; restore into MongoDB, restore to a moment"
+                  + " before the change, or leave the collection out ("
+                  + Field.EXCLUDE.mark()
+                  + "). Nothing was restored");
+        throw MongoConnection.translate("cannot change the options of " + ns, uri, e);
+      } catch (MongoException e) {
+        throw MongoConnection.translate("cannot change the options of " + ns, uri, e);
+      }
+    }
   }
 
   /**
@@ -723,6 +911,7 @@ public final class MongoRestorer implements AutoCloseable {
       }
     }
     staged.clear();
+    gone.clear();
     views.clear();
   }
 

@@ -25,7 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.BiFunction;
+import java.util.function.Function;
 import org.bson.BsonArray;
 import org.bson.BsonDocument;
 import org.bson.BsonValue;
@@ -45,10 +45,10 @@ import org.bson.codecs.BsonDocumentCodec;
  * <p>Entries of collections not restored are passed over (a mongodump's oplog holds the whole
  * server's). Not replayed, and said so ({@link #unreplayable}): updates by other operators ({@code
  * $inc}, {@code $push}: MongoDB logs their results; a server that logs them as given, such as
- * mongo-java-server, makes them unsafe to apply twice), commands that change a restored collection,
- * and transactions logged over several entries or prepared. Everything here is read from storage
- * and untrusted. Memory: one batch of writes (at most {@link #BATCH} entries, {@link
- * #BATCH_BYTES}).
+ * mongo-java-server, makes them unsafe to apply twice), commands other than those that create,
+ * drop, rename or change collections and their indexes ({@link #command}), and transactions logged
+ * over several entries or prepared. Everything here is read from storage and untrusted. Memory: one
+ * batch of writes (at most {@link #BATCH} entries, {@link #BATCH_BYTES}).
  */
 public final class OplogReplay {
   private static final int BATCH = 1000;
@@ -70,42 +70,149 @@ public final class OplogReplay {
   private OplogReplay() {}
 
   /**
-   * The restored collections by their name in the source ({@code sources}: db.collection), and
-   * their staged copies ({@code staged}: null in a dry run, where entries are checked, not
-   * applied).
+   * What a replay works on: the restored collections by their name in the source ({@code
+   * db.collection}; the set follows the replayed creates, drops and renames), which collections
+   * created in the replayed stretch join the restore ({@code admits}: null to restore it, else why
+   * not, "" to say nothing), and their staged copies ({@code changes}: null in a dry run, where
+   * entries are checked, not applied). What the replayed commands changed is noted ({@link
+   * #notes}).
    */
-  public record Targets(
-      Set<String> sources,
-      BiFunction<String, String, MongoCollection<BsonDocument>> staged,
-      IndexChanges indexes) {
-    /** Without index changes: a dry run, or a check. */
-    public Targets(
-        Set<String> sources, BiFunction<String, String, MongoCollection<BsonDocument>> staged) {
-      this(sources, staged, null);
+  public static final class Targets {
+    private static final int NOTES = 20;
+    private final Set<String> restored;
+    private final Function<String, String> admits;
+    private final Changes changes;
+    private final Set<String> passedOver = new HashSet<>();
+    private final List<String> notes = new ArrayList<>();
+    private int moreNotes;
+
+    /** No collection joins the restore during the replay. */
+    public Targets(Set<String> sources, Changes changes) {
+      this(sources, ns -> "", changes);
+    }
+
+    public Targets(Set<String> sources, Function<String, String> admits, Changes changes) {
+      this.restored = new HashSet<>(sources);
+      this.admits = admits;
+      this.changes = changes;
     }
 
     boolean takes(String db, String collection) {
-      return sources.contains(db + "." + collection);
+      return restored.contains(db + "." + collection);
     }
 
     boolean takesAnyOf(String db) {
-      return sources.stream().anyMatch(s -> s.startsWith(db + "."));
+      return restored.stream().anyMatch(s -> s.startsWith(db + "."));
     }
 
     MongoCollection<BsonDocument> of(String db, String collection) {
-      return staged == null ? null : staged.apply(db, collection);
+      return changes == null ? null : changes.staged(db, collection);
+    }
+
+    /**
+     * Whether a collection not restored so far joins the restore (created, or renamed into a
+     * restored name, in the replayed stretch); a refusal with a reason is noted once.
+     */
+    boolean admit(String db, String collection, BsonDocument e) {
+      String ns = db + "." + collection;
+      if (passedOver.contains(ns)) return false;
+      String why = admits.apply(ns);
+      if (why == null) return true;
+      passedOver.add(ns);
+      if (!why.isEmpty()) note(e, ns + " is not restored: " + why);
+      return false;
+    }
+
+    void create(String db, String collection, BsonDocument options, BsonDocument e, String how) {
+      restored.add(db + "." + collection);
+      passedOver.remove(db + "." + collection);
+      if (changes != null) changes.create(db, collection, options);
+      note(e, how + " " + db + "." + collection);
+    }
+
+    void drop(String db, String collection, BsonDocument e, String how) {
+      restored.remove(db + "." + collection);
+      if (changes != null) changes.drop(db, collection);
+      if (how != null) note(e, how);
+    }
+
+    void rename(String db, String from, String to, BsonDocument e) {
+      restored.remove(db + "." + from);
+      restored.add(db + "." + to);
+      if (changes != null) changes.rename(db, from, to);
+      note(e, "renamed " + db + "." + from + " to " + db + "." + to);
+    }
+
+    void modify(String db, String collection, BsonDocument mod, BsonDocument e) {
+      if (changes != null) changes.modify(db, collection, mod);
+      note(
+          e,
+          "changed the options of "
+              + db
+              + "."
+              + collection
+              + " ("
+              + String.join(", ", mod.keySet())
+              + ")");
+    }
+
+    void createIndex(String db, String collection, BsonDocument spec) {
+      if (changes != null) changes.createIndex(db, collection, spec);
+    }
+
+    void dropIndex(String db, String collection, BsonValue which) {
+      if (changes != null) changes.dropIndex(db, collection, which);
+    }
+
+    private void note(BsonDocument e, String what) {
+      if (notes.size() >= NOTES) {
+        moreNotes++;
+        return;
+      }
+      notes.add(
+          Printable.escape(what)
+              + (e.isTimestamp("ts")
+                  ? " at " + Instant.ofEpochSecond(e.getTimestamp("ts").getValue() >>> 32)
+                  : ""));
+    }
+
+    /**
+     * What the replayed commands changed, in their order: collections created, dropped, renamed or
+     * changed, and those created that are not restored (at most {@value #NOTES}, then a count).
+     */
+    public List<String> notes() {
+      List<String> all = new ArrayList<>(notes);
+      if (moreNotes > 0) all.add("and " + moreNotes + " more changes");
+      return all;
     }
   }
 
   /**
-   * Where the index builds and drops of a replayed stretch go: the index list a restored collection
-   * gets when it is put in place (source names: db and collection).
+   * The staged copies a replay writes ({@code staged}: the copy of a restored collection, by its
+   * source names) and what the replayed commands change on them. Only {@code staged} is needed
+   * where no command is replayed.
    */
-  public interface IndexChanges {
-    void create(String db, String collection, BsonDocument spec);
+  @FunctionalInterface
+  public interface Changes {
+    MongoCollection<BsonDocument> staged(String db, String collection);
+
+    /** An index built: the index list the collection gets when it is put in place. */
+    default void createIndex(String db, String collection, BsonDocument spec) {}
 
     /** {@code which}: an index name, {@code "*"} (all but _id's), or a key pattern. */
-    void drop(String db, String collection, BsonValue which);
+    default void dropIndex(String db, String collection, BsonValue which) {}
+
+    /** A collection (or view: {@code viewOn}) created with these options, empty. */
+    default void create(String db, String collection, BsonDocument options) {}
+
+    /** A restored collection dropped: it is not restored, and not in the target after. */
+    default void drop(String db, String collection) {}
+
+    /** A restored collection renamed, in its database. */
+    default void rename(String db, String from, String to) {}
+
+    /** {@code collMod}'s changes (the command without its name) to a restored collection. */
+    default void modify(String db, String collection, BsonDocument changes) {}
   }
 
   /** The commands that build or drop an index: replayed into the restored index list. */
@@ -194,7 +301,7 @@ public final class OplogReplay {
 
   /** Whether a command ({@code o} of an entry in {@code db}) changes one of the namespaces. */
   static boolean commandTouches(BsonDocument o, String db, Set<String> namespaces) {
-    return touched(o, db, new Targets(namespaces, null)) != null;
+    return touched(o, db, new Targets(namespaces, (Changes) null)) != null;
   }
 
   /** A restored collection (db.collection) a command changes, or null. */
@@ -332,6 +439,11 @@ public final class OplogReplay {
       return lastTs == 0 ? null : Instant.ofEpochSecond(lastTs >>> 32).toString();
     }
 
+    /** What the replayed commands changed ({@link Targets#notes}). */
+    public List<String> notes() {
+      return targets.notes();
+    }
+
     /** Sends what is pending; returns how many entries were given. */
     public long finish() {
       batch.flush();
@@ -381,21 +493,16 @@ public final class OplogReplay {
         }
         return;
       }
-      String touched = touched(o, db, targets);
-      if (touched == null) return; // a command on collections this restore does not take
-      String command = o.isEmpty() ? "" : o.getFirstKey();
-      if (INDEX_COMMANDS.contains(command) && o.isString(command)) {
-        index(command, o, db, o.getString(command).getValue(), label, n, targets);
-        return;
-      }
-      throw refused(
-          label,
-          n,
-          e,
-          "a command (" + Printable.escape(o.isEmpty() ? "?" : o.getFirstKey()) + ")",
-          touched);
+      command(e, o, db, label, n, targets, batch);
+      return;
     }
-    if (!targets.takes(db, collection)) return; // a collection this restore does not take
+    if (!targets.takes(db, collection)) {
+      // a collection this restore does not take, or one created after the base backup (MongoDB
+      // logs its create first; a server that creates it silently at its first insert does not)
+      if (!op.equals("i") || !targets.admit(db, collection, e)) return;
+      batch.flush();
+      targets.create(db, collection, new BsonDocument(), e, "created (by its first insert)");
+    }
     String why = unreplayable(e);
     if (why != null) throw damaged(label, n, "cannot be replayed: " + why);
     MongoCollection<BsonDocument> target = targets.of(db, collection);
@@ -436,6 +543,159 @@ public final class OplogReplay {
   }
 
   /**
+   * A command ({@code o}) of database {@code db}: collections created, dropped, renamed (in their
+   * database) and changed ({@code collMod}), and indexes built and dropped, are replayed into what
+   * the restore puts in place; a command on collections this restore does not take changes nothing;
+   * any other command on a restored collection is refused with its time. Writes waiting in {@code
+   * batch} are sent first, so each lands in the collection it was meant for.
+   */
+  private static void command(
+      BsonDocument e,
+      BsonDocument o,
+      String db,
+      String label,
+      long n,
+      Targets targets,
+      Batch batch) {
+    String command = o.isEmpty() ? "" : o.getFirstKey();
+    switch (command) {
+      case "create" -> {
+        String name = named(o, command, label, n);
+        if (targets.takes(db, name) || !targets.admit(db, name, e)) return; // held, or not taken
+        batch.flush();
+        BsonDocument options = o.clone();
+        options.remove("create");
+        options.remove("idIndex");
+        targets.create(
+            db, name, options, e, options.containsKey("viewOn") ? "created view" : "created");
+      }
+      case "drop" -> {
+        String name = named(o, command, label, n);
+        if (!targets.takes(db, name)) return;
+        batch.flush();
+        targets.drop(db, name, e, "dropped " + db + "." + name);
+      }
+      case "dropDatabase" -> {
+        if (!targets.takesAnyOf(db)) return;
+        batch.flush();
+        for (String ns : List.copyOf(targets.restored)) {
+          if (ns.startsWith(db + "."))
+            targets.drop(db, ns.substring(db.length() + 1), e, "dropped " + ns + " (its database)");
+        }
+      }
+      case "renameCollection" -> rename(e, o, label, n, targets, batch);
+      case "collMod" -> {
+        String name = named(o, command, label, n);
+        if (!targets.takes(db, name)) return;
+        batch.flush();
+        BsonDocument mod = o.clone();
+        mod.remove("collMod");
+        if (mod.isEmpty()) return;
+        targets.modify(db, name, mod, e);
+      }
+      default -> {
+        String touched = touched(o, db, targets);
+        if (touched == null) return; // a command on collections this restore does not take
+        if (INDEX_COMMANDS.contains(command) && o.isString(command)) {
+          index(command, o, db, o.getString(command).getValue(), label, n, targets);
+          return;
+        }
+        throw refused(
+            label,
+            n,
+            e,
+            "a command (" + Printable.escape(command.isEmpty() ? "?" : command) + ")",
+            touched);
+      }
+    }
+  }
+
+  /**
+   * {@code renameCollection} from one namespace to another. A restored collection renamed in its
+   * database follows (a restored one it replaces, with {@code dropTarget}, goes); renamed to a name
+   * this restore does not take, it leaves the restore. A collection renamed into a restored name
+   * from one this restore does not hold, or across databases, is refused: its documents are not in
+   * the restore.
+   */
+  private static void rename(
+      BsonDocument e, BsonDocument o, String label, long n, Targets targets, Batch batch) {
+    String from = named(o, "renameCollection", label, n);
+    String to = o.isString("to") ? o.getString("to").getValue() : null;
+    int f = from.indexOf('.');
+    int t = to == null ? -1 : to.indexOf('.');
+    if (f <= 0 || f == from.length() - 1 || t <= 0 || t == to.length() - 1)
+      throw damaged(label, n, "renames a collection without two namespaces");
+    String fromDb = from.substring(0, f);
+    String fromName = from.substring(f + 1);
+    String toDb = to.substring(0, t);
+    String toName = to.substring(t + 1);
+    boolean fromRestored = targets.takes(fromDb, fromName);
+    boolean toRestored = targets.takes(toDb, toName);
+    if (!fromRestored) {
+      if (!toRestored && !targets.admit(toDb, toName, e)) return; // neither is restored
+      throw refusedRename(
+          label,
+          n,
+          e,
+          from,
+          to,
+          "from a collection this restore does not hold, so its documents are not in it",
+          "give a selection that holds " + Printable.escape(from));
+    }
+    if (!fromDb.equals(toDb)) {
+      throw refusedRename(
+          label,
+          n,
+          e,
+          from,
+          to,
+          "across databases, which Coffer does not replay",
+          "leave " + Printable.escape(from) + " out (" + Field.EXCLUDE.mark() + ")");
+    }
+    batch.flush();
+    if (toRestored) targets.drop(toDb, toName, e, null); // replaced: dropTarget
+    if (toRestored || targets.admit(toDb, toName, e)) targets.rename(fromDb, fromName, toName, e);
+    else
+      targets.drop(
+          fromDb,
+          fromName,
+          e,
+          "renamed " + from + " to " + to + ", which this restore does not take");
+  }
+
+  private static String named(BsonDocument o, String command, String label, long n) {
+    if (!o.isString(command) || o.getString(command).getValue().isEmpty())
+      throw damaged(label, n, "holds a " + command + " without a collection");
+    return o.getString(command).getValue();
+  }
+
+  private static CofferException refusedRename(
+      String label, long n, BsonDocument e, String from, String to, String why, String instead) {
+    return CofferException.usage(
+        entry(label, n, e)
+            + Printable.escape(from)
+            + " was renamed to "
+            + Printable.escape(to)
+            + " "
+            + why
+            + "; restore to a moment before it, or "
+            + instead
+            + ". Nothing was restored");
+  }
+
+  /** "entry N of LABEL (at TIME): ", how a refusal names the entry it stops at. */
+  private static String entry(String label, long n, BsonDocument e) {
+    return "entry "
+        + n
+        + " of "
+        + Printable.escape(label)
+        + (e.isTimestamp("ts")
+            ? " (at " + Instant.ofEpochSecond(e.getTimestamp("ts").getValue() >>> 32) + ")"
+            : "")
+        + ": ";
+  }
+
+  /**
    * An index built or dropped on a restored collection: the index list it gets when it is put in
    * place follows (the build itself runs then, after the data, as for every index). The forms
    * MongoDB logs: {@code createIndexes} with the spec beside it, a two-phase build's {@code
@@ -470,7 +730,7 @@ public final class OplogReplay {
         BsonValue which = o.get("index");
         if (which == null || !(which.isString() || which.isDocument()))
           throw damaged(label, n, "drops an index without naming it");
-        if (targets.indexes() != null) targets.indexes().drop(db, collection, which);
+        targets.dropIndex(db, collection, which);
         return;
       }
       default -> {
@@ -480,27 +740,18 @@ public final class OplogReplay {
     for (BsonDocument spec : specs) {
       if (!spec.isDocument("key") || !spec.isString("name"))
         throw damaged(label, n, "builds an index without a key or a name");
-      if (targets.indexes() != null) targets.indexes().create(db, collection, spec);
+      targets.createIndex(db, collection, spec);
     }
   }
 
   private static CofferException refused(
       String label, long n, BsonDocument e, String what, String ns) {
-    String at =
-        e.isTimestamp("ts")
-            ? " (at " + Instant.ofEpochSecond(e.getTimestamp("ts").getValue() >>> 32) + ")"
-            : "";
     return CofferException.usage(
-        "entry "
-            + n
-            + " of "
-            + Printable.escape(label)
-            + at
-            + ": "
+        entry(label, n, e)
             + what
             + " changed "
             + Printable.escape(ns)
-            + ", and Coffer does not replay commands on the collections it restores; restore to a"
+            + ", and Coffer does not replay that command on a collection it restores; restore to a"
             + " moment before it, leave that collection out ("
             + Field.EXCLUDE.mark()
             + ") or restore it with mongorestore --oplogReplay. Nothing was restored");

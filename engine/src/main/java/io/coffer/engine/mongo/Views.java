@@ -40,6 +40,16 @@ final class Views {
     views.clear();
   }
 
+  /** Forgets one view (dropped in a replayed oplog); whether it was gathered. */
+  boolean forget(String db, String name) {
+    return views.removeIf(v -> v.database().equals(db) && v.name().equals(name));
+  }
+
+  /** Whether a view of that name (db.name) is gathered. */
+  boolean defines(String ns) {
+    return views.stream().anyMatch(v -> (v.database() + "." + v.name()).equals(ns));
+  }
+
   void define(String db, String name, BsonDocument metadata) {
     views.add(new View(db, name, metadata.getDocument("options", new BsonDocument())));
   }

@@ -11,14 +11,24 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import org.bson.BsonBinary;
+import org.bson.BsonBoolean;
+import org.bson.BsonDateTime;
 import org.bson.BsonDocument;
+import org.bson.BsonDouble;
 import org.bson.BsonInt32;
+import org.bson.BsonInt64;
 import org.bson.BsonMaxKey;
 import org.bson.BsonMinKey;
 import org.bson.BsonNull;
+import org.bson.BsonObjectId;
+import org.bson.BsonRegularExpression;
 import org.bson.BsonString;
+import org.bson.BsonTimestamp;
 import org.bson.BsonValue;
 import org.bson.RawBsonDocument;
+import org.bson.codecs.BsonDocumentCodec;
+import org.bson.types.ObjectId;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,8 +44,7 @@ class ChainDiffTest {
   DocHash.Ids doc(BsonValue id, String v) {
     var bb =
         new RawBsonDocument(
-                new BsonDocument("_id", id).append("v", new BsonString(v)),
-                new org.bson.codecs.BsonDocumentCodec())
+                new BsonDocument("_id", id).append("v", new BsonString(v)), new BsonDocumentCodec())
             .getByteBuffer();
     byte[] b = new byte[bb.remaining()];
     bb.get(b);
@@ -53,18 +62,18 @@ class ChainDiffTest {
         List.of(
             new BsonMinKey(),
             BsonNull.VALUE,
-            new org.bson.BsonDouble(Double.NaN),
-            new org.bson.BsonDouble(-1e300),
-            new org.bson.BsonInt64(Long.MIN_VALUE),
+            new BsonDouble(Double.NaN),
+            new BsonDouble(-1e300),
+            new BsonInt64(Long.MIN_VALUE),
             new BsonInt32(-5),
-            new org.bson.BsonDouble(-4.5),
-            new org.bson.BsonDouble(0.0),
+            new BsonDouble(-4.5),
+            new BsonDouble(0.0),
             new BsonInt32(1),
-            new org.bson.BsonDouble(1.5),
-            new org.bson.BsonInt64(2),
+            new BsonDouble(1.5),
+            new BsonInt64(2),
             new BsonInt32(3),
-            new org.bson.BsonDouble(9.007199254740993E15),
-            new org.bson.BsonInt64(9_007_199_254_740_993L),
+            new BsonDouble(9.007199254740993E15),
+            new BsonInt64(9_007_199_254_740_993L),
             new BsonString(""),
             new BsonString("A"),
             new BsonString("Z"),
@@ -78,18 +87,18 @@ class ChainDiffTest {
             new BsonDocument("a", new BsonInt32(2)),
             new BsonDocument("b", new BsonInt32(0)),
             new BsonDocument("a", new BsonString("x")),
-            new org.bson.BsonBinary(new byte[] {9}),
-            new org.bson.BsonBinary(new byte[] {1, 2}),
-            new org.bson.BsonBinary((byte) 4, new byte[] {1, 2}),
-            new org.bson.BsonObjectId(new org.bson.types.ObjectId("000000000000000000000001")),
-            new org.bson.BsonObjectId(new org.bson.types.ObjectId("ff0000000000000000000000")),
-            org.bson.BsonBoolean.FALSE,
-            org.bson.BsonBoolean.TRUE,
-            new org.bson.BsonDateTime(-1),
-            new org.bson.BsonDateTime(1),
-            new org.bson.BsonTimestamp(1, 2),
-            new org.bson.BsonTimestamp(2, 1),
-            new org.bson.BsonRegularExpression("a", "i"),
+            new BsonBinary(new byte[] {9}),
+            new BsonBinary(new byte[] {1, 2}),
+            new BsonBinary((byte) 4, new byte[] {1, 2}),
+            new BsonObjectId(new ObjectId("000000000000000000000001")),
+            new BsonObjectId(new ObjectId("ff0000000000000000000000")),
+            BsonBoolean.FALSE,
+            BsonBoolean.TRUE,
+            new BsonDateTime(-1),
+            new BsonDateTime(1),
+            new BsonTimestamp(1, 2),
+            new BsonTimestamp(2, 1),
+            new BsonRegularExpression("a", "i"),
             new BsonMaxKey());
     List<byte[]> shuffled = new ArrayList<>(expected.stream().map(ChainDiffTest::el).toList());
     Collections.shuffle(shuffled, new Random(7));
@@ -97,7 +106,7 @@ class ChainDiffTest {
     assertThat(shuffled)
         .usingElementComparator(Arrays::compare)
         .containsExactlyElementsOf(expected.stream().map(ChainDiffTest::el).toList());
-    assertThat(IdOrder.compare(el(new BsonInt32(2)), el(new org.bson.BsonInt64(2))))
+    assertThat(IdOrder.compare(el(new BsonInt32(2)), el(new BsonInt64(2))))
         .as("numbers by value across types")
         .isZero();
     assertThat(IdOrder.compare(new byte[] {0x02, '_', 'i', 'd', 0, 1}, el(new BsonInt32(1))))

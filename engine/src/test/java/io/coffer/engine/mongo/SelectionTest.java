@@ -83,11 +83,17 @@ class SelectionTest {
   @Test
   void givenAwkwardCollectionNames_thenDumpFileNamesRoundTrip() {
     for (String name :
-        List.of("plain", "dotted.name", "a/b", "100%", "名前", "x:y*z?\"<>|", "back\\slash")) {
+        List.of(
+            "plain", "dotted.name", "a/b", "100%", "名前", "x:y*z?\"<>|", "back\\slash", "a+b c")) {
       String escaped = DumpNames.escape(name);
       assertThat(escaped).doesNotContain("/").doesNotContain("\\");
       assertThat(DumpNames.unescape(escaped)).isEqualTo(name);
     }
     assertThat(DumpNames.bson("erp", "a/b")).isEqualTo("mongodb/erp/a%2Fb.bson");
+    // mongorestore reads names as Go's url.QueryUnescape does ('+' is a space) and takes a
+    // database's folder as it is, as mongodump writes it
+    assertThat(DumpNames.bson("erp", "a+b")).isEqualTo("mongodb/erp/a%2Bb.bson");
+    assertThat(DumpNames.metadata("na:mes", "c")).isEqualTo("mongodb/na:mes/c.metadata.json");
+    assertThat(DumpNames.legacy("na:mes", "a+b", ".bson")).isEqualTo("mongodb/na%3Ames/a+b.bson");
   }
 }

@@ -5,6 +5,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.coffer.testing.MongodumpFixtures;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.bson.BsonArray;
+import org.bson.BsonBinary;
+import org.bson.BsonBoolean;
+import org.bson.BsonDbPointer;
+import org.bson.BsonDecimal128;
+import org.bson.BsonDocument;
+import org.bson.BsonInt32;
+import org.bson.BsonJavaScriptWithScope;
+import org.bson.BsonMinKey;
+import org.bson.BsonObjectId;
+import org.bson.BsonRegularExpression;
+import org.bson.BsonString;
+import org.bson.BsonTimestamp;
+import org.bson.types.Decimal128;
+import org.bson.types.ObjectId;
 import org.junit.jupiter.api.Test;
 
 /** The archive's checksum and the folder's names, against values that do not come from Coffer. */
@@ -46,30 +61,27 @@ class DumpArchiveTest {
   @Test
   void
       givenDocumentsOfEveryShape_whenValidated_thenWellFormedOnesPass_andBrokenInsidesAreRefused() {
-    org.bson.BsonDocument d =
-        new org.bson.BsonDocument("_id", new org.bson.BsonObjectId(new org.bson.types.ObjectId()))
+    BsonDocument d =
+        new BsonDocument("_id", new BsonObjectId(new ObjectId()))
             .append(
                 "scope",
-                new org.bson.BsonJavaScriptWithScope(
-                    "function(){return x;}",
-                    new org.bson.BsonDocument("x", new org.bson.BsonInt32(1))))
+                new BsonJavaScriptWithScope(
+                    "function(){return x;}", new BsonDocument("x", new BsonInt32(1))))
             .append(
                 "nested",
-                new org.bson.BsonArray(
+                new BsonArray(
                     List.of(
-                        new org.bson.BsonDocument(
+                        new BsonDocument(
                             "a",
-                            new org.bson.BsonArray(
+                            new BsonArray(
                                 List.of(
-                                    new org.bson.BsonDecimal128(
-                                        org.bson.types.Decimal128.parse("1.5")),
-                                    new org.bson.BsonDbPointer(
-                                        "x.y", new org.bson.types.ObjectId())))))))
-            .append("regex", new org.bson.BsonRegularExpression("^a", "i"))
-            .append("min", new org.bson.BsonMinKey())
-            .append("ts", new org.bson.BsonTimestamp(1, 2))
-            .append("bin", new org.bson.BsonBinary(new byte[] {1, 2}))
-            .append("s", new org.bson.BsonString("héllo"));
+                                    new BsonDecimal128(Decimal128.parse("1.5")),
+                                    new BsonDbPointer("x.y", new ObjectId())))))))
+            .append("regex", new BsonRegularExpression("^a", "i"))
+            .append("min", new BsonMinKey())
+            .append("ts", new BsonTimestamp(1, 2))
+            .append("bin", new BsonBinary(new byte[] {1, 2}))
+            .append("s", new BsonString("héllo"));
     byte[] good = MongodumpFixtures.bson(d);
     DumpDocuments.validate(good, "erp.x", 0);
     byte[] bad = good.clone();
@@ -80,20 +92,17 @@ class DumpArchiveTest {
         .hasMessageContaining("document 7 of erp.x in the dump is malformed BSON");
     // a boolean that is neither 0 nor 1; an element type that does not exist; a sub-document longer
     // than it says
-    byte[] bool = MongodumpFixtures.bson(new org.bson.BsonDocument("b", org.bson.BsonBoolean.TRUE));
+    byte[] bool = MongodumpFixtures.bson(new BsonDocument("b", BsonBoolean.TRUE));
     bool[bool.length - 2] = 7;
-    byte[] type = MongodumpFixtures.bson(new org.bson.BsonDocument("b", org.bson.BsonBoolean.TRUE));
+    byte[] type = MongodumpFixtures.bson(new BsonDocument("b", BsonBoolean.TRUE));
     type[4] = 0x42;
     byte[] sub =
         MongodumpFixtures.bson(
-            new org.bson.BsonDocument(
-                    "d", new org.bson.BsonDocument("x", new org.bson.BsonInt32(1)))
-                .append("y", new org.bson.BsonInt32(2)));
+            new BsonDocument("d", new BsonDocument("x", new BsonInt32(1)))
+                .append("y", new BsonInt32(2)));
     sub[4 + 1 + 2] -= 1; // the sub-document's declared length, one byte short of its content
     byte[] pointer =
-        MongodumpFixtures.bson(
-            new org.bson.BsonDocument(
-                "p", new org.bson.BsonDbPointer("a.b", new org.bson.types.ObjectId())));
+        MongodumpFixtures.bson(new BsonDocument("p", new BsonDbPointer("a.b", new ObjectId())));
     pointer[4 + 1 + 2 + 4 + 3] = 'x'; // the namespace's NUL
     for (byte[] b : List.of(bool, type, sub, pointer)) {
       org.assertj.core.api.Assertions.assertThatThrownBy(

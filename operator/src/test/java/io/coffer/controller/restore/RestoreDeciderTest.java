@@ -175,7 +175,12 @@ class RestoreDeciderTest {
                     new RestoreResult.Item(
                         "collection", "erp.employees", "erp.employees", 2000L, null, 90, "merge")),
                 Consistency.pointInTime("2026-12-07T02:00:00Z"),
-                new RestoreResult.PointInTime("2026-12-07T02:00:00Z", "nightly-1234abcd", 3, 420)));
+                new RestoreResult.PointInTime(
+                    "2026-12-07T02:00:00Z",
+                    "nightly-1234abcd",
+                    3,
+                    420,
+                    List.of("dropped erp.tmp at 2026-12-07T01:30:00Z"))));
     var done =
         decider.decide(
             r,
@@ -188,6 +193,8 @@ class RestoreDeciderTest {
     assertThat(done.status().pointInTime.baseBackupId).isEqualTo("nightly-1234abcd");
     assertThat(done.status().pointInTime.slices).isEqualTo(3);
     assertThat(done.status().pointInTime.oplogEntries).isEqualTo(420);
+    assertThat(done.status().pointInTime.changes)
+        .containsExactly("dropped erp.tmp at 2026-12-07T01:30:00Z");
     assertThat(done.status().plan)
         .singleElement()
         .satisfies(i -> assertThat(i.action).isEqualTo("merge"));
