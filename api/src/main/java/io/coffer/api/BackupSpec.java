@@ -8,6 +8,7 @@ import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,6 +64,17 @@ public class BackupSpec {
   @Required
   @JsonPropertyDescription("Where the backup is stored: an S3-compatible bucket or a volume.")
   public StorageSpec storage = new StorageSpec();
+
+  @JsonPropertyDescription(
+      "Further locations a copy goes to once the backup has succeeded (the 3-2-1 rule: another bucket, region or "
+          + "endpoint, or a volume). A Job per copy streams the stored objects as they are (it needs no key and "
+          + "decrypts nothing) and reads each back where it landed to check its SHA-256; status.copies says how "
+          + "each went. Deleting the Backup deletes its copies with it (deletionPolicy Delete). At most 4.")
+  @Size(max = 4)
+  @ValidationRule(
+      value = "self.all(c, self.exists_one(d, d.name == c.name))",
+      message = "each copy needs its own name")
+  public List<CopySpec> copies;
 
   @JsonPropertyDescription(
       "Encryption with age: to public keys (recipients) or with a passphrase. Without it the archive is not encrypted.")
@@ -214,6 +226,22 @@ public class BackupSpec {
     @Min(1)
     @Max(10000)
     public Integer uploadLimitMiBps;
+  }
+
+  /** A further location for a copy of the backup. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class CopySpec {
+    @Required
+    @Pattern("^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$")
+    @Size(max = 32)
+    @JsonPropertyDescription(
+        "What status.copies and events call this copy, e.g. offsite (lower-case letters, digits, '-').")
+    public String name;
+
+    @Required
+    @JsonPropertyDescription(
+        "Where the copy goes: an S3-compatible bucket (its own endpoint, region and credentials) or a volume.")
+    public StorageSpec storage = new StorageSpec();
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -92,6 +92,30 @@ public class BackupStatus {
   public Verification verification;
 
   @JsonPropertyDescription(
+      "Each copy of spec.copies: where it lies, whether it is there and checked (phase Verified: every object read "
+          + "back where it landed and its SHA-256 compared), when, and what went wrong if it failed.")
+  public List<Copy> copies;
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Copy {
+    public String name;
+    public String location;
+
+    @JsonPropertyDescription(
+        "Copying, Verified, or Failed (retried after back-off up to 3 attempts).")
+    public String phase;
+
+    public Boolean verified;
+    public String time;
+    public Integer objects;
+    public Long bytes;
+    public String message;
+    public String jobName;
+    public Integer attempts;
+    public String nextAttemptAt;
+  }
+
+  @JsonPropertyDescription(
       "The last download request (annotation coffer.io/download-requested): a URL that reads the stored archive "
           + "(encrypted when the backup is) without credentials until expiresAt, made by a Job that holds the storage credentials.")
   public Download download;

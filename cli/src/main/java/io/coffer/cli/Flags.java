@@ -23,6 +23,13 @@ final class Flags {
       case S3_CA_FILE -> "--s3-ca-file";
       case S3_CREDENTIALS -> "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY";
       case UPLOAD_LIMIT -> "--limit-upload";
+      case OBJECT_LOCK -> "--object-lock";
+      case TO -> "--to";
+      case TO_S3_ENDPOINT -> "--to-s3-endpoint";
+      case TO_S3_REGION -> "--to-s3-region";
+      case TO_S3_CA_FILE -> "--to-s3-ca-file";
+      case TO_S3_CREDENTIALS ->
+          "--to-access-key-file and --to-secret-key-file (else AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)";
       case ID -> "--id";
       case TYPE -> "--type";
       case EXISTING -> "--existing";

@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
       ShareCommand.class,
       LogsCommand.class,
       DeleteCommand.class,
+      CopyCommand.class,
       OplogArchiveCommand.class,
       KeygenCommand.class,
       OperatorCommand.class,

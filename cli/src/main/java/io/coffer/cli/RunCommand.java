@@ -7,6 +7,7 @@ import io.coffer.engine.base.EngineLog;
 import io.coffer.engine.base.Json;
 import io.coffer.engine.base.Progress;
 import io.coffer.protocol.BackupRequest;
+import io.coffer.protocol.CopyRequest;
 import io.coffer.protocol.DeleteRequest;
 import io.coffer.protocol.ExitCode;
 import io.coffer.protocol.Marks;
@@ -108,6 +109,7 @@ final class RunCommand implements Callable<Integer>, Main.ResultWriting {
               case VERIFY -> Engine.verify((VerifyRequest) request, context);
               case SHARE -> Engine.share((ShareRequest) request, context);
               case DELETE -> Engine.delete((DeleteRequest) request, context);
+              case COPY -> Engine.copy((CopyRequest) request, context);
               case OPLOG_ARCHIVE ->
                   Engine.oplogArchive(
                       (OplogArchiveRequest) request,

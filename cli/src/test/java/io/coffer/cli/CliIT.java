@@ -523,6 +523,152 @@ class CliIT {
     assertThat(notAnArchive.err()).contains("modules.yaml is not");
   }
 
+  /**
+   * {@code coffer copy} to a second bucket (with its own credential files) and to a volume (a
+   * directory): each copy lists as complete and restores, with no key given to the copy; a second
+   * copy finds it there; wrong destination credentials name the destination's flags; a damaged
+   * source is not copied (exit 5) and leaves nothing listed. Simulated: both buckets are on one
+   * S3Proxy (one endpoint), the volume is a local directory.
+   */
+  @Test
+  void givenABackup_whenCopiedToASecondBucketAndAVolume_thenEachCopyListsAndRestores()
+      throws Exception {
+    Cli.Result key = Cli.run(dir, Map.of(), "keygen", "-o", dir.resolve("copy-key.txt").toString());
+    assertThat(key.exit()).as(key.err()).isZero();
+    Map<String, String> env = s3Env();
+    EmbeddedServers.makeBucket(s3, "offsite");
+    Cli.Result b =
+        Cli.run(
+            dir,
+            env,
+            "backup",
+            "--storage",
+            "s3://backups/copies",
+            "--id",
+            "c-1",
+            "--include",
+            "erp.invoices",
+            "--recipient",
+            key.out().strip());
+    assertThat(b.exit()).as(b.err()).isZero();
+    Files.writeString(dir.resolve("to-ak"), EmbeddedServers.ACCESS_KEY);
+    Files.writeString(dir.resolve("to-sk"), "not-" + EmbeddedServers.SECRET_KEY);
+    Cli.Result denied =
+        Cli.run(
+            dir,
+            env,
+            "copy",
+            "--storage",
+            "s3://backups/copies",
+            "--backup",
+            "c-1",
+            "--to",
+            "s3://offsite/erp",
+            "--to-access-key-file",
+            "to-ak",
+            "--to-secret-key-file",
+            "to-sk");
+    assertThat(denied.exit()).as(denied.err()).isEqualTo(4);
+    assertThat(denied.err()).contains("the copy's destination").contains("--to-access-key-file");
+    assertNoSecret(denied);
+
+    Files.writeString(dir.resolve("to-sk"), EmbeddedServers.SECRET_KEY);
+    Cli.Result c =
+        Cli.run(
+            dir,
+            env,
+            "copy",
+            "--storage",
+            "s3://backups/copies",
+            "--backup",
+            "c-1",
+            "--to",
+            "s3://offsite/erp",
+            "--to-access-key-file",
+            "to-ak",
+            "--to-secret-key-file",
+            "to-sk",
+            "--output",
+            "json");
+    assertThat(c.exit()).as(c.err()).isZero();
+    assertNoSecret(c);
+    JsonNode copied = Json.MAPPER.readTree(c.out());
+    assertThat(copied.get("status").asText()).isEqualTo("Copied");
+    assertThat(copied.get("objects").asInt()).isGreaterThanOrEqualTo(4);
+    assertThat(copied.get("alreadyThere").asBoolean()).isFalse();
+    Cli.Result again =
+        Cli.run(
+            dir,
+            env,
+            "copy",
+            "--storage",
+            "s3://backups/copies",
+            "--backup",
+            "c-1",
+            "--to",
+            "s3://offsite/erp");
+    assertThat(again.exit()).as(again.err()).isZero();
+    assertThat(again.out()).contains("is at").contains("already");
+    Cli.Result listed = Cli.run(dir, env, "list", "--storage", "s3://offsite/erp");
+    assertThat(listed.out()).contains("c-1").contains("yes");
+
+    Path volume = dir.resolve("copy-volume");
+    Files.createDirectories(volume);
+    Cli.Result toVolume =
+        Cli.run(
+            dir,
+            env,
+            "copy",
+            "--storage",
+            "s3://backups/copies",
+            "--backup",
+            "c-1",
+            "--to",
+            volume.toUri().toString());
+    assertThat(toVolume.exit()).as(toVolume.err()).isZero();
+    Cli.Result restored =
+        Cli.run(
+            dir,
+            env,
+            "restore",
+            "--storage",
+            volume.toUri().toString(),
+            "--backup",
+            "c-1",
+            "--identity-file",
+            "copy-key.txt",
+            "--rename-db",
+            "erp=erp_fromcopy");
+    assertThat(restored.exit()).as(restored.err()).isZero();
+    assertThat(client.getDatabase("erp_fromcopy").getCollection("invoices").countDocuments())
+        .isEqualTo(1);
+
+    // a damaged source: one byte of the volume copy's archive flipped, then copied on
+    Path archive;
+    try (var files = Files.list(volume.resolve("c-1"))) {
+      archive =
+          files.filter(f -> f.getFileName().toString().startsWith("archive")).findFirst().get();
+    }
+    byte[] bytes = Files.readAllBytes(archive);
+    bytes[bytes.length / 2] ^= 1;
+    Files.write(archive, bytes);
+    Cli.Result damaged =
+        Cli.run(
+            dir,
+            env,
+            "copy",
+            "--storage",
+            volume.toUri().toString(),
+            "--backup",
+            "c-1",
+            "--to",
+            "s3://offsite/damaged");
+    assertThat(damaged.exit()).as(damaged.err()).isEqualTo(5);
+    assertThat(damaged.err()).contains("does not match its descriptor's SHA-256");
+    assertThat(Cli.run(dir, env, "list", "--storage", "s3://offsite/damaged").out())
+        .doesNotContain("c-1");
+  }
+
   @Test
   void givenABackupKilledMidway_thenItNeverLooksComplete_andARetryWithTheSameIdSucceedsAndCleansUp()
       throws Exception {

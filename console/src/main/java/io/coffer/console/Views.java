@@ -73,6 +73,11 @@ public final class Views {
       if (st.progress != null) m.put("progress", plain(st.progress));
       if (st.verification != null) m.put("verification", plain(st.verification));
       if (st.download != null) m.put("download", plain(st.download));
+      if (st.copies != null && !st.copies.isEmpty()) {
+        List<Object> copies = new ArrayList<>();
+        for (var c : st.copies) copies.add(plain(c));
+        m.put("copies", copies);
+      }
       if (st.contents != null) {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("collections", st.contents.collections);

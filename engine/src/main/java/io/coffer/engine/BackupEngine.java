@@ -23,6 +23,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -262,11 +263,20 @@ final class BackupEngine {
                 + id
                 + " was completed by another run while this one wrote it; this run's copy is not used");
       }
+      Instant lockedUntil = storage.objectLock() == null ? null : retain(storage, d);
       progress.phase("done");
       List<String> skipped = new ArrayList<>();
       for (Manifest.Skipped s : files.skipped()) skipped.add(s.path() + ": " + s.reason());
       return Results.backup(
-          d, storage.describe(), duration, modules, perCollection, log.warnings(), skipped);
+          d,
+          storage.describe(),
+          duration,
+          modules,
+          perCollection,
+          log.warnings(),
+          skipped,
+          storage.objectLock(),
+          lockedUntil);
     } catch (IOException | RuntimeException e) {
       if (archive != null) archive.abort();
       if (stored != null) stored.abort();
@@ -275,6 +285,31 @@ final class BackupEngine {
     } finally {
       for (BackupSource source : sources) source.close();
     }
+  }
+
+  /**
+   * Object Lock: once the backup is complete (its descriptor written, so a failed attempt's objects
+   * stay deletable by the next one), every object of it is retained until its completion plus the
+   * lock's days, then the archive's retention is read back: a server that takes the call but keeps
+   * no lock fails the backup rather than look immutable.
+   */
+  static Instant retain(Storage storage, BackupDescriptor d) throws IOException {
+    Storage.ObjectLock lock = storage.objectLock();
+    Instant until = Instant.parse(d.completedAt()).plus(Duration.ofDays(lock.days()));
+    for (String key : storage.list(d.id())) storage.retain(key, lock.mode(), until);
+    var kept = storage.retainedUntil(BackupIds.key(d.id(), d.archive()));
+    if (kept.isEmpty() || kept.get().isBefore(until.minusSeconds(1)))
+      throw new CofferException(
+          ExitCode.STORAGE,
+          "backup "
+              + d.id()
+              + " is complete, but "
+              + storage.describe()
+              + " did not keep its Object Lock (the archive reads back "
+              + (kept.isEmpty() ? "unlocked" : "locked until " + kept.get())
+              + "): is the bucket made with Object Lock enabled? The backup is stored but not"
+              + " immutable");
+    return until;
   }
 
   /**

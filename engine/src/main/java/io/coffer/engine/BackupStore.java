@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -444,6 +445,31 @@ final class BackupStore {
 
   public void delete(String id) throws IOException {
     delete(id, null);
+  }
+
+  /**
+   * Refuses to delete a backup whose archive is under Object Lock until a time still to come: the
+   * server would refuse too (or, with versioning, only hide it behind a delete marker).
+   */
+  public void checkUnlocked(String id, Instant now) throws IOException {
+    BackupDescriptor d;
+    try {
+      d = descriptor(id);
+    } catch (CofferException e) {
+      if (e.code() == ExitCode.NOT_FOUND) return; // incomplete or gone: nothing was locked
+      throw e;
+    }
+    Optional<Instant> until = storage.retainedUntil(BackupIds.key(id, d.archive()));
+    if (until.isPresent() && until.get().isAfter(now))
+      throw new CofferException(
+          ExitCode.USAGE,
+          "backup "
+              + id
+              + " in "
+              + storage.describe()
+              + " is under Object Lock until "
+              + until.get()
+              + ": it cannot be deleted before then (retention deletes it after)");
   }
 
   /**

@@ -27,11 +27,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.zip.ZipException;
 import org.bson.BsonDocument;
 
@@ -194,9 +196,23 @@ final class DumpRestoreEngine {
   /** Replays onto the staged collections, or (a dry run: {@code mongo} null) only checks. */
   private OplogReplay.Replayer replayer(
       MongoRestorer mongo, String label, Map<String, Item> chosen, RestoreOptions o) {
+    // a collection the dump's oplog creates joins the restore where the restore's selection takes
+    // it, in a database the restore restores (as mongorestore --oplogReplay would create it)
+    Selection sel = new Selection(o.include(), o.exclude(), List.of(), null);
+    Set<String> dbs = new HashSet<>();
+    for (String ns : chosen.keySet()) dbs.add(ns.substring(0, ns.indexOf('.')));
+    Function<String, String> admits =
+        ns -> {
+          int dot = ns.indexOf('.');
+          return dbs.contains(ns.substring(0, dot))
+                  && sel.includes(ns.substring(0, dot), ns.substring(dot + 1))
+              ? null
+              : "";
+        };
     return mongo != null
-        ? mongo.oplogReplayer(label, chosen.keySet(), ns -> "", o::targetDb)
-        : new OplogReplay.Replayer(label, new OplogReplay.Targets(chosen.keySet(), null), progress);
+        ? mongo.oplogReplayer(label, chosen.keySet(), admits, o::targetDb)
+        : new OplogReplay.Replayer(
+            label, new OplogReplay.Targets(chosen.keySet(), admits, null), progress);
   }
 
   private void finish(OplogReplay.Replayer replayer, MongoRestorer mongo, RestoreOptions o) {

@@ -22,11 +22,14 @@ import io.coffer.engine.pitr.Slices;
 import io.coffer.engine.pitr.Windows;
 import io.coffer.engine.storage.BackupIds;
 import io.coffer.engine.storage.FileStorage;
+import io.coffer.engine.storage.S3Storage;
 import io.coffer.engine.storage.Storage;
 import io.coffer.engine.storage.StorageLocations;
 import io.coffer.engine.storage.ThrottledStorage;
 import io.coffer.protocol.BackupRequest;
 import io.coffer.protocol.BackupResult;
+import io.coffer.protocol.CopyRequest;
+import io.coffer.protocol.CopyResult;
 import io.coffer.protocol.DeleteRequest;
 import io.coffer.protocol.DeleteResult;
 import io.coffer.protocol.ExitCode;
@@ -124,6 +127,7 @@ public final class Engine {
             s3.region(),
             s3.caFile() == null ? null : Path.of(s3.caFile()),
             env);
+    if (ref.objectLock() != null) s = withObjectLock(s, ref.objectLock());
     Integer limit = ref.uploadLimitMiBps();
     if (limit == null) return s;
     if (limit <= 0) {
@@ -132,6 +136,26 @@ public final class Engine {
           Field.UPLOAD_LIMIT.mark() + " must be a positive number of MiB/s, not " + limit);
     }
     return new ThrottledStorage(s, limit * 1024L * 1024L);
+  }
+
+  /**
+   * The storage with the Object Lock a request asks for: S3 only, a known mode, 1 to 36500 days.
+   */
+  private static Storage withObjectLock(Storage s, Request.ObjectLock lock) {
+    String mode = lock.mode() == null ? "" : lock.mode().toUpperCase(Locale.ROOT);
+    String why =
+        !(s instanceof S3Storage)
+            ? "needs S3 storage: a volume has no Object Lock"
+            : !mode.equals("GOVERNANCE") && !mode.equals("COMPLIANCE")
+                ? "has mode '"
+                    + Printable.escape(String.valueOf(lock.mode()))
+                    + "'; give GOVERNANCE or COMPLIANCE"
+                : lock.days() < 1 || lock.days() > 36500 ? "must keep 1 to 36500 days" : null;
+    if (why != null) {
+      s.close();
+      throw CofferException.usage(Field.OBJECT_LOCK.mark() + " " + why);
+    }
+    return ((S3Storage) s).withObjectLock(new Storage.ObjectLock(mode, lock.days()));
   }
 
   public static BackupResult backup(BackupRequest r, Context c) throws IOException {
@@ -309,7 +333,9 @@ public final class Engine {
               + " is already complete in "
               + storage.describe()
               + " (an earlier attempt finished it); keeping it");
-      return Results.existing(d, storage.describe());
+      // the earlier attempt may have ended before it locked what it wrote
+      Instant lockedUntil = storage.objectLock() == null ? null : BackupEngine.retain(storage, d);
+      return Results.existing(d, storage.describe(), storage.objectLock(), lockedUntil);
     } catch (CofferException e) {
       if (e.code() == ExitCode.NOT_FOUND) return null;
       throw e;
@@ -789,14 +815,65 @@ public final class Engine {
     }
   }
 
+  /**
+   * Deletes a backup's stored objects, then those of each copy the request names (a copy already
+   * gone is fine); the objects counted are the original's.
+   */
   public static DeleteResult delete(DeleteRequest r, Context c) throws IOException {
     if (r.backupId() == null)
       throw CofferException.usage("give " + Field.BACKUP_ID.mark() + " ID: the backup to delete");
+    BackupIds.checkId(r.backupId());
+    List<Request.StorageRef> copies = r.copies() == null ? List.of() : r.copies();
+    Instant now = Instant.now();
+    // every location is checked for Object Lock before anything is deleted: none or all go
     try (Storage storage = openStorage(r.storage(), c.secrets())) {
-      BackupStore store = new BackupStore(storage);
-      int n = storage.list(BackupIds.checkId(r.backupId())).size();
-      store.delete(r.backupId(), r.lockToken());
-      return new DeleteResult(DeleteResult.STATUS, r.backupId(), n);
+      new BackupStore(storage).checkUnlocked(r.backupId(), now);
+    }
+    for (Request.StorageRef copy : copies) {
+      try (Storage storage = openStorage(copy, c.secrets())) {
+        new BackupStore(storage).checkUnlocked(r.backupId(), now);
+      } catch (CofferException e) {
+        throw CopyEngine.atDestination(e);
+      }
+    }
+    int n;
+    try (Storage storage = openStorage(r.storage(), c.secrets())) {
+      n = storage.list(r.backupId()).size();
+      new BackupStore(storage).delete(r.backupId(), r.lockToken());
+    }
+    for (Request.StorageRef copy : copies) {
+      try (Storage storage = openStorage(copy, c.secrets())) {
+        int m = storage.list(r.backupId()).size();
+        new BackupStore(storage).delete(r.backupId(), r.lockToken());
+        if (m > 0)
+          c.log().info("deleted the copy of " + r.backupId() + " at " + storage.describe());
+      } catch (CofferException e) {
+        throw CopyEngine.atDestination(e);
+      }
+    }
+    return new DeleteResult(DeleteResult.STATUS, r.backupId(), n);
+  }
+
+  /**
+   * Copies a stored backup to a second location as it is stored ({@link CopyEngine}): no key, each
+   * object's SHA-256 checked where it landed.
+   */
+  public static CopyResult copy(CopyRequest r, Context c) throws IOException {
+    if (r.backupId() == null)
+      throw CofferException.usage("give " + Field.BACKUP_ID.mark() + " ID: the backup to copy");
+    if (r.to() == null || r.to().uri() == null)
+      throw CofferException.usage(
+          "give " + Field.TO.mark() + ": where the copy goes, s3://bucket/prefix or file:///path");
+    try (Storage from = openStorage(r.storage(), c.secrets())) {
+      Storage to;
+      try {
+        to = openStorage(r.to(), c.secrets());
+      } catch (CofferException e) {
+        throw CopyEngine.atDestination(e);
+      }
+      try (to) {
+        return new CopyEngine(from, to, c.log(), c.progress()).run(r.backupId(), r.lockToken());
+      }
     }
   }
 

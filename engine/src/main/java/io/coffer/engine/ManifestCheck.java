@@ -205,12 +205,13 @@ final class ManifestCheck {
           default -> DumpNames.metadata(e.database(), e.collection());
         };
     String legacy =
-        e.kind() == Manifest.Kind.deletions
-            ? expected
-            : DumpNames.legacy(
-                e.database(),
-                e.collection(),
-                e.kind() == Manifest.Kind.bson ? ".bson" : ".metadata.json");
+        DumpNames.legacy(
+            e.kind() == Manifest.Kind.deletions ? DumpNames.DELETIONS : DumpNames.ROOT,
+            e.database(),
+            e.collection(),
+            e.kind() == Manifest.Kind.metadata || e.kind() == Manifest.Kind.view
+                ? ".metadata.json"
+                : ".bson");
     if (!p.equals(expected) && !p.equals(legacy))
       throw bad(
           id,

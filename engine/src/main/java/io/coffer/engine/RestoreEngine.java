@@ -266,8 +266,13 @@ final class RestoreEngine {
       int dot = ns.indexOf('.');
       String db = ns.substring(0, dot);
       String collection = ns.substring(dot + 1);
-      if (!dbs.contains(db) || !base.includes(db, collection)) return "";
+      if (!base.includes(db, collection)) return "";
       if (patterns && !restore.includes(db, collection)) return "";
+      if (!dbs.contains(db))
+        return "its database was created after backup "
+            + m.id()
+            + ", and a restore to a moment writes only the databases its backup holds; restore"
+            + " it from a later backup";
       if (took != null && took.modules() != null && !took.modules().isEmpty())
         return "it was created after backup "
             + m.id()

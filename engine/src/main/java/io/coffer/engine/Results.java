@@ -1,6 +1,7 @@
 package io.coffer.engine;
 
 import io.coffer.engine.base.Json;
+import io.coffer.engine.storage.Storage;
 import io.coffer.protocol.BackupResult;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -19,7 +20,8 @@ final class Results {
   /**
    * The result of a backup completed earlier (its descriptor), for a retry that finds it complete.
    */
-  public static BackupResult existing(BackupDescriptor d, String location) {
+  public static BackupResult existing(
+      BackupDescriptor d, String location, Storage.ObjectLock lock, Instant lockedUntil) {
     double duration = 0;
     try {
       duration =
@@ -28,7 +30,7 @@ final class Results {
     } catch (RuntimeException e) {
       // an older descriptor without times: no duration
     }
-    return backup(d, location, duration, Map.of(), Map.of(), 0, List.of());
+    return backup(d, location, duration, Map.of(), Map.of(), 0, List.of(), lock, lockedUntil);
   }
 
   static BackupResult backup(
@@ -38,7 +40,9 @@ final class Results {
       Map<String, Long> modules,
       Map<String, Long> perCollection,
       int warnings,
-      List<String> skipped) {
+      List<String> skipped,
+      Storage.ObjectLock lock,
+      Instant lockedUntil) {
     Map<String, Long> counts = new LinkedHashMap<>(perCollection);
     List<String> skip = new ArrayList<>(skipped);
     boolean truncated = false;
@@ -64,7 +68,9 @@ final class Results {
               truncated ? Boolean.TRUE : null,
               warnings,
               skip.isEmpty() ? null : skip,
-              d.consistency());
+              d.consistency(),
+              lock == null ? null : lock.mode(),
+              lockedUntil == null ? null : lockedUntil.toString());
       if (Json.write(r).getBytes(StandardCharsets.UTF_8).length <= MAX_BYTES) return r;
       if (!skip.isEmpty()) {
         skip.remove(skip.size() - 1);

@@ -39,6 +39,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -201,13 +202,19 @@ class PointInTimeIT {
   }
 
   RestoreResult restore(String until, String backup, boolean dryRun) throws Exception {
+    return restore(until, backup, dryRun, "erp_at");
+  }
+
+  /** The same into database {@code target}. */
+  RestoreResult restore(String until, String backup, boolean dryRun, String target)
+      throws Exception {
     return Engine.restore(
         new RestoreRequest(
             new RestoreRequest.Source(backup, null, null),
             null,
             new Request.Decryption(identityFile.toString(), null),
             new RestoreRequest.Mongo(
-                null, List.of(), List.of(), List.of(), Map.of("erp", "erp_at"), false, 10),
+                null, List.of(), List.of(), List.of(), Map.of("erp", target), false, 10),
             List.of(),
             null,
             List.of(),
@@ -541,26 +548,14 @@ class PointInTimeIT {
       a.caughtUp();
     }
 
-    RestoreResult first = restore(created.toString(), null, false);
-    assertThat(first.pointInTime().changes())
-        .containsExactly(
-            "created erp.invoices at " + indexed,
-            "created (by its first insert) erp.ledger at " + created);
-    assertThat(restoredCollections())
-        .containsExactlyInAnyOrder("orders", "tmp", "old", "invoices", "ledger");
-    assertThat(ids("invoices")).containsExactly("i1");
-    assertThat(ids("ledger")).containsExactly("l1");
-    List<String> indexes = new ArrayList<>();
-    client
-        .getDatabase("erp_at")
-        .getCollection("orders")
-        .listIndexes()
-        .forEach(ix -> indexes.add(ix.getString("name")));
-    assertThat(indexes).contains("_id_", "state_1", "total_-1").doesNotContain("gone_1");
+    restore(indexed.minusSeconds(1).toString(), null, false);
+    assertThat(restoredCollections()).containsExactlyInAnyOrder("orders", "tmp", "old");
 
     RestoreResult plan = restore(changed.toString(), null, true);
     assertThat(plan.pointInTime().changes())
-        .contains(
+        .containsExactly(
+            "created erp.invoices at " + indexed,
+            "created (by its first insert) erp.ledger at " + created,
             "dropped erp.tmp at " + changed,
             "renamed erp.old to erp.archive at " + changed,
             "changed the options of erp.orders (index) at " + changed);
@@ -571,23 +566,24 @@ class PointInTimeIT {
         .as("the dropped and the renamed-away collection left the target of the Replace")
         .containsExactlyInAnyOrder("orders", "archive", "invoices", "ledger");
     assertThat(ids("archive")).containsExactly("o1");
-    Document total = new Document();
+    assertThat(ids("invoices")).containsExactly("i1");
+    assertThat(ids("ledger")).containsExactly("l1");
+    Map<String, Document> indexes = new HashMap<>();
     client
         .getDatabase("erp_at")
         .getCollection("orders")
         .listIndexes()
-        .forEach(
-            ix -> {
-              if (ix.getString("name").equals("total_-1")) total.putAll(ix);
-            });
-    assertThat(total.get("hidden")).as("collMod's index change").isEqualTo(true);
+        .forEach(ix -> indexes.put(ix.getString("name"), ix));
+    assertThat(indexes).containsKeys("_id_", "state_1", "total_-1").doesNotContainKey("gone_1");
+    assertThat(indexes.get("total_-1").get("hidden")).as("collMod's index change").isEqualTo(true);
 
-    assertThatThrownBy(() -> restore(validated.toString(), null, false))
+    // into a database of their own: erp_at holds what the stretch creates now
+    assertThatThrownBy(() -> restore(validated.toString(), null, false, "erp_v"))
         .isInstanceOf(CofferException.class)
         .satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.SOURCE))
         .hasMessageContaining("the target server has no collMod")
-        .hasMessageContaining("erp_at.invoices (validator, validationLevel)");
-    assertThatThrownBy(() -> restore(renamedIn.toString(), null, false))
+        .hasMessageContaining("erp_v.invoices (validator, validationLevel)");
+    assertThatThrownBy(() -> restore(renamedIn.toString(), null, false, "erp_v"))
         .isInstanceOf(CofferException.class)
         .satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.USAGE))
         .hasMessageContaining(
@@ -597,6 +593,49 @@ class PointInTimeIT {
     assertThat(restoredCollections())
         .as("the refused restores left the target as the last one put it, no staging behind")
         .containsExactlyInAnyOrder("orders", "archive", "invoices", "ledger");
+    assertThat(client.getDatabase("erp_v").listCollectionNames().into(new ArrayList<>()))
+        .as("nothing, not even a staging collection, in the refused restores' target")
+        .isEmpty();
+  }
+
+  /**
+   * A restored collection dropped and filled again (an application's reload) is restored as it was
+   * filled again; a collection the stretch creates under a name the target holds, which the restore
+   * did not plan to replace, is refused by name, the target's collection untouched. Simulated:
+   * mongo-java-server logs the drop, and creates the collections at their first insert without a
+   * create entry.
+   */
+  @Test
+  void givenAReloadedCollectionAndANewOneTheTargetHolds_thenTheReloadIsRestored_andTheOtherRefused()
+      throws Exception {
+    orders().insertOne(new Document("_id", 0));
+    backup("base");
+    Instant reloaded;
+    try (Running a = new Running(storage)) {
+      nextSecond();
+      orders().drop();
+      orders().insertOne(new Document("_id", 1));
+      reloaded = nextSecond();
+      client.getDatabase("erp").getCollection("report").insertOne(new Document("_id", "r"));
+      nextSecond();
+      orders().insertOne(new Document("_id", 2));
+      a.caughtUp();
+    }
+    RestoreResult r = restore(reloaded.minusSeconds(1).toString(), null, false);
+    assertThat(ids("orders")).containsExactly(1);
+    assertThat(r.pointInTime().changes())
+        .containsExactly(
+            "dropped erp.orders at " + reloaded.minusSeconds(1),
+            "created (by its first insert) erp.orders at " + reloaded.minusSeconds(1));
+    client.getDatabase("erp_at").getCollection("report").insertOne(new Document("_id", "mine"));
+    assertThatThrownBy(() -> restore(reloaded.toString(), null, false))
+        .isInstanceOf(CofferException.class)
+        .satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.USAGE))
+        .hasMessageContaining(
+            "the oplog creates erp_at.report, and the target holds a collection of that name this"
+                + " restore did not plan to replace");
+    assertThat(ids("report")).containsExactly("mine");
+    assertThat(ids("orders")).containsExactly(1);
   }
 
   /** A storage whose descriptor writes fail: a crash as a slice is published. */

@@ -52,10 +52,15 @@ class ResultsTest {
             Map.of("hr", 5L),
             counts,
             50,
-            skipped);
+            skipped,
+            new io.coffer.engine.storage.Storage.ObjectLock("COMPLIANCE", 3650),
+            java.time.Instant.parse("2036-12-07T00:00:00Z"));
     assertThat(Json.write(r).getBytes(StandardCharsets.UTF_8).length)
         .isLessThanOrEqualTo(Results.MAX_BYTES);
     assertThat(r.collections()).isEqualTo(3000);
+    assertThat(r.lockedUntil())
+        .as("the lock survives the shortening")
+        .isEqualTo("2036-12-07T00:00:00Z");
     assertThat(r.documents()).isEqualTo(3_000_000);
     assertThat(r.collectionCountsTruncated()).isTrue();
     assertThat(r.warnings()).isEqualTo(50);

@@ -189,6 +189,28 @@ public final class JobFactory {
         s);
   }
 
+  /** The label of a copy Job: which of the Backup's copies it makes. */
+  public static final String LABEL_COPY = "coffer.io/copy";
+
+  /**
+   * A Job copying the Backup's stored objects to its copy {@code index} ({@code coffer copy}):
+   * storage access only, no key; {@code <name>-copy-<copy>-<attempt>}.
+   */
+  public static Job copyJob(Backup b, int index, int attempt, Settings s) {
+    String name = b.getSpec().copies.get(index).name;
+    return job(
+        b,
+        LABEL_BACKUP,
+        Purpose.COPY,
+        attempt,
+        Requests.copy(b, index),
+        Map.of(ANNOTATION_BACKUP_ID, backupId(b)),
+        b.getSpec().podTemplate,
+        b.getSpec().activeDeadlineSeconds,
+        s,
+        name);
+  }
+
   /**
    * A Job running {@code coffer restore}. {@code backup} is the Backup named by the Restore, or
    * null for a restore from a storage location (disaster recovery); targets default to the Backup's
@@ -322,11 +344,28 @@ public final class JobFactory {
       PodTemplate t,
       Long deadline,
       Settings s) {
+    return job(owner, ownerLabel, purpose, attempt, m, annotations, t, deadline, s, null);
+  }
+
+  /** {@code copy}: the name of the copy a copy Job makes (in its name and a label), or null. */
+  private static Job job(
+      HasMetadata owner,
+      String ownerLabel,
+      Purpose purpose,
+      int attempt,
+      Requests.Mapped m,
+      Map<String, String> annotations,
+      PodTemplate t,
+      Long deadline,
+      Settings s,
+      String copy) {
     Map<String, String> labels =
         labels(ownerLabel, owner, purpose.label(), String.valueOf(attempt));
+    if (copy != null) labels.put(LABEL_COPY, copy);
+    String kind = copy == null ? purpose.label() : purpose.label() + "-" + copy;
     return new JobBuilder()
         .withNewMetadata()
-        .withName(jobName(owner, purpose.label(), attempt))
+        .withName(jobName(owner, kind, attempt))
         .withNamespace(owner.getMetadata().getNamespace())
         .withLabels(labels)
         .withAnnotations(annotations)

@@ -26,6 +26,10 @@ final class Mounts {
   static final String ARCHIVE_ROOT = "/data/archive";
 
   static final String STORAGE_ROOT = "/data/storage";
+
+  /** Where the volume of a Backup's copy {@code i} is mounted: this and {@code i}. */
+  static final String COPIES_ROOT = "/data/copies/";
+
   static final String SECRETS_ROOT = "/etc/coffer/";
 
   final List<Volume> volumes = new ArrayList<>();

@@ -6,6 +6,7 @@ import io.coffer.api.BackupSpec;
 import io.coffer.api.Restore;
 import io.coffer.api.RestoreSpec;
 import io.coffer.protocol.BackupRequest;
+import io.coffer.protocol.CopyRequest;
 import io.coffer.protocol.DeleteRequest;
 import io.coffer.protocol.OplogArchiveRequest;
 import io.coffer.protocol.Request;
@@ -160,9 +161,47 @@ public final class Requests {
   public static Mapped delete(Backup b) {
     Mounts m = new Mounts();
     Request.StorageRef storage = storage(b.getSpec().storage, m, false, "spec.storage");
+    List<Request.StorageRef> copies = new ArrayList<>();
+    List<BackupSpec.CopySpec> specs = b.getSpec().copies == null ? List.of() : b.getSpec().copies;
+    for (int i = 0; i < specs.size(); i++)
+      copies.add(
+          storage(
+              specs.get(i).storage,
+              m,
+              false,
+              "spec.copies[" + i + "].storage",
+              "copy" + i,
+              Mounts.COPIES_ROOT + i));
     return mapped(
         new DeleteRequest(
-            JobFactory.backupId(b), storage, String.valueOf(b.getMetadata().getUid()), REPORT),
+            JobFactory.backupId(b),
+            storage,
+            copies.isEmpty() ? null : copies,
+            String.valueOf(b.getMetadata().getUid()),
+            REPORT),
+        m);
+  }
+
+  /**
+   * {@code coffer copy} to the Backup's copy {@code index}: its storage read (a volume read-only),
+   * the copy's written; the Backup's uid and the copy's name as lock token, so a killed attempt's
+   * lock is taken over by the next.
+   */
+  public static Mapped copy(Backup b, int index) {
+    Mounts m = new Mounts();
+    Request.StorageRef from = storage(b.getSpec().storage, m, true, "spec.storage");
+    BackupSpec.CopySpec c = b.getSpec().copies.get(index);
+    Request.StorageRef to =
+        storage(
+            c.storage,
+            m,
+            false,
+            "spec.copies[" + index + "].storage",
+            "copy" + index,
+            Mounts.COPIES_ROOT + index);
+    return mapped(
+        new CopyRequest(
+            JobFactory.backupId(b), from, to, b.getMetadata().getUid() + "-copy-" + c.name, REPORT),
         m);
   }
 
@@ -336,12 +375,22 @@ public final class Requests {
    */
   private static Request.StorageRef storage(
       BackupSpec.StorageSpec st, Mounts m, boolean readOnly, String at) {
+    return storage(st, m, readOnly, at, "", Mounts.STORAGE_ROOT);
+  }
+
+  /**
+   * The same for a second location in one pod (a copy's): its volumes' names start with {@code
+   * name}, a volume is mounted at {@code root}.
+   */
+  private static Request.StorageRef storage(
+      BackupSpec.StorageSpec st, Mounts m, boolean readOnly, String at, String name, String root) {
+    String n = name.isEmpty() ? "" : name + "-";
     if (st.s3 != null) {
       String prefix = st.s3.prefix == null ? "" : "/" + st.s3.prefix.replaceAll("^/+|/+$", "");
-      String ca = st.s3.caSecret == null ? null : m.secret("s3-ca", st.s3.caSecret);
+      String ca = st.s3.caSecret == null ? null : m.secret(n + "s3-ca", st.s3.caSecret);
       List<String> keys =
           m.secretKeys(
-              "s3-credentials",
+              n + "s3-credentials",
               st.s3.credentialsSecret,
               "AWS_ACCESS_KEY_ID",
               "AWS_SECRET_ACCESS_KEY");
@@ -353,9 +402,9 @@ public final class Requests {
     String path = st.volume.path == null ? "" : st.volume.path.replaceAll("^/+|/+$", "");
     String where =
         m.claim(
-            "storage",
+            n + "storage",
             st.volume.claimName,
-            Mounts.STORAGE_ROOT,
+            root,
             path,
             readOnly,
             at

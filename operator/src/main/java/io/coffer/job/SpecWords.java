@@ -33,11 +33,32 @@ public final class SpecWords {
           case VERIFY -> Requests.verify(b, true);
           case SHARE -> Requests.share(b, 1);
           case DELETE -> Requests.delete(b);
+          case COPY ->
+              throw new IllegalArgumentException("a copy's message names its copy: use copy()");
           case RESTORE, OPLOG_ARCHIVE ->
               throw new IllegalArgumentException(
                   "a restore's or an archiver's message is in its own resource's words");
         };
     return places(Marks.render(message, (f, i) -> backupWord(f, i, b, purpose)), mapped.places());
+  }
+
+  /** A message of the Job that copies Backup {@code b} to its copy {@code index}. */
+  public static String copy(String message, Backup b, int index) {
+    if (message == null) return null;
+    String at = "spec.copies[" + index + "].storage";
+    return places(
+        Marks.render(
+            message,
+            (f, i) ->
+                switch (f) {
+                  case TO -> at;
+                  case TO_S3_ENDPOINT -> at + ".s3.endpoint";
+                  case TO_S3_REGION -> at + ".s3.region";
+                  case TO_S3_CA_FILE -> at + ".s3.caSecret";
+                  case TO_S3_CREDENTIALS -> at + ".s3.credentialsSecret";
+                  default -> backupWord(f, i, b, Purpose.COPY);
+                }),
+        Requests.copy(b, index).places());
   }
 
   /** A message of a Restore's Job ({@code backup}: the Backup it names, or null). */
@@ -57,6 +78,12 @@ public final class SpecWords {
       case S3_CA_FILE -> "spec.storage.s3.caSecret";
       case S3_CREDENTIALS -> "spec.storage.s3.credentialsSecret";
       case UPLOAD_LIMIT -> "spec.storage.uploadLimitMiBps";
+      case OBJECT_LOCK -> "spec.storage.s3.objectLock";
+      case TO -> "spec.copies[].storage";
+      case TO_S3_ENDPOINT -> "spec.copies[].storage.s3.endpoint";
+      case TO_S3_REGION -> "spec.copies[].storage.s3.region";
+      case TO_S3_CA_FILE -> "spec.copies[].storage.s3.caSecret";
+      case TO_S3_CREDENTIALS -> "spec.copies[].storage.s3.credentialsSecret";
       case TYPE -> "spec.type";
       case PARENT -> "spec.chain.parent";
       case INDEX_KEY -> "spec.chain.indexKeySecret";
@@ -164,6 +191,12 @@ public final class SpecWords {
       case SYSTEM_DATABASES ->
           "coffer restore --system-databases (by hand: a Restore leaves admin, local and config out)";
       case UPLOAD_LIMIT,
+          OBJECT_LOCK,
+          TO,
+          TO_S3_ENDPOINT,
+          TO_S3_REGION,
+          TO_S3_CA_FILE,
+          TO_S3_CREDENTIALS,
           ID,
           EXISTING,
           PARENT,

@@ -44,6 +44,10 @@ public enum Reason {
   Verifying,
   Verified,
   VerificationFailed,
+  /** A copy of a Succeeded Backup (spec.copies) is being made, is there and checked, or failed. */
+  Copying,
+  Copied,
+  CopyFailed,
   /**
    * A download URL was asked for (annotation coffer.io/download-requested), made, or could not be.
    */

@@ -198,6 +198,14 @@ class RequestsTest {
             case VERIFY -> JobFactory.verifyJob(b, 1, true, SETTINGS);
             case SHARE -> JobFactory.shareJob(b, 1, 15, SETTINGS);
             case DELETE -> JobFactory.deleteJob(b, 1, SETTINGS);
+            case COPY -> {
+              BackupSpec.CopySpec c = new BackupSpec.CopySpec();
+              c.name = "offsite";
+              c.storage.volume = new BackupSpec.VolumeStorage();
+              c.storage.volume.claimName = "offsite-disk";
+              b.getSpec().copies = List.of(c);
+              yield JobFactory.copyJob(b, 0, 1, SETTINGS);
+            }
             case RESTORE -> JobFactory.restoreJob(r, b, SETTINGS);
             case OPLOG_ARCHIVE -> {
               // a long-lived Deployment, not a Job: the same pod, restarted when it ends
@@ -231,7 +239,8 @@ class RequestsTest {
             }
           };
       assertThat(JobFactory.purpose(job)).isEqualTo(p);
-      assertThat(job.getMetadata().getName()).endsWith("-" + p.label() + "-1");
+      assertThat(job.getMetadata().getName())
+          .endsWith("-" + p.label() + (p == Purpose.COPY ? "-offsite" : "") + "-1");
       Request request = JobFactory.request(job);
       assertThat(request).isInstanceOf(p.requestType());
       assertThat(request.purpose()).isEqualTo(p);

@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.coffer.api.Backup;
 import io.coffer.api.BackupSchedule;
 import io.coffer.api.BackupScheduleSpec;
+import io.coffer.api.BackupSpec;
 import io.coffer.api.Phase;
 import io.coffer.api.Restore;
 import io.coffer.protocol.Field;
 import io.coffer.protocol.Purpose;
 import io.coffer.testing.Specs;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -181,12 +183,18 @@ class SpecWordsTest {
     s.setMetadata(new ObjectMetaBuilder().withName("nightly").withNamespace("rayerp").build());
     s.setSpec(new BackupScheduleSpec());
     s.getSpec().template = b.getSpec();
+    BackupSpec.CopySpec copy = new BackupSpec.CopySpec();
+    copy.name = "offsite";
+    copy.storage.volume = new BackupSpec.VolumeStorage();
+    copy.storage.volume.claimName = "offsite-disk";
+    b.getSpec().copies = List.of(copy);
     for (Field f : Field.values()) {
       for (Purpose p : Purpose.values()) {
         String words =
             switch (p) {
               case RESTORE -> SpecWords.restore("x " + f.mark() + " y", r, b);
               case OPLOG_ARCHIVE -> SpecWords.schedule("x " + f.mark() + " y", s);
+              case COPY -> SpecWords.copy("x " + f.mark() + " y", b, 0);
               default -> SpecWords.backup("x " + f.mark() + " y", b, p);
             };
         assertThat(words)

@@ -164,7 +164,9 @@ public final class JobStates {
             null,
             0,
             null,
-            consistency));
+            consistency,
+            null,
+            null));
   }
 
   /** A failure as the engine writes it. */

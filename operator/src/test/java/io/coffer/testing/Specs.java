@@ -118,6 +118,31 @@ public final class Specs {
       return this;
     }
 
+    /** A copy to another bucket ({@code spec.copies}). */
+    public BackupBuilder copyToS3(
+        String name, String endpoint, String bucket, String credentialsSecret) {
+      BackupSpec.CopySpec c = new BackupSpec.CopySpec();
+      c.name = name;
+      c.storage.s3 = new BackupSpec.S3();
+      c.storage.s3.endpoint = endpoint;
+      c.storage.s3.bucket = bucket;
+      c.storage.s3.credentialsSecret = credentialsSecret;
+      if (s.copies == null) s.copies = new java.util.ArrayList<>();
+      s.copies.add(c);
+      return this;
+    }
+
+    /** A copy to a volume ({@code spec.copies}). */
+    public BackupBuilder copyToVolume(String name, String claim) {
+      BackupSpec.CopySpec c = new BackupSpec.CopySpec();
+      c.name = name;
+      c.storage.volume = new BackupSpec.VolumeStorage();
+      c.storage.volume.claimName = claim;
+      if (s.copies == null) s.copies = new java.util.ArrayList<>();
+      s.copies.add(c);
+      return this;
+    }
+
     public BackupBuilder recipients(String secret, String key) {
       s.encryption = new BackupSpec.EncryptionSpec();
       s.encryption.recipients = new KeyRef(secret, key);

@@ -6,7 +6,9 @@ import java.util.Map;
 
 /**
  * The outcome of a backup, as printed with {@code --output json} and written by {@code
- * --result-file} (kept under 4 KiB: the operator reads it from a pod's termination message).
+ * --result-file} (kept under 4 KiB: the operator reads it from a pod's termination message). With
+ * Object Lock, {@code objectLock} (GOVERNANCE or COMPLIANCE) and {@code lockedUntil} (RFC 3339) say
+ * how long every object of the backup is retained.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BackupResult(
@@ -29,4 +31,6 @@ public record BackupResult(
     Boolean collectionCountsTruncated,
     int warnings,
     List<String> skipped,
-    Consistency consistency) {}
+    Consistency consistency,
+    String objectLock,
+    String lockedUntil) {}

@@ -19,6 +19,13 @@ public enum Field {
   S3_CA_FILE("storage.s3.caFile"),
   S3_CREDENTIALS("storage.s3.credentials"),
   UPLOAD_LIMIT("storage.uploadLimitMiBps"),
+  OBJECT_LOCK("storage.objectLock"),
+  // where a copy goes
+  TO("to.uri"),
+  TO_S3_ENDPOINT("to.s3.endpoint"),
+  TO_S3_REGION("to.s3.region"),
+  TO_S3_CA_FILE("to.s3.caFile"),
+  TO_S3_CREDENTIALS("to.s3.credentials"),
   // a backup
   ID("id"),
   TYPE("type"),

@@ -40,7 +40,7 @@ public final class Protocol {
    * else.
    */
   public sealed interface Outcome
-      permits Backup, Restore, Verify, Share, Delete, Archived, Failed, Unknown {}
+      permits Backup, Restore, Verify, Share, Delete, Copy, Archived, Failed, Unknown {}
 
   public record Backup(BackupResult result) implements Outcome {}
 
@@ -51,6 +51,8 @@ public final class Protocol {
   public record Share(ShareResult result) implements Outcome {}
 
   public record Delete(DeleteResult result) implements Outcome {}
+
+  public record Copy(CopyResult result) implements Outcome {}
 
   /** An oplog archiver that stopped, and the window it left. */
   public record Archived(OplogWindow result) implements Outcome {}
@@ -84,6 +86,7 @@ public final class Protocol {
         case VERIFY -> new Verify(MAPPER.treeToValue(n, VerifyResult.class));
         case SHARE -> new Share(MAPPER.treeToValue(n, ShareResult.class));
         case DELETE -> new Delete(MAPPER.treeToValue(n, DeleteResult.class));
+        case COPY -> new Copy(MAPPER.treeToValue(n, CopyResult.class));
         case OPLOG_ARCHIVE -> new Archived(MAPPER.treeToValue(n, OplogWindow.class));
       };
     } catch (Exception e) {

@@ -9,6 +9,7 @@ public enum Purpose {
   VERIFY("verify", VerifyRequest.class, "Verified"),
   SHARE("share", ShareRequest.class, ShareResult.STATUS),
   DELETE("delete", DeleteRequest.class, DeleteResult.STATUS),
+  COPY("copy", CopyRequest.class, CopyResult.STATUS),
   RESTORE("restore", RestoreRequest.class, "Succeeded"),
   OPLOG_ARCHIVE("oplog-archive", OplogArchiveRequest.class, OplogWindow.STATUS);
 

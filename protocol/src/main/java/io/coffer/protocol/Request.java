@@ -19,6 +19,7 @@ import java.util.List;
   @JsonSubTypes.Type(value = VerifyRequest.class, name = "verify"),
   @JsonSubTypes.Type(value = ShareRequest.class, name = "share"),
   @JsonSubTypes.Type(value = DeleteRequest.class, name = "delete"),
+  @JsonSubTypes.Type(value = CopyRequest.class, name = "copy"),
   @JsonSubTypes.Type(value = OplogArchiveRequest.class, name = "oplog-archive")
 })
 public sealed interface Request
@@ -27,6 +28,7 @@ public sealed interface Request
         VerifyRequest,
         ShareRequest,
         DeleteRequest,
+        CopyRequest,
         OplogArchiveRequest {
   @JsonIgnore
   Purpose purpose();
@@ -55,11 +57,21 @@ public sealed interface Request
    * AWS_ACCESS_KEY_ID}, ...), as a person's shell sets it.
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  record StorageRef(String uri, S3 s3, Integer uploadLimitMiBps) {
+  record StorageRef(String uri, S3 s3, Integer uploadLimitMiBps, ObjectLock objectLock) {
     public StorageRef(String uri) {
-      this(uri, null, null);
+      this(uri, null, null, null);
+    }
+
+    public StorageRef(String uri, S3 s3, Integer uploadLimitMiBps) {
+      this(uri, s3, uploadLimitMiBps, null);
     }
   }
+
+  /**
+   * S3 Object Lock for what a backup writes: {@code mode} GOVERNANCE or COMPLIANCE, each object
+   * retained {@code days} after the backup completed.
+   */
+  record ObjectLock(String mode, int days) {}
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   record S3(

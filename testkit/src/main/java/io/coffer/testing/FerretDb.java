@@ -1,12 +1,9 @@
 package io.coffer.testing;
 
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.concurrent.TimeUnit;
+import java.util.List;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
@@ -45,39 +42,21 @@ public final class FerretDb implements AutoCloseable {
       Assertions.fail(missing + " - CI=true requires it");
     Assumptions.assumeTrue(bin != null, missing);
     Path dir = Files.createTempDirectory("coffer-ferretdb");
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = LocalServer.freePort();
     Process p =
-        new ProcessBuilder(
+        LocalServer.start(
+            "ferretdb",
+            List.of(
                 bin.toString(),
                 "--handler=sqlite",
                 "--sqlite-url=file:" + dir + "/",
                 "--listen-addr=127.0.0.1:" + port,
                 "--telemetry=disable",
                 "--log-level=warn",
-                "--state-dir=" + dir)
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("ferretdb.log").toFile())
-            .start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (System.nanoTime() < deadline) {
-      if (!p.isAlive())
-        throw new IOException(
-            "FerretDB ended at start: " + Files.readString(dir.resolve("ferretdb.log")));
-      try (Socket ignored = new Socket("127.0.0.1", port)) {
-        return new FerretDb(p, dir, port);
-      } catch (IOException e) {
-        Thread.sleep(100);
-      }
-    }
-    p.destroyForcibly();
-    throw new IOException(
-        "FerretDB did not listen on port "
-            + port
-            + " within 30 s: "
-            + Files.readString(dir.resolve("ferretdb.log")));
+                "--state-dir=" + dir),
+            dir,
+            port);
+    return new FerretDb(p, dir, port);
   }
 
   public String uri() {
@@ -86,17 +65,6 @@ public final class FerretDb implements AutoCloseable {
 
   @Override
   public void close() {
-    process.destroy();
-    try {
-      if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly();
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
-    try (var files = Files.walk(dir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-    } catch (IOException e) {
-      // a temporary folder
-    }
+    LocalServer.stop(process, dir);
   }
 }

@@ -316,7 +316,8 @@ function backupRow(b) {
       session.namespaces.length > 1 ? h('div', { class: 'muted' }, b.namespace) : null),
     h('td', {}, badge(ph), running && b.progress && b.progress.percent !== null && b.progress.percent !== undefined ?
       h('div', { class: 'bar', title: b.progress.item || '', test: 'progress' }, progressBar(b.progress.percent)) : null,
-      v && v.result ? h('div', {}, badge(v.result === 'Verified' ? 'verified' : v.result, v.result)) : null),
+      v && v.result ? h('div', {}, badge(v.result === 'Verified' ? 'verified' : v.result, v.result)) : null,
+      copiesBadge(b)),
     h('td', {}, b.type || ''),
     h('td', {}, b.schedule || h('span', { class: 'muted' }, 'manual')),
     h('td', {}, b.size || ''),
@@ -343,9 +344,19 @@ function backupRow(b) {
       : b.consistency === 'PerCollection' ? 'not one moment: each collection as it was read (' + (b.consistencyReason || '') + ')' : ''],
     ['Started', when(b.started)], ['Completed', when(b.completed)], ['Attempts', b.attempts],
     ['Builds on', b.parent], ['Verification', v ? `${v.result || ''} ${when(v.time)} ${v.message || ''}` : 'never verified'],
+    ['Copies', (b.copies || []).map(x => `${x.name}: ${x.phase || 'waiting'} at ${x.location || ''}${x.time ? ' ' + when(x.time) : ''}${x.phase === 'Failed' && x.message ? ' (' + x.message + ')' : ''}`).join('; ')],
     ['Download', b.download ? `${b.download.result || ''} ${b.download.message || ''}` : ''],
     ['Last error', b.lastError]])));
   return [row, detail];
+}
+// Copies (spec.copies): one badge, "2/2 copies" when every copy is there and checked, else what is missing
+function copiesBadge(b) {
+  const cs = b.copies || [];
+  if (!cs.length) return null;
+  const ok = cs.filter(c => c.phase === 'Verified').length;
+  const failed = cs.some(c => c.phase === 'Failed');
+  return h('div', { test: 'copies-' + b.name, title: cs.map(c => c.name + ': ' + (c.phase || 'waiting')).join(', ') },
+    badge(ok + '/' + cs.length + ' copies', ok === cs.length ? 'Verified' : failed ? 'Failed' : 'Running'));
 }
 // Download: the operator answers the request with a Job that holds the storage credentials and a presigned URL
 // (status.download); the console holds neither. Only an http(s) URL becomes a link.

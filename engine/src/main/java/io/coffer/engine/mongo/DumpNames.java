@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
  */
 public final class DumpNames {
   public static final String ROOT = "mongodb/";
+  public static final String DELETIONS = "coffer-deletions/";
 
   private DumpNames() {}
 
@@ -60,9 +61,12 @@ public final class DumpNames {
     return ROOT + db + "/" + escape(collection) + ".bson";
   }
 
-  /** The path an archive written before 2026-12 gives a collection's entry ({@code suffix}). */
-  public static String legacy(String db, String collection, String suffix) {
-    return ROOT + escape(db, LEGACY_SPECIAL) + "/" + escape(collection, LEGACY_SPECIAL) + suffix;
+  /**
+   * The path an archive written before 2026-12 gives a collection's entry ({@code suffix}), under
+   * {@code root} ({@link #ROOT}, or {@link #DELETIONS}).
+   */
+  public static String legacy(String root, String db, String collection, String suffix) {
+    return root + escape(db, LEGACY_SPECIAL) + "/" + escape(collection, LEGACY_SPECIAL) + suffix;
   }
 
   /**
@@ -70,7 +74,7 @@ public final class DumpNames {
    * parent. Outside {@code mongodb/}, so mongodump's layout stays as mongorestore knows it.
    */
   public static String deletions(String db, String collection) {
-    return "coffer-deletions/" + escape(db) + "/" + escape(collection) + ".bson";
+    return DELETIONS + escape(db) + "/" + escape(collection) + ".bson";
   }
 
   public static String metadata(String db, String collection) {

@@ -300,8 +300,55 @@ public final class MongoRestorer implements AutoCloseable {
   private final class StagedChanges implements OplogReplay.Changes {
     private final Function<String, String> targetDb;
 
+    /** The targets (db.name) the restore planned, and confirmed, to replace. */
+    private final Set<String> planned = new HashSet<>();
+
     StagedChanges(Function<String, String> targetDb) {
       this.targetDb = targetDb;
+      for (Staged x : staged) planned.add(x.database() + "." + x.target());
+    }
+
+    private boolean planned(String target, String name) {
+      return planned.contains(target + "." + name) || views.defines(target + "." + name);
+    }
+
+    /**
+     * A name the replay puts a collection under: not one another source is restored into (two
+     * databases renamed into one), not one the target holds that the restore did not plan to
+     * replace, and one this server can rename into place.
+     */
+    private void checkNew(String target, String name, String how) {
+      String ns = target + "." + name;
+      if (stagedAs(target, name) != null)
+        throw CofferException.usage(
+            "the oplog "
+                + how
+                + " "
+                + Printable.escape(ns)
+                + ", into which another collection is restored already; rename one database with "
+                + Field.RENAME_DB.mark()
+                + " or leave one out with "
+                + Field.EXCLUDE.mark()
+                + ". Nothing was restored");
+      if (mode == Mode.REPLACE && !planned(target, name) && existing(target).containsKey(name))
+        throw CofferException.usage(
+            "the oplog "
+                + how
+                + " "
+                + Printable.escape(ns)
+                + ", and the target holds a collection of that name this restore did not plan to"
+                + " replace; restore into another database ("
+                + Field.RENAME_DB.mark()
+                + "), or to a moment before it. Nothing was restored");
+      if (name.indexOf('.') >= 0 && upserts.ferretDbVersion() != null)
+        throw new CofferException(
+            ExitCode.SOURCE,
+            "the oplog "
+                + how
+                + " "
+                + Printable.escape(ns)
+                + ": FerretDB cannot rename a collection whose name has a dot into place; restore"
+                + " into MongoDB, or to a moment before it. Nothing was restored");
     }
 
     @Override
@@ -339,11 +386,8 @@ public final class MongoRestorer implements AutoCloseable {
     @Override
     public void create(String db, String name, BsonDocument options) {
       String target = targetDb.apply(db);
+      checkNew(target, name, "creates");
       gone.remove(target + "." + name);
-      if (options.containsKey("viewOn")) {
-        views.define(target, name, new BsonDocument("options", options));
-        return;
-      }
       try {
         MongoDatabase database = client.getDatabase(target);
         Set<String> taken = existingCollections(target);
@@ -360,16 +404,16 @@ public final class MongoRestorer implements AutoCloseable {
     @Override
     public void drop(String db, String name) {
       String target = targetDb.apply(db);
-      if (mode == Mode.REPLACE) gone.add(target + "." + name);
+      if (mode == Mode.REPLACE && planned(target, name)) gone.add(target + "." + name);
       if (views.forget(target, name)) return;
       Staged x = stagedAs(target, name);
       if (x == null) return;
-      staged.remove(x);
-      try {
+      try { // dropped first: a failure leaves it listed, and rollback drops it
         client.getDatabase(target).getCollection(x.staging()).drop();
       } catch (MongoException e) {
         throw MongoConnection.translate("cannot drop " + target + "." + x.staging(), uri, e);
       }
+      staged.remove(x);
     }
 
     @Override
@@ -384,7 +428,8 @@ public final class MongoRestorer implements AutoCloseable {
                 + ", a view, which MongoDB cannot rename; the oplog is damaged or forged, and"
                 + " nothing was restored");
       }
-      if (mode == Mode.REPLACE) gone.add(target + "." + from);
+      checkNew(target, to, "renames " + target + "." + from + " to");
+      if (mode == Mode.REPLACE && planned(target, from)) gone.add(target + "." + from);
       gone.remove(target + "." + to);
       staged.set(
           staged.indexOf(x),
@@ -406,7 +451,11 @@ public final class MongoRestorer implements AutoCloseable {
       }
       BsonDocument rest = changes.clone();
       BsonValue index = rest.remove("index");
-      if (index != null && index.isDocument()) modifyIndex(x, index.asDocument());
+      // a merge keeps the target's indexes and options: collMod's are said, not made ({@link
+      // #modify})
+      if (index != null && index.isDocument() && mode == Mode.REPLACE)
+        modifyIndex(x, index.asDocument());
+      else if (index != null) rest.put("index", index);
       if (!rest.isEmpty()) x.mods().add(rest);
     }
 
@@ -763,6 +812,9 @@ public final class MongoRestorer implements AutoCloseable {
           swapIn(db, s, ns);
           log.info("restored " + ns + ": " + s.documents() + " documents (replaced)");
         } else {
+          // a collection the replay created and left empty is created all the same
+          if (!existingCollections(s.database()).contains(s.target()))
+            db.createCollection(s.target());
           long n = merge(db, s);
           Indexes.create(db, s.target(), s.indexes(), ns, false, uri);
           db.getCollection(s.staging()).drop();

@@ -80,6 +80,7 @@ public final class OplogReplay {
   public static final class Targets {
     private static final int NOTES = 20;
     private final Set<String> restored;
+    private final Set<String> original;
     private final Function<String, String> admits;
     private final Changes changes;
     private final Set<String> passedOver = new HashSet<>();
@@ -93,6 +94,7 @@ public final class OplogReplay {
 
     public Targets(Set<String> sources, Function<String, String> admits, Changes changes) {
       this.restored = new HashSet<>(sources);
+      this.original = Set.copyOf(sources);
       this.admits = admits;
       this.changes = changes;
     }
@@ -109,18 +111,33 @@ public final class OplogReplay {
       return changes == null ? null : changes.staged(db, collection);
     }
 
+    /** A dry run: entries are checked, nothing is applied. */
+    boolean dryRun() {
+      return changes == null;
+    }
+
     /**
      * Whether a collection not restored so far joins the restore (created, or renamed into a
      * restored name, in the replayed stretch); a refusal with a reason is noted once.
      */
     boolean admit(String db, String collection, BsonDocument e) {
+      return why(db, collection, e) == null;
+    }
+
+    /**
+     * Why a collection not restored so far does not join the restore ("" to say nothing), or null
+     * when it does: a name the restore held from the start always does (dropped and created again,
+     * say); a reason is noted once.
+     */
+    String why(String db, String collection, BsonDocument e) {
       String ns = db + "." + collection;
-      if (passedOver.contains(ns)) return false;
+      if (original.contains(ns)) return null;
+      if (passedOver.contains(ns)) return "";
       String why = admits.apply(ns);
-      if (why == null) return true;
-      passedOver.add(ns);
-      if (!why.isEmpty()) note(e, ns + " is not restored: " + why);
-      return false;
+      if (why == null || why.isEmpty()) return why; // "" is cheap to ask again: not kept
+      if (passedOver.size() < 10_000) passedOver.add(ns);
+      note(e, ns + " is not restored: " + why);
+      return why;
     }
 
     void create(String db, String collection, BsonDocument options, BsonDocument e, String how) {
@@ -164,13 +181,13 @@ public final class OplogReplay {
       if (changes != null) changes.dropIndex(db, collection, which);
     }
 
-    private void note(BsonDocument e, String what) {
+    void note(BsonDocument e, String what) {
       if (notes.size() >= NOTES) {
         moreNotes++;
         return;
       }
       notes.add(
-          Printable.escape(what)
+          Printable.escape(what.length() > 300 ? what.substring(0, 300) + "..." : what)
               + (e.isTimestamp("ts")
                   ? " at " + Instant.ofEpochSecond(e.getTimestamp("ts").getValue() >>> 32)
                   : ""));
@@ -505,8 +522,11 @@ public final class OplogReplay {
     }
     String why = unreplayable(e);
     if (why != null) throw damaged(label, n, "cannot be replayed: " + why);
+    if (targets.dryRun()) return; // checked, not applied
     MongoCollection<BsonDocument> target = targets.of(db, collection);
-    if (target == null) return; // a dry run: checked, not applied
+    if (target == null)
+      throw damaged(
+          label, n, "writes to " + Printable.escape(ns) + ", which is a view or was never created");
     switch (op) {
       case "i" -> {
         BsonValue id = o.get("_id");
@@ -562,12 +582,22 @@ public final class OplogReplay {
       case "create" -> {
         String name = named(o, command, label, n);
         if (targets.takes(db, name) || !targets.admit(db, name, e)) return; // held, or not taken
+        if (o.containsKey("viewOn") || o.containsKey("timeseries")) {
+          targets.note(
+              e,
+              (o.containsKey("viewOn") ? "view " : "time-series collection ")
+                  + db
+                  + "."
+                  + name
+                  + " created in the replayed stretch is not restored: Coffer restores views"
+                  + " and time-series collections from backups only");
+          return;
+        }
         batch.flush();
         BsonDocument options = o.clone();
         options.remove("create");
         options.remove("idIndex");
-        targets.create(
-            db, name, options, e, options.containsKey("viewOn") ? "created view" : "created");
+        targets.create(db, name, options, e, "created");
       }
       case "drop" -> {
         String name = named(o, command, label, n);
@@ -654,13 +684,23 @@ public final class OplogReplay {
     }
     batch.flush();
     if (toRestored) targets.drop(toDb, toName, e, null); // replaced: dropTarget
-    if (toRestored || targets.admit(toDb, toName, e)) targets.rename(fromDb, fromName, toName, e);
-    else
+    String why = toRestored ? null : targets.why(toDb, toName, e);
+    if (why == null) targets.rename(fromDb, fromName, toName, e);
+    else if (why.isEmpty())
       targets.drop(
           fromDb,
           fromName,
           e,
           "renamed " + from + " to " + to + ", which this restore does not take");
+    else
+      throw refusedRename(
+          label,
+          n,
+          e,
+          from,
+          to,
+          "and " + to + " cannot be restored (" + why + ")",
+          "leave " + Printable.escape(from) + " out (" + Field.EXCLUDE.mark() + ")");
   }
 
   private static String named(BsonDocument o, String command, String label, long n) {

@@ -7,15 +7,19 @@ import io.coffer.engine.io.Limited;
 import io.coffer.protocol.ExitCode;
 import io.coffer.protocol.Field;
 import io.minio.GetObjectArgs;
+import io.minio.GetObjectRetentionArgs;
 import io.minio.ListObjectsArgs;
 import io.minio.MinioAsyncClient;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import io.minio.RemoveObjectArgs;
 import io.minio.Result;
+import io.minio.SetObjectRetentionArgs;
 import io.minio.StatObjectArgs;
 import io.minio.errors.ErrorResponseException;
 import io.minio.messages.Item;
+import io.minio.messages.Retention;
+import io.minio.messages.RetentionMode;
 import io.minio.messages.Upload;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -29,6 +33,8 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -448,6 +454,70 @@ public final class S3Storage implements Storage {
       throw translate("cannot write " + key, e);
     } catch (Exception e) {
       throw translate("cannot write " + key, e);
+    }
+  }
+
+  /** The Object Lock asked for on this location (null: none). */
+  private ObjectLock objectLock;
+
+  /** This location, with Object Lock for what backups write to it. */
+  public S3Storage withObjectLock(ObjectLock lock) {
+    this.objectLock = lock;
+    return this;
+  }
+
+  @Override
+  public ObjectLock objectLock() {
+    return objectLock;
+  }
+
+  @Override
+  public void retain(String key, String mode, Instant until) throws IOException {
+    try {
+      Retry.idempotent(
+          () -> {
+            client.setObjectRetention(
+                SetObjectRetentionArgs.builder()
+                    .bucket(bucket)
+                    .object(object(key))
+                    .config(
+                        new Retention(RetentionMode.valueOf(mode), until.atZone(ZoneOffset.UTC)))
+                    .build());
+            return null;
+          },
+          S3Storage::transientError);
+    } catch (Exception e) {
+      throw translate(
+          "cannot lock "
+              + key
+              + " (Object Lock "
+              + mode
+              + "; the bucket must be created with Object Lock enabled, and the credentials need"
+              + " s3:PutObjectRetention)",
+          e);
+    }
+  }
+
+  @Override
+  public Optional<Instant> retainedUntil(String key) throws IOException {
+    try {
+      Retention r =
+          client.getObjectRetention(
+              GetObjectRetentionArgs.builder().bucket(bucket).object(object(key)).build());
+      return r == null || r.retainUntilDate() == null
+          ? Optional.empty()
+          : Optional.of(r.retainUntilDate().toInstant());
+    } catch (ErrorResponseException e) {
+      // no Object Lock on this bucket or this server (S3Proxy answers NotImplemented): not retained
+      String code = e.errorResponse().code();
+      if (e.response().code() == 501
+          || (code != null
+              && (code.contains("ObjectLockConfiguration")
+                  || code.equals("NotImplemented")
+                  || code.equals("InvalidRequest")))) return Optional.empty();
+      throw translate("cannot read the retention of " + key, e);
+    } catch (Exception e) {
+      throw translate("cannot read the retention of " + key, e);
     }
   }
 

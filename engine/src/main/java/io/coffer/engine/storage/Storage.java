@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -84,6 +85,30 @@ public interface Storage extends AutoCloseable {
    * (the operator's next attempt of one Backup).
    */
   Lock lock(String folder, String owner, String token, String[] holder) throws IOException;
+
+  /**
+   * Object Lock for what a backup writes here: mode ({@code GOVERNANCE} or {@code COMPLIANCE}) and
+   * days after completion; null where none is asked for.
+   */
+  record ObjectLock(String mode, int days) {}
+
+  /** The Object Lock asked for on this location, or null. */
+  default ObjectLock objectLock() {
+    return null;
+  }
+
+  /**
+   * Retains an object until {@code until} under Object Lock {@code mode}: it cannot be deleted or
+   * overwritten before (COMPLIANCE: by nobody; GOVERNANCE: only with the right to bypass it).
+   */
+  default void retain(String key, String mode, Instant until) throws IOException {
+    throw new StorageException(describe() + " has no Object Lock (a volume)", null);
+  }
+
+  /** Until when an object is retained under Object Lock, or empty when it is not. */
+  default Optional<Instant> retainedUntil(String key) throws IOException {
+    return Optional.empty();
+  }
 
   /** Writes a small object only if no object of that name exists; false when one does. */
   boolean createIfAbsent(String key, byte[] content) throws IOException;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -132,5 +133,20 @@ public final class ThrottledStorage implements Storage {
   @Override
   public Optional<String> presign(String key, Duration validFor) throws IOException {
     return inner.presign(key, validFor);
+  }
+
+  @Override
+  public ObjectLock objectLock() {
+    return inner.objectLock();
+  }
+
+  @Override
+  public void retain(String key, String mode, Instant until) throws IOException {
+    inner.retain(key, mode, until);
+  }
+
+  @Override
+  public Optional<Instant> retainedUntil(String key) throws IOException {
+    return inner.retainedUntil(key);
   }
 }

@@ -94,6 +94,7 @@ class SelectionTest {
     // database's folder as it is, as mongodump writes it
     assertThat(DumpNames.bson("erp", "a+b")).isEqualTo("mongodb/erp/a%2Bb.bson");
     assertThat(DumpNames.metadata("na:mes", "c")).isEqualTo("mongodb/na:mes/c.metadata.json");
-    assertThat(DumpNames.legacy("na:mes", "a+b", ".bson")).isEqualTo("mongodb/na%3Ames/a+b.bson");
+    assertThat(DumpNames.legacy(DumpNames.ROOT, "na:mes", "a+b", ".bson"))
+        .isEqualTo("mongodb/na%3Ames/a+b.bson");
   }
 }

@@ -33,7 +33,7 @@ import java.util.Objects;
  *   Job pending -> Pending; running -> Running (progress from the log); succeeded -> Succeeded (the engine's result)
  *   Job failed -> Pending with nextAttemptAt (back-off), or Failed once the attempts are used up or the failure is permanent
  *   Succeeded or Failed -> only the ttl, verifications and download URLs on request ({@link VerificationDecider},
- *                          {@link DownloadDecider}), act
+ *                          {@link DownloadDecider}) and copies ({@link CopyDecider}), act
  * </pre>
  */
 public final class BackupDecider {
@@ -51,7 +51,8 @@ public final class BackupDecider {
     if (s.phase != null && s.phase.terminal()) {
       Duration verify = VerificationDecider.decide(b, s, o, now, settings, d);
       Duration download = DownloadDecider.decide(b, s, o, now, settings, d);
-      return d.done(s, min(min(verify, download), expiry(b, s, now, d)));
+      Duration copies = CopyDecider.decide(b, s, o, now, settings, tuning, d);
+      return d.done(s, min(min(min(verify, download), copies), expiry(b, s, now, d)));
     }
     s.backupId = JobFactory.backupId(b);
     s.observedGeneration = b.getMetadata().getGeneration();
@@ -123,7 +124,9 @@ public final class BackupDecider {
           d.warning(
               Reason.NotPointInTime, "not one moment of the database: " + s.consistencyReason);
         }
-        return d.done(s, expiry(b, s, now, d));
+        // copies start at once: a status write wakes no reconcile
+        Duration copies = CopyDecider.decide(b, s, o, now, settings, tuning, d);
+        return d.done(s, min(copies, expiry(b, s, now, d)));
       }
       default -> {
         String error =
