@@ -8,6 +8,7 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
 
 /** When to back up, what (a Backup spec template), and how long to keep the results. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -132,6 +133,43 @@ public class BackupScheduleSpec {
         "The recovery point objective: an alert fires (the chart's PrometheusRule) and the PointInTimeReady condition"
             + " turns False when the newest restorable second is older than this. Default: twice sliceInterval.")
     public String rpoTarget;
+  }
+
+  @JsonPropertyDescription(
+      "Restore drills (the seed's monthly restore test): on this cron the operator restores the newest succeeded"
+          + " backup into scratch databases (databasePrefix before each source database's name) on the MongoDB of"
+          + " uriSecret, the same server as the source or another, checks documents, hashes, indexes (and files), measures"
+          + " the time to a usable copy, and drops the scratch databases; status.lastDrill says how it went.")
+  public DrillSpec drill;
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class DrillSpec {
+    @Default("\"@monthly\"")
+    @JsonPropertyDescription(
+        "When, in the schedule's time zone: a 5-field cron or @daily / @weekly / @monthly (default @monthly).")
+    public String schedule = "@monthly";
+
+    @Required
+    @JsonPropertyDescription("Secret key with the URI of the MongoDB the scratch databases go to.")
+    public KeyRef uriSecret;
+
+    @Default("coffer_drill_")
+    @Pattern("^[a-z][a-z0-9_]{1,30}_$")
+    @JsonPropertyDescription(
+        "Put before each source database's name for its scratch copy; only such databases are ever written or"
+            + " dropped, and a drill whose scratch name would be a source database is refused.")
+    public String databasePrefix = "coffer_drill_";
+
+    @JsonPropertyDescription("Only these modules of the backup (default: all it holds).")
+    public List<String> modules;
+
+    @JsonPropertyDescription(
+        "Also restore the file trees into an emptyDir of the drill's pod and check every file's SHA-256.")
+    public Boolean files;
+
+    @JsonPropertyDescription(
+        "Secret key with the age identity (or the passphrase) that opens the backups; needed when they are encrypted.")
+    public KeyRef identity;
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)

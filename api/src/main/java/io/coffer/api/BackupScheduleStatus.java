@@ -19,6 +19,30 @@ public class BackupScheduleStatus {
   public Integer retained;
   public Long totalStoredBytes;
   public String totalSize;
+
+  @JsonPropertyDescription(
+      "Backups retention would delete but keeps until their Object Lock expires: how many, and the first expiry.")
+  public String retentionWaiting;
+
+  @JsonPropertyDescription(
+      "The last restore drill (spec.drill): when, Running / Passed / Failed, which backup, the time to a usable copy"
+          + " (RTO), what was restored and checked, and why it failed.")
+  public Drill lastDrill;
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Drill {
+    public Integer count;
+    public String time;
+    public String result;
+    public String backupId;
+    public Double rtoSeconds;
+    public Integer collections;
+    public Long documents;
+    public Long files;
+    public String message;
+    public String jobName;
+  }
+
   public String lastVerificationTime;
 
   @JsonPropertyDescription(

@@ -268,6 +268,39 @@ public class BackupSpec {
     @JsonPropertyDescription(
         "Secret key with PEM CA certificates, for an https endpoint with a private CA.")
     public KeyRef caSecret;
+
+    @JsonPropertyDescription(
+        "S3 Object Lock: once a backup is complete, each of its objects is retained (mode and days) so nobody can "
+            + "delete or overwrite it before; the bucket must be made with Object Lock enabled, with no default "
+            + "retention. Retention and deleting a Backup wait for the lock to expire.")
+    public ObjectLockSpec objectLock;
+
+    @JsonPropertyDescription(
+        "Secret (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) used only to delete: retention and deleting a Backup. "
+            + "With it, credentialsSecret (backup, copy and verification Jobs) needs no right to delete (default: "
+            + "credentialsSecret does both).")
+    public String deleteCredentialsSecret;
+  }
+
+  /** Object Lock for what each backup writes. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class ObjectLockSpec {
+    public enum Mode {
+      Governance,
+      Compliance
+    }
+
+    @Required
+    @JsonPropertyDescription(
+        "Compliance: nobody can shorten the lock or delete before it ends, not even the bucket's owner. Governance: "
+            + "users with s3:BypassGovernanceRetention can.")
+    public Mode mode;
+
+    @Required
+    @Min(1)
+    @Max(36500)
+    @JsonPropertyDescription("How many days after a backup completes its objects stay locked.")
+    public Integer days;
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -92,6 +92,13 @@ public class BackupStatus {
   public Verification verification;
 
   @JsonPropertyDescription(
+      "With spec.storage.s3.objectLock: the mode and the time until which every object of this backup is locked; "
+          + "deleting the Backup (or retention) waits until then.")
+  public String objectLock;
+
+  public String lockedUntil;
+
+  @JsonPropertyDescription(
       "Each copy of spec.copies: where it lies, whether it is there and checked (phase Verified: every object read "
           + "back where it landed and its SHA-256 compared), when, and what went wrong if it failed.")
   public List<Copy> copies;

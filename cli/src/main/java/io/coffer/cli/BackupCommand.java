@@ -175,6 +175,15 @@ final class BackupCommand implements Callable<Integer>, Main.ResultWriting {
   Integer limitUpload;
 
   @Option(
+      names = "--object-lock",
+      paramLabel = "MODE:DAYS",
+      description =
+          "S3 Object Lock: once the backup is complete, retain each of its objects DAYS days under MODE governance "
+              + "or compliance, e.g. compliance:30 (the bucket must be made with Object Lock enabled; nobody can delete "
+              + "or overwrite a compliance-locked object before then, not even Coffer).")
+  String objectLock;
+
+  @Option(
       names = "--wait-for-lock",
       paramLabel = "SECONDS",
       defaultValue = "0",
@@ -199,6 +208,28 @@ final class BackupCommand implements Callable<Integer>, Main.ResultWriting {
       description = "How long to wait for MongoDB to answer (default 15).")
   int timeout;
 
+  /** {@code --object-lock MODE:DAYS} on a storage reference. */
+  static Request.StorageRef withObjectLock(Request.StorageRef ref, String lock) {
+    if (lock == null) return ref;
+    int colon = lock.indexOf(':');
+    int days;
+    try {
+      days = Integer.parseInt(lock.substring(colon + 1).strip());
+    } catch (NumberFormatException | IndexOutOfBoundsException e) {
+      days = -1;
+    }
+    if (colon <= 0 || days < 1)
+      throw CofferException.usage(
+          "--object-lock takes MODE:DAYS, e.g. compliance:30 or governance:7, not '"
+              + Printable.escape(lock)
+              + "'");
+    return new Request.StorageRef(
+        ref.uri(),
+        ref.s3(),
+        ref.uploadLimitMiBps(),
+        new Request.ObjectLock(lock.substring(0, colon).strip(), days));
+  }
+
   /** The request these flags make: the same record a Job's request document holds. */
   BackupRequest request() {
     List<Request.Tree> trees = new ArrayList<>();
@@ -212,7 +243,7 @@ final class BackupCommand implements Callable<Integer>, Main.ResultWriting {
     return new BackupRequest(
         id,
         type,
-        common.storageRef(limitUpload),
+        withObjectLock(common.storageRef(limitUpload), objectLock),
         new BackupRequest.Mongo(
             mongoUriFile == null ? null : mongoUriFile.toString(),
             include,
@@ -271,6 +302,10 @@ final class BackupCommand implements Callable<Integer>, Main.ResultWriting {
               : "not one moment: " + Printable.escape(String.valueOf(r.consistency().reason())));
     }
     System.out.printf("  sha256     %s%n", r.sha256());
+    if (r.lockedUntil() != null)
+      System.out.printf(
+          "  locked     Object Lock %s until %s: no object can be deleted or overwritten before%n",
+          r.objectLock(), r.lockedUntil());
     System.out.printf(
         "  encrypted  %s%n",
         r.encrypted()

@@ -25,6 +25,8 @@ final class Flags {
       case UPLOAD_LIMIT -> "--limit-upload";
       case OBJECT_LOCK -> "--object-lock";
       case TO -> "--to";
+      case DATABASE_PREFIX -> "--database-prefix";
+      case FILES_DIR -> "--files-dir";
       case TO_S3_ENDPOINT -> "--to-s3-endpoint";
       case TO_S3_REGION -> "--to-s3-region";
       case TO_S3_CA_FILE -> "--to-s3-ca-file";

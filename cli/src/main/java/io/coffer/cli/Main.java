@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
       LogsCommand.class,
       DeleteCommand.class,
       CopyCommand.class,
+      DrillCommand.class,
       OplogArchiveCommand.class,
       KeygenCommand.class,
       OperatorCommand.class,

@@ -2,7 +2,9 @@ package io.coffer.cli;
 
 import io.coffer.controller.Caches;
 import io.coffer.controller.CofferOperator;
+import io.coffer.controller.Notifier;
 import io.coffer.controller.OperatorHttp;
+import io.coffer.controller.WebhookNotifier;
 import io.coffer.engine.base.CofferException;
 import io.coffer.engine.base.Version;
 import io.coffer.job.JobFactory;
@@ -10,6 +12,9 @@ import io.coffer.protocol.ExitCode;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;
@@ -95,6 +100,45 @@ final class OperatorCommand implements Callable<Integer> {
           "text (default) or json: one JSON object per line (ts, level, logger, msg), for log collectors (env COFFER_LOG_FORMAT).")
   String logFormat;
 
+  @Option(
+      names = "--notify-url-file",
+      paramLabel = "FILE",
+      defaultValue = "${env:COFFER_NOTIFY_URL_FILE}",
+      description =
+          "A file holding the webhook URL failure notifications are POSTed to (CloudEvents 1.0 JSON with a Slack-compatible "
+              + "text field; the chart mounts it from a Secret). Default: none (env COFFER_NOTIFY_URL_FILE).")
+  Path notifyUrlFile;
+
+  @Option(
+      names = "--notify-success",
+      description =
+          "Also notify successes (a Backup or Restore succeeded, a copy made, a verification passed).")
+  boolean notifySuccess;
+
+  /** The webhook of {@code --notify-url-file}, or none; a bad file is refused at start. */
+  private Notifier notifier() {
+    if (notifyUrlFile == null) return Notifier.NONE;
+    URI url;
+    try {
+      url = WebhookNotifier.readUrl(notifyUrlFile);
+    } catch (IOException e) {
+      throw CofferException.usage(
+          "--notify-url-file "
+              + notifyUrlFile
+              + " cannot be read ("
+              + e.getClass().getSimpleName()
+              + ")");
+    } catch (IllegalArgumentException e) {
+      throw CofferException.usage(e.getMessage());
+    }
+    System.err.println(
+        "coffer operator: failure notifications"
+            + (notifySuccess ? " and successes" : "")
+            + " go to the webhook in "
+            + notifyUrlFile);
+    return new WebhookNotifier(url, notifySuccess, Clock.systemUTC(), System.err::println);
+  }
+
   @Override
   public Integer call() throws Exception {
     switch (logFormat.toLowerCase(Locale.ROOT)) {
@@ -129,18 +173,19 @@ final class OperatorCommand implements Callable<Integer> {
         CofferOperator.create(
             client,
             new CofferOperator.Config(
-                new JobFactory.Settings(
-                    image == null || image.isBlank() ? defaultImage() : image, pullPolicy),
-                new HashSet<>(namespaces),
-                Duration.ofSeconds(retryBase),
-                Duration.ofSeconds(progressEvery),
-                Duration.ofMinutes(1),
-                Clock.systemUTC(),
-                leaseNamespace == null || leaseNamespace.isBlank()
-                    ? null
-                    : CofferOperator.LeaderElection.defaults(
-                        leaseNamespace,
-                        System.getenv().getOrDefault("HOSTNAME", UUID.randomUUID().toString()))),
+                    new JobFactory.Settings(
+                        image == null || image.isBlank() ? defaultImage() : image, pullPolicy),
+                    new HashSet<>(namespaces),
+                    Duration.ofSeconds(retryBase),
+                    Duration.ofSeconds(progressEvery),
+                    Duration.ofMinutes(1),
+                    Clock.systemUTC(),
+                    leaseNamespace == null || leaseNamespace.isBlank()
+                        ? null
+                        : CofferOperator.LeaderElection.defaults(
+                            leaseNamespace,
+                            System.getenv().getOrDefault("HOSTNAME", UUID.randomUUID().toString())))
+                .withNotifier(notifier()),
             caches);
     CountDownLatch stop = new CountDownLatch(1);
     Runtime.getRuntime()

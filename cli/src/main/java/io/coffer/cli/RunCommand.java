@@ -9,6 +9,7 @@ import io.coffer.engine.base.Progress;
 import io.coffer.protocol.BackupRequest;
 import io.coffer.protocol.CopyRequest;
 import io.coffer.protocol.DeleteRequest;
+import io.coffer.protocol.DrillRequest;
 import io.coffer.protocol.ExitCode;
 import io.coffer.protocol.Marks;
 import io.coffer.protocol.OplogArchiveRequest;
@@ -110,6 +111,7 @@ final class RunCommand implements Callable<Integer>, Main.ResultWriting {
               case SHARE -> Engine.share((ShareRequest) request, context);
               case DELETE -> Engine.delete((DeleteRequest) request, context);
               case COPY -> Engine.copy((CopyRequest) request, context);
+              case DRILL -> Engine.drill((DrillRequest) request, context);
               case OPLOG_ARCHIVE ->
                   Engine.oplogArchive(
                       (OplogArchiveRequest) request,

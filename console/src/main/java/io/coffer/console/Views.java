@@ -151,6 +151,7 @@ public final class Views {
         p.put("gaps", st.pointInTime.gaps == null ? 0 : st.pointInTime.gaps.size());
         m.put("pointInTime", p);
       }
+      if (st.lastDrill != null) m.put("lastDrill", plain(st.lastDrill));
       var ready =
           st.conditions == null
               ? null

@@ -275,6 +275,23 @@ class BackupFailuresIT {
         .extracting(j -> j.getMetadata().getName())
         .contains("bad-creds-backup-1", "bad-creds-backup-2")
         .doesNotContain("bad-creds-backup-3");
+    // the failure reached the webhook once (not once per attempt), as a CloudEvent, without a
+    // secret; the local receiver stands in for Slack
+    awaitCondition(
+        "the failure notification",
+        () -> notifications.stream().anyMatch(n -> n.contains("\"subject\":\"rayerp/bad-creds\"")));
+    Thread.sleep(500); // a second one, were it sent, would have come by now
+    List<String> mine =
+        notifications.stream().filter(n -> n.contains("\"subject\":\"rayerp/bad-creds\"")).toList();
+    assertThat(mine)
+        .singleElement()
+        .asString()
+        .contains("\"specversion\":\"1.0\"")
+        .contains("\"type\":\"io.coffer.backup.failed\"")
+        .contains("\"text\":\":x: Coffer: Backup rayerp/bad-creds failed: ")
+        .contains("refused the credentials")
+        .doesNotContain("wrong-secret")
+        .doesNotContain(EmbeddedServers.SECRET_KEY);
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
+import com.sun.net.httpserver.HttpServer;
 import de.bwaldvogel.mongo.MongoServer;
 import io.coffer.api.Backup;
 import io.coffer.api.BackupSchedule;
@@ -28,6 +29,9 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,6 +40,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -125,23 +130,51 @@ final class OperatorHarness {
     new Random(7).nextBytes(noise);
     Files.write(scans.resolve("scan-0001.pdf"), noise);
     cluster.claim(NS, "scans", scans);
+    webhook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    webhook.createContext(
+        "/hooks/" + WEBHOOK_TOKEN,
+        x -> {
+          notifications.add(new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+          x.sendResponseHeaders(202, -1);
+          x.close();
+        });
+    webhook.start();
+    notifier =
+        new WebhookNotifier(
+            URI.create(
+                "http://127.0.0.1:" + webhook.getAddress().getPort() + "/hooks/" + WEBHOOK_TOKEN),
+            false,
+            clock,
+            System.err::println);
     operator = newOperator();
     operator.start();
     Runtime.getRuntime().addShutdownHook(new Thread(OperatorHarness::stop));
   }
+
+  /**
+   * The failure notifications the operator sent, as the bodies a local receiver (the JDK's
+   * HttpServer, standing in for Slack or Alertmanager) was given; its URL holds a token, as
+   * Slack's.
+   */
+  static final List<String> notifications = new CopyOnWriteArrayList<>();
+
+  static final String WEBHOOK_TOKEN = "T0K3N-of-the-webhook";
+  static HttpServer webhook;
+  static WebhookNotifier notifier;
 
   /** The operator the scenarios run (as the chart's ServiceAccount), not started. */
   static Operator newOperator() {
     return CofferOperator.create(
         cluster.operatorClient(),
         new CofferOperator.Config(
-            new JobFactory.Settings(ImageRuntime.REFERENCE, "IfNotPresent"),
-            Set.of(NS),
-            Duration.ofMillis(200),
-            Duration.ofMillis(300),
-            Duration.ofMillis(300),
-            clock,
-            null));
+                new JobFactory.Settings(ImageRuntime.REFERENCE, "IfNotPresent"),
+                Set.of(NS),
+                Duration.ofMillis(200),
+                Duration.ofMillis(300),
+                Duration.ofMillis(300),
+                clock,
+                null)
+            .withNotifier(notifier));
   }
 
   /** Stops the operator and starts a new one, as a restarted pod would. */

@@ -187,7 +187,8 @@ class ChartIT {
             "CofferVerificationFailed",
             "CofferRestoreFailed",
             "CofferPointInTimeRpoMissed",
-            "CofferOplogGap");
+            "CofferOplogGap",
+            "CofferDrillFailed");
     rules.forEach(r -> assertThat(r.path("expr").asText()).matches(".*coffer_[a-z_]+.*"));
   }
 

@@ -80,6 +80,7 @@ final class BackupEngine {
               + Field.ID.mark()
               + " or delete it first");
     }
+    if (storage.objectLock() != null) storage.checkObjectLock(); // before anything is written
     int leftovers = storage.removeLeftovers(id);
     if (leftovers > 0)
       log.info("removed " + leftovers + " leftovers of an interrupted earlier attempt");

@@ -12,6 +12,7 @@ import io.coffer.protocol.ExitCode;
 import io.coffer.protocol.Field;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -108,9 +109,17 @@ final class CopyEngine {
                   + to.describe()
                   + " is damaged (its archive's SHA-256 is not its descriptor's); delete it there"
                   + " and copy again");
+        lock(d); // an earlier copy may have ended before it locked what it wrote
         parentWarning(d, target, warnings);
         log.info("backup " + id + " is at " + to.describe() + " already, and its archive checks");
         return result(d, 0, 0, true, warnings);
+      }
+      if (to.objectLock() != null) {
+        try {
+          to.checkObjectLock(); // before anything is written
+        } catch (CofferException e) {
+          throw atDestination(e);
+        }
       }
       // what an interrupted copy left (objects without a descriptor) is written over
       to.removeLeftovers(id);
@@ -181,6 +190,7 @@ final class CopyEngine {
         removeWritten(written);
         throw e;
       }
+      lock(d);
       parentWarning(d, target, warnings);
       log.info(
           "copied backup "
@@ -193,6 +203,20 @@ final class CopyEngine {
               + bytes
               + " bytes, each read back and its SHA-256 checked");
       return result(d, objects, bytes, false, warnings);
+    }
+  }
+
+  /**
+   * With Object Lock asked for at the destination, the copy is retained as the original would be:
+   * until the backup's completion plus the lock's days.
+   */
+  private void lock(BackupDescriptor d) throws IOException {
+    if (to.objectLock() == null) return;
+    try {
+      Instant until = BackupEngine.retain(to, d);
+      log.info("the copy is under Object Lock " + to.objectLock().mode() + " until " + until);
+    } catch (CofferException e) {
+      throw atDestination(e);
     }
   }
 

@@ -32,6 +32,8 @@ import io.coffer.protocol.CopyRequest;
 import io.coffer.protocol.CopyResult;
 import io.coffer.protocol.DeleteRequest;
 import io.coffer.protocol.DeleteResult;
+import io.coffer.protocol.DrillRequest;
+import io.coffer.protocol.DrillResult;
 import io.coffer.protocol.ExitCode;
 import io.coffer.protocol.Field;
 import io.coffer.protocol.OplogArchiveRequest;
@@ -852,6 +854,16 @@ public final class Engine {
       }
     }
     return new DeleteResult(DeleteResult.STATUS, r.backupId(), n);
+  }
+
+  /**
+   * A restore drill ({@link DrillEngine}): the backup restored into scratch databases (and files
+   * into a scratch directory), timed, checked against what it says it holds, and removed.
+   */
+  public static DrillResult drill(DrillRequest r, Context c) throws IOException {
+    try (Storage storage = openStorage(r.storage(), c.secrets())) {
+      return new DrillEngine(storage, c.log(), c.progress()).run(r, c);
+    }
   }
 
   /**

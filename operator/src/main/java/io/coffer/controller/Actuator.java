@@ -19,9 +19,16 @@ import java.util.List;
  */
 public final class Actuator {
   private final EventRecorder events;
+  private final Notifier notifier;
 
   public Actuator(Clock clock) {
+    this(clock, Notifier.NONE);
+  }
+
+  /** {@code notifier}: who else hears of each recorded transition (a webhook). */
+  public Actuator(Clock clock, Notifier notifier) {
     this.events = new EventRecorder(clock);
+    this.notifier = notifier;
   }
 
   public <P extends HasMetadata> void run(P primary, List<Action> actions, Context<P> ctx) {
@@ -67,6 +74,7 @@ public final class Actuator {
       } else if (a instanceof Action.Event e) {
         if (e.warning()) events.warning(client, primary, e.reason(), e.message());
         else events.normal(client, primary, e.reason(), e.message());
+        notifier.notify(primary, e.warning(), e.reason(), e.message());
       }
     }
   }

@@ -30,7 +30,8 @@ public final class CofferOperator {
       Duration schedulePoll,
       Clock clock,
       LeaderElection leaderElection,
-      boolean serverSideApply) {
+      boolean serverSideApply,
+      Notifier notifier) {
     public Config(
         JobFactory.Settings jobs,
         Set<String> namespaces,
@@ -39,13 +40,44 @@ public final class CofferOperator {
         Duration schedulePoll,
         Clock clock,
         LeaderElection leaderElection) {
-      this(jobs, namespaces, retryBase, progressEvery, schedulePoll, clock, leaderElection, true);
+      this(
+          jobs,
+          namespaces,
+          retryBase,
+          progressEvery,
+          schedulePoll,
+          clock,
+          leaderElection,
+          true,
+          Notifier.NONE);
+    }
+
+    /** The same, telling {@code notifier} of each transition too (a webhook). */
+    public Config withNotifier(Notifier notifier) {
+      return new Config(
+          jobs,
+          namespaces,
+          retryBase,
+          progressEvery,
+          schedulePoll,
+          clock,
+          leaderElection,
+          serverSideApply,
+          notifier);
     }
 
     /** The same, for an API server without server-side apply (fabric8's mock). */
     public Config withoutServerSideApply() {
       return new Config(
-          jobs, namespaces, retryBase, progressEvery, schedulePoll, clock, leaderElection, false);
+          jobs,
+          namespaces,
+          retryBase,
+          progressEvery,
+          schedulePoll,
+          clock,
+          leaderElection,
+          false,
+          notifier);
     }
   }
 
@@ -131,16 +163,23 @@ public final class CofferOperator {
     Writes writes = new Writes(config.serverSideApply());
     register(
         operator,
-        new BackupReconciler(config.jobs(), tuning, config.clock(), caches, writes),
+        new BackupReconciler(
+            config.jobs(), tuning, config.clock(), caches, writes, config.notifier()),
         config);
     register(
         operator,
-        new RestoreReconciler(config.jobs(), tuning, config.clock(), caches, writes),
+        new RestoreReconciler(
+            config.jobs(), tuning, config.clock(), caches, writes, config.notifier()),
         config);
     register(
         operator,
         new BackupScheduleReconciler(
-            config.clock(), config.schedulePoll(), config.jobs(), caches, writes),
+            config.clock(),
+            config.schedulePoll(),
+            config.jobs(),
+            caches,
+            writes,
+            config.notifier()),
         config);
     return operator;
   }

@@ -100,6 +100,7 @@ public final class Metrics {
           .append('\n');
     }
     pointInTime(sb, schedules);
+    drills(sb, schedules);
     Map<String, Integer> verifications = new TreeMap<>();
     for (Backup b : backups) {
       if (b.getStatus() == null
@@ -132,6 +133,40 @@ public final class Metrics {
    * (alert when now minus it passes the RPO target, the next gauge), its gaps and whether the
    * archiver reports.
    */
+  /**
+   * Each schedule's last restore drill: its time to a usable copy and whether it passed
+   * (spec.drill).
+   */
+  private static void drills(StringBuilder sb, List<BackupSchedule> schedules) {
+    StringBuilder rto = new StringBuilder();
+    StringBuilder passed = new StringBuilder();
+    for (BackupSchedule s : schedules) {
+      var last = s.getStatus() == null ? null : s.getStatus().lastDrill;
+      if (last == null || "Running".equals(last.result)) continue;
+      String labels =
+          "{namespace=\""
+              + s.getMetadata().getNamespace()
+              + "\",schedule=\""
+              + s.getMetadata().getName()
+              + "\"} ";
+      if (last.rtoSeconds != null)
+        rto.append("coffer_drill_rto_seconds").append(labels).append(last.rtoSeconds).append('\n');
+      passed
+          .append("coffer_drill_passed")
+          .append(labels)
+          .append("Passed".equals(last.result) ? 1 : 0)
+          .append('\n');
+    }
+    sb.append(
+            "# HELP coffer_drill_rto_seconds A schedule's last restore drill: the time from its restore's start to a usable copy.\n")
+        .append("# TYPE coffer_drill_rto_seconds gauge\n")
+        .append(rto)
+        .append(
+            "# HELP coffer_drill_passed Whether a schedule's last restore drill passed (1) or failed (0).\n")
+        .append("# TYPE coffer_drill_passed gauge\n")
+        .append(passed);
+  }
+
   static void pointInTime(StringBuilder sb, List<BackupSchedule> schedules) {
     StringBuilder until = new StringBuilder();
     StringBuilder rpo = new StringBuilder();

@@ -189,6 +189,24 @@ public final class JobFactory {
         s);
   }
 
+  /**
+   * A Job running {@code coffer drill} for a schedule's {@code spec.drill} (the {@code n}th drill):
+   * the newest backup restored into scratch databases, checked, dropped; {@code
+   * <schedule>-drill-<n>}.
+   */
+  public static Job drillJob(BackupSchedule schedule, String ownerLabel, int n, Settings s) {
+    return job(
+        schedule,
+        ownerLabel,
+        Purpose.DRILL,
+        n,
+        Requests.drill(schedule),
+        Map.of(),
+        schedule.getSpec().template.podTemplate,
+        schedule.getSpec().template.activeDeadlineSeconds,
+        s);
+  }
+
   /** The label of a copy Job: which of the Backup's copies it makes. */
   public static final String LABEL_COPY = "coffer.io/copy";
 

@@ -145,6 +145,17 @@ final class Mounts {
     return at;
   }
 
+  /** Where a drill restores file trees: an emptyDir of its pod. */
+  static final String DRILL_FILES = "/data/drill";
+
+  /** An emptyDir at {@code path}, thrown away with the pod. */
+  String emptyDir(String name, String path, String words) {
+    volumes.add(new VolumeBuilder().withName(name).withNewEmptyDir().endEmptyDir().build());
+    mounts.add(mount(name, path, false));
+    places.put(path, words);
+    return path;
+  }
+
   static VolumeMount mount(String name, String path, boolean readOnly) {
     return new VolumeMountBuilder()
         .withName(name)

@@ -8,7 +8,9 @@ import io.coffer.api.RestoreSpec;
 import io.coffer.protocol.BackupRequest;
 import io.coffer.protocol.CopyRequest;
 import io.coffer.protocol.DeleteRequest;
+import io.coffer.protocol.DrillRequest;
 import io.coffer.protocol.OplogArchiveRequest;
+import io.coffer.protocol.Purpose;
 import io.coffer.protocol.Request;
 import io.coffer.protocol.RestoreRequest;
 import io.coffer.protocol.ShareRequest;
@@ -63,7 +65,8 @@ public final class Requests {
     Request.StorageRef where = storage(spec.storage, m, false, "spec.storage");
     // only a backup writes an archive: the upload cap is its alone
     Request.StorageRef storage =
-        new Request.StorageRef(where.uri(), where.s3(), spec.storage.uploadLimitMiBps);
+        new Request.StorageRef(
+            where.uri(), where.s3(), spec.storage.uploadLimitMiBps, where.objectLock());
     BackupSpec.MongoSource mongo = spec.source.mongodb;
     BackupRequest.Mongo db = null;
     if (mongo != null && spec.type != BackupSpec.Type.Files) {
@@ -160,7 +163,8 @@ public final class Requests {
    */
   public static Mapped delete(Backup b) {
     Mounts m = new Mounts();
-    Request.StorageRef storage = storage(b.getSpec().storage, m, false, "spec.storage");
+    Request.StorageRef storage =
+        storage(b.getSpec().storage, m, false, "spec.storage", Purpose.DELETE);
     List<Request.StorageRef> copies = new ArrayList<>();
     List<BackupSpec.CopySpec> specs = b.getSpec().copies == null ? List.of() : b.getSpec().copies;
     for (int i = 0; i < specs.size(); i++)
@@ -171,7 +175,8 @@ public final class Requests {
               false,
               "spec.copies[" + i + "].storage",
               "copy" + i,
-              Mounts.COPIES_ROOT + i));
+              Mounts.COPIES_ROOT + i,
+              Purpose.DELETE));
     return mapped(
         new DeleteRequest(
             JobFactory.backupId(b),
@@ -198,7 +203,8 @@ public final class Requests {
             false,
             "spec.copies[" + index + "].storage",
             "copy" + index,
-            Mounts.COPIES_ROOT + index);
+            Mounts.COPIES_ROOT + index,
+            Purpose.COPY);
     return mapped(
         new CopyRequest(
             JobFactory.backupId(b), from, to, b.getMetadata().getUid() + "-copy-" + c.name, REPORT),
@@ -328,7 +334,9 @@ public final class Requests {
   public static Mapped oplogArchive(BackupSchedule schedule) {
     BackupSpec spec = schedule.getSpec().template;
     Mounts m = new Mounts();
-    Request.StorageRef storage = storage(spec.storage, m, false, "spec.template.storage");
+    // the archiver locks nothing: it prunes the slices no backup needs
+    Request.StorageRef storage =
+        storage(spec.storage, m, false, "spec.template.storage", Purpose.OPLOG_ARCHIVE);
     BackupSpec.MongoSource mongo = spec.source.mongodb;
     OplogArchiveRequest.Mongo db =
         mongo == null
@@ -346,6 +354,48 @@ public final class Requests {
             String.valueOf(schedule.getMetadata().getUid()),
             new Request.Report("json", TERMINATION_LOG));
     return mapped(r, m);
+  }
+
+  /**
+   * {@code coffer drill} for a schedule's {@code spec.drill}: its template's storage (read only),
+   * the drill's MongoDB URI and identity Secrets, its prefix and modules, and with {@code files} an
+   * emptyDir for the file trees. The newest complete backup in storage is drilled.
+   */
+  public static Mapped drill(BackupSchedule schedule) {
+    BackupSpec spec = schedule.getSpec().template;
+    var drill = schedule.getSpec().drill;
+    Mounts m = new Mounts();
+    Request.StorageRef storage = storage(spec.storage, m, true, "spec.template.storage");
+    Request.Decryption decryption = null;
+    if (drill.identity != null) {
+      boolean passphrase = spec.encryption != null && spec.encryption.passphraseSecret != null;
+      String file = m.secret("identity", drill.identity);
+      decryption =
+          passphrase ? new Request.Decryption(null, file) : new Request.Decryption(file, null);
+    }
+    RestoreRequest.Mongo mongo =
+        new RestoreRequest.Mongo(
+            m.secret("drill-mongodb-uri", drill.uriSecret),
+            List.of(),
+            List.of(),
+            drill.modules == null ? List.of() : drill.modules,
+            Map.of(),
+            false,
+            null);
+    String files =
+        Boolean.TRUE.equals(drill.files)
+            ? m.emptyDir("drill-files", Mounts.DRILL_FILES, "the drill pod's scratch emptyDir")
+            : null;
+    return mapped(
+        new DrillRequest(
+            null,
+            storage,
+            decryption,
+            mongo,
+            drill.databasePrefix == null ? "coffer_drill_" : drill.databasePrefix,
+            files,
+            REPORT),
+        m);
   }
 
   /** A Backup spec's encryption: its recipients or passphrase Secret, mounted; null: none. */
@@ -375,29 +425,53 @@ public final class Requests {
    */
   private static Request.StorageRef storage(
       BackupSpec.StorageSpec st, Mounts m, boolean readOnly, String at) {
-    return storage(st, m, readOnly, at, "", Mounts.STORAGE_ROOT);
+    return storage(st, m, readOnly, at, "", Mounts.STORAGE_ROOT, null);
+  }
+
+  /** The same for a Job of {@code purpose} (a deletion uses the deletion credentials). */
+  private static Request.StorageRef storage(
+      BackupSpec.StorageSpec st, Mounts m, boolean readOnly, String at, Purpose purpose) {
+    return storage(st, m, readOnly, at, "", Mounts.STORAGE_ROOT, purpose);
   }
 
   /**
    * The same for a second location in one pod (a copy's): its volumes' names start with {@code
-   * name}, a volume is mounted at {@code root}.
+   * name}, a volume is mounted at {@code root}. A deletion uses the location's deletion
+   * credentials; a location written to (not by the archiver) gets its Object Lock.
    */
   private static Request.StorageRef storage(
-      BackupSpec.StorageSpec st, Mounts m, boolean readOnly, String at, String name, String root) {
+      BackupSpec.StorageSpec st,
+      Mounts m,
+      boolean readOnly,
+      String at,
+      String name,
+      String root,
+      Purpose purpose) {
     String n = name.isEmpty() ? "" : name + "-";
     if (st.s3 != null) {
       String prefix = st.s3.prefix == null ? "" : "/" + st.s3.prefix.replaceAll("^/+|/+$", "");
       String ca = st.s3.caSecret == null ? null : m.secret(n + "s3-ca", st.s3.caSecret);
+      // a location written to gets its Object Lock; one deleted from, its deletion credentials
+      boolean deletes = purpose == Purpose.DELETE;
       List<String> keys =
           m.secretKeys(
               n + "s3-credentials",
-              st.s3.credentialsSecret,
+              deletes && st.s3.deleteCredentialsSecret != null
+                  ? st.s3.deleteCredentialsSecret
+                  : st.s3.credentialsSecret,
               "AWS_ACCESS_KEY_ID",
               "AWS_SECRET_ACCESS_KEY");
+      Request.ObjectLock lock =
+          !readOnly && !deletes && purpose != Purpose.OPLOG_ARCHIVE && st.s3.objectLock != null
+              ? new Request.ObjectLock(
+                  st.s3.objectLock.mode.name().toUpperCase(java.util.Locale.ROOT),
+                  st.s3.objectLock.days)
+              : null;
       return new Request.StorageRef(
           "s3://" + st.s3.bucket + prefix,
           new Request.S3(st.s3.endpoint, st.s3.region, ca, keys.get(0), keys.get(1)),
-          null);
+          null,
+          lock);
     }
     String path = st.volume.path == null ? "" : st.volume.path.replaceAll("^/+|/+$", "");
     String where =

@@ -35,6 +35,8 @@ public final class SpecWords {
           case DELETE -> Requests.delete(b);
           case COPY ->
               throw new IllegalArgumentException("a copy's message names its copy: use copy()");
+          case DRILL ->
+              throw new IllegalArgumentException("a drill's message is in its schedule's words");
           case RESTORE, OPLOG_ARCHIVE ->
               throw new IllegalArgumentException(
                   "a restore's or an archiver's message is in its own resource's words");
@@ -61,6 +63,34 @@ public final class SpecWords {
         Requests.copy(b, index).places());
   }
 
+  /** A message of a schedule's drill Job, in the BackupSchedule's words. */
+  public static String drill(String message, BackupSchedule s) {
+    if (message == null) return null;
+    return places(
+        Marks.render(
+            message,
+            (f, i) ->
+                switch (f) {
+                  case MONGODB_URI -> "spec.drill.uriSecret";
+                  case IDENTITY, DECRYPTION_PASSPHRASE -> "spec.drill.identity";
+                  case DATABASE_PREFIX, RENAME_DB -> "spec.drill.databasePrefix";
+                  case MODULES -> "spec.drill.modules";
+                  case FILES, FILES_DIR -> "spec.drill.files";
+                  case BACKUP_ID -> "the newest backup of spec.template.storage";
+                  default ->
+                      backupWord(f, i, backupOf(s), Purpose.DRILL)
+                          .replaceFirst("^spec\\.", "spec.template.");
+                }),
+        Requests.drill(s).places());
+  }
+
+  private static Backup backupOf(BackupSchedule s) {
+    Backup b = new Backup();
+    b.setMetadata(s.getMetadata());
+    b.setSpec(s.getSpec().template);
+    return b;
+  }
+
   /** A message of a Restore's Job ({@code backup}: the Backup it names, or null). */
   public static String restore(String message, Restore r, Backup backup) {
     if (message == null) return null;
@@ -80,6 +110,8 @@ public final class SpecWords {
       case UPLOAD_LIMIT -> "spec.storage.uploadLimitMiBps";
       case OBJECT_LOCK -> "spec.storage.s3.objectLock";
       case TO -> "spec.copies[].storage";
+      case DATABASE_PREFIX -> "spec.drill.databasePrefix";
+      case FILES_DIR -> "spec.drill.files";
       case TO_S3_ENDPOINT -> "spec.copies[].storage.s3.endpoint";
       case TO_S3_REGION -> "spec.copies[].storage.s3.region";
       case TO_S3_CA_FILE -> "spec.copies[].storage.s3.caSecret";
@@ -192,6 +224,8 @@ public final class SpecWords {
           "coffer restore --system-databases (by hand: a Restore leaves admin, local and config out)";
       case UPLOAD_LIMIT,
           OBJECT_LOCK,
+          DATABASE_PREFIX,
+          FILES_DIR,
           TO,
           TO_S3_ENDPOINT,
           TO_S3_REGION,

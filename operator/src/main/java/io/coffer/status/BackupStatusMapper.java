@@ -49,6 +49,8 @@ public final class BackupStatusMapper {
     s.rawBytes = r.rawSize();
     s.size = human(s.storedBytes);
     s.sha256 = r.sha256();
+    s.objectLock = r.objectLock();
+    s.lockedUntil = r.lockedUntil();
     s.location =
         Protocol.locate(
             r.location() == null ? "" : r.location(),

@@ -48,6 +48,8 @@ public enum Reason {
   Copying,
   Copied,
   CopyFailed,
+  /** A copy failed its last attempt: the backup itself is fine, the copy is missing. */
+  CopyGaveUp,
   /**
    * A download URL was asked for (annotation coffer.io/download-requested), made, or could not be.
    */
@@ -77,6 +79,10 @@ public enum Reason {
    * each new gap; the window opens again with the next backup).
    */
   OplogGap,
+  /** A restore drill (spec.drill) started, passed, or failed (the DrillFailed condition). */
+  Drilling,
+  DrillPassed,
+  DrillFailed,
   /** PointInTimeReady: the window reaches recent enough (within spec.pointInTime.rpoTarget). */
   WithinRpo,
   RpoMissed,

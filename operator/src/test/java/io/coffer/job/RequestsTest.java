@@ -207,6 +207,12 @@ class RequestsTest {
               yield JobFactory.copyJob(b, 0, 1, SETTINGS);
             }
             case RESTORE -> JobFactory.restoreJob(r, b, SETTINGS);
+            case DRILL -> {
+              schedule.getSpec().drill = new BackupScheduleSpec.DrillSpec();
+              schedule.getSpec().drill.uriSecret = new KeyRef("scratch", "uri");
+              schedule.getSpec().drill.files = true;
+              yield JobFactory.drillJob(schedule, "coffer.io/schedule", 1, SETTINGS);
+            }
             case OPLOG_ARCHIVE -> {
               // a long-lived Deployment, not a Job: the same pod, restarted when it ends
               Deployment d = JobFactory.archiver(schedule, "coffer.io/schedule", SETTINGS);

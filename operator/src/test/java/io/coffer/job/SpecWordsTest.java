@@ -6,6 +6,7 @@ import io.coffer.api.Backup;
 import io.coffer.api.BackupSchedule;
 import io.coffer.api.BackupScheduleSpec;
 import io.coffer.api.BackupSpec;
+import io.coffer.api.KeyRef;
 import io.coffer.api.Phase;
 import io.coffer.api.Restore;
 import io.coffer.protocol.Field;
@@ -188,6 +189,8 @@ class SpecWordsTest {
     copy.storage.volume = new BackupSpec.VolumeStorage();
     copy.storage.volume.claimName = "offsite-disk";
     b.getSpec().copies = List.of(copy);
+    s.getSpec().drill = new BackupScheduleSpec.DrillSpec();
+    s.getSpec().drill.uriSecret = new KeyRef("scratch", "uri");
     for (Field f : Field.values()) {
       for (Purpose p : Purpose.values()) {
         String words =
@@ -195,6 +198,7 @@ class SpecWordsTest {
               case RESTORE -> SpecWords.restore("x " + f.mark() + " y", r, b);
               case OPLOG_ARCHIVE -> SpecWords.schedule("x " + f.mark() + " y", s);
               case COPY -> SpecWords.copy("x " + f.mark() + " y", b, 0);
+              case DRILL -> SpecWords.drill("x " + f.mark() + " y", s);
               default -> SpecWords.backup("x " + f.mark() + " y", b, p);
             };
         assertThat(words)

@@ -127,7 +127,7 @@ public final class Specs {
       c.storage.s3.endpoint = endpoint;
       c.storage.s3.bucket = bucket;
       c.storage.s3.credentialsSecret = credentialsSecret;
-      if (s.copies == null) s.copies = new java.util.ArrayList<>();
+      if (s.copies == null) s.copies = new ArrayList<>();
       s.copies.add(c);
       return this;
     }
@@ -138,7 +138,7 @@ public final class Specs {
       c.name = name;
       c.storage.volume = new BackupSpec.VolumeStorage();
       c.storage.volume.claimName = claim;
-      if (s.copies == null) s.copies = new java.util.ArrayList<>();
+      if (s.copies == null) s.copies = new ArrayList<>();
       s.copies.add(c);
       return this;
     }

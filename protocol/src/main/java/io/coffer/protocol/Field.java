@@ -65,6 +65,9 @@ public enum Field {
   // the oplog archiver
   SLICE("sliceSeconds"),
   POLL("pollSeconds"),
+  // a drill
+  DATABASE_PREFIX("databasePrefix"),
+  FILES_DIR("filesDir"),
   // a verification, a share
   DEEP("deep"),
   EXPIRES("expiresMinutes");

@@ -40,7 +40,7 @@ public final class Protocol {
    * else.
    */
   public sealed interface Outcome
-      permits Backup, Restore, Verify, Share, Delete, Copy, Archived, Failed, Unknown {}
+      permits Backup, Restore, Verify, Share, Delete, Copy, Drill, Archived, Failed, Unknown {}
 
   public record Backup(BackupResult result) implements Outcome {}
 
@@ -53,6 +53,8 @@ public final class Protocol {
   public record Delete(DeleteResult result) implements Outcome {}
 
   public record Copy(CopyResult result) implements Outcome {}
+
+  public record Drill(DrillResult result) implements Outcome {}
 
   /** An oplog archiver that stopped, and the window it left. */
   public record Archived(OplogWindow result) implements Outcome {}
@@ -87,6 +89,7 @@ public final class Protocol {
         case SHARE -> new Share(MAPPER.treeToValue(n, ShareResult.class));
         case DELETE -> new Delete(MAPPER.treeToValue(n, DeleteResult.class));
         case COPY -> new Copy(MAPPER.treeToValue(n, CopyResult.class));
+        case DRILL -> new Drill(MAPPER.treeToValue(n, DrillResult.class));
         case OPLOG_ARCHIVE -> new Archived(MAPPER.treeToValue(n, OplogWindow.class));
       };
     } catch (Exception e) {

@@ -10,6 +10,7 @@ public enum Purpose {
   SHARE("share", ShareRequest.class, ShareResult.STATUS),
   DELETE("delete", DeleteRequest.class, DeleteResult.STATUS),
   COPY("copy", CopyRequest.class, CopyResult.STATUS),
+  DRILL("drill", DrillRequest.class, DrillResult.STATUS),
   RESTORE("restore", RestoreRequest.class, "Succeeded"),
   OPLOG_ARCHIVE("oplog-archive", OplogArchiveRequest.class, OplogWindow.STATUS);
 

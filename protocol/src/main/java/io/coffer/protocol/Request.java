@@ -20,6 +20,7 @@ import java.util.List;
   @JsonSubTypes.Type(value = ShareRequest.class, name = "share"),
   @JsonSubTypes.Type(value = DeleteRequest.class, name = "delete"),
   @JsonSubTypes.Type(value = CopyRequest.class, name = "copy"),
+  @JsonSubTypes.Type(value = DrillRequest.class, name = "drill"),
   @JsonSubTypes.Type(value = OplogArchiveRequest.class, name = "oplog-archive")
 })
 public sealed interface Request
@@ -29,6 +30,7 @@ public sealed interface Request
         ShareRequest,
         DeleteRequest,
         CopyRequest,
+        DrillRequest,
         OplogArchiveRequest {
   @JsonIgnore
   Purpose purpose();

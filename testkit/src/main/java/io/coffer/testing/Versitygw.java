@@ -73,6 +73,34 @@ public final class Versitygw implements AutoCloseable {
     return new Versitygw(LocalServer.start("versitygw", cmd, dir, port), dir, port);
   }
 
+  /**
+   * Creates a user of role {@code user} (its own buckets only, unless a bucket policy grants more)
+   * through the gateway's admin API, with versitygw's own admin command.
+   */
+  public void createUser(String access, String secret) throws IOException, InterruptedException {
+    Process p =
+        new ProcessBuilder(
+                binary().toString(),
+                "admin",
+                "--access",
+                ACCESS_KEY,
+                "--secret",
+                SECRET_KEY,
+                "--endpoint-url",
+                endpoint(),
+                "create-user",
+                "--access",
+                access,
+                "--secret",
+                secret,
+                "--role",
+                "user")
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes());
+    if (p.waitFor() != 0) throw new IOException("versitygw admin create-user failed: " + out);
+  }
+
   public String endpoint() {
     return "http://127.0.0.1:" + port;
   }

@@ -192,7 +192,7 @@ function overview() {
       card('Success rate', done ? Math.round(100 * ok / done) + ' %' : '–', ok + ' of ' + done + ' finished backups', 'plain', 'rate')),
     h('h2', {}, 'Schedules'),
     schedules.length === 0 ? h('p', { class: 'muted' }, 'No schedules yet. ', h('a', { href: '#/schedules' }, 'Create one.')) :
-      h('table', { test: 'health-table' }, h('thead', {}, h('tr', {}, ['Schedule', 'Health', 'Last result', 'Next run', 'Stored', 'Success', 'Any second'].map(t => h('th', {}, t)))),
+      h('table', { test: 'health-table' }, h('thead', {}, h('tr', {}, ['Schedule', 'Health', 'Last result', 'Next run', 'Stored', 'Success', 'Any second', 'Last drill'].map(t => h('th', {}, t)))),
         h('tbody', {}, schedules.map(sc => {
           const [text, cls] = health(sc);
           const bs = scheduledBackups(sc);
@@ -205,7 +205,8 @@ function overview() {
             h('td', {}, sc.suspended ? 'suspended' : when(sc.next)),
             h('td', {}, sc.totalSize || bytes(sc.totalStoredBytes)),
             h('td', {}, fin.length ? Math.round(100 * fin.filter(b => b.phase === 'Succeeded').length / fin.length) + ' %' : '–'),
-            h('td', { test: 'window-' + sc.name }, windowOf(sc)));
+            h('td', { test: 'window-' + sc.name }, windowOf(sc)),
+            h('td', { test: 'drill-' + sc.name }, drillOf(sc)));
         }))),
     h('h2', {}, 'Over time'),
     h('div', { class: 'plots' }, schedules.flatMap(sc => {
@@ -214,6 +215,13 @@ function overview() {
       return [h('div', { class: 'card', test: 'plot-' + sc.name },
         h('h3', {}, sc.name, h('span', { class: 'muted' }, 'stored size and duration of the last ' + bs.length)), plot(bs))];
     })));
+}
+// a schedule's last restore drill (spec.drill): its result, when, and the time to a usable copy
+function drillOf(sc) {
+  const d = sc.lastDrill;
+  if (!d) return h('span', { class: 'muted' }, '–');
+  return h('span', { title: d.message || '' }, badge(d.result || 'Running', d.result === 'Passed' ? 'Verified' : d.result),
+    ' ', ago(d.time), d.rtoSeconds !== undefined && d.rtoSeconds !== null ? h('div', { class: 'muted' }, 'RTO ' + d.rtoSeconds + ' s') : null);
 }
 // a schedule's oplog archive (spec.pointInTime): the seconds a restore can reach, and its gaps
 function windowOf(sc) {

@@ -7,6 +7,7 @@ import io.coffer.engine.io.Limited;
 import io.coffer.protocol.ExitCode;
 import io.coffer.protocol.Field;
 import io.minio.GetObjectArgs;
+import io.minio.GetObjectLockConfigurationArgs;
 import io.minio.GetObjectRetentionArgs;
 import io.minio.ListObjectsArgs;
 import io.minio.MinioAsyncClient;
@@ -17,7 +18,9 @@ import io.minio.Result;
 import io.minio.SetObjectRetentionArgs;
 import io.minio.StatObjectArgs;
 import io.minio.errors.ErrorResponseException;
+import io.minio.errors.XmlParserException;
 import io.minio.messages.Item;
+import io.minio.messages.ObjectLockConfiguration;
 import io.minio.messages.Retention;
 import io.minio.messages.RetentionMode;
 import io.minio.messages.Upload;
@@ -496,6 +499,41 @@ public final class S3Storage implements Storage {
               + " s3:PutObjectRetention)",
           e);
     }
+  }
+
+  @Override
+  public void checkObjectLock() throws IOException {
+    ObjectLockConfiguration config;
+    try {
+      config =
+          client.getObjectLockConfiguration(
+              GetObjectLockConfigurationArgs.builder().bucket(bucket).build());
+    } catch (ErrorResponseException e) {
+      config = null;
+      String code = e.errorResponse().code();
+      if (e.response().code() != 501
+          && (code == null
+              || !(code.contains("ObjectLockConfiguration") || code.equals("NotImplemented"))))
+        throw translate("cannot read the Object Lock configuration of bucket " + bucket, e);
+    } catch (XmlParserException e) {
+      // a configuration minio-java cannot parse (versitygw's empty default rule): one is there
+      return;
+    } catch (Exception e) {
+      throw translate("cannot read the Object Lock configuration of bucket " + bucket, e);
+    }
+    if (config == null)
+      throw new StorageException(
+          "bucket "
+              + bucket
+              + " at "
+              + endpoint
+              + " has no Object Lock, which "
+              + Field.OBJECT_LOCK.mark()
+              + " asks for: create the bucket with Object Lock enabled (it cannot be turned on"
+              + " later on most servers), or leave "
+              + Field.OBJECT_LOCK.mark()
+              + " out. Nothing was written",
+          null);
   }
 
   @Override

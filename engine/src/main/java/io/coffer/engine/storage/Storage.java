@@ -105,6 +105,14 @@ public interface Storage extends AutoCloseable {
     throw new StorageException(describe() + " has no Object Lock (a volume)", null);
   }
 
+  /**
+   * Fails, before anything is written, when this location cannot keep an Object Lock (a bucket made
+   * without Object Lock enabled).
+   */
+  default void checkObjectLock() throws IOException {
+    throw new StorageException(describe() + " has no Object Lock (a volume)", null);
+  }
+
   /** Until when an object is retained under Object Lock, or empty when it is not. */
   default Optional<Instant> retainedUntil(String key) throws IOException {
     return Optional.empty();

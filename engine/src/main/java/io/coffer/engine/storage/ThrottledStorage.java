@@ -146,6 +146,11 @@ public final class ThrottledStorage implements Storage {
   }
 
   @Override
+  public void checkObjectLock() throws IOException {
+    inner.checkObjectLock();
+  }
+
+  @Override
   public Optional<Instant> retainedUntil(String key) throws IOException {
     return inner.retainedUntil(key);
   }

@@ -6,6 +6,7 @@ import io.coffer.api.Restore;
 import io.coffer.controller.Actuator;
 import io.coffer.controller.Caches;
 import io.coffer.controller.JobEventSources;
+import io.coffer.controller.Notifier;
 import io.coffer.controller.PodLog;
 import io.coffer.controller.TargetLocks;
 import io.coffer.controller.Tuning;
@@ -58,11 +59,16 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
   private InformerEventSource<Restore, Backup> restores;
 
   public BackupReconciler(
-      JobFactory.Settings settings, Tuning tuning, Clock clock, Caches caches, Writes writes) {
+      JobFactory.Settings settings,
+      Tuning tuning,
+      Clock clock,
+      Caches caches,
+      Writes writes,
+      Notifier notifier) {
     this.writes = writes;
     this.decider = new BackupDecider(settings, tuning);
     this.cleanup = new CleanupDecider(settings, tuning);
-    this.actuator = new Actuator(clock);
+    this.actuator = new Actuator(clock, notifier);
     this.clock = clock;
     this.caches = caches;
   }

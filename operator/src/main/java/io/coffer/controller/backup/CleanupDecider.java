@@ -66,6 +66,22 @@ public final class CleanupDecider {
               + id);
       return new Cleanup(d.done(s, null), true);
     }
+    if (s.lockedUntil != null && Instant.parse(s.lockedUntil).isAfter(now)) {
+      String why =
+          "stored backup "
+              + id
+              + " is under Object Lock ("
+              + s.objectLock
+              + ") until "
+              + s.lockedUntil
+              + ": its objects cannot be deleted before, so the Backup stays until then (or annotate "
+              + ANNOTATION
+              + "=Retain to let it go and leave the objects to expire)";
+      if (!why.equals(s.lastError)) d.warning(Reason.DeleteBlocked, why);
+      s.lastError = why;
+      return new Cleanup(
+          d.done(s, Duration.between(now, Instant.parse(s.lockedUntil)).plusSeconds(1)), false);
+    }
     Optional<Backup> child =
         o.neighbours().stream()
             .filter(

@@ -117,15 +117,15 @@ public final class CopyDecider {
         } else {
           c.nextAttemptAt = null;
           d.warning(
-              Reason.CopyFailed,
+              Reason.CopyGaveUp,
               "copy "
                   + spec.name
                   + " failed "
                   + ATTEMPTS
                   + " times, the last: "
                   + c.message
-                  + "; the backup itself is fine. Fix the cause and delete and re-create the"
-                  + " Backup's copy by hand: coffer copy --backup "
+                  + "; the backup itself is fine. Fix the cause and make the copy by hand:"
+                  + " coffer copy --backup "
                   + JobFactory.backupId(b)
                   + " --to ...");
         }

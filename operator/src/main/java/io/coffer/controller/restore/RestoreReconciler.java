@@ -5,6 +5,7 @@ import io.coffer.api.Restore;
 import io.coffer.controller.Actuator;
 import io.coffer.controller.Caches;
 import io.coffer.controller.JobEventSources;
+import io.coffer.controller.Notifier;
 import io.coffer.controller.PodLog;
 import io.coffer.controller.TargetLocks;
 import io.coffer.controller.Tuning;
@@ -47,10 +48,15 @@ public class RestoreReconciler implements Reconciler<Restore> {
   private InformerEventSource<Backup, Restore> backups;
 
   public RestoreReconciler(
-      JobFactory.Settings settings, Tuning tuning, Clock clock, Caches caches, Writes writes) {
+      JobFactory.Settings settings,
+      Tuning tuning,
+      Clock clock,
+      Caches caches,
+      Writes writes,
+      Notifier notifier) {
     this.writes = writes;
     this.decider = new RestoreDecider(settings, tuning);
-    this.actuator = new Actuator(clock);
+    this.actuator = new Actuator(clock, notifier);
     this.clock = clock;
     this.caches = caches;
   }

@@ -5,6 +5,7 @@ import io.coffer.api.BackupSchedule;
 import io.coffer.controller.Actuator;
 import io.coffer.controller.Caches;
 import io.coffer.controller.JobEventSources;
+import io.coffer.controller.Notifier;
 import io.coffer.controller.Writes;
 import io.coffer.job.JobFactory;
 import io.coffer.protocol.OplogWindow;
@@ -13,6 +14,7 @@ import io.coffer.protocol.Purpose;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -24,6 +26,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
@@ -44,10 +47,15 @@ public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
   private InformerEventSource<Backup, BackupSchedule> backups;
 
   public BackupScheduleReconciler(
-      Clock clock, Duration poll, JobFactory.Settings settings, Caches caches, Writes writes) {
+      Clock clock,
+      Duration poll,
+      JobFactory.Settings settings,
+      Caches caches,
+      Writes writes,
+      Notifier notifier) {
     this.writes = writes;
     this.decider = new ScheduleDecider(poll, settings);
-    this.actuator = new Actuator(clock);
+    this.actuator = new Actuator(clock, notifier);
     this.clock = clock;
     this.caches = caches;
   }
@@ -92,7 +100,17 @@ public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
                     JobEventSources.<Pod>byLabel(ScheduleDecider.LABEL_SCHEDULE))
                 .build(),
             ctx);
-    return List.of(backups, deployments, pods);
+    List<EventSource<?, BackupSchedule>> sources =
+        new ArrayList<>(List.of(backups, deployments, pods));
+    // the restore drills (spec.drill): their Jobs and pods
+    sources.addAll(
+        JobEventSources.of(
+            ctx,
+            BackupSchedule.class,
+            "schedule-drill",
+            Purpose.DRILL,
+            ScheduleDecider.LABEL_SCHEDULE));
+    return sources;
   }
 
   @Override
@@ -123,8 +141,23 @@ public class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
             .filter(x -> x.getMetadata().getDeletionTimestamp() == null)
             .findFirst()
             .orElse(null);
+    Set<Pod> allPods = ctx.getSecondaryResources(Pod.class);
+    Set<Pod> archiverPods =
+        allPods.stream().filter(p -> isPurpose(p, JobFactory.ARCHIVER)).collect(Collectors.toSet());
+    List<Pod> drillPods =
+        allPods.stream().filter(p -> isPurpose(p, Purpose.DRILL.label())).toList();
     return new ScheduleObservation(
-        own, parents, deployment, archiver(schedule, ctx.getSecondaryResources(Pod.class), ctx));
+        own,
+        parents,
+        deployment,
+        archiver(schedule, archiverPods, ctx),
+        List.copyOf(ctx.getSecondaryResources(Job.class)),
+        drillPods);
+  }
+
+  private static boolean isPurpose(Pod p, String purpose) {
+    return p.getMetadata().getLabels() != null
+        && purpose.equals(p.getMetadata().getLabels().get(JobFactory.LABEL_PURPOSE));
   }
 
   /**

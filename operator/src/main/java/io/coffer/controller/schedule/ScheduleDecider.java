@@ -9,9 +9,11 @@ import io.coffer.controller.Action;
 import io.coffer.controller.Decision;
 import io.coffer.controller.backup.VerificationDecider;
 import io.coffer.job.JobFactory;
+import io.coffer.job.JobObserver;
 import io.coffer.job.Requests;
 import io.coffer.job.SpecWords;
 import io.coffer.protocol.OplogWindow;
+import io.coffer.protocol.Protocol;
 import io.coffer.schedule.Cron;
 import io.coffer.schedule.Retention;
 import io.coffer.status.BackupStatusMapper;
@@ -20,6 +22,7 @@ import io.coffer.status.Reason;
 import io.coffer.status.Statuses;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,6 +48,9 @@ public final class ScheduleDecider {
   public static final String LABEL_SCHEDULE = "coffer.io/schedule";
   private static final DateTimeFormatter NAME_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmm");
   public static final String POINT_IN_TIME_READY = "PointInTimeReady";
+
+  /** True while the last restore drill failed (spec.drill). */
+  public static final String DRILL_FAILED = "DrillFailed";
 
   /** How often a schedule with an archiver looks at its report (the window moves). */
   static final Duration ARCHIVER_POLL = Duration.ofSeconds(30);
@@ -113,9 +119,10 @@ public final class ScheduleDecider {
     }
     ZonedDateTime now = instant.atZone(zone);
     if (!Boolean.TRUE.equals(spec.suspend)) runIfDue(schedule, s, cron, zone, now, o.backups(), d);
-    prune(o, policy, zone, instant, d);
+    Instant lockExpiry = prune(o, s, policy, zone, instant, d);
     if (Boolean.TRUE.equals(spec.verifyAfterEachBackup)) requestVerification(o.backups(), d);
     if (verifyCron != null) verifyOnSchedule(schedule, s, verifyCron, zone, now, o.backups(), d);
+    drill(schedule, s, o, zone, now, d);
     report(s, o.backups(), cron, zone, now);
     boolean archiving = pointInTime(schedule, s, o, instant, d);
     boolean suspended = Boolean.TRUE.equals(spec.suspend);
@@ -130,6 +137,10 @@ public final class ScheduleDecider {
             ? poll
             : Duration.between(now, ZonedDateTime.parse(s.nextScheduleTime)).plusSeconds(1);
     Duration longest = archiving && ARCHIVER_POLL.compareTo(poll) < 0 ? ARCHIVER_POLL : poll;
+    if (lockExpiry != null) { // a Backup retention keeps for its lock: look again when it ends
+      Duration untilExpiry = Duration.between(instant, lockExpiry).plusSeconds(1);
+      if (untilExpiry.compareTo(wait) < 0) wait = untilExpiry;
+    }
     return d.done(s, wait.isNegative() || wait.compareTo(longest) > 0 ? longest : wait);
   }
 
@@ -395,6 +406,93 @@ public final class ScheduleDecider {
   }
 
   /**
+   * Restore drills ({@code spec.drill}): on each firing of the drill's cron, when a succeeded
+   * Backup exists, one drill Job (the newest complete backup in storage); its outcome goes to
+   * {@code status.lastDrill}, an event, and the DrillFailed condition.
+   */
+  private void drill(
+      BackupSchedule schedule,
+      BackupScheduleStatus s,
+      ScheduleObservation o,
+      ZoneId zone,
+      ZonedDateTime now,
+      Decision.Builder<BackupScheduleStatus> d) {
+    BackupScheduleSpec.DrillSpec spec = schedule.getSpec().drill;
+    if (spec == null) {
+      s.conditions.removeIf(c -> DRILL_FAILED.equals(c.getType()));
+      return;
+    }
+    BackupScheduleStatus.Drill last = s.lastDrill;
+    if (last != null && "Running".equals(last.result)) {
+      Job job = o.drill(last.jobName);
+      if (job == null) return; // not seen yet
+      JobObserver.Outcome out = JobObserver.observe(job, o.drillPods());
+      Instant at = now.toInstant();
+      if (out.state() == JobObserver.State.SUCCEEDED) {
+        last.result = "Passed";
+        if (out.result() instanceof Protocol.Drill r) {
+          last.backupId = r.result().backupId();
+          last.rtoSeconds = r.result().rtoSeconds();
+          last.collections = r.result().collections();
+          last.documents = r.result().documents();
+          last.files = r.result().files();
+          last.message = r.result().message();
+        }
+        d.event(Reason.DrillPassed, "restore drill " + last.count + " passed: " + last.message);
+        Conditions.set(
+            s.conditions,
+            DRILL_FAILED,
+            false,
+            Reason.DrillPassed,
+            "the last restore drill passed: " + last.message,
+            s.observedGeneration,
+            at);
+      } else if (out.state() == JobObserver.State.FAILED) {
+        last.result = "Failed";
+        last.message = SpecWords.drill(BackupStatusMapper.errorOf(out.result()), schedule);
+        d.warning(Reason.DrillFailed, "restore drill " + last.count + " failed: " + last.message);
+        Conditions.set(
+            s.conditions,
+            DRILL_FAILED,
+            true,
+            Reason.DrillFailed,
+            "the last restore drill failed: " + last.message,
+            s.observedGeneration,
+            at);
+      }
+      return;
+    }
+    Cron cron;
+    try {
+      cron = Cron.parse(spec.schedule == null ? "@monthly" : spec.schedule);
+    } catch (RuntimeException e) {
+      Conditions.set(
+          s.conditions,
+          DRILL_FAILED,
+          true,
+          Reason.InvalidSpec,
+          "spec.drill.schedule: " + e.getMessage(),
+          s.observedGeneration,
+          now.toInstant());
+      return;
+    }
+    ZonedDateTime due = due(last == null ? null : last.time, schedule, cron, zone, now);
+    if (due == null) return;
+    boolean any = o.backups().stream().anyMatch(b -> state(b) == Retention.State.SUCCEEDED);
+    if (!any) return; // nothing to drill yet: the next firing tries again
+    int n = last == null || last.count == null ? 1 : last.count + 1;
+    Job job = JobFactory.drillJob(schedule, LABEL_SCHEDULE, n, settings);
+    d.act(new Action.CreateJob(job));
+    BackupScheduleStatus.Drill next = new BackupScheduleStatus.Drill();
+    next.count = n;
+    next.time = due.toOffsetDateTime().toString();
+    next.result = "Running";
+    next.jobName = job.getMetadata().getName();
+    s.lastDrill = next;
+    d.event(Reason.Drilling, "restore drill " + n + " started: Job " + next.jobName);
+  }
+
+  /**
    * Asks each succeeded Backup for one verification (annotation coffer.io/verify-requested), once.
    */
   private static void requestVerification(
@@ -408,8 +506,13 @@ public final class ScheduleDecider {
     }
   }
 
-  private static void prune(
+  /**
+   * Deletes the Backups retention lets go, except those another builds on and those under Object
+   * Lock (said in {@code status.retentionWaiting}); returns the first such lock's expiry, or null.
+   */
+  private static Instant prune(
       ScheduleObservation o,
+      BackupScheduleStatus s,
       Retention.Policy policy,
       ZoneId zone,
       Instant now,
@@ -419,13 +522,37 @@ public final class ScheduleDecider {
             .map(b -> new Retention.Item(b.getMetadata().getName(), time(b, now), state(b)))
             .toList();
     Set<String> doomed = Retention.prune(items, policy, now, zone);
+    int locked = 0;
+    Instant firstExpiry = null;
     for (Backup b : o.backups()) {
       String name = b.getMetadata().getName();
       if (!doomed.contains(name) || o.parents().contains(name))
         continue; // a Backup another builds on stays
+      Instant until = lockedUntil(b);
+      if (until != null && until.isAfter(now)) { // kept until its Object Lock expires
+        locked++;
+        if (firstExpiry == null || until.isBefore(firstExpiry)) firstExpiry = until;
+        continue;
+      }
+      if (b.getMetadata().getDeletionTimestamp() != null) continue;
       d.act(new Action.Delete(b));
       d.event(Reason.Pruned, "retention: deleting Backup " + name + " and its stored objects");
     }
+    s.retentionWaiting =
+        locked == 0
+            ? null
+            : locked
+                + (locked == 1 ? " Backup waits" : " Backups wait")
+                + " for its Object Lock to expire before retention deletes it (the first at "
+                + firstExpiry
+                + ")";
+    return firstExpiry;
+  }
+
+  private static Instant lockedUntil(Backup b) {
+    return b.getStatus() == null || b.getStatus().lockedUntil == null
+        ? null
+        : Instant.parse(b.getStatus().lockedUntil);
   }
 
   private static void report(

@@ -12,6 +12,7 @@ import io.coffer.protocol.Field;
 import io.coffer.testing.JobStates;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -128,6 +129,39 @@ class CleanupDeciderTest {
             BackupDeciderTest.NOW.plusSeconds(20));
     assertThat(done.release()).isTrue();
     assertThat(BackupDeciderTest.events(done.decision())).containsExactly("Deleted");
+  }
+
+  @Test
+  void givenObjectLockUntilLater_thenNoDeleteJob_theBackupWaitsForIt_saidOnce() {
+    Backup b = deleted(BackupSpec.DeletionPolicy.Delete, null);
+    b.getStatus().objectLock = "COMPLIANCE";
+    b.getStatus().lockedUntil = "2026-12-31T00:00:00Z";
+    var c = decider.decide(b, BackupDeciderTest.seen(List.of(), List.of()), BackupDeciderTest.NOW);
+    assertThat(c.release()).isFalse();
+    assertThat(BackupDeciderTest.actions(c.decision(), Action.CreateJob.class)).isEmpty();
+    assertThat(c.decision().status().lastError)
+        .contains("under Object Lock (COMPLIANCE) until 2026-12-31T00:00:00Z");
+    assertThat(BackupDeciderTest.events(c.decision())).containsExactly("Warning DeleteBlocked");
+    assertThat(c.decision().requeue())
+        .isEqualTo(
+            Duration.between(BackupDeciderTest.NOW, Instant.parse("2026-12-31T00:00:00Z"))
+                .plusSeconds(1));
+    b.setStatus(c.decision().status());
+    var again =
+        decider.decide(
+            b, BackupDeciderTest.seen(List.of(), List.of()), BackupDeciderTest.NOW.plusSeconds(60));
+    assertThat(BackupDeciderTest.events(again.decision())).as("said once").isEmpty();
+    // once it has expired, the deletion Job runs, with the deletion credentials
+    b.getSpec().storage.s3.deleteCredentialsSecret = "s3-pruner";
+    var later =
+        decider.decide(
+            b, BackupDeciderTest.seen(List.of(), List.of()), Instant.parse("2026-12-31T00:00:01Z"));
+    var job = BackupDeciderTest.actions(later.decision(), Action.CreateJob.class).get(0).job();
+    assertThat(job.getSpec().getTemplate().getSpec().getVolumes())
+        .filteredOn(v -> v.getSecret() != null)
+        .extracting(v -> v.getSecret().getSecretName())
+        .contains("s3-pruner")
+        .doesNotContain("s3");
   }
 
   @Test

@@ -14,6 +14,7 @@ import io.coffer.protocol.Protocol;
 import io.coffer.testing.JobStates;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -151,7 +152,7 @@ class CopyDeciderTest {
         .doesNotContain("⟦");
     assertThat(local.nextAttemptAt).isEqualTo(BackupDeciderTest.NOW.plusSeconds(15).toString());
     assertThat(BackupDeciderTest.events(after)).containsExactly("Copied", "Warning CopyFailed");
-    assertThat(after.requeue()).isEqualTo(java.time.Duration.ofSeconds(10));
+    assertThat(after.requeue()).isEqualTo(Duration.ofSeconds(10));
     b.setStatus(after.status());
     var retry =
         decider.decide(

@@ -6,20 +6,27 @@ import io.coffer.api.Backup;
 import io.coffer.api.BackupSchedule;
 import io.coffer.api.BackupScheduleSpec;
 import io.coffer.api.BackupScheduleStatus;
+import io.coffer.api.KeyRef;
 import io.coffer.api.Phase;
 import io.coffer.controller.Action;
 import io.coffer.controller.Decision;
 import io.coffer.controller.backup.VerificationDecider;
 import io.coffer.job.JobFactory;
+import io.coffer.protocol.DrillRequest;
+import io.coffer.protocol.DrillResult;
+import io.coffer.protocol.ExitCode;
 import io.coffer.protocol.OplogWindow;
+import io.coffer.protocol.Protocol;
 import io.coffer.status.Conditions;
 import io.coffer.status.Reason;
+import io.coffer.testing.JobStates;
 import io.coffer.testing.Specs;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -189,6 +196,131 @@ class ScheduleDeciderTest {
   }
 
   @Test
+  void givenRetentionAndBackupsUnderObjectLock_thenTheyWaitForTheirLock_saidInTheStatus() {
+    Backup a = made("a", Phase.Succeeded, "2026-11-28T01:00:00Z");
+    a.getStatus().objectLock = "COMPLIANCE";
+    a.getStatus().lockedUntil = "2026-12-05T01:00:00Z";
+    Backup b = made("b", Phase.Succeeded, "2026-11-29T01:00:00Z");
+    b.getStatus().objectLock = "COMPLIANCE";
+    b.getStatus().lockedUntil = "2026-11-30T01:00:00Z"; // expired
+    Instant now = Instant.parse("2026-11-30T12:00:00Z");
+    var d =
+        decider.decide(
+            nightly(
+                s -> {
+                  s.retention = new BackupScheduleSpec.RetentionSpec();
+                  s.retention.keepLast = 1;
+                }),
+            new ScheduleObservation(
+                List.of(a, b, made("c", Phase.Succeeded, "2026-11-30T01:00:00Z")), Set.of()),
+            now);
+    assertThat(actions(d, Action.Delete.class))
+        .as("the expired lock lets b go; a waits")
+        .extracting(x -> x.resource().getMetadata().getName())
+        .containsExactly("b");
+    assertThat(d.status().retentionWaiting)
+        .isEqualTo(
+            "1 Backup waits for its Object Lock to expire before retention deletes it (the first"
+                + " at 2026-12-05T01:00:00Z)");
+    assertThat(d.requeue())
+        .isLessThanOrEqualTo(Duration.between(now, Instant.parse("2026-12-05T01:00:01Z")));
+  }
+
+  static BackupScheduleSpec.DrillSpec drillSpec() {
+    BackupScheduleSpec.DrillSpec d = new BackupScheduleSpec.DrillSpec();
+    d.schedule = "0 6 1 * *";
+    d.uriSecret = new KeyRef("scratch-mongo", "uri");
+    d.identity = new KeyRef("age-key", "identity");
+    return d;
+  }
+
+  @Test
+  void
+      givenADrill_whenItsCronFires_thenADrillJobRuns_andItsOutcomeIsTheStatusTheConditionAndAnEvent() {
+    BackupSchedule schedule = nightly(s -> s.drill = drillSpec());
+    List<Backup> backups = List.of(made("a", Phase.Succeeded, "2026-11-30T01:00:00Z"));
+    // 06:00 Berlin on the 1st is 05:00 UTC
+    var d =
+        decider.decide(
+            schedule,
+            new ScheduleObservation(backups, Set.of()),
+            Instant.parse("2026-12-01T05:00:30Z"));
+    var job = actions(d, Action.CreateJob.class).get(0).job();
+    assertThat(job.getMetadata().getName()).isEqualTo("nightly-drill-1");
+    var request = (DrillRequest) JobFactory.request(job);
+    assertThat(request.databasePrefix()).isEqualTo("coffer_drill_");
+    assertThat(request.mongodb().uriFile()).isEqualTo("/etc/coffer/drill-mongodb-uri/value");
+    assertThat(request.decryption().identityFile()).isEqualTo("/etc/coffer/identity/value");
+    assertThat(d.status().lastDrill.result).isEqualTo("Running");
+    schedule.setStatus(d.status());
+    String passed =
+        Protocol.write(
+            new DrillResult(
+                "Passed", "a-1234", 4.5, 2, 2001, 1, 2, 2, null, "backup a-1234 restored"));
+    var done =
+        decider.decide(
+            schedule,
+            new ScheduleObservation(
+                backups,
+                Set.of(),
+                null,
+                null,
+                List.of(JobStates.complete(job)),
+                List.of(JobStates.terminated(job, 0, passed))),
+            Instant.parse("2026-12-01T05:02:00Z"));
+    assertThat(done.status().lastDrill.result).isEqualTo("Passed");
+    assertThat(done.status().lastDrill.rtoSeconds).isEqualTo(4.5);
+    assertThat(done.status().conditions)
+        .anySatisfy(
+            c -> {
+              assertThat(c.getType()).isEqualTo("DrillFailed");
+              assertThat(c.getStatus()).isEqualTo("False");
+            });
+    assertThat(actions(done, Action.Event.class))
+        .extracting(e -> e.reason().name())
+        .contains("DrillPassed");
+    // the next: a failure, in the schedule's words
+    schedule.setStatus(done.status());
+    var second =
+        decider.decide(
+            schedule,
+            new ScheduleObservation(backups, Set.of()),
+            Instant.parse("2027-01-01T05:00:30Z"));
+    var job2 = actions(second, Action.CreateJob.class).get(0).job();
+    assertThat(job2.getMetadata().getName()).isEqualTo("nightly-drill-2");
+    schedule.setStatus(second.status());
+    var failed =
+        decider.decide(
+            schedule,
+            new ScheduleObservation(
+                backups,
+                Set.of(),
+                null,
+                null,
+                List.of(JobStates.failed(job2)),
+                List.of(
+                    JobStates.terminated(
+                        job2,
+                        5,
+                        JobStates.failure(
+                            ExitCode.INTEGRITY,
+                            "drill of backup a-1234 failed: erp.invoices holds 0 documents, the"
+                                + " backup 500")))),
+            Instant.parse("2027-01-01T05:03:00Z"));
+    assertThat(failed.status().lastDrill.result).isEqualTo("Failed");
+    assertThat(failed.status().lastDrill.message).contains("erp.invoices holds 0 documents");
+    assertThat(failed.status().conditions)
+        .anySatisfy(
+            c -> {
+              assertThat(c.getType()).isEqualTo("DrillFailed");
+              assertThat(c.getStatus()).isEqualTo("True");
+            });
+    assertThat(actions(failed, Action.Event.class))
+        .extracting(e -> e.reason().name())
+        .contains("DrillFailed");
+  }
+
+  @Test
   void givenVerifyAfterEachBackup_thenEachSucceededBackupIsAskedOnce() {
     Backup asked = made("a", Phase.Succeeded, "2026-11-28T01:00:00Z");
     asked
@@ -252,7 +384,7 @@ class ScheduleDeciderTest {
   }
 
   static OplogWindow window(String from, String until, int gaps) {
-    List<OplogWindow.Gap> g = new java.util.ArrayList<>();
+    List<OplogWindow.Gap> g = new ArrayList<>();
     for (int i = 0; i < gaps; i++)
       g.add(
           new OplogWindow.Gap(
