@@ -112,6 +112,20 @@ class CopiesIT {
       List<String> source = c.getDatabase("erp").listCollectionNames().into(new ArrayList<>());
       assertThat(c.getDatabase("erp_from_copy").listCollectionNames().into(new ArrayList<>()))
           .containsExactlyInAnyOrderElementsOf(source);
+      for (String coll : source) // identical, document for document
+      assertThat(
+                c.getDatabase("erp_from_copy")
+                    .getCollection(coll)
+                    .find()
+                    .sort(new org.bson.Document("_id", 1))
+                    .into(new ArrayList<>()))
+            .as(coll)
+            .isEqualTo(
+                c.getDatabase("erp")
+                    .getCollection(coll)
+                    .find()
+                    .sort(new org.bson.Document("_id", 1))
+                    .into(new ArrayList<>()));
     }
 
     // deleting the Backup deletes what it stored, copies included

@@ -248,6 +248,29 @@ class ObjectLockIT {
     assertThat(keys("leastpriv", "erp/earlier-1/")).isEmpty();
   }
 
+  /**
+   * One writer per backup id: the lock object and the descriptor are written with If-None-Match: *,
+   * which this server honours (S3Proxy ignores it, so there the read-back decides): of two writers
+   * of one name, the second is told it lost, and the first's content stays.
+   */
+  @Test
+  void givenTwoWritersOfOneName_thenTheConditionalWriteLetsOnlyTheFirstWin() throws Exception {
+    try (var s =
+        new io.coffer.engine.storage.S3Storage(
+            s3.endpoint(),
+            "us-east-1",
+            Versitygw.ACCESS_KEY,
+            Versitygw.SECRET_KEY,
+            "plain",
+            "cond")) {
+      assertThat(s.createIfAbsent("x/backup.json", "first".getBytes())).isTrue();
+      assertThat(s.createIfAbsent("x/backup.json", "second".getBytes())).isFalse();
+      try (var in = s.open("x/backup.json")) {
+        assertThat(new String(in.readAllBytes())).isEqualTo("first");
+      }
+    }
+  }
+
   @Test
   void givenABucketWithoutObjectLock_whenALockIsAskedFor_thenRefusedBeforeAnythingIsWritten()
       throws Exception {
