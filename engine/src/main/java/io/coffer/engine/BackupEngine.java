@@ -292,11 +292,23 @@ final class BackupEngine {
    * Object Lock: once the backup is complete (its descriptor written, so a failed attempt's objects
    * stay deletable by the next one), every object of it is retained until its completion plus the
    * lock's days, then the archive's retention is read back: a server that takes the call but keeps
-   * no lock fails the backup rather than look immutable.
+   * no lock fails the backup rather than look immutable. Null when that time is past already (an
+   * old backup copied to a locked bucket): nothing to lock.
    */
   static Instant retain(Storage storage, BackupDescriptor d) throws IOException {
     Storage.ObjectLock lock = storage.objectLock();
-    Instant until = Instant.parse(d.completedAt()).plus(Duration.ofDays(lock.days()));
+    Instant completed;
+    try {
+      completed = Instant.parse(d.completedAt());
+    } catch (RuntimeException e) {
+      throw new CofferException(
+          ExitCode.INTEGRITY,
+          "backup " + d.id() + "'s descriptor gives no completion time to lock from");
+    }
+    // never later than now (a forged date cannot lock for ever); a lock already over is none
+    if (completed.isAfter(Instant.now())) completed = Instant.now();
+    Instant until = completed.plus(Duration.ofDays(lock.days()));
+    if (!until.isAfter(Instant.now().plusSeconds(60))) return null;
     for (String key : storage.list(d.id())) storage.retain(key, lock.mode(), until);
     var kept = storage.retainedUntil(BackupIds.key(d.id(), d.archive()));
     if (kept.isEmpty() || kept.get().isBefore(until.minusSeconds(1)))

@@ -214,7 +214,10 @@ final class CopyEngine {
     if (to.objectLock() == null) return;
     try {
       Instant until = BackupEngine.retain(to, d);
-      log.info("the copy is under Object Lock " + to.objectLock().mode() + " until " + until);
+      log.info(
+          until == null
+              ? "the backup's Object Lock time is over already: the copy is not locked"
+              : "the copy is under Object Lock " + to.objectLock().mode() + " until " + until);
     } catch (CofferException e) {
       throw atDestination(e);
     }

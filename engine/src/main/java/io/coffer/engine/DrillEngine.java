@@ -103,8 +103,10 @@ final class DrillEngine {
             "the scratch database for " + db + " would have " + why + "; give a shorter prefix");
       rename.put(db, scratch);
     }
+    Set<String> all = new TreeSet<>();
+    for (Manifest.Entry e : m.entries()) if (e.database() != null) all.add(e.database());
     for (String scratch : rename.values())
-      if (sources.contains(scratch))
+      if (all.contains(scratch))
         throw CofferException.usage(
             "the scratch database "
                 + scratch
@@ -120,14 +122,19 @@ final class DrillEngine {
         sources.isEmpty()
             ? null
             : c.secrets().mongoUri(c.typedMongoUri(), mongo == null ? null : mongo.uriFile());
-    Path filesRoot = withFiles ? Path.of(r.filesDir()) : null;
+    // a directory of its own inside the one given: only what the drill made there is removed
+    Path filesRoot =
+        withFiles
+            ? Files.createTempDirectory(
+                Files.createDirectories(Path.of(r.filesDir())), "coffer-drill-")
+            : null;
     try (MongoClient client =
         uri == null
             ? null
             : MongoConnection.open(
                 uri, mongo.timeoutSeconds() == null ? 15 : mongo.timeoutSeconds())) {
       try {
-        drop(client, rename.values()); // what a drill killed earlier left
+        claim(client, rename.values()); // only databases a drill made, or none yet
         List<Request.Tree> targets = new ArrayList<>();
         if (withFiles)
           for (String t : trees) {
@@ -180,7 +187,7 @@ final class DrillEngine {
         List<String> notes = new ArrayList<>();
         int[] compared = new int[2];
         if (client != null) checkCollections(client, d, m, keys, rename, problems, notes, compared);
-        long files = withFiles ? checkFiles(m, filesRoot, problems) : 0;
+        long files = withFiles ? checkFiles(m, filesRoot, problems, notes) : 0;
         if (!problems.isEmpty()) {
           List<String> first = problems.subList(0, Math.min(5, problems.size()));
           throw new CofferException(
@@ -354,10 +361,16 @@ final class DrillEngine {
   }
 
   /** Each restored file's SHA-256 against the manifest's; returns how many were checked. */
-  private static long checkFiles(Manifest m, Path root, List<String> problems) throws IOException {
+  private static long checkFiles(Manifest m, Path root, List<String> problems, List<String> notes)
+      throws IOException {
     long n = 0;
+    int rawNames = 0;
     for (Manifest.Entry e : m.entries()) {
       if (e.tree() == null || e.kind() != Manifest.Kind.file) continue;
+      if (e.raw() != null) { // a name that is not UTF-8: restored by its bytes, not compared here
+        rawNames++;
+        continue;
+      }
       String rel = e.path().substring(("files/" + e.tree() + "/").length());
       Path f = root.resolve(e.tree()).resolve(rel).normalize();
       if (!f.startsWith(root) || !Files.isRegularFile(f)) {
@@ -371,6 +384,8 @@ final class DrillEngine {
       }
       n++;
     }
+    if (rawNames > 0)
+      notes.add(rawNames + " files whose names are not UTF-8 were restored but not compared");
     return n;
   }
 
@@ -382,9 +397,43 @@ final class DrillEngine {
     }
   }
 
+  /** The collection that marks a database as a drill's scratch copy. */
+  static final String MARKER = "coffer_drill_marker";
+
+  /**
+   * Makes each scratch database the drill's: one a drill made before (its marker) is dropped (a
+   * killed drill's leftover), one that holds anything else is refused (it is not a scratch copy),
+   * then each gets its marker, so only marked databases are ever dropped.
+   */
+  private static void claim(MongoClient client, Iterable<String> dbs) {
+    if (client == null) return;
+    for (String db : dbs) {
+      List<String> names = client.getDatabase(db).listCollectionNames().into(new ArrayList<>());
+      if (names.contains(MARKER)) client.getDatabase(db).drop();
+      else if (!names.isEmpty())
+        throw CofferException.usage(
+            "database "
+                + db
+                + " exists on the drill's MongoDB and is not a drill's scratch copy (it holds "
+                + names.size()
+                + " collections and no "
+                + MARKER
+                + "); a drill never writes or drops it: give another "
+                + Field.DATABASE_PREFIX.mark());
+    }
+    for (String db : dbs)
+      client
+          .getDatabase(db)
+          .getCollection(MARKER)
+          .insertOne(new org.bson.Document("_id", "coffer drill"));
+  }
+
+  /** Drops the scratch databases that carry the drill's marker, and no other. */
   private static void drop(MongoClient client, Iterable<String> dbs) {
     if (client == null) return;
-    for (String db : dbs) client.getDatabase(db).drop();
+    for (String db : dbs)
+      if (client.getDatabase(db).listCollectionNames().into(new ArrayList<>()).contains(MARKER))
+        client.getDatabase(db).drop();
   }
 
   /** The scratch databases and directory go, whatever happened; never throws. */
@@ -395,9 +444,8 @@ final class DrillEngine {
       log.warn("could not drop the drill's scratch databases (" + e.getMessage() + ")");
     }
     if (filesRoot == null) return;
-    try (var walk = Files.walk(filesRoot)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList())
-        if (!p.equals(filesRoot)) Files.deleteIfExists(p);
+    try (var walk = Files.walk(filesRoot)) { // the drill's own directory, made for this run
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
     } catch (IOException e) {
       log.warn("could not empty the drill's scratch directory " + filesRoot);
     }

@@ -119,6 +119,7 @@ class DrillIT {
       throws Exception {
     backup("nightly-1");
     Path scratch = Files.createDirectories(tmp.resolve("scratch"));
+    Files.writeString(scratch.resolve("mine.txt"), "not the drill's");
     DrillResult r = drill(null, "coffer_drill_", scratch);
     assertThat(r.status()).isEqualTo("Passed");
     assertThat(r.backupId()).as("the newest, when none is named").isEqualTo("nightly-1");
@@ -129,7 +130,9 @@ class DrillIT {
     assertThat(r.rtoSeconds()).isPositive();
     assertThat(databases()).as("the scratch databases are gone").doesNotContain("coffer_drill_erp");
     try (var left = Files.list(scratch)) {
-      assertThat(left).as("the scratch directory is empty").isEmpty();
+      assertThat(left)
+          .as("the drill's own directory is gone, what was there before stays")
+          .containsExactly(scratch.resolve("mine.txt"));
     }
     assertThat(client.getDatabase("erp").getCollection("invoices").countDocuments())
         .as("the source untouched")
@@ -164,6 +167,13 @@ class DrillIT {
     assertThatThrownBy(() -> drill("two-dbs", "x_erp_", null))
         .isInstanceOf(CofferException.class)
         .hasMessageContaining("is a database of the backup itself");
+    // a database under the prefix that no drill made: refused, left as it is
+    client.getDatabase("coffer_drill_erp").getCollection("users").insertOne(new Document("_id", 1));
+    assertThatThrownBy(() -> drill("two-dbs", "coffer_drill_", null))
+        .isInstanceOf(CofferException.class)
+        .hasMessageContaining("is not a drill's scratch copy");
+    assertThat(client.getDatabase("coffer_drill_erp").getCollection("users").countDocuments())
+        .isEqualTo(1);
     assertThatThrownBy(() -> drill("two-dbs", "", null))
         .isInstanceOf(CofferException.class)
         .hasMessageContaining("must be lower-case letters");
