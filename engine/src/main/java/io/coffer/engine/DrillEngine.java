@@ -43,6 +43,7 @@ import net.lingala.zip4j.model.LocalFileHeader;
 import org.bson.BsonArray;
 import org.bson.BsonDocument;
 import org.bson.BsonValue;
+import org.bson.Document;
 import org.bson.RawBsonDocument;
 
 /**
@@ -422,10 +423,7 @@ final class DrillEngine {
                 + Field.DATABASE_PREFIX.mark());
     }
     for (String db : dbs)
-      client
-          .getDatabase(db)
-          .getCollection(MARKER)
-          .insertOne(new org.bson.Document("_id", "coffer drill"));
+      client.getDatabase(db).getCollection(MARKER).insertOne(new Document("_id", "coffer drill"));
   }
 
   /** Drops the scratch databases that carry the drill's marker, and no other. */
