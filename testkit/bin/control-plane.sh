@@ -16,6 +16,12 @@ ETCD_VERSION=3.6.16
 CACHE=${COFFER_K8S_CACHE:-$HOME/.cache/coffer/k8s}
 OUT=$CACHE/v$K8S_VERSION
 BINARIES=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl)
+# the version a release build stamps into the binaries (/version, kubectl version, Helm's kubeVersion); binaries built
+# before this script stamped it (no marker) are built again
+STAMP=$OUT/.stamped-v$K8S_VERSION
+if [ -d "$OUT" ] && [ ! -f "$STAMP" ] && [ "${1:-}" != "--dir" ]; then
+  rm -f "$OUT/kube-apiserver" "$OUT/kube-controller-manager" "$OUT/kube-scheduler" "$OUT/kubectl"
+fi
 
 missing=()
 for b in "${BINARIES[@]}"; do [ -x "$OUT/$b" ] || missing+=("$b"); done
@@ -66,12 +72,20 @@ build_k8s() {
     mv go.mod.new go.mod
     log "wrapper module for k8s.io/kubernetes v$K8S_VERSION: $(echo "$staging" | wc -w) staging modules replaced by v0.$minor"
   fi
+  # what hack/lib/version.sh stamps in a release build
+  local v=k8s.io/component-base/version minor=${K8S_VERSION#1.}
+  minor=${minor%%.*}
+  local stamp="-X $v.gitVersion=v$K8S_VERSION -X $v.gitMajor=1 -X $v.gitMinor=$minor"
+  stamp+=" -X $v.gitTreeState=clean -X $v.buildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  stamp+=" -X k8s.io/client-go/pkg/version.gitVersion=v$K8S_VERSION -X k8s.io/client-go/pkg/version.gitMajor=1"
+  stamp+=" -X k8s.io/client-go/pkg/version.gitMinor=$minor"
   for b in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
     [ -x "$OUT/$b" ] && continue
     log "building $b"
-    go build -trimpath -ldflags="-s -w" -o "$OUT/$b.tmp" "k8s.io/kubernetes/cmd/$b"
+    go build -trimpath -ldflags="-s -w $stamp" -o "$OUT/$b.tmp" "k8s.io/kubernetes/cmd/$b"
     mv "$OUT/$b.tmp" "$OUT/$b"
   done
+  echo "v$K8S_VERSION" > "$STAMP"
 }
 
 build_etcd() {

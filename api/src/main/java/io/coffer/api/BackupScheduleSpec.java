@@ -153,6 +153,9 @@ public class BackupScheduleSpec {
     @JsonPropertyDescription("Secret key with the URI of the MongoDB the scratch databases go to.")
     public KeyRef uriSecret;
 
+    @JsonPropertyDescription("TLS to that MongoDB: a private CA and/or a client certificate.")
+    public BackupSpec.MongoTls tls;
+
     @Default("coffer_drill_")
     @Pattern("^[a-z][a-z0-9_]{1,30}_$")
     @JsonPropertyDescription(

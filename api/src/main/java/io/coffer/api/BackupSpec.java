@@ -192,6 +192,29 @@ public class BackupSpec {
     @JsonPropertyDescription(
         "ConfigMap key holding the module map (modules: {hr: [erp.employees, ...]}).")
     public KeyRef moduleMap;
+
+    @JsonPropertyDescription(
+        "TLS to MongoDB with a private CA and/or a client certificate (the Java driver ignores tlsCAFile in the URI).")
+    public MongoTls tls;
+  }
+
+  /** TLS to MongoDB: the CA that signed the server's certificate, the client's certificate. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(
+      value = "has(self.caSecret) || has(self.clientCertificateSecret)",
+      message = "tls needs caSecret, clientCertificateSecret or both")
+  public static class MongoTls {
+    @JsonPropertyDescription(
+        "Secret key with the PEM CA certificates that signed the server's certificate, e.g. {name: mongodb-tls, key:"
+            + " ca.crt} of cert-manager (default: the JVM's trusted CAs). Setting tls turns TLS on.")
+    public KeyRef caSecret;
+
+    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+    @Size(max = 253)
+    @JsonPropertyDescription(
+        "A kubernetes.io/tls Secret (tls.crt, tls.key; unencrypted PEM) with the client certificate, for a server"
+            + " that requires one or for authMechanism=MONGODB-X509 in the URI.")
+    public String clientCertificateSecret;
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -177,6 +177,10 @@ public class RestoreSpec {
         "Secret key with the target's connection string (default: the Backup's source).")
     public KeyRef uriSecret;
 
+    @JsonPropertyDescription(
+        "TLS to the target (with uriSecret; without it the Backup's source's tls applies).")
+    public BackupSpec.MongoTls tls;
+
     @JsonPropertyDescription("Restore database FROM into TO, e.g. {erp: erp_restored}.")
     public Map<String, String> renameDatabases;
   }

@@ -80,6 +80,8 @@ final class BackupCommand implements Callable<Integer>, Main.ResultWriting {
       description = "Read the MongoDB connection string from FILE.")
   Path mongoUriFile;
 
+  @Mixin MongoTlsOptions mongoTls;
+
   @Option(
       names = "--include",
       paramLabel = "PATTERN",
@@ -250,7 +252,8 @@ final class BackupCommand implements Callable<Integer>, Main.ResultWriting {
             exclude,
             modules,
             moduleMap == null ? null : moduleMap.toString(),
-            timeout),
+            timeout,
+            mongoTls.tls()),
         trees,
         filesInclude,
         filesExclude,

@@ -56,6 +56,8 @@ final class DrillCommand implements Callable<Integer>, Main.ResultWriting {
       description = "A file holding that URI.")
   Path mongoUriFile;
 
+  @Mixin MongoTlsOptions mongoTls;
+
   @Option(
       names = "--database-prefix",
       paramLabel = "PREFIX",
@@ -93,7 +95,8 @@ final class DrillCommand implements Callable<Integer>, Main.ResultWriting {
             modules,
             java.util.Map.of(),
             false,
-            null),
+            null,
+            mongoTls.tls()),
         prefix,
         filesDir == null ? null : filesDir.toAbsolutePath().toString(),
         common.report());

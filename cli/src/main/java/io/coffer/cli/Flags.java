@@ -51,6 +51,9 @@ final class Flags {
       case FILES_EXCLUDE -> "--files-exclude";
       case MONGODB_URI ->
           uriFile ? "--mongodb-uri-file" : "--mongodb-uri or set COFFER_MONGODB_URI";
+      case MONGODB_CA_FILE -> "--mongodb-ca-file";
+      case MONGODB_CERT_FILE -> "--mongodb-client-cert-file";
+      case MONGODB_KEY_FILE -> "--mongodb-client-key-file";
       case INCLUDE -> "--include";
       case EXCLUDE -> "--exclude";
       case MODULES -> "--modules";

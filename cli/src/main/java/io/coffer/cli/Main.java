@@ -5,6 +5,7 @@ import io.coffer.engine.base.Printable;
 import io.coffer.engine.base.Version;
 import io.coffer.protocol.ExitCode;
 import java.io.PrintWriter;
+import java.nio.file.InvalidPathException;
 import java.util.Arrays;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -80,6 +81,13 @@ public final class Main implements Runnable {
           if (ex instanceof CofferException ce) {
             code = ce.code();
             message = ce.getMessage();
+          } else if (ex instanceof InvalidPathException) {
+            // a name the JVM cannot map to its file name encoding: LANG=C makes that ASCII
+            code = ExitCode.USAGE;
+            message =
+                "a file name is not representable in this JVM's file name encoding ("
+                    + System.getProperty("sun.jnu.encoding")
+                    + "): run coffer with a UTF-8 locale, e.g. LANG=C.UTF-8 (./coffer and the image set one)";
           } else {
             message =
                 "unexpected error: "

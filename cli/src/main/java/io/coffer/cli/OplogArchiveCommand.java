@@ -61,6 +61,8 @@ final class OplogArchiveCommand implements Callable<Integer>, Main.ResultWriting
       description = "Read the MongoDB URI from FILE.")
   Path mongoUriFile;
 
+  @Mixin MongoTlsOptions mongoTls;
+
   @Option(
       names = "--recipient",
       paramLabel = "AGE1...",
@@ -131,7 +133,7 @@ final class OplogArchiveCommand implements Callable<Integer>, Main.ResultWriting
     return new OplogArchiveRequest(
         common.storageRef(),
         new OplogArchiveRequest.Mongo(
-            mongoUriFile == null ? null : mongoUriFile.toString(), timeout),
+            mongoUriFile == null ? null : mongoUriFile.toString(), timeout, mongoTls.tls()),
         new BackupRequest.Encryption(
             recipients,
             recipientsFile == null ? null : recipientsFile.toString(),

@@ -89,6 +89,8 @@ final class RestoreCommand implements Callable<Integer>, Main.ResultWriting {
       description = "Read the target MongoDB connection string from FILE.")
   Path mongoUriFile;
 
+  @Mixin MongoTlsOptions mongoTls;
+
   @Mixin KeyOptions key;
 
   @Option(
@@ -182,7 +184,8 @@ final class RestoreCommand implements Callable<Integer>, Main.ResultWriting {
             modules,
             pairs(renameDb, "--rename-db", "FROM=TO"),
             systemDatabases,
-            timeout),
+            timeout,
+            mongoTls.tls()),
         trees,
         type,
         targets,

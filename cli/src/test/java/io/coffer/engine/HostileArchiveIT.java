@@ -25,6 +25,8 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
 import org.bson.BsonString;
@@ -345,6 +347,65 @@ class HostileArchiveIT {
     refusedEverywhere(f, 5, "more than the 1 documents");
     assertThat(client.getDatabase("erp").listCollectionNames().into(new ArrayList<>()))
         .noneMatch(n -> n.startsWith("coffer_"));
+  }
+
+  /**
+   * Documents whose frame is sound (length, terminating zero) but whose body is not BSON: an
+   * unknown element type, a name without its terminator. Refused as damaged before the server sees
+   * them, with no staging collection left, as the mongodump reader refuses them.
+   */
+  @Test
+  void givenFrameValidDocumentsWithGarbageBodies_whenRestored_thenRefusedAsDamaged()
+      throws IOException {
+    byte[] good = Forger.bson(DOC);
+    // length 12: type 0x1f (no such type), name "a", then a zero that ends the document
+    byte[] unknownType = {12, 0, 0, 0, 0x1f, 'a', 0, 1, 2, 3, 4, 0};
+    // length 9: a string element whose name runs into the terminator and never ends
+    byte[] unterminatedName = {9, 0, 0, 0, 0x02, 'a', 'b', 'c', 0};
+    for (byte[] bad : List.of(unknownType, unterminatedName)) {
+      byte[] bson = new byte[good.length + bad.length];
+      System.arraycopy(good, 0, bson, 0, good.length);
+      System.arraycopy(bad, 0, bson, good.length, bad.length);
+      refusedEverywhere(
+          new Forger("garbage-" + bad[4])
+              .collection("erp", "people", "{\"options\":{},\"indexes\":[]}", bson, 2),
+          5,
+          "is damaged: document 2 is malformed BSON");
+      assertThat(client.getDatabase("erp").listCollectionNames().into(new ArrayList<>()))
+          .noneMatch(n -> n.startsWith("coffer_"));
+    }
+  }
+
+  /**
+   * A small archive whose manifest inflates far past what the engine's heap could hold (here 300
+   * MiB of JSON whitespace, deflated to a few hundred KiB): refused at the size limit, exit 5, not
+   * read until the heap runs out.
+   */
+  @Test
+  void givenAManifestThatInflatesPastTheLimit_whenRestoredFromTheFile_thenRefusedAtTheLimit()
+      throws IOException {
+    Path file = sandbox.resolve("bomb.zip");
+    try (var zip = new ZipOutputStream(Files.newOutputStream(file))) {
+      zip.putNextEntry(new ZipEntry(Manifest.ENTRY_NAME));
+      zip.write("{\"format\":1".getBytes(StandardCharsets.UTF_8));
+      byte[] spaces = new byte[1 << 20];
+      Arrays.fill(spaces, (byte) ' ');
+      for (int i = 0; i < 300; i++) zip.write(spaces);
+      zip.write('}');
+      zip.closeEntry();
+    }
+    assertThat(Files.size(file)).isLessThan(2L << 20);
+    Coffer.Run r =
+        Coffer.run(
+            "restore",
+            "--archive",
+            file.toString(),
+            "--mongodb-uri",
+            EmbeddedServers.uri(mongo),
+            "--dry-run",
+            "--progress",
+            "none");
+    assertRefused(r, 5, "MiB this engine reads");
   }
 
   @Test

@@ -46,11 +46,14 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.gaul.s3proxy.S3Proxy;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import sun.misc.Signal;
 
 /**
  * {@code coffer demo}: the whole system on embedded parts. A Kubernetes API (fabric8's mock, CRUD
@@ -158,13 +161,59 @@ public final class Demo implements Callable<Integer> {
       }
       out.line(String.format("demo passed in %.0f s.", seconds));
       passed = true;
-      if (keep) parts.keepRunning(out, dir);
+      if (keep) {
+        Path kept = dir;
+        Runtime.getRuntime()
+            .addShutdownHook(new Thread(() -> stopAll(parts, ownDir ? kept : null), "demo-stop"));
+        // helm-java, which rendered the chart's RBAC, loads a Go runtime into this JVM, and Go
+        // installs its own handlers for SIGINT and SIGTERM: the JVM never saw Ctrl-C. Take them
+        // back.
+        for (String name : List.of("INT", "TERM"))
+          Signal.handle(new Signal(name), sig -> System.exit(128 + sig.getNumber()));
+        parts.keepRunning(out, dir);
+      }
       return 0;
     } finally {
       // a passed run leaves nothing behind in the temporary folder; a failed one keeps it for a
       // look
       if (passed && ownDir && !keep) deleteTree(dir);
     }
+  }
+
+  /**
+   * Ctrl-C or SIGTERM on a demo that keeps running: every process it started (the control plane,
+   * the pods) is ended first, whatever state the parts are in (SIGTERM, then SIGKILL after 2 s),
+   * then the parts are closed (3 s at most) and the folder the demo made is removed: within 10 s.
+   */
+  static void stopAll(Parts parts, Path ownDir) {
+    long start = System.nanoTime();
+    List<ProcessHandle> children = ProcessHandle.current().descendants().toList();
+    children.forEach(ProcessHandle::destroy);
+    long deadline = start + 2_000_000_000L;
+    for (ProcessHandle p : children) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) break;
+      try {
+        p.onExit().get(left, TimeUnit.NANOSECONDS);
+      } catch (Exception e) {
+        // forced below
+      }
+    }
+    children.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+    Thread closing = new Thread(parts::close, "demo-close");
+    closing.setDaemon(true);
+    closing.start();
+    try {
+      closing.join(3_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (ownDir != null) deleteTree(ownDir);
+    System.err.printf(
+        "coffer demo: stopped %d processes in %.1f s%s%n",
+        children.size(),
+        (System.nanoTime() - start) / 1e9,
+        ownDir == null ? "" : " and removed " + ownDir);
   }
 
   static void deleteTree(Path root) {
@@ -283,8 +332,11 @@ public final class Demo implements Callable<Integer> {
       Thread.currentThread().join();
     }
 
+    private final AtomicBoolean closed = new AtomicBoolean();
+
     @Override
     public void close() {
+      if (!closed.compareAndSet(false, true)) return;
       if (console != null) console.close();
       if (operator != null) operator.stop();
       if (kubelet != null) kubelet.close();

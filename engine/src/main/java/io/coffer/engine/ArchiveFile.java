@@ -107,14 +107,15 @@ final class ArchiveFile implements Storage {
             json =
                 Limited.readAll(
                     content,
-                    ManifestCheck.MAX_MANIFEST_BYTES,
+                    ManifestCheck.limit(),
                     () ->
                         new CofferException(
                             ExitCode.INTEGRITY,
                             file
                                 + " holds a "
                                 + Manifest.ENTRY_NAME
-                                + " larger than Coffer writes: it is not a Coffer archive"));
+                                + " larger than "
+                                + ManifestCheck.limitWords()));
           } else {
             content.transferTo(OutputStream.nullOutputStream());
           }

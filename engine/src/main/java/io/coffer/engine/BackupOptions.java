@@ -4,6 +4,7 @@ import io.coffer.engine.archive.Compression;
 import io.coffer.engine.base.CofferException;
 import io.coffer.engine.crypto.Encryption;
 import io.coffer.engine.files.FileTreeDumper;
+import io.coffer.engine.mongo.MongoTls;
 import io.coffer.engine.mongo.Selection;
 import io.coffer.protocol.Field;
 import java.util.List;
@@ -24,7 +25,8 @@ record BackupOptions(
     String parent,
     char[] indexKey,
     int lockWaitSeconds,
-    String lockToken) {
+    String lockToken,
+    MongoTls mongoTls) {
 
   /**
    * {@code lockWaitSeconds}: how long to wait for another run writing the same backup id (0: refuse
@@ -60,6 +62,7 @@ record BackupOptions(
         parent,
         indexKey,
         0,
+        null,
         null);
   }
 

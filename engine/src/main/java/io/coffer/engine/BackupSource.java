@@ -50,7 +50,7 @@ interface BackupSource extends AutoCloseable {
 
     Mongo(BackupOptions o, ChainIndex index, String id, EngineLog log, Progress progress)
         throws IOException {
-      this.dumper = new MongoDumper(o.mongoUri(), o.timeoutSeconds(), log, progress);
+      this.dumper = new MongoDumper(o.mongoUri(), o.mongoTls(), o.timeoutSeconds(), log, progress);
       if (index != null) dumper.indexed(index, id, o.parent());
       this.uri = o.mongoUri();
       this.selection = o.selection();

@@ -309,7 +309,7 @@ final class BackupStore {
     byte[] stored;
     // an encrypted manifest is its plaintext plus about 1 % (age's 16 bytes per 64 KiB chunk) and a
     // header
-    long cap = ManifestCheck.MAX_MANIFEST_BYTES + ManifestCheck.MAX_MANIFEST_BYTES / 64 + 65_536;
+    long cap = ManifestCheck.limit() + ManifestCheck.limit() / 64 + 65_536;
     try (InputStream in = storage.open(BackupIds.key(d.id(), d.manifest()))) {
       stored = Limited.readAll(in, cap, () -> tooLarge(d.id()));
     } catch (StorageException e) {
@@ -331,7 +331,7 @@ final class BackupStore {
     // read from inside it
     InputStream raw = new ByteArrayInputStream(stored);
     try (InputStream in = d.manifest().endsWith(".age") ? decrypting(raw, d, keys) : raw) {
-      plain = Limited.readAll(in, ManifestCheck.MAX_MANIFEST_BYTES, () -> tooLarge(d.id()));
+      plain = Limited.readAll(in, ManifestCheck.limit(), () -> tooLarge(d.id()));
     } catch (AgeException e) {
       throw fromAge(d.id(), e);
     } catch (IOException e) {
@@ -361,11 +361,7 @@ final class BackupStore {
   private static CofferException tooLarge(String id) {
     return new CofferException(
         ExitCode.INTEGRITY,
-        "the manifest of backup "
-            + id
-            + " is larger than the "
-            + ManifestCheck.MAX_MANIFEST_BYTES / (1024 * 1024)
-            + " MiB Coffer reads: it is not one Coffer wrote");
+        "the manifest of backup " + id + " is larger than " + ManifestCheck.limitWords());
   }
 
   /**

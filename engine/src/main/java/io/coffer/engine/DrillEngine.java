@@ -133,7 +133,9 @@ final class DrillEngine {
         uri == null
             ? null
             : MongoConnection.open(
-                uri, mongo.timeoutSeconds() == null ? 15 : mongo.timeoutSeconds())) {
+                uri,
+                c.secrets().mongoTls(mongo == null ? null : mongo.tls()),
+                mongo == null || mongo.timeoutSeconds() == null ? 15 : mongo.timeoutSeconds())) {
       try {
         claim(client, rename.values()); // only databases a drill made, or none yet
         List<Request.Tree> targets = new ArrayList<>();
@@ -163,13 +165,14 @@ final class DrillEngine {
                     sources.isEmpty()
                         ? null
                         : new RestoreRequest.Mongo(
-                            mongo.uriFile(),
+                            mongo == null ? null : mongo.uriFile(),
                             List.of(),
                             List.of(),
                             modules,
                             rename,
                             false,
-                            mongo.timeoutSeconds()),
+                            mongo == null ? null : mongo.timeoutSeconds(),
+                            mongo == null ? null : mongo.tls()),
                     withFiles ? List.copyOf(trees) : List.of(),
                     sources.isEmpty()
                         ? "files"

@@ -16,6 +16,7 @@ import io.coffer.engine.files.FileTreeDumper;
 import io.coffer.engine.mongo.ModuleMap;
 import io.coffer.engine.mongo.MongoConnection;
 import io.coffer.engine.mongo.MongoRestorer;
+import io.coffer.engine.mongo.MongoTls;
 import io.coffer.engine.mongo.Selection;
 import io.coffer.engine.pitr.OplogArchiver;
 import io.coffer.engine.pitr.Slices;
@@ -229,6 +230,7 @@ public final class Engine {
         id,
         declared,
         m.uriFile(),
+        m.tls(),
         sel,
         trees,
         r.filesInclude(),
@@ -264,6 +266,7 @@ public final class Engine {
       String id,
       BackupType declared,
       String uriFile,
+      Request.MongoTls tls,
       Selection selection,
       List<FileTreeDumper.Tree> trees,
       List<String> filesInclude,
@@ -293,6 +296,7 @@ public final class Engine {
             ? BackupType.parse(new BackupStore(storage).descriptor(p.parent()).type())
             : p.declared();
     String uri = t.hasDatabase() ? c.secrets().mongoUri(c.typedMongoUri(), p.uriFile()) : null;
+    MongoTls tls = t.hasDatabase() ? c.secrets().mongoTls(p.tls()) : null;
     BackupOptions o =
         new BackupOptions(
             p.id(),
@@ -309,7 +313,8 @@ public final class Engine {
             p.parent(),
             p.indexKey(),
             p.lockWait(),
-            p.lockToken());
+            p.lockToken(),
+            tls);
     BackupResult done = p.keepExisting() ? earlier(storage, p.id(), c.log()) : null;
     return done != null ? done : new BackupEngine(storage, c.log(), c.progress()).run(o);
   }
@@ -392,6 +397,7 @@ public final class Engine {
         r.decryption() == null ? new Request.Decryption(null, null) : r.decryption();
     Age.DecryptionKeys keys = c.secrets().decryptionKeys(d.identityFile(), d.passphraseFile());
     String uri = c.secrets().mongoUri(c.typedMongoUri(), m.uriFile());
+    MongoTls tls = c.secrets().mongoTls(m.tls());
     BackupType only = r.type() == null ? null : BackupType.parse(r.type());
     Map<String, Path> targets = new LinkedHashMap<>();
     for (Request.Tree t : r.files()) {
@@ -458,7 +464,8 @@ public final class Engine {
               timeout,
               m.systemDatabases(),
               confirmation,
-              pit);
+              pit,
+              tls);
       return new RestoreEngine(source.storage(), c.log(), c.progress()).run(o);
     }
   }
@@ -540,8 +547,9 @@ public final class Engine {
       throw CofferException.usage(
           "give " + Field.MONGODB_URI.mark() + ": the replica set to archive");
     int timeout = m.timeoutSeconds() == null ? 15 : m.timeoutSeconds();
+    MongoTls tls = c.secrets().mongoTls(m.tls());
     try (Storage storage = openStorage(r.storage(), c.secrets());
-        MongoClient client = MongoConnection.open(uri, timeout)) {
+        MongoClient client = MongoConnection.open(uri, tls, timeout)) {
       BackupStore store = new BackupStore(storage);
       OplogArchiver a =
           new OplogArchiver(
@@ -643,7 +651,9 @@ public final class Engine {
             r.dryRun(),
             timeout,
             m.systemDatabases(),
-            confirmation);
+            confirmation,
+            null,
+            c.secrets().mongoTls(m.tls()));
     DumpRestoreEngine engine = new DumpRestoreEngine(c.log(), c.progress());
     Request.StorageRef storage = r.storage();
     if (storage != null && storage.uri() != null) {

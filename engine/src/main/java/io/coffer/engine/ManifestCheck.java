@@ -35,6 +35,24 @@ final class ManifestCheck {
   /** The largest manifest Coffer reads (about a million files). */
   public static final int MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
 
+  /**
+   * The largest manifest this engine reads: {@link #MAX_MANIFEST_BYTES}, or an eighth of its heap
+   * where that is less. A manifest is held and parsed whole, and its objects take several times its
+   * bytes: a forged one that inflates past this is refused (exit 5), not read until the heap runs
+   * out.
+   */
+  public static int limit() {
+    return (int) Math.min(MAX_MANIFEST_BYTES, Runtime.getRuntime().maxMemory() / 8);
+  }
+
+  /** What a refusal at {@link #limit()} says after "larger than". */
+  public static String limitWords() {
+    return "the "
+        + limit() / (1024 * 1024)
+        + " MiB this engine reads (an eighth of its heap, 256 MiB at most): not a manifest Coffer"
+        + " wrote here; if it is one, give the engine more memory";
+  }
+
   /** The largest collection metadata or view definition (mongodump's are a few KiB). */
   public static final long MAX_METADATA_BYTES = 16L * 1024 * 1024;
 

@@ -721,7 +721,7 @@ final class RestoreEngine {
           drain(
               new Limited(
                   content,
-                  ManifestCheck.MAX_MANIFEST_BYTES,
+                  ManifestCheck.limit(),
                   () ->
                       new CofferException(
                           ExitCode.INTEGRITY,

@@ -4,6 +4,7 @@ import io.coffer.engine.base.CofferException;
 import io.coffer.engine.crypto.Age;
 import io.coffer.engine.mongo.MongoNames;
 import io.coffer.engine.mongo.MongoRestorer;
+import io.coffer.engine.mongo.MongoTls;
 import io.coffer.engine.pitr.Windows;
 import io.coffer.protocol.Field;
 import java.nio.file.Path;
@@ -35,7 +36,8 @@ record RestoreOptions(
     int timeoutSeconds,
     boolean systemDatabases,
     Confirmation confirmation,
-    Windows.Plan pointInTime) {
+    Windows.Plan pointInTime,
+    MongoTls mongoTls) {
 
   /**
    * A request whose destructive parts the caller has already confirmed, without system databases.
@@ -105,6 +107,7 @@ record RestoreOptions(
         timeoutSeconds,
         systemDatabases,
         confirmation,
+        null,
         null);
   }
 

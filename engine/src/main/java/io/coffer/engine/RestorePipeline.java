@@ -58,7 +58,9 @@ final class RestorePipeline implements AutoCloseable {
     this.log = log;
     this.progress = progress;
     if (needsMongo) {
-      mongo = new MongoRestorer(o.mongoUri(), o.timeoutSeconds(), o.mode(), runId, log, progress);
+      mongo =
+          new MongoRestorer(
+              o.mongoUri(), o.mongoTls(), o.timeoutSeconds(), o.mode(), runId, log, progress);
       mongo.ping();
     } else {
       mongo = null;

@@ -4,8 +4,10 @@ import io.coffer.engine.base.CofferException;
 import io.coffer.engine.base.Placeholders;
 import io.coffer.engine.crypto.Age;
 import io.coffer.engine.crypto.AgeKeys;
+import io.coffer.engine.mongo.MongoTls;
 import io.coffer.protocol.ExitCode;
 import io.coffer.protocol.Field;
+import io.coffer.protocol.Request;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
@@ -196,6 +198,21 @@ public final class Secrets {
             : file != null ? Field.MONGODB_URI.mark() : "COFFER_MONGODB_URI",
         uri);
     return uri;
+  }
+
+  /**
+   * TLS to MongoDB from the request's PEM files; null when none is named (the URI's own {@code
+   * tls=true} then uses the JVM's trust store).
+   */
+  MongoTls mongoTls(Request.MongoTls t) {
+    if (t == null || (t.caFile() == null && t.certificateFile() == null && t.keyFile() == null))
+      return null;
+    return MongoTls.of(
+        t.caFile() == null ? null : readFile(path(t.caFile()), Field.MONGODB_CA_FILE),
+        t.certificateFile() == null
+            ? null
+            : readFile(path(t.certificateFile()), Field.MONGODB_CERT_FILE),
+        t.keyFile() == null ? null : readFile(path(t.keyFile()), Field.MONGODB_KEY_FILE));
   }
 
   /** A secret value from {@code file}, else the environment variable {@code name}. */

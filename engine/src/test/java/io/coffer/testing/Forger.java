@@ -116,6 +116,12 @@ public final class Forger {
 
   /** A collection: its metadata (options and indexes as JSON) and its documents. */
   public Forger collection(String db, String coll, String metadataJson, BsonDocument... docs) {
+    return collection(db, coll, metadataJson, bson(docs), docs.length);
+  }
+
+  /** A collection whose .bson is the given bytes, declared to hold {@code documents}. */
+  public Forger collection(
+      String db, String coll, String metadataJson, byte[] bson, long documents) {
     byte[] meta = metadataJson.getBytes(StandardCharsets.UTF_8);
     String mp = DumpNames.metadata(db, coll);
     add(
@@ -135,7 +141,6 @@ public final class Forger {
             null,
             null,
             null));
-    byte[] bson = bson(docs);
     String bp = DumpNames.bson(db, coll);
     return add(
         bp,
@@ -146,7 +151,7 @@ public final class Forger {
             Manifest.Kind.bson,
             bson.length,
             sha256(bson),
-            (long) docs.length,
+            documents,
             db,
             coll,
             null,

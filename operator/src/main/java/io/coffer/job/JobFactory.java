@@ -272,6 +272,16 @@ public final class JobFactory {
         : null;
   }
 
+  /** The TLS of the MongoDB a Restore writes to: its own target's, else the Backup's source's. */
+  public static BackupSpec.MongoTls targetTls(Restore r, Backup backup) {
+    RestoreSpec spec = r.getSpec();
+    if (spec.target != null && spec.target.mongodb != null && spec.target.mongodb.uriSecret != null)
+      return spec.target.mongodb.tls;
+    return backup != null && backup.getSpec().source.mongodb != null
+        ? backup.getSpec().source.mongodb.tls
+        : null;
+  }
+
   /** The volumes a Restore writes to, by tree name: its own targets, else the Backup's sources. */
   public static List<BackupSpec.FileVolume> targetFiles(Restore r, Backup backup) {
     Map<String, BackupSpec.FileVolume> out = new LinkedHashMap<>();

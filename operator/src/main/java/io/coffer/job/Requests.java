@@ -54,6 +54,21 @@ public final class Requests {
       List<VolumeMount> mounts,
       Map<String, String> places) {}
 
+  /**
+   * A spec's MongoDB TLS as mounted files: the CA key, and the client certificate Secret's tls.crt
+   * and tls.key; null without one.
+   */
+  static Request.MongoTls tls(BackupSpec.MongoTls t, Mounts m, String name) {
+    if (t == null) return null;
+    String ca = t.caSecret == null ? null : m.secret(name + "-ca", t.caSecret);
+    List<String> client =
+        t.clientCertificateSecret == null
+            ? List.of()
+            : m.secretKeys(name + "-client-cert", t.clientCertificateSecret, "tls.crt", "tls.key");
+    return new Request.MongoTls(
+        ca, client.isEmpty() ? null : client.get(0), client.isEmpty() ? null : client.get(1));
+  }
+
   private static Mapped mapped(Request r, Mounts m) {
     return new Mapped(r, List.copyOf(m.volumes), List.copyOf(m.mounts), Map.copyOf(m.places()));
   }
@@ -79,7 +94,8 @@ public final class Requests {
               mongo.moduleMap == null
                   ? null
                   : m.configMap("module-map", mongo.moduleMap, "modules.yaml"),
-              null);
+              null,
+              tls(mongo.tls, m, "mongodb"));
     }
     List<Request.Tree> trees = new ArrayList<>();
     List<String> filesInclude = List.of();
@@ -285,7 +301,8 @@ public final class Requests {
             spec.modules,
             renames,
             false,
-            null);
+            null,
+            uri == null ? null : tls(JobFactory.targetTls(res, backup), m, "mongodb"));
     boolean dryRun = Boolean.TRUE.equals(spec.dryRun);
     List<BackupSpec.FileVolume> own = spec.target == null ? List.of() : spec.target.files;
     List<Request.Tree> targets = new ArrayList<>();
@@ -341,7 +358,8 @@ public final class Requests {
     OplogArchiveRequest.Mongo db =
         mongo == null
             ? null
-            : new OplogArchiveRequest.Mongo(m.secret("mongodb-uri", mongo.uriSecret), null);
+            : new OplogArchiveRequest.Mongo(
+                m.secret("mongodb-uri", mongo.uriSecret), null, tls(mongo.tls, m, "mongodb"));
     BackupRequest.Encryption encryption = encryption(spec, m);
     var pit = schedule.getSpec().pointInTime;
     OplogArchiveRequest r =
@@ -381,7 +399,8 @@ public final class Requests {
             drill.modules == null ? List.of() : drill.modules,
             Map.of(),
             false,
-            null);
+            null,
+            tls(drill.tls, m, "drill-mongodb"));
     String files =
         Boolean.TRUE.equals(drill.files)
             ? m.emptyDir("drill-files", Mounts.DRILL_FILES, "the drill pod's scratch emptyDir")

@@ -72,6 +72,9 @@ public final class SpecWords {
             (f, i) ->
                 switch (f) {
                   case MONGODB_URI -> "spec.drill.uriSecret";
+                  case MONGODB_CA_FILE -> "spec.drill.tls.caSecret";
+                  case MONGODB_CERT_FILE, MONGODB_KEY_FILE ->
+                      "spec.drill.tls.clientCertificateSecret";
                   case IDENTITY, DECRYPTION_PASSPHRASE -> "spec.drill.identity";
                   case DATABASE_PREFIX, RENAME_DB -> "spec.drill.databasePrefix";
                   case MODULES -> "spec.drill.modules";
@@ -136,6 +139,8 @@ public final class SpecWords {
       case FILES_INCLUDE -> "spec.source.filesInclude";
       case FILES_EXCLUDE -> "spec.source.filesExclude";
       case MONGODB_URI -> "spec.source.mongodb.uriSecret";
+      case MONGODB_CA_FILE -> "spec.source.mongodb.tls.caSecret";
+      case MONGODB_CERT_FILE, MONGODB_KEY_FILE -> "spec.source.mongodb.tls.clientCertificateSecret";
       case INCLUDE -> "spec.source.mongodb.include";
       case EXCLUDE -> "spec.source.mongodb.exclude";
       case MODULES -> "spec.source.mongodb.modules";
@@ -204,6 +209,11 @@ public final class SpecWords {
               : "Backup "
                   + backup.getMetadata().getName()
                   + " spec.source.mongodb.uriSecret (spec.target.mongodb.uriSecret can name another)";
+      case MONGODB_CA_FILE, MONGODB_CERT_FILE, MONGODB_KEY_FILE ->
+          (ownUri || backup == null || backup.getSpec().source.mongodb == null
+                  ? "spec.target.mongodb.tls."
+                  : "Backup " + backup.getMetadata().getName() + " spec.source.mongodb.tls.")
+              + (f == Field.MONGODB_CA_FILE ? "caSecret" : "clientCertificateSecret");
       case INCLUDE -> "spec.include";
       case EXCLUDE -> "spec.exclude";
       case MODULES -> "spec.modules";

@@ -53,6 +53,9 @@ class RequestsTest {
     spec.storage.s3.region = "eu-1";
     spec.storage.s3.caSecret = new KeyRef("ca", "ca.crt");
     spec.storage.uploadLimitMiBps = 20;
+    spec.source.mongodb.tls = new BackupSpec.MongoTls();
+    spec.source.mongodb.tls.caSecret = new KeyRef("mongodb-tls", "ca.crt");
+    spec.source.mongodb.tls.clientCertificateSecret = "coffer-client";
     spec.compression = new BackupSpec.CompressionSpec();
     spec.compression.method = BackupSpec.CompressionSpec.Method.store;
     spec.compression.level = 3;
@@ -76,6 +79,14 @@ class RequestsTest {
                 "/etc/coffer/s3-credentials/AWS_SECRET_ACCESS_KEY"));
     assertThat(r.storage().uploadLimitMiBps()).isEqualTo(20);
     assertThat(r.mongodb().uriFile()).isEqualTo("/etc/coffer/mongodb-uri/value");
+    assertThat(r.mongodb().tls())
+        .isEqualTo(
+            new Request.MongoTls(
+                "/etc/coffer/mongodb-ca/value",
+                "/etc/coffer/mongodb-client-cert/tls.crt",
+                "/etc/coffer/mongodb-client-cert/tls.key"));
+    assertThat(m.places())
+        .containsEntry("/etc/coffer/mongodb-ca/value", "(Secret mongodb-tls, key ca.crt)");
     assertThat(r.mongodb().include()).containsExactly("erp.*");
     assertThat(r.mongodb().exclude()).containsExactly("erp.audit_*");
     assertThat(r.mongodb().modules()).containsExactly("hr");

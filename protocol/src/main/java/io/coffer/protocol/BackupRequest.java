@@ -47,7 +47,18 @@ public record BackupRequest(
       List<String> exclude,
       List<String> modules,
       String moduleMapFile,
-      Integer timeoutSeconds) {
+      Integer timeoutSeconds,
+      Request.MongoTls tls) {
+    public Mongo(
+        String uriFile,
+        List<String> include,
+        List<String> exclude,
+        List<String> modules,
+        String moduleMapFile,
+        Integer timeoutSeconds) {
+      this(uriFile, include, exclude, modules, moduleMapFile, timeoutSeconds, null);
+    }
+
     public Mongo {
       include = Request.list(include);
       exclude = Request.list(exclude);

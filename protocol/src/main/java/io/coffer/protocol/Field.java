@@ -43,6 +43,9 @@ public enum Field {
   FILES_EXCLUDE("filesExclude"),
   // MongoDB: the source of a backup, the target of a restore
   MONGODB_URI("mongodb.uriFile"),
+  MONGODB_CA_FILE("mongodb.tls.caFile"),
+  MONGODB_CERT_FILE("mongodb.tls.certificateFile"),
+  MONGODB_KEY_FILE("mongodb.tls.keyFile"),
   INCLUDE("mongodb.include"),
   EXCLUDE("mongodb.exclude"),
   MODULES("mongodb.modules"),

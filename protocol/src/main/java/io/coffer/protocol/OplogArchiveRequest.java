@@ -27,5 +27,9 @@ public record OplogArchiveRequest(
 
   /** The replica set to tail: its URI in a file (null: COFFER_MONGODB_URI). */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record Mongo(String uriFile, Integer timeoutSeconds) {}
+  public record Mongo(String uriFile, Integer timeoutSeconds, Request.MongoTls tls) {
+    public Mongo(String uriFile, Integer timeoutSeconds) {
+      this(uriFile, timeoutSeconds, null);
+    }
+  }
 }

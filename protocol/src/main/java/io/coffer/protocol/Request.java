@@ -83,6 +83,16 @@ public sealed interface Request
       String accessKeyIdFile,
       String secretAccessKeyFile) {}
 
+  /**
+   * TLS to MongoDB with a private CA and/or a client certificate, each a PEM file: {@code caFile}
+   * the certificates to trust (null: the JVM's trust store), {@code certificateFile} the client's
+   * certificate chain, {@code keyFile} its private key (PKCS#8, PKCS#1 or SEC1; null: in {@code
+   * certificateFile}, as {@code mongod --tlsCertificateKeyFile} takes it). Any of them turns TLS
+   * on.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record MongoTls(String caFile, String certificateFile, String keyFile) {}
+
   /** An age identity file or a passphrase file that opens an encrypted backup. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   record Decryption(String identityFile, String passphraseFile) {}

@@ -56,7 +56,27 @@ public record RestoreRequest(
       List<String> modules,
       Map<String, String> renameDatabases,
       boolean systemDatabases,
-      Integer timeoutSeconds) {
+      Integer timeoutSeconds,
+      Request.MongoTls tls) {
+    public Mongo(
+        String uriFile,
+        List<String> include,
+        List<String> exclude,
+        List<String> modules,
+        Map<String, String> renameDatabases,
+        boolean systemDatabases,
+        Integer timeoutSeconds) {
+      this(
+          uriFile,
+          include,
+          exclude,
+          modules,
+          renameDatabases,
+          systemDatabases,
+          timeoutSeconds,
+          null);
+    }
+
     public Mongo {
       include = Request.list(include);
       exclude = Request.list(exclude);

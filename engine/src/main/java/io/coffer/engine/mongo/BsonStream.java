@@ -5,8 +5,11 @@ import io.coffer.protocol.ExitCode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import org.bson.AbstractBsonReader;
 import org.bson.BsonBinaryReader;
 import org.bson.BsonDocument;
+import org.bson.BsonSerializationException;
+import org.bson.BsonType;
 import org.bson.codecs.BsonDocumentCodec;
 import org.bson.codecs.DecoderContext;
 
@@ -67,8 +70,84 @@ public final class BsonStream {
               + limit
               + " documents its manifest declares; nothing was restored");
     }
+    try {
+      check(doc);
+    } catch (RuntimeException e) {
+      throw new CofferException(
+          ExitCode.INTEGRITY,
+          name
+              + " is damaged: document "
+              + (index + 1)
+              + " is malformed BSON ("
+              + reason(e)
+              + "); nothing was restored");
+    }
     index++;
     return doc;
+  }
+
+  /**
+   * Walks every element of a document (into every sub-document and array), to refuse a malformed
+   * one before a server sees it: the checks of a full decode (types, lengths, terminators,
+   * booleans, old binary's inner length), reading only what those need (strings, booleans, binary,
+   * DBPointers) and skipping fixed-size values. Throws the BSON library's exception.
+   */
+  public static void check(byte[] doc) {
+    try (BsonBinaryReader r = new BsonBinaryReader(ByteBuffer.wrap(doc))) {
+      r.readStartDocument();
+      walk(r, 0);
+      r.readEndDocument();
+    }
+  }
+
+  /** MongoDB itself nests documents at most 100 deep; twice that is no server's dump. */
+  private static final int MAX_DEPTH = 200;
+
+  static void walk(BsonBinaryReader r, int depth) {
+    if (depth > MAX_DEPTH) throw new BsonSerializationException("nested deeper than " + MAX_DEPTH);
+    BsonType t;
+    while ((t = r.readBsonType()) != BsonType.END_OF_DOCUMENT) {
+      if (r.getState() == AbstractBsonReader.State.NAME) r.skipName();
+      if (t == BsonType.DOCUMENT) {
+        r.readStartDocument();
+        walk(r, depth + 1);
+        r.readEndDocument();
+      } else if (t == BsonType.ARRAY) {
+        r.readStartArray();
+        walk(r, depth + 1);
+        r.readEndArray();
+      } else if (t == BsonType.JAVASCRIPT_WITH_SCOPE) {
+        r.readJavaScriptWithScope();
+        r.readStartDocument();
+        walk(r, depth + 1);
+        r.readEndDocument();
+      } else if (t == BsonType.STRING) {
+        r.readString(); // checks its terminating NUL, which skipping would not
+      } else if (t == BsonType.SYMBOL) {
+        r.readSymbol();
+      } else if (t == BsonType.JAVASCRIPT) {
+        r.readJavaScript();
+      } else if (t == BsonType.BOOLEAN) {
+        r.readBoolean(); // 0 or 1, which skipping would not check
+      } else if (t == BsonType.DB_POINTER) {
+        r.readDBPointer(); // its namespace's length and NUL
+      } else if (t == BsonType.BINARY) {
+        r.readBinaryData(); // subtype 2's inner length
+      } else {
+        r.skipValue();
+      }
+    }
+  }
+
+  /** What is wrong with a document {@link #check} refused, in words, without its content. */
+  public static String reason(RuntimeException e) {
+    String m = e.getMessage() == null ? "" : e.getMessage();
+    if (m.startsWith("nested deeper")) return m + ", deeper than any MongoDB stores";
+    if (m.contains("unknown BSON type")) return "an unknown element type";
+    if (m.contains("null terminator") || m.contains("not null terminated"))
+      return "a name or string without its terminator";
+    if (m.contains("ength")) return "a length that does not fit";
+    return "elements that do not parse";
   }
 
   /** Decodes every field of a document, to prove it well-formed (deep verification). */

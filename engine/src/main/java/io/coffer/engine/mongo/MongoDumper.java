@@ -103,8 +103,13 @@ public final class MongoDumper implements AutoCloseable {
   private OplogChanges oplog;
 
   public MongoDumper(String uri, int timeoutSeconds, EngineLog log, Progress progress) {
+    this(uri, null, timeoutSeconds, log, progress);
+  }
+
+  public MongoDumper(
+      String uri, MongoTls tls, int timeoutSeconds, EngineLog log, Progress progress) {
     this.uri = uri;
-    this.client = MongoConnection.open(uri, timeoutSeconds);
+    this.client = MongoConnection.open(uri, tls, timeoutSeconds);
     this.log = log;
     this.progress = progress;
   }

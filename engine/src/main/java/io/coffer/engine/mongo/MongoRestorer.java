@@ -104,8 +104,19 @@ public final class MongoRestorer implements AutoCloseable {
 
   public MongoRestorer(
       String uri, int timeoutSeconds, Mode mode, String runId, EngineLog log, Progress progress) {
+    this(uri, null, timeoutSeconds, mode, runId, log, progress);
+  }
+
+  public MongoRestorer(
+      String uri,
+      MongoTls tls,
+      int timeoutSeconds,
+      Mode mode,
+      String runId,
+      EngineLog log,
+      Progress progress) {
     this.uri = uri;
-    this.client = MongoConnection.open(uri, timeoutSeconds);
+    this.client = MongoConnection.open(uri, tls, timeoutSeconds);
     this.mode = mode;
     this.runId = runId;
     this.log = log;

@@ -1,0 +1,222 @@
+package io.coffer.engine.mongo;
+
+import io.coffer.engine.base.CofferException;
+import io.coffer.protocol.Field;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import org.bouncycastle.asn1.DERNull;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.pkcs.RSAPrivateKey;
+import org.bouncycastle.asn1.sec.ECPrivateKey;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
+
+/**
+ * TLS to MongoDB from PEM text: the CA certificates to trust (null: the JVM's) and a client
+ * certificate with its key (null: none), as cert-manager, the MongoDB and Percona operators and
+ * {@code mongod --tlsCertificateKeyFile} write them. Keys may be PKCS#8, PKCS#1 (RSA) or SEC1 (EC);
+ * encrypted keys are refused. Messages name the field and the defect, never the content.
+ */
+public final class MongoTls {
+  private static final Pattern BLOCK =
+      Pattern.compile(
+          "-----BEGIN ([A-Z0-9 ]+)-----\\s*([A-Za-z0-9+/=\\s:,-]*?)-----END \\1-----",
+          Pattern.DOTALL);
+
+  private final SSLContext context;
+  private final boolean clientCertificate;
+  private final boolean privateCa;
+
+  private MongoTls(SSLContext context, boolean clientCertificate, boolean privateCa) {
+    this.context = context;
+    this.clientCertificate = clientCertificate;
+    this.privateCa = privateCa;
+  }
+
+  /**
+   * {@code caPem}: CA certificates (null: the JVM's trust store); {@code certPem}: the client's
+   * certificate chain, with its key unless {@code keyPem} holds that; null: no client certificate.
+   */
+  public static MongoTls of(String caPem, String certPem, String keyPem) {
+    try {
+      TrustManager[] trust = null;
+      if (caPem != null) {
+        List<X509Certificate> cas = certificates(caPem, Field.MONGODB_CA_FILE);
+        if (cas.isEmpty())
+          throw CofferException.usage(
+              Field.MONGODB_CA_FILE.mark()
+                  + " holds no PEM certificate (-----BEGIN CERTIFICATE-----); give the CA that signed the server's certificate");
+        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+        ks.load(null, null);
+        for (int i = 0; i < cas.size(); i++) ks.setCertificateEntry("ca-" + i, cas.get(i));
+        TrustManagerFactory tmf =
+            TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ks);
+        trust = tmf.getTrustManagers();
+      }
+      KeyManager[] keys = null;
+      if (certPem != null) {
+        List<X509Certificate> chain = certificates(certPem, Field.MONGODB_CERT_FILE);
+        if (chain.isEmpty())
+          throw CofferException.usage(
+              Field.MONGODB_CERT_FILE.mark()
+                  + " holds no PEM certificate (-----BEGIN CERTIFICATE-----); give the client certificate (tls.crt)");
+        PrivateKey key =
+            privateKey(
+                keyPem != null ? keyPem : certPem,
+                keyPem != null ? Field.MONGODB_KEY_FILE : Field.MONGODB_CERT_FILE);
+        char[] none = new char[0];
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setKeyEntry("client", key, none, chain.toArray(new Certificate[0]));
+        KeyManagerFactory kmf =
+            KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, none);
+        keys = kmf.getKeyManagers();
+      } else if (keyPem != null) {
+        throw CofferException.usage(
+            Field.MONGODB_KEY_FILE.mark()
+                + " is given without its certificate: give "
+                + Field.MONGODB_CERT_FILE.mark()
+                + " too");
+      }
+      SSLContext ssl = SSLContext.getInstance("TLS");
+      ssl.init(keys, trust, null);
+      return new MongoTls(ssl, keys != null, trust != null);
+    } catch (IOException | GeneralSecurityException e) {
+      // the JDK's message names a defect (an algorithm, a length), never key material
+      throw CofferException.usage(
+          "cannot use the MongoDB TLS files: "
+              + e.getClass().getSimpleName()
+              + (e.getMessage() == null ? "" : " " + e.getMessage().lines().findFirst().orElse(""))
+              + "; give PEM certificates and an unencrypted PEM key");
+    }
+  }
+
+  public SSLContext context() {
+    return context;
+  }
+
+  /** A client certificate is presented (MONGODB-X509 can authenticate with it). */
+  public boolean hasClientCertificate() {
+    return clientCertificate;
+  }
+
+  /** The server is checked against the given CA, not the JVM's trust store. */
+  public boolean hasPrivateCa() {
+    return privateCa;
+  }
+
+  private static List<X509Certificate> certificates(String pem, Field field)
+      throws CertificateException {
+    CertificateFactory cf = CertificateFactory.getInstance("X.509");
+    List<X509Certificate> out = new ArrayList<>();
+    Matcher m = BLOCK.matcher(pem);
+    while (m.find()) {
+      if (!m.group(1).equals("CERTIFICATE") && !m.group(1).equals("TRUSTED CERTIFICATE")) continue;
+      byte[] der = decode(m.group(2), field);
+      Collection<? extends Certificate> cs;
+      try {
+        cs = cf.generateCertificates(new ByteArrayInputStream(der));
+      } catch (CertificateException e) {
+        throw CofferException.usage(
+            field.mark() + " holds a CERTIFICATE block that is not an X.509 certificate");
+      }
+      for (Certificate c : cs) out.add((X509Certificate) c);
+    }
+    return out;
+  }
+
+  private static PrivateKey privateKey(String pem, Field field) {
+    Matcher m = BLOCK.matcher(pem);
+    while (m.find()) {
+      String type = m.group(1);
+      if (!type.endsWith("PRIVATE KEY")) continue;
+      if (type.equals("ENCRYPTED PRIVATE KEY") || m.group(2).contains("ENCRYPTED"))
+        throw CofferException.usage(
+            field.mark()
+                + " holds an encrypted private key; give it unencrypted (as a Kubernetes TLS Secret holds it)");
+      byte[] der = decode(m.group(2), field);
+      try {
+        return switch (type) {
+          case "PRIVATE KEY" -> pkcs8(der);
+          case "RSA PRIVATE KEY" ->
+              pkcs8(
+                  new PrivateKeyInfo(
+                          new AlgorithmIdentifier(
+                              PKCSObjectIdentifiers.rsaEncryption, DERNull.INSTANCE),
+                          RSAPrivateKey.getInstance(der))
+                      .getEncoded());
+          case "EC PRIVATE KEY" -> {
+            ECPrivateKey ec = ECPrivateKey.getInstance(der);
+            if (ec.getParametersObject() == null)
+              throw CofferException.usage(
+                  field.mark() + " holds an EC PRIVATE KEY without its curve; give it as PKCS#8");
+            yield pkcs8(
+                new PrivateKeyInfo(
+                        new AlgorithmIdentifier(
+                            X9ObjectIdentifiers.id_ecPublicKey, ec.getParametersObject()),
+                        ec)
+                    .getEncoded());
+          }
+          default ->
+              throw CofferException.usage(
+                  field.mark()
+                      + " holds a key of an unknown kind ("
+                      + type
+                      + "); give a PKCS#8, RSA or EC private key in PEM");
+        };
+      } catch (IOException | IllegalArgumentException | GeneralSecurityException e) {
+        throw CofferException.usage(
+            field.mark() + " holds a " + type + " block that cannot be read as a private key");
+      }
+    }
+    throw CofferException.usage(
+        field.mark()
+            + " holds no private key (-----BEGIN PRIVATE KEY-----); give the client certificate's key (tls.key)");
+  }
+
+  private static PrivateKey pkcs8(byte[] der) throws GeneralSecurityException {
+    PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(der);
+    GeneralSecurityException last = null;
+    for (String alg : List.of("RSA", "EC", "Ed25519", "RSASSA-PSS")) {
+      try {
+        return KeyFactory.getInstance(alg).generatePrivate(spec);
+      } catch (GeneralSecurityException e) {
+        last = e;
+      }
+    }
+    throw last;
+  }
+
+  private static byte[] decode(String body, Field field) {
+    String clean = body.lines().filter(l -> !l.contains(":")).reduce("", String::concat);
+    try {
+      return Base64.getMimeDecoder().decode(clean.getBytes(StandardCharsets.US_ASCII));
+    } catch (IllegalArgumentException e) {
+      throw CofferException.usage(field.mark() + " holds a PEM block that is not base64");
+    }
+  }
+}
