@@ -42,11 +42,26 @@ import io.fabric8.kubernetes.model.annotation.Version;
     type = AdditionalPrinterColumn.Type.STRING,
     priority = 1)
 @AdditionalPrinterColumn(
+    name = "Requested-By",
+    jsonPath = ".metadata.annotations.coffer\\.io/requested-by",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1)
+@AdditionalPrinterColumn(
     name = "Age",
     jsonPath = ".metadata.creationTimestamp",
     type = AdditionalPrinterColumn.Type.DATE)
 public class Backup extends CustomResource<BackupSpec, BackupStatus> implements Namespaced {
   public static final String GROUP = "coffer.io";
+
+  /**
+   * Who created a Backup, BackupSchedule or Restore: written by the API server (the chart's
+   * admission policies); on a Backup a schedule created, the schedule's requester.
+   */
+  public static final String REQUESTED_BY = "coffer.io/requested-by";
+
+  /** On a Backup a schedule created: {@code schedule NAME}, the way its requester asked for it. */
+  public static final String REQUESTED_VIA = "coffer.io/requested-via";
+
   public static final String VERSION = "v1alpha1";
 
   @Override

@@ -43,5 +43,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
     name = "Size",
     jsonPath = ".status.totalSize",
     type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Requested-By",
+    jsonPath = ".metadata.annotations.coffer\\.io/requested-by",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1)
 public class BackupSchedule extends CustomResource<BackupScheduleSpec, BackupScheduleStatus>
     implements Namespaced {}

@@ -41,6 +41,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
     jsonPath = ".status.duration",
     type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
+    name = "Requested-By",
+    jsonPath = ".metadata.annotations.coffer\\.io/requested-by",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
     name = "Age",
     jsonPath = ".metadata.creationTimestamp",
     type = AdditionalPrinterColumn.Type.DATE)

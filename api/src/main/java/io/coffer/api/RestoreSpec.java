@@ -172,6 +172,10 @@ public class RestoreSpec {
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(
+      value = "!has(self.tls) || has(self.uriSecret)",
+      message =
+          "target.mongodb.tls goes with target.mongodb.uriSecret; without a uriSecret the Backup's source and its tls are used")
   public static class TargetMongo {
     @JsonPropertyDescription(
         "Secret key with the target's connection string (default: the Backup's source).")

@@ -81,7 +81,8 @@ public final class Main implements Runnable {
           if (ex instanceof CofferException ce) {
             code = ce.code();
             message = ce.getMessage();
-          } else if (ex instanceof InvalidPathException) {
+          } else if (ex instanceof InvalidPathException ipe
+              && String.valueOf(ipe.getReason()).contains("unmappable")) {
             // a name the JVM cannot map to its file name encoding: LANG=C makes that ASCII
             code = ExitCode.USAGE;
             message =

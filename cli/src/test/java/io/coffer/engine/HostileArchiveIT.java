@@ -360,9 +360,9 @@ class HostileArchiveIT {
     byte[] good = Forger.bson(DOC);
     // length 12: type 0x1f (no such type), name "a", then a zero that ends the document
     byte[] unknownType = {12, 0, 0, 0, 0x1f, 'a', 0, 1, 2, 3, 4, 0};
-    // length 9: a string element whose name runs into the terminator and never ends
-    byte[] unterminatedName = {9, 0, 0, 0, 0x02, 'a', 'b', 'c', 0};
-    for (byte[] bad : List.of(unknownType, unterminatedName)) {
+    // length 9: a string element named "abc" whose value is missing (the document ends)
+    byte[] missingValue = {9, 0, 0, 0, 0x02, 'a', 'b', 'c', 0};
+    for (byte[] bad : List.of(unknownType, missingValue)) {
       byte[] bson = new byte[good.length + bad.length];
       System.arraycopy(good, 0, bson, 0, good.length);
       System.arraycopy(bad, 0, bson, good.length, bad.length);
@@ -377,9 +377,9 @@ class HostileArchiveIT {
   }
 
   /**
-   * A small archive whose manifest inflates far past what the engine's heap could hold (here 300
-   * MiB of JSON whitespace, deflated to a few hundred KiB): refused at the size limit, exit 5, not
-   * read until the heap runs out.
+   * A small archive whose manifest inflates past what the engine's heap could hold (JSON
+   * whitespace, deflated to a few hundred KiB; just over this JVM's limit, which is an eighth of
+   * its heap or 256 MiB): refused at the size limit, exit 5, not read until the heap runs out.
    */
   @Test
   void givenAManifestThatInflatesPastTheLimit_whenRestoredFromTheFile_thenRefusedAtTheLimit()
@@ -390,7 +390,7 @@ class HostileArchiveIT {
       zip.write("{\"format\":1".getBytes(StandardCharsets.UTF_8));
       byte[] spaces = new byte[1 << 20];
       Arrays.fill(spaces, (byte) ' ');
-      for (int i = 0; i < 300; i++) zip.write(spaces);
+      for (int i = 0; i < ManifestCheck.limit() / (1 << 20) + 2; i++) zip.write(spaces);
       zip.write('}');
       zip.closeEntry();
     }

@@ -32,6 +32,10 @@ public final class Views {
     m.put("name", r.getMetadata().getName());
     m.put("created", r.getMetadata().getCreationTimestamp());
     if (r.getMetadata().getDeletionTimestamp() != null) m.put("deleting", true);
+    // who asked for it (written by the API server; a schedule's Backups carry its requester)
+    var annotations = r.getMetadata().getAnnotations();
+    if (annotations != null && annotations.get(Backup.REQUESTED_BY) != null)
+      m.put("requestedBy", annotations.get(Backup.REQUESTED_BY));
     return m;
   }
 

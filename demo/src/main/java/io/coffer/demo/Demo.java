@@ -34,6 +34,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -146,8 +147,20 @@ public final class Demo implements Callable<Integer> {
               + "; until then the demo runs on fabric8's mock API, which kubectl cannot explore)");
     }
     boolean passed = false;
+    AtomicBoolean returned = new AtomicBoolean();
     try (Parts parts = new Parts()) {
       parts.real = real;
+      // Ctrl-C or SIGTERM at any moment (mid-run, or while --keep keeps it running) ends every
+      // process the demo started and removes the folder it made; a run that returns does its own
+      Path own = ownDir ? dir : null;
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    if (!returned.get()) stopAll(parts, own);
+                  },
+                  "demo-stop"));
+      takeSignals();
       Checks checks = run(parts);
       double seconds = (System.nanoTime() - started) / 1e9;
       out.blank();
@@ -162,18 +175,12 @@ public final class Demo implements Callable<Integer> {
       out.line(String.format("demo passed in %.0f s.", seconds));
       passed = true;
       if (keep) {
-        Path kept = dir;
-        Runtime.getRuntime()
-            .addShutdownHook(new Thread(() -> stopAll(parts, ownDir ? kept : null), "demo-stop"));
-        // helm-java, which rendered the chart's RBAC, loads a Go runtime into this JVM, and Go
-        // installs its own handlers for SIGINT and SIGTERM: the JVM never saw Ctrl-C. Take them
-        // back.
-        for (String name : List.of("INT", "TERM"))
-          Signal.handle(new Signal(name), sig -> System.exit(128 + sig.getNumber()));
+        takeSignals();
         parts.keepRunning(out, dir);
       }
       return 0;
     } finally {
+      returned.set(true);
       // a passed run leaves nothing behind in the temporary folder; a failed one keeps it for a
       // look
       if (passed && ownDir && !keep) deleteTree(dir);
@@ -181,9 +188,19 @@ public final class Demo implements Callable<Integer> {
   }
 
   /**
-   * Ctrl-C or SIGTERM on a demo that keeps running: every process it started (the control plane,
-   * the pods) is ended first, whatever state the parts are in (SIGTERM, then SIGKILL after 2 s),
-   * then the parts are closed (3 s at most) and the folder the demo made is removed: within 10 s.
+   * SIGINT and SIGTERM to the JVM's shutdown (its hooks). helm-java, which renders the chart's RBAC
+   * when the cluster starts, loads a Go runtime into this JVM, and Go installs its own handlers for
+   * them: the JVM never saw Ctrl-C. Called at the start and again once the cluster is up.
+   */
+  static void takeSignals() {
+    for (String name : List.of("INT", "TERM"))
+      Signal.handle(new Signal(name), sig -> System.exit(128 + sig.getNumber()));
+  }
+
+  /**
+   * Ctrl-C or SIGTERM on a demo: every process it started (the control plane, the pods) is ended
+   * first, whatever state the parts are in (SIGTERM, then SIGKILL after 2 s), then the parts are
+   * closed (3 s at most) and the folder the demo made is removed: within 10 s.
    */
   static void stopAll(Parts parts, Path ownDir) {
     long start = System.nanoTime();
@@ -219,7 +236,7 @@ public final class Demo implements Callable<Integer> {
   static void deleteTree(Path root) {
     try (Stream<Path> s = Files.walk(root)) {
       for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-    } catch (IOException e) {
+    } catch (IOException | UncheckedIOException e) {
       // a temporary folder
     }
   }
@@ -360,6 +377,7 @@ public final class Demo implements Callable<Integer> {
     if (p.real) {
       long t = System.nanoTime();
       p.cluster = Cluster.start(dir, home.resolve("crds"), home.resolve("charts/coffer"));
+      takeSignals(); // helm's Go runtime, loaded just now, took them
       p.client = p.cluster.admin();
       p.cluster.namespace(NS);
       operatorClient = p.cluster.operatorClient();

@@ -15,6 +15,7 @@ import io.coffer.testing.EmbeddedServers;
 import io.coffer.testing.TestStorage;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.io.OutputStream;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
@@ -146,6 +147,8 @@ class DrillsIT {
       }
     } finally {
       client.resource(schedule).delete();
+      // the clock is shared: left hours ahead, it fired the next suite's schedules at once
+      clock.setTo(Instant.now());
     }
   }
 }

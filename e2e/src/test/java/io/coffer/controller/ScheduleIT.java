@@ -204,6 +204,7 @@ class ScheduleIT {
       givenANightlySchedule_whenTheClockPassesItsRuns_thenItCreatesBackups_keepsTheNewest_catchesUpOnce_andHonoursSuspend()
           throws Exception {
     ZoneId berlin = ZoneId.of("Europe/Berlin");
+    clock.setTo(Instant.now()); // whatever an earlier test left the shared clock at
     BackupSchedule schedule = new BackupSchedule();
     schedule.setMetadata(new ObjectMetaBuilder().withName("nightly").withNamespace(NS).build());
     BackupScheduleSpec spec = new BackupScheduleSpec();
@@ -243,6 +244,24 @@ class ScheduleIT {
               scheduled("nightly").stream().anyMatch(b -> b.getMetadata().getName().equals(name)));
       await(name, b -> b.getStatus() != null && b.getStatus().phase == Phase.Succeeded);
     }
+    // who asked for them: the schedule's requester (the admin, as the API server recorded it)
+    String requester =
+        client
+            .resources(BackupSchedule.class)
+            .inNamespace(NS)
+            .withName("nightly")
+            .get()
+            .getMetadata()
+            .getAnnotations()
+            .get(Backup.REQUESTED_BY);
+    assertThat(requester).isNotBlank();
+    assertThat(scheduled("nightly"))
+        .isNotEmpty()
+        .allSatisfy(
+            b ->
+                assertThat(b.getMetadata().getAnnotations())
+                    .containsEntry(Backup.REQUESTED_BY, requester)
+                    .containsEntry(Backup.REQUESTED_VIA, "schedule nightly"));
     // keepLast 2: the first night's Backup is pruned (and its stored objects deleted by its
     // finalizer)
     String first = "nightly-" + next.format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmm"));

@@ -6,6 +6,7 @@ import io.coffer.engine.base.EngineLog;
 import io.coffer.engine.base.Progress;
 import io.coffer.engine.files.FileTreeDumper;
 import io.coffer.engine.incremental.ChainIndex;
+import io.coffer.engine.mongo.DumpNames;
 import io.coffer.engine.mongo.MongoConnection;
 import io.coffer.engine.mongo.MongoDumper;
 import io.coffer.engine.mongo.OplogCapture;
@@ -90,7 +91,10 @@ interface BackupSource extends AutoCloseable {
           buckets.add(t.database() + ".system.buckets." + t.name());
         else if (!"view".equals(t.type())) namespaces.add(t.database() + "." + t.name());
       }
-      window = oplog.finish(namespaces, buckets, archive); // after the last read
+      // after the last read; an increment's beside its changes, out of mongorestore's way
+      window =
+          oplog.finish(
+              namespaces, buckets, archive, DumpNames.oplog(DumpNames.root(dumper.increment())));
     }
 
     @Override

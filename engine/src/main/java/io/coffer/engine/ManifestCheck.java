@@ -126,7 +126,8 @@ final class ManifestCheck {
       }
     }
     if (m.oplog() != null
-        && (!paths.contains(OplogCapture.ENTRY)
+        && (!paths.contains(DumpNames.oplog(DumpNames.root(m.parent() != null)))
+                && !paths.contains(OplogCapture.ENTRY)
             || m.consistency() == null
             || !m.consistency().isPointInTime()))
       throw bad(id, "describes an oplog window but holds no oplog to replay");
@@ -182,7 +183,7 @@ final class ManifestCheck {
               + " as changes only, which only a collection of an incremental backup can be");
     }
     switch (e.kind()) {
-      case bson, metadata, view, deletions -> collectionEntry(id, e);
+      case bson, metadata, view, deletions -> collectionEntry(id, e, m.parent() != null);
       case file, directory, symlink -> treeEntry(id, e);
       case oplog -> oplogEntry(id, m, e);
       default -> throw bad(id, "holds entry " + printable(p) + " of unknown kind");
@@ -195,7 +196,8 @@ final class ManifestCheck {
    */
   private static void oplogEntry(String id, Manifest m, Manifest.Entry e) {
     String p = e.path();
-    if (!p.equals(OplogCapture.ENTRY))
+    if (!p.equals(DumpNames.oplog(DumpNames.root(m.parent() != null)))
+        && !p.equals(OplogCapture.ENTRY))
       throw bad(id, "holds an oplog at " + printable(p) + ", where Coffer never writes one");
     if (e.database() != null || e.collection() != null || e.tree() != null || e.module() != null)
       throw bad(id, "gives its oplog a database, collection or file tree");
@@ -209,28 +211,26 @@ final class ManifestCheck {
       throw bad(id, "holds an oplog that its window (oplog, consistency) does not describe");
   }
 
-  private static void collectionEntry(String id, Manifest.Entry e) {
+  /** {@code increment}: the backup has a parent, so its collections lie under coffer-changes/. */
+  private static void collectionEntry(String id, Manifest.Entry e, boolean increment) {
     String p = e.path();
     if (e.tree() != null) throw bad(id, "gives collection entry " + printable(p) + " a file tree");
     String why = e.database() == null ? "no database" : MongoNames.invalidDatabase(e.database());
     if (why == null)
       why = e.collection() == null ? "no collection" : MongoNames.invalidCollection(e.collection());
     if (why != null) throw bad(id, "holds entry " + printable(p) + " with " + why);
-    String expected =
-        switch (e.kind()) {
-          case bson -> DumpNames.bson(e.database(), e.collection());
-          case deletions -> DumpNames.deletions(e.database(), e.collection());
-          default -> DumpNames.metadata(e.database(), e.collection());
-        };
-    String legacy =
-        DumpNames.legacy(
-            e.kind() == Manifest.Kind.deletions ? DumpNames.DELETIONS : DumpNames.ROOT,
+    String root =
+        e.kind() == Manifest.Kind.deletions ? DumpNames.DELETIONS : DumpNames.root(increment);
+    List<String> accepted =
+        DumpNames.accepted(
+            root,
             e.database(),
             e.collection(),
-            e.kind() == Manifest.Kind.metadata || e.kind() == Manifest.Kind.view
-                ? ".metadata.json"
-                : ".bson");
-    if (!p.equals(expected) && !p.equals(legacy))
+            e.kind() == Manifest.Kind.bson || e.kind() == Manifest.Kind.deletions
+                ? ".bson"
+                : ".metadata.json");
+    String expected = accepted.get(0);
+    if (!accepted.contains(p))
       throw bad(
           id,
           "holds entry "

@@ -104,7 +104,8 @@ final class VerifyEngine {
                         ? e.documents()
                         : Long.MAX_VALUE);
             byte[] doc;
-            while ((doc = bson.next()) != null) bson.validate(doc);
+            // next() walks every element of each document: a malformed one is refused there
+            while ((doc = bson.next()) != null) {}
             if (e.documents() != null
                 && !Boolean.TRUE.equals(e.delta())
                 && bson.count() != e.documents()) {

@@ -235,6 +235,25 @@ class DumpRestoreIT {
   }
 
   /**
+   * `mongodump --db erp --out D` puts its prelude.json into D/erp/: given that database's folder,
+   * it is read (the server's version), not warned about as a stranger's file.
+   */
+  @Test
+  void givenOneDatabasesFolderWithItsPrelude_whenRestored_thenThePreludeIsReadWithoutAWarning()
+      throws Exception {
+    clean();
+    Path dir = tmp.resolve("dump-db");
+    MongodumpFixtures.folder(dir, dump(), null, false);
+    Files.move(dir.resolve("prelude.json"), dir.resolve("erp/prelude.json"));
+    int before = log.lines().size();
+    RestoreResult r = restore(dir.resolve("erp"), all());
+    assertThat(r.status()).isEqualTo("Succeeded");
+    List<String> all = log.lines();
+    String lines = String.join("\n", all.subList(before, all.size()));
+    assertThat(lines).contains("7.0.16").doesNotContain("prelude.json");
+  }
+
+  /**
    * What {@code mongodump --oplog} of a replica set keeps (entries in MongoDB's documented forms:
    * an insert, a {@code $v: 2} diff, a delete, a no-op; and entries of collections not restored,
    * which are passed over even where they could not be replayed): replayed onto the restored

@@ -355,6 +355,8 @@ class IncrementalIT {
         .getDatabase("shop")
         .getCollection("orders")
         .insertOne(new Document("_id", 1).append("total", 5));
+    // a control character in a name: written %09 as mongodump does, so unzip keeps it
+    client.getDatabase("shop").getCollection("tab\tx").insertOne(new Document("_id", 1));
     backup(storage, "f1", null, uploads);
     client
         .getDatabase("shop")
@@ -389,13 +391,20 @@ class IncrementalIT {
       assertThat(x.exit()).as(x.out()).isZero();
     }
     var engine = new DumpRestoreEngine(new EngineLog(null), new Progress());
-    assertThatThrownBy(() -> engine.run(tmp.resolve("i1/mongodb").toString(), null, o))
+    // a stock mongorestore --dir i1/mongodb finds no folder: it cannot take the changes for a dump
+    assertThat(tmp.resolve("i1/mongodb")).doesNotExist();
+    assertThat(tmp.resolve("i1/coffer-changes/shop/orders.bson")).exists();
+    assertThat(tmp.resolve("f1/mongodb/shop/orders.bson")).exists();
+    assertThat(tmp.resolve("f1/mongodb/shop/tab%09x.bson")).exists();
+    assertThatThrownBy(() -> engine.run(tmp.resolve("i1/coffer-changes").toString(), null, o))
         .isInstanceOf(CofferException.class)
         .hasMessageContaining(
-            "is the mongodb/ folder of an incremental Coffer backup (i1): it holds only the changes since backup f1");
+            "is the coffer-changes/ folder of an incremental Coffer backup (i1): it holds only the changes since backup f1");
     assertThatThrownBy(() -> engine.run(tmp.resolve("i1").toString(), null, o))
         .hasMessageContaining("is an unzipped Coffer archive");
-    assertThat(engine.run(tmp.resolve("f1/mongodb").toString(), null, o).documents()).isEqualTo(1);
+    assertThat(engine.run(tmp.resolve("f1/mongodb").toString(), null, o).documents()).isEqualTo(2);
+    assertThat(client.getDatabase("shop_dump").listCollectionNames().into(new ArrayList<>()))
+        .contains("tab\tx");
   }
 
   @Test

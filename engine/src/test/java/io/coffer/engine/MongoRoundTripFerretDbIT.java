@@ -11,6 +11,7 @@ import io.coffer.engine.base.CofferException;
 import io.coffer.engine.crypto.Encryption;
 import io.coffer.engine.mongo.MongoRestorer;
 import io.coffer.engine.mongo.Selection;
+import io.coffer.protocol.ExitCode;
 import io.coffer.testing.FerretDb;
 import java.util.ArrayList;
 import java.util.List;
@@ -94,6 +95,7 @@ class MongoRoundTripFerretDbIT extends MongoRoundTripIT {
                     List.of(),
                     false))
         .isInstanceOf(CofferException.class)
+        .satisfies(e -> assertThat(((CofferException) e).code()).isEqualTo(ExitCode.USAGE))
         .hasMessageContaining("erp_dots.ledger.2026")
         .hasMessageContaining("cannot rename a collection whose name has a dot")
         .hasMessageContaining("Nothing was restored");

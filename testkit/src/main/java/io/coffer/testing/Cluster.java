@@ -150,8 +150,8 @@ public final class Cluster implements AutoCloseable {
   }
 
   /**
-   * The chart's ServiceAccount, roles and bindings, rendered by Helm (release coffer in
-   * coffer-system).
+   * The chart's ServiceAccount, roles and bindings and its admission policies, rendered by Helm
+   * (release coffer in coffer-system).
    */
   private void installChart(Path chart) throws IOException {
     String rendered =
@@ -162,7 +162,17 @@ public final class Cluster implements AutoCloseable {
             .withKubeVersion("v" + ControlPlane.VERSION)
             .call();
     Set<String> kinds =
-        Set.of("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding");
+        Set.of(
+            "ServiceAccount",
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "Role",
+            "RoleBinding",
+            // who did what: coffer.io/requested-by, written by the API server
+            "MutatingAdmissionPolicy",
+            "MutatingAdmissionPolicyBinding",
+            "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionPolicyBinding");
     for (HasMetadata r : parse(rendered)) {
       if (!kinds.contains(r.getKind())) continue;
       if (r.getMetadata().getNamespace() == null && !r.getKind().startsWith("Cluster"))

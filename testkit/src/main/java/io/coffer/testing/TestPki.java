@@ -127,6 +127,11 @@ public final class TestPki {
     run(dir, "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key);
   }
 
+  /** Runs the real openssl in {@code dir}; fails with its output when it fails. */
+  public static void openssl(Path dir, String... args) throws IOException, InterruptedException {
+    run(dir, args);
+  }
+
   private static void run(Path dir, String... args) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of("openssl"));
     cmd.addAll(List.of(args));

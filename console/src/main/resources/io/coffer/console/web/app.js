@@ -327,7 +327,8 @@ function backupRow(b) {
       v && v.result ? h('div', {}, badge(v.result === 'Verified' ? 'verified' : v.result, v.result)) : null,
       copiesBadge(b)),
     h('td', {}, b.type || ''),
-    h('td', {}, b.schedule || h('span', { class: 'muted' }, 'manual')),
+    h('td', {}, b.schedule || h('span', { class: 'muted' }, 'manual'),
+      b.requestedBy ? h('div', { class: 'muted', test: 'by-' + b.name, title: 'coffer.io/requested-by' }, 'by ' + b.requestedBy) : null),
     h('td', {}, b.size || ''),
     h('td', {}, b.duration || (running && b.started ? ago(b.started).replace(' ago', '') + '…' : '')),
     h('td', { title: when(b.created) }, ago(b.created)),
@@ -562,10 +563,11 @@ function logs(params) {
   return h('div', { test: 'history', 'data-live': 'history' },
     h('h1', {}, 'Logs & history'),
     h('p', { class: 'muted' }, 'Every backup and restore, newest first (the newest 200; the Backups screen searches and filters them all).'),
-    h('table', {}, h('thead', {}, h('tr', {}, ['Operation', 'Name', 'Phase', 'Type / mode', 'Size', 'Duration', 'When', ''].map(t => h('th', {}, t)))),
+    h('table', {}, h('thead', {}, h('tr', {}, ['Operation', 'Name', 'Phase', 'Type / mode', 'Size', 'Duration', 'When', 'By', ''].map(t => h('th', {}, t)))),
       h('tbody', {}, ops.map(o => h('tr', { test: 'op-' + o.name },
         h('td', {}, o.op), h('td', {}, o.name), h('td', {}, badge(phaseOf(o))), h('td', {}, o.type || ''), h('td', {}, o.size || ''),
         h('td', {}, o.duration || ''), h('td', { title: when(o.created) }, ago(o.created)),
+        h('td', { test: 'op-by-' + o.name }, o.requestedBy ? o.requestedBy + (o.schedule ? ' (schedule ' + o.schedule + ')' : '') : h('span', { class: 'muted' }, '—')),
         h('td', {}, h('a', { href: `#/logs?kind=${o.kindPath}&name=${encodeURIComponent(o.name)}&namespace=${o.namespace}` }, 'Log')))))));
 }
 liveParts.history = () => route().params.get('name') ? null : logs(route().params);

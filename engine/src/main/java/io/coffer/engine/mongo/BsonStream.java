@@ -7,11 +7,8 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import org.bson.AbstractBsonReader;
 import org.bson.BsonBinaryReader;
-import org.bson.BsonDocument;
 import org.bson.BsonSerializationException;
 import org.bson.BsonType;
-import org.bson.codecs.BsonDocumentCodec;
-import org.bson.codecs.DecoderContext;
 
 /**
  * Reads a {@code .bson} file (concatenated documents) one raw document at a time, checking each
@@ -148,19 +145,6 @@ public final class BsonStream {
       return "a name or string without its terminator";
     if (m.contains("ength")) return "a length that does not fit";
     return "elements that do not parse";
-  }
-
-  /** Decodes every field of a document, to prove it well-formed (deep verification). */
-  public void validate(byte[] doc) {
-    try (BsonBinaryReader r = new BsonBinaryReader(ByteBuffer.wrap(doc))) {
-      BsonDocument d = new BsonDocumentCodec().decode(r, DecoderContext.builder().build());
-      if (d == null) throw damaged("an empty decode");
-    } catch (RuntimeException e) {
-      if (e instanceof CofferException ce) throw ce;
-      throw damaged("a malformed document (" + e.getClass().getSimpleName() + ")");
-    } catch (StackOverflowError e) {
-      throw damaged("a document nested deeper than any MongoDB stores");
-    }
   }
 
   public long count() {

@@ -118,20 +118,24 @@ public final class MongoConnection {
       return "presented a TLS certificate not signed by the CA in "
           + Field.MONGODB_CA_FILE.mark()
           + " (with none given: by no CA the JVM trusts); give the CA that signed the server's certificate";
-    if (message.contains("CertificateExpiredException"))
-      return "presented a TLS certificate that has expired; renew the server's certificate";
+    if (message.contains("CertificateExpiredException")
+        || message.contains("CertificateNotYetValidException"))
+      return "presented a TLS certificate that has expired or is not yet valid; renew the server's"
+          + " certificate (or check this machine's clock)";
     if (message.contains("No subject alternative") || message.contains("No name matching"))
       return "presented a TLS certificate for another name; put a host name the certificate names in the URI";
-    if (message.contains("certificate_required"))
+    if (message.contains("fatal alert: certificate_required"))
       return "requires a client certificate: give "
           + Field.MONGODB_CERT_FILE.mark()
           + " (with its key in "
           + Field.MONGODB_KEY_FILE.mark()
           + " or in the same file)";
-    if (message.contains("bad_certificate")
-        || message.contains("unknown_ca")
-        || message.contains("certificate_unknown")
-        || message.contains("unsupported_certificate"))
+    // alerts the server sent (a client-side check names its own reason, handled above)
+    if (message.contains("fatal alert: bad_certificate")
+        || message.contains("fatal alert: unknown_ca")
+        || message.contains("fatal alert: certificate_unknown")
+        || message.contains("fatal alert: unsupported_certificate")
+        || message.contains("fatal alert: certificate_expired"))
       return "refused the client certificate in "
           + Field.MONGODB_CERT_FILE.mark()
           + " (not signed by a CA the server trusts, expired, or not for client authentication)";
@@ -159,6 +163,13 @@ public final class MongoConnection {
     }
   }
 
+  private static boolean afterAlert(String message) {
+    return message == null
+        || !message.contains("exception=")
+        || message.contains("Broken pipe")
+        || message.contains("Connection reset");
+  }
+
   /** The TLS problem last seen at one of the URI's servers, or null. */
   private static String lastFailure(String uri) {
     try {
@@ -176,7 +187,11 @@ public final class MongoConnection {
   public static CofferException translate(String what, String uri, MongoException e) {
     String where = redact(uri);
     String tls = tlsProblem(e.getMessage());
-    if (tls == null && e instanceof MongoTimeoutException) tls = lastFailure(uri);
+    // the timeout's own view of the servers may have caught the monitor between attempts (no
+    // exception) or at the broken pipe a TLS alert leaves on the next attempt: then the last
+    // failure seen explains it; a refused connection or an unknown host is news of its own
+    if (tls == null && e instanceof MongoTimeoutException && afterAlert(e.getMessage()))
+      tls = lastFailure(uri);
     if (tls != null)
       return new CofferException(ExitCode.SOURCE, what + ": MongoDB at " + where + " " + tls, e);
     if (e instanceof MongoTimeoutException) {

@@ -102,6 +102,15 @@ public final class MongoDumper implements AutoCloseable {
 
   private OplogChanges oplog;
 
+  /** This backup stores only what changed since a parent. */
+  public boolean increment() {
+    return parentId != null;
+  }
+
+  private String root() {
+    return DumpNames.root(increment());
+  }
+
   public MongoDumper(String uri, int timeoutSeconds, EngineLog log, Progress progress) {
     this(uri, null, timeoutSeconds, log, progress);
   }
@@ -193,11 +202,11 @@ public final class MongoDumper implements AutoCloseable {
     byte[] metaJson = meta.toJson(CANONICAL).getBytes(StandardCharsets.UTF_8);
     long now = System.currentTimeMillis();
     ArchiveWriter.EntryStream m =
-        archive.writeSmall(DumpNames.metadata(t.database(), t.name()), now, metaJson);
+        archive.writeSmall(DumpNames.metadata(root(), t.database(), t.name()), now, metaJson);
     Manifest.Kind metaKind = "view".equals(t.type()) ? Manifest.Kind.view : Manifest.Kind.metadata;
     archive.record(
         new Manifest.Entry(
-            DumpNames.metadata(t.database(), t.name()),
+            DumpNames.metadata(root(), t.database(), t.name()),
             metaKind,
             m.size(),
             m.sha256(),
@@ -213,7 +222,7 @@ public final class MongoDumper implements AutoCloseable {
       log.info("view " + ns + ": definition saved");
       return;
     }
-    String path = DumpNames.bson(t.database(), t.name());
+    String path = DumpNames.bson(root(), t.database(), t.name());
     if (index != null) {
       dumpIndexed(t, db, ns, path, now, archive, indexes.size());
       return;

@@ -216,8 +216,9 @@ public final class MongoRestorer implements AutoCloseable {
               + ". Nothing was restored");
     }
     if (name.indexOf('.') >= 0 && upserts.ferretDbVersion() != null) {
+      // nothing was tried: what the request asks cannot be done on this server (exit 2)
       throw new CofferException(
-          ExitCode.SOURCE,
+          ExitCode.USAGE,
           "collection "
               + Printable.escape(db + "." + name)
               + ": FerretDB "

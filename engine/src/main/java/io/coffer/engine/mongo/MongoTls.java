@@ -9,6 +9,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
+import java.security.Signature;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
@@ -18,8 +19,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -40,10 +39,13 @@ import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
  * encrypted keys are refused. Messages name the field and the defect, never the content.
  */
 public final class MongoTls {
-  private static final Pattern BLOCK =
-      Pattern.compile(
-          "-----BEGIN ([A-Z0-9 ]+)-----\\s*([A-Za-z0-9+/=\\s:,-]*?)-----END \\1-----",
-          Pattern.DOTALL);
+  /**
+   * A PEM file larger than this is no CA bundle or client certificate (1 MiB: a Secret's limit).
+   */
+  public static final int MAX_PEM_BYTES = 1024 * 1024;
+
+  /** One PEM block: its label ({@code CERTIFICATE}) and the text between its lines. */
+  private record Block(String label, String body) {}
 
   private final SSLContext context;
   private final boolean clientCertificate;
@@ -87,6 +89,7 @@ public final class MongoTls {
             privateKey(
                 keyPem != null ? keyPem : certPem,
                 keyPem != null ? Field.MONGODB_KEY_FILE : Field.MONGODB_CERT_FILE);
+        chain = leafFirst(chain, key);
         char[] none = new char[0];
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
@@ -129,14 +132,60 @@ public final class MongoTls {
     return privateCa;
   }
 
+  /**
+   * The chain with the certificate of {@code key} first (a bundle may list the CA before the leaf);
+   * refused when no certificate in it belongs to the key.
+   */
+  private static List<X509Certificate> leafFirst(List<X509Certificate> chain, PrivateKey key) {
+    for (X509Certificate c : chain) {
+      if (matches(c, key)) {
+        List<X509Certificate> out = new ArrayList<>(chain);
+        out.remove(c);
+        out.add(0, c);
+        return out;
+      }
+    }
+    throw CofferException.usage(
+        "the client key ("
+            + Field.MONGODB_KEY_FILE.mark()
+            + ") does not belong to any certificate in "
+            + Field.MONGODB_CERT_FILE.mark()
+            + ": give the tls.crt and tls.key of one Secret");
+  }
+
+  /** Whether {@code key} signs what {@code c}'s public key verifies. */
+  private static boolean matches(X509Certificate c, PrivateKey key) {
+    String alg =
+        switch (key.getAlgorithm()) {
+          case "RSA" -> "SHA256withRSA";
+          case "EC" -> "SHA256withECDSA";
+          case "Ed25519", "EdDSA" -> "Ed25519";
+          default -> null;
+        };
+    if (alg == null) return true; // a kind this check cannot sign with: the handshake will tell
+    try {
+      byte[] probe =
+          "coffer: does this key belong to this certificate".getBytes(StandardCharsets.US_ASCII);
+      Signature s = Signature.getInstance(alg);
+      s.initSign(key);
+      s.update(probe);
+      byte[] sig = s.sign();
+      Signature v = Signature.getInstance(alg);
+      v.initVerify(c.getPublicKey());
+      v.update(probe);
+      return v.verify(sig);
+    } catch (GeneralSecurityException | RuntimeException e) {
+      return false;
+    }
+  }
+
   private static List<X509Certificate> certificates(String pem, Field field)
       throws CertificateException {
     CertificateFactory cf = CertificateFactory.getInstance("X.509");
     List<X509Certificate> out = new ArrayList<>();
-    Matcher m = BLOCK.matcher(pem);
-    while (m.find()) {
-      if (!m.group(1).equals("CERTIFICATE") && !m.group(1).equals("TRUSTED CERTIFICATE")) continue;
-      byte[] der = decode(m.group(2), field);
+    for (Block b : blocks(pem, field)) {
+      if (!b.label().equals("CERTIFICATE") && !b.label().equals("TRUSTED CERTIFICATE")) continue;
+      byte[] der = decode(b.body(), field);
       Collection<? extends Certificate> cs;
       try {
         cs = cf.generateCertificates(new ByteArrayInputStream(der));
@@ -150,15 +199,14 @@ public final class MongoTls {
   }
 
   private static PrivateKey privateKey(String pem, Field field) {
-    Matcher m = BLOCK.matcher(pem);
-    while (m.find()) {
-      String type = m.group(1);
+    for (Block b : blocks(pem, field)) {
+      String type = b.label();
       if (!type.endsWith("PRIVATE KEY")) continue;
-      if (type.equals("ENCRYPTED PRIVATE KEY") || m.group(2).contains("ENCRYPTED"))
+      if (type.equals("ENCRYPTED PRIVATE KEY") || b.body().contains("ENCRYPTED"))
         throw CofferException.usage(
             field.mark()
                 + " holds an encrypted private key; give it unencrypted (as a Kubernetes TLS Secret holds it)");
-      byte[] der = decode(m.group(2), field);
+      byte[] der = decode(b.body(), field);
       try {
         return switch (type) {
           case "PRIVATE KEY" -> pkcs8(der);
@@ -196,6 +244,36 @@ public final class MongoTls {
     throw CofferException.usage(
         field.mark()
             + " holds no private key (-----BEGIN PRIVATE KEY-----); give the client certificate's key (tls.key)");
+  }
+
+  /**
+   * The PEM blocks of a file, read line by line (a BEGIN line, then the END line of the same
+   * label): linear in the file's size, whatever it holds.
+   */
+  private static List<Block> blocks(String pem, Field field) {
+    if (pem.length() > MAX_PEM_BYTES)
+      throw CofferException.usage(
+          field.mark() + " is larger than 1 MiB: it is no PEM certificate or key file");
+    List<Block> out = new ArrayList<>();
+    String label = null;
+    StringBuilder body = new StringBuilder();
+    for (String raw : pem.split("\\r?\\n")) {
+      String line = raw.strip();
+      if (label == null) {
+        if (line.startsWith("-----BEGIN ") && line.endsWith("-----") && line.length() > 16) {
+          label = line.substring(11, line.length() - 5);
+          body.setLength(0);
+        }
+      } else if (line.equals("-----END " + label + "-----")) {
+        out.add(new Block(label, body.toString()));
+        label = null;
+      } else if (line.startsWith("-----")) {
+        label = null; // a block without its end: passed over
+      } else {
+        body.append(line).append('\n');
+      }
+    }
+    return out;
   }
 
   private static PrivateKey pkcs8(byte[] der) throws GeneralSecurityException {

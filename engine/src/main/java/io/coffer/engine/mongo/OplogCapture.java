@@ -65,6 +65,13 @@ public final class OplogCapture {
    */
   public Window finish(Set<String> namespaces, Set<String> buckets, ArchiveWriter archive)
       throws IOException {
+    return finish(namespaces, buckets, archive, ENTRY);
+  }
+
+  /** The same, the oplog written at {@code entry} (an increment's lies under coffer-changes/). */
+  public Window finish(
+      Set<String> namespaces, Set<String> buckets, ArchiveWriter archive, String entry)
+      throws IOException {
     if (start == null) {
       return perCollection(
           "the server keeps no oplog that Coffer can read (a standalone server or FerretDB, or a"
@@ -96,7 +103,7 @@ public final class OplogCapture {
     }
     long kept = 0;
     String changed = null;
-    ArchiveWriter.EntryStream out = archive.begin(ENTRY, System.currentTimeMillis(), 0644);
+    ArchiveWriter.EntryStream out = archive.begin(entry, System.currentTimeMillis(), 0644);
     try {
       for (RawBsonDocument e : window(start, end)) {
         BsonDocument k = keep(e, namespaces, buckets);
@@ -114,7 +121,7 @@ public final class OplogCapture {
       changed = "the oplog changed while it was read (it rolled over, or entries appeared)";
     archive.record(
         new Manifest.Entry(
-            ENTRY,
+            entry,
             Manifest.Kind.oplog,
             out.size(),
             out.sha256(),

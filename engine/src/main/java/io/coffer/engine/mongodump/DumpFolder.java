@@ -118,6 +118,12 @@ public final class DumpFolder {
       for (Path p : s.sorted().toList()) {
         String n = p.getFileName().toString();
         String kind = kind(n);
+        if ((n.equals("prelude.json") || n.equals("prelude.json.gz"))
+            && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+          // `mongodump --db X --out D` writes its prelude into D/X/
+          if (serverVersion == null) serverVersion = prelude(p);
+          continue;
+        }
         if (kind == null || !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
           if (!n.startsWith("."))
             log.warn(
@@ -201,15 +207,16 @@ public final class DumpFolder {
   }
 
   /**
-   * The mongodb/ folder of an unzipped incremental Coffer backup holds only the changes since its
-   * parent: restored as a dump it would replace whole collections with them. Refused; the archive
-   * itself restores the whole chain.
+   * The coffer-changes/ folder of an unzipped incremental Coffer backup (mongodb/ in archives of
+   * early 2026-12) holds only the changes since its parent: restored as a dump it would replace
+   * whole collections with them. Refused; the archive itself restores the whole chain.
    */
   private static void refuseIncrement(Path dir) throws IOException {
     Path parent = dir.toAbsolutePath().normalize().getParent();
     if (parent == null) return;
     Path manifest = parent.resolve("coffer-manifest.json");
-    if (!dir.toAbsolutePath().normalize().getFileName().toString().equals("mongodb")
+    String folder = dir.toAbsolutePath().normalize().getFileName().toString();
+    if (!(folder.equals("mongodb") || folder.equals("coffer-changes"))
         || !Files.isRegularFile(manifest)) return;
     Manifest m;
     try {
@@ -223,7 +230,9 @@ public final class DumpFolder {
     if (m.parent() != null || "incremental".equalsIgnoreCase(String.valueOf(m.type()))) {
       throw CofferException.usage(
           Printable.escape(dir.toString())
-              + " is the mongodb/ folder of an incremental Coffer backup ("
+              + " is the "
+              + folder
+              + "/ folder of an incremental Coffer backup ("
               + Printable.escape(String.valueOf(m.id()))
               + "): it holds only the changes since backup "
               + Printable.escape(String.valueOf(m.parent()))

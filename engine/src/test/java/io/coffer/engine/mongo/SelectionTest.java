@@ -96,5 +96,20 @@ class SelectionTest {
     assertThat(DumpNames.metadata("na:mes", "c")).isEqualTo("mongodb/na:mes/c.metadata.json");
     assertThat(DumpNames.legacy(DumpNames.ROOT, "na:mes", "a+b", ".bson"))
         .isEqualTo("mongodb/na%3Ames/a+b.bson");
+    // C0 controls and DEL as mongodump writes them: unzip would drop them from a raw name
+    assertThat(DumpNames.bson("erp", "tab\tx")).isEqualTo("mongodb/erp/tab%09x.bson");
+    assertThat(DumpNames.bson("erp", "nl\nx\u001b\u007f"))
+        .isEqualTo("mongodb/erp/nl%0Ax%1B%7F.bson");
+    assertThat(DumpNames.unescape("tab%09x")).isEqualTo("tab\tx");
+    // an increment's changes lie beside mongodb/, not in it; archives of early 2026-12 are read
+    assertThat(DumpNames.bson(DumpNames.root(true), "erp", "a"))
+        .isEqualTo("coffer-changes/erp/a.bson");
+    assertThat(DumpNames.accepted(DumpNames.CHANGES, "erp", "tab\tx", ".bson"))
+        .contains(
+            "coffer-changes/erp/tab%09x.bson",
+            "mongodb/erp/tab\tx.bson", "mongodb/erp/tab%09x.bson");
+    assertThat(DumpNames.accepted(DumpNames.ROOT, "erp", "tab\tx", ".bson"))
+        .contains("mongodb/erp/tab\tx.bson")
+        .doesNotContain("coffer-changes/erp/tab%09x.bson");
   }
 }

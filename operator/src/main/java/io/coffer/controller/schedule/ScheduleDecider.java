@@ -364,6 +364,13 @@ public final class ScheduleDecider {
                     .withUid(schedule.getMetadata().getUid())
                     .withController(true)
                     .build()));
+    // who asked for it: the schedule's requester (the API server lets only the operator set it)
+    Map<String, String> asked = new HashMap<>();
+    Map<String, String> own = schedule.getMetadata().getAnnotations();
+    if (own != null && own.get(Backup.REQUESTED_BY) != null)
+      asked.put(Backup.REQUESTED_BY, own.get(Backup.REQUESTED_BY));
+    asked.put(Backup.REQUESTED_VIA, "schedule " + schedule.getMetadata().getName());
+    b.getMetadata().setAnnotations(asked);
     b.setSpec(schedule.getSpec().template);
     d.act(new Action.Create(b));
     d.event(Reason.BackupCreated, "created Backup " + name + " for the run of " + due);

@@ -77,9 +77,11 @@ class ScheduleDeciderTest {
   @Test
   void givenTheRunTimePassed_thenItsBackupIsCreated_ownedAndLabelled_andTheNextRunIsReported() {
     // 02:00 in Berlin is 01:00 UTC
+    BackupSchedule asked = nightly(s -> {});
+    asked.getMetadata().setAnnotations(Map.of(Backup.REQUESTED_BY, "alice"));
     var d =
         decider.decide(
-            nightly(s -> {}),
+            asked,
             new ScheduleObservation(List.of(), Set.of()),
             Instant.parse("2026-12-01T01:00:30Z"));
     Backup b =
@@ -89,6 +91,10 @@ class ScheduleDeciderTest {
             .orElseThrow();
     assertThat(b.getMetadata().getName()).isEqualTo("nightly-20261201-0200");
     assertThat(b.getMetadata().getLabels()).containsEntry("coffer.io/schedule", "nightly");
+    // who asked for it: the schedule's requester, and that it came through the schedule
+    assertThat(b.getMetadata().getAnnotations())
+        .containsEntry(Backup.REQUESTED_BY, "alice")
+        .containsEntry(Backup.REQUESTED_VIA, "schedule nightly");
     assertThat(b.getMetadata().getOwnerReferences())
         .singleElement()
         .satisfies(o -> assertThat(o.getUid()).isEqualTo("5555-0"));
