@@ -214,7 +214,9 @@ class ConsoleE2E {
     assertThat(created.getSpec().type).hasToString("Database");
     assertThat(created.getSpec().encryption).isNotNull();
     assertThat(created.getMetadata().getAnnotations())
-        .containsEntry("coffer.io/created-with", "coffer console");
+        .containsEntry("coffer.io/created-with", "coffer console")
+        // who did it: the API server recorded the console's user, not the console
+        .containsEntry(Backup.REQUESTED_BY, "system:serviceaccount:rayerp:ops");
     // the row follows the watch: no reload, no polling
     browser.awaitText("row-" + manual, "Succeeded");
     Backup done = client.resources(Backup.class).inNamespace(NS).withName(manual).get();
@@ -226,6 +228,10 @@ class ConsoleE2E {
         d ->
             !d.findElements(By.cssSelector("[data-test='row-" + manual + "'] [data-test='shield']"))
                 .isEmpty());
+    browser.awaitText("by-" + manual, "by system:serviceaccount:rayerp:ops");
+    // and the history says who did what
+    browser.open(ops.url() + "#/logs");
+    browser.awaitText("op-by-" + manual, "system:serviceaccount:rayerp:ops");
   }
 
   @Test

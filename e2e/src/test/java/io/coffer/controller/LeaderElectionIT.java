@@ -128,8 +128,10 @@ class LeaderElectionIT {
                       .build(),
                   HttpResponse.BodyHandlers.ofString());
           assertThat(metrics.body())
-              .contains("coffer_backups{namespace=\"ops\",phase=\"Succeeded\"} 1")
-              .contains("coffer_backup_duration_seconds_count 1");
+              .contains("coffer_backups{namespace=\"ops\",phase=\"Succeeded\"} 1.0")
+              .contains("coffer_backup_duration_seconds_count 1")
+              // the operator SDK's own meters, in the same registry
+              .containsPattern("(?m)^operator_sdk_\\w+");
           // the standby's controllers wait for the lease: it counts nothing, so a scrape of both
           // does not count twice
           var standbyMetrics =
@@ -140,7 +142,7 @@ class LeaderElectionIT {
                   HttpResponse.BodyHandlers.ofString());
           assertThat(standbyMetrics.statusCode()).isEqualTo(200);
           assertThat(standbyMetrics.body())
-              .contains("# TYPE coffer_backups gauge")
+              .contains("# TYPE coffer_backup_duration_seconds histogram")
               .doesNotContain("coffer_backups{");
         }
         one.stop();

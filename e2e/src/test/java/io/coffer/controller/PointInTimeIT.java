@@ -182,7 +182,7 @@ class PointInTimeIT {
       assertThat(Metrics.render(List.of(), List.of(), List.of(st)))
           .contains(
               "coffer_pitr_recoverable_until_timestamp_seconds{namespace=\"rayerp\",schedule=\"pitr\"}")
-          .contains("coffer_pitr_archiver_up{namespace=\"rayerp\",schedule=\"pitr\"} 1");
+          .contains("coffer_pitr_archiver_up{namespace=\"rayerp\",schedule=\"pitr\"} 1.0");
 
       // a Restore of second t1: the insert, not yet the update
       Restore r =

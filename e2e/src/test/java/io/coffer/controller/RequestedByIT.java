@@ -15,11 +15,14 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -110,26 +113,20 @@ class RequestedByIT {
                     .resources(Backup.class)
                     .inNamespace(NS)
                     .withName("by-alice")
-                    .edit(
-                        b -> {
-                          b.getMetadata().getAnnotations().put(Backup.REQUESTED_BY, "bob");
-                          return b;
-                        }))
+                    .patch(
+                        PatchContext.of(PatchType.JSON_MERGE),
+                        "{\"metadata\":{\"annotations\":{\"coffer.io/requested-by\":\"bob\"}}}"))
         .isInstanceOf(KubernetesClientException.class)
         .hasMessageContaining("cannot be changed or removed");
-    assertThatThrownBy(
-            () ->
-                client
-                    .resources(Backup.class)
-                    .inNamespace(NS)
-                    .withName("by-alice")
-                    .edit(
-                        b -> {
-                          b.getMetadata().getAnnotations().remove(Backup.REQUESTED_BY);
-                          return b;
-                        }))
-        .isInstanceOf(KubernetesClientException.class)
-        .hasMessageContaining("cannot be changed or removed");
+    // an update that drops it (a `kubectl replace` of the original manifest) keeps the creator
+    Backup replaced =
+        patch(
+            Backup.class,
+            "by-alice",
+            "{\"metadata\":{\"annotations\":{\"coffer.io/requested-by\":null},"
+                + "\"labels\":{\"replaced\":\"yes\"}}}");
+    assertThat(requestedBy(replaced)).isEqualTo("alice");
+    assertThat(replaced.getMetadata().getLabels()).containsEntry("replaced", "yes");
 
     // the operator (the chart's ServiceAccount) alone may name another requester: a schedule's
     Backup scheduled = backup("as-if-scheduled", "s3");
@@ -145,6 +142,15 @@ class RequestedByIT {
         .containsPattern("by-alice .*alice");
     assertThat(kubectl("describe", "backup", "by-alice", "-n", NS))
         .contains("coffer.io/requested-by: alice");
+  }
+
+  /** What the test made goes, so the suites after it see the namespace as they expect. */
+  @AfterAll
+  static void cleanUp() {
+    client.resources(BackupSchedule.class).inNamespace(NS).withName("bobs-weekly").delete();
+    client.resources(Restore.class).inNamespace(NS).withName("by-bob").delete();
+    for (String b : List.of("by-alice", "as-if-scheduled"))
+      client.resources(Backup.class).inNamespace(NS).withName(b).delete();
   }
 
   static String kubectl(String... args) throws Exception {

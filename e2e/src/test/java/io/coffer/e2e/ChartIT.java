@@ -20,7 +20,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -190,6 +193,18 @@ class ChartIT {
             "CofferOplogGap",
             "CofferDrillFailed");
     rules.forEach(r -> assertThat(r.path("expr").asText()).matches(".*coffer_[a-z_]+.*"));
+    // every metric a rule uses is one the operator exports (its Micrometer registry, scraped with
+    // a resource of each kind the rules look at)
+    Set<String> used = new TreeSet<>();
+    rules.forEach(
+        r -> {
+          var m = Pattern.compile("coffer_[a-z_]+").matcher(r.path("expr").asText());
+          while (m.find()) used.add(m.group());
+        });
+    String scraped = MetricsSamples.scrape();
+    assertThat(used).isNotEmpty();
+    for (String metric : used)
+      assertThat(scraped).as(metric + " is exported").containsPattern("(?m)^" + metric + "[{ ]");
   }
 
   @Test

@@ -16,6 +16,12 @@ public final class Caches {
   private volatile IndexedResourceCache<Restore> restores;
   private volatile IndexedResourceCache<BackupSchedule> schedules;
   private volatile boolean leading = true;
+  private final Metrics metrics = new Metrics();
+
+  /** The operator's meters: /metrics scrapes them, the controllers and the SDK record into them. */
+  public Metrics metrics() {
+    return metrics;
+  }
 
   /**
    * Whether this replica holds the lease (always, without leader election): a standby's caches are

@@ -7,6 +7,7 @@ import io.coffer.job.JobFactory;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
@@ -139,6 +140,11 @@ public final class CofferOperator {
                     .withParseResourceVersions(true)
                     .withSSABasedCreateUpdateMatchForDependentResources(false)
                     .withCloseClientOnStop(false)
+                    // reconciles, their durations and the work queue, beside Coffer's own meters
+                    // (not per resource: a platform's thousands of Backups would be thousands of
+                    // series)
+                    .withMetrics(
+                        MicrometerMetrics.withoutPerResourceMetrics(caches.metrics().registry()))
                     .withStopOnInformerErrorDuringStartup(false)
                     .withLeaderElectionConfiguration(
                         config.leaderElection() == null

@@ -5,228 +5,251 @@ import io.coffer.api.BackupSchedule;
 import io.coffer.api.Restore;
 import io.coffer.controller.schedule.ScheduleDecider;
 import io.coffer.schedule.Cron;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
- * Renders Prometheus text metrics from the resources' status. Pure: the informer caches list, this
- * counts.
+ * The operator's metrics, through Micrometer's Prometheus registry: gauges counted from the
+ * resources' status at each scrape (the informer caches list, this counts: a scrape costs the API
+ * server nothing), histograms of the backups this operator saw succeed, and, in the same registry,
+ * the operator SDK's reconcile, queue and duration meters. Names are the ones Coffer exported
+ * before Micrometer (docs/operations.md lists each, and what changed).
  */
 public final class Metrics {
   static final double[] DURATION_BUCKETS = {10, 30, 60, 300, 900, 1800, 3600, 7200, 14400};
   static final double[] SIZE_BUCKETS = {1e6, 1e7, 1e8, 1e9, 1e10, 1e11};
 
-  private Metrics() {}
+  private final PrometheusMeterRegistry registry;
+  private final Timer duration;
+  private final DistributionSummary stored;
+  private final MultiGauge backups;
+  private final MultiGauge restores;
+  private final MultiGauge verifications;
+  private final MultiGauge lastSuccess;
+  private final MultiGauge period;
+  private final MultiGauge pitrUntil;
+  private final MultiGauge pitrRpo;
+  private final MultiGauge pitrGaps;
+  private final MultiGauge pitrUp;
+  private final MultiGauge pitrReport;
+  private final MultiGauge drillRto;
+  private final MultiGauge drillPassed;
 
+  public Metrics() {
+    this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+  }
+
+  public Metrics(PrometheusMeterRegistry registry) {
+    this.registry = registry;
+    Duration[] slo = new Duration[DURATION_BUCKETS.length];
+    for (int i = 0; i < slo.length; i++) slo[i] = Duration.ofSeconds((long) DURATION_BUCKETS[i]);
+    duration =
+        Timer.builder("coffer.backup.duration")
+            .description("Durations of the backups this operator saw succeed.")
+            .serviceLevelObjectives(slo)
+            .register(registry);
+    stored =
+        DistributionSummary.builder("coffer.backup.stored")
+            .baseUnit("bytes")
+            .description("Stored sizes of the backups this operator saw succeed.")
+            .serviceLevelObjectives(SIZE_BUCKETS)
+            .register(registry);
+    backups = gauge("coffer.backups", null, "Backups by namespace and phase.");
+    restores = gauge("coffer.restores", null, "Restores by namespace and phase.");
+    verifications =
+        gauge(
+            "coffer.backup.verifications",
+            null,
+            "Backups by namespace and the result of their last verification.");
+    lastSuccess =
+        gauge(
+            "coffer.schedule.last.success.timestamp",
+            "seconds",
+            "When each schedule last produced a succeeded backup.");
+    period =
+        gauge(
+            "coffer.schedule.period",
+            "seconds",
+            "Time between a schedule's next two runs (alert when no backup succeeded for longer).");
+    pitrUntil =
+        gauge(
+            "coffer.pitr.recoverable.until.timestamp",
+            "seconds",
+            "The newest second a restore to a moment reaches (spec.pointInTime). time() minus it is"
+                + " the achieved RPO.");
+    pitrRpo =
+        gauge(
+            "coffer.pitr.rpo.target",
+            "seconds",
+            "A schedule's spec.pointInTime.rpoTarget (default twice its slice interval).");
+    pitrGaps =
+        gauge(
+            "coffer.pitr.gaps",
+            null,
+            "Stretches of the oplog archive no slice covers (the oplog rolled over before the"
+                + " archiver read it).");
+    pitrUp =
+        gauge(
+            "coffer.pitr.archiver.up",
+            null,
+            "Whether the schedule's oplog archiver runs and reports.");
+    pitrReport =
+        gauge(
+            "coffer.pitr.last.report.timestamp",
+            "seconds",
+            "When the archiver last reported (time() minus it: how far behind it is).");
+    drillRto =
+        gauge(
+            "coffer.drill.rto",
+            "seconds",
+            "A schedule's last restore drill: the time from its restore's start to a usable copy.");
+    drillPassed =
+        gauge(
+            "coffer.drill.passed",
+            null,
+            "Whether a schedule's last restore drill passed (1) or failed (0).");
+  }
+
+  private MultiGauge gauge(String name, String unit, String help) {
+    MultiGauge.Builder b = MultiGauge.builder(name).description(help);
+    if (unit != null) b.baseUnit(unit);
+    return b.register(registry);
+  }
+
+  /** Where the operator SDK's meters go too. */
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** A Backup this operator saw succeed (its status says so for the first time). */
+  public void backupSucceeded(Double seconds, Long storedBytes) {
+    if (seconds != null) duration.record(Duration.ofMillis(Math.round(seconds * 1000)));
+    if (storedBytes != null) stored.record(storedBytes);
+  }
+
+  /** The Prometheus text of everything, the gauges counted from these resources now. */
+  public synchronized String scrape(
+      List<Backup> backupList, List<Restore> restoreList, List<BackupSchedule> schedules) {
+    backups.register(
+        counts(
+            backupList,
+            b ->
+                phase(
+                    b.getMetadata().getNamespace(),
+                    b.getStatus() == null ? null : b.getStatus().phase)),
+        true);
+    restores.register(
+        counts(
+            restoreList,
+            r ->
+                phase(
+                    r.getMetadata().getNamespace(),
+                    r.getStatus() == null ? null : r.getStatus().phase)),
+        true);
+    verifications.register(
+        counts(
+            backupList,
+            b ->
+                b.getStatus() == null
+                        || b.getStatus().verification == null
+                        || b.getStatus().verification.result == null
+                    ? null
+                    : Tags.of(
+                        "namespace",
+                        b.getMetadata().getNamespace(),
+                        "result",
+                        b.getStatus().verification.result)),
+        true);
+    List<MultiGauge.Row<?>> success = new ArrayList<>();
+    List<MultiGauge.Row<?>> periods = new ArrayList<>();
+    List<MultiGauge.Row<?>> until = new ArrayList<>();
+    List<MultiGauge.Row<?>> rpo = new ArrayList<>();
+    List<MultiGauge.Row<?>> gaps = new ArrayList<>();
+    List<MultiGauge.Row<?>> up = new ArrayList<>();
+    List<MultiGauge.Row<?>> report = new ArrayList<>();
+    List<MultiGauge.Row<?>> rto = new ArrayList<>();
+    List<MultiGauge.Row<?>> passed = new ArrayList<>();
+    for (BackupSchedule s : schedules) {
+      Tags t =
+          Tags.of(
+              "namespace", s.getMetadata().getNamespace(), "schedule", s.getMetadata().getName());
+      var st = s.getStatus();
+      if (st != null && st.lastSuccessfulTime != null)
+        success.add(MultiGauge.Row.of(t, Instant.parse(st.lastSuccessfulTime).getEpochSecond()));
+      Long p = period(s);
+      if (p != null) periods.add(MultiGauge.Row.of(t, p));
+      var pit = s.getSpec() == null ? null : s.getSpec().pointInTime;
+      if (pit != null && Boolean.TRUE.equals(pit.enabled)) {
+        rpo.add(MultiGauge.Row.of(t, ScheduleDecider.rpoTarget(pit).toSeconds()));
+        var ps = st == null ? null : st.pointInTime;
+        up.add(MultiGauge.Row.of(t, ps != null && "Running".equals(ps.state) ? 1 : 0));
+        if (ps != null) {
+          if (ps.recoverableUntil != null)
+            until.add(MultiGauge.Row.of(t, Instant.parse(ps.recoverableUntil).getEpochSecond()));
+          if (ps.checkedAt != null)
+            report.add(MultiGauge.Row.of(t, Instant.parse(ps.checkedAt).getEpochSecond()));
+          gaps.add(MultiGauge.Row.of(t, ps.gaps == null ? 0 : ps.gaps.size()));
+        }
+      }
+      var last = st == null ? null : st.lastDrill;
+      if (last != null && !"Running".equals(last.result)) {
+        if (last.rtoSeconds != null) rto.add(MultiGauge.Row.of(t, last.rtoSeconds));
+        passed.add(MultiGauge.Row.of(t, "Passed".equals(last.result) ? 1 : 0));
+      }
+    }
+    lastSuccess.register(success, true);
+    period.register(periods, true);
+    pitrUntil.register(until, true);
+    pitrRpo.register(rpo, true);
+    pitrGaps.register(gaps, true);
+    pitrUp.register(up, true);
+    pitrReport.register(report, true);
+    drillRto.register(rto, true);
+    drillPassed.register(passed, true);
+    return registry.scrape();
+  }
+
+  /**
+   * The metrics of these resources alone, in a registry of their own (no histogram events): for
+   * tests and tools.
+   */
   public static String render(
       List<Backup> backups, List<Restore> restores, List<BackupSchedule> schedules) {
-    StringBuilder sb = new StringBuilder();
-    Map<String, Integer> byPhase = new TreeMap<>();
-    for (Backup b : backups)
-      byPhase.merge(
-          key(
-              b.getMetadata().getNamespace(),
-              b.getStatus() == null || b.getStatus().phase == null
-                  ? "Pending"
-                  : b.getStatus().phase.name()),
-          1,
-          Integer::sum);
-    sb.append(
-        "# HELP coffer_backups Backups by namespace and phase.\n# TYPE coffer_backups gauge\n");
-    byPhase.forEach(
-        (k, v) -> sb.append("coffer_backups{").append(k).append("} ").append(v).append('\n'));
-    Map<String, Integer> restoresByPhase = new TreeMap<>();
-    for (Restore r : restores)
-      restoresByPhase.merge(
-          key(
-              r.getMetadata().getNamespace(),
-              r.getStatus() == null || r.getStatus().phase == null
-                  ? "Pending"
-                  : r.getStatus().phase.name()),
-          1,
-          Integer::sum);
-    sb.append(
-        "# HELP coffer_restores Restores by namespace and phase.\n# TYPE coffer_restores gauge\n");
-    restoresByPhase.forEach(
-        (k, v) -> sb.append("coffer_restores{").append(k).append("} ").append(v).append('\n'));
-    histogram(
-        sb,
-        "coffer_backup_duration_seconds",
-        "Duration of succeeded backups.",
-        DURATION_BUCKETS,
-        backups.stream()
-            .filter(b -> b.getStatus() != null && b.getStatus().durationSeconds != null)
-            .mapToDouble(b -> b.getStatus().durationSeconds)
-            .toArray());
-    histogram(
-        sb,
-        "coffer_backup_stored_bytes",
-        "Stored size of succeeded backups.",
-        SIZE_BUCKETS,
-        backups.stream()
-            .filter(b -> b.getStatus() != null && b.getStatus().storedBytes != null)
-            .mapToDouble(b -> b.getStatus().storedBytes)
-            .toArray());
-    sb.append(
-            "# HELP coffer_schedule_last_success_timestamp_seconds When each schedule last produced a succeeded backup.\n")
-        .append("# TYPE coffer_schedule_last_success_timestamp_seconds gauge\n");
-    for (BackupSchedule s : schedules) {
-      if (s.getStatus() == null || s.getStatus().lastSuccessfulTime == null) continue;
-      sb.append("coffer_schedule_last_success_timestamp_seconds{namespace=\"")
-          .append(s.getMetadata().getNamespace())
-          .append("\",schedule=\"")
-          .append(s.getMetadata().getName())
-          .append("\"} ")
-          .append(Instant.parse(s.getStatus().lastSuccessfulTime).getEpochSecond())
-          .append('\n');
-    }
-    sb.append(
-            "# HELP coffer_schedule_period_seconds Time between a schedule's next two runs (alert when no backup succeeded for longer).\n")
-        .append("# TYPE coffer_schedule_period_seconds gauge\n");
-    for (BackupSchedule s : schedules) {
-      Long period = period(s);
-      if (period == null) continue;
-      sb.append("coffer_schedule_period_seconds{namespace=\"")
-          .append(s.getMetadata().getNamespace())
-          .append("\",schedule=\"")
-          .append(s.getMetadata().getName())
-          .append("\"} ")
-          .append(period)
-          .append('\n');
-    }
-    pointInTime(sb, schedules);
-    drills(sb, schedules);
-    Map<String, Integer> verifications = new TreeMap<>();
-    for (Backup b : backups) {
-      if (b.getStatus() == null
-          || b.getStatus().verification == null
-          || b.getStatus().verification.result == null) continue;
-      verifications.merge(
-          "namespace=\""
-              + b.getMetadata().getNamespace()
-              + "\",result=\""
-              + b.getStatus().verification.result
-              + "\"",
-          1,
-          Integer::sum);
-    }
-    sb.append(
-            "# HELP coffer_backup_verifications Backups by namespace and the result of their last verification.\n")
-        .append("# TYPE coffer_backup_verifications gauge\n");
-    verifications.forEach(
-        (k, v) ->
-            sb.append("coffer_backup_verifications{")
-                .append(k)
-                .append("} ")
-                .append(v)
-                .append('\n'));
-    return sb.toString();
+    return new Metrics().scrape(backups, restores, schedules);
   }
 
-  /**
-   * The oplog archive of each schedule with {@code spec.pointInTime}: the newest restorable second
-   * (alert when now minus it passes the RPO target, the next gauge), its gaps and whether the
-   * archiver reports.
-   */
-  /**
-   * Each schedule's last restore drill: its time to a usable copy and whether it passed
-   * (spec.drill).
-   */
-  private static void drills(StringBuilder sb, List<BackupSchedule> schedules) {
-    StringBuilder rto = new StringBuilder();
-    StringBuilder passed = new StringBuilder();
-    for (BackupSchedule s : schedules) {
-      var last = s.getStatus() == null ? null : s.getStatus().lastDrill;
-      if (last == null || "Running".equals(last.result)) continue;
-      String labels =
-          "{namespace=\""
-              + s.getMetadata().getNamespace()
-              + "\",schedule=\""
-              + s.getMetadata().getName()
-              + "\"} ";
-      if (last.rtoSeconds != null)
-        rto.append("coffer_drill_rto_seconds").append(labels).append(last.rtoSeconds).append('\n');
-      passed
-          .append("coffer_drill_passed")
-          .append(labels)
-          .append("Passed".equals(last.result) ? 1 : 0)
-          .append('\n');
-    }
-    sb.append(
-            "# HELP coffer_drill_rto_seconds A schedule's last restore drill: the time from its restore's start to a usable copy.\n")
-        .append("# TYPE coffer_drill_rto_seconds gauge\n")
-        .append(rto)
-        .append(
-            "# HELP coffer_drill_passed Whether a schedule's last restore drill passed (1) or failed (0).\n")
-        .append("# TYPE coffer_drill_passed gauge\n")
-        .append(passed);
+  private static Tags phase(String namespace, io.coffer.api.Phase phase) {
+    return Tags.of("namespace", namespace, "phase", phase == null ? "Pending" : phase.name());
   }
 
-  static void pointInTime(StringBuilder sb, List<BackupSchedule> schedules) {
-    StringBuilder until = new StringBuilder();
-    StringBuilder rpo = new StringBuilder();
-    StringBuilder gaps = new StringBuilder();
-    StringBuilder up = new StringBuilder();
-    StringBuilder checked = new StringBuilder();
-    for (BackupSchedule s : schedules) {
-      var pit = s.getSpec() == null ? null : s.getSpec().pointInTime;
-      if (pit == null || !Boolean.TRUE.equals(pit.enabled)) continue;
-      String labels =
-          "{namespace=\""
-              + s.getMetadata().getNamespace()
-              + "\",schedule=\""
-              + s.getMetadata().getName()
-              + "\"} ";
-      long target = ScheduleDecider.rpoTarget(pit).toSeconds();
-      rpo.append("coffer_pitr_rpo_target_seconds").append(labels).append(target).append('\n');
-      var st = s.getStatus() == null ? null : s.getStatus().pointInTime;
-      up.append("coffer_pitr_archiver_up")
-          .append(labels)
-          .append(st != null && "Running".equals(st.state) ? 1 : 0)
-          .append('\n');
-      if (st == null) continue;
-      if (st.recoverableUntil != null)
-        until
-            .append("coffer_pitr_recoverable_until_timestamp_seconds")
-            .append(labels)
-            .append(Instant.parse(st.recoverableUntil).getEpochSecond())
-            .append('\n');
-      if (st.checkedAt != null)
-        checked
-            .append("coffer_pitr_last_report_timestamp_seconds")
-            .append(labels)
-            .append(Instant.parse(st.checkedAt).getEpochSecond())
-            .append('\n');
-      gaps.append("coffer_pitr_gaps")
-          .append(labels)
-          .append(st.gaps == null ? 0 : st.gaps.size())
-          .append('\n');
+  /** One row per distinct tag set (null: not counted), valued by how many resources have it. */
+  private static <T> List<MultiGauge.Row<?>> counts(List<T> items, Function<T, Tags> tags) {
+    Map<String, Tags> keys = new TreeMap<>();
+    Map<String, Integer> n = new TreeMap<>();
+    for (T item : items) {
+      Tags t = tags.apply(item);
+      if (t == null) continue;
+      String k = t.toString();
+      keys.put(k, t);
+      n.merge(k, 1, Integer::sum);
     }
-    sb.append(
-            "# HELP coffer_pitr_recoverable_until_timestamp_seconds The newest second a restore to a moment reaches (spec.pointInTime). time() minus it is the achieved RPO.\n")
-        .append("# TYPE coffer_pitr_recoverable_until_timestamp_seconds gauge\n")
-        .append(until)
-        .append(
-            "# HELP coffer_pitr_rpo_target_seconds A schedule's spec.pointInTime.rpoTarget (default twice its slice interval).\n")
-        .append("# TYPE coffer_pitr_rpo_target_seconds gauge\n")
-        .append(rpo)
-        .append(
-            "# HELP coffer_pitr_gaps Stretches of the oplog archive no slice covers (the oplog rolled over before the archiver read it).\n")
-        .append("# TYPE coffer_pitr_gaps gauge\n")
-        .append(gaps)
-        .append(
-            "# HELP coffer_pitr_archiver_up Whether the schedule's oplog archiver runs and reports.\n")
-        .append("# TYPE coffer_pitr_archiver_up gauge\n")
-        .append(up)
-        .append(
-            "# HELP coffer_pitr_last_report_timestamp_seconds When the archiver last reported (time() minus it: how far behind it is).\n")
-        .append("# TYPE coffer_pitr_last_report_timestamp_seconds gauge\n")
-        .append(checked);
+    List<MultiGauge.Row<?>> rows = new ArrayList<>();
+    n.forEach((k, v) -> rows.add(MultiGauge.Row.of(keys.get(k), v)));
+    return rows;
   }
 
   private static Long period(BackupSchedule s) {
@@ -239,42 +262,5 @@ public final class Metrics {
     } catch (RuntimeException e) {
       return null; // an invalid spec: its status says why
     }
-  }
-
-  private static String key(String ns, String phase) {
-    return "namespace=\"" + ns + "\",phase=\"" + phase + "\"";
-  }
-
-  private static void histogram(
-      StringBuilder sb, String name, String help, double[] buckets, double[] values) {
-    sb.append("# HELP ")
-        .append(name)
-        .append(' ')
-        .append(help)
-        .append("\n# TYPE ")
-        .append(name)
-        .append(" histogram\n");
-    double sum = 0;
-    for (double v : values) sum += v;
-    for (double b : buckets) {
-      long n = 0;
-      for (double v : values) if (v <= b) n++;
-      sb.append(name)
-          .append("_bucket{le=\"")
-          .append(
-              b >= 1e6 ? String.format("%.0e", b).replace("e+0", "e+") : String.valueOf((long) b))
-          .append("\"} ")
-          .append(n)
-          .append('\n');
-    }
-    sb.append(name).append("_bucket{le=\"+Inf\"} ").append(values.length).append('\n');
-    sb.append(name)
-        .append("_sum ")
-        .append(sum)
-        .append('\n')
-        .append(name)
-        .append("_count ")
-        .append(values.length)
-        .append('\n');
   }
 }

@@ -9,10 +9,10 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 
 /**
- * /healthz (the operator runs), /readyz (its informers are healthy) and /metrics (Prometheus text,
- * counted from the controllers' informer caches: a scrape costs the API server nothing; a standby
- * replica, whose controllers wait for the lease, reports no resources, so the leader's figures are
- * not counted twice).
+ * /healthz (the operator runs), /readyz (its informers are healthy) and /metrics (Micrometer's
+ * Prometheus text: the resources counted from the controllers' informer caches, so a scrape costs
+ * the API server nothing; a standby replica, whose controllers wait for the lease, reports no
+ * resources, so the leader's figures are not counted twice; and the operator SDK's meters).
  */
 public final class OperatorHttp implements AutoCloseable {
   private final HttpServer server;
@@ -38,7 +38,10 @@ public final class OperatorHttp implements AutoCloseable {
         "/metrics",
         ex -> {
           try {
-            reply(ex, 200, Metrics.render(caches.backups(), caches.restores(), caches.schedules()));
+            reply(
+                ex,
+                200,
+                caches.metrics().scrape(caches.backups(), caches.restores(), caches.schedules()));
           } catch (RuntimeException e) {
             reply(ex, 500, "cannot count resources: " + e.getClass().getSimpleName() + "\n");
           }

@@ -2,6 +2,7 @@ package io.coffer.controller.backup;
 
 import io.coffer.api.Backup;
 import io.coffer.api.BackupStatus;
+import io.coffer.api.Phase;
 import io.coffer.api.Restore;
 import io.coffer.controller.Actuator;
 import io.coffer.controller.Caches;
@@ -111,6 +112,10 @@ public class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
   public UpdateControl<Backup> reconcile(Backup backup, Context<Backup> ctx) {
     var d = decider.decide(backup, observe(backup, ctx), clock.instant());
     actuator.run(backup, d.actions(), ctx);
+    if (d.status() != null
+        && d.status().phase == Phase.Succeeded
+        && (backup.getStatus() == null || backup.getStatus().phase != Phase.Succeeded))
+      caches.metrics().backupSucceeded(d.status().durationSeconds, d.status().storedBytes);
     return writes.control(backup, d, Backup::new, ctx);
   }
 
