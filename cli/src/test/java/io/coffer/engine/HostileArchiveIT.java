@@ -378,8 +378,8 @@ class HostileArchiveIT {
 
   /**
    * A small archive whose manifest inflates past what the engine's heap could hold (JSON
-   * whitespace, deflated to a few hundred KiB; just over this JVM's limit, which is an eighth of
-   * its heap or 256 MiB): refused at the size limit, exit 5, not read until the heap runs out.
+   * whitespace, deflated to a few hundred KiB; just over this JVM's limit, which is a fifth of its
+   * heap or 256 MiB): refused at the size limit, exit 5, not read until the heap runs out.
    */
   @Test
   void givenAManifestThatInflatesPastTheLimit_whenRestoredFromTheFile_thenRefusedAtTheLimit()

@@ -1,17 +1,20 @@
 package io.coffer.engine.archive;
 
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -32,7 +35,11 @@ import java.util.zip.Deflater;
  * stream), and one writer thread puts headers, blocks and data descriptors downstream in order.
  * Entries carry ZIP64 data descriptors, Unix modes and UTF-8 names; the central directory (ZIP64
  * when needed) ends the stream. Memory is bounded by the queue: a few blocks in flight, whatever
- * the data size.
+ * the data size; and by the number of entries only up to a limit: each entry's central directory
+ * record is made as soon as its sizes are known, kept in memory up to {@link #CENTRAL_IN_MEMORY}
+ * bytes and past that in a temporary file of the records alone (names, CRCs, sizes, offsets: never
+ * data), owner-only, removed when the zip ends, so a tree of a million files costs the heap nothing
+ * per file here.
  */
 public final class ZipStreamWriter implements Closeable {
   static final int BLOCK = 512 * 1024;
@@ -44,7 +51,11 @@ public final class ZipStreamWriter implements Closeable {
   private final ExecutorService pool;
   private final BlockingQueue<Item> queue;
   private final Thread writer;
-  private final List<Entry> entries = new ArrayList<>();
+
+  /** Central directory records in memory before they go to a temporary file (~60,000 entries). */
+  static final int CENTRAL_IN_MEMORY = 8 * 1024 * 1024;
+
+  private final Records central;
   private volatile Throwable failure;
   private Entry current;
   private byte[] block = new byte[BLOCK];
@@ -84,9 +95,97 @@ public final class ZipStreamWriter implements Closeable {
       Supplier<byte[]> lazy,
       LongConsumer before,
       LongConsumer after,
-      boolean end) {}
+      boolean end,
+      Records stream) {
+    Item(
+        Future<byte[]> data,
+        Supplier<byte[]> lazy,
+        LongConsumer before,
+        LongConsumer after,
+        boolean end) {
+      this(data, lazy, before, after, end, null);
+    }
+  }
+
+  /**
+   * The central directory's records in entry order (made by the writer thread, as entries end): in
+   * memory up to a limit, then in an owner-only temporary file.
+   */
+  static final class Records implements Closeable {
+    private final int memoryLimit;
+    private ByteArrayOutputStream memory = new ByteArrayOutputStream();
+    private Path file;
+    private OutputStream fileOut;
+    long count;
+    long size;
+
+    Records(int memoryLimit) {
+      this.memoryLimit = memoryLimit;
+    }
+
+    void add(byte[] record) {
+      try {
+        count++;
+        size += record.length;
+        if (file == null && memory.size() + record.length <= memoryLimit) {
+          memory.writeBytes(record);
+          return;
+        }
+        if (file == null) {
+          file =
+              Files.createTempFile(
+                  "coffer-zip-central-",
+                  ".bin",
+                  PosixFilePermissions.asFileAttribute(
+                      PosixFilePermissions.fromString("rw-------")));
+          fileOut = new BufferedOutputStream(Files.newOutputStream(file), 64 * 1024);
+          memory.writeTo(fileOut);
+          memory = null;
+        }
+        fileOut.write(record);
+      } catch (IOException e) {
+        throw new UncheckedIOException(
+            "cannot keep the zip's central directory in a temporary file (java.io.tmpdir)", e);
+      }
+    }
+
+    /** Whether the records went to a temporary file. */
+    boolean spilled() {
+      return file != null;
+    }
+
+    long writeTo(OutputStream out) throws IOException {
+      if (file == null) {
+        memory.writeTo(out);
+      } else {
+        fileOut.close();
+        Files.copy(file, out);
+      }
+      return size;
+    }
+
+    @Override
+    public void close() {
+      try {
+        if (fileOut != null) fileOut.close();
+      } catch (IOException e) {
+        // removed below
+      }
+      try {
+        if (file != null) Files.deleteIfExists(file);
+      } catch (IOException e) {
+        // a temporary file
+      }
+    }
+  }
 
   public ZipStreamWriter(OutputStream out, int threads) {
+    this(out, threads, CENTRAL_IN_MEMORY);
+  }
+
+  /** {@code centralInMemory}: bytes of central directory records kept in memory. */
+  ZipStreamWriter(OutputStream out, int threads, int centralInMemory) {
+    this.central = new Records(centralInMemory);
     this.out = out;
     this.pool =
         Executors.newFixedThreadPool(
@@ -104,6 +203,11 @@ public final class ZipStreamWriter implements Closeable {
 
   private volatile boolean aborted;
 
+  /** Whether the central directory's records went to a temporary file (tests). */
+  boolean centralSpilled() {
+    return central.spilled();
+  }
+
   private void drain() {
     long offset = 0;
     try {
@@ -115,6 +219,10 @@ public final class ZipStreamWriter implements Closeable {
           break;
         }
         if (item.before() != null) item.before().accept(offset);
+        if (item.stream() != null) {
+          offset += item.stream().writeTo(out);
+          continue;
+        }
         byte[] b = item.data() != null ? item.data().get() : item.lazy().get();
         out.write(b);
         offset += b.length;
@@ -124,6 +232,8 @@ public final class ZipStreamWriter implements Closeable {
     } catch (Throwable t) {
       failure = t instanceof ExecutionException ee && ee.getCause() != null ? ee.getCause() : t;
       queue.clear();
+    } finally {
+      central.close();
     }
   }
 
@@ -153,7 +263,6 @@ public final class ZipStreamWriter implements Closeable {
       throws IOException {
     if (current != null) throw new IllegalStateException("an entry is already open");
     current = new Entry(name, Deflater.DEFLATED, level, mtimeMillis, unixMode);
-    entries.add(current);
     Entry e = current;
     enqueue(
         new Item(
@@ -231,20 +340,21 @@ public final class ZipStreamWriter implements Closeable {
     if (e == null) throw new IllegalStateException("no entry is open");
     submitBlock(true);
     current = null;
-    enqueue(new Item(null, () -> dataDescriptor(e), null, null, false));
+    // its sizes are final once the descriptor is out: its central record is made then
+    enqueue(
+        new Item(null, () -> dataDescriptor(e), null, n -> central.add(centralRecord(e)), false));
   }
 
   /** A directory entry: stored, empty, no data descriptor. */
   public void directory(String name, long mtimeMillis, int unixMode) throws IOException {
     if (current != null) throw new IllegalStateException("an entry is open");
     Entry e = new Entry(name.endsWith("/") ? name : name + "/", 0, 0, mtimeMillis, unixMode);
-    entries.add(e);
     enqueue(
         new Item(
             CompletableFuture.completedFuture(localHeader(e)),
             null,
             off -> e.offset = off,
-            null,
+            n -> central.add(centralRecord(e)),
             false));
   }
 
@@ -253,10 +363,10 @@ public final class ZipStreamWriter implements Closeable {
     if (closed) return;
     if (current != null) throw new IllegalStateException("an entry is still open");
     closed = true;
-    List<Entry> all = List.copyOf(entries);
     long[] start = new long[1];
+    enqueue(new Item(null, null, off -> start[0] = off, null, false, central));
     enqueue(
-        new Item(null, () -> centralDirectory(all, start[0]), off -> start[0] = off, null, false));
+        new Item(null, () -> endRecords(central.count, central.size, start[0]), null, null, false));
     enqueue(new Item(null, null, null, null, true));
     try {
       writer.join();
@@ -323,43 +433,47 @@ public final class ZipStreamWriter implements Closeable {
     return Arrays.copyOf(b.array(), offset >= 0 ? 28 : 20);
   }
 
-  /** The central directory, then the ZIP64 end record, its locator and the classic end record. */
-  private static byte[] centralDirectory(List<Entry> all, long start) {
-    ByteArrayOutputStream cd = new ByteArrayOutputStream();
-    for (Entry e : all) {
-      boolean file = !e.directory();
-      boolean bigOffset = e.offset >= MAGIC32;
-      byte[] extra;
-      if (file) {
-        extra = zip64Extra(e.size, e.compressedSize, e.offset);
-      } else if (bigOffset) {
-        extra = new Buf(12).u16(0x0001).u16(8).u64(e.offset).array();
-      } else {
-        extra = new byte[0];
-      }
-      long attrs = ((long) e.unixMode & 0xffff) << 16 | (e.directory() ? 0x10 : 0);
-      Buf b = new Buf(46 + e.name.length + extra.length);
-      b.u32(0x02014b50)
-          .u16(MADE_BY_UNIX)
-          .u16(file || bigOffset ? 45 : 20)
-          .u16(file ? 0x0808 : 0x0800)
-          .u16(e.method)
-          .u32(e.dosTime)
-          .u32(file ? e.crc.getValue() : 0)
-          .u32(file ? MAGIC32 : 0)
-          .u32(file ? MAGIC32 : 0)
-          .u16(e.name.length)
-          .u16(extra.length)
-          .u16(0)
-          .u16(0)
-          .u16(0)
-          .u32(attrs)
-          .u32(file || bigOffset ? MAGIC32 : e.offset)
-          .bytes(e.name)
-          .bytes(extra);
-      cd.writeBytes(b.array());
+  /** One entry's central directory record, its sizes and offset final. */
+  private static byte[] centralRecord(Entry e) {
+    boolean file = !e.directory();
+    boolean bigOffset = e.offset >= MAGIC32;
+    byte[] extra;
+    if (file) {
+      extra = zip64Extra(e.size, e.compressedSize, e.offset);
+    } else if (bigOffset) {
+      extra = new Buf(12).u16(0x0001).u16(8).u64(e.offset).array();
+    } else {
+      extra = new byte[0];
     }
-    long size = cd.size();
+    long attrs = ((long) e.unixMode & 0xffff) << 16 | (e.directory() ? 0x10 : 0);
+    Buf b = new Buf(46 + e.name.length + extra.length);
+    b.u32(0x02014b50)
+        .u16(MADE_BY_UNIX)
+        .u16(file || bigOffset ? 45 : 20)
+        .u16(file ? 0x0808 : 0x0800)
+        .u16(e.method)
+        .u32(e.dosTime)
+        .u32(file ? e.crc.getValue() : 0)
+        .u32(file ? MAGIC32 : 0)
+        .u32(file ? MAGIC32 : 0)
+        .u16(e.name.length)
+        .u16(extra.length)
+        .u16(0)
+        .u16(0)
+        .u16(0)
+        .u32(attrs)
+        .u32(file || bigOffset ? MAGIC32 : e.offset)
+        .bytes(e.name)
+        .bytes(extra);
+    return b.array();
+  }
+
+  /**
+   * After the central directory of {@code count} records ({@code size} bytes, from {@code start}):
+   * the ZIP64 end record, its locator and the classic end record.
+   */
+  private static byte[] endRecords(long count, long size, long start) {
+    ByteArrayOutputStream cd = new ByteArrayOutputStream();
     long end64 = start + size;
     cd.writeBytes(
         new Buf(56)
@@ -369,13 +483,13 @@ public final class ZipStreamWriter implements Closeable {
             .u16(45)
             .u32(0)
             .u32(0)
-            .u64(all.size())
-            .u64(all.size())
+            .u64(count)
+            .u64(count)
             .u64(size)
             .u64(start)
             .array());
     cd.writeBytes(new Buf(20).u32(0x07064b50).u32(0).u64(end64).u32(1).array());
-    int n = Math.min(all.size(), 0xFFFF);
+    int n = (int) Math.min(count, 0xFFFF);
     cd.writeBytes(
         new Buf(22)
             .u32(0x06054b50)

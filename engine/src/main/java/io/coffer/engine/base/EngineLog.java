@@ -9,13 +9,16 @@ import java.util.function.Consumer;
 
 /**
  * The log of one backup or restore: echoed as it happens and stored beside the archive. Bounded:
- * after {@link #MAX_LINES} lines only warnings are kept, and a count of what was left out.
+ * after {@link #MAX_LINES} lines only warnings and errors are kept, up to twice that many lines (a
+ * tree of a million unreadable files must not fill the heap with warnings), and a count of what was
+ * left out.
  */
 public final class EngineLog {
   static final int MAX_LINES = 5000;
   private final List<String> lines = new ArrayList<>();
   private final Consumer<String> echo;
   private int dropped;
+  private int droppedWarnings;
   private int warnings;
 
   public EngineLog(Consumer<String> echo) {
@@ -45,8 +48,10 @@ public final class EngineLog {
             + " "
             + Printable.escape(message);
     echo.accept(line);
-    if (lines.size() < MAX_LINES || !"INFO".equals(level)) lines.add(line);
-    else dropped++;
+    if (lines.size() < MAX_LINES || (!"INFO".equals(level) && lines.size() < 2 * MAX_LINES))
+      lines.add(line);
+    else if ("INFO".equals(level)) dropped++;
+    else droppedWarnings++;
   }
 
   public synchronized int warnings() {
@@ -61,6 +66,10 @@ public final class EngineLog {
     StringBuilder sb = new StringBuilder();
     for (String l : lines) sb.append(l).append('\n');
     if (dropped > 0) sb.append("(").append(dropped).append(" informational lines left out)\n");
+    if (droppedWarnings > 0)
+      sb.append("(")
+          .append(droppedWarnings)
+          .append(" more warnings and errors left out; each was printed as it happened)\n");
     return sb.toString().getBytes(StandardCharsets.UTF_8);
   }
 }
