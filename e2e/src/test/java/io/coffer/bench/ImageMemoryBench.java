@@ -16,11 +16,14 @@ import java.util.Map;
 /**
  * The engine's memory inside the real image under a container memory limit (a memory cgroup, as on
  * a node), for the Job pods' default resources and the README's sizing table: peak RSS of {@code
- * coffer backup} (files, and a MongoDB database) and whether the kernel OOM-killed it. Goal: peak
- * RSS at most 80 % of the limit, never killed.
+ * coffer backup} (files, a MongoDB database, and an uploads volume of many small files) and of
+ * {@code coffer restore} of those small files, and whether the kernel OOM-killed it. Goal: peak RSS
+ * at most 80 % of the limit, never killed (issue 25 item 9: a million small files in the default
+ * pod, memory flat in their number).
  *
  * <pre>
- *   e2e/bench/image-memory.sh [fileMiB=700] [documents=1000000] [limitsMiB=256,512]   (as root: mount namespaces)
+ *   e2e/bench/image-memory.sh [fileMiB=700] [documents=1000000] [limitsMiB=256,512] [smallFiles=300000]
+ *   (as root: mount namespaces)
  * </pre>
  */
 public final class ImageMemoryBench {
@@ -30,6 +33,7 @@ public final class ImageMemoryBench {
     List<Long> limits = new ArrayList<>();
     for (String l : (args.length > 2 ? args[2] : "256,512").split(","))
       limits.add(Long.parseLong(l.trim()));
+    int small = args.length > 3 ? Integer.parseInt(args[3]) : 300_000;
     ImageRuntime image = ImageRuntime.shared();
     if (image == null) {
       System.err.println("image-memory: cannot run the image here: " + ImageRuntime.unavailable());
@@ -38,25 +42,37 @@ public final class ImageMemoryBench {
     Path work = Files.createTempDirectory("coffer-image-memory");
     Path tree = Files.createDirectories(work.resolve("tree"));
     long total = EngineBench.generateTree(tree, mib);
+    // an ERP's uploads after a few years: many small documents, 1,000 to a folder
+    Path smallTree = Files.createDirectories(work.resolve("small"));
+    for (int i = 0; i < small; i++) {
+      Path d = smallTree.resolve(String.format("%04d", i / 1000));
+      if (i % 1000 == 0) Files.createDirectories(d);
+      Files.writeString(d.resolve("doc-" + i + ".txt"), "scanned document " + i + "\n");
+    }
     MongoServer server = EmbeddedServers.mongo();
     String uri = EmbeddedServers.uri(server);
     try (MongoClient client = MongoClients.create(uri)) {
       EngineBench.seed(client, docs);
     }
-    String recipient = AgeKeys.generate().recipient().encoded();
+    AgeKeys.Identity identity = AgeKeys.generate();
+    String recipient = identity.recipient().encoded();
     System.out.printf(
-        "engine memory in the image %s (%s): %d MiB of files, %,d documents%n",
-        image.reference(), image.digest(), total >> 20, docs);
+        "engine memory in the image %s (%s): %d MiB of files, %,d documents, %,d small files%n",
+        image.reference(), image.digest(), total >> 20, docs, small);
     System.out.println("goal: peak RSS at most 80 % of the memory limit, never OOM-killed");
     boolean met = true;
     for (long limit : limits) {
-      for (String kind : List.of("files", "database")) {
+      for (String kind : List.of("files", "database", "small-files", "small-restore")) {
         Path pod = Files.createDirectories(work.resolve("pod-" + kind + "-" + limit));
         Path store = Files.createDirectories(work.resolve("store-" + kind + "-" + limit));
         Map<String, ImageRuntime.Mount> mounts = new LinkedHashMap<>();
         mounts.put(
             "/tmp", new ImageRuntime.Mount(Files.createDirectories(pod.resolve("tmp")), false));
-        mounts.put("/data/storage", new ImageRuntime.Mount(store, false));
+        // the small files' restore reads what their backup at this limit stored
+        Path from = work.resolve("store-small-files-" + limit);
+        mounts.put(
+            "/data/storage",
+            new ImageRuntime.Mount(kind.equals("small-restore") ? from : store, false));
         List<String> a =
             new ArrayList<>(
                 List.of(
@@ -68,7 +84,34 @@ public final class ImageMemoryBench {
                     "-q",
                     "--progress",
                     "none"));
-        if (kind.equals("files")) {
+        if (kind.equals("small-restore")) {
+          a =
+              new ArrayList<>(
+                  List.of(
+                      "restore",
+                      "--storage",
+                      "file:///data/storage",
+                      "--backup",
+                      "small",
+                      "--identity-file",
+                      "/data/key/identity",
+                      "--files-target",
+                      "docs=/data/target",
+                      "-q",
+                      "--progress",
+                      "none"));
+          Path key = Files.createDirectories(pod.resolve("key"));
+          Files.writeString(key.resolve("identity"), identity.encoded() + "\n");
+          mounts.put("/data/key", new ImageRuntime.Mount(key, true));
+          mounts.put(
+              "/data/target",
+              new ImageRuntime.Mount(Files.createDirectories(pod.resolve("target")), false));
+          ImageRuntime.run(List.of("chown", "-R", "65532:65532", pod.toString()));
+        } else if (kind.equals("small-files")) {
+          mounts.put("/data/source/docs", new ImageRuntime.Mount(smallTree, true));
+          a.addAll(
+              List.of("--type", "files", "--files", "docs=/data/source/docs", "--id", "small"));
+        } else if (kind.equals("files")) {
           mounts.put("/data/source/docs", new ImageRuntime.Mount(tree, true));
           a.addAll(List.of("--type", "files", "--files", "docs=/data/source/docs"));
         } else {
@@ -100,7 +143,7 @@ public final class ImageMemoryBench {
         boolean ok = exit == 0 && !oom && (peak >> 10) <= limit * 8 / 10;
         met &= ok;
         System.out.printf(
-            "  limit %4d MiB  %-8s  peak RSS %4d MiB (%3d %%)  %6.1f s  exit %d%s  %s%n",
+            "  limit %4d MiB  %-13s  peak RSS %4d MiB (%3d %%)  %6.1f s  exit %d%s  %s%n",
             limit,
             kind,
             peak >> 10,

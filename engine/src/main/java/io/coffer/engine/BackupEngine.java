@@ -19,7 +19,6 @@ import io.coffer.engine.storage.Storage;
 import io.coffer.protocol.BackupResult;
 import io.coffer.protocol.ExitCode;
 import io.coffer.protocol.Field;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +26,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -170,19 +168,27 @@ final class BackupEngine {
               o.parent(),
               window == null ? null : window.consistency(),
               window == null ? null : window.oplog());
-      byte[] manifestJson = archive.finish(manifest); // closes the chain and publishes the archive
+      archive.finish(manifest); // closes the chain and publishes the archive
       stored = null;
       long storedSize = hashed.count();
       String sha256 = hashed.sha256Hex();
 
       String manifestName = o.encryption().enabled() ? "manifest.json.age" : "manifest.json";
-      ByteArrayOutputStream encManifest = new ByteArrayOutputStream();
-      try (OutputStream m = o.encryption().wrap(encManifest)) {
-        m.write(manifestJson);
-      }
-      byte[] manifestBytes = encManifest.toByteArray();
       lock.check();
-      put(storage, BackupIds.key(id, manifestName), manifestBytes);
+      // serialised again straight into storage: the text of a million files' manifest is never
+      // held in memory, in the clear or encrypted
+      String manifestSha256;
+      Storage.AtomicOutput manifestOut = storage.create(BackupIds.key(id, manifestName));
+      try {
+        HashingOutputStream manifestHashed = new HashingOutputStream(manifestOut);
+        try (OutputStream m = o.encryption().wrap(manifestHashed)) {
+          Json.writePretty(manifest, m);
+        } // closing publishes it
+        manifestSha256 = manifestHashed.sha256Hex();
+      } catch (IOException | RuntimeException e) {
+        manifestOut.abort();
+        throw e;
+      }
 
       long rawSize = 0;
       long documents = 0;
@@ -245,7 +251,7 @@ final class BackupEngine {
               o.encryption().scheme(),
               recipients.isEmpty() ? null : recipients,
               manifestName,
-              HexFormat.of().formatHex(HashingOutputStream.sha256().digest(manifestBytes)),
+              manifestSha256,
               collections,
               documents,
               fileCount,

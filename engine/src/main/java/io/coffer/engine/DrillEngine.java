@@ -228,7 +228,7 @@ final class DrillEngine {
             notes.isEmpty() ? null : notes,
             message);
       } finally {
-        cleanUp(client, rename.values(), filesRoot);
+        cleanUp(client, uri, rename.values(), filesRoot);
       }
     } catch (MongoException e) {
       throw MongoConnection.translate("the drill's MongoDB", uri, e);
@@ -438,11 +438,21 @@ final class DrillEngine {
   }
 
   /** The scratch databases and directory go, whatever happened; never throws. */
-  private void cleanUp(MongoClient client, Iterable<String> dbs, Path filesRoot) {
+  private void cleanUp(MongoClient client, String uri, Iterable<String> dbs, Path filesRoot) {
     try {
       drop(client, dbs);
     } catch (RuntimeException e) {
-      log.warn("could not drop the drill's scratch databases (" + e.getMessage() + ")");
+      // in the driver's words only through translate: one line, the URI without its credentials
+      String why =
+          e instanceof MongoException me
+              ? MongoConnection.translate("dropping them", uri, me).getMessage()
+              : e.getClass().getSimpleName();
+      log.warn(
+          "could not drop the drill's scratch databases "
+              + String.join(", ", dbs)
+              + " ("
+              + why
+              + "); drop them by hand");
     }
     if (filesRoot == null) return;
     try (var walk = Files.walk(filesRoot)) { // the drill's own directory, made for this run

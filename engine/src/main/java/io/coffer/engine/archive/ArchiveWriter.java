@@ -4,7 +4,6 @@ import io.coffer.engine.base.Json;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -129,12 +128,15 @@ public final class ArchiveWriter implements Closeable {
     return entries;
   }
 
-  /** Writes the manifest as the last entry and closes the zip (and the stream under it). */
-  public byte[] finish(Manifest manifest) throws IOException {
-    byte[] json = Json.pretty(manifest).getBytes(StandardCharsets.UTF_8);
-    writeSmall(Manifest.ENTRY_NAME, System.currentTimeMillis(), json);
+  /**
+   * Writes the manifest as the last entry, as it is serialised (no copy of its text in memory), and
+   * closes the zip (and the stream under it).
+   */
+  public void finish(Manifest manifest) throws IOException {
+    EntryStream s = begin(Manifest.ENTRY_NAME, System.currentTimeMillis(), 0644);
+    Json.writePretty(manifest, s);
+    s.close();
     zip.close();
-    return json;
   }
 
   /** Gives up: nothing more is written and the stream under it is left for its owner to abort. */

@@ -1,10 +1,12 @@
 package io.coffer.engine.base;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 
 /** The one Jackson mapper of the engine: manifests, descriptors, results, progress lines. */
@@ -22,6 +24,17 @@ public final class Json {
     } catch (JsonProcessingException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * The same text as {@link #pretty}, written to {@code out} as it is made (no string of it in
+   * memory); {@code out} stays open.
+   */
+  public static void writePretty(Object o, OutputStream out) throws IOException {
+    MAPPER
+        .writerWithDefaultPrettyPrinter()
+        .without(JsonGenerator.Feature.AUTO_CLOSE_TARGET)
+        .writeValue(out, o);
   }
 
   public static String pretty(Object o) {
