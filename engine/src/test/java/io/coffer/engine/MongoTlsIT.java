@@ -76,20 +76,12 @@ class MongoTlsIT {
 
   static BackupResult backup(String id, Request.MongoTls tls, String mechanism) throws Exception {
     return Engine.backup(
-        new BackupRequest(
+        TestRequests.backup(
             id,
             "database",
             new Request.StorageRef(tmp.resolve("store").toUri().toString()),
             new BackupRequest.Mongo(null, List.of("erp"), List.of(), List.of(), null, 5, tls),
-            List.of(),
-            List.of(),
-            List.of(),
-            null,
-            null,
-            null,
-            null,
-            null,
-            Request.Report.NONE),
+            List.of()),
         context(mechanism));
   }
 

@@ -15,11 +15,26 @@ final class TestRequests {
       Request.StorageRef storage,
       List<String> include,
       List<Request.Tree> trees) {
-    return new BackupRequest(
+    return backup(
         id,
         type,
         storage,
         new BackupRequest.Mongo(null, include, List.of(), List.of(), null, null),
+        trees);
+  }
+
+  /** The same with the MongoDB part given whole (a timeout, TLS). */
+  static BackupRequest backup(
+      String id,
+      String type,
+      Request.StorageRef storage,
+      BackupRequest.Mongo mongo,
+      List<Request.Tree> trees) {
+    return new BackupRequest(
+        id,
+        type,
+        storage,
+        mongo,
         trees,
         List.of(),
         List.of(),

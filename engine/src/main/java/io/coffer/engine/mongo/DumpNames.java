@@ -108,13 +108,7 @@ public final class DumpNames {
       out.add(ROOT + db + "/" + escape(collection) + suffix);
       out.add(ROOT + early);
     }
-    String legacyRoot = deletions ? DELETIONS : ROOT;
-    out.add(
-        legacyRoot
-            + escape(db, LEGACY_SPECIAL, false)
-            + "/"
-            + escape(collection, LEGACY_SPECIAL, false)
-            + suffix);
+    out.add(legacy(deletions ? DELETIONS : ROOT, db, collection, suffix));
     return out;
   }
 

@@ -53,10 +53,6 @@ public final class MongoConnection {
         }
       };
 
-  public static MongoClient open(String uri, int timeoutSeconds) {
-    return open(uri, null, timeoutSeconds);
-  }
-
   /**
    * {@code tls}: a private CA and/or a client certificate; given, TLS is on whatever the URI says.
    */
@@ -76,8 +72,7 @@ public final class MongoConnection {
           "the MongoDB URI asks for authMechanism=MONGODB-X509, which logs in with a client certificate: give "
               + Field.MONGODB_CERT_FILE.mark());
     // a failure seen by an earlier client of the same server says nothing about this one
-    for (String host : cs.getHosts())
-      LAST_FAILURE.remove(host.contains(":") ? host : host + ":27017");
+    for (String host : cs.getHosts()) LAST_FAILURE.remove(address(host));
     MongoClientSettings settings =
         MongoClientSettings.builder()
             .applyConnectionString(cs)
@@ -170,12 +165,16 @@ public final class MongoConnection {
         || message.contains("Connection reset");
   }
 
+  /** A URI's host as the driver names the server: with its port (MongoDB's default, 27017). */
+  private static String address(String host) {
+    return host.contains(":") ? host : host + ":27017";
+  }
+
   /** The TLS problem last seen at one of the URI's servers, or null. */
   private static String lastFailure(String uri) {
     try {
       for (String host : new ConnectionString(uri).getHosts()) {
-        String address = host.contains(":") ? host : host + ":27017";
-        String why = tlsProblem(LAST_FAILURE.get(address));
+        String why = tlsProblem(LAST_FAILURE.get(address(host)));
         if (why != null) return why;
       }
     } catch (IllegalArgumentException | NullPointerException e) {

@@ -111,10 +111,6 @@ public final class MongoDumper implements AutoCloseable {
     return DumpNames.root(increment());
   }
 
-  public MongoDumper(String uri, int timeoutSeconds, EngineLog log, Progress progress) {
-    this(uri, null, timeoutSeconds, log, progress);
-  }
-
   public MongoDumper(
       String uri, MongoTls tls, int timeoutSeconds, EngineLog log, Progress progress) {
     this.uri = uri;

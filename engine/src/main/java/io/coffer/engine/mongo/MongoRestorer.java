@@ -103,11 +103,6 @@ public final class MongoRestorer implements AutoCloseable {
       List<BsonDocument> mods) {}
 
   public MongoRestorer(
-      String uri, int timeoutSeconds, Mode mode, String runId, EngineLog log, Progress progress) {
-    this(uri, null, timeoutSeconds, mode, runId, log, progress);
-  }
-
-  public MongoRestorer(
       String uri,
       MongoTls tls,
       int timeoutSeconds,

@@ -63,12 +63,10 @@ public final class OplogCapture {
    * After the last read: writes the window's entries for {@code namespaces} (db.collection) into
    * the archive and says how consistent the backup is.
    */
-  public Window finish(Set<String> namespaces, Set<String> buckets, ArchiveWriter archive)
-      throws IOException {
-    return finish(namespaces, buckets, archive, ENTRY);
-  }
-
-  /** The same, the oplog written at {@code entry} (an increment's lies under coffer-changes/). */
+  /**
+   * The oplog is written at {@code entry}: {@link #ENTRY} in a full backup, under coffer-changes/
+   * in an increment.
+   */
   public Window finish(
       Set<String> namespaces, Set<String> buckets, ArchiveWriter archive, String entry)
       throws IOException {
