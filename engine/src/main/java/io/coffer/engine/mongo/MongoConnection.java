@@ -31,27 +31,37 @@ public final class MongoConnection {
    */
   private static final Map<String, String> LAST_FAILURE = new ConcurrentHashMap<>();
 
-  private static final ServerListener HANDSHAKES =
-      new ServerListener() {
-        @Override
-        public void serverDescriptionChanged(ServerDescriptionChangedEvent event) {
-          String address = event.getServerId().getAddress().toString();
-          Throwable t = event.getNewDescription().getException();
-          if (t == null) {
-            LAST_FAILURE.remove(address);
-            return;
-          }
-          StringBuilder chain = new StringBuilder();
-          for (int i = 0; t != null && i < 8; t = t.getCause(), i++)
-            chain.append(t.getClass().getName()).append(": ").append(t.getMessage()).append("; ");
-          // a TLS alert is often followed by a bare "broken pipe" on the next attempt: keep the
-          // alert
-          String now = chain.toString();
-          String before = LAST_FAILURE.get(address);
-          if (before != null && tlsProblem(before) != null && tlsProblem(now) == null) return;
-          if (LAST_FAILURE.size() < 1000) LAST_FAILURE.put(address, now);
-        }
-      };
+  /**
+   * Notes each server's failures in {@link #LAST_FAILURE}. {@code tls}: this client's TLS, or null;
+   * when a server asked it for a client certificate it did not have and then dropped the
+   * connection, that is the reason (TLS 1.3 sends the refusal after the client's handshake ends).
+   */
+  private record Handshakes(MongoTls tls) implements ServerListener {
+    @Override
+    public void serverDescriptionChanged(ServerDescriptionChangedEvent event) {
+      String address = event.getServerId().getAddress().toString();
+      Throwable t = event.getNewDescription().getException();
+      if (t == null) {
+        LAST_FAILURE.remove(address);
+        return;
+      }
+      StringBuilder chain = new StringBuilder();
+      for (int i = 0; t != null && i < 8; t = t.getCause(), i++)
+        chain.append(t.getClass().getName()).append(": ").append(t.getMessage()).append("; ");
+      String now = chain.toString();
+      if (tlsProblem(now) == null
+          && tls != null
+          && tls.askedForMissingCertificate()
+          && (now.contains("Broken pipe")
+              || now.contains("Connection reset")
+              || now.contains("Prematurely reached end of stream")))
+        now = "fatal alert: certificate_required (asked for, none given); " + now;
+      // a TLS alert is often followed by a bare "broken pipe" on the next attempt: keep the alert
+      String before = LAST_FAILURE.get(address);
+      if (before != null && tlsProblem(before) != null && tlsProblem(now) == null) return;
+      if (LAST_FAILURE.size() < 1000) LAST_FAILURE.put(address, now);
+    }
+  }
 
   /**
    * {@code tls}: a private CA and/or a client certificate; given, TLS is on whatever the URI says.
@@ -78,7 +88,7 @@ public final class MongoConnection {
             .applyConnectionString(cs)
             .applyToClusterSettings(b -> b.serverSelectionTimeout(timeoutSeconds, TimeUnit.SECONDS))
             .applyToSocketSettings(b -> b.connectTimeout(timeoutSeconds, TimeUnit.SECONDS))
-            .applyToServerSettings(b -> b.addServerListener(HANDSHAKES))
+            .applyToServerSettings(b -> b.addServerListener(new Handshakes(tls)))
             .applyToSslSettings(
                 b -> {
                   if (tls != null) b.enabled(true).context(tls.context());
@@ -185,12 +195,17 @@ public final class MongoConnection {
 
   public static CofferException translate(String what, String uri, MongoException e) {
     String where = redact(uri);
-    String tls = tlsProblem(e.getMessage());
     // the timeout's own view of the servers may have caught the monitor between attempts (no
-    // exception) or at the broken pipe a TLS alert leaves on the next attempt: then the last
-    // failure seen explains it; a refused connection or an unknown host is news of its own
-    if (tls == null && e instanceof MongoTimeoutException && afterAlert(e.getMessage()))
-      tls = lastFailure(uri);
+    // exception) or at the broken pipe or closed stream a TLS alert leaves on the next attempt:
+    // then the last failure seen explains it; a refused connection or an unknown host is news of
+    // its own
+    String tls =
+        e instanceof MongoTimeoutException
+                && (afterAlert(e.getMessage())
+                    || e.getMessage().contains("Prematurely reached end of stream"))
+            ? lastFailure(uri)
+            : null;
+    if (tls == null) tls = tlsProblem(e.getMessage());
     if (tls != null)
       return new CofferException(ExitCode.SOURCE, what + ": MongoDB at " + where + " " + tls, e);
     if (e instanceof MongoTimeoutException) {

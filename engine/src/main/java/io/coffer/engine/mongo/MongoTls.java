@@ -4,10 +4,12 @@ import io.coffer.engine.base.CofferException;
 import io.coffer.protocol.Field;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyStore;
+import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.cert.Certificate;
@@ -19,11 +21,14 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedKeyManager;
 import org.bouncycastle.asn1.DERNull;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
@@ -51,10 +56,19 @@ public final class MongoTls {
   private final boolean clientCertificate;
   private final boolean privateCa;
 
-  private MongoTls(SSLContext context, boolean clientCertificate, boolean privateCa) {
+  /**
+   * Set when a server asked for a client certificate and none was given. Under TLS 1.3 the server's
+   * refusal (alert certificate_required) comes after the client's handshake ends, and a client that
+   * writes first often sees only a broken pipe or a reset; this says why.
+   */
+  private final AtomicBoolean asked;
+
+  private MongoTls(
+      SSLContext context, boolean clientCertificate, boolean privateCa, AtomicBoolean asked) {
     this.context = context;
     this.clientCertificate = clientCertificate;
     this.privateCa = privateCa;
+    this.asked = asked;
   }
 
   /**
@@ -106,8 +120,9 @@ public final class MongoTls {
                 + " too");
       }
       SSLContext ssl = SSLContext.getInstance("TLS");
-      ssl.init(keys, trust, null);
-      return new MongoTls(ssl, keys != null, trust != null);
+      AtomicBoolean asked = new AtomicBoolean();
+      ssl.init(keys != null ? keys : new KeyManager[] {new NoCertificate(asked)}, trust, null);
+      return new MongoTls(ssl, keys != null, trust != null, asked);
     } catch (IOException | GeneralSecurityException e) {
       // the JDK's message names a defect (an algorithm, a length), never key material
       throw CofferException.usage(
@@ -120,6 +135,60 @@ public final class MongoTls {
 
   public SSLContext context() {
     return context;
+  }
+
+  /** A server asked this context for a client certificate, and it had none to give. */
+  public boolean askedForMissingCertificate() {
+    return !clientCertificate && asked.get();
+  }
+
+  /**
+   * The key manager of a context without a client certificate: it has no key to offer (as the JDK's
+   * own empty one), and it notes that a server asked.
+   */
+  private static final class NoCertificate extends X509ExtendedKeyManager {
+    private final AtomicBoolean asked;
+
+    NoCertificate(AtomicBoolean asked) {
+      this.asked = asked;
+    }
+
+    @Override
+    public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+      asked.set(true);
+      return null;
+    }
+
+    @Override
+    public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
+      asked.set(true);
+      return null;
+    }
+
+    @Override
+    public String[] getClientAliases(String keyType, Principal[] issuers) {
+      return null;
+    }
+
+    @Override
+    public String[] getServerAliases(String keyType, Principal[] issuers) {
+      return null;
+    }
+
+    @Override
+    public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+      return null;
+    }
+
+    @Override
+    public X509Certificate[] getCertificateChain(String alias) {
+      return null;
+    }
+
+    @Override
+    public PrivateKey getPrivateKey(String alias) {
+      return null;
+    }
   }
 
   /** A client certificate is presented (MONGODB-X509 can authenticate with it). */
