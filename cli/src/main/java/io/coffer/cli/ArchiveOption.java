@@ -11,6 +11,7 @@ final class ArchiveOption {
       names = "--archive",
       paramLabel = "FILE",
       description =
-          "An archive file on its own (as `coffer download` writes it), instead of --storage and --backup.")
+          "An archive file on its own (as `coffer download` writes it), instead of --storage and --backup; with"
+              + " --storage (and no --backup), the path of such a file inside that storage, e.g. offline/rayerp.zip.age.")
   Path file;
 }

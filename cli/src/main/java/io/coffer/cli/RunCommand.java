@@ -18,6 +18,7 @@ import io.coffer.protocol.Purpose;
 import io.coffer.protocol.Request;
 import io.coffer.protocol.RestoreRequest;
 import io.coffer.protocol.ShareRequest;
+import io.coffer.protocol.UploadRequest;
 import io.coffer.protocol.VerifyRequest;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -109,6 +110,7 @@ final class RunCommand implements Callable<Integer>, Main.ResultWriting {
               case RESTORE -> Engine.restore((RestoreRequest) request, context);
               case VERIFY -> Engine.verify((VerifyRequest) request, context);
               case SHARE -> Engine.share((ShareRequest) request, context);
+              case UPLOAD -> Engine.upload((UploadRequest) request, context);
               case DELETE -> Engine.delete((DeleteRequest) request, context);
               case COPY -> Engine.copy((CopyRequest) request, context);
               case DRILL -> Engine.drill((DrillRequest) request, context);

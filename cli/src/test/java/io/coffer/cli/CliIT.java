@@ -463,7 +463,7 @@ class CliIT {
             "--backup",
             "handed-over");
     assertThat(both.exit()).isEqualTo(2);
-    assertThat(both.err()).contains("leave out --storage and --backup");
+    assertThat(both.err()).contains("leave out --backup");
 
     Path target = dir.resolve("archive-restored");
     Cli.Result r =
@@ -521,6 +521,135 @@ class CliIT {
     Cli.Result notAnArchive = Cli.run(dir, env, "inspect", "--archive", "modules.yaml");
     assertThat(notAnArchive.exit()).isEqualTo(5);
     assertThat(notAnArchive.err()).contains("modules.yaml is not");
+  }
+
+  /**
+   * What the operator runs for an upload (console or curl): a presigned PUT under the storage's
+   * staging folder, which an HTTP client without credentials fills; the staged archive then
+   * inspects and restores from the storage by its path ({@code --archive KEY --storage}); listings
+   * never take the staging folder for a backup; the removal takes it away. Keys outside the staging
+   * folder, or that climb out of the storage, are refused. Simulated: S3 is S3Proxy.
+   */
+  @Test
+  void givenAnUploadRequest_whenRun_thenAPresignedPutStagesAnArchiveThatRestoresByItsPath()
+      throws Exception {
+    Map<String, String> env = s3Env();
+    String store = dir.resolve("upload-src").toUri().toString();
+    Cli.Result b =
+        Cli.run(
+            dir,
+            env,
+            "backup",
+            "--storage",
+            store,
+            "--id",
+            "uploaded",
+            "--type",
+            "database",
+            "--include",
+            "erp.invoices");
+    assertThat(b.exit()).as(b.err()).isZero();
+    Cli.Result dl =
+        Cli.run(
+            dir,
+            env,
+            "download",
+            "--storage",
+            store,
+            "--backup",
+            "uploaded",
+            "--to",
+            "uploaded.zip");
+    assertThat(dl.exit()).as(dl.err()).isZero();
+
+    Path secrets = Files.createDirectories(dir.resolve("upload-secrets"));
+    Files.writeString(secrets.resolve("ak"), EmbeddedServers.ACCESS_KEY);
+    Files.writeString(secrets.resolve("sk"), EmbeddedServers.SECRET_KEY);
+    String storage =
+        "{\"uri\": \"s3://backups/uploads\", \"s3\": {\"endpoint\": \""
+            + EmbeddedServers.endpoint(s3)
+            + "\", \"accessKeyIdFile\": \""
+            + secrets.resolve("ak")
+            + "\", \"secretAccessKeyFile\": \""
+            + secrets.resolve("sk")
+            + "\"}}";
+    String key = ".coffer-uploads/r-1/uploaded.zip";
+    java.util.function.BiFunction<String, Boolean, String> request =
+        (k, remove) ->
+            "{\"kind\": \"upload\", \"storage\": "
+                + storage
+                + ", \"key\": \""
+                + k
+                + "\", \"expiresMinutes\": 5, \"remove\": "
+                + remove
+                + ", \"report\": {\"resultFile\": \""
+                + dir.resolve("upload-result.json")
+                + "\"}}";
+    Files.writeString(dir.resolve("upload-request.json"), request.apply(key, false));
+    Cli.Result staged = Cli.run(dir, Map.of(), "run", "--request", "upload-request.json");
+    assertThat(staged.exit()).as(staged.err()).isZero();
+    assertNoSecret(staged);
+    JsonNode result = Json.MAPPER.readTree(dir.resolve("upload-result.json").toFile());
+    assertThat(result.get("status").asText()).isEqualTo("Staged");
+    assertThat(result.get("key").asText()).isEqualTo(key);
+    var put =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(result.get("url").asText()))
+                    .PUT(HttpRequest.BodyPublishers.ofFile(dir.resolve("uploaded.zip")))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+
+    Cli.Result list = Cli.run(dir, env, "list", "--storage", "s3://backups/uploads");
+    assertThat(list.exit()).as(list.err()).isZero();
+    assertThat(list.out() + list.err()).doesNotContain("coffer-uploads");
+    Cli.Result inspect =
+        Cli.run(dir, env, "inspect", "--storage", "s3://backups/uploads", "--archive", key);
+    assertThat(inspect.exit()).as(inspect.err()).isZero();
+    assertThat(inspect.out()).contains("Backup uploaded").contains("erp.invoices");
+    Cli.Result r =
+        Cli.run(
+            dir,
+            env,
+            "restore",
+            "--storage",
+            "s3://backups/uploads",
+            "--archive",
+            key,
+            "--rename-db",
+            "erp=erp_uploaded");
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(client.getDatabase("erp_uploaded").getCollection("invoices").countDocuments())
+        .isEqualTo(1);
+
+    Cli.Result climbing =
+        Cli.run(
+            dir, env, "inspect", "--storage", "s3://backups/uploads", "--archive", "../run/x.zip");
+    assertThat(climbing.exit()).isEqualTo(2);
+    assertThat(climbing.err()).contains("without '.', '..'");
+    Cli.Result missing =
+        Cli.run(dir, env, "inspect", "--storage", "s3://backups/uploads", "--archive", "nope.zip");
+    assertThat(missing.exit()).isEqualTo(2);
+    assertThat(missing.err()).contains("no object nope.zip in");
+    Files.writeString(
+        dir.resolve("outside-request.json"), request.apply("run-1/archive.zip", false));
+    Cli.Result outside = Cli.run(dir, Map.of(), "run", "--request", "outside-request.json");
+    assertThat(outside.exit()).isEqualTo(2);
+    assertThat(outside.err()).contains("an upload goes under .coffer-uploads/");
+
+    Files.writeString(dir.resolve("remove-request.json"), request.apply(key, true));
+    Cli.Result removed = Cli.run(dir, Map.of(), "run", "--request", "remove-request.json");
+    assertThat(removed.exit()).as(removed.err()).isZero();
+    assertThat(
+            Json.MAPPER
+                .readTree(dir.resolve("upload-result.json").toFile())
+                .get("removed")
+                .asBoolean())
+        .isTrue();
+    Cli.Result gone =
+        Cli.run(dir, env, "inspect", "--storage", "s3://backups/uploads", "--archive", key);
+    assertThat(gone.exit()).isEqualTo(2);
   }
 
   /**

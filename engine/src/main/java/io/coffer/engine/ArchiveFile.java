@@ -20,7 +20,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -40,11 +39,72 @@ final class ArchiveFile implements Storage {
       "age-encryption.org/v1\n".getBytes(StandardCharsets.US_ASCII);
   private static final String MANIFEST = "manifest.json";
 
-  private final Path file;
+  /**
+   * Where the archive's bytes are: a local file, or one object in a storage (an upload the console
+   * staged, or a downloaded archive put in a bucket). Read twice: once for the manifest, once for
+   * the restore, which checks the bytes against the first read's checksum.
+   */
+  interface Origin extends AutoCloseable {
+    /** How messages name it: the path, or "KEY in STORAGE". */
+    String name();
+
+    InputStream open() throws IOException;
+
+    long size() throws IOException;
+
+    @Override
+    default void close() {}
+  }
+
+  private static Origin local(Path file) {
+    return new Origin() {
+      @Override
+      public String name() {
+        return file.toString();
+      }
+
+      @Override
+      public InputStream open() throws IOException {
+        return Files.newInputStream(file);
+      }
+
+      @Override
+      public long size() throws IOException {
+        return Files.size(file);
+      }
+    };
+  }
+
+  /** {@code key} in {@code storage}, which the archive file closes with itself. */
+  private static Origin stored(Storage storage, String key) {
+    return new Origin() {
+      @Override
+      public String name() {
+        return key + " in " + storage.describe();
+      }
+
+      @Override
+      public InputStream open() throws IOException {
+        return storage.open(key);
+      }
+
+      @Override
+      public long size() throws IOException {
+        return storage.size(key).orElseThrow(() -> StorageException.notFound(name()));
+      }
+
+      @Override
+      public void close() {
+        storage.close();
+      }
+    };
+  }
+
+  private final Origin file;
   private final BackupDescriptor descriptor;
   private final byte[] manifest;
 
-  private ArchiveFile(Path file, BackupDescriptor descriptor, byte[] manifest) {
+  private ArchiveFile(Origin file, BackupDescriptor descriptor, byte[] manifest) {
     this.file = file;
     this.descriptor = descriptor;
     this.manifest = manifest;
@@ -59,28 +119,53 @@ final class ArchiveFile implements Storage {
    * Reads {@code file} through once (decrypting with {@code keys} if it is age-encrypted) for its
    * manifest and checksum.
    */
-  public static ArchiveFile open(Path file, Age.DecryptionKeys keys) throws IOException {
-    if (Files.exists(file) && !Files.isRegularFile(file)) {
+  public static ArchiveFile open(Path path, Age.DecryptionKeys keys) throws IOException {
+    if (Files.exists(path) && !Files.isRegularFile(path)) {
       throw CofferException.usage(
           Field.ARCHIVE.mark()
               + " "
-              + file
+              + path
               + " is not a file ("
               + Field.ARCHIVE.mark()
               + " takes an archive as `coffer download` writes it)");
     }
-    String name = String.valueOf(file.getFileName());
-    HashingInputStream hashed;
-    try {
-      hashed = new HashingInputStream(Files.newInputStream(file));
-    } catch (NoSuchFileException e) {
+    if (!Files.exists(path))
       throw CofferException.usage(
           "no file "
-              + file
+              + path
               + " ("
               + Field.ARCHIVE.mark()
               + " takes an archive as `coffer download` writes it)");
+    return read(local(path), String.valueOf(path.getFileName()), keys);
+  }
+
+  /**
+   * {@link #open(Path, Age.DecryptionKeys)} of the object {@code key} in {@code storage} (closed
+   * with the archive file, or at once when it cannot be read).
+   */
+  public static ArchiveFile open(Storage storage, String key, Age.DecryptionKeys keys)
+      throws IOException {
+    Origin origin = stored(storage, key);
+    try {
+      if (storage.size(key).isEmpty())
+        throw CofferException.usage(
+            "no object "
+                + origin.name()
+                + " ("
+                + Field.ARCHIVE.mark()
+                + " with "
+                + Field.STORAGE.mark()
+                + " names an archive in that storage by its path, as `coffer download` writes it)");
+      return read(origin, key.substring(key.lastIndexOf('/') + 1), keys);
+    } catch (IOException | RuntimeException e) {
+      origin.close();
+      throw e;
     }
+  }
+
+  private static ArchiveFile read(Origin file, String name, Age.DecryptionKeys keys)
+      throws IOException {
+    HashingInputStream hashed = new HashingInputStream(file.open());
     try (hashed) {
       BufferedInputStream in = new BufferedInputStream(hashed, 1 << 16);
       in.mark(AGE_MAGIC.length);
@@ -89,7 +174,7 @@ final class ArchiveFile implements Storage {
       if (encrypted && keys == null) {
         throw new CofferException(
             ExitCode.KEY,
-            file
+            file.name()
                 + " is age-encrypted; give "
                 + Field.IDENTITY.mark()
                 + " (or "
@@ -111,7 +196,7 @@ final class ArchiveFile implements Storage {
                     () ->
                         new CofferException(
                             ExitCode.INTEGRITY,
-                            file
+                            file.name()
                                 + " holds a "
                                 + Manifest.ENTRY_NAME
                                 + " larger than "
@@ -127,7 +212,7 @@ final class ArchiveFile implements Storage {
       } catch (RuntimeException e) {
         throw new CofferException(
             ExitCode.INTEGRITY,
-            file
+            file.name()
                 + " is not a readable Coffer archive (malformed zip: "
                 + e.getClass().getSimpleName()
                 + ")",
@@ -137,14 +222,16 @@ final class ArchiveFile implements Storage {
         if (json == null) {
           throw new CofferException(
               ExitCode.INTEGRITY,
-              file + " is not a readable Coffer archive (" + BackupStore.reason(e) + ")",
+              file.name() + " is not a readable Coffer archive (" + BackupStore.reason(e) + ")",
               e);
         }
       }
       if (json == null) {
         throw new CofferException(
             ExitCode.INTEGRITY,
-            file + " is not a Coffer archive, or is truncated: it holds no " + Manifest.ENTRY_NAME);
+            file.name()
+                + " is not a Coffer archive, or is truncated: it holds no "
+                + Manifest.ENTRY_NAME);
       }
       String sha256 = hashed.drainAndHash(); // the whole file, whatever the zip reader left unread
       Manifest m;
@@ -154,22 +241,25 @@ final class ArchiveFile implements Storage {
       } catch (IOException e) {
         throw new CofferException(
             ExitCode.INTEGRITY,
-            "the manifest in " + file + " is not valid JSON of a Coffer manifest");
+            "the manifest in " + file.name() + " is not valid JSON of a Coffer manifest");
       }
       if (m == null || !Manifest.FORMAT.equals(m.format()) || m.id() == null) {
         throw new CofferException(
             ExitCode.INTEGRITY,
-            file + " is not a Coffer archive (" + Manifest.ENTRY_NAME + " of another format)");
+            file.name()
+                + " is not a Coffer archive ("
+                + Manifest.ENTRY_NAME
+                + " of another format)");
       }
       if (!BackupIds.ID.matcher(m.id()).matches()) {
         throw new CofferException(
             ExitCode.INTEGRITY,
-            file + " names a backup id no Coffer backup has ('" + m.id() + "')");
+            file.name() + " names a backup id no Coffer backup has ('" + m.id() + "')");
       }
       ManifestCheck.check(m, m.id());
       if (m.parent() != null) {
         throw CofferException.usage(
-            file
+            file.name()
                 + " holds backup "
                 + m.id()
                 + ", an incremental backup: only its changes since backup "
@@ -225,13 +315,12 @@ final class ArchiveFile implements Storage {
 
   @Override
   public String describe() {
-    return "archive file " + file;
+    return "archive file " + file.name();
   }
 
   @Override
   public InputStream open(String key) throws IOException {
-    if (key.equals(BackupIds.key(descriptor.id(), descriptor.archive())))
-      return Files.newInputStream(file);
+    if (key.equals(BackupIds.key(descriptor.id(), descriptor.archive()))) return file.open();
     if (key.equals(BackupIds.key(descriptor.id(), BackupDescriptor.FILE)))
       return new ByteArrayInputStream(Json.pretty(descriptor).getBytes(StandardCharsets.UTF_8));
     if (key.equals(BackupIds.key(descriptor.id(), MANIFEST)))
@@ -242,7 +331,7 @@ final class ArchiveFile implements Storage {
   @Override
   public OptionalLong size(String key) throws IOException {
     if (key.equals(BackupIds.key(descriptor.id(), descriptor.archive())))
-      return OptionalLong.of(Files.size(file));
+      return OptionalLong.of(file.size());
     return OptionalLong.empty();
   }
 
@@ -266,6 +355,11 @@ final class ArchiveFile implements Storage {
   @Override
   public void delete(String key) throws IOException {
     throw new IOException(describe() + " is read-only");
+  }
+
+  @Override
+  public void close() {
+    file.close();
   }
 
   @Override

@@ -44,6 +44,8 @@ import io.coffer.protocol.RestoreRequest;
 import io.coffer.protocol.RestoreResult;
 import io.coffer.protocol.ShareRequest;
 import io.coffer.protocol.ShareResult;
+import io.coffer.protocol.UploadRequest;
+import io.coffer.protocol.UploadResult;
 import io.coffer.protocol.VerifyRequest;
 import io.coffer.protocol.VerifyResult;
 import java.io.IOException;
@@ -755,16 +757,41 @@ public final class Engine {
       }
       return new Source(openStorage(storage, secrets), backupId, true);
     }
-    if ((storage != null && storage.uri() != null) || backupId != null) {
+    if (backupId != null) {
       throw CofferException.usage(
           Field.ARCHIVE.mark()
               + " reads one archive file on its own: leave out "
-              + Field.STORAGE.mark()
-              + " and "
               + Field.BACKUP_ID.mark());
     }
-    ArchiveFile a = ArchiveFile.open(Path.of(archive), keys);
+    ArchiveFile a =
+        storage != null && storage.uri() != null
+            ? ArchiveFile.open(openStorage(storage, secrets), storedKey(archive), keys)
+            : ArchiveFile.open(Path.of(archive), keys);
     return new Source(a, a.backupId(), true);
+  }
+
+  /**
+   * An object's path inside a storage as a request names it ({@link Field#ARCHIVE} with {@link
+   * Field#STORAGE}, an upload's staging key): relative, '/'-separated, without {@code .} or {@code
+   * ..} components or control characters.
+   */
+  static String storedKey(String key) {
+    if (key == null
+        || key.isEmpty()
+        || key.length() > 1024
+        || key.startsWith("/")
+        || key.endsWith("/")
+        || key.contains("//")
+        || key.contains("\\")
+        || key.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)
+        || java.util.Arrays.stream(key.split("/")).anyMatch(p -> p.equals(".") || p.equals("..")))
+      throw CofferException.usage(
+          Field.ARCHIVE.mark()
+              + " with "
+              + Field.STORAGE.mark()
+              + " takes the archive's path inside that storage (e.g. offline/rayerp.zip.age): relative, without"
+              + " '.', '..' or control characters");
+    return key;
   }
 
   public static VerifyResult verify(VerifyRequest r, Context c) throws IOException {
@@ -788,6 +815,43 @@ public final class Engine {
         openSource(given, r.storage(), r.archiveFile(), r.backupId(), keys, c.secrets())) {
       return new VerifyEngine(source.storage(), c.log(), c.progress())
           .run(source.backupId(), thorough, keys);
+    }
+  }
+
+  /**
+   * An upload's place: a URL that PUTs {@code r.key()} (under {@link UploadRequest#PREFIX}) until
+   * it expires, or with {@code r.remove()} the removal of what was put there. S3 only: a volume has
+   * no URL.
+   */
+  public static UploadResult upload(UploadRequest r, Context c) throws IOException {
+    String key = storedKey(r.key());
+    if (!key.startsWith(UploadRequest.PREFIX) || key.length() == UploadRequest.PREFIX.length())
+      throw CofferException.usage(
+          "an upload goes under " + UploadRequest.PREFIX + " in its storage, not to " + key);
+    try (Storage storage = openStorage(r.storage(), c.secrets())) {
+      if (r.remove()) {
+        boolean there = storage.exists(key);
+        if (there) storage.delete(key);
+        c.log().info(there ? "removed the upload " + key : "no upload " + key + " to remove");
+        return new UploadResult(UploadResult.STATUS, key, null, null, there);
+      }
+      int minutes = r.expiresMinutes();
+      if (minutes < 1 || minutes > 1440)
+        throw CofferException.usage(
+            Field.EXPIRES.mark() + " must be 1 to 1440 minutes, not " + minutes);
+      Instant expires =
+          Instant.now().plus(Duration.ofMinutes(minutes)).truncatedTo(ChronoUnit.SECONDS);
+      String url =
+          storage
+              .presignUpload(key, Duration.ofMinutes(minutes))
+              .orElseThrow(
+                  () ->
+                      CofferException.usage(
+                          "uploads go to S3 storage; "
+                              + storage.describe()
+                              + " is a volume: copy the file onto the volume and restore it with "
+                              + Field.ARCHIVE.mark()));
+      return new UploadResult(UploadResult.STATUS, key, url, expires.toString(), null);
     }
   }
 

@@ -40,7 +40,17 @@ public final class Protocol {
    * else.
    */
   public sealed interface Outcome
-      permits Backup, Restore, Verify, Share, Delete, Copy, Drill, Archived, Failed, Unknown {}
+      permits Backup,
+          Restore,
+          Verify,
+          Share,
+          Upload,
+          Delete,
+          Copy,
+          Drill,
+          Archived,
+          Failed,
+          Unknown {}
 
   public record Backup(BackupResult result) implements Outcome {}
 
@@ -49,6 +59,8 @@ public final class Protocol {
   public record Verify(VerifyResult result) implements Outcome {}
 
   public record Share(ShareResult result) implements Outcome {}
+
+  public record Upload(UploadResult result) implements Outcome {}
 
   public record Delete(DeleteResult result) implements Outcome {}
 
@@ -87,6 +99,7 @@ public final class Protocol {
         case RESTORE -> new Restore(MAPPER.treeToValue(n, RestoreResult.class));
         case VERIFY -> new Verify(MAPPER.treeToValue(n, VerifyResult.class));
         case SHARE -> new Share(MAPPER.treeToValue(n, ShareResult.class));
+        case UPLOAD -> new Upload(MAPPER.treeToValue(n, UploadResult.class));
         case DELETE -> new Delete(MAPPER.treeToValue(n, DeleteResult.class));
         case COPY -> new Copy(MAPPER.treeToValue(n, CopyResult.class));
         case DRILL -> new Drill(MAPPER.treeToValue(n, DrillResult.class));

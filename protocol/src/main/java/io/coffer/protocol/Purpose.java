@@ -8,6 +8,7 @@ public enum Purpose {
   BACKUP("backup", BackupRequest.class, "Succeeded"),
   VERIFY("verify", VerifyRequest.class, "Verified"),
   SHARE("share", ShareRequest.class, ShareResult.STATUS),
+  UPLOAD("upload", UploadRequest.class, UploadResult.STATUS),
   DELETE("delete", DeleteRequest.class, DeleteResult.STATUS),
   COPY("copy", CopyRequest.class, CopyResult.STATUS),
   DRILL("drill", DrillRequest.class, DrillResult.STATUS),

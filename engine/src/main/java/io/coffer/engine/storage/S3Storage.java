@@ -224,17 +224,25 @@ public final class S3Storage implements Storage {
 
   @Override
   public Optional<String> presign(String key, Duration validFor) {
+    return Optional.of(signed(io.minio.http.Method.GET, key, validFor, "a download"));
+  }
+
+  @Override
+  public Optional<String> presignUpload(String key, Duration validFor) {
+    return Optional.of(signed(io.minio.http.Method.PUT, key, validFor, "an upload"));
+  }
+
+  private String signed(io.minio.http.Method method, String key, Duration validFor, String what) {
     try {
-      return Optional.of(
-          client.getPresignedObjectUrl(
-              io.minio.GetPresignedObjectUrlArgs.builder()
-                  .method(io.minio.http.Method.GET)
-                  .bucket(bucket)
-                  .object(object(key))
-                  .expiry((int) Math.min(validFor.toSeconds(), 7 * 24 * 3600))
-                  .build()));
+      return client.getPresignedObjectUrl(
+          io.minio.GetPresignedObjectUrlArgs.builder()
+              .method(method)
+              .bucket(bucket)
+              .object(object(key))
+              .expiry((int) Math.min(validFor.toSeconds(), 7 * 24 * 3600))
+              .build());
     } catch (Exception e) {
-      throw translate("cannot sign a download URL for " + key, e);
+      throw translate("cannot sign " + what + " URL for " + key, e);
     }
   }
 

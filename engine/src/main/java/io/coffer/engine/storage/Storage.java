@@ -55,6 +55,14 @@ public interface Storage extends AutoCloseable {
   }
 
   /**
+   * A URL that writes the object without credentials until it expires (an S3 presigned PUT), or
+   * empty where the storage has none (a volume).
+   */
+  default Optional<String> presignUpload(String key, Duration validFor) throws IOException {
+    return Optional.empty();
+  }
+
+  /**
    * Removes what interrupted writes left under a folder (partial files, abandoned multipart
    * uploads). Returns how many leftovers were removed.
    */

@@ -136,6 +136,11 @@ public final class ThrottledStorage implements Storage {
   }
 
   @Override
+  public Optional<String> presignUpload(String key, Duration validFor) throws IOException {
+    return inner.presignUpload(key, validFor);
+  }
+
+  @Override
   public ObjectLock objectLock() {
     return inner.objectLock();
   }
