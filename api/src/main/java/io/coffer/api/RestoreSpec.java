@@ -38,14 +38,20 @@ import java.util.Map;
         "a mongodump (source.mongodump) is not encrypted and holds only collections: set target.mongodb.uriSecret, and leave out decryption, modules, trees and target.files")
 @ValidationRule(
     value =
-        "!has(self.source) || has(self.source.archive) || has(self.source.backupId) || has(self.source.mongodump) || has(self.pointInTime)",
+        "!has(self.source) || !has(self.source.upload) || !has(self.source.upload.fileName) || self.source.upload.fileName.endsWith('.zip')"
+            + " || self.source.upload.fileName.endsWith('.zip.age') || (has(self.target) && has(self.target.mongodb) && has(self.target.mongodb.uriSecret))",
+    message =
+        "an uploaded mongodump (source.upload.fileName not .zip or .zip.age) restores only into target.mongodb.uriSecret: set it")
+@ValidationRule(
+    value =
+        "!has(self.source) || has(self.source.archive) || has(self.source.backupId) || has(self.source.mongodump) || has(self.source.upload) || has(self.pointInTime)",
     message =
         "source.storage alone needs pointInTime (a restore to a moment from the newest point-in-time backup before it); else give source.backupId")
 @ValidationRule(
     value =
-        "!has(self.pointInTime) || !has(self.source) || !(has(self.source.archive) || has(self.source.mongodump))",
+        "!has(self.pointInTime) || !has(self.source) || !(has(self.source.archive) || has(self.source.mongodump) || has(self.source.upload))",
     message =
-        "pointInTime replays the oplog archive in a storage onto a Coffer backup there: use backupName or source.storage, not source.archive or source.mongodump")
+        "pointInTime replays the oplog archive in a storage onto a Coffer backup there: use backupName or source.storage, not source.archive, source.mongodump or source.upload")
 public class RestoreSpec {
   public enum Mode {
     Merge,
@@ -105,9 +111,13 @@ public class RestoreSpec {
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @ValidationRule(
       value =
-          "has(self.archive) ? !has(self.storage) && !has(self.backupId) && !has(self.mongodump) : has(self.storage) && !(has(self.backupId) && has(self.mongodump))",
+          "has(self.archive) ? !has(self.storage) && !has(self.backupId) && !has(self.mongodump) && !has(self.upload) : has(self.storage) && (has(self.backupId) ? 1 : 0) + (has(self.mongodump) ? 1 : 0) + (has(self.upload) ? 1 : 0) <= 1",
       message =
-          "set source.storage with source.backupId (a backup in its storage) or with source.mongodump (what mongodump wrote there), or alone with pointInTime; or source.archive alone (an archive file on a volume)")
+          "set source.storage with source.backupId (a backup in its storage), with source.mongodump (what mongodump wrote there) or with source.upload (a file uploaded there), or alone with pointInTime; or source.archive alone (an archive file on a volume)")
+  @ValidationRule(
+      value = "!has(self.upload) || has(self.storage.s3)",
+      message =
+          "source.upload stages the file in S3 through a presigned URL: source.storage must be s3 (on a volume, copy the file there and use source.archive)")
   public static class Source {
     @JsonPropertyDescription("Where the backup lies.")
     public BackupSpec.StorageSpec storage;
@@ -131,6 +141,51 @@ public class RestoreSpec {
             + "Its collections are staged and checked (the archive's CRCs, every document) before any is put in place; its oplog is not replayed; "
             + "users, roles and system collections are left out. Needs target.mongodb.")
     public String mongodump;
+
+    @JsonPropertyDescription(
+        "Instead of backupId: a file uploaded into source.storage (S3) for this restore, as the console's Restore"
+            + " screen does it: the operator answers with a presigned PUT URL in status.upload.url; PUT the file there,"
+            + " then annotate the Restore coffer.io/uploaded=true, and it previews or restores as usual. The staged"
+            + " file is removed when a restore that is not a dry run ends, and keepHours after the upload at the latest.")
+    public Upload upload;
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(
+      value = "has(self.fileName) != has(self.fromRestore)",
+      message =
+          "set exactly one of source.upload.fileName (upload a file) and source.upload.fromRestore (the file another Restore uploaded)")
+  public static class Upload {
+    @Pattern("^[A-Za-z0-9][A-Za-z0-9._-]{0,99}[.](zip|zip[.]age|archive|archive[.]gz|gz)$")
+    @JsonPropertyDescription(
+        "The file's name, which says what it holds: NAME.zip or NAME.zip.age (a Coffer archive, as `coffer download`"
+            + " or the console's Download writes it) or NAME.archive, NAME.archive.gz, NAME.gz (mongodump --archive,"
+            + " gzipped or not; needs target.mongodb.uriSecret).")
+    public String fileName;
+
+    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+    @JsonPropertyDescription(
+        "Instead of fileName: the file another Restore in this namespace uploaded (the console previews an upload"
+            + " with one Restore, then restores it with a second).")
+    public String fromRestore;
+
+    @io.fabric8.generator.annotation.Min(1)
+    @io.fabric8.generator.annotation.Max(1440)
+    @JsonPropertyDescription("How long the upload URL works, in minutes (default 60).")
+    public Integer expiresMinutes;
+
+    @io.fabric8.generator.annotation.Min(1)
+    @io.fabric8.generator.annotation.Max(720)
+    @JsonPropertyDescription(
+        "Hours after the upload (or after the URL expired without one) when the staged file is removed even if no"
+            + " restore used it (default 24).")
+    public Integer keepHours;
+
+    /** A Coffer archive (else a mongodump archive). */
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public boolean cofferArchive() {
+      return fileName != null && (fileName.endsWith(".zip") || fileName.endsWith(".zip.age"));
+    }
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -77,6 +77,35 @@ public class RestoreStatus {
   @JsonPropertyDescription("Why the restore waits, e.g. for another restore of the same target.")
   public String waitingFor;
 
+  @JsonPropertyDescription(
+      "An upload's place and state (spec.source.upload): where it is staged, the URL that PUTs it until it expires,"
+          + " when it arrived, and whether it was removed.")
+  public Upload upload;
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Upload {
+    @JsonPropertyDescription("The staged file's path in source.storage.")
+    public String path;
+
+    @JsonPropertyDescription(
+        "PUT the file here (no credentials needed) until expiresAt, then annotate the Restore coffer.io/uploaded=true.")
+    public String url;
+
+    public String expiresAt;
+
+    @JsonPropertyDescription("When the upload was announced (the annotation coffer.io/uploaded).")
+    public String uploadedAt;
+
+    @JsonPropertyDescription("When the staged file is removed at the latest.")
+    public String keepUntil;
+
+    @JsonPropertyDescription("True once the staged file was removed from storage.")
+    public Boolean removed;
+
+    @JsonPropertyDescription("Why signing the URL or removing the file failed.")
+    public String message;
+  }
+
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Item {
     public String kind;

@@ -235,7 +235,12 @@ public final class JobFactory {
    * sources.
    */
   public static Job restoreJob(Restore r, Backup backup, Settings s) {
-    Requests.Mapped m = Requests.restore(r, backup);
+    return restoreJob(r, backup, s, null);
+  }
+
+  /** {@code staged}: the path of the file an upload staged (spec.source.upload), or null. */
+  public static Job restoreJob(Restore r, Backup backup, Settings s, String staged) {
+    Requests.Mapped m = Requests.restore(r, backup, staged);
     String id =
         ((RestoreRequest) m.request())
             .source()
@@ -249,6 +254,29 @@ public final class JobFactory {
         id == null ? Map.of() : Map.of(ANNOTATION_BACKUP_ID, id),
         r.getSpec().podTemplate,
         null,
+        s);
+  }
+
+  /** The attempt number of an upload's signing Job ({@code <restore>-upload-1}). */
+  public static final int UPLOAD_SIGN = 1;
+
+  /** The attempt number of an upload's removal Job ({@code <restore>-upload-2}). */
+  public static final int UPLOAD_REMOVE = 2;
+
+  /**
+   * A Job for Restore {@code r}'s upload (spec.source.upload): the presigned PUT of {@code key}, or
+   * with {@code remove} its removal; storage access only, five minutes at most.
+   */
+  public static Job uploadJob(Restore r, String key, boolean remove, Settings s) {
+    return job(
+        r,
+        LABEL_RESTORE,
+        Purpose.UPLOAD,
+        remove ? UPLOAD_REMOVE : UPLOAD_SIGN,
+        Requests.upload(r, key, remove),
+        Map.of(),
+        r.getSpec().podTemplate,
+        300L,
         s);
   }
 

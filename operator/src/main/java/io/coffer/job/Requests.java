@@ -14,6 +14,7 @@ import io.coffer.protocol.Purpose;
 import io.coffer.protocol.Request;
 import io.coffer.protocol.RestoreRequest;
 import io.coffer.protocol.ShareRequest;
+import io.coffer.protocol.UploadRequest;
 import io.coffer.protocol.VerifyRequest;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -174,6 +175,45 @@ public final class Requests {
   }
 
   /**
+   * Where Restore {@code res} stages the file it uploads (spec.source.upload.fileName) in
+   * spec.source.storage: a folder of its own (by uid) under {@link UploadRequest#PREFIX}.
+   */
+  public static String uploadKey(Restore res) {
+    return UploadRequest.PREFIX
+        + res.getMetadata().getUid()
+        + "/"
+        + res.getSpec().source.upload.fileName;
+  }
+
+  /**
+   * The presigned PUT of {@code key} for Restore {@code res} (valid spec.source.upload's minutes),
+   * or with {@code remove} its removal.
+   */
+  public static Mapped upload(Restore res, String key, boolean remove) {
+    Mounts m = new Mounts();
+    RestoreSpec.Upload u = res.getSpec().source.upload;
+    // the URL is signed with the storage's credentials; a removal uses its deletion credentials
+    Request.StorageRef storage =
+        storage(
+            res.getSpec().source.storage,
+            m,
+            true,
+            "spec.source.storage",
+            remove ? Purpose.DELETE : Purpose.UPLOAD);
+    return mapped(
+        new UploadRequest(
+            storage,
+            key,
+            u.expiresMinutes == null ? UPLOAD_MINUTES : u.expiresMinutes,
+            remove,
+            REPORT),
+        m);
+  }
+
+  /** How long an upload URL works unless spec.source.upload.expiresMinutes says. */
+  public static final int UPLOAD_MINUTES = 60;
+
+  /**
    * {@code coffer delete}: the Backup's own attempts hold its id's lock under its uid; the operator
    * deletes only once they have stopped.
    */
@@ -233,13 +273,32 @@ public final class Requests {
    * default to the Backup's sources.
    */
   public static Mapped restore(Restore res, Backup backup) {
+    return restore(
+        res,
+        backup,
+        res.getStatus() == null || res.getStatus().upload == null
+            ? null
+            : res.getStatus().upload.path);
+  }
+
+  /**
+   * {@code staged}: for a Restore of an upload (spec.source.upload), the staged file's path in
+   * spec.source.storage: a Coffer archive (.zip, .zip.age) or a mongodump archive.
+   */
+  public static Mapped restore(Restore res, Backup backup, String staged) {
     RestoreSpec spec = res.getSpec();
     Mounts m = new Mounts();
     RestoreSpec.ArchiveFile archive =
         backup == null && spec.source != null ? spec.source.archive : null;
     RestoreRequest.Source source;
     Request.StorageRef storage = null;
-    if (archive != null) { // the file names its backup; read-only, whatever the mode
+    if (backup == null && spec.source != null && spec.source.upload != null) {
+      source =
+          staged != null && (staged.endsWith(".zip") || staged.endsWith(".zip.age"))
+              ? new RestoreRequest.Source(null, staged, null)
+              : new RestoreRequest.Source(null, null, staged);
+      storage = storage(spec.source.storage, m, true, "spec.source.storage");
+    } else if (archive != null) { // the file names its backup; read-only, whatever the mode
       source =
           new RestoreRequest.Source(
               null,

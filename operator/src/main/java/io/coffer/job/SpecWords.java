@@ -37,9 +37,9 @@ public final class SpecWords {
               throw new IllegalArgumentException("a copy's message names its copy: use copy()");
           case DRILL ->
               throw new IllegalArgumentException("a drill's message is in its schedule's words");
-          case RESTORE, OPLOG_ARCHIVE ->
+          case RESTORE, UPLOAD, OPLOG_ARCHIVE ->
               throw new IllegalArgumentException(
-                  "a restore's or an archiver's message is in its own resource's words");
+                  "a restore's, an upload's or an archiver's message is in its own resource's words");
         };
     return places(Marks.render(message, (f, i) -> backupWord(f, i, b, purpose)), mapped.places());
   }
@@ -189,6 +189,14 @@ public final class SpecWords {
         Requests.oplogArchive(s).places());
   }
 
+  /** A message of the Job that signs or removes Restore {@code r}'s upload, in its words. */
+  public static String upload(String message, Restore r) {
+    if (message == null) return null;
+    return places(
+        Marks.render(message, (f, i) -> restoreWord(f, i, r, null)),
+        Requests.upload(r, "x", false).places());
+  }
+
   static String restoreWord(Field f, Integer i, Restore r, Backup backup) {
     RestoreSpec spec = r.getSpec();
     String storage =
@@ -219,8 +227,11 @@ public final class SpecWords {
       case MODULES -> "spec.modules";
       case RENAME_DB -> "spec.target.mongodb.renameDatabases";
       case BACKUP_ID -> backup != null ? "spec.backupName" : "spec.source.backupId";
-      case ARCHIVE -> "spec.source.archive";
-      case MONGODUMP -> "spec.source.mongodump";
+      case ARCHIVE, MONGODUMP ->
+          spec.source != null && spec.source.upload != null
+              ? "spec.source.upload"
+              : f == Field.ARCHIVE ? "spec.source.archive" : "spec.source.mongodump";
+      case EXPIRES -> "spec.source.upload.expiresMinutes";
       case IDENTITY -> "spec.decryption.identity";
       case DECRYPTION_PASSPHRASE -> "spec.decryption.passphraseSecret";
       case TREES -> "spec.trees";
@@ -256,7 +267,6 @@ public final class SpecWords {
           MODULE_MAP,
           TIMEOUT,
           DEEP,
-          EXPIRES,
           SLICE,
           POLL ->
           own(f, Purpose.RESTORE);

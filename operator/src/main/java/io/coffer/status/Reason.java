@@ -56,6 +56,14 @@ public enum Reason {
   Sharing,
   Shared,
   ShareFailed,
+  /**
+   * An upload (spec.source.upload): its URL was signed, the file announced, the staged file
+   * removed, or one of these failed.
+   */
+  UploadReady,
+  Uploaded,
+  UploadRemoved,
+  UploadFailed,
   /** A schedule created a Backup for a run. */
   BackupCreated,
   /** A schedule let a run pass (concurrency policy Forbid, a missed starting deadline). */

@@ -202,7 +202,7 @@ class RestoreValidationTest {
         .anyMatch(m -> m.getName().equals("storage") && m.getReadOnly());
     for (String[] bad :
         new String[][] {
-          {"/spec/source/backupId", "\"b1\"", "or with source.mongodump"},
+          {"/spec/source/backupId", "\"b1\"", "with source.mongodump"},
           {"/spec/source/mongodump", "\"../secrets\"", "must stay inside the storage"},
           {"/spec/source/mongodump", "\"/etc\"", "should match"},
           {

@@ -9,6 +9,7 @@ import io.coffer.api.BackupSpec;
 import io.coffer.api.KeyRef;
 import io.coffer.api.Phase;
 import io.coffer.api.Restore;
+import io.coffer.api.RestoreSpec;
 import io.coffer.protocol.BackupRequest;
 import io.coffer.protocol.OplogArchiveRequest;
 import io.coffer.protocol.Protocol;
@@ -208,6 +209,17 @@ class RequestsTest {
             case BACKUP -> JobFactory.backupJob(b, 1, SETTINGS);
             case VERIFY -> JobFactory.verifyJob(b, 1, true, SETTINGS);
             case SHARE -> JobFactory.shareJob(b, 1, 15, SETTINGS);
+            case UPLOAD -> {
+              Restore up = Specs.restore("rayerp", "uploaded").build();
+              up.getSpec().backupName = null;
+              up.getSpec().source = new RestoreSpec.Source();
+              up.getSpec().source.storage = b.getSpec().storage;
+              up.getSpec().source.upload = new RestoreSpec.Upload();
+              up.getSpec().source.upload.fileName = "rayerp.zip.age";
+              up.getMetadata().setUid("7777");
+              assertThat(Requests.uploadKey(up)).isEqualTo(".coffer-uploads/7777/rayerp.zip.age");
+              yield JobFactory.uploadJob(up, Requests.uploadKey(up), false, SETTINGS);
+            }
             case DELETE -> JobFactory.deleteJob(b, 1, SETTINGS);
             case COPY -> {
               BackupSpec.CopySpec c = new BackupSpec.CopySpec();

@@ -9,6 +9,7 @@ import io.coffer.api.BackupSpec;
 import io.coffer.api.KeyRef;
 import io.coffer.api.Phase;
 import io.coffer.api.Restore;
+import io.coffer.api.RestoreSpec;
 import io.coffer.protocol.Field;
 import io.coffer.protocol.Purpose;
 import io.coffer.testing.Specs;
@@ -180,6 +181,12 @@ class SpecWordsTest {
   void givenEveryField_thenEveryKindHasWordsForIt_andNoMarkIsLeft() {
     Backup b = backup();
     Restore r = Specs.restore("rayerp", "rollback").backupName("nightly").build();
+    Restore up = Specs.restore("rayerp", "uploaded").build();
+    up.getSpec().backupName = null;
+    up.getSpec().source = new RestoreSpec.Source();
+    up.getSpec().source.storage = b.getSpec().storage;
+    up.getSpec().source.upload = new RestoreSpec.Upload();
+    up.getSpec().source.upload.fileName = "rayerp.zip.age";
     BackupSchedule s = new BackupSchedule();
     s.setMetadata(new ObjectMetaBuilder().withName("nightly").withNamespace("rayerp").build());
     s.setSpec(new BackupScheduleSpec());
@@ -196,6 +203,7 @@ class SpecWordsTest {
         String words =
             switch (p) {
               case RESTORE -> SpecWords.restore("x " + f.mark() + " y", r, b);
+              case UPLOAD -> SpecWords.upload("x " + f.mark() + " y", up);
               case OPLOG_ARCHIVE -> SpecWords.schedule("x " + f.mark() + " y", s);
               case COPY -> SpecWords.copy("x " + f.mark() + " y", b, 0);
               case DRILL -> SpecWords.drill("x " + f.mark() + " y", s);

@@ -9,6 +9,7 @@ import io.coffer.controller.Caches;
 import io.coffer.controller.JobEventSources;
 import io.coffer.controller.Notifier;
 import io.coffer.controller.PodLog;
+import io.coffer.controller.RequestChanged;
 import io.coffer.controller.TargetLocks;
 import io.coffer.controller.Tuning;
 import io.coffer.controller.Writes;

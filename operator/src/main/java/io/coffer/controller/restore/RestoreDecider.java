@@ -11,7 +11,9 @@ import io.coffer.controller.TargetLocks;
 import io.coffer.controller.Tuning;
 import io.coffer.job.JobFactory;
 import io.coffer.job.JobObserver;
+import io.coffer.job.Requests;
 import io.coffer.job.SpecWords;
+import io.coffer.protocol.Protocol;
 import io.coffer.status.BackupStatusMapper;
 import io.coffer.status.Conditions;
 import io.coffer.status.Reason;
@@ -41,9 +43,13 @@ public final class RestoreDecider {
   public Decision<RestoreStatus> decide(Restore r, RestoreObservation o, Instant now) {
     RestoreStatus s = Statuses.copyOr(r.getStatus(), new RestoreStatus());
     var d = new Decision.Builder<RestoreStatus>();
-    if (s.phase != null && s.phase.terminal()) return d.done(s, null);
+    if (s.phase != null && s.phase.terminal()) return removal(r, s, o, now, d);
     s.observedGeneration = r.getMetadata().getGeneration();
-    if (o.job() == null) return start(r, s, o, now, d);
+    if (o.job() == null) {
+      Decision<RestoreStatus> started = start(r, s, o, now, d);
+      // an upload that failed before its restore: what may have been staged goes
+      return s.phase == Phase.Failed ? removal(r, s, o, now, d) : started;
+    }
     // the Job is the truth: a status written from a stale copy of the Restore may lack these
     s.jobName = o.job().getMetadata().getName();
     String annotated = JobFactory.annotation(o.job(), JobFactory.ANNOTATION_BACKUP_ID);
@@ -84,11 +90,12 @@ public final class RestoreDecider {
         Conditions.ready(
             s.conditions, dry ? Reason.Planned : Reason.Succeeded, msg, s.observedGeneration, now);
         d.event(dry ? Reason.Planned : Reason.Succeeded, msg);
-        return d.done(s, null);
+        return removal(r, s, o, now, d);
       }
       default -> {
-        return finish(
+        finish(
             s, SpecWords.restore(BackupStatusMapper.errorOf(out.result()), r, o.backup()), now, d);
+        return removal(r, s, o, now, d);
       }
     }
   }
@@ -143,6 +150,12 @@ public final class RestoreDecider {
               .backupId; // null for an archive file (the engine's result names it) and a mongodump
       // (the result names it "mongodump PATH")
     }
+    String staged = null;
+    if (backup == null && spec.source != null && spec.source.upload != null) {
+      Decision<RestoreStatus> waiting = upload(r, s, o, now, d);
+      if (waiting != null) return waiting;
+      staged = s.upload.path;
+    }
     if (!dry && o.other() != null) {
       return waitFor(
           s,
@@ -150,7 +163,7 @@ public final class RestoreDecider {
           now,
           d);
     }
-    Job job = JobFactory.restoreJob(r, backup, settings);
+    Job job = JobFactory.restoreJob(r, backup, settings, staged);
     d.act(new Action.CreateJob(job));
     s.jobName = job.getMetadata().getName();
     s.waitingFor = null;
@@ -169,13 +182,222 @@ public final class RestoreDecider {
             + " created for "
             + (s.backupId != null
                 ? "backup " + s.backupId
-                : spec.source.mongodump != null
-                    ? "mongodump " + spec.source.mongodump
-                    : "archive file "
-                        + spec.source.archive.path
-                        + " on volume "
-                        + spec.source.archive.claimName));
+                : staged != null
+                    ? "the uploaded " + staged.substring(staged.lastIndexOf('/') + 1)
+                    : spec.source.mongodump != null
+                        ? "mongodump " + spec.source.mongodump
+                        : "archive file "
+                            + spec.source.archive.path
+                            + " on volume "
+                            + spec.source.archive.claimName));
     return d.done(s, tuning.progressEvery());
+  }
+
+  /** The annotation that says the file was PUT to status.upload.url. */
+  public static final String UPLOADED = "coffer.io/uploaded";
+
+  /** How long a staged upload is kept unless spec.source.upload.keepHours says. */
+  public static final int KEEP_HOURS = 24;
+
+  /**
+   * Before the restore Job of an upload: the file's place (this Restore's own upload: its URL
+   * signed by a Job, then the annotation {@value #UPLOADED}; fromRestore: the other Restore's
+   * upload). Null once the file is there (s.upload.path names it); else the decision to wait or
+   * fail.
+   */
+  private Decision<RestoreStatus> upload(
+      Restore r,
+      RestoreStatus s,
+      RestoreObservation o,
+      Instant now,
+      Decision.Builder<RestoreStatus> d) {
+    RestoreSpec.Upload up = r.getSpec().source.upload;
+    if (up.fromRestore != null) {
+      Restore from = o.uploader();
+      if (from == null) {
+        String created = r.getMetadata().getCreationTimestamp();
+        if (created != null
+            && Duration.between(Instant.parse(created), now)
+                    .compareTo(tuning.retryBase().multipliedBy(3))
+                < 0) return waitFor(s, "Restore " + up.fromRestore + " to exist", now, d);
+        return finish(
+            s,
+            "spec.source.upload.fromRestore: Restore "
+                + up.fromRestore
+                + " does not exist in this namespace",
+            now,
+            d);
+      }
+      RestoreStatus.Upload theirs = from.getStatus() == null ? null : from.getStatus().upload;
+      if (theirs == null || theirs.uploadedAt == null) {
+        if (from.getStatus() != null
+            && from.getStatus().phase != null
+            && from.getStatus().phase.terminal())
+          return finish(
+              s,
+              "spec.source.upload.fromRestore: Restore "
+                  + up.fromRestore
+                  + " ended without an upload; upload the file again",
+              now,
+              d);
+        return waitFor(s, "the upload of Restore " + up.fromRestore, now, d);
+      }
+      if (Boolean.TRUE.equals(theirs.removed))
+        return finish(
+            s,
+            "spec.source.upload.fromRestore: the file Restore "
+                + up.fromRestore
+                + " uploaded was removed (a restore used it, or its time ran out); upload it again",
+            now,
+            d);
+      s.upload = new RestoreStatus.Upload();
+      s.upload.path = theirs.path;
+      s.upload.uploadedAt = theirs.uploadedAt;
+      return null;
+    }
+    if (s.upload == null) {
+      s.upload = new RestoreStatus.Upload();
+      s.upload.path = Requests.uploadKey(r);
+    }
+    RestoreStatus.Upload u = s.upload;
+    if (u.uploadedAt != null) return null;
+    if (u.url == null) {
+      if (o.signing() == null) {
+        Job job = JobFactory.uploadJob(r, u.path, false, settings);
+        d.act(new Action.CreateJob(job));
+        d.event(Reason.JobCreated, "Job " + job.getMetadata().getName() + " signs the upload URL");
+        return waitFor(s, "the upload URL (Job " + job.getMetadata().getName() + ")", now, d);
+      }
+      JobObserver.Outcome out = JobObserver.observe(o.signing(), o.pods());
+      switch (out.state()) {
+        case PENDING, RUNNING -> {
+          return waitFor(
+              s, "the upload URL (Job " + o.signing().getMetadata().getName() + ")", now, d);
+        }
+        case SUCCEEDED -> {
+          if (!(out.result() instanceof Protocol.Upload signed) || signed.result().url() == null)
+            return finish(s, "the upload Job completed but left no URL", now, d);
+          u.url = signed.result().url();
+          u.expiresAt = signed.result().expiresAt();
+          d.event(
+              Reason.UploadReady,
+              "upload URL ready until "
+                  + u.expiresAt
+                  + ": PUT the file to status.upload.url, then annotate "
+                  + UPLOADED
+                  + "=true");
+        }
+        default -> {
+          return finish(
+              s,
+              "cannot make the upload URL: "
+                  + SpecWords.upload(BackupStatusMapper.errorOf(out.result()), r),
+              now,
+              d);
+        }
+      }
+    }
+    var annotations = r.getMetadata().getAnnotations();
+    if (annotations == null || !annotations.containsKey(UPLOADED)) {
+      Instant expires = Instant.parse(u.expiresAt);
+      if (!now.isBefore(expires)) {
+        u.url = null;
+        return finish(
+            s,
+            "no upload arrived before the URL expired at "
+                + u.expiresAt
+                + " (the annotation "
+                + UPLOADED
+                + " was not set); create a new Restore to upload again",
+            now,
+            d);
+      }
+      Decision<RestoreStatus> waiting =
+          waitFor(
+              s,
+              "the upload: PUT the file to status.upload.url until "
+                  + u.expiresAt
+                  + ", then annotate the Restore "
+                  + UPLOADED
+                  + "=true",
+              now,
+              d);
+      // the annotation wakes the controller; the URL's expiry must too
+      return d.done(s, min(tuning.retryBase(), Duration.between(now, expires)));
+    }
+    u.url = null; // spent: nobody needs to write the file again
+    u.uploadedAt = Statuses.time(now);
+    u.keepUntil = Statuses.time(now.plus(Duration.ofHours(keepHours(r))));
+    d.event(Reason.Uploaded, "the file was uploaded to " + u.path);
+    return null;
+  }
+
+  private static int keepHours(Restore r) {
+    Integer h = r.getSpec().source.upload.keepHours;
+    return h == null ? KEEP_HOURS : h;
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  /**
+   * After a Restore of an upload ended: the staged file is removed (by a Job with the storage's
+   * deletion credentials) once a restore that was not a dry run used it, once this Restore's own
+   * upload never arrived or its time ran out (keepHours); until then a dry run's upload waits for
+   * the restore that follows it (spec.source.upload.fromRestore).
+   */
+  private Decision<RestoreStatus> removal(
+      Restore r,
+      RestoreStatus s,
+      RestoreObservation o,
+      Instant now,
+      Decision.Builder<RestoreStatus> d) {
+    RestoreStatus.Upload u = s.upload;
+    if (u == null
+        || u.path == null
+        || Boolean.TRUE.equals(u.removed)
+        || u.message != null
+        || (u.expiresAt == null && u.uploadedAt == null) // never signed: nothing can be there
+        || r.getSpec().source == null
+        || r.getSpec().source.upload == null) return d.done(s, null);
+    boolean owner = r.getSpec().source.upload.fileName != null;
+    boolean dry = Boolean.TRUE.equals(r.getSpec().dryRun);
+    Instant keepUntil = u.keepUntil == null ? null : Instant.parse(u.keepUntil);
+    boolean due =
+        (!dry && u.uploadedAt != null && s.jobName != null)
+            || (owner && (u.uploadedAt == null || !now.isBefore(keepUntil)));
+    if (!due) return d.done(s, owner ? Duration.between(now, keepUntil) : null);
+    u.url = null;
+    if (o.removal() == null) {
+      Job job = JobFactory.uploadJob(r, u.path, true, settings);
+      d.act(new Action.CreateJob(job));
+      d.event(
+          Reason.JobCreated,
+          "Job " + job.getMetadata().getName() + " removes the staged upload " + u.path);
+      return d.done(s, tuning.progressEvery());
+    }
+    JobObserver.Outcome out = JobObserver.observe(o.removal(), o.pods());
+    switch (out.state()) {
+      case PENDING, RUNNING -> {
+        return d.done(s, tuning.progressEvery());
+      }
+      case SUCCEEDED -> {
+        u.removed = true;
+        d.event(Reason.UploadRemoved, "removed the staged upload " + u.path);
+        return d.done(s, null);
+      }
+      default -> {
+        u.message =
+            "cannot remove the staged upload "
+                + u.path
+                + ": "
+                + SpecWords.upload(BackupStatusMapper.errorOf(out.result()), r)
+                + "; remove it by hand";
+        d.warning(Reason.UploadFailed, u.message);
+        return d.done(s, null);
+      }
+    }
   }
 
   private Decision<RestoreStatus> waitFor(

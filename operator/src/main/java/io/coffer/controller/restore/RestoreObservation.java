@@ -8,14 +8,29 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import java.util.List;
 
 /**
- * What one look at a Restore sees, from informer caches except the log: its Job (null before it is
- * created) and pods, the engine's log while it can change (else null), the Backup it names (null:
- * none named, or not in the cache), and another Restore writing to the same targets now (null if
- * none).
+ * What one look at a Restore sees, from informer caches except the log: its restore Job (null
+ * before it is created) and the pods of its Jobs, the engine's log while it can change (else null),
+ * the Backup it names (null: none named, or not in the cache), and another Restore writing to the
+ * same targets now (null if none). For an upload (spec.source.upload): the Jobs that sign its URL
+ * and remove the staged file (null until created), and the Restore whose upload it uses
+ * (fromRestore; null: none named, or not in the cache).
  */
 public record RestoreObservation(
-    Job job, List<Pod> pods, LogTail.Parsed log, Backup backup, Restore other) {
+    Job job,
+    List<Pod> pods,
+    LogTail.Parsed log,
+    Backup backup,
+    Restore other,
+    Job signing,
+    Job removal,
+    Restore uploader) {
   public RestoreObservation {
     pods = List.copyOf(pods);
+  }
+
+  /** A Restore without an upload. */
+  public RestoreObservation(
+      Job job, List<Pod> pods, LogTail.Parsed log, Backup backup, Restore other) {
+    this(job, pods, log, backup, other, null, null, null);
   }
 }

@@ -7,6 +7,7 @@ import io.coffer.controller.Caches;
 import io.coffer.controller.JobEventSources;
 import io.coffer.controller.Notifier;
 import io.coffer.controller.PodLog;
+import io.coffer.controller.RequestChanged;
 import io.coffer.controller.TargetLocks;
 import io.coffer.controller.Tuning;
 import io.coffer.controller.Writes;
@@ -35,9 +36,15 @@ import java.util.stream.Collectors;
  * Restore: observe (its Job and pod, the Backup it names, other Restores of the same targets:
  * informer caches; the engine's log while it can change), decide ({@link RestoreDecider}), act
  * (create the Job once, record events, patch the status). A Backup that changes wakes the Restores
- * that name it.
+ * that name it; so does an annotation (coffer.io/uploaded: an upload arrived), which is why updates
+ * are filtered by {@link RequestChanged} rather than by generation.
  */
-@ControllerConfiguration(name = "restore")
+@ControllerConfiguration(
+    name = "restore",
+    generationAwareEventProcessing = false,
+    informer =
+        @io.javaoperatorsdk.operator.api.config.informer.Informer(
+            onUpdateFilter = RequestChanged.class))
 public class RestoreReconciler implements Reconciler<Restore> {
   static final String BY_BACKUP = "coffer.io/backup-name";
   private final RestoreDecider decider;
@@ -76,8 +83,7 @@ public class RestoreReconciler implements Reconciler<Restore> {
     caches.restores(restores);
     List<EventSource<?, Restore>> sources =
         new ArrayList<>(
-            JobEventSources.of(
-                ctx, Restore.class, "restore", Purpose.RESTORE, JobFactory.LABEL_RESTORE));
+            JobEventSources.of(ctx, Restore.class, "restore", null, JobFactory.LABEL_RESTORE));
     backups =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Backup.class, Restore.class)
@@ -106,8 +112,16 @@ public class RestoreReconciler implements Reconciler<Restore> {
 
   private RestoreObservation observe(Restore r, Context<Restore> ctx) {
     String ns = r.getMetadata().getNamespace();
-    Job job = ctx.getSecondaryResources(Job.class).stream().findFirst().orElse(null);
+    Job job = job(ctx, Purpose.RESTORE, 1);
     List<Pod> pods = List.copyOf(ctx.getSecondaryResources(Pod.class));
+    Restore uploader = null;
+    if (r.getSpec().source != null
+        && r.getSpec().source.upload != null
+        && r.getSpec().source.upload.fromRestore != null)
+      uploader =
+          ctx.getPrimaryCache()
+              .get(new ResourceID(r.getSpec().source.upload.fromRestore, ns))
+              .orElse(null);
     Backup backup =
         r.getSpec().backupName == null
             ? null
@@ -119,7 +133,27 @@ public class RestoreReconciler implements Reconciler<Restore> {
                 TargetLocks.of(r, backup),
                 r.getMetadata().getName())
             .orElse(null);
-    return new RestoreObservation(job, pods, log(r, job, pods, ctx), backup, other);
+    return new RestoreObservation(
+        job,
+        pods,
+        log(r, job, pods, ctx),
+        backup,
+        other,
+        job(ctx, Purpose.UPLOAD, JobFactory.UPLOAD_SIGN),
+        job(ctx, Purpose.UPLOAD, JobFactory.UPLOAD_REMOVE),
+        uploader);
+  }
+
+  /** This Restore's Job of {@code purpose} and {@code attempt}, or null. */
+  private static Job job(Context<Restore> ctx, Purpose purpose, int attempt) {
+    return ctx.getSecondaryResources(Job.class).stream()
+        .filter(j -> JobFactory.purpose(j) == purpose)
+        .filter(
+            j ->
+                String.valueOf(attempt)
+                    .equals(j.getMetadata().getLabels().get(JobFactory.LABEL_ATTEMPT)))
+        .findFirst()
+        .orElse(null);
   }
 
   /**

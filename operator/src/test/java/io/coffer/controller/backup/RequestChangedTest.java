@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.coffer.api.Backup;
 import io.coffer.api.BackupStatus;
 import io.coffer.api.Phase;
+import io.coffer.controller.RequestChanged;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

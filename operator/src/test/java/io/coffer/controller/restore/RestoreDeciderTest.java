@@ -6,6 +6,7 @@ import io.coffer.api.Backup;
 import io.coffer.api.Phase;
 import io.coffer.api.Restore;
 import io.coffer.api.RestoreSpec;
+import io.coffer.api.RestoreStatus;
 import io.coffer.controller.Action;
 import io.coffer.controller.Decision;
 import io.coffer.controller.Tuning;
@@ -236,5 +237,158 @@ class RestoreDeciderTest {
               assertThat(c.getType()).isEqualTo("Failed");
               assertThat(c.getStatus()).isEqualTo("True");
             });
+  }
+
+  /** A Restore of a file uploaded to the team's bucket (spec.source.upload). */
+  static Restore uploading(boolean dryRun) {
+    Restore r =
+        Specs.restore("rayerp", "uploaded")
+            .uid("7777-0")
+            .created("2026-12-01T08:59:00Z")
+            .targetMongo("mongo", "uri")
+            .build();
+    r.getSpec().backupName = null;
+    r.getSpec().source = new RestoreSpec.Source();
+    r.getSpec().source.storage = backup(Phase.Succeeded).getSpec().storage;
+    r.getSpec().source.upload = new RestoreSpec.Upload();
+    r.getSpec().source.upload.fileName = "rayerp.zip.age";
+    r.getSpec().dryRun = dryRun ? Boolean.TRUE : null;
+    return r;
+  }
+
+  static RestoreObservation uploadSeen(
+      Job restore,
+      Job signing,
+      Job removal,
+      Restore uploader,
+      io.fabric8.kubernetes.api.model.Pod... pods) {
+    return new RestoreObservation(
+        restore, List.of(pods), null, null, null, signing, removal, uploader);
+  }
+
+  @Test
+  void givenAnUpload_thenAJobSignsTheUrl_thenItWaitsForTheAnnotation_thenRestoresTheStagedFile() {
+    Restore r = uploading(true);
+    var sign = decider.decide(r, uploadSeen(null, null, null, null), NOW);
+    Job signing = created(sign);
+    assertThat(signing.getMetadata().getName()).isEqualTo("uploaded-upload-1");
+    var req = (io.coffer.protocol.UploadRequest) JobFactory.request(signing);
+    assertThat(req.key()).isEqualTo(".coffer-uploads/7777-0/rayerp.zip.age");
+    assertThat(req.remove()).isFalse();
+    assertThat(req.expiresMinutes()).isEqualTo(60);
+    assertThat(sign.status().phase).isEqualTo(Phase.Pending);
+    assertThat(sign.status().waitingFor).startsWith("the upload URL (Job uploaded-upload-1)");
+
+    r.setStatus(sign.status());
+    Job done = JobStates.complete(signing);
+    var pod =
+        JobStates.terminated(
+            done,
+            0,
+            Protocol.write(
+                new io.coffer.protocol.UploadResult(
+                    "Staged", req.key(), "https://s3/put?sig", "2026-12-01T10:00:00Z", null)));
+    var ready = decider.decide(r, uploadSeen(null, done, null, null, pod), NOW);
+    assertThat(ready.status().upload.url).isEqualTo("https://s3/put?sig");
+    assertThat(ready.status().waitingFor).contains("PUT the file to status.upload.url");
+    assertThat(ready.requeue()).isEqualTo(TUNING.retryBase());
+    assertThat(events(ready)).contains("UploadReady");
+    assertThat(created(ready)).isNull();
+
+    r.setStatus(ready.status());
+    r.getMetadata().setAnnotations(java.util.Map.of(RestoreDecider.UPLOADED, "true"));
+    var go = decider.decide(r, uploadSeen(null, done, null, null, pod), NOW.plusSeconds(60));
+    var restore = (RestoreRequest) JobFactory.request(created(go));
+    assertThat(restore.source().archiveFile()).isEqualTo(req.key());
+    assertThat(restore.storage().uri()).isEqualTo("s3://backups/rayerp");
+    assertThat(go.status().upload.url).as("spent").isNull();
+    assertThat(go.status().upload.uploadedAt).isEqualTo("2026-12-01T09:01:00Z");
+    assertThat(go.status().upload.keepUntil).isEqualTo("2026-12-02T09:01:00Z");
+  }
+
+  @Test
+  void givenNoUploadBeforeTheUrlExpires_thenFailed_andWhatMayBeStagedIsRemoved() {
+    Restore r = uploading(true);
+    RestoreStatus st = new RestoreStatus();
+    st.phase = Phase.Pending;
+    st.upload = new RestoreStatus.Upload();
+    st.upload.path = ".coffer-uploads/7777-0/rayerp.zip.age";
+    st.upload.url = "https://s3/put?sig";
+    st.upload.expiresAt = "2026-12-01T10:00:00Z";
+    r.setStatus(st);
+    Job signing = JobStates.complete(JobFactory.uploadJob(r, st.upload.path, false, SETTINGS));
+    var d =
+        decider.decide(
+            r, uploadSeen(null, signing, null, null), Instant.parse("2026-12-01T10:00:01Z"));
+    assertThat(d.status().phase).isEqualTo(Phase.Failed);
+    assertThat(d.status().lastError).contains("no upload arrived before the URL expired");
+    assertThat(d.status().upload.url).isNull();
+    var removal = (io.coffer.protocol.UploadRequest) JobFactory.request(created(d));
+    assertThat(removal.remove()).isTrue();
+    assertThat(removal.key()).isEqualTo(st.upload.path);
+  }
+
+  @Test
+  void givenAPreviewedUpload_thenKeptUntilItsTimeRunsOut_thenRemoved() {
+    Restore r = uploading(true);
+    RestoreStatus st = new RestoreStatus();
+    st.phase = Phase.Succeeded;
+    st.jobName = "uploaded-restore-1";
+    st.upload = new RestoreStatus.Upload();
+    st.upload.path = ".coffer-uploads/7777-0/rayerp.zip.age";
+    st.upload.expiresAt = "2026-12-01T10:00:00Z";
+    st.upload.uploadedAt = "2026-12-01T09:01:00Z";
+    st.upload.keepUntil = "2026-12-02T09:01:00Z";
+    r.setStatus(st);
+    var kept = decider.decide(r, uploadSeen(null, null, null, null), NOW);
+    assertThat(created(kept)).isNull();
+    assertThat(kept.requeue()).isEqualTo(Duration.ofHours(24).plusMinutes(1));
+    var due =
+        decider.decide(
+            r, uploadSeen(null, null, null, null), Instant.parse("2026-12-02T09:01:00Z"));
+    Job removal = created(due);
+    assertThat(removal.getMetadata().getName()).isEqualTo("uploaded-upload-2");
+    r.setStatus(due.status());
+    var failedPod =
+        JobStates.terminated(
+            JobStates.failed(removal),
+            4,
+            JobStates.failure(ExitCode.STORAGE, "access denied for " + Field.STORAGE.mark()));
+    var failed =
+        decider.decide(
+            r,
+            uploadSeen(null, null, JobStates.failed(removal), null, failedPod),
+            Instant.parse("2026-12-02T09:02:00Z"));
+    assertThat(failed.status().upload.removed).isNull();
+    assertThat(failed.status().upload.message)
+        .contains("cannot remove the staged upload")
+        .contains("spec.source.storage")
+        .endsWith("remove it by hand");
+    assertThat(events(failed)).containsExactly("UploadFailed");
+  }
+
+  @Test
+  void givenFromRestore_thenItWaitsForTheUpload_andRefusesOneThatWasRemoved() {
+    Restore preview = uploading(true);
+    Restore real = uploading(false);
+    real.getMetadata().setName("uploaded-for-real");
+    real.getSpec().source.upload.fileName = null;
+    real.getSpec().source.upload.fromRestore = "uploaded";
+    var waiting = decider.decide(real, uploadSeen(null, null, null, preview), NOW);
+    assertThat(waiting.status().waitingFor).isEqualTo("the upload of Restore uploaded");
+    RestoreStatus st = new RestoreStatus();
+    st.phase = Phase.Succeeded;
+    st.upload = new RestoreStatus.Upload();
+    st.upload.path = ".coffer-uploads/7777-0/rayerp.zip.age";
+    st.upload.uploadedAt = "2026-12-01T09:01:00Z";
+    preview.setStatus(st);
+    var go = decider.decide(real, uploadSeen(null, null, null, preview), NOW);
+    assertThat(((RestoreRequest) JobFactory.request(created(go))).source().archiveFile())
+        .isEqualTo(st.upload.path);
+    st.upload.removed = true;
+    var gone = decider.decide(real, uploadSeen(null, null, null, preview), NOW);
+    assertThat(gone.status().phase).isEqualTo(Phase.Failed);
+    assertThat(gone.status().lastError).contains("was removed").contains("upload it again");
+    assertThat(created(gone)).isNull();
   }
 }
