@@ -50,6 +50,15 @@ final class ConsoleCommand implements Callable<Integer> {
   String address;
 
   @Option(
+      names = "--upload-max-mib",
+      paramLabel = "MIB",
+      defaultValue = "5120",
+      description =
+          "The largest file the Restore screen accepts for upload, in MiB (default 5120, S3's limit for one PUT;"
+              + " 1 to 5120). The file is streamed to the storage, never held.")
+  long uploadMaxMib;
+
+  @Option(
       names = "--auth",
       paramLabel = "MODE",
       defaultValue = "kubeconfig",
@@ -73,6 +82,12 @@ final class ConsoleCommand implements Callable<Integer> {
     } catch (UnknownHostException e) {
       throw CofferException.usage("--address " + address + " is not an address of this machine");
     }
+    if (uploadMaxMib < 1 || uploadMaxMib > ConsoleServer.UPLOAD_MAX_MIB)
+      throw CofferException.usage(
+          "--upload-max-mib must be 1 to "
+              + ConsoleServer.UPLOAD_MAX_MIB
+              + " (S3 takes at most 5 GiB in one PUT), not "
+              + uploadMaxMib);
     Users users;
     List<String> shown = namespaces;
     switch (auth.toLowerCase(Locale.ROOT)) {
@@ -111,7 +126,9 @@ final class ConsoleCommand implements Callable<Integer> {
     }
     ConsoleServer server;
     try {
-      server = new ConsoleServer(users, new ConsoleServer.Settings(bind, port, shown));
+      server =
+          new ConsoleServer(
+              users, new ConsoleServer.Settings(bind, port, shown, uploadMaxMib << 20));
     } catch (BindException e) {
       users.close();
       throw CofferException.usage(

@@ -523,6 +523,16 @@ class CliIT {
     assertThat(notAnArchive.err()).contains("modules.yaml is not");
   }
 
+  /** The console's upload cap is S3's limit for one PUT at most, said in one line (exit 2). */
+  @Test
+  void givenAnUploadCapPastOnePut_thenTheConsoleRefusesToStart() throws Exception {
+    Cli.Result r = Cli.run(dir, Map.of(), "console", "--upload-max-mib", "6000");
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err())
+        .contains(
+            "--upload-max-mib must be 1 to 5120 (S3 takes at most 5 GiB in one PUT), not 6000");
+  }
+
   /**
    * What the operator runs for an upload (console or curl): a presigned PUT under the storage's
    * staging folder, which an HTTP client without credentials fills; the staged archive then

@@ -83,7 +83,21 @@ public final class ConsoleServer implements AutoCloseable {
    * What the console is started with. {@code namespaces}: the ones it offers (the first is the
    * default).
    */
-  public record Settings(InetAddress address, int port, List<String> namespaces) {}
+  public record Settings(
+      InetAddress address, int port, List<String> namespaces, long uploadMaxBytes) {
+    public Settings(InetAddress address, int port, List<String> namespaces) {
+      this(address, port, namespaces, UPLOAD_MAX_MIB << 20);
+    }
+  }
+
+  /**
+   * The largest upload by default, in MiB: S3's limit for one PUT (5 GiB); {@code coffer console
+   * --upload-max-mib}, the chart's console.upload.maxMiB.
+   */
+  public static final long UPLOAD_MAX_MIB = 5120;
+
+  /** How long an upload waits for the operator's URL (its signing Job). */
+  static final java.time.Duration URL_WAIT = java.time.Duration.ofSeconds(90);
 
   private final HttpServer server;
   private final Users users;
@@ -261,12 +275,7 @@ public final class ConsoleServer implements AutoCloseable {
       case "backups//verify POST", "backups//download POST" -> {
         String at = Instant.now().toString();
         String annotation = action.equals("verify") ? VERIFY_ANNOTATION : DOWNLOAD_ANNOTATION;
-        kube.resources(Backup.class)
-            .inNamespace(ns)
-            .withName(name)
-            .patch(
-                PatchContext.of(PatchType.JSON_MERGE),
-                "{\"metadata\":{\"annotations\":{\"" + annotation + "\":\"" + at + "\"}}}");
+        annotate(kube, Backup.class, ns, name, annotation, at);
         json(ex, 202, Map.of("requested", at));
       }
       case "backupschedules POST" -> {
@@ -321,7 +330,10 @@ public final class ConsoleServer implements AutoCloseable {
         JsonNode form = body(ex);
         String backupName = form.path("backupName").asText("");
         Restore wanted;
-        if (backupName.isEmpty() && !form.path("backupId").asText("").isEmpty()) {
+        if (backupName.isEmpty() && form.path("upload").isObject()) {
+          // a file the user uploads into the storage the template names
+          wanted = Forms.restoreUpload(ns, form, template(kube, ns, form.path("template")).spec);
+        } else if (backupName.isEmpty() && !form.path("backupId").asText("").isEmpty()) {
           // by id, from storage: the template says where it lies and where it goes back to
           wanted = Forms.restoreById(ns, form, template(kube, ns, form.path("template")).spec);
         } else {
@@ -340,6 +352,7 @@ public final class ConsoleServer implements AutoCloseable {
             Boolean.TRUE.equals(r.getSpec().dryRun) ? " (dry run)" : "");
         json(ex, 201, Views.restore(r));
       }
+      case "restores//upload PUT" -> upload(ex, kube, ns, name);
       case "restores/ GET" ->
           json(
               ex,
@@ -359,6 +372,161 @@ public final class ConsoleServer implements AutoCloseable {
                   + (name == null ? "" : "/" + name)
                   + (action == null ? "" : "/" + action));
     }
+  }
+
+  /**
+   * The file of Restore {@code name}'s upload (spec.source.upload), from the request body to the
+   * presigned URL the operator put in its status: checked before a byte is read (the user may
+   * create Restores here; the Restore is theirs to upload to; its size is within the cap), streamed
+   * (never held whole), then announced with the annotation coffer.io/uploaded as the user. The
+   * console never holds storage credentials: the URL writes one object under .coffer-uploads/.
+   */
+  private void upload(HttpExchange ex, KubernetesClient kube, String ns, String name)
+      throws IOException {
+    if (!allowed(kube, ns, "coffer.io", "restores", "create", null))
+      throw new KubernetesClientException(
+          new io.fabric8.kubernetes.api.model.StatusBuilder()
+              .withCode(403)
+              .withMessage(
+                  "uploading a file to restore takes the right to create Restores in "
+                      + ns
+                      + " (the coffer-restorer role)")
+              .build());
+    long length;
+    try {
+      length = Long.parseLong(ex.getRequestHeaders().getFirst("Content-Length"));
+    } catch (NumberFormatException e) {
+      error(ex, 411, "an upload needs its length (Content-Length): send the file as the body");
+      return;
+    }
+    if (length <= 0) throw new Forms.Invalid("the file is empty: choose the backup file to upload");
+    if (length > settings.uploadMaxBytes()) {
+      error(
+          ex,
+          413,
+          "the file is "
+              + mib(length)
+              + ", more than the "
+              + mib(settings.uploadMaxBytes())
+              + " this console accepts (chart value console.upload.maxMiB); restore it with kubectl and"
+              + " curl (spec.source.upload) or from a volume (spec.source.archive)");
+      return;
+    }
+    Restore r = kube.resources(Restore.class).inNamespace(ns).withName(name).require();
+    if (r.getSpec().source == null
+        || r.getSpec().source.upload == null
+        || r.getSpec().source.upload.fileName == null)
+      throw new Forms.Invalid("Restore " + name + " does not take an upload (spec.source.upload)");
+    long until = System.nanoTime() + URL_WAIT.toNanos();
+    while (r.getStatus() == null
+        || r.getStatus().upload == null
+        || r.getStatus().upload.url == null) {
+      if (r.getStatus() != null
+          && r.getStatus().upload != null
+          && r.getStatus().upload.uploadedAt != null)
+        throw new Forms.Invalid("Restore " + name + " has its file already");
+      if (r.getStatus() != null && r.getStatus().phase != null && r.getStatus().phase.terminal())
+        throw new Forms.Invalid(
+            "Restore " + name + " ended before its upload: " + r.getStatus().lastError);
+      if (System.nanoTime() > until) {
+        error(
+            ex,
+            504,
+            "the operator gave Restore "
+                + name
+                + " no upload URL within "
+                + URL_WAIT.toSeconds()
+                + " s"
+                + (r.getStatus() != null && r.getStatus().waitingFor != null
+                    ? " (waiting for " + r.getStatus().waitingFor + ")"
+                    : "")
+                + "; is the operator running?");
+        return;
+      }
+      try {
+        Thread.sleep(500);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted");
+      }
+      r = kube.resources(Restore.class).inNamespace(ns).withName(name).require();
+    }
+    java.net.http.HttpResponse<String> put;
+    try (InputStream body = ex.getRequestBody()) {
+      put =
+          HTTP.send(
+              java.net.http.HttpRequest.newBuilder(java.net.URI.create(r.getStatus().upload.url))
+                  .PUT(
+                      java.net.http.HttpRequest.BodyPublishers.fromPublisher(
+                          java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> body),
+                          length))
+                  .header("Content-Type", "application/octet-stream")
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted");
+    } catch (IOException e) {
+      LOG.info("console: the upload of Restore {}/{} stopped: {}", ns, name, e.toString());
+      error(
+          ex,
+          502,
+          "the upload stopped before the whole file reached the storage ("
+              + e.getClass().getSimpleName()
+              + "); nothing was staged: try again");
+      return;
+    }
+    if (put.statusCode() / 100 != 2) {
+      error(
+          ex,
+          502,
+          "the storage refused the upload (HTTP "
+              + put.statusCode()
+              + s3Code(put.body())
+              + "); nothing was staged");
+      return;
+    }
+    annotate(kube, Restore.class, ns, name, UPLOADED_ANNOTATION, "true");
+    LOG.info("console: uploaded {} for Restore {}/{}", mib(length), ns, name);
+    json(ex, 202, Map.of("uploaded", length, "restore", name));
+  }
+
+  /** Sets one annotation as the user (a merge patch: no conflict with the operator's writes). */
+  private static void annotate(
+      KubernetesClient kube,
+      Class<? extends HasMetadata> type,
+      String ns,
+      String name,
+      String key,
+      String value) {
+    kube.resources(type)
+        .inNamespace(ns)
+        .withName(name)
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE),
+            "{\"metadata\":{\"annotations\":{\"" + key + "\":\"" + value + "\"}}}");
+  }
+
+  /** The annotation that tells the operator an upload's file is in place. */
+  static final String UPLOADED_ANNOTATION = "coffer.io/uploaded";
+
+  private static final java.net.http.HttpClient HTTP =
+      java.net.http.HttpClient.newBuilder()
+          .connectTimeout(java.time.Duration.ofSeconds(30))
+          .build();
+
+  private static String mib(long bytes) {
+    if (bytes >= 1L << 30)
+      return String.format(Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30));
+    if (bytes >= 1L << 20)
+      return String.format(Locale.ROOT, "%.1f MiB", bytes / (double) (1L << 20));
+    return bytes + " bytes";
+  }
+
+  /** S3's error code from its XML answer (never more of it). */
+  private static String s3Code(String body) {
+    Matcher m = Pattern.compile("<Code>([A-Za-z]{1,64})</Code>").matcher(body == null ? "" : body);
+    return m.find() ? ", " + m.group(1) : "";
   }
 
   private boolean served(HttpExchange ex, String ns) throws IOException {
@@ -574,6 +742,7 @@ public final class ConsoleServer implements AutoCloseable {
     }
     out.put("namespaces", namespaces);
     out.put("can", can);
+    out.put("uploadMaxBytes", settings.uploadMaxBytes());
     return out;
   }
 

@@ -268,6 +268,59 @@ public final class Forms {
     return restore(namespace, form, spec, id, template.encryption, "the backup id");
   }
 
+  /**
+   * A Restore of a file the user uploads (spec.source.upload) into the storage of {@code template}
+   * (a schedule's or a Backup's spec; S3 only), back into its MongoDB and the claims targetClaims
+   * names. The form's upload holds fileName (a new upload: the console streams the file to the URL
+   * the operator answers with) or fromRestore (the file an earlier Restore uploaded: the preview's,
+   * restored for real), and the same fields as {@link #restore(String, JsonNode, Backup)}.
+   */
+  public static Restore restoreUpload(String namespace, JsonNode form, BackupSpec template) {
+    if (template.storage.s3 == null)
+      throw new Invalid(
+          "uploads are staged in S3, and this storage is a volume (claim "
+              + template.storage.volume.claimName
+              + "): choose a schedule or backup that stores in S3, or copy the file onto the volume and"
+              + " restore it with kubectl (spec.source.archive)");
+    JsonNode u = form.path("upload");
+    String fileName = text(u, "fileName", "").trim();
+    String from = text(u, "fromRestore", "").trim();
+    RestoreSpec spec = new RestoreSpec();
+    spec.source = new RestoreSpec.Source();
+    spec.source.storage = copy(template).storage;
+    spec.source.upload = new RestoreSpec.Upload();
+    String label;
+    if (!from.isEmpty()) {
+      spec.source.upload.fromRestore = from;
+      label = text(u, "label", from);
+    } else {
+      if (!UPLOAD_NAME.matcher(fileName).matches())
+        throw new Invalid(
+            "the file '"
+                + fileName
+                + "' is not one Coffer restores: a Coffer archive (.zip or .zip.age, as Download writes"
+                + " it) or a mongodump archive (.archive, .archive.gz or .gz), its name letters, digits, . _ -");
+      spec.source.upload.fileName = fileName;
+      label = fileName;
+    }
+    spec.target = new RestoreSpec.Target();
+    if (template.source.mongodb != null) {
+      spec.target.mongodb = new RestoreSpec.TargetMongo();
+      spec.target.mongodb.uriSecret = template.source.mongodb.uriSecret;
+    }
+    // an age-encrypted file (.age) needs its key: the template's kind (identity or passphrase), an
+    // identity by default; any other file is read as it is
+    BackupSpec.EncryptionSpec encryption =
+        !label.endsWith(".age")
+            ? null
+            : template.encryption != null ? template.encryption : new BackupSpec.EncryptionSpec();
+    return restore(namespace, form, spec, label, encryption, "the file's name");
+  }
+
+  private static final Pattern UPLOAD_NAME =
+      Pattern.compile(
+          "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}[.](zip|zip[.]age|archive|archive[.]gz|gz)$");
+
   private static final Pattern BACKUP_ID = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$");
 
   private static Restore restore(

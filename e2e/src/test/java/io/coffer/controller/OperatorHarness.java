@@ -435,6 +435,19 @@ final class OperatorHarness {
         "{\"metadata\":{\"annotations\":{\"coffer.io/verify-requested\":\"" + value + "\"}}}");
   }
 
+  /** The team's bucket (s3://backups/rayerp on the harness's S3), opened as the engine opens it. */
+  static io.coffer.engine.storage.Storage bucket() throws java.io.IOException {
+    return io.coffer.engine.storage.StorageLocations.open(
+        "s3://backups/rayerp",
+        EmbeddedServers.endpoint(s3),
+        null,
+        Map.of(
+            "AWS_ACCESS_KEY_ID",
+            EmbeddedServers.ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY",
+            EmbeddedServers.SECRET_KEY));
+  }
+
   /**
    * A merge patch, as {@code kubectl patch --type merge} sends it: no resource version, so it never
    * conflicts with the operator's status writes (an {@code edit} sends the version it read and

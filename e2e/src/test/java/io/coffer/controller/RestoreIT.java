@@ -12,7 +12,6 @@ import io.coffer.api.Phase;
 import io.coffer.api.Restore;
 import io.coffer.api.RestoreSpec;
 import io.coffer.engine.storage.BackupIds;
-import io.coffer.engine.storage.StorageLocations;
 import io.coffer.job.JobFactory;
 import io.coffer.testing.EmbeddedServers;
 import io.coffer.testing.Forger;
@@ -221,16 +220,7 @@ class RestoreIT {
     Path offline =
         Files.createDirectories(Files.createTempDirectory("coffer-offline").resolve("2026-11"));
     cluster.claim(NS, "offline-copies", offline.getParent());
-    try (var storage =
-            StorageLocations.open(
-                "s3://backups/rayerp",
-                EmbeddedServers.endpoint(s3),
-                null,
-                Map.of(
-                    "AWS_ACCESS_KEY_ID",
-                    EmbeddedServers.ACCESS_KEY,
-                    "AWS_SECRET_ACCESS_KEY",
-                    EmbeddedServers.SECRET_KEY));
+    try (var storage = bucket();
         var in = storage.open(BackupIds.key(id, "archive.zip.age"))) {
       Files.copy(in, offline.resolve("dr-source.zip.age"));
     }
@@ -277,16 +267,8 @@ class RestoreIT {
         await("up-source", x -> x.getStatus() != null && x.getStatus().phase == Phase.Succeeded)
             .getStatus()
             .backupId;
-    Map<String, String> credentials =
-        Map.of(
-            "AWS_ACCESS_KEY_ID",
-            EmbeddedServers.ACCESS_KEY,
-            "AWS_SECRET_ACCESS_KEY",
-            EmbeddedServers.SECRET_KEY);
     byte[] archive;
-    try (var storage =
-            StorageLocations.open(
-                "s3://backups/rayerp", EmbeddedServers.endpoint(s3), null, credentials);
+    try (var storage = bucket();
         var in = storage.open(BackupIds.key(id, "archive.zip.age"))) {
       archive = in.readAllBytes();
     }
@@ -341,9 +323,7 @@ class RestoreIT {
     }
     Restore cleaned = awaitRemoved("upload-restore");
     assertThat(cleaned.getStatus().upload.message).isNull();
-    try (var storage =
-        StorageLocations.open(
-            "s3://backups/rayerp", EmbeddedServers.endpoint(s3), null, credentials)) {
+    try (var storage = bucket()) {
       assertThat(storage.exists(cleaned.getStatus().upload.path)).isFalse();
     }
 
@@ -434,16 +414,7 @@ class RestoreIT {
     byte[] archive =
         MongodumpFixtures.archive(
             List.of(new MongodumpFixtures.Coll("legacy", "staff", staff)), null, 100, 1, true);
-    try (var storage =
-            StorageLocations.open(
-                "s3://backups/rayerp",
-                EmbeddedServers.endpoint(s3),
-                null,
-                Map.of(
-                    "AWS_ACCESS_KEY_ID",
-                    EmbeddedServers.ACCESS_KEY,
-                    "AWS_SECRET_ACCESS_KEY",
-                    EmbeddedServers.SECRET_KEY));
+    try (var storage = bucket();
         var out = storage.create("cron/2026-11-30.archive.gz")) {
       out.write(archive);
     }

@@ -218,7 +218,12 @@ class ChartIT {
     var pod = console.getSpec().getTemplate().getSpec();
     assertThat(pod.getContainers().get(0).getArgs())
         .containsExactly(
-            "console", "--auth=token", "--address=0.0.0.0", "--port=8484", "--namespace=rayerp");
+            "console",
+            "--auth=token",
+            "--address=0.0.0.0",
+            "--port=8484",
+            "--upload-max-mib=5120",
+            "--namespace=rayerp");
     assertThat(pod.getAutomountServiceAccountToken()).as("no token of its own").isFalse();
     assertThat(pod.getVolumes().get(0).getConfigMap().getName()).isEqualTo("kube-root-ca.crt");
     assertThat(pod.getContainers().get(0).getSecurityContext().getReadOnlyRootFilesystem())

@@ -629,8 +629,12 @@ function restore(params) {
   const nsSel = h('select', { test: 'restore-namespace' }, nss.map(n => h('option', { value: n, selected: n === ns0 }, n)));
   const backupSel = h('select', { test: 'restore-backup' });
   const srcSel = h('select', { test: 'restore-source' }, h('option', { value: 'backup' }, 'a Backup in this namespace'),
-    h('option', { value: 'id', selected: !!params.get('id') }, 'a stored backup, by its id (disaster recovery: no Backup resource needed)'));
+    h('option', { value: 'id', selected: !!params.get('id') }, 'a stored backup, by its id (disaster recovery: no Backup resource needed)'),
+    h('option', { value: 'upload', selected: params.get('from') === 'upload' }, 'a file I upload (a Coffer archive as Download writes it, or a mongodump archive)'));
   const tplSel = h('select', { test: 'restore-template' });
+  const fileInput = h('input', { type: 'file', test: 'restore-file', accept: '.zip,.age,.archive,.gz' });
+  const fileHint = h('span', { class: 'muted', test: 'restore-file-hint' },
+    ` .zip or .zip.age (a Coffer archive), .archive or .archive.gz (mongodump --archive); at most ${bytes(session.uploadMaxBytes || 0)}, streamed to the storage below (S3) and removed after the restore`);
   const idInput = h('input', { test: 'restore-id', placeholder: 'backup id (coffer list, or a Backup\'s status)', value: params.get('id') || '', size: 44 });
   let templates = [];
   const fill = () => {
@@ -647,7 +651,7 @@ function restore(params) {
     tplSel.replaceChildren(...templates.map((t, i) => h('option', { value: i }, `${t.storage} (as ${t.kind === 'BackupSchedule' ? 'schedule' : 'backup'} ${t.name} stores)`)));
     update();
   };
-  fill(); nsSel.addEventListener('change', () => { fill(); if (srcSel.value === 'id') loadTemplates2(); else update(); });
+  fill(); nsSel.addEventListener('change', () => { fill(); if (srcSel.value !== 'backup') loadTemplates2(); else update(); });
   const mode = h('select', { test: 'restore-mode' }, h('option', { value: 'Merge' }, 'Merge: upsert documents, add and overwrite files, keep the rest'),
     h('option', { value: 'Replace' }, 'Replace: make each selected collection and tree exactly the backup\'s'));
   const modules = h('div', { class: 'checks', test: 'restore-modules' });
@@ -661,24 +665,31 @@ function restore(params) {
   const which = h('span', {});
   const until = h('input', { test: 'restore-until', size: 26, placeholder: '2026-12-07T10:15:00Z' });
   const untilHint = h('span', { class: 'muted', test: 'restore-window' });
+  // a moment needs the oplog archive in a storage: not for an uploaded file
+  const untilLabel = h('label', {}, 'To a moment');
+  const untilRow = h('span', {}, until, ' ', untilHint);
   const form = h('form', { class: 'panel', test: 'restore-form' }, h('div', { class: 'grid' },
     h('label', {}, 'Namespace'), nsSel, h('label', {}, 'From'), srcSel, h('label', {}, 'Backup'), which,
-    h('label', {}, 'To a moment'), h('span', {}, until, ' ', untilHint), h('label', {}, 'Modules'), modules,
+    untilLabel, untilRow, h('label', {}, 'Modules'), modules,
     h('label', {}, 'Into database'), h('span', {}, renameFrom, dbs, ' → ', renameTo), h('label', {}, 'File trees into'), claims,
     h('label', {}, 'Mode'), mode, h('label', {}, 'Key'), decRow));
   const result = h('div', { test: 'restore-result' });
   let preview = null;
-  const byId = () => srcSel.value === 'id';
+  const byId = () => srcSel.value !== 'backup'; // by id or by upload: the template says where and into what
+  const byUpload = () => srcSel.value === 'upload';
+  const file = () => fileInput.files && fileInput.files[0];
   function chosen() { return store.backups.get(nsSel.value + '/' + backupSel.value); }
   function template() { return templates[tplSel.value]; }
-  function label() { return byId() ? idInput.value.trim() : backupSel.value; }
+  function label() { return byUpload() ? (file() ? file().name : '') : byId() ? idInput.value.trim() : backupSel.value; }
   function update() {
     preview = null; result.replaceChildren();
-    which.replaceChildren(...(byId() ? [tplSel, ' ', idInput] : [backupSel]));
+    which.replaceChildren(...(byUpload() ? [tplSel, h('br'), fileInput, fileHint] : byId() ? [tplSel, ' ', idInput] : [backupSel]));
     modules.replaceChildren(); claims.replaceChildren(); dbs.replaceChildren();
     const b = byId() ? null : chosen();
     const t = byId() ? template() : null;
     untilHint.replaceChildren();
+    untilLabel.hidden = untilRow.hidden = byUpload();
+    if (byUpload()) until.value = '';
     if (!b && !t) return;
     const sc = b && b.schedule ? store.schedules.get(b.namespace + '/' + b.schedule) : null;
     untilHint.append(sc && sc.pointInTime && sc.pointInTime.until
@@ -692,30 +703,48 @@ function restore(params) {
     if (!renameFrom.value && known.length) renameFrom.value = known[0];
     const trees = b ? (b.trees || []) : (t.trees || []);
     for (const tr of trees) claims.append(h('div', {}, tr + ' → ', h('input', { 'data-tree': tr, test: 'claim-' + tr,
-      placeholder: b ? 'claim (empty: where it came from)' : 'claim (empty: not restored)', value: b ? '' : ((t.claims || {})[tr] || '') })));
+      placeholder: b ? 'claim (empty: where it came from)' : 'claim (empty: not restored)', value: b || byUpload() ? '' : ((t.claims || {})[tr] || '') })));
     if (trees.length === 0) claims.append(h('span', { class: 'muted' }, 'no file trees'));
-    decRow.hidden = !(b ? b.encrypted : t.encrypted);
+    decRow.hidden = !(b ? b.encrypted : byUpload() ? !!(file() && file().name.endsWith('.age')) : t.encrypted);
     const prev = [...store.restores.values()].filter(r => r.decryption && r.namespace === nsSel.value).sort((x, y) => (y.created || '').localeCompare(x.created || ''))[0];
     if (prev && !decSecret.value) { decSecret.value = prev.decryption.secret; decKey.value = prev.decryption.key; }
   }
   backupSel.addEventListener('change', update);
   tplSel.addEventListener('change', update);
   srcSel.addEventListener('change', () => { if (byId()) loadTemplates2(); else update(); });
+  fileInput.addEventListener('change', () => { decRow.hidden = !(file() && file().name.endsWith('.age')); preview = null; result.replaceChildren(); });
   mode.addEventListener('change', () => { preview = null; result.replaceChildren(); });
   function body(dryRun, confirmText) {
     const rename = renameTo.value.trim() && renameFrom.value.trim() ? { [renameFrom.value.trim()]: renameTo.value.trim() } : {};
     const targetClaims = {};
     for (const i of claims.querySelectorAll('input[data-tree]')) if (i.value.trim()) targetClaims[i.dataset.tree] = i.value.trim();
-    const from = byId() ? { backupId: idInput.value.trim(), template: { kind: template().kind, name: template().name } } : { backupName: chosen().name };
+    const tpl = () => ({ kind: template().kind, name: template().name });
+    const from = byUpload() ? { upload: { fileName: file().name }, template: tpl() }
+      : byId() ? { backupId: idInput.value.trim(), template: tpl() } : { backupName: chosen().name };
     return { ...from, mode: mode.value, dryRun, confirmText, renameDatabases: rename, targetClaims, pointInTime: until.value.trim(),
       modules: [...modules.querySelectorAll('input:checked')].map(i => i.value), decryptionSecret: decSecret.value, decryptionKey: decKey.value };
   }
   form.append(h('div', { class: 'toolbar' }, h('button', { class: 'primary', type: 'submit', test: 'preview' }, 'Preview (dry run)')));
   form.addEventListener('submit', async e => {
     e.preventDefault();
-    if (byId() ? !(template() && label()) : !chosen()) { banner(byId() ? 'choose where it lies and give its id' : 'choose a backup to restore'); return; }
-    const r = await act('Computing the plan…', () => api('POST', `/api/namespaces/${nsSel.value}/restores`, body(true)));
-    if (r) { preview = { ns: nsSel.value, name: r.name, body: body(false), label: label() }; showResult(); }
+    if (byId() ? !(template() && label()) : !chosen()) {
+      banner(byUpload() ? 'choose the storage to stage it in and the file to upload' : byId() ? 'choose where it lies and give its id' : 'choose a backup to restore'); return;
+    }
+    if (byUpload() && file().size > (session.uploadMaxBytes || 0)) {
+      banner(`the file is ${bytes(file().size)}, more than the ${bytes(session.uploadMaxBytes)} this console accepts: restore it with kubectl (spec.source.upload)`); return;
+    }
+    const r = await act(byUpload() ? 'Restore created: uploading the file…' : 'Computing the plan…', () => api('POST', `/api/namespaces/${nsSel.value}/restores`, body(true)));
+    if (!r) return;
+    const ns = nsSel.value;
+    if (byUpload()) {
+      const f = file();
+      const ok = await uploadFile(ns, r.name, f, result);
+      if (!ok) return;
+      const real = body(false);
+      real.upload = { fromRestore: r.name, label: f.name };
+      preview = { ns, name: r.name, body: real, label: f.name };
+    } else preview = { ns, name: r.name, body: body(false), label: label() };
+    showResult();
   });
   let shown = null;
   function showResult() {
@@ -732,6 +761,29 @@ function restore(params) {
   wrap.append(form, result);
   if (byId()) loadTemplates2(); else update();
   return wrap;
+}
+// the file, streamed to the console (which streams it on to the storage), with its progress; true once it is in place
+function uploadFile(ns, name, f, into) {
+  const bar = h('div', { class: 'bar' }, progressBar(0));
+  const pct = h('span', { test: 'upload-percent' }, '0 %');
+  into.replaceChildren(h('div', { class: 'panel', test: 'upload' }, h('p', {}, `Uploading ${f.name} (${bytes(f.size)}) for Restore ${name}… `), h('div', { class: 'toolbar' }, bar, pct)));
+  return new Promise(done => {
+    const x = new XMLHttpRequest();
+    x.open('PUT', `/api/namespaces/${ns}/restores/${encodeURIComponent(name)}/upload`);
+    x.setRequestHeader('X-Coffer-Console', '1');
+    x.setRequestHeader('Content-Type', 'application/octet-stream');
+    x.upload.onprogress = e => { if (e.lengthComputable) { const p = 100 * e.loaded / e.total; bar.replaceChildren(progressBar(p)); pct.textContent = Math.round(p) + ' %'; } };
+    x.onload = () => {
+      if (x.status >= 200 && x.status < 300) { banner(`${f.name} uploaded: computing the plan…`, true); done(true); return; }
+      let msg = x.status + ' ' + x.statusText;
+      try { msg = JSON.parse(x.responseText).error || msg; } catch (e) { /* not JSON */ }
+      banner('The upload failed: ' + msg);
+      into.replaceChildren(h('p', { class: 'error', test: 'upload-error' }, 'The upload failed: ' + msg));
+      done(false);
+    };
+    x.onerror = () => { banner('The upload failed: the connection to the console broke'); done(false); };
+    x.send(f);
+  });
 }
 function planPanel(r, preview, chosen) {
   const panel = h('div', { class: 'panel' });
@@ -758,7 +810,7 @@ function planPanel(r, preview, chosen) {
   const go = h('button', { class: replace ? 'danger' : 'primary', test: 'start-restore', disabled: replace }, replace ? 'Replace the target' : 'Start the restore');
   if (replace) {
     typed.addEventListener('input', () => { go.disabled = typed.value !== preview.label; });
-    panel.append(h('p', {}, 'To confirm the Replace, type ' + (preview.body.backupId ? 'the backup id' : 'the backup\'s name') + ', ', h('b', {}, preview.label), ':'), typed);
+    panel.append(h('p', {}, 'To confirm the Replace, type ' + (preview.body.upload ? 'the file\'s name' : preview.body.backupId ? 'the backup id' : 'the backup\'s name') + ', ', h('b', {}, preview.label), ':'), typed);
   }
   go.addEventListener('click', async () => {
     const r2 = await act('Restore started', () => api('POST', `/api/namespaces/${preview.ns}/restores`, { ...preview.body, confirmText: typed.value }));
