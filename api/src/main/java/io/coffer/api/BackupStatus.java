@@ -135,7 +135,9 @@ public class BackupStatus {
     @JsonPropertyDescription("Running, Ready, Expired or Failed.")
     public String result;
 
-    @JsonPropertyDescription("While Ready: the presigned URL (removed once it expired).")
+    @JsonPropertyDescription(
+        "While Ready: the presigned URL (S3), or for a volume the address of the Job's pod that serves the archive"
+            + " inside the cluster (the console passes it on); removed once it expired.")
     public String url;
 
     public String expiresAt;

@@ -85,6 +85,15 @@ final class OperatorCommand implements Callable<Integer> {
   int httpPort;
 
   @Option(
+      names = "--download-port",
+      paramLabel = "PORT",
+      defaultValue = "8080",
+      description =
+          "The port a Job pod serves a volume's backup on for a Download (default 8080); the console reaches"
+              + " it inside the cluster.")
+  int downloadPort;
+
+  @Option(
       names = "--leader-election-namespace",
       paramLabel = "NS",
       defaultValue = "${env:POD_NAMESPACE}",
@@ -174,7 +183,9 @@ final class OperatorCommand implements Callable<Integer> {
             client,
             new CofferOperator.Config(
                     new JobFactory.Settings(
-                        image == null || image.isBlank() ? defaultImage() : image, pullPolicy),
+                        image == null || image.isBlank() ? defaultImage() : image,
+                        pullPolicy,
+                        downloadPort),
                     new HashSet<>(namespaces),
                     Duration.ofSeconds(retryBase),
                     Duration.ofSeconds(progressEvery),

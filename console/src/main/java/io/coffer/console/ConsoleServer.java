@@ -278,6 +278,7 @@ public final class ConsoleServer implements AutoCloseable {
         annotate(kube, Backup.class, ns, name, annotation, at);
         json(ex, 202, Map.of("requested", at));
       }
+      case "backups//file GET" -> served(ex, kube, ns, name);
       case "backupschedules POST" -> {
         JsonNode form = body(ex);
         Template t = template(kube, ns, form.path("template"));
@@ -443,12 +444,7 @@ public final class ConsoleServer implements AutoCloseable {
                 + "; is the operator running?");
         return;
       }
-      try {
-        Thread.sleep(500);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted");
-      }
+      sleep(500);
       r = kube.resources(Restore.class).inNamespace(ns).withName(name).require();
     }
     java.net.http.HttpResponse<String> put;
@@ -489,6 +485,78 @@ public final class ConsoleServer implements AutoCloseable {
     annotate(kube, Restore.class, ns, name, UPLOADED_ANNOTATION, "true");
     LOG.info("console: uploaded {} for Restore {}/{}", mib(length), ns, name);
     json(ex, 202, Map.of("uploaded", length, "restore", name));
+  }
+
+  /**
+   * A volume's backup, downloaded through the console: its Download Job's pod serves the archive
+   * inside the cluster (status.download.url, a pod's address the operator wrote), and the console,
+   * having read the Backup as the user, passes the bytes on as they come.
+   */
+  private void served(HttpExchange ex, KubernetesClient kube, String ns, String name)
+      throws IOException {
+    Backup b = kube.resources(Backup.class).inNamespace(ns).withName(name).require();
+    var dl = b.getStatus() == null ? null : b.getStatus().download;
+    if (dl == null || !"Ready".equals(dl.result) || dl.url == null) {
+      error(ex, 404, "no download of " + name + " is ready: press Download first");
+      return;
+    }
+    if (b.getSpec().storage.s3 != null || !POD_URL.matcher(dl.url).matches()) {
+      error(ex, 409, "backup " + name + " downloads from its own URL, not through the console");
+      return;
+    }
+    java.net.http.HttpResponse<InputStream> got = null;
+    for (int attempt = 0; got == null; attempt++) {
+      try {
+        got =
+            HTTP.send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(dl.url)).GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+      } catch (java.net.ConnectException e) {
+        if (attempt >= 10) {
+          error(
+              ex,
+              502,
+              "the pod that serves " + name + " does not answer; ask for the download again");
+          return;
+        }
+        sleep(500);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted");
+      }
+    }
+    try (InputStream in = got.body()) {
+      if (got.statusCode() != 200) {
+        error(ex, 502, "the pod that serves " + name + " answered HTTP " + got.statusCode());
+        return;
+      }
+      String fileName = dl.fileName == null ? name + ".zip" : dl.fileName;
+      ex.getResponseHeaders().set("Content-Type", "application/octet-stream");
+      ex.getResponseHeaders()
+          .set(
+              "Content-Disposition",
+              "attachment; filename=\"" + fileName.replaceAll("[^A-Za-z0-9._-]", "_") + "\"");
+      long length = got.headers().firstValueAsLong("Content-Length").orElse(0);
+      ex.sendResponseHeaders(200, length);
+      try (OutputStream out = ex.getResponseBody()) {
+        in.transferTo(out);
+      }
+    }
+    LOG.info("console: passed on the download of {}/{}", ns, name);
+  }
+
+  /** A served download's address: a pod's IP, a port, a token and a file name, nothing else. */
+  private static final Pattern POD_URL =
+      Pattern.compile(
+          "^http://(\\[[0-9a-fA-F:]+\\]|[0-9]{1,3}(\\.[0-9]{1,3}){3}):[0-9]{1,5}/[0-9a-f]{64}/[A-Za-z0-9._-]+$");
+
+  private static void sleep(long millis) throws IOException {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted");
+    }
   }
 
   /** Sets one annotation as the user (a merge patch: no conflict with the operator's writes). */

@@ -553,14 +553,7 @@ class ConsoleE2E {
     assertThat(href).doesNotContain(EmbeddedServers.SECRET_KEY);
     // the link needs no credentials: the bytes are the stored (encrypted) archive, its SHA-256 the
     // one the Backup recorded
-    HttpResponse<byte[]> got =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(URI.create(href)).build(),
-                HttpResponse.BodyHandlers.ofByteArray());
-    assertThat(got.statusCode()).isEqualTo(200);
-    assertThat(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(got.body())))
-        .isEqualTo(b.getStatus().sha256);
+    HttpResponse<byte[]> got = fetched(href, b.getStatus().sha256);
     assertThat(new String(got.body(), 0, 21, StandardCharsets.US_ASCII))
         .isEqualTo("age-encryption.org/v1");
     browser.screenshot("download");
@@ -762,6 +755,66 @@ class ConsoleE2E {
       assertThat(big.statusCode()).isEqualTo(413);
       assertThat(big.body()).contains("more than the 1024 bytes this console accepts");
     }
+  }
+
+  /**
+   * Download of a backup stored on a volume, in real Chromium: a volume has no URL to sign, so the
+   * Download Job's pod serves the archive inside the cluster (a readiness probe says when), and the
+   * console passes it on; the bytes the link gives are the stored archive (its recorded SHA-256).
+   * Simulated: the nodes (the Job pod is a local process on a free port), the volume (a folder).
+   */
+  @Test
+  @Order(14)
+  void givenABackupOnAVolume_thenItsDownloadIsServedByAJobAndPassedOnByTheConsole()
+      throws Exception {
+    java.nio.file.Path disk = java.nio.file.Files.createTempDirectory("coffer-volume-dl");
+    OperatorHarness.cluster.claim(NS, "dl-disk", disk);
+    Backup b = OperatorHarness.backup("on-volume", "s3");
+    b.getSpec().storage.s3 = null;
+    b.getSpec().storage.volume = new io.coffer.api.BackupSpec.VolumeStorage();
+    b.getSpec().storage.volume.claimName = "dl-disk";
+    client.resource(b).create();
+    Backup done =
+        OperatorHarness.await(
+            "on-volume", x -> x.getStatus() != null && x.getStatus().phase == Phase.Succeeded);
+    browser.open(ops.url() + "#/backups");
+    browser.find("search").sendKeys("on-volume");
+    browser.find("download-on-volume").click();
+    WebElement link = browser.find("download-link-on-volume");
+    String href = link.getAttribute("href");
+    assertThat(href).isEqualTo(ops.url() + "api/namespaces/" + NS + "/backups/on-volume/file");
+    Backup ready = client.resources(Backup.class).inNamespace(NS).withName("on-volume").get();
+    assertThat(ready.getStatus().download.url)
+        .startsWith("http://127.0.0.1:" + OperatorHarness.DOWNLOAD_PORT + "/");
+    assertThat(ready.getStatus().download.message).contains("served from the volume");
+    HttpResponse<byte[]> got = fetched(href, done.getStatus().sha256);
+    assertThat(got.headers().firstValue("Content-Disposition").orElseThrow())
+        .contains("on-volume-");
+    // an S3 backup downloads from its own URL, never through the console
+    HttpResponse<String> s3Backup =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create(
+                            ops.url() + "api/namespaces/" + NS + "/backups/" + manual + "/file"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(s3Backup.statusCode()).as(s3Backup.body()).isIn(404, 409);
+    browser.screenshot("download-volume");
+    client.resource(done).delete();
+  }
+
+  /** What a download link gives, without credentials: 200 and the bytes of {@code sha256}. */
+  static HttpResponse<byte[]> fetched(String href, String sha256) throws Exception {
+    HttpResponse<byte[]> got =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(href)).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(got.statusCode()).isEqualTo(200);
+    assertThat(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(got.body())))
+        .isEqualTo(sha256);
+    return got;
   }
 
   /**

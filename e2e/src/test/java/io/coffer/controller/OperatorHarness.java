@@ -162,12 +162,23 @@ final class OperatorHarness {
   static HttpServer webhook;
   static WebhookNotifier notifier;
 
+  /** Where a served download listens (a free port: Job pods share this host's network). */
+  static final int DOWNLOAD_PORT;
+
+  static {
+    try {
+      DOWNLOAD_PORT = EmbeddedServers.freePort();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   /** The operator the scenarios run (as the chart's ServiceAccount), not started. */
   static Operator newOperator() {
     return CofferOperator.create(
         cluster.operatorClient(),
         new CofferOperator.Config(
-                new JobFactory.Settings(ImageRuntime.REFERENCE, "IfNotPresent"),
+                new JobFactory.Settings(ImageRuntime.REFERENCE, "IfNotPresent", DOWNLOAD_PORT),
                 Set.of(NS),
                 Duration.ofMillis(200),
                 Duration.ofMillis(300),

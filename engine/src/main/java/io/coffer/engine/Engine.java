@@ -64,6 +64,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -784,7 +785,7 @@ public final class Engine {
         || key.contains("//")
         || key.contains("\\")
         || key.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)
-        || java.util.Arrays.stream(key.split("/")).anyMatch(p -> p.equals(".") || p.equals("..")))
+        || Arrays.stream(key.split("/")).anyMatch(p -> p.equals(".") || p.equals("..")))
       throw CofferException.usage(
           Field.ARCHIVE.mark()
               + " with "
@@ -867,6 +868,20 @@ public final class Engine {
       BackupDescriptor d = store.descriptor(r.backupId());
       Instant expires =
           Instant.now().plus(Duration.ofMinutes(minutes)).truncatedTo(ChronoUnit.SECONDS);
+      if (r.serve() != null) {
+        String fileName = d.id() + "-" + d.archive();
+        int served = ArchiveServer.serve(storage, d, r.serve(), expires, fileName, c.log());
+        return new ShareResult(
+            ShareResult.STATUS,
+            d.id(),
+            null,
+            expires.toString(),
+            fileName,
+            d.sha256(),
+            d.storedSize(),
+            d.encrypted(),
+            served);
+      }
       String url =
           store
               .presignArchive(d, Duration.ofMinutes(minutes))
@@ -887,7 +902,8 @@ public final class Engine {
           d.id() + "-" + d.archive(),
           d.sha256(),
           d.storedSize(),
-          d.encrypted());
+          d.encrypted(),
+          null);
     }
   }
 

@@ -11,6 +11,7 @@ import io.coffer.protocol.Protocol;
 import io.coffer.protocol.Purpose;
 import io.coffer.protocol.Request;
 import io.coffer.protocol.RestoreRequest;
+import io.coffer.protocol.ShareRequest;
 import io.coffer.protocol.VerifyRequest;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
@@ -79,7 +80,66 @@ public final class JobFactory {
   static final List<String> RUN = List.of("run", "--request", REQUEST_ROOT + "/" + REQUEST_NAME);
 
   /** Operator settings that shape Jobs. */
-  public record Settings(String image, String imagePullPolicy) {}
+  public record Settings(
+      String image, String imagePullPolicy, int downloadPort, byte[] downloadKey) {
+    /** The port a served download listens on in its pod by default (a volume's backups). */
+    public static final int DOWNLOAD_PORT = 8080;
+
+    public Settings(String image, String imagePullPolicy) {
+      this(image, imagePullPolicy, DOWNLOAD_PORT);
+    }
+
+    /** With a key of its own for the tokens of served downloads (random, this process's). */
+    public Settings(String image, String imagePullPolicy, int downloadPort) {
+      this(image, imagePullPolicy, downloadPort, randomKey());
+    }
+
+    private static byte[] randomKey() {
+      byte[] k = new byte[32];
+      new java.security.SecureRandom().nextBytes(k);
+      return k;
+    }
+
+    /**
+     * The token of a served download: an HMAC of what it serves under this process's key, so it is
+     * not guessable from the Backup, yet the decider stays a function of its inputs (the Job keeps
+     * the token in its request for later looks).
+     */
+    public String downloadToken(String what) {
+      try {
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(downloadKey, "HmacSHA256"));
+        return HexFormat.of().formatHex(mac.doFinal(what.getBytes(StandardCharsets.UTF_8)));
+      } catch (java.security.GeneralSecurityException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Settings x
+          && image.equals(x.image)
+          && java.util.Objects.equals(imagePullPolicy, x.imagePullPolicy)
+          && downloadPort == x.downloadPort
+          && java.util.Arrays.equals(downloadKey, x.downloadKey);
+    }
+
+    @Override
+    public int hashCode() {
+      return java.util.Objects.hash(image, imagePullPolicy, downloadPort);
+    }
+
+    @Override
+    public String toString() {
+      return "Settings[image="
+          + image
+          + ", pull="
+          + imagePullPolicy
+          + ", downloadPort="
+          + downloadPort
+          + "]";
+    }
+  }
 
   private JobFactory() {}
 
@@ -160,16 +220,55 @@ public final class JobFactory {
    * minutes}; storage access only.
    */
   public static Job shareJob(Backup b, int n, int minutes, Settings s) {
-    return job(
-        b,
-        LABEL_BACKUP,
-        Purpose.SHARE,
-        n,
-        Requests.share(b, minutes),
-        Map.of(ANNOTATION_BACKUP_ID, backupId(b)),
-        b.getSpec().podTemplate,
-        300L,
-        s);
+    if (b.getSpec().storage.s3 != null)
+      return job(
+          b,
+          LABEL_BACKUP,
+          Purpose.SHARE,
+          n,
+          Requests.share(b, minutes, null),
+          Map.of(ANNOTATION_BACKUP_ID, backupId(b)),
+          b.getSpec().podTemplate,
+          300L,
+          s);
+    // a volume has no URL to sign: the pod serves the archive itself for the download's lifetime
+    ShareRequest.Serve serve =
+        new ShareRequest.Serve(
+            s.downloadPort(),
+            s.downloadToken(b.getMetadata().getUid() + "/" + backupId(b) + "/share/" + n));
+    Job job =
+        job(
+            b,
+            LABEL_BACKUP,
+            Purpose.SHARE,
+            n,
+            Requests.share(b, minutes, serve),
+            Map.of(ANNOTATION_BACKUP_ID, backupId(b)),
+            b.getSpec().podTemplate,
+            minutes * 60L + 120,
+            s);
+    var c = job.getSpec().getTemplate().getSpec().getContainers().get(0);
+    c.setPorts(
+        List.of(
+            new io.fabric8.kubernetes.api.model.ContainerPortBuilder()
+                .withName("download")
+                .withContainerPort(s.downloadPort())
+                .build()));
+    c.setReadinessProbe(
+        new io.fabric8.kubernetes.api.model.ProbeBuilder()
+            .withNewHttpGet()
+            .withPath("/healthz")
+            .withNewPort(s.downloadPort())
+            .endHttpGet()
+            .withPeriodSeconds(2)
+            .build());
+    return job;
+  }
+
+  /** The token a served download's Job carries in its request, or null. */
+  public static String downloadToken(Job job) {
+    Request r = request(job);
+    return r instanceof ShareRequest sr && sr.serve() != null ? sr.serve().token() : null;
   }
 
   /**

@@ -169,9 +169,14 @@ public final class Requests {
    * access only.
    */
   public static Mapped share(Backup b, int minutes) {
+    return share(b, minutes, null);
+  }
+
+  /** {@code serve}: for a storage on a volume, the archive served by the pod itself. */
+  public static Mapped share(Backup b, int minutes, ShareRequest.Serve serve) {
     Mounts m = new Mounts();
     Request.StorageRef storage = storage(b.getSpec().storage, m, true, "spec.storage");
-    return mapped(new ShareRequest(JobFactory.backupId(b), storage, minutes, REPORT), m);
+    return mapped(new ShareRequest(JobFactory.backupId(b), storage, minutes, REPORT, serve), m);
   }
 
   /**

@@ -55,6 +55,11 @@ public final class EmbeddedServers {
     return proxy;
   }
 
+  /** A port nothing listens on now (for a server the test starts itself, never a fixed one). */
+  public static int freePort() throws java.io.IOException {
+    return LocalServer.freePort();
+  }
+
   public static String endpoint(S3Proxy proxy) {
     return "http://127.0.0.1:" + proxy.getPort();
   }

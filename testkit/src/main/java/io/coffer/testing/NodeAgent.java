@@ -603,18 +603,8 @@ public final class NodeAgent implements AutoCloseable {
                       .start();
       r.process = process;
       if (r.stopping) process.destroy();
-      status(
-          pod,
-          c,
-          new ContainerStateBuilder()
-              .withNewRunning()
-              .withStartedAt(RFC3339.format(started))
-              .endRunning()
-              .build(),
-          "Running",
-          started,
-          process.pid(),
-          true);
+      running(pod, c, started, process, !probed(c));
+      if (probed(c)) readiness(pod, c, started, process);
       Random rnd = chaos;
       Map<String, String> labels =
           pod.getMetadata().getLabels() == null ? Map.of() : pod.getMetadata().getLabels();
@@ -666,7 +656,9 @@ public final class NodeAgent implements AutoCloseable {
               .withContainerID("local://" + process.pid())
               .endTerminated()
               .build();
-      status(pod, c, end, exit == 0 ? "Succeeded" : "Failed", started, process.pid(), false);
+      synchronized (process) {
+        status(pod, c, end, exit == 0 ? "Succeeded" : "Failed", started, process.pid(), false);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Exception e) {
@@ -1038,6 +1030,81 @@ public final class NodeAgent implements AutoCloseable {
         Instant.now(),
         -1,
         false);
+  }
+
+  /** Reports the container running (Ready as {@code ready} says). */
+  private void running(Pod pod, Container c, Instant started, Process process, boolean ready) {
+    status(
+        pod,
+        c,
+        new ContainerStateBuilder()
+            .withNewRunning()
+            .withStartedAt(RFC3339.format(started))
+            .endRunning()
+            .build(),
+        "Running",
+        started,
+        process.pid(),
+        ready);
+  }
+
+  /**
+   * A container with an HTTP readiness probe: Ready only once the probe answers, as a kubelet does.
+   */
+  private static boolean probed(Container c) {
+    return c.getReadinessProbe() != null && c.getReadinessProbe().getHttpGet() != null;
+  }
+
+  /**
+   * Probes the container's HTTP readiness probe on this host (the pod's IP) every period until it
+   * answers 2xx, then marks the pod Ready; stops when the process ends.
+   */
+  private void readiness(Pod pod, Container c, Instant started, Process process) {
+    var get = c.getReadinessProbe().getHttpGet();
+    int period =
+        c.getReadinessProbe().getPeriodSeconds() == null
+            ? 10
+            : Math.max(1, c.getReadinessProbe().getPeriodSeconds());
+    java.net.URI uri =
+        java.net.URI.create(
+            "http://127.0.0.1:"
+                + get.getPort().getIntVal()
+                + (get.getPath() == null ? "/" : get.getPath()));
+    java.net.http.HttpClient http =
+        java.net.http.HttpClient.newBuilder()
+            .connectTimeout(java.time.Duration.ofSeconds(1))
+            .build();
+    Runnable probe =
+        new Runnable() {
+          @Override
+          public void run() {
+            if (!process.isAlive() || closed) return;
+            try {
+              int code =
+                  http.send(
+                          java.net.http.HttpRequest.newBuilder(uri)
+                              .timeout(java.time.Duration.ofSeconds(1))
+                              .build(),
+                          java.net.http.HttpResponse.BodyHandlers.discarding())
+                      .statusCode();
+              if (code >= 200 && code < 400) {
+                // under the process's lock: the end's status, written under it too, comes last
+                synchronized (process) {
+                  if (!process.isAlive()) return;
+                  running(pod, c, started, process, true);
+                }
+                return;
+              }
+            } catch (java.io.IOException e) {
+              // not listening yet
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              return;
+            }
+            timer.schedule(this, period, TimeUnit.SECONDS);
+          }
+        };
+    timer.schedule(probe, 200, TimeUnit.MILLISECONDS);
   }
 
   private void status(

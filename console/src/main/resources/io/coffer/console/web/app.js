@@ -336,7 +336,7 @@ function backupRow(b) {
       h('a', { href: '#/logs?kind=backups&name=' + encodeURIComponent(b.name) + '&namespace=' + b.namespace, test: 'log-' + b.name }, 'Log'),
       b.phase === 'Succeeded' && can(b.namespace, 'verifyBackup') ? h('button', { class: 'link', test: 'verify-' + b.name,
         onclick: () => act('Verification of ' + b.name + ' requested', () => api('POST', `/api/namespaces/${b.namespace}/backups/${b.name}/verify`, {})) }, 'Verify') : null,
-      b.phase === 'Succeeded' && can(b.namespace, 'verifyBackup') && (b.storage || '').startsWith('s3://') ? downloadAction(b) : null,
+      b.phase === 'Succeeded' && can(b.namespace, 'verifyBackup') ? downloadAction(b) : null,
       b.phase === 'Succeeded' && can(b.namespace, 'createRestore') ? h('a', { href: '#/restore?backup=' + encodeURIComponent(b.name) + '&namespace=' + b.namespace,
         test: 'restore-' + b.name }, 'Restore') : null,
       can(b.namespace, 'deleteBackup') && !b.deleting ? h('button', { class: 'link', test: 'delete-' + b.name, onclick: () => {
@@ -371,13 +371,18 @@ function copiesBadge(b) {
 // (status.download); the console holds neither. Only an http(s) URL becomes a link.
 function downloadAction(b) {
   const dl = b.download;
-  const ask = () => act('Download of ' + b.name + ' requested: a Job signs a URL', () => api('POST', `/api/namespaces/${b.namespace}/backups/${b.name}/download`, {}));
+  const s3 = (b.storage || '').startsWith('s3://');
+  const ask = () => act('Download of ' + b.name + ' requested: ' + (s3 ? 'a Job signs a URL' : 'a Job serves it from the volume'),
+    () => api('POST', `/api/namespaces/${b.namespace}/backups/${b.name}/download`, {}));
   if (dl && dl.result === 'Running') return h('span', { class: 'muted', test: 'download-wait-' + b.name }, 'preparing the download…');
   if (dl && dl.result === 'Ready' && /^https?:\/\//.test(dl.url || '') && Date.parse(dl.expiresAt) > Date.now()) {
-    return h('a', { href: dl.url, download: dl.fileName || '', rel: 'noreferrer', test: 'download-link-' + b.name,
+    // S3: the presigned URL itself; a volume: the pod's URL is inside the cluster, so the console passes it on
+    const href = s3 ? dl.url : `/api/namespaces/${b.namespace}/backups/${encodeURIComponent(b.name)}/file`;
+    return h('a', { href, download: dl.fileName || '', rel: 'noreferrer', test: 'download-link-' + b.name,
       title: dl.message || '' }, 'Download (' + span((Date.parse(dl.expiresAt) - Date.now()) / 1000) + ' left)');
   }
-  return h('button', { class: 'link', test: 'download-' + b.name, title: dl && dl.result === 'Failed' ? dl.message : 'a URL valid for 15 minutes',
+  return h('button', { class: 'link', test: 'download-' + b.name,
+    title: dl && dl.result === 'Failed' ? dl.message : s3 ? 'a URL valid for 15 minutes' : 'served from the volume for 15 minutes',
     onclick: ask }, dl && dl.result === 'Failed' ? 'Download failed: retry' : 'Download');
 }
 function progressBar(p) { const d = h('div', {}); d.style.width = Math.max(2, Math.min(100, p)) + '%'; return d; }

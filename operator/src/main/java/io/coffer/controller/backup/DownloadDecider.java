@@ -62,28 +62,26 @@ public final class DownloadDecider {
       next.requested = requested;
       next.count = v == null || v.count == null ? 1 : v.count + 1;
       next.time = Statuses.time(now);
-      if (b.getSpec().storage.s3 == null) {
-        next.result = "Failed";
-        next.message =
-            "a backup on a volume (spec.storage.volume) has no download URL: copy it with coffer download in a pod that "
-                + "mounts claim "
-                + b.getSpec().storage.volume.claimName;
-        d.warning(Reason.ShareFailed, next.message);
-      } else {
-        Job job = JobFactory.shareJob(b, next.count, MINUTES, settings);
-        d.act(new Action.CreateJob(job));
-        next.result = "Running";
-        next.jobName = job.getMetadata().getName();
-        d.event(Reason.Sharing, "download URL asked for: Job " + next.jobName);
-      }
+      Job job = JobFactory.shareJob(b, next.count, MINUTES, settings);
+      d.act(new Action.CreateJob(job));
+      next.result = "Running";
+      next.jobName = job.getMetadata().getName();
+      d.event(
+          Reason.Sharing,
+          (b.getSpec().storage.s3 != null
+                  ? "download URL asked for: Job "
+                  : "download asked for: Job " + "(serving the archive from the volume) ")
+              + next.jobName);
       s.download = next;
       return null;
     }
-    if ("Ready".equals(v.result)) return expire(v, now, d);
-    if (!"Running".equals(v.result)) return null;
+    if ("Ready".equals(v.result) && b.getSpec().storage.s3 != null) return expire(v, now, d);
+    if (!"Running".equals(v.result) && !"Ready".equals(v.result)) return null;
     Job job = o.named(v.jobName);
     if (job == null) return null;
     JobObserver.Outcome out = JobObserver.observe(job, o.pods());
+    String token = JobFactory.downloadToken(job);
+    if (token != null) return served(b, v, job, token, out, o, now, settings, d);
     if (out.state() == JobObserver.State.SUCCEEDED) {
       v.time = Statuses.time(now);
       // the pod's answer is input like any other: only an http(s) URL and a time are taken from it
@@ -117,6 +115,81 @@ public final class DownloadDecider {
       d.warning(Reason.ShareFailed, v.message);
     }
     return null;
+  }
+
+  /**
+   * A volume's download, served by its Job's pod: Ready, with the pod's in-cluster URL (the console
+   * passes it on to the browser), once the pod answers its readiness probe; Expired when the Job
+   * ends on time; Failed when it fails.
+   */
+  private static Duration served(
+      Backup b,
+      BackupStatus.Download v,
+      Job job,
+      String token,
+      JobObserver.Outcome out,
+      BackupObservation o,
+      Instant now,
+      JobFactory.Settings settings,
+      Decision.Builder<BackupStatus> d) {
+    switch (out.state()) {
+      case SUCCEEDED -> {
+        v.result = "Expired";
+        v.url = null;
+        v.time = Statuses.time(now);
+        v.message = "the download ended at " + v.expiresAt + "; ask again for a new one";
+        return null;
+      }
+      case FAILED -> {
+        v.result = "Failed";
+        v.url = null;
+        v.message = SpecWords.backup(BackupStatusMapper.errorOf(out.result()), b, Purpose.SHARE);
+        v.time = Statuses.time(now);
+        d.warning(Reason.ShareFailed, v.message);
+        return null;
+      }
+      default -> {
+        if ("Ready".equals(v.result)) return null;
+        var pod =
+            o.pods().stream()
+                .filter(p -> job.getMetadata().getName().equals(label(p, "job-name")))
+                .filter(DownloadDecider::ready)
+                .findFirst()
+                .orElse(null);
+        if (pod == null) return null; // its readiness is an event
+        String ip = pod.getStatus().getPodIP();
+        String host = ip.contains(":") ? "[" + ip + "]" : ip;
+        boolean encrypted = b.getSpec().encryption != null;
+        String fileName =
+            JobFactory.backupId(b) + "-" + (encrypted ? "archive.zip.age" : "archive.zip");
+        Instant started = out.startedAt() != null ? Instant.parse(out.startedAt()) : now;
+        v.result = "Ready";
+        v.url = "http://" + host + ":" + settings.downloadPort() + "/" + token + "/" + fileName;
+        v.fileName = fileName;
+        v.expiresAt = Statuses.time(started.plus(Duration.ofMinutes(MINUTES)));
+        v.time = Statuses.time(now);
+        v.message =
+            "served from the volume until "
+                + v.expiresAt
+                + " (inside the cluster: the console passes it on; kubectl port-forward reaches it too)"
+                + (encrypted ? "; the archive is age-encrypted" : "; the archive is not encrypted");
+        d.event(Reason.Shared, "download ready, " + v.message);
+        return null;
+      }
+    }
+  }
+
+  private static boolean ready(io.fabric8.kubernetes.api.model.Pod p) {
+    return p.getStatus() != null
+        && p.getStatus().getPodIP() != null
+        && p.getStatus().getPodIP().matches("^[0-9a-fA-F.:]{2,45}$")
+        && p.getStatus().getConditions() != null
+        && p.getStatus().getConditions().stream()
+            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+
+  private static String label(io.fabric8.kubernetes.api.model.Pod p, String key) {
+    return p.getMetadata().getLabels() == null ? null : p.getMetadata().getLabels().get(key);
   }
 
   /** A Ready URL until its time, Expired (and gone from the status) after. */

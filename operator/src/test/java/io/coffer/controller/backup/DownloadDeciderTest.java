@@ -50,7 +50,8 @@ class DownloadDeciderTest {
             "nightly-1234abcd-archive.zip.age",
             "ab",
             10,
-            true));
+            true,
+            null));
   }
 
   @Test
@@ -149,16 +150,77 @@ class DownloadDeciderTest {
     assertThat(BackupDeciderTest.events(failed)).containsExactly("Warning ShareFailed");
   }
 
+  /**
+   * A volume has no URL to sign: the Job's pod serves the archive itself (a port, a readiness
+   * probe, a token of the operator's key in its request), and the status takes the pod's address
+   * once it is ready; the Job's end on time expires it.
+   */
   @Test
-  void givenAVolume_thenItSaysAtOnceThatThereIsNoUrl_withoutAJob() {
-    var d =
+  void givenAVolume_thenTheJobsPodServesTheArchive_andTheStatusTakesItsAddressOnceReady() {
+    Backup b = succeeded("1", true);
+    var d = decider.decide(b, BackupDeciderTest.seen(List.of(), List.of()), BackupDeciderTest.NOW);
+    Job job = BackupDeciderTest.actions(d, Action.CreateJob.class).get(0).job();
+    ShareRequest request = (ShareRequest) JobFactory.request(job);
+    assertThat(request.serve().port()).isEqualTo(8080);
+    assertThat(request.serve().token()).matches("[0-9a-f]{64}");
+    assertThat(request.storage().uri()).startsWith("file://");
+    var c = job.getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(c.getPorts().get(0).getContainerPort()).isEqualTo(8080);
+    assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+    assertThat(job.getSpec().getActiveDeadlineSeconds()).isEqualTo(15 * 60L + 120);
+    assertThat(
+            JobFactory.shareJob(b, 1, 15, new JobFactory.Settings("coffer:1", "IfNotPresent"))
+                .getSpec()
+                .getTemplate()
+                .getMetadata()
+                .getAnnotations()
+                .get(JobFactory.ANNOTATION_REQUEST))
+        .as("another operator's key, another token")
+        .doesNotContain(request.serve().token());
+    assertThat(d.status().download.result).isEqualTo("Running");
+    b.setStatus(d.status());
+
+    var pod = JobStates.running(job);
+    var notYet =
         decider.decide(
-            succeeded("1", true),
-            BackupDeciderTest.seen(List.of(), List.of()),
-            BackupDeciderTest.NOW);
-    assertThat(BackupDeciderTest.actions(d, Action.CreateJob.class)).isEmpty();
-    assertThat(d.status().download.result).isEqualTo("Failed");
-    assertThat(d.status().download.message).contains("coffer download").contains("claim backups");
+            b,
+            BackupDeciderTest.seen(List.of(job), List.of(pod)),
+            BackupDeciderTest.NOW.plusSeconds(2));
+    assertThat(notYet.status().download.result)
+        .as("not ready: no address yet")
+        .isEqualTo("Running");
+    pod.getStatus().setPodIP("10.1.2.3");
+    pod.getStatus()
+        .setConditions(
+            List.of(
+                new io.fabric8.kubernetes.api.model.PodConditionBuilder()
+                    .withType("Ready")
+                    .withStatus("True")
+                    .build()));
+    var ready =
+        decider.decide(
+            b,
+            BackupDeciderTest.seen(List.of(job), List.of(pod)),
+            BackupDeciderTest.NOW.plusSeconds(3));
+    assertThat(ready.status().download.result).isEqualTo("Ready");
+    assertThat(ready.status().download.url)
+        .isEqualTo(
+            "http://10.1.2.3:8080/"
+                + request.serve().token()
+                + "/nightly-1234abcd-archive.zip.age");
+    assertThat(ready.status().download.expiresAt).isEqualTo("2026-12-01T02:15:01Z");
+    assertThat(ready.status().download.message).contains("served from the volume");
+    assertThat(BackupDeciderTest.events(ready)).containsExactly("Shared");
+    b.setStatus(ready.status());
+    var ended =
+        decider.decide(
+            b,
+            BackupDeciderTest.seen(
+                List.of(JobStates.complete(job)),
+                List.of(JobStates.terminated(job, 0, shared(null, "2026-12-01T02:20:05Z")))),
+            BackupDeciderTest.NOW.plusSeconds(901));
+    assertThat(ended.status().download.result).isEqualTo("Expired");
+    assertThat(ended.status().download.url).isNull();
   }
 
   @Test
