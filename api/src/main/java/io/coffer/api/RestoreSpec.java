@@ -145,8 +145,10 @@ public class RestoreSpec {
     @JsonPropertyDescription(
         "Instead of backupId: a file uploaded into source.storage (S3) for this restore, as the console's Restore"
             + " screen does it: the operator answers with a presigned PUT URL in status.upload.url; PUT the file there,"
-            + " then annotate the Restore coffer.io/uploaded=true, and it previews or restores as usual. The staged"
-            + " file is removed when a restore that is not a dry run ends, and keepHours after the upload at the latest.")
+            + " then annotate the Restore coffer.io/uploaded=sha256:<the file's SHA-256> (or true, unchecked), and it"
+            + " previews or restores as usual, refusing a staged file that is not the one announced. This Restore"
+            + " removes the staged file once a restore that is not a dry run used it and none still runs, and keepHours"
+            + " after the upload at the latest.")
     public Upload upload;
   }
 

@@ -88,7 +88,8 @@ public class RestoreStatus {
     public String path;
 
     @JsonPropertyDescription(
-        "PUT the file here (no credentials needed) until expiresAt, then annotate the Restore coffer.io/uploaded=true.")
+        "PUT the file here (no credentials needed) until expiresAt, then annotate the Restore"
+            + " coffer.io/uploaded=sha256:<its SHA-256>. Whoever may read this Restore may use it until then.")
     public String url;
 
     public String expiresAt;
@@ -96,7 +97,12 @@ public class RestoreStatus {
     @JsonPropertyDescription("When the upload was announced (the annotation coffer.io/uploaded).")
     public String uploadedAt;
 
-    @JsonPropertyDescription("When the staged file is removed at the latest.")
+    @JsonPropertyDescription(
+        "The SHA-256 the uploader announced (coffer.io/uploaded=sha256:...): the restore refuses a staged file without it.")
+    public String sha256;
+
+    @JsonPropertyDescription(
+        "When the staged file is removed at the latest (keepHours after the upload, or after the URL expired without one).")
     public String keepUntil;
 
     @JsonPropertyDescription("True once the staged file was removed from storage.")

@@ -523,6 +523,29 @@ class CliIT {
     assertThat(notAnArchive.err()).contains("modules.yaml is not");
   }
 
+  /**
+   * A restore request of the staged {@code kind} (archiveFile or mongodump) {@code key} that
+   * requires a SHA-256 the file does not have, into database {@code to}.
+   */
+  static String replacedRequest(
+      String kind, String key, String storage, Path uriFile, String db, String to) {
+    return "{\"kind\": \"restore\", \"source\": {\""
+        + kind
+        + "\": \""
+        + key
+        + "\", \"sha256\": \""
+        + "0".repeat(64)
+        + "\"}, \"storage\": "
+        + storage
+        + ", \"mongodb\": {\"uriFile\": \""
+        + uriFile
+        + "\", \"renameDatabases\": {\""
+        + db
+        + "\": \""
+        + to
+        + "\"}}, \"mode\": \"merge\"}";
+  }
+
   /** The console's upload cap is S3's limit for one PUT at most, said in one line (exit 2). */
   @Test
   void givenAnUploadCapPastOnePut_thenTheConsoleRefusesToStart() throws Exception {
@@ -573,6 +596,8 @@ class CliIT {
     assertThat(dl.exit()).as(dl.err()).isZero();
 
     Path secrets = Files.createDirectories(dir.resolve("upload-secrets"));
+    Path uriFile = secrets.resolve("uri");
+    Files.writeString(uriFile, EmbeddedServers.uri(mongo) + "\n");
     Files.writeString(secrets.resolve("ak"), EmbeddedServers.ACCESS_KEY);
     Files.writeString(secrets.resolve("sk"), EmbeddedServers.SECRET_KEY);
     String storage =
@@ -632,6 +657,57 @@ class CliIT {
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(client.getDatabase("erp_uploaded").getCollection("invoices").countDocuments())
         .isEqualTo(1);
+
+    // a staged file that is not the one its uploader announced: refused before anything is written
+    Files.writeString(
+        dir.resolve("announced-request.json"),
+        replacedRequest("archiveFile", key, storage, uriFile, "erp", "erp_replaced"));
+    Cli.Result replaced = Cli.run(dir, Map.of(), "run", "--request", "announced-request.json");
+    assertThat(replaced.exit()).as(replaced.err()).isEqualTo(5);
+    assertThat(replaced.err()).contains("is not the file that was uploaded");
+    assertThat(client.getDatabase("erp_replaced").listCollectionNames().into(new ArrayList<>()))
+        .isEmpty();
+
+    // the same for a staged mongodump, checked once read through, before anything is put in place
+    String dumpKey = ".coffer-uploads/r-2/cron.archive.gz";
+    Files.writeString(dir.resolve("upload-request.json"), request.apply(dumpKey, false));
+    Cli.Result dumpStaged = Cli.run(dir, Map.of(), "run", "--request", "upload-request.json");
+    assertThat(dumpStaged.exit()).as(dumpStaged.err()).isZero();
+    List<org.bson.RawBsonDocument> staff = new ArrayList<>();
+    for (int i = 0; i < 20; i++)
+      staff.add(
+          new org.bson.RawBsonDocument(
+              io.coffer.testing.MongodumpFixtures.bson(
+                  new org.bson.BsonDocument("_id", new org.bson.BsonInt32(i)))));
+    byte[] dump =
+        io.coffer.testing.MongodumpFixtures.archive(
+            List.of(new io.coffer.testing.MongodumpFixtures.Coll("legacy", "staff", staff)),
+            null,
+            100,
+            1,
+            true);
+    var dumpPut =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create(
+                            Json.MAPPER
+                                .readTree(dir.resolve("upload-result.json").toFile())
+                                .get("url")
+                                .asText()))
+                    .PUT(HttpRequest.BodyPublishers.ofByteArray(dump))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(dumpPut.statusCode()).as(dumpPut.body()).isEqualTo(200);
+    Files.writeString(
+        dir.resolve("dump-request.json"),
+        replacedRequest("mongodump", dumpKey, storage, uriFile, "legacy", "legacy_replaced"));
+    Cli.Result dumpReplaced = Cli.run(dir, Map.of(), "run", "--request", "dump-request.json");
+    assertThat(dumpReplaced.exit()).as(dumpReplaced.err()).isEqualTo(5);
+    assertThat(dumpReplaced.err()).contains("is not the file that was uploaded");
+    assertThat(client.getDatabase("legacy_replaced").listCollectionNames().into(new ArrayList<>()))
+        .as("staged collections dropped, nothing put in place")
+        .isEmpty();
 
     Cli.Result climbing =
         Cli.run(

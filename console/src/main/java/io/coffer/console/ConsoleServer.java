@@ -384,15 +384,18 @@ public final class ConsoleServer implements AutoCloseable {
    */
   private void upload(HttpExchange ex, KubernetesClient kube, String ns, String name)
       throws IOException {
-    if (!allowed(kube, ns, "coffer.io", "restores", "create", null))
+    if (!allowed(kube, ns, "coffer.io", "restores", "create", null)
+        || !allowed(kube, ns, "coffer.io", "restores", "patch", null))
       throw new KubernetesClientException(
           new io.fabric8.kubernetes.api.model.StatusBuilder()
               .withCode(403)
               .withMessage(
-                  "uploading a file to restore takes the right to create Restores in "
+                  "uploading a file to restore takes the rights to create and patch Restores in "
                       + ns
                       + " (the coffer-restorer role)")
               .build());
+    // an answer before the body is read: the connection cannot carry another request
+    ex.getResponseHeaders().set("Connection", "close");
     long length;
     try {
       length = Long.parseLong(ex.getRequestHeaders().getFirst("Content-Length"));
@@ -447,11 +450,20 @@ public final class ConsoleServer implements AutoCloseable {
       sleep(500);
       r = kube.resources(Restore.class).inNamespace(ns).withName(name).require();
     }
+    String url = r.getStatus().upload.url;
+    if (!uploadUrl(r, url)) {
+      error(
+          ex,
+          502,
+          "the upload URL of Restore " + name + " is not one of its storage's; nothing was sent");
+      return;
+    }
     java.net.http.HttpResponse<String> put;
-    try (InputStream body = ex.getRequestBody()) {
+    java.security.MessageDigest sha = sha256();
+    try (InputStream body = new java.security.DigestInputStream(ex.getRequestBody(), sha)) {
       put =
           HTTP.send(
-              java.net.http.HttpRequest.newBuilder(java.net.URI.create(r.getStatus().upload.url))
+              java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
                   .PUT(
                       java.net.http.HttpRequest.BodyPublishers.fromPublisher(
                           java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> body),
@@ -482,7 +494,14 @@ public final class ConsoleServer implements AutoCloseable {
               + "); nothing was staged");
       return;
     }
-    annotate(kube, Restore.class, ns, name, UPLOADED_ANNOTATION, "true");
+    // what was streamed, announced: the restore refuses a staged file that is not this one
+    annotate(
+        kube,
+        Restore.class,
+        ns,
+        name,
+        UPLOADED_ANNOTATION,
+        "sha256:" + java.util.HexFormat.of().formatHex(sha.digest()));
     LOG.info("console: uploaded {} for Restore {}/{}", mib(length), ns, name);
     json(ex, 202, Map.of("uploaded", length, "restore", name));
   }
@@ -496,7 +515,11 @@ public final class ConsoleServer implements AutoCloseable {
       throws IOException {
     Backup b = kube.resources(Backup.class).inNamespace(ns).withName(name).require();
     var dl = b.getStatus() == null ? null : b.getStatus().download;
-    if (dl == null || !"Ready".equals(dl.result) || dl.url == null) {
+    if (dl == null
+        || !"Ready".equals(dl.result)
+        || dl.url == null
+        || dl.expiresAt == null
+        || !Instant.now().isBefore(Instant.parse(dl.expiresAt))) {
       error(ex, 404, "no download of " + name + " is ready: press Download first");
       return;
     }
@@ -573,6 +596,48 @@ public final class ConsoleServer implements AutoCloseable {
         .patch(
             PatchContext.of(PatchType.JSON_MERGE),
             "{\"metadata\":{\"annotations\":{\"" + key + "\":\"" + value + "\"}}}");
+  }
+
+  private static java.security.MessageDigest sha256() {
+    try {
+      return java.security.MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Whether {@code url} is what the operator signs for Restore {@code r}'s upload: http(s) to the
+   * Restore's own S3 endpoint, for its staged object. A status is the operator's to write, but the
+   * console sends a user's bytes only where that Restore's storage is.
+   */
+  static boolean uploadUrl(Restore r, String url) {
+    try {
+      var u = java.net.URI.create(url);
+      var s3 = r.getSpec().source.storage.s3;
+      String path = r.getStatus().upload.path;
+      boolean host;
+      if (s3.endpoint == null) { // AWS: a regional or a bucket's host name
+        host =
+            "https".equals(u.getScheme())
+                && u.getHost() != null
+                && u.getHost().endsWith(".amazonaws.com");
+      } else {
+        var e = java.net.URI.create(s3.endpoint);
+        host =
+            u.getScheme() != null
+                && u.getScheme().equals(e.getScheme())
+                && u.getPort() == e.getPort()
+                && u.getHost() != null
+                && (u.getHost().equals(e.getHost()) || u.getHost().endsWith("." + e.getHost()));
+      }
+      return host
+          && ("http".equals(u.getScheme()) || "https".equals(u.getScheme()))
+          && path != null
+          && u.getRawPath().endsWith("/" + path);
+    } catch (RuntimeException e) {
+      return false;
+    }
   }
 
   /** The annotation that tells the operator an upload's file is in place. */

@@ -704,7 +704,8 @@ class ConsoleE2E {
             .findFirst()
             .orElseThrow();
     assertThat(preview.getSpec().dryRun).isTrue();
-    assertThat(preview.getMetadata().getAnnotations()).containsEntry("coffer.io/uploaded", "true");
+    assertThat(preview.getMetadata().getAnnotations().get("coffer.io/uploaded"))
+        .startsWith("sha256:");
     assertThat(preview.getStatus().upload.path).startsWith(".coffer-uploads/");
     browser.find("start-restore").click();
     browser.awaitText("restore-run", "Succeeded");
@@ -727,25 +728,29 @@ class ConsoleE2E {
     browser.screenshot("restore-upload");
     Restore cleaned =
         browser.await(
-            "the staged file removed",
+            "the staged file removed (by the preview's Restore, which uploaded it)",
             d -> {
               Restore x =
                   client
                       .resources(Restore.class)
                       .inNamespace(NS)
-                      .withName(real.getMetadata().getName())
+                      .withName(preview.getMetadata().getName())
                       .get();
               return x.getStatus().upload != null
                       && Boolean.TRUE.equals(x.getStatus().upload.removed)
                   ? x
                   : null;
             });
-    assertThat(cleaned.getStatus().upload.path).isEqualTo(preview.getStatus().upload.path);
+    assertThat(cleaned.getStatus().upload.message).isNull();
+    assertThat(real.getStatus().upload.path).isEqualTo(preview.getStatus().upload.path);
+    assertThat(preview.getStatus().upload.sha256)
+        .as("the console announced what it streamed")
+        .isEqualTo(RestoreIT.sha256(java.nio.file.Files.readAllBytes(file)));
 
     // refused before a byte is read: a viewer, and a file past the cap
     HttpResponse<String> viewer = putUpload(auditor, preview.getMetadata().getName());
     assertThat(viewer.statusCode()).isEqualTo(403);
-    assertThat(viewer.body()).contains("takes the right to create Restores");
+    assertThat(viewer.body()).contains("takes the rights to create and patch Restores");
     ControlPlane cp = OperatorHarness.cluster.controlPlane();
     try (ConsoleServer small =
         new ConsoleServer(

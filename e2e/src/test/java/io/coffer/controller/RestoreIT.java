@@ -282,19 +282,13 @@ class RestoreIT {
     assertThat(waiting.getStatus().upload.path).startsWith(".coffer-uploads/").endsWith(".zip.age");
     assertThat(client.getKubernetesSerialization().asJson(waiting.getStatus()))
         .doesNotContain(EmbeddedServers.SECRET_KEY);
-    var put =
-        java.net.http.HttpClient.newHttpClient()
-            .send(
-                java.net.http.HttpRequest.newBuilder(
-                        java.net.URI.create(waiting.getStatus().upload.url))
-                    .PUT(java.net.http.HttpRequest.BodyPublishers.ofByteArray(archive))
-                    .build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
-    assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+    put(waiting.getStatus().upload.url, archive);
     patch(
         Restore.class,
         "upload-preview",
-        "{\"metadata\":{\"annotations\":{\"coffer.io/uploaded\":\"true\"}}}");
+        "{\"metadata\":{\"annotations\":{\"coffer.io/uploaded\":\"sha256:"
+            + sha256(archive)
+            + "\"}}}");
     Restore planned = awaitRestore("upload-preview");
     assertThat(planned.getStatus().phase)
         .as(planned.getStatus().lastError)
@@ -321,7 +315,8 @@ class RestoreIT {
       assertThat(c.getDatabase("erp_uploaded").getCollection("employees").countDocuments())
           .isEqualTo(2000);
     }
-    Restore cleaned = awaitRemoved("upload-restore");
+    // the preview's Restore uploaded it, so it removes it, once the restore that used it ended
+    Restore cleaned = awaitRemoved("upload-preview");
     assertThat(cleaned.getStatus().upload.message).isNull();
     try (var storage = bucket()) {
       assertThat(storage.exists(cleaned.getStatus().upload.path)).isFalse();
@@ -330,11 +325,12 @@ class RestoreIT {
     Restore again = uploadRestore("upload-again", false);
     again.getSpec().source.upload.fromRestore = "upload-preview";
     client.resource(again).create();
-    // the preview's own status does not know its file was removed by the restore that used it:
-    // the third restore finds the file gone and fails on reading it, in the Restore's words
     Restore refused = awaitRestore("upload-again");
     assertThat(refused.getStatus().phase).isEqualTo(Phase.Failed);
-    assertThat(refused.getStatus().lastError).contains("spec.source.upload");
+    assertThat(refused.getStatus().lastError)
+        .contains(
+            "spec.source.upload.fromRestore: the file Restore upload-preview uploaded was removed");
+    assertThat(refused.getStatus().jobName).as("refused before any Job").isNull();
     for (String name : List.of("upload-preview", "upload-restore", "upload-again"))
       client.resources(Restore.class).inNamespace(NS).withName(name).delete();
   }
@@ -449,6 +445,52 @@ class RestoreIT {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.resource(keyed).create())
         .isInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class)
         .hasMessageContaining("a mongodump (source.mongodump) is not encrypted");
+
+    // the same dump uploaded (the console's Restore screen, or curl): staged, restored, removed
+    Restore uploaded = new Restore();
+    uploaded.setMetadata(
+        new ObjectMetaBuilder().withName("from-mongodump-upload").withNamespace(NS).build());
+    RestoreSpec u = client.getKubernetesSerialization().clone(s);
+    u.source.mongodump = null;
+    u.source.upload = new RestoreSpec.Upload();
+    u.source.upload.fileName = "cron-2026-11-30.archive.gz";
+    u.target.mongodb.renameDatabases = Map.of("legacy", "legacy_uploaded");
+    uploaded.setSpec(u);
+    client.resource(uploaded).create();
+    put(awaitUploadUrl("from-mongodump-upload").getStatus().upload.url, archive);
+    patch(
+        Restore.class,
+        "from-mongodump-upload",
+        "{\"metadata\":{\"annotations\":{\"coffer.io/uploaded\":\"sha256:"
+            + sha256(archive)
+            + "\"}}}");
+    Restore restored = awaitRestore("from-mongodump-upload");
+    assertThat(restored.getStatus().phase)
+        .as(restored.getStatus().lastError)
+        .isEqualTo(Phase.Succeeded);
+    assertThat(restored.getStatus().documents).isEqualTo(250);
+    try (MongoClient c = MongoClients.create(EmbeddedServers.uri(mongo))) {
+      assertThat(c.getDatabase("legacy_uploaded").getCollection("staff").countDocuments())
+          .isEqualTo(250);
+    }
+    assertThat(awaitRemoved("from-mongodump-upload").getStatus().upload.removed).isTrue();
+  }
+
+  static String sha256(byte[] b) throws Exception {
+    return java.util.HexFormat.of()
+        .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b));
+  }
+
+  /** PUTs {@code body} to a presigned URL, as curl -T does: no credentials. */
+  static void put(String url, byte[] body) throws Exception {
+    var put =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                    .PUT(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body))
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
   }
 
   /**

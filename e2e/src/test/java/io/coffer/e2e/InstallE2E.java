@@ -35,9 +35,10 @@ import org.junit.jupiter.api.Test;
  * image archive under the chart's security context (uid 65532, read-only root, its memory limit),
  * the operator inside it finding the API server through its service account as on a cluster, then a
  * Backup done by that operator through a Job pod of the same image. Simulated: the nodes ({@link
- * ImageRuntime}: the host's network, so the metrics port is a free one; no probes are run); one
- * replica, not the chart's two, to spare two cores. No other operator of this test JVM watches this
- * namespace (each watches its own), so the Job can only be the in-pod operator's.
+ * ImageRuntime}: the host's network, so the metrics port is a free one; the readiness probe runs,
+ * the liveness probe does not); one replica, not the chart's two, to spare two cores. No other
+ * operator of this test JVM watches this namespace (each watches its own), so the Job can only be
+ * the in-pod operator's.
  */
 class InstallE2E {
   static final String NS = "install-demo";

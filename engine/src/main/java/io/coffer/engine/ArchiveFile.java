@@ -9,6 +9,7 @@ import io.coffer.engine.crypto.Age;
 import io.coffer.engine.crypto.AgeException;
 import io.coffer.engine.io.Limited;
 import io.coffer.engine.storage.BackupIds;
+import io.coffer.engine.storage.FileStorage;
 import io.coffer.engine.storage.Storage;
 import io.coffer.engine.storage.StorageException;
 import io.coffer.protocol.ExitCode;
@@ -145,8 +146,19 @@ final class ArchiveFile implements Storage {
    */
   public static ArchiveFile open(Storage storage, String key, Age.DecryptionKeys keys)
       throws IOException {
+    return open(storage, key, keys, null);
+  }
+
+  /**
+   * The same, refused (exit 5) unless the object's SHA-256 is {@code sha256} (an upload's, as its
+   * uploader announced it); null: any.
+   */
+  public static ArchiveFile open(
+      Storage storage, String key, Age.DecryptionKeys keys, String sha256) throws IOException {
     Origin origin = stored(storage, key);
     try {
+      // a volume's file that leads out of it through a symbolic link is refused
+      if (storage instanceof FileStorage fs) fs.path(key);
       if (storage.size(key).isEmpty())
         throw CofferException.usage(
             "no object "
@@ -156,11 +168,26 @@ final class ArchiveFile implements Storage {
                 + " with "
                 + Field.STORAGE.mark()
                 + " names an archive in that storage by its path, as `coffer download` writes it)");
-      return read(origin, key.substring(key.lastIndexOf('/') + 1), keys);
+      ArchiveFile a = read(origin, key.substring(key.lastIndexOf('/') + 1), keys);
+      if (sha256 != null) expect(sha256, a.descriptor.sha256(), key);
+      return a;
     } catch (IOException | RuntimeException e) {
       origin.close();
       throw e;
     }
+  }
+
+  /**
+   * Refuses (exit 5) a file whose SHA-256 is not the one its uploader announced: it was replaced
+   * after the upload (whoever held the upload URL may write it until it expires).
+   */
+  static void expect(String announced, String read, String key) {
+    if (!announced.equalsIgnoreCase(read))
+      throw new CofferException(
+          ExitCode.INTEGRITY,
+          key
+              + " is not the file that was uploaded (its SHA-256 is not the one announced): it was"
+              + " replaced after the upload; upload it again. Nothing was restored");
   }
 
   private static ArchiveFile read(Origin file, String name, Age.DecryptionKeys keys)

@@ -126,7 +126,8 @@ final class ArchiveServer {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      server.stop(1);
+      // no new download from now on; one under way may finish (up to 10 minutes)
+      server.stop(600);
       threads.shutdownNow();
     }
     log.info("the download of backup " + d.id() + " expired after " + served.get() + " downloads");

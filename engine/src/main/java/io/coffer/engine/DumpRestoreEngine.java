@@ -165,6 +165,22 @@ final class DumpRestoreEngine {
    */
   public RestoreResult runArchive(String label, InputStream raw, long size, RestoreOptions o)
       throws IOException {
+    return runArchive(label, raw, size, o, () -> {});
+  }
+
+  /** What runs once the whole archive is read, before anything is put in place. */
+  public interface AfterRead {
+    void check() throws IOException;
+  }
+
+  /**
+   * {@link #runArchive(String, InputStream, long, RestoreOptions)}, with {@code afterRead} run once
+   * the archive is read through and before any collection is put in place (its failure leaves the
+   * target as it was).
+   */
+  public RestoreResult runArchive(
+      String label, InputStream raw, long size, RestoreOptions o, AfterRead afterRead)
+      throws IOException {
     DumpArchive archive = DumpArchive.open(raw, label);
     log.info(
         "restore of the mongodump archive "
@@ -190,7 +206,13 @@ final class DumpRestoreEngine {
       items.add(archiveItem(ns, label));
     }
     return restore(
-        o, items, (chosen, loads, mongo) -> readArchive(archive, chosen, loads, mongo, o));
+        o,
+        items,
+        (chosen, loads, mongo) -> {
+          Map<String, long[]> counts = readArchive(archive, chosen, loads, mongo, o);
+          afterRead.check();
+          return counts;
+        });
   }
 
   /** Replays onto the staged collections, or (a dry run: {@code mongo} null) only checks. */

@@ -426,7 +426,13 @@ public final class Engine {
                 src.backupId(),
                 given == null)
             : openSource(
-                given, r.storage(), src.archiveFile(), src.backupId(), keys, c.secrets())) {
+                given,
+                r.storage(),
+                src.archiveFile(),
+                src.backupId(),
+                keys,
+                c.secrets(),
+                src.sha256())) {
       Windows.Plan pit = null;
       String backupId = source.backupId();
       if (until != null) {
@@ -680,8 +686,20 @@ public final class Engine {
         if (s instanceof FileStorage fs)
           return engine.run(
               fs.path(dump).toString(), c.stdin(), o); // a volume: a folder or an archive file
-        try (InputStream in = s.open(dump)) {
-          return engine.runArchive(dump + " in " + s.describe(), in, s.size(dump).orElse(-1), o);
+        if (src.sha256() == null) {
+          try (InputStream in = s.open(dump)) {
+            return engine.runArchive(dump + " in " + s.describe(), in, s.size(dump).orElse(-1), o);
+          }
+        }
+        // an upload: the file read must be the one its uploader announced, checked once read
+        // through, before anything is put in place
+        try (HashingInputStream in = new HashingInputStream(s.open(dump))) {
+          return engine.runArchive(
+              dump + " in " + s.describe(),
+              in,
+              s.size(dump).orElse(-1),
+              o,
+              () -> ArchiveFile.expect(src.sha256(), in.drainAndHash(), dump));
         }
       }
     }
@@ -736,7 +754,8 @@ public final class Engine {
 
   /**
    * The backup to read: in {@code given} (a storage the caller opened), or else where the request
-   * says.
+   * says. {@code sha256}: for an archive in a storage (an upload), the SHA-256 it must have (null:
+   * any).
    */
   private static Source openSource(
       Storage given,
@@ -744,7 +763,8 @@ public final class Engine {
       String archive,
       String backupId,
       Age.DecryptionKeys keys,
-      Secrets secrets)
+      Secrets secrets,
+      String sha256)
       throws IOException {
     if (given != null) return new Source(given, requireBackupId(backupId), false);
     if (archive == null) {
@@ -764,10 +784,12 @@ public final class Engine {
               + " reads one archive file on its own: leave out "
               + Field.BACKUP_ID.mark());
     }
-    ArchiveFile a =
-        storage != null && storage.uri() != null
-            ? ArchiveFile.open(openStorage(storage, secrets), storedKey(archive), keys)
-            : ArchiveFile.open(Path.of(archive), keys);
+    ArchiveFile a;
+    if (storage != null && storage.uri() != null) {
+      String key =
+          storedKey(archive); // before the storage opens: a refused key leaves nothing open
+      a = ArchiveFile.open(openStorage(storage, secrets), key, keys, sha256);
+    } else a = ArchiveFile.open(Path.of(archive), keys);
     return new Source(a, a.backupId(), true);
   }
 
@@ -813,7 +835,7 @@ public final class Engine {
     Age.DecryptionKeys keys =
         thorough ? c.secrets().decryptionKeys(d.identityFile(), d.passphraseFile()) : null;
     try (Source source =
-        openSource(given, r.storage(), r.archiveFile(), r.backupId(), keys, c.secrets())) {
+        openSource(given, r.storage(), r.archiveFile(), r.backupId(), keys, c.secrets(), null)) {
       return new VerifyEngine(source.storage(), c.log(), c.progress())
           .run(source.backupId(), thorough, keys);
     }
@@ -1026,7 +1048,7 @@ public final class Engine {
       throws IOException {
     Request.Decryption d = decryption == null ? new Request.Decryption(null, null) : decryption;
     Age.DecryptionKeys keys = secrets.decryptionKeys(d.identityFile(), d.passphraseFile());
-    try (Source source = openSource(null, storage, archiveFile, backupId, keys, secrets)) {
+    try (Source source = openSource(null, storage, archiveFile, backupId, keys, secrets, null)) {
       BackupStore store = new BackupStore(source.storage());
       BackupDescriptor b = store.descriptor(source.backupId());
       Manifest m = b.encrypted() && keys == null ? null : store.manifest(b, keys);

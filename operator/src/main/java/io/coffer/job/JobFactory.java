@@ -7,6 +7,7 @@ import io.coffer.api.KeyRef;
 import io.coffer.api.PodTemplate;
 import io.coffer.api.Restore;
 import io.coffer.api.RestoreSpec;
+import io.coffer.api.RestoreStatus;
 import io.coffer.protocol.Protocol;
 import io.coffer.protocol.Purpose;
 import io.coffer.protocol.Request;
@@ -245,7 +246,8 @@ public final class JobFactory {
             Requests.share(b, minutes, serve),
             Map.of(ANNOTATION_BACKUP_ID, backupId(b)),
             b.getSpec().podTemplate,
-            minutes * 60L + 120,
+            // the engine's own clock starts with its pod; downloads under way may finish after
+            minutes * 60L + ArchiveGrace.SECONDS,
             s);
     var c = job.getSpec().getTemplate().getSpec().getContainers().get(0);
     c.setPorts(
@@ -265,10 +267,26 @@ public final class JobFactory {
     return job;
   }
 
+  /**
+   * How long after its time a served download's pod may go on: its start (an image pull) and
+   * downloads under way when the time ran out, which finish.
+   */
+  static final class ArchiveGrace {
+    static final long SECONDS = 900;
+
+    private ArchiveGrace() {}
+  }
+
   /** The token a served download's Job carries in its request, or null. */
   public static String downloadToken(Job job) {
     Request r = request(job);
     return r instanceof ShareRequest sr && sr.serve() != null ? sr.serve().token() : null;
+  }
+
+  /** The port a served download's Job listens on, as its request says (0: none). */
+  public static int downloadPort(Job job) {
+    Request r = request(job);
+    return r instanceof ShareRequest sr && sr.serve() != null ? sr.serve().port() : 0;
   }
 
   /**
@@ -337,9 +355,9 @@ public final class JobFactory {
     return restoreJob(r, backup, s, null);
   }
 
-  /** {@code staged}: the path of the file an upload staged (spec.source.upload), or null. */
-  public static Job restoreJob(Restore r, Backup backup, Settings s, String staged) {
-    Requests.Mapped m = Requests.restore(r, backup, staged);
+  /** {@code upload}: the file an upload staged (spec.source.upload), or null. */
+  public static Job restoreJob(Restore r, Backup backup, Settings s, RestoreStatus.Upload upload) {
+    Requests.Mapped m = Requests.restore(r, backup, upload);
     String id =
         ((RestoreRequest) m.request())
             .source()

@@ -5,6 +5,7 @@ import io.coffer.api.BackupSchedule;
 import io.coffer.api.BackupSpec;
 import io.coffer.api.Restore;
 import io.coffer.api.RestoreSpec;
+import io.coffer.api.RestoreStatus;
 import io.coffer.protocol.BackupRequest;
 import io.coffer.protocol.CopyRequest;
 import io.coffer.protocol.DeleteRequest;
@@ -278,19 +279,16 @@ public final class Requests {
    * default to the Backup's sources.
    */
   public static Mapped restore(Restore res, Backup backup) {
-    return restore(
-        res,
-        backup,
-        res.getStatus() == null || res.getStatus().upload == null
-            ? null
-            : res.getStatus().upload.path);
+    return restore(res, backup, res.getStatus() == null ? null : res.getStatus().upload);
   }
 
   /**
-   * {@code staged}: for a Restore of an upload (spec.source.upload), the staged file's path in
-   * spec.source.storage: a Coffer archive (.zip, .zip.age) or a mongodump archive.
+   * {@code upload}: for a Restore of an upload (spec.source.upload), the staged file (its path in
+   * spec.source.storage: a Coffer archive, .zip or .zip.age, or a mongodump archive) and the
+   * SHA-256 its uploader announced.
    */
-  public static Mapped restore(Restore res, Backup backup, String staged) {
+  public static Mapped restore(Restore res, Backup backup, RestoreStatus.Upload upload) {
+    String staged = upload == null ? null : upload.path;
     RestoreSpec spec = res.getSpec();
     Mounts m = new Mounts();
     RestoreSpec.ArchiveFile archive =
@@ -298,10 +296,11 @@ public final class Requests {
     RestoreRequest.Source source;
     Request.StorageRef storage = null;
     if (backup == null && spec.source != null && spec.source.upload != null) {
+      String sha = upload == null ? null : upload.sha256;
       source =
           staged != null && (staged.endsWith(".zip") || staged.endsWith(".zip.age"))
-              ? new RestoreRequest.Source(null, staged, null)
-              : new RestoreRequest.Source(null, null, staged);
+              ? new RestoreRequest.Source(null, staged, null, sha)
+              : new RestoreRequest.Source(null, null, staged, sha);
       storage = storage(spec.source.storage, m, true, "spec.source.storage");
     } else if (archive != null) { // the file names its backup; read-only, whatever the mode
       source =

@@ -40,9 +40,17 @@ public record RestoreRequest(
     return Purpose.RESTORE;
   }
 
-  /** Exactly one of the three. */
+  /**
+   * Exactly one of the three. {@code sha256}: for an archive file or a mongodump in a storage (an
+   * upload), the SHA-256 its uploader announced; the file is refused (exit 5, before anything is
+   * put in place) unless it has it.
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record Source(String backupId, String archiveFile, String mongodump) {}
+  public record Source(String backupId, String archiveFile, String mongodump, String sha256) {
+    public Source(String backupId, String archiveFile, String mongodump) {
+      this(backupId, archiveFile, mongodump, null);
+    }
+  }
 
   /**
    * The target database (its URI in a file; null: COFFER_MONGODB_URI) and what of the backup's

@@ -81,11 +81,12 @@ import javax.net.ssl.SSLContext;
  * user, with paths in args and env that point into a mount rewritten to where that mount lies here.
  *
  * <p>Simulated: the host's network (as hostNetwork), images are loaded, not pulled; any other image
- * runs an idle process. Secrets, ConfigMaps, the downward API, projected service account tokens
- * (from the TokenRequest API) and emptyDir volumes become files in the pod's folder; a
- * PersistentVolumeClaim is followed to its bound PersistentVolume, whose {@code hostPath} or {@code
- * local} path is the folder. KUBERNETES_SERVICE_HOST and _PORT name the API server itself (no
- * kube-proxy routes the service's ClusterIP here).
+ * runs an idle process. HTTP readiness probes run against 127.0.0.1 (a pod is Ready once its probe
+ * answers); liveness probes do not. Secrets, ConfigMaps, the downward API, projected service
+ * account tokens (from the TokenRequest API) and emptyDir volumes become files in the pod's folder;
+ * a PersistentVolumeClaim is followed to its bound PersistentVolume, whose {@code hostPath} or
+ * {@code local} path is the folder. KUBERNETES_SERVICE_HOST and _PORT name the API server itself
+ * (no kube-proxy routes the service's ClusterIP here).
  */
 public final class NodeAgent implements AutoCloseable {
   private static final DateTimeFormatter RFC3339 = DateTimeFormatter.ISO_INSTANT;
@@ -1065,11 +1066,22 @@ public final class NodeAgent implements AutoCloseable {
         c.getReadinessProbe().getPeriodSeconds() == null
             ? 10
             : Math.max(1, c.getReadinessProbe().getPeriodSeconds());
+    // a port by number, or by the name of one of the container's ports
+    Integer port = get.getPort().getIntVal();
+    if (port == null && c.getPorts() != null)
+      port =
+          c.getPorts().stream()
+              .filter(p -> get.getPort().getStrVal().equals(p.getName()))
+              .map(io.fabric8.kubernetes.api.model.ContainerPort::getContainerPort)
+              .findFirst()
+              .orElse(null);
+    if (port == null) {
+      running(pod, c, started, process, true); // a probe no kubelet could run: as if none
+      return;
+    }
     java.net.URI uri =
         java.net.URI.create(
-            "http://127.0.0.1:"
-                + get.getPort().getIntVal()
-                + (get.getPath() == null ? "/" : get.getPath()));
+            "http://127.0.0.1:" + port + (get.getPath() == null ? "/" : get.getPath()));
     java.net.http.HttpClient http =
         java.net.http.HttpClient.newBuilder()
             .connectTimeout(java.time.Duration.ofSeconds(1))
@@ -1095,7 +1107,7 @@ public final class NodeAgent implements AutoCloseable {
                 }
                 return;
               }
-            } catch (java.io.IOException e) {
+            } catch (java.io.IOException | RuntimeException e) {
               // not listening yet
             } catch (InterruptedException e) {
               Thread.currentThread().interrupt();

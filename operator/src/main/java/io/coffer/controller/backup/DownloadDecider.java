@@ -78,7 +78,14 @@ public final class DownloadDecider {
     if ("Ready".equals(v.result) && b.getSpec().storage.s3 != null) return expire(v, now, d);
     if (!"Running".equals(v.result) && !"Ready".equals(v.result)) return null;
     Job job = o.named(v.jobName);
-    if (job == null) return null;
+    if (job == null) {
+      if ("Ready".equals(v.result)) { // a served download whose Job is gone serves no more
+        v.result = "Expired";
+        v.url = null;
+        v.message = "the Job that served the download is gone; ask again for a new one";
+      }
+      return null;
+    }
     JobObserver.Outcome out = JobObserver.observe(job, o.pods());
     String token = JobFactory.downloadToken(job);
     if (token != null) return served(b, v, job, token, out, o, now, settings, d);
@@ -153,6 +160,7 @@ public final class DownloadDecider {
         var pod =
             o.pods().stream()
                 .filter(p -> job.getMetadata().getName().equals(label(p, "job-name")))
+                .filter(p -> ownedBy(p, job)) // a pod anyone labelled so gets no token
                 .filter(DownloadDecider::ready)
                 .findFirst()
                 .orElse(null);
@@ -164,7 +172,9 @@ public final class DownloadDecider {
             JobFactory.backupId(b) + "-" + (encrypted ? "archive.zip.age" : "archive.zip");
         Instant started = out.startedAt() != null ? Instant.parse(out.startedAt()) : now;
         v.result = "Ready";
-        v.url = "http://" + host + ":" + settings.downloadPort() + "/" + token + "/" + fileName;
+        // the port the Job's request chose (an operator restarted with another keeps it)
+        v.url =
+            "http://" + host + ":" + JobFactory.downloadPort(job) + "/" + token + "/" + fileName;
         v.fileName = fileName;
         v.expiresAt = Statuses.time(started.plus(Duration.ofMinutes(MINUTES)));
         v.time = Statuses.time(now);
@@ -186,6 +196,21 @@ public final class DownloadDecider {
         && p.getStatus().getConditions() != null
         && p.getStatus().getConditions().stream()
             .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+
+  /**
+   * The pod is the Job's own: its controller is that Job (by uid, once the API server gave one).
+   */
+  private static boolean ownedBy(io.fabric8.kubernetes.api.model.Pod p, Job job) {
+    return p.getMetadata().getOwnerReferences() != null
+        && p.getMetadata().getOwnerReferences().stream()
+            .anyMatch(
+                r ->
+                    Boolean.TRUE.equals(r.getController())
+                        && "Job".equals(r.getKind())
+                        && job.getMetadata().getName().equals(r.getName())
+                        && (job.getMetadata().getUid() == null
+                            || job.getMetadata().getUid().equals(r.getUid())));
   }
 
   private static String label(io.fabric8.kubernetes.api.model.Pod p, String key) {

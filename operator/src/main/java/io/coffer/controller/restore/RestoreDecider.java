@@ -14,6 +14,7 @@ import io.coffer.job.JobObserver;
 import io.coffer.job.Requests;
 import io.coffer.job.SpecWords;
 import io.coffer.protocol.Protocol;
+import io.coffer.protocol.RestoreRequest;
 import io.coffer.status.BackupStatusMapper;
 import io.coffer.status.Conditions;
 import io.coffer.status.Reason;
@@ -54,6 +55,8 @@ public final class RestoreDecider {
     s.jobName = o.job().getMetadata().getName();
     String annotated = JobFactory.annotation(o.job(), JobFactory.ANNOTATION_BACKUP_ID);
     if (annotated != null && !annotated.isBlank()) s.backupId = annotated;
+    s.waitingFor = null;
+    if (r.getSpec().source != null && r.getSpec().source.upload != null) staged(r, s, o.job());
     JobObserver.Outcome out = JobObserver.observe(o.job(), o.pods());
     if (o.log() != null) {
       if (o.log().progress() != null) s.progress = o.log().progress();
@@ -150,11 +153,11 @@ public final class RestoreDecider {
               .backupId; // null for an archive file (the engine's result names it) and a mongodump
       // (the result names it "mongodump PATH")
     }
-    String staged = null;
+    RestoreStatus.Upload staged = null;
     if (backup == null && spec.source != null && spec.source.upload != null) {
       Decision<RestoreStatus> waiting = upload(r, s, o, now, d);
       if (waiting != null) return waiting;
-      staged = s.upload.path;
+      staged = s.upload;
     }
     if (!dry && o.other() != null) {
       return waitFor(
@@ -183,7 +186,7 @@ public final class RestoreDecider {
             + (s.backupId != null
                 ? "backup " + s.backupId
                 : staged != null
-                    ? "the uploaded " + staged.substring(staged.lastIndexOf('/') + 1)
+                    ? "the uploaded " + staged.path.substring(staged.path.lastIndexOf('/') + 1)
                     : spec.source.mongodump != null
                         ? "mongodump " + spec.source.mongodump
                         : "archive file "
@@ -193,11 +196,18 @@ public final class RestoreDecider {
     return d.done(s, tuning.progressEvery());
   }
 
-  /** The annotation that says the file was PUT to status.upload.url. */
+  /**
+   * The annotation that says the file was PUT to status.upload.url: {@code sha256:<hex>} (what the
+   * console sets: the file's SHA-256, which the restore then requires of the staged file) or {@code
+   * true} (no check: whoever held the URL until it expired may have replaced the file).
+   */
   public static final String UPLOADED = "coffer.io/uploaded";
 
   /** How long a staged upload is kept unless spec.source.upload.keepHours says. */
   public static final int KEEP_HOURS = 24;
+
+  private static final java.util.regex.Pattern ANNOUNCED =
+      java.util.regex.Pattern.compile("^(true|sha256:[0-9a-f]{64})$");
 
   /**
    * Before the restore Job of an upload: the file's place (this Restore's own upload: its URL
@@ -212,56 +222,14 @@ public final class RestoreDecider {
       Instant now,
       Decision.Builder<RestoreStatus> d) {
     RestoreSpec.Upload up = r.getSpec().source.upload;
-    if (up.fromRestore != null) {
-      Restore from = o.uploader();
-      if (from == null) {
-        String created = r.getMetadata().getCreationTimestamp();
-        if (created != null
-            && Duration.between(Instant.parse(created), now)
-                    .compareTo(tuning.retryBase().multipliedBy(3))
-                < 0) return waitFor(s, "Restore " + up.fromRestore + " to exist", now, d);
-        return finish(
-            s,
-            "spec.source.upload.fromRestore: Restore "
-                + up.fromRestore
-                + " does not exist in this namespace",
-            now,
-            d);
-      }
-      RestoreStatus.Upload theirs = from.getStatus() == null ? null : from.getStatus().upload;
-      if (theirs == null || theirs.uploadedAt == null) {
-        if (from.getStatus() != null
-            && from.getStatus().phase != null
-            && from.getStatus().phase.terminal())
-          return finish(
-              s,
-              "spec.source.upload.fromRestore: Restore "
-                  + up.fromRestore
-                  + " ended without an upload; upload the file again",
-              now,
-              d);
-        return waitFor(s, "the upload of Restore " + up.fromRestore, now, d);
-      }
-      if (Boolean.TRUE.equals(theirs.removed))
-        return finish(
-            s,
-            "spec.source.upload.fromRestore: the file Restore "
-                + up.fromRestore
-                + " uploaded was removed (a restore used it, or its time ran out); upload it again",
-            now,
-            d);
-      s.upload = new RestoreStatus.Upload();
-      s.upload.path = theirs.path;
-      s.upload.uploadedAt = theirs.uploadedAt;
-      return null;
-    }
+    if (up.fromRestore != null) return fromRestore(r, s, o, now, d);
     if (s.upload == null) {
       s.upload = new RestoreStatus.Upload();
       s.upload.path = Requests.uploadKey(r);
     }
     RestoreStatus.Upload u = s.upload;
     if (u.uploadedAt != null) return null;
-    if (u.url == null) {
+    if (u.expiresAt == null) {
       if (o.signing() == null) {
         Job job = JobFactory.uploadJob(r, u.path, false, settings);
         d.act(new Action.CreateJob(job));
@@ -275,17 +243,27 @@ public final class RestoreDecider {
               s, "the upload URL (Job " + o.signing().getMetadata().getName() + ")", now, d);
         }
         case SUCCEEDED -> {
-          if (!(out.result() instanceof Protocol.Upload signed) || signed.result().url() == null)
-            return finish(s, "the upload Job completed but left no URL", now, d);
+          // the pod's answer is input like any other: an http(s) URL of this upload's object, a
+          // time
+          if (!(out.result() instanceof Protocol.Upload signed)
+              || signed.result().url() == null
+              || !signed.result().url().matches("^https?://[^\\s\"<>]+$")
+              || !signed.result().url().contains("/" + u.path + "?")
+              || !parses(signed.result().expiresAt()))
+            return finish(s, "the upload Job answered without a usable URL", now, d);
           u.url = signed.result().url();
           u.expiresAt = signed.result().expiresAt();
+          u.keepUntil =
+              Statuses.time(Instant.parse(u.expiresAt).plus(Duration.ofHours(keepHours(r))));
           d.event(
               Reason.UploadReady,
               "upload URL ready until "
                   + u.expiresAt
                   + ": PUT the file to status.upload.url, then annotate "
                   + UPLOADED
-                  + "=true");
+                  + "=sha256:<its SHA-256>");
+          // the annotation counts only once the URL was published: look again then
+          return waitFor(s, uploadWords(u), now, d);
         }
         default -> {
           return finish(
@@ -297,9 +275,10 @@ public final class RestoreDecider {
         }
       }
     }
+    Instant expires = Instant.parse(u.expiresAt);
     var annotations = r.getMetadata().getAnnotations();
-    if (annotations == null || !annotations.containsKey(UPLOADED)) {
-      Instant expires = Instant.parse(u.expiresAt);
+    String announced = annotations == null ? null : annotations.get(UPLOADED);
+    if (announced == null || !ANNOUNCED.matcher(announced).matches()) {
       if (!now.isBefore(expires)) {
         u.url = null;
         return finish(
@@ -312,24 +291,131 @@ public final class RestoreDecider {
             now,
             d);
       }
-      Decision<RestoreStatus> waiting =
-          waitFor(
-              s,
-              "the upload: PUT the file to status.upload.url until "
-                  + u.expiresAt
-                  + ", then annotate the Restore "
-                  + UPLOADED
-                  + "=true",
-              now,
-              d);
+      waitFor(
+          s,
+          announced == null
+              ? uploadWords(u)
+              : "a valid " + UPLOADED + ": sha256:<the file's SHA-256, 64 hex digits> or true",
+          now,
+          d);
       // the annotation wakes the controller; the URL's expiry must too
       return d.done(s, min(tuning.retryBase(), Duration.between(now, expires)));
     }
-    u.url = null; // spent: nobody needs to write the file again
+    u.url = null; // spent: the restore reads the file now
     u.uploadedAt = Statuses.time(now);
+    u.sha256 = announced.startsWith("sha256:") ? announced.substring(7) : null;
     u.keepUntil = Statuses.time(now.plus(Duration.ofHours(keepHours(r))));
-    d.event(Reason.Uploaded, "the file was uploaded to " + u.path);
+    d.event(
+        Reason.Uploaded,
+        "the file was uploaded to "
+            + u.path
+            + (u.sha256 == null ? " (announced without its SHA-256: not checked)" : ""));
     return null;
+  }
+
+  /**
+   * An upload as its restore Job has it: the file it reads and the SHA-256 it requires, announced
+   * by the Job's creation. A status written from a stale copy of the Restore may lack them.
+   */
+  private static void staged(Restore r, RestoreStatus s, Job job) {
+    if (!(JobFactory.request(job) instanceof RestoreRequest q) || q.source() == null) return;
+    String path =
+        q.source().archiveFile() != null ? q.source().archiveFile() : q.source().mongodump();
+    if (path == null) return;
+    if (s.upload == null) s.upload = new RestoreStatus.Upload();
+    s.upload.path = path;
+    s.upload.url = null;
+    if (s.upload.sha256 == null) s.upload.sha256 = q.source().sha256();
+    if (s.upload.uploadedAt == null) {
+      String created = job.getMetadata().getCreationTimestamp();
+      s.upload.uploadedAt = created;
+      if (created != null && r.getSpec().source.upload.fileName != null)
+        s.upload.keepUntil =
+            Statuses.time(Instant.parse(created).plus(Duration.ofHours(keepHours(r))));
+    }
+  }
+
+  private static String uploadWords(RestoreStatus.Upload u) {
+    return "the upload: PUT the file to status.upload.url until "
+        + u.expiresAt
+        + ", then annotate the Restore "
+        + UPLOADED
+        + "=sha256:<its SHA-256>";
+  }
+
+  /** A Restore of the file another Restore (its uploader) uploaded. */
+  private Decision<RestoreStatus> fromRestore(
+      Restore r,
+      RestoreStatus s,
+      RestoreObservation o,
+      Instant now,
+      Decision.Builder<RestoreStatus> d) {
+    String name = r.getSpec().source.upload.fromRestore;
+    Restore from = o.uploader();
+    if (name.equals(r.getMetadata().getName()))
+      return finish(
+          s,
+          "spec.source.upload.fromRestore names this Restore: name the one that uploaded",
+          now,
+          d);
+    if (from == null) {
+      String created = r.getMetadata().getCreationTimestamp();
+      if (created != null
+          && Duration.between(Instant.parse(created), now)
+                  .compareTo(tuning.retryBase().multipliedBy(3))
+              < 0) return waitFor(s, "Restore " + name + " to exist", now, d);
+      return finish(
+          s,
+          "spec.source.upload.fromRestore: Restore " + name + " does not exist in this namespace",
+          now,
+          d);
+    }
+    if (from.getSpec().source == null
+        || from.getSpec().source.upload == null
+        || from.getSpec().source.upload.fileName == null)
+      return finish(
+          s,
+          "spec.source.upload.fromRestore: Restore "
+              + name
+              + " uploaded no file of its own (name the Restore with source.upload.fileName)",
+          now,
+          d);
+    RestoreStatus.Upload theirs = from.getStatus() == null ? null : from.getStatus().upload;
+    if (theirs == null || theirs.uploadedAt == null) {
+      if (from.getStatus() != null
+          && from.getStatus().phase != null
+          && from.getStatus().phase.terminal())
+        return finish(
+            s,
+            "spec.source.upload.fromRestore: Restore "
+                + name
+                + " ended without an upload; upload the file again",
+            now,
+            d);
+      return waitFor(s, "the upload of Restore " + name, now, d);
+    }
+    if (Boolean.TRUE.equals(theirs.removed))
+      return finish(
+          s,
+          "spec.source.upload.fromRestore: the file Restore "
+              + name
+              + " uploaded was removed (a restore used it, or its time ran out); upload it again",
+          now,
+          d);
+    s.upload = new RestoreStatus.Upload();
+    s.upload.path = theirs.path;
+    s.upload.uploadedAt = theirs.uploadedAt;
+    s.upload.sha256 = theirs.sha256;
+    return null;
+  }
+
+  private static boolean parses(String time) {
+    try {
+      Instant.parse(time);
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
   }
 
   private static int keepHours(Restore r) {
@@ -342,10 +428,12 @@ public final class RestoreDecider {
   }
 
   /**
-   * After a Restore of an upload ended: the staged file is removed (by a Job with the storage's
-   * deletion credentials) once a restore that was not a dry run used it, once this Restore's own
-   * upload never arrived or its time ran out (keepHours); until then a dry run's upload waits for
-   * the restore that follows it (spec.source.upload.fromRestore).
+   * After a Restore of its own upload ended: the staged file is removed by this Restore alone (a
+   * Job with the storage's deletion credentials), once no Restore that uses it (fromRestore) still
+   * runs, and once a restore that was not a dry run used it (this one or one of those) or its time
+   * ran out (keepHours after the upload, or after the URL expired without one: an upload begun
+   * before then may still land). Until then it looks again each retry step. A Restore of another's
+   * upload removes nothing.
    */
   private Decision<RestoreStatus> removal(
       Restore r,
@@ -358,16 +446,34 @@ public final class RestoreDecider {
         || u.path == null
         || Boolean.TRUE.equals(u.removed)
         || u.message != null
-        || (u.expiresAt == null && u.uploadedAt == null) // never signed: nothing can be there
+        || u.keepUntil == null // never signed: nothing can be there
         || r.getSpec().source == null
-        || r.getSpec().source.upload == null) return d.done(s, null);
-    boolean owner = r.getSpec().source.upload.fileName != null;
-    boolean dry = Boolean.TRUE.equals(r.getSpec().dryRun);
-    Instant keepUntil = u.keepUntil == null ? null : Instant.parse(u.keepUntil);
-    boolean due =
-        (!dry && u.uploadedAt != null && s.jobName != null)
-            || (owner && (u.uploadedAt == null || !now.isBefore(keepUntil)));
-    if (!due) return d.done(s, owner ? Duration.between(now, keepUntil) : null);
+        || r.getSpec().source.upload == null
+        || r.getSpec().source.upload.fileName == null) return d.done(s, null);
+    boolean running =
+        o.users().stream()
+            .anyMatch(
+                x ->
+                    x.getStatus() == null
+                        || x.getStatus().phase == null
+                        || !x.getStatus().phase.terminal());
+    boolean usedForReal =
+        (u.uploadedAt != null && s.jobName != null && !Boolean.TRUE.equals(r.getSpec().dryRun))
+            || o.users().stream()
+                .anyMatch(
+                    x ->
+                        !Boolean.TRUE.equals(x.getSpec().dryRun)
+                            && x.getStatus() != null
+                            && x.getStatus().jobName != null
+                            && x.getStatus().phase != null
+                            && x.getStatus().phase.terminal());
+    Instant keepUntil = Instant.parse(u.keepUntil);
+    boolean due = !running && (usedForReal || !now.isBefore(keepUntil));
+    // a kept upload looks again each retry step whether the restores that use it ended
+    Duration look = tuning.retryBase();
+    if (!due)
+      return d.done(
+          s, now.isBefore(keepUntil) ? min(look, Duration.between(now, keepUntil)) : look);
     u.url = null;
     if (o.removal() == null) {
       Job job = JobFactory.uploadJob(r, u.path, true, settings);

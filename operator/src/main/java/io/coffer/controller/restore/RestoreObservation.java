@@ -12,8 +12,8 @@ import java.util.List;
  * before it is created) and the pods of its Jobs, the engine's log while it can change (else null),
  * the Backup it names (null: none named, or not in the cache), and another Restore writing to the
  * same targets now (null if none). For an upload (spec.source.upload): the Jobs that sign its URL
- * and remove the staged file (null until created), and the Restore whose upload it uses
- * (fromRestore; null: none named, or not in the cache).
+ * and remove the staged file (null until created), the Restore whose upload it uses (fromRestore;
+ * null: none named, or not in the cache), and the Restores that use its own upload.
  */
 public record RestoreObservation(
     Job job,
@@ -23,14 +23,16 @@ public record RestoreObservation(
     Restore other,
     Job signing,
     Job removal,
-    Restore uploader) {
+    Restore uploader,
+    List<Restore> users) {
   public RestoreObservation {
     pods = List.copyOf(pods);
+    users = List.copyOf(users);
   }
 
   /** A Restore without an upload. */
   public RestoreObservation(
       Job job, List<Pod> pods, LogTail.Parsed log, Backup backup, Restore other) {
-    this(job, pods, log, backup, other, null, null, null);
+    this(job, pods, log, backup, other, null, null, null, List.of());
   }
 }

@@ -47,6 +47,7 @@ import java.util.stream.Collectors;
             onUpdateFilter = RequestChanged.class))
 public class RestoreReconciler implements Reconciler<Restore> {
   static final String BY_BACKUP = "coffer.io/backup-name";
+  static final String BY_UPLOADER = "coffer.io/upload-from";
   private final RestoreDecider decider;
   private final Actuator actuator;
   private final Clock clock;
@@ -79,7 +80,17 @@ public class RestoreReconciler implements Reconciler<Restore> {
             r ->
                 r.getSpec().backupName == null
                     ? List.of()
-                    : List.of(r.getMetadata().getNamespace() + "/" + r.getSpec().backupName)));
+                    : List.of(r.getMetadata().getNamespace() + "/" + r.getSpec().backupName),
+            BY_UPLOADER,
+            r ->
+                r.getSpec().source == null
+                        || r.getSpec().source.upload == null
+                        || r.getSpec().source.upload.fromRestore == null
+                    ? List.of()
+                    : List.of(
+                        r.getMetadata().getNamespace()
+                            + "/"
+                            + r.getSpec().source.upload.fromRestore)));
     caches.restores(restores);
     List<EventSource<?, Restore>> sources =
         new ArrayList<>(
@@ -141,7 +152,10 @@ public class RestoreReconciler implements Reconciler<Restore> {
         other,
         job(ctx, Purpose.UPLOAD, JobFactory.UPLOAD_SIGN),
         job(ctx, Purpose.UPLOAD, JobFactory.UPLOAD_REMOVE),
-        uploader);
+        uploader,
+        r.getSpec().source != null && r.getSpec().source.upload != null
+            ? ctx.getPrimaryCache().byIndex(BY_UPLOADER, ns + "/" + r.getMetadata().getName())
+            : List.of());
   }
 
   /** This Restore's Job of {@code purpose} and {@code attempt}, or null. */

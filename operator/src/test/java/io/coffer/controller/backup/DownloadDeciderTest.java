@@ -167,7 +167,7 @@ class DownloadDeciderTest {
     var c = job.getSpec().getTemplate().getSpec().getContainers().get(0);
     assertThat(c.getPorts().get(0).getContainerPort()).isEqualTo(8080);
     assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
-    assertThat(job.getSpec().getActiveDeadlineSeconds()).isEqualTo(15 * 60L + 120);
+    assertThat(job.getSpec().getActiveDeadlineSeconds()).isEqualTo(15 * 60L + 900);
     assertThat(
             JobFactory.shareJob(b, 1, 15, new JobFactory.Settings("coffer:1", "IfNotPresent"))
                 .getSpec()
@@ -190,13 +190,21 @@ class DownloadDeciderTest {
         .as("not ready: no address yet")
         .isEqualTo("Running");
     pod.getStatus().setPodIP("10.1.2.3");
-    pod.getStatus()
-        .setConditions(
-            List.of(
-                new io.fabric8.kubernetes.api.model.PodConditionBuilder()
-                    .withType("Ready")
-                    .withStatus("True")
-                    .build()));
+    var forged = client().clone(pod);
+    forged.getMetadata().setOwnerReferences(List.of());
+    ready(forged);
+    assertThat(
+            decider
+                .decide(
+                    b,
+                    BackupDeciderTest.seen(List.of(job), List.of(forged)),
+                    BackupDeciderTest.NOW.plusSeconds(3))
+                .status()
+                .download
+                .url)
+        .as("a pod that only carries the Job's label is not the Job's")
+        .isNull();
+    ready(pod);
     var ready =
         decider.decide(
             b,
@@ -221,6 +229,24 @@ class DownloadDeciderTest {
             BackupDeciderTest.NOW.plusSeconds(901));
     assertThat(ended.status().download.result).isEqualTo("Expired");
     assertThat(ended.status().download.url).isNull();
+    var gone =
+        decider.decide(
+            b, BackupDeciderTest.seen(List.of(), List.of()), BackupDeciderTest.NOW.plusSeconds(60));
+    assertThat(gone.status().download.result).as("its Job deleted").isEqualTo("Expired");
+  }
+
+  static void ready(io.fabric8.kubernetes.api.model.Pod p) {
+    p.getStatus()
+        .setConditions(
+            List.of(
+                new io.fabric8.kubernetes.api.model.PodConditionBuilder()
+                    .withType("Ready")
+                    .withStatus("True")
+                    .build()));
+  }
+
+  static io.fabric8.kubernetes.client.utils.KubernetesSerialization client() {
+    return new io.fabric8.kubernetes.client.utils.KubernetesSerialization();
   }
 
   @Test

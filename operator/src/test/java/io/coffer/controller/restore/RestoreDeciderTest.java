@@ -263,7 +263,22 @@ class RestoreDeciderTest {
       Restore uploader,
       io.fabric8.kubernetes.api.model.Pod... pods) {
     return new RestoreObservation(
-        restore, List.of(pods), null, null, null, signing, removal, uploader);
+        restore, List.of(pods), null, null, null, signing, removal, uploader, List.of());
+  }
+
+  static final String SHA = "ab".repeat(32);
+
+  /** The status of a dry run of its own upload, which ended: the file kept for a day. */
+  static RestoreStatus previewed() {
+    RestoreStatus st = new RestoreStatus();
+    st.phase = Phase.Succeeded;
+    st.jobName = "uploaded-restore-1";
+    st.upload = new RestoreStatus.Upload();
+    st.upload.path = ".coffer-uploads/7777-0/rayerp.zip.age";
+    st.upload.expiresAt = "2026-12-01T10:00:00Z";
+    st.upload.uploadedAt = "2026-12-01T09:01:00Z";
+    st.upload.keepUntil = "2026-12-02T09:01:00Z";
+    return st;
   }
 
   @Test
@@ -287,19 +302,35 @@ class RestoreDeciderTest {
             0,
             Protocol.write(
                 new io.coffer.protocol.UploadResult(
-                    "Staged", req.key(), "https://s3/put?sig", "2026-12-01T10:00:00Z", null)));
+                    "Staged",
+                    req.key(),
+                    "https://s3/backups/rayerp/" + req.key() + "?sig",
+                    "2026-12-01T10:00:00Z",
+                    null)));
+    r.getMetadata().setAnnotations(java.util.Map.of(RestoreDecider.UPLOADED, "sha256:" + SHA));
     var ready = decider.decide(r, uploadSeen(null, done, null, null, pod), NOW);
-    assertThat(ready.status().upload.url).isEqualTo("https://s3/put?sig");
+    assertThat(ready.status().upload.url)
+        .isEqualTo("https://s3/backups/rayerp/.coffer-uploads/7777-0/rayerp.zip.age?sig");
+    assertThat(ready.status().upload.uploadedAt)
+        .as("an annotation set before the URL was published does not count yet")
+        .isNull();
     assertThat(ready.status().waitingFor).contains("PUT the file to status.upload.url");
     assertThat(ready.requeue()).isEqualTo(TUNING.retryBase());
     assertThat(events(ready)).contains("UploadReady");
     assertThat(created(ready)).isNull();
 
     r.setStatus(ready.status());
-    r.getMetadata().setAnnotations(java.util.Map.of(RestoreDecider.UPLOADED, "true"));
+    r.getMetadata().setAnnotations(java.util.Map.of(RestoreDecider.UPLOADED, "false"));
+    var invalid = decider.decide(r, uploadSeen(null, done, null, null, pod), NOW.plusSeconds(30));
+    assertThat(invalid.status().waitingFor).startsWith("a valid coffer.io/uploaded");
+    assertThat(created(invalid)).isNull();
+    r.getMetadata().setAnnotations(java.util.Map.of(RestoreDecider.UPLOADED, "sha256:" + SHA));
     var go = decider.decide(r, uploadSeen(null, done, null, null, pod), NOW.plusSeconds(60));
     var restore = (RestoreRequest) JobFactory.request(created(go));
     assertThat(restore.source().archiveFile()).isEqualTo(req.key());
+    assertThat(restore.source().sha256())
+        .as("the staged file must be the one announced")
+        .isEqualTo(SHA);
     assertThat(restore.storage().uri()).isEqualTo("s3://backups/rayerp");
     assertThat(go.status().upload.url).as("spent").isNull();
     assertThat(go.status().upload.uploadedAt).isEqualTo("2026-12-01T09:01:00Z");
@@ -315,6 +346,7 @@ class RestoreDeciderTest {
     st.upload.path = ".coffer-uploads/7777-0/rayerp.zip.age";
     st.upload.url = "https://s3/put?sig";
     st.upload.expiresAt = "2026-12-01T10:00:00Z";
+    st.upload.keepUntil = "2026-12-02T10:00:00Z";
     r.setStatus(st);
     Job signing = JobStates.complete(JobFactory.uploadJob(r, st.upload.path, false, SETTINGS));
     var d =
@@ -323,7 +355,13 @@ class RestoreDeciderTest {
     assertThat(d.status().phase).isEqualTo(Phase.Failed);
     assertThat(d.status().lastError).contains("no upload arrived before the URL expired");
     assertThat(d.status().upload.url).isNull();
-    var removal = (io.coffer.protocol.UploadRequest) JobFactory.request(created(d));
+    assertThat(created(d)).as("an upload begun before the expiry may still land: kept").isNull();
+    assertThat(d.requeue()).isEqualTo(TUNING.retryBase());
+    r.setStatus(d.status());
+    var later =
+        decider.decide(
+            r, uploadSeen(null, signing, null, null), Instant.parse("2026-12-02T10:00:00Z"));
+    var removal = (io.coffer.protocol.UploadRequest) JobFactory.request(created(later));
     assertThat(removal.remove()).isTrue();
     assertThat(removal.key()).isEqualTo(st.upload.path);
   }
@@ -331,18 +369,13 @@ class RestoreDeciderTest {
   @Test
   void givenAPreviewedUpload_thenKeptUntilItsTimeRunsOut_thenRemoved() {
     Restore r = uploading(true);
-    RestoreStatus st = new RestoreStatus();
-    st.phase = Phase.Succeeded;
-    st.jobName = "uploaded-restore-1";
-    st.upload = new RestoreStatus.Upload();
-    st.upload.path = ".coffer-uploads/7777-0/rayerp.zip.age";
-    st.upload.expiresAt = "2026-12-01T10:00:00Z";
-    st.upload.uploadedAt = "2026-12-01T09:01:00Z";
-    st.upload.keepUntil = "2026-12-02T09:01:00Z";
+    RestoreStatus st = previewed();
     r.setStatus(st);
     var kept = decider.decide(r, uploadSeen(null, null, null, null), NOW);
     assertThat(created(kept)).isNull();
-    assertThat(kept.requeue()).isEqualTo(Duration.ofHours(24).plusMinutes(1));
+    assertThat(kept.requeue())
+        .as("looks each retry step whether a restore used it")
+        .isEqualTo(TUNING.retryBase());
     var due =
         decider.decide(
             r, uploadSeen(null, null, null, null), Instant.parse("2026-12-02T09:01:00Z"));
@@ -385,10 +418,97 @@ class RestoreDeciderTest {
     var go = decider.decide(real, uploadSeen(null, null, null, preview), NOW);
     assertThat(((RestoreRequest) JobFactory.request(created(go))).source().archiveFile())
         .isEqualTo(st.upload.path);
+    st.upload.sha256 = SHA;
+    var checked = decider.decide(real, uploadSeen(null, null, null, preview), NOW);
+    assertThat(((RestoreRequest) JobFactory.request(created(checked))).source().sha256())
+        .isEqualTo(SHA);
     st.upload.removed = true;
     var gone = decider.decide(real, uploadSeen(null, null, null, preview), NOW);
     assertThat(gone.status().phase).isEqualTo(Phase.Failed);
     assertThat(gone.status().lastError).contains("was removed").contains("upload it again");
     assertThat(created(gone)).isNull();
+  }
+
+  @Test
+  void givenFromRestoreOfItselfOrOfARestoreWithoutItsOwnFile_thenFailedAtOnce() {
+    Restore self = uploading(false);
+    self.getSpec().source.upload.fileName = null;
+    self.getSpec().source.upload.fromRestore = "uploaded";
+    var d = decider.decide(self, uploadSeen(null, null, null, self), NOW);
+    assertThat(d.status().lastError).contains("names this Restore");
+    Restore other = uploading(true);
+    other.getMetadata().setName("other");
+    other.getSpec().source.upload.fileName = null;
+    other.getSpec().source.upload.fromRestore = "uploaded";
+    Restore real = uploading(false);
+    real.getMetadata().setName("real");
+    real.getSpec().source.upload.fileName = null;
+    real.getSpec().source.upload.fromRestore = "other";
+    var cycle = decider.decide(real, uploadSeen(null, null, null, other), NOW);
+    assertThat(cycle.status().phase).isEqualTo(Phase.Failed);
+    assertThat(cycle.status().lastError).contains("uploaded no file of its own");
+  }
+
+  /**
+   * Only the uploader removes its file, and not while a Restore that uses it runs: a restore that
+   * is not a dry run having ended, it goes at once.
+   */
+  @Test
+  void givenAPreviewedUploadUsedByARunningRestore_thenKept_andRemovedOnceThatOneEnded() {
+    Restore preview = uploading(true);
+    RestoreStatus st = previewed();
+    preview.setStatus(st);
+    Restore real = uploading(false);
+    real.getMetadata().setName("real");
+    real.getSpec().source.upload.fileName = null;
+    real.getSpec().source.upload.fromRestore = "uploaded";
+    RestoreStatus rs = new RestoreStatus();
+    rs.phase = Phase.Running;
+    rs.jobName = "real-restore-1";
+    real.setStatus(rs);
+    var seen =
+        new RestoreObservation(null, List.of(), null, null, null, null, null, null, List.of(real));
+    var running = decider.decide(preview, seen, Instant.parse("2026-12-03T00:00:00Z"));
+    assertThat(created(running)).as("past keepUntil, but a restore reads it").isNull();
+    rs.phase = Phase.Succeeded;
+    var ended = decider.decide(preview, seen, NOW);
+    var removal = (io.coffer.protocol.UploadRequest) JobFactory.request(created(ended));
+    assertThat(removal.remove()).isTrue();
+    // the restore that used it removes nothing itself
+    real.setStatus(rs);
+    rs.upload = new RestoreStatus.Upload();
+    rs.upload.path = st.upload.path;
+    rs.upload.uploadedAt = st.upload.uploadedAt;
+    assertThat(created(decider.decide(real, uploadSeen(null, null, null, preview), NOW))).isNull();
+  }
+
+  /**
+   * A status written from a stale copy of the Restore (the informer had not seen the upload yet) is
+   * mended from the restore Job, which holds the file and its SHA-256: the upload counts as
+   * announced when the Job was made, and its removal is planned from then.
+   */
+  @Test
+  void givenAStaleStatusAndTheRestoreJob_thenTheUploadIsTakenFromTheJob() {
+    Restore r = uploading(true);
+    RestoreStatus announced = new RestoreStatus();
+    announced.upload = new RestoreStatus.Upload();
+    announced.upload.path = ".coffer-uploads/7777-0/rayerp.zip.age";
+    announced.upload.sha256 = SHA;
+    Job job = JobFactory.restoreJob(r, null, SETTINGS, announced.upload);
+    job.getMetadata().setCreationTimestamp("2026-12-01T09:01:00Z");
+    RestoreStatus stale = new RestoreStatus();
+    stale.phase = Phase.Pending;
+    stale.waitingFor = "the upload: PUT the file to status.upload.url";
+    stale.upload = new RestoreStatus.Upload();
+    stale.upload.path = announced.upload.path;
+    stale.upload.url = "https://s3/put?sig";
+    stale.upload.expiresAt = "2026-12-01T10:00:00Z";
+    r.setStatus(stale);
+    var d = decider.decide(r, uploadSeen(job, null, null, null, JobStates.running(job)), NOW);
+    assertThat(d.status().upload.url).isNull();
+    assertThat(d.status().upload.uploadedAt).isEqualTo("2026-12-01T09:01:00Z");
+    assertThat(d.status().upload.sha256).isEqualTo(SHA);
+    assertThat(d.status().upload.keepUntil).isEqualTo("2026-12-02T09:01:00Z");
+    assertThat(d.status().waitingFor).isNull();
   }
 }
