@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
@@ -49,6 +50,8 @@ final class ArchiveServer {
     String key = BackupIds.key(d.id(), d.archive());
     byte[] path = ("/" + serve.token() + "/" + fileName).getBytes(StandardCharsets.UTF_8);
     AtomicInteger served = new AtomicInteger();
+    AtomicInteger active = new AtomicInteger();
+    AtomicBoolean closing = new AtomicBoolean();
     HttpServer server;
     try {
       server = HttpServer.create(new InetSocketAddress(serve.port()), 16);
@@ -94,10 +97,19 @@ final class ArchiveServer {
               ex.sendResponseHeaders(200, -1);
               return;
             }
-            ex.sendResponseHeaders(200, d.storedSize());
-            try (InputStream in = storage.open(key);
-                OutputStream out = ex.getResponseBody()) {
-              in.transferTo(out);
+            if (closing.get()) {
+              answer(ex, 404, "no such download");
+              return;
+            }
+            active.incrementAndGet();
+            try {
+              ex.sendResponseHeaders(200, d.storedSize());
+              try (InputStream in = storage.open(key);
+                  OutputStream out = ex.getResponseBody()) {
+                in.transferTo(out);
+              }
+            } finally {
+              active.decrementAndGet();
             }
             log.info("served the archive of backup " + d.id() + " once more");
             served.incrementAndGet();
@@ -126,8 +138,15 @@ final class ArchiveServer {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      // no new download from now on; one under way may finish (up to 10 minutes)
-      server.stop(600);
+      // no new download from now on; those under way may finish (up to 10 minutes)
+      closing.set(true);
+      long last = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+      try {
+        while (active.get() > 0 && System.nanoTime() < last) Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      server.stop(0);
       threads.shutdownNow();
     }
     log.info("the download of backup " + d.id() + " expired after " + served.get() + " downloads");
