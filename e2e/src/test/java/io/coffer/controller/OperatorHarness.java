@@ -387,14 +387,19 @@ final class OperatorHarness {
   }
 
   static Restore awaitRestore(String name) throws InterruptedException {
+    return awaitRestore(
+        name,
+        r ->
+            r.getStatus() != null && r.getStatus().phase != null && r.getStatus().phase.terminal());
+  }
+
+  /** Restore {@code name} once {@code done} holds, within 90 s. */
+  static Restore awaitRestore(String name, Predicate<Restore> done) throws InterruptedException {
     long deadline = System.currentTimeMillis() + 90_000;
     Restore r = null;
     while (System.currentTimeMillis() < deadline) {
       r = client.resources(Restore.class).inNamespace(NS).withName(name).get();
-      if (r != null
-          && r.getStatus() != null
-          && r.getStatus().phase != null
-          && r.getStatus().phase.terminal()) return r;
+      if (r != null && done.test(r)) return r;
       Thread.sleep(100);
     }
     throw new AssertionError(

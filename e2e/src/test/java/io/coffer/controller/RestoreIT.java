@@ -358,7 +358,7 @@ class RestoreIT {
   }
 
   static Restore awaitUploadUrl(String name) throws InterruptedException {
-    return awaitRestoreWhere(
+    return awaitRestore(
         name,
         r ->
             r.getStatus() != null
@@ -367,27 +367,13 @@ class RestoreIT {
   }
 
   static Restore awaitRemoved(String name) throws InterruptedException {
-    return awaitRestoreWhere(
+    return awaitRestore(
         name,
         r ->
             r.getStatus() != null
                 && r.getStatus().upload != null
                 && (Boolean.TRUE.equals(r.getStatus().upload.removed)
                     || r.getStatus().upload.message != null));
-  }
-
-  static Restore awaitRestoreWhere(String name, java.util.function.Predicate<Restore> done)
-      throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 90_000;
-    Restore r = null;
-    while (System.currentTimeMillis() < deadline) {
-      r = client.resources(Restore.class).inNamespace(NS).withName(name).get();
-      if (r != null && done.test(r)) return r;
-      Thread.sleep(100);
-    }
-    throw new AssertionError(
-        "timed out; last status: "
-            + (r == null ? null : client.getKubernetesSerialization().asJson(r.getStatus())));
   }
 
   /**

@@ -57,8 +57,7 @@ public final class JobObserver {
   public static Outcome observe(Job job, Collection<Pod> pods) {
     Purpose purpose = JobFactory.purpose(job);
     Pod pod =
-        pods.stream()
-            .filter(p -> job.getMetadata().getName().equals(label(p, "job-name")))
+        podsOf(job, pods)
             .max(
                 Comparator.comparing(
                     p ->
@@ -147,6 +146,11 @@ public final class JobObserver {
       return new Outcome(State.RUNNING, null, startedAt, podName, purpose);
     }
     return new Outcome(State.PENDING, null, startedAt, podName, purpose);
+  }
+
+  /** The pods of {@code job} among {@code pods} (by the job-name label the Job controller sets). */
+  public static java.util.stream.Stream<Pod> podsOf(Job job, Collection<Pod> pods) {
+    return pods.stream().filter(p -> job.getMetadata().getName().equals(label(p, "job-name")));
   }
 
   private static String label(Pod p, String key) {

@@ -1,6 +1,7 @@
 package io.coffer.status;
 
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 
@@ -21,6 +22,23 @@ public final class Statuses {
   /** Whether two statuses serialise the same: a write of {@code next} would change nothing. */
   public static boolean same(Object next, Object stored) {
     return JSON.asJson(next).equals(JSON.asJson(stored));
+  }
+
+  /** Whether {@code time} is a time as a status or a Job's answer gives it (RFC 3339). */
+  public static boolean parses(String time) {
+    try {
+      Instant.parse(time);
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** The sooner of two times to look again; null: none. */
+  public static Duration min(Duration a, Duration b) {
+    if (a == null) return b;
+    if (b == null) return a;
+    return a.compareTo(b) <= 0 ? a : b;
   }
 
   /** A time as the status shows it: UTC, to the second. */

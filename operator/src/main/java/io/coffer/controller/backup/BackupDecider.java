@@ -52,7 +52,9 @@ public final class BackupDecider {
       Duration verify = VerificationDecider.decide(b, s, o, now, settings, d);
       Duration download = DownloadDecider.decide(b, s, o, now, settings, d);
       Duration copies = CopyDecider.decide(b, s, o, now, settings, tuning, d);
-      return d.done(s, min(min(min(verify, download), copies), expiry(b, s, now, d)));
+      return d.done(
+          s,
+          Statuses.min(Statuses.min(Statuses.min(verify, download), copies), expiry(b, s, now, d)));
     }
     s.backupId = JobFactory.backupId(b);
     s.observedGeneration = b.getMetadata().getGeneration();
@@ -126,7 +128,7 @@ public final class BackupDecider {
         }
         // copies start at once: a status write wakes no reconcile
         Duration copies = CopyDecider.decide(b, s, o, now, settings, tuning, d);
-        return d.done(s, min(copies, expiry(b, s, now, d)));
+        return d.done(s, Statuses.min(copies, expiry(b, s, now, d)));
       }
       default -> {
         String error =
@@ -270,11 +272,5 @@ public final class BackupDecider {
     if (log == null) return;
     if (log.progress() != null) s.progress = log.progress();
     if (!log.tail().isEmpty()) s.logTail = log.tail();
-  }
-
-  static Duration min(Duration a, Duration b) {
-    if (a == null) return b;
-    if (b == null) return a;
-    return a.compareTo(b) <= 0 ? a : b;
   }
 }

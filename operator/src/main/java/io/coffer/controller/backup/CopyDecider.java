@@ -68,7 +68,7 @@ public final class CopyDecider {
       if ("Failed".equals(c.phase)) {
         if (c.nextAttemptAt == null) continue; // no attempt left
         Instant at = Instant.parse(c.nextAttemptAt);
-        if (at.isAfter(now)) next = BackupDecider.min(next, Duration.between(now, at));
+        if (at.isAfter(now)) next = Statuses.min(next, Duration.between(now, at));
         else start(b, i, c, attempts + 1, settings, d);
         continue;
       }
@@ -101,7 +101,7 @@ public final class CopyDecider {
         if (attempts < ATTEMPTS) {
           Duration wait = tuning.backoff(attempts);
           c.nextAttemptAt = now.plus(wait).toString();
-          next = BackupDecider.min(next, wait);
+          next = Statuses.min(next, wait);
           d.warning(
               Reason.CopyFailed,
               "copy "

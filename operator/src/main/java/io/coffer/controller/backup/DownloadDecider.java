@@ -16,7 +16,6 @@ import io.coffer.status.Statuses;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 
 /**
  * Downloads of a Succeeded Backup without storage credentials, the way Velero's DownloadRequest
@@ -95,7 +94,7 @@ public final class DownloadDecider {
       if (out.result() instanceof Protocol.Share r
           && r.result().url() != null
           && r.result().url().matches("^https?://[^\\s\"<>]+$")
-          && parses(r.result().expiresAt())) {
+          && Statuses.parses(r.result().expiresAt())) {
         v.result = "Ready";
         v.url = r.result().url();
         v.expiresAt = r.result().expiresAt();
@@ -158,8 +157,7 @@ public final class DownloadDecider {
       default -> {
         if ("Ready".equals(v.result)) return null;
         var pod =
-            o.pods().stream()
-                .filter(p -> job.getMetadata().getName().equals(label(p, "job-name")))
+            JobObserver.podsOf(job, o.pods())
                 .filter(p -> ownedBy(p, job)) // a pod anyone labelled so gets no token
                 .filter(DownloadDecider::ready)
                 .findFirst()
@@ -213,10 +211,6 @@ public final class DownloadDecider {
                             || job.getMetadata().getUid().equals(r.getUid())));
   }
 
-  private static String label(io.fabric8.kubernetes.api.model.Pod p, String key) {
-    return p.getMetadata().getLabels() == null ? null : p.getMetadata().getLabels().get(key);
-  }
-
   /** A Ready URL until its time, Expired (and gone from the status) after. */
   private static Duration expire(
       BackupStatus.Download v, Instant now, Decision.Builder<BackupStatus> d) {
@@ -226,14 +220,5 @@ public final class DownloadDecider {
     v.url = null;
     v.message = "the download URL expired at " + v.expiresAt + "; ask again for a new one";
     return null;
-  }
-
-  private static boolean parses(String time) {
-    try {
-      Instant.parse(time);
-      return true;
-    } catch (DateTimeParseException | NullPointerException e) {
-      return false;
-    }
   }
 }

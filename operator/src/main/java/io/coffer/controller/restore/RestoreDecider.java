@@ -122,13 +122,9 @@ public final class RestoreDecider {
     Backup backup = o.backup();
     if (spec.backupName != null) {
       if (backup == null) {
-        String created = r.getMetadata().getCreationTimestamp();
         // applied together, the Restore may be seen before its Backup: three wait steps before a
         // name counts as wrong
-        if (created != null
-            && Duration.between(Instant.parse(created), now)
-                    .compareTo(tuning.retryBase().multipliedBy(3))
-                < 0) {
+        if (justCreated(r, now)) {
           return waitFor(s, "Backup " + spec.backupName + " to exist in this namespace", now, d);
         }
         return finish(
@@ -249,7 +245,7 @@ public final class RestoreDecider {
               || signed.result().url() == null
               || !signed.result().url().matches("^https?://[^\\s\"<>]+$")
               || !signed.result().url().contains("/" + u.path + "?")
-              || !parses(signed.result().expiresAt()))
+              || !Statuses.parses(signed.result().expiresAt()))
             return finish(s, "the upload Job answered without a usable URL", now, d);
           u.url = signed.result().url();
           u.expiresAt = signed.result().expiresAt();
@@ -299,7 +295,7 @@ public final class RestoreDecider {
           now,
           d);
       // the annotation wakes the controller; the URL's expiry must too
-      return d.done(s, min(tuning.retryBase(), Duration.between(now, expires)));
+      return d.done(s, Statuses.min(tuning.retryBase(), Duration.between(now, expires)));
     }
     u.url = null; // spent: the restore reads the file now
     u.uploadedAt = Statuses.time(now);
@@ -359,11 +355,7 @@ public final class RestoreDecider {
           now,
           d);
     if (from == null) {
-      String created = r.getMetadata().getCreationTimestamp();
-      if (created != null
-          && Duration.between(Instant.parse(created), now)
-                  .compareTo(tuning.retryBase().multipliedBy(3))
-              < 0) return waitFor(s, "Restore " + name + " to exist", now, d);
+      if (justCreated(r, now)) return waitFor(s, "Restore " + name + " to exist", now, d);
       return finish(
           s,
           "spec.source.upload.fromRestore: Restore " + name + " does not exist in this namespace",
@@ -409,22 +401,21 @@ public final class RestoreDecider {
     return null;
   }
 
-  private static boolean parses(String time) {
-    try {
-      Instant.parse(time);
-      return true;
-    } catch (RuntimeException e) {
-      return false;
-    }
+  /**
+   * Made less than three wait steps ago: what it names may not be seen yet (applied together), so a
+   * missing name waits before it counts as wrong.
+   */
+  private boolean justCreated(Restore r, Instant now) {
+    String created = r.getMetadata().getCreationTimestamp();
+    return created != null
+        && Duration.between(Instant.parse(created), now)
+                .compareTo(tuning.retryBase().multipliedBy(3))
+            < 0;
   }
 
   private static int keepHours(Restore r) {
     Integer h = r.getSpec().source.upload.keepHours;
     return h == null ? KEEP_HOURS : h;
-  }
-
-  private static Duration min(Duration a, Duration b) {
-    return a.compareTo(b) <= 0 ? a : b;
   }
 
   /**
@@ -473,7 +464,7 @@ public final class RestoreDecider {
     Duration look = tuning.retryBase();
     if (!due)
       return d.done(
-          s, now.isBefore(keepUntil) ? min(look, Duration.between(now, keepUntil)) : look);
+          s, now.isBefore(keepUntil) ? Statuses.min(look, Duration.between(now, keepUntil)) : look);
     u.url = null;
     if (o.removal() == null) {
       Job job = JobFactory.uploadJob(r, u.path, true, settings);
